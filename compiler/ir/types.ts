@@ -1,0 +1,147 @@
+// The IR: one flat, immutable graph per model, free of protobuf. Channel axes are described by
+// segments over width groups instead of plain numbers, so one graph stands for every width
+// configuration. Shapes hold full-width sizes; `channelsAt` gives the size at a configuration.
+
+export type Dim = number | string; // string: a symbolic dimension such as "N"
+export type DType = "f32" | "i64" | "bool";
+
+/**
+ * One stretch of a channel axis. At a configuration its length is
+ * `channelsAt(max, width[group], divisor) * scale`; `group: null` means it never slims.
+ * A plain conv output is one segment; a concat of two slim tensors is two; a flatten of
+ * [N, C, 7, 7] is one segment with scale 49; attention's stacked q/k/v weight is three.
+ */
+export interface Segment {
+  readonly max: number;
+  readonly group: string | null;
+  readonly scale: number;
+  readonly divisor: number;
+}
+
+export interface ValueType {
+  readonly dtype: DType;
+  readonly shape: readonly Dim[]; // full-width sizes; the channel axis holds sum(max * scale)
+  readonly channelAxis: number | null;
+  readonly channels: readonly Segment[]; // layout of channelAxis; empty when channelAxis is null
+}
+
+export interface Value {
+  readonly id: string;
+  readonly type: ValueType;
+}
+
+export type InitKind =
+  | { readonly kind: "he"; readonly fanIn: number } // normal(0, sqrt(2 / fanIn)), for conv / linear before ReLU
+  | { readonly kind: "xavier"; readonly fanIn: number; readonly fanOut: number } // uniform(+-sqrt(6 / (in + out)))
+  | { readonly kind: "normal"; readonly std: number }
+  | { readonly kind: "const"; readonly value: number };
+
+export interface Param {
+  readonly name: string; // PyTorch-style, e.g. "layer1.0.conv1.weight"
+  readonly shape: readonly number[]; // full-width shape (without the per-width axis)
+  /** Per axis: the segments the axis slims by, or null when the axis never slims. */
+  readonly axes: readonly (readonly Segment[] | null)[];
+  /** Switchable parameters (BatchNorm) keep one row per width choice of this group: stored [K, ...shape]. */
+  readonly perWidth: string | null;
+  readonly init: InitKind;
+}
+
+/** Where a node came from, for error messages and ONNX doc_strings. */
+export interface SourceRef {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export type AttrValue = number | string | boolean | readonly number[] | readonly string[] | readonly Dim[];
+
+export type OpKind =
+  | "conv" // attrs: kernel[2], stride[2], pads[4] (t,l,b,r), dilation[2], groups (full width), depthwise
+  | "linear" // over the last axis
+  | "batchnorm" // attrs: eps
+  | "layernorm" // over the last axis; attrs: eps
+  | "relu" | "relu6" | "gelu" | "sigmoid" | "tanh" | "silu" | "identity"
+  | "softmax" // attrs: axis
+  | "maxpool" | "avgpool" // attrs: kernel[2], stride[2], pads[4]
+  | "globalavgpool" // keeps rank: [N, C, 1, 1]
+  | "resize" // attrs: scales[2] or size[2], mode ("nearest" | "linear")
+  | "concat" // attrs: axis
+  | "add" | "sub" | "mul" | "div" // elementwise with broadcasting
+  | "reshape" // attrs: shape (Dim[]; -1 allowed)
+  | "flatten" // attrs: axis (ONNX semantics: result is 2-D)
+  | "transpose" // attrs: perm
+  | "select" // attrs: axis, index (drops the axis), e.g. the class token
+  | "mean" // attrs: axes, keepdims
+  | "attention" // multi-head self-attention, batch first [N, T, D]; attrs: heads, headDim
+  | "embedding" // int64 indices -> vectors
+  | "param" // outputs a parameter as a value (class token, positional embedding)
+  | "const"; // attrs: value (scalar f32)
+
+export interface Node {
+  readonly id: string; // deterministic, unique, maps back to source: "backbone.layer1.0.conv1"
+  readonly op: OpKind;
+  readonly inputs: readonly string[]; // value ids
+  readonly outputs: readonly string[]; // value ids
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+  /** Parameter roles to parameter names, e.g. { weight: "layer1.0.conv1.weight" }. */
+  readonly params: Readonly<Record<string, string>>;
+  /** "shared", or the task whose head this node belongs to (run only when that task runs). */
+  readonly part: string;
+  readonly source: SourceRef;
+}
+
+export interface WidthGroup {
+  readonly name: string; // "backbone", "semseg", or finer groups such as "backbone.layer1"
+  readonly part: string; // "shared" or a task name
+  readonly choices: readonly number[]; // width multipliers, ascending, last is 1.0
+}
+
+export type DecodeSpec =
+  | { readonly kind: "identity" }
+  | { readonly kind: "argmax"; readonly axis: number }
+  | { readonly kind: "softmax"; readonly axis: number }
+  | { readonly kind: "topk"; readonly k: number; readonly axis: number }
+  | { readonly kind: "threshold"; readonly value: number } // sigmoid, then > value
+  | { readonly kind: "l2norm"; readonly axis: number }
+  | { readonly kind: "greedy"; readonly maxLen: number; readonly bos: number; readonly eos: number }
+  | { readonly kind: "beam"; readonly beams: number; readonly maxLen: number; readonly bos: number; readonly eos: number; readonly lengthPenalty: number }
+  | { readonly kind: "diverse_beam"; readonly beams: number; readonly groups: number; readonly diversity: number; readonly maxLen: number; readonly bos: number; readonly eos: number }
+  | { readonly kind: "sample"; readonly temperature: number; readonly topK: number; readonly topP: number; readonly seed: number; readonly maxLen: number; readonly bos: number; readonly eos: number };
+
+export interface Task {
+  readonly name: string;
+  readonly output: string; // value id of the head's raw output (before decoding)
+  readonly decode: DecodeSpec;
+  readonly loss: string | null;
+  readonly metric: string | null;
+}
+
+export type BudgetMetric = "macs" | "params" | "latency";
+export interface Budget {
+  readonly metric: BudgetMetric;
+  /** Absolute (MACs, parameter count, or milliseconds) or relative to the full model. */
+  readonly value: number;
+  readonly relative: boolean;
+}
+
+export interface GraphInput {
+  readonly name: string;
+  readonly value: string; // value id
+}
+
+export interface Graph {
+  readonly name: string;
+  readonly inputs: readonly GraphInput[];
+  readonly values: ReadonlyMap<string, Value>;
+  readonly nodes: readonly Node[]; // in topological order
+  readonly params: ReadonlyMap<string, Param>;
+  readonly widths: readonly number[];
+  readonly groups: readonly WidthGroup[];
+  readonly tasks: readonly Task[];
+  readonly budgets: readonly Budget[];
+  readonly prefer: Readonly<Record<string, number>>;
+  readonly sourceHash: string;
+}
+
+/** A width configuration: for each group, the index of its chosen width in `choices`. */
+export type Config = Readonly<Record<string, number>>;
