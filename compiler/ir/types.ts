@@ -145,3 +145,9 @@ export interface Graph {
 
 /** A width configuration: for each group, the index of its chosen width in `choices`. */
 export type Config = Readonly<Record<string, number>>;
+
+/**
+ * Weights by parameter name, row-major float32. A parameter with `perWidth` set stores one row per
+ * width choice of that group, i.e. shape [K, ...param.shape].
+ */
+export type WeightMap = ReadonlyMap<string, Float32Array>;
