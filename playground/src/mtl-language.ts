@@ -1,0 +1,308 @@
+// The `mtl` language for Monaco: Monarch tokenizer, brackets/comments/auto-closing,
+// keyword/builtin completion and builtin hover. No compiler knowledge lives here beyond names.
+import type * as Monaco from "monaco-editor/editor";
+
+export const LANGUAGE_ID = "mtl";
+
+export const KEYWORDS = [
+  "import", "from", "model", "block", "input", "widths", "divisor", "encoder", "task", "head",
+  "decode", "loss", "metric", "budget", "prefer", "return", "for", "in", "repeat", "if", "else",
+  "group", "fixed", "as", "true", "false",
+] as const;
+
+export const TYPE_NAMES = ["int", "float", "bool", "string", "tensor"] as const;
+/** Element types written in input declarations such as `f32[N, 3, 64, 64]`. */
+export const DTYPE_NAMES = ["f16", "f32", "f64", "i8", "i32", "i64", "u8"] as const;
+
+/** Builtin layers, with a one-line description for hover and completion details. */
+export const BUILTIN_LAYERS: Record<string, string> = {
+  conv: "2-D convolution; the output channel count slims with its width group unless `fixed`.",
+  linear: "Fully connected layer; the output size slims with its width group unless `fixed`.",
+  bn: "Batch normalisation (switchable: one set of statistics per width).",
+  layernorm: "Layer normalisation.",
+  relu: "Rectified linear unit.",
+  relu6: "ReLU clipped at 6.",
+  gelu: "Gaussian error linear unit.",
+  sigmoid: "Logistic sigmoid.",
+  tanh: "Hyperbolic tangent.",
+  silu: "Sigmoid linear unit (swish).",
+  softmax: "Softmax along an axis.",
+  maxpool: "Max pooling.",
+  avgpool: "Average pooling.",
+  gap: "Global average pooling.",
+  upsample: "Upsampling by a scale factor.",
+  resize: "Resize to a given spatial size.",
+  concat: "Concatenate tensors along an axis.",
+  add: "Element-wise addition.",
+  mul: "Element-wise multiplication.",
+  reshape: "Reshape a tensor.",
+  flatten: "Flatten trailing dimensions.",
+  transpose: "Permute dimensions.",
+  select: "Select a slice or an element along an axis.",
+  mean: "Mean over axes.",
+  attention: "Multi-head attention.",
+  embedding: "Embedding lookup table.",
+  param: "A learnable parameter tensor.",
+  dropout: "Dropout (identity at inference).",
+};
+
+/** Output decoders usable after `decode`. */
+export const DECODERS: Record<string, string> = {
+  argmax: "Decode to the index of the largest value along an axis.",
+  softmax: "Decode to probabilities along an axis.",
+  topk: "Decode to the k largest values and their indices.",
+  threshold: "Decode to a boolean mask above a threshold.",
+  identity: "Return the head's output unchanged.",
+  l2norm: "Normalise to unit L2 length along an axis.",
+  greedy: "Greedy sequence decoding.",
+  beam: "Beam-search sequence decoding.",
+  diverse_beam: "Diverse beam-search sequence decoding.",
+  sample: "Sampling-based sequence decoding.",
+};
+
+export const KEYWORD_DOCS: Partial<Record<(typeof KEYWORDS)[number], string>> = {
+  model: "Declares a multi-task model: inputs, widths, encoders, tasks, budgets and preferences.",
+  block: "Declares a reusable sub-network: `block name(x, out: int) { ... return y }`.",
+  encoder: "Declares a shared encoder inside a model.",
+  task: "Declares a task: `task name { head ... decode ... }`.",
+  head: "The task's head network.",
+  decode: "How the task's output is decoded.",
+  widths: "Width choices for every slimmable group, e.g. `widths 0.25, 0.5, 1.0`.",
+  budget: "A compute budget: `budget macs <= 60%`, `params <= 5M`, `latency <= 12ms`.",
+  prefer: "Task preferences used by the configuration search: `prefer a: 0.7, b: 0.3`.",
+  fixed: "Marks a layer whose channel count never slims (e.g. a classifier's class count).",
+  input: "Declares a model input: `input image: f32[N, 3, 224, 224]`.",
+  import: "Imports blocks from another file: `import { resnet18 } from \"std/encoders/resnet\"`.",
+};
+
+export const languageConfiguration: Monaco.languages.LanguageConfiguration = {
+  comments: { lineComment: "//", blockComment: ["/*", "*/"] },
+  brackets: [
+    ["{", "}"],
+    ["[", "]"],
+    ["(", ")"],
+  ],
+  autoClosingPairs: [
+    { open: "{", close: "}" },
+    { open: "[", close: "]" },
+    { open: "(", close: ")" },
+    { open: '"', close: '"', notIn: ["string", "comment"] },
+    { open: "/*", close: " */", notIn: ["string"] },
+  ],
+  surroundingPairs: [
+    { open: "{", close: "}" },
+    { open: "[", close: "]" },
+    { open: "(", close: ")" },
+    { open: '"', close: '"' },
+  ],
+  indentationRules: {
+    increaseIndentPattern: /^.*\{[^}"']*$/,
+    decreaseIndentPattern: /^\s*\}/,
+  },
+  wordPattern: /[A-Za-z_][A-Za-z0-9_]*|-?\d+(?:\.\d+)?(?:[GMK%]|ms|us)?/,
+};
+
+export const monarch: Monaco.languages.IMonarchLanguage & Record<string, unknown> = {
+  defaultToken: "invalid",
+  keywords: [...KEYWORDS],
+  typeKeywords: [...TYPE_NAMES, ...DTYPE_NAMES],
+  builtins: [...new Set([...Object.keys(BUILTIN_LAYERS), ...Object.keys(DECODERS)])],
+  operators: ["|>", "?", ":", "||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "=", ".."],
+  symbols: /[=><!?:&|+\-*\/%.]+/,
+  escapes: /\\(?:[\\"nrt0]|u[0-9A-Fa-f]{4})/,
+  tokenizer: {
+    root: [
+      [
+        /[A-Za-z_][A-Za-z0-9_]*/,
+        {
+          cases: {
+            "@keywords": "keyword",
+            "@typeKeywords": "type",
+            "@builtins": "predefined",
+            "@default": "identifier",
+          },
+        },
+      ],
+      { include: "@whitespace" },
+      [/[{}()\[\]]/, "@brackets"],
+      // numbers with unit suffixes: 2.5G 300M 5K 60% 12ms; `0..4` stays a range
+      [/\d+\.\d+(?:[eE][-+]?\d+)?(?:ms|us|[GMK%])?/, "number.float"],
+      [/\d+(?:ms|us|[GMK%])?/, "number"],
+      [/\.\.(?!\.)/, "operator"],
+      [/@symbols/, { cases: { "@operators": "operator", "@default": "invalid" } }],
+      [/[,;]/, "delimiter"],
+      [/"([^"\\]|\\.)*$/, "string.invalid"],
+      [/"/, { token: "string.quote", bracket: "@open", next: "@string" }],
+    ],
+    string: [
+      [/[^\\"]+/, "string"],
+      [/@escapes/, "string.escape"],
+      [/\\./, "string.escape.invalid"],
+      [/"/, { token: "string.quote", bracket: "@close", next: "@pop" }],
+    ],
+    comment: [
+      [/[^\/*]+/, "comment"],
+      [/\*\//, "comment", "@pop"],
+      [/[\/*]/, "comment"],
+    ],
+    whitespace: [
+      [/[ \t\r\n]+/, "white"],
+      [/\/\*/, "comment", "@comment"],
+      [/\/\/.*$/, "comment"],
+    ],
+  },
+};
+
+export interface StdlibModule {
+  /** Import path as written in source, e.g. "std/encoders/resnet". */
+  module: string;
+  /** Names of the blocks it declares. */
+  blocks: string[];
+}
+
+/** Registers the language, its tokenizer, completion and hover. Returns the disposables. */
+export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => StdlibModule[]): Monaco.IDisposable[] {
+  monaco.languages.register({ id: LANGUAGE_ID, extensions: [".mtl"], aliases: ["mtl", "MTL"] });
+  const out: Monaco.IDisposable[] = [];
+  out.push(monaco.languages.setLanguageConfiguration(LANGUAGE_ID, languageConfiguration));
+  out.push(monaco.languages.setMonarchTokensProvider(LANGUAGE_ID, monarch));
+
+  const Kind = monaco.languages.CompletionItemKind;
+  const Rule = monaco.languages.CompletionItemInsertTextRule;
+
+  out.push(
+    monaco.languages.registerCompletionItemProvider(LANGUAGE_ID, {
+      triggerCharacters: ['"', "/", "{"],
+      provideCompletionItems(model, position) {
+        const word = model.getWordUntilPosition(position);
+        const range = new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn);
+        const before = model.getValueInRange(new monaco.Range(position.lineNumber, 1, position.lineNumber, position.column));
+        const stdlib = getStdlib();
+
+        // Inside `from "...`: offer stdlib module paths.
+        const fromMatch = /from\s+"([^"]*)$/.exec(before);
+        if (fromMatch) {
+          const typed = fromMatch[1];
+          const start = position.column - typed.length;
+          const r = new monaco.Range(position.lineNumber, start, position.lineNumber, position.column);
+          return {
+            suggestions: stdlib.map((m) => ({
+              label: m.module,
+              kind: Kind.Module,
+              detail: m.blocks.length ? `blocks: ${m.blocks.join(", ")}` : "stdlib module",
+              insertText: m.module,
+              range: r,
+            })),
+          };
+        }
+        // Inside `import { ...`: offer stdlib block names.
+        if (/import\s*\{[^}]*$/.test(before)) {
+          return {
+            suggestions: stdlib.flatMap((m) =>
+              m.blocks.map((b) => ({ label: b, kind: Kind.Function, detail: m.module, insertText: b, range })),
+            ),
+          };
+        }
+        const afterDecode = /\bdecode\s+[A-Za-z_]*$/.test(before);
+        const suggestions: Monaco.languages.CompletionItem[] = [];
+        for (const [name, doc] of Object.entries(DECODERS)) {
+          suggestions.push({
+            label: name,
+            kind: Kind.Function,
+            detail: "decoder",
+            documentation: doc,
+            insertText: name,
+            range,
+            sortText: afterDecode ? `0${name}` : `3${name}`,
+          });
+        }
+        if (afterDecode) return { suggestions };
+        for (const kw of KEYWORDS) {
+          suggestions.push({
+            label: kw,
+            kind: Kind.Keyword,
+            documentation: KEYWORD_DOCS[kw],
+            insertText: kw,
+            range,
+            sortText: `2${kw}`,
+          });
+        }
+        for (const t of [...TYPE_NAMES, ...DTYPE_NAMES]) {
+          suggestions.push({ label: t, kind: Kind.TypeParameter, insertText: t, range, sortText: `4${t}` });
+        }
+        for (const [name, doc] of Object.entries(BUILTIN_LAYERS)) {
+          if (name in DECODERS) continue; // softmax is both; listed once
+          suggestions.push({
+            label: name,
+            kind: Kind.Function,
+            detail: "builtin layer",
+            documentation: doc,
+            insertText: `${name}($0)`,
+            insertTextRules: Rule.InsertAsSnippet,
+            range,
+            sortText: `1${name}`,
+          });
+        }
+        const snippets: [string, string, string][] = [
+          ["model", "model declaration", 'model ${1:Name} {\n\tinput ${2:image}: f32[N, 3, 224, 224]\n\twidths 0.25, 0.5, 0.75, 1.0\n\t$0\n}'],
+          ["task", "task declaration", "task ${1:name} { head ${2:conv}(${3:backbone}, ${4:classes}) decode ${5:argmax}(axis: 1) }"],
+          ["block", "block declaration", "block ${1:name}(x, out: int) {\n\t$0\n\treturn x\n}"],
+          ["import", "import from a module", 'import { $2 } from "${1:std/}"'],
+        ];
+        for (const [label, detail, body] of snippets) {
+          suggestions.push({
+            label: `${label} …`,
+            filterText: label,
+            kind: Kind.Snippet,
+            detail,
+            insertText: body,
+            insertTextRules: Rule.InsertAsSnippet,
+            range,
+            sortText: `5${label}`,
+          });
+        }
+        return { suggestions };
+      },
+    }),
+  );
+
+  out.push(
+    monaco.languages.registerHoverProvider(LANGUAGE_ID, {
+      provideHover(model, position) {
+        const word = model.getWordAtPosition(position);
+        if (!word) return null;
+        const w = word.word;
+        const range = new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn);
+        const parts: string[] = [];
+        if (w in BUILTIN_LAYERS) parts.push(`**${w}** — builtin layer\n\n${BUILTIN_LAYERS[w]}`);
+        if (w in DECODERS) parts.push(`**${w}** — decoder\n\n${DECODERS[w]}`);
+        const kwDoc = KEYWORD_DOCS[w as keyof typeof KEYWORD_DOCS];
+        if (kwDoc) parts.push(`**${w}** — keyword\n\n${kwDoc}`);
+        for (const m of getStdlib()) if (m.blocks.includes(w)) parts.push(`**${w}** — block from \`${m.module}\``);
+        if (!parts.length) return null;
+        return { range, contents: parts.map((value) => ({ value })) };
+      },
+    }),
+  );
+  return out;
+}
+
+export function defineThemes(monaco: typeof Monaco): void {
+  monaco.editor.defineTheme("mtl-dark", {
+    base: "vs-dark",
+    inherit: true,
+    rules: [
+      { token: "keyword", foreground: "C586C0" },
+      { token: "type", foreground: "4EC9B0" },
+      { token: "predefined", foreground: "DCDCAA" },
+      { token: "number", foreground: "B5CEA8" },
+      { token: "number.float", foreground: "B5CEA8" },
+      { token: "string", foreground: "CE9178" },
+      { token: "string.quote", foreground: "CE9178" },
+      { token: "comment", foreground: "6A9955", fontStyle: "italic" },
+      { token: "operator", foreground: "D4D4D4" },
+      { token: "invalid", foreground: "F44747" },
+    ],
+    colors: {},
+  });
+}

@@ -1,0 +1,39 @@
+// Editor text <-> URL hash: deflate-raw (CompressionStream) + base64url, as `#code=<...>`.
+
+const PREFIX = "code=";
+
+async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+  const out = new Blob([bytes as BlobPart]).stream().pipeThrough(stream);
+  return new Uint8Array(await new Response(out).arrayBuffer());
+}
+
+export function toBase64Url(bytes: Uint8Array): string {
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function fromBase64Url(s: string): Uint8Array {
+  const b64 = s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export async function encodeSource(text: string): Promise<string> {
+  const packed = await pipe(new TextEncoder().encode(text), new CompressionStream("deflate-raw"));
+  return PREFIX + toBase64Url(packed);
+}
+
+/** Returns the source held in a URL hash, or undefined if the hash holds none (or is corrupt). */
+export async function decodeHash(hash: string): Promise<string | undefined> {
+  const h = hash.replace(/^#/, "");
+  if (!h.startsWith(PREFIX)) return undefined;
+  try {
+    const bytes = await pipe(fromBase64Url(h.slice(PREFIX.length)), new DecompressionStream("deflate-raw"));
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}

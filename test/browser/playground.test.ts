@@ -1,0 +1,212 @@
+// Browser test of the web playground: builds it once, serves it with cli/playground.ts and drives
+// Debian's Chromium through playwright-core. Screenshots go to test/artifacts/ (gitignored).
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildPlayground, servePlayground, type PlaygroundServer } from "../../cli/playground.ts";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const artifacts = join(repoRoot, "test", "artifacts");
+const CHROMIUM = "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+const haveCompiler = existsSync(join(repoRoot, "compiler", "index.ts"));
+
+let outDir = "";
+let server: PlaygroundServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const consoleErrors: string[] = [];
+const foreignRequests: string[] = [];
+
+const isLocal = (url: string): boolean => {
+  const u = new URL(url);
+  if (u.protocol === "data:" || u.protocol === "blob:") return true;
+  return u.hostname === "127.0.0.1" || u.hostname === "localhost" || u.hostname === "[::1]";
+};
+
+function watch(ctx: BrowserContext, p: Page): void {
+  ctx.on("request", (req) => {
+    if (!isLocal(req.url())) foreignRequests.push(req.url());
+  });
+  p.on("console", (msg) => {
+    if (msg.type() === "error") consoleErrors.push(msg.text());
+  });
+  p.on("pageerror", (err) => consoleErrors.push(`pageerror: ${err.message}`));
+}
+
+async function waitReady(p: Page): Promise<void> {
+  await p.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
+  await p.waitForSelector(".monaco-editor .view-lines", { timeout: 20_000 });
+}
+
+const editorText = (p: Page): Promise<string> => p.evaluate(() => window.mtlPlayground!.model.getValue());
+
+interface MarkerInfo {
+  code: string;
+  message: string;
+  line: number;
+  col: number;
+  endCol: number;
+}
+const markers = (p: Page): Promise<MarkerInfo[]> =>
+  p.evaluate(() => {
+    const pg = window.mtlPlayground!;
+    return pg.monaco.editor.getModelMarkers({ owner: "mtl" }).map((m) => ({
+      code: typeof m.code === "string" ? m.code : (m.code?.value ?? ""),
+      message: m.message,
+      line: m.startLineNumber,
+      col: m.startColumn,
+      endCol: m.endColumn,
+    }));
+  });
+
+/** Sets the editor text as a user edit (undoable, fires change events like typing does). */
+async function setText(p: Page, text: string): Promise<void> {
+  await p.evaluate((t) => {
+    const { editor, model } = window.mtlPlayground!;
+    editor.executeEdits("test", [{ range: model.getFullModelRange(), text: t }]);
+  }, text);
+}
+
+/** Waits until the status line has settled after a check (not "checking…"/"starting…"). */
+async function waitChecked(p: Page): Promise<void> {
+  await p.waitForFunction(() => {
+    const s = document.getElementById("status")?.dataset.state;
+    return s !== undefined && s !== "checking" && s !== "starting";
+  });
+}
+
+describe.skipIf(!haveChromium)("playground in Chromium", () => {
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    outDir = mkdtempSync(join(tmpdir(), "mtl-playground-"));
+    await buildPlayground(outDir, { verbose: false });
+    server = await servePlayground({ port: 0, host: "127.0.0.1", dir: outDir, log: null });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 1400, height: 850 } });
+    page = await context.newPage();
+    watch(context, page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it("serves the built app with correct MIME types", async () => {
+    const index = await fetch(server.url);
+    expect(index.status).toBe(200);
+    expect(index.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await index.text();
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script, "index.html references its bundle relatively").toBeTruthy();
+    const js = await fetch(new URL(script!, server.url));
+    expect(js.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect((await fetch(new URL("../../etc/passwd", server.url))).status).toBe(404);
+    expect((await fetch(new URL("nope.wasm", server.url))).status).toBe(404);
+  });
+
+  it("loads Monaco with the mtl language, no console errors and no foreign requests", async () => {
+    await page.goto(server.url);
+    await waitReady(page);
+    const text = await editorText(page);
+    expect(text).toContain("model Scene");
+    const lang = await page.evaluate(() => window.mtlPlayground!.model.getLanguageId());
+    expect(lang).toBe("mtl");
+    // Monarch highlighting: keywords get their own token class (not plain identifiers).
+    const keywordColored = await page.evaluate(() => {
+      const spans = [...document.querySelectorAll(".view-lines span span")];
+      const model = spans.find((s) => s.textContent === "model");
+      const scene = spans.find((s) => s.textContent?.includes("Scene"));
+      return !!model && !!scene && model.className !== scene.className;
+    });
+    expect(keywordColored).toBe(true);
+    // Right-hand panels exist and say plainly that they are empty for now.
+    const tabs = await page.$$eval(".tabs [role=tab]", (els) => els.map((e) => e.textContent));
+    expect(tabs).toEqual(["Graph", "Configurations", "Chart", "Output"]);
+    await waitChecked(page);
+    await page.screenshot({ path: join(artifacts, "playground-loaded.png") });
+    expect(consoleErrors).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+  });
+
+  it("typing changes the text, and the URL hash round-trips it through a reload", async () => {
+    await page.click(".monaco-editor .view-lines");
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("// typed by the browser test");
+    await expect.poll(() => editorText(page)).toContain("// typed by the browser test");
+    await expect
+      .poll(() => page.evaluate(() => (document.querySelector(".view-lines")?.textContent ?? "").replace(/\u00a0/g, " ")))
+      .toContain("typed by the browser test");
+    const typed = await editorText(page);
+
+    // The hash follows the text (debounced); wait until it decodes to what is in the editor.
+    await page.waitForFunction(() => location.hash.startsWith("#code="));
+    await expect
+      .poll(async () => {
+        const url = page.url();
+        await page.waitForTimeout(50);
+        return url === page.url() && url.includes("#code=");
+      })
+      .toBe(true);
+    await page.waitForTimeout(600); // past the hash debounce
+    const shared = page.url();
+
+    await page.reload();
+    await waitReady(page);
+    expect(await editorText(page)).toBe(typed);
+
+    // A fresh tab opened on the shared link restores it too.
+    const other = await context.newPage();
+    watch(context, other);
+    await other.goto(shared);
+    await waitReady(other);
+    expect(await editorText(other)).toBe(typed);
+    await other.screenshot({ path: join(artifacts, "playground-shared-link.png") });
+    await other.close();
+    expect(consoleErrors).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+  });
+
+  it.skipIf(!haveCompiler)("shows a compiler diagnostic as a marker with its code, and clears it when fixed", async () => {
+    await setText(page, (await editorText(page)).replace(/\/\/ typed by the browser test$/, ""));
+    await waitChecked(page);
+    const baseline = await markers(page);
+
+    const source = await editorText(page);
+    const at = source.indexOf("conv(backbone");
+    expect(at).toBeGreaterThan(0);
+    await setText(page, source.replace("conv(backbone", "convx(backbone"));
+    const line = source.slice(0, at).split("\n").length;
+    await expect
+      .poll(async () => (await markers(page)).filter((m) => m.line === line).length, { timeout: 10_000 })
+      .toBeGreaterThan(baseline.filter((m) => m.line === line).length);
+    const added = (await markers(page)).filter((m) => m.line === line);
+    expect(added.some((m) => /^MTL\d+$/.test(m.code))).toBe(true);
+    await page.waitForSelector(".squiggly-error", { timeout: 5_000 });
+    await page.screenshot({ path: join(artifacts, "playground-marker.png") });
+
+    await setText(page, source);
+    await expect.poll(async () => (await markers(page)).length, { timeout: 10_000 }).toBe(baseline.length);
+    expect(await markers(page)).toEqual(baseline);
+    await page.screenshot({ path: join(artifacts, "playground-fixed.png") });
+    expect(consoleErrors).toEqual([]);
+  });
+});
