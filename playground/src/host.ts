@@ -28,7 +28,8 @@ function normalise(path: string): string {
 /**
  * Builds a host over an in-memory file table keyed by repo-relative path ("stdlib/x/y.mtl",
  * "examples/z.mtl"). Lookups are tolerant of the spellings a resolver may use:
- * "std/x/y", "std/x/y.mtl", "stdlib/x/y.mtl", "/stdlib/x/y.mtl".
+ * "std/x/y", "std/x/y.mtl", "stdlib/x/y.mtl", "/stdlib/x/y.mtl"; other relative paths also
+ * look in examples/ so an example loaded into the editor can import its siblings.
  */
 export function createHost(files: ReadonlyMap<string, string>, entry: { path: string; text: () => string }): SourceHost {
   const entryPath = normalise(entry.path);
@@ -40,6 +41,9 @@ export function createHost(files: ReadonlyMap<string, string>, entry: { path: st
       if (p.startsWith("std/")) {
         const rest = p.slice(4);
         candidates.push(`stdlib/${rest}`, `stdlib/${rest}.mtl`);
+      } else {
+        // The editor's file sits at the root; a loaded example's relative imports find its siblings.
+        candidates.push(`examples/${p}`, `examples/${p}.mtl`);
       }
       for (const c of candidates) {
         const hit = files.get(c);

@@ -288,6 +288,12 @@ $("share").addEventListener("click", async () => {
   setTimeout(() => (shareNote.textContent = ""), 2500);
 });
 
+// Ctrl/Cmd+S: no browser save dialog; bring the link in the address bar up to date instead.
+editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => {
+  clearTimeout(hashTimer);
+  void updateHash();
+});
+
 window.addEventListener("hashchange", async () => {
   if (location.hash === lastHash) return;
   const text = await decodeHash(location.hash);
