@@ -185,6 +185,23 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
     expect(foreignRequests).toEqual([]);
   });
 
+  it("offers keyword and builtin-layer completions", async () => {
+    const before = await editorText(page);
+    await page.click(".monaco-editor .view-lines");
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("rel");
+    await page.keyboard.press("Control+Space");
+    await page.waitForSelector(".suggest-widget.visible .monaco-list-row", { timeout: 5_000 });
+    const labels = await page.$$eval(".suggest-widget.visible .monaco-list-row", (rows) =>
+      rows.map((r) => r.getAttribute("aria-label") ?? r.textContent ?? ""),
+    );
+    expect(labels.some((l) => l.includes("relu6"))).toBe(true);
+    await page.screenshot({ path: join(artifacts, "playground-completion.png") });
+    await page.keyboard.press("Escape");
+    await setText(page, before);
+  });
+
   it.skipIf(!haveCompiler)("shows a compiler diagnostic as a marker with its code, and clears it when fixed", async () => {
     await setText(page, (await editorText(page)).replace(/\/\/ typed by the browser test$/, ""));
     await waitChecked(page);
