@@ -1,0 +1,265 @@
+// Builds an IR graph one layer at a time, for the front end evaluating a .mtl program. Each method
+// checks its inputs with the op's shape rule (ops-*.ts), names the node and its parameters, and
+// returns the output value id. Mistakes in the model surface as ShapeErrors.
+
+import { formatShape, isPositiveInt } from "./dims";
+import { outLayout } from "./layout";
+import { expectFloat, type OpCtx, type OpResult } from "./op-common";
+import { attention, batchnorm, embedding, layernorm, linear } from "./ops-dense";
+import { binary, concat } from "./ops-combine";
+import { flatten, mean, reshape, select, softmax, transpose } from "./ops-shape";
+import { conv, globalAvgPool, pool, resize, type ConvOptions, type PoolOptions, type ResizeOptions } from "./ops-spatial";
+import { assignGroupParts, assignNodeParts } from "./parts";
+import { fail } from "./shape-errors";
+import type {
+  Budget,
+  Dim,
+  DType,
+  Graph,
+  GraphInput,
+  InitKind,
+  Node,
+  OpKind,
+  Param,
+  SourceRef,
+  Task,
+  Value,
+  ValueType,
+  WidthGroup,
+} from "./types";
+
+export { ShapeError } from "./shape-errors";
+
+export interface LayerCtx {
+  readonly name: string; // PyTorch module path; parameters are `${name}.weight` etc.
+  readonly group: string | null; // width group of the output channels (null: fixed)
+  readonly source: SourceRef;
+}
+
+export type UnaryOp = "relu" | "relu6" | "gelu" | "sigmoid" | "tanh" | "silu" | "identity";
+export type BinaryOp = "add" | "sub" | "mul" | "div";
+
+const sameParam = (a: Param, b: Param): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+export class GraphBuilder {
+  private readonly ids = new Set<string>(); // node and value ids share one namespace
+  private readonly values = new Map<string, Value>();
+  private readonly nodes: Node[] = [];
+  private readonly params = new Map<string, Param>();
+  private readonly groups: WidthGroup[] = [];
+  private readonly inputs: GraphInput[] = [];
+  private readonly tasks: Task[] = [];
+  private budgets: Budget[] = [];
+  private prefer: Record<string, number> = {};
+  private sourceHash = "";
+
+  constructor(
+    private readonly name: string,
+    private readonly widths: number[],
+    private readonly divisor = 8,
+  ) {}
+
+  addGroup(name: string, choices: number[] = this.widths): void {
+    if (this.groups.some((g) => g.name === name)) fail("BadGroup", `width group '${name}' is declared twice`);
+    const ascending = choices.every((w, i) => w > 0 && w <= 1 && (i === 0 || w > choices[i - 1]));
+    if (choices.length === 0 || !ascending || choices[choices.length - 1] !== 1)
+      fail(
+        "BadGroup",
+        `width group '${name}' has choices [${choices.join(", ")}]`,
+        "width choices must ascend within (0, 1] and end with 1.0 (the full width)",
+      );
+    this.groups.push({ name, part: "shared", choices: [...choices] });
+  }
+
+  input(name: string, dtype: DType, shape: Dim[], channelAxis: number | null): string {
+    for (const d of shape)
+      if (typeof d === "number" && !isPositiveInt(d)) fail("NonPositiveSize", `input '${name}' has shape ${formatShape(shape)}`);
+    let channels: ValueType["channels"] = [];
+    if (channelAxis !== null) {
+      const d = shape[channelAxis];
+      if (d === undefined) fail("AxisRange", `input '${name}': channel axis ${channelAxis} is out of range for ${formatShape(shape)}`);
+      if (typeof d !== "number") fail("SymbolicSize", `input '${name}': its channel count must be a number, got '${d}'`);
+      channels = outLayout(d, null, 1);
+    }
+    const id = this.unique(name || "input");
+    this.values.set(id, { id, type: { dtype, shape: [...shape], channelAxis, channels } });
+    this.inputs.push({ name, value: id });
+    return id;
+  }
+
+  conv(ctx: LayerCtx, x: string, o: ConvOptions): string {
+    return this.add(ctx, "conv", [x], conv(this.opCtx(ctx), this.type(x), o));
+  }
+
+  linear(ctx: LayerCtx, x: string, o: { out: number; bias: boolean }): string {
+    return this.add(ctx, "linear", [x], linear(this.opCtx(ctx), this.type(x), o));
+  }
+
+  batchnorm(ctx: LayerCtx, x: string, o: { eps: number }): string {
+    return this.add(ctx, "batchnorm", [x], batchnorm(this.opCtx(ctx), this.type(x), o));
+  }
+
+  layernorm(ctx: LayerCtx, x: string, o: { eps: number }): string {
+    return this.add(ctx, "layernorm", [x], layernorm(this.opCtx(ctx), this.type(x), o));
+  }
+
+  unary(ctx: LayerCtx, op: UnaryOp, x: string): string {
+    const t = this.type(x);
+    expectFloat(t, op);
+    return this.add(ctx, op, [x], { type: t });
+  }
+
+  softmax(ctx: LayerCtx, x: string, axis: number): string {
+    expectFloat(this.type(x), "softmax");
+    return this.add(ctx, "softmax", [x], softmax(this.type(x), axis));
+  }
+
+  pool(ctx: LayerCtx, op: "maxpool" | "avgpool", x: string, o: PoolOptions): string {
+    return this.add(ctx, op, [x], pool(op, this.type(x), o));
+  }
+
+  globalAvgPool(ctx: LayerCtx, x: string): string {
+    return this.add(ctx, "globalavgpool", [x], globalAvgPool(this.type(x)));
+  }
+
+  resize(ctx: LayerCtx, x: string, o: ResizeOptions): string {
+    return this.add(ctx, "resize", [x], resize(this.type(x), o));
+  }
+
+  concat(ctx: LayerCtx, xs: string[], axis: number): string {
+    return this.add(ctx, "concat", xs, concat(xs.map((x) => this.type(x)), axis));
+  }
+
+  binary(ctx: LayerCtx, op: BinaryOp, a: string, b: string): string {
+    return this.add(ctx, op, [a, b], binary(op, this.type(a), this.type(b)));
+  }
+
+  reshape(ctx: LayerCtx, x: string, shape: Dim[]): string {
+    return this.add(ctx, "reshape", [x], reshape(this.type(x), shape));
+  }
+
+  flatten(ctx: LayerCtx, x: string, axis: number): string {
+    return this.add(ctx, "flatten", [x], flatten(this.type(x), axis));
+  }
+
+  transpose(ctx: LayerCtx, x: string, perm: number[]): string {
+    return this.add(ctx, "transpose", [x], transpose(this.type(x), perm));
+  }
+
+  select(ctx: LayerCtx, x: string, axis: number, index: number): string {
+    return this.add(ctx, "select", [x], select(this.type(x), axis, index));
+  }
+
+  mean(ctx: LayerCtx, x: string, axes: number[], keepdims: boolean): string {
+    return this.add(ctx, "mean", [x], mean(this.type(x), axes, keepdims));
+  }
+
+  attention(ctx: LayerCtx, x: string, o: { heads: number }): string {
+    return this.add(ctx, "attention", [x], attention(this.opCtx(ctx), this.type(x), o));
+  }
+
+  embedding(ctx: LayerCtx, idx: string, o: { vocab: number; dim: number }): string {
+    return this.add(ctx, "embedding", [idx], embedding(this.opCtx(ctx), this.type(idx), o));
+  }
+
+  /** A learned tensor used as a value (class token, positional embedding), named `ctx.name`. */
+  param(ctx: LayerCtx, shape: number[], init: InitKind, channelAxis: number | null): string {
+    for (const d of shape) if (!isPositiveInt(d)) fail("NonPositiveSize", `parameter '${ctx.name}' has shape ${formatShape(shape)}`);
+    if (channelAxis !== null && (channelAxis < 0 || channelAxis >= shape.length))
+      fail("AxisRange", `parameter '${ctx.name}': channel axis ${channelAxis} is out of range for ${formatShape(shape)}`);
+    const c = this.opCtx(ctx);
+    const channels = channelAxis === null ? [] : outLayout(shape[channelAxis], c.group, c.divisor);
+    const axes = shape.map((_, i) => (i === channelAxis && c.group !== null ? channels : null));
+    const p: Param = { name: ctx.name, shape: [...shape], axes, perWidth: null, init };
+    return this.add(ctx, "param", [], { type: { dtype: "f32", shape: [...shape], channelAxis, channels }, params: { value: p } });
+  }
+
+  constant(ctx: LayerCtx, value: number): string {
+    return this.add(ctx, "const", [], { type: { dtype: "f32", shape: [], channelAxis: null, channels: [] }, attrs: { value } });
+  }
+
+  type(id: string): ValueType {
+    const v = this.values.get(id);
+    if (!v) throw new Error(`internal: unknown value id '${id}'`);
+    return v.type;
+  }
+
+  addTask(t: Task): void {
+    if (this.tasks.some((x) => x.name === t.name)) fail("BadTask", `task '${t.name}' is declared twice`);
+    if (t.name === "shared") fail("BadTask", "'shared' is reserved and cannot name a task");
+    if (!this.values.has(t.output)) fail("BadTask", `task '${t.name}' outputs an unknown value '${t.output}'`);
+    this.tasks.push(t);
+  }
+
+  setBudgets(b: Budget[]): void {
+    this.budgets = [...b];
+  }
+
+  setPrefer(p: Record<string, number>): void {
+    this.prefer = { ...p };
+  }
+
+  setSourceHash(h: string): void {
+    this.sourceHash = h;
+  }
+
+  finish(): Graph {
+    const nodes = assignNodeParts(this.nodes, this.tasks);
+    return {
+      name: this.name,
+      inputs: [...this.inputs],
+      values: new Map(this.values),
+      nodes,
+      params: new Map(this.params),
+      widths: [...this.widths],
+      groups: assignGroupParts(this.groups, nodes, this.values, this.params),
+      tasks: [...this.tasks],
+      budgets: [...this.budgets],
+      prefer: { ...this.prefer },
+      sourceHash: this.sourceHash,
+    };
+  }
+
+  private opCtx(ctx: LayerCtx): OpCtx {
+    if (ctx.group !== null && !this.groups.some((g) => g.name === ctx.group))
+      fail("UnknownGroup", `layer '${ctx.name}' slims with width group '${ctx.group}', which is not declared`);
+    return { name: ctx.name, group: ctx.group, divisor: this.divisor };
+  }
+
+  private unique(base: string): string {
+    let id = base;
+    for (let k = 1; this.ids.has(id); k++) id = `${base}_${k}`;
+    this.ids.add(id);
+    return id;
+  }
+
+  /** A parameter name used twice means shared weights, as in PyTorch, so both uses must agree. */
+  private checkParam(p: Param): void {
+    const old = this.params.get(p.name);
+    if (old && !sameParam(old, p))
+      fail(
+        "ParamConflict",
+        `parameter '${p.name}' is defined twice with different shapes or layouts: ${formatShape(old.shape)} and ${formatShape(p.shape)}`,
+        "give each layer its own name; reusing a name shares its weights",
+      );
+  }
+
+  private add(ctx: LayerCtx, op: OpKind, inputs: string[], r: OpResult): string {
+    const params = Object.values(r.params ?? {});
+    params.forEach((p) => this.checkParam(p));
+    params.forEach((p) => this.params.set(p.name, p));
+    const id = this.unique(ctx.name || op);
+    this.values.set(id, { id, type: r.type });
+    this.nodes.push({
+      id,
+      op,
+      inputs: [...inputs],
+      outputs: [id],
+      attrs: r.attrs ?? {},
+      params: Object.fromEntries(Object.entries(r.params ?? {}).map(([role, p]) => [role, p.name])),
+      part: "shared",
+      source: ctx.source,
+    });
+    return id;
+  }
+}
