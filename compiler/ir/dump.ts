@@ -1,0 +1,81 @@
+// A readable, deterministic text form of a graph, one line per item, for golden tests and
+// debugging. Node lines read like
+//   %backbone.conv1 = conv(%image) [k=7x7 s=2 p=3] out=64@backbone : f32[N,64,112,112]  part=shared  @file:3:5
+
+import { formatLayout } from "./layout";
+import type { AttrValue, Graph, InitKind, Node, Param, ValueType } from "./types";
+
+const list = (xs: readonly unknown[]): string => `[${xs.join(",")}]`;
+
+const formatType = (t: ValueType): string => `${t.dtype}${list(t.shape)}`;
+
+function formatAttr(v: AttrValue): string {
+  return Array.isArray(v) ? list(v) : String(v);
+}
+
+/** "3" when all four pads agree, else "t,l,b,r". */
+const formatPads = (p: readonly number[]): string => (p.every((x) => x === p[0]) ? String(p[0]) : p.join(","));
+
+function formatAttrs(n: Node): string {
+  const a = n.attrs;
+  const parts: string[] = [];
+  if (n.op === "conv" || n.op === "maxpool" || n.op === "avgpool") {
+    const k = a.kernel as number[];
+    const s = a.stride as number[];
+    parts.push(`k=${k.join("x")}`, `s=${s[0] === s[1] ? s[0] : s.join("x")}`, `p=${formatPads(a.pads as number[])}`);
+    const d = a.dilation as number[] | undefined;
+    if (d && d.some((x) => x !== 1)) parts.push(`d=${d.join("x")}`);
+    if (typeof a.groups === "number" && a.groups > 1) parts.push(`g=${a.groups}`);
+    if (a.depthwise === true) parts.push("dw");
+  } else {
+    for (const key of Object.keys(a).sort()) parts.push(`${key}=${formatAttr(a[key])}`);
+  }
+  return parts.length > 0 ? ` [${parts.join(" ")}]` : "";
+}
+
+function formatInit(i: InitKind): string {
+  switch (i.kind) {
+    case "he":
+      return `he(${i.fanIn})`;
+    case "xavier":
+      return `xavier(${i.fanIn},${i.fanOut})`;
+    case "normal":
+      return `normal(${i.std})`;
+    case "const":
+      return String(i.value);
+  }
+}
+
+function formatParam(p: Param): string {
+  const axes = p.axes.map((a) => (a === null ? "-" : formatLayout(a)));
+  const perWidth = p.perWidth === null ? "" : ` perWidth=${p.perWidth}`;
+  return `param ${p.name} ${list(p.shape)} axes=${list(axes)}${perWidth} init=${formatInit(p.init)}`;
+}
+
+function formatNode(graph: Graph, n: Node): string {
+  const t = graph.values.get(n.outputs[0])?.type;
+  const out = t && t.channelAxis !== null ? ` out=${formatLayout(t.channels)}` : "";
+  const type = t ? ` : ${formatType(t)}` : "";
+  const src = `@${n.source.file}:${n.source.line}:${n.source.col}`;
+  return `%${n.id} = ${n.op}(${n.inputs.map((i) => `%${i}`).join(", ")})${formatAttrs(n)}${out}${type}  part=${n.part}  ${src}`;
+}
+
+export function dump(graph: Graph): string {
+  const lines = [`graph ${graph.name} widths=${list(graph.widths)}${graph.sourceHash ? ` hash=${graph.sourceHash}` : ""}`];
+  for (const g of graph.groups) lines.push(`group ${g.name} choices=${list(g.choices)} part=${g.part}`);
+  for (const i of graph.inputs) {
+    const t = graph.values.get(i.value)?.type;
+    lines.push(`input %${i.value}${i.name === i.value ? "" : ` (${i.name})`}${t ? ` : ${formatType(t)}` : ""}`);
+  }
+  for (const n of graph.nodes) lines.push(formatNode(graph, n));
+  for (const p of graph.params.values()) lines.push(formatParam(p));
+  for (const t of graph.tasks) {
+    const { kind, ...args } = t.decode;
+    const decode = `${kind}(${Object.entries(args).map(([k, v]) => `${k}=${v}`).join(",")})`;
+    lines.push(`task ${t.name} = %${t.output} decode=${decode}${t.loss ? ` loss=${t.loss}` : ""}${t.metric ? ` metric=${t.metric}` : ""}`);
+  }
+  for (const b of graph.budgets) lines.push(`budget ${b.metric} <= ${b.value}${b.relative ? " (relative)" : ""}`);
+  const prefer = Object.entries(graph.prefer);
+  if (prefer.length > 0) lines.push(`prefer ${prefer.map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  return lines.join("\n") + "\n";
+}
