@@ -1,0 +1,121 @@
+// Checks that need no elaboration, run on every block (used or not) so that library files such
+// as the stdlib get name and signature errors even when no model calls them.
+import type * as A from "../ast";
+import type { Diagnostic } from "../diagnostics";
+import { isTypeName } from "../elaborate/evaluate";
+import { functions } from "../elaborate/functions";
+import { layers } from "../elaborate/layers";
+import { diag, didYouMean } from "../messages";
+
+/** Every name a statement list may define (Python-like: a block has one scope). */
+function definedNames(stmts: readonly A.Stmt[], into: Set<string>): Set<string> {
+  for (const s of stmts) {
+    if (s.kind === "assign") for (const t of s.targets) into.add(t.name);
+    else if (s.kind === "for") {
+      into.add(s.variable.name);
+      definedNames(s.body, into);
+    } else if (s.kind === "repeat" || s.kind === "group") definedNames(s.body, into);
+    else if (s.kind === "if") {
+      definedNames(s.then, into);
+      if (s.else) definedNames(s.else, into);
+    }
+  }
+  return into;
+}
+
+function namesIn(e: A.Expr, visit: (n: A.NameExpr) => void): void {
+  switch (e.kind) {
+    case "name":
+      visit(e);
+      return;
+    case "list":
+      e.items.forEach((x) => namesIn(x, visit));
+      return;
+    case "unary":
+      namesIn(e.operand, visit);
+      return;
+    case "binary":
+      namesIn(e.left, visit);
+      namesIn(e.right, visit);
+      return;
+    case "ternary":
+      namesIn(e.condition, visit);
+      namesIn(e.then, visit);
+      namesIn(e.else, visit);
+      return;
+    case "pipe":
+      e.stages.forEach((x) => namesIn(x, visit));
+      return;
+    case "call":
+      namesIn(e.callee, visit);
+      e.args.forEach((a) => namesIn(a.value, visit));
+      return;
+    case "index":
+      namesIn(e.target, visit);
+      namesIn(e.index, visit);
+      return;
+    case "member":
+      namesIn(e.target, visit);
+      return;
+    case "labeled":
+      namesIn(e.expr, visit);
+      e.label.forEach((p) => p.kind === "computed" && namesIn(p.expr, visit));
+      return;
+    default:
+      return;
+  }
+}
+
+function exprsIn(stmts: readonly A.Stmt[], visit: (e: A.Expr) => void): void {
+  for (const s of stmts) {
+    switch (s.kind) {
+      case "assign":
+      case "return":
+        visit(s.value);
+        break;
+      case "for":
+        visit(s.iterable);
+        exprsIn(s.body, visit);
+        break;
+      case "repeat":
+        visit(s.count);
+        exprsIn(s.body, visit);
+        break;
+      case "if":
+        visit(s.condition);
+        exprsIn(s.then, visit);
+        if (s.else) exprsIn(s.else, visit);
+        break;
+      case "group":
+        exprsIn(s.body, visit);
+        break;
+    }
+  }
+}
+
+const returns = (stmts: readonly A.Stmt[]): boolean =>
+  stmts.some((s) => s.kind === "return" || (s.kind === "if" && s.else !== null && returns(s.then) && returns(s.else)) || (s.kind === "group" && returns(s.body)));
+
+export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>, diags: Diagnostic[]): void {
+  const params = new Map<string, A.ParamDecl>();
+  for (const p of block.params) {
+    const prior = params.get(p.name.name);
+    if (prior) diags.push(diag("MTL2006", p.name.span, `block \`${block.name.name}\` has two parameters named \`${p.name.name}\``, "rename one", [{ message: "first declared here", span: prior.name.span }]));
+    params.set(p.name.name, p);
+    if (p.type && !isTypeName(p.type.name.name))
+      diags.push(diag("MTL2012", p.type.name.span, `unknown type \`${p.type.name.name}\``, didYouMean(p.type.name.name, ["int", "float", "bool", "string", "tensor"]) ?? "types are int, float, bool, string, tensor, and lists such as int[]"));
+  }
+  if (block.returns && !isTypeName(block.returns.name.name))
+    diags.push(diag("MTL2012", block.returns.name.span, `unknown type \`${block.returns.name.name}\``, "types are int, float, bool, string, tensor"));
+  if (!returns(block.body)) diags.push(diag("MTL4006", block.name.span, `block \`${block.name.name}\` does not end with \`return\``, "end it with `return y`"));
+
+  const known = definedNames(block.body, new Set(params.keys()));
+  const visible = (n: string) => known.has(n) || moduleNames.has(n) || layers.has(n) || functions.has(n);
+  const check = (e: A.Expr) =>
+    namesIn(e, (n) => {
+      if (n.name && !visible(n.name))
+        diags.push(diag("MTL2003", n.span, `\`${n.name}\` is not defined`, didYouMean(n.name, [...known, ...moduleNames, ...layers.keys(), ...functions.keys()])));
+    });
+  for (const p of block.params) if (p.default) check(p.default);
+  exprsIn(block.body, check);
+}

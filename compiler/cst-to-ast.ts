@@ -1,0 +1,377 @@
+// CST -> AST with a Chevrotain CST visitor. Tokens inserted by error recovery carry NaN offsets;
+// spans fall back to the nearest real position so diagnostics never point nowhere.
+import type { CstNode, IToken, CstElement } from "chevrotain";
+import { parser } from "../grammar/parser";
+import type * as A from "./ast";
+import type { Span } from "./diagnostics";
+
+type Ctx = Record<string, CstElement[] | undefined>;
+
+const isToken = (e: CstElement): e is IToken => (e as IToken).image !== undefined;
+
+export class SpanMaker {
+  constructor(readonly file: string, private readonly fallback: Span) {}
+
+  token(t: IToken | undefined): Span {
+    if (!t || Number.isNaN(t.startOffset) || t.startOffset < 0) return this.fallback;
+    return { file: this.file, start: t.startOffset, end: t.startOffset + t.image.length, line: t.startLine ?? 1, col: t.startColumn ?? 1 };
+  }
+
+  node(n: CstNode | undefined): Span {
+    const loc = n?.location;
+    if (!loc || Number.isNaN(loc.startOffset) || loc.startOffset < 0) return this.fallback;
+    const end = Number.isNaN(loc.endOffset ?? NaN) ? loc.startOffset : (loc.endOffset as number) + 1;
+    return { file: this.file, start: loc.startOffset, end, line: loc.startLine ?? 1, col: loc.startColumn ?? 1 };
+  }
+
+  cover(a: Span, b: Span): Span {
+    return a.start <= b.start ? { ...a, end: Math.max(a.end, b.end) } : { ...b, end: Math.max(a.end, b.end) };
+  }
+}
+
+const SCALE: Record<string, number> = { K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+
+export function parseNumber(raw: string): { value: number; unit: A.Unit; isInteger: boolean } {
+  const m = /^(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(ms|%|[KMGT])?$/.exec(raw);
+  if (!m) return { value: NaN, unit: "", isInteger: false };
+  const unit = (m[2] ?? "") as A.Unit;
+  const base = Number(m[1]);
+  const value = unit in SCALE ? Math.round(base * SCALE[unit] * 1e6) / 1e6 : base;
+  const plain = /^\d+$/.test(m[1]);
+  return { value, unit, isInteger: Number.isInteger(value) && (plain || unit in SCALE) };
+}
+
+const BaseVisitor = parser.getBaseCstVisitorConstructorWithDefaults();
+
+class AstBuilder extends BaseVisitor {
+  constructor(private readonly s: SpanMaker) {
+    super();
+  }
+
+  private tok(ctx: Ctx, label: string, i = 0): IToken | undefined {
+    const e = ctx[label]?.[i];
+    return e && isToken(e) ? e : undefined;
+  }
+  private toks(ctx: Ctx, label: string): IToken[] {
+    return (ctx[label] ?? []).filter(isToken);
+  }
+  private nodes(ctx: Ctx, label: string): CstNode[] {
+    return (ctx[label] ?? []).filter((e): e is CstNode => !isToken(e));
+  }
+  private sub<T>(ctx: Ctx, label: string, i = 0): T | undefined {
+    const n = this.nodes(ctx, label)[i];
+    return n ? (this.visit(n) as T) : undefined;
+  }
+  private ident(t: IToken | undefined): A.Ident {
+    return { name: t && !Number.isNaN(t.startOffset) ? t.image : "", span: this.s.token(t) };
+  }
+  private expr(ctx: Ctx, label: string, i = 0): A.Expr {
+    return this.sub<A.Expr>(ctx, label, i) ?? { kind: "name", name: "", span: this.s.token(undefined) };
+  }
+  private stmts(ctx: Ctx, label = "body", i = 0): A.Stmt[] {
+    return this.sub<A.Stmt[]>(ctx, label, i) ?? [];
+  }
+  private spanOf(node: { location?: CstNode["location"] } | CstNode): Span {
+    return this.s.node(node as CstNode);
+  }
+
+  program(ctx: Ctx): Omit<A.Program, "file"> {
+    return {
+      imports: this.nodes(ctx, "importDecl").map((n) => this.visit(n)),
+      blocks: this.nodes(ctx, "blockDecl").map((n) => this.visit(n)),
+      models: this.nodes(ctx, "modelDecl").map((n) => this.visit(n)),
+    };
+  }
+
+  importDecl(ctx: Ctx, node?: CstNode): A.ImportDecl {
+    const str = this.tok(ctx, "StringLiteral");
+    return {
+      kind: "import",
+      specs: this.nodes(ctx, "importSpec").map((n) => this.visit(n)),
+      path: str ? JSON.parse(str.image) : "",
+      pathSpan: this.s.token(str),
+      span: this.spanHere(ctx, "Import"),
+    };
+  }
+
+  importSpec(ctx: Ctx): A.ImportSpec {
+    const alias = this.tok(ctx, "alias");
+    return { name: this.ident(this.tok(ctx, "name")), alias: alias ? this.ident(alias) : null };
+  }
+
+  blockDecl(ctx: Ctx): A.BlockDecl {
+    return {
+      kind: "block",
+      name: this.ident(this.tok(ctx, "name")),
+      params: this.nodes(ctx, "paramDecl").map((n) => this.visit(n)),
+      returns: this.sub<A.TypeRef>(ctx, "returns") ?? null,
+      body: this.stmts(ctx),
+      span: this.spanHere(ctx, "Block"),
+    };
+  }
+
+  paramDecl(ctx: Ctx): A.ParamDecl {
+    const name = this.ident(this.tok(ctx, "name"));
+    const def = this.nodes(ctx, "default").length ? this.expr(ctx, "default") : null;
+    return { name, type: this.sub<A.TypeRef>(ctx, "typeRef") ?? null, default: def, span: def ? this.s.cover(name.span, def.span) : name.span };
+  }
+
+  typeRef(ctx: Ctx): A.TypeRef {
+    const name = this.ident(this.tok(ctx, "name"));
+    const closes = this.toks(ctx, "RBracket");
+    const last = closes[closes.length - 1];
+    return { name, listDepth: closes.length, span: last ? this.s.cover(name.span, this.s.token(last)) : name.span };
+  }
+
+  body(ctx: Ctx): A.Stmt[] {
+    return this.nodes(ctx, "statement").map((n) => this.visit(n));
+  }
+
+  statement(ctx: Ctx): A.Stmt {
+    const [child] = Object.values(ctx).flat() as CstNode[];
+    return this.visit(child);
+  }
+
+  assignStmt(ctx: Ctx): A.AssignStmt {
+    const t = this.sub<{ targets: A.Ident[]; destructure: boolean; span: Span }>(ctx, "target")!;
+    const value = this.expr(ctx, "value");
+    return { kind: "assign", targets: t.targets, destructure: t.destructure, value, span: this.s.cover(t.span, value.span) };
+  }
+
+  target(ctx: Ctx): { targets: A.Ident[]; destructure: boolean; span: Span } {
+    const name = this.tok(ctx, "name");
+    if (name) return { targets: [this.ident(name)], destructure: false, span: this.s.token(name) };
+    const targets = this.toks(ctx, "names").map((t) => this.ident(t));
+    return { targets, destructure: true, span: this.s.cover(this.s.token(this.tok(ctx, "LBracket")), this.s.token(this.tok(ctx, "RBracket"))) };
+  }
+
+  returnStmt(ctx: Ctx): A.ReturnStmt {
+    const value = this.expr(ctx, "value");
+    return { kind: "return", value, span: this.s.cover(this.s.token(this.tok(ctx, "Return")), value.span) };
+  }
+
+  forStmt(ctx: Ctx): A.ForStmt {
+    return { kind: "for", variable: this.ident(this.tok(ctx, "variable")), iterable: this.expr(ctx, "iterable"), body: this.stmts(ctx), span: this.spanHere(ctx, "For") };
+  }
+
+  repeatStmt(ctx: Ctx): A.RepeatStmt {
+    return { kind: "repeat", count: this.expr(ctx, "count"), body: this.stmts(ctx), span: this.spanHere(ctx, "Repeat") };
+  }
+
+  ifStmt(ctx: Ctx): A.IfStmt {
+    const elseIf = this.sub<A.IfStmt>(ctx, "elseIf");
+    const elseBody = this.nodes(ctx, "else").length ? this.stmts(ctx, "else") : null;
+    return {
+      kind: "if",
+      condition: this.expr(ctx, "condition"),
+      then: this.stmts(ctx, "then"),
+      else: elseIf ? [elseIf] : elseBody,
+      span: this.spanHere(ctx, "If"),
+    };
+  }
+
+  groupStmt(ctx: Ctx): A.GroupStmt {
+    return { kind: "group", name: this.ident(this.tok(ctx, "name")), body: this.stmts(ctx), span: this.spanHere(ctx, "Group") };
+  }
+
+  modelDecl(ctx: Ctx): A.ModelDecl {
+    const items: { item: A.ModelItem; offset: number }[] = [];
+    for (const key of ["inputDecl", "widthsDecl", "divisorDecl", "encoderDecl", "taskDecl", "budgetDecl", "preferDecl", "assignStmt"]) {
+      for (const n of this.nodes(ctx, key)) items.push({ item: this.visit(n), offset: n.location?.startOffset ?? 0 });
+    }
+    items.sort((a, b) => a.offset - b.offset);
+    return { kind: "model", name: this.ident(this.tok(ctx, "name")), items: items.map((i) => i.item), span: this.spanHere(ctx, "Model") };
+  }
+
+  inputDecl(ctx: Ctx): A.InputDecl {
+    const dims = this.toks(ctx, "dims")
+      .sort((a, b) => a.startOffset - b.startOffset)
+      .map((t): A.Ident | A.NumberLit => (t.tokenType.name === "NumberLiteral" ? this.numberLit(t) : this.ident(t)));
+    return { kind: "input", name: this.ident(this.tok(ctx, "name")), dtype: this.ident(this.tok(ctx, "dtype")), dims, span: this.spanHere(ctx, "Input") };
+  }
+
+  widthsDecl(ctx: Ctx): A.WidthsDecl {
+    return { kind: "widths", values: this.toks(ctx, "values").map((t) => this.numberLit(t)), span: this.spanHere(ctx, "Widths") };
+  }
+
+  divisorDecl(ctx: Ctx): A.DivisorDecl {
+    return { kind: "divisor", value: this.numberLit(this.tok(ctx, "value")), span: this.spanHere(ctx, "Divisor") };
+  }
+
+  encoderDecl(ctx: Ctx): A.EncoderDecl {
+    const t = this.sub<{ targets: A.Ident[]; destructure: boolean }>(ctx, "target") ?? { targets: [], destructure: false };
+    return { kind: "encoder", targets: t.targets, destructure: t.destructure, value: this.expr(ctx, "value"), span: this.spanHere(ctx, "Encoder") };
+  }
+
+  taskDecl(ctx: Ctx): A.TaskDecl {
+    const clauses = <T>(key: string) => this.nodes(ctx, key).map((n) => this.visit(n) as A.TaskClause<T>);
+    return {
+      kind: "task",
+      name: this.ident(this.tok(ctx, "name")),
+      heads: clauses<A.Expr>("headClause"),
+      decodes: clauses<A.Expr>("decodeClause"),
+      losses: clauses<A.Ident>("lossClause"),
+      metrics: clauses<A.Ident>("metricClause"),
+      span: this.spanHere(ctx, "Task"),
+    };
+  }
+
+  headClause(ctx: Ctx): A.TaskClause<A.Expr> {
+    const value = this.expr(ctx, "value");
+    return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Head")), value.span) };
+  }
+  decodeClause(ctx: Ctx): A.TaskClause<A.Expr> {
+    const value = this.expr(ctx, "value");
+    return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Decode")), value.span) };
+  }
+  lossClause(ctx: Ctx): A.TaskClause<A.Ident> {
+    const value = this.ident(this.tok(ctx, "name"));
+    return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Loss")), value.span) };
+  }
+  metricClause(ctx: Ctx): A.TaskClause<A.Ident> {
+    const value = this.ident(this.tok(ctx, "name"));
+    return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Metric")), value.span) };
+  }
+
+  budgetDecl(ctx: Ctx): A.BudgetDecl {
+    const value = this.expr(ctx, "value");
+    return { kind: "budget", metric: this.ident(this.tok(ctx, "metric")), value, span: this.s.cover(this.s.token(this.tok(ctx, "Budget")), value.span) };
+  }
+
+  preferDecl(ctx: Ctx): A.PreferDecl {
+    const entries = this.nodes(ctx, "preferEntry").map((n) => this.visit(n) as A.PreferEntry);
+    const start = this.s.token(this.tok(ctx, "Prefer"));
+    return { kind: "prefer", entries, span: entries.length ? this.s.cover(start, entries[entries.length - 1].span) : start };
+  }
+
+  preferEntry(ctx: Ctx): A.PreferEntry {
+    const task = this.ident(this.tok(ctx, "task"));
+    const value = this.expr(ctx, "value");
+    return { task, value, span: this.s.cover(task.span, value.span) };
+  }
+
+  // Expressions
+
+  expression(ctx: Ctx): A.Expr {
+    const condition = this.expr(ctx, "condition");
+    if (!this.nodes(ctx, "then").length) return condition;
+    const otherwise = this.expr(ctx, "else");
+    return { kind: "ternary", condition, then: this.expr(ctx, "then"), else: otherwise, span: this.s.cover(condition.span, otherwise.span) };
+  }
+
+  pipeExpr(ctx: Ctx): A.Expr {
+    const stages = this.nodes(ctx, "operands").map((n) => this.visit(n) as A.Expr);
+    if (stages.length === 1) return stages[0];
+    return { kind: "pipe", stages, span: this.s.cover(stages[0].span, stages[stages.length - 1].span) };
+  }
+
+  private binaryChain(ctx: Ctx): A.Expr {
+    const operands = this.nodes(ctx, "operands").map((n) => this.visit(n) as A.Expr);
+    const operators = this.toks(ctx, "operators").sort((a, b) => a.startOffset - b.startOffset);
+    let left = operands[0] ?? this.expr(ctx, "__none__");
+    operators.forEach((op, i) => {
+      const right = operands[i + 1] ?? left;
+      left = { kind: "binary", op: op.image as A.BinaryOp, left, right, opSpan: this.s.token(op), span: this.s.cover(left.span, right.span) };
+    });
+    return left;
+  }
+
+  orExpr(ctx: Ctx) { return this.binaryChain(ctx); }
+  andExpr(ctx: Ctx) { return this.binaryChain(ctx); }
+  eqExpr(ctx: Ctx) { return this.binaryChain(ctx); }
+  relExpr(ctx: Ctx) { return this.binaryChain(ctx); }
+  rangeExpr(ctx: Ctx) { return this.binaryChain(ctx); }
+  addExpr(ctx: Ctx) { return this.binaryChain(ctx); }
+  mulExpr(ctx: Ctx) { return this.binaryChain(ctx); }
+
+  unaryExpr(ctx: Ctx): A.Expr {
+    const operand = this.expr(ctx, "operand");
+    const op = this.tok(ctx, "operator");
+    if (!op) return operand;
+    return { kind: "unary", op: op.image as A.UnaryOp, operand, span: this.s.cover(this.s.token(op), operand.span) };
+  }
+
+  postfixExpr(ctx: Ctx): A.Expr {
+    let e = this.expr(ctx, "primary");
+    for (const n of this.nodes(ctx, "suffixes").sort((a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0))) {
+      const span = this.s.cover(e.span, this.s.node(n));
+      const c = n.children as Ctx;
+      if (n.name === "callSuffix") e = { kind: "call", callee: e, args: this.nodes(c, "argument").map((a) => this.visit(a)), span };
+      else if (n.name === "indexSuffix") e = { kind: "index", target: e, index: this.expr(c, "index"), span };
+      else e = { kind: "member", target: e, name: this.ident(this.tok(c, "name")), span };
+    }
+    const label = this.sub<A.LabelPart[]>(ctx, "labelPath");
+    if (label) e = { kind: "labeled", expr: e, label, span: this.s.cover(e.span, this.s.node(this.nodes(ctx, "labelPath")[0])) };
+    return e;
+  }
+
+  argument(ctx: Ctx): A.Argument {
+    const name = this.tok(ctx, "name");
+    const value = this.expr(ctx, "value");
+    return { name: name ? this.ident(name) : null, value, span: name ? this.s.cover(this.s.token(name), value.span) : value.span };
+  }
+
+  labelPath(ctx: Ctx): A.LabelPart[] {
+    return this.nodes(ctx, "parts").map((n) => this.visit(n));
+  }
+
+  labelPart(ctx: Ctx, node?: unknown): A.LabelPart {
+    const name = this.tok(ctx, "name");
+    if (name) return { kind: "name", name: name.image, span: this.s.token(name) };
+    const index = this.tok(ctx, "index");
+    if (index) return { kind: "index", value: Number(index.image), span: this.s.token(index) };
+    const expr = this.expr(ctx, "computed");
+    return { kind: "computed", expr, span: expr.span };
+  }
+
+  primary(ctx: Ctx): A.Expr {
+    const num = this.tok(ctx, "number");
+    if (num) return this.numberLit(num);
+    const str = this.tok(ctx, "string");
+    if (str) return { kind: "string", value: unquote(str.image), span: this.s.token(str) };
+    const b = this.tok(ctx, "bool");
+    if (b) return { kind: "bool", value: b.image === "true", span: this.s.token(b) };
+    const name = this.tok(ctx, "name");
+    if (name) return { kind: "name", name: name.image, span: this.s.token(name) };
+    if (this.tok(ctx, "list")) {
+      return {
+        kind: "list",
+        items: this.nodes(ctx, "items").map((n) => this.visit(n)),
+        span: this.s.cover(this.s.token(this.tok(ctx, "list")), this.s.token(this.tok(ctx, "RBracket") ?? this.tok(ctx, "list"))),
+      };
+    }
+    const inner = this.expr(ctx, "inner");
+    return inner;
+  }
+
+  private numberLit(t: IToken | undefined): A.NumberLit {
+    const raw = t && !Number.isNaN(t.startOffset) ? t.image : "0";
+    return { kind: "number", raw, ...parseNumber(raw), span: this.s.token(t) };
+  }
+
+  /** The span of a construct: from its keyword token through the end of the CST node being visited. */
+  private spanHere(ctx: Ctx, keyword: string): Span {
+    const first = this.tok(ctx, keyword);
+    const all = Object.values(ctx).flat() as CstElement[];
+    let end = this.s.token(first).end;
+    for (const e of all) {
+      const s = isToken(e) ? this.s.token(e) : this.s.node(e);
+      if (s.end > end && s !== undefined) end = s.end;
+    }
+    return { ...this.s.token(first), end };
+  }
+}
+
+function unquote(image: string): string {
+  try {
+    return JSON.parse(image);
+  } catch {
+    return image.slice(1, -1);
+  }
+}
+
+export function cstToAst(cst: CstNode, file: string): A.Program {
+  const spans = new SpanMaker(file, { file, start: 0, end: 0, line: 1, col: 1 });
+  const body = new AstBuilder(spans).visit(cst) as Omit<A.Program, "file">;
+  return { file, ...body };
+}

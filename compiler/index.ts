@@ -1,0 +1,102 @@
+// The compiler's public entry points: check a program, get its IR graphs. Runs in Node and in the
+// browser alike (files come through a SourceHost).
+import type { Diagnostic } from "./diagnostics";
+import { sortDiagnostics } from "./diagnostics";
+import { checkBlock } from "./check/static";
+import { elaborateModel } from "./elaborate/model";
+import type { Val } from "./elaborate/values";
+import type { SourceHost } from "./host";
+import type { Graph } from "./ir/types";
+import { diag, didYouMean } from "./messages";
+import { loadProgram, type LoadedProgram } from "./modules";
+import { fnv1a64 } from "./util/hash";
+
+export type { Diagnostic, Span } from "./diagnostics";
+export type { SourceHost } from "./host";
+export { memoryHost } from "./host";
+
+export interface CheckResult {
+  diagnostics: Diagnostic[];
+  /** One graph per model of the entry file, when the program checks clean. */
+  graphs: Graph[];
+  program: LoadedProgram;
+}
+
+/** Blocks visible in each file: its own and those it imports (under their aliases). */
+function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<string, Val>> {
+  const scopes = new Map<string, Map<string, Val>>();
+  const own = new Map<string, Map<string, Val>>();
+  for (const [file, parsed] of p.files) {
+    const blocks = new Map<string, Val>();
+    for (const b of parsed.program.blocks) {
+      const prior = blocks.get(b.name.name);
+      if (prior && prior.k === "block") {
+        diags.push(diag("MTL2006", b.name.span, `block \`${b.name.name}\` is defined twice`, "rename one", [{ message: "first defined here", span: prior.decl.name.span }]));
+        continue;
+      }
+      blocks.set(b.name.name, { k: "block", decl: b, file });
+    }
+    own.set(file, blocks);
+  }
+  for (const [file] of p.files) {
+    const scope = new Map(own.get(file));
+    for (const { decl, path } of p.imports.get(file) ?? []) {
+      if (!path) continue;
+      const exported = own.get(path) ?? new Map<string, Val>();
+      for (const spec of decl.specs) {
+        const v = exported.get(spec.name.name);
+        if (!v) {
+          diags.push(diag("MTL2005", spec.name.span, `"${decl.path}" has no block \`${spec.name.name}\``,
+            didYouMean(spec.name.name, exported.keys()) ?? (exported.size ? `it defines ${[...exported.keys()].join(", ")}` : "it defines no blocks")));
+          continue;
+        }
+        const local = spec.alias ?? spec.name;
+        if (scope.has(local.name)) {
+          diags.push(diag("MTL2006", local.span, `\`${local.name}\` is already defined in this file`, "import it under another name: `import { x as y } from ...`"));
+          continue;
+        }
+        scope.set(local.name, v);
+      }
+    }
+    scopes.set(file, scope);
+  }
+  return scopes;
+}
+
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const key = `${d.code}|${d.span.file}|${d.span.start}|${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function checkProgram(entry: string, host: SourceHost): CheckResult {
+  const program = loadProgram(entry, host);
+  const diags = [...program.diagnostics];
+  const syntaxOk = [...program.files.values()].every((f) => f.syntaxOk);
+  const scopes = buildScopes(program, diags);
+  for (const [file, parsed] of program.files) {
+    if (!parsed.syntaxOk) continue;
+    for (const b of parsed.program.blocks) checkBlock(b, new Set(scopes.get(file)?.keys()), diags);
+  }
+  const graphs: Graph[] = [];
+  const entryFile = program.files.get(entry);
+  if (entryFile && syntaxOk) {
+    const sourceHash = fnv1a64([...program.files.keys()].map((f) => `${f}\n${host.readFile(f)}`).join("\n"));
+    const seen = new Set<string>();
+    for (const model of entryFile.program.models) {
+      if (seen.has(model.name.name)) {
+        diags.push(diag("MTL2006", model.name.span, `model \`${model.name.name}\` is defined twice`, "rename one"));
+        continue;
+      }
+      seen.add(model.name.name);
+      const g = elaborateModel({ model, file: entry, scopes, sourceHash }, diags);
+      if (g) graphs.push(g);
+    }
+  }
+  const diagnostics = sortDiagnostics(dedupe(diags));
+  return { diagnostics, graphs: diagnostics.some((d) => d.severity === "error") ? [] : graphs, program };
+}

@@ -1,0 +1,102 @@
+// Loads an entry file and everything it imports, in dependency order. Imports resolve relative to
+// the importing file ("./heads", "../common") or to the standard library ("std/encoders/resnet");
+// a path may not leave its root, and cycles are reported with the whole chain.
+import type { ImportDecl } from "./ast";
+import type { Diagnostic } from "./diagnostics";
+import { fileStartSpan } from "./diagnostics";
+import type { SourceHost } from "./host";
+import { diag } from "./messages";
+import { parseFile, type ParsedFile } from "./syntax";
+
+export interface LoadedProgram {
+  entry: string;
+  /** Every file reached, dependencies before dependants. */
+  files: Map<string, ParsedFile>;
+  /** For each file, its import declarations resolved to file paths (undefined where resolution failed). */
+  imports: Map<string, { decl: ImportDecl; path: string | undefined }[]>;
+  diagnostics: Diagnostic[];
+}
+
+const STD = "std/";
+
+/** Normalises a "/"-path; returns undefined if it climbs above its start. */
+function normalise(parts: string[]): string[] | undefined {
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === "" || p === ".") continue;
+    if (p === "..") {
+      if (!out.length) return undefined;
+      out.pop();
+    } else out.push(p);
+  }
+  return out;
+}
+
+export function resolveImport(from: string, spec: string): { path: string } | { error: "escape" | "absolute" } {
+  if (spec.startsWith("/")) return { error: "absolute" };
+  const withExt = spec.endsWith(".mtl") ? spec : `${spec}.mtl`;
+  if (spec.startsWith(STD)) {
+    const rest = normalise(withExt.slice(STD.length).split("/"));
+    return rest ? { path: STD + rest.join("/") } : { error: "escape" };
+  }
+  const fromStd = from.startsWith(STD);
+  const dir = from.split("/").slice(0, -1);
+  const base = fromStd ? dir.slice(1) : dir; // inside std/, "." is relative to the stdlib root
+  const parts = normalise([...base, ...withExt.split("/")]);
+  if (!parts) return { error: "escape" };
+  return { path: (fromStd ? STD : "") + parts.join("/") };
+}
+
+export function loadProgram(entry: string, host: SourceHost): LoadedProgram {
+  const files = new Map<string, ParsedFile>();
+  const imports = new Map<string, { decl: ImportDecl; path: string | undefined }[]>();
+  const diagnostics: Diagnostic[] = [];
+  const onStack: string[] = [];
+  const done = new Set<string>();
+
+  const visit = (path: string): void => {
+    const text = host.readFile(path);
+    if (text === undefined) return; // reported by the importer (or the caller, for the entry)
+    const parsed = parseFile(text, path);
+    diagnostics.push(...parsed.diagnostics);
+    onStack.push(path);
+    const resolved: { decl: ImportDecl; path: string | undefined }[] = [];
+    for (const decl of parsed.program.imports) {
+      const r = resolveImport(path, decl.path);
+      if ("error" in r) {
+        diagnostics.push(
+          diag("MTL2002", decl.pathSpan, `import path "${decl.path}" leaves the ${path.startsWith(STD) ? "standard library" : "project"} root`,
+            r.error === "absolute" ? "write a path relative to this file, e.g. \"./heads\", or a standard-library path \"std/...\"" : "import files inside the project, or from \"std/...\""),
+        );
+        resolved.push({ decl, path: undefined });
+        continue;
+      }
+      const cycleAt = onStack.indexOf(r.path);
+      if (cycleAt >= 0) {
+        const chain = [...onStack.slice(cycleAt), r.path].join(" -> ");
+        diagnostics.push(diag("MTL2004", decl.pathSpan, `import cycle: ${chain}`, "move the shared blocks into a third file that both import"));
+        resolved.push({ decl, path: undefined });
+        continue;
+      }
+      if (!done.has(r.path) && host.readFile(r.path) === undefined) {
+        diagnostics.push(
+          diag("MTL2001", decl.pathSpan, `cannot find "${decl.path}" (looked for ${r.path})`,
+            r.path.startsWith(STD) ? "run `mtl stdlib` to list the standard library's files" : "check the path: it is relative to this file"),
+        );
+        resolved.push({ decl, path: undefined });
+        continue;
+      }
+      if (!done.has(r.path)) visit(r.path);
+      resolved.push({ decl, path: r.path });
+    }
+    onStack.pop();
+    done.add(path);
+    imports.set(path, resolved);
+    files.set(path, parsed);
+  };
+
+  if (host.readFile(entry) === undefined) {
+    diagnostics.push(diag("MTL2001", fileStartSpan(entry), `cannot read "${entry}"`, "check the file name and that it ends in .mtl"));
+  } else visit(entry);
+  return { entry, files, imports, diagnostics };
+}

@@ -1,0 +1,96 @@
+// Every token of the .mtl language. Keywords come before Identifier and use `longer_alt`
+// so that `model2` or `inputs` lex as identifiers.
+import { createToken, Lexer, type TokenType } from "chevrotain";
+
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
+export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
+export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: "comments", line_breaks: true });
+
+export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
+
+const keywordWords: string[] = [];
+const keyword = (word: string): TokenType => {
+  keywordWords.push(word);
+  return createToken({ name: word[0].toUpperCase() + word.slice(1), pattern: new RegExp(`${word}\\b`), longer_alt: Identifier });
+};
+
+export const Import = keyword("import");
+export const From = keyword("from");
+export const Model = keyword("model");
+export const Block = keyword("block");
+export const Input = keyword("input");
+export const Widths = keyword("widths");
+export const Divisor = keyword("divisor");
+export const Encoder = keyword("encoder");
+export const Task = keyword("task");
+export const Head = keyword("head");
+export const Decode = keyword("decode");
+export const Loss = keyword("loss");
+export const Metric = keyword("metric");
+export const Budget = keyword("budget");
+export const Prefer = keyword("prefer");
+export const Return = keyword("return");
+export const For = keyword("for");
+export const In = keyword("in");
+export const Repeat = keyword("repeat");
+export const If = keyword("if");
+export const Else = keyword("else");
+export const Group = keyword("group");
+export const Fixed = keyword("fixed");
+export const As = keyword("as");
+export const True = keyword("true");
+export const False = keyword("false");
+
+/** Numbers may carry a unit suffix: 2.5G, 300M, 5K, 1.5T, 60%, 12ms. */
+export const NumberLiteral = createToken({
+  name: "NumberLiteral",
+  pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:ms|%|[KMGT](?![A-Za-z0-9_]))?/,
+});
+export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
+
+export const Pipe = createToken({ name: "Pipe", pattern: /\|>/ });
+export const OrOr = createToken({ name: "OrOr", pattern: /\|\|/ });
+export const AndAnd = createToken({ name: "AndAnd", pattern: /&&/ });
+export const EqEq = createToken({ name: "EqEq", pattern: /==/ });
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/ });
+export const LtEq = createToken({ name: "LtEq", pattern: /<=/ });
+export const GtEq = createToken({ name: "GtEq", pattern: />=/ });
+export const Arrow = createToken({ name: "Arrow", pattern: /->/ });
+export const DotDot = createToken({ name: "DotDot", pattern: /\.\./ });
+export const Lt = createToken({ name: "Lt", pattern: /</ });
+export const Gt = createToken({ name: "Gt", pattern: />/ });
+export const Equals = createToken({ name: "Equals", pattern: /=/ });
+export const Plus = createToken({ name: "Plus", pattern: /\+/ });
+export const Minus = createToken({ name: "Minus", pattern: /-/ });
+export const Star = createToken({ name: "Star", pattern: /\*/ });
+export const Slash = createToken({ name: "Slash", pattern: /\// });
+export const Bang = createToken({ name: "Bang", pattern: /!/ });
+export const Question = createToken({ name: "Question", pattern: /\?/ });
+export const Colon = createToken({ name: "Colon", pattern: /:/ });
+export const Comma = createToken({ name: "Comma", pattern: /,/ });
+export const Dot = createToken({ name: "Dot", pattern: /\./ });
+export const LParen = createToken({ name: "LParen", pattern: /\(/ });
+export const RParen = createToken({ name: "RParen", pattern: /\)/ });
+export const LCurly = createToken({ name: "LCurly", pattern: /\{/ });
+export const RCurly = createToken({ name: "RCurly", pattern: /\}/ });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/ });
+export const RBracket = createToken({ name: "RBracket", pattern: /\]/ });
+
+export const keywords: readonly TokenType[] = [
+  Import, From, Model, Block, Input, Widths, Divisor, Encoder, Task, Head, Decode, Loss, Metric,
+  Budget, Prefer, Return, For, In, Repeat, If, Else, Group, Fixed, As, True, False,
+];
+
+/** Keyword spellings, for editors and "did you mean" suggestions. */
+export const keywordNames: readonly string[] = keywordWords;
+
+export const allTokens: readonly TokenType[] = [
+  WhiteSpace, LineComment, BlockComment,
+  ...keywords,
+  Identifier, NumberLiteral, StringLiteral,
+  Pipe, OrOr, AndAnd, EqEq, NotEq, LtEq, GtEq, Arrow, DotDot,
+  Lt, Gt, Equals, Plus, Minus, Star, Slash, Bang, Question, Colon, Comma, Dot,
+  LParen, RParen, LCurly, RCurly, LBracket, RBracket,
+];
+
+export const mtlLexer = new Lexer(allTokens as TokenType[], { positionTracking: "full", ensureOptimizations: false });
