@@ -1,0 +1,71 @@
+// Fixes one width configuration: every segment becomes a fixed segment of its actual length,
+// parameters and their weights are cut to size (switchable rows picked), attributes that count
+// channels are updated and the width groups go away. Lowering the result gives a static model
+// of that configuration, which onnxruntime can fold and fuse (see docs: "specialise on load").
+
+import type { Config, Graph, Node, Param, Segment, Value, WeightMap } from "../ir/types";
+import { channelsAt, layoutLength, layoutMax, widthOf } from "../ir/width";
+import { gatherAxes, leadingOfEach } from "./gather";
+
+function checkConfig(graph: Graph, config: Config): void {
+  for (const [group, index] of Object.entries(config)) {
+    const g = graph.groups.find((x) => x.name === group);
+    if (!g) throw new Error(`specialise: unknown width group '${group}'`);
+    if (!Number.isInteger(index) || index < 0 || index >= g.choices.length)
+      throw new Error(`specialise: group '${group}' has no width choice ${index}`);
+  }
+}
+
+const fixSegments = (graph: Graph, segs: readonly Segment[], config: Config): Segment[] =>
+  segs.map((s) => ({ max: channelsAt(s.max, widthOf(graph, s.group, config), s.divisor), group: null, scale: s.scale, divisor: 1 }));
+
+function specialiseValue(graph: Graph, v: Value, config: Config): Value {
+  const t = v.type;
+  if (t.channelAxis === null) return v;
+  const channels = fixSegments(graph, t.channels, config);
+  const shape = t.shape.map((d, i) => (i === t.channelAxis ? layoutMax(channels) : d));
+  return { id: v.id, type: { ...t, shape, channels } };
+}
+
+/** Attributes that count channels or heads follow the configuration. */
+function specialiseNode(graph: Graph, n: Node, values: ReadonlyMap<string, Value>, config: Config): Node {
+  const out = values.get(n.outputs[0])!.type;
+  if (n.op === "conv" && n.attrs.depthwise === true) return { ...n, attrs: { ...n.attrs, groups: out.shape[1] } };
+  if (n.op === "attention") {
+    const w = graph.params.get(n.params["out_proj.weight"])!;
+    const heads = w.axes[1] ? channelsAt(w.axes[1][0].max, widthOf(graph, w.axes[1][0].group, config), 1) : n.attrs.heads;
+    return { ...n, attrs: { ...n.attrs, heads } };
+  }
+  if (n.op === "reshape" && out.channelAxis !== null) {
+    const shape = (n.attrs.shape as readonly (number | string)[]).map((d, i) => (i === out.channelAxis && d !== -1 ? out.shape[i] : d));
+    return { ...n, attrs: { ...n.attrs, shape } };
+  }
+  return n;
+}
+
+function specialiseWeights(graph: Graph, p: Param, data: Float32Array | undefined, config: Config): Float32Array {
+  const size = p.shape.reduce((a, b) => a * b, 1);
+  const rows = p.perWidth === null ? 1 : graph.groups.find((g) => g.name === p.perWidth)!.choices.length;
+  if (!data) throw new Error(`specialise: no weights for parameter '${p.name}'`);
+  if (data.length !== rows * size) throw new Error(`specialise: '${p.name}' has ${data.length} weights, expected ${rows * size}`);
+  const row = p.perWidth === null ? 0 : (config[p.perWidth] ?? rows - 1);
+  const own = data.subarray(row * size, (row + 1) * size);
+  const keep = p.axes.map((segs) =>
+    segs === null ? null : leadingOfEach(segs.map((s) => s.max * s.scale), fixSegments(graph, segs, config).map((s) => s.max * s.scale)),
+  );
+  return gatherAxes(own, p.shape, keep).data;
+}
+
+export function specialise(graph: Graph, weights: WeightMap, config: Config): { graph: Graph; weights: WeightMap } {
+  checkConfig(graph, config);
+  const values = new Map([...graph.values].map(([id, v]) => [id, specialiseValue(graph, v, config)]));
+  const params = new Map<string, Param>();
+  const cut = new Map<string, Float32Array>();
+  for (const [name, p] of graph.params) {
+    const shape = p.shape.map((d, i) => (p.axes[i] ? layoutLength(graph, p.axes[i]!, config) : d));
+    params.set(name, { ...p, shape, axes: shape.map(() => null), perWidth: null });
+    cut.set(name, specialiseWeights(graph, p, weights.get(name), config));
+  }
+  const nodes = graph.nodes.map((n) => specialiseNode(graph, n, values, config));
+  return { graph: { ...graph, nodes, values, params, groups: [] }, weights: cut };
+}
