@@ -73,6 +73,8 @@ function parseErrorDiagnostic(file: string, text: string, e: IRecognitionExcepti
   if (e.name === "MismatchedTokenException") {
     const [expected] = expectedFrom(e.message);
     if (expected === "EOF") return topLevel(span, found);
+    if (expected === "Identifier" && KEYWORDS.has(e.token.tokenType.name))
+      return diag("MTL1002", span, `\`${e.token.image}\` is a keyword and cannot be used as a name`, `choose another name, e.g. \`${e.token.image}_\``);
     return diag("MTL1002", span, `expected ${describeTokenType(expected ?? "")} but found ${found}`, hint);
   }
   if (e.name === "NotAllInputParsedException") return topLevel(span, found);
@@ -109,11 +111,12 @@ export function parseFile(text: string, file: string): ParsedFile {
     );
   }
   // Chevrotain may report the same position twice during recovery; keep the first.
+  // Recovery often reports knock-on errors on the line of the first one; keep one per line.
   const seen = new Set<number>();
   for (const e of out.parseErrors) {
     const d = parseErrorDiagnostic(file, text, e, out.tokens);
-    if (seen.has(d.span.start)) continue;
-    seen.add(d.span.start);
+    if (seen.has(d.span.line)) continue;
+    seen.add(d.span.line);
     diagnostics.push(d);
   }
   return { program: cstToAst(out.cst, file), diagnostics, syntaxOk: diagnostics.length === 0 };

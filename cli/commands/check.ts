@@ -1,0 +1,30 @@
+// `mtl check FILE...`: parse, resolve, type- and shape-check; print diagnostics.
+import { checkProgram, type Diagnostic } from "../../compiler/index";
+import { renderAll } from "../../compiler/render";
+import { fileHost } from "../host";
+import { out, useColor } from "../io";
+
+export interface CheckOptions {
+  json?: boolean;
+  root?: string;
+}
+
+export function runCheck(files: string[], o: CheckOptions): number {
+  const all: Diagnostic[] = [];
+  let failed = false;
+  for (const file of files) {
+    const host = fileHost(file, o.root);
+    const result = checkProgram(host.entryOf(file), host);
+    all.push(...result.diagnostics);
+    const errors = result.diagnostics.some((d) => d.severity === "error");
+    failed ||= errors;
+    if (o.json) continue;
+    if (result.diagnostics.length) out.err(renderAll(result.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
+    if (!errors) {
+      const models = result.graphs.map((g) => `model ${g.name}: ${g.tasks.length} task${g.tasks.length === 1 ? "" : "s"}, ${g.groups.length} width group${g.groups.length === 1 ? "" : "s"}`);
+      out.log(`${file}: ok${models.length ? ` (${models.join("; ")})` : ""}`);
+    }
+  }
+  if (o.json) out.log(JSON.stringify(all, null, 2));
+  return failed ? 1 : 0;
+}
