@@ -380,7 +380,7 @@ export class Evaluator {
   callValue(callee: Val, args: ArgValue[], calleeSpan: Span, f: Frame, mods: CallMods, span: Span): Val {
     if (callee.k === "error") return ERROR;
     const all: ArgValue[] = mods.pipeIn ? [{ name: null, value: mods.pipeIn.value, span: mods.pipeIn.span }, ...args] : args;
-    if (all.some((a) => a.value.k === "error")) return ERROR;
+    if (all.some((a) => poisoned(a.value))) return ERROR;
     if (callee.k === "fn") {
       if (mods.label !== undefined || mods.fixed) return this.report("MTL4014", span, `\`${callee.def.name}\` is a function, not a layer: it takes no \`as\` or \`fixed\``);
       const [lo, hi] = callee.def.arity;
@@ -431,6 +431,8 @@ export class Evaluator {
     return r;
   }
 }
+
+const poisoned = (v: Val): boolean => v.k === "error" || (v.k === "list" && v.items.some(poisoned));
 
 const TYPE_NAMES = new Set(["int", "float", "bool", "string", "tensor"]);
 

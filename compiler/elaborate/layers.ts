@@ -1,7 +1,7 @@
 // The primitive layers: their signatures (for checking calls, completion and hover docs) and how
 // each adds nodes through the IR builder. Shape rules live in the builder, not here.
 import type { GraphBuilder, LayerCtx } from "../ir/builder";
-import type { InitKind } from "../ir/types";
+import type { Dim, InitKind } from "../ir/types";
 import { type ParamType, type Val, bool, float, int, list, str } from "./values";
 
 export interface ParamSpec {
@@ -192,7 +192,16 @@ const defs: LayerDef[] = [
     doc: "Reshape to `shape` (0 keeps that axis' size, -1 infers one axis).",
     hasParams: false,
     params: [X, { name: "shape", type: "int[]" }],
-    apply: ({ b, ctx, args }) => b.reshape(ctx, tensor(args, "x"), ints(args, "shape")),
+    apply: ({ b, ctx, args }) => {
+      const x = tensor(args, "x");
+      const from = b.type(x).shape;
+      const shape = ints(args, "shape").map((d, i): Dim => {
+        if (d !== 0) return d;
+        if (i >= from.length) throw new ArgError("shape", `\`0\` at position ${i} keeps an axis the input (rank ${from.length}) does not have`);
+        return from[i];
+      });
+      return b.reshape(ctx, x, shape);
+    },
   },
   {
     name: "flatten",
