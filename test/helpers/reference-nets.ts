@@ -104,13 +104,16 @@ function invertedResidual(b: GraphBuilder, x: string, name: string, t: number, o
   return stride === 1 && inC === out ? b.binary(at(`${name}.add`), "add", x, y) : y;
 }
 
-/** torchvision's mobilenet_v2(): 3,504,872 parameters, 0.30G MACs at 224x224. */
+/**
+ * torchvision's mobilenet_v2(): 3,504,872 parameters, 0.30G MACs at 224x224. Its last 1x1 conv
+ * (1280 channels) stays fixed, as in the MobileNetV2 paper's width multipliers below 1.
+ */
 export function mobilenetV2(o: NetOptions = {}): Graph {
   const { b, image, group } = start("mobilenet_v2", o);
   let x = convBnRelu6(b, image, "features.0", group, convOpts(32, 3, 2));
   let f = 1;
   for (const [t, c, n, s] of MBV2) for (let j = 0; j < n; j++) x = invertedResidual(b, x, `features.${f++}`, t, c, j === 0 ? s : 1, group);
-  x = convBnRelu6(b, x, `features.${f}`, group, convOpts(1280, 1));
+  x = convBnRelu6(b, x, `features.${f}`, null, convOpts(1280, 1));
   x = b.globalAvgPool(at("pool"), x);
   x = b.flatten(at("flatten"), x, 1);
   x = b.linear(at("classifier.1"), x, { out: o.classes ?? 1000, bias: true });
@@ -147,5 +150,36 @@ export function twoTaskNet(o: { size?: Dim } = {}): Graph {
 
   b.addTask({ name: "seg", output: s, decode: { kind: "argmax", axis: 1 }, loss: null, metric: null });
   b.addTask({ name: "depth", output: d, decode: { kind: "identity" }, loss: null, metric: null });
+  return b.finish();
+}
+
+/**
+ * A network touching many width groups at once: a concat of two groups, a depthwise conv, a
+ * flatten into scaled segments and an attention block that slims by heads; two tasks.
+ */
+export function manyGroupNet(): Graph {
+  const b = new GraphBuilder("many", [0.25, 0.5, 0.75, 1.0]);
+  b.addGroup("s1", [0.25, 0.5, 1.0]);
+  b.addGroup("s2");
+  b.addGroup("h1");
+  b.addGroup("h2", [0.5, 1.0]);
+  b.addGroup("att", [0.5, 1.0]);
+  const image = b.input("image", "f32", ["N", 3, 16, 16], 1);
+  const c1 = b.unary(at("stem.relu"), "relu", convBn(b, image, "stem.conv", "stem.bn", "s1", convOpts(16, 3)));
+  const a = b.conv(at("a", "s2"), c1, convOpts(16, 3, 2));
+  const dw = b.conv(at("a.dw", "s2"), a, convOpts(16, 3, 1, { groups: 16 }));
+  const h = b.conv(at("h", "h1"), c1, convOpts(8, 3, 2));
+  const cat = b.concat(at("cat"), [dw, h], 1);
+  let d = b.conv(at("cls.conv", "h2"), cat, convOpts(24, 3, 2));
+  d = b.flatten(at("cls.flatten"), d, 1);
+  d = b.linear(at("cls.fc"), d, { out: 10, bias: true });
+  let t = b.reshape(at("tok.reshape"), a, ["N", 16, 64]);
+  t = b.transpose(at("tok.transpose"), t, [0, 2, 1]);
+  t = b.attention(at("tok.attn", "att"), t, { heads: 4 });
+  t = b.layernorm(at("tok.norm"), t, { eps: 1e-5 });
+  t = b.linear(at("tok.fc"), t, { out: 8, bias: true });
+  t = b.mean(at("tok.mean"), t, [1], false);
+  b.addTask({ name: "cls", output: d, decode: { kind: "argmax", axis: 1 }, loss: null, metric: null });
+  b.addTask({ name: "tok", output: t, decode: { kind: "identity" }, loss: null, metric: null });
   return b.finish();
 }
