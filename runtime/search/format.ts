@@ -1,0 +1,21 @@
+// Human-readable amounts for messages and explanations, in the units users write budgets in.
+
+import type { BudgetMetric } from "../../compiler/ir/types";
+
+function count(v: number): string {
+  const a = Math.abs(v);
+  for (const [s, u] of [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]] as const) {
+    if (a >= s) return `${trim(v / s)}${u}`;
+  }
+  return trim(v);
+}
+
+const trim = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(3).replace(/\.?0+$/, ""));
+
+export function formatAmount(metric: BudgetMetric, v: number): string {
+  if (!Number.isFinite(v)) return "unlimited";
+  if (metric === "latency") return `${trim(v)}ms`;
+  return count(v);
+}
+
+export const formatPercent = (fraction: number): string => `${trim(fraction * 100)}%`;

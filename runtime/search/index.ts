@@ -1,0 +1,76 @@
+// The runtime's entry point: user constraints in, an explained plan (or a SearchError) out.
+// "auto" runs the exact search when its work is small, else the evolutionary one.
+
+import type { CostTable } from "../../compiler/cost/types";
+import { parseConstraints, type ConstraintsInput } from "./constraints";
+import { evolutionary } from "./evolutionary";
+import { exact } from "./exact";
+import type { LatencyTable } from "./latency";
+import { paperRule } from "./paper-rule";
+import { buildProblem, type Problem } from "./problem";
+import { assignments } from "./space";
+import { isSearchError, searchError, type Plan, type SearchError } from "./types";
+import type { Profile } from "./utility";
+
+export interface PlanOptions {
+  readonly strategy?: "auto" | "paper" | "exact" | "evolutionary";
+  /** Seed of the evolutionary search (default 1): the same inputs and seed give the same plan. */
+  readonly seed?: number;
+  /** Measured utility per configuration (docs/search.md); tasks it leaves out use the proxy. */
+  readonly profile?: Profile;
+  /** Measured latency per part; required for a latency budget. */
+  readonly latency?: LatencyTable;
+}
+
+/**
+ * Work of the exact search: utility evaluations = (shared assignments) x (sum over running tasks
+ * of their own assignments). At or below this, exact runs well under a millisecond or two.
+ */
+export const EXACT_WORK_LIMIT = 20_000;
+
+export function exactWork(p: Problem): number {
+  const own = p.tasks.reduce((s, t) => s + assignments(p.space, p.space.own.get(t)!), 0);
+  return assignments(p.space, p.space.shared) * own;
+}
+
+function auto(p: Problem): Plan | SearchError {
+  const work = exactWork(p);
+  if (p.separable && work <= EXACT_WORK_LIMIT) return exact(p, `auto: exact search over ${work} (encoder, head) evaluations`);
+  const why = p.separable ? `${work} evaluations exceed ${EXACT_WORK_LIMIT}` : "tasks' costs are not separable";
+  return evolutionary(p, `auto: evolutionary search (exact would need ${why})`);
+}
+
+export function plan(table: CostTable, constraints: ConstraintsInput, options: PlanOptions = {}): Plan | SearchError {
+  const c = parseConstraints(constraints, table.tasks);
+  if (isSearchError(c)) return c;
+  if (options.seed !== undefined && !Number.isInteger(options.seed)) return searchError("bad-option", `seed must be an integer, got ${options.seed}`);
+  const p = buildProblem(table, c, options);
+  if (isSearchError(p)) return p;
+  switch (options.strategy ?? "auto") {
+    case "auto":
+      return auto(p);
+    case "paper":
+      return paperRule(p);
+    case "exact":
+      return exact(p);
+    case "evolutionary":
+      return evolutionary(p);
+    default:
+      return searchError("bad-option", `unknown strategy "${String(options.strategy)}"`, "strategies: auto, paper, exact, evolutionary");
+  }
+}
+
+export { parseConstraints, parseBudget, parseQuantity } from "./constraints";
+export type { BudgetInput, Constraints, ConstraintsInput } from "./constraints";
+export { parseLatencyTable, predictLatency } from "./latency";
+export type { LatencyTable, LatencyTerm } from "./latency";
+export { parseProfile } from "./utility";
+export type { Profile, ProfilePoint, ProfileTask } from "./utility";
+export { explain } from "./explain";
+export { isSearchError } from "./types";
+export type { Plan, PlanBudget, PlanCost, PlanGroup, SearchError, SearchErrorCode, StrategyName, BindingKind } from "./types";
+export { buildProblem } from "./problem";
+export type { Problem, Strategy } from "./problem";
+export { paperRule } from "./paper-rule";
+export { exact } from "./exact";
+export { evolutionary } from "./evolutionary";
