@@ -27,8 +27,6 @@ interface CallMods {
   pipeIn?: { value: Val; span: Span };
   label?: string;
   fixed?: boolean;
-  /** The outermost call of an encoder or head: its layers take no extra path segment. */
-  transparent?: boolean;
 }
 
 export class Evaluator {
@@ -414,9 +412,8 @@ export class Evaluator {
     if (f.depth >= MAX_DEPTH) return this.report("MTL4007", span, `blocks nest deeper than ${MAX_DEPTH} calls: \`${decl.name.name}\` probably calls itself without end`);
     const bound = bindArgs(`block \`${decl.name.name}\``, this.blockSig(decl), args, span, this.diags);
     if (!bound) return ERROR;
-    let prefix = f.prefix;
-    if (mods.label !== undefined) prefix = `${f.prefix}${mods.label}.`;
-    else if (!mods.transparent) prefix = `${this.layerName(f, decl.name.name, undefined, span, false)}.`;
+    // A labelled call is a namespace (`as layer1` -> layer1.conv1); an unlabelled one adds nothing.
+    const prefix = mods.label !== undefined ? `${f.prefix}${mods.label}.` : f.prefix;
     const frame: Frame = { file, vars: new Map(), prefix, group: mods.fixed ? null : f.group, depth: f.depth + 1 };
     for (const p of decl.params) {
       let v = bound.values.get(p.name.name);

@@ -95,7 +95,7 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
         for (const t of item.targets) declare(t, "encoder");
         const group = item.targets.length === 1 ? item.targets[0].name : item.targets.map((t) => t.name).join("_");
         ev.ensureGroup(group);
-        const v = encoderValue(ev, item.value, frame("", group));
+        const v = ev.eval(item.value, frame("", group));
         ev.assign(item.targets, item.destructure, v, item.value.span, frame("", group));
         for (const t of item.targets) {
           const x = vars.get(t.name);
@@ -124,7 +124,7 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
     const group = t.name.name;
     ev.ensureGroup(group);
     const head = t.heads[0].value;
-    const out = encoderValue(ev, head, frame(`${group}.`, group));
+    const out = ev.eval(head, frame(`${group}.`, group));
     if (out.k === "error") return;
     if (out.k !== "tensor") {
       report("MTL5014", head.span, `the head of task \`${group}\` must produce a tensor, not ${out.k}`);
@@ -180,12 +180,6 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
   return dropUnusedGroups(b.finish());
 }
 
-/** The outermost call of an encoder or head names its layers directly (torchvision-style paths). */
-function encoderValue(ev: Evaluator, e: A.Expr, f: Frame): Val {
-  if (e.kind === "call") return ev.call(e, f, { transparent: true });
-  if (e.kind === "unary" && e.op === "fixed") return ev.withMods(e.operand, f, { fixed: true, transparent: true }, e.span);
-  return ev.eval(e, f);
-}
 
 type Report = (code: Code, span: Span, message: string, hint?: string) => void;
 

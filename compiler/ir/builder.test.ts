@@ -107,6 +107,21 @@ describe("conv", () => {
   });
 });
 
+describe("pooling and resizing", () => {
+  it("computes pooled and resized sizes and rejects bad options", () => {
+    const { b, x } = net(["N", 3, 32, "W"]);
+    const p = b.pool(at("p"), "maxpool", x, { kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] });
+    expect(b.type(p).shape).toEqual(["N", 3, 16, "floor((W-1)/2)+1"]);
+    expect(b.type(b.resize(at("up"), p, { scales: [2, 2], mode: "nearest" })).shape).toEqual(["N", 3, 32, "(floor((W-1)/2)+1)*2"]);
+    expect(b.type(b.resize(at("to"), p, { size: [7, 9], mode: "linear" })).shape).toEqual(["N", 3, 7, 9]);
+    expect(b.type(b.globalAvgPool(at("g"), p)).shape).toEqual(["N", 3, 1, 1]);
+    const pad = { kernel: [2, 2] as [number, number], stride: [1, 1] as [number, number], pads: [2, 2, 2, 2] as [number, number, number, number] };
+    expect(shapeError(() => b.pool(at("bad"), "avgpool", x, pad)).code).toBe(ShapeErrors.BadOption.code);
+    expect(shapeError(() => b.resize(at("bad"), x, { mode: "nearest" })).code).toBe(ShapeErrors.BadOption.code);
+    expect(shapeError(() => b.resize(at("bad"), x, { scales: [0.01, 1], mode: "nearest" })).code).toBe(ShapeErrors.NonPositiveSize.code);
+  });
+});
+
 describe("linear, flatten and reshape", () => {
   it("flattens a slimming NCHW value into scaled segments", () => {
     const { b, x } = net(["N", 3, 7, 7]);

@@ -34,7 +34,11 @@ export const one: InitKind = { kind: "const", value: 1 };
 
 export function expectRank(t: ValueType, rank: number, what: string, layout = ""): void {
   if (t.shape.length !== rank)
-    fail("Rank", `${what} expects a rank-${rank} input${layout ? ` ${layout}` : ""}, got rank ${t.shape.length} ${formatShape(t.shape)}`);
+    fail(
+      "Rank",
+      `${what} expects a rank-${rank} input${layout ? ` ${layout}` : ""}, got rank ${t.shape.length} ${formatShape(t.shape)}`,
+      "reshape the input, or use a layer meant for this rank",
+    );
 }
 
 export function expectMinRank(t: ValueType, rank: number, what: string): void {

@@ -109,6 +109,7 @@ export function embedding(c: OpCtx, idx: ValueType, o: { vocab: number; dim: num
   return {
     type: { dtype: "f32", shape: [...idx.shape, o.dim], channelAxis: idx.shape.length, channels: outSegs },
     attrs: { vocab: o.vocab },
+    // N(0, 1), PyTorch's default for nn.Embedding
     params: { weight: param(`${c.name}.weight`, [o.vocab, o.dim], [null, paramAxis(outSegs)], { kind: "normal", std: 1 }) },
   };
 }

@@ -65,7 +65,11 @@ export function conv(c: OpCtx, x: ValueType, o: ConvOptions): OpResult {
   const inSegs = layoutOnAxis(x, 1, "conv");
   const inC = layoutMax(inSegs);
   if (inC % o.groups !== 0 || o.out % o.groups !== 0)
-    fail("GroupsDivide", `conv with ${o.groups} groups needs channel counts divisible by ${o.groups}, got ${inC} in and ${o.out} out`);
+    fail(
+      "GroupsDivide",
+      `conv with ${o.groups} groups needs channel counts divisible by ${o.groups}, got ${inC} in and ${o.out} out`,
+      "choose a number of groups that divides both channel counts",
+    );
   const depthwise = o.groups > 1 && o.groups === inC && o.out === inC;
   if (o.groups > 1 && !depthwise && (slims(inSegs) || c.group !== null))
     fail(

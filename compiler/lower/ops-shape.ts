@@ -1,0 +1,55 @@
+// Shape ops: concat, reshape, flatten, transpose, select, mean.
+import type { NodeCtx } from "./node-ctx";
+import { attr } from "./scope";
+import { layoutLength, slims } from "./slicing";
+
+export function lowerConcat(c: NodeCtx): void {
+  const inputs = c.node.inputs.map((_, i) => c.in(i));
+  c.e.op("Concat", inputs, [attr.int("axis", c.axis("axis", c.outType().shape.length))], [c.out()]);
+}
+
+/**
+ * Reshape's target comes from the output type, not the attribute: the slim channel axis takes
+ * its run-time length, a symbolic dimension is copied from the input axis of the same name.
+ */
+export function lowerReshape(c: NodeCtx): void {
+  const out = c.outType();
+  const inShape = c.inType(0).shape;
+  const lw = c.lw;
+  const slimAxis = (axis: number) => axis === out.channelAxis && slims(out.channels);
+  if (out.shape.every((d, axis) => typeof d === "number" && !slimAxis(axis))) {
+    c.e.op("Reshape", [c.in(0), lw.i64(out.shape as number[])], [], [c.out()]);
+    return;
+  }
+  let unknown = 0;
+  const pieces = out.shape.map((d, axis) => {
+    if (slimAxis(axis)) return layoutLength(lw, out.channels);
+    if (typeof d === "number") return lw.i64([d]);
+    const from = inShape.indexOf(d);
+    if (from >= 0) return c.e.op1("Shape", [c.in(0)], [attr.int("start", from), attr.int("end", from + 1)]);
+    if (++unknown > 1) throw new Error(`internal: reshape ${c.node.id} has more than one dimension it cannot size`);
+    return lw.i64([-1]);
+  });
+  const shape = c.e.op1("Concat", pieces, [attr.int("axis", 0)]);
+  c.e.op("Reshape", [c.in(0), shape], [], [c.out()]);
+}
+
+export function lowerFlatten(c: NodeCtx): void {
+  c.e.op("Flatten", [c.in(0)], [attr.int("axis", c.axis("axis", c.inType(0).shape.length, 1))], [c.out()]);
+}
+
+export function lowerTranspose(c: NodeCtx): void {
+  c.e.op("Transpose", [c.in(0)], [attr.ints("perm", c.nums("perm"))], [c.out()]);
+}
+
+/** Picks one index along an axis and drops the axis (e.g. the class token). */
+export function lowerSelect(c: NodeCtx): void {
+  const rank = c.inType(0).shape.length;
+  c.e.op("Gather", [c.in(0), c.lw.i64([c.num("index")], [])], [attr.int("axis", c.axis("axis", rank))], [c.out()]);
+}
+
+export function lowerMean(c: NodeCtx): void {
+  const rank = c.inType(0).shape.length;
+  const axes = c.nums("axes").map((a) => (a < 0 ? a + rank : a));
+  c.e.op("ReduceMean", [c.in(0)], [attr.ints("axes", axes), attr.int("keepdims", c.node.attrs.keepdims === false || c.node.attrs.keepdims === 0 ? 0 : 1)], [c.out()]);
+}

@@ -1,0 +1,77 @@
+// Deterministic seeded initialisation. Each parameter draws from its own stream, seeded by the
+// global seed and a hash of its name, so adding or reordering parameters never changes the
+// values of the others.
+import type { Graph, InitKind, Param } from "../ir/types";
+
+/** FNV-1a over the UTF-8 bytes of a string: a stable 32-bit hash. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: small, fast, good enough for weight init; yields floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal samples by Box-Muller. */
+function gaussian(uniform: () => number): () => number {
+  return () => {
+    const u1 = 1 - uniform(); // (0, 1]: keeps log finite
+    const u2 = uniform();
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  };
+}
+
+function fill(out: Float32Array, init: InitKind, uniform: () => number): void {
+  switch (init.kind) {
+    case "const":
+      out.fill(init.value);
+      return;
+    case "normal":
+    case "he": {
+      const std = init.kind === "he" ? Math.sqrt(2 / init.fanIn) : init.std;
+      const normal = gaussian(uniform);
+      for (let i = 0; i < out.length; i++) out[i] = normal() * std;
+      return;
+    }
+    case "xavier": {
+      const bound = Math.sqrt(6 / (init.fanIn + init.fanOut));
+      for (let i = 0; i < out.length; i++) out[i] = (uniform() * 2 - 1) * bound;
+      return;
+    }
+  }
+}
+
+/** Rows stored for a parameter: K for a switchable (perWidth) one, else 1. */
+export function rowsOf(graph: Graph, p: Param): number {
+  if (p.perWidth === null) return 1;
+  const group = graph.groups.find((g) => g.name === p.perWidth);
+  if (!group) throw new Error(`internal: parameter ${p.name} is switchable over unknown group ${p.perWidth}`);
+  return group.choices.length;
+}
+
+export function initWeights(graph: Graph, seed: number): Map<string, Float32Array> {
+  const weights = new Map<string, Float32Array>();
+  for (const p of graph.params.values()) {
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    const row = new Float32Array(size);
+    fill(row, p.init, mulberry32(fnv1a(`${seed >>> 0}:${p.name}`)));
+    const k = rowsOf(graph, p);
+    const data = new Float32Array(size * k);
+    for (let r = 0; r < k; r++) data.set(row, r * size); // every width starts from the same statistics
+    weights.set(p.name, data);
+  }
+  return weights;
+}

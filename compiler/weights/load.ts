@@ -1,0 +1,86 @@
+// Binding named tensors (from safetensors) to a graph's parameters, and the reverse. Names follow
+// PyTorch, so a torchvision state_dict loads as is: a switchable (perWidth) BatchNorm parameter
+// given as a plain [C] tensor starts every width from the same values.
+import type { Graph, Param, WeightMap } from "../ir/types";
+import { rowsOf } from "./init";
+import type { SafeTensor } from "./safetensors";
+
+export type WeightProblem =
+  | { readonly kind: "missing"; readonly name: string; readonly message: string }
+  | { readonly kind: "unexpected"; readonly name: string; readonly message: string }
+  | { readonly kind: "shape"; readonly name: string; readonly expected: readonly number[]; readonly got: readonly number[]; readonly message: string }
+  | { readonly kind: "dtype"; readonly name: string; readonly got: string; readonly message: string };
+
+export type BindResult = { readonly ok: true; readonly weights: WeightMap } | { readonly ok: false; readonly problems: readonly WeightProblem[] };
+
+const BATCH_COUNTER = ".num_batches_tracked"; // torch BatchNorm bookkeeping, meaningless here
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
+
+/** Takes a tensor for a parameter: [...shape], or [K, ...shape] for a switchable one. */
+function bindOne(graph: Graph, p: Param, t: SafeTensor): Float32Array | WeightProblem {
+  if (t.dtype !== "F32") {
+    return { kind: "dtype", name: p.name, got: t.dtype, message: `${p.name}: expected F32 values, got ${t.dtype}` };
+  }
+  const k = rowsOf(graph, p);
+  if (sameShape(t.shape, p.shape)) {
+    if (k === 1) return t.data;
+    const data = new Float32Array(t.data.length * k);
+    for (let r = 0; r < k; r++) data.set(t.data, r * t.data.length);
+    return data;
+  }
+  if (k > 1 && sameShape(t.shape, [k, ...p.shape])) return t.data;
+  const expected = k > 1 ? `${fmt(p.shape)} or ${fmt([k, ...p.shape])} (one row per width)` : fmt(p.shape);
+  return { kind: "shape", name: p.name, expected: p.shape, got: t.shape, message: `${p.name}: expected shape ${expected}, got ${fmt(t.shape)}` };
+}
+
+export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTensor>): BindResult {
+  const problems: WeightProblem[] = [];
+  const weights = new Map<string, Float32Array>();
+  for (const p of graph.params.values()) {
+    const t = tensors.get(p.name);
+    if (!t) {
+      problems.push({ kind: "missing", name: p.name, message: `${p.name}: missing (expected shape ${fmt(p.shape)})` });
+      continue;
+    }
+    const bound = bindOne(graph, p, t);
+    if (bound instanceof Float32Array) weights.set(p.name, bound);
+    else problems.push(bound);
+  }
+  for (const [name, t] of tensors) {
+    if (graph.params.has(name) || name.endsWith(BATCH_COUNTER)) continue;
+    problems.push({ kind: "unexpected", name, message: `${name}: not a parameter of ${graph.name} (shape ${fmt(t.shape)})` });
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, weights };
+}
+
+/** Module prefix of a BatchNorm node ("layer1.0.bn1"), from any of its parameter names. */
+function batchnormPrefixes(graph: Graph): string[] {
+  const prefixes = new Set<string>();
+  for (const n of graph.nodes) {
+    if (n.op !== "batchnorm") continue;
+    const name = Object.values(n.params)[0];
+    if (name && name.includes(".")) prefixes.add(name.slice(0, name.lastIndexOf(".")));
+  }
+  return [...prefixes].sort();
+}
+
+/**
+ * A PyTorch-style state_dict: full-width rows of switchable parameters, plus the
+ * `num_batches_tracked` counters torch's load_state_dict(strict=True) insists on.
+ */
+export function exportWeights(graph: Graph, weights: WeightMap): Map<string, SafeTensor> {
+  const out = new Map<string, SafeTensor>();
+  for (const p of graph.params.values()) {
+    const data = weights.get(p.name);
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    const k = rowsOf(graph, p);
+    if (!data || data.length !== size * k) throw new Error(`internal: weights for ${p.name} missing or of the wrong size`);
+    out.set(p.name, { dtype: "F32", shape: p.shape, data: data.slice((k - 1) * size) }); // the last row is full width
+  }
+  for (const prefix of batchnormPrefixes(graph)) {
+    out.set(prefix + BATCH_COUNTER, { dtype: "I64", shape: [], data: new BigInt64Array([0n]) });
+  }
+  return out;
+}
