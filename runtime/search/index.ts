@@ -24,9 +24,11 @@ export interface PlanOptions {
 
 /**
  * Work of the exact search: utility evaluations = (shared assignments) x (sum over running tasks
- * of their own assignments). At or below this, exact runs well under a millisecond or two.
+ * of their own assignments). Measured (bench/search.ts and per-layer variants), exact is faster
+ * than the evolutionary search up to about this much work and slower beyond (3-5x at 16k), so
+ * auto keeps the exact optimum wherever it is also the cheaper search.
  */
-export const EXACT_WORK_LIMIT = 20_000;
+export const EXACT_WORK_LIMIT = 4096;
 
 export function exactWork(p: Problem): number {
   const own = p.tasks.reduce((s, t) => s + assignments(p.space, p.space.own.get(t)!), 0);

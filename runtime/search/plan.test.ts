@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { EXACT_WORK_LIMIT, explain, plan } from "./index";
-import { arbPrefer, arbTable, makeTable, WIDTHS4 } from "./test-tables";
+import { arbPrefer, arbTable, latencyLike, makeTable, WIDTHS4 } from "./test-tables";
 import { isSearchError, type Plan } from "./types";
 
 const STRATEGIES = ["paper", "exact", "evolutionary", "auto"] as const;
@@ -133,5 +133,33 @@ describe("plan", () => {
     expect(text).toContain("binding: budget");
     for (const t of ["semseg", "depth", "normals", "backbone"]) expect(text).toContain(t);
     expect(text).toContain("preference 0.50");
+  });
+});
+
+describe("plan on unusual tables", () => {
+  it("handles heads that do not slim and terms that depend on no group", () => {
+    const base = makeTable({ choices: [...WIDTHS4], tasks: 2 });
+    const t = {
+      ...base,
+      groups: base.groups.filter((g) => g.name !== "t1"),
+      terms: [
+        ...base.terms.filter((x) => x.part !== "t1"),
+        { part: "t1", groups: ["backbone"], macs: [1e7, 2e7, 3e7, 4e7], params: [10, 20, 30, 40] },
+        { part: "shared", groups: [], macs: [5e6], params: [1000] },
+      ],
+    };
+    for (const strategy of STRATEGIES) {
+      const p = mustPlan(plan(t, { budget: "50%", prefer: { t0: 1, t1: 3 } }, { strategy }));
+      expect(p.cost.total).toBeLessThanOrEqual(p.budget.limit);
+      expect(p.groups.map((g) => g.name)).toEqual(["backbone", "t0"]);
+      expect(p.cost.total).toBe(tableCost(t, p.config, ["t0", "t1"], "macs"));
+    }
+  });
+
+  it("reports predicted latency when a latency table is given", () => {
+    const p = mustPlan(plan(nyud, { budget: "params <= 70%" }, { latency: latencyLike(nyud) }));
+    expect(p.cost.metric).toBe("params");
+    expect(p.cost.latencyMs).toBeGreaterThan(0);
+    expect(explain(p)).toMatch(/totals: .*ms predicted/);
   });
 });
