@@ -25,13 +25,14 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** Standard normal samples by Box-Muller. */
-function gaussian(uniform: () => number): () => number {
-  return () => {
-    const u1 = 1 - uniform(); // (0, 1]: keeps log finite
-    const u2 = uniform();
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-  };
+/** Fills `out` with normal(0, std) samples, Box-Muller, using both values of each pair. */
+function fillNormal(out: Float32Array, std: number, uniform: () => number): void {
+  for (let i = 0; i < out.length; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - uniform())) * std; // 1 - u in (0, 1]: log stays finite
+    const theta = 2 * Math.PI * uniform();
+    out[i] = r * Math.cos(theta);
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(theta);
+  }
 }
 
 function fill(out: Float32Array, init: InitKind, uniform: () => number): void {
@@ -40,12 +41,11 @@ function fill(out: Float32Array, init: InitKind, uniform: () => number): void {
       out.fill(init.value);
       return;
     case "normal":
-    case "he": {
-      const std = init.kind === "he" ? Math.sqrt(2 / init.fanIn) : init.std;
-      const normal = gaussian(uniform);
-      for (let i = 0; i < out.length; i++) out[i] = normal() * std;
+      fillNormal(out, init.std, uniform);
       return;
-    }
+    case "he":
+      fillNormal(out, Math.sqrt(2 / init.fanIn), uniform);
+      return;
     case "xavier": {
       const bound = Math.sqrt(6 / (init.fanIn + init.fanOut));
       for (let i = 0; i < out.length; i++) out[i] = (uniform() * 2 - 1) * bound;

@@ -25,6 +25,7 @@ export class SafetensorsError extends Error {
   }
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const ITEM_SIZE = { F32: 4, I64: 8 } as const;
 const KNOWN_DTYPES = ["F64", "F16", "BF16", "I32", "I16", "I8", "U8", "BOOL", "U16", "U32", "U64", "F8_E4M3", "F8_E5M2"];
 
@@ -54,7 +55,8 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, SafeTensor>, meta
   let at = 8 + headerBytes.length;
   for (const name of names) {
     const t = tensors.get(name)!;
-    if (t.dtype === "F32") t.data.forEach((x, i) => view.setFloat32(at + i * 4, x, true));
+    if (LITTLE_ENDIAN) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    else if (t.dtype === "F32") t.data.forEach((x, i) => view.setFloat32(at + i * 4, x, true));
     else t.data.forEach((x, i) => view.setBigInt64(at + i * 8, x, true));
     at += t.data.length * ITEM_SIZE[t.dtype];
   }
@@ -109,7 +111,12 @@ function readTensor(bytes: Uint8Array, name: string, entry: Entry, dataStart: nu
   if (dataStart + end > bytes.length) {
     throw new SafetensorsError("truncated", `tensor "${name}" ends at byte ${dataStart + end} but the file has ${bytes.length}; is the file complete?`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin, end - begin);
+  const raw = bytes.subarray(dataStart + begin, dataStart + end);
+  if (LITTLE_ENDIAN) {
+    const copy = raw.slice().buffer; // a fresh buffer is aligned for the typed array
+    return dtype === "F32" ? { dtype, shape, data: new Float32Array(copy) } : { dtype, shape, data: new BigInt64Array(copy) };
+  }
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (dtype === "F32") {
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = view.getFloat32(i * 4, true);
