@@ -29,6 +29,29 @@ export class SpanMaker {
   }
 }
 
+/** Binding strength of binary operators (higher binds tighter). */
+const PRECEDENCE: Record<string, number> = {
+  "||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "..": 5, "+": 6, "-": 6, "*": 7, "/": 7,
+};
+
+/** Folds `a op b op c ...` into a tree by precedence, left-associative, with an operator stack. */
+function climbFlat<E>(operands: E[], operators: IToken[], make: (l: E, op: IToken, r: E) => E): E {
+  const values: E[] = [operands[0]];
+  const ops: IToken[] = [];
+  const reduce = () => {
+    const r = values.pop()!;
+    const l = values.pop()!;
+    values.push(make(l, ops.pop()!, r));
+  };
+  operators.forEach((op, i) => {
+    while (ops.length && PRECEDENCE[ops[ops.length - 1].image] >= PRECEDENCE[op.image]) reduce();
+    ops.push(op);
+    values.push(operands[i + 1] ?? operands[i]);
+  });
+  while (ops.length) reduce();
+  return values[0];
+}
+
 const SCALE: Record<string, number> = { K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
 export function parseNumber(raw: string): { value: number; unit: A.Unit; isInteger: boolean } {
@@ -265,24 +288,13 @@ class AstBuilder extends BaseVisitor {
     return { kind: "pipe", stages, span: this.s.cover(stages[0].span, stages[stages.length - 1].span) };
   }
 
-  private binaryChain(ctx: Ctx): A.Expr {
+  /** Precedence climbing over the flat operand/operator list of `binaryExpr`. */
+  binaryExpr(ctx: Ctx): A.Expr {
     const operands = this.nodes(ctx, "operands").map((n) => this.visit(n) as A.Expr);
-    const operators = this.toks(ctx, "operators").sort((a, b) => a.startOffset - b.startOffset);
-    let left = operands[0] ?? this.expr(ctx, "__none__");
-    operators.forEach((op, i) => {
-      const right = operands[i + 1] ?? left;
-      left = { kind: "binary", op: op.image as A.BinaryOp, left, right, opSpan: this.s.token(op), span: this.s.cover(left.span, right.span) };
-    });
-    return left;
+    const operators = this.toks(ctx, "operators");
+    if (!operands.length) return this.expr(ctx, "__none__");
+    return climbFlat(operands, operators, (l, op, r) => ({ kind: "binary", op: op.image as A.BinaryOp, left: l, right: r, opSpan: this.s.token(op), span: this.s.cover(l.span, r.span) }));
   }
-
-  orExpr(ctx: Ctx) { return this.binaryChain(ctx); }
-  andExpr(ctx: Ctx) { return this.binaryChain(ctx); }
-  eqExpr(ctx: Ctx) { return this.binaryChain(ctx); }
-  relExpr(ctx: Ctx) { return this.binaryChain(ctx); }
-  rangeExpr(ctx: Ctx) { return this.binaryChain(ctx); }
-  addExpr(ctx: Ctx) { return this.binaryChain(ctx); }
-  mulExpr(ctx: Ctx) { return this.binaryChain(ctx); }
 
   unaryExpr(ctx: Ctx): A.Expr {
     const operand = this.expr(ctx, "operand");

@@ -11,7 +11,7 @@ export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][
 const keywordWords: string[] = [];
 const keyword = (word: string): TokenType => {
   keywordWords.push(word);
-  return createToken({ name: word[0].toUpperCase() + word.slice(1), pattern: new RegExp(`${word}\\b`), longer_alt: Identifier });
+  return createToken({ name: word[0].toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier });
 };
 
 export const Import = keyword("import");
@@ -48,22 +48,26 @@ export const NumberLiteral = createToken({
 });
 export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
 
+/** Category of every binary operator, so the parser matches them with one token type. */
+export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA });
+const op = (name: string, pattern: RegExp): TokenType => createToken({ name, pattern, categories: BinaryOperator });
+
 export const Pipe = createToken({ name: "Pipe", pattern: /\|>/ });
-export const OrOr = createToken({ name: "OrOr", pattern: /\|\|/ });
-export const AndAnd = createToken({ name: "AndAnd", pattern: /&&/ });
-export const EqEq = createToken({ name: "EqEq", pattern: /==/ });
-export const NotEq = createToken({ name: "NotEq", pattern: /!=/ });
-export const LtEq = createToken({ name: "LtEq", pattern: /<=/ });
-export const GtEq = createToken({ name: "GtEq", pattern: />=/ });
+export const OrOr = op("OrOr", /\|\|/);
+export const AndAnd = op("AndAnd", /&&/);
+export const EqEq = op("EqEq", /==/);
+export const NotEq = op("NotEq", /!=/);
+export const LtEq = op("LtEq", /<=/);
+export const GtEq = op("GtEq", />=/);
 export const Arrow = createToken({ name: "Arrow", pattern: /->/ });
-export const DotDot = createToken({ name: "DotDot", pattern: /\.\./ });
-export const Lt = createToken({ name: "Lt", pattern: /</ });
-export const Gt = createToken({ name: "Gt", pattern: />/ });
+export const DotDot = op("DotDot", /\.\./);
+export const Lt = op("Lt", /</);
+export const Gt = op("Gt", />/);
 export const Equals = createToken({ name: "Equals", pattern: /=/ });
-export const Plus = createToken({ name: "Plus", pattern: /\+/ });
-export const Minus = createToken({ name: "Minus", pattern: /-/ });
-export const Star = createToken({ name: "Star", pattern: /\*/ });
-export const Slash = createToken({ name: "Slash", pattern: /\// });
+export const Plus = op("Plus", /\+/);
+export const Minus = op("Minus", /-/);
+export const Star = op("Star", /\*/);
+export const Slash = op("Slash", /\//);
 export const Bang = createToken({ name: "Bang", pattern: /!/ });
 export const Question = createToken({ name: "Question", pattern: /\?/ });
 export const Colon = createToken({ name: "Colon", pattern: /:/ });
@@ -87,10 +91,10 @@ export const keywordNames: readonly string[] = keywordWords;
 export const allTokens: readonly TokenType[] = [
   WhiteSpace, LineComment, BlockComment,
   ...keywords,
-  Identifier, NumberLiteral, StringLiteral,
+  Identifier, NumberLiteral, StringLiteral, BinaryOperator,
   Pipe, OrOr, AndAnd, EqEq, NotEq, LtEq, GtEq, Arrow, DotDot,
   Lt, Gt, Equals, Plus, Minus, Star, Slash, Bang, Question, Colon, Comma, Dot,
   LParen, RParen, LCurly, RCurly, LBracket, RBracket,
 ];
 
-export const mtlLexer = new Lexer(allTokens as TokenType[], { positionTracking: "full", ensureOptimizations: false });
+export const mtlLexer = new Lexer(allTokens as TokenType[], { positionTracking: "full", ensureOptimizations: true });

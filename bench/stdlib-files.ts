@@ -1,0 +1,1 @@
+export { stdlibFiles } from "../test/helpers/check";
