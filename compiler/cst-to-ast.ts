@@ -111,7 +111,7 @@ class AstBuilder extends BaseVisitor {
     return {
       kind: "import",
       specs: this.nodes(ctx, "importSpec").map((n) => this.visit(n)),
-      path: str ? JSON.parse(str.image) : "",
+      path: str && !Number.isNaN(str.startOffset) ? unquote(str.image) : "",
       pathSpan: this.s.token(str),
       span: this.spanHere(ctx, "Import"),
     };

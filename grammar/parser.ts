@@ -309,13 +309,16 @@ class MtlParser extends CstParser {
 
   private postfixExpr = this.RULE("postfixExpr", () => {
     this.SUBRULE(this.primary);
-    this.MANY(() =>
-      this.OR([
-        { GATE: this.sameLine, ALT: () => this.SUBRULE(this.callSuffix, { LABEL: "suffixes" }) },
-        { GATE: this.sameLine, ALT: () => this.SUBRULE(this.indexSuffix, { LABEL: "suffixes" }) },
-        { ALT: () => this.SUBRULE(this.memberSuffix, { LABEL: "suffixes" }) },
-      ]),
-    );
+    // The gate sits on the loop itself: Chevrotain decides to iterate from the next token alone.
+    this.MANY({
+      GATE: () => this.LA(1).tokenType === T.Dot || this.sameLine(),
+      DEF: () =>
+        this.OR([
+          { ALT: () => this.SUBRULE(this.callSuffix, { LABEL: "suffixes" }) },
+          { ALT: () => this.SUBRULE(this.indexSuffix, { LABEL: "suffixes" }) },
+          { ALT: () => this.SUBRULE(this.memberSuffix, { LABEL: "suffixes" }) },
+        ]),
+    });
     this.OPTION(() => {
       this.CONSUME(T.As);
       this.SUBRULE(this.labelPath);
