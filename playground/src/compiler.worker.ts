@@ -1,20 +1,11 @@
 // Runs the mtl compiler's checker and formatter off the UI thread.
 // Stdlib sources are bundled at build time; nothing is fetched at run time.
-import type { Diagnostic } from "../../compiler/diagnostics";
+import { checkProgram } from "../../compiler/index";
+// compiler/index.ts does not re-export formatSource (yet); the formatter's own module does.
+import { formatSource } from "../../compiler/format";
 import { createHost, globKeyToPath, stdlibModuleName } from "./host";
 import { ENTRY_FILE, type WorkerRequest, type WorkerResponse } from "./protocol";
 import type { StdlibModule } from "./mtl-language";
-
-/** The surface of compiler/index.ts the playground uses. */
-interface CompilerApi {
-  checkProgram(entry: string, host: { readFile(path: string): string | undefined }): { diagnostics: Diagnostic[] };
-  formatSource(text: string, file: string): { text: string; diagnostics: Diagnostic[] };
-}
-
-// The compiler module is bound through a one-file glob so the playground still builds (and says so
-// in the UI) while compiler/index.ts is being written; once it exists it is bundled like a static import.
-const compilerModules = import.meta.glob<CompilerApi>("../../compiler/index.ts", { eager: true });
-const compiler: CompilerApi | undefined = Object.values(compilerModules)[0];
 
 const stdlibSources = import.meta.glob<string>("../../stdlib/**/*.mtl", { query: "?raw", import: "default", eager: true });
 const exampleSources = import.meta.glob<string>("../../examples/*.mtl", { query: "?raw", import: "default", eager: true });
@@ -42,25 +33,17 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   const req = ev.data;
   if (req.kind === "check") {
     currentText = req.text;
-    if (!compiler) {
-      post({ kind: "check", id: req.id, diagnostics: [], ms: 0, error: "compiler not available in this build" });
-      return;
-    }
     const t0 = performance.now();
     try {
-      const { diagnostics } = compiler.checkProgram(ENTRY_FILE, host);
+      const { diagnostics } = checkProgram(ENTRY_FILE, host);
       post({ kind: "check", id: req.id, diagnostics, ms: performance.now() - t0 });
     } catch (e) {
       // A crash in the compiler is a compiler bug, not a user mistake: report it, keep the worker alive.
       post({ kind: "check", id: req.id, diagnostics: [], ms: performance.now() - t0, error: errorText(e) });
     }
   } else if (req.kind === "format") {
-    if (!compiler) {
-      post({ kind: "format", id: req.id, text: req.text, diagnostics: [], error: "compiler not available in this build" });
-      return;
-    }
     try {
-      const r = compiler.formatSource(req.text, ENTRY_FILE);
+      const r = formatSource(req.text, ENTRY_FILE);
       post({ kind: "format", id: req.id, text: r.text, diagnostics: r.diagnostics });
     } catch (e) {
       post({ kind: "format", id: req.id, text: req.text, diagnostics: [], error: errorText(e) });
@@ -68,4 +51,4 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   }
 };
 
-post({ kind: "ready", compilerAvailable: compiler !== undefined, stdlib: stdlibIndex() });
+post({ kind: "ready", compilerAvailable: true, stdlib: stdlibIndex() });
