@@ -8,9 +8,10 @@ import { attr } from "./scope";
 export function lowerAttention(c: NodeCtx): void {
   const { e, lw } = c;
   const headDim = c.num("headDim");
-  const linear = (x: string, weight: string, bias: string | null): string => {
-    const y = e.op1("MatMul", [x, e.op1("Transpose", [c.param(weight)], [attr.ints("perm", [1, 0])])]);
-    return bias !== null && c.hasParam(bias) ? e.op1("Add", [y, c.param(bias)]) : y;
+  const linear = (x: string, weight: string, bias: string, out?: string): string => {
+    const wt = e.op1("Transpose", [c.param(weight)], [attr.ints("perm", [1, 0])]);
+    if (!c.hasParam(bias)) return e.op1("MatMul", [x, wt], [], out);
+    return e.op1("Add", [e.op1("MatMul", [x, wt]), c.param(bias)], [], out);
   };
   const qkv = linear(c.in(0), "in_proj_weight", "in_proj_bias"); // [N, T, 3D]
   const split = e.op1("Reshape", [qkv, lw.i64([0, 0, 3, -1, headDim])]); // [N, T, 3, H, hd]
@@ -20,5 +21,5 @@ export function lowerAttention(c: NodeCtx): void {
   const scores = e.op1("Mul", [e.op1("MatMul", [q, kt]), lw.f32([1 / Math.sqrt(headDim)])]);
   const mixed = e.op1("MatMul", [e.op1("Softmax", [scores], [attr.int("axis", -1)]), v]); // [N, H, T, hd]
   const merged = e.op1("Reshape", [e.op1("Transpose", [mixed], [attr.ints("perm", [0, 2, 1, 3])]), lw.i64([0, 0, -1])]);
-  e.op("Identity", [linear(merged, "out_proj.weight", "out_proj.bias")], [], [c.out()]);
+  linear(merged, "out_proj.weight", "out_proj.bias", c.out());
 }

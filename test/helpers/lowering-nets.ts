@@ -36,6 +36,7 @@ export function convNet(): Graph {
   let s = cbr(pooled, "seg.head", "seg", convOpts(8, 3));
   s = b.resize(at("seg.up"), s, { scales: [2, 2], mode: "nearest" });
   s = b.conv(at("seg.out"), s, convOpts(3, 1, 1, { bias: true }));
+  s = b.resize(at("seg.fit"), s, { size: [10, 10], mode: "linear" });
   b.addTask({ name: "seg", output: s, decode: { kind: "identity" }, loss: null, metric: null });
   return b.finish();
 }
@@ -45,7 +46,9 @@ export function decodeNet(): Graph {
   const b = new GraphBuilder("decodes", [0.5, 1.0], 2);
   b.addGroup("backbone");
   const x = b.input("features", "f32", ["N", 6], 1);
-  const trunk = b.unary(at("trunk.relu"), "relu", b.linear(at("trunk.fc", "backbone"), x, { out: 8, bias: true }));
+  const centred = b.binary(at("centre"), "sub", x, b.constant(at("half"), 0.5));
+  const scaled = b.binary(at("scale"), "div", b.unary(at("squash"), "sigmoid", centred), b.constant(at("two"), 2));
+  const trunk = b.unary(at("trunk.relu"), "relu", b.linear(at("trunk.fc", "backbone"), scaled, { out: 8, bias: true }));
   const head = (name: string, out = 4) => b.linear(at(`${name}.fc`), trunk, { out, bias: true });
   b.addTask({ name: "label", output: head("label"), decode: { kind: "argmax", axis: 1 }, loss: null, metric: null });
   b.addTask({ name: "top", output: head("top", 5), decode: { kind: "topk", k: 2, axis: -1 }, loss: null, metric: null });
@@ -55,13 +58,15 @@ export function decodeNet(): Graph {
   return b.finish();
 }
 
-/** A transformer block over [N, T, D]: positional parameter, layernorm, attention, GELU, mean. */
+/** A transformer block over [N, T, D]: embedding, positional parameter, layernorm, attention, GELU, mean. */
 export function transformerNet(): Graph {
   const b = new GraphBuilder("transformer", [0.25, 0.5, 0.75, 1.0], 4);
   b.addGroup("backbone");
   b.addGroup("heads");
   const x = b.input("tokens", "f32", ["N", 5, 12], 2);
+  const ids = b.input("ids", "i64", ["N", 5], null);
   let h = b.linear(at("embed", "backbone"), x, { out: 16, bias: true });
+  h = b.binary(at("vocab.add"), "add", h, b.embedding(at("vocab", "backbone"), ids, { vocab: 9, dim: 16 }));
   h = b.binary(at("pos.add"), "add", h, b.param(at("pos", "backbone"), [5, 16], { kind: "normal", std: 0.5 }, 1));
   const a = b.attention(at("attn", "heads"), b.layernorm(at("ln1"), h, { eps: 1e-5 }), { heads: 4 });
   h = b.binary(at("attn.add"), "add", h, a);

@@ -4,6 +4,7 @@ import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { lowerToOnnx } from "../../compiler/lower/lower";
 import { decodeModel } from "../../compiler/onnx/decode";
 import { encodeModel } from "../../compiler/onnx/encode";
+import type { OnnxGraph, OnnxNode } from "../../compiler/onnx/model";
 import { convNet, decodeNet, transformerNet } from "../helpers/lowering-nets";
 import { checkOnnx } from "../helpers/onnx-check";
 import { allConfigs, feeds, relativeError } from "../helpers/ort-run";
@@ -49,21 +50,30 @@ describe.each(NETS)("lowering the %s", (_, make) => {
     for (const config of allConfigs(graph)) await expectMatches(session, graph, weights, config, inputs);
   });
 
-  it("returns empty outputs for disabled tasks and still matches for the others", async () => {
-    const [first, ...rest] = graph.tasks;
+  it("returns empty outputs for each disabled task and still matches for the others", async () => {
     const config = allConfigs(graph)[0];
-    const got = await expectMatches(session, graph, weights, config, inputs, { [first.name]: false });
-    const names = Object.keys(got).filter((n) => n === first.name || n.startsWith(`${first.name}.`));
-    expect(names.length).toBeGreaterThan(0);
-    for (const n of names) {
-      expect(got[n].size).toBe(0);
-      expect(got[n].dims.length).toBe(graph.values.get(first.output)!.type.shape.length - (first.decode.kind === "argmax" ? 1 : 0));
+    for (const off of graph.tasks) {
+      const got = await expectMatches(session, graph, weights, config, inputs, { [off.name]: false });
+      const names = Object.keys(got).filter((n) => n === off.name || n.startsWith(`${off.name}.`));
+      expect(names.length).toBeGreaterThan(0);
+      const rank = graph.values.get(off.output)!.type.shape.length - (off.decode.kind === "argmax" ? 1 : 0);
+      for (const n of names) {
+        expect(got[n].size, n).toBe(0);
+        expect(got[n].dims.length, n).toBe(rank);
+      }
     }
-    if (rest.length > 0) expect(Object.keys(got).length).toBeGreaterThan(names.length);
   });
 
   it("emits identical bytes for the same graph and weights", () => {
     expect(Buffer.from(encodeModel(lowerToOnnx(make(), testWeights(make(), 7)))).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it("names nodes after IR ids and documents their source", () => {
+    const all = (g: OnnxGraph): OnnxNode[] => g.nodes.flatMap((n) => [n, ...n.attributes.flatMap((a) => (a.kind === "graph" ? all(a.value) : []))]);
+    const byName = new Map(all(decodeModel(bytes).graph).map((n) => [n.name, n]));
+    const named = graph.nodes.map((n) => byName.get(n.id)).filter((n) => n !== undefined);
+    expect(named.length).toBeGreaterThan(graph.nodes.length / 2);
+    for (const n of named) expect(n.docString).toMatch(/^[^:]+\.mtl:\d+:\d+$/);
   });
 
   it("records tasks, groups and inputs in the mtl metadata", () => {
@@ -72,5 +82,21 @@ describe.each(NETS)("lowering the %s", (_, make) => {
     expect(meta.tasks.map((t: { name: string }) => t.name)).toEqual(graph.tasks.map((t) => t.name));
     expect(meta.groups).toEqual(graph.groups.map((g) => ({ name: g.name, part: g.part, choices: g.choices })));
     expect(meta.inputs[0].name).toBe(graph.inputs[0].name);
+  });
+});
+
+describe("lowering options", () => {
+  it("adds extra metadata entries beside the mtl entry", () => {
+    const graph = decodeNet();
+    const model = lowerToOnnx(graph, testWeights(graph, 1), { extraMetadata: { "mtl.costs": "{}" } });
+    expect(Object.keys(model.metadata).sort()).toEqual(["mtl", "mtl.costs"]);
+    expect(JSON.parse(model.metadata.mtl).gated).toBe(true);
+  });
+
+  it("leaves tasks ungated when asked, with no run inputs", () => {
+    const graph = decodeNet();
+    const model = lowerToOnnx(graph, testWeights(graph, 1), { gateTasks: false });
+    expect(model.graph.inputs.map((i) => i.name)).toEqual(["features", "width.backbone"]);
+    expect(model.graph.nodes.some((n) => n.opType === "If")).toBe(false);
   });
 });
