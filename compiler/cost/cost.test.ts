@@ -98,6 +98,14 @@ describe("cost table", () => {
     for (const t of many.terms) expect(t.macs.length).toBe(t.groups.reduce((n, g) => n * many.groups.find((x) => x.name === g)!.choices.length, 1));
   });
 
+  it("has each term depend only on shared groups and its own part's groups", () => {
+    for (const g of [twoTaskNet(), manyGroupNet()]) {
+      const table = buildCostTable(dce(g));
+      const partOf = new Map(table.groups.map((x) => [x.name, x.part]));
+      for (const t of table.terms) for (const group of t.groups) expect(["shared", t.part]).toContain(partOf.get(group));
+    }
+  });
+
   it("agrees with the cost of the specialised graph", () => {
     const g = dce(manyGroupNet());
     const config = { s1: 0, s2: 2, h1: 1, h2: 0, att: 0 };
