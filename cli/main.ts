@@ -2,6 +2,8 @@
 // Exit codes: 0 success, 1 errors in the user's input, 2 usage errors, 3 internal errors (bugs).
 import { Command, CommanderError } from "commander";
 import { runCheck } from "./commands/check";
+import { runCompile } from "./commands/compile";
+import { runInfo } from "./commands/info";
 import { out, UserError } from "./io";
 
 function program(): Command {
@@ -18,6 +20,31 @@ function program(): Command {
     .option("--root <dir>", "project root that imports may not leave (default: the current folder)")
     .action((files: string[], o) => {
       result = runCheck(files, o);
+    });
+
+  p.command("compile")
+    .description("compile a .mtl model to one ONNX file holding every width configuration (or one, with --config/--budget)")
+    .argument("<file>", ".mtl file")
+    .requiredOption("-o, --output <file>", "the .onnx file to write")
+    .option("--weights <file>", "weights as .safetensors, by PyTorch-style parameter names (default: seeded initialisation)")
+    .option("--config <widths>", "emit a static model of one configuration, e.g. backbone=0.5,semseg=1.0 (unnamed groups: full width)")
+    .option("--budget <budget>", "emit the static model the search picks for this budget, e.g. 60% or 2.5G")
+    .option("--prefer <weights>", "task preferences for --budget, e.g. semseg=2,depth=1 (default: the model's `prefer`)")
+    .option("--model <name>", "which model, when the file has several")
+    .option("--seed <n>", "seed of the weight initialisation", "0")
+    .option("--root <dir>", "project root that imports may not leave")
+    .action((file: string, o) => {
+      result = runCompile(file, o);
+    });
+
+  p.command("info")
+    .description("show what a compiled .onnx file holds: tasks, inputs, width groups, cost table")
+    .argument("<model>", ".onnx file compiled by mtl")
+    .option("--json", "print everything as JSON")
+    .option("--params", "list the parameters with their shapes")
+    .option("--all", "list every configuration even when there are many")
+    .action((file: string, o) => {
+      result = runInfo(file, o);
     });
   return p;
 }

@@ -324,16 +324,20 @@ class AstBuilder extends BaseVisitor {
   }
 
   labelPath(ctx: Ctx): A.LabelPart[] {
-    return this.nodes(ctx, "parts").map((n) => this.visit(n));
+    return this.nodes(ctx, "parts").flatMap((n) => this.visit(n) as A.LabelPart[]);
   }
 
-  labelPart(ctx: Ctx, node?: unknown): A.LabelPart {
+  /** One part, or several: `as blocks.1.10` lexes `1.10` as one number, which is two path parts. */
+  labelPart(ctx: Ctx): A.LabelPart[] {
     const name = this.tok(ctx, "name");
-    if (name) return { kind: "name", name: name.image, span: this.s.token(name) };
+    if (name) return [{ kind: "name", name: name.image, span: this.s.token(name) }];
     const index = this.tok(ctx, "index");
-    if (index) return { kind: "index", value: Number(index.image), span: this.s.token(index) };
+    if (index) {
+      const span = this.s.token(index);
+      return index.image.split(".").map((digits) => ({ kind: "index" as const, value: Number(digits), span }));
+    }
     const expr = this.expr(ctx, "computed");
-    return { kind: "computed", expr, span: expr.span };
+    return [{ kind: "computed", expr, span: expr.span }];
   }
 
   primary(ctx: Ctx): A.Expr {

@@ -2,7 +2,7 @@
 // browser alike (files come through a SourceHost).
 import type { Diagnostic } from "./diagnostics";
 import { sortDiagnostics } from "./diagnostics";
-import { checkBlock } from "./check/static";
+import { checkBlock, referencedNames } from "./check/static";
 import { elaborateModel } from "./elaborate/model";
 import type { Val } from "./elaborate/values";
 import type { SourceHost } from "./host";
@@ -38,8 +38,9 @@ function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<str
     }
     own.set(file, blocks);
   }
-  for (const [file] of p.files) {
+  for (const [file, parsed] of p.files) {
     const scope = new Map(own.get(file));
+    const used = parsed.syntaxOk ? referencedNames(parsed.program) : undefined;
     for (const { decl, path } of p.imports.get(file) ?? []) {
       if (!path) continue;
       const exported = own.get(path) ?? new Map<string, Val>();
@@ -56,6 +57,8 @@ function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<str
           continue;
         }
         scope.set(local.name, v);
+        if (used && !used.has(local.name))
+          diags.push(diag("MTL2016", local.span, `\`${local.name}\` is imported but never used`, "remove it from the import"));
       }
     }
     scopes.set(file, scope);

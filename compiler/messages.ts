@@ -53,7 +53,6 @@ export const catalogue = {
   MTL5013: { severity: "error", summary: "A clause or declaration given twice." },
   MTL5014: { severity: "error", summary: "An encoder or head that does not produce a tensor." },
   MTL5015: { severity: "error", summary: "An invalid channel divisor." },
-  MTL5016: { severity: "warning", summary: "A value computed but used by no task." },
 } as const satisfies Record<string, Entry>;
 
 export type Code = keyof typeof catalogue | `MTL3${string}`;

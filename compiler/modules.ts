@@ -65,7 +65,7 @@ export function loadProgram(entry: string, host: SourceHost): LoadedProgram {
       const r = resolveImport(path, decl.path);
       if ("error" in r) {
         diagnostics.push(
-          diag("MTL2002", decl.pathSpan, `import path "${decl.path}" leaves the ${path.startsWith(STD) ? "standard library" : "project"} root`,
+          diag("MTL2002", decl.pathSpan, `import path "${decl.path}" leaves the ${decl.path.startsWith(STD) || path.startsWith(STD) ? "standard library" : "project"} root`,
             r.error === "absolute" ? "write a path relative to this file, e.g. \"./heads\", or a standard-library path \"std/...\"" : "import files inside the project, or from \"std/...\""),
         );
         resolved.push({ decl, path: undefined });

@@ -119,3 +119,20 @@ export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>,
   for (const p of block.params) if (p.default) check(p.default);
   exprsIn(block.body, check);
 }
+
+/** Every name a file's blocks and models refer to, for the unused-import warning. */
+export function referencedNames(p: A.Program): Set<string> {
+  const used = new Set<string>();
+  const add = (e: A.Expr) => namesIn(e, (n) => used.add(n.name));
+  for (const b of p.blocks) {
+    for (const prm of b.params) if (prm.default) add(prm.default);
+    exprsIn(b.body, add);
+  }
+  for (const m of p.models) {
+    for (const item of m.items) {
+      if (item.kind === "encoder" || item.kind === "assign" || item.kind === "budget") add(item.value);
+      else if (item.kind === "task") for (const h of item.heads) add(h.value);
+    }
+  }
+  return used;
+}

@@ -74,6 +74,7 @@ export function decoderMisfit(spec: DecodeSpec, out: ValueType, hasTokenInput: b
       if (!hasTokenInput) return { message: `\`${spec.kind}\` feeds tokens back step by step, but the model has no integer token input`, hint: "declare one, e.g. `input tokens: i64[N, T]`, and pass it to the head" };
       if (spec.maxLen < 1) return { arg: "max_len", message: "`max_len` must be at least 1" };
       if (spec.kind === "beam" && spec.beams < 1) return { arg: "beams", message: "`beams` must be at least 1" };
+      if (spec.kind === "diverse_beam" && spec.beams < 1) return { arg: "beams", message: "`beams` must be at least 1" };
       if (spec.kind === "diverse_beam" && (spec.groups < 1 || spec.beams % spec.groups !== 0))
         return { arg: "groups", message: `${spec.beams} beams cannot be split evenly into ${spec.groups} groups`, hint: "make `beams` a multiple of `groups`" };
       if (spec.kind === "sample" && (spec.temperature <= 0 || spec.topP <= 0 || spec.topP > 1 || spec.topK < 0))

@@ -425,6 +425,11 @@ export class Evaluator {
     }
     const r = this.exec(decl.body, frame);
     if (r === undefined) return this.report("MTL4006", decl.name.span, `block \`${decl.name.name}\` ends without \`return\``, "end it with `return y`");
+    if (decl.returns) {
+      const declared = paramType({ name: decl.name, type: decl.returns, default: null, span: decl.returns.span });
+      if (!coerce(r, declared))
+        return this.report("MTL4001", decl.returns.span, `block \`${decl.name.name}\` is declared to return ${declared} but returned ${typeName(r)}`, "fix the `->` type or the `return`");
+    }
     return r;
   }
 }

@@ -172,6 +172,12 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
   const taskNames = items("task").map((t) => t.name.name);
   if (!taskNames.length) report("MTL5011", model.name.span, `model \`${model.name.name}\` has no tasks`, "add one, e.g. `task classify { head fixed linear(features, 10) decode argmax }`");
 
+  const metricsSeen = new Set<string>();
+  for (const d of items("budget")) {
+    const metric = METRICS[d.metric.name];
+    if (metric && metricsSeen.has(metric)) report("MTL5013", d.span, `a \`${metric}\` budget is declared twice`, "keep one budget per metric");
+    if (metric) metricsSeen.add(metric);
+  }
   b.setBudgets(items("budget").flatMap((d) => checkBudget(d, report) ?? []));
   b.setPrefer(checkPrefer(items("prefer"), taskNames, report));
   b.setSourceHash(sourceHash);

@@ -1,0 +1,80 @@
+// `mtl compile FILE.mtl -o OUT.onnx`: one ONNX file holding every width configuration, or with
+// --config / --budget a static model of one configuration.
+import { configFromWidths, emitModel, prepareModel, type PrepareResult } from "../../compiler/compile";
+import { renderAll } from "../../compiler/render";
+import type { Config } from "../../compiler/ir/types";
+import { decodeSafetensors, SafetensorsError } from "../../compiler/weights/safetensors";
+import { explain, isSearchError, plan } from "../../runtime/search/index";
+import { parseAssignments, readBytes, writeAtomic } from "../files";
+import { fileHost } from "../host";
+import { out, useColor, UserError } from "../io";
+
+export interface CompileCliOptions {
+  output: string;
+  weights?: string;
+  config?: string;
+  budget?: string;
+  prefer?: string;
+  model?: string;
+  seed?: string;
+  root?: string;
+}
+
+export function loadTensors(path: string) {
+  try {
+    return decodeSafetensors(readBytes(path, "weights file")).tensors;
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new UserError(`${path} is not a readable safetensors file: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Reports a failed preparation the way users need it: diagnostics, weight problems, or a message. */
+export function reportFailure(r: Extract<PrepareResult, { ok: false }>, read: (f: string) => string | undefined): number {
+  if (r.diagnostics.length) out.err(renderAll(r.diagnostics, { source: read, color: useColor(process.stderr) }));
+  if (r.weightProblems) {
+    out.err(`error: the weights do not fit the model (${r.weightProblems.length} problem${r.weightProblems.length === 1 ? "" : "s"}):`);
+    for (const p of r.weightProblems.slice(0, 50)) out.err(`  ${p.message}`);
+    if (r.weightProblems.length > 50) out.err(`  ... and ${r.weightProblems.length - 50} more`);
+    out.err("  hint: parameter names follow the PyTorch module paths shown by `mtl info --params`");
+  }
+  if (r.message) out.err(`error: ${r.message}${r.hint ? `\n  hint: ${r.hint}` : ""}`);
+  return 1;
+}
+
+export function runCompile(file: string, o: CompileCliOptions): number {
+  if (o.config && o.budget) throw new UserError("give either --config or --budget, not both", 2);
+  const host = fileHost(file, o.root);
+  const seed = o.seed === undefined ? 0 : Number(o.seed);
+  if (!Number.isInteger(seed)) throw new UserError(`--seed takes a whole number, not ${o.seed}`, 2);
+  const tensors = o.weights ? loadTensors(o.weights) : undefined;
+  const t0 = performance.now();
+  const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed });
+  if (!r.ok) return reportFailure(r, (f) => host.readFile(f));
+  if (r.diagnostics.length) out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
+  const p = r.prepared;
+
+  let config: Config | null = null;
+  if (o.config) {
+    const c = configFromWidths(p.graph, parseAssignments(o.config, "--config"));
+    if (!c.ok) throw new UserError(c.message, 1, c.hint);
+    config = c.config;
+  } else if (o.budget) {
+    const chosen = plan(p.costs, { budget: o.budget, prefer: o.prefer ? parseAssignments(o.prefer, "--prefer") : p.graph.prefer });
+    if (isSearchError(chosen)) throw new UserError(chosen.message, 1, chosen.hint);
+    out.log(explain(chosen));
+    config = chosen.config;
+  }
+  const compiled = emitModel(p, config, host.entryOf(file));
+  writeAtomic(o.output, compiled.bytes);
+  const mb = (compiled.bytes.length / 1e6).toFixed(1);
+  const kind = config ? `static model (${Object.entries(config).map(([g, i]) => `${g}=${p.graph.groups.find((x) => x.name === g)!.choices[i]}`).join(", ")})` : `${countConfigs(p)} configurations`;
+  out.log(`wrote ${o.output}: ${p.graph.name}, ${p.graph.tasks.length} tasks, ${kind}, ${mb} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return 0;
+}
+
+const countConfigs = (p: { graph: { groups: readonly { choices: readonly number[] }[] } }): string => {
+  const n = p.graph.groups.reduce((a, g) => a * g.choices.length, 1);
+  return n > 1e6 ? `${n.toExponential(2)}` : String(n);
+};
+

@@ -1,0 +1,30 @@
+// File reading and writing for the commands: clear errors for missing files, and atomic writes so
+// an interrupted command never leaves a half-written model behind.
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { UserError } from "./io";
+
+export function readBytes(path: string, what: string): Uint8Array {
+  if (!existsSync(path)) throw new UserError(`${what} ${path} does not exist`, 1, "check the path");
+  if (statSync(path).isDirectory()) throw new UserError(`${what} ${path} is a folder, not a file`);
+  return new Uint8Array(readFileSync(path));
+}
+
+export function writeAtomic(path: string, bytes: Uint8Array | string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+/** Parses `backbone=0.5,semseg=1` into { backbone: 0.5, semseg: 1 }. */
+export function parseAssignments(text: string, what: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z_][\w.]*)\s*[=:]\s*([0-9]*\.?[0-9]+)$/.exec(part);
+    if (!m) throw new UserError(`cannot read ${what} "${part}"`, 2, `write name=value pairs separated by commas, e.g. backbone=0.5,semseg=1.0`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}

@@ -1,0 +1,38 @@
+// Reads what a compiled .onnx file holds: the `mtl` metadata (tasks, groups, inputs, decoding) and
+// the cost table, with clear errors for files that are not mtl models.
+import type { CostTable } from "../compiler/cost/types";
+import type { MtlMetadata } from "../compiler/lower/metadata";
+import { decodeModel, OnnxDecodeError } from "../compiler/onnx/decode";
+import type { OnnxModel } from "../compiler/onnx/model";
+
+export class ArtifactError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+  }
+}
+
+export interface Artifact {
+  readonly meta: MtlMetadata;
+  readonly costs: CostTable;
+  /** The static configuration (width per group) when the file was compiled with --config/--budget. */
+  readonly staticConfig: Readonly<Record<string, number>> | null;
+  readonly model: OnnxModel;
+}
+
+export function readArtifact(bytes: Uint8Array, path: string): Artifact {
+  let model: OnnxModel;
+  try {
+    model = decodeModel(bytes);
+  } catch (e) {
+    if (e instanceof OnnxDecodeError) throw new ArtifactError(`${path} is not an ONNX model: ${e.message}`, "compile one with `mtl compile FILE.mtl -o OUT.onnx`");
+    throw e;
+  }
+  const raw = model.metadata.mtl;
+  if (!raw) throw new ArtifactError(`${path} is an ONNX model, but not one compiled by mtl (it has no "mtl" metadata)`, "compile one with `mtl compile FILE.mtl -o OUT.onnx`");
+  const meta = JSON.parse(raw) as MtlMetadata;
+  if (meta.format !== 1) throw new ArtifactError(`${path} uses mtl metadata format ${meta.format}; this mtl reads format 1`, "recompile it with this version of mtl");
+  const costs = JSON.parse(model.metadata["mtl.costs"] ?? "null") as CostTable | null;
+  if (!costs) throw new ArtifactError(`${path} has no cost table ("mtl.costs" metadata)`, "recompile it with this version of mtl");
+  const staticConfig = model.metadata["mtl.config"] ? (JSON.parse(model.metadata["mtl.config"]) as Record<string, number>) : null;
+  return { meta, costs, staticConfig, model };
+}
