@@ -17,6 +17,7 @@ export default defineConfig({
     target: "es2022",
     chunkSizeWarningLimit: 6000,
     sourcemap: false,
+    reportCompressedSize: false,
   },
   // Monaco's workers and the compiler worker use code splitting, which needs ES module workers.
   worker: { format: "es" },

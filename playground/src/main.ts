@@ -225,7 +225,9 @@ monaco.languages.registerDocumentFormattingEditProvider(LANGUAGE_ID, {
       console.warn("mtl formatter crashed:", r.error);
       return [];
     }
-    // The formatter leaves text with syntax errors alone; the checker already shows those.
+    // The formatter leaves text with syntax errors alone (the checker already shows those) and
+    // reports a fault as a warning when it would not reproduce the same program.
+    if (r.diagnostics.length) flashNote(`not formatted: ${r.diagnostics[0].message}`);
     if (r.diagnostics.some((d) => d.severity === "error") || r.text === text) return [];
     return [{ range: m.getFullModelRange(), text: r.text }];
   },
@@ -276,16 +278,21 @@ const scheduleHash = (): void => {
 };
 
 const shareNote = $("share-note");
+let noteTimer: ReturnType<typeof setTimeout> | undefined;
+function flashNote(text: string): void {
+  shareNote.textContent = text;
+  clearTimeout(noteTimer);
+  noteTimer = setTimeout(() => (shareNote.textContent = ""), 4000);
+}
 $("share").addEventListener("click", async () => {
   clearTimeout(hashTimer);
   await updateHash();
   try {
     await navigator.clipboard.writeText(location.href);
-    shareNote.textContent = "link copied";
+    flashNote("link copied");
   } catch {
-    shareNote.textContent = "link is in the address bar";
+    flashNote("link is in the address bar");
   }
-  setTimeout(() => (shareNote.textContent = ""), 2500);
 });
 
 // Ctrl/Cmd+S: no browser save dialog; bring the link in the address bar up to date instead.

@@ -1,6 +1,6 @@
 // Browser test of the web playground: builds it once, serves it with cli/playground.ts and drives
 // Debian's Chromium through playwright-core. Screenshots go to test/artifacts/ (gitignored).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,12 +13,17 @@ const artifacts = join(repoRoot, "test", "artifacts");
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 const haveCompiler = existsSync(join(repoRoot, "compiler", "index.ts"));
+const exampleFiles = existsSync(join(repoRoot, "examples"))
+  ? readdirSync(join(repoRoot, "examples")).filter((f) => f.endsWith(".mtl")).sort()
+  : [];
 
 let outDir = "";
 let server: PlaygroundServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+/** The editor's text on first load (the built-in starter program). */
+let starter = "";
 const consoleErrors: string[] = [];
 const foreignRequests: string[] = [];
 
@@ -128,6 +133,7 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
     await waitReady(page);
     const text = await editorText(page);
     expect(text).toContain("model Scene");
+    starter = text;
     const lang = await page.evaluate(() => window.mtlPlayground!.model.getLanguageId());
     expect(lang).toBe("mtl");
     // Monarch highlighting: keywords get their own token class (not plain identifiers).
@@ -186,7 +192,7 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
   });
 
   it("offers keyword and builtin-layer completions", async () => {
-    const before = await editorText(page);
+    await setText(page, starter);
     await page.click(".monaco-editor .view-lines");
     await page.keyboard.press("Control+End");
     await page.keyboard.press("Enter");
@@ -199,11 +205,11 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
     expect(labels.some((l) => l.includes("relu6"))).toBe(true);
     await page.screenshot({ path: join(artifacts, "playground-completion.png") });
     await page.keyboard.press("Escape");
-    await setText(page, before);
   });
 
   it.skipIf(!haveCompiler)("shows a compiler diagnostic as a marker with its code, and clears it when fixed", async () => {
-    await setText(page, (await editorText(page)).replace(/\/\/ typed by the browser test$/, ""));
+    await setText(page, starter);
+    await page.waitForTimeout(300); // past the check debounce
     await waitChecked(page);
     const baseline = await markers(page);
 
@@ -225,5 +231,42 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
     expect(await markers(page)).toEqual(baseline);
     await page.screenshot({ path: join(artifacts, "playground-fixed.png") });
     expect(consoleErrors).toEqual([]);
+  });
+
+  it.skipIf(!haveCompiler)("formats the document with the compiler's formatter", async () => {
+    const { formatSource } = await import("../../compiler/format/index.ts");
+    const clean = starter;
+    const messy = clean.replace("widths 0.25, 0.5, 0.75, 1.0", "widths   0.25,0.5,  0.75 ,1.0").replace("\n  budget", "\n        budget");
+    expect(messy).not.toBe(clean);
+    const expected = formatSource(messy, "main.mtl");
+    expect(expected.diagnostics).toEqual([]);
+    await setText(page, messy);
+    await page.click("#format");
+    await expect.poll(() => editorText(page), { timeout: 10_000 }).toBe(expected.text);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it.skipIf(!haveCompiler || exampleFiles.length === 0)("loads each example from the menu; the browser check agrees with Node's", async () => {
+    const { checkProgram } = await import("../../compiler/index.ts");
+    const options = await page.$$eval("#examples option", (os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    expect(options).toEqual(exampleFiles);
+    for (const name of exampleFiles) {
+      const text = readFileSync(join(repoRoot, "examples", name), "utf8");
+      const node = checkProgram(`examples/${name}`, {
+        readFile: (p) => {
+          const f = join(repoRoot, p.startsWith("std/") ? `stdlib/${p.slice(4)}` : p);
+          return existsSync(f) ? readFileSync(f, "utf8") : undefined;
+        },
+      });
+      await page.selectOption("#examples", name);
+      await expect.poll(() => editorText(page)).toBe(text);
+      await page.waitForTimeout(300); // past the check debounce
+      await waitChecked(page);
+      const got = await markers(page);
+      expect(got.map((m) => m.code).sort(), name).toEqual(node.diagnostics.map((d) => d.code).sort());
+      await page.screenshot({ path: join(artifacts, `playground-example-${name.replace(/\.mtl$/, "")}.png`) });
+    }
+    expect(consoleErrors).toEqual([]);
+    expect(foreignRequests).toEqual([]);
   });
 });
