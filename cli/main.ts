@@ -4,7 +4,10 @@ import { Command, CommanderError } from "commander";
 import { runCheck } from "./commands/check";
 import { runCompile } from "./commands/compile";
 import { runInfo } from "./commands/info";
+import { runRun } from "./commands/run";
+import { runSearch } from "./commands/search";
 import { out, UserError } from "./io";
+import { ArtifactError, InputError, PlanError } from "../runtime/index";
 
 function program(): Command {
   const p = new Command("mtl")
@@ -46,6 +49,36 @@ function program(): Command {
     .action((file: string, o) => {
       result = runInfo(file, o);
     });
+
+  p.command("search")
+    .description("find the configuration for a budget and task preferences, and say why")
+    .argument("<model>", ".onnx file compiled by mtl")
+    .option("--budget <budget>", "e.g. 60%, 2.5G, \"params <= 5M\" (default: the model's `budget`)")
+    .option("--prefer <weights>", "task preferences, e.g. semseg=2,depth=1 (default: the model's `prefer`)")
+    .option("--tasks <names>", "only these tasks run, e.g. semseg,depth (the others cost nothing)")
+    .option("--strategy <name>", "auto, paper, exact or evolutionary", "auto")
+    .option("--seed <n>", "seed of the evolutionary search")
+    .option("--json", "print the plan as JSON")
+    .action(async (file: string, o) => {
+      result = await runSearch(file, o);
+    });
+
+  p.command("run")
+    .description("run a compiled model under constraints and print or save each task's decoded output")
+    .argument("<model>", ".onnx file compiled by mtl")
+    .option("--input <name=file...>", "inputs as .npy or .json files (NAME= may be left out when there is one input)")
+    .option("--random", "use seeded random inputs for those not given")
+    .option("--seed <n>", "seed of --random", "0")
+    .option("--budget <budget>", "compute budget (default: the model's `budget`)")
+    .option("--prefer <weights>", "task preferences, e.g. semseg=2,depth=1")
+    .option("--tasks <names>", "only these tasks run")
+    .option("--config <widths>", "run this configuration instead of searching, e.g. backbone=0.5")
+    .option("--dynamic", "run the dynamic graph instead of a specialised session")
+    .option("-o, --output <dir>", "write each output as <name>.npy into this folder")
+    .option("--json", "print the outputs as JSON")
+    .action(async (file: string, o) => {
+      result = await runRun(file, o);
+    });
   return p;
 }
 
@@ -58,9 +91,9 @@ export async function main(argv: string[]): Promise<number> {
     return result;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UserError) {
+    if (e instanceof UserError || e instanceof ArtifactError || e instanceof PlanError || e instanceof InputError) {
       out.err(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
-      return e.exitCode;
+      return e instanceof UserError ? e.exitCode : 1;
     }
     out.err(`internal error (a bug in mtl, please report it): ${(e as Error).stack ?? e}`);
     return 3;

@@ -1,0 +1,114 @@
+// `mtl run MODEL.onnx --input image=x.npy`: plan a configuration for the constraints, run it, and
+// print (or save as .npy) each task's decoded output.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { InputTensor } from "../../runtime/inputs";
+import { explain, load } from "../../runtime/index";
+import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
+import { parseAssignments, readBytes, writeAtomic } from "../files";
+import { out, UserError } from "../io";
+import { constraintsFrom } from "./search";
+
+export interface RunCliOptions {
+  input?: string[];
+  random?: boolean;
+  seed?: string;
+  budget?: string;
+  prefer?: string;
+  tasks?: string;
+  config?: string;
+  output?: string;
+  json?: boolean;
+  dynamic?: boolean;
+}
+
+function readInput(name: string, path: string): InputTensor {
+  if (path.endsWith(".npy")) {
+    try {
+      const a = readNpy(readBytes(path, `input ${name}:`));
+      const data = a.data instanceof Float64Array ? Float32Array.from(a.data) : a.data;
+      return { data, dims: a.shape };
+    } catch (e) {
+      if (e instanceof NpyError) throw new UserError(`${path}: ${e.message}`);
+      throw e;
+    }
+  }
+  if (path.endsWith(".json")) {
+    let v: unknown;
+    try {
+      v = JSON.parse(readFileSync(path, "utf8"));
+    } catch (e) {
+      throw new UserError(`${path} is not valid JSON (${(e as Error).message})`);
+    }
+    const dims: number[] = [];
+    for (let x = v; Array.isArray(x); x = x[0]) dims.push(x.length);
+    const flat = (v as unknown[]).flat(Infinity) as unknown[];
+    if (flat.some((x) => typeof x !== "number" && typeof x !== "boolean")) throw new UserError(`${path} must hold a nested array of numbers`);
+    return { data: flat.map(Number), dims };
+  }
+  throw new UserError(`cannot read input ${name} from ${path}`, 2, "inputs are .npy or .json (nested arrays) files");
+}
+
+/** A seeded random input of the declared shape (symbolic dims as 1, token ids below 10). */
+function randomInput(dtype: string, shape: readonly (number | string)[], seed: number): InputTensor {
+  const dims = shape.map((d) => (typeof d === "number" ? d : d === "T" ? 5 : 1));
+  const n = dims.reduce((a, b) => a * b, 1);
+  let s = seed >>> 0;
+  const next = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  if (dtype === "i64") return { data: BigInt64Array.from({ length: n }, () => BigInt(Math.floor(next() * 10))), dims };
+  return { data: Float32Array.from({ length: n }, () => next() * 2 - 1), dims };
+}
+
+function preview(data: ArrayLike<number | bigint | boolean>, max = 8): string {
+  const items = Array.from({ length: Math.min(max, data.length) }, (_, i) => {
+    const v = data[i];
+    return typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v);
+  });
+  return `[${items.join(", ")}${data.length > max ? ", ..." : ""}]`;
+}
+
+export async function runRun(path: string, o: RunCliOptions): Promise<number> {
+  const model = await load(path);
+  const inputs: Record<string, InputTensor> = {};
+  for (const spec of o.input ?? []) {
+    const eq = spec.indexOf("=");
+    const [name, file] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [model.meta.inputs.length === 1 ? model.meta.inputs[0].name : "", spec];
+    if (!name) throw new UserError(`say which input ${spec} is for`, 2, `write --input NAME=FILE; inputs: ${model.meta.inputs.map((i) => i.name).join(", ")}`);
+    inputs[name] = readInput(name, file);
+  }
+  if (o.random) for (const i of model.meta.inputs) inputs[i.name] ??= randomInput(i.dtype, i.shape, Number(o.seed ?? 0));
+  if (!Object.keys(inputs).length) throw new UserError("no input given", 2, "pass --input NAME=FILE.npy (or --random for a seeded random input)");
+
+  const plan = o.config ? undefined : model.plan(constraintsFrom(o));
+  let config: Record<string, number> | undefined;
+  if (o.config) {
+    const widths = parseAssignments(o.config, "--config");
+    config = {};
+    for (const [g, w] of Object.entries(widths)) {
+      const group = model.meta.groups.find((x) => x.name === g);
+      if (!group) throw new UserError(`the model has no width group \`${g}\``, 1, `its groups are ${model.meta.groups.map((x) => x.name).join(", ")}`);
+      const i = group.choices.findIndex((c) => Math.abs(c - w) < 1e-9);
+      if (i < 0) throw new UserError(`width ${w} is not a choice of group \`${g}\``, 1, `choose one of ${group.choices.join(", ")}`);
+      config[g] = i;
+    }
+  }
+  const tasks = o.tasks ? o.tasks.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
+  const result = await model.run(inputs, { plan, config, tasks, mode: o.dynamic ? "dynamic" : "specialised" });
+
+  if (o.output) {
+    for (const [task, outs] of Object.entries(result.outputs))
+      for (const [name, t] of Object.entries(outs)) writeAtomic(join(o.output, `${name}.npy`), writeNpy(t.data as Float32Array, t.dims, t.dtype === "bool"));
+  }
+  if (o.json) {
+    const plain = Object.fromEntries(Object.entries(result.outputs).map(([task, outs]) => [task, Object.fromEntries(Object.entries(outs).map(([n, t]) => [n, { dtype: t.dtype, dims: t.dims, data: Array.from(t.data as ArrayLike<number>, (v) => (typeof v === "bigint" ? Number(v) : v)) }]))]));
+    out.log(JSON.stringify({ config: result.config, tasks: result.tasks, ms: result.ms, outputs: plain }, null, 2));
+  } else {
+    if (plan) out.log(explain(plan));
+    out.log(`ran ${result.tasks.join(", ")} in ${result.ms.toFixed(1)} ms${o.dynamic ? " (dynamic graph)" : ""}`);
+    for (const [task, outs] of Object.entries(result.outputs))
+      for (const [name, t] of Object.entries(outs)) out.log(`  ${name}: ${t.dtype}[${t.dims.join(", ")}] ${preview(t.data as ArrayLike<number>)}`);
+    if (o.output) out.log(`wrote ${o.output}/<output>.npy`);
+  }
+  await model.close();
+  return 0;
+}

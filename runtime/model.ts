@@ -1,0 +1,159 @@
+// The runtime's front door: load a compiled file, plan a configuration for the user's
+// constraints, run it. The dynamic graph serves any configuration at once; configurations in use
+// are specialised (widths folded to constants) into cached sessions for static-model speed.
+import { readFile } from "node:fs/promises";
+import * as ort from "onnxruntime-node";
+import type { CostTable } from "../compiler/cost/types";
+import type { Config } from "../compiler/ir/types";
+import type { MtlMetadata } from "../compiler/lower/metadata";
+import { encodeModel } from "../compiler/onnx/encode";
+import { didYouMean } from "../compiler/messages";
+import { type Artifact, ArtifactError, readArtifact } from "./artifact";
+import { checkInputs, type InputTensor } from "./inputs";
+import { explain, isSearchError, plan as search, type Plan, type ConstraintsInput } from "./search/index";
+import type { PlanOptions } from "./search/index";
+import { SessionCache } from "./session-cache";
+import { specialiseOnnx } from "./specialise";
+
+export class PlanError extends Error {
+  constructor(message: string, readonly hint?: string, readonly minimum?: number) {
+    super(message);
+  }
+}
+
+export interface OutputTensor {
+  readonly dtype: string;
+  readonly dims: readonly number[];
+  readonly data: Float32Array | BigInt64Array | Uint8Array | Int32Array;
+}
+
+export interface RunResult {
+  /** Per running task, its decoded outputs by name (`semseg`, or `cls.values` / `cls.indices`). */
+  readonly outputs: Readonly<Record<string, Readonly<Record<string, OutputTensor>>>>;
+  readonly config: Config;
+  readonly tasks: readonly string[];
+  readonly ms: number;
+  readonly cached: boolean;
+}
+
+export interface RunOptions {
+  /** A plan from `model.plan(...)`, or a configuration (choice index per group; missing groups: full width). */
+  readonly plan?: Plan;
+  readonly config?: Readonly<Record<string, number>>;
+  /** Tasks to run (default: the plan's, else all). */
+  readonly tasks?: readonly string[];
+  /** "specialised" (default): a cached session per configuration; "dynamic": the one graph for all. */
+  readonly mode?: "specialised" | "dynamic";
+}
+
+export class MtlModel {
+  readonly meta: MtlMetadata;
+  readonly costs: CostTable;
+  private readonly cache: SessionCache;
+  private dynamic?: Promise<ort.InferenceSession>;
+
+  private constructor(private readonly artifact: Artifact, private readonly bytes: Uint8Array, cacheSize: number) {
+    this.meta = artifact.meta;
+    this.costs = artifact.costs;
+    this.cache = new SessionCache(cacheSize);
+  }
+
+  static async load(source: string | Uint8Array, opts: { cacheSize?: number } = {}): Promise<MtlModel> {
+    const path = typeof source === "string" ? source : "<bytes>";
+    let bytes: Uint8Array;
+    if (typeof source === "string") {
+      try {
+        bytes = new Uint8Array(await readFile(source));
+      } catch {
+        throw new ArtifactError(`cannot read ${source}`, "check the path; compile a model with `mtl compile FILE.mtl -o OUT.onnx`");
+      }
+    } else bytes = source;
+    return new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8);
+  }
+
+  get tasks(): string[] {
+    return this.meta.tasks.map((t) => t.name);
+  }
+
+  /** Resolves constraints to a configuration; defaults come from the model's `budget` / `prefer`. */
+  plan(constraints: ConstraintsInput = {}, options: PlanOptions = {}): Plan {
+    const withDefaults: ConstraintsInput = {
+      budget: constraints.budget !== undefined ? constraints.budget : (this.meta.budgets[0] ?? null),
+      prefer: constraints.prefer ?? (Object.keys(this.meta.prefer).length ? this.meta.prefer : undefined),
+      tasks: constraints.tasks,
+    };
+    const p = search(this.costs, withDefaults, options);
+    if (isSearchError(p)) throw new PlanError(p.message, p.hint, p.minimum);
+    return p;
+  }
+
+  explain(p: Plan): string {
+    return explain(p);
+  }
+
+  private resolve(o: RunOptions): { config: Config; tasks: string[] } {
+    const tasks = [...(o.tasks ?? o.plan?.tasks ?? this.tasks)];
+    for (const t of tasks)
+      if (!this.tasks.includes(t)) throw new PlanError(`model ${this.meta.name} has no task \`${t}\``, didYouMean(t, this.tasks) ?? `its tasks are ${this.tasks.join(", ")}`);
+    if (!tasks.length) throw new PlanError("no task to run", `choose from ${this.tasks.join(", ")}`);
+    const config: Record<string, number> = {};
+    for (const g of this.meta.groups) {
+      const i = o.plan?.config[g.name] ?? o.config?.[g.name] ?? g.choices.length - 1;
+      if (!Number.isInteger(i) || i < 0 || i >= g.choices.length) throw new PlanError(`width choice ${i} is out of range for group \`${g.name}\``, `use 0 to ${g.choices.length - 1}`);
+      config[g.name] = i;
+    }
+    for (const k of Object.keys(o.config ?? {}))
+      if (!this.meta.groups.some((g) => g.name === k)) throw new PlanError(`model ${this.meta.name} has no width group \`${k}\``, didYouMean(k, this.meta.groups.map((g) => g.name)));
+    return { config, tasks };
+  }
+
+  /** Whether the specialised session for this configuration is already built. */
+  isCached(config: Config, tasks: readonly string[]): boolean {
+    return this.cache.has(cacheKey(config, tasks));
+  }
+
+  private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Promise<ort.InferenceSession> {
+    if (mode === "dynamic") return (this.dynamic ??= ort.InferenceSession.create(this.bytes));
+    const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
+    return this.cache.get(cacheKey(config, tasks), () => ort.InferenceSession.create(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run }))));
+  }
+
+  async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {
+    const { config, tasks } = this.resolve(o);
+    const mode = o.mode ?? "specialised";
+    const checked = checkInputs(this.meta, inputs);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const c of checked) feeds[c.name] = new ort.Tensor(c.dtype, c.data, c.dims as number[]);
+    if (mode === "dynamic") {
+      for (const g of this.meta.groups) feeds[`width.${g.name}`] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name])]), []);
+      if (this.meta.gated) for (const t of this.tasks) feeds[`run.${t}`] = new ort.Tensor("bool", Uint8Array.from([tasks.includes(t) ? 1 : 0]), []);
+    }
+    const cached = mode === "specialised" && this.isCached(config, tasks);
+    const session = await this.session(config, tasks, mode);
+    const wanted = this.meta.tasks.filter((t) => tasks.includes(t.name));
+    const fetches = wanted.flatMap((t) => t.outputs);
+    const t0 = performance.now();
+    const res = await session.run(feeds, fetches);
+    const ms = performance.now() - t0;
+    const outputs: Record<string, Record<string, OutputTensor>> = {};
+    for (const t of wanted) {
+      outputs[t.name] = {};
+      for (const name of t.outputs) {
+        const v = res[name];
+        outputs[t.name][name] = { dtype: v.type, dims: [...v.dims], data: v.data as OutputTensor["data"] };
+      }
+    }
+    return { outputs, config, tasks, ms, cached };
+  }
+
+  async close(): Promise<void> {
+    await this.cache.clear();
+    if (this.dynamic) await (await this.dynamic).release();
+  }
+}
+
+const cacheKey = (config: Config, tasks: readonly string[]): string =>
+  `${Object.entries(config).sort(([a], [b]) => a.localeCompare(b)).map(([g, i]) => `${g}=${i}`).join(",")}|${[...tasks].sort().join(",")}`;
+
+/** Loads a compiled model: `const model = await load("nyud.onnx")`. */
+export const load = (source: string | Uint8Array, opts?: { cacheSize?: number }): Promise<MtlModel> => MtlModel.load(source, opts);
