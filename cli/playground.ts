@@ -217,3 +217,12 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse): 
   });
   res.end(req.method === "HEAD" ? undefined : body);
 }
+
+// `node --import tsx cli/playground.ts [port] [host]` serves the playground without the mtl CLI.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [portArg, hostArg] = process.argv.slice(2);
+  servePlayground({ port: portArg ? Number(portArg) : undefined, host: hostArg }).catch((err: unknown) => {
+    console.error(`mtl playground: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  });
+}

@@ -107,7 +107,7 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
     context = await browser.newContext({ viewport: { width: 1400, height: 850 } });
     page = await context.newPage();
     watch(context, page);
-  });
+  }, 240_000); // a Vite build of Monaco takes ~20 s of CPU; more on a loaded machine
 
   afterAll(async () => {
     await browser?.close();
