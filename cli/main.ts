@@ -4,10 +4,11 @@ import { Command, CommanderError } from "commander";
 import { runCheck } from "./commands/check";
 import { runCompile } from "./commands/compile";
 import { runInfo } from "./commands/info";
+import { runWeightsExport } from "./commands/weights";
 import { runRun } from "./commands/run";
 import { runSearch } from "./commands/search";
 import { out, UserError } from "./io";
-import { ArtifactError, InputError, PlanError } from "../runtime/index";
+import { isUserFacing } from "./errors";
 
 function program(): Command {
   const p = new Command("mtl")
@@ -21,8 +22,8 @@ function program(): Command {
     .argument("<files...>", ".mtl files")
     .option("--json", "print the diagnostics as a JSON array")
     .option("--root <dir>", "project root that imports may not leave (default: the current folder)")
-    .action((files: string[], o) => {
-      result = runCheck(files, o);
+    .action(async (files: string[], o) => {
+      result = (await import("./commands/check")).runCheck(files, o);
     });
 
   p.command("compile")
@@ -36,8 +37,8 @@ function program(): Command {
     .option("--model <name>", "which model, when the file has several")
     .option("--seed <n>", "seed of the weight initialisation", "0")
     .option("--root <dir>", "project root that imports may not leave")
-    .action((file: string, o) => {
-      result = runCompile(file, o);
+    .action(async (file: string, o) => {
+      result = (await import("./commands/compile")).runCompile(file, o);
     });
 
   p.command("info")
@@ -46,8 +47,8 @@ function program(): Command {
     .option("--json", "print everything as JSON")
     .option("--params", "list the parameters with their shapes")
     .option("--all", "list every configuration even when there are many")
-    .action((file: string, o) => {
-      result = runInfo(file, o);
+    .action(async (file: string, o) => {
+      result = (await import("./commands/info")).runInfo(file, o);
     });
 
   p.command("search")
@@ -60,7 +61,7 @@ function program(): Command {
     .option("--seed <n>", "seed of the evolutionary search")
     .option("--json", "print the plan as JSON")
     .action(async (file: string, o) => {
-      result = await runSearch(file, o);
+      result = await (await import("./commands/search")).runSearch(file, o);
     });
 
   p.command("run")
@@ -77,7 +78,16 @@ function program(): Command {
     .option("-o, --output <dir>", "write each output as <name>.npy into this folder")
     .option("--json", "print the outputs as JSON")
     .action(async (file: string, o) => {
-      result = await runRun(file, o);
+      result = await (await import("./commands/run")).runRun(file, o);
+    });
+  const weights = p.command("weights").description("work with the weights of a compiled model");
+  weights
+    .command("export")
+    .description("write the full-width weights of a compiled .onnx file as a PyTorch-style .safetensors state dict")
+    .argument("<model>", ".onnx file compiled by mtl")
+    .requiredOption("-o, --output <file>", "the .safetensors file to write")
+    .action(async (file: string, o) => {
+      result = runWeightsExport(file, o);
     });
   return p;
 }
@@ -91,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     return result;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UserError || e instanceof ArtifactError || e instanceof PlanError || e instanceof InputError) {
+    if (isUserFacing(e)) {
       out.err(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
       return e instanceof UserError ? e.exitCode : 1;
     }

@@ -1,0 +1,89 @@
+// `mtl weights export MODEL.onnx -o W.safetensors`: the weights of a compiled model as a
+// PyTorch-style state dict, the same file `exportWeights` writes from a compiled graph, so
+// `mtl compile --weights W.safetensors` rebuilds the model and torch's load_state_dict(strict=True)
+// takes it.
+//
+// The ONNX file holds no parameter list, but it does not need one: the lowering stores every
+// parameter as an initializer named exactly by its PyTorch name, and the only other initializers
+// are its shared constants (`const.i64...`, `const.f32...`). A switchable (per-width) parameter is
+// stored [K, ...shape] and read through `Gather(initializer, width.<group>)`; its last row is
+// the full-width one. BatchNorm layers get torch's `num_batches_tracked` counter (int64 0).
+import { ArtifactError, readArtifact, type Artifact } from "../../runtime/artifact";
+import type { OnnxGraph, OnnxNode } from "../../compiler/onnx/model";
+import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
+import { readBytes, writeAtomic } from "../files";
+import { out, UserError } from "../io";
+
+export interface WeightsExportOptions {
+  output: string;
+}
+
+const CONSTANT = /^const\.(i64|f32)s?\./; // names the lowering gives its own constants
+const WIDTH_INPUT = "width.";
+const BATCH_COUNTER = ".num_batches_tracked";
+
+/** Every node of a graph and of its subgraphs (task branches sit inside If nodes). */
+function allNodes(g: OnnxGraph): OnnxNode[] {
+  return g.nodes.flatMap((n) => [n, ...n.attributes.flatMap((a) => (a.kind === "graph" ? allNodes(a.value) : []))]);
+}
+
+/** Initializers read per width: name -> the group whose `width.<group>` input picks the row. */
+function switchableInitializers(g: OnnxGraph): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const n of allNodes(g)) {
+    if (n.opType === "Gather" && n.inputs.length === 2 && n.inputs[1].startsWith(WIDTH_INPUT)) found.set(n.inputs[0], n.inputs[1].slice(WIDTH_INPUT.length));
+  }
+  return found;
+}
+
+/** The state dict of a compiled model: full-width parameters by name, plus BatchNorm counters. */
+export function stateDictOf(a: Artifact): Map<string, SafeTensor> {
+  const g = a.model.graph;
+  const switchable = switchableInitializers(g);
+  const rows = new Map(a.meta.groups.map((x) => [x.name, x.choices.length]));
+  const tensors = new Map<string, SafeTensor>();
+  for (const t of g.initializers) {
+    if (CONSTANT.test(t.name)) continue;
+    if (t.dtype !== "float" || !(t.data instanceof Float32Array)) throw new UserError(`${t.name} is a ${t.dtype} initializer, not a parameter mtl knows how to export`, 1, "was this file compiled by this version of mtl?");
+    const group = switchable.get(t.name);
+    if (group === undefined) {
+      tensors.set(t.name, { dtype: "F32", shape: [...t.dims], data: t.data });
+      continue;
+    }
+    const k = rows.get(group);
+    if (k === undefined || t.dims[0] !== k) throw new UserError(`${t.name} is read per width of group \`${group}\` but has shape [${t.dims.join(", ")}]`, 1, "was this file compiled by this version of mtl?");
+    const shape = t.dims.slice(1);
+    const size = shape.reduce((x, y) => x * y, 1);
+    tensors.set(t.name, { dtype: "F32", shape, data: t.data.slice((k - 1) * size) }); // the last row is full width
+  }
+  for (const name of [...tensors.keys()]) {
+    if (name.endsWith(".running_mean")) tensors.set(name.slice(0, -".running_mean".length) + BATCH_COUNTER, { dtype: "I64", shape: [], data: new BigInt64Array([0n]) });
+  }
+  return tensors;
+}
+
+export function runWeightsExport(file: string, o: WeightsExportOptions): number {
+  let a: Artifact;
+  try {
+    a = readArtifact(readBytes(file, "model file"), file);
+  } catch (e) {
+    if (e instanceof ArtifactError) throw new UserError(e.message, 1, e.hint);
+    throw e;
+  }
+  const tensors = stateDictOf(a);
+  if (tensors.size === 0) throw new UserError(`${file} has no parameters to export`);
+  const bytes = encodeSafetensors(tensors);
+  try {
+    writeAtomic(o.output, bytes);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err.code === "string") throw new UserError(`cannot write ${o.output}: ${err.code === "EISDIR" ? "it is a folder" : err.message}`);
+    throw e;
+  }
+  const params = [...tensors.values()].reduce((n, t) => n + (t.dtype === "F32" ? t.data.length : 0), 0);
+  const which = a.staticConfig
+    ? `the static configuration ${Object.entries(a.staticConfig).map(([g, w]) => `${g}=${w}`).join(", ")}`
+    : "full width";
+  out.log(`wrote ${o.output}: ${a.meta.name}, ${tensors.size} tensors, ${params} parameters at ${which}, ${(bytes.length / 1e6).toFixed(1)} MB`);
+  return 0;
+}

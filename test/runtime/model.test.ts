@@ -1,0 +1,72 @@
+// The runtime end to end on a small compiled model: planning, running specialised and dynamic
+// sessions (they must agree), task switching, caching, and clear input errors.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { load, type MtlModel, InputError, PlanError } from "../../runtime/index";
+import { compileSource, seededImage, TWO_TASK } from "../helpers/compiled";
+
+let model: MtlModel;
+const image = { data: seededImage(3 * 16 * 16), dims: [1, 3, 16, 16] };
+
+beforeAll(async () => {
+  model = await load(compileSource(TWO_TASK));
+});
+afterAll(async () => model.close());
+
+const maxRelDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1e-6, Math.abs(b[i])));
+  return m;
+};
+
+describe("runtime", () => {
+  it("reads tasks, groups and the model's default budget", () => {
+    expect(model.tasks).toEqual(["seg", "cls"]);
+    expect(model.meta.groups.map((g) => g.name)).toEqual(["e", "seg", "cls"]);
+    const plan = model.plan();
+    expect(plan.budget.limit).toBeLessThanOrEqual(plan.budget.full * 0.5 + 1e-6);
+    expect(plan.cost.total).toBeLessThanOrEqual(plan.budget.limit!);
+  });
+
+  it("specialised and dynamic sessions agree at every encoder width", async () => {
+    for (let w = 0; w < 4; w++) {
+      const config = { e: w, seg: 3 - w, cls: w };
+      const a = await model.run({ image }, { config, mode: "specialised" });
+      const b = await model.run({ image }, { config, mode: "dynamic" });
+      expect(Array.from(a.outputs.seg.seg.data as BigInt64Array)).toEqual(Array.from(b.outputs.seg.seg.data as BigInt64Array));
+      expect(maxRelDiff(a.outputs.cls["cls.values"].data as Float32Array, b.outputs.cls["cls.values"].data as Float32Array)).toBeLessThan(1e-5);
+    }
+  });
+
+  it("different widths give different outputs (the widths really switch)", async () => {
+    const small = await model.run({ image }, { config: { e: 0, cls: 0 }, tasks: ["cls"] });
+    const full = await model.run({ image }, { tasks: ["cls"] });
+    expect(maxRelDiff(small.outputs.cls["cls.values"].data as Float32Array, full.outputs.cls["cls.values"].data as Float32Array)).toBeGreaterThan(1e-3);
+  });
+
+  it("runs only the requested tasks, and caches the specialised session", async () => {
+    const first = await model.run({ image }, { config: { e: 1 }, tasks: ["cls"] });
+    expect(Object.keys(first.outputs)).toEqual(["cls"]);
+    expect(first.outputs.cls["cls.indices"].dims).toEqual([1, 3]);
+    const again = await model.run({ image }, { config: { e: 1 }, tasks: ["cls"] });
+    expect(again.cached).toBe(true);
+  });
+
+  it("runs a plan", async () => {
+    const plan = model.plan({ budget: "30%", prefer: { seg: 1, cls: 3 } });
+    const r = await model.run({ image }, { plan });
+    expect(r.config).toEqual(plan.config);
+    expect(r.outputs.seg.seg.dims).toEqual([1, 16, 16]);
+  });
+
+  it("names the input at fault", async () => {
+    await expect(model.run({ imag: image } as never)).rejects.toThrow(/no input `imag`/);
+    await expect(model.run({ image: { data: new Float32Array(10), dims: [1, 3, 8, 8] } })).rejects.toBeInstanceOf(InputError);
+    await expect(model.run({ image: { data: new Float32Array(3 * 16 * 16), dims: [1, 3, 16, 16, 1] } })).rejects.toThrow(/shape \[1, 3, 16, 16, 1\] but the model takes f32\[N, 3, 16, 16\]/);
+  });
+
+  it("explains impossible budgets and unknown tasks", () => {
+    expect(() => model.plan({ budget: "10" })).toThrow(PlanError);
+    expect(() => model.plan({ budget: "10" })).toThrow(/smallest achievable/);
+    expect(() => model.plan({ tasks: ["segg"] })).toThrow(/seg/);
+  });
+});
