@@ -59,6 +59,8 @@ function program(): Command {
     .option("--tasks <names>", "only these tasks run, e.g. semseg,depth (the others cost nothing)")
     .option("--strategy <name>", "auto, paper, exact or evolutionary", "auto")
     .option("--seed <n>", "seed of the evolutionary search")
+    .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
+    .option("--profile <file>", "measured utility per configuration (see docs/search.md)")
     .option("--json", "print the plan as JSON")
     .action(async (file: string, o) => {
       result = await (await import("./commands/search")).runSearch(file, o);
@@ -75,6 +77,8 @@ function program(): Command {
     .option("--tasks <names>", "only these tasks run")
     .option("--config <widths>", "run this configuration instead of searching, e.g. backbone=0.5")
     .option("--dynamic", "run the dynamic graph instead of a specialised session")
+    .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
+    .option("--profile <file>", "measured utility per configuration (see docs/search.md)")
     .option("-o, --output <dir>", "write each output as <name>.npy into this folder")
     .option("--json", "print the outputs as JSON")
     .action(async (file: string, o) => {
@@ -88,6 +92,25 @@ function program(): Command {
     .requiredOption("-o, --output <file>", "the .safetensors file to write")
     .action(async (file: string, o) => {
       result = runWeightsExport(file, o);
+    });
+
+  p.command("profile")
+    .description("measure this machine's latency table for latency budgets (--profile-latency of search/run)")
+    .argument("<model>", ".onnx file compiled by mtl")
+    .requiredOption("-o, --output <file>", "the latency table (.json) to write")
+    .option("--runs <n>", "timed runs per measurement (the median is kept)", "5")
+    .option("--max <n>", "refuse to take more measurements than this", "2000")
+    .action(async (file: string, o) => {
+      result = await (await import("./commands/profile")).runProfile(file, o);
+    });
+
+  p.command("bench")
+    .description("time configurations side by side: cached specialised session, dynamic graph, switching")
+    .argument("<model>", ".onnx file compiled by mtl")
+    .option("--runs <n>", "timed runs per configuration (the median is kept)", "10")
+    .option("--json", "print the figures as JSON")
+    .action(async (file: string, o) => {
+      result = await (await import("./commands/bench")).runBench(file, o);
     });
   return p;
 }

@@ -2,4 +2,6 @@
 export { load, MtlModel, PlanError, type RunOptions, type RunResult, type OutputTensor } from "./model";
 export { ArtifactError, readArtifact, type Artifact } from "./artifact";
 export { InputError, type InputTensor } from "./inputs";
-export { explain, type Plan, type ConstraintsInput } from "./search/index";
+export { explain, type Plan, type ConstraintsInput, type PlanOptions } from "./search/index";
+export { profileLatency, ProfileError } from "./profile";
+export { benchModel, spearman } from "./bench";

@@ -7,7 +7,8 @@ import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
 import { parseAssignments, readBytes, writeAtomic } from "../files";
 import { out, UserError } from "../io";
-import { constraintsFrom } from "./search";
+import { randomInput } from "./inputs";
+import { constraintsFrom, planOptionsFrom } from "./search";
 
 export interface RunCliOptions {
   input?: string[];
@@ -20,6 +21,8 @@ export interface RunCliOptions {
   output?: string;
   json?: boolean;
   dynamic?: boolean;
+  latency?: string;
+  profile?: string;
 }
 
 function readInput(name: string, path: string): InputTensor {
@@ -49,16 +52,6 @@ function readInput(name: string, path: string): InputTensor {
   throw new UserError(`cannot read input ${name} from ${path}`, 2, "inputs are .npy or .json (nested arrays) files");
 }
 
-/** A seeded random input of the declared shape (symbolic dims as 1, token ids below 10). */
-function randomInput(dtype: string, shape: readonly (number | string)[], seed: number): InputTensor {
-  const dims = shape.map((d) => (typeof d === "number" ? d : d === "T" ? 5 : 1));
-  const n = dims.reduce((a, b) => a * b, 1);
-  let s = seed >>> 0;
-  const next = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-  if (dtype === "i64") return { data: BigInt64Array.from({ length: n }, () => BigInt(Math.floor(next() * 10))), dims };
-  return { data: Float32Array.from({ length: n }, () => next() * 2 - 1), dims };
-}
-
 function preview(data: ArrayLike<number | bigint | boolean>, max = 8): string {
   const items = Array.from({ length: Math.min(max, data.length) }, (_, i) => {
     const v = data[i];
@@ -79,7 +72,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   if (o.random) for (const i of model.meta.inputs) inputs[i.name] ??= randomInput(i.dtype, i.shape, Number(o.seed ?? 0));
   if (!Object.keys(inputs).length) throw new UserError("no input given", 2, "pass --input NAME=FILE.npy (or --random for a seeded random input)");
 
-  const plan = o.config ? undefined : model.plan(constraintsFrom(o));
+  const plan = o.config ? undefined : model.plan(constraintsFrom(o), planOptionsFrom(o));
   let config: Record<string, number> | undefined;
   if (o.config) {
     const widths = parseAssignments(o.config, "--config");

@@ -1,8 +1,8 @@
 // `mtl search MODEL.onnx --budget 60% --prefer a=2,b=1`: the configuration the built-in search
 // picks, and why.
 import { explain, load } from "../../runtime/index";
-import type { PlanOptions } from "../../runtime/search/index";
-import { parseAssignments } from "../files";
+import { isSearchError, parseLatencyTable, parseProfile, type PlanOptions } from "../../runtime/search/index";
+import { parseAssignments, readBytes } from "../files";
 import { out, UserError } from "../io";
 
 export interface SearchCliOptions {
@@ -11,7 +11,36 @@ export interface SearchCliOptions {
   tasks?: string;
   strategy?: string;
   seed?: string;
+  latency?: string;
+  profile?: string;
   json?: boolean;
+}
+
+/** --latency (a table from `mtl profile`) and --profile (measured task utility) as plan options. */
+export function planOptionsFrom(o: { strategy?: string; seed?: string; latency?: string; profile?: string }): PlanOptions {
+  const strategies = ["auto", "paper", "exact", "evolutionary"];
+  if (o.strategy && !strategies.includes(o.strategy)) throw new UserError(`unknown strategy "${o.strategy}"`, 2, `use one of ${strategies.join(", ")}`);
+  const json = (path: string, what: string): unknown => {
+    try {
+      return JSON.parse(new TextDecoder().decode(readBytes(path, what)));
+    } catch (e) {
+      if (e instanceof SyntaxError) throw new UserError(`${path} is not valid JSON (${e.message})`);
+      throw e;
+    }
+  };
+  const options: { -readonly [K in keyof PlanOptions]: PlanOptions[K] } = { strategy: (o.strategy ?? "auto") as PlanOptions["strategy"] };
+  if (o.seed !== undefined) options.seed = Number(o.seed);
+  if (o.latency) {
+    const t = parseLatencyTable(json(o.latency, "latency table"));
+    if (isSearchError(t)) throw new UserError(`${o.latency}: ${t.message}`, 1, t.hint ?? "measure one with `mtl profile MODEL.onnx -o latency.json`");
+    options.latency = t;
+  }
+  if (o.profile) {
+    const p = parseProfile(json(o.profile, "utility profile"));
+    if (isSearchError(p)) throw new UserError(`${o.profile}: ${p.message}`, 1, p.hint ?? "see docs/search.md for the profile format");
+    options.profile = p;
+  }
+  return options;
 }
 
 export function constraintsFrom(o: { budget?: string; prefer?: string; tasks?: string }) {
@@ -23,10 +52,8 @@ export function constraintsFrom(o: { budget?: string; prefer?: string; tasks?: s
 }
 
 export async function runSearch(path: string, o: SearchCliOptions): Promise<number> {
-  const strategies = ["auto", "paper", "exact", "evolutionary"];
-  if (o.strategy && !strategies.includes(o.strategy)) throw new UserError(`unknown strategy "${o.strategy}"`, 2, `use one of ${strategies.join(", ")}`);
+  const options = planOptionsFrom(o);
   const model = await load(path);
-  const options: PlanOptions = { strategy: (o.strategy ?? "auto") as PlanOptions["strategy"], seed: o.seed ? Number(o.seed) : undefined };
   const t0 = performance.now();
   const plan = model.plan(constraintsFrom(o), options);
   const ms = performance.now() - t0;
