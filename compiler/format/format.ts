@@ -44,7 +44,7 @@ export function formatSource(text: string, file: string): FormatResult {
       !reparsed.lexErrors.length &&
       !reparsed.parseErrors.length &&
       reparsed.comments.length === parsed.comments.length &&
-      reparsed.comments.every((c, i) => c.image === parsed.comments[i].image) &&
+      reparsed.comments.every((c, i) => c.image === parsed.comments[i].image.trimEnd()) &&
       sameProgram(before, cstToAst(reparsed.cst, file));
     if (!same) return { text, diagnostics: [fault(file, "the formatted text would not parse to the same program")] };
     return { text: formatted, diagnostics: [] };

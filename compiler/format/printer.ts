@@ -87,8 +87,6 @@ class Printer {
         return this.task(n);
       case "pipeExpr":
         return this.pipe(n);
-      case "labelPath":
-        return this.labelPath(n);
       default:
         if (VALUE_ITEMS.has(n.name)) return this.valueItem(n);
         return this.walk(n);
@@ -171,18 +169,6 @@ class Printer {
         this.token(e, n.name);
       } else this.node(e);
     }
-  }
-
-  /** `as layer1.0`: an integer part followed by `.` and a number needs a space (`0.1` would lex as one number). */
-  private labelPath(n: CstNode): void {
-    const elements = ordered(n);
-    elements.forEach((e, i) => {
-      if (!isToken(e)) return this.node(e);
-      const next = elements[i + 1];
-      const merges = /^\d+$/.test(this.lastToken?.image ?? "") && next && !isToken(next) && next.children.index !== undefined;
-      if (merges) this.w.space();
-      this.token(e, n.name);
-    });
   }
 
   /** Renders on a scratch writer from the current position and returns the lines it produced. */

@@ -86,15 +86,7 @@ export class Writer {
   leading(t: IToken, allowBlank: boolean, closing = false): void {
     this.leadingDone.add(t);
     const cs = this.comments.before.get(t) ?? [];
-    cs.forEach((c, i) => {
-      if (i > 0 && c.newlinesBefore === 0) {
-        this.comment(c, true);
-        return;
-      }
-      this.freshLine();
-      if (c.newlinesBefore >= 2 && (allowBlank || i > 0)) this.blankLine();
-      this.comment(c, true);
-    });
+    this.commentLines(cs, allowBlank);
     const gap = this.comments.newlinesBefore.get(t) ?? 0;
     if (cs.length && gap > 0) this.freshLine();
     if (!closing && gap >= 2 && (allowBlank || cs.length > 0) && this.atLineStart()) this.blankLine();
@@ -102,10 +94,16 @@ export class Writer {
 
   /** Comments after the last token, as whole lines. */
   tail(cs: readonly Comment[], allowBlank: boolean): void {
+    this.commentLines(cs, allowBlank);
+  }
+
+  /** Each comment on a line of its own, unless it shared a line with the previous one in the source. */
+  private commentLines(cs: readonly Comment[], allowBlank: boolean): void {
     cs.forEach((c, i) => {
-      if (i > 0 && c.newlinesBefore === 0) return this.comment(c, true);
-      this.freshLine();
-      if (c.newlinesBefore >= 2 && (allowBlank || i > 0)) this.blankLine();
+      if (i === 0 || c.newlinesBefore > 0) {
+        this.freshLine();
+        if (c.newlinesBefore >= 2 && (allowBlank || i > 0)) this.blankLine();
+      }
       this.comment(c, true);
     });
   }
