@@ -26,6 +26,15 @@ function program(): Command {
       result = (await import("./commands/check")).runCheck(files, o);
     });
 
+  p.command("fmt")
+    .description("format .mtl files in place in the canonical layout (comments are kept)")
+    .argument("<files...>", ".mtl files")
+    .option("--check", "change nothing; exit 1 if a file is not formatted")
+    .option("--stdout", "print the formatted text instead of writing it")
+    .action(async (files: string[], o) => {
+      result = (await import("./commands/fmt")).runFmt(files, o);
+    });
+
   p.command("compile")
     .description("compile a .mtl model to one ONNX file holding every width configuration (or one, with --config/--budget)")
     .argument("<file>", ".mtl file")

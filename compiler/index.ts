@@ -14,6 +14,7 @@ import { fnv1a64 } from "./util/hash";
 export type { Diagnostic, Span } from "./diagnostics";
 export type { SourceHost } from "./host";
 export { memoryHost } from "./host";
+export { formatSource } from "./format/index";
 
 export interface CheckResult {
   diagnostics: Diagnostic[];
@@ -42,11 +43,16 @@ function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<str
     const scope = new Map(own.get(file));
     const used = parsed.syntaxOk ? referencedNames(parsed.program) : undefined;
     for (const { decl, path } of p.imports.get(file) ?? []) {
-      if (!path) continue;
+      if (!path) {
+        // Already reported (missing file, cycle, escape): its names must not be reported again.
+        for (const spec of decl.specs) scope.set((spec.alias ?? spec.name).name, { k: "error" });
+        continue;
+      }
       const exported = own.get(path) ?? new Map<string, Val>();
       for (const spec of decl.specs) {
         const v = exported.get(spec.name.name);
         if (!v) {
+          scope.set((spec.alias ?? spec.name).name, { k: "error" });
           diags.push(diag("MTL2005", spec.name.span, `"${decl.path}" has no block \`${spec.name.name}\``,
             didYouMean(spec.name.name, exported.keys()) ?? (exported.size ? `it defines ${[...exported.keys()].join(", ")}` : "it defines no blocks")));
           continue;
@@ -69,7 +75,7 @@ function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<str
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return ds.filter((d) => {
-    const key = `${d.code}|${d.span.file}|${d.span.start}|${d.message}`;
+    const key = `${d.code}|${d.span.file}|${d.span.start}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -11,6 +11,7 @@ interface Entry {
 export const catalogue = {
   MTL1001: { severity: "error", summary: "A character that no token starts with." },
   MTL1002: { severity: "error", summary: "The tokens do not form a valid construct here." },
+  MTL1099: { severity: "warning", summary: "The formatter could not format a file without changing it (a bug in mtl); the text is left as it was." },
   MTL2001: { severity: "error", summary: "An imported file does not exist." },
   MTL2002: { severity: "error", summary: "An import path leaves the project or standard-library root." },
   MTL2003: { severity: "error", summary: "A name that is not defined." },

@@ -62,6 +62,7 @@ export function loadProgram(entry: string, host: SourceHost): LoadedProgram {
     onStack.push(path);
     const resolved: { decl: ImportDecl; path: string | undefined }[] = [];
     for (const decl of parsed.program.imports) {
+      if (decl.path === "") continue; // a path lost to a syntax error, reported as such
       const r = resolveImport(path, decl.path);
       if ("error" in r) {
         diagnostics.push(

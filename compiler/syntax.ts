@@ -64,7 +64,18 @@ function expectedFrom(message: string): string[] {
   return [...message.matchAll(/--> (\w+) <--/g)].map((m) => m[1]);
 }
 
+/** A keyword followed by `:`, `=` or `,` was most likely meant as a name (`block f(input: tensor)`). */
+function usedAsName(t: IToken, tokens: IToken[]): boolean {
+  const i = tokens.indexOf(t);
+  const next = i >= 0 ? tokens[i + 1]?.tokenType.name : undefined;
+  return next === "Colon" || next === "Equals" || next === "Comma";
+}
+
 function parseErrorDiagnostic(file: string, text: string, e: IRecognitionException, tokens: IToken[]): Diagnostic {
+  if (KEYWORDS.has(e.token.tokenType.name) && usedAsName(e.token, tokens)) {
+    const span = tokenSpan(file, e.token, undefined, text);
+    return diag("MTL1002", span, `\`${e.token.image}\` is a keyword and cannot be used as a name`, `choose another name, e.g. \`${e.token.image}_\``);
+  }
   const previous = (e as unknown as { previousToken?: IToken }).previousToken ?? lastTokenBefore(tokens, e.token);
   const span = tokenSpan(file, e.token, previous, text);
   const found = describeToken(e.token);
@@ -73,7 +84,7 @@ function parseErrorDiagnostic(file: string, text: string, e: IRecognitionExcepti
   if (e.name === "MismatchedTokenException") {
     const [expected] = expectedFrom(e.message);
     if (expected === "EOF") return topLevel(span, found);
-    if (expected === "Identifier" && KEYWORDS.has(e.token.tokenType.name))
+    if ((expected === "Identifier" || usedAsName(e.token, tokens)) && KEYWORDS.has(e.token.tokenType.name))
       return diag("MTL1002", span, `\`${e.token.image}\` is a keyword and cannot be used as a name`, `choose another name, e.g. \`${e.token.image}_\``);
     return diag("MTL1002", span, `expected ${describeTokenType(expected ?? "")} but found ${found}`, hint);
   }

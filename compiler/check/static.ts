@@ -96,6 +96,38 @@ function exprsIn(stmts: readonly A.Stmt[], visit: (e: A.Expr) => void): void {
 const returns = (stmts: readonly A.Stmt[]): boolean =>
   stmts.some((s) => s.kind === "return" || (s.kind === "if" && s.else !== null && returns(s.then) && returns(s.else)) || (s.kind === "group" && returns(s.body)));
 
+/** Named arguments of calls to built-in layers, checked without running the block. */
+function checkLayerCalls(e: A.Expr, shadowed: (n: string) => boolean, diags: Diagnostic[]): void {
+  const visit = (x: A.Expr): void => {
+    if (x.kind === "call" && x.callee.kind === "name" && !shadowed(x.callee.name)) {
+      const def = layers.get(x.callee.name);
+      if (def) {
+        const names = def.params.map((p) => p.name);
+        for (const a of x.args)
+          if (a.name && !names.includes(a.name.name))
+            diags.push(diag("MTL2008", a.span, `\`${def.name}\` has no parameter \`${a.name.name}\``, didYouMean(a.name.name, names) ?? `its parameters are ${names.join(", ")}`));
+      }
+    }
+    forEachChild(x, visit);
+  };
+  visit(e);
+}
+
+function forEachChild(e: A.Expr, f: (x: A.Expr) => void): void {
+  switch (e.kind) {
+    case "list": e.items.forEach(f); return;
+    case "unary": f(e.operand); return;
+    case "binary": f(e.left); f(e.right); return;
+    case "ternary": f(e.condition); f(e.then); f(e.else); return;
+    case "pipe": e.stages.forEach(f); return;
+    case "call": f(e.callee); e.args.forEach((a) => f(a.value)); return;
+    case "index": f(e.target); f(e.index); return;
+    case "member": f(e.target); return;
+    case "labeled": f(e.expr); return;
+    default: return;
+  }
+}
+
 export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>, diags: Diagnostic[]): void {
   const params = new Map<string, A.ParamDecl>();
   for (const p of block.params) {
@@ -118,6 +150,8 @@ export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>,
     });
   for (const p of block.params) if (p.default) check(p.default);
   exprsIn(block.body, check);
+  const shadowed = (n: string) => known.has(n) || moduleNames.has(n);
+  exprsIn(block.body, (e) => checkLayerCalls(e, shadowed, diags));
 }
 
 /** Every name a file's blocks and models refer to, for the unused-import warning. */

@@ -31,6 +31,7 @@ export function bindArgs(
   const values = new Map<string, Val>();
   const spans = new Map<string, Span>();
   let ok = true;
+  let misplaced = false; // unknown or out-of-place arguments: "missing" errors would only repeat them
   let positional = 0;
   let seenNamed = false;
   for (const a of args) {
@@ -39,6 +40,7 @@ export function bindArgs(
       if (seenNamed) {
         diags.push(diag("MTL2010", a.span, `a positional argument after named ones in the call of ${what}`, "put positional arguments first"));
         ok = false;
+        misplaced = true;
         continue;
       }
       p = params[positional++];
@@ -52,9 +54,11 @@ export function bindArgs(
       seenNamed = true;
       p = params.find((x) => x.name === a.name);
       if (!p) {
+        const unset = params.filter((x) => !x.hasDefault && !args.some((b) => b.name === x.name)).map((x) => x.name);
         diags.push(diag("MTL2008", a.span, `${what} has no parameter \`${a.name}\``,
-          didYouMean(a.name, params.map((x) => x.name)) ?? (params.length ? `its parameters are ${params.map((x) => x.name).join(", ")}` : undefined)));
+          didYouMean(a.name, unset.length ? unset : params.map((x) => x.name)) ?? (params.length ? `its parameters are ${params.map((x) => x.name).join(", ")}` : undefined)));
         ok = false;
+        misplaced = true;
         continue;
       }
     }
@@ -66,7 +70,7 @@ export function bindArgs(
     const v = coerce(a.value, p.type);
     if (!v) {
       diags.push(diag("MTL4001", a.span, `\`${p.name}\` of ${what} takes ${p.type}, but got ${typeName(a.value)} ${a.value.k === "tensor" ? "" : show(a.value)}`.trimEnd(),
-        p.type === "int" && a.value.k === "float" ? "channel counts and sizes must be whole numbers" : undefined));
+        p.type === "int" && a.value.k === "float" ? "channel counts and sizes must be whole numbers: use round(x) or make_divisible(x, 8)" : undefined));
       values.set(p.name, ERROR);
       ok = false;
       continue;
@@ -75,7 +79,7 @@ export function bindArgs(
     spans.set(p.name, a.span);
   }
   for (const p of params) {
-    if (!values.has(p.name) && !p.hasDefault) {
+    if (!values.has(p.name) && !p.hasDefault && !misplaced) {
       diags.push(diag("MTL2009", callSpan, `${what} needs \`${p.name}\``, `add \`${p.name}: ...\` to the call`));
       ok = false;
     }

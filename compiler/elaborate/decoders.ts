@@ -70,7 +70,8 @@ export function decoderMisfit(spec: DecodeSpec, out: ValueType, hasTokenInput: b
     case "beam":
     case "diverse_beam":
     case "sample":
-      if (rank !== 3) return { message: `\`${spec.kind}\` decodes sequences: the head must output [N, T, vocab] logits, but it outputs rank ${rank}` };
+      if (rank !== 3)
+        return { message: `\`${spec.kind}\` decodes sequences: the head must output [N, T, vocab] logits, but it outputs rank ${rank}`, hint: "for per-pixel or per-image classes use `argmax`, `softmax` or `topk`" };
       if (!hasTokenInput) return { message: `\`${spec.kind}\` feeds tokens back step by step, but the model has no integer token input`, hint: "declare one, e.g. `input tokens: i64[N, T]`, and pass it to the head" };
       if (spec.maxLen < 1) return { arg: "max_len", message: "`max_len` must be at least 1" };
       if (spec.kind === "beam" && spec.beams < 1) return { arg: "beams", message: "`beams` must be at least 1" };

@@ -389,6 +389,7 @@ export class Evaluator {
     }
     if (callee.k === "layer") return this.callLayer(callee.def, all, f, mods, span);
     if (callee.k === "block") return this.callBlock(callee.decl, callee.file, all, f, mods, span);
+    if (mods.pipeIn) return this.report("MTL4012", calleeSpan, "the right side of `|>` must be a layer or block, such as `relu` or `conv(64, k: 3)`");
     return this.report("MTL4009", calleeSpan, `${typeName(callee)} ${callee.k === "tensor" ? "" : show(callee) + " "}is not a layer or block and cannot be called`);
   }
 

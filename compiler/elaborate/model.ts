@@ -49,6 +49,7 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
   const inputs = items("input");
   if (!inputs.length) report("MTL5001", model.name.span, `model \`${model.name.name}\` has no inputs`, "declare one, e.g. `input image: f32[N, 3, 224, 224]`");
   let hasTokenInput = false;
+  const groupNames = new Set<string>(); // encoder width groups, which task names must not reuse
   const declared = new Map<string, Span>();
   const declare = (id: A.Ident, what: string): boolean => {
     const prior = declared.get(id.name);
@@ -71,11 +72,19 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
           break;
         }
         const shape: Dim[] = [];
+        let badDim = false;
         for (const d of item.dims) {
           if ("kind" in d) {
-            if (!d.isInteger || d.unit !== "" || d.value < 1) report("MTL5012", d.span, `a dimension must be a whole number of 1 or more, or a name such as N; got ${d.raw}`);
+            if (!d.isInteger || d.unit !== "" || d.value < 1) {
+              report("MTL5012", d.span, `a dimension must be a whole number of 1 or more, or a name such as N; got ${d.raw}`);
+              badDim = true;
+            }
             shape.push(d.value);
           } else shape.push(d.name);
+        }
+        if (badDim) {
+          vars.set(item.name.name, { k: "error" });
+          break;
         }
         if (dtype === "i64") hasTokenInput = true;
         const channelAxis = dtype !== "f32" || shape.length < 2 ? null : shape.length === 3 ? 2 : 1;
@@ -94,6 +103,7 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
       case "encoder": {
         for (const t of item.targets) declare(t, "encoder");
         const group = item.targets.length === 1 ? item.targets[0].name : item.targets.map((t) => t.name).join("_");
+        groupNames.add(group);
         ev.ensureGroup(group);
         const v = ev.eval(item.value, frame("", group));
         ev.assign(item.targets, item.destructure, v, item.value.span, frame("", group));
@@ -114,6 +124,14 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
 
   function elaborateTask(t: A.TaskDecl): void {
     if (!declare(t.name, "task")) return;
+    if (t.name.name === "shared") {
+      report("MTL3022", t.name.span, "`shared` is reserved for the parts all tasks use and cannot name a task", "rename the task");
+      return;
+    }
+    if (groupNames.has(t.name.name)) {
+      report("MTL2006", t.name.span, `task \`${t.name.name}\` would share the width group of the encoder of that name`, "rename the task or the encoder");
+      return;
+    }
     if (t.heads.length !== 1) {
       report("MTL5003", t.heads[1]?.span ?? t.name.span, t.heads.length ? `task \`${t.name.name}\` has ${t.heads.length} heads` : `task \`${t.name.name}\` has no head`,
         t.heads.length ? "keep one `head`" : "add one, e.g. `head fixed conv(backbone, 21, k: 1)`");
@@ -175,7 +193,8 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
   const metricsSeen = new Set<string>();
   for (const d of items("budget")) {
     const metric = METRICS[d.metric.name];
-    if (metric && metricsSeen.has(metric)) report("MTL5013", d.span, `a \`${metric}\` budget is declared twice`, "keep one budget per metric");
+    if (metric && metricsSeen.has(metric))
+      report("MTL5013", d.span, metric === "macs" ? "a second budget on MACs (`macs` or `flops`, which counts 2 per MAC)" : `a second \`${metric}\` budget`, "keep one budget per metric");
     if (metric) metricsSeen.add(metric);
   }
   b.setBudgets(items("budget").flatMap((d) => checkBudget(d, report) ?? []));
@@ -248,7 +267,7 @@ function checkPrefer(decls: A.PreferDecl[], tasks: string[], report: Report): Re
       continue;
     }
     if (e.value.kind !== "number" || e.value.unit !== "" || !(e.value.value >= 0)) {
-      report("MTL5009", e.value.span, "a preference is a number of 0 or more", "e.g. `prefer semseg: 2, depth: 1`");
+      report("MTL5009", e.value.span, `a preference is a number of 0 or more, not ${e.value.kind === "number" ? e.value.raw : e.value.kind === "unary" && e.value.operand.kind === "number" ? `${e.value.op}${e.value.operand.raw}` : "an expression"}`, "e.g. `prefer semseg: 2, depth: 1`");
       continue;
     }
     if (e.task.name in prefer) report("MTL5013", e.task.span, `\`${e.task.name}\` has two preferences`);
