@@ -121,6 +121,22 @@ function program(): Command {
     .action(async (file: string, o) => {
       result = await (await import("./commands/bench")).runBench(file, o);
     });
+
+  p.command("playground")
+    .description("serve the web playground on localhost (Ctrl+C stops it), or build it into a folder to host")
+    .option("--port <n>", "port to listen on (0: any free port)", "5178")
+    .option("--host <addr>", "interface to listen on", "127.0.0.1")
+    .option("--build <dir>", "build the static site into this folder instead of serving it")
+    .action(async (o) => {
+      const pg = await import("./playground");
+      if (o.build) {
+        out.log(`built the playground into ${await pg.buildPlayground(o.build)}`);
+        return;
+      }
+      const server = await pg.servePlayground({ port: Number(o.port), host: o.host });
+      await new Promise<void>((done) => process.once("SIGINT", done));
+      await server.close();
+    });
   return p;
 }
 

@@ -12,6 +12,8 @@ import { type Artifact, ArtifactError, readArtifact } from "./artifact";
 import { checkInputs, type InputTensor } from "./inputs";
 import { explain, isSearchError, plan as search, type Plan, type ConstraintsInput } from "./search/index";
 import type { PlanOptions } from "./search/index";
+import { isSequenceSpec } from "./decode/index";
+import { decodeTask, tokenInput } from "./sequence";
 import { SessionCache } from "./session-cache";
 import { specialiseOnnx } from "./specialise";
 
@@ -121,7 +123,17 @@ export class MtlModel {
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {
     const { config, tasks } = this.resolve(o);
     const mode = o.mode ?? "specialised";
-    const checked = checkInputs(this.meta, inputs);
+    const wanted = this.meta.tasks.filter((t) => tasks.includes(t.name));
+    const sequence = wanted.filter((t) => isSequenceSpec(t.decode as never));
+    const tokens = tokenInput(this.meta);
+    let given = inputs;
+    if (sequence.length && tokens && !(tokens in inputs)) {
+      // Sequence tasks start from the first token: [bos] per input row.
+      const bos = (sequence[0].decode as { bos: number }).bos;
+      const batch = Object.values(inputs)[0]?.dims[0] ?? 1;
+      given = { ...inputs, [tokens]: { data: new BigInt64Array(batch).fill(BigInt(bos)), dims: [batch, 1] } };
+    }
+    const checked = checkInputs(this.meta, given);
     const feeds: Record<string, ort.Tensor> = {};
     for (const c of checked) feeds[c.name] = new ort.Tensor(c.dtype, c.data, c.dims as number[]);
     if (mode === "dynamic") {
@@ -130,13 +142,25 @@ export class MtlModel {
     }
     const cached = mode === "specialised" && this.isCached(config, tasks);
     const session = await this.session(config, tasks, mode);
-    const wanted = this.meta.tasks.filter((t) => tasks.includes(t.name));
-    const fetches = wanted.flatMap((t) => t.outputs);
+    const fetches = wanted.filter((t) => !sequence.includes(t)).flatMap((t) => t.outputs);
     const t0 = performance.now();
-    const res = await session.run(feeds, fetches);
-    const ms = performance.now() - t0;
+    const res = fetches.length ? await session.run(feeds, fetches) : {};
     const outputs: Record<string, Record<string, OutputTensor>> = {};
+    const controls = Object.fromEntries(Object.entries(feeds).filter(([k]) => k.startsWith("width.") || k.startsWith("run.")));
+    for (const t of sequence) {
+      const results = await decodeTask({ session, makeTensor: (d, x, dims) => new ort.Tensor(d, x, dims) }, this.meta, { name: t.name, decode: t.decode as never, outputs: t.outputs }, checked, controls);
+      const width = Math.max(1, ...results.map((r) => r.tokens.length));
+      const eos = (t.decode as { eos: number }).eos;
+      const ids = new BigInt64Array(results.length * width).fill(BigInt(eos));
+      results.forEach((r, i) => r.tokens.forEach((tok, j) => (ids[i * width + j] = BigInt(tok))));
+      outputs[t.name] = {
+        [`${t.name}.tokens`]: { dtype: "int64", dims: [results.length, width], data: ids },
+        [`${t.name}.scores`]: { dtype: "float32", dims: [results.length], data: Float32Array.from(results, (r) => r.score) },
+      };
+    }
+    const ms = performance.now() - t0;
     for (const t of wanted) {
+      if (sequence.includes(t)) continue;
       outputs[t.name] = {};
       for (const name of t.outputs) {
         const v = res[name];
