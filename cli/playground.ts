@@ -17,6 +17,7 @@ const BUILD_INPUTS = [
   "playground/vite.config.ts",
   "playground/src",
   "compiler",
+  "runtime/search",
   "grammar",
   "stdlib",
   "examples",

@@ -1,11 +1,14 @@
-// Runs the mtl compiler's checker and formatter off the UI thread.
-// Stdlib sources are bundled at build time; nothing is fetched at run time.
+// Runs the mtl compiler off the UI thread: checks (with a model summary when clean), formatting,
+// ONNX emission for downloads, and running the compiled model with onnxruntime-web.
+// Stdlib sources are bundled at build time; nothing is fetched at run time except the local
+// onnxruntime wasm files (from the page's own `ort/` folder).
 import { checkProgram } from "../../compiler/index";
 // compiler/index.ts does not re-export formatSource (yet); the formatter's own module does.
 import { formatSource } from "../../compiler/format";
 import { createHost, globKeyToPath, stdlibModuleName } from "./host";
 import { ENTRY_FILE, type WorkerRequest, type WorkerResponse } from "./protocol";
 import type { StdlibModule } from "./mtl-language";
+import { summarise } from "./summary";
 
 const stdlibSources = import.meta.glob<string>("../../stdlib/**/*.mtl", { query: "?raw", import: "default", eager: true });
 const exampleSources = import.meta.glob<string>("../../examples/*.mtl", { query: "?raw", import: "default", eager: true });
@@ -26,17 +29,33 @@ function stdlibIndex(): StdlibModule[] {
   return out.sort((a, b) => a.module.localeCompare(b.module));
 }
 
-const post = (msg: WorkerResponse): void => (self as unknown as Worker).postMessage(msg);
+const post = (msg: WorkerResponse, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(msg, transfer);
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
-self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
-  const req = ev.data;
+/** A host over a fixed text (runs and downloads must not see later edits). */
+const hostFor = (text: string) => createHost(files, { path: ENTRY_FILE, text: () => text });
+
+// Runs and downloads are handled one at a time, in order (each over its own copy of the text);
+// checks and formatting answer at once, between a run's steps.
+let queue: Promise<void> = Promise.resolve();
+
+async function handle(req: WorkerRequest): Promise<void> {
   if (req.kind === "check") {
     currentText = req.text;
     const t0 = performance.now();
     try {
-      const { diagnostics } = checkProgram(ENTRY_FILE, host);
-      post({ kind: "check", id: req.id, diagnostics, ms: performance.now() - t0 });
+      const { diagnostics, graphs } = checkProgram(ENTRY_FILE, host);
+      const ms = performance.now() - t0;
+      let summary;
+      let summaryError: string | undefined;
+      if (!diagnostics.some((d) => d.severity === "error")) {
+        try {
+          summary = summarise(graphs);
+        } catch (e) {
+          summaryError = errorText(e);
+        }
+      }
+      post({ kind: "check", id: req.id, diagnostics, ms, summary, summaryError });
     } catch (e) {
       // A crash in the compiler is a compiler bug, not a user mistake: report it, keep the worker alive.
       post({ kind: "check", id: req.id, diagnostics: [], ms: performance.now() - t0, error: errorText(e) });
@@ -48,7 +67,33 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
     } catch (e) {
       post({ kind: "format", id: req.id, text: req.text, diagnostics: [], error: errorText(e) });
     }
+  } else if (req.kind === "run") {
+    try {
+      const { runModel } = await import("./run");
+      const result = await runModel(req.text, hostFor(req.text), req.config, req.ortBase, (text) => post({ kind: "progress", id: req.id, text }));
+      const transfer: Transferable[] = [];
+      for (const t of result.tasks) for (const o of Object.values(t.outputs)) transfer.push(o.data.buffer);
+      if (result.image) transfer.push(result.image.rgb.buffer);
+      post({ kind: "run", id: req.id, result }, transfer);
+    } catch (e) {
+      post({ kind: "run", id: req.id, error: errorText(e) });
+    }
+  } else if (req.kind === "emit") {
+    try {
+      const { emitBytes } = await import("./run");
+      const { bytes, name } = emitBytes(req.text, hostFor(req.text), req.config);
+      const copy = bytes.slice(); // the cached model keeps its own bytes
+      post({ kind: "emit", id: req.id, bytes: copy, name }, [copy.buffer]);
+    } catch (e) {
+      post({ kind: "emit", id: req.id, error: errorText(e) });
+    }
   }
+}
+
+self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
+  const req = ev.data;
+  if (req.kind === "run" || req.kind === "emit") queue = queue.then(() => handle(req)).catch((e: unknown) => console.error("worker:", e));
+  else void handle(req);
 };
 
 post({ kind: "ready", compilerAvailable: true, stdlib: stdlibIndex() });

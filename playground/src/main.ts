@@ -6,7 +6,9 @@ import type { Diagnostic } from "../../compiler/diagnostics";
 import { globKeyToPath, stdlibModuleName } from "./host";
 import { defineThemes, LANGUAGE_ID, registerMtlLanguage, type StdlibModule } from "./mtl-language";
 import { ENTRY_FILE, type WorkerRequest, type WorkerResponse } from "./protocol";
-import { decodeHash, encodeSource } from "./share";
+import { ModelUi } from "./model-ui";
+import type { NodeSummary } from "./protocol";
+import { decodeControls, decodeHash, encodeControls, encodeSource } from "./share";
 import "./style.css";
 
 self.MonacoEnvironment = { getWorker: () => new EditorWorker() };
@@ -64,6 +66,7 @@ const worker = new Worker(new URL("./compiler.worker.ts", import.meta.url), { ty
 let compilerAvailable: boolean | undefined;
 let nextId = 1;
 let latestCheck = 0;
+let latestCheckText = "";
 const pendingFormats = new Map<number, (r: Extract<WorkerResponse, { kind: "format" }>) => void>();
 
 const status = $("status");
@@ -76,7 +79,8 @@ const send = (req: WorkerRequest): void => worker.postMessage(req);
 
 function requestCheck(): void {
   latestCheck = nextId++;
-  send({ kind: "check", id: latestCheck, text: model.getValue() });
+  latestCheckText = model.getValue();
+  send({ kind: "check", id: latestCheck, text: latestCheckText });
   if (compilerAvailable !== false) setStatus("checking", "checking…");
 }
 
@@ -88,6 +92,7 @@ function scheduleCheck(): void {
 
 worker.onmessage = (ev: MessageEvent<WorkerResponse>) => {
   const msg = ev.data;
+  if (ui.onMessage(msg)) return;
   if (msg.kind === "ready") {
     compilerAvailable = msg.compilerAvailable;
     stdlib = msg.stdlib;
@@ -97,11 +102,14 @@ worker.onmessage = (ev: MessageEvent<WorkerResponse>) => {
     if (msg.id !== latestCheck) return; // a newer check is on its way
     if (msg.error) {
       applyDiagnostics([]);
+      ui.setSummary(undefined, latestCheckText);
       setStatus(compilerAvailable ? "error" : "unavailable", compilerAvailable ? `internal compiler error: ${msg.error}` : msg.error);
       if (compilerAvailable) console.warn("mtl compiler crashed:", msg.error);
       return;
     }
     applyDiagnostics(msg.diagnostics);
+    ui.setSummary(msg.summary, latestCheckText, msg.summaryError);
+    if (msg.summaryError) console.warn("mtl model summary failed:", msg.summaryError);
     const n = (s: Diagnostic["severity"]) => msg.diagnostics.filter((d) => d.severity === s).length;
     const errors = n("error");
     const warnings = n("warning");
@@ -119,6 +127,32 @@ worker.onerror = (ev) => {
 };
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+// ---------------------------------------------------------------- model views and controls
+
+/** The line of the editor's text that best stands for a node defined elsewhere (a stdlib block). */
+function nodeSite(n: NodeSummary): { line: number; col: number; note?: string } {
+  if (isEntry(n.file)) return { line: n.line, col: n.col };
+  const lines = model.getLinesContent();
+  const re = n.part === "shared" ? /^\s*encoder\b/ : new RegExp(`^\\s*task\\s+${n.part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`);
+  const at = lines.findIndex((l) => re.test(l));
+  if (at >= 0) return { line: at + 1, col: lines[at].search(/\S/) + 1, note: `${n.id} is defined in ${n.file}:${n.line}` };
+  const r = importSiteRange(n.file);
+  return { line: r.startLineNumber, col: r.startColumn, note: `${n.id} is defined in ${n.file}:${n.line}` };
+}
+
+const ui = new ModelUi({
+  send: (req) => send(req),
+  newId: () => nextId++,
+  jumpTo(n) {
+    const site = nodeSite(n);
+    editor.setPosition({ lineNumber: site.line, column: site.col });
+    editor.revealLineInCenterIfOutsideViewport(site.line);
+    editor.focus();
+    flashNote(site.note ?? `${n.id}: line ${site.line}`);
+  },
+  onControlsChange: () => scheduleHash(),
+});
 
 // ---------------------------------------------------------------- diagnostics -> markers
 
@@ -266,7 +300,7 @@ function replaceText(text: string): void {
 
 let lastHash = "";
 async function updateHash(): Promise<string> {
-  const hash = `#${await encodeSource(model.getValue())}`;
+  const hash = `#${await encodeSource(model.getValue())}${encodeControls(ui.controls())}`;
   if (hash !== location.hash) history.replaceState(null, "", hash);
   lastHash = hash;
   return hash;
@@ -347,6 +381,7 @@ model.onDidChangeContent(() => {
 async function start(): Promise<void> {
   const fromHash = await decodeHash(location.hash);
   if (fromHash !== undefined) lastHash = location.hash;
+  ui.setPendingControls(decodeControls(location.hash));
   model.setValue(fromHash ?? DEFAULT_SOURCE);
   editor.focus();
   document.body.dataset.ready = "true";
@@ -356,7 +391,7 @@ void start();
 // A handle for debugging in the console and for the browser tests.
 declare global {
   interface Window {
-    mtlPlayground?: { monaco: typeof monaco; editor: monaco.editor.IStandaloneCodeEditor; model: monaco.editor.ITextModel };
+    mtlPlayground?: { monaco: typeof monaco; editor: monaco.editor.IStandaloneCodeEditor; model: monaco.editor.ITextModel; ui: ModelUi };
   }
 }
-window.mtlPlayground = { monaco, editor, model };
+window.mtlPlayground = { monaco, editor, model, ui };

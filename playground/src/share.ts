@@ -1,4 +1,6 @@
-// Editor text <-> URL hash: deflate-raw (CompressionStream) + base64url, as `#code=<...>`.
+// Editor text <-> URL hash: deflate-raw (CompressionStream) + base64url, as `#code=<...>`;
+// the controls follow as `&budget=<percent>&prefer=<task>:<weight>,...` (neither part ever
+// contains '&' or '=' of its own: base64url has neither, task names are identifiers).
 
 const PREFIX = "code=";
 
@@ -28,7 +30,7 @@ export async function encodeSource(text: string): Promise<string> {
 
 /** Returns the source held in a URL hash, or undefined if the hash holds none (or is corrupt). */
 export async function decodeHash(hash: string): Promise<string | undefined> {
-  const h = hash.replace(/^#/, "");
+  const h = hash.replace(/^#/, "").split("&")[0];
   if (!h.startsWith(PREFIX)) return undefined;
   try {
     const bytes = await pipe(fromBase64Url(h.slice(PREFIX.length)), new DecompressionStream("deflate-raw"));
@@ -36,4 +38,38 @@ export async function decodeHash(hash: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** The control settings a link carries besides the text. */
+export interface ControlState {
+  budget?: number; // percent of the full model
+  prefer?: Record<string, number>;
+}
+
+export function encodeControls(c: ControlState): string {
+  const parts: string[] = [];
+  if (c.budget !== undefined && Number.isFinite(c.budget)) parts.push(`budget=${+c.budget.toFixed(2)}`);
+  const prefer = Object.entries(c.prefer ?? {});
+  if (prefer.length) parts.push(`prefer=${prefer.map(([t, w]) => `${encodeURIComponent(t)}:${+w.toFixed(3)}`).join(",")}`);
+  return parts.map((p) => `&${p}`).join("");
+}
+
+export function decodeControls(hash: string): ControlState {
+  const out: ControlState = {};
+  for (const kv of hash.replace(/^#/, "").split("&").slice(1)) {
+    const [k, v = ""] = kv.split("=");
+    if (k === "budget") {
+      const n = Number(v);
+      if (Number.isFinite(n) && n > 0 && n <= 100) out.budget = n;
+    } else if (k === "prefer") {
+      const prefer: Record<string, number> = {};
+      for (const item of v.split(",")) {
+        const i = item.lastIndexOf(":");
+        const w = Number(item.slice(i + 1));
+        if (i > 0 && Number.isFinite(w) && w >= 0) prefer[decodeURIComponent(item.slice(0, i))] = w;
+      }
+      if (Object.keys(prefer).length) out.prefer = prefer;
+    }
+  }
+  return out;
 }
