@@ -10,7 +10,24 @@ type Ctx = Record<string, CstElement[] | undefined>;
 const isToken = (e: CstElement): e is IToken => (e as IToken).image !== undefined;
 
 export class SpanMaker {
-  constructor(readonly file: string, private readonly fallback: Span) {}
+  /** Offsets where lines start, for the line and column of CST nodes (which track offsets only). */
+  private readonly lineStarts: number[];
+
+  constructor(readonly file: string, private readonly fallback: Span, text = "") {
+    this.lineStarts = [0];
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) this.lineStarts.push(i + 1);
+  }
+
+  private lineCol(offset: number): { line: number; col: number } {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - this.lineStarts[lo] + 1 };
+  }
 
   token(t: IToken | undefined): Span {
     if (!t || Number.isNaN(t.startOffset) || t.startOffset < 0) return this.fallback;
@@ -21,7 +38,7 @@ export class SpanMaker {
     const loc = n?.location;
     if (!loc || Number.isNaN(loc.startOffset) || loc.startOffset < 0) return this.fallback;
     const end = Number.isNaN(loc.endOffset ?? NaN) ? loc.startOffset : (loc.endOffset as number) + 1;
-    return { file: this.file, start: loc.startOffset, end, line: loc.startLine ?? 1, col: loc.startColumn ?? 1 };
+    return { file: this.file, start: loc.startOffset, end, ...this.lineCol(loc.startOffset) };
   }
 
   cover(a: Span, b: Span): Span {
@@ -386,8 +403,9 @@ function unquote(image: string): string {
   }
 }
 
-export function cstToAst(cst: CstNode, file: string): A.Program {
-  const spans = new SpanMaker(file, { file, start: 0, end: 0, line: 1, col: 1 });
+/** `text` gives CST-node spans their line and column (without it they read 1:1; offsets are exact). */
+export function cstToAst(cst: CstNode, file: string, text = ""): A.Program {
+  const spans = new SpanMaker(file, { file, start: 0, end: 0, line: 1, col: 1 }, text);
   const body = new AstBuilder(spans).visit(cst) as Omit<A.Program, "file">;
   return { file, ...body };
 }

@@ -130,7 +130,7 @@ export function parseFile(text: string, file: string): ParsedFile {
     seen.add(d.span.line);
     diagnostics.push(d);
   }
-  return { program: cstToAst(out.cst, file), diagnostics, syntaxOk: diagnostics.length === 0 };
+  return { program: cstToAst(out.cst, file, text), diagnostics, syntaxOk: diagnostics.length === 0 };
 }
 
 export type { TokenType };

@@ -5,7 +5,7 @@ import * as T from "./tokens";
 
 class MtlParser extends CstParser {
   constructor() {
-    super(T.allTokens as never, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full" });
+    super(T.allTokens as never, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset" });
     this.performSelfAnalysis();
   }
 
