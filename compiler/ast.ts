@@ -104,6 +104,8 @@ export interface InputDecl {
   readonly name: Ident;
   readonly dtype: Ident;
   readonly dims: readonly (Ident | NumberLit)[];
+  /** `as image(mean: ..., std: ...)`: how the runtime turns image files into this input. */
+  readonly preprocess: Expr | null;
   readonly span: Span;
 }
 export interface WidthsDecl {

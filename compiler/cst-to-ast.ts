@@ -227,7 +227,8 @@ class AstBuilder extends BaseVisitor {
     const dims = this.toks(ctx, "dims")
       .sort((a, b) => a.startOffset - b.startOffset)
       .map((t): A.Ident | A.NumberLit => (t.tokenType.name === "NumberLiteral" ? this.numberLit(t) : this.ident(t)));
-    return { kind: "input", name: this.ident(this.tok(ctx, "name")), dtype: this.ident(this.tok(ctx, "dtype")), dims, span: this.spanHere(ctx, "Input") };
+    const preprocess = this.nodes(ctx, "preprocess").length ? this.expr(ctx, "preprocess") : null;
+    return { kind: "input", name: this.ident(this.tok(ctx, "name")), dtype: this.ident(this.tok(ctx, "dtype")), dims, preprocess, span: this.spanHere(ctx, "Input") };
   }
 
   widthsDecl(ctx: Ctx): A.WidthsDecl {

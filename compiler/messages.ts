@@ -54,6 +54,7 @@ export const catalogue = {
   MTL5013: { severity: "error", summary: "A clause or declaration given twice." },
   MTL5014: { severity: "error", summary: "An encoder or head that does not produce a tensor." },
   MTL5015: { severity: "error", summary: "An invalid channel divisor." },
+  MTL5017: { severity: "error", summary: "Invalid input preprocessing (`as image(...)`)." },
 } as const satisfies Record<string, Entry>;
 
 export type Code = keyof typeof catalogue | `MTL3${string}`;

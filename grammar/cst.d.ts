@@ -221,6 +221,8 @@ export type InputDeclCstChildren = {
   dims?: (IToken)[];
   Comma?: IToken[];
   RBracket: IToken[];
+  As?: IToken[];
+  preprocess?: ExpressionCstNode[];
 };
 
 export interface WidthsDeclCstNode extends CstNode {

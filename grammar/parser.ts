@@ -167,7 +167,7 @@ class MtlParser extends CstParser {
     this.CONSUME(T.RCurly);
   });
 
-  /** `input image: f32[N, 3, 224, 224]` */
+  /** `input image: f32[N, 3, 224, 224]`, optionally `as image(mean: [...], std: [...])` */
   private inputDecl = this.RULE("inputDecl", () => {
     this.CONSUME(T.Input);
     this.CONSUME(T.Identifier, { LABEL: "name" });
@@ -183,6 +183,10 @@ class MtlParser extends CstParser {
         ]),
     });
     this.CONSUME(T.RBracket);
+    this.OPTION(() => {
+      this.CONSUME(T.As);
+      this.SUBRULE(this.expression, { LABEL: "preprocess" });
+    });
   });
 
   private widthsDecl = this.RULE("widthsDecl", () => {

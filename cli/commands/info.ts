@@ -54,7 +54,7 @@ export function runInfo(path: string, o: InfoOptions): number {
     a.staticConfig ? `static configuration: ${Object.entries(a.staticConfig).map(([g, w]) => `${g}=${w}`).join(", ")}` : `widths ${m.widths.join(", ")}; ${table.total} configurations`,
     "",
     "inputs:",
-    ...m.inputs.map((i) => `  ${i.name}: ${i.dtype}[${i.shape.join(", ")}]`),
+    ...m.inputs.map((i) => `  ${i.name}: ${i.dtype}[${i.shape.join(", ")}]${i.preprocess ? ` as image(mean: [${i.preprocess.mean.join(", ")}], std: [${i.preprocess.std.join(", ")}])` : ""}`),
     "",
     "tasks:",
     ...m.tasks.map((t) => `  ${t.name.padEnd(16)} decode ${JSON.stringify(t.decode)}${t.loss ? `  loss ${t.loss}` : ""}${t.metric ? `  metric ${t.metric}` : ""}  -> ${t.outputs.join(", ")}`),

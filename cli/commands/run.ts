@@ -2,6 +2,8 @@
 // print (or save as .npy) each task's decoded output.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { MtlMetadata } from "../../compiler/lower/metadata";
+import { imageInput } from "../../runtime/image";
 import type { InputTensor } from "../../runtime/inputs";
 import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
@@ -25,7 +27,11 @@ export interface RunCliOptions {
   profile?: string;
 }
 
-function readInput(name: string, path: string): InputTensor {
+function readInput(name: string, path: string, decl: MtlMetadata["inputs"][number] | undefined): InputTensor {
+  if (/\.(png|jpe?g)$/i.test(path)) {
+    if (!decl) throw new UserError(`the model has no input \`${name}\``);
+    return imageInput(readBytes(path, `input ${name}:`), path, decl);
+  }
   if (path.endsWith(".npy")) {
     try {
       const a = readNpy(readBytes(path, `input ${name}:`));
@@ -49,7 +55,7 @@ function readInput(name: string, path: string): InputTensor {
     if (flat.some((x) => typeof x !== "number" && typeof x !== "boolean")) throw new UserError(`${path} must hold a nested array of numbers`);
     return { data: flat.map(Number), dims };
   }
-  throw new UserError(`cannot read input ${name} from ${path}`, 2, "inputs are .npy or .json (nested arrays) files");
+  throw new UserError(`cannot read input ${name} from ${path}`, 2, "inputs are .npy, .json (nested arrays), .png or .jpg files");
 }
 
 function preview(data: ArrayLike<number | bigint | boolean>, max = 8): string {
@@ -67,7 +73,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
     const eq = spec.indexOf("=");
     const [name, file] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [model.meta.inputs.length === 1 ? model.meta.inputs[0].name : "", spec];
     if (!name) throw new UserError(`say which input ${spec} is for`, 2, `write --input NAME=FILE; inputs: ${model.meta.inputs.map((i) => i.name).join(", ")}`);
-    inputs[name] = readInput(name, file);
+    inputs[name] = readInput(name, file, model.meta.inputs.find((i) => i.name === name));
   }
   if (o.random) for (const i of model.meta.inputs) inputs[i.name] ??= randomInput(i.dtype, i.shape, Number(o.seed ?? 0));
   if (!Object.keys(inputs).length) throw new UserError("no input given", 2, "pass --input NAME=FILE.npy (or --random for a seeded random input)");

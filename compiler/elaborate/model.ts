@@ -3,7 +3,7 @@
 import type * as A from "../ast";
 import type { Diagnostic, Span } from "../diagnostics";
 import { GraphBuilder, ShapeError } from "../ir/builder";
-import type { Budget, BudgetMetric, DType, DecodeSpec, Dim, Graph, ValueType } from "../ir/types";
+import type { Budget, BudgetMetric, DType, DecodeSpec, Dim, Graph, ImagePreprocess, ValueType } from "../ir/types";
 import { type Code, diag, didYouMean } from "../messages";
 import { type ArgValue, bindArgs } from "./args";
 import { decoderMisfit, decoders } from "./decoders";
@@ -49,6 +49,42 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
   const inputs = items("input");
   if (!inputs.length) report("MTL5001", model.name.span, `model \`${model.name.name}\` has no inputs`, "declare one, e.g. `input image: f32[N, 3, 224, 224]`");
   let hasTokenInput = false;
+  const preprocess: Record<string, ImagePreprocess> = {};
+
+  /** `as image(mean: [...], std: [...])` on an f32 [N, C, H, W] input with C = 1 or 3. */
+  function imagePreprocess(e: A.Expr, shape: Dim[], dtype: DType): ImagePreprocess | undefined {
+    const call = e.kind === "call" && e.callee.kind === "name" && e.callee.name === "image" ? e : undefined;
+    if (!call && !(e.kind === "name" && e.name === "image")) {
+      report("MTL5017", e.span, "an input's preprocessing is `image(...)`", "e.g. `input photo: f32[N, 3, 224, 224] as image(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])`");
+      return undefined;
+    }
+    const channels = shape[1];
+    if (dtype !== "f32" || shape.length !== 4 || (channels !== 1 && channels !== 3)) {
+      report("MTL5017", e.span, `images become f32[N, 3 or 1, H, W] inputs, not ${dtype}[${shape.join(", ")}]`);
+      return undefined;
+    }
+    const args: ArgValue[] = (call?.args ?? []).map((a) => ({ name: a.name?.name ?? null, value: ev.eval(a.value, frame("", null)), span: a.span }));
+    const c = channels as number;
+    const sig = [{ name: "mean", type: "float[]" as const, hasDefault: true }, { name: "std", type: "float[]" as const, hasDefault: true }];
+    const bound = bindArgs("`image`", sig, args, e.span, diags);
+    if (!bound) return undefined;
+    const floats = (name: string, fallback: number): number[] | undefined => {
+      const v = bound.values.get(name);
+      const xs = v && v.k === "list" ? v.items.map((x) => (x as { v: number }).v) : Array<number>(c).fill(fallback);
+      if (xs.length !== c) {
+        report("MTL5017", bound.spans.get(name) ?? e.span, `\`${name}\` has ${xs.length} values but the image has ${c} channel${c === 1 ? "" : "s"}`);
+        return undefined;
+      }
+      if (name === "std" && xs.some((x) => x <= 0)) {
+        report("MTL5017", bound.spans.get(name) ?? e.span, "every `std` must be above 0");
+        return undefined;
+      }
+      return xs;
+    };
+    const mean = floats("mean", 0);
+    const std = floats("std", 1);
+    return mean && std ? { kind: "image", mean, std } : undefined;
+  }
   const groupNames = new Set<string>(); // encoder width groups, which task names must not reuse
   const declared = new Map<string, Span>();
   const declare = (id: A.Ident, what: string): boolean => {
@@ -87,6 +123,10 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
           break;
         }
         if (dtype === "i64") hasTokenInput = true;
+        if (item.preprocess) {
+          const p = imagePreprocess(item.preprocess, shape, dtype);
+          if (p) preprocess[item.name.name] = p;
+        }
         const channelAxis = dtype !== "f32" || shape.length < 2 ? null : shape.length === 3 ? 2 : 1;
         try {
           vars.set(item.name.name, { k: "tensor", id: b.input(item.name.name, dtype, shape, channelAxis) });
@@ -202,7 +242,8 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
   b.setSourceHash(sourceHash);
 
   if (diags.slice(before).some((d) => d.severity === "error")) return undefined;
-  return dropUnusedGroups(b.finish());
+  const graph = dropUnusedGroups(b.finish());
+  return Object.keys(preprocess).length ? { ...graph, preprocess } : graph;
 }
 
 

@@ -129,8 +129,17 @@ export interface GraphInput {
   readonly value: string; // value id
 }
 
+/** How image files become an input: RGB (or grey) in [0, 1], resized to H x W, then (x - mean) / std. */
+export interface ImagePreprocess {
+  readonly kind: "image";
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+}
+
 export interface Graph {
   readonly name: string;
+  /** Declared preprocessing per input name (absent: none declared). */
+  readonly preprocess?: Readonly<Record<string, ImagePreprocess>>;
   readonly inputs: readonly GraphInput[];
   readonly values: ReadonlyMap<string, Value>;
   readonly nodes: readonly Node[]; // in topological order

@@ -1,6 +1,6 @@
 // The `mtl` metadata entry: what the file holds (tasks, decoding, width groups, inputs, budgets),
 // as JSON in metadata_props so that any tool can read it without knowing the graph.
-import type { Graph } from "../ir/types";
+import type { Graph, ImagePreprocess } from "../ir/types";
 import type { OnnxValueInfo } from "../onnx/model";
 
 export const METADATA_FORMAT = 1;
@@ -11,7 +11,7 @@ export interface MtlMetadata {
   readonly tasks: readonly { name: string; decode: unknown; loss: string | null; metric: string | null; outputs: string[] }[];
   readonly groups: readonly { name: string; part: string; choices: readonly number[] }[];
   readonly widths: readonly number[];
-  readonly inputs: readonly { name: string; dtype: string; shape: readonly (number | string)[] }[];
+  readonly inputs: readonly { name: string; dtype: string; shape: readonly (number | string)[]; preprocess?: ImagePreprocess }[];
   readonly budgets: Graph["budgets"];
   readonly prefer: Graph["prefer"];
   readonly sourceHash: string;
@@ -34,7 +34,8 @@ export function mtlMetadata(graph: Graph, outputs: ReadonlyMap<string, readonly 
     widths: graph.widths,
     inputs: graph.inputs.map((i) => {
       const v = graph.values.get(i.value)!;
-      return { name: i.name, dtype: v.type.dtype, shape: v.type.shape };
+      const pre = graph.preprocess?.[i.name];
+      return pre ? { name: i.name, dtype: v.type.dtype, shape: v.type.shape, preprocess: pre } : { name: i.name, dtype: v.type.dtype, shape: v.type.shape };
     }),
     budgets: graph.budgets,
     prefer: graph.prefer,

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TWO_TASK } from "../helpers/compiled";
 
@@ -88,6 +89,15 @@ describe("mtl compile / info / search / run", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("cls.indices: int64[1, 3]");
     expect(readFileSync(join(dir, "outs", "cls.values.npy")).subarray(1, 6).toString()).toBe("NUMPY");
+  });
+
+  it("runs on a PNG, resized to the input", () => {
+    const img = new PNG({ width: 40, height: 30 });
+    img.data.fill(128);
+    writeFileSync(join(dir, "photo.png"), PNG.sync.write(img));
+    const r = mtl("run", "two.onnx", "--input", "image=photo.png", "--tasks", "seg");
+    expect(r.err).toBe("");
+    expect(r.out).toContain("seg: int64[1, 16, 16]");
   });
 
   it("reports impossible budgets, bad inputs and non-models plainly", () => {
