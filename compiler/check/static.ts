@@ -24,46 +24,11 @@ function definedNames(stmts: readonly A.Stmt[], into: Set<string>): Set<string> 
 }
 
 function namesIn(e: A.Expr, visit: (n: A.NameExpr) => void): void {
-  switch (e.kind) {
-    case "name":
-      visit(e);
-      return;
-    case "list":
-      e.items.forEach((x) => namesIn(x, visit));
-      return;
-    case "unary":
-      namesIn(e.operand, visit);
-      return;
-    case "binary":
-      namesIn(e.left, visit);
-      namesIn(e.right, visit);
-      return;
-    case "ternary":
-      namesIn(e.condition, visit);
-      namesIn(e.then, visit);
-      namesIn(e.else, visit);
-      return;
-    case "pipe":
-      e.stages.forEach((x) => namesIn(x, visit));
-      return;
-    case "call":
-      namesIn(e.callee, visit);
-      e.args.forEach((a) => namesIn(a.value, visit));
-      return;
-    case "index":
-      namesIn(e.target, visit);
-      namesIn(e.index, visit);
-      return;
-    case "member":
-      namesIn(e.target, visit);
-      return;
-    case "labeled":
-      namesIn(e.expr, visit);
-      e.label.forEach((p) => p.kind === "computed" && namesIn(p.expr, visit));
-      return;
-    default:
-      return;
-  }
+  if (e.kind === "name") visit(e);
+  else if (e.kind === "labeled") {
+    namesIn(e.expr, visit);
+    for (const p of e.label) if (p.kind === "computed") namesIn(p.expr, visit);
+  } else forEachChild(e, (x) => namesIn(x, visit));
 }
 
 function exprsIn(stmts: readonly A.Stmt[], visit: (e: A.Expr) => void): void {
