@@ -125,7 +125,8 @@ export function runPlan(t: CostTable, metric: BudgetMetric, percent: number, pre
   return { plan: r, text: explain(r), ms };
 }
 
-const trim = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(3).replace(/\.?0+$/, "").replace(/\.$/, ""));
+// Trailing zeros go only after a decimal point: 610 stays 610 (not 61).
+const trim = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(3).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, ""));
 /** 27900000 -> "27.9M". */
 export function amount(v: number): string {
   const a = Math.abs(v);

@@ -135,7 +135,9 @@ export async function drawGraph(s: ModelSummary, levelIndex: number, handlers: G
   }
   const parts = ["shared", ...s.tasks.map((t) => t.name)].filter((p) => units.some((u) => u.part === p));
   const many = parts.length > 7;
-  const boxW = (u: Unit) => Math.max(level.shared === Infinity && u.nodes.length === 1 ? 78 : 104, 7 * u.label.length + 22);
+  const alone = (u: Unit) => u.id.startsWith("p:"); // a whole part in one box: fit the cluster title
+  const subText = (u: Unit) => (u.nodes.length > 1 ? `${u.nodes.length} nodes · ${opSummary(u.nodes)}` : "");
+  const boxW = (u: Unit) => Math.max(u.nodes.length === 1 ? 78 : 104, 7 * u.label.length + 22, 5.6 * subText(u).length + 14, alone(u) ? 7 * u.part.length + 50 : 0);
   const root: ElkNode = {
     id: "root",
     layoutOptions: {
@@ -202,7 +204,7 @@ export async function drawGraph(s: ModelSummary, levelIndex: number, handlers: G
       label.textContent = u.label;
       if (u.nodes.length > 1) {
         const sub = el("text", { x: n.width! / 2, y: 30, "text-anchor": "middle", class: "sub" }, g);
-        sub.textContent = `${u.nodes.length} nodes · ${opSummary(u.nodes)}`;
+        sub.textContent = subText(u);
       }
       const tip = el("title", {}, g);
       const first = u.nodes[0];

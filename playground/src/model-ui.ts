@@ -60,6 +60,10 @@ export class ModelUi {
     $("zoom-in").addEventListener("click", () => this.setZoom(this.zoom * 1.25));
     $("zoom-out").addEventListener("click", () => this.setZoom(this.zoom / 1.25));
     $("zoom-fit").addEventListener("click", () => this.fit());
+    // A hidden panel cannot scroll: bring the chosen row into view when its tab opens.
+    document.querySelector("[role=tab][data-tab=configs]")?.addEventListener("click", () => {
+      requestAnimationFrame(() => document.querySelector("#configs tr.chosen")?.scrollIntoView({ block: "center" }));
+    });
     $("run").addEventListener("click", () => void this.run());
     $("dl-dynamic").addEventListener("click", () => void this.download(false));
     $("dl-static").addEventListener("click", () => void this.download(true));
@@ -262,7 +266,7 @@ export class ModelUi {
     if (!this.graph) return;
     const host = $("graph");
     const avail = Math.max(200, host.clientWidth - 4);
-    this.setZoom(Math.min(1, Math.max(0.35, avail / this.graph.width)));
+    this.setZoom(Math.min(1, Math.max(0.6, avail / this.graph.width)));
   }
 
   private setZoom(z: number): void {
