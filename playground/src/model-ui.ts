@@ -44,6 +44,7 @@ export class ModelUi {
   private planTimer = 0;
   private pending = new Map<number, Pending>();
   private running = false;
+  private fitPending = false;
 
   constructor(private readonly deps: ModelUiDeps) {
     $("budget").addEventListener("input", () => {
@@ -63,6 +64,10 @@ export class ModelUi {
     // A hidden panel cannot scroll: bring the chosen row into view when its tab opens.
     document.querySelector("[role=tab][data-tab=configs]")?.addEventListener("click", () => {
       requestAnimationFrame(() => document.querySelector("#configs tr.chosen")?.scrollIntoView({ block: "center" }));
+    });
+    // A hidden panel has no width to fit the graph to: fit when its tab opens.
+    document.querySelector("[role=tab][data-tab=graph]")?.addEventListener("click", () => {
+      if (this.fitPending) requestAnimationFrame(() => this.fit());
     });
     $("run").addEventListener("click", () => void this.run());
     $("dl-dynamic").addEventListener("click", () => void this.download(false));
@@ -265,8 +270,9 @@ export class ModelUi {
   private fit(): void {
     if (!this.graph) return;
     const host = $("graph");
-    const avail = Math.max(200, host.clientWidth - 4);
-    this.setZoom(Math.min(1, Math.max(0.6, avail / this.graph.width)));
+    this.fitPending = host.clientWidth === 0;
+    if (this.fitPending) return;
+    this.setZoom(Math.min(1, Math.max(0.5, (host.clientWidth - 4) / this.graph.width)));
   }
 
   private setZoom(z: number): void {

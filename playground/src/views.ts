@@ -60,7 +60,7 @@ export function configTable(t: CostTable, ev: Evaluator | undefined): TableView 
         current = config ? rows.get(flatIndex(t, config)) : undefined;
         current?.classList.add("chosen");
         current?.setAttribute("aria-current", "true");
-        current?.scrollIntoView({ block: "nearest" });
+        current?.scrollIntoView({ block: "center" });
       },
     };
   }

@@ -64,3 +64,64 @@ describe("playground server MIME types", () => {
     expect(MIME_TYPES[".js"]).toMatch(/^text\/javascript/);
   });
 });
+
+describe("playground model helpers", async () => {
+  const { existsSync, readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const { checkProgram } = await import("../../compiler/index.ts");
+  const { summarise } = await import("../../playground/src/summary.ts");
+  const cfg = await import("../../playground/src/configs.ts");
+  const gv = await import("../../playground/src/graph-view.ts");
+  const { decodeControls, encodeControls } = await import("../../playground/src/share.ts");
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const host = {
+    readFile: (p: string) => {
+      const f = join(root, p.startsWith("std/") ? `stdlib/${p.slice(4)}` : p);
+      for (const c of [f, `${f}.mtl`]) if (existsSync(c)) return readFileSync(c, "utf8");
+      return undefined;
+    },
+  };
+  const summary = (name: string) => summarise(checkProgram(`examples/${name}`, host).graphs)!;
+
+  it.skipIf(!existsSync(join(root, "examples/nyud.mtl")))("lists, indexes and costs configurations; plans like the runtime", () => {
+    const s = summary("nyud.mtl");
+    const t = s.costs;
+    expect(cfg.configCount(t)).toBe(256);
+    for (const flat of [0, 17, 255]) expect(cfg.flatIndex(t, cfg.configAt(t, flat))).toBe(flat);
+    expect(cfg.rowOf(t, 255).macs).toBeGreaterThan(cfg.rowOf(t, 0).macs);
+    expect(cfg.sampleFlats(t, 2000)).toHaveLength(256);
+    const ev = cfg.evaluator(t, "macs", s.prefer);
+    if ("kind" in ev) throw new Error(ev.message);
+    expect(ev.objective(cfg.fullConfig(t))).toBeCloseTo(1, 9);
+    expect(ev.cheapest / ev.full).toBeLessThan(0.1);
+    const p = cfg.runPlan(t, "macs", 60, s.prefer);
+    expect(p.plan?.cost.macs).toBeLessThanOrEqual(0.6 * ev.full);
+    expect(p.text).toContain("objective");
+    expect(cfg.runPlan(t, "macs", 1, s.prefer).error?.code).toBe("infeasible");
+    expect(cfg.amount(610.2e6)).toBe("610M");
+    expect(cfg.amount(27.93e6)).toBe("27.9M");
+  });
+
+  it.skipIf(!existsSync(join(root, "examples/cifar_mtl.mtl")))("samples huge spaces with a seed, and collapses big graphs into blocks", () => {
+    const s = summary("cifar_mtl.mtl");
+    expect(cfg.configCount(s.costs)).toBe(4 ** 21);
+    const a = cfg.sampleFlats(s.costs, 2000, 1);
+    expect(new Set(a).size).toBe(2000);
+    expect(cfg.sampleFlats(s.costs, 2000, 1)).toEqual(a);
+    // 128 nodes: too many for one box each; the twenty 5-node heads fold into one box per task.
+    const level = gv.autoLevel(s);
+    const { units } = gv.unitsAt(s, gv.LEVELS[level]);
+    expect(units.length).toBeLessThanOrEqual(gv.AUTO_LIMIT);
+    expect(units.filter((u) => u.part !== "shared")).toHaveLength(20);
+    expect(units.find((u) => u.label === "stage.1")?.nodes.length).toBeGreaterThan(5);
+    expect(gv.unitsAt(s, gv.LEVELS[0]).units).toHaveLength(s.nodes.length);
+  });
+
+  it("carries control settings in the share link", () => {
+    const hash = `code=abc${encodeControls({ budget: 37.5, prefer: { a: 2, b_c: 0.25 } })}`;
+    expect(hash).toBe("code=abc&budget=37.5&prefer=a:2,b_c:0.25");
+    expect(decodeControls(`#${hash}`)).toEqual({ budget: 37.5, prefer: { a: 2, b_c: 0.25 } });
+    expect(decodeControls("#code=abc&budget=500&prefer=x:-1")).toEqual({});
+  });
+});
