@@ -272,7 +272,8 @@ export class ModelUi {
     const host = $("graph");
     this.fitPending = host.clientWidth === 0;
     if (this.fitPending) return;
-    this.setZoom(Math.min(1, Math.max(0.5, (host.clientWidth - 4) / this.graph.width)));
+    // Fit the width (an overview; the zoom buttons and tooltips give detail), never below 30%.
+    this.setZoom(Math.min(1, Math.max(0.3, (host.clientWidth - 4) / this.graph.width)));
   }
 
   private setZoom(z: number): void {

@@ -75,7 +75,7 @@ export function configTable(t: CostTable, ev: Evaluator | undefined): TableView 
     const cap = h("caption", {}, `${g.name} (${g.part})`);
     table.append(cap);
     const head = h("tr");
-    for (const c of ["width", `${g.part} MACs`, "params", "model MACs"]) head.append(h("th", {}, c));
+    for (const c of ["width", g.part === "shared" ? "shared MACs" : "head MACs", "params", "model MACs"]) head.append(h("th", {}, c));
     table.append(head);
     const list: HTMLTableRowElement[] = [];
     g.choices.forEach((w, i) => {
