@@ -10,7 +10,8 @@ function count(v: number): string {
   return trim(v);
 }
 
-const trim = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(3).replace(/\.?0+$/, ""));
+// Zeros are trimmed only after a decimal point: 650 stays 650, 2.50 becomes 2.5.
+const trim = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(3).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, ""));
 
 export function formatAmount(metric: BudgetMetric, v: number): string {
   if (!Number.isFinite(v)) return "unlimited";
