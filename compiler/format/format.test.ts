@@ -34,7 +34,7 @@ const cases: Case[] = [
     input: `block f(x) {\nfor i in 0..3 {\nrepeat 2 { x = conv(x, 64) }\n}\ngroup stage1 { y = x }\nfor j in xs {}\nreturn y\n}`,
     expected: lines(
       `block f(x) {`,
-      `  for i in 0 .. 3 {`,
+      `  for i in 0..3 {`,
       `    repeat 2 {`,
       `      x = conv(x, 64)`,
       `    }`,
@@ -99,7 +99,7 @@ const cases: Case[] = [
       `block f(a, b) {`,
       `  s = a == 1 && b.channels != 2 || !c ? a : (conv(a) |> bn)`,
       `  t = a ? b ? 1 : 2 : c`,
-      `  u = -a * (b + c) / 2 - 1 <= d .. e`,
+      `  u = -a * (b + c) / 2 - 1 <= d..e`,
       `  v = ((a))`,
       `  return --a`,
       `}`,

@@ -113,6 +113,7 @@ class Printer {
     if (!prev || prev === "LParen" || prev === "LBracket" || prev === "Dot") return false;
     if ((prev === "Minus" || prev === "Bang") && this.lastRule === "unaryExpr") return false;
     if (cur === "Comma" || cur === "RParen" || cur === "RBracket" || cur === "Dot") return false;
+    if (cur === "DotDot" || prev === "DotDot") return false; // ranges read `0..n`
     if (cur === "Colon") return rule === "expression"; // a ternary; `name: value` elsewhere
     if (cur === "LParen") return rule !== "callSuffix" && rule !== "blockDecl";
     if (cur === "LBracket") return rule !== "indexSuffix" && rule !== "typeRef" && rule !== "inputDecl";
