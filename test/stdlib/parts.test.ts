@@ -84,7 +84,7 @@ const EXPECTED: Record<string, (string | number)[]> = {
 function elaborate(source: string): Graph {
   const r = checkProgram("main.mtl", memoryHost({ ...stdlibFiles, "main.mtl": source }));
   const errors = r.diagnostics.filter((d) => d.severity === "error");
-  expect(errors.map((d) => `${d.code} ${d.file ?? ""}:${d.span.line}:${d.span.col} ${d.message}`)).toEqual([]);
+  expect(errors.map((d) => `${d.code} ${d.span.file}:${d.span.line}:${d.span.col} ${d.message}`)).toEqual([]);
   return optimise(r.graphs[0]); // verify() runs after every pass
 }
 
