@@ -9,7 +9,7 @@ import { parseConstraints } from "../../runtime/search/constraints";
 import { explain, isSearchError, plan as search, type Plan, type SearchError } from "../../runtime/search/index";
 import { buildProblem, objective, type Problem } from "../../runtime/search/problem";
 import { totalCost } from "../../runtime/search/space";
-import { mulberry32 } from "./sample";
+import { mulberry32 } from "../../compiler/weights/init";
 
 /** At most this many configurations are listed one per row; beyond, the per-group view. */
 export const TABLE_LIMIT = 256;

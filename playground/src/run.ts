@@ -7,6 +7,8 @@ import type { SourceHost } from "../../compiler/host";
 import type { MtlMetadata } from "../../compiler/lower/metadata";
 import { ENTRY_FILE, type RunResult, type TaskOutput, type TensorOut } from "./protocol";
 import { sampleImage } from "./sample";
+import type { DecodeSpec } from "../../compiler/ir/types";
+import { decodeSequence, type StepFn } from "../../runtime/decode/index";
 
 /** Greedy steps per sequence task: enough to show tokens, few enough to stay quick in wasm. */
 export const MAX_GREEDY_STEPS = 12;
@@ -62,12 +64,6 @@ function toOut(t: ort.Tensor): TensorOut {
   return { dtype: t.type, dims: [...t.dims], data: data.slice() as TensorOut["data"] };
 }
 
-function argmaxRow(d: Float32Array, start: number, n: number): number {
-  let best = 0;
-  for (let i = 1; i < n; i++) if (d[start + i] > d[start + best]) best = i;
-  return best;
-}
-
 export async function runModel(
   text: string,
   host: SourceHost,
@@ -102,10 +98,10 @@ export async function runModel(
     if (inp.dtype === "f32") {
       const size = dims.reduce((a, b) => a * b, 1);
       if (dims.length === 4 && dims[1] === 3) {
-        const s = sampleImage(dims[2], dims[3], 7);
+        const s = sampleImage(dims[2], dims[3], 7, inp.preprocess);
         feeds[inp.name] = new ort.Tensor("float32", s.normalised, dims);
         image = { width: dims[3], height: dims[2], rgb: s.rgb, input: inp.name };
-        notes.push(`${inp.name}: seeded synthetic ${dims[3]}×${dims[2]} image (ImageNet-normalised)`);
+        notes.push(`${inp.name}: seeded synthetic ${dims[3]}×${dims[2]} image (${inp.preprocess ? "normalised as declared" : "in [0, 1]"})`);
       } else {
         const data = new Float32Array(size);
         let x = 7;
@@ -135,24 +131,28 @@ export async function runModel(
     decode: t.decode as TaskOutput["decode"],
     outputs: Object.fromEntries(t.outputs.map((o) => [o, toOut(res[o])])),
   }));
-  // Sequence tasks: greedy argmax over `<task>.logits`, one run per token (the other heads off).
+  // Sequence tasks: the declared strategy (greedy, beam, diverse beam, sampling) from the
+  // runtime's decoders, one run per live prefix and step (other heads off), capped in length.
   for (const out of tasks) {
-    const d = out.decode as { kind: string; eos?: number; maxLen?: number };
+    const d = out.decode as DecodeSpec;
     if (!isSequence(d.kind) || !tokenInput) continue;
+    const tokens = tokenInput;
     gate((name) => name === out.task);
-    const prefix = [bos];
-    const steps = Math.min(d.maxLen ?? MAX_GREEDY_STEPS, MAX_GREEDY_STEPS);
-    for (let s = 0; s < steps; s++) {
-      progress(`${out.task}: greedy step ${s + 1} of at most ${steps}…`);
-      feeds[tokenInput] = new ort.Tensor("int64", BigInt64Array.from(prefix.map(BigInt)), [1, prefix.length]);
-      const r = await session.run(feeds, [`${out.task}.logits`]);
-      const logits = r[`${out.task}.logits`];
-      const [, len, vocab] = logits.dims;
-      const tok = argmaxRow(logits.data as Float32Array, (len - 1) * vocab, vocab);
-      prefix.push(tok);
-      if (tok === d.eos) break;
-    }
-    out.tokens = prefix.slice(1);
+    let steps = 0;
+    const step: StepFn = async (prefixes) => {
+      progress(`${out.task}: ${d.kind} step ${++steps}…`);
+      const next: Float32Array[] = [];
+      for (const prefix of prefixes) {
+        feeds[tokens] = new ort.Tensor("int64", BigInt64Array.from(prefix.map(BigInt)), [1, prefix.length]);
+        const logits = (await session.run(feeds, [`${out.task}.logits`]))[`${out.task}.logits`];
+        const [, len, vocab] = logits.dims;
+        next.push((logits.data as Float32Array).slice((len - 1) * vocab, len * vocab));
+      }
+      return next;
+    };
+    const capped = { ...d, maxLen: Math.min((d as { maxLen: number }).maxLen, MAX_GREEDY_STEPS) } as DecodeSpec;
+    const [best] = await decodeSequence(capped, step, 1);
+    out.tokens = best.tokens;
   }
   const runMs = performance.now() - t0;
   return {

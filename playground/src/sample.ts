@@ -1,22 +1,14 @@
 // A seeded synthetic RGB image (sky, ground, a few shapes) as the playground's sample input:
 // deterministic, needs no download, and has enough structure for dense heads to show something.
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { ImagePreprocess } from "../../compiler/ir/types";
+import { mulberry32 } from "../../compiler/weights/init";
 
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
-
-/** `rgb`: interleaved bytes (H×W×3); `normalised`: planar [3, H, W] floats, ImageNet mean/std. */
-export function sampleImage(height: number, width: number, seed: number): { rgb: Uint8Array; normalised: Float32Array } {
+/**
+ * `rgb`: interleaved bytes (H×W×3); `normalised`: planar [3, H, W] floats in [0, 1], then
+ * (x - mean) / std when the input declares `as image(mean, std)` (as `mtl run` does with files).
+ */
+export function sampleImage(height: number, width: number, seed: number, pre?: ImagePreprocess): { rgb: Uint8Array; normalised: Float32Array } {
   const rnd = mulberry32(seed);
   const rgb = new Uint8Array(height * width * 3);
   const horizon = 0.55 + 0.1 * rnd();
@@ -43,6 +35,8 @@ export function sampleImage(height: number, width: number, seed: number): { rgb:
   }
   const plane = height * width;
   const normalised = new Float32Array(3 * plane);
-  for (let p = 0; p < plane; p++) for (let k = 0; k < 3; k++) normalised[k * plane + p] = (rgb[p * 3 + k] / 255 - MEAN[k]) / STD[k];
+  const mean = pre?.mean ?? [0, 0, 0];
+  const std = pre?.std ?? [1, 1, 1];
+  for (let p = 0; p < plane; p++) for (let k = 0; k < 3; k++) normalised[k * plane + p] = (rgb[p * 3 + k] / 255 - mean[k]) / std[k];
   return { rgb, normalised };
 }
