@@ -7,6 +7,7 @@ import type { CostTable } from "../compiler/cost/types";
 import type { Config } from "../compiler/ir/types";
 import type { MtlMetadata } from "../compiler/lower/metadata";
 import { encodeModel } from "../compiler/onnx/encode";
+import type { OnnxGraph } from "../compiler/onnx/model";
 import { didYouMean } from "../compiler/messages";
 import { type Artifact, ArtifactError, readArtifact } from "./artifact";
 import { checkInputs, type InputTensor } from "./inputs";
@@ -16,6 +17,39 @@ import { isSequenceSpec } from "./decode/index";
 import { decodeTask, tokenInput } from "./sequence";
 import { SessionCache } from "./session-cache";
 import { specialiseOnnx } from "./specialise";
+
+/** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
+export class RunError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+  }
+}
+
+/** Failures are reported as RunError values; onnxruntime's own log would repeat them on stderr. */
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { logSeverityLevel: 4 };
+
+/** Node name -> "file:line:col" from the doc_strings the compiler writes, subgraphs included. */
+function sourceMap(graph: OnnxGraph, into = new Map<string, string>()): Map<string, string> {
+  for (const n of graph.nodes) {
+    if (n.docString) into.set(n.name, n.docString);
+    for (const a of n.attributes) if (a.kind === "graph") sourceMap(a.value, into);
+  }
+  return into;
+}
+
+/** Rewrites an onnxruntime failure so that it points at the user's code (the innermost known node). */
+function explainFailure(e: unknown, sources: () => Map<string, string>): never {
+  const text = e instanceof Error ? e.message : String(e);
+  const names = [...text.matchAll(/Name:'([^']+)'/g)].map((m) => m[1]);
+  const node = names.reverse().find((n) => sources().has(n));
+  const where = node ? sources().get(node) : undefined;
+  const at = text.lastIndexOf("Status Message: ");
+  const what = at >= 0 ? text.slice(at + "Status Message: ".length).trim() : text;
+  throw new RunError(
+    where ? `${where}: layer \`${node}\` failed at run time: ${what}` : `onnxruntime failed: ${what}`,
+    where ? "check the input sizes this layer receives (symbolic dimensions are only known at run time)" : undefined,
+  );
+}
 
 export class PlanError extends Error {
   constructor(message: string, readonly hint?: string, readonly minimum?: number) {
@@ -53,6 +87,7 @@ export class MtlModel {
   readonly costs: CostTable;
   private readonly cache: SessionCache;
   private dynamic?: Promise<ort.InferenceSession>;
+  private sources?: Map<string, string>;
 
   private constructor(private readonly artifact: Artifact, private readonly bytes: Uint8Array, cacheSize: number) {
     this.meta = artifact.meta;
@@ -115,9 +150,9 @@ export class MtlModel {
   }
 
   private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Promise<ort.InferenceSession> {
-    if (mode === "dynamic") return (this.dynamic ??= ort.InferenceSession.create(this.bytes));
+    if (mode === "dynamic") return (this.dynamic ??= ort.InferenceSession.create(this.bytes, SESSION_OPTIONS));
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    return this.cache.get(cacheKey(config, tasks), () => ort.InferenceSession.create(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run }))));
+    return this.cache.get(cacheKey(config, tasks), () => ort.InferenceSession.create(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run })), SESSION_OPTIONS));
   }
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {
@@ -144,7 +179,15 @@ export class MtlModel {
     const session = await this.session(config, tasks, mode);
     const fetches = wanted.filter((t) => !sequence.includes(t)).flatMap((t) => t.outputs);
     const t0 = performance.now();
-    const res = fetches.length ? await session.run(feeds, fetches) : {};
+    const sources = () => (this.sources ??= sourceMap(this.artifact.model.graph));
+    const res = fetches.length
+      ? await session.run(feeds, fetches).catch(async (e: unknown) => {
+          // A specialised session's nodes are renamed by onnxruntime's fusions: rerun the dynamic
+          // graph, whose node names map back to the source, to say where it fails.
+          if (mode === "specialised") await this.run(inputs, { ...o, mode: "dynamic" });
+          return explainFailure(e, sources);
+        })
+      : {};
     const outputs: Record<string, Record<string, OutputTensor>> = {};
     const controls = Object.fromEntries(Object.entries(feeds).filter(([k]) => k.startsWith("width.") || k.startsWith("run.")));
     for (const t of sequence) {

@@ -70,3 +70,17 @@ describe("runtime", () => {
     expect(() => model.plan({ tasks: ["segg"] })).toThrow(/seg/);
   });
 });
+
+describe("failures inside the graph", () => {
+  it("point at the .mtl line of the failing layer", async () => {
+    const m = await load(compileSource(`
+model Sym {
+  input image: f32[N, 3, H, W]
+  widths 0.5, 1.0
+  encoder e = image |> conv(8, k: 7, pad: 0) as big |> relu
+  task t { head e |> gap |> flatten |> fixed linear(2) }
+}`));
+    await expect(m.run({ image: { data: new Float32Array(3 * 4 * 4), dims: [1, 3, 4, 4] } })).rejects.toThrow(/main\.mtl:5:\d+: layer `big` failed at run time/);
+    await m.close();
+  });
+});
