@@ -91,6 +91,13 @@ describe("mtl compile / info / search / run", () => {
     expect(readFileSync(join(dir, "outs", "cls.values.npy")).subarray(1, 6).toString()).toBe("NUMPY");
   });
 
+  it("benchmarks configurations side by side", () => {
+    const r = mtl("bench", "two.onnx", "--runs", "2");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/e=0\.25,seg=0\.25,cls=0\.25\s+[\d.]+M/);
+    expect(r.out).toContain("Spearman");
+  });
+
   it("runs on a PNG, resized to the input", () => {
     const img = new PNG({ width: 40, height: 30 });
     img.data.fill(128);

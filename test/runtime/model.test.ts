@@ -1,7 +1,8 @@
 // The runtime end to end on a small compiled model: planning, running specialised and dynamic
 // sessions (they must agree), task switching, caching, and clear input errors.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { load, type MtlModel, InputError, PlanError } from "../../runtime/index";
+import { load, type MtlModel, InputError, PlanError, profileLatency } from "../../runtime/index";
+import { isSearchError, parseLatencyTable } from "../../runtime/search/index";
 import { compileSource, seededImage, TWO_TASK } from "../helpers/compiled";
 
 let model: MtlModel;
@@ -81,6 +82,23 @@ model Sym {
   task t { head e |> gap |> flatten |> fixed linear(2) }
 }`));
     await expect(m.run({ image: { data: new Float32Array(3 * 4 * 4), dims: [1, 3, 4, 4] } })).rejects.toThrow(/main\.mtl:5:\d+: layer `big` failed at run time/);
+    await m.close();
+  });
+});
+
+describe("latency profile", () => {
+  it("measures a table the search accepts for latency budgets", async () => {
+    const m = await load(compileSource(TWO_TASK), { cacheSize: 2 });
+    const steps: number[] = [];
+    const table = await profileLatency(m, { image }, { runs: 1, warmup: 0, onProgress: (done) => steps.push(done) });
+    expect(isSearchError(parseLatencyTable(JSON.parse(JSON.stringify(table))))).toBe(false);
+    expect(table.terms.map((t) => t.part)).toEqual(["shared", "seg", "cls"]);
+    expect(table.terms[0].ms.length).toBe(4); // the encoder at each of its widths
+    expect(steps.at(-1)).toBe(4 + 16 + 16);
+    const full = m.plan({ budget: null }, { latency: table });
+    const plan = m.plan({ budget: `${Math.max(0.01, full.cost.total * 0.6).toFixed(3)}ms` }, { latency: table });
+    expect(plan.budget.metric).toBe("latency");
+    expect(plan.cost.total).toBeLessThanOrEqual(plan.budget.limit!);
     await m.close();
   });
 });
