@@ -104,7 +104,7 @@ describe("every head on every encoder", () => {
     });
 });
 
-// Two models through the runtime: the slimmed and the full network both run, outputs are finite.
+// Two models through the runtime, batch 2: the slimmed and the full network both run, outputs are finite.
 const RUNNABLE = `${IMPORTS}
 model Run {
   input image: f32[N, 3, ${S}, ${S}]
@@ -126,15 +126,15 @@ describe("runs in the runtime", () => {
     it(name, async () => {
       const model = await load(compileSource(RUNNABLE.replace("ENCODER", encoder)));
       try {
-        const image = { data: seededImage(3 * S * S, 3), dims: [1, 3, S, S] };
+        const image = { data: seededImage(2 * 3 * S * S, 3), dims: [2, 3, S, S] }; // batch 2
         for (const choice of [0, 3]) {
           const config = Object.fromEntries(model.meta.groups.map((g) => [g.name, choice]));
           const r = await model.run({ image }, { config, mode: "dynamic" });
           expect(Object.keys(r.outputs).sort()).toEqual(["cls", "deeplab", "plus", "pyramid", "reg", "seg"]);
-          expect([...r.outputs.seg.seg.dims]).toEqual([1, S, S]);
-          expect([...r.outputs.plus.plus.dims]).toEqual([1, 3, S, S]);
-          expect([...r.outputs.pyramid.pyramid.dims]).toEqual([1, 1, S, S]);
-          expect([...r.outputs.reg.reg.dims]).toEqual([1, 3]);
+          expect([...r.outputs.seg.seg.dims]).toEqual([2, S, S]);
+          expect([...r.outputs.plus.plus.dims]).toEqual([2, 3, S, S]);
+          expect([...r.outputs.pyramid.pyramid.dims]).toEqual([2, 1, S, S]);
+          expect([...r.outputs.reg.reg.dims]).toEqual([2, 3]);
           for (const out of Object.values(r.outputs))
             for (const t of Object.values(out)) if (t.data instanceof Float32Array) expect(t.data.every(Number.isFinite)).toBe(true);
         }

@@ -2,7 +2,7 @@
 // state dict, load into the torchvision model with strict=True, and both compute the same outputs
 // for the same input (onnxruntime at full width vs. torch in /usr/bin/python3, within 1e-4 of the
 // largest output). Checked for ResNet-18, MobileNetV2 and a small ViT (torchvision's
-// VisionTransformer class with small sizes); for ResNet-34, ResNet-50 and ViT-B/16 the parameter
+// VisionTransformer class with small sizes); for ResNet-34, ResNet-50, MobileNetV2 with width_mult 0.5 and ViT-B/16 the parameter
 // names and shapes are compared with torchvision's state dicts.
 //
 // Naming pattern: a task head prefixes its layers with the task name, an encoder does not, and a
@@ -70,6 +70,7 @@ const COMPARED: Case[] = [
 const NAMED: Case[] = [
   { name: "resnet34", source: classifierModel(`import { resnet34 } from "std/encoders/resnet"\nimport { classifier } from "std/heads/classify"`, "resnet34(image)", "classifier(backbone, 1000)", 224), shape: [], torch: "torchvision.models.resnet34()" },
   { name: "resnet50", source: classifierModel(`import { resnet50 } from "std/encoders/resnet"\nimport { classifier } from "std/heads/classify"`, "resnet50(image)", "classifier(backbone, 1000)", 224), shape: [], torch: "torchvision.models.resnet50()" },
+  { name: "mobilenet_v2_x0.5", source: classifierModel(`import { mobilenet_v2, mobilenet_v2_classifier } from "std/encoders/mobilenet"`, "mobilenet_v2(image, width_mult: 0.5)", "mobilenet_v2_classifier(backbone, 1000)", 224), shape: [], torch: "torchvision.models.mobilenet_v2(width_mult=0.5)" },
   { name: "vit_b_16", source: classifierModel(`import { vit_b_16, vit_classifier } from "std/encoders/vit"`, "vit_b_16(image)", "vit_classifier(backbone, 1000)", 224), shape: [], torch: "torchvision.models.vit_b_16()" },
 ];
 
