@@ -74,10 +74,13 @@ export function concat(xs: readonly ValueType[], axisIn: number): OpResult {
       shape.push(sumDims(xs.map((t) => t.shape[i])));
       continue;
     }
-    const ds = xs.map((t) => t.shape[i]);
+    // A size of 1 broadcasts to the others' size (a class token [1, 1, D] joins tokens [N, T, D]);
+    // the lowering expands it.
+    const all = xs.map((t) => t.shape[i]);
+    const ds = all.some((d) => d !== 1) ? all.filter((d) => d !== 1) : all;
     const bad = ds.find((d) => !dimsAgree(ds[0], d));
     if (bad !== undefined)
-      fail("ConcatShape", `concat along axis ${axis}: the inputs differ on axis ${i} (${ds.join(" vs ")})`, "resize or pad the inputs to the same size first");
+      fail("ConcatShape", `concat along axis ${axis}: the inputs differ on axis ${i} (${all.join(" vs ")})`, "resize or pad the inputs to the same size first");
     shape.push(ds.find((d) => typeof d === "number") ?? ds[0]);
   }
   if (xs.some((t) => t.channelAxis === axis)) {

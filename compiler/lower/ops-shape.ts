@@ -4,8 +4,23 @@ import { attr } from "./scope";
 import { layoutLength, slims } from "./slicing";
 
 export function lowerConcat(c: NodeCtx): void {
-  const inputs = c.node.inputs.map((_, i) => c.in(i));
-  c.e.op("Concat", inputs, [attr.int("axis", c.axis("axis", c.outType().shape.length))], [c.out()]);
+  const out = c.outType().shape;
+  const axis = c.axis("axis", out.length);
+  const ref = c.node.inputs.findIndex((_, i) => c.inType(i).shape.every((d, j) => j === axis || d === out[j]));
+  const inputs = c.node.inputs.map((_, i) => {
+    const shape = c.inType(i).shape;
+    const broadcast = shape.some((d, j) => j !== axis && d === 1 && out[j] !== 1);
+    return broadcast && ref >= 0 ? expandLike(c, c.in(i), shape, c.in(ref), axis) : c.in(i);
+  });
+  c.e.op("Concat", inputs, [attr.int("axis", axis)], [c.out()]);
+}
+
+/** Expands `x`'s size-1 axes to the sizes of `like`, keeping its own size on `axis`. */
+function expandLike(c: NodeCtx, x: string, shape: readonly unknown[], like: string, axis: number): string {
+  const own = c.e.op1("Shape", [x]);
+  const other = c.e.op1("Shape", [like]);
+  const dims = shape.map((d, j) => c.e.op1("Gather", [j !== axis && d === 1 ? other : own, c.lw.i64([j])], [attr.int("axis", 0)]));
+  return c.e.op1("Expand", [x, c.e.op1("Concat", dims, [attr.int("axis", 0)])]);
 }
 
 /**

@@ -102,3 +102,24 @@ describe("latency profile", () => {
     await m.close();
   });
 });
+
+describe("concat broadcasting", () => {
+  it("joins a [1, 1, D] class token to [N, T, D] tokens at any batch size", async () => {
+    const m = await load(compileSource(`
+model Tok {
+  input tokens: f32[N, T, 8]
+  widths 0.5, 1.0
+  encoder e = concat([fixed param([1, 1, 8]) as cls, tokens], axis: 1) |> linear(16) |> relu
+  task t { head e |> select(axis: 1, index: 0) |> fixed linear(2) }
+}`));
+    const one = await m.run({ tokens: { data: new Float32Array(4 * 8).fill(0.5), dims: [1, 4, 8] } });
+    for (const mode of ["specialised", "dynamic"] as const) {
+      const two = await m.run({ tokens: { data: new Float32Array(2 * 4 * 8).fill(0.5), dims: [2, 4, 8] } }, { mode });
+      expect(two.outputs.t.t.dims).toEqual([2, 2]);
+      const a = Array.from(one.outputs.t.t.data as Float32Array);
+      const b = Array.from(two.outputs.t.t.data as Float32Array);
+      for (let i = 0; i < 4; i++) expect(b[i]).toBeCloseTo(a[i % 2], 5);
+    }
+    await m.close();
+  });
+});
