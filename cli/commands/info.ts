@@ -72,7 +72,18 @@ export function runInfo(path: string, o: InfoOptions): number {
     lines.push(`  ${a.costs.groups.map((g) => g.name.padStart(10)).join(" ")} | ${"MACs".padStart(9)} ${"params".padStart(9)} | ${parts.map((p) => p.padStart(9)).join(" ")}`);
     for (const r of table.rows)
       lines.push(`  ${a.costs.groups.map((g) => String(r.config[g.name]).padStart(10)).join(" ")} | ${human(r.macs).padStart(9)} ${human(r.params).padStart(9)} | ${parts.map((p) => human(r.byPart[p]?.macs ?? 0).padStart(9)).join(" ")}`);
-  } else if (table.total > 1) lines.push("", `(${table.total} configurations: too many to list; \`mtl search\` finds one for a budget, --json gives the factorised cost table)`);
+  } else if (table.total > 1) {
+    // Too many to list: each group's choices with every other group at full width.
+    lines.push("", `${table.total} configurations, too many to list (--all lists up to a million); per group, the others at full width:`);
+    const fullConfig = Object.fromEntries(a.costs.groups.map((g) => [g.name, g.choices.length - 1]));
+    for (const g of a.costs.groups) {
+      const cells = g.choices.map((w, i) => {
+        const c = costAt(a.costs, { ...fullConfig, [g.name]: i });
+        return `${w}: ${human(c.macs)} MACs ${human(c.params)} params`;
+      });
+      lines.push(`  ${g.name.padEnd(16)} ${cells.join(" | ")}`);
+    }
+  }
   if (o.params) lines.push("", "parameters:", ...paramList(a).map((p) => `  ${p.name} [${p.shape.join(", ")}]`));
   out.log(lines.join("\n"));
   return 0;
