@@ -3,8 +3,13 @@
 // runs too) when that is newer than every source file, else the TypeScript sources through tsx,
 // so a change in a source file is never hidden by an old bundle.
 import { existsSync, readdirSync, statSync } from "node:fs";
+import v8 from "node:v8";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+
+// Checking allocates many short-lived objects (CST, AST, IR): a larger young generation means
+// fewer scavenges (a 5,000-line file checks about 1.3x faster).
+v8.setFlagsFromString("--max-semi-space-size=64");
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(root, "dist", "main.mjs");

@@ -69,6 +69,8 @@ function climbFlat<E>(operands: E[], operators: IToken[], make: (l: E, op: IToke
   return values[0];
 }
 
+const NONE: readonly CstElement[] = [];
+
 const SCALE: Record<string, number> = { K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
 export function parseNumber(raw: string): { value: number; unit: A.Unit; isInteger: boolean } {
@@ -92,11 +94,13 @@ class AstBuilder extends BaseVisitor {
     const e = ctx[label]?.[i];
     return e && isToken(e) ? e : undefined;
   }
+  // Every label of the grammar holds only tokens or only nodes (see grammar/cst.d.ts), so no
+  // filtering is needed; this runs for every CST node and allocations dominate the AST build.
   private toks(ctx: Ctx, label: string): IToken[] {
-    return (ctx[label] ?? []).filter(isToken);
+    return (ctx[label] ?? NONE) as IToken[];
   }
   private nodes(ctx: Ctx, label: string): CstNode[] {
-    return (ctx[label] ?? []).filter((e): e is CstNode => !isToken(e));
+    return (ctx[label] ?? NONE) as CstNode[];
   }
   private sub<T>(ctx: Ctx, label: string, i = 0): T | undefined {
     const n = this.nodes(ctx, label)[i];
@@ -308,6 +312,8 @@ class AstBuilder extends BaseVisitor {
 
   /** Precedence climbing over the flat operand/operator list of `binaryExpr`. */
   binaryExpr(ctx: Ctx): A.Expr {
+    const only = ctx.operands;
+    if (!ctx.operators && only?.length === 1) return this.visit(only[0] as CstNode) as A.Expr;
     const operands = this.nodes(ctx, "operands").map((n) => this.visit(n) as A.Expr);
     const operators = this.toks(ctx, "operators");
     if (!operands.length) return this.expr(ctx, "__none__");
@@ -323,7 +329,7 @@ class AstBuilder extends BaseVisitor {
 
   postfixExpr(ctx: Ctx): A.Expr {
     let e = this.expr(ctx, "primary");
-    for (const n of this.nodes(ctx, "suffixes").sort((a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0))) {
+    for (const n of this.nodes(ctx, "suffixes")) {
       const span = this.s.cover(e.span, this.s.node(n));
       const c = n.children as Ctx;
       if (n.name === "callSuffix") e = { kind: "call", callee: e, args: this.nodes(c, "argument").map((a) => this.visit(a)), span };
