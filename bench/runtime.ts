@@ -53,7 +53,20 @@ for (const config of diagonalConfigs(model)) {
   console.log(`${label.padEnd(12)} ${(m / 1e6).toFixed(1).padStart(8)}M ${sm.toFixed(2).padStart(8)}ms ${cm.toFixed(2).padStart(7)}ms ${(cm / sm).toFixed(3).padStart(12)}x ${dm.toFixed(2).padStart(7)}ms ${(dm / sm).toFixed(2).padStart(9)}x ${switchMs.toFixed(0).padStart(7)}ms`);
   await session.release();
 }
-console.log(`latency vs MACs: Spearman ${spearman(macs, lat).toFixed(3)} over ${macs.length} configurations`);
+console.log(`latency vs MACs on the diagonal: Spearman ${spearman(macs, lat).toFixed(3)} over ${macs.length} configurations`);
+
+// Latency against MACs across the configuration table: a seeded sample of configurations.
+let seed = 12345;
+const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+const sample = Array.from({ length: 16 }, () => Object.fromEntries(model.meta.groups.map((g) => [g.name, Math.floor(rnd() * g.choices.length)])));
+const sm: number[] = [];
+const sl: number[] = [];
+for (const config of sample) {
+  sm.push(costAt(model.costs, config).macs);
+  sl.push(await timeRuns(() => model.run(inputs, { config }), Math.max(3, Math.floor(runs / 2))));
+}
+const perG = sl.map((ms, i) => ms / (sm[i] / 1e9));
+console.log(`latency vs MACs over ${sample.length} sampled configurations: Spearman ${spearman(sm, sl).toFixed(3)}; ms per GMAC from ${Math.min(...perG).toFixed(1)} to ${Math.max(...perG).toFixed(1)} (median ${median(perG).toFixed(1)})`);
 
 // Switching between two cached configurations costs one run: nothing is rebuilt.
 const [a, b] = [diagonalConfigs(model)[0], diagonalConfigs(model).at(-1)!];
