@@ -9,7 +9,8 @@
 // Each input row r draws from its own stream seededRng(seed, r): one number per generated token, so
 // the result depends only on the seed, the row and the model. The score is the model's log-prob of
 // the tokens (log-softmax of the raw logits, no temperature or filtering).
-import { logSoftmax, runStep, softmax, topIndices } from "./logits";
+import { softmax, topIndices } from "./logits";
+import { decodeOneByOne } from "./one-by-one";
 import { seededRng, type Rng } from "./rng";
 import { DecodeError, type SequenceResult, type StepFn } from "./types";
 import { checkSequenceParams } from "./validate";
@@ -81,22 +82,5 @@ export async function decodeSample(p: SampleParams, step: StepFn, batchSize = 1)
   checkSequenceParams(p, batchSize);
   checkSampleParams(p);
   const rngs = Array.from({ length: batchSize }, (_, r) => seededRng(p.seed, r));
-  const tokens: number[][] = Array.from({ length: batchSize }, () => []);
-  const logProb = new Array<number>(batchSize).fill(0);
-  const finished = new Array<boolean>(batchSize).fill(false);
-  const vocab = { size: -1 };
-  for (let t = 0; t < p.maxLen; t++) {
-    const rows: number[] = [];
-    for (let r = 0; r < batchSize; r++) if (!finished[r]) rows.push(r);
-    if (rows.length === 0) break;
-    const logits = await runStep(step, rows.map((r) => [p.bos, ...tokens[r]]), rows, vocab);
-    rows.forEach((r, i) => {
-      const lp = logSoftmax(logits[i]);
-      const tok = drawToken(samplingDistribution(logits[i], p), rngs[r]);
-      tokens[r].push(tok);
-      logProb[r] += lp[tok];
-      if (tok === p.eos) finished[r] = true;
-    });
-  }
-  return tokens.map((tk, r) => ({ tokens: tk, score: logProb[r], logProb: logProb[r], finished: finished[r] }));
+  return decodeOneByOne(p, step, batchSize, (logits, r) => drawToken(samplingDistribution(logits, p), rngs[r]));
 }
