@@ -18,6 +18,7 @@ import { exportWeights } from "../../compiler/weights/load";
 import { mulberry32 } from "../../compiler/weights/init";
 import { decodeSafetensors, encodeSafetensors } from "../../compiler/weights/safetensors";
 import { fileHost } from "../../cli/host";
+import { PY_LOAD_SAFETENSORS } from "../helpers/torch-python";
 import { testWeights } from "../helpers/test-data";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -36,23 +37,13 @@ model ResNet18 {
 }
 `;
 
-// Reads the safetensors file without the safetensors package (not installed for /usr/bin/python3).
-const PYTHON = `
+// load_safetensors needs only numpy (the safetensors package is not installed for /usr/bin/python3).
+const PYTHON = `${PY_LOAD_SAFETENSORS}
 import json, struct, sys
 import numpy as np, torch, torchvision
 torch.set_num_threads(1)
 weights, image, out = sys.argv[1:4]
-raw = open(weights, "rb").read()
-n = struct.unpack("<Q", raw[:8])[0]
-header = json.loads(raw[8:8 + n])
-dtypes = {"F32": np.float32, "I64": np.int64}
-state = {}
-for name, e in header.items():
-    if name == "__metadata__":
-        continue
-    b, end = e["data_offsets"]
-    a = np.frombuffer(raw[8 + n + b:8 + n + end], dtype=dtypes[e["dtype"]]).reshape(e["shape"])
-    state[name] = torch.from_numpy(a.copy())
+state = load_safetensors(weights)
 model = torchvision.models.resnet18()
 model.load_state_dict(state, strict=True)
 model.eval()

@@ -25,6 +25,7 @@ import { exportWeights } from "../../compiler/weights/load";
 import { encodeSafetensors } from "../../compiler/weights/safetensors";
 import { stdlibFiles } from "../helpers/check";
 import { testWeights } from "../helpers/test-data";
+import { PY_LOAD_SAFETENSORS } from "../helpers/torch-python";
 
 const work = mkdtempSync(join(tmpdir(), "mtl-stdlib-torch-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -77,7 +78,7 @@ const NAMED: Case[] = [
 // Reads safetensors without the safetensors package (not installed for /usr/bin/python3). For
 // each job: build the model; with weights, load them strictly and run it; always report the
 // state dict's names and shapes.
-const PYTHON = `
+const PYTHON = `${PY_LOAD_SAFETENSORS}
 import json, struct, sys
 import numpy as np, torch, torchvision
 import torchvision.models.vision_transformer
@@ -91,17 +92,7 @@ for job in jobs:
     report[job["name"]] = {k: list(v.shape) for k, v in sd.items()}
     if "weights" not in job:
         continue
-    raw = open(job["weights"], "rb").read()
-    n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
-    dtypes = {"F32": np.float32, "I64": np.int64}
-    state = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        b, end = e["data_offsets"]
-        a = np.frombuffer(raw[8 + n + b:8 + n + end], dtype=dtypes[e["dtype"]]).reshape(e["shape"])
-        state[name] = torch.from_numpy(a.copy())
+    state = load_safetensors(job["weights"])
     model.load_state_dict(state, strict=True)
     model.eval()
     x = torch.from_numpy(np.fromfile(job["image"], dtype="<f4").reshape(job["shape"]))
