@@ -10,6 +10,7 @@ const root = join(import.meta.dirname, "..", "..");
 for (const doc of ["README.md", "docs/stdlib.md", "docs/architecture.md", "docs/search.md", "docs/decoding.md"]) {
   const text = readFileSync(join(root, doc), "utf8");
   const blocks = [...text.matchAll(/^```mtl\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  if (!blocks.length) continue;
   describe(doc, () => {
     blocks.forEach((source, i) => {
       it(`example ${i + 1} checks clean`, () => {
