@@ -4,7 +4,6 @@ import { Command, CommanderError } from "commander";
 import { runCheck } from "./commands/check";
 import { runCompile } from "./commands/compile";
 import { runInfo } from "./commands/info";
-import { runWeightsExport } from "./commands/weights";
 import { runRun } from "./commands/run";
 import { runSearch } from "./commands/search";
 import { out, UserError } from "./io";
@@ -100,7 +99,7 @@ function program(): Command {
     .argument("<model>", ".onnx file compiled by mtl")
     .requiredOption("-o, --output <file>", "the .safetensors file to write")
     .action(async (file: string, o) => {
-      result = runWeightsExport(file, o);
+      result = (await import("./commands/weights")).runWeightsExport(file, o);
     });
 
   p.command("profile")
