@@ -1,6 +1,7 @@
 // The `mtl` language for Monaco: Monarch tokenizer, brackets/comments/auto-closing,
 // keyword/builtin completion and builtin hover. No compiler knowledge lives here beyond names.
 import type * as Monaco from "monaco-editor/editor";
+import { inPrefer, openCall, paramsOf, taskNames } from "./completion-context";
 
 export const LANGUAGE_ID = "mtl";
 
@@ -205,6 +206,16 @@ export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => Stdl
         }
         const afterDecode = /\bdecode\s+[A-Za-z_]*$/.test(before);
         const suggestions: Monaco.languages.CompletionItem[] = [];
+        // Inside a call: its named parameters first.
+        const callee = openCall(before);
+        for (const p of callee ? paramsOf(callee) : []) {
+          suggestions.push({ label: `${p.name}:`, kind: Kind.Property, detail: `${callee} ${p.detail}`, insertText: `${p.name}: `, range, sortText: `0${p.name}` });
+        }
+        // In `prefer`: the model's tasks.
+        if (inPrefer(before)) {
+          for (const t of taskNames(model.getValue())) suggestions.push({ label: t, kind: Kind.EnumMember, detail: "task", insertText: `${t}: `, range, sortText: `0${t}` });
+          return { suggestions };
+        }
         for (const [name, doc] of Object.entries(DECODERS)) {
           suggestions.push({
             label: name,

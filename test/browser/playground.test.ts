@@ -236,6 +236,16 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
     expect(labels.some((l) => l.includes("relu6"))).toBe(true);
     await page.screenshot({ path: join(artifacts, "playground-completion.png") });
     await page.keyboard.press("Escape");
+
+    // Inside a call: the layer's parameters.
+    await page.keyboard.type("u6\n  y = conv(image, 8, str");
+    await page.keyboard.press("Control+Space");
+    await page.waitForSelector(".suggest-widget.visible .monaco-list-row", { timeout: 5_000 });
+    const params = await page.$$eval(".suggest-widget.visible .monaco-list-row", (rows) =>
+      rows.map((r) => r.getAttribute("aria-label") ?? r.textContent ?? ""),
+    );
+    expect(params.some((l) => l.includes("stride:"))).toBe(true);
+    await page.keyboard.press("Escape");
   });
 
   it.skipIf(!haveCompiler)("shows a compiler diagnostic as a marker with its code, and clears it when fixed", async () => {
