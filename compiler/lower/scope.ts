@@ -106,9 +106,25 @@ export class Lowerer {
     const size = dims.reduce((a, b) => a * b, 1);
     if (!data) throw new Error(`internal: no weights for parameter ${p.name}`);
     if (data.length !== size) throw new Error(`internal: weights for ${p.name} hold ${data.length} values, expected ${size} for [${dims}]`);
-    this.initializers.push({ name: p.name, dtype: "float", dims, data });
+    if (this.sharedRows(p)) {
+      this.initializers.push({ name: p.name, dtype: "float", dims: [...p.shape], data: data.slice(0, size / rows) });
+    } else this.initializers.push({ name: p.name, dtype: "float", dims, data });
     this.constants.set(key, p.name);
     return p.name;
+  }
+
+  /**
+   * Whether a switchable parameter has the same row at every width (seeded, or loaded from a
+   * checkpoint without per-width statistics): then one row is stored and no Gather is needed.
+   */
+  sharedRows(p: Param): boolean {
+    if (p.perWidth === null) return false;
+    const data = this.weights.get(p.name);
+    const rows = rowsOf(this.graph, p);
+    if (!data || rows <= 1) return rows <= 1;
+    const n = data.length / rows;
+    for (let r = 1; r < rows; r++) for (let i = 0; i < n; i++) if (data[r * n + i] !== data[i]) return false;
+    return true;
   }
 
   /** A shared int64 constant (scalar when dims is []). */

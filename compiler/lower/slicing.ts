@@ -101,7 +101,7 @@ export function cutParam(e: Emitter, name: string): string {
   const lw = e.lower;
   const p: Param = lw.param(name);
   let v = lw.paramInitializer(p);
-  if (p.perWidth !== null) v = e.op1("Gather", [v, widthInputName(p.perWidth)], [attr.int("axis", 0)]);
+  if (p.perWidth !== null && !lw.sharedRows(p)) v = e.op1("Gather", [v, widthInputName(p.perWidth)], [attr.int("axis", 0)]);
   const single = p.axes.flatMap((segs, axis) => (slims(segs) && segs!.length === 1 ? [axis] : []));
   if (single.length > 0) {
     const end = axisEnds(lw, single.map((axis) => p.axes[axis]![0]));
