@@ -2,10 +2,11 @@
 // "std/..." from the stdlib folder shipped with mtl.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { SourceHost } from "../compiler/host";
 
-export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+import type { SourceHost } from "../compiler/host";
+import { findPackageRoot } from "./package-root";
+
+export const packageRoot = findPackageRoot(import.meta.url);
 export const stdlibRoot = join(packageRoot, "stdlib");
 
 export interface FileHost extends SourceHost {

@@ -1,12 +1,7 @@
 // The `mtl` command line: one subcommand per job, parsed by commander.
 // Exit codes: 0 success, 1 errors in the user's input, 2 usage errors, 3 internal errors (bugs).
 import { Command, CommanderError } from "commander";
-import { runCheck } from "./commands/check";
-import { runCompile } from "./commands/compile";
-import { runInfo } from "./commands/info";
-import { runRun } from "./commands/run";
-import { runSearch } from "./commands/search";
-import { out, UserError } from "./io";
+import { out } from "./io";
 import { isUserFacing } from "./errors";
 
 function program(): Command {
@@ -22,7 +17,7 @@ function program(): Command {
     .option("--json", "print the diagnostics as a JSON array")
     .option("--root <dir>", "project root that imports may not leave (default: the current folder)")
     .action(async (files: string[], o) => {
-      result = (await import("./commands/check")).runCheck(files, o);
+      result = (await command<typeof import("./commands/check")>("check")).runCheck(files, o);
     });
 
   p.command("fmt")
@@ -31,7 +26,7 @@ function program(): Command {
     .option("--check", "change nothing; exit 1 if a file is not formatted")
     .option("--stdout", "print the formatted text instead of writing it")
     .action(async (files: string[], o) => {
-      result = (await import("./commands/fmt")).runFmt(files, o);
+      result = (await command<typeof import("./commands/fmt")>("fmt")).runFmt(files, o);
     });
 
   p.command("compile")
@@ -46,7 +41,7 @@ function program(): Command {
     .option("--seed <n>", "seed of the weight initialisation", "0")
     .option("--root <dir>", "project root that imports may not leave")
     .action(async (file: string, o) => {
-      result = (await import("./commands/compile")).runCompile(file, o);
+      result = (await command<typeof import("./commands/compile")>("compile")).runCompile(file, o);
     });
 
   p.command("info")
@@ -56,7 +51,7 @@ function program(): Command {
     .option("--params", "list the parameters with their shapes")
     .option("--all", "list every configuration even when there are many")
     .action(async (file: string, o) => {
-      result = (await import("./commands/info")).runInfo(file, o);
+      result = (await command<typeof import("./commands/info")>("info")).runInfo(file, o);
     });
 
   p.command("search")
@@ -71,7 +66,7 @@ function program(): Command {
     .option("--profile <file>", "measured utility per configuration (see docs/search.md)")
     .option("--json", "print the plan as JSON")
     .action(async (file: string, o) => {
-      result = await (await import("./commands/search")).runSearch(file, o);
+      result = await (await command<typeof import("./commands/search")>("search")).runSearch(file, o);
     });
 
   p.command("run")
@@ -90,7 +85,7 @@ function program(): Command {
     .option("-o, --output <dir>", "write each output as <name>.npy into this folder")
     .option("--json", "print the outputs as JSON")
     .action(async (file: string, o) => {
-      result = await (await import("./commands/run")).runRun(file, o);
+      result = await (await command<typeof import("./commands/run")>("run")).runRun(file, o);
     });
   const weights = p.command("weights").description("work with the weights of a compiled model");
   weights
@@ -99,7 +94,7 @@ function program(): Command {
     .argument("<model>", ".onnx file compiled by mtl")
     .requiredOption("-o, --output <file>", "the .safetensors file to write")
     .action(async (file: string, o) => {
-      result = (await import("./commands/weights")).runWeightsExport(file, o);
+      result = (await command<typeof import("./commands/weights")>("weights")).runWeightsExport(file, o);
     });
 
   p.command("profile")
@@ -109,7 +104,7 @@ function program(): Command {
     .option("--runs <n>", "timed runs per measurement (the median is kept)", "5")
     .option("--max <n>", "refuse to take more measurements than this", "2000")
     .action(async (file: string, o) => {
-      result = await (await import("./commands/profile")).runProfile(file, o);
+      result = await (await command<typeof import("./commands/profile")>("profile")).runProfile(file, o);
     });
 
   p.command("bench")
@@ -118,7 +113,7 @@ function program(): Command {
     .option("--runs <n>", "timed runs per configuration (the median is kept)", "10")
     .option("--json", "print the figures as JSON")
     .action(async (file: string, o) => {
-      result = await (await import("./commands/bench")).runBench(file, o);
+      result = await (await command<typeof import("./commands/bench")>("bench")).runBench(file, o);
     });
 
   p.command("playground")
@@ -127,7 +122,7 @@ function program(): Command {
     .option("--host <addr>", "interface to listen on", "127.0.0.1")
     .option("--build <dir>", "build the static site into this folder instead of serving it")
     .action(async (o) => {
-      const pg = await import("./playground");
+      const pg = await load<typeof import("./playground")>("playground");
       if (o.build) {
         out.log(`built the playground into ${await pg.buildPlayground(o.build)}`);
         return;
@@ -141,6 +136,13 @@ function program(): Command {
 
 let result = 0;
 
+// Commands load on demand, each from its own module: under tsx the sources, in the build the
+// per-command bundles in dist/ (a non-literal import keeps esbuild from inlining them all into
+// one start-up bundle).
+const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".mjs";
+const load = <T>(path: string): Promise<T> => import(new URL(`./${path}${EXT}`, import.meta.url).href) as Promise<T>;
+const command = <T>(name: string): Promise<T> => load<T>(`commands/${name}`);
+
 export async function main(argv: string[]): Promise<number> {
   result = 0;
   try {
@@ -150,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isUserFacing(e)) {
       out.err(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
-      return e instanceof UserError ? e.exitCode : 1;
+      return e.constructor.name === "UserError" ? (e.exitCode ?? 1) : 1;
     }
     out.err(`internal error (a bug in mtl, please report it): ${(e as Error).stack ?? e}`);
     return 3;

@@ -6,8 +6,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findPackageRoot } from "./package-root";
 
-const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const repoRoot = findPackageRoot(import.meta.url);
 const playgroundRoot = join(repoRoot, "playground");
 export const defaultPlaygroundDist = join(playgroundRoot, "dist");
 
