@@ -4,6 +4,7 @@ import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { load, type MtlModel } from "../../runtime/index";
 import { compileSource, seededImage } from "../helpers/compiled";
+import { greedyByHand } from "../helpers/greedy-reference";
 
 const source = (decode: string) => `
 model Tiny {
@@ -42,22 +43,7 @@ describe("sequence decoding in the runtime", () => {
     const got = Array.from(r.outputs.caption["caption.tokens"].data as BigInt64Array, Number);
 
     const session = await ort.InferenceSession.create(compileSource(source("greedy(max_len: 6, bos: 1, eos: 2)"), { e: 0.5 }));
-    const prefix = [1];
-    const want: number[] = [];
-    for (let step = 0; step < 6; step++) {
-      const out = await session.run({
-        image: new ort.Tensor("float32", image.data, image.dims),
-        tokens: new ort.Tensor("int64", BigInt64Array.from(prefix, BigInt), [1, prefix.length]),
-        "run.caption": new ort.Tensor("bool", Uint8Array.from([1]), []),
-      });
-      const logits = out["caption.logits"];
-      const [, t, v] = logits.dims as number[];
-      const last = (logits.data as Float32Array).slice((t - 1) * v, t * v);
-      const next = last.indexOf(Math.max(...last));
-      want.push(next);
-      if (next === 2) break;
-      prefix.push(next);
-    }
+    const want = await greedyByHand(session, image, { task: "caption", bos: 1, eos: 2, maxLen: 6 });
     expect(got.slice(0, want.length)).toEqual(want);
   });
 

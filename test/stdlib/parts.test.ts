@@ -11,6 +11,7 @@ import type { Graph } from "../../compiler/ir/types";
 import { load, type MtlModel } from "../../runtime/index";
 import { stdlibFiles } from "../helpers/check";
 import { compileSource, seededImage } from "../helpers/compiled";
+import { greedyByHand } from "../helpers/greedy-reference";
 
 const IMPORTS = `import { resnet18, resnet34, resnet50, resnet18_features, resnet34_features, resnet50_features } from "std/encoders/resnet"
 import { mobilenet_v2, mobilenet_v2_features, mobilenet_v2_classifier } from "std/encoders/mobilenet"
@@ -173,23 +174,10 @@ describe("transformer_decoder with greedy decoding", () => {
     const widths = Object.fromEntries(model.meta.groups.map((g) => [g.name, 0.5]));
     const session = await ort.InferenceSession.create(compileSource(CAPTION, widths));
     try {
-      const prefix = [1];
-      const want: number[] = [];
-      for (let step = 0; step < 6; step++) {
-        const out = await session.run({
-          image: new ort.Tensor("float32", image.data, image.dims),
-          tokens: new ort.Tensor("int64", BigInt64Array.from(prefix, BigInt), [1, prefix.length]),
-          "run.caption": new ort.Tensor("bool", Uint8Array.from([1]), []),
-        });
-        const logits = out["caption.logits"];
-        const [, t, v] = logits.dims as number[];
-        expect(t).toBe(prefix.length + 4); // 2x2 memory tokens before the words
-        const last = Array.from((logits.data as Float32Array).slice((t - 1) * v, t * v));
-        const next = last.indexOf(Math.max(...last));
-        want.push(next);
-        if (next === 2) break;
-        prefix.push(next);
-      }
+      const want = await greedyByHand(session, image, {
+        task: "caption", bos: 1, eos: 2, maxLen: 6,
+        onLogits: (positions, prefixLength) => expect(positions).toBe(prefixLength + 4), // 2x2 memory tokens before the words
+      });
       expect(got).toEqual(want);
     } finally {
       await session.release();
