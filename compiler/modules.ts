@@ -7,6 +7,7 @@ import { fileStartSpan } from "./diagnostics";
 import type { SourceHost } from "./host";
 import { diag } from "./messages";
 import { parseFile, type ParsedFile } from "./syntax";
+import { DEFAULT_LIMITS, type Limits } from "./limits";
 
 export interface LoadedProgram {
   entry: string;
@@ -47,53 +48,74 @@ export function resolveImport(from: string, spec: string): { path: string } | { 
   return { path: (fromStd ? STD : "") + parts.join("/") };
 }
 
-export function loadProgram(entry: string, host: SourceHost): LoadedProgram {
+/** What to say about an import that names no file. */
+function missingHint(path: string): string {
+  return path.startsWith(STD) ? "the standard library's files are listed in docs/stdlib.md" : "check the path: it is relative to this file";
+}
+
+export function loadProgram(entry: string, host: SourceHost, limits: Limits = DEFAULT_LIMITS): LoadedProgram {
   const files = new Map<string, ParsedFile>();
   const imports = new Map<string, { decl: ImportDecl; path: string | undefined }[]>();
   const diagnostics: Diagnostic[] = [];
   const onStack: string[] = [];
   const done = new Set<string>();
 
-  const visit = (path: string): void => {
+  // Depth-first over the imports with an explicit stack, not recursion: an import chain of
+  // thousands of files must not exhaust the JavaScript stack.
+  interface Visit { path: string; parsed: ParsedFile; next: number; resolved: { decl: ImportDecl; path: string | undefined }[] }
+  const stack: Visit[] = [];
+  const enter = (path: string): void => {
     const text = host.readFile(path);
     if (text === undefined) return; // reported by the importer (or the caller, for the entry)
-    const parsed = parseFile(text, path);
-    diagnostics.push(...parsed.diagnostics);
+    const parsed = parseFile(text, path, limits);
+    for (const d of parsed.diagnostics) diagnostics.push(d); // not push(...): a spread of 100k items overflows the stack
     onStack.push(path);
-    const resolved: { decl: ImportDecl; path: string | undefined }[] = [];
-    for (const decl of parsed.program.imports) {
-      if (decl.path === "") continue; // a path lost to a syntax error, reported as such
-      const r = resolveImport(path, decl.path);
-      if ("error" in r) {
-        diagnostics.push(
-          diag("MTL2002", decl.pathSpan, `import path "${decl.path}" leaves the ${decl.path.startsWith(STD) || path.startsWith(STD) ? "standard library" : "project"} root`,
-            r.error === "absolute" ? "write a path relative to this file, e.g. \"./heads\", or a standard-library path \"std/...\"" : "import files inside the project, or from \"std/...\""),
-        );
-        resolved.push({ decl, path: undefined });
-        continue;
-      }
-      const cycleAt = onStack.indexOf(r.path);
-      if (cycleAt >= 0) {
-        const chain = [...onStack.slice(cycleAt), r.path].join(" -> ");
-        diagnostics.push(diag("MTL2004", decl.pathSpan, `import cycle: ${chain}`, "move the shared blocks into a third file that both import"));
-        resolved.push({ decl, path: undefined });
-        continue;
-      }
-      if (!done.has(r.path) && host.readFile(r.path) === undefined) {
-        diagnostics.push(
-          diag("MTL2001", decl.pathSpan, `cannot find "${decl.path}" (looked for ${r.path})`,
-            r.path.startsWith(STD) ? "run `mtl stdlib` to list the standard library's files" : "check the path: it is relative to this file"),
-        );
-        resolved.push({ decl, path: undefined });
-        continue;
-      }
-      if (!done.has(r.path)) visit(r.path);
-      resolved.push({ decl, path: r.path });
+    stack.push({ path, parsed, next: 0, resolved: [] });
+  };
+
+  const step = (v: Visit): void => {
+    const { path, resolved } = v;
+    const decl = v.parsed.program.imports[v.next++];
+    if (decl.path === "") return; // a path lost to a syntax error, reported as such
+    const r = resolveImport(path, decl.path);
+    if ("error" in r) {
+      diagnostics.push(
+        diag("MTL2002", decl.pathSpan, `import path "${decl.path}" leaves the ${decl.path.startsWith(STD) || path.startsWith(STD) ? "standard library" : "project"} root`,
+          r.error === "absolute" ? "write a path relative to this file, e.g. \"./heads\", or a standard-library path \"std/...\"" : "import files inside the project, or from \"std/...\""),
+      );
+      resolved.push({ decl, path: undefined });
+      return;
     }
-    onStack.pop();
-    done.add(path);
-    imports.set(path, resolved);
-    files.set(path, parsed);
+    const cycleAt = onStack.indexOf(r.path);
+    if (cycleAt >= 0) {
+      const chain = [...onStack.slice(cycleAt), r.path].join(" -> ");
+      diagnostics.push(diag("MTL2004", decl.pathSpan, `import cycle: ${chain}`, "move the shared blocks into a third file that both import"));
+      resolved.push({ decl, path: undefined });
+      return;
+    }
+    if (!done.has(r.path) && host.readFile(r.path) === undefined) {
+      diagnostics.push(diag("MTL2001", decl.pathSpan, `cannot find "${decl.path}" (looked for ${r.path})`, missingHint(r.path)));
+      resolved.push({ decl, path: undefined });
+      return;
+    }
+    resolved.push({ decl, path: r.path });
+    if (!done.has(r.path)) enter(r.path);
+  };
+
+  const visit = (entryPath: string): void => {
+    enter(entryPath);
+    while (stack.length) {
+      const v = stack[stack.length - 1];
+      if (v.next < v.parsed.program.imports.length) {
+        step(v);
+        continue;
+      }
+      stack.pop();
+      onStack.pop();
+      done.add(v.path);
+      imports.set(v.path, v.resolved);
+      files.set(v.path, v.parsed);
+    }
   };
 
   if (host.readFile(entry) === undefined) {

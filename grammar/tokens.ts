@@ -46,7 +46,7 @@ export const NumberLiteral = createToken({
   name: "NumberLiteral",
   pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:ms|%|[KMGT](?![A-Za-z0-9_]))?/,
 });
-export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
+export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"[^"\\\n\r]*(?:\\.[^"\\\n\r]*)*"/ });
 
 /** Category of every binary operator, so the parser matches them with one token type. */
 export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA });

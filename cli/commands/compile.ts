@@ -7,6 +7,7 @@ import { decodeSafetensors, SafetensorsError } from "../../compiler/weights/safe
 import { explain, isSearchError, plan } from "../../runtime/search/index";
 import { parseAssignments, readBytes, writeAtomic } from "../files";
 import { fileHost } from "../host";
+import { cliLimits } from "../limits";
 import { out, useColor, UserError } from "../io";
 
 export interface CompileCliOptions {
@@ -18,6 +19,7 @@ export interface CompileCliOptions {
   model?: string;
   seed?: string;
   root?: string;
+  limits?: string;
 }
 
 export function loadTensors(path: string) {
@@ -49,7 +51,7 @@ export function runCompile(file: string, o: CompileCliOptions): number {
   if (!Number.isInteger(seed)) throw new UserError(`--seed takes a whole number, not ${o.seed}`, 2);
   const tensors = o.weights ? loadTensors(o.weights) : undefined;
   const t0 = performance.now();
-  const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed });
+  const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed, limits: cliLimits(o.limits) });
   if (!r.ok) return reportFailure(r, (f) => host.readFile(f));
   if (r.diagnostics.length) out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
   const p = r.prepared;
