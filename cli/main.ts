@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { out } from "./io";
 import { isUserFacing } from "./errors";
+import { isMtlError } from "../compiler/errors";
 
 function program(): Command {
   const p = new Command("mtl")
@@ -154,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isUserFacing(e)) {
       out.err(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
-      return e.constructor.name === "UserError" ? (e.exitCode ?? 1) : 1;
+      return e.constructor.name === "UserError" || isMtlError(e) ? (e.exitCode === 2 ? 2 : 1) : 1;
     }
     out.err(`internal error (a bug in mtl, please report it): ${(e as Error).stack ?? e}`);
     return 3;

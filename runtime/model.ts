@@ -3,6 +3,8 @@
 // are specialised (widths folded to constants) into cached sessions for static-model speed.
 import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
+import { checkRegularFile } from "./file-guard";
+import { createSession } from "./session-load";
 import type { CostTable } from "../compiler/cost/types";
 import type { Config } from "../compiler/ir/types";
 import type { MtlMetadata } from "../compiler/lower/metadata";
@@ -88,6 +90,8 @@ export class MtlModel {
   private readonly cache: SessionCache;
   private dynamic?: Promise<ort.InferenceSession>;
   private sources?: Map<string, string>;
+  /** The file it was loaded from, for messages. */
+  private path = "<bytes>";
 
   private constructor(private readonly artifact: Artifact, private readonly bytes: Uint8Array, cacheSize: number) {
     this.meta = artifact.meta;
@@ -99,13 +103,16 @@ export class MtlModel {
     const path = typeof source === "string" ? source : "<bytes>";
     let bytes: Uint8Array;
     if (typeof source === "string") {
+      checkRegularFile(source, "model file");
       try {
         bytes = new Uint8Array(await readFile(source));
       } catch {
         throw new ArtifactError(`cannot read ${source}`, "check the path; compile a model with `mtl compile FILE.mtl -o OUT.onnx`");
       }
     } else bytes = source;
-    return new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8);
+    const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8);
+    model.path = path;
+    return model;
   }
 
   get tasks(): string[] {
@@ -150,9 +157,15 @@ export class MtlModel {
   }
 
   private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Promise<ort.InferenceSession> {
-    if (mode === "dynamic") return (this.dynamic ??= ort.InferenceSession.create(this.bytes, SESSION_OPTIONS));
+    if (mode === "dynamic") {
+      // A failed load is not kept: the next run tries again, and close() does not rethrow it.
+      return (this.dynamic ??= createSession(this.bytes, this.path, SESSION_OPTIONS).catch((e: unknown) => {
+        this.dynamic = undefined;
+        throw e;
+      }));
+    }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    return this.cache.get(cacheKey(config, tasks), () => ort.InferenceSession.create(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run })), SESSION_OPTIONS));
+    return this.cache.get(cacheKey(config, tasks), () => createSession(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run })), this.path, SESSION_OPTIONS));
   }
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {
