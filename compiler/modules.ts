@@ -33,6 +33,12 @@ function normalise(parts: string[]): string[] | undefined {
   return out;
 }
 
+/**
+ * A project file's path. Paths starting "std/" name the standard library, so a project's own `std/`
+ * folder is written "./std/..." (`mtl check std/x.mtl` in such a project checks the project's file).
+ */
+export const projectPath = (path: string): string => (path.startsWith(STD) ? `./${path}` : path);
+
 export function resolveImport(from: string, spec: string): { path: string } | { error: "escape" | "absolute" } {
   if (spec.startsWith("/")) return { error: "absolute" };
   const withExt = spec.endsWith(".mtl") ? spec : `${spec}.mtl`;
@@ -45,7 +51,8 @@ export function resolveImport(from: string, spec: string): { path: string } | { 
   const base = fromStd ? dir.slice(1) : dir; // inside std/, "." is relative to the stdlib root
   const parts = normalise([...base, ...withExt.split("/")]);
   if (!parts) return { error: "escape" };
-  return { path: (fromStd ? STD : "") + parts.join("/") };
+  if (fromStd) return { path: STD + parts.join("/") };
+  return { path: projectPath(parts.join("/")) };
 }
 
 /** What to say about an import that names no file. */
@@ -78,6 +85,12 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
     const decl = v.parsed.program.imports[v.next++];
     if (decl.path === "") return; // a path lost to a syntax error, reported as such
     const r = resolveImport(path, decl.path);
+    const refused = "path" in r ? host.refuses?.(r.path) : undefined;
+    if (refused) {
+      diagnostics.push(diag("MTL2002", decl.pathSpan, `import path "${decl.path}" ${refused}`, "import .mtl files inside the project, or from \"std/...\""));
+      resolved.push({ decl, path: undefined });
+      return;
+    }
     if ("error" in r) {
       diagnostics.push(
         diag("MTL2002", decl.pathSpan, `import path "${decl.path}" leaves the ${decl.path.startsWith(STD) || path.startsWith(STD) ? "standard library" : "project"} root`,
@@ -118,7 +131,9 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
     }
   };
 
-  if (host.readFile(entry) === undefined) {
+  const refused = host.refuses?.(entry);
+  if (refused) diagnostics.push(diag("MTL2002", fileStartSpan(entry), `"${entry}" ${refused}`, "check .mtl files inside the project (see --root)"));
+  else if (host.readFile(entry) === undefined) {
     diagnostics.push(diag("MTL2001", fileStartSpan(entry), `cannot read "${entry}"`, "check the file name and that it ends in .mtl"));
   } else visit(entry);
   return { entry, files, imports, diagnostics };

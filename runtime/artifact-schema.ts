@@ -117,13 +117,8 @@ export function parseCosts(text: string | undefined, path: string, meta: MtlMeta
   return costs;
 }
 
-/** The `mtl.config` entry of a static model (width per group), checked against the groups. */
-export function parseStaticConfig(text: string | undefined, path: string, meta: MtlMetadata): Record<string, number> | null {
+/** The `mtl.config` entry of a static model: a width in (0, 1] per group (a static model's graph has no groups left). */
+export function parseStaticConfig(text: string | undefined, path: string): Record<string, number> | null {
   if (text === undefined) return null;
-  const config = validate(staticSchema, parseJson(text, "mtl.config", path), "mtl.config", path);
-  for (const [g, w] of Object.entries(config)) {
-    const group = meta.groups.find((x) => x.name === g);
-    if (!group || !group.choices.includes(w)) throw new ModelMetadataError(`${path}: the "mtl.config" metadata sets group \`${g}\` to ${w}, which the model does not offer`);
-  }
-  return config;
+  return validate(staticSchema, parseJson(text, "mtl.config", path), "mtl.config", path);
 }

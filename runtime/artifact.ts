@@ -33,6 +33,6 @@ export function readArtifact(bytes: Uint8Array, path: string): Artifact {
   // Checked against a schema (artifact-schema.ts): the file may have been edited or damaged.
   const meta = parseMetadata(raw, path);
   const costs = parseCosts(model.metadata["mtl.costs"], path, meta);
-  const staticConfig = parseStaticConfig(model.metadata["mtl.config"], path, meta);
+  const staticConfig = parseStaticConfig(model.metadata["mtl.config"], path);
   return { meta, costs, staticConfig, model };
 }
