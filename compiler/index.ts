@@ -96,7 +96,9 @@ export function checkProgram(entry: string, host: SourceHost, opts: CheckOptions
   const scopes = buildScopes(program, diags);
   for (const [file, parsed] of program.files) {
     if (!parsed.syntaxOk) continue;
-    for (const b of parsed.program.blocks) checkBlock(b, new Set(scopes.get(file)?.keys()), diags);
+    const scope = scopes.get(file) ?? new Map<string, Val>();
+    const failed = new Set([...scope].filter(([, v]) => v.k === "error").map(([k]) => k));
+    for (const b of parsed.program.blocks) checkBlock(b, new Set(scope.keys()), diags, failed);
   }
   const graphs: Graph[] = [];
   const entryFile = program.files.get(entry);

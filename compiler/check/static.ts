@@ -104,7 +104,11 @@ function forEachChild(e: A.Expr, f: (x: A.Expr) => void): void {
 
 const MAX_SUGGESTIONS = 100;
 
-export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>, diags: Diagnostic[]): void {
+/**
+ * `unsuggestable`: module names bound to an error (an import that failed, usually a misspelling):
+ * visible, so using them is not reported twice, but never offered as "did you mean".
+ */
+export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>, diags: Diagnostic[], unsuggestable: ReadonlySet<string> = new Set()): void {
   const params = new Map<string, A.ParamDecl>();
   for (const p of block.params) {
     const prior = params.get(p.name.name);
@@ -125,7 +129,7 @@ export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>,
   const check = (e: A.Expr) =>
     namesIn(e, (n) => {
       if (n.name && !visible(n.name)) {
-        const hint = suggestions++ < MAX_SUGGESTIONS ? didYouMean(n.name, [...known, ...moduleNames, ...layers.keys(), ...functions.keys()]) : undefined;
+        const hint = suggestions++ < MAX_SUGGESTIONS ? didYouMean(n.name, [...known, ...[...moduleNames].filter((m) => !unsuggestable.has(m)), ...layers.keys(), ...functions.keys()]) : undefined;
         diags.push(diag("MTL2003", n.span, `\`${n.name}\` is not defined`, hint));
       }
     });
