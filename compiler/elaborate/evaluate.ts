@@ -7,7 +7,7 @@ import { type GraphBuilder, ShapeError } from "../ir/builder";
 import { layoutMax } from "../ir/width";
 import { type Code, diag, didYouMean } from "../messages";
 import { type ArgValue, bindArgs, type Sig } from "./args";
-import { functions } from "./functions";
+import { DIVISIBILITY, functions } from "./functions";
 import { ArgError, layers } from "./layers";
 import { DEFAULT_LIMITS, LimitCounter, LimitExceeded, locate } from "../limits";
 import { type ParamType, type Val, ERROR, bool, coerce, float, int, list, show, str, typeName } from "./values";
@@ -33,6 +33,8 @@ export class Evaluator {
   private readonly autoCount = new Map<string, number>();
   private readonly groupsSeen = new Set<string>();
   private suggestions = 0;
+  /** The user's call of the standard-library block being evaluated, if one is. */
+  private libraryCall: Span | undefined;
 
   constructor(
     readonly b: GraphBuilder,
@@ -444,6 +446,13 @@ export class Evaluator {
       if (all.length < lo || all.length > hi || all.some((a) => a.name !== null))
         return this.report("MTL2010", span, `\`${callee.def.name}\` takes ${lo === hi ? lo : `${lo} to ${hi}`} positional argument${hi === 1 ? "" : "s"}`);
       const r = callee.def.apply(all.map((a) => a.value));
+      if (typeof r === "string" && r.startsWith(DIVISIBILITY)) {
+        // A standard-library block's requirement on its input: point at the user's call of it.
+        const at = this.libraryCall ?? span;
+        this.diags.push(diag("MTL4020", at, r.slice(DIVISIBILITY.length), "resize the input: the block's stride requires it (docs/stdlib.md, Input sizes)",
+          at === span ? undefined : [{ message: "required here", span }]));
+        return ERROR;
+      }
       return typeof r === "string" ? this.report("MTL4001", span, `\`${callee.def.name}\` ${r}`) : r;
     }
     if (callee.k === "layer") return this.callLayer(callee.def, all, f, mods, span);
@@ -484,7 +493,14 @@ export class Evaluator {
       }
       frame.vars.set(p.name.name, v ?? ERROR);
     }
-    const r = this.exec(decl.body, frame);
+    const entersLibrary = this.libraryCall === undefined && file.startsWith("std/") && !f.file.startsWith("std/");
+    if (entersLibrary) this.libraryCall = span;
+    let r: Val | undefined;
+    try {
+      r = this.exec(decl.body, frame);
+    } finally {
+      if (entersLibrary) this.libraryCall = undefined;
+    }
     if (r === undefined) return this.report("MTL4006", decl.name.span, `block \`${decl.name.name}\` ends without \`return\``, "end it with `return y`");
     if (decl.returns) {
       const declared = paramType({ name: decl.name, type: decl.returns, default: null, span: decl.returns.span });

@@ -1,6 +1,9 @@
 // Pure helper functions available in every scope (compile-time arithmetic on channel counts etc.).
 import { type Val, float, int } from "./values";
 
+/** Prefix of the error `divisible` returns, which the evaluator reports as MTL4020 at the user's call. */
+export const DIVISIBILITY = "divisibility: ";
+
 export interface FunctionDef {
   readonly name: string;
   readonly doc: string;
@@ -30,6 +33,15 @@ export const functions: ReadonlyMap<string, FunctionDef> = new Map(
         const r = Math.max(d, Math.floor(v / d + 0.5) * d);
         return r < 0.9 * v ? r + d : r;
       }, true),
+    },
+    {
+      // Returns `value`; fails (MTL4020) when it is not a multiple of `by`. Symbolic sizes pass.
+      name: "divisible", doc: "Requires an int (e.g. an input's height) to be a multiple of `by`; `what` names it in the error.", arity: [3, 3],
+      apply: ([v, by, what]) => {
+        if (v.k === "dim") return v;
+        if (v.k !== "int" || by.k !== "int" || by.v < 1 || what.k !== "string") return "expects an int, a positive int and a description";
+        return v.v % by.v === 0 ? v : `${DIVISIBILITY}${what.v} is ${v.v}, which is not a multiple of ${by.v}`;
+      },
     },
     {
       name: "len", doc: "The length of a list.", arity: [1, 1],
