@@ -45,7 +45,7 @@ export function fileHost(file: string, rootOption?: string): FileHost {
     const target = real(full);
     const within = isStd(p) ? realStd : realRoot;
     if (!inside(target, within)) return `leads outside the ${isStd(p) ? "standard library" : "project"} root (through a symbolic link)`;
-    if (!target.endsWith(".mtl")) return "is not a .mtl source file";
+    if (!target.endsWith(".mtl")) return "is not .mtl source (or is a link to a file that is not)";
     return undefined;
   };
 
