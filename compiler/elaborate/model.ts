@@ -34,6 +34,12 @@ export function elaborateModel(input: ElaborateInput, diags: Diagnostic[]): Grap
   try {
     return elaborateWithin(input, counter, diags);
   } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      // Only reachable with a raised callDepth limit: the JavaScript stack ran out first.
+      diags.push(diag("MTL4007", input.model.name.span, "evaluating this model nests block calls deeper than the JavaScript stack allows",
+        "lower `--limits callDepth=...` (the default is 64)"));
+      return undefined;
+    }
     if (!(err instanceof LimitExceeded)) throw err;
     diags.push(diag(err.code, err.span ?? input.model.name.span, err.message, limitHint(err.limit, counter.limits[err.limit])));
     return undefined;

@@ -93,6 +93,11 @@ describe("unbounded evaluation", () => {
     expect(codes(wide, { limits: { params: 2e9, weightBytes: 8e9 } })).toEqual([]);
   });
 
+  it("a call depth raised past what the JavaScript stack holds is a diagnostic, not a crash", () => {
+    const src = model("g(100000)", "block g(n: int) -> int {\n  return n <= 0 ? 8 : g(n - 1)\n}\n");
+    expect(codes(src, { limits: { callDepth: 1_000_000, steps: 1e9 } })).toEqual(["MTL4007"]);
+  });
+
   it("parses --limits text", () => {
     expect(parseLimits("steps=1e7, params=2_000_000_000")).toEqual({ steps: 1e7, params: 2e9 });
     expect(parseLimits("stepz=5")).toMatch(/unknown limit `stepz`/);
