@@ -118,7 +118,8 @@ export class LimitCounter {
 
   listLength(n: number): void {
     if (n > this.limits.listLength)
-      throw new LimitExceeded("MTL4017", "listLength", `this list would hold ${n.toLocaleString("en-US")} items (at most ${this.limits.listLength.toLocaleString("en-US")})`);
+      throw new LimitExceeded("MTL4017", "listLength",
+        `this list would hold ${n.toLocaleString("en-US")} items (at most ${this.limits.listLength.toLocaleString("en-US")})`);
   }
 
   stringLength(n: number): void {
@@ -145,7 +146,8 @@ export class LimitCounter {
     this.weightBytes += n * 4 * rows;
     if (this.params > this.limits.params)
       throw new LimitExceeded("MTL4019", "params",
-        `this model would have more than ${this.limits.params.toLocaleString("en-US")} parameters (${this.params.toLocaleString("en-US")} so far)`);
+        `this model would have more than ${this.limits.params.toLocaleString("en-US")} parameters ` +
+          `(${this.params.toLocaleString("en-US")} so far)`);
     if (this.weightBytes > this.limits.weightBytes)
       throw new LimitExceeded("MTL4019", "weightBytes",
         `this model's weights would take more than ${this.limits.weightBytes.toLocaleString("en-US")} bytes`);

@@ -45,7 +45,10 @@ export const catalogue = {
   MTL4017: { severity: "error", summary: "A list or string longer than the limit." },
   MTL4018: { severity: "error", summary: "A tensor with more elements than the limit." },
   MTL4019: { severity: "error", summary: "A model with more parameters or weight bytes than the limit." },
-  MTL4020: { severity: "error", summary: "An input size that a block's stride requires to be a multiple of a number is not (e.g. 100 for a stride-32 encoder)." },
+  MTL4020: {
+    severity: "error",
+    summary: "An input size that a block's stride requires to be a multiple of a number is not (e.g. 100 for a stride-32 encoder).",
+  },
   MTL5001: { severity: "error", summary: "A model without inputs." },
   MTL5002: { severity: "error", summary: "Invalid width choices." },
   MTL5003: { severity: "error", summary: "A task without exactly one head." },

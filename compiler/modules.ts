@@ -87,7 +87,8 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
     const r = resolveImport(path, decl.path);
     const refused = "path" in r ? host.refuses?.(r.path) : undefined;
     if (refused) {
-      diagnostics.push(diag("MTL2002", decl.pathSpan, `import path "${decl.path}" ${refused}`, "import .mtl files inside the project, or from \"std/...\""));
+      diagnostics.push(diag("MTL2002", decl.pathSpan, `import path "${decl.path}" ${refused}`,
+        "import .mtl files inside the project, or from \"std/...\""));
       resolved.push({ decl, path: undefined });
       return;
     }
@@ -102,7 +103,8 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
     const cycleAt = onStack.indexOf(r.path);
     if (cycleAt >= 0) {
       const chain = [...onStack.slice(cycleAt), r.path].join(" -> ");
-      diagnostics.push(diag("MTL2004", decl.pathSpan, `import cycle: ${chain}`, "move the shared blocks into a third file that both import"));
+      diagnostics.push(diag("MTL2004", decl.pathSpan, `import cycle: ${chain}`,
+        "move the shared blocks into a third file that both import"));
       resolved.push({ decl, path: undefined });
       return;
     }
@@ -132,7 +134,8 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
   };
 
   const refused = host.refuses?.(entry);
-  if (refused) diagnostics.push(diag("MTL2002", fileStartSpan(entry), `"${entry}" ${refused}`, "check .mtl files inside the project (see --root)"));
+  if (refused)
+    diagnostics.push(diag("MTL2002", fileStartSpan(entry), `"${entry}" ${refused}`, "check .mtl files inside the project (see --root)"));
   else if (host.readFile(entry) === undefined) {
     diagnostics.push(diag("MTL2001", fileStartSpan(entry), `cannot read "${entry}"`, "check the file name and that it ends in .mtl"));
   } else visit(entry);

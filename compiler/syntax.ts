@@ -117,7 +117,8 @@ export function parseFile(text: string, file: string, limits: Pick<Limits, "nest
   const diagnostics: Diagnostic[] = [];
   if (out.tooDeep) {
     const span = tokenSpan(file, out.tooDeep, undefined, text);
-    diagnostics.push(diag("MTL1003", span, `brackets nest deeper than ${limits.nesting} levels here`, limitHint("nesting", limits.nesting)));
+    const message = `brackets nest deeper than ${limits.nesting} levels here`;
+    diagnostics.push(diag("MTL1003", span, message, limitHint("nesting", limits.nesting)));
   }
   for (const e of out.lexErrors.slice(0, limits.syntaxErrors)) {
     const ch = text.slice(e.offset, e.offset + (e.length || 1));
@@ -138,7 +139,8 @@ export function parseFile(text: string, file: string, limits: Pick<Limits, "nest
   const errors = out.lexErrors.length + out.parseErrors.length;
   if (out.gaveUp || out.lexErrors.length > limits.syntaxErrors) {
     const last = diagnostics[diagnostics.length - 1]?.span ?? { file, start: 0, end: 0, line: 1, col: 1 };
-    diagnostics.push(diag("MTL1004", last, `more than ${limits.syntaxErrors} syntax errors (${errors} reported here); the rest of ${file} is not checked`,
+    const message = `more than ${limits.syntaxErrors} syntax errors (${errors} reported here); the rest of ${file} is not checked`;
+    diagnostics.push(diag("MTL1004", last, message,
       "fix the first errors and check again"));
   }
   return { program: cstToAst(out.cst, file, text), diagnostics, syntaxOk: diagnostics.length === 0 };

@@ -37,7 +37,8 @@ const metadataSchema = z.object({
     shape: z.array(dim).max(16),
     preprocess: z.object({ mean: z.array(finite), std: z.array(finite.positive()) }).passthrough().optional(),
   }).passthrough()).min(1),
-  budgets: z.array(z.object({ metric: z.enum(["macs", "params", "latency"]), value: finite.nonnegative(), relative: z.boolean() }).passthrough()),
+  budgets: z.array(z.object({ metric: z.enum(["macs", "params", "latency"]), value: finite.nonnegative(), relative: z.boolean() })
+    .passthrough()),
   prefer: z.record(z.string(), finite.nonnegative()),
   sourceHash: z.string(),
   gated: z.boolean(),
@@ -59,7 +60,8 @@ const staticSchema = z.record(z.string(), finite.positive().max(1));
 /** Where in the JSON the first problem is, and what it is. */
 function firstIssue(e: z.ZodError): string {
   const i = e.issues[0];
-  const where = i.path.length ? i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") : "(the whole entry)";
+  const steps = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`));
+  const where = i.path.length ? steps.join("").replace(/^\./, "") : "(the whole entry)";
   return `${where}: ${i.message}`;
 }
 
@@ -83,13 +85,16 @@ export function parseMetadata(text: string, path: string): MtlMetadata {
   const raw = parseJson(text, "mtl", path);
   const format = (raw as { format?: unknown } | null)?.format;
   if (raw !== null && typeof raw === "object" && typeof format === "number" && format !== 1)
-    throw new ModelMetadataError(`${path} uses mtl metadata format ${format}; this mtl reads format 1`, "recompile it with this version of mtl");
+    throw new ModelMetadataError(`${path} uses mtl metadata format ${format}; this mtl reads format 1`,
+      "recompile it with this version of mtl");
   const meta = validate(metadataSchema, raw, "mtl", path) as unknown as MtlMetadata;
   const groups = new Set(meta.groups.map((g) => g.name));
   if (groups.size !== meta.groups.length) throw new ModelMetadataError(`${path}: the "mtl" metadata names a width group twice`);
   const tasks = new Set(meta.tasks.map((t) => t.name));
   if (tasks.size !== meta.tasks.length) throw new ModelMetadataError(`${path}: the "mtl" metadata names a task twice`);
-  for (const t of Object.keys(meta.prefer)) if (!tasks.has(t)) throw new ModelMetadataError(`${path}: the "mtl" metadata prefers task \`${t}\`, which it does not have`);
+  for (const t of Object.keys(meta.prefer))
+    if (!tasks.has(t))
+      throw new ModelMetadataError(`${path}: the "mtl" metadata prefers task \`${t}\`, which it does not have`);
   return meta;
 }
 
@@ -101,18 +106,24 @@ export function parseCosts(text: string | undefined, path: string, meta: MtlMeta
   const costs = validate(costsSchema, parseJson(text, "mtl.costs", path), "mtl.costs", path) as CostTable;
   const choices = new Map(costs.groups.map((g) => [g.name, g.choices.length]));
   const parts = new Set(["shared", ...costs.tasks]);
-  for (const t of meta.tasks) if (!costs.tasks.includes(t.name)) throw new ModelMetadataError(`${path}: the cost table has no entry for task \`${t.name}\``);
+  for (const t of meta.tasks)
+    if (!costs.tasks.includes(t.name))
+      throw new ModelMetadataError(`${path}: the cost table has no entry for task \`${t.name}\``);
   costs.terms.forEach((term, i) => {
-    if (!parts.has(term.part)) throw new ModelMetadataError(`${path}: cost term ${i} belongs to \`${term.part}\`, which is neither "shared" nor a task`);
+    if (!parts.has(term.part))
+      throw new ModelMetadataError(`${path}: cost term ${i} belongs to \`${term.part}\`, which is neither "shared" nor a task`);
     let entries = 1;
     for (const g of term.groups) {
       const n = choices.get(g);
-      if (n === undefined) throw new ModelMetadataError(`${path}: cost term ${i} depends on width group \`${g}\`, which the table does not declare`);
+      if (n === undefined)
+        throw new ModelMetadataError(`${path}: cost term ${i} depends on width group \`${g}\`, which the table does not declare`);
       entries *= n;
     }
     if (entries > MAX_TERM_ENTRIES) throw new ModelMetadataError(`${path}: cost term ${i} would hold ${entries} entries`);
     if (term.macs.length !== entries || term.params.length !== entries)
-      throw new ModelMetadataError(`${path}: cost term ${i} has ${term.macs.length} MAC and ${term.params.length} parameter entries; its groups need ${entries}`);
+      throw new ModelMetadataError(
+        `${path}: cost term ${i} has ${term.macs.length} MAC and ${term.params.length} parameter entries; its groups need ${entries}`,
+      );
   });
   return costs;
 }

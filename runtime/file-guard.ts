@@ -19,7 +19,9 @@ export function checkRegularFile(path: string, what: string, maxBytes = MAX_FILE
     throw new FileError("MTL-FILE-001", `${what} ${path} does not exist or cannot be read`, "check the path");
   }
   if (st.isDirectory()) throw new FileError("MTL-FILE-002", `${what} ${path} is a folder, not a file`);
-  if (!st.isFile()) throw new FileError("MTL-FILE-002", `${what} ${path} is not a regular file (a device, pipe or socket)`, "save the data to a file first");
+  if (!st.isFile())
+    throw new FileError("MTL-FILE-002", `${what} ${path} is not a regular file (a device, pipe or socket)`,
+      "save the data to a file first");
   if (st.size > maxBytes) throw new FileError("MTL-FILE-003", `${what} ${path} is ${st.size} bytes, more than mtl reads (${maxBytes})`);
   return st.size;
 }

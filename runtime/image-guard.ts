@@ -37,7 +37,7 @@ export function checkPngSize(bytes: Uint8Array, path: string): void {
   if (pixels > MAX_IMAGE_PIXELS) throw new ImageSizeError(`${path} declares ${width} x ${height} pixels, more than mtl decodes`);
   const raw = height * (1 + width * bytesPerPixel);
   if (raw > bytes.length * DEFLATE_RATIO)
-    throw new ImageSizeError(`${path} declares ${width} x ${height} pixels, which a ${bytes.length}-byte PNG cannot hold: the file is damaged`);
+    throw new ImageSizeError(`${path} declares ${width} x ${height} pixels, which a ${bytes.length}-byte PNG cannot hold: it is damaged`);
 }
 
 /** Options that bound jpeg-js's work and memory. */

@@ -21,7 +21,11 @@ export function jsonTensor(text: string, path: string): InputTensor {
   } catch (e) {
     throw new JsonInputError(`${path} is not valid JSON (${(e as Error).message})`);
   }
-  const describe = (x: unknown) => (x === null ? "null" : Array.isArray(x) ? "an array" : typeof x === "object" ? "an object" : `${typeof x} ${JSON.stringify(x)}`);
+  const describe = (x: unknown): string => {
+    if (x === null) return "null";
+    if (Array.isArray(x)) return "an array";
+    return typeof x === "object" ? "an object" : `${typeof x} ${JSON.stringify(x)}`;
+  };
   // The shape, from the first element at each depth.
   const dims: number[] = [];
   for (let x = v; Array.isArray(x); x = x[0]) {
@@ -34,8 +38,10 @@ export function jsonTensor(text: string, path: string): InputTensor {
   while (stack.length) {
     const { x, depth, at } = stack.pop()!;
     if (depth < dims.length) {
-      if (!Array.isArray(x) || x.length !== dims[depth])
-        throw new JsonInputError(`${path}: the value at ${at || "the top"} is ${Array.isArray(x) ? `an array of ${x.length}` : describe(x)}, but the shape is [${dims.join(", ")}]`);
+      if (!Array.isArray(x) || x.length !== dims[depth]) {
+        const found = Array.isArray(x) ? `an array of ${x.length}` : describe(x);
+        throw new JsonInputError(`${path}: the value at ${at || "the top"} is ${found}, but the shape is [${dims.join(", ")}]`);
+      }
       for (let i = x.length - 1; i >= 0; i--) stack.push({ x: x[i], depth: depth + 1, at: `${at}[${i}]` });
     } else if (typeof x === "number" || typeof x === "boolean") data.push(Number(x));
     else throw new JsonInputError(`${path}: the value at ${at || "the top"} is ${describe(x)}, not a number`);

@@ -165,7 +165,8 @@ export class MtlModel {
       }));
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    return this.cache.get(cacheKey(config, tasks), () => createSession(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run })), this.path, SESSION_OPTIONS));
+    const specialised = () => encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run }));
+    return this.cache.get(cacheKey(config, tasks), () => createSession(specialised(), this.path, SESSION_OPTIONS));
   }
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {

@@ -16,12 +16,14 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyError("not a .npy file (no \\x93NUMPY header)");
   const major = bytes[6];
   // Version 1 has a 2-byte header length; 2 and 3 a 4-byte one (3 allows UTF-8 in the header).
-  if (major !== 1 && major !== 2 && major !== 3) throw new NpyError(`unsupported .npy format version ${major}.${bytes[7]}; mtl reads versions 1, 2 and 3`);
+  if (major !== 1 && major !== 2 && major !== 3)
+    throw new NpyError(`unsupported .npy format version ${major}.${bytes[7]}; mtl reads versions 1, 2 and 3`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const start = major === 1 ? 10 : 12;
   if (bytes.length < start) throw new NpyError("truncated .npy header");
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  if (start + headerLen > bytes.length) throw new NpyError(`truncated .npy header: it declares ${headerLen} bytes but the file has ${bytes.length - start} after the prefix`);
+  if (start + headerLen > bytes.length)
+    throw new NpyError(`truncated .npy header: it declares ${headerLen} bytes but the file has ${bytes.length - start} after the prefix`);
   const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(bytes.subarray(start, start + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*True/.test(header);
@@ -31,7 +33,8 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   const parts = shapeText.split(",").map((s) => s.trim()).filter(Boolean);
   if (parts.length > 32) throw new NpyError(`a shape of ${parts.length} dimensions is more than mtl reads (32)`);
   const shape = parts.map((p) => {
-    if (!/^\d+L?$/.test(p)) throw new NpyError(`bad dimension \`${p}\` in the .npy shape (${shapeText}): dimensions are whole numbers of 0 or more`);
+    if (!/^\d+L?$/.test(p))
+      throw new NpyError(`bad dimension \`${p}\` in the .npy shape (${shapeText}): dimensions are whole numbers of 0 or more`);
     return Number(p.replace(/L$/, ""));
   });
   const count = shape.reduce((a, b) => a * b, 1);
@@ -40,7 +43,7 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   if (!size) throw new NpyError(`unsupported dtype ${descr}; use float32, float64, int64, int32, bool or uint8`);
   const available = bytes.length - start - headerLen;
   if (count > MAX_NPY_ELEMENTS || count * size > available)
-    throw new NpyError(`truncated: the shape (${shape.join(", ")}) needs ${count * size} bytes of ${descr} data, the file has ${available}`);
+    throw new NpyError(`truncated: the shape (${shape.join(", ")}) needs ${count * size} bytes of ${descr}; the file has ${available}`);
   const body = bytes.slice(start + headerLen, start + headerLen + count * size); // copy: typed arrays need aligned offsets
   const buf = body.buffer;
   const data =

@@ -21,7 +21,11 @@ function reason(e: unknown): string {
     .slice(0, 400);
 }
 
-export async function createSession(bytes: Uint8Array, path: string, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+export async function createSession(
+  bytes: Uint8Array,
+  path: string,
+  options: ort.InferenceSession.SessionOptions,
+): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(bytes, options);
   } catch (e) {

@@ -78,7 +78,8 @@ export function runInfo(path: string, o: InfoOptions): number {
     lines.push("", `${table.total} configurations, too many to list (--all lists up to a million); per group, the others at full width:`);
     const perGroup = costPerGroupChoice(a.costs, full);
     for (const g of a.costs.groups) {
-      const cells = g.choices.map((w, i) => `${w}: ${human(perGroup.get(g.name)![i].macs)} MACs ${human(perGroup.get(g.name)![i].params)} params`);
+      const costs = perGroup.get(g.name)!;
+      const cells = g.choices.map((w, i) => `${w}: ${human(costs[i].macs)} MACs ${human(costs[i].params)} params`);
       lines.push(`  ${g.name.padEnd(16)} ${cells.join(" | ")}`);
     }
   }
@@ -92,7 +93,9 @@ export function runInfo(path: string, o: InfoOptions): number {
  * full width. Only the terms that depend on a group change with it, so this is linear in the table's
  * size (calling costAt per cell was quadratic in tasks: 1,000 tasks took 33 s).
  */
-export function costPerGroupChoice(table: CostTable, full: { macs: number; params: number }): Map<string, { macs: number; params: number }[]> {
+type MacsParams = { macs: number; params: number };
+
+export function costPerGroupChoice(table: CostTable, full: MacsParams): Map<string, MacsParams[]> {
   const counts = new Map(table.groups.map((g) => [g.name, g.choices.length]));
   const termsOf = new Map<string, CostTerm[]>(table.groups.map((g) => [g.name, []]));
   for (const t of table.terms) for (const g of new Set(t.groups)) termsOf.get(g)?.push(t);

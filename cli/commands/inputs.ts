@@ -10,7 +10,9 @@ export function randomInput(dtype: string, shape: readonly (number | string)[], 
   const dims = shape.map((d) => (typeof d === "number" ? d : d === "T" ? 5 : 1));
   const n = dims.reduce((a, b) => a * b, 1);
   if (n > MAX_RANDOM_ELEMENTS)
-    throw new UserError(`a random input of shape [${dims.join(", ")}] would have ${n} elements, more than --random makes (${MAX_RANDOM_ELEMENTS})`, 1,
+    throw new UserError(
+      `a random input of shape [${dims.join(", ")}] would have ${n} elements, more than --random makes (${MAX_RANDOM_ELEMENTS})`,
+      1,
       "pass this input as a file with --input");
   let s = seed >>> 0;
   const next = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);

@@ -108,7 +108,12 @@ const MAX_SUGGESTIONS = 100;
  * `unsuggestable`: module names bound to an error (an import that failed, usually a misspelling):
  * visible, so using them is not reported twice, but never offered as "did you mean".
  */
-export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>, diags: Diagnostic[], unsuggestable: ReadonlySet<string> = new Set()): void {
+export function checkBlock(
+  block: A.BlockDecl,
+  moduleNames: ReadonlySet<string>,
+  diags: Diagnostic[],
+  unsuggestable: ReadonlySet<string> = new Set(),
+): void {
   const params = new Map<string, A.ParamDecl>();
   for (const p of block.params) {
     const prior = params.get(p.name.name);
@@ -129,7 +134,8 @@ export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>,
   const check = (e: A.Expr) =>
     namesIn(e, (n) => {
       if (n.name && !visible(n.name)) {
-        const hint = suggestions++ < MAX_SUGGESTIONS ? didYouMean(n.name, [...known, ...[...moduleNames].filter((m) => !unsuggestable.has(m)), ...layers.keys(), ...functions.keys()]) : undefined;
+        const offered = () => [...known, ...[...moduleNames].filter((m) => !unsuggestable.has(m)), ...layers.keys(), ...functions.keys()];
+        const hint = suggestions++ < MAX_SUGGESTIONS ? didYouMean(n.name, offered()) : undefined;
         diags.push(diag("MTL2003", n.span, `\`${n.name}\` is not defined`, hint));
       }
     });

@@ -80,7 +80,8 @@ export class Evaluator {
     if (layer) return { k: "layer", def: layer };
     const fn = functions.get(name);
     if (fn) return { k: "fn", def: fn };
-    if (this.suggestions++ >= 100) return this.report("MTL2003", span, `\`${name}\` is not defined`); // suggestions scan every name: bound them
+    // Suggestions scan every name in scope: offer them for the first 100 undefined names only.
+    if (this.suggestions++ >= 100) return this.report("MTL2003", span, `\`${name}\` is not defined`);
     // Names bound to an error (a failed import) are the misspelling itself: never suggest them.
     const inScope = [...(this.scopes.get(f.file) ?? new Map<string, Val>())].filter(([, v]) => v.k !== "error").map(([k]) => k);
     const candidates = [...f.vars.keys(), ...inScope, ...layers.keys(), ...functions.keys()];
@@ -449,7 +450,8 @@ export class Evaluator {
       if (typeof r === "string" && r.startsWith(DIVISIBILITY)) {
         // A standard-library block's requirement on its input: point at the user's call of it.
         const at = this.libraryCall ?? span;
-        this.diags.push(diag("MTL4020", at, r.slice(DIVISIBILITY.length), "resize the input: the block's stride requires it (docs/stdlib.md, Input sizes)",
+        const hint = "resize the input: the block's stride requires it (docs/stdlib.md, Input sizes)";
+        this.diags.push(diag("MTL4020", at, r.slice(DIVISIBILITY.length), hint,
           at === span ? undefined : [{ message: "required here", span }]));
         return ERROR;
       }
@@ -479,7 +481,8 @@ export class Evaluator {
 
   private callBlock(decl: A.BlockDecl, file: string, args: ArgValue[], f: Frame, mods: CallMods, span: Span): Val {
     const maxDepth = this.limits.limits.callDepth;
-    if (f.depth >= maxDepth) return this.report("MTL4007", span, `blocks nest deeper than ${maxDepth} calls: \`${decl.name.name}\` probably calls itself without end`);
+    if (f.depth >= maxDepth)
+      return this.report("MTL4007", span, `blocks nest deeper than ${maxDepth} calls: \`${decl.name.name}\` probably calls itself without end`);
     const bound = bindArgs(`block \`${decl.name.name}\``, this.blockSig(decl), args, span, this.diags);
     if (!bound) return ERROR;
     // A labelled call is a namespace (`as layer1` -> layer1.conv1); an unlabelled one adds nothing.

@@ -36,7 +36,9 @@ export const functions: ReadonlyMap<string, FunctionDef> = new Map(
     },
     {
       // Returns `value`; fails (MTL4020) when it is not a multiple of `by`. Symbolic sizes pass.
-      name: "divisible", doc: "Requires an int (e.g. an input's height) to be a multiple of `by`; `what` names it in the error.", arity: [3, 3],
+      name: "divisible",
+      doc: "Requires an int (e.g. an input's height) to be a multiple of `by`; `what` names it in the error.",
+      arity: [3, 3],
       apply: ([v, by, what]) => {
         if (v.k === "dim") return v;
         if (v.k !== "int" || by.k !== "int" || by.v < 1 || what.k !== "string") return "expects an int, a positive int and a description";

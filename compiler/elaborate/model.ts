@@ -46,7 +46,11 @@ export function elaborateModel(input: ElaborateInput, diags: Diagnostic[]): Grap
   }
 }
 
-function elaborateWithin({ model, file, scopes, sourceHash }: ElaborateInput, counter: LimitCounter, diags: Diagnostic[]): Graph | undefined {
+function elaborateWithin(
+  { model, file, scopes, sourceHash }: ElaborateInput,
+  counter: LimitCounter,
+  diags: Diagnostic[],
+): Graph | undefined {
   const before = diags.length;
   const report = (code: Code, span: Span, message: string, hint?: string) => diags.push(diag(code, span, message, hint));
   const items = <K extends A.ModelItem["kind"]>(kind: K) => model.items.filter((i): i is Extract<A.ModelItem, { kind: K }> => i.kind === kind);

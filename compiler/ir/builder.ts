@@ -252,7 +252,10 @@ export class GraphBuilder {
     const params = Object.values(r.params ?? {});
     params.forEach((p) => this.checkParam(p));
     this.limits?.tensor(r.type.shape);
-    for (const p of params) this.limits?.param(p.name, p.shape, p.perWidth === null ? 1 : (this.groups.find((g) => g.name === p.perWidth)?.choices.length ?? 1));
+    for (const p of params) {
+      const rows = p.perWidth === null ? 1 : (this.groups.find((g) => g.name === p.perWidth)?.choices.length ?? 1);
+      this.limits?.param(p.name, p.shape, rows);
+    }
     params.forEach((p) => this.params.set(p.name, p));
     const id = this.unique(ctx.name || op);
     this.values.set(id, { id, type: r.type });
