@@ -17,6 +17,7 @@ import { isSequenceSpec } from "./decode/index";
 import { decodeTask, tokenInput } from "./sequence";
 import { SessionCache } from "./session-cache";
 import { specialiseOnnx } from "./specialise";
+import { isControlInput, runInputName, widthInputName } from "../compiler/io-names";
 
 /** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
 export class RunError extends Error {
@@ -172,8 +173,8 @@ export class MtlModel {
     const feeds: Record<string, ort.Tensor> = {};
     for (const c of checked) feeds[c.name] = new ort.Tensor(c.dtype, c.data, c.dims as number[]);
     if (mode === "dynamic") {
-      for (const g of this.meta.groups) feeds[`width.${g.name}`] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name])]), []);
-      if (this.meta.gated) for (const t of this.tasks) feeds[`run.${t}`] = new ort.Tensor("bool", Uint8Array.from([tasks.includes(t) ? 1 : 0]), []);
+      for (const g of this.meta.groups) feeds[widthInputName(g.name)] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name])]), []);
+      if (this.meta.gated) for (const t of this.tasks) feeds[runInputName(t)] = new ort.Tensor("bool", Uint8Array.from([tasks.includes(t) ? 1 : 0]), []);
     }
     const cached = mode === "specialised" && this.isCached(config, tasks);
     const session = await this.session(config, tasks, mode);
@@ -189,7 +190,7 @@ export class MtlModel {
         })
       : {};
     const outputs: Record<string, Record<string, OutputTensor>> = {};
-    const controls = Object.fromEntries(Object.entries(feeds).filter(([k]) => k.startsWith("width.") || k.startsWith("run.")));
+    const controls = Object.fromEntries(Object.entries(feeds).filter(([k]) => isControlInput(k)));
     for (const t of sequence) {
       const results = await decodeTask({ session, makeTensor: (d, x, dims) => new ort.Tensor(d, x, dims) }, this.meta, { name: t.name, decode: t.decode as never, outputs: t.outputs }, checked, controls);
       const width = Math.max(1, ...results.map((r) => r.tokens.length));

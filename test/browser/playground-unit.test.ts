@@ -125,3 +125,26 @@ describe("playground model helpers", async () => {
     expect(decodeControls("#code=abc&budget=500&prefer=x:-1")).toEqual({});
   });
 });
+
+describe("playground name tables come from the compiler", async () => {
+  const { BUILTIN_LAYERS, DECODERS, DTYPE_NAMES, KEYWORDS } = await import("../../playground/src/mtl-language.ts");
+  const { checkProgram, memoryHost } = await import("../../compiler/index.ts");
+  const { keywordNames } = await import("../../grammar/tokens.ts");
+  const { layers } = await import("../../compiler/elaborate/layers.ts");
+  const { decoders } = await import("../../compiler/elaborate/decoders.ts");
+
+  it("completes only dtypes the compiler accepts, and every one of them", () => {
+    expect(DTYPE_NAMES).not.toContain("f16");
+    for (const dtype of DTYPE_NAMES) {
+      const src = `model M {\n  input x: ${dtype}[N, 4]\n  task t { head fixed linear(x, 2) decode identity }\n}\n`;
+      const codes = checkProgram("main.mtl", memoryHost({ "main.mtl": src })).diagnostics.map((d) => d.code);
+      expect(codes, dtype).not.toContain("MTL5012");
+    }
+  });
+  it("highlights the grammar's keywords and documents every layer and decoder", () => {
+    expect([...KEYWORDS]).toEqual([...keywordNames]);
+    expect(Object.keys(BUILTIN_LAYERS).sort()).toEqual([...layers.keys()].sort());
+    expect(Object.keys(DECODERS).sort()).toEqual([...decoders.keys()].sort());
+    expect(BUILTIN_LAYERS.groupnorm).toContain("Group normalisation");
+  });
+});
