@@ -148,3 +148,41 @@ describe("playground name tables come from the compiler", async () => {
     expect(BUILTIN_LAYERS.groupnorm).toContain("Group normalisation");
   });
 });
+
+describe("the playground's rebuild inputs", async () => {
+  const { readFileSync, existsSync, statSync } = await import("node:fs");
+  const { dirname, join, relative, resolve } = await import("node:path");
+  const { BUILD_INPUTS } = await import("../../cli/playground.ts");
+  const repo = resolve(import.meta.dirname, "..", "..");
+
+  /** Every repository file the playground's sources reach through relative imports and globs. */
+  function reached(): Set<string> {
+    const seen = new Set<string>();
+    const stack = ["playground/src/main.ts", "playground/src/compiler.worker.ts"].map((f) => join(repo, f));
+    while (stack.length) {
+      const file = stack.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\.meta\.glob(?:<[^>]*>)?\(\s*)"(\.{1,2}\/[^"]+)"/g)) {
+        const target = resolve(dirname(file), m[1]);
+        if (m[1].includes("*")) {
+          seen.add(target.slice(0, target.indexOf("*")));
+          continue;
+        }
+        const candidates = [target, `${target}.ts`, join(target, "index.ts")];
+        const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+        if (found && found.endsWith(".ts")) stack.push(found);
+        else if (found) seen.add(found);
+      }
+    }
+    return seen;
+  }
+
+  it("cover every folder the playground bundles", () => {
+    const outside = [...reached()]
+      .map((f) => relative(repo, f))
+      .filter((f) => !BUILD_INPUTS.some((input) => f === input || f.startsWith(`${input}/`)));
+    expect(outside).toEqual([]);
+  });
+});
