@@ -14,7 +14,9 @@ const BENCHES: [string, string[]][] = [
 let failed = 0;
 for (const [file, args] of BENCHES) {
   console.log(`\n== bench/${file} ==`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, file), ...args], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, file), ...args], {
+    stdio: "inherit",
+  });
   if (r.status !== 0) {
     failed++;
     console.error(`bench/${file} exited with ${r.status ?? r.signal}`);

@@ -8,7 +8,8 @@ export const RUN_INPUT_PREFIX = "run.";
 export const widthInputName = (group: string): string => `${WIDTH_INPUT_PREFIX}${group}`;
 export const runInputName = (task: string): string => `${RUN_INPUT_PREFIX}${task}`;
 
-export type ControlInput = { readonly kind: "width"; readonly group: string } | { readonly kind: "run"; readonly task: string };
+export type ControlInput =
+  { readonly kind: "width"; readonly group: string } | { readonly kind: "run"; readonly task: string };
 
 /** What a model input controls, or null for a data input. */
 export function controlInput(name: string): ControlInput | null {

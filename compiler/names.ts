@@ -8,5 +8,11 @@ export type TypeName = (typeof TYPE_NAMES)[number];
 export const isTypeName = (n: string): n is TypeName => (TYPE_NAMES as readonly string[]).includes(n);
 
 /** Element types an input declaration accepts (`input image: f32[N, 3, 64, 64]`), by spelling. */
-export const INPUT_DTYPES: Readonly<Record<string, DType>> = { f32: "f32", float32: "f32", i64: "i64", int64: "i64", bool: "bool" };
+export const INPUT_DTYPES: Readonly<Record<string, DType>> = {
+  f32: "f32",
+  float32: "f32",
+  i64: "i64",
+  int64: "i64",
+  bool: "bool",
+};
 export const INPUT_DTYPE_NAMES: readonly string[] = Object.keys(INPUT_DTYPES);

@@ -6,7 +6,13 @@ import { checkProgram, type CheckResult } from "../compiler/index";
 import { fileHost } from "../cli/host";
 
 export { checkProgram as check, checkProgram, type CheckResult } from "../compiler/index";
-export { compileProgram as compile, compileProgram, type CompileOptions, type CompileResult, type Compiled } from "../compiler/compile";
+export {
+  compileProgram as compile,
+  compileProgram,
+  type CompileOptions,
+  type CompileResult,
+  type Compiled,
+} from "../compiler/compile";
 export { formatSource as format, formatSource, type FormatResult } from "../compiler/format/index";
 export { renderAll, renderDiagnostic, type RenderOptions } from "../compiler/render";
 export { catalogue } from "../compiler/messages";

@@ -28,7 +28,11 @@ await build({
   logLevel: "error",
 });
 
-execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.lib.json")], { stdio: "inherit" });
+execFileSync(
+  process.execPath,
+  [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.lib.json")],
+  { stdio: "inherit" },
+);
 
 /** `./model` -> `./model.js`, `./search` -> `./search/index.js`, as the emitted files lie. */
 function withExtension(file, spec) {
@@ -44,7 +48,10 @@ function fixSpecifiers(dir) {
     if (entry.isDirectory()) fixSpecifiers(p);
     else if (entry.name.endsWith(".d.ts")) {
       const text = readFileSync(p, "utf8");
-      const fixed = text.replace(/((?:from|import)\s*\(?\s*")(\.{1,2}\/[^"]+)(")/g, (_, a, spec, z) => a + withExtension(p, spec) + z);
+      const fixed = text.replace(
+        /((?:from|import)\s*\(?\s*")(\.{1,2}\/[^"]+)(")/g,
+        (_, a, spec, z) => a + withExtension(p, spec) + z,
+      );
       if (fixed !== text) writeFileSync(p, fixed);
     }
   }

@@ -11,7 +11,15 @@ function activation<K extends Activation>(kind: K, doc: string): OpSpec<K, void>
     kind,
     summary: doc,
     docs: {
-      layers: [{ name: kind, doc, hasParams: false, params: [X], apply: ({ b, ctx, args }) => b.unary(ctx, kind, tensorArg(args, "x")) }],
+      layers: [
+        {
+          name: kind,
+          doc,
+          hasParams: false,
+          params: [X],
+          apply: ({ b, ctx, args }) => b.unary(ctx, kind, tensorArg(args, "x")),
+        },
+      ],
     },
     shape: (_c, [x]) => {
       expectFloat(x, kind);

@@ -12,7 +12,10 @@ function layer(op: "add" | "mul"): LayerDef {
     name: op,
     doc: `Elementwise ${op === "add" ? "sum" : "product"} with broadcasting (same as \`${op === "add" ? "a + b" : "a * b"}\`).`,
     hasParams: false,
-    params: [{ name: "a", type: "tensor" }, { name: "b", type: "tensor" }],
+    params: [
+      { name: "a", type: "tensor" },
+      { name: "b", type: "tensor" },
+    ],
     apply: ({ b, ctx, args }) => b.binary(ctx, op, tensorArg(args, "a"), tensorArg(args, "b")),
   };
 }

@@ -37,7 +37,9 @@ export const attentionSpec: OpSpec<"attention", { heads: number }> = {
   // The number of heads follows the configuration.
   specialise: (n, s) => {
     const w = s.graph.params.get(n.params["out_proj.weight"])!;
-    const heads = w.axes[1] ? channelsAt(w.axes[1][0].max, widthOf(s.graph, w.axes[1][0].group, s.config), 1) : n.attrs.heads;
+    const heads = w.axes[1]
+      ? channelsAt(w.axes[1][0].max, widthOf(s.graph, w.axes[1][0].group, s.config), 1)
+      : n.attrs.heads;
     return { ...n, attrs: { ...n.attrs, heads } };
   },
   dump: sortedAttrs,

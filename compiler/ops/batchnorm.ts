@@ -23,7 +23,8 @@ export const batchnormSpec: OpSpec<"batchnorm", { eps: number }> = {
   buffers: ["running_mean", "running_var"],
   verify: (n, t, say) => {
     const w = t.params.get("weight");
-    if (w && w[0] !== t.inputs[0].shape[1]) say(`node '${n.id}': batchnorm size is ${w[0]} but should be ${t.inputs[0].shape[1]}`);
+    if (w && w[0] !== t.inputs[0].shape[1])
+      say(`node '${n.id}': batchnorm size is ${w[0]} but should be ${t.inputs[0].shape[1]}`);
   },
   macs: noMacs, // normalisation is not counted (the usual convention for published figures)
   lower: lowerBatchnorm,

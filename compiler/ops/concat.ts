@@ -9,7 +9,10 @@ const layer: LayerDef = {
   name: "concat",
   doc: "Concatenates a list of tensors along `axis` (default 1, channels).",
   hasParams: false,
-  params: [{ name: "xs", type: "tensor[]" }, { name: "axis", type: "int", default: int(1) }],
+  params: [
+    { name: "xs", type: "tensor[]" },
+    { name: "axis", type: "int", default: int(1) },
+  ],
   apply: ({ b, ctx, args }) => {
     const xs = itemsOf(args.xs).map((x) => (x as { id: string }).id);
     if (!xs.length) throw new ArgError("xs", "`concat` needs at least one tensor");

@@ -6,7 +6,10 @@ export const constSpec: OpSpec<"const", { value: number }> = {
   kind: "const",
   summary: "a scalar f32 constant",
   docs: { mention: "a number becomes a scalar constant" },
-  shape: (_c, _inputs, { value }) => ({ type: { dtype: "f32", shape: [], channelAxis: null, channels: [] }, attrs: { value } }),
+  shape: (_c, _inputs, { value }) => ({
+    type: { dtype: "f32", shape: [], channelAxis: null, channels: [] },
+    attrs: { value },
+  }),
   arity: 0,
   params: [],
   macs: noMacs,

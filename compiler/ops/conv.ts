@@ -8,7 +8,11 @@ import type { OpSpec } from "./spec";
 import { windowWords } from "./window";
 
 /** Padding: -1 (the default) means "same" for stride 1: dilation * (k - 1) / 2 on each side. */
-function pads(a: Parameters<LayerDef["apply"]>[0]["args"], k: [number, number], d: [number, number]): [number, number, number, number] {
+function pads(
+  a: Parameters<LayerDef["apply"]>[0]["args"],
+  k: [number, number],
+  d: [number, number],
+): [number, number, number, number] {
   const v = a.pad;
   if (v.k === "int" && v.v === -1) {
     const ph = Math.floor((d[0] * (k[0] - 1)) / 2);
@@ -16,7 +20,7 @@ function pads(a: Parameters<LayerDef["apply"]>[0]["args"], k: [number, number], 
     return [ph, pw, ph, pw];
   }
   const [ph, pw] = pairArg(a, "pad");
-  if (ph < 0 || pw < 0) throw new ArgError("pad", "`pad` must be 0 or more (or -1 for \"same\")");
+  if (ph < 0 || pw < 0) throw new ArgError("pad", '`pad` must be 0 or more (or -1 for "same")');
   return [ph, pw, ph, pw];
 }
 
@@ -64,8 +68,11 @@ export const convSpec: OpSpec<"conv", ConvOptions> = {
     const w = t.params.get("weight");
     if (!w) return;
     if (w[1] * n.attrs.groups !== t.inputs[0].shape[1])
-      say(`node '${n.id}': weight input channels x groups is ${w[1] * n.attrs.groups} but should be ${t.inputs[0].shape[1]}`);
-    if (w[0] !== t.output.shape[1]) say(`node '${n.id}': weight output channels is ${w[0]} but should be ${t.output.shape[1]}`);
+      say(
+        `node '${n.id}': weight input channels x groups is ${w[1] * n.attrs.groups} but should be ${t.inputs[0].shape[1]}`,
+      );
+    if (w[0] !== t.output.shape[1])
+      say(`node '${n.id}': weight output channels is ${w[0]} but should be ${t.output.shape[1]}`);
   },
   macs: (graph, n, config) => {
     const x = typeOf(graph, n.inputs[0]);
@@ -78,7 +85,10 @@ export const convSpec: OpSpec<"conv", ConvOptions> = {
   },
   lower: lowerConv,
   // A depthwise conv's groups follow its (slim) channel count.
-  specialise: (n, s) => (n.attrs.depthwise ? { ...n, attrs: { ...n.attrs, groups: s.values.get(n.outputs[0])!.type.shape[1] as number } } : n),
+  specialise: (n, s) =>
+    n.attrs.depthwise
+      ? { ...n, attrs: { ...n.attrs, groups: s.values.get(n.outputs[0])!.type.shape[1] as number } }
+      : n,
   dump: (n) => [
     ...windowWords(n.attrs),
     ...(n.attrs.dilation.some((x) => x !== 1) ? [`d=${n.attrs.dilation.join("x")}`] : []),

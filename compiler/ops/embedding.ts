@@ -8,7 +8,11 @@ const layer: LayerDef = {
   name: "embedding",
   doc: "Looks up int64 token ids in a [vocab, dim] table.",
   hasParams: true,
-  params: [{ name: "ids", type: "tensor" }, { name: "vocab", type: "int" }, { name: "dim", type: "int" }],
+  params: [
+    { name: "ids", type: "tensor" },
+    { name: "vocab", type: "int" },
+    { name: "dim", type: "int" },
+  ],
   apply: ({ b, ctx, args }) => {
     expectAtLeast(args, "vocab");
     expectAtLeast(args, "dim");

@@ -63,7 +63,9 @@ describe("groupnorm", () => {
     expect(verify(graph)).toEqual([]);
     const gn = graph.nodes.find((n) => n.op === "groupnorm")!;
     expect(gn.attrs).toEqual({ groups: 4, eps: 0.001 });
-    expect(graph.params.get("groupnorm.weight")!.axes[0]).toEqual([{ max: 32, group: "backbone", scale: 1, divisor: 8 }]);
+    expect(graph.params.get("groupnorm.weight")!.axes[0]).toEqual([
+      { max: 32, group: "backbone", scale: 1, divisor: 8 },
+    ]);
   });
 
   it("matches nn.GroupNorm in torch, and the reference kernel, at every width; costs count torch's parameters", async () => {
@@ -71,7 +73,10 @@ describe("groupnorm", () => {
     const cases = configs.map((config) => {
       const cut = specialise(graph, weights, config);
       const named = Object.fromEntries(
-        [...cut.graph.params.values()].map((p) => [p.name, { shape: p.shape, data: Array.from(cut.weights.get(p.name)!) }]),
+        [...cut.graph.params.values()].map((p) => [
+          p.name,
+          { shape: p.shape, data: Array.from(cut.weights.get(p.name)!) },
+        ]),
       );
       return { weights: named };
     });
@@ -82,7 +87,10 @@ describe("groupnorm", () => {
     for (const [i, config] of configs.entries()) {
       const got = (await session.run(feeds(graph, inputs, config))).out;
       const want = torch[i];
-      expect(relativeError(got, { shape: [...got.dims], data: Float32Array.from(want.y) }), JSON.stringify(config)).toBeLessThan(1e-5);
+      expect(
+        relativeError(got, { shape: [...got.dims], data: Float32Array.from(want.y) }),
+        JSON.stringify(config),
+      ).toBeLessThan(1e-5);
       const ref = runReference(graph, weights, config, inputs).get("out")!;
       expect(relativeError(got, ref), `reference at ${JSON.stringify(config)}`).toBeLessThan(1e-5);
       expect(directCost(graph, config).params, `params at ${JSON.stringify(config)}`).toBe(want.params);

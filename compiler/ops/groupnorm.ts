@@ -33,7 +33,10 @@ function channelCounts(segs: readonly Segment[], choicesOf: (group: string) => r
   const groups = groupsOf(segs);
   const visit = (i: number, widths: Record<string, number>): void => {
     if (i === groups.length) {
-      const n = segs.reduce((s, seg) => s + channelsAt(seg.max, seg.group === null ? 1 : widths[seg.group], seg.divisor) * seg.scale, 0);
+      const n = segs.reduce(
+        (s, seg) => s + channelsAt(seg.max, seg.group === null ? 1 : widths[seg.group], seg.divisor) * seg.scale,
+        0,
+      );
       const where = groups.map((g) => `width ${widths[g]} of group '${g}'`).join(" and ");
       if (!counts.has(n)) counts.set(n, where);
       return;
@@ -76,7 +79,8 @@ export const groupnormSpec: OpSpec<"groupnorm", GroupNormOptions> = {
     const C = t.inputs[0].shape[1];
     const w = t.params.get("weight");
     if (w && w[0] !== C) say(`node '${n.id}': groupnorm weight size is ${w[0]} but should be ${C}`);
-    if (typeof C === "number" && C % n.attrs.groups !== 0) say(`node '${n.id}': ${n.attrs.groups} groups do not divide ${C} channels`);
+    if (typeof C === "number" && C % n.attrs.groups !== 0)
+      say(`node '${n.id}': ${n.attrs.groups} groups do not divide ${C} channels`);
   },
   macs: noMacs, // normalisation is not counted (the usual convention for published figures)
   // opset 17 has no GroupNormalization: normalise [N, G, rest] over its last axis, then scale and
@@ -89,7 +93,11 @@ export const groupnormSpec: OpSpec<"groupnorm", GroupNormOptions> = {
     const grouped = c.e.op1("Reshape", [x, lw.i64([0, groups, -1])]);
     const mean = c.e.op1("ReduceMean", [grouped], [attr.ints("axes", [2]), attr.int("keepdims", 1)]);
     const centred = c.e.op1("Sub", [grouped, mean]);
-    const variance = c.e.op1("ReduceMean", [c.e.op1("Mul", [centred, centred])], [attr.ints("axes", [2]), attr.int("keepdims", 1)]);
+    const variance = c.e.op1(
+      "ReduceMean",
+      [c.e.op1("Mul", [centred, centred])],
+      [attr.ints("axes", [2]), attr.int("keepdims", 1)],
+    );
     const normed = c.e.op1("Div", [centred, c.e.op1("Sqrt", [c.e.op1("Add", [variance, lw.f32([eps])])])]);
     const back = c.e.op1("Reshape", [normed, c.e.op1("Shape", [x])]);
     const perChannel = lw.i64([-1, ...new Array<number>(rank - 2).fill(1)]);

@@ -16,7 +16,7 @@ export interface ParamOptions {
 
 const layer: LayerDef = {
   name: "param",
-  doc: "A learned tensor of `shape` (e.g. a class token or positional embedding), initialised normal(0, `std`) or \"zeros\".",
+  doc: 'A learned tensor of `shape` (e.g. a class token or positional embedding), initialised normal(0, `std`) or "zeros".',
   hasParams: true,
   params: [
     { name: "shape", type: "int[]" },
@@ -27,8 +27,10 @@ const layer: LayerDef = {
     const shape = intsArg(args, "shape");
     if (shape.some((d) => d < 1)) throw new ArgError("shape", "every dimension of a `param` must be at least 1");
     const init = textArg(args, "init");
-    if (init !== "normal" && init !== "zeros") throw new ArgError("init", `unknown init "${init}"`, 'use "normal" or "zeros"');
-    const kind: InitKind = init === "zeros" ? { kind: "const", value: 0 } : { kind: "normal", std: numArg(args, "std") };
+    if (init !== "normal" && init !== "zeros")
+      throw new ArgError("init", `unknown init "${init}"`, 'use "normal" or "zeros"');
+    const kind: InitKind =
+      init === "zeros" ? { kind: "const", value: 0 } : { kind: "normal", std: numArg(args, "std") };
     return b.param(ctx, shape, kind, shape.length >= 2 ? shape.length - 1 : null);
   },
 };
@@ -38,7 +40,8 @@ export const paramSpec: OpSpec<"param", ParamOptions> = {
   summary: "a parameter as a value; its channel axis slims with the layer's group",
   docs: { layers: [layer] },
   shape: (c, _inputs, { shape, init, channelAxis }) => {
-    for (const d of shape) if (!isPositiveInt(d)) fail("NonPositiveSize", `parameter '${c.name}' has shape ${formatShape(shape)}`);
+    for (const d of shape)
+      if (!isPositiveInt(d)) fail("NonPositiveSize", `parameter '${c.name}' has shape ${formatShape(shape)}`);
     if (channelAxis !== null && (channelAxis < 0 || channelAxis >= shape.length))
       fail("AxisRange", `parameter '${c.name}': channel axis ${channelAxis} is out of range for ${formatShape(shape)}`);
     const channels = channelAxis === null ? [] : outLayout(shape[channelAxis], c.group, c.divisor);

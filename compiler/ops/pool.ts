@@ -11,13 +11,22 @@ function poolLayer(op: "maxpool" | "avgpool"): LayerDef {
     name: op,
     doc: `${op === "maxpool" ? "Max" : "Average"} pooling over NCHW with kernel \`k\`, \`stride\` (default: k) and \`pad\`.`,
     hasParams: false,
-    params: [X, { name: "k", type: "int|int[]" }, { name: "stride", type: "int|int[]", default: int(0) }, { name: "pad", type: "int|int[]", default: int(0) }],
+    params: [
+      X,
+      { name: "k", type: "int|int[]" },
+      { name: "stride", type: "int|int[]", default: int(0) },
+      { name: "pad", type: "int|int[]", default: int(0) },
+    ],
     apply: ({ b, ctx, args }) => {
       expectAtLeast(args, "k");
       const kernel = pairArg(args, "k");
       const stride = pairArg(args, "stride");
       const [ph, pw] = pairArg(args, "pad");
-      return b.pool(ctx, op, tensorArg(args, "x"), { kernel, stride: stride[0] === 0 ? kernel : stride, pads: [ph, pw, ph, pw] });
+      return b.pool(ctx, op, tensorArg(args, "x"), {
+        kernel,
+        stride: stride[0] === 0 ? kernel : stride,
+        pads: [ph, pw, ph, pw],
+      });
     },
   };
 }

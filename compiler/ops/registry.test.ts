@@ -20,7 +20,8 @@ describe("the op registry", () => {
 
   it.each(OP_KINDS)("%s: every stage is present", (kind) => {
     const spec = specOf(kind);
-    for (const stage of ["shape", "macs", "lower", "specialise", "dump"] as const) expect(typeof spec[stage], stage).toBe("function");
+    for (const stage of ["shape", "macs", "lower", "specialise", "dump"] as const)
+      expect(typeof spec[stage], stage).toBe("function");
     expect(spec.summary.length).toBeGreaterThan(0);
     expect(spec.arity === "variadic" || Number.isInteger(spec.arity)).toBe(true);
     for (const role of spec.buffers ?? []) expect(spec.params, `buffer ${role} is a parameter`).toContain(role);
@@ -39,14 +40,25 @@ describe("the op registry", () => {
     if ("mention" in docs) return void expect(doc).toContain(docs.mention);
     expect(docs.layers.length).toBeGreaterThan(0);
     for (const layer of docs.layers) {
-      expect(layerRows.some((r) => r.startsWith(`| \`${layer.name}\` |`)), `row for layer ${layer.name}`).toBe(true);
+      expect(
+        layerRows.some((r) => r.startsWith(`| \`${layer.name}\` |`)),
+        `row for layer ${layer.name}`,
+      ).toBe(true);
       expect(layers.get(layer.name), `layer ${layer.name} is callable`).toBe(layer);
     }
   });
 
   it("refuses an op it has no spec for instead of costing it 0", () => {
     const graph = { values: new Map(), params: new Map(), groups: [] } as unknown as Graph;
-    const node = { id: "x", op: "conv3d" as OpKind, inputs: [], outputs: ["x"], attrs: {}, params: {}, part: "shared" } as unknown as Node;
+    const node = {
+      id: "x",
+      op: "conv3d" as OpKind,
+      inputs: [],
+      outputs: ["x"],
+      attrs: {},
+      params: {},
+      part: "shared",
+    } as unknown as Node;
     expect(() => nodeMacs(graph, node, {})).toThrow(/no op spec for 'conv3d'/);
   });
 });

@@ -15,7 +15,11 @@ const layer: LayerDef = {
     const from = b.type(x).shape;
     const shape = intsArg(args, "shape").map((d, i): Dim => {
       if (d !== 0) return d;
-      if (i >= from.length) throw new ArgError("shape", `\`0\` at position ${i} keeps an axis the input (rank ${from.length}) does not have`);
+      if (i >= from.length)
+        throw new ArgError(
+          "shape",
+          `\`0\` at position ${i} keeps an axis the input (rank ${from.length}) does not have`,
+        );
       return from[i];
     });
     return b.reshape(ctx, x, shape);

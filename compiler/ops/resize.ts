@@ -7,15 +7,20 @@ import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
 
 function resizeMode(args: Parameters<LayerDef["apply"]>[0]["args"]): "nearest" | "linear" {
   const m = textArg(args, "mode");
-  if (m !== "nearest" && m !== "linear") throw new ArgError("mode", `unknown resize mode "${m}"`, 'use "nearest" or "linear"');
+  if (m !== "nearest" && m !== "linear")
+    throw new ArgError("mode", `unknown resize mode "${m}"`, 'use "nearest" or "linear"');
   return m;
 }
 
 const upsample: LayerDef = {
   name: "upsample",
-  doc: "Resize NCHW by an integer `scale` with `mode` \"nearest\" or \"linear\".",
+  doc: 'Resize NCHW by an integer `scale` with `mode` "nearest" or "linear".',
   hasParams: false,
-  params: [X, { name: "scale", type: "int", default: int(2) }, { name: "mode", type: "string", default: str("nearest") }],
+  params: [
+    X,
+    { name: "scale", type: "int", default: int(2) },
+    { name: "mode", type: "string", default: str("nearest") },
+  ],
   apply: ({ b, ctx, args }) => {
     expectAtLeast(args, "scale");
     const scale = numArg(args, "scale");
@@ -25,7 +30,7 @@ const upsample: LayerDef = {
 
 const resizeLayer: LayerDef = {
   name: "resize",
-  doc: "Resize NCHW to `size: [H, W]` with `mode` \"linear\" (default) or \"nearest\".",
+  doc: 'Resize NCHW to `size: [H, W]` with `mode` "linear" (default) or "nearest".',
   hasParams: false,
   params: [X, { name: "size", type: "int[]" }, { name: "mode", type: "string", default: str("linear") }],
   apply: ({ b, ctx, args }) => {

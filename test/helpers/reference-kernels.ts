@@ -36,7 +36,8 @@ function attention(n: TypedNode<"attention">, x: Tensor, p: (role: string) => Te
   const qkv = R.linear(x, p("in_proj_weight"), p("in_proj_bias")); // [N, T, 3 * H * hd]
   const H = qkv.shape[2] / 3 / hd;
   const heads = R.transpose(R.tensor([N, T, 3, H, hd], qkv.data), [2, 0, 3, 1, 4]);
-  const part = (i: number) => R.tensor([N, H, T, hd], heads.data.subarray(i * N * H * T * hd, (i + 1) * N * H * T * hd));
+  const part = (i: number) =>
+    R.tensor([N, H, T, hd], heads.data.subarray(i * N * H * T * hd, (i + 1) * N * H * T * hd));
   const scores = R.map(R.matmul(part(0), R.transpose(part(1), [0, 1, 3, 2])), (v) => v / Math.sqrt(hd));
   const mixed = R.transpose(R.matmul(R.softmax(scores, 3), part(2)), [0, 2, 1, 3]);
   return R.linear(R.tensor([N, T, H * hd], mixed.data), p("out_proj.weight"), p("out_proj.bias"));
@@ -64,8 +65,14 @@ function groupnorm(x: Tensor, groups: number, eps: number, w: Tensor, b: Tensor)
   return out;
 }
 
-const pointwise = (f: (v: number) => number) => (_n: unknown, [x]: readonly Tensor[]) => R.map(x, f);
-const arithmetic = (f: (a: number, b: number) => number) => (_n: unknown, [a, b]: readonly Tensor[]) => R.broadcast(a, b, f);
+const pointwise =
+  (f: (v: number) => number) =>
+  (_n: unknown, [x]: readonly Tensor[]) =>
+    R.map(x, f);
+const arithmetic =
+  (f: (a: number, b: number) => number) =>
+  (_n: unknown, [a, b]: readonly Tensor[]) =>
+    R.broadcast(a, b, f);
 const window = (a: { kernel: readonly number[]; stride: readonly number[]; pads: readonly number[] }): R.Window => ({
   kernel: [...a.kernel],
   stride: [...a.stride],
@@ -76,7 +83,13 @@ const window = (a: { kernel: readonly number[]; stride: readonly number[]; pads:
 export const KERNELS: { readonly [K in OpKind]: Kernel<K> } = {
   conv: (n, [x], c) => {
     const win = { ...window(n.attrs), dilation: [...n.attrs.dilation] };
-    return R.conv2d(x, c.param("weight"), c.has("bias") ? c.param("bias") : null, win, n.attrs.depthwise ? x.shape[1] : n.attrs.groups);
+    return R.conv2d(
+      x,
+      c.param("weight"),
+      c.has("bias") ? c.param("bias") : null,
+      win,
+      n.attrs.depthwise ? x.shape[1] : n.attrs.groups,
+    );
   },
   batchnorm: (n, [x], c) => {
     const [w, b, m, v] = ["weight", "bias", "running_mean", "running_var"].map(c.param);
@@ -99,7 +112,11 @@ export const KERNELS: { readonly [K in OpKind]: Kernel<K> } = {
     const centred = R.broadcast(x, mean, (a, m) => a - m);
     const variance = R.reduce(centred, [last], (v) => v.reduce((s, y) => s + y * y, 0) / D);
     const normed = R.broadcast(centred, variance, (a, v) => a / Math.sqrt(v + n.attrs.eps));
-    return R.broadcast(R.broadcast(normed, c.param("weight"), (a, w) => a * w), c.param("bias"), (a, b) => a + b);
+    return R.broadcast(
+      R.broadcast(normed, c.param("weight"), (a, w) => a * w),
+      c.param("bias"),
+      (a, b) => a + b,
+    );
   },
   relu: pointwise((v) => Math.max(v, 0)),
   relu6: pointwise((v) => Math.min(Math.max(v, 0), 6)),
@@ -124,7 +141,8 @@ export const KERNELS: { readonly [K in OpKind]: Kernel<K> } = {
   sub: arithmetic((a, b) => a - b),
   mul: arithmetic((a, b) => a * b),
   div: arithmetic((a, b) => a / b),
-  reshape: (n, [x], c) => R.tensor(reshapeTarget(c.graph, type(c.graph, n.outputs[0]), x, type(c.graph, n.inputs[0]), c.config), x.data),
+  reshape: (n, [x], c) =>
+    R.tensor(reshapeTarget(c.graph, type(c.graph, n.outputs[0]), x, type(c.graph, n.inputs[0]), c.config), x.data),
   flatten: (n, [x]) => {
     const a = axisOf(n.attrs.axis, x.shape.length);
     return R.tensor([R.size(x.shape.slice(0, a)), R.size(x.shape.slice(a))], x.data);
@@ -141,7 +159,12 @@ export const KERNELS: { readonly [K in OpKind]: Kernel<K> } = {
   mean: (n, [x]) => {
     const axes = n.attrs.axes.map((a) => axisOf(a, x.shape.length));
     const kept = R.reduce(x, axes, (v) => v.reduce((s, y) => s + y, 0) / v.length);
-    return n.attrs.keepdims ? kept : R.tensor(kept.shape.filter((_, i) => !axes.includes(i)), kept.data);
+    return n.attrs.keepdims
+      ? kept
+      : R.tensor(
+          kept.shape.filter((_, i) => !axes.includes(i)),
+          kept.data,
+        );
   },
   attention: (n, [x], c) => attention(n, x, c.param),
   embedding: (_n, [x], c) => {

@@ -19,9 +19,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Production dependencies (the lock file's non-dev top-level packages), hard-linked into `to`. */
 function linkDependencies(to: string): void {
-  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean; devOptional?: boolean }> };
+  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
+  };
   for (const [path, entry] of Object.entries(lock.packages)) {
-    if (!path.startsWith("node_modules/") || path.split("node_modules/").length !== 2 || entry.dev || entry.devOptional) continue;
+    if (!path.startsWith("node_modules/") || path.split("node_modules/").length !== 2 || entry.dev || entry.devOptional)
+      continue;
     const from = join(root, path);
     if (!existsSync(from)) continue; // an optional dependency for another platform
     mkdirSync(dirname(join(to, path)), { recursive: true });
@@ -63,7 +66,10 @@ export const ok: boolean = compile("main.mtl", memoryHost({ "main.mtl": "" })).o
 `;
 
 const typecheck = (file: string) => {
-  const config = { compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true }, files: [file] };
+  const config = {
+    compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true },
+    files: [file],
+  };
   writeFileSync(join(project, `tsconfig.${file}.json`), JSON.stringify(config));
   return spawnSync(process.execPath, [tsc, "-p", `tsconfig.${file}.json`], { cwd: project, encoding: "utf8" });
 };
@@ -81,7 +87,14 @@ describe("the packed package", () => {
   it("installs without tsx and ships built JavaScript and declarations", () => {
     expect(existsSync(join(project, "node_modules", "tsx"))).toBe(false);
     const pkg = join(project, "node_modules", "mtl");
-    for (const f of ["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/compiler.js", "dist/lib/compiler.d.ts", "dist/main.mjs", "stdlib"])
+    for (const f of [
+      "dist/lib/index.js",
+      "dist/lib/index.d.ts",
+      "dist/lib/compiler.js",
+      "dist/lib/compiler.d.ts",
+      "dist/main.mjs",
+      "stdlib",
+    ])
       expect(existsSync(join(pkg, f)), f).toBe(true);
   });
 
@@ -104,7 +117,10 @@ describe("the packed package", () => {
 
   it("runs the mtl command from the installed bundles", () => {
     writeFileSync(join(project, "net.mtl"), MODEL);
-    const r = spawnSync(join(project, "node_modules", ".bin", "mtl"), ["check", "net.mtl"], { cwd: project, encoding: "utf8" });
+    const r = spawnSync(join(project, "node_modules", ".bin", "mtl"), ["check", "net.mtl"], {
+      cwd: project,
+      encoding: "utf8",
+    });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
   }, 60_000);
