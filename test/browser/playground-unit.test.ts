@@ -186,3 +186,13 @@ describe("the playground's rebuild inputs", async () => {
     expect(outside).toEqual([]);
   });
 });
+
+describe("sequence outputs name the declared strategy", async () => {
+  const { strategyName } = await import("../../playground/src/views.ts");
+  it("says diverse beam search for diverse_beam, not greedy", () => {
+    const d = { kind: "diverse_beam", beams: 6, groups: 3, diversity: 0.5, maxLen: 20, bos: 1, eos: 2 } as const;
+    expect(strategyName(d)).toBe("diverse beam search (6 beams, 3 groups)");
+    expect(strategyName({ kind: "greedy", maxLen: 20, bos: 1, eos: 2 })).toBe("greedy");
+    expect(strategyName({ kind: "beam", beams: 4, maxLen: 20, bos: 1, eos: 2, lengthPenalty: 1 })).toBe("beam search (4 beams)");
+  });
+});
