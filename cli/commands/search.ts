@@ -1,7 +1,7 @@
 // `mtl search MODEL.onnx --budget 60% --prefer a=2,b=1`: the configuration the built-in search
 // picks, and why.
 import { explain, load } from "../../runtime/index";
-import { isSearchError, parseLatencyTable, parseProfile, type PlanOptions } from "../../runtime/search/index";
+import { isSearchError, parseLatencyTable, parseProfile, STRATEGY_OPTIONS, type PlanOptions } from "../../runtime/search/index";
 import { parseAssignments, readBytes } from "../files";
 import { out, UserError } from "../io";
 
@@ -18,7 +18,7 @@ export interface SearchCliOptions {
 
 /** --latency (a table from `mtl profile`) and --profile (measured task utility) as plan options. */
 export function planOptionsFrom(o: { strategy?: string; seed?: string; latency?: string; profile?: string }): PlanOptions {
-  const strategies = ["auto", "paper", "exact", "evolutionary"];
+  const strategies: readonly string[] = STRATEGY_OPTIONS;
   if (o.strategy && !strategies.includes(o.strategy)) throw new UserError(`unknown strategy "${o.strategy}"`, 2, `use one of ${strategies.join(", ")}`);
   const json = (path: string, what: string): unknown => {
     try {
