@@ -16,7 +16,14 @@ import { decodeImage } from "../runtime/image";
 import { jsonTensor } from "../runtime/json-input";
 import { readNpy, writeNpy } from "../runtime/npy";
 import { compileSource, TWO_TASK } from "../test/helpers/compiled";
-import { byteMutations, jsonVariants, mutateBytes, mutatedProgram, outcome, validProgram } from "../test/fuzz/generators";
+import {
+  byteMutations,
+  jsonVariants,
+  mutateBytes,
+  mutatedProgram,
+  outcome,
+  validProgram,
+} from "../test/fuzz/generators";
 import { PNG } from "pngjs";
 
 const total = Number(process.argv[2] ?? 100_000);
@@ -47,7 +54,9 @@ const modelBytes = compileSource(TWO_TASK);
 const onnx = decodeModel(modelBytes);
 const meta = JSON.parse(onnx.metadata.mtl) as Record<string, unknown>;
 const costs = JSON.parse(onnx.metadata["mtl.costs"]) as Record<string, unknown>;
-const safetensors = encodeSafetensors(new Map([["a.weight", { dtype: "F32", shape: [2, 3], data: new Float32Array(6).fill(1) }]]) as never);
+const safetensors = encodeSafetensors(
+  new Map([["a.weight", { dtype: "F32", shape: [2, 3], data: new Float32Array(6).fill(1) }]]) as never,
+);
 const npy = writeNpy(new Float32Array(24).fill(0.5), [1, 2, 3, 4]);
 const png = new PNG({ width: 8, height: 8 });
 png.data.fill(128);
@@ -57,56 +66,112 @@ const hex = (b: Uint8Array) => Buffer.from(b.subarray(0, 256)).toString("hex");
 // Share of the inputs per target (valid programs compile, so they are the slowest).
 const targets: { name: string; share: number; arb: fc.Arbitrary<unknown>; test: (x: never) => void }[] = [
   {
-    name: "valid program", share: 0.02, arb: validProgram,
-    test: (src: string) => run("valid program", () => src, () => {
-      const host = memoryHost({ "main.mtl": src });
-      const errors = checkProgram("main.mtl", host).diagnostics.filter((d) => d.severity === "error");
-      if (errors.length) return `does not check clean: ${errors[0].code} ${errors[0].message}`;
-      const f = formatSource(src, "main.mtl");
-      if (f.diagnostics.length || formatSource(f.text, "main.mtl").text !== f.text) return "formatting is not clean and stable";
-      const c = compileProgram("main.mtl", host);
-      return c.ok ? undefined : `does not compile: ${c.message ?? c.diagnostics[0]?.message}`;
-    }),
+    name: "valid program",
+    share: 0.02,
+    arb: validProgram,
+    test: (src: string) =>
+      run(
+        "valid program",
+        () => src,
+        () => {
+          const host = memoryHost({ "main.mtl": src });
+          const errors = checkProgram("main.mtl", host).diagnostics.filter((d) => d.severity === "error");
+          if (errors.length) return `does not check clean: ${errors[0].code} ${errors[0].message}`;
+          const f = formatSource(src, "main.mtl");
+          if (f.diagnostics.length || formatSource(f.text, "main.mtl").text !== f.text)
+            return "formatting is not clean and stable";
+          const c = compileProgram("main.mtl", host);
+          return c.ok ? undefined : `does not compile: ${c.message ?? c.diagnostics[0]?.message}`;
+        },
+      ),
   },
   {
-    name: "mutated program", share: 0.38, arb: mutatedProgram,
-    test: (src: string) => run("mutated program", () => src, () => {
-      checkProgram("main.mtl", memoryHost({ "main.mtl": src, "a.mtl": "block a() -> int {\n  return 8\n}\n" }));
-      formatSource(src, "main.mtl");
-      return undefined;
-    }),
+    name: "mutated program",
+    share: 0.38,
+    arb: mutatedProgram,
+    test: (src: string) =>
+      run(
+        "mutated program",
+        () => src,
+        () => {
+          checkProgram("main.mtl", memoryHost({ "main.mtl": src, "a.mtl": "block a() -> int {\n  return 8\n}\n" }));
+          formatSource(src, "main.mtl");
+          return undefined;
+        },
+      ),
   },
   {
-    name: "model file", share: 0.12, arb: fc.tuple(byteMutations(false), fc.boolean()),
+    name: "model file",
+    share: 0.12,
+    arb: fc.tuple(byteMutations(false), fc.boolean()),
     test: ([[ms], head]: [[never[], boolean], boolean]) => {
       const b = mutateBytes(modelBytes, ms, head);
-      run("model file", () => hex(b), () => void readArtifact(b, "fuzz.onnx"));
+      run(
+        "model file",
+        () => hex(b),
+        () => void readArtifact(b, "fuzz.onnx"),
+      );
     },
   },
   {
-    name: "metadata", share: 0.12, arb: fc.tuple(fc.constantFrom("mtl", "mtl.costs", "mtl.config"), fc.oneof(jsonVariants(meta), jsonVariants(costs))),
+    name: "metadata",
+    share: 0.12,
+    arb: fc.tuple(fc.constantFrom("mtl", "mtl.costs", "mtl.config"), fc.oneof(jsonVariants(meta), jsonVariants(costs))),
     test: ([key, text]: [string, string]) =>
-      run("metadata", () => `${key}: ${text}`, () => void readArtifact(encodeModel({ ...onnx, metadata: { ...onnx.metadata, [key]: text } }), "fuzz.onnx")),
+      run(
+        "metadata",
+        () => `${key}: ${text}`,
+        () => void readArtifact(encodeModel({ ...onnx, metadata: { ...onnx.metadata, [key]: text } }), "fuzz.onnx"),
+      ),
   },
   {
-    name: "safetensors", share: 0.12, arb: byteMutations(),
+    name: "safetensors",
+    share: 0.12,
+    arb: byteMutations(),
     test: ([ms, head]: [never[], boolean]) => {
       const b = mutateBytes(safetensors, ms, head);
-      run("safetensors", () => hex(b), () => void decodeSafetensors(b));
+      run(
+        "safetensors",
+        () => hex(b),
+        () => void decodeSafetensors(b),
+      );
     },
   },
   {
-    name: "npy / png", share: 0.12, arb: byteMutations(),
+    name: "npy / png",
+    share: 0.12,
+    arb: byteMutations(),
     test: ([ms, head]: [never[], boolean]) => {
       const a = mutateBytes(npy, ms, head);
-      run("npy", () => hex(a), () => void readNpy(a));
+      run(
+        "npy",
+        () => hex(a),
+        () => void readNpy(a),
+      );
       const b = mutateBytes(pngBytes, ms, head);
-      run("png", () => hex(b), () => void decodeImage(b, "fuzz.png"));
+      run(
+        "png",
+        () => hex(b),
+        () => void decodeImage(b, "fuzz.png"),
+      );
     },
   },
   {
-    name: "json input", share: 0.12, arb: jsonVariants({ a: [[1, 2], [3, 4]], b: 1 }),
-    test: (text: string) => run("json input", () => text, () => void jsonTensor(text, "fuzz.json")),
+    name: "json input",
+    share: 0.12,
+    arb: jsonVariants({
+      a: [
+        [1, 2],
+        [3, 4],
+      ],
+      b: 1,
+    }),
+    test: (text: string) =>
+      run(
+        "json input",
+        () => text,
+        () => void jsonTensor(text, "fuzz.json"),
+      ),
   },
 ];
 
@@ -116,12 +181,19 @@ for (const [i, t] of targets.entries()) {
   const n = Math.max(1, Math.round(total * t.share));
   const before = failures.length;
   const t0 = performance.now();
-  fc.assert(fc.property(t.arb, (x) => void t.test(x as never)), { numRuns: n, seed: seed + i });
+  fc.assert(
+    fc.property(t.arb, (x) => void t.test(x as never)),
+    { numRuns: n, seed: seed + i },
+  );
   const s = (performance.now() - t0) / 1000;
-  console.log(`${t.name.padEnd(16)} ${String(n).padStart(7)} inputs  ${(n / s).toFixed(0).padStart(6)}/s  ${failures.length - before} failures`);
+  console.log(
+    `${t.name.padEnd(16)} ${String(n).padStart(7)} inputs  ${(n / s).toFixed(0).padStart(6)}/s  ${failures.length - before} failures`,
+  );
 }
 const s = (performance.now() - started) / 1000;
-console.log(`total: ${total} inputs in ${s.toFixed(1)} s (${(total / s).toFixed(0)}/s), ${failures.length} failures, peak rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+console.log(
+  `total: ${total} inputs in ${s.toFixed(1)} s (${(total / s).toFixed(0)}/s), ${failures.length} failures, peak rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`,
+);
 const seen = new Set<string>();
 for (const f of failures) {
   const key = `${f.target}|${f.problem.slice(0, 80)}`;

@@ -6,6 +6,7 @@ import { UserError } from "./io";
 export function cliLimits(text: string | undefined): Partial<Limits> | undefined {
   if (text === undefined) return undefined;
   const r = parseLimits(text);
-  if (typeof r === "string") throw new UserError(r, 2, "e.g. --limits steps=1e7,params=2e9 (docs/language.md, section Limits)");
+  if (typeof r === "string")
+    throw new UserError(r, 2, "e.g. --limits steps=1e7,params=2e9 (docs/language.md, section Limits)");
   return r;
 }

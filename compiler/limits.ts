@@ -80,15 +80,20 @@ export const withDefaults = (partial?: Partial<Limits>): Limits => ({ ...DEFAULT
 /** Parses `steps=1e7,params=2e9` into limits; returns a message naming the mistake otherwise. */
 export function parseLimits(text: string): Partial<Limits> | string {
   const out: Partial<Limits> = {};
-  for (const part of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z]+)\s*=\s*([0-9.eE+_]+)$/.exec(part);
     if (!m) return `cannot read limit "${part}": write name=value pairs such as steps=1e7,params=2e9`;
     const name = m[1] as keyof Limits;
-    if (!(name in DEFAULT_LIMITS)) return `unknown limit \`${m[1]}\`: the limits are ${Object.keys(DEFAULT_LIMITS).join(", ")}`;
+    if (!(name in DEFAULT_LIMITS))
+      return `unknown limit \`${m[1]}\`: the limits are ${Object.keys(DEFAULT_LIMITS).join(", ")}`;
     const value = Number(m[2].replace(/_/g, ""));
     if (!Number.isFinite(value) || value < 1 || !Number.isInteger(value))
       return `limit ${name} must be a whole number of 1 or more, not ${m[2]}`;
-    if (name === "nesting" && value > MAX_NESTING) return `limit nesting can be at most ${MAX_NESTING}: the parser recurses once per level`;
+    if (name === "nesting" && value > MAX_NESTING)
+      return `limit nesting can be at most ${MAX_NESTING}: the parser recurses once per level`;
     out[name] = value;
   }
   return out;
@@ -112,28 +117,40 @@ export class LimitCounter {
   step(n = 1): void {
     this.steps += n;
     if (this.steps > this.limits.steps)
-      throw new LimitExceeded("MTL4016", "steps",
-        `evaluating this model takes more than ${this.limits.steps.toLocaleString("en-US")} steps (runaway recursion or loops?)`);
+      throw new LimitExceeded(
+        "MTL4016",
+        "steps",
+        `evaluating this model takes more than ${this.limits.steps.toLocaleString("en-US")} steps (runaway recursion or loops?)`,
+      );
   }
 
   listLength(n: number): void {
     if (n > this.limits.listLength)
-      throw new LimitExceeded("MTL4017", "listLength",
-        `this list would hold ${n.toLocaleString("en-US")} items (at most ${this.limits.listLength.toLocaleString("en-US")})`);
+      throw new LimitExceeded(
+        "MTL4017",
+        "listLength",
+        `this list would hold ${n.toLocaleString("en-US")} items (at most ${this.limits.listLength.toLocaleString("en-US")})`,
+      );
   }
 
   stringLength(n: number): void {
     if (n > this.limits.stringLength)
-      throw new LimitExceeded("MTL4017", "stringLength",
-        `this string would be ${n.toLocaleString("en-US")} characters long (at most ${this.limits.stringLength.toLocaleString("en-US")})`);
+      throw new LimitExceeded(
+        "MTL4017",
+        "stringLength",
+        `this string would be ${n.toLocaleString("en-US")} characters long (at most ${this.limits.stringLength.toLocaleString("en-US")})`,
+      );
   }
 
   /** A value the IR builder creates, with its shape (symbolic dimensions count as 1). */
   tensor(shape: readonly (number | string)[]): void {
     const n = elements(shape);
     if (n > this.limits.tensorElements)
-      throw new LimitExceeded("MTL4018", "tensorElements",
-        `this tensor would have ${n.toLocaleString("en-US")} elements (at most ${this.limits.tensorElements.toLocaleString("en-US")})`);
+      throw new LimitExceeded(
+        "MTL4018",
+        "tensorElements",
+        `this tensor would have ${n.toLocaleString("en-US")} elements (at most ${this.limits.tensorElements.toLocaleString("en-US")})`,
+      );
   }
 
   /** A parameter the IR builder creates (a name used twice is shared and counts once). */
@@ -145,13 +162,20 @@ export class LimitCounter {
     this.params += n;
     this.weightBytes += n * 4 * rows;
     if (this.params > this.limits.params)
-      throw new LimitExceeded("MTL4019", "params",
+      throw new LimitExceeded(
+        "MTL4019",
+        "params",
         `this model would have more than ${this.limits.params.toLocaleString("en-US")} parameters ` +
-          `(${this.params.toLocaleString("en-US")} so far)`);
+          `(${this.params.toLocaleString("en-US")} so far)`,
+      );
     if (this.weightBytes > this.limits.weightBytes)
-      throw new LimitExceeded("MTL4019", "weightBytes",
-        `this model's weights would take more than ${this.limits.weightBytes.toLocaleString("en-US")} bytes`);
+      throw new LimitExceeded(
+        "MTL4019",
+        "weightBytes",
+        `this model's weights would take more than ${this.limits.weightBytes.toLocaleString("en-US")} bytes`,
+      );
   }
 }
 
-const elements = (shape: readonly (number | string)[]): number => shape.reduce<number>((a, d) => a * (typeof d === "number" ? d : 1), 1);
+const elements = (shape: readonly (number | string)[]): number =>
+  shape.reduce<number>((a, d) => a * (typeof d === "number" ? d : 1), 1);

@@ -19,41 +19,67 @@ const dim = z.union([z.number().int().positive(), z.string().min(1).max(100)]);
 
 const decode = z.object({ kind: z.string() }).passthrough();
 
-const metadataSchema = z.object({
-  format: z.literal(1),
-  name: z.string().max(1000),
-  tasks: z.array(z.object({
-    name,
-    decode,
-    loss: z.string().nullable(),
-    metric: z.string().nullable(),
-    outputs: z.array(name),
-  }).passthrough()).min(1),
-  groups: z.array(z.object({ name, part: name, choices: z.array(finite.positive().max(1)).min(1) }).passthrough()),
-  widths: z.array(finite),
-  inputs: z.array(z.object({
-    name,
-    dtype: z.enum(["f32", "i64", "bool"]),
-    shape: z.array(dim).max(16),
-    preprocess: z.object({ mean: z.array(finite), std: z.array(finite.positive()) }).passthrough().optional(),
-  }).passthrough()).min(1),
-  budgets: z.array(z.object({ metric: z.enum(["macs", "params", "latency"]), value: finite.nonnegative(), relative: z.boolean() })
-    .passthrough()),
-  prefer: z.record(z.string(), finite.nonnegative()),
-  sourceHash: z.string(),
-  gated: z.boolean(),
-}).passthrough();
+const metadataSchema = z
+  .object({
+    format: z.literal(1),
+    name: z.string().max(1000),
+    tasks: z
+      .array(
+        z
+          .object({
+            name,
+            decode,
+            loss: z.string().nullable(),
+            metric: z.string().nullable(),
+            outputs: z.array(name),
+          })
+          .passthrough(),
+      )
+      .min(1),
+    groups: z.array(z.object({ name, part: name, choices: z.array(finite.positive().max(1)).min(1) }).passthrough()),
+    widths: z.array(finite),
+    inputs: z
+      .array(
+        z
+          .object({
+            name,
+            dtype: z.enum(["f32", "i64", "bool"]),
+            shape: z.array(dim).max(16),
+            preprocess: z
+              .object({ mean: z.array(finite), std: z.array(finite.positive()) })
+              .passthrough()
+              .optional(),
+          })
+          .passthrough(),
+      )
+      .min(1),
+    budgets: z.array(
+      z
+        .object({ metric: z.enum(["macs", "params", "latency"]), value: finite.nonnegative(), relative: z.boolean() })
+        .passthrough(),
+    ),
+    prefer: z.record(z.string(), finite.nonnegative()),
+    sourceHash: z.string(),
+    gated: z.boolean(),
+  })
+  .passthrough();
 
-const costsSchema = z.object({
-  groups: z.array(z.object({ name, part: name, choices: z.array(finite.positive().max(1)).min(1) }).passthrough()),
-  tasks: z.array(name),
-  terms: z.array(z.object({
-    part: name,
-    groups: z.array(name),
-    macs: z.array(finite.nonnegative()),
-    params: z.array(finite.nonnegative()),
-  }).passthrough()),
-}).passthrough();
+const costsSchema = z
+  .object({
+    groups: z.array(z.object({ name, part: name, choices: z.array(finite.positive().max(1)).min(1) }).passthrough()),
+    tasks: z.array(name),
+    terms: z.array(
+      z
+        .object({
+          part: name,
+          groups: z.array(name),
+          macs: z.array(finite.nonnegative()),
+          params: z.array(finite.nonnegative()),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
 
 const staticSchema = z.record(z.string(), finite.positive().max(1));
 
@@ -85,11 +111,14 @@ export function parseMetadata(text: string, path: string): MtlMetadata {
   const raw = parseJson(text, "mtl", path);
   const format = (raw as { format?: unknown } | null)?.format;
   if (raw !== null && typeof raw === "object" && typeof format === "number" && format !== 1)
-    throw new ModelMetadataError(`${path} uses mtl metadata format ${format}; this mtl reads format 1`,
-      "recompile it with this version of mtl");
+    throw new ModelMetadataError(
+      `${path} uses mtl metadata format ${format}; this mtl reads format 1`,
+      "recompile it with this version of mtl",
+    );
   const meta = validate(metadataSchema, raw, "mtl", path) as unknown as MtlMetadata;
   const groups = new Set(meta.groups.map((g) => g.name));
-  if (groups.size !== meta.groups.length) throw new ModelMetadataError(`${path}: the "mtl" metadata names a width group twice`);
+  if (groups.size !== meta.groups.length)
+    throw new ModelMetadataError(`${path}: the "mtl" metadata names a width group twice`);
   const tasks = new Set(meta.tasks.map((t) => t.name));
   if (tasks.size !== meta.tasks.length) throw new ModelMetadataError(`${path}: the "mtl" metadata names a task twice`);
   for (const t of Object.keys(meta.prefer))
@@ -111,15 +140,20 @@ export function parseCosts(text: string | undefined, path: string, meta: MtlMeta
       throw new ModelMetadataError(`${path}: the cost table has no entry for task \`${t.name}\``);
   costs.terms.forEach((term, i) => {
     if (!parts.has(term.part))
-      throw new ModelMetadataError(`${path}: cost term ${i} belongs to \`${term.part}\`, which is neither "shared" nor a task`);
+      throw new ModelMetadataError(
+        `${path}: cost term ${i} belongs to \`${term.part}\`, which is neither "shared" nor a task`,
+      );
     let entries = 1;
     for (const g of term.groups) {
       const n = choices.get(g);
       if (n === undefined)
-        throw new ModelMetadataError(`${path}: cost term ${i} depends on width group \`${g}\`, which the table does not declare`);
+        throw new ModelMetadataError(
+          `${path}: cost term ${i} depends on width group \`${g}\`, which the table does not declare`,
+        );
       entries *= n;
     }
-    if (entries > MAX_TERM_ENTRIES) throw new ModelMetadataError(`${path}: cost term ${i} would hold ${entries} entries`);
+    if (entries > MAX_TERM_ENTRIES)
+      throw new ModelMetadataError(`${path}: cost term ${i} would hold ${entries} entries`);
     if (term.macs.length !== entries || term.params.length !== entries)
       throw new ModelMetadataError(
         `${path}: cost term ${i} has ${term.macs.length} MAC and ${term.params.length} parameter entries; its groups need ${entries}`,

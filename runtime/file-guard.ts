@@ -20,8 +20,12 @@ export function checkRegularFile(path: string, what: string, maxBytes = MAX_FILE
   }
   if (st.isDirectory()) throw new FileError("MTL-FILE-002", `${what} ${path} is a folder, not a file`);
   if (!st.isFile())
-    throw new FileError("MTL-FILE-002", `${what} ${path} is not a regular file (a device, pipe or socket)`,
-      "save the data to a file first");
-  if (st.size > maxBytes) throw new FileError("MTL-FILE-003", `${what} ${path} is ${st.size} bytes, more than mtl reads (${maxBytes})`);
+    throw new FileError(
+      "MTL-FILE-002",
+      `${what} ${path} is not a regular file (a device, pipe or socket)`,
+      "save the data to a file first",
+    );
+  if (st.size > maxBytes)
+    throw new FileError("MTL-FILE-003", `${what} ${path} is ${st.size} bytes, more than mtl reads (${maxBytes})`);
   return st.size;
 }

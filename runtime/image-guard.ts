@@ -6,7 +6,11 @@ import { MtlError } from "../compiler/errors";
 /** An image too large to decode, or whose header cannot be true (docs/errors.md). */
 export class ImageSizeError extends MtlError {
   constructor(message: string) {
-    super("MTL-IN-102", message, `images may hold at most ${MAX_IMAGE_PIXELS / 1e6} million pixels; resize it, or pass the tensor as .npy`);
+    super(
+      "MTL-IN-102",
+      message,
+      `images may hold at most ${MAX_IMAGE_PIXELS / 1e6} million pixels; resize it, or pass the tensor as .npy`,
+    );
   }
 }
 
@@ -24,7 +28,11 @@ function pngSize(bytes: Uint8Array): { width: number; height: number; bytesPerPi
   if (!isIhdr) return undefined;
   const bitDepth = bytes[24];
   const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[bytes[25]] ?? 4;
-  return { width: view.getUint32(16), height: view.getUint32(20), bytesPerPixel: Math.max(1, (channels * bitDepth) / 8) };
+  return {
+    width: view.getUint32(16),
+    height: view.getUint32(20),
+    bytesPerPixel: Math.max(1, (channels * bitDepth) / 8),
+  };
 }
 
 /** Throws an ImageSizeError for a PNG whose declared size is over the cap or impossible for its file size. */
@@ -34,10 +42,13 @@ export function checkPngSize(bytes: Uint8Array, path: string): void {
   const { width, height, bytesPerPixel } = size;
   const pixels = width * height;
   if (width === 0 || height === 0) throw new ImageSizeError(`${path} declares an empty image (${width} x ${height})`);
-  if (pixels > MAX_IMAGE_PIXELS) throw new ImageSizeError(`${path} declares ${width} x ${height} pixels, more than mtl decodes`);
+  if (pixels > MAX_IMAGE_PIXELS)
+    throw new ImageSizeError(`${path} declares ${width} x ${height} pixels, more than mtl decodes`);
   const raw = height * (1 + width * bytesPerPixel);
   if (raw > bytes.length * DEFLATE_RATIO)
-    throw new ImageSizeError(`${path} declares ${width} x ${height} pixels, which a ${bytes.length}-byte PNG cannot hold: it is damaged`);
+    throw new ImageSizeError(
+      `${path} declares ${width} x ${height} pixels, which a ${bytes.length}-byte PNG cannot hold: it is damaged`,
+    );
 }
 
 /** Options that bound jpeg-js's work and memory. */

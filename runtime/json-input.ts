@@ -40,7 +40,9 @@ export function jsonTensor(text: string, path: string): InputTensor {
     if (depth < dims.length) {
       if (!Array.isArray(x) || x.length !== dims[depth]) {
         const found = Array.isArray(x) ? `an array of ${x.length}` : describe(x);
-        throw new JsonInputError(`${path}: the value at ${at || "the top"} is ${found}, but the shape is [${dims.join(", ")}]`);
+        throw new JsonInputError(
+          `${path}: the value at ${at || "the top"} is ${found}, but the shape is [${dims.join(", ")}]`,
+        );
       }
       for (let i = x.length - 1; i >= 0; i--) stack.push({ x: x[i], depth: depth + 1, at: `${at}[${i}]` });
     } else if (typeof x === "number" || typeof x === "boolean") data.push(Number(x));

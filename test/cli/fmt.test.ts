@@ -9,7 +9,8 @@ import { out } from "../../cli/io";
 import { checkProgram } from "../../compiler/index";
 import { memoryHost } from "../../compiler/host";
 
-const UGLY = "model M {\n input x: f32[N, 3, 8, 8]\n      encoder e = x |> conv(8, k: 1)\n task t { head e |> fixed conv(2, k: 1) }\n}\n";
+const UGLY =
+  "model M {\n input x: f32[N, 3, 8, 8]\n      encoder e = x |> conv(8, k: 1)\n task t { head e |> fixed conv(2, k: 1) }\n}\n";
 let dir: string;
 let printed: string[];
 const saved = { ...out };

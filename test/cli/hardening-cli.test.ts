@@ -13,7 +13,12 @@ const bin = join(import.meta.dirname, "..", "..", "cli", "bin.js");
 const dir = mkdtempSync(join(tmpdir(), "mtl-harden-"));
 
 function mtl(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8", timeout: 120_000, env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   expect(r.signal).toBeNull();
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -25,11 +30,17 @@ beforeAll(() => {
   const onnx = decodeModel(bytes);
   const meta = JSON.parse(onnx.metadata.mtl);
   meta.inputs[0].shape = [1, 3, 1_000_000, 1_000_000];
-  writeFileSync(join(dir, "huge-input.onnx"), encodeModel({ ...onnx, metadata: { ...onnx.metadata, mtl: JSON.stringify(meta) } }));
+  writeFileSync(
+    join(dir, "huge-input.onnx"),
+    encodeModel({ ...onnx, metadata: { ...onnx.metadata, mtl: JSON.stringify(meta) } }),
+  );
   writeFileSync(join(dir, "null-meta.onnx"), encodeModel({ ...onnx, metadata: { ...onnx.metadata, mtl: "null" } }));
   writeFileSync(join(dir, "null.json"), "null");
   writeFileSync(join(dir, "deep.json"), `${"[".repeat(100_000)}1${"]".repeat(100_000)}`);
-  writeFileSync(join(dir, "rec.mtl"), "block g(n: int) -> int {\n  return n <= 0 ? 8 : max(g(n - 1), g(n - 1))\n}\nmodel M {\n  input x: f32[N, 3, 8, 8]\n  encoder e = x |> conv(g(16), k: 1)\n  task t { head e |> fixed conv(2, k: 1) }\n}\n");
+  writeFileSync(
+    join(dir, "rec.mtl"),
+    "block g(n: int) -> int {\n  return n <= 0 ? 8 : max(g(n - 1), g(n - 1))\n}\nmodel M {\n  input x: f32[N, 3, 8, 8]\n  encoder e = x |> conv(g(16), k: 1)\n  task t { head e |> fixed conv(2, k: 1) }\n}\n",
+  );
 });
 
 describe("mtl on hostile input", () => {

@@ -17,16 +17,31 @@ const CHOICES = [0.25, 0.5, 0.75, 1];
 /** A cost table shaped like a compiled many-task model: one shared encoder term, one head term per task. */
 function manyTasks(n: number): { table: CostTable; meta: Record<string, unknown> } {
   const tasks = Array.from({ length: n }, (_, i) => `t${i}`);
-  const groups = [{ name: "e", part: "shared", choices: CHOICES }, ...tasks.map((t) => ({ name: t, part: t, choices: CHOICES }))];
+  const groups = [
+    { name: "e", part: "shared", choices: CHOICES },
+    ...tasks.map((t) => ({ name: t, part: t, choices: CHOICES })),
+  ];
   const terms = [
     { part: "shared", groups: ["e"], macs: [10, 20, 30, 40], params: [1, 2, 3, 4] },
-    ...tasks.map((t, i) => ({ part: t, groups: ["e", t], macs: Array.from({ length: 16 }, (_, k) => k + i), params: Array.from({ length: 16 }, (_, k) => 2 * k + i) })),
+    ...tasks.map((t, i) => ({
+      part: t,
+      groups: ["e", t],
+      macs: Array.from({ length: 16 }, (_, k) => k + i),
+      params: Array.from({ length: 16 }, (_, k) => 2 * k + i),
+    })),
   ];
   const table: CostTable = { groups, tasks, terms };
   const meta = {
-    format: 1, name: "Many", widths: CHOICES, budgets: [], prefer: {}, sourceHash: "0", gated: true,
+    format: 1,
+    name: "Many",
+    widths: CHOICES,
+    budgets: [],
+    prefer: {},
+    sourceHash: "0",
+    gated: true,
     tasks: tasks.map((t) => ({ name: t, decode: { kind: "identity" }, loss: null, metric: null, outputs: [t] })),
-    groups, inputs: [{ name: "x", dtype: "f32", shape: ["N", 3] }],
+    groups,
+    inputs: [{ name: "x", dtype: "f32", shape: ["N", 3] }],
   };
   return { table, meta };
 }
@@ -48,7 +63,13 @@ describe("mtl info with many tasks", () => {
     const { table, meta } = manyTasks(3000);
     const onnx = decodeModel(compileSource(TWO_TASK));
     const path = join(mkdtempSync(join(tmpdir(), "mtl-info-")), "many.onnx");
-    writeFileSync(path, encodeModel({ ...onnx, metadata: { ...onnx.metadata, mtl: JSON.stringify(meta), "mtl.costs": JSON.stringify(table) } }));
+    writeFileSync(
+      path,
+      encodeModel({
+        ...onnx,
+        metadata: { ...onnx.metadata, mtl: JSON.stringify(meta), "mtl.costs": JSON.stringify(table) },
+      }),
+    );
     const printed: string[] = [];
     const log = out.log;
     out.log = (s) => void printed.push(s);

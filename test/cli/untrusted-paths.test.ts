@@ -82,7 +82,10 @@ describe("a project with its own std/ folder", () => {
     const { root } = project();
     mkdirSync(join(root, "std"));
     writeFileSync(join(root, "std", "mine.mtl"), "block width() -> int {\n  return 8\n}\n");
-    writeFileSync(join(root, "main.mtl"), MODEL('import { width } from "./std/mine"\nimport { resnet18 } from "std/encoders/resnet"', "width()"));
+    writeFileSync(
+      join(root, "main.mtl"),
+      MODEL('import { width } from "./std/mine"\nimport { resnet18 } from "std/encoders/resnet"', "width()"),
+    );
     const { r } = check(root, "main.mtl");
     expect(r.diagnostics.map((d) => d.code)).toEqual(["MTL2016"]); // resnet18 unused: both imports resolved
   });

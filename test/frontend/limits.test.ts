@@ -50,7 +50,11 @@ describe("deep nesting and large sources", () => {
   it("a 5,000-file import chain loads without exhausting the stack", () => {
     const files: Record<string, string> = {};
     const n = 5000;
-    for (let i = 0; i < n; i++) files[`f${i}.mtl`] = i + 1 < n ? `import { b${i + 1} } from "./f${i + 1}"\nblock b${i}(v: int) -> int {\n  return b${i + 1}(v)\n}\n` : `block b${i}(v: int) -> int {\n  return v\n}\n`;
+    for (let i = 0; i < n; i++)
+      files[`f${i}.mtl`] =
+        i + 1 < n
+          ? `import { b${i + 1} } from "./f${i + 1}"\nblock b${i}(v: int) -> int {\n  return b${i + 1}(v)\n}\n`
+          : `block b${i}(v: int) -> int {\n  return v\n}\n`;
     files["main.mtl"] = `import { b0 } from "./f0"\n${model("b0(8)")}`;
     const r = checkProgram("main.mtl", memoryHost(files));
     // The chain of calls is deeper than the call-depth limit: one diagnostic, not a crash.
@@ -69,27 +73,43 @@ describe("unbounded evaluation", () => {
   it("lists and strings doubled 60 times stop at the size limit", () => {
     const list = "block d(xs: int[]) -> int {\n  ys = xs\n  repeat 60 {\n    ys = ys + ys\n  }\n  return len(ys)\n}\n";
     expect(codes(model("d([1])", list))).toEqual(["MTL4017"]);
-    const text = 'block d(s: string) -> int {\n  t = s\n  repeat 60 {\n    t = t + t\n  }\n  return 8\n}\n';
+    const text = "block d(s: string) -> int {\n  t = s\n  repeat 60 {\n    t = t + t\n  }\n  return 8\n}\n";
     expect(codes(model('d("ab")', text))).toEqual(["MTL4017"]);
   });
 
   it("nested repeat 10000 stops at the step limit", () => {
-    const src = model("spin(8)", "block spin(n: int) -> int {\n  repeat 10000 {\n    repeat 10000 {\n      repeat 10000 {\n      }\n    }\n  }\n  return n\n}\n");
+    const src = model(
+      "spin(8)",
+      "block spin(n: int) -> int {\n  repeat 10000 {\n    repeat 10000 {\n      repeat 10000 {\n      }\n    }\n  }\n  return n\n}\n",
+    );
     expect(codes(src)).toEqual(["MTL4016"]);
   });
 
   it("conv(1000000000), linear(1e9) and a 10^12-element input stop at the size limits", () => {
     expect(codes(model("1000000000"))).toEqual(["MTL4018"]);
-    expect(codes("model M {\n  input x: f32[N, 30]\n  encoder e = x |> linear(1000000000)\n  task t { head e |> fixed linear(2) }\n}\n")).toEqual(["MTL4018"]);
-    expect(codes("model M {\n  input x: f32[N, 3, 1000000, 1000000]\n  encoder e = x |> conv(8, k: 1)\n  task t { head e |> fixed conv(2, k: 1) }\n}\n")).toEqual(["MTL4018"]);
-    expect(codes("model M {\n  input x: f32[N, 30000]\n  encoder e = x |> linear(30000) as a |> linear(30000) as b\n  task t { head e |> fixed linear(2) }\n}\n")).toEqual(["MTL4019"]);
+    expect(
+      codes(
+        "model M {\n  input x: f32[N, 30]\n  encoder e = x |> linear(1000000000)\n  task t { head e |> fixed linear(2) }\n}\n",
+      ),
+    ).toEqual(["MTL4018"]);
+    expect(
+      codes(
+        "model M {\n  input x: f32[N, 3, 1000000, 1000000]\n  encoder e = x |> conv(8, k: 1)\n  task t { head e |> fixed conv(2, k: 1) }\n}\n",
+      ),
+    ).toEqual(["MTL4018"]);
+    expect(
+      codes(
+        "model M {\n  input x: f32[N, 30000]\n  encoder e = x |> linear(30000) as a |> linear(30000) as b\n  task t { head e |> fixed linear(2) }\n}\n",
+      ),
+    ).toEqual(["MTL4019"]);
   });
 
   it("limits can be raised and lowered", () => {
     const src = model("g(12)", "block g(n: int) -> int {\n  return n <= 0 ? 8 : max(g(n - 1), g(n - 1))\n}\n");
     expect(codes(src)).toEqual([]);
     expect(codes(src, { limits: { steps: 1000 } })).toEqual(["MTL4016"]);
-    const wide = "model M {\n  input x: f32[N, 30000]\n  encoder e = x |> linear(30000) as a |> linear(30000) as b\n  task t { head e |> fixed linear(2) }\n}\n";
+    const wide =
+      "model M {\n  input x: f32[N, 30000]\n  encoder e = x |> linear(30000) as a |> linear(30000) as b\n  task t { head e |> fixed linear(2) }\n}\n";
     expect(codes(wide, { limits: { params: 2e9, weightBytes: 8e9 } })).toEqual([]);
   });
 

@@ -47,7 +47,10 @@ describe("programs", () => {
       fc.property(validProgram, (src) => {
         const host = memoryHost({ "main.mtl": src });
         const checked = bounded(() => checkProgram("main.mtl", host));
-        expect(checked.diagnostics.filter((d) => d.severity === "error"), src).toEqual([]);
+        expect(
+          checked.diagnostics.filter((d) => d.severity === "error"),
+          src,
+        ).toEqual([]);
         const formatted = formatSource(src, "main.mtl");
         expect(formatted.diagnostics, src).toEqual([]);
         expect(formatSource(formatted.text, "main.mtl").text).toBe(formatted.text);
@@ -88,18 +91,26 @@ describe("files", () => {
     const meta = JSON.parse(onnx.metadata.mtl) as Record<string, unknown>;
     const costs = JSON.parse(onnx.metadata["mtl.costs"]) as Record<string, unknown>;
     fc.assert(
-      fc.property(fc.constantFrom("mtl", "mtl.costs", "mtl.config"), fc.oneof(jsonVariants(meta), jsonVariants(costs)), (key, text) => {
-        expectUserOrOk(() => readArtifact(encodeModel({ ...onnx, metadata: { ...onnx.metadata, [key]: text } }), "fuzz.onnx"));
-      }),
+      fc.property(
+        fc.constantFrom("mtl", "mtl.costs", "mtl.config"),
+        fc.oneof(jsonVariants(meta), jsonVariants(costs)),
+        (key, text) => {
+          expectUserOrOk(() =>
+            readArtifact(encodeModel({ ...onnx, metadata: { ...onnx.metadata, [key]: text } }), "fuzz.onnx"),
+          );
+        },
+      ),
       params(800, 15004),
     );
   });
 
   it("damaged safetensors files are read or refused with a user error", () => {
-    const good = encodeSafetensors(new Map([
-      ["a.weight", { dtype: "F32", shape: [2, 3], data: new Float32Array(6).fill(1) }],
-      ["b.bias", { dtype: "F32", shape: [4], data: new Float32Array(4) }],
-    ]) as never);
+    const good = encodeSafetensors(
+      new Map([
+        ["a.weight", { dtype: "F32", shape: [2, 3], data: new Float32Array(6).fill(1) }],
+        ["b.bias", { dtype: "F32", shape: [4], data: new Float32Array(4) }],
+      ]) as never,
+    );
     fc.assert(
       fc.property(byteMutations(), ([ms, head]) => {
         expectUserOrOk(() => decodeSafetensors(mutateBytes(good, ms, head)));
@@ -121,9 +132,18 @@ describe("files", () => {
       params(1000, 15006),
     );
     fc.assert(
-      fc.property(jsonVariants({ a: [[1, 2], [3, 4]], b: 1 }), (text) => {
-        expectUserOrOk(() => jsonTensor(text, "fuzz.json"));
-      }),
+      fc.property(
+        jsonVariants({
+          a: [
+            [1, 2],
+            [3, 4],
+          ],
+          b: 1,
+        }),
+        (text) => {
+          expectUserOrOk(() => jsonTensor(text, "fuzz.json"));
+        },
+      ),
       params(1000, 15007),
     );
   });
@@ -137,17 +157,45 @@ describe("the CLI", () => {
   writeFileSync(join(dir, "x.json"), "null");
   writeFileSync(join(dir, "x.npy"), new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 3, 0, 255, 255, 255, 255]));
 
-  const argv = fc.oneof(
-    fc.tuple(fc.constantFrom("check", "fmt"), fc.constantFrom("two.mtl", "missing.mtl", "/dev/zero", "."), fc.subarray(["--json", "--check", "--limits", "steps=0", "--root", "/"])),
-    fc.tuple(fc.constantFrom("info", "search", "run", "bench", "weights"), fc.constantFrom("two.onnx", "bad.onnx", "/dev/zero", "two.mtl"),
-      fc.subarray(["--json", "--budget", "NaN", "--prefer", "seg=-1", "--input", "x.json", "--input", "x.npy", "--config", "e=0.3", "--random", "--tasks", "nope"])),
-  ).map(([cmd, file, flags]) => [cmd, file, ...flags]);
+  const argv = fc
+    .oneof(
+      fc.tuple(
+        fc.constantFrom("check", "fmt"),
+        fc.constantFrom("two.mtl", "missing.mtl", "/dev/zero", "."),
+        fc.subarray(["--json", "--check", "--limits", "steps=0", "--root", "/"]),
+      ),
+      fc.tuple(
+        fc.constantFrom("info", "search", "run", "bench", "weights"),
+        fc.constantFrom("two.onnx", "bad.onnx", "/dev/zero", "two.mtl"),
+        fc.subarray([
+          "--json",
+          "--budget",
+          "NaN",
+          "--prefer",
+          "seg=-1",
+          "--input",
+          "x.json",
+          "--input",
+          "x.npy",
+          "--config",
+          "e=0.3",
+          "--random",
+          "--tasks",
+          "nope",
+        ]),
+      ),
+    )
+    .map(([cmd, file, flags]) => [cmd, file, ...flags]);
 
   it("exits 0, 1 or 2 without a stack trace", () => {
     fc.assert(
       fc.property(argv, (args) => {
         const t0 = performance.now();
-        const r = spawnSync(process.execPath, [join(import.meta.dirname, "..", "..", "cli", "bin.js"), ...args], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+        const r = spawnSync(process.execPath, [join(import.meta.dirname, "..", "..", "cli", "bin.js"), ...args], {
+          cwd: dir,
+          encoding: "utf8",
+          timeout: 60_000,
+        });
         expect([0, 1, 2], `mtl ${args.join(" ")}: ${r.stderr}`).toContain(r.status);
         expect(r.stderr, `mtl ${args.join(" ")}`).not.toMatch(/\n\s+at .+:\d+:\d+/);
         expect(performance.now() - t0).toBeLessThan(60_000);

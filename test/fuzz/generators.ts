@@ -12,7 +12,9 @@ export const isUserError = (e: unknown): boolean => isMtlError(e) || isUserFacin
 
 const channels = fc.constantFrom(8, 16, 24, 32);
 /** A channel count written as one of several equivalent expressions. */
-const channelExpr = channels.chain((c) => fc.constantFrom(`${c}`, `${c / 8} * 8`, `${c} + 0`, `max(${c}, 8)`, `(${c})`, `min(${c}, 64)`, `floor(${c}.0)`));
+const channelExpr = channels.chain((c) =>
+  fc.constantFrom(`${c}`, `${c / 8} * 8`, `${c} + 0`, `max(${c}, 8)`, `(${c})`, `min(${c}, 64)`, `floor(${c}.0)`),
+);
 
 interface Stage {
   text: string;
@@ -24,7 +26,11 @@ const encoderStage: fc.Arbitrary<Stage> = fc.oneof(
     text: `conv(${c}, k: ${k}${s === 2 ? ", stride: 2" : ""}${bias ? "" : ", bias: false"})`,
     stride: s,
   })),
-  fc.constantFrom({ text: "bn", stride: 1 }, { text: "relu", stride: 1 }, { text: "maxpool(k: 2, stride: 2)", stride: 2 }),
+  fc.constantFrom(
+    { text: "bn", stride: 1 },
+    { text: "relu", stride: 1 },
+    { text: "maxpool(k: 2, stride: 2)", stride: 2 },
+  ),
 );
 
 /** An encoder: stages whose strides multiply to at most 4 (inputs are 16 or 32 pixels square), starting with a conv. */
@@ -37,18 +43,23 @@ const encoder = fc.tuple(channelExpr, fc.array(encoderStage, { maxLength: 6 })).
 type HeadKind = "seg" | "cls" | "reg";
 const head = (kind: HeadKind) =>
   fc.tuple(channelExpr, fc.integer({ min: 2, max: 12 }), fc.boolean()).map(([c, classes, decodeArgs]) => {
-    if (kind === "seg") return `e |> conv(${c}, k: 3) |> relu |> fixed conv(${classes}, k: 1) decode ${decodeArgs ? "argmax(axis: 1)" : "argmax"}`;
-    if (kind === "cls") return `e |> gap |> flatten |> linear(${c}) |> relu |> fixed linear(${classes}) decode ${decodeArgs ? `topk(k: ${Math.min(classes, 3)})` : "argmax"}`;
+    if (kind === "seg")
+      return `e |> conv(${c}, k: 3) |> relu |> fixed conv(${classes}, k: 1) decode ${decodeArgs ? "argmax(axis: 1)" : "argmax"}`;
+    if (kind === "cls")
+      return `e |> gap |> flatten |> linear(${c}) |> relu |> fixed linear(${classes}) decode ${decodeArgs ? `topk(k: ${Math.min(classes, 3)})` : "argmax"}`;
     return `e |> gap |> flatten |> fixed linear(${classes}) decode identity`;
   });
 
 /** A block that repeats conv-relu `n` times, called in the encoder. */
-const block = fc.tuple(fc.integer({ min: 0, max: 3 }), channels, fc.boolean()).map(([n, c, loopFor]) => ({
-  decl: loopFor
-    ? `block body(x: tensor, out: int = ${c}) -> tensor {\n  y = x\n  for i in 0..${n} {\n    y = y |> conv(out, k: 3) |> relu\n  }\n  return y\n}\n`
-    : `block body(x: tensor, out: int = ${c}) -> tensor {\n  y = x\n  repeat ${n} {\n    y = y |> conv(out, k: 3) |> bn |> relu\n  }\n  return y\n}\n`,
-  use: fc.constantFrom("body", `body(${c})`, `body(out: ${c})`),
-})).chain((b) => b.use.map((use) => ({ decl: b.decl, use })));
+const block = fc
+  .tuple(fc.integer({ min: 0, max: 3 }), channels, fc.boolean())
+  .map(([n, c, loopFor]) => ({
+    decl: loopFor
+      ? `block body(x: tensor, out: int = ${c}) -> tensor {\n  y = x\n  for i in 0..${n} {\n    y = y |> conv(out, k: 3) |> relu\n  }\n  return y\n}\n`
+      : `block body(x: tensor, out: int = ${c}) -> tensor {\n  y = x\n  repeat ${n} {\n    y = y |> conv(out, k: 3) |> bn |> relu\n  }\n  return y\n}\n`,
+    use: fc.constantFrom("body", `body(${c})`, `body(out: ${c})`),
+  }))
+  .chain((b) => b.use.map((use) => ({ decl: b.decl, use })));
 
 /** A whole valid program: optional block, one model with an encoder and one to three tasks. */
 export const validProgram: fc.Arbitrary<string> = fc
@@ -83,11 +94,80 @@ export const validProgram: fc.Arbitrary<string> = fc
 // ---- mutations -------------------------------------------------------------------------------
 
 const SNIPPETS = [
-  "(", ")", "[", "]", "{", "}", "|>", ",", ":", "=", "..", "?", "!", "-", "+", "*", "/", "\n", " ", '"', "//", "/*", "@", "\uFEFF", "\t",
-  "model", "block", "task", "head", "encoder", "input", "import", "return", "repeat", "for", "if", "else", "fixed", "as", "decode", "budget", "prefer",
-  "widths", "divisor", "group", "true", "false", "N", "x", "e", "image", "tensor", "int", "f32", "i64", "conv(", "linear(1e9)", "conv(1000000000, k: 1)",
-  "1e999", "0", "-1", "99999999999999999999", "0.5", "3.", "100%", "12ms", '"std/encoders/resnet"', '"../../../../etc/passwd"', '"/etc/passwd"',
-  "repeat 10000 { repeat 10000 { } }", "(".repeat(300), "[".repeat(300), Array(50).fill("1").join(" + "), "import { a } from \"./a\"\n",
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  "|>",
+  ",",
+  ":",
+  "=",
+  "..",
+  "?",
+  "!",
+  "-",
+  "+",
+  "*",
+  "/",
+  "\n",
+  " ",
+  '"',
+  "//",
+  "/*",
+  "@",
+  "\uFEFF",
+  "\t",
+  "model",
+  "block",
+  "task",
+  "head",
+  "encoder",
+  "input",
+  "import",
+  "return",
+  "repeat",
+  "for",
+  "if",
+  "else",
+  "fixed",
+  "as",
+  "decode",
+  "budget",
+  "prefer",
+  "widths",
+  "divisor",
+  "group",
+  "true",
+  "false",
+  "N",
+  "x",
+  "e",
+  "image",
+  "tensor",
+  "int",
+  "f32",
+  "i64",
+  "conv(",
+  "linear(1e9)",
+  "conv(1000000000, k: 1)",
+  "1e999",
+  "0",
+  "-1",
+  "99999999999999999999",
+  "0.5",
+  "3.",
+  "100%",
+  "12ms",
+  '"std/encoders/resnet"',
+  '"../../../../etc/passwd"',
+  '"/etc/passwd"',
+  "repeat 10000 { repeat 10000 { } }",
+  "(".repeat(300),
+  "[".repeat(300),
+  Array(50).fill("1").join(" + "),
+  'import { a } from "./a"\n',
 ];
 
 type Mutation =
@@ -98,7 +178,11 @@ type Mutation =
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 20 }) }),
-  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...SNIPPETS), fc.string({ maxLength: 8 })) }),
+  fc.record({
+    kind: fc.constant("insert" as const),
+    at: fc.nat(),
+    text: fc.oneof(fc.constantFrom(...SNIPPETS), fc.string({ maxLength: 8 })),
+  }),
   fc.record({ kind: fc.constant("duplicate" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
 );
@@ -109,18 +193,25 @@ function mutate(text: string, ms: readonly Mutation[]): string {
     const at = t.length ? m.at % (t.length + 1) : 0;
     if (m.kind === "delete") t = t.slice(0, at) + t.slice(at + m.length);
     else if (m.kind === "insert") t = t.slice(0, at) + m.text + t.slice(at);
-    else if (m.kind === "duplicate") t = t.slice(0, at + m.length) + t.slice(at, at + m.length) + t.slice(at + m.length);
+    else if (m.kind === "duplicate")
+      t = t.slice(0, at + m.length) + t.slice(at, at + m.length) + t.slice(at + m.length);
     else t = t.slice(0, at);
   }
   return t;
 }
 
 /** A valid program with one to five mutations: mostly invalid, sometimes still valid. */
-export const mutatedProgram: fc.Arbitrary<string> = fc.tuple(validProgram, fc.array(mutation, { minLength: 1, maxLength: 5 })).map(([p, ms]) => mutate(p, ms));
+export const mutatedProgram: fc.Arbitrary<string> = fc
+  .tuple(validProgram, fc.array(mutation, { minLength: 1, maxLength: 5 }))
+  .map(([p, ms]) => mutate(p, ms));
 
 // ---- bytes -------------------------------------------------------------------------------------
 
-type ByteMutation = { kind: "flip"; at: number; bit: number } | { kind: "truncate"; at: number } | { kind: "set"; at: number; value: number } | { kind: "insert"; at: number; bytes: Uint8Array };
+type ByteMutation =
+  | { kind: "flip"; at: number; bit: number }
+  | { kind: "truncate"; at: number }
+  | { kind: "set"; at: number; value: number }
+  | { kind: "insert"; at: number; bytes: Uint8Array };
 
 const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
   fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
@@ -155,14 +246,17 @@ export function mutateBytes(bytes: Uint8Array, ms: readonly ByteMutation[], head
   return b;
 }
 
-export const byteMutations = (headerBias = true) => fc.tuple(fc.array(byteMutation, { minLength: 1, maxLength: 4 }), fc.constant(headerBias));
+export const byteMutations = (headerBias = true) =>
+  fc.tuple(fc.array(byteMutation, { minLength: 1, maxLength: 4 }), fc.constant(headerBias));
 
 /** JSON texts that are often almost right: random JSON, and a known-good document with one field replaced. */
 export function jsonVariants(good: Record<string, unknown>): fc.Arbitrary<string> {
   const keys = Object.keys(good);
   return fc.oneof(
     fc.json({ maxDepth: 3 }),
-    fc.tuple(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 2 })).map(([k, v]) => JSON.stringify({ ...good, [k]: v })),
+    fc
+      .tuple(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 2 }))
+      .map(([k, v]) => JSON.stringify({ ...good, [k]: v })),
     fc.constantFrom(...keys).map((k) => {
       const { [k]: _, ...rest } = good;
       return JSON.stringify(rest);

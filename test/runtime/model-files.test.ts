@@ -52,13 +52,41 @@ describe("model metadata is validated", () => {
     ["a number", "mtl", "42", /malformed/],
     ["an empty object", "mtl", "{}", /malformed/],
     ["tasks not a list", "mtl", () => JSON.stringify({ ...meta(), tasks: 7 }), /malformed at tasks/],
-    ["an input with a negative size", "mtl", () => JSON.stringify({ ...meta(), inputs: [{ name: "image", dtype: "f32", shape: [1, -3] }] }), /inputs\[0\]\.shape/],
+    [
+      "an input with a negative size",
+      "mtl",
+      () => JSON.stringify({ ...meta(), inputs: [{ name: "image", dtype: "f32", shape: [1, -3] }] }),
+      /inputs\[0\]\.shape/,
+    ],
     ["a future format", "mtl", () => JSON.stringify({ ...meta(), format: 2 }), /format 2/],
     ["no cost table", "mtl.costs", undefined, /no "mtl.costs"/],
     ["a cost table of null", "mtl.costs", "null", /malformed/],
-    ["a cost term of the wrong size", "mtl.costs", () => { const c = costs(); c.terms[0].macs.push(1); return JSON.stringify(c); }, /cost term 0 has/],
-    ["a cost term with a negative cost", "mtl.costs", () => { const c = costs(); c.terms[0].macs[0] = -5; return JSON.stringify(c); }, /malformed at terms\[0\]\.macs\[0\]/],
-    ["a cost table without groups", "mtl.costs", () => JSON.stringify({ ...costs(), groups: [] }), /which the table does not declare/],
+    [
+      "a cost term of the wrong size",
+      "mtl.costs",
+      () => {
+        const c = costs();
+        c.terms[0].macs.push(1);
+        return JSON.stringify(c);
+      },
+      /cost term 0 has/,
+    ],
+    [
+      "a cost term with a negative cost",
+      "mtl.costs",
+      () => {
+        const c = costs();
+        c.terms[0].macs[0] = -5;
+        return JSON.stringify(c);
+      },
+      /malformed at terms\[0\]\.macs\[0\]/,
+    ],
+    [
+      "a cost table without groups",
+      "mtl.costs",
+      () => JSON.stringify({ ...costs(), groups: [] }),
+      /which the table does not declare/,
+    ],
     ["a static config with a width of 3", "mtl.config", JSON.stringify({ e: 3 }), /malformed at e/],
   ] as const)("rejects %s", (_, key, value, pattern) => {
     const text = typeof value === "function" ? value() : value;
@@ -78,13 +106,31 @@ describe("onnxruntime's refusals are user errors naming the file", () => {
 
   it.each([
     ["opset 999", (m: OnnxModel) => ({ ...m, opset: 999 })],
-    ["an unknown operator", (m: OnnxModel) => ({ ...m, graph: { ...m.graph, nodes: m.graph.nodes.map((n, i) => (i === 0 ? { ...n, opType: "NoSuchOp" } : n)) } })],
-    ["a dangling input", (m: OnnxModel) => ({ ...m, graph: { ...m.graph, nodes: m.graph.nodes.map((n, i) => (i === 0 ? { ...n, inputs: ["nowhere", ...n.inputs.slice(1)] } : n)) } })],
+    [
+      "an unknown operator",
+      (m: OnnxModel) => ({
+        ...m,
+        graph: { ...m.graph, nodes: m.graph.nodes.map((n, i) => (i === 0 ? { ...n, opType: "NoSuchOp" } : n)) },
+      }),
+    ],
+    [
+      "a dangling input",
+      (m: OnnxModel) => ({
+        ...m,
+        graph: {
+          ...m.graph,
+          nodes: m.graph.nodes.map((n, i) => (i === 0 ? { ...n, inputs: ["nowhere", ...n.inputs.slice(1)] } : n)),
+        },
+      }),
+    ],
   ])("%s", async (_, change) => {
     const path = edited(change);
     const model = await load(path);
     for (const mode of ["dynamic", "specialised"] as const) {
-      const err = await model.run({ image }, { mode }).then(() => undefined, (e: unknown) => e);
+      const err = await model.run({ image }, { mode }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isMtlError(err), String(err)).toBe(true);
       expect((err as Error).message).toContain(path);
     }
@@ -95,7 +141,10 @@ describe("onnxruntime's refusals are user errors naming the file", () => {
 describe("reads are bounded", () => {
   it("refuses devices and folders before reading", async () => {
     for (const path of ["/dev/zero", dir]) {
-      const err = await load(path).then(() => undefined, (e: unknown) => e);
+      const err = await load(path).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isMtlError(err), String(err)).toBe(true);
       expect((err as Error).message).toMatch(/not a regular file|is a folder/);
     }

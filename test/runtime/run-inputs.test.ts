@@ -44,11 +44,35 @@ describe(".npy inputs", () => {
   });
 
   it.each([
-    ["a negative dimension", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }\n", floats), /bad dimension `-3`/],
-    ["a huge dimension", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000, 100000000000), }\n", floats), /truncated/],
-    ["a fractional dimension", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,), }\n", floats), /bad dimension/],
-    ["a truncated header", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }\n", floats).slice(0, 30), /truncated .npy header/],
-    ["a header length past the end", (() => { const b = npy("{'descr': '<f4', 'shape': (1,), }\n", new Uint8Array(4), 2); new DataView(b.buffer).setUint32(8, 2 ** 31, true); return b; })(), /truncated .npy header/],
+    [
+      "a negative dimension",
+      npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }\n", floats),
+      /bad dimension `-3`/,
+    ],
+    [
+      "a huge dimension",
+      npy("{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000, 100000000000), }\n", floats),
+      /truncated/,
+    ],
+    [
+      "a fractional dimension",
+      npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2.5,), }\n", floats),
+      /bad dimension/,
+    ],
+    [
+      "a truncated header",
+      npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }\n", floats).slice(0, 30),
+      /truncated .npy header/,
+    ],
+    [
+      "a header length past the end",
+      (() => {
+        const b = npy("{'descr': '<f4', 'shape': (1,), }\n", new Uint8Array(4), 2);
+        new DataView(b.buffer).setUint32(8, 2 ** 31, true);
+        return b;
+      })(),
+      /truncated .npy header/,
+    ],
     ["version 9", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }\n", floats, 9), /version 9/],
     ["a short prefix", new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0, 1, 0, 0]), /truncated/],
   ])("rejects %s", (_, bytes, pattern) => {
@@ -103,7 +127,12 @@ function png(width: number, height: number): Uint8Array {
   v.setUint32(0, width);
   v.setUint32(4, height);
   ihdr.set([8, 6, 0, 0, 0], 8);
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(new Uint8Array(8))), chunk("IEND", new Uint8Array(0))];
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(new Uint8Array(8))),
+    chunk("IEND", new Uint8Array(0)),
+  ];
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let at = 0;
   for (const p of parts) {
