@@ -2,7 +2,7 @@
 // Exit codes: 0 success, 1 errors in the user's input, 2 usage errors, 3 internal errors (bugs).
 import { Command, CommanderError } from "commander";
 import { out } from "./io";
-import { isUserFacing } from "./errors";
+import { isMtlError, reportError } from "./errors";
 
 function program(): Command {
   const p = new Command("mtl")
@@ -143,17 +143,28 @@ const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".mjs";
 const load = <T>(path: string): Promise<T> => import(new URL(`./${path}${EXT}`, import.meta.url).href) as Promise<T>;
 const command = <T>(name: string): Promise<T> => load<T>(`commands/${name}`);
 
+/** A reader that stops early (`mtl info x.onnx --json | head`) closes the pipe: stop quietly, as Unix tools do. */
+let pipesGuarded = false;
+function quietOnClosedPipe(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   result = 0;
+  quietOnClosedPipe();
   try {
     await program().parseAsync(argv, { from: "user" });
     return result;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (isUserFacing(e)) {
-      out.err(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
-      return e.constructor.name === "UserError" ? (e.exitCode ?? 1) : 1;
-    }
+    if (isMtlError(e)) return reportError(e, argv.includes("--json"));
     out.err(`internal error (a bug in mtl, please report it): ${(e as Error).stack ?? e}`);
     return 3;
   }

@@ -36,7 +36,9 @@ export async function benchModel(model: MtlModel, inputs: Record<string, InputTe
     const buildMs = performance.now() - t0;
     const specialisedMs = await timeRuns(() => model.run(inputs, { config }), runs);
     const dynamicMs = await timeRuns(() => model.run(inputs, { config, mode: "dynamic" }), runs);
-    const row = { config, macs: costAt(model.costs, config).macs, dynamicMs, specialisedMs, buildMs };
+    // A static model's config is empty (its graph has no width inputs); its table has one choice per group.
+    const costConfig = Object.fromEntries(model.costs.groups.map((g) => [g.name, config[g.name] ?? g.choices.length - 1]));
+    const row = { config, macs: costAt(model.costs, costConfig).macs, dynamicMs, specialisedMs, buildMs };
     rows.push(row);
     onRow?.(row);
   }

@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
 import type { CostTable } from "../compiler/cost/types";
+import { MtlError } from "../compiler/errors";
 import type { Config } from "../compiler/ir/types";
 import type { MtlMetadata } from "../compiler/lower/metadata";
 import { encodeModel } from "../compiler/onnx/encode";
@@ -13,17 +14,23 @@ import { type Artifact, ArtifactError, readArtifact } from "./artifact";
 import { checkInputs, type InputTensor } from "./inputs";
 import { explain, isSearchError, plan as search, type Plan, type ConstraintsInput } from "./search/index";
 import type { PlanOptions } from "./search/index";
+import { PlanError } from "./plan-error";
+
+export { PlanError };
 import { isSequenceSpec } from "./decode/index";
 import { decodeTask, tokenInput } from "./sequence";
 import { SessionCache } from "./session-cache";
+import { describeStatic } from "./static-model";
 import { specialiseOnnx } from "./specialise";
 
 /** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
-export class RunError extends Error {
-  constructor(message: string, readonly hint?: string) {
-    super(message);
+export class RunError extends MtlError {
+  constructor(message: string, hint?: string) {
+    super("MTL-RUN-001", message, hint);
   }
 }
+
+const STATIC_HINT = "compile the model without --config/--budget to choose widths at run time";
 
 /** Failures are reported as RunError values; onnxruntime's own log would repeat them on stderr. */
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { logSeverityLevel: 4 };
@@ -51,11 +58,6 @@ function explainFailure(e: unknown, sources: () => Map<string, string>): never {
   );
 }
 
-export class PlanError extends Error {
-  constructor(message: string, readonly hint?: string, readonly minimum?: number) {
-    super(message);
-  }
-}
 
 export interface OutputTensor {
   readonly dtype: string;
@@ -108,6 +110,11 @@ export class MtlModel {
     return new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8);
   }
 
+  /** The one configuration (width per group) of a static model, else null. */
+  get staticConfig(): Readonly<Record<string, number>> | null {
+    return this.artifact.staticConfig;
+  }
+
   get tasks(): string[] {
     return this.meta.tasks.map((t) => t.name);
   }
@@ -115,12 +122,17 @@ export class MtlModel {
   /** Resolves constraints to a configuration; defaults come from the model's `budget` / `prefer`. */
   plan(constraints: ConstraintsInput = {}, options: PlanOptions = {}): Plan {
     const withDefaults: ConstraintsInput = {
-      budget: constraints.budget !== undefined ? constraints.budget : (this.meta.budgets[0] ?? null),
+      // A static model's `budget` was spent choosing its one configuration: it is no default here.
+      budget: constraints.budget !== undefined ? constraints.budget : this.artifact.staticConfig ? null : (this.meta.budgets[0] ?? null),
       prefer: constraints.prefer ?? (Object.keys(this.meta.prefer).length ? this.meta.prefer : undefined),
       tasks: constraints.tasks,
     };
     const p = search(this.costs, withDefaults, options);
-    if (isSearchError(p)) throw new PlanError(p.message, p.hint, p.minimum);
+    if (isSearchError(p) && p.code === "infeasible" && this.artifact.staticConfig) {
+      // One configuration to offer: say so, rather than "below the cheapest configuration".
+      throw new PlanError("infeasible", `${p.message}: this is a static model, it runs only ${describeStatic(this.artifact.staticConfig)}`, STATIC_HINT, p.minimum);
+    }
+    if (isSearchError(p)) throw PlanError.from(p);
     return p;
   }
 
@@ -131,16 +143,19 @@ export class MtlModel {
   private resolve(o: RunOptions): { config: Config; tasks: string[] } {
     const tasks = [...(o.tasks ?? o.plan?.tasks ?? this.tasks)];
     for (const t of tasks)
-      if (!this.tasks.includes(t)) throw new PlanError(`model ${this.meta.name} has no task \`${t}\``, didYouMean(t, this.tasks) ?? `its tasks are ${this.tasks.join(", ")}`);
-    if (!tasks.length) throw new PlanError("no task to run", `choose from ${this.tasks.join(", ")}`);
+      if (!this.tasks.includes(t)) throw new PlanError("unknown-task", `model ${this.meta.name} has no task \`${t}\``, didYouMean(t, this.tasks) ?? `its tasks are ${this.tasks.join(", ")}`);
+    if (!tasks.length) throw new PlanError("no-tasks", "no task to run", `choose from ${this.tasks.join(", ")}`);
     const config: Record<string, number> = {};
     for (const g of this.meta.groups) {
       const i = o.plan?.config[g.name] ?? o.config?.[g.name] ?? g.choices.length - 1;
-      if (!Number.isInteger(i) || i < 0 || i >= g.choices.length) throw new PlanError(`width choice ${i} is out of range for group \`${g.name}\``, `use 0 to ${g.choices.length - 1}`);
+      if (!Number.isInteger(i) || i < 0 || i >= g.choices.length) throw new PlanError("bad-config", `width choice ${i} is out of range for group \`${g.name}\``, `use 0 to ${g.choices.length - 1}`);
       config[g.name] = i;
     }
-    for (const k of Object.keys(o.config ?? {}))
-      if (!this.meta.groups.some((g) => g.name === k)) throw new PlanError(`model ${this.meta.name} has no width group \`${k}\``, didYouMean(k, this.meta.groups.map((g) => g.name)));
+    const extra = Object.keys(o.config ?? {}).filter((k) => !this.meta.groups.some((g) => g.name === k));
+    if (extra.length && this.artifact.staticConfig)
+      throw new PlanError("bad-config", `model ${this.meta.name} is static: it runs only ${describeStatic(this.artifact.staticConfig)}`, STATIC_HINT);
+    for (const k of extra)
+      if (!this.meta.groups.some((g) => g.name === k)) throw new PlanError("bad-config", `model ${this.meta.name} has no width group \`${k}\``, didYouMean(k, this.meta.groups.map((g) => g.name)));
     return { config, tasks };
   }
 

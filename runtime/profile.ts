@@ -2,6 +2,7 @@
 // configuration of its groups (all tasks off), and each head at every configuration of the groups
 // its cost depends on (that task alone, minus the encoder's time). Runs use specialised sessions,
 // the way the runtime serves cached configurations.
+import { MtlError } from "../compiler/errors";
 import type { CostTable } from "../compiler/cost/types";
 import type { InputTensor } from "./inputs";
 import type { MtlModel } from "./model";
@@ -14,9 +15,10 @@ export interface ProfileOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export class ProfileError extends Error {
-  constructor(message: string, readonly hint?: string) {
-    super(message);
+/** Profiling cannot run as asked (MTL-PROF-001, docs/errors.md). */
+export class ProfileError extends MtlError {
+  constructor(message: string, hint?: string, code = "MTL-PROF-001") {
+    super(code, message, hint);
   }
 }
 

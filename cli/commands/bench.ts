@@ -2,6 +2,8 @@
 // of the dynamic graph, and of building the session (the cost of switching to a new configuration).
 import { benchModel, diagonalConfigs, spearman } from "../../runtime/bench";
 import { load } from "../../runtime/index";
+import { describeStatic } from "../../runtime/static-model";
+import { plural } from "../format";
 import { out } from "../io";
 import { randomInputs } from "./inputs";
 
@@ -12,12 +14,15 @@ export async function runBench(path: string, o: { runs?: string; json?: boolean 
   if (!o.json) out.log(`${"configuration".padEnd(40)} ${"MACs".padStart(9)} ${"cached ms".padStart(10)} ${"dynamic ms".padStart(11)} ${"dyn/cached".padStart(10)} ${"switch ms".padStart(10)}`);
   const rows = await benchModel(model, randomInputs(model.meta, 0), configs, runs, (r) => {
     if (o.json) return;
-    const label = Object.entries(r.config).map(([g, i]) => `${g}=${model.meta.groups.find((x) => x.name === g)!.choices[i]}`).join(",");
+    const label = model.staticConfig
+      ? `static ${describeStatic(model.staticConfig)}`
+      : Object.entries(r.config).map(([g, i]) => `${g}=${model.meta.groups.find((x) => x.name === g)!.choices[i]}`).join(",");
     out.log(`${label.slice(0, 40).padEnd(40)} ${(r.macs / 1e6).toFixed(1).padStart(8)}M ${r.specialisedMs.toFixed(2).padStart(10)} ${r.dynamicMs.toFixed(2).padStart(11)} ${(r.dynamicMs / r.specialisedMs).toFixed(2).padStart(9)}x ${r.buildMs.toFixed(0).padStart(10)}`);
   });
   const rho = spearman(rows.map((r) => r.macs), rows.map((r) => r.specialisedMs));
   if (o.json) out.log(JSON.stringify({ rows, spearmanMacsLatency: rho }, null, 2));
-  else out.log(`latency tracks MACs with Spearman rank correlation ${rho.toFixed(3)} over ${rows.length} configurations (median of ${runs} runs each)`);
+  else if (rows.length < 2) out.log(`one configuration: no MACs-latency correlation to report (median of ${plural(runs, "run")})`);
+  else out.log(`latency tracks MACs with Spearman rank correlation ${rho.toFixed(3)} over ${plural(rows.length, "configuration")} (median of ${plural(runs, "run")} each)`);
   await model.close();
   return 0;
 }

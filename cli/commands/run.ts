@@ -3,7 +3,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MtlMetadata } from "../../compiler/lower/metadata";
+import { didYouMean } from "../../compiler/messages";
 import { imageInput } from "../../runtime/image";
+import { describeStatic } from "../../runtime/static-model";
 import type { InputTensor } from "../../runtime/inputs";
 import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
@@ -83,11 +85,14 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   if (o.config) {
     const widths = parseAssignments(o.config, "--config");
     config = {};
+    if (model.staticConfig)
+      throw new UserError(`${path} is a static model: it runs only ${describeStatic(model.staticConfig)}`, 1, "compile the model without --config/--budget to choose widths at run time", "MTL-CLI-005");
     for (const [g, w] of Object.entries(widths)) {
       const group = model.meta.groups.find((x) => x.name === g);
-      if (!group) throw new UserError(`the model has no width group \`${g}\``, 1, `its groups are ${model.meta.groups.map((x) => x.name).join(", ")}`);
+      const names = model.meta.groups.map((x) => x.name);
+      if (!group) throw new UserError(`the model has no width group \`${g}\``, 1, didYouMean(g, names) ?? `its groups are ${names.join(", ")}`, "MTL-CLI-005");
       const i = group.choices.findIndex((c) => Math.abs(c - w) < 1e-9);
-      if (i < 0) throw new UserError(`width ${w} is not a choice of group \`${g}\``, 1, `choose one of ${group.choices.join(", ")}`);
+      if (i < 0) throw new UserError(`width ${w} is not a choice of group \`${g}\``, 1, `choose one of ${group.choices.join(", ")}`, "MTL-CLI-005");
       config[g] = i;
     }
   }

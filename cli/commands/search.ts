@@ -1,6 +1,7 @@
 // `mtl search MODEL.onnx --budget 60% --prefer a=2,b=1`: the configuration the built-in search
 // picks, and why.
 import { explain, load } from "../../runtime/index";
+import { PlanError } from "../../runtime/plan-error";
 import { isSearchError, parseLatencyTable, parseProfile, type PlanOptions } from "../../runtime/search/index";
 import { parseAssignments, readBytes } from "../files";
 import { out, UserError } from "../io";
@@ -32,12 +33,12 @@ export function planOptionsFrom(o: { strategy?: string; seed?: string; latency?:
   if (o.seed !== undefined) options.seed = Number(o.seed);
   if (o.latency) {
     const t = parseLatencyTable(json(o.latency, "latency table"));
-    if (isSearchError(t)) throw new UserError(`${o.latency}: ${t.message}`, 1, t.hint ?? "measure one with `mtl profile MODEL.onnx -o latency.json`");
+    if (isSearchError(t)) throw PlanError.from({ ...t, message: `${o.latency}: ${t.message}`, hint: t.hint ?? "measure one with `mtl profile MODEL.onnx -o latency.json`" });
     options.latency = t;
   }
   if (o.profile) {
     const p = parseProfile(json(o.profile, "utility profile"));
-    if (isSearchError(p)) throw new UserError(`${o.profile}: ${p.message}`, 1, p.hint ?? "see docs/search.md for the profile format");
+    if (isSearchError(p)) throw PlanError.from({ ...p, message: `${o.profile}: ${p.message}`, hint: p.hint ?? "see docs/search.md for the profile format" });
     options.profile = p;
   }
   return options;

@@ -16,6 +16,7 @@ export type SearchErrorCode =
   | "bad-latency" // a latency table that does not match the model
   | "bad-profile" // a utility profile that does not parse or does not match the model
   | "bad-table" // a cost table the chosen strategy cannot use
+  | "bad-config" // a configuration naming a group the model does not have, or a choice out of range
   | "bad-option"; // an unknown strategy or a malformed option
 
 /** A user mistake, as data: never thrown. */
