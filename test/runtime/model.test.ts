@@ -66,8 +66,8 @@ describe("runtime", () => {
   });
 
   it("explains impossible budgets and unknown tasks", () => {
-    expect(() => model.plan({ budget: "10" })).toThrow(PlanError);
-    expect(() => model.plan({ budget: "10" })).toThrow(/smallest achievable/);
+    expect(() => model.plan({ budget: "macs <= 10" })).toThrow(PlanError);
+    expect(() => model.plan({ budget: "macs <= 10" })).toThrow(/smallest achievable/);
     expect(() => model.plan({ tasks: ["segg"] })).toThrow(/seg/);
   });
 });
