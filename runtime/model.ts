@@ -19,7 +19,7 @@ import { PlanError } from "./plan-error";
 export { PlanError };
 import { isSequenceSpec } from "./decode/index";
 import { decodeTask, tokenInput } from "./sequence";
-import { SessionCache } from "./session-cache";
+import { type Lease, SessionCache } from "./session-cache";
 import { describeStatic } from "./static-model";
 import { specialiseOnnx } from "./specialise";
 
@@ -164,10 +164,11 @@ export class MtlModel {
     return this.cache.has(cacheKey(config, tasks));
   }
 
-  private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Promise<ort.InferenceSession> {
-    if (mode === "dynamic") return (this.dynamic ??= ort.InferenceSession.create(this.bytes, SESSION_OPTIONS));
+  /** The session to run on, pinned until `release()` so the cache cannot dispose it mid-run. */
+  private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Lease<ort.InferenceSession> {
+    if (mode === "dynamic") return { session: (this.dynamic ??= ort.InferenceSession.create(this.bytes, SESSION_OPTIONS)), release: () => undefined };
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    return this.cache.get(cacheKey(config, tasks), () => ort.InferenceSession.create(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run })), SESSION_OPTIONS));
+    return this.cache.acquire(cacheKey(config, tasks), () => ort.InferenceSession.create(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run })), SESSION_OPTIONS));
   }
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {
@@ -191,7 +192,16 @@ export class MtlModel {
       if (this.meta.gated) for (const t of this.tasks) feeds[`run.${t}`] = new ort.Tensor("bool", Uint8Array.from([tasks.includes(t) ? 1 : 0]), []);
     }
     const cached = mode === "specialised" && this.isCached(config, tasks);
-    const session = await this.session(config, tasks, mode);
+    const lease = this.session(config, tasks, mode);
+    try {
+      return await this.runOn(await lease.session, { inputs, o, config, tasks, mode, wanted, sequence, checked, feeds, cached });
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async runOn(session: ort.InferenceSession, r: RunState): Promise<RunResult> {
+    const { inputs, o, config, tasks, mode, wanted, sequence, checked, feeds, cached } = r;
     const fetches = wanted.filter((t) => !sequence.includes(t)).flatMap((t) => t.outputs);
     const t0 = performance.now();
     const sources = () => (this.sources ??= sourceMap(this.artifact.model.graph));
@@ -232,6 +242,20 @@ export class MtlModel {
     await this.cache.clear();
     if (this.dynamic) await (await this.dynamic).release();
   }
+}
+
+/** What `run` has worked out before it holds a session. */
+interface RunState {
+  readonly inputs: Readonly<Record<string, InputTensor>>;
+  readonly o: RunOptions;
+  readonly config: Config;
+  readonly tasks: string[];
+  readonly mode: "specialised" | "dynamic";
+  readonly wanted: MtlMetadata["tasks"];
+  readonly sequence: MtlMetadata["tasks"];
+  readonly checked: ReturnType<typeof checkInputs>;
+  readonly feeds: Record<string, ort.Tensor>;
+  readonly cached: boolean;
 }
 
 const cacheKey = (config: Config, tasks: readonly string[]): string =>
