@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { out } from "./io";
 import { isMtlError, reportError } from "./errors";
+import { portNumber } from "./flags";
 
 function program(): Command {
   const p = new Command("mtl")
@@ -41,7 +42,7 @@ function program(): Command {
     .option("--seed <n>", "seed of the weight initialisation", "0")
     .option("--root <dir>", "project root that imports may not leave")
     .action(async (file: string, o) => {
-      result = (await command<typeof import("./commands/compile")>("compile")).runCompile(file, o);
+      result = await (await command<typeof import("./commands/compile")>("compile")).runCompile(file, o);
     });
 
   p.command("info")
@@ -127,7 +128,7 @@ function program(): Command {
         out.log(`built the playground into ${await pg.buildPlayground(o.build)}`);
         return;
       }
-      const server = await pg.servePlayground({ port: Number(o.port), host: o.host });
+      const server = await pg.servePlayground({ port: portNumber(o.port), host: o.host });
       await new Promise<void>((done) => process.once("SIGINT", done));
       await server.close();
     });

@@ -4,13 +4,14 @@ import { benchModel, diagonalConfigs, spearman } from "../../runtime/bench";
 import { load } from "../../runtime/index";
 import { describeStatic } from "../../runtime/static-model";
 import { plural } from "../format";
+import { wholeNumber } from "../flags";
 import { out } from "../io";
 import { randomInputs } from "./inputs";
 
 export async function runBench(path: string, o: { runs?: string; json?: boolean }): Promise<number> {
+  const runs = wholeNumber(o.runs, "--runs", 10);
   const model = await load(path);
   const configs = diagonalConfigs(model);
-  const runs = Number(o.runs ?? 10);
   if (!o.json) out.log(`${"configuration".padEnd(40)} ${"MACs".padStart(9)} ${"cached ms".padStart(10)} ${"dynamic ms".padStart(11)} ${"dyn/cached".padStart(10)} ${"switch ms".padStart(10)}`);
   const rows = await benchModel(model, randomInputs(model.meta, 0), configs, runs, (r) => {
     if (o.json) return;

@@ -6,7 +6,8 @@ import type { Config } from "../../compiler/ir/types";
 import { decodeSafetensors, SafetensorsError } from "../../compiler/weights/safetensors";
 import { PlanError } from "../../runtime/plan-error";
 import { explain, isSearchError, plan } from "../../runtime/search/index";
-import { parseAssignments, readBytes, writeAtomic } from "../files";
+import { parseAssignments, readBytes } from "../files";
+import { checkOutputFile, writeOutput } from "../output";
 import { formatBytes, plural } from "../format";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
@@ -44,8 +45,9 @@ export function reportFailure(r: Extract<PrepareResult, { ok: false }>, read: (f
   return 1;
 }
 
-export function runCompile(file: string, o: CompileCliOptions): number {
+export async function runCompile(file: string, o: CompileCliOptions): Promise<number> {
   if (o.config && o.budget) throw new UserError("give either --config or --budget, not both", 2);
+  checkOutputFile(o.output, "-o", "model.onnx");
   const host = fileHost(file, o.root);
   const seed = o.seed === undefined ? 0 : Number(o.seed);
   if (!Number.isInteger(seed)) throw new UserError(`--seed takes a whole number, not ${o.seed}`, 2);
@@ -68,7 +70,7 @@ export function runCompile(file: string, o: CompileCliOptions): number {
     config = chosen.config;
   }
   const compiled = emitModel(p, config, host.entryOf(file));
-  writeAtomic(o.output, compiled.bytes);
+  await writeOutput(o.output, compiled.bytes);
   const widths = config ? Object.entries(config).map(([g, i]) => `${g}=${p.graph.groups.find((x) => x.name === g)!.choices[i]}`) : [];
   const kind = config ? `static model (${widths.join(", ")})` : countConfigs(p);
   const took = ((performance.now() - t0) / 1000).toFixed(1);

@@ -1,7 +1,8 @@
 // `mtl profile MODEL.onnx -o latency.json`: measures the latency table that latency budgets use.
 import { load } from "../../runtime/index";
 import { profileLatency } from "../../runtime/profile";
-import { writeAtomic } from "../files";
+import { wholeNumber } from "../flags";
+import { checkOutputFile, writeOutput } from "../output";
 import { out } from "../io";
 import { randomInputs } from "./inputs";
 
@@ -19,10 +20,13 @@ function progress(done: number, total: number): void {
 }
 
 export async function runProfile(path: string, o: ProfileCliOptions): Promise<number> {
+  const runs = wholeNumber(o.runs, "--runs", 5);
+  const max = wholeNumber(o.max, "--max", 2000);
+  checkOutputFile(o.output, "-o", "latency.json");
   const model = await load(path, { cacheSize: 2 });
   const t0 = performance.now();
-  const table = await profileLatency(model, randomInputs(model.meta, 0), { runs: Number(o.runs ?? 5), maxMeasurements: o.max ? Number(o.max) : undefined, onProgress: progress });
-  writeAtomic(o.output, JSON.stringify(table, null, 2));
+  const table = await profileLatency(model, randomInputs(model.meta, 0), { runs, maxMeasurements: max, onProgress: progress });
+  await writeOutput(o.output, JSON.stringify(table, null, 2));
   out.log(`wrote ${o.output}: ${table.terms.reduce((n, t) => n + t.ms.length, 0)} measurements in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await model.close();
   return 0;

@@ -9,7 +9,9 @@ import { describeStatic } from "../../runtime/static-model";
 import type { InputTensor } from "../../runtime/inputs";
 import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
-import { parseAssignments, readBytes, writeAtomic } from "../files";
+import { parseAssignments, readBytes } from "../files";
+import { wholeNumber } from "../flags";
+import { prepareOutputDir, writeOutput } from "../output";
 import { out, UserError } from "../io";
 import { randomInput } from "./inputs";
 import { constraintsFrom, planOptionsFrom } from "./search";
@@ -69,6 +71,8 @@ function preview(data: ArrayLike<number | bigint | boolean>, max = 8): string {
 }
 
 export async function runRun(path: string, o: RunCliOptions): Promise<number> {
+  const seed = wholeNumber(o.seed, "--seed", 0, 0);
+  if (o.output) prepareOutputDir(o.output, "-o");
   const model = await load(path);
   const inputs: Record<string, InputTensor> = {};
   for (const spec of o.input ?? []) {
@@ -77,7 +81,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
     if (!name) throw new UserError(`say which input ${spec} is for`, 2, `write --input NAME=FILE; inputs: ${model.meta.inputs.map((i) => i.name).join(", ")}`);
     inputs[name] = readInput(name, file, model.meta.inputs.find((i) => i.name === name));
   }
-  if (o.random) for (const i of model.meta.inputs) inputs[i.name] ??= randomInput(i.dtype, i.shape, Number(o.seed ?? 0));
+  if (o.random) for (const i of model.meta.inputs) inputs[i.name] ??= randomInput(i.dtype, i.shape, seed);
   if (!Object.keys(inputs).length) throw new UserError("no input given", 2, "pass --input NAME=FILE.npy (or --random for a seeded random input)");
 
   const plan = o.config ? undefined : model.plan(constraintsFrom(o), planOptionsFrom(o));
@@ -99,9 +103,14 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   const tasks = o.tasks ? o.tasks.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
   const result = await model.run(inputs, { plan, config, tasks, mode: o.dynamic ? "dynamic" : "specialised" });
 
+  const written: string[] = [];
   if (o.output) {
-    for (const [task, outs] of Object.entries(result.outputs))
-      for (const [name, t] of Object.entries(outs)) writeAtomic(join(o.output, `${name}.npy`), writeNpy(t.data as Float32Array, t.dims, t.dtype === "bool"));
+    for (const outs of Object.values(result.outputs))
+      for (const [name, t] of Object.entries(outs)) {
+        const file = join(o.output, `${name}.npy`);
+        await writeOutput(file, writeNpy(t.data as Float32Array, t.dims, t.dtype === "bool"));
+        written.push(file);
+      }
   }
   if (o.json) {
     const plain = Object.fromEntries(Object.entries(result.outputs).map(([task, outs]) => [task, Object.fromEntries(Object.entries(outs).map(([n, t]) => [n, { dtype: t.dtype, dims: t.dims, data: Array.from(t.data as ArrayLike<number>, (v) => (typeof v === "bigint" ? Number(v) : v)) }]))]));
@@ -111,7 +120,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
     out.log(`ran ${result.tasks.join(", ")} in ${result.ms.toFixed(1)} ms${o.dynamic ? " (dynamic graph)" : ""}`);
     for (const [task, outs] of Object.entries(result.outputs))
       for (const [name, t] of Object.entries(outs)) out.log(`  ${name}: ${t.dtype}[${t.dims.join(", ")}] ${preview(t.data as ArrayLike<number>)}`);
-    if (o.output) out.log(`wrote ${o.output}/<output>.npy`);
+    for (const file of written) out.log(`wrote ${file}`);
   }
   await model.close();
   return 0;

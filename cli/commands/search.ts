@@ -4,6 +4,7 @@ import { explain, load } from "../../runtime/index";
 import { PlanError } from "../../runtime/plan-error";
 import { isSearchError, parseLatencyTable, parseProfile, type PlanOptions } from "../../runtime/search/index";
 import { parseAssignments, readBytes } from "../files";
+import { wholeNumber } from "../flags";
 import { out, UserError } from "../io";
 
 export interface SearchCliOptions {
@@ -30,7 +31,7 @@ export function planOptionsFrom(o: { strategy?: string; seed?: string; latency?:
     }
   };
   const options: { -readonly [K in keyof PlanOptions]: PlanOptions[K] } = { strategy: (o.strategy ?? "auto") as PlanOptions["strategy"] };
-  if (o.seed !== undefined) options.seed = Number(o.seed);
+  if (o.seed !== undefined) options.seed = wholeNumber(o.seed, "--seed", 1, 0);
   if (o.latency) {
     const t = parseLatencyTable(json(o.latency, "latency table"));
     if (isSearchError(t)) throw PlanError.from({ ...t, message: `${o.latency}: ${t.message}`, hint: t.hint ?? "measure one with `mtl profile MODEL.onnx -o latency.json`" });
