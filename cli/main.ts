@@ -64,6 +64,7 @@ function program(): Command {
     .option("--strategy <name>", "auto, paper, exact or evolutionary", "auto")
     .option("--seed <n>", "seed of the evolutionary search")
     .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
+    .option("--accept-unreliable-latency", "plan a latency budget even on a table `mtl profile` flagged as unreliable")
     .option("--profile <file>", "measured utility per configuration (see docs/search.md)")
     .option("--json", "print the plan as JSON")
     .action(async (file: string, o) => {
@@ -82,6 +83,7 @@ function program(): Command {
     .option("--config <widths>", "run this configuration instead of searching, e.g. backbone=0.5")
     .option("--dynamic", "run the dynamic graph instead of a specialised session")
     .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
+    .option("--accept-unreliable-latency", "plan a latency budget even on a table `mtl profile` flagged as unreliable")
     .option("--profile <file>", "measured utility per configuration (see docs/search.md)")
     .option("-o, --output <dir>", "write each output as <name>.npy into this folder")
     .option("--json", "print the outputs as JSON")
@@ -99,10 +101,11 @@ function program(): Command {
     });
 
   p.command("profile")
-    .description("measure this machine's latency table for latency budgets (--profile-latency of search/run)")
+    .description("measure this machine's latency table for latency budgets (--latency of search/run), and how noisy it is")
     .argument("<model>", ".onnx file compiled by mtl")
     .requiredOption("-o, --output <file>", "the latency table (.json) to write")
-    .option("--runs <n>", "timed runs per measurement (the median is kept)", "5")
+    .option("--runs <n>", "timed runs per measurement, interleaved across measurements (the median is kept)", "7")
+    .option("--warmup <n>", "untimed runs per measurement before timing", "2")
     .option("--max <n>", "refuse to take more measurements than this", "2000")
     .action(async (file: string, o) => {
       result = await (await command<typeof import("./commands/profile")>("profile")).runProfile(file, o);

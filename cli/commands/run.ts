@@ -29,6 +29,7 @@ export interface RunCliOptions {
   dynamic?: boolean;
   latency?: string;
   profile?: string;
+  acceptUnreliableLatency?: boolean;
 }
 
 function readInput(name: string, path: string, decl: MtlMetadata["inputs"][number] | undefined): InputTensor {

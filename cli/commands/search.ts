@@ -15,11 +15,12 @@ export interface SearchCliOptions {
   seed?: string;
   latency?: string;
   profile?: string;
+  acceptUnreliableLatency?: boolean;
   json?: boolean;
 }
 
 /** --latency (a table from `mtl profile`) and --profile (measured task utility) as plan options. */
-export function planOptionsFrom(o: { strategy?: string; seed?: string; latency?: string; profile?: string }): PlanOptions {
+export function planOptionsFrom(o: { strategy?: string; seed?: string; latency?: string; profile?: string; acceptUnreliableLatency?: boolean }): PlanOptions {
   const strategies = ["auto", "paper", "exact", "evolutionary"];
   if (o.strategy && !strategies.includes(o.strategy)) throw new UserError(`unknown strategy "${o.strategy}"`, 2, `use one of ${strategies.join(", ")}`);
   const json = (path: string, what: string): unknown => {
@@ -36,6 +37,9 @@ export function planOptionsFrom(o: { strategy?: string; seed?: string; latency?:
     const t = parseLatencyTable(json(o.latency, "latency table"));
     if (isSearchError(t)) throw PlanError.from({ ...t, message: `${o.latency}: ${t.message}`, hint: t.hint ?? "measure one with `mtl profile MODEL.onnx -o latency.json`" });
     options.latency = t;
+    options.acceptUnreliableLatency = o.acceptUnreliableLatency === true;
+    if (!t.quality) out.err(`note: ${o.latency} has no quality record (not written by this mtl's profile): how noisy it is is unknown`);
+    else if (!t.quality.reliable) out.err(`warning: ${o.latency} was flagged as unreliable when measured: ${t.quality.problems.join("; ")}`);
   }
   if (o.profile) {
     const p = parseProfile(json(o.profile, "utility profile"));
