@@ -18,12 +18,17 @@ export function writeAtomic(path: string, bytes: Uint8Array | string): void {
   renameSync(tmp, path);
 }
 
+const ASSIGNMENT_HINTS: Record<string, string> = {
+  "--config": "write group=width pairs separated by commas, e.g. --config backbone=0.5,semseg=1.0",
+  "--prefer": "write task=weight pairs with weights of 0 or more, separated by commas, e.g. --prefer semseg=2,depth=1",
+};
+
 /** Parses `backbone=0.5,semseg=1` into { backbone: 0.5, semseg: 1 }. */
 export function parseAssignments(text: string, what: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of text.split(",").map((s) => s.trim()).filter(Boolean)) {
     const m = /^([A-Za-z_][\w.]*)\s*[=:]\s*([0-9]*\.?[0-9]+)$/.exec(part);
-    if (!m) throw new UserError(`cannot read ${what} "${part}"`, 2, `write name=value pairs separated by commas, e.g. backbone=0.5,semseg=1.0`);
+    if (!m) throw new UserError(`cannot read ${what} "${part}"`, 2, ASSIGNMENT_HINTS[what] ?? "write name=value pairs separated by commas");
     out[m[1]] = Number(m[2]);
   }
   return out;

@@ -74,7 +74,7 @@ function program(): Command {
   p.command("run")
     .description("run a compiled model under constraints and print or save each task's decoded output")
     .argument("<model>", ".onnx file compiled by mtl")
-    .option("--input <name=file...>", "inputs as .npy or .json files (NAME= may be left out when there is one input)")
+    .option("--input <name=file...>", "inputs as .npy, .json (nested arrays), .png or .jpg files (NAME= may be left out when there is one input)")
     .option("--random", "use seeded random inputs for those not given")
     .option("--seed <n>", "seed of --random", "0")
     .option("--budget <budget>", "compute budget (default: the model's `budget`)")
@@ -85,7 +85,7 @@ function program(): Command {
     .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
     .option("--accept-unreliable-latency", "plan a latency budget even on a table `mtl profile` flagged as unreliable")
     .option("--profile <file>", "measured utility per configuration (see docs/search.md)")
-    .option("-o, --output <dir>", "write each output as <name>.npy into this folder")
+    .option("-o, --output <dir>", "write each output as NAME.npy into this folder (created if missing)")
     .option("--json", "print the outputs as JSON")
     .action(async (file: string, o) => {
       result = await (await command<typeof import("./commands/run")>("run")).runRun(file, o);

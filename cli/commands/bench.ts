@@ -6,6 +6,7 @@ import { describeStatic } from "../../runtime/static-model";
 import { plural } from "../format";
 import { wholeNumber } from "../flags";
 import { out } from "../io";
+import { progressReporter } from "../progress";
 import { randomInputs } from "./inputs";
 
 export async function runBench(path: string, o: { runs?: string; json?: boolean }): Promise<number> {
@@ -13,8 +14,10 @@ export async function runBench(path: string, o: { runs?: string; json?: boolean 
   const model = await load(path);
   const configs = diagonalConfigs(model);
   if (!o.json) out.log(`${"configuration".padEnd(40)} ${"MACs".padStart(9)} ${"cached ms".padStart(10)} ${"dynamic ms".padStart(11)} ${"dyn/cached".padStart(10)} ${"switch ms".padStart(10)}`);
+  const progress = progressReporter("bench", "configurations");
+  let done = 0;
   const rows = await benchModel(model, randomInputs(model.meta, 0), configs, runs, (r) => {
-    if (o.json) return;
+    if (o.json) return progress(++done, configs.length); // the table comes at the end: show progress meanwhile
     const label = model.staticConfig
       ? `static ${describeStatic(model.staticConfig)}`
       : Object.entries(r.config).map(([g, i]) => `${g}=${model.meta.groups.find((x) => x.name === g)!.choices[i]}`).join(",");
