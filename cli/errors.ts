@@ -19,3 +19,6 @@ export function reportError(e: MtlError, json: boolean): number {
   if (json) out.log(JSON.stringify(errorJson(e), null, 2));
   return e.exitCode === 2 ? 2 : 1;
 }
+
+/** @deprecated the old name of isMtlError, kept for code written against it. */
+export const isUserFacing = isMtlError;
