@@ -1,6 +1,6 @@
 // File reading and writing for the commands: clear errors for missing files, and atomic writes so
 // an interrupted command never leaves a half-written model behind.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "./io";
 
@@ -14,8 +14,13 @@ export function writeAtomic(path: string, bytes: Uint8Array | string): void {
   const dir = dirname(path);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true }); // no temporary file left behind by a failed write
+    throw e;
+  }
 }
 
 const ASSIGNMENT_HINTS: Record<string, string> = {

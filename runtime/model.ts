@@ -152,10 +152,12 @@ export class MtlModel {
       config[g.name] = i;
     }
     const extra = Object.keys(o.config ?? {}).filter((k) => !this.meta.groups.some((g) => g.name === k));
-    if (extra.length && this.artifact.staticConfig)
+    // A static model's one configuration is choice 0 of every group of its (cut down) cost table.
+    const own = (k: string) => this.artifact.staticConfig !== null && o.config?.[k] === 0 && this.costs.groups.some((g) => g.name === k);
+    if (extra.some((k) => !own(k)) && this.artifact.staticConfig)
       throw new PlanError("bad-config", `model ${this.meta.name} is static: it runs only ${describeStatic(this.artifact.staticConfig)}`, STATIC_HINT);
     for (const k of extra)
-      if (!this.meta.groups.some((g) => g.name === k)) throw new PlanError("bad-config", `model ${this.meta.name} has no width group \`${k}\``, didYouMean(k, this.meta.groups.map((g) => g.name)));
+      if (!own(k)) throw new PlanError("bad-config", `model ${this.meta.name} has no width group \`${k}\``, didYouMean(k, this.meta.groups.map((g) => g.name)));
     return { config, tasks };
   }
 

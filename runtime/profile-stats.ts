@@ -20,13 +20,16 @@ export interface SampleSummary {
   readonly noise: number;
   /** Samples more than 3.5 robust deviations (and 10%) from the median; the median ignores them anyway. */
   readonly outliers: number;
+  /** Spread above NOISY and above ABS_TOLERANCE_MS: jitter of microseconds on a tiny layer does not count. */
+  readonly noisy: boolean;
 }
 
 export function summarise(samples: readonly number[]): SampleSummary {
   const m = median(samples);
   const mad = 1.4826 * median(samples.map((x) => Math.abs(x - m)));
   const limit = Math.max(3.5 * mad, 0.1 * m);
-  return { median: m, noise: m > 0 ? mad / m : 0, outliers: samples.filter((x) => Math.abs(x - m) > limit).length };
+  const noise = m > 0 ? mad / m : 0;
+  return { median: m, noise, outliers: samples.filter((x) => Math.abs(x - m) > limit).length, noisy: noise > NOISY && mad > ABS_TOLERANCE_MS };
 }
 
 /** A place where a wider configuration measured faster than a narrower one by more than the noise allows. */

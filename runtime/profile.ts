@@ -12,7 +12,7 @@ import type { CostTable } from "../compiler/cost/types";
 import { MtlError } from "../compiler/errors";
 import type { InputTensor } from "./inputs";
 import type { MtlModel } from "./model";
-import { MAX_NOISY_SHARE, median, monotonicityViolations, NOISY, summarise, type MonotonicityViolation } from "./profile-stats";
+import { ABS_TOLERANCE_MS, MAX_NOISY_SHARE, median, monotonicityViolations, NOISY, summarise, type MonotonicityViolation } from "./profile-stats";
 import type { LatencyQuality, LatencyTable, LatencyTerm } from "./search/latency";
 
 export interface ProfileOptions {
@@ -81,7 +81,7 @@ async function measureAll(model: Runner, inputs: Record<string, InputTensor>, li
     // A noisy measurement, or one with many outliers, gets one more set of rounds.
     const again = block.filter((m) => {
       const s = summarise(m.samples);
-      return s.noise > NOISY || s.outliers > m.samples.length / 5;
+      return s.noisy || s.outliers > m.samples.length / 5;
     });
     if (again.length) await rounds(again, o.runs);
     done += block.length;
@@ -148,13 +148,13 @@ export async function profileLatency(model: Runner, inputs: Record<string, Input
 function assess(costs: CostTable, terms: LatencyTerm[], list: Measurement[], o: { runs: number; warmup: number }, negative: number): LatencyQuality {
   const stats = list.map((m) => summarise(m.samples));
   const noise = median(stats.map((s) => s.noise));
-  const noisy = stats.filter((s) => s.noise > NOISY).length;
+  const noisy = stats.filter((s) => s.noisy).length;
   const relTolerance = Math.max(0.1, 3 * noise);
   const violations: MonotonicityViolation[] = terms.flatMap((t) =>
     monotonicityViolations(t, t.groups.map((g) => costs.groups.find((x) => x.name === g)!.choices.length), relTolerance),
   );
   const problems: string[] = [];
-  if (noisy > MAX_NOISY_SHARE * list.length) problems.push(`${noisy} of ${list.length} measurements vary by more than ${NOISY * 100}% between runs`);
+  if (noisy > MAX_NOISY_SHARE * list.length) problems.push(`${noisy} of ${list.length} measurements vary by more than ${NOISY * 100}% (and ${ABS_TOLERANCE_MS} ms) between runs`);
   if (violations.length) problems.push(`${violations.length} place${violations.length === 1 ? "" : "s"} where a wider configuration measured faster than a narrower one`);
   if (negative) problems.push(`${negative} part time${negative === 1 ? "" : "s"} came out negative (the parts' sum disagrees with the whole)`);
   return {

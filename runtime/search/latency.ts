@@ -39,7 +39,7 @@ export interface LatencyQuality {
   /** Median over measurements of the robust relative spread (1.4826 MAD / median): 0.03 = ±3%. */
   readonly noise: number;
   readonly maxNoise: number;
-  readonly noisy: number; // measurements whose spread exceeds 25%
+  readonly noisy: number; // measurements whose spread exceeds 25% and 0.05 ms
   readonly outliers: number; // runs far from their measurement's median (ignored by the median)
   /** Places where a wider configuration measured faster than a narrower one beyond the noise. */
   readonly violations: readonly { part: string; group: string; at: readonly number[]; narrowerMs: number; widerMs: number }[];
