@@ -10,7 +10,13 @@ export { isMtlError };
 /** The JSON form of an error, as `--json` prints it: the search's SearchError shape plus the exit code. */
 export function errorJson(e: MtlError): Record<string, unknown> {
   const minimum = (e as { minimum?: unknown }).minimum;
-  return { kind: "error", code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(typeof minimum === "number" ? { minimum } : {}) };
+  return {
+    kind: "error",
+    code: e.code,
+    message: e.message,
+    ...(e.hint ? { hint: e.hint } : {}),
+    ...(typeof minimum === "number" ? { minimum } : {}),
+  };
 }
 
 /** Prints a user-facing error and returns the process exit code. */

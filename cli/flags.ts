@@ -6,7 +6,8 @@ import { UserError } from "./io";
 export function wholeNumber(text: string | undefined, flag: string, fallback: number, min = 1): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min) throw new UserError(`${flag} takes a whole number of at least ${min}, not "${text}"`, 2, `e.g. ${flag} ${Math.max(min, fallback)}`);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min)
+    throw new UserError(`${flag} takes a whole number of at least ${min}, not "${text}"`, 2, `e.g. ${flag} ${Math.max(min, fallback)}`);
   return n;
 }
 

@@ -14,13 +14,19 @@ export function checkOutputFile(path: string, flag: string, example: string): vo
   if (existsSync(path) && statSync(path).isDirectory())
     throw new UserError(`${flag} ${path} is a folder; it takes a file name`, 1, `e.g. ${flag} ${join(path, example)}`, OUTPUT_CODE);
   const parent = existingAncestor(dirname(path));
-  if (parent && !statSync(parent).isDirectory()) throw new UserError(`${flag} ${path}: ${parent} is a file, not a folder`, 1, "choose a path inside a folder", OUTPUT_CODE);
+  if (parent && !statSync(parent).isDirectory())
+    throw new UserError(`${flag} ${path}: ${parent} is a file, not a folder`, 1, "choose a path inside a folder", OUTPUT_CODE);
 }
 
 /** Refuses an output folder path that names a file; creates the folder. */
 export function prepareOutputDir(path: string, flag: string): void {
   if (existsSync(path) && !statSync(path).isDirectory())
-    throw new UserError(`${flag} ${path} is a file; it takes a folder to write into`, 1, `e.g. ${flag} ${join(dirname(path), "outputs")}`, OUTPUT_CODE);
+    throw new UserError(
+      `${flag} ${path} is a file; it takes a folder to write into`,
+      1,
+      `e.g. ${flag} ${join(dirname(path), "outputs")}`,
+      OUTPUT_CODE,
+    );
   try {
     mkdirSync(path, { recursive: true });
   } catch (e) {
@@ -75,7 +81,8 @@ export async function writeOutput(path: string, bytes: Uint8Array | string, flag
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     const err = e as NodeJS.ErrnoException;
-    if (typeof err.code === "string") throw new UserError(`cannot write ${path}: ${err.message}`, 1, "check the path, its permissions and the free space", OUTPUT_CODE);
+    if (typeof err.code === "string")
+      throw new UserError(`cannot write ${path}: ${err.message}`, 1, "check the path, its permissions and the free space", OUTPUT_CODE);
     throw e;
   } finally {
     untrack(tmp);

@@ -29,7 +29,8 @@ function allNodes(g: OnnxGraph): OnnxNode[] {
 export function perWidthInitializers(g: OnnxGraph): Map<string, string> {
   const found = new Map<string, string>();
   for (const n of allNodes(g))
-    if (n.opType === "Gather" && n.inputs.length === 2 && n.inputs[1].startsWith("width.")) found.set(n.inputs[0], n.inputs[1].slice("width.".length));
+    if (n.opType === "Gather" && n.inputs.length === 2 && n.inputs[1].startsWith("width."))
+      found.set(n.inputs[0], n.inputs[1].slice("width.".length));
   return found;
 }
 

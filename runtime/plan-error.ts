@@ -6,7 +6,12 @@ import type { SearchError, SearchErrorCode } from "./search/types";
 /** Constraints the search cannot satisfy; `code` is the search's own (docs/search.md), e.g. "infeasible". */
 export class PlanError extends MtlError {
   declare readonly code: SearchErrorCode;
-  constructor(code: SearchErrorCode, message: string, hint?: string, readonly minimum?: number) {
+  constructor(
+    code: SearchErrorCode,
+    message: string,
+    hint?: string,
+    readonly minimum?: number,
+  ) {
     super(code, message, hint);
   }
 

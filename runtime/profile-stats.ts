@@ -29,7 +29,12 @@ export function summarise(samples: readonly number[]): SampleSummary {
   const mad = 1.4826 * median(samples.map((x) => Math.abs(x - m)));
   const limit = Math.max(3.5 * mad, 0.1 * m);
   const noise = m > 0 ? mad / m : 0;
-  return { median: m, noise, outliers: samples.filter((x) => Math.abs(x - m) > limit).length, noisy: noise > NOISY && mad > ABS_TOLERANCE_MS };
+  return {
+    median: m,
+    noise,
+    outliers: samples.filter((x) => Math.abs(x - m) > limit).length,
+    noisy: noise > NOISY && mad > ABS_TOLERANCE_MS,
+  };
 }
 
 /** A place where a wider configuration measured faster than a narrower one by more than the noise allows. */
@@ -56,7 +61,8 @@ export function monotonicityViolations(
       if (k + 1 >= sizes[axis]) return;
       const narrow = term.ms[flat];
       const wide = term.ms[flat + strides[axis]];
-      if (wide < narrow - Math.max(ABS_TOLERANCE_MS, relTolerance * narrow)) out.push({ part: term.part, group: term.groups[axis], at: idx, narrowerMs: narrow, widerMs: wide });
+      if (wide < narrow - Math.max(ABS_TOLERANCE_MS, relTolerance * narrow))
+        out.push({ part: term.part, group: term.groups[axis], at: idx, narrowerMs: narrow, widerMs: wide });
     });
   }
   return out;

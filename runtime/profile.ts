@@ -12,7 +12,15 @@ import type { CostTable } from "../compiler/cost/types";
 import { MtlError } from "../compiler/errors";
 import type { InputTensor } from "./inputs";
 import type { MtlModel } from "./model";
-import { ABS_TOLERANCE_MS, MAX_NOISY_SHARE, median, monotonicityViolations, NOISY, summarise, type MonotonicityViolation } from "./profile-stats";
+import {
+  ABS_TOLERANCE_MS,
+  MAX_NOISY_SHARE,
+  median,
+  monotonicityViolations,
+  NOISY,
+  summarise,
+  type MonotonicityViolation,
+} from "./profile-stats";
 import type { LatencyQuality, LatencyTable, LatencyTerm } from "./search/latency";
 
 export interface ProfileOptions {
@@ -65,13 +73,20 @@ interface Measurement {
 type Runner = Pick<MtlModel, "run" | "costs" | "tasks">;
 
 /** Times every measurement: blocks of `interleave`, warm-up, then rounds in rotating order. */
-async function measureAll(model: Runner, inputs: Record<string, InputTensor>, list: Measurement[], o: Required<Omit<ProfileOptions, "onProgress" | "maxMeasurements">>, onProgress?: (done: number, total: number) => void): Promise<void> {
+async function measureAll(
+  model: Runner,
+  inputs: Record<string, InputTensor>,
+  list: Measurement[],
+  o: Required<Omit<ProfileOptions, "onProgress" | "maxMeasurements">>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
   const time = async (m: Measurement) => (await model.run(inputs, { config: m.config, tasks: m.tasks })).ms;
   const rounds = async (block: Measurement[], n: number) => {
-    for (let r = 0; r < n; r++) for (let i = 0; i < block.length; i++) {
-      const m = block[(i + r) % block.length];
-      m.samples.push(await time(m));
-    }
+    for (let r = 0; r < n; r++)
+      for (let i = 0; i < block.length; i++) {
+        const m = block[(i + r) % block.length];
+        m.samples.push(await time(m));
+      }
   };
   let done = 0;
   for (let start = 0; start < list.length; start += o.interleave) {
@@ -91,10 +106,14 @@ async function measureAll(model: Runner, inputs: Record<string, InputTensor>, li
 
 export async function profileLatency(model: Runner, inputs: Record<string, InputTensor>, o: ProfileOptions = {}): Promise<LatencyTable> {
   const opts = { runs: o.runs ?? 7, warmup: o.warmup ?? 2, interleave: o.interleave ?? 8 };
-  if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new ProfileError(`runs must be a whole number >= 1, got ${opts.runs}`, "e.g. --runs 7");
+  if (!Number.isInteger(opts.runs) || opts.runs < 1)
+    throw new ProfileError(`runs must be a whole number >= 1, got ${opts.runs}`, "e.g. --runs 7");
   const parts = partGroups(model.costs);
   const shared = parts.get("shared") ?? [];
-  const plan: { part: string; groups: string[] }[] = [{ part: "shared", groups: shared }, ...model.tasks.map((t) => ({ part: t, groups: parts.get(t) ?? shared }))];
+  const plan: { part: string; groups: string[] }[] = [
+    { part: "shared", groups: shared },
+    ...model.tasks.map((t) => ({ part: t, groups: parts.get(t) ?? shared })),
+  ];
   const [a, b] = model.tasks;
   const narrow = Object.fromEntries(model.costs.groups.map((g) => [g.name, 0]));
 
@@ -112,13 +131,18 @@ export async function profileLatency(model: Runner, inputs: Record<string, Input
     list.push(m);
     return m;
   };
-  const cells = plan.map((p) => [...combinations(model.costs, p.groups)].map((c) => {
-    if (p.part !== "shared") return [need(c, [p.part])];
-    const at = { ...narrow, ...c };
-    return b === undefined ? [need(at, [a])] : [need(at, [a]), need(at, [b]), need(at, [a, b])];
-  }));
+  const cells = plan.map((p) =>
+    [...combinations(model.costs, p.groups)].map((c) => {
+      if (p.part !== "shared") return [need(c, [p.part])];
+      const at = { ...narrow, ...c };
+      return b === undefined ? [need(at, [a])] : [need(at, [a]), need(at, [b]), need(at, [a, b])];
+    }),
+  );
   if (list.length > (o.maxMeasurements ?? 2000))
-    throw new ProfileError(`profiling would take ${list.length} measurements`, "this model's configuration space is per-layer; profile a coarser model, or raise --max");
+    throw new ProfileError(
+      `profiling would take ${list.length} measurements`,
+      "this model's configuration space is per-layer; profile a coarser model, or raise --max",
+    );
 
   await measureAll(model, inputs, list, opts, o.onProgress);
 
@@ -145,18 +169,33 @@ export async function profileLatency(model: Runner, inputs: Record<string, Input
 }
 
 /** How far the table can be trusted: noise over all measurements, outliers, and width monotonicity. */
-function assess(costs: CostTable, terms: LatencyTerm[], list: Measurement[], o: { runs: number; warmup: number }, negative: number): LatencyQuality {
+function assess(
+  costs: CostTable,
+  terms: LatencyTerm[],
+  list: Measurement[],
+  o: { runs: number; warmup: number },
+  negative: number,
+): LatencyQuality {
   const stats = list.map((m) => summarise(m.samples));
   const noise = median(stats.map((s) => s.noise));
   const noisy = stats.filter((s) => s.noisy).length;
   const relTolerance = Math.max(0.1, 3 * noise);
   const violations: MonotonicityViolation[] = terms.flatMap((t) =>
-    monotonicityViolations(t, t.groups.map((g) => costs.groups.find((x) => x.name === g)!.choices.length), relTolerance),
+    monotonicityViolations(
+      t,
+      t.groups.map((g) => costs.groups.find((x) => x.name === g)!.choices.length),
+      relTolerance,
+    ),
   );
   const problems: string[] = [];
-  if (noisy > MAX_NOISY_SHARE * list.length) problems.push(`${noisy} of ${list.length} measurements vary by more than ${NOISY * 100}% (and ${ABS_TOLERANCE_MS} ms) between runs`);
-  if (violations.length) problems.push(`${violations.length} place${violations.length === 1 ? "" : "s"} where a wider configuration measured faster than a narrower one`);
-  if (negative) problems.push(`${negative} part time${negative === 1 ? "" : "s"} came out negative (the parts' sum disagrees with the whole)`);
+  if (noisy > MAX_NOISY_SHARE * list.length)
+    problems.push(`${noisy} of ${list.length} measurements vary by more than ${NOISY * 100}% (and ${ABS_TOLERANCE_MS} ms) between runs`);
+  if (violations.length)
+    problems.push(
+      `${violations.length} place${violations.length === 1 ? "" : "s"} where a wider configuration measured faster than a narrower one`,
+    );
+  if (negative)
+    problems.push(`${negative} part time${negative === 1 ? "" : "s"} came out negative (the parts' sum disagrees with the whole)`);
   return {
     runs: o.runs,
     warmup: o.warmup,

@@ -19,13 +19,20 @@ export interface ProfileCliOptions {
 
 /** The quality record as lines for the terminal. */
 export function describeQuality(q: LatencyQuality): string[] {
+  const percent = (x: number) => `±${(x * 100).toFixed(1)}%`;
   const lines = [
-    `noise: ±${(q.noise * 100).toFixed(1)}% typical, ±${(q.maxNoise * 100).toFixed(1)}% worst (robust spread of ${plural(q.runs, "run")} per measurement); ` +
+    `noise: ${percent(q.noise)} typical, ${percent(q.maxNoise)} worst (robust spread of ${plural(q.runs, "run")} per measurement); ` +
       `${plural(q.outliers, "outlier")} ignored, ${q.noisy} of ${plural(q.measurements, "measurement")} noisy`,
   ];
   if (q.reliable) lines.push("the table is consistent: time grows with width everywhere within the noise");
-  else lines.push(`warning: the table is unreliable: ${q.problems.join("; ")}`, "  the search refuses latency budgets on it unless given --accept-unreliable-latency; profile again on a quieter machine or with more --runs");
-  for (const v of q.violations.slice(0, 5)) lines.push(`  ${v.part}: widening \`${v.group}\` at choices [${v.at.join(", ")}] went from ${v.narrowerMs} ms to ${v.widerMs} ms`);
+  else
+    lines.push(
+      `warning: the table is unreliable: ${q.problems.join("; ")}`,
+      "  the search refuses latency budgets on it unless given --accept-unreliable-latency;",
+      "  profile again on a quieter machine or with more --runs",
+    );
+  for (const v of q.violations.slice(0, 5))
+    lines.push(`  ${v.part}: widening \`${v.group}\` at choices [${v.at.join(", ")}] went from ${v.narrowerMs} ms to ${v.widerMs} ms`);
   return lines;
 }
 
@@ -36,10 +43,17 @@ export async function runProfile(path: string, o: ProfileCliOptions): Promise<nu
   checkOutputFile(o.output, "-o", "latency.json");
   const model = await load(path, { cacheSize: 8 });
   const t0 = performance.now();
-  const table = await profileLatency(model, randomInputs(model.meta, 0), { runs, warmup, interleave: 8, maxMeasurements: max, onProgress: progressReporter("profile", "measurements") });
+  const table = await profileLatency(model, randomInputs(model.meta, 0), {
+    runs,
+    warmup,
+    interleave: 8,
+    maxMeasurements: max,
+    onProgress: progressReporter("profile", "measurements"),
+  });
   await writeOutput(o.output, JSON.stringify(table, null, 2));
   const q = table.quality!;
-  out.log(`wrote ${o.output}: ${plural(q.measurements, "measurement")} (${plural(q.samples, "timed run")}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const took = ((performance.now() - t0) / 1000).toFixed(1);
+  out.log(`wrote ${o.output}: ${plural(q.measurements, "measurement")} (${plural(q.samples, "timed run")}) in ${took} s`);
   for (const line of describeQuality(q)) out.log(line);
   await model.close();
   return 0;

@@ -39,7 +39,11 @@ beforeAll(() => {
   writeFileSync(join(dir, "two.mtl"), TWO_TASK);
   writeFileSync(join(dir, "one.mtl"), ONE_TASK);
   writeFileSync(join(dir, "vit.mtl"), VIT);
-  for (const [src, out, ...more] of [["two.mtl", "two.onnx"], ["two.mtl", "static.onnx", "--config", "e=0.5,seg=0.25,cls=1"], ["vit.mtl", "vit.onnx"]]) {
+  for (const [src, out, ...more] of [
+    ["two.mtl", "two.onnx"],
+    ["two.mtl", "static.onnx", "--config", "e=0.5,seg=0.25,cls=1"],
+    ["vit.mtl", "vit.onnx"],
+  ]) {
     const r = mtl("compile", src, "-o", out, ...more);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
@@ -82,7 +86,11 @@ describe("budgets (15.2)", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).budget).toMatchObject({ metric: "macs", limit: 5e5 });
   });
-  it.each([["60", /has no unit/], ["NaN", /cannot read the budget quantity "NaN"/], ["Infinity", /cannot read/]])("refuses --budget %s", (b, msg) => {
+  it.each([
+    ["60", /has no unit/],
+    ["NaN", /cannot read the budget quantity "NaN"/],
+    ["Infinity", /cannot read/],
+  ])("refuses --budget %s", (b, msg) => {
     const r = mtl("search", "two.onnx", "--budget", b);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(msg);
@@ -138,7 +146,10 @@ describe("paths and flags that crashed (15.11)", () => {
   });
 
   it("stops quietly when its reader closes the pipe (EPIPE)", () => {
-    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" info two.onnx --json --all | head -c 100 >/dev/null`], { cwd: dir, encoding: "utf8" });
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" info two.onnx --json --all | head -c 100 >/dev/null`], {
+      cwd: dir,
+      encoding: "utf8",
+    });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
   });
@@ -164,7 +175,10 @@ describe("paths and flags that crashed (15.11)", () => {
 
   it("leaves no temporary file when a compile is interrupted (SIGTERM while writing)", async () => {
     // A model whose file takes a while to write: a 4096x4096 linear layer (64 MB of weights).
-    writeFileSync(join(dir, "big.mtl"), "model Big {\n  input x: f32[N, 4096]\n  encoder e = x |> linear(4096)\n  task t { head e |> fixed linear(2) }\n}\n");
+    writeFileSync(
+      join(dir, "big.mtl"),
+      "model Big {\n  input x: f32[N, 4096]\n  encoder e = x |> linear(4096)\n  task t { head e |> fixed linear(2) }\n}\n",
+    );
     const out = join(dir, "bigout");
     mkdirSync(out, { recursive: true });
     const child = spawn(process.execPath, [bin, "compile", "big.mtl", "-o", join(out, "big.onnx")], { cwd: dir, stdio: "ignore" });

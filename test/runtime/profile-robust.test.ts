@@ -41,7 +41,8 @@ function stub(ms: (c: Call, n: number) => number) {
 }
 
 /** Time that grows with width: encoder 1 ms per unit of e-choice, head a 0.5 ms per step. */
-const clean = (c: Call) => 1 + c.config.e + (c.tasks.includes("a") ? 0.2 + 0.5 * c.config.h * (1 + c.config.e) : 0) + (c.tasks.includes("b") ? 0.1 : 0);
+const clean = (c: Call) =>
+  1 + c.config.e + (c.tasks.includes("a") ? 0.2 + 0.5 * c.config.h * (1 + c.config.e) : 0) + (c.tasks.includes("b") ? 0.1 : 0);
 
 describe("profileLatency", () => {
   it("warms up, interleaves the measurements of a block, and recovers the parts' times", async () => {
@@ -66,7 +67,11 @@ describe("profileLatency", () => {
 
   it("flags a table whose time falls as a group widens (the issue's [0, 246, 76, 242])", async () => {
     // Head a is slow at h=0 and fast at h=1: not noise, a wrong table.
-    const table = await profileLatency(stub((c) => clean(c) + (c.tasks.length === 1 && c.tasks[0] === "a" && c.config.h === 0 ? 5 : 0)).model, {}, { runs: 3, warmup: 0 });
+    const table = await profileLatency(
+      stub((c) => clean(c) + (c.tasks.length === 1 && c.tasks[0] === "a" && c.config.h === 0 ? 5 : 0)).model,
+      {},
+      { runs: 3, warmup: 0 },
+    );
     expect(table.quality!.reliable).toBe(false);
     expect(table.quality!.violations.some((v) => v.part === "a" && v.group === "h")).toBe(true);
     expect(table.quality!.problems.join()).toMatch(/wider configuration measured faster/);
@@ -87,7 +92,11 @@ describe("profileLatency", () => {
 
 describe("the search and a table's quality", () => {
   it("refuses a latency budget on a table flagged unreliable unless told to accept it", async () => {
-    const table = await profileLatency(stub((c) => clean(c) + (c.tasks[0] === "a" && c.tasks.length === 1 && c.config.h === 0 ? 5 : 0)).model, {}, { runs: 3, warmup: 0 });
+    const table = await profileLatency(
+      stub((c) => clean(c) + (c.tasks[0] === "a" && c.tasks.length === 1 && c.config.h === 0 ? 5 : 0)).model,
+      {},
+      { runs: 3, warmup: 0 },
+    );
     const parsed = parseLatencyTable(JSON.parse(JSON.stringify(table)));
     expect(isSearchError(parsed)).toBe(false);
     const refused = plan(COSTS, { budget: "100ms" }, { latency: table });

@@ -30,7 +30,9 @@ describe("concurrent runs and the session cache", () => {
     for (const [i, config] of cs.entries()) {
       const alone = await model.run({ image }, { config });
       const got = (results[i] as PromiseFulfilledResult<Awaited<ReturnType<MtlModel["run"]>>>).value;
-      expect(Array.from(got.outputs.cls["cls.values"].data as Float32Array)).toEqual(Array.from(alone.outputs.cls["cls.values"].data as Float32Array));
+      expect(Array.from(got.outputs.cls["cls.values"].data as Float32Array)).toEqual(
+        Array.from(alone.outputs.cls["cls.values"].data as Float32Array),
+      );
     }
   });
 });

@@ -56,7 +56,10 @@ describe("static models", () => {
     expect(Array.from(r.outputs.cls["cls.values"].data as Float32Array).map((x) => x.toFixed(4))).toEqual(
       Array.from(same.outputs.cls["cls.values"].data as Float32Array).map((x) => x.toFixed(4)),
     );
-    await expect(fixed.run({ image }, { config: { e: 1 } })).rejects.toMatchObject({ code: "bad-config", message: expect.stringMatching(/is static/) });
+    await expect(fixed.run({ image }, { config: { e: 1 } })).rejects.toMatchObject({
+      code: "bad-config",
+      message: expect.stringMatching(/is static/),
+    });
     // Choice 0 of its cut-down table is its own configuration (what `mtl profile` asks for).
     await expect(fixed.run({ image }, { config: { e: 0, seg: 0, cls: 0 } })).resolves.toMatchObject({ tasks: ["seg", "cls"] });
   });
