@@ -74,7 +74,7 @@ function program(): Command {
   p.command("run")
     .description("run a compiled model under constraints and print or save each task's decoded output")
     .argument("<model>", ".onnx file compiled by mtl")
-    .option("--input <name=file...>", "inputs as .npy, .json (nested arrays), .png or .jpg files (NAME= may be left out when there is one input)")
+    .option("--input <name=file...>", "inputs as .npy, .json (nested arrays), .png or .jpg files (NAME= may go when there is one input)")
     .option("--random", "use seeded random inputs for those not given")
     .option("--seed <n>", "seed of --random", "0")
     .option("--budget <budget>", "compute budget (default: the model's `budget`)")

@@ -133,18 +133,22 @@ async function ensureBuilt(opts: ServeOptions, dir: string, log: (line: string) 
       } else if (existsSync(join(dir, "index.html"))) {
         log("note: playground sources changed since the last build, but vite is not installed to rebuild it");
       } else {
-        throw new UserError("the playground is not built and vite is not installed to build it", 1, "run `npm install` in mtl's folder (it installs vite)");
+        const hint = "run `npm install` in mtl's folder (it installs vite)";
+        throw new UserError("the playground is not built and vite is not installed to build it", 1, hint);
       }
     }
   }
-  if (!existsSync(join(dir, "index.html"))) throw new UserError(`no index.html in ${dir}`, 1, "build the playground with `mtl playground --build DIR`");
+  if (!existsSync(join(dir, "index.html")))
+    throw new UserError(`no index.html in ${dir}`, 1, "build the playground with `mtl playground --build DIR`");
 }
 
 /** A listen failure users can fix (busy port, no permission, unknown interface) as a UserError. */
 function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
-  if (e.code === "EADDRINUSE") return new UserError(`port ${port} on ${host} is in use`, 1, `stop what is using it, or pick another: mtl playground --port ${port + 1} (0: any free port)`, "MTL-CLI-004");
-  if (e.code === "EACCES") return new UserError(`no permission to listen on port ${port}`, 1, "ports below 1024 need privileges; use --port 5178", "MTL-CLI-004");
-  if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND") return new UserError(`cannot listen on ${host}: no such interface`, 1, "use --host 127.0.0.1", "MTL-CLI-004");
+  const fail = (message: string, hint: string) => new UserError(message, 1, hint, "MTL-CLI-004");
+  if (e.code === "EADDRINUSE")
+    return fail(`port ${port} on ${host} is in use`, `stop what is using it, or pick another: mtl playground --port ${port + 1} (0: any free port)`);
+  if (e.code === "EACCES") return fail(`no permission to listen on port ${port}`, "ports below 1024 need privileges; use --port 5178");
+  if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND") return fail(`cannot listen on ${host}: no such interface`, "use --host 127.0.0.1");
   return e;
 }
 

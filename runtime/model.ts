@@ -130,7 +130,8 @@ export class MtlModel {
     const p = search(this.costs, withDefaults, options);
     if (isSearchError(p) && p.code === "infeasible" && this.artifact.staticConfig) {
       // One configuration to offer: say so, rather than "below the cheapest configuration".
-      throw new PlanError("infeasible", `${p.message}: this is a static model, it runs only ${describeStatic(this.artifact.staticConfig)}`, STATIC_HINT, p.minimum);
+      const only = describeStatic(this.artifact.staticConfig);
+      throw new PlanError("infeasible", `${p.message}: this is a static model, it runs only ${only}`, STATIC_HINT, p.minimum);
     }
     if (isSearchError(p)) throw PlanError.from(p);
     return p;
@@ -155,9 +156,14 @@ export class MtlModel {
     // A static model's one configuration is choice 0 of every group of its (cut down) cost table.
     const own = (k: string) => this.artifact.staticConfig !== null && o.config?.[k] === 0 && this.costs.groups.some((g) => g.name === k);
     if (extra.some((k) => !own(k)) && this.artifact.staticConfig)
-      throw new PlanError("bad-config", `model ${this.meta.name} is static: it runs only ${describeStatic(this.artifact.staticConfig)}`, STATIC_HINT);
+      throw new PlanError(
+        "bad-config",
+        `model ${this.meta.name} is static: it runs only ${describeStatic(this.artifact.staticConfig)}`,
+        STATIC_HINT,
+      );
     for (const k of extra)
-      if (!own(k)) throw new PlanError("bad-config", `model ${this.meta.name} has no width group \`${k}\``, didYouMean(k, this.meta.groups.map((g) => g.name)));
+      if (!own(k))
+        throw new PlanError("bad-config", `model ${this.meta.name} has no width group \`${k}\``, didYouMean(k, this.meta.groups.map((g) => g.name)));
     return { config, tasks };
   }
 
@@ -168,9 +174,13 @@ export class MtlModel {
 
   /** The session to run on, pinned until `release()` so the cache cannot dispose it mid-run. */
   private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Lease<ort.InferenceSession> {
-    if (mode === "dynamic") return { session: (this.dynamic ??= ort.InferenceSession.create(this.bytes, SESSION_OPTIONS)), release: () => undefined };
+    if (mode === "dynamic") {
+      this.dynamic ??= ort.InferenceSession.create(this.bytes, SESSION_OPTIONS);
+      return { session: this.dynamic, release: () => undefined };
+    }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    return this.cache.acquire(cacheKey(config, tasks), () => ort.InferenceSession.create(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run })), SESSION_OPTIONS));
+    const build = () => ort.InferenceSession.create(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run })), SESSION_OPTIONS);
+    return this.cache.acquire(cacheKey(config, tasks), build);
   }
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {

@@ -26,7 +26,10 @@ export async function runBench(path: string, o: { runs?: string; json?: boolean 
   const rho = spearman(rows.map((r) => r.macs), rows.map((r) => r.specialisedMs));
   if (o.json) out.log(JSON.stringify({ rows, spearmanMacsLatency: rho }, null, 2));
   else if (rows.length < 2) out.log(`one configuration: no MACs-latency correlation to report (median of ${plural(runs, "run")})`);
-  else out.log(`latency tracks MACs with Spearman rank correlation ${rho.toFixed(3)} over ${plural(rows.length, "configuration")} (median of ${plural(runs, "run")} each)`);
+  else {
+    const over = `${plural(rows.length, "configuration")} (median of ${plural(runs, "run")} each)`;
+    out.log(`latency tracks MACs with Spearman rank correlation ${rho.toFixed(3)} over ${over}`);
+  }
   await model.close();
   return 0;
 }

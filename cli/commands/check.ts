@@ -22,7 +22,9 @@ export function runCheck(files: string[], o: CheckOptions): number {
     if (o.json) continue;
     if (result.diagnostics.length) out.err(renderAll(result.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
     if (!errors) {
-      const models = result.graphs.map((g) => `model ${g.name}: ${plural(g.tasks.length, "task")}, ${plural(g.groups.length, "width group")}`);
+      const models = result.graphs.map(
+        (g) => `model ${g.name}: ${plural(g.tasks.length, "task")}, ${plural(g.groups.length, "width group")}`,
+      );
       out.log(`${file}: ok${models.length ? ` (${models.join("; ")})` : ""}`);
     }
   }

@@ -27,7 +27,8 @@ export function loadTensors(path: string) {
   try {
     return decodeSafetensors(readBytes(path, "weights file")).tensors;
   } catch (e) {
-    if (e instanceof SafetensorsError) throw new UserError(`${path} is not a readable safetensors file: ${e.message}`, 1, undefined, e.code);
+    if (e instanceof SafetensorsError)
+      throw new UserError(`${path} is not a readable safetensors file: ${e.message}`, 1, undefined, e.code);
     throw e;
   }
 }
@@ -74,7 +75,8 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
   const widths = config ? Object.entries(config).map(([g, i]) => `${g}=${p.graph.groups.find((x) => x.name === g)!.choices[i]}`) : [];
   const kind = config ? `static model (${widths.join(", ")})` : countConfigs(p);
   const took = ((performance.now() - t0) / 1000).toFixed(1);
-  out.log(`wrote ${o.output}: ${p.graph.name}, ${plural(p.graph.tasks.length, "task")}, ${kind}, ${formatBytes(compiled.bytes.length)} in ${took} s`);
+  const size = formatBytes(compiled.bytes.length);
+  out.log(`wrote ${o.output}: ${p.graph.name}, ${plural(p.graph.tasks.length, "task")}, ${kind}, ${size} in ${took} s`);
   return 0;
 }
 

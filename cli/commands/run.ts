@@ -32,6 +32,8 @@ export interface RunCliOptions {
   acceptUnreliableLatency?: boolean;
 }
 
+const STATIC_HINT = "compile the model without --config/--budget to choose widths at run time";
+
 function readInput(name: string, path: string, decl: MtlMetadata["inputs"][number] | undefined): InputTensor {
   if (/\.(png|jpe?g)$/i.test(path)) {
     if (!decl) throw new UserError(`the model has no input \`${name}\``);
@@ -91,13 +93,15 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
     const widths = parseAssignments(o.config, "--config");
     config = {};
     if (model.staticConfig)
-      throw new UserError(`${path} is a static model: it runs only ${describeStatic(model.staticConfig)}`, 1, "compile the model without --config/--budget to choose widths at run time", "MTL-CLI-005");
+      throw new UserError(`${path} is a static model: it runs only ${describeStatic(model.staticConfig)}`, 1, STATIC_HINT, "MTL-CLI-005");
     for (const [g, w] of Object.entries(widths)) {
       const group = model.meta.groups.find((x) => x.name === g);
       const names = model.meta.groups.map((x) => x.name);
-      if (!group) throw new UserError(`the model has no width group \`${g}\``, 1, didYouMean(g, names) ?? `its groups are ${names.join(", ")}`, "MTL-CLI-005");
+      const hint = didYouMean(g, names) ?? `its groups are ${names.join(", ")}`;
+      if (!group) throw new UserError(`the model has no width group \`${g}\``, 1, hint, "MTL-CLI-005");
       const i = group.choices.findIndex((c) => Math.abs(c - w) < 1e-9);
-      if (i < 0) throw new UserError(`width ${w} is not a choice of group \`${g}\``, 1, `choose one of ${group.choices.join(", ")}`, "MTL-CLI-005");
+      const choices = `choose one of ${group.choices.join(", ")}`;
+      if (i < 0) throw new UserError(`width ${w} is not a choice of group \`${g}\``, 1, choices, "MTL-CLI-005");
       config[g] = i;
     }
   }

@@ -20,7 +20,15 @@ export interface SearchCliOptions {
 }
 
 /** --latency (a table from `mtl profile`) and --profile (measured task utility) as plan options. */
-export function planOptionsFrom(o: { strategy?: string; seed?: string; latency?: string; profile?: string; acceptUnreliableLatency?: boolean }): PlanOptions {
+export interface PlanFlags {
+  strategy?: string;
+  seed?: string;
+  latency?: string;
+  profile?: string;
+  acceptUnreliableLatency?: boolean;
+}
+
+export function planOptionsFrom(o: PlanFlags): PlanOptions {
   const strategies = ["auto", "paper", "exact", "evolutionary"];
   if (o.strategy && !strategies.includes(o.strategy)) throw new UserError(`unknown strategy "${o.strategy}"`, 2, `use one of ${strategies.join(", ")}`);
   const json = (path: string, what: string): unknown => {
@@ -35,15 +43,22 @@ export function planOptionsFrom(o: { strategy?: string; seed?: string; latency?:
   if (o.seed !== undefined) options.seed = wholeNumber(o.seed, "--seed", 1, 0);
   if (o.latency) {
     const t = parseLatencyTable(json(o.latency, "latency table"));
-    if (isSearchError(t)) throw PlanError.from({ ...t, message: `${o.latency}: ${t.message}`, hint: t.hint ?? "measure one with `mtl profile MODEL.onnx -o latency.json`" });
+    if (isSearchError(t)) {
+      const hint = t.hint ?? "measure one with `mtl profile MODEL.onnx -o latency.json`";
+      throw PlanError.from({ ...t, message: `${o.latency}: ${t.message}`, hint });
+    }
     options.latency = t;
     options.acceptUnreliableLatency = o.acceptUnreliableLatency === true;
     if (!t.quality) out.err(`note: ${o.latency} has no quality record (not written by this mtl's profile): how noisy it is is unknown`);
-    else if (!t.quality.reliable) out.err(`warning: ${o.latency} was flagged as unreliable when measured: ${t.quality.problems.join("; ")}`);
+    else if (!t.quality.reliable)
+      out.err(`warning: ${o.latency} was flagged as unreliable when measured: ${t.quality.problems.join("; ")}`);
   }
   if (o.profile) {
     const p = parseProfile(json(o.profile, "utility profile"));
-    if (isSearchError(p)) throw PlanError.from({ ...p, message: `${o.profile}: ${p.message}`, hint: p.hint ?? "see docs/search.md for the profile format" });
+    if (isSearchError(p)) {
+      const hint = p.hint ?? "see docs/search.md for the profile format";
+      throw PlanError.from({ ...p, message: `${o.profile}: ${p.message}`, hint });
+    }
     options.profile = p;
   }
   return options;

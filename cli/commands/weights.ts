@@ -88,6 +88,7 @@ export function runWeightsExport(file: string, o: WeightsExportOptions): number 
     ? `the static configuration ${Object.entries(a.staticConfig).map(([g, w]) => `${g}=${w}`).join(", ")}`
     : "full width";
   const count = `${params.toLocaleString("en-US")} parameters`;
-  out.log(`wrote ${o.output}: ${a.meta.name}, ${plural(tensors.size, "tensor")}, ${count} at ${which} (BatchNorm statistics not counted), ${formatBytes(bytes.length)}`);
+  const what = `${plural(tensors.size, "tensor")}, ${count} at ${which} (BatchNorm statistics not counted)`;
+  out.log(`wrote ${o.output}: ${a.meta.name}, ${what}, ${formatBytes(bytes.length)}`);
   return 0;
 }

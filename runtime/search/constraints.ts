@@ -41,6 +41,7 @@ export interface Constraints {
 }
 
 const METRICS: readonly string[] = ["macs", "flops", "params", "latency"];
+const METRICS_HINT = `metrics: ${METRICS.join(", ")} (flops = 2 per MAC)`;
 /** FLOPs per MAC: one multiply and one add. */
 export const FLOPS_PER_MAC = 2;
 const METRIC_ALIASES: Readonly<Record<string, BudgetMetric>> = { macs: "macs", flops: "macs", params: "params", latency: "latency" };
@@ -96,7 +97,7 @@ export function parseBudget(input: unknown): Budget | null | SearchError {
     if (m[1] !== undefined) {
       const name = m[1].toLowerCase();
       const metric = METRIC_ALIASES[name];
-      if (!metric) return searchError("bad-budget", `unknown budget metric "${m[1]}"`, `metrics: ${METRICS.join(", ")} (flops = 2 per MAC)`);
+      if (!metric) return searchError("bad-budget", `unknown budget metric "${m[1]}"`, METRICS_HINT);
       const q = parseQuantity(metric, m[2]);
       return name === "flops" ? fromFlops(q) : q;
     }
@@ -105,7 +106,8 @@ export function parseBudget(input: unknown): Budget | null | SearchError {
       return searchError(
         "bad-budget",
         `the budget "${input}" has no unit`,
-        `write ${quantity}% for a share of the full model, ${quantity}M or ${quantity}G for MACs, ${quantity}ms for latency, or "macs <= ${quantity}" for exactly that many MACs`,
+        `write ${quantity}% for a share of the full model, ${quantity}M or ${quantity}G for MACs, ${quantity}ms for latency, ` +
+          `or "macs <= ${quantity}" for exactly that many MACs`,
       );
     }
     // No metric named: a time unit means latency, anything else counts MACs.
@@ -121,7 +123,7 @@ export function parseBudget(input: unknown): Budget | null | SearchError {
     }
     const name = keys[0].toLowerCase();
     const metric = METRIC_ALIASES[name];
-    if (!metric) return searchError("bad-budget", `unknown budget metric "${keys[0]}"`, `metrics: ${METRICS.join(", ")} (flops = 2 per MAC)`);
+    if (!metric) return searchError("bad-budget", `unknown budget metric "${keys[0]}"`, METRICS_HINT);
     const v = o[keys[0]];
     if (typeof v !== "number" && typeof v !== "string") return searchError("bad-budget", `budget ${keys[0]} must be a number or text`, budgetHint);
     const q = parseQuantity(metric, v);

@@ -60,8 +60,9 @@ export function parseLatencyTable(json: unknown): LatencyTable | SearchError {
   if (!Array.isArray(o.terms)) return bad("terms must be a list");
   if (o.quality !== undefined) {
     const q = o.quality as Record<string, unknown>;
-    if (typeof q !== "object" || q === null || typeof q.reliable !== "boolean" || !Array.isArray(q.problems) || !q.problems.every((x) => typeof x === "string"))
-      return bad("quality must be an object { reliable: boolean, problems: [text], ... }", "it is written by `mtl profile`; remove it or profile again");
+    const texts = (x: unknown) => Array.isArray(x) && x.every((y) => typeof y === "string");
+    if (typeof q !== "object" || q === null || typeof q.reliable !== "boolean" || !texts(q.problems))
+      return bad("quality must be an object { reliable: boolean, problems: [text], ... }", "`mtl profile` writes it; remove it or profile again");
     if (!isMs(q.noise)) return bad("quality.noise must be a non-negative number");
   }
   for (const [i, t] of o.terms.entries()) {

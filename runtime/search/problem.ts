@@ -137,7 +137,8 @@ export function buildProblem(table: CostTable, constraints: Constraints, options
     return searchError(
       "unreliable-latency",
       `the latency table was flagged as unreliable when it was measured: ${quality.problems.join("; ") || "see its quality record"}`,
-      "profile again on a quieter machine or with more --runs; or accept it (--accept-unreliable-latency, or acceptUnreliableLatency: true)",
+      "profile again on a quieter machine or with more --runs; " +
+        "or accept it (--accept-unreliable-latency, or acceptUnreliableLatency: true)",
     );
   }
   const cost = metric === "macs" ? macs : metric === "params" ? params : latency!;
