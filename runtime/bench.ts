@@ -3,6 +3,7 @@
 import { costAt } from "../compiler/cost/table";
 import type { Config } from "../compiler/ir/types";
 import type { InputTensor } from "./inputs";
+import { ProfileError } from "./profile";
 import type { MtlModel } from "./model";
 
 export interface BenchRow {
@@ -16,6 +17,8 @@ export interface BenchRow {
 export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function timeRuns(run: () => Promise<{ ms: number }>, runs: number, warmup = 2): Promise<number> {
+  // A median of no runs would be undefined, printed as NaN: refuse instead.
+  if (!Number.isInteger(runs) || runs < 1) throw new ProfileError(`runs must be a whole number >= 1, got ${runs}`, "e.g. runs: 10");
   for (let i = 0; i < warmup; i++) await run();
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) ms.push((await run()).ms);

@@ -39,3 +39,11 @@ describe("coded runtime errors", () => {
     expect(e).toMatchObject({ code, exitCode: 1 });
   });
 });
+
+describe("timing with no runs", () => {
+  it("refuses runs = 0 in the runtime's bench instead of returning NaN", async () => {
+    const { timeRuns } = await import("../../runtime/bench");
+    const e = await caught(() => timeRuns(async () => ({ ms: 1 }), 0));
+    expect(e).toMatchObject({ code: "MTL-PROF-001" });
+  });
+});
