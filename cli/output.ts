@@ -11,6 +11,7 @@ const OUTPUT_CODE = "MTL-CLI-003";
 
 /** Refuses an output file path that names a folder (checked before the command does its work). */
 export function checkOutputFile(path: string, flag: string, example: string): void {
+  if (path.trim() === "") throw new UserError(`${flag} needs a file name`, 2, `e.g. ${flag} ${example}`);
   if (existsSync(path) && statSync(path).isDirectory())
     throw new UserError(`${flag} ${path} is a folder; it takes a file name`, 1, `e.g. ${flag} ${join(path, example)}`, OUTPUT_CODE);
   const parent = existingAncestor(dirname(path));
@@ -20,6 +21,7 @@ export function checkOutputFile(path: string, flag: string, example: string): vo
 
 /** Refuses an output folder path that names a file; creates the folder. */
 export function prepareOutputDir(path: string, flag: string): void {
+  if (path.trim() === "") throw new UserError(`${flag} needs a folder name`, 2, `e.g. ${flag} outputs`);
   if (existsSync(path) && !statSync(path).isDirectory())
     throw new UserError(
       `${flag} ${path} is a file; it takes a folder to write into`,

@@ -75,7 +75,9 @@ function preview(data: ArrayLike<number | bigint | boolean>, max = 8): string {
 
 export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   const seed = wholeNumber(o.seed, "--seed", 0, 0);
-  if (o.output) prepareOutputDir(o.output, "-o");
+  if (o.config && (o.budget || o.prefer))
+    throw new UserError("give either --config or --budget/--prefer, not both", 2, "--config runs that configuration; --budget and --prefer plan one");
+  if (o.output !== undefined) prepareOutputDir(o.output, "-o");
   const model = await load(path);
   const inputs: Record<string, InputTensor> = {};
   for (const spec of o.input ?? []) {
@@ -109,7 +111,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   const result = await model.run(inputs, { plan, config, tasks, mode: o.dynamic ? "dynamic" : "specialised" });
 
   const written: string[] = [];
-  if (o.output) {
+  if (o.output !== undefined) {
     for (const outs of Object.values(result.outputs))
       for (const [name, t] of Object.entries(outs)) {
         const file = join(o.output, `${name}.npy`);

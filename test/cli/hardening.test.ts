@@ -250,3 +250,16 @@ describe("the small things", () => {
     expect(r.out).toMatch(/noise: ±[\d.]+% typical/);
   });
 });
+
+describe("flag combinations and empty paths", () => {
+  it.each([
+    [["compile", "two.mtl", "-o", ""], "-o needs a file name"],
+    [["run", "two.onnx", "--random", "-o", ""], "-o needs a folder name"],
+    [["run", "two.onnx", "--random", "--config", "e=0.5", "--budget", "10%"], "either --config or --budget/--prefer"],
+  ])("%j is a usage error", (args, text) => {
+    const r = mtl(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(text);
+    noTrace(r.err);
+  });
+});
