@@ -45,7 +45,7 @@ function readInput(name: string, path: string, decl: MtlMetadata["inputs"][numbe
       const data = a.data instanceof Float64Array ? Float32Array.from(a.data) : a.data;
       return { data, dims: a.shape };
     } catch (e) {
-      if (e instanceof NpyError) throw new UserError(`${path}: ${e.message}`);
+      if (e instanceof NpyError) throw new UserError(`${path}: ${e.message}`, 1, e.hint, e.code);
       throw e;
     }
   }

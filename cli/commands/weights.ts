@@ -69,7 +69,7 @@ export function runWeightsExport(file: string, o: WeightsExportOptions): number 
   try {
     a = readArtifact(readBytes(file, "model file"), file);
   } catch (e) {
-    if (e instanceof ArtifactError) throw new UserError(e.message, 1, e.hint);
+    if (e instanceof ArtifactError) throw new UserError(e.message, 1, e.hint, e.code);
     throw e;
   }
   const tensors = stateDictOf(a);
