@@ -3,7 +3,7 @@
 import type * as A from "../ast";
 import type { Diagnostic } from "../diagnostics";
 import { isTypeName, TYPE_NAMES } from "../names";
-import { functions } from "../elaborate/functions";
+import { functions } from "../functions";
 import { layers } from "../ops/layers";
 import { diag, didYouMean } from "../messages";
 
