@@ -20,6 +20,8 @@ export interface PlanOptions {
   readonly profile?: Profile;
   /** Measured latency per part; required for a latency budget. */
   readonly latency?: LatencyTable;
+  /** Plan a latency budget even on a table `mtl profile` flagged as unreliable (default: refuse). */
+  readonly acceptUnreliableLatency?: boolean;
 }
 
 /**
@@ -65,7 +67,7 @@ export function plan(table: CostTable, constraints: ConstraintsInput, options: P
 export { parseConstraints, parseBudget, parseQuantity } from "./constraints";
 export type { BudgetInput, Constraints, ConstraintsInput } from "./constraints";
 export { parseLatencyTable, predictLatency } from "./latency";
-export type { LatencyTable, LatencyTerm } from "./latency";
+export type { LatencyQuality, LatencyTable, LatencyTerm } from "./latency";
 export { parseProfile } from "./utility";
 export type { Profile, ProfilePoint, ProfileTask } from "./utility";
 export { explain } from "./explain";

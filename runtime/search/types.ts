@@ -14,8 +14,10 @@ export type SearchErrorCode =
   | "infeasible" // the budget is below the cheapest configuration of the requested tasks
   | "missing-latency" // a latency budget without a latency table
   | "bad-latency" // a latency table that does not match the model
+  | "unreliable-latency" // a latency budget on a table `mtl profile` flagged as unreliable
   | "bad-profile" // a utility profile that does not parse or does not match the model
   | "bad-table" // a cost table the chosen strategy cannot use
+  | "bad-config" // a configuration naming a group the model does not have, or a choice out of range
   | "bad-option"; // an unknown strategy or a malformed option
 
 /** A user mistake, as data: never thrown. */
