@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { out } from "./io";
 import { isMtlError, reportError } from "./errors";
 import { portNumber } from "./flags";
+import { STRATEGY_OPTIONS } from "../runtime/search/types";
 
 function program(): Command {
   const p = new Command("mtl")
@@ -61,7 +62,7 @@ function program(): Command {
     .option("--budget <budget>", "e.g. 60%, 2.5G, \"params <= 5M\" (default: the model's `budget`)")
     .option("--prefer <weights>", "task preferences, e.g. semseg=2,depth=1 (default: the model's `prefer`)")
     .option("--tasks <names>", "only these tasks run, e.g. semseg,depth (the others cost nothing)")
-    .option("--strategy <name>", "auto, paper, exact or evolutionary", "auto")
+    .option("--strategy <name>", STRATEGY_OPTIONS.join(", "), "auto")
     .option("--seed <n>", "seed of the evolutionary search")
     .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
     .option("--accept-unreliable-latency", "plan a latency budget even on a table `mtl profile` flagged as unreliable")

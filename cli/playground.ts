@@ -13,16 +13,17 @@ const repoRoot = findPackageRoot(import.meta.url);
 const playgroundRoot = join(repoRoot, "playground");
 export const defaultPlaygroundDist = join(playgroundRoot, "dist");
 
-/** Everything a playground build depends on, besides node_modules. */
-const BUILD_INPUTS = [
+/** Everything a playground build depends on, besides node_modules (a test follows its imports to hold this list). */
+export const BUILD_INPUTS = [
   "playground/index.html",
   "playground/vite.config.ts",
   "playground/src",
   "compiler",
-  "runtime/search",
+  "runtime",
   "grammar",
   "stdlib",
   "examples",
+  "package.json",
 ];
 
 export const MIME_TYPES: Readonly<Record<string, string>> = {

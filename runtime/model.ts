@@ -18,10 +18,11 @@ import { PlanError } from "./plan-error";
 
 export { PlanError };
 import { isSequenceSpec } from "./decode/index";
-import { decodeTask, tokenInput } from "./sequence";
+import { controlFeeds, decodeTask, withTokenPrefix } from "./sequence";
 import { type Lease, SessionCache } from "./session-cache";
 import { describeStatic } from "./static-model";
 import { specialiseOnnx } from "./specialise";
+import { isControlInput } from "../compiler/io-names";
 
 /** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
 export class RunError extends MtlError {
@@ -188,21 +189,11 @@ export class MtlModel {
     const mode = o.mode ?? "specialised";
     const wanted = this.meta.tasks.filter((t) => tasks.includes(t.name));
     const sequence = wanted.filter((t) => isSequenceSpec(t.decode as never));
-    const tokens = tokenInput(this.meta);
-    let given = inputs;
-    if (sequence.length && tokens && !(tokens in inputs)) {
-      // Sequence tasks start from the first token: [bos] per input row.
-      const bos = (sequence[0].decode as { bos: number }).bos;
-      const batch = Object.values(inputs)[0]?.dims[0] ?? 1;
-      given = { ...inputs, [tokens]: { data: new BigInt64Array(batch).fill(BigInt(bos)), dims: [batch, 1] } };
-    }
+    const given = withTokenPrefix(this.meta, inputs, sequence) as Readonly<Record<string, InputTensor>>;
     const checked = checkInputs(this.meta, given);
     const feeds: Record<string, ort.Tensor> = {};
-    for (const c of checked) feeds[c.name] = new ort.Tensor(c.dtype, c.data, c.dims as number[]);
-    if (mode === "dynamic") {
-      for (const g of this.meta.groups) feeds[`width.${g.name}`] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name])]), []);
-      if (this.meta.gated) for (const t of this.tasks) feeds[`run.${t}`] = new ort.Tensor("bool", Uint8Array.from([tasks.includes(t) ? 1 : 0]), []);
-    }
+    for (const c of checked) feeds[c.name] = makeTensor(c.dtype, c.data, c.dims as number[]);
+    if (mode === "dynamic") Object.assign(feeds, controlFeeds(this.meta, config, tasks, makeTensor));
     const cached = mode === "specialised" && this.isCached(config, tasks);
     const lease = this.session(config, tasks, mode);
     try {
@@ -226,9 +217,9 @@ export class MtlModel {
         })
       : {};
     const outputs: Record<string, Record<string, OutputTensor>> = {};
-    const controls = Object.fromEntries(Object.entries(feeds).filter(([k]) => k.startsWith("width.") || k.startsWith("run.")));
+    const controls = Object.fromEntries(Object.entries(feeds).filter(([k]) => isControlInput(k)));
     for (const t of sequence) {
-      const results = await decodeTask({ session, makeTensor: (d, x, dims) => new ort.Tensor(d, x, dims) }, this.meta, { name: t.name, decode: t.decode as never, outputs: t.outputs }, checked, controls);
+      const results = await decodeTask({ session, makeTensor }, this.meta, { name: t.name, decode: t.decode as never, outputs: t.outputs }, checked, controls);
       const width = Math.max(1, ...results.map((r) => r.tokens.length));
       const eos = (t.decode as { eos: number }).eos;
       const ids = new BigInt64Array(results.length * width).fill(BigInt(eos));
@@ -269,6 +260,8 @@ interface RunState {
   readonly feeds: Record<string, ort.Tensor>;
   readonly cached: boolean;
 }
+
+const makeTensor = (d: "float32" | "int64" | "bool", x: Float32Array | BigInt64Array | Uint8Array, dims: number[]) => new ort.Tensor(d, x, dims);
 
 const cacheKey = (config: Config, tasks: readonly string[]): string =>
   `${Object.entries(config).sort(([a], [b]) => a.localeCompare(b)).map(([g, i]) => `${g}=${i}`).join(",")}|${[...tasks].sort().join(",")}`;

@@ -2,7 +2,7 @@
 // picks, and why.
 import { explain, load } from "../../runtime/index";
 import { PlanError } from "../../runtime/plan-error";
-import { isSearchError, parseLatencyTable, parseProfile, type PlanOptions } from "../../runtime/search/index";
+import { isSearchError, parseLatencyTable, parseProfile, STRATEGY_OPTIONS, type PlanOptions } from "../../runtime/search/index";
 import { parseAssignments, readBytes } from "../files";
 import { wholeNumber } from "../flags";
 import { out, UserError } from "../io";
@@ -29,7 +29,7 @@ export interface PlanFlags {
 }
 
 export function planOptionsFrom(o: PlanFlags): PlanOptions {
-  const strategies = ["auto", "paper", "exact", "evolutionary"];
+  const strategies: readonly string[] = STRATEGY_OPTIONS;
   if (o.strategy && !strategies.includes(o.strategy)) throw new UserError(`unknown strategy "${o.strategy}"`, 2, `use one of ${strategies.join(", ")}`);
   const json = (path: string, what: string): unknown => {
     try {

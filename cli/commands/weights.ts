@@ -15,13 +15,13 @@ import { isStatistic } from "../../runtime/parameters";
 import { readBytes, writeAtomic } from "../files";
 import { formatBytes, plural } from "../format";
 import { out, UserError } from "../io";
+import { controlInput, WIDTH_INPUT_PREFIX } from "../../compiler/io-names";
 
 export interface WeightsExportOptions {
   output: string;
 }
 
 const CONSTANT = /^const\.(i64|f32)s?\./; // names the lowering gives its own constants
-const WIDTH_INPUT = "width.";
 const BATCH_COUNTER = ".num_batches_tracked";
 
 /** Every node of a graph and of its subgraphs (task branches sit inside If nodes). */
@@ -33,7 +33,7 @@ function allNodes(g: OnnxGraph): OnnxNode[] {
 function switchableInitializers(g: OnnxGraph): Map<string, string> {
   const found = new Map<string, string>();
   for (const n of allNodes(g)) {
-    if (n.opType === "Gather" && n.inputs.length === 2 && n.inputs[1].startsWith(WIDTH_INPUT)) found.set(n.inputs[0], n.inputs[1].slice(WIDTH_INPUT.length));
+    if (n.opType === "Gather" && n.inputs.length === 2 && controlInput(n.inputs[1])?.kind === "width") found.set(n.inputs[0], n.inputs[1].slice(WIDTH_INPUT_PREFIX.length));
   }
   return found;
 }

@@ -30,7 +30,11 @@ export interface SearchError {
   readonly minimum?: number;
 }
 
-export type StrategyName = "paper" | "exact" | "evolutionary";
+/** The search strategies, and "auto" (which picks exact or evolutionary); the CLI and docs use this list. */
+export const STRATEGY_OPTIONS = ["auto", "paper", "exact", "evolutionary"] as const;
+export type StrategyOption = (typeof STRATEGY_OPTIONS)[number];
+/** The strategy a plan reports (auto resolves to one of these). */
+export type StrategyName = Exclude<StrategyOption, "auto">;
 
 /** What stopped the plan from going wider. */
 export type BindingKind =
