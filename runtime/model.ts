@@ -247,6 +247,9 @@ export class MtlModel {
   }
 }
 
+const makeTensor = (d: "float32" | "int64" | "bool", x: Float32Array | BigInt64Array | Uint8Array, dims: number[]): ort.Tensor =>
+  new ort.Tensor(d, x, dims);
+
 /** What `run` has worked out before it holds a session. */
 interface RunState {
   readonly inputs: Readonly<Record<string, InputTensor>>;
