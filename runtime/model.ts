@@ -264,8 +264,6 @@ interface RunState {
   readonly cached: boolean;
 }
 
-const makeTensor = (d: "float32" | "int64" | "bool", x: Float32Array | BigInt64Array | Uint8Array, dims: number[]) => new ort.Tensor(d, x, dims);
-
 const cacheKey = (config: Config, tasks: readonly string[]): string =>
   `${Object.entries(config).sort(([a], [b]) => a.localeCompare(b)).map(([g, i]) => `${g}=${i}`).join(",")}|${[...tasks].sort().join(",")}`;
 
