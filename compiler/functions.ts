@@ -2,6 +2,9 @@
 import { type Val, float, int } from "./elaborate/values";
 import { makeDivisible } from "./ir/width";
 
+/** Prefix of the error `divisible` returns, which the evaluator reports as MTL4020 at the user's call. */
+export const DIVISIBILITY = "divisibility: ";
+
 export interface FunctionDef {
   readonly name: string;
   readonly doc: string;
@@ -28,6 +31,17 @@ export const functions: ReadonlyMap<string, FunctionDef> = new Map(
     {
       name: "make_divisible", doc: "Rounds `v` to a multiple of `d`, never more than 10% down (MobileNet's rule).", arity: [2, 2],
       apply: (a) => numeric(a, ([v, d]) => makeDivisible(v, d), true),
+    },
+    {
+      // Returns `value`; fails (MTL4020) when it is not a multiple of `by`. Symbolic sizes pass.
+      name: "divisible",
+      doc: "Requires an int (e.g. an input's height) to be a multiple of `by`; `what` names it in the error.",
+      arity: [3, 3],
+      apply: ([v, by, what]) => {
+        if (v.k === "dim") return v;
+        if (v.k !== "int" || by.k !== "int" || by.v < 1 || what.k !== "string") return "expects an int, a positive int and a description";
+        return v.v % by.v === 0 ? v : `${DIVISIBILITY}${what.v} is ${v.v}, which is not a multiple of ${by.v}`;
+      },
     },
     {
       name: "len", doc: "The length of a list.", arity: [1, 1],

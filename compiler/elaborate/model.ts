@@ -9,6 +9,7 @@ import { type ArgValue, bindArgs } from "./args";
 import { decoderMisfit, decoders } from "./decoders";
 import { Evaluator, type Frame } from "./evaluate";
 import type { Val } from "./values";
+import { DEFAULT_LIMITS, LimitCounter, LimitExceeded, limitHint, type Limits } from "../limits";
 import { INPUT_DTYPE_NAMES, INPUT_DTYPES } from "../names";
 import { DECLARATION_CHECKS, MODEL_CHECKS } from "../check/model-items";
 
@@ -19,9 +20,36 @@ export interface ElaborateInput {
   file: string;
   scopes: ReadonlyMap<string, ReadonlyMap<string, Val>>;
   sourceHash: string;
+  /** Work and size limits (compiler/limits.ts); the defaults when absent. */
+  limits?: Limits;
 }
 
-export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInput, diags: Diagnostic[]): Graph | undefined {
+/**
+ * Elaborates a model within its limits: a limit exceeded anywhere ends this model's elaboration with
+ * one diagnostic at the innermost expression being evaluated.
+ */
+export function elaborateModel(input: ElaborateInput, diags: Diagnostic[]): Graph | undefined {
+  const counter = new LimitCounter(input.limits ?? { ...DEFAULT_LIMITS });
+  try {
+    return elaborateWithin(input, counter, diags);
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      // Only reachable with a raised callDepth limit: the JavaScript stack ran out first.
+      diags.push(diag("MTL4007", input.model.name.span, "evaluating this model nests block calls deeper than the JavaScript stack allows",
+        "lower `--limits callDepth=...` (the default is 64)"));
+      return undefined;
+    }
+    if (!(err instanceof LimitExceeded)) throw err;
+    diags.push(diag(err.code, err.span ?? input.model.name.span, err.message, limitHint(err.limit, counter.limits[err.limit])));
+    return undefined;
+  }
+}
+
+function elaborateWithin(
+  { model, file, scopes, sourceHash }: ElaborateInput,
+  counter: LimitCounter,
+  diags: Diagnostic[],
+): Graph | undefined {
   const before = diags.length;
   const report = (code: Code, span: Span, message: string, hint?: string) => diags.push(diag(code, span, message, hint));
   const items = <K extends A.ModelItem["kind"]>(kind: K) => model.items.filter((i): i is Extract<A.ModelItem, { kind: K }> => i.kind === kind);
@@ -32,8 +60,8 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
   const widths = DECLARATION_CHECKS.widths(items("widths"), declCtx, report);
   const divisor = DECLARATION_CHECKS.divisor(items("divisor"), declCtx, report);
 
-  const b = new GraphBuilder(model.name.name, widths, divisor);
-  const ev = new Evaluator(b, diags, scopes);
+  const b = new GraphBuilder(model.name.name, widths, divisor, counter);
+  const ev = new Evaluator(b, diags, scopes, counter);
   const vars = new Map<string, Val>();
   const frame = (prefix: string, group: string | null): Frame => ({ file, vars, prefix, group, depth: 0 });
 
@@ -120,6 +148,7 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
         try {
           vars.set(item.name.name, { k: "tensor", id: b.input(item.name.name, dtype, shape, channelAxis) });
         } catch (e) {
+          if (e instanceof LimitExceeded) e.span ??= item.span;
           if (!(e instanceof ShapeError)) throw e;
           report(e.code as Code, item.span, e.message, e.hint);
           vars.set(item.name.name, { k: "error" });
