@@ -172,6 +172,7 @@ describe("training graph against PyTorch autograd", () => {
       const scalar = (k: string) => (got[k].data as Float32Array)[0];
       for (const k of ["loss", "loss.seg", "loss.cls"] as const) expect(Math.abs(scalar(k) - want[k]) / Math.abs(want[k]), k).toBeLessThan(1e-5);
       expect(tgParams.length).toBe(Object.keys(want.grads).length);
+      for (const p of tgParams) if (process.env.MTL_DEBUG) console.log(name, p, relError(got[`grad.${p}`].data as Float32Array, want.grads[p]).toExponential(2));
       for (const p of tgParams) expect(relError(got[`grad.${p}`].data as Float32Array, want.grads[p]), `grad of ${p}`).toBeLessThan(1e-4);
       expect(stats.map((s) => s.node)).toEqual(["stem.bn", "dw.bn", "seg.head.bn"]);
       for (const s of stats) {
