@@ -74,6 +74,7 @@ function taskSpec(task: Task): LossSpec {
 }
 
 export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingGraphOptions): TrainingGraph {
+  if (opts.tasks.length === 0) throw new MtlError("MTL-TRAIN-003", `a training graph of '${graph.name}' needs at least one task`, `its tasks are ${graph.tasks.map((x) => x.name).join(", ")}`);
   const tasks = opts.tasks.map((name) => {
     const t = graph.tasks.find((x) => x.name === name);
     if (!t) throw new MtlError("MTL-TRAIN-001", `model '${graph.name}' has no task '${name}'`, `its tasks are ${graph.tasks.map((x) => x.name).join(", ")}`);

@@ -108,4 +108,27 @@ describe("losses and distillation", () => {
     const checks = await checkGradients(tg, feeds, 9);
     for (const c of checks) expect(c.error, `${c.param}: ${c.analytic} vs ${c.numeric}`).toBeLessThan(1e-2);
   }, 60_000);
+
+  it("feature distillation keeps the leading channels of each segment of a concatenated feature", async () => {
+    const b = new GraphBuilder("cat", [0.5, 1.0], 1);
+    b.addGroup("backbone");
+    const x = b.input("x", "f32", ["N", 2, 2, 2], 1);
+    const a = b.conv(at("a", "backbone"), x, convOpts(4, 1));
+    const f = b.concat(at("cat"), [a, b.conv(at("b", "backbone"), x, convOpts(6, 1))], 1); // segments of 4 and 6
+    for (const t of ["p", "q"]) b.addTask({ name: t, output: b.conv(at(`${t}.out`), f, convOpts(2, 1)), decode: { kind: "identity" }, loss: "l2", metric: null });
+    const tg = buildTrainingGraph(b.finish(), { backbone: 0 }, { tasks: ["p", "q"], labels: false, distillOutputs: 0, distillFeatures: 1, gradients: true });
+    expect(tg.features).toEqual(["feature.0"]);
+    const feeds = randomFeeds(tg, 5, 2);
+    expect(feeds["teacher.feature.0"].dims).toEqual([2, 10, 2, 2]);
+    const got = await (await sessionOf(tg)).run(feeds);
+    const student = got["feature.0"].data as Float32Array; // [2, 2 + 3, 2, 2]
+    const teacher = feeds["teacher.feature.0"].data as Float32Array;
+    const kept = [0, 1, 4, 5, 6]; // the first 2 of 4 and the first 3 of 6
+    let sum = 0;
+    for (let n = 0; n < 2; n++) kept.forEach((tc, sc) => {
+      for (let p = 0; p < 4; p++) sum += (student[(n * 5 + sc) * 4 + p] - teacher[(n * 10 + tc) * 4 + p]) ** 2;
+    });
+    expect((got["loss.features"].data as Float32Array)[0]).toBeCloseTo(sum / student.length, 5);
+    for (const c of await checkGradients(tg, feeds, 6)) expect(c.error, c.param).toBeLessThan(1e-2);
+  });
 });

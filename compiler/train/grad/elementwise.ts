@@ -4,8 +4,8 @@ import { attr } from "../../lower/scope";
 import { f32, normAxis, num, op1, reduceSum, sumToShape, type GradCtx } from "./ctx";
 
 /**
- * dx = dy where y > 0, as PyTorch's relu backward. y >= 0, so Sign(y) is that mask as a float:
- * two light elementwise ops (onnxruntime's Where with a scalar operand is about twice as slow).
+ * dx = dy where y > 0, as PyTorch's relu backward; the mask as a float times dy (onnxruntime's
+ * Where with a scalar operand is about twice as slow, its Sign is not vectorised).
  */
 export function gradRelu(c: GradCtx): void {
   if (!c.needs(0)) return;
