@@ -66,7 +66,10 @@ export function softCrossEntropy(e: Emitter, x: string, teacher: string, scale: 
 /** Binary cross-entropy with logits against targets in [0, 1], mean over elements. */
 export function bceWithLogits(e: Emitter, x: string, target: string, scale: number): LossTerm {
   const zero = e.lower.f32([0]);
-  const perElement = e.op1("Add", [e.op1("Sub", [e.op1("Max", [x, zero]), e.op1("Mul", [x, target])]), e.op1("Softplus", [e.op1("Neg", [e.op1("Abs", [x])])])]);
+  const perElement = e.op1("Add", [
+    e.op1("Sub", [e.op1("Max", [x, zero]), e.op1("Mul", [x, target])]),
+    e.op1("Softplus", [e.op1("Neg", [e.op1("Abs", [x])])]),
+  ]);
   const g = e.op1("Sub", [e.op1("Sigmoid", [x]), target]);
   return { value: meanAll(e, perElement), grad: scaled(e, g, scale, count(e, x)) };
 }

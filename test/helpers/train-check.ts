@@ -25,8 +25,17 @@ export function randomFeeds(tg: TrainingGraph, seed: number, batch = 2, classes:
     const n = dims.reduce((a, b) => a * b, 1);
     if (i.dtype === "int64") {
       const k = classes[i.name] ?? 2;
-      feeds[i.name] = new ort.Tensor("int64", BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * k))), dims);
-    } else feeds[i.name] = new ort.Tensor("float32", Float32Array.from({ length: n }, () => rand() * 2 - 1), dims);
+      feeds[i.name] = new ort.Tensor(
+        "int64",
+        BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * k))),
+        dims,
+      );
+    } else
+      feeds[i.name] = new ort.Tensor(
+        "float32",
+        Float32Array.from({ length: n }, () => rand() * 2 - 1),
+        dims,
+      );
   }
   return feeds;
 }
@@ -56,7 +65,13 @@ export interface GradCheck {
  * For each trained parameter: the gradient's directional derivative along a random direction
  * against (L(p + h u) - L(p - h u)) / 2h, evaluated by the same graph.
  */
-export async function checkGradients(tg: TrainingGraph, feeds: Feeds, seed: number, h = 1e-3, loss: LossOf = graphLoss): Promise<GradCheck[]> {
+export async function checkGradients(
+  tg: TrainingGraph,
+  feeds: Feeds,
+  seed: number,
+  h = 1e-3,
+  loss: LossOf = graphLoss,
+): Promise<GradCheck[]> {
   const session = await sessionOf(tg);
   const base = await session.run(feeds);
   const rand = mulberry32(seed);

@@ -25,7 +25,18 @@ function net(bn: boolean): Graph {
   const norm = (v: string, name: string) => (bn ? b.batchnorm(at(name, "backbone"), v, { eps: 1e-5 }) : v);
   let y = b.unary(at("r1"), "relu", norm(b.conv(at("c1", "backbone"), x, convOpts(8, 3)), "bn1"));
   const dw = b.unary(at("r2"), "relu6", norm(b.conv(at("dw"), y, convOpts(8, 3, 2, { groups: 8 })), "bn2")); // [N, 8, 4, 4]
-  y = b.concat(at("cat"), [dw, b.pool(at("ap"), "avgpool", b.pool(at("mp"), "maxpool", y, { kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0] }), { kernel: [3, 3], stride: [1, 1], pads: [1, 1, 1, 1] })], 1);
+  y = b.concat(
+    at("cat"),
+    [
+      dw,
+      b.pool(at("ap"), "avgpool", b.pool(at("mp"), "maxpool", y, { kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0] }), {
+        kernel: [3, 3],
+        stride: [1, 1],
+        pads: [1, 1, 1, 1],
+      }),
+    ],
+    1,
+  );
   y = b.resize(at("up"), y, { scales: [1.5, 1.5], mode: "linear" }); // [N, 16, 6, 6]
   let t = b.transpose(at("tok"), b.reshape(at("flat"), y, ["N", 16, 36]), [0, 2, 1]);
   t = b.linear(at("emb"), t, { out: 8, bias: true });
@@ -35,7 +46,12 @@ function net(bn: boolean): Graph {
   return b.finish();
 }
 
-async function inference(graph: Graph, weights: WeightMap, config: Config, image: { shape: number[]; data: Float32Array }): Promise<ort.Tensor> {
+async function inference(
+  graph: Graph,
+  weights: WeightMap,
+  config: Config,
+  image: { shape: number[]; data: Float32Array },
+): Promise<ort.Tensor> {
   const session = await ort.InferenceSession.create(encodeModel(lowerToOnnx(graph, weights)));
   return (await session.run(inferenceFeeds(graph, { image }, config))).cls;
 }
@@ -44,11 +60,16 @@ async function training(graph: Graph, weights: WeightMap, config: Config, image:
   const tg = buildTrainingGraph(graph, config, { tasks: ["cls"], labels: false, distillOutputs: 0, distillFeatures: 0, gradients: false });
   const cut = specialise(graph, weights, config).weights;
   const feeds: Record<string, ort.Tensor> = { image: new ort.Tensor("float32", image.data, image.shape) };
-  for (const i of tg.model.graph.inputs) if (tg.params.includes(i.name)) feeds[i.name] = new ort.Tensor("float32", cut.get(i.name)!, i.shape as number[]);
+  for (const i of tg.model.graph.inputs)
+    if (tg.params.includes(i.name)) feeds[i.name] = new ort.Tensor("float32", cut.get(i.name)!, i.shape as number[]);
   return { tg, out: await (await sessionOf(tg)).run(feeds) };
 }
 
-const CONFIGS: Config[] = [{ backbone: 1, head: 1 }, { backbone: 0, head: 1 }, { backbone: 0, head: 0 }];
+const CONFIGS: Config[] = [
+  { backbone: 1, head: 1 },
+  { backbone: 0, head: 1 },
+  { backbone: 0, head: 0 },
+];
 
 describe("training forward against the inference file", () => {
   for (const config of CONFIGS) {

@@ -33,7 +33,11 @@ function graphOf(build: Build): Graph {
 }
 
 async function expectGradientsMatch(graph: Graph, width: number, seed: number): Promise<void> {
-  const tg = buildTrainingGraph(graph, { g: width }, { tasks: ["t"], labels: true, distillOutputs: 0, distillFeatures: 0, gradients: true });
+  const tg = buildTrainingGraph(
+    graph,
+    { g: width },
+    { tasks: ["t"], labels: true, distillOutputs: 0, distillFeatures: 0, gradients: true },
+  );
   expect(tg.diagnostics).toEqual([]);
   const feeds = randomFeeds(tg, seed);
   if (feeds.x) feeds.x = spread(feeds.x, seed);
@@ -65,16 +69,34 @@ const seed = fc.integer({ min: 1, max: 1000 });
 const covered = new Set<string>();
 function prop<T>(ops: string[], arb: fc.Arbitrary<T>, build: (b: GraphBuilder, v: T) => string): () => Promise<void> {
   ops.forEach((o) => covered.add(o));
-  return () => fc.assert(fc.asyncProperty(arb, width, seed, (v, w, s) => expectGradientsMatch(graphOf((b) => build(b, v)), w, s)), RUNS);
+  return () =>
+    fc.assert(
+      fc.asyncProperty(arb, width, seed, (v, w, s) =>
+        expectGradientsMatch(
+          graphOf((b) => build(b, v)),
+          w,
+          s,
+        ),
+      ),
+      RUNS,
+    );
 }
 
 const window = fc
-  .record({ k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), s: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })) })
+  .record({
+    k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    s: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  })
   .chain(({ k, s }) =>
     fc.record({
       k: fc.constant(k),
       s: fc.constant(s),
-      pads: fc.tuple(fc.integer({ min: 0, max: k[0] - 1 }), fc.integer({ min: 0, max: k[1] - 1 }), fc.integer({ min: 0, max: k[0] - 1 }), fc.integer({ min: 0, max: k[1] - 1 })),
+      pads: fc.tuple(
+        fc.integer({ min: 0, max: k[0] - 1 }),
+        fc.integer({ min: 0, max: k[1] - 1 }),
+        fc.integer({ min: 0, max: k[0] - 1 }),
+        fc.integer({ min: 0, max: k[1] - 1 }),
+      ),
       d: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
       h: fc.integer({ min: 6, max: 9 }),
       w: fc.integer({ min: 6, max: 9 }),
@@ -92,7 +114,16 @@ describe("gradient rules against finite differences", () => {
   it(
     "conv: grouped and depthwise (slimming with its input)",
     prop(["conv"], fc.tuple(window, fc.constantFrom("grouped", "depthwise")), (b, [o, kind]) => {
-      if (kind === "grouped") return b.conv(at("conv"), learned(b, [2, 4, o.h, o.w]), { out: 6, kernel: o.k, stride: o.s, pads: o.pads, dilation: o.d, groups: 2, bias: true });
+      if (kind === "grouped")
+        return b.conv(at("conv"), learned(b, [2, 4, o.h, o.w]), {
+          out: 6,
+          kernel: o.k,
+          stride: o.s,
+          pads: o.pads,
+          dilation: o.d,
+          groups: 2,
+          bias: true,
+        });
       const x = learned(b, [2, 4, o.h, o.w], 1, "g");
       return b.conv(at("conv"), x, { out: 4, kernel: o.k, stride: o.s, pads: o.pads, dilation: o.d, groups: 4, bias: true });
     }),
@@ -126,11 +157,16 @@ describe("gradient rules against finite differences", () => {
     "softmax along any axis",
     prop(["softmax"], fc.integer({ min: -3, max: 2 }), (b, axis) => b.softmax(at("sm"), learned(b, [2, 3, 4]), axis)),
   );
-  const pool = window.map((o) => ({ ...o, pads: o.pads.map((p, i) => Math.min(p, Math.floor(o.k[i % 2] / 2))) as [number, number, number, number] }));
+  const pool = window.map((o) => ({
+    ...o,
+    pads: o.pads.map((p, i) => Math.min(p, Math.floor(o.k[i % 2] / 2))) as [number, number, number, number],
+  }));
   it(
     "maxpool and avgpool (padded, strided)",
-    prop(["maxpool", "avgpool"], fc.tuple(pool, fc.constantFrom("maxpool", "avgpool") as fc.Arbitrary<"maxpool" | "avgpool">), (b, [o, op]) =>
-      b.pool(at("pool"), op, learned(b, [2, 3, o.h, o.w]), { kernel: o.k, stride: o.s, pads: o.pads }),
+    prop(
+      ["maxpool", "avgpool"],
+      fc.tuple(pool, fc.constantFrom("maxpool", "avgpool") as fc.Arbitrary<"maxpool" | "avgpool">),
+      (b, [o, op]) => b.pool(at("pool"), op, learned(b, [2, 3, o.h, o.w]), { kernel: o.k, stride: o.s, pads: o.pads }),
     ),
   );
   it(
@@ -141,7 +177,10 @@ describe("gradient rules against finite differences", () => {
     "resize nearest and linear, by scales and to sizes",
     prop(
       ["resize"],
-      fc.tuple(fc.constantFrom("nearest", "linear") as fc.Arbitrary<"nearest" | "linear">, fc.constantFrom<[number, number] | null>([2, 2], [1.5, 2], [0.5, 3], null)),
+      fc.tuple(
+        fc.constantFrom("nearest", "linear") as fc.Arbitrary<"nearest" | "linear">,
+        fc.constantFrom<[number, number] | null>([2, 2], [1.5, 2], [0.5, 3], null),
+      ),
       (b, [mode, scales]) => b.resize(at("up"), learned(b, [2, 2, 4, 6]), scales ? { scales, mode } : { size: [7, 5], mode }),
     ),
   );
@@ -156,39 +195,63 @@ describe("gradient rules against finite differences", () => {
     }),
   );
   const shapes: [number[], number[]][] = [
-    [[2, 3, 4], [2, 3, 4]],
-    [[2, 3, 4], [3, 1]],
-    [[2, 3, 4], [1, 4]],
-    [[2, 1, 4], [3, 1]],
-    [[3, 4], [2, 1, 4]],
+    [
+      [2, 3, 4],
+      [2, 3, 4],
+    ],
+    [
+      [2, 3, 4],
+      [3, 1],
+    ],
+    [
+      [2, 3, 4],
+      [1, 4],
+    ],
+    [
+      [2, 1, 4],
+      [3, 1],
+    ],
+    [
+      [3, 4],
+      [2, 1, 4],
+    ],
   ];
   it(
     "add, sub, mul, div with broadcasting",
-    prop(["add", "sub", "mul", "div"], fc.tuple(fc.constantFrom("add", "sub", "mul", "div") as fc.Arbitrary<"add" | "sub" | "mul" | "div">, fc.constantFrom(...shapes)), (b, [op, [sa, sb]]) => {
-      const a = b.param(at("a"), sa, init, null);
-      let c = b.param(at("c"), sb, init, null);
-      if (op === "div") c = b.binary(at("shift"), "add", b.unary(at("pos"), "sigmoid", c), b.constant(at("half"), 0.5)); // away from 0
-      return b.binary(at("op"), op, a, c);
-    }),
+    prop(
+      ["add", "sub", "mul", "div"],
+      fc.tuple(fc.constantFrom("add", "sub", "mul", "div") as fc.Arbitrary<"add" | "sub" | "mul" | "div">, fc.constantFrom(...shapes)),
+      (b, [op, [sa, sb]]) => {
+        const a = b.param(at("a"), sa, init, null);
+        let c = b.param(at("c"), sb, init, null);
+        if (op === "div") c = b.binary(at("shift"), "add", b.unary(at("pos"), "sigmoid", c), b.constant(at("half"), 0.5)); // away from 0
+        return b.binary(at("op"), op, a, c);
+      },
+    ),
   );
   it(
     "reshape, flatten, transpose, select, mean",
-    prop(["reshape", "flatten", "transpose", "select", "mean"], fc.constantFrom("reshape", "flatten", "transpose", "select", "mean"), (b, op) => {
-      const x = b.param(at("x"), [2, 3, 4], init, null);
-      const mix = (v: string) => b.binary(at("mix"), "mul", v, b.param(at("w"), b.type(v).shape as number[], init, null)); // not linear in x alone
-      switch (op) {
-        case "reshape":
-          return mix(b.reshape(at("op"), x, [2, 2, 6] as Dim[]));
-        case "flatten":
-          return mix(b.flatten(at("op"), x, 2));
-        case "transpose":
-          return mix(b.transpose(at("op"), x, [2, 0, 1]));
-        case "select":
-          return mix(b.select(at("op"), x, 1, 2));
-        default:
-          return mix(b.mean(at("op"), x, [0, 2], false));
-      }
-    }),
+    prop(
+      ["reshape", "flatten", "transpose", "select", "mean"],
+      fc.constantFrom("reshape", "flatten", "transpose", "select", "mean"),
+      (b, op) => {
+        const x = b.param(at("x"), [2, 3, 4], init, null);
+        // Times a learned tensor, so that the loss is not linear in x alone.
+        const mix = (v: string) => b.binary(at("mix"), "mul", v, b.param(at("w"), b.type(v).shape as number[], init, null));
+        switch (op) {
+          case "reshape":
+            return mix(b.reshape(at("op"), x, [2, 2, 6] as Dim[]));
+          case "flatten":
+            return mix(b.flatten(at("op"), x, 2));
+          case "transpose":
+            return mix(b.transpose(at("op"), x, [2, 0, 1]));
+          case "select":
+            return mix(b.select(at("op"), x, 1, 2));
+          default:
+            return mix(b.mean(at("op"), x, [0, 2], false));
+        }
+      },
+    ),
   );
   it(
     "attention (heads slimming)",

@@ -25,8 +25,10 @@ function net(): Graph {
   const x = b.input("x", "f32", ["N", 4, 3, 3], 1);
   const f = b.unary(at("enc.relu"), "tanh", b.conv(at("enc.conv", "backbone"), x, convOpts(8, 3, 1, { bias: true })));
   const head = (name: string, out: number) => b.conv(at(`${name}.conv`), f, convOpts(out, 1, 1, { bias: true }));
-  const vec = (name: string, out: number) => b.linear(at(`${name}.fc`), b.flatten(at(`${name}.flat`), b.globalAvgPool(at(`${name}.gap`), f), 1), { out, bias: true });
-  const task = (name: string, output: string, loss: string) => b.addTask({ name, output, decode: { kind: "identity" }, loss, metric: null });
+  const vec = (name: string, out: number) =>
+    b.linear(at(`${name}.fc`), b.flatten(at(`${name}.flat`), b.globalAvgPool(at(`${name}.gap`), f), 1), { out, bias: true });
+  const task = (name: string, output: string, loss: string) =>
+    b.addTask({ name, output, decode: { kind: "identity" }, loss, metric: null });
   task("seg", head("seg", 3), spec({ kind: "cross_entropy", ignoreIndex: IGNORE }));
   task("cls", vec("cls", 4), "cross_entropy");
   task("tags", vec("tags", 5), spec({ kind: "bce", ignoreIndex: null }));
@@ -87,7 +89,8 @@ describe("losses and distillation", () => {
     const got = await (await sessionOf(tg)).run(feeds);
 
     const dump: Record<string, { data: number[]; shape: number[] }> = {};
-    const put = (name: string, t: ort.Tensor) => (dump[name] = { data: Array.from(t.data as ArrayLike<number | bigint>, Number), shape: [...t.dims] });
+    const put = (name: string, t: ort.Tensor) =>
+      (dump[name] = { data: Array.from(t.data as ArrayLike<number | bigint>, Number), shape: [...t.dims] });
     for (const [k, v] of Object.entries(feeds)) put(k, v);
     for (const k of [...TASKS.map((t) => `output.${t}`), "feature.0"]) put(k, got[k]);
     const file = join(mkdtempSync(join(tmpdir(), "mtl-losses-")), "job.json");
@@ -95,7 +98,8 @@ describe("losses and distillation", () => {
     const want = JSON.parse(execFileSync("/usr/bin/python3", ["-c", PYTHON, file], { encoding: "utf8" })) as Record<string, number>;
 
     const value = (k: string) => (got[k].data as Float32Array)[0];
-    const close = (a: number, b: number, what: string) => expect(Math.abs(a - b) / Math.max(Math.abs(b), 1e-6), `${what}: ${a} vs ${b}`).toBeLessThan(1e-5);
+    const close = (a: number, b: number, what: string) =>
+      expect(Math.abs(a - b) / Math.max(Math.abs(b), 1e-6), `${what}: ${a} vs ${b}`).toBeLessThan(1e-5);
     let total = 0;
     for (const t of TASKS) {
       close(value(`loss.${t}`), want[t], t);
@@ -115,8 +119,13 @@ describe("losses and distillation", () => {
     const x = b.input("x", "f32", ["N", 2, 2, 2], 1);
     const a = b.conv(at("a", "backbone"), x, convOpts(4, 1));
     const f = b.concat(at("cat"), [a, b.conv(at("b", "backbone"), x, convOpts(6, 1))], 1); // segments of 4 and 6
-    for (const t of ["p", "q"]) b.addTask({ name: t, output: b.conv(at(`${t}.out`), f, convOpts(2, 1)), decode: { kind: "identity" }, loss: "l2", metric: null });
-    const tg = buildTrainingGraph(b.finish(), { backbone: 0 }, { tasks: ["p", "q"], labels: false, distillOutputs: 0, distillFeatures: 1, gradients: true });
+    for (const t of ["p", "q"])
+      b.addTask({ name: t, output: b.conv(at(`${t}.out`), f, convOpts(2, 1)), decode: { kind: "identity" }, loss: "l2", metric: null });
+    const tg = buildTrainingGraph(
+      b.finish(),
+      { backbone: 0 },
+      { tasks: ["p", "q"], labels: false, distillOutputs: 0, distillFeatures: 1, gradients: true },
+    );
     expect(tg.features).toEqual(["feature.0"]);
     const feeds = randomFeeds(tg, 5, 2);
     expect(feeds["teacher.feature.0"].dims).toEqual([2, 10, 2, 2]);
@@ -125,9 +134,10 @@ describe("losses and distillation", () => {
     const teacher = feeds["teacher.feature.0"].data as Float32Array;
     const kept = [0, 1, 4, 5, 6]; // the first 2 of 4 and the first 3 of 6
     let sum = 0;
-    for (let n = 0; n < 2; n++) kept.forEach((tc, sc) => {
-      for (let p = 0; p < 4; p++) sum += (student[(n * 5 + sc) * 4 + p] - teacher[(n * 10 + tc) * 4 + p]) ** 2;
-    });
+    for (let n = 0; n < 2; n++)
+      kept.forEach((tc, sc) => {
+        for (let p = 0; p < 4; p++) sum += (student[(n * 5 + sc) * 4 + p] - teacher[(n * 10 + tc) * 4 + p]) ** 2;
+      });
     expect((got["loss.features"].data as Float32Array)[0]).toBeCloseTo(sum / student.length, 5);
     for (const c of await checkGradients(tg, feeds, 6)) expect(c.error, c.param).toBeLessThan(1e-2);
   });

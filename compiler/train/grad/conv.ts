@@ -34,13 +34,18 @@ export function outputPadding(w: Window, hw: readonly Dim[]): number[] | null {
 export function convInputGrad(c: GradCtx, dy: string, weight: string, w: Window, group: number): string | null {
   const pad = outputPadding(w, c.inType(0).shape.slice(2));
   if (pad === null) return null;
-  return op1(c, "ConvTranspose", [dy, weight], [
-    attr.ints("strides", w.stride),
-    attr.ints("pads", w.pads),
-    attr.ints("dilations", w.dilation),
-    attr.ints("output_padding", pad),
-    attr.int("group", group),
-  ]);
+  return op1(
+    c,
+    "ConvTranspose",
+    [dy, weight],
+    [
+      attr.ints("strides", w.stride),
+      attr.ints("pads", w.pads),
+      attr.ints("dilations", w.dilation),
+      attr.ints("output_padding", pad),
+      attr.int("group", group),
+    ],
+  );
 }
 
 export function gradConv(c: GradCtx): void {
@@ -49,7 +54,10 @@ export function gradConv(c: GradCtx): void {
   const group = c.node.attrs.depthwise === true ? cin : num(c, "groups", 1);
   const weight = c.param("weight");
   const symbolic = (): void =>
-    c.fail(`the gradient of conv ${c.node.id} needs fixed spatial sizes, got input ${JSON.stringify(c.inType(0).shape)}; give the input fixed height and width`);
+    c.fail(
+      `the gradient of conv ${c.node.id} needs fixed spatial sizes, got input ${JSON.stringify(c.inType(0).shape)}; ` +
+        "give the input fixed height and width",
+    );
   if (c.needs(0)) {
     const dx = convInputGrad(c, c.dy(), weight, w, group);
     if (dx === null) return symbolic();
@@ -76,12 +84,12 @@ function convWeightGrad(c: GradCtx, w: Window, group: number, cin: number, hw: r
     data = op1(c, "Reshape", [swapped, i64(c, [perGroup, -1, ...hw])]);
   }
   const kernel = op1(c, "Transpose", [c.dy()], [attr.ints("perm", [1, 0, 2, 3])]); // [O, N, Ho, Wo]
-  const full = op1(c, "Conv", [data, kernel], [
-    attr.ints("strides", w.dilation),
-    attr.ints("dilations", w.stride),
-    attr.ints("pads", w.pads),
-    attr.int("group", group),
-  ]); // [C/g, O, >= kh, >= kw]
+  const full = op1(
+    c,
+    "Conv",
+    [data, kernel],
+    [attr.ints("strides", w.dilation), attr.ints("dilations", w.stride), attr.ints("pads", w.pads), attr.int("group", group)],
+  ); // [C/g, O, >= kh, >= kw]
   const cut = op1(c, "Slice", [full, i64(c, [0, 0]), i64(c, [...w.kernel]), i64(c, [2, 3])]);
   return op1(c, "Transpose", [cut], [attr.ints("perm", [1, 0, 2, 3])]);
 }
@@ -102,12 +110,15 @@ function denseWeightGrad(c: GradCtx, w: Window, cin: number, out: readonly numbe
     for (let j = 0; j < kw; j++) {
       const start = [i * w.dilation[0], j * w.dilation[1]];
       const end = [start[0] + (out[0] - 1) * w.stride[0] + 1, start[1] + (out[1] - 1) * w.stride[1] + 1];
-      const whole = start.every((s, a) => s === 0 && end[a] === (c.inType(0).shape[2 + a] as number) + w.pads[a] + w.pads[a + 2]) && w.stride.every((s) => s === 1);
+      const whole =
+        start.every((s, a) => s === 0 && end[a] === (c.inType(0).shape[2 + a] as number) + w.pads[a] + w.pads[a + 2]) &&
+        w.stride.every((s) => s === 1);
       pieces.push(whole ? x : op1(c, "Slice", [x, i64(c, start), i64(c, end), i64(c, [2, 3]), i64(c, w.stride)])); // [N, C, Ho, Wo]
     }
   const cat = pieces.length === 1 ? pieces[0] : op1(c, "Concat", pieces, [attr.int("axis", 1)]);
   const cols = op1(c, "Reshape", [cat, i64(c, [0, kh * kw * cin, -1])]); // [N, kh kw C, Ho Wo]
-  const rows = op1(c, "Reshape", [op1(c, "Transpose", [c.dy()], [attr.ints("perm", [0, 2, 3, 1])]), i64(c, [0, -1, cout])]); // [N, Ho Wo, O]
+  const channelLast = op1(c, "Transpose", [c.dy()], [attr.ints("perm", [0, 2, 3, 1])]);
+  const rows = op1(c, "Reshape", [channelLast, i64(c, [0, -1, cout])]); // [N, Ho Wo, O]
   const summed = op1(c, "ReduceSum", [op1(c, "MatMul", [cols, rows]), i64(c, [0])], [attr.int("keepdims", 0)]); // [kh kw C, O]
   return op1(c, "Transpose", [op1(c, "Reshape", [summed, i64(c, [kh, kw, cin, cout])])], [attr.ints("perm", [3, 2, 0, 1])]);
 }

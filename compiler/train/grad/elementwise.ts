@@ -89,4 +89,3 @@ export function gradDiv(c: GradCtx): void {
 
 /** A constant has no inputs and no parameters. */
 export function gradConst(_c: GradCtx): void {}
-

@@ -29,7 +29,10 @@ export function forwardBatchnormTrain(c: NodeCtx, save: (key: string, value: str
   const flat = (v: string): string => e.op1("Reshape", [v, lw.i64([-1])]);
   const meanC = flat(mean);
   // M = elements per channel (N H W), known at run time.
-  const count = e.op1("Div", [e.op1("Cast", [e.op1("Size", [x])], [attr.int("to", 1)]), e.op1("Cast", [e.op1("Size", [meanC])], [attr.int("to", 1)])]);
+  const count = e.op1("Div", [
+    e.op1("Cast", [e.op1("Size", [x])], [attr.int("to", 1)]),
+    e.op1("Cast", [e.op1("Size", [meanC])], [attr.int("to", 1)]),
+  ]);
   const variance = e.op1("Div", [squares, count]);
   save("mean", mean);
   save("centred", centred);
@@ -55,7 +58,8 @@ export function gradBatchnorm(c: GradCtx): void {
   const x = c.x(0);
   const mean = c.saved("mean") ?? op1(c, "ReduceMean", [x], [attr.ints("axes", axes), attr.int("keepdims", 1)]);
   const centred = c.saved("centred") ?? op1(c, "Sub", [x, mean]);
-  const variance = c.saved("var") ?? op1(c, "ReduceMean", [op1(c, "Mul", [centred, centred])], [attr.ints("axes", axes), attr.int("keepdims", 1)]);
+  const variance =
+    c.saved("var") ?? op1(c, "ReduceMean", [op1(c, "Mul", [centred, centred])], [attr.ints("axes", axes), attr.int("keepdims", 1)]);
   const invstd = op1(c, "Reciprocal", [op1(c, "Sqrt", [op1(c, "Add", [variance, f32(c, num(c, "eps", 1e-5))])])]);
   const dy = c.dy();
   const sum = (v: string): string => op1(c, "ReduceSum", [v, i64(c, axes)], [attr.int("keepdims", 1)]);
@@ -85,7 +89,10 @@ export function gradLayernorm(c: GradCtx): void {
   const invstd = op1(c, "Reciprocal", [op1(c, "Sqrt", [op1(c, "Add", [variance, f32(c, num(c, "eps", 1e-5))])])]);
   const xhat = op1(c, "Mul", [centred, invstd]);
   const dy = c.dy();
-  const leading = i64(c, Array.from({ length: rank - 1 }, (_, i) => i));
+  const leading = i64(
+    c,
+    Array.from({ length: rank - 1 }, (_, i) => i),
+  );
   if (c.needsParam("weight")) c.paramGrad("weight", op1(c, "ReduceSum", [op1(c, "Mul", [dy, xhat]), leading], [attr.int("keepdims", 0)]));
   if (c.hasParam("bias") && c.needsParam("bias")) c.paramGrad("bias", op1(c, "ReduceSum", [dy, leading], [attr.int("keepdims", 0)]));
   if (!c.needs(0)) return;

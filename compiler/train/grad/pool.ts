@@ -27,7 +27,15 @@ export function gradMaxPool(c: GradCtx): void {
   if (w.stride.every((s, i) => s >= w.kernel[i])) {
     // Windows do not overlap, so every input position is picked at most once: MaxUnpool's plain
     // scatter into zeros is the sum, and much cheaper than ScatterElements with a reduction.
-    c.grad(0, op1(c, "MaxUnpool", [c.dy(), indices, op1(c, "Shape", [c.x(0)])], [attr.ints("kernel_shape", w.kernel), attr.ints("strides", w.stride), attr.ints("pads", w.pads)]));
+    c.grad(
+      0,
+      op1(
+        c,
+        "MaxUnpool",
+        [c.dy(), indices, op1(c, "Shape", [c.x(0)])],
+        [attr.ints("kernel_shape", w.kernel), attr.ints("strides", w.stride), attr.ints("pads", w.pads)],
+      ),
+    );
     return;
   }
   const flat = op1(c, "Reshape", [c.x(0), i64(c, [-1])]);
