@@ -12,6 +12,7 @@ import { emitBackward } from "./backward";
 import { emitTrainingForward } from "./forward";
 import { distillLoss, featureLoss, labelLoss, lossSpecOf, type LossTerm } from "./losses";
 import { TrainLowerer } from "./lowerer";
+import { pruneUnused } from "./prune";
 import type { LossSpec } from "./spec";
 import { studentChannels } from "./teacher";
 
@@ -211,6 +212,11 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
   });
   inputs.push(...params.map((p): OnnxValueInfo => ({ name: p, dtype: "float", shape: [...fixed.params.get(p)!.shape] })));
 
+  const live = pruneUnused(
+    lw.top.nodes,
+    lw.initializers,
+    outputs.map((o) => o.name),
+  );
   const model: OnnxModel = {
     irVersion: IR_VERSION,
     opset: OPSET,
@@ -220,10 +226,10 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
     metadata: { "mtl.train": JSON.stringify({ config, tasks: opts.tasks }) },
     graph: {
       name: `${graph.name}.train`,
-      nodes: lw.top.nodes,
+      nodes: live.nodes,
       inputs,
       outputs,
-      initializers: lw.initializers,
+      initializers: live.initializers,
       valueInfo: [],
       docString: "",
     },

@@ -112,4 +112,20 @@ describe("training forward against the inference file", () => {
     const want = await inference(graph, weights, config, image);
     expect(relativeError(out["output.cls"], { shape: [...want.dims], data: want.data as Float32Array })).toBeLessThan(1e-4);
   });
+
+  it("without gradients the graph holds no backward nodes, even with losses on", () => {
+    const graph = net(true);
+    const opts = { tasks: ["cls"], labels: true, distillOutputs: 0, distillFeatures: 0 };
+    const forward = buildTrainingGraph(graph, {}, { ...opts, gradients: false }).model.graph;
+    const full = buildTrainingGraph(graph, {}, { ...opts, gradients: true }).model.graph;
+    expect(forward.outputs.map((o) => o.name)).toContain("loss");
+    expect(forward.outputs.some((o) => o.name.startsWith("grad."))).toBe(false);
+    // Every node feeds another or an output: the losses' gradient nodes were dropped.
+    const used = new Set([...forward.nodes.flatMap((n) => n.inputs), ...forward.outputs.map((o) => o.name)]);
+    expect(forward.nodes.filter((n) => !n.outputs.some((o) => used.has(o))).map((n) => n.name)).toEqual([]);
+    expect(forward.nodes.filter((n) => n.name.startsWith("loss.cls")).length).toBeLessThan(
+      full.nodes.filter((n) => n.name.startsWith("loss.cls")).length,
+    );
+    expect(full.nodes.length).toBeGreaterThan(2 * forward.nodes.length);
+  });
 });

@@ -264,6 +264,13 @@ describe("gradient rules against finite differences", () => {
       return b.embedding(at("emb", "g"), idx, { vocab, dim: 4 });
     }),
   );
+  it(
+    "shared weights: one layer applied twice sums both uses' gradients",
+    prop(["linear"], fc.boolean(), (b, bias) => {
+      const once = b.linear(at("fc"), learned(b, [3, 4]), { out: 4, bias });
+      return b.linear(at("fc"), b.unary(at("act"), "tanh", once), { out: 4, bias });
+    }),
+  );
   it("covers every op kind", () => {
     expect(Object.keys(GRAD_RULES).filter((op) => !covered.has(op))).toEqual([]);
   });
