@@ -13,6 +13,7 @@ import { GraphBuilder } from "../../compiler/ir/builder";
 import type { Dim, Graph } from "../../compiler/ir/types";
 import { mulberry32 } from "../../compiler/weights/init";
 import { buildTrainingGraph } from "../../compiler/train/graph";
+import { IM2COL_LIMIT } from "../../compiler/train/grad/conv";
 import { GRAD_RULES } from "../../compiler/train/grad/rules";
 import { at } from "../helpers/reference-nets";
 import { checkGradients, l2In64, randomFeeds } from "../helpers/train-check";
@@ -126,6 +127,16 @@ describe("gradient rules against finite differences", () => {
         });
       const x = learned(b, [2, 4, o.h, o.w], 1, "g");
       return b.conv(at("conv"), x, { out: 4, kernel: o.k, stride: o.s, pads: o.pads, dilation: o.d, groups: 4, bias: true });
+    }),
+  );
+  it(
+    "conv: an im2col too large per sample takes the Conv formulation of the weight gradient",
+    prop(["conv"], fc.constantFrom(1, 2), (b, dilation) => {
+      const x = learned(b, [1, 16, 96, 96]);
+      const pad = dilation;
+      expect(9 * 16 * 96 * 96).toBeGreaterThan(IM2COL_LIMIT); // same-size output: Ho Wo = 96 x 96
+      const o = { out: 2, kernel: [3, 3], stride: [1, 1], pads: [pad, pad, pad, pad], dilation: [dilation, dilation] } as const;
+      return b.conv(at("conv"), x, { ...o, groups: 1, bias: true });
     }),
   );
   it(

@@ -48,6 +48,12 @@ export function convInputGrad(c: GradCtx, dy: string, weight: string, w: Window,
   );
 }
 
+/**
+ * Largest im2col per sample (kh kw C Ho Wo floats) for the GEMM weight gradient: 1M floats is 4 MB
+ * per sample, 1 GB at batch 256. Larger layers take the Conv formulation, which needs no im2col.
+ */
+export const IM2COL_LIMIT = 1 << 20;
+
 export function gradConv(c: GradCtx): void {
   const w = windowOf(c);
   const cin = c.inType(0).shape[1] as number;
@@ -67,7 +73,8 @@ export function gradConv(c: GradCtx): void {
     const [h, wd] = c.inType(0).shape.slice(2);
     if (typeof h !== "number" || typeof wd !== "number") return symbolic();
     const out = c.outType().shape.slice(2) as number[];
-    c.paramGrad("weight", group === 1 ? denseWeightGrad(c, w, cin, out) : convWeightGrad(c, w, group, cin, [h, wd]));
+    const im2col = group === 1 && w.kernel[0] * w.kernel[1] * cin * out[0] * out[1] <= IM2COL_LIMIT;
+    c.paramGrad("weight", im2col ? denseWeightGrad(c, w, cin, out) : convWeightGrad(c, w, group, cin, [h, wd]));
   }
   if (c.hasParam("bias") && c.needsParam("bias")) c.paramGrad("bias", reduceSum(c, c.dy(), [0, 2, 3], false));
 }
