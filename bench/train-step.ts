@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import * as ort from "onnxruntime-node";
 import { GraphBuilder } from "../compiler/ir/builder";
-import type { Graph } from "../compiler/ir/types";
+import type { Graph, Task } from "../compiler/ir/types";
 import { encodeModel } from "../compiler/onnx/encode";
 import { buildTrainingGraph } from "../compiler/train/graph";
 import { initWeights, mulberry32 } from "../compiler/weights/init";
@@ -39,7 +39,7 @@ function smallCnn(): Graph {
       name: t,
       output: b.linear(at(`${t}.fc`), f, { out: 10, bias: true }),
       decode: { kind: "argmax", axis: 1 },
-      loss: "cross_entropy",
+      loss: { kind: "cross_entropy", ignoreIndex: null } as unknown as Task["loss"],
       metric: null,
     });
   return b.finish();

@@ -81,7 +81,7 @@ function taskSpec(task: Task): LossSpec {
 export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingGraphOptions): TrainingGraph {
   if (opts.tasks.length === 0)
     throw new MtlError(
-      "MTL-TRAIN-003",
+      "MTL-TRAIN-005",
       `a training graph of '${graph.name}' needs at least one task`,
       `its tasks are ${graph.tasks.map((x) => x.name).join(", ")}`,
     );

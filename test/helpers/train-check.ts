@@ -1,12 +1,20 @@
 // Running training graphs in onnxruntime-node and checking their gradients against central
 // finite differences of the graph's own loss (directional derivatives, float32).
 import * as ort from "onnxruntime-node";
-import type { Config, Graph } from "../../compiler/ir/types";
+import type { Config, Graph, Task } from "../../compiler/ir/types";
+import type { LossKind } from "../../compiler/train/spec";
 import { encodeModel } from "../../compiler/onnx/encode";
 import type { TrainingGraph } from "../../compiler/train/graph";
 import { mulberry32 } from "../../compiler/weights/init";
 
 export type Feeds = Record<string, ort.Tensor>;
+
+/**
+ * A task's declared loss as a LossSpec, typed as whatever Task.loss is (a bare string before the
+ * language declares LossSpec, LossSpec after): the training graph reads both.
+ */
+export const lossOf = (kind: LossKind, ignoreIndex: number | null = null): Task["loss"] =>
+  ({ kind, ignoreIndex }) as unknown as Task["loss"];
 
 export async function sessionOf(tg: TrainingGraph): Promise<ort.InferenceSession> {
   if (tg.diagnostics.length > 0) throw new Error(`training graph has diagnostics: ${tg.diagnostics.map((d) => d.message).join("; ")}`);

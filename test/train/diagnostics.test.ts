@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { GraphBuilder } from "../../compiler/ir/builder";
 import { buildTrainingGraph } from "../../compiler/train/graph";
+import { lossOf } from "../helpers/train-check";
 
 const opts = { tasks: ["cls"], labels: true, distillOutputs: 0, distillFeatures: 0, gradients: true } as const;
 
@@ -31,7 +32,7 @@ describe("gradient diagnostics", () => {
     });
     y = b.flatten({ name: "f", group: null, source: src(5) }, b.globalAvgPool({ name: "g", group: null, source: src(5) }, y), 1);
     y = b.linear({ name: "fc", group: null, source: src(6) }, y, { out: 3, bias: true });
-    b.addTask({ name: "cls", output: y, decode: { kind: "identity" }, loss: "cross_entropy", metric: null });
+    b.addTask({ name: "cls", output: y, decode: { kind: "identity" }, loss: lossOf("cross_entropy"), metric: null });
     const tg = buildTrainingGraph(b.finish(), {}, opts);
     // c1's input gradient needs H and W; c0 then gets no gradient at all (the graph is unusable,
     // which the diagnostic says), so it is the one diagnostic.

@@ -13,7 +13,7 @@ import { buildTrainingGraph } from "../../compiler/train/graph";
 import { at, convOpts } from "../helpers/reference-nets";
 import { feeds as inferenceFeeds, relativeError } from "../helpers/ort-run";
 import { testInputs, testWeights } from "../helpers/test-data";
-import { sessionOf } from "../helpers/train-check";
+import { sessionOf, lossOf } from "../helpers/train-check";
 
 const B = 3;
 
@@ -42,7 +42,7 @@ function net(bn: boolean): Graph {
   t = b.linear(at("emb"), t, { out: 8, bias: true });
   t = b.binary(at("res"), "add", t, b.attention(at("attn", "head"), b.layernorm(at("ln"), t, { eps: 1e-5 }), { heads: 2 }));
   const out = b.linear(at("fc"), b.mean(at("pool"), b.unary(at("act"), "gelu", t), [1], false), { out: 4, bias: true });
-  b.addTask({ name: "cls", output: out, decode: { kind: "identity" }, loss: "l2", metric: null });
+  b.addTask({ name: "cls", output: out, decode: { kind: "identity" }, loss: lossOf("l2"), metric: null });
   return b.finish();
 }
 

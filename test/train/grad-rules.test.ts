@@ -16,7 +16,7 @@ import { buildTrainingGraph } from "../../compiler/train/graph";
 import { IM2COL_LIMIT } from "../../compiler/train/grad/conv";
 import { GRAD_RULES } from "../../compiler/train/grad/rules";
 import { at } from "../helpers/reference-nets";
-import { checkGradients, l2In64, randomFeeds } from "../helpers/train-check";
+import { checkGradients, l2In64, randomFeeds, lossOf } from "../helpers/train-check";
 
 const TOL = 1e-2;
 const RUNS = { numRuns: 12, seed: 20261201 };
@@ -29,7 +29,7 @@ function graphOf(build: Build): Graph {
   const b = new GraphBuilder("t", [0.5, 1.0], 1);
   b.addGroup("g");
   b.input("unused", "f32", ["N", 1], 1);
-  b.addTask({ name: "t", output: build(b), decode: { kind: "identity" }, loss: "l2", metric: null });
+  b.addTask({ name: "t", output: build(b), decode: { kind: "identity" }, loss: lossOf("l2"), metric: null });
   return b.finish();
 }
 

@@ -9,15 +9,13 @@ import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { GraphBuilder } from "../../compiler/ir/builder";
-import type { Graph } from "../../compiler/ir/types";
+import type { Graph, Task } from "../../compiler/ir/types";
 import { buildTrainingGraph } from "../../compiler/train/graph";
 import { lossSpecOf } from "../../compiler/train/losses";
-import type { LossSpec } from "../../compiler/train/spec";
 import { at, convOpts } from "../helpers/reference-nets";
-import { checkGradients, randomFeeds, sessionOf } from "../helpers/train-check";
+import { checkGradients, randomFeeds, sessionOf, lossOf } from "../helpers/train-check";
 
 const IGNORE = 255;
-const spec = (s: LossSpec): string => s as unknown as string; // Task.loss becomes LossSpec | null (the data branch)
 
 function net(): Graph {
   const b = new GraphBuilder("losses", [0.5, 1.0], 1);
@@ -27,14 +25,14 @@ function net(): Graph {
   const head = (name: string, out: number) => b.conv(at(`${name}.conv`), f, convOpts(out, 1, 1, { bias: true }));
   const vec = (name: string, out: number) =>
     b.linear(at(`${name}.fc`), b.flatten(at(`${name}.flat`), b.globalAvgPool(at(`${name}.gap`), f), 1), { out, bias: true });
-  const task = (name: string, output: string, loss: string) =>
+  const task = (name: string, output: string, loss: Task["loss"]) =>
     b.addTask({ name, output, decode: { kind: "identity" }, loss, metric: null });
-  task("seg", head("seg", 3), spec({ kind: "cross_entropy", ignoreIndex: IGNORE }));
-  task("cls", vec("cls", 4), "cross_entropy");
-  task("tags", vec("tags", 5), spec({ kind: "bce", ignoreIndex: null }));
-  task("depth", head("depth", 1), "l1");
-  task("reg", vec("reg", 2), "l2");
-  task("normal", head("normal", 3), "cosine");
+  task("seg", head("seg", 3), lossOf("cross_entropy", IGNORE));
+  task("cls", vec("cls", 4), lossOf("cross_entropy"));
+  task("tags", vec("tags", 5), lossOf("bce"));
+  task("depth", head("depth", 1), lossOf("l1"));
+  task("reg", vec("reg", 2), lossOf("l2"));
+  task("normal", head("normal", 3), lossOf("cosine"));
   return b.finish();
 }
 
@@ -120,7 +118,13 @@ describe("losses and distillation", () => {
     const a = b.conv(at("a", "backbone"), x, convOpts(4, 1));
     const f = b.concat(at("cat"), [a, b.conv(at("b", "backbone"), x, convOpts(6, 1))], 1); // segments of 4 and 6
     for (const t of ["p", "q"])
-      b.addTask({ name: t, output: b.conv(at(`${t}.out`), f, convOpts(2, 1)), decode: { kind: "identity" }, loss: "l2", metric: null });
+      b.addTask({
+        name: t,
+        output: b.conv(at(`${t}.out`), f, convOpts(2, 1)),
+        decode: { kind: "identity" },
+        loss: lossOf("l2"),
+        metric: null,
+      });
     const tg = buildTrainingGraph(
       b.finish(),
       { backbone: 0 },

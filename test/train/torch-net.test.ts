@@ -17,7 +17,7 @@ import { buildTrainingGraph } from "../../compiler/train/graph";
 import { mulberry32 } from "../../compiler/weights/init";
 import { at, convOpts } from "../helpers/reference-nets";
 import { testWeights } from "../helpers/test-data";
-import { sessionOf } from "../helpers/train-check";
+import { sessionOf, lossOf } from "../helpers/train-check";
 
 const N = 4;
 const IGNORE = 255;
@@ -46,7 +46,7 @@ function net(): Graph {
     name: "seg",
     output: s,
     decode: { kind: "identity" },
-    loss: { kind: "cross_entropy", ignoreIndex: IGNORE } as unknown as string,
+    loss: lossOf("cross_entropy", IGNORE),
     metric: null,
   });
 
@@ -55,7 +55,7 @@ function net(): Graph {
   const a = b.attention(at("cls.attn", "cls"), b.layernorm(at("cls.ln"), t, { eps: 1e-5 }), { heads: 2 });
   t = b.unary(at("cls.gelu"), "gelu", b.binary(at("cls.res"), "add", t, a));
   const c = b.linear(at("cls.fc"), b.mean(at("cls.mean"), t, [1], false), { out: 5, bias: true });
-  b.addTask({ name: "cls", output: c, decode: { kind: "identity" }, loss: "cross_entropy", metric: null });
+  b.addTask({ name: "cls", output: c, decode: { kind: "identity" }, loss: lossOf("cross_entropy"), metric: null });
   return b.finish();
 }
 
