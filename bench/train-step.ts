@@ -2,7 +2,8 @@
 // two-head CNN at batch 256 on 28x28 inputs: mtl's training graph on onnxruntime-node against the
 // same model in PyTorch eager (/usr/bin/python3, forward + backward, no optimiser in either),
 // with the same number of threads, side by side in one run.
-// Run: npx tsx bench/train-step.ts [threads=2] [steps=5] [batch=256]
+// Run: npx tsx bench/train-step.ts [threads=2] [steps=5] [batch=256]   (MTL_SPIN=1: onnxruntime's
+// default spinning worker threads)
 import { execFileSync } from "node:child_process";
 import * as ort from "onnxruntime-node";
 import { GraphBuilder } from "../compiler/ir/builder";
@@ -91,6 +92,8 @@ const session = await ort.InferenceSession.create(encodeModel(tg.model), {
   intraOpNumThreads: threads,
   interOpNumThreads: 1,
   graphOptimizationLevel: "all",
+  // Worker threads that spin between ops burn CPU the other thread (and the machine) could use.
+  extra: { session: { intra_op: { allow_spinning: process.env.MTL_SPIN ?? "0" } } },
 });
 const rand = mulberry32(1);
 const feeds: Record<string, ort.Tensor> = {
