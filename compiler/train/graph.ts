@@ -144,6 +144,7 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
     const out = lw.valueName(t.output);
     const outType = type(t.output);
     const e = top(`loss.${t.name}`);
+    const axis = outType.channelAxis ?? 1; // classes: [N, C, ...] heads on axis 1, [N, T, V] ones last
     if (opts.labels) {
       const spec = taskSpec(t);
       const dense = spec.kind === "cross_entropy";
@@ -151,9 +152,12 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
       inputs.push({
         name: target,
         dtype: dense ? "int64" : "float",
-        shape: dense ? outType.shape.filter((_, i) => i !== 1) : [...outType.shape],
+        shape: dense ? outType.shape.filter((_, i) => i !== axis) : [...outType.shape],
       });
-      const term = labelLoss(e, spec, out, target, outType.shape[1] as number, w);
+      const classes = outType.shape[axis];
+      if (dense && typeof classes !== "number")
+        throw new MtlError("MTL-TRAIN-002", `task '${t.name}': cross-entropy needs a fixed number of classes, got '${classes}'`);
+      const term = labelLoss(e, spec, out, target, classes as number, w, axis);
       outputs.push(scalar(named(e, term.value, `loss.${t.name}`)));
       addTotal(e, term.value, w);
       seed(t.output, term);
@@ -162,7 +166,7 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
       const spec = taskSpec(t);
       const teacher = claim(`teacher.${t.name}`);
       inputs.push({ name: teacher, dtype: "float", shape: [...graph.values.get(t.output)!.type.shape] });
-      const term = distillLoss(e, spec.kind, out, studentChannels(e, graph, t.output, config, teacher), w * opts.distillOutputs);
+      const term = distillLoss(e, spec.kind, out, studentChannels(e, graph, t.output, config, teacher), w * opts.distillOutputs, axis);
       outputs.push(scalar(named(e, term.value, `loss.distill.${t.name}`)));
       addTotal(e, term.value, w * opts.distillOutputs);
       seed(t.output, term);
