@@ -112,11 +112,27 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
   const type = (id: string) => fixed.values.get(id)!.type;
   const info = (name: string, id: string): OnnxValueInfo => ({ name, dtype: ONNX_DTYPE[type(id).dtype], shape: [...type(id).shape] });
 
-  // Interface names first, exactly as promised; then every IR value after its id.
-  const claim = (name: string): string => {
+  // Interface names first, exactly as promised (reserved before any IR value is named, so that a
+  // layer called `loss` cannot take the name); then every IR value after its id.
+  const reserved = new Set<string>();
+  const reserve = (name: string): void => {
     if (lw.values.fresh(name) !== name) throw new Error(`internal: the name ${name} is used twice in the training graph`);
+    reserved.add(name);
+  };
+  const claim = (name: string): string => {
+    if (!reserved.delete(name)) throw new Error(`internal: the training graph's name ${name} was not reserved or is used twice`);
     return name;
   };
+  const interfaceNames = [
+    ...fixed.inputs.map((i) => i.name),
+    ...params,
+    ...["loss", "loss.features"],
+    ...tasks.flatMap((t) => [`output.${t.name}`, `loss.${t.name}`, `loss.distill.${t.name}`, `target.${t.name}`, `teacher.${t.name}`]),
+    ...features.flatMap((_, i) => [`feature.${i}`, `teacher.feature.${i}`]),
+    ...params.map((p) => `grad.${p}`),
+    ...bns.flatMap((n) => [`stats.${n.id}.mean`, `stats.${n.id}.var`]),
+  ];
+  interfaceNames.forEach(reserve);
   fixed.inputs.forEach((i) => lw.nameValue(i.value, claim(i.name)));
   params.forEach(claim);
   for (const t of tasks) lw.nameValue(t.output, claim(`output.${t.name}`));

@@ -128,4 +128,15 @@ describe("training forward against the inference file", () => {
     );
     expect(full.nodes.length).toBeGreaterThan(2 * forward.nodes.length);
   });
+
+  it("a layer named like an interface value (`loss`) does not take its name", () => {
+    const b = new GraphBuilder("names", [1.0], 1);
+    const x = b.input("x", "f32", ["N", 3], 1);
+    const y = b.linear(at("loss"), b.linear(at("output.t"), x, { out: 3, bias: true }), { out: 2, bias: true });
+    b.addTask({ name: "t", output: y, decode: { kind: "identity" }, loss: lossOf("l2"), metric: null });
+    const tg = buildTrainingGraph(b.finish(), {}, { tasks: ["t"], labels: true, distillOutputs: 0, distillFeatures: 0, gradients: true });
+    const produced = tg.model.graph.nodes.flatMap((n) => n.outputs);
+    expect(produced.filter((o) => o === "loss")).toHaveLength(1);
+    expect(tg.model.graph.nodes.find((n) => n.outputs.includes("loss"))!.opType).toBe("Identity");
+  });
 });
