@@ -2,7 +2,7 @@
 // the gradient of its output, which inputs and parameters want gradients, and sinks for the
 // gradients it computes. A rule emits standard ONNX ops only (onnxruntime-node's inference build
 // has no training ops) and reports what it cannot express through `fail`, never a silent zero.
-import type { AttrValue, Dim, Node, ValueType } from "../../ir/types";
+import type { Dim, Node, ValueType } from "../../ir/types";
 import type { OnnxAttribute } from "../../onnx/model";
 import { attr, type Emitter, type Lowerer } from "../../lower/scope";
 
@@ -35,11 +35,6 @@ export interface GradCtx {
 export type GradRule = (c: GradCtx) => void;
 
 // Attribute access, as the lowering reads them.
-export function attrOf(c: GradCtx, name: string): AttrValue {
-  const v = c.node.attrs[name];
-  if (v === undefined) throw new Error(`internal: ${c.node.op} node ${c.node.id} lacks attribute ${name}`);
-  return v;
-}
 export function nums(c: GradCtx, name: string, fallback?: readonly number[]): number[] {
   const v = c.node.attrs[name] ?? fallback;
   if (!Array.isArray(v) || !v.every((x) => typeof x === "number"))
@@ -71,10 +66,6 @@ export function staticCount(dims: readonly Dim[]): number | null {
   }
   return n;
 }
-
-/** Numbers for a shape, or null when some dim is symbolic. */
-export const staticShape = (dims: readonly Dim[]): number[] | null =>
-  dims.every((d) => typeof d === "number") ? (dims as number[]) : null;
 
 /**
  * Sums a gradient of broadcast shape `from` down to an operand of shape `to` (numpy broadcasting):
