@@ -153,6 +153,13 @@ describe("gradient rules against finite differences", () => {
     }),
   );
   it(
+    "groupnorm (slimming: groups divide every width)",
+    prop(["groupnorm"], fc.tuple(fc.constantFrom(1, 2), fc.boolean()), (b, [groups, rank4]) => {
+      const x = learned(b, rank4 ? [2, 4, 3, 3] : [3, 4, 5], 1, "g");
+      return b.op(at("gn", "g"), "groupnorm", [x], { groups, eps: 1e-5 });
+    }),
+  );
+  it(
     "layernorm",
     prop(["layernorm"], fc.integer({ min: 3, max: 6 }), (b, d) => b.layernorm(at("ln"), learned(b, [2, 3, d], 2), { eps: 1e-5 })),
   );

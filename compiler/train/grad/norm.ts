@@ -102,3 +102,35 @@ export function gradLayernorm(c: GradCtx): void {
   const inner = op1(c, "Sub", [op1(c, "Sub", [g, meanG]), op1(c, "Mul", [xhat, meanGX])]);
   c.grad(0, op1(c, "Mul", [invstd, inner]));
 }
+
+/**
+ * GroupNorm over axis 1 in `groups` groups (statistics recomputed here, per sample and group over
+ * [N, G, rest] as lowered): with g = dy gamma per channel, dx = invstd (g - mean(g) -
+ * xhat mean(g xhat)) within each group; dgamma = sum dy xhat, dbeta = sum dy over all but axis 1.
+ */
+export function gradGroupnorm(c: GradCtx): void {
+  const rank = c.inType(0).shape.length;
+  const x = c.x(0);
+  const groups = num(c, "groups");
+  const inGroups = (v: string): string => op1(c, "Reshape", [v, i64(c, [0, groups, -1])]);
+  const last = [attr.ints("axes", [2]), attr.int("keepdims", 1)];
+  const grouped = inGroups(x);
+  const centred = op1(c, "Sub", [grouped, op1(c, "ReduceMean", [grouped], last)]);
+  const variance = op1(c, "ReduceMean", [op1(c, "Mul", [centred, centred])], last);
+  const invstd = op1(c, "Reciprocal", [op1(c, "Sqrt", [op1(c, "Add", [variance, f32(c, num(c, "eps", 1e-5))])])]);
+  const xhat = op1(c, "Mul", [centred, invstd]); // [N, G, rest]
+  const dy = c.dy();
+  const shape = op1(c, "Shape", [x]);
+  const others = i64(c, bnAxes(rank));
+  if (c.needsParam("weight")) {
+    const dgamma = op1(c, "ReduceSum", [op1(c, "Mul", [dy, op1(c, "Reshape", [xhat, shape])]), others], [attr.int("keepdims", 0)]);
+    c.paramGrad("weight", dgamma);
+  }
+  if (c.needsParam("bias")) c.paramGrad("bias", op1(c, "ReduceSum", [dy, others], [attr.int("keepdims", 0)]));
+  if (!c.needs(0)) return;
+  const g = inGroups(op1(c, "Mul", [dy, perChannel(c, c.param("weight"), rank)]));
+  const meanG = op1(c, "ReduceMean", [g], last);
+  const meanGX = op1(c, "ReduceMean", [op1(c, "Mul", [g, xhat])], last);
+  const inner = op1(c, "Sub", [op1(c, "Sub", [g, meanG]), op1(c, "Mul", [xhat, meanGX])]);
+  c.grad(0, op1(c, "Reshape", [op1(c, "Mul", [invstd, inner]), shape]));
+}
