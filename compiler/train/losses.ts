@@ -28,7 +28,8 @@ const count = (e: Emitter, v: string): string => toFloat(e, e.op1("Size", [v]));
 const meanAll = (e: Emitter, v: string): string => e.op1("ReduceMean", [v], [attr.int("keepdims", 0)]);
 const sumAll = (e: Emitter, v: string): string => e.op1("ReduceSum", [v], [attr.int("keepdims", 0)]);
 /** `g * scale / n` with n a run-time count. */
-const scaled = (e: Emitter, g: string, scale: number, n: string): string => e.op1("Mul", [g, e.op1("Div", [e.lower.f32([scale]), n])]);
+const scaled = (e: Emitter, g: string, scale: number, n: string): string =>
+  e.op1("Mul", [g, e.op1("Div", [e.lower.f32([scale]), n])]);
 
 /**
  * Cross-entropy of logits [N, C, ...] against int64 class indices [N, ...], mean over the targets
@@ -109,13 +110,24 @@ export function cosine(e: Emitter, x: string, target: string, scale: number, axi
   const value = e.op1("Sub", [lw.f32([1]), meanAll(e, cos)]);
   // d cos / dx = t / norm - x dot |t|^2 / norm^3 (the second term vanishes where the clamp holds).
   const unclamped = toFloat(e, e.op1("Greater", [prod, lw.f32([1e-16])]));
-  const coef = e.op1("Mul", [e.op1("Div", [e.op1("Mul", [dot, tt]), e.op1("Mul", [norm, e.op1("Mul", [norm, norm])])]), unclamped]);
+  const coef = e.op1("Mul", [
+    e.op1("Div", [e.op1("Mul", [dot, tt]), e.op1("Mul", [norm, e.op1("Mul", [norm, norm])])]),
+    unclamped,
+  ]);
   const dcos = e.op1("Sub", [e.op1("Div", [target, norm]), e.op1("Mul", [x, coef])]);
   return { value, grad: scaled(e, dcos, -scale, count(e, cos)) };
 }
 
 /** A task's declared loss against its label. */
-export function labelLoss(e: Emitter, spec: LossSpec, x: string, target: string, classes: number, scale: number, axis = 1): LossTerm {
+export function labelLoss(
+  e: Emitter,
+  spec: LossSpec,
+  x: string,
+  target: string,
+  classes: number,
+  scale: number,
+  axis = 1,
+): LossTerm {
   switch (spec.kind) {
     case "cross_entropy":
       return crossEntropy(e, x, target, classes, spec.ignoreIndex, scale, axis);
@@ -147,4 +159,5 @@ export function distillLoss(e: Emitter, kind: LossKind, x: string, teacher: stri
 }
 
 /** Mean squared difference, for feature distillation. */
-export const featureLoss = (e: Emitter, x: string, teacher: string, scale: number): LossTerm => l2(e, x, teacher, scale);
+export const featureLoss = (e: Emitter, x: string, teacher: string, scale: number): LossTerm =>
+  l2(e, x, teacher, scale);

@@ -24,7 +24,10 @@ function net(): Graph {
   const f = b.unary(at("enc.relu"), "tanh", b.conv(at("enc.conv", "backbone"), x, convOpts(8, 3, 1, { bias: true })));
   const head = (name: string, out: number) => b.conv(at(`${name}.conv`), f, convOpts(out, 1, 1, { bias: true }));
   const vec = (name: string, out: number) =>
-    b.linear(at(`${name}.fc`), b.flatten(at(`${name}.flat`), b.globalAvgPool(at(`${name}.gap`), f), 1), { out, bias: true });
+    b.linear(at(`${name}.fc`), b.flatten(at(`${name}.flat`), b.globalAvgPool(at(`${name}.gap`), f), 1), {
+      out,
+      bias: true,
+    });
   const task = (name: string, output: string, loss: Task["loss"]) =>
     b.addTask({ name, output, decode: { kind: "identity" }, loss, metric: null });
   task("seg", head("seg", 3), lossOf("cross_entropy", IGNORE));
@@ -41,7 +44,14 @@ function net(): Graph {
 
 const TASKS = ["seg", "cls", "tags", "depth", "reg", "normal", "tok"];
 const WEIGHTS = { seg: 0.5, cls: 1.5, tags: 2, depth: 1, reg: 0.25, normal: 3, tok: 0.75 };
-const opts = { tasks: TASKS, lossWeights: WEIGHTS, labels: true, distillOutputs: 0.5, distillFeatures: 0.3, gradients: true };
+const opts = {
+  tasks: TASKS,
+  lossWeights: WEIGHTS,
+  labels: true,
+  distillOutputs: 0.5,
+  distillFeatures: 0.3,
+  gradients: true,
+};
 
 const PYTHON = String.raw`
 import json, sys
@@ -101,7 +111,10 @@ describe("losses and distillation", () => {
     for (const k of [...TASKS.map((t) => `output.${t}`), "feature.0"]) put(k, got[k]);
     const file = join(mkdtempSync(join(tmpdir(), "mtl-losses-")), "job.json");
     writeFileSync(file, JSON.stringify({ ...dump, ignore: IGNORE }));
-    const want = JSON.parse(execFileSync("/usr/bin/python3", ["-c", PYTHON, file], { encoding: "utf8" })) as Record<string, number>;
+    const want = JSON.parse(execFileSync("/usr/bin/python3", ["-c", PYTHON, file], { encoding: "utf8" })) as Record<
+      string,
+      number
+    >;
 
     const value = (k: string) => (got[k].data as Float32Array)[0];
     const close = (a: number, b: number, what: string) =>

@@ -49,8 +49,12 @@ export function num(c: GradCtx, name: string, fallback?: number): number {
 export const normAxis = (a: number, rank: number): number => (a < 0 ? a + rank : a);
 
 // Small emission helpers shared by the rules.
-export const op1 = (c: GradCtx, type: string, inputs: readonly string[], attrs: readonly OnnxAttribute[] = []): string =>
-  c.e.op1(type, inputs, attrs);
+export const op1 = (
+  c: GradCtx,
+  type: string,
+  inputs: readonly string[],
+  attrs: readonly OnnxAttribute[] = [],
+): string => c.e.op1(type, inputs, attrs);
 export const f32 = (c: GradCtx, v: number): string => c.lw.f32([v]);
 export const i64 = (c: GradCtx, v: readonly number[]): string => c.lw.i64(v);
 
@@ -87,4 +91,5 @@ export function sumToShape(c: GradCtx, g: string, from: readonly Dim[], to: read
 }
 
 /** Float element count of a value at run time (Size, cast), for means over symbolic batch sizes. */
-export const runtimeCount = (c: GradCtx, x: string): string => op1(c, "Cast", [op1(c, "Size", [x])], [attr.int("to", 1)]);
+export const runtimeCount = (c: GradCtx, x: string): string =>
+  op1(c, "Cast", [op1(c, "Size", [x])], [attr.int("to", 1)]);
