@@ -1,6 +1,6 @@
 // The catalogue of every user-visible compiler message. Codes are stable: never renumber, only add.
 //   MTL1xxx syntax   MTL2xxx names, imports, declarations   MTL3xxx shapes and channels
-//   MTL4xxx types and values   MTL5xxx model declarations
+//   MTL4xxx types and values   MTL5xxx model declarations   MTL7xxx training graphs
 import type { Diagnostic, RelatedInfo, Severity, Span } from "./diagnostics";
 
 interface Entry {
@@ -65,6 +65,7 @@ export const catalogue = {
   MTL5014: { severity: "error", summary: "An encoder or head that does not produce a tensor." },
   MTL5015: { severity: "error", summary: "An invalid channel divisor." },
   MTL5017: { severity: "error", summary: "Invalid input preprocessing (`as image(...)`)." },
+  MTL7001: { severity: "error", summary: "A layer whose gradient mtl cannot write with standard ONNX operators (reported when a training graph is built)." },
 } as const satisfies Record<string, Entry>;
 
 export type Code = keyof typeof catalogue | `MTL3${string}`;

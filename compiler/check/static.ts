@@ -3,8 +3,8 @@
 import type * as A from "../ast";
 import type { Diagnostic } from "../diagnostics";
 import { isTypeName, TYPE_NAMES } from "../names";
-import { functions } from "../elaborate/functions";
-import { layers } from "../elaborate/layers";
+import { functions } from "../functions";
+import { layers } from "../ops/layers";
 import { diag, didYouMean } from "../messages";
 
 /** Every name a statement list may define (Python-like: a block has one scope). */
