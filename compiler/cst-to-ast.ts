@@ -220,7 +220,7 @@ class AstBuilder extends BaseVisitor {
 
   modelDecl(ctx: Ctx): A.ModelDecl {
     const items: { item: A.ModelItem; offset: number }[] = [];
-    for (const key of ["inputDecl", "widthsDecl", "divisorDecl", "encoderDecl", "taskDecl", "budgetDecl", "preferDecl", "assignStmt"]) {
+    for (const key of ["inputDecl", "widthsDecl", "divisorDecl", "encoderDecl", "taskDecl", "budgetDecl", "preferDecl", "trainDecl", "assignStmt"]) {
       for (const n of this.nodes(ctx, key)) items.push({ item: this.visit(n), offset: n.location?.startOffset ?? 0 });
     }
     items.sort((a, b) => a.offset - b.offset);
@@ -255,7 +255,7 @@ class AstBuilder extends BaseVisitor {
       name: this.ident(this.tok(ctx, "name")),
       heads: clauses<A.Expr>("headClause"),
       decodes: clauses<A.Expr>("decodeClause"),
-      losses: clauses<A.Ident>("lossClause"),
+      losses: clauses<A.LossRef>("lossClause"),
       metrics: clauses<A.Ident>("metricClause"),
       span: this.spanHere(ctx, "Task"),
     };
@@ -269,9 +269,12 @@ class AstBuilder extends BaseVisitor {
     const value = this.expr(ctx, "value");
     return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Decode")), value.span) };
   }
-  lossClause(ctx: Ctx): A.TaskClause<A.Ident> {
-    const value = this.ident(this.tok(ctx, "name"));
-    return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Loss")), value.span) };
+  lossClause(ctx: Ctx): A.TaskClause<A.LossRef> {
+    const name = this.ident(this.tok(ctx, "name"));
+    const call = this.nodes(ctx, "args")[0];
+    const args = call ? this.nodes(call.children as Ctx, "argument").map((a) => this.visit(a) as A.Argument) : null;
+    const span = call ? this.s.cover(name.span, this.s.node(call)) : name.span;
+    return { value: { name, args, span }, span: this.s.cover(this.s.token(this.tok(ctx, "Loss")), span) };
   }
   metricClause(ctx: Ctx): A.TaskClause<A.Ident> {
     const value = this.ident(this.tok(ctx, "name"));
@@ -293,6 +296,16 @@ class AstBuilder extends BaseVisitor {
     const task = this.ident(this.tok(ctx, "task"));
     const value = this.expr(ctx, "value");
     return { task, value, span: this.s.cover(task.span, value.span) };
+  }
+
+  trainDecl(ctx: Ctx): A.TrainDecl {
+    return { kind: "train", settings: this.nodes(ctx, "trainSetting").map((n) => this.visit(n) as A.TrainSetting), span: this.spanHere(ctx, "Train") };
+  }
+
+  trainSetting(ctx: Ctx): A.TrainSetting {
+    const name = this.ident(this.tok(ctx, "name"));
+    const args = this.nodes(ctx, "argument").map((n) => this.visit(n) as A.Argument);
+    return { name, args, span: args.length ? this.s.cover(name.span, args[args.length - 1].span) : name.span };
   }
 
   // Expressions

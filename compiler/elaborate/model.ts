@@ -8,6 +8,7 @@ import { type Code, diag, didYouMean } from "../messages";
 import { type ArgValue, bindArgs } from "./args";
 import { decoderMisfit, decoders } from "./decoders";
 import { Evaluator, type Frame } from "./evaluate";
+import { checkMetric, lossSpec, trainSpec } from "./train";
 import type { Val } from "./values";
 
 export const DEFAULT_WIDTHS = [0.25, 0.5, 0.75, 1.0];
@@ -32,6 +33,7 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
     return xs[0];
   };
 
+  const trainDecl = once(items("train"), "train");
   const widths = checkWidths(once(items("widths"), "widths"), report);
   const divisorDecl = once(items("divisor"), "divisor");
   let divisor = DEFAULT_DIVISOR;
@@ -197,7 +199,15 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
     }
     const decode = t.decodes[0] ? decodeSpec(t.decodes[0].value, type) : { kind: "identity" as const };
     if (!decode) return;
-    b.addTask({ name: group, output: out.id, decode, loss: t.losses[0]?.value.name ?? null, metric: t.metrics[0]?.value.name ?? null });
+    const evalArg = (x: A.Expr) => ev.eval(x, frame("", null));
+    const lossRef = t.losses[0]?.value;
+    const loss = lossRef ? lossSpec(lossRef, type, group, evalArg, report, diags) : null;
+    if (lossRef && !loss) return;
+    if (!lossRef && trainDecl)
+      report("MTL5109", t.name.span, `task \`${group}\` has no \`loss\`, so the \`train\` section cannot train it`, "declare one, e.g. `loss cross_entropy`");
+    const metric = t.metrics[0]?.value;
+    if (metric && !checkMetric(metric, loss, type, group, report)) return;
+    b.addTask({ name: group, output: out.id, decode, loss, metric: metric?.name ?? null });
   }
 
   function decodeSpec(e: A.Expr, out: ValueType): DecodeSpec | undefined {
@@ -239,6 +249,7 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
   }
   b.setBudgets(items("budget").flatMap((d) => checkBudget(d, report) ?? []));
   b.setPrefer(checkPrefer(items("prefer"), taskNames, report));
+  b.setTrain(trainSpec(trainDecl, taskNames, (x) => ev.eval(x, frame("", null)), report, diags));
   b.setSourceHash(sourceHash);
 
   if (diags.slice(before).some((d) => d.severity === "error")) return undefined;

@@ -11,6 +11,7 @@ import { flatten, mean, reshape, select, softmax, transpose } from "./ops-shape"
 import { conv, globalAvgPool, pool, resize, type ConvOptions, type PoolOptions, type ResizeOptions } from "./ops-spatial";
 import { assignGroupParts, assignNodeParts } from "./parts";
 import { fail } from "./shape-errors";
+import { DEFAULT_TRAIN, type TrainSpec } from "../train/spec";
 import type {
   Budget,
   Dim,
@@ -52,6 +53,7 @@ export class GraphBuilder {
   private budgets: Budget[] = [];
   private prefer: Record<string, number> = {};
   private sourceHash = "";
+  private train: TrainSpec = DEFAULT_TRAIN;
 
   constructor(
     private readonly name: string,
@@ -199,6 +201,10 @@ export class GraphBuilder {
     this.prefer = { ...p };
   }
 
+  setTrain(t: TrainSpec): void {
+    this.train = t;
+  }
+
   setSourceHash(h: string): void {
     this.sourceHash = h;
   }
@@ -217,6 +223,7 @@ export class GraphBuilder {
       budgets: [...this.budgets],
       prefer: { ...this.prefer },
       sourceHash: this.sourceHash,
+      train: this.train,
     };
   }
 
