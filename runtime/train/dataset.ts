@@ -24,6 +24,6 @@ export interface BatchOptions {
 
 export interface DatasetLike {
   /** Samples in a split (throws a clear error for an unknown split). */
-  count(split: string): number;
+  samples(split: string): number;
   batches(o: BatchOptions): AsyncIterable<BatchLike>;
 }

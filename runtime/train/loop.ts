@@ -76,9 +76,9 @@ const fmtScores = (s: Record<string, TaskScore>) =>
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const { graph, spec, data } = o;
-  const perEpoch = Math.floor(data.count("train") / spec.batchSize);
+  const perEpoch = Math.floor(data.samples("train") / spec.batchSize);
   if (perEpoch === 0) {
-    throw new MtlError("MTL-TRAIN-001", `the training split has ${data.count("train")} samples, fewer than one batch of ${spec.batchSize}`, "lower batch in train { } or add data");
+    throw new MtlError("MTL-TRAIN-001", `the training split has ${data.samples("train")} samples, fewer than one batch of ${spec.batchSize}`, "lower batch in train { } or add data");
   }
   const total = spec.steps ?? (spec.epochs ?? 1) * perEpoch;
   const epochs = Math.ceil(total / perEpoch);
@@ -151,7 +151,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
 function hasSplit(data: DatasetLike, split: string): boolean {
   try {
-    return data.count(split) > 0;
+    return data.samples(split) > 0;
   } catch {
     return false;
   }
