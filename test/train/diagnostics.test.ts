@@ -15,7 +15,7 @@ describe("gradient diagnostics", () => {
     let y = b.conv({ name: "c1", group: null, source: src(4) }, h, { out: 4, kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1, bias: false });
     y = b.flatten({ name: "f", group: null, source: src(5) }, b.globalAvgPool({ name: "g", group: null, source: src(5) }, y), 1);
     y = b.linear({ name: "fc", group: null, source: src(6) }, y, { out: 3, bias: true });
-    b.addTask({ name: "cls", output: y, decode: { kind: "identity" }, loss: "cross_entropy", metric: null });
+    b.addTask({ name: "cls", output: y, decode: { kind: "identity" }, loss: { kind: "cross_entropy", ignoreIndex: null }, metric: null });
     const tg = buildTrainingGraph(b.finish(), {}, opts);
     // c1's input gradient needs H and W; c0 then gets no gradient at all (the graph is unusable,
     // which the diagnostic says), so it is the one diagnostic.

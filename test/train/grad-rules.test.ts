@@ -28,7 +28,7 @@ function graphOf(build: Build): Graph {
   const b = new GraphBuilder("t", [0.5, 1.0], 1);
   b.addGroup("g");
   b.input("unused", "f32", ["N", 1], 1);
-  b.addTask({ name: "t", output: build(b), decode: { kind: "identity" }, loss: "l2", metric: null });
+  b.addTask({ name: "t", output: build(b), decode: { kind: "identity" }, loss: { kind: "l2", ignoreIndex: null }, metric: null });
   return b.finish();
 }
 

@@ -38,14 +38,14 @@ function net(): Graph {
   let s = cbr(feat, "seg.head", "seg", convOpts(8, 3));
   s = b.resize(at("seg.up"), s, { scales: [2, 2], mode: "linear" });
   s = b.conv(at("seg.out"), s, convOpts(3, 1, 1, { bias: true }));
-  b.addTask({ name: "seg", output: s, decode: { kind: "identity" }, loss: { kind: "cross_entropy", ignoreIndex: IGNORE } as unknown as string, metric: null });
+  b.addTask({ name: "seg", output: s, decode: { kind: "identity" }, loss: { kind: "cross_entropy", ignoreIndex: IGNORE }, metric: null });
 
   let t = b.transpose(at("cls.tokens"), b.reshape(at("cls.flat"), feat, ["N", 12, 16]), [0, 2, 1]); // [N, 16, 12]
   t = b.linear(at("cls.embed"), t, { out: 8, bias: true });
   const a = b.attention(at("cls.attn", "cls"), b.layernorm(at("cls.ln"), t, { eps: 1e-5 }), { heads: 2 });
   t = b.unary(at("cls.gelu"), "gelu", b.binary(at("cls.res"), "add", t, a));
   const c = b.linear(at("cls.fc"), b.mean(at("cls.mean"), t, [1], false), { out: 5, bias: true });
-  b.addTask({ name: "cls", output: c, decode: { kind: "identity" }, loss: "cross_entropy", metric: null });
+  b.addTask({ name: "cls", output: c, decode: { kind: "identity" }, loss: { kind: "cross_entropy", ignoreIndex: null }, metric: null });
   return b.finish();
 }
 
