@@ -40,6 +40,7 @@ export function ortOptions(s: SessionSettings): ort.InferenceSession.SessionOpti
     executionMode: "sequential",
     graphOptimizationLevel: "all",
     executionProviders: [s.provider],
+    logSeverityLevel: 3, // errors only: shape-merge notes on scalar losses are noise here
   };
 }
 
@@ -48,7 +49,7 @@ export class TrainingSessions {
   private readonly cache: SessionCache;
   constructor(
     private readonly settings: SessionSettings,
-    capacity = 8,
+    capacity = 96, // MultiMNIST-sized models have 64 configurations; a session is a few MB
   ) {
     this.cache = new SessionCache(capacity);
   }
