@@ -116,6 +116,38 @@ function program(): Command {
       result = await (await command<typeof import("./commands/bench")>("bench")).runBench(file, o);
     });
 
+  p.command("train")
+    .description("train every width configuration of a model (sandwich rule, in-place distillation, BatchNorm calibration)")
+    .argument("<file>", ".mtl file")
+    .requiredOption("--data <dir>", "the data set folder (see docs/data.md)")
+    .requiredOption("-o, --output <dir>", "the run folder: checkpoint.safetensors each epoch, model.onnx and weights.safetensors at the end")
+    .option("--resume", "continue the run in the -o folder from its last checkpoint")
+    .option("--epochs <n>", "train this many epochs (overrides the train { } section)")
+    .option("--steps <n>", "train this many steps (overrides the train { } section)")
+    .option("--seed <n>", "seed of initialisation, shuffling, augmentation and sampling (overrides the train { } section)")
+    .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
+    .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
+    .option("--weights <file>", "start from these weights (.safetensors by PyTorch-style names) instead of seeded ones")
+    .option("--model <name>", "which model, when the file has several")
+    .option("--root <dir>", "project root that imports may not leave")
+    .action(async (file: string, o) => {
+      result = await (await command<typeof import("./commands/train")>("train")).runTrain(file, o);
+    });
+
+  p.command("calibrate")
+    .description("recompute every width's BatchNorm running statistics of a compiled model on data (weights frozen), in place")
+    .argument("<model>", ".onnx file compiled by mtl (rewritten atomically)")
+    .requiredOption("--data <dir>", "the data set folder (its train split is used)")
+    .option("--batches <n>", "batches per configuration (default: the model's `calibrate` setting)")
+    .option("--batch-size <n>", "samples per batch (default: the model's `batch` setting)")
+    .option("--source <file>", "the .mtl file the model was compiled from (default: the one named in the file)")
+    .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
+    .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
+    .option("--root <dir>", "project root that imports may not leave")
+    .action(async (file: string, o) => {
+      result = await (await command<typeof import("./commands/calibrate")>("calibrate")).runCalibrate(file, o);
+    });
+
   const data = p.command("data").description("build training data sets (see docs/data.md)");
   data
     .command("multimnist")
