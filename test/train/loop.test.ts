@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prepared } from "../../compiler/compile";
 import { bindWeights, exportWeights, PER_WIDTH_SUFFIX, rowsDiffer } from "../../compiler/weights/load";
 import { openDataset, type Dataset } from "../../runtime/data/index";
-import { train, type TrainOptions, type TrainResult } from "../../runtime/train/loop";
+import { loadCheckpoint } from "../../runtime/train/checkpoint";
+import { CHECKPOINT_FILE, train, type TrainOptions, type TrainResult } from "../../runtime/train/loop";
+import { NonFiniteLoss } from "../../runtime/train/step";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { Progress } from "../../runtime/train/progress";
 import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
@@ -73,6 +75,18 @@ describe("mtl training loop on MultiMNIST", () => {
     const other = await run("d", { spec: { ...prepared.graph.train, seed: 1, epochs: 1 } });
     const w = (r: TrainResult) => Buffer.from(r.weights.get("conv.weight")!.buffer);
     expect(w(other).equals(w(unbroken))).toBe(false);
+  }, 120_000);
+
+  it("stops at the step whose loss turns NaN and keeps the last good checkpoint", async () => {
+    // a fine first epoch (40 steps, checkpointed), then a learning rate multiplied by 1e30
+    const spec = { ...prepared.graph.train, schedule: { kind: "step", warmupSteps: 0, everySteps: 40, gamma: 1e30 } as const };
+    const err = await run("nan", { spec }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NonFiniteLoss);
+    expect((err as NonFiniteLoss).step).toBeGreaterThanOrEqual(40);
+    expect((err as Error).message).toMatch(/^the loss became (NaN|infinite) at step \d+$/);
+    const kept = loadCheckpoint(join(work, "nan", CHECKPOINT_FILE), prepared.graph);
+    expect(kept.step).toBe(40);
+    for (const w of kept.weights.values()) expect(w.every(Number.isFinite)).toBe(true);
   }, 120_000);
 
   it("keeps every trained per-width BatchNorm row through export and reload", () => {
