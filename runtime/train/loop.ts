@@ -78,7 +78,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const { graph, spec, data } = o;
   const perEpoch = Math.floor(data.samples("train") / spec.batchSize);
   if (perEpoch === 0) {
-    throw new MtlError("MTL-TRAIN-001", `the training split has ${data.samples("train")} samples, fewer than one batch of ${spec.batchSize}`, "lower batch in train { } or add data");
+    throw new MtlError("MTL-TRAIN-004", `the training split has ${data.samples("train")} samples, fewer than one batch of ${spec.batchSize}`, "lower batch in train { } or add data");
   }
   const total = spec.steps ?? (spec.epochs ?? 1) * perEpoch;
   const epochs = Math.ceil(total / perEpoch);
