@@ -128,6 +128,15 @@ function program(): Command {
       result = await (await command<typeof import("./commands/data")>("data")).runDataMultiMnist(o);
     });
 
+  data
+    .command("check")
+    .description("validate a data set folder: its manifest, every shard or sample file, and (with --model) that it feeds the model")
+    .argument("<dir>", "the data set folder (holding manifest.json)")
+    .option("--model <file>", "a .mtl file whose inputs and task targets the data must provide")
+    .action(async (dir: string, o) => {
+      result = await (await command<typeof import("./commands/data")>("data")).runDataCheck(dir, o);
+    });
+
   p.command("playground")
     .description("serve the web playground on localhost (Ctrl+C stops it), or build it into a folder to host")
     .option("--port <n>", "port to listen on (0: any free port)", "5178")

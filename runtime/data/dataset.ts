@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AugmentSpec } from "../../compiler/train/spec";
 import { applyAugment, drawAugment, isAugmenting, type SampleAugment } from "./augment";
+import { checkDataFitsModel, type ModelDataSpec } from "./check";
 import { DataError } from "./errors";
 import { FolderSource } from "./folders";
 import { elementsOf, MANIFEST_FILE, parseManifest, type FieldSpec, type Manifest } from "./manifest";
@@ -52,6 +53,10 @@ export interface Dataset {
   /** Samples in a split (throws for an unknown split). */
   samples(split: string): number;
   batches(options: BatchOptions): AsyncIterable<Batch>;
+  /** Throws MTL-DATA-005 (naming the input or task and this manifest) unless the data feeds the model. */
+  checkModel(model: ModelDataSpec, tasks?: readonly string[]): void;
+  /** Opens every shard (or sample folder) of a split and checks it against the manifest, reading no samples. */
+  verify(split: string): Promise<void>;
 }
 
 /** Opens a data set folder, validating its manifest (shards are checked when a split is first read). */
@@ -77,6 +82,19 @@ class DiskDataset implements Dataset {
 
   samples(split: string): number {
     return this.split(split).samples;
+  }
+
+  checkModel(model: ModelDataSpec, tasks?: readonly string[]): void {
+    checkDataFitsModel(this.manifest, model, join(this.dir, MANIFEST_FILE), tasks);
+  }
+
+  async verify(split: string): Promise<void> {
+    this.split(split);
+    await (await this.open(split)).close();
+  }
+
+  private open(split: string): Promise<SampleSource> {
+    return this.manifest.layout === "folders" ? FolderSource.open(this.dir, this.manifest, split) : ShardSource.open(this.dir, this.manifest, split);
   }
 
   private split(name: string) {
@@ -105,7 +123,7 @@ class DiskDataset implements Dataset {
   }
 
   private async *stream(o: BatchOptions, plans: Uint32Array[], draws: SampleAugment[][] | null): AsyncGenerator<Batch> {
-    const source: SampleSource = this.manifest.layout === "folders" ? await FolderSource.open(this.dir, this.manifest, o.split) : await ShardSource.open(this.dir, this.manifest, o.split);
+    const source = await this.open(o.split);
     const ahead = Math.max(1, o.prefetch ?? 2);
     const queue: Promise<Batch>[] = [];
     const start = (b: number) => {

@@ -4,7 +4,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { writeNpy } from "../../runtime/npy";
 import { main } from "../../cli/main";
 import { mnistDataDir } from "../../runtime/data/multimnist";
 import { openDataset } from "../../runtime/data/dataset";
@@ -73,6 +74,20 @@ describe("mtl data multimnist", () => {
     const r = JSON.parse(execFileSync("/usr/bin/python3", ["-c", ORACLE, mnistDataDir(), a, "train=500", "test=100"], { encoding: "utf8" }));
     expect(r).toEqual({ train: { bad: 0, lefts: 10, rights: 10 }, test: { bad: 0, lefts: 10, rights: 10 } });
   }, 60_000);
+
+  it("`mtl data check` accepts it for examples/multimnist.mtl and names a damaged shard", async () => {
+    expect(await main(["data", "check", a, "--model", "examples/multimnist.mtl"])).toBe(0);
+    expect(await main(["data", "check", a, "--model", "examples/nyud.mtl"])).toBe(1);
+    const d = await build("damaged", 3);
+    writeFileSync(join(d, "test/right-00000.npy"), writeNpy(new BigInt64Array(99), [99]));
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(await main(["data", "check", d])).toBe(1);
+      expect(err.mock.calls.map((c) => String(c[0])).join("")).toContain("test/right-00000.npy has shape [99]");
+    } finally {
+      err.mockRestore();
+    }
+  });
 
   it("refuses a non-empty output folder and bad counts, leaving nothing behind", async () => {
     const full = join(work, "full");
