@@ -108,7 +108,11 @@ class DiskDataset implements Dataset {
     if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new DataError("MTL-DATA-006", `the batch size must be a whole number of 1 or more, not ${o.batchSize}`);
     if (o.limit !== undefined && !(Number.isInteger(o.limit) && o.limit >= 0)) throw new DataError("MTL-DATA-006", `the sample limit must be a whole number of 0 or more, not ${o.limit}`);
     for (const name of Object.keys(o.normalize ?? {}))
-      if (!(name in this.manifest.inputs)) throw new DataError("MTL-DATA-006", `normalisation given for \`${name}\`, which is not an input of the data set`);
+      if (this.manifest.inputs[name]?.dtype === "int64" || !(name in this.manifest.inputs))
+        throw new DataError("MTL-DATA-006", `normalisation given for \`${name}\`, which is not an image or float input of the data set`, "normalise only float32 or uint8 inputs");
+    if (isAugmenting(o.augment) && !Object.values(this.manifest.inputs).some((f) => f.shape.length === 3 && f.dtype !== "int64"))
+      throw new DataError("MTL-DATA-006", `crop and flip augmentation needs an image input of per-sample shape [C, H, W]; the data set in ${this.dir} has none`,
+        "set `augment none` in the model's `train` section");
     const n = Math.min(total, o.limit ?? total);
     const order = o.shuffle ? permutation(n, rngFor(o.seed, o.epoch, STREAM.shuffle)) : Uint32Array.from({ length: n }, (_, i) => i);
     const plans: Uint32Array[] = [];
@@ -149,7 +153,7 @@ class DiskDataset implements Dataset {
     const size = indices.length;
     const inputs: Batch["inputs"] = {};
     const targets: Batch["targets"] = {};
-    const image = Object.values(this.manifest.inputs).find((f) => f.shape.length === 3);
+    const image = Object.values(this.manifest.inputs).find((f) => f.shape.length === 3 && f.dtype !== "int64");
     const [h, w] = image ? image.shape.slice(1) : [0, 0];
     const spatial = (f: FieldSpec) => draws && image && f.shape.length >= 2 && f.shape[f.shape.length - 2] === h && f.shape[f.shape.length - 1] === w;
     const pad = o.augment?.cropPadding ?? 0;

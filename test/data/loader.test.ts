@@ -1,6 +1,6 @@
 // The streaming loader: order, shuffling and augmentation fixed by the seed, reading ahead by at
 // most `prefetch` batches, normalisation, both layouts, and clear errors for broken data sets.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, truncateSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
@@ -204,6 +204,16 @@ describe("data set errors", () => {
     await expectDataError(collect(broken("short", (d) => truncateSync(join(d, "train/image-0.npy"), statSync(join(d, "train/image-0.npy")).size - 5))), "MTL-DATA-004", "truncated");
     await expectDataError(collect(broken("garbage", (d) => writeFileSync(join(d, "train/mask-0.npy"), "hello"))), "MTL-DATA-004", "train/mask-0.npy", "not a .npy");
     await expectDataError(collect(dirOf("plainsplit"), { split: "val" }), "MTL-DATA-006", "`val`", "train");
+    await expectDataError(collect(dirOf("badbatch"), { batchSize: 0 }), "MTL-DATA-006", "batch size");
+    await expectDataError(collect(dirOf("badnorm"), { normalize: { label: { mean: [0], std: [1] } } }), "MTL-DATA-006", "`label`");
+    const tokens = dirOf("tokens");
+    const m = JSON.parse(readFileSync(join(tokens, "manifest.json"), "utf8"));
+    m.inputs.image.shape = [H * W];
+    m.targets = {};
+    for (const sh of m.splits.train.shards) sh.files = { image: sh.files.image };
+    writeFileSync(join(tokens, "manifest.json"), JSON.stringify(m));
+    writeFileSync(join(tokens, "train/image-0.npy"), writeNpy(new Uint8Array(2 * H * W), [2, H * W]));
+    await expectDataError(collect(tokens, { augment: { cropPadding: 2, hflip: false } }), "MTL-DATA-006", "augmentation needs an image input");
   });
 });
 
