@@ -38,7 +38,10 @@ export async function runDataMultiMnist(o: MultiMnistCliOptions): Promise<number
     },
   });
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  out.log(`wrote MultiMNIST to ${o.output}: ${m.splits.train.samples} train / ${m.splits.test.samples} test pairs, tasks left and right (seed ${seed}, ${secs} s)`);
+  out.log(
+    `wrote MultiMNIST to ${o.output}: ${m.splits.train.samples} train / ${m.splits.test.samples} test pairs, ` +
+      `tasks left and right (seed ${seed}, ${secs} s)`,
+  );
   return 0;
 }
 
@@ -50,9 +53,17 @@ export interface DataCheckOptions {
 export async function runDataCheck(dir: string, o: DataCheckOptions): Promise<number> {
   const ds = await openDataset(dir);
   for (const split of Object.keys(ds.manifest.splits)) await ds.verify(split);
-  const fields = (f: typeof ds.manifest.inputs) => Object.entries(f).map(([n, s]) => `${n} ${s.dtype}[${s.shape.join(", ")}]`).join(", ");
-  const splits = Object.entries(ds.manifest.splits).map(([n, s]) => `${n} ${s.samples}`).join(", ");
-  out.log(`${dir}: ok (${ds.manifest.layout}; inputs ${fields(ds.manifest.inputs)}; targets ${fields(ds.manifest.targets) || "none"}; samples ${splits})`);
+  const fields = (f: typeof ds.manifest.inputs) =>
+    Object.entries(f)
+      .map(([n, s]) => `${n} ${s.dtype}[${s.shape.join(", ")}]`)
+      .join(", ");
+  const splits = Object.entries(ds.manifest.splits)
+    .map(([n, s]) => `${n} ${s.samples}`)
+    .join(", ");
+  out.log(
+    `${dir}: ok (${ds.manifest.layout}; inputs ${fields(ds.manifest.inputs)}; ` +
+      `targets ${fields(ds.manifest.targets) || "none"}; samples ${splits})`,
+  );
   if (!o.model) return 0;
   const host = fileHost(o.model);
   const r = checkProgram(host.entryOf(o.model), host);
@@ -62,7 +73,12 @@ export async function runDataCheck(dir: string, o: DataCheckOptions): Promise<nu
   }
   for (const g of r.graphs) {
     ds.checkModel(modelDataSpec(g));
-    out.log(`${dir} feeds model ${g.name} (${o.model}): inputs ${g.inputs.map((i) => i.name).join(", ")}; tasks ${g.tasks.filter((t) => t.loss).map((t) => t.name).join(", ")}`);
+    out.log(
+      `${dir} feeds model ${g.name} (${o.model}): inputs ${g.inputs.map((i) => i.name).join(", ")}; tasks ${g.tasks
+        .filter((t) => t.loss)
+        .map((t) => t.name)
+        .join(", ")}`,
+    );
   }
   return 0;
 }

@@ -63,6 +63,11 @@ export const DECODERS: Record<string, string> = {
   sample: "Sampling-based sequence decoding.",
 };
 
+/** Losses, metrics and `train` settings (highlighted like builtins; none of them is a layer). */
+const TRAINING_WORDS = [...new Set([...LOSS_KINDS, ...Object.keys(METRICS), ...Object.keys(TRAIN_SETTINGS)])].filter(
+  (w) => !(w in BUILTIN_LAYERS) && !(w in DECODERS),
+);
+
 export const KEYWORD_DOCS: Partial<Record<(typeof KEYWORDS)[number], string>> = {
   model: "Declares a multi-task model: inputs, widths, encoders, tasks, budgets and preferences.",
   block: "Declares a reusable sub-network: `block name(x, out: int) { ... return y }`.",
@@ -112,7 +117,7 @@ export const monarch: Monaco.languages.IMonarchLanguage & Record<string, unknown
   defaultToken: "invalid",
   keywords: [...KEYWORDS],
   typeKeywords: [...TYPE_NAMES, ...DTYPE_NAMES],
-  builtins: [...new Set([...Object.keys(BUILTIN_LAYERS), ...Object.keys(DECODERS), ...LOSS_KINDS, ...Object.keys(METRICS), ...Object.keys(TRAIN_SETTINGS)])],
+  builtins: [...new Set([...Object.keys(BUILTIN_LAYERS), ...Object.keys(DECODERS)]), ...TRAINING_WORDS],
   operators: ["|>", "?", ":", "||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "=", ".."],
   symbols: /[=><!?:&|+\-*\/%.]+/,
   escapes: /\\(?:[\\"nrt0]|u[0-9A-Fa-f]{4})/,
@@ -219,7 +224,9 @@ export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => Stdl
         const textBefore = model.getValueInRange(new monaco.Range(1, 1, position.lineNumber, position.column));
         const trainAt = textBefore.search(/\btrain\s*\{[^}]*$/);
         if (trainAt >= 0 && /^\s*[A-Za-z_]*$/.test(before)) {
-          return { suggestions: Object.entries(TRAIN_SETTINGS).map(([n, example]) => ({ label: n, kind: Kind.Property, detail: example, insertText: `${n} `, range })) };
+          const settings = Object.entries(TRAIN_SETTINGS);
+          const item = ([n, example]: [string, string]) => ({ label: n, kind: Kind.Property, detail: example, insertText: `${n} `, range });
+          return { suggestions: settings.map(item) };
         }
         const afterDecode = /\bdecode\s+[A-Za-z_]*$/.test(before);
         const suggestions: Monaco.languages.CompletionItem[] = [];

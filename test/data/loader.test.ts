@@ -32,10 +32,11 @@ function makeShards(name: string, sizes: number[]): string {
     const label = new BigInt64Array(n);
     for (let s = 0; s < n; s++) {
       label[s] = BigInt(at + s);
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-        img[s * H * W + y * W + x] = pixel(at + s, y, x);
-        mask[s * H * W + y * W + x] = BigInt(pixel(at + s, y, x));
-      }
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          img[s * H * W + y * W + x] = pixel(at + s, y, x);
+          mask[s * H * W + y * W + x] = BigInt(pixel(at + s, y, x));
+        }
     }
     const f = (field: string) => `train/${field}-${k}.npy`;
     writeFileSync(join(dir, f("image")), writeNpy(img, [n, 1, H, W]));
@@ -45,7 +46,8 @@ function makeShards(name: string, sizes: number[]): string {
     at += n;
   }
   const manifest = {
-    format: "mtl-dataset", version: 1,
+    format: "mtl-dataset",
+    version: 1,
     inputs: { image: { dtype: "uint8", shape: [1, H, W] } },
     targets: { label: { dtype: "int64", shape: [] }, mask: { dtype: "int64", shape: [H, W] } },
     splits: { train: { samples: at, shards } },
@@ -63,7 +65,10 @@ async function collect(dir: string, o: Partial<BatchOptions> = {}): Promise<Batc
 const labels = (bs: Batch[]) => bs.flatMap((b) => Array.from(b.targets.label.data as BigInt64Array, Number));
 
 async function expectDataError(p: Promise<unknown>, code: string, ...mentions: string[]) {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(isMtlError(e), String(e)).toBe(true);
   expect((e as { code: string }).code).toBe(code);
   for (const m of mentions) expect(`${(e as Error).message} ${(e as { hint?: string }).hint ?? ""}`).toContain(m);
@@ -98,7 +103,10 @@ describe("loader", () => {
     expect(labels(await collect(dir, { shuffle: true, seed: 6, epoch: 0 }))).not.toEqual(e0);
     // each image still belongs to its label
     for (const b of await collect(dir, { shuffle: true, seed: 5, epoch: 0 }))
-      for (let s = 0; s < b.size; s++) expect(Math.round((b.inputs.image.data as Float32Array)[s * H * W] * 255)).toBe(pixel(Number((b.targets.label.data as BigInt64Array)[s]), 0, 0));
+      for (let s = 0; s < b.size; s++)
+        expect(Math.round((b.inputs.image.data as Float32Array)[s * H * W] * 255)).toBe(
+          pixel(Number((b.targets.label.data as BigInt64Array)[s]), 0, 0),
+        );
   });
 
   it("normalises with the model's mean and std after scaling", async () => {
@@ -119,23 +127,30 @@ describe("loader", () => {
         expect(mask).toEqual(img); // the target moved with the image (both fill with 0)
         // brute force: which crop offset and flip give this image?
         const matches: string[] = [];
-        for (let dy = 0; dy <= 4; dy++) for (let dx = 0; dx <= 4; dx++) for (const flip of [false, true]) {
-          const want: number[] = [];
-          for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-            const sy = y + dy - 2;
-            const sx = (flip ? W - 1 - x : x) + dx - 2;
-            want.push(sy >= 0 && sy < H && sx >= 0 && sx < W ? pixel(i, sy, sx) : 0);
-          }
-          if (want.join() === img.join()) matches.push(`${dy},${dx},${flip}`);
-        }
+        for (let dy = 0; dy <= 4; dy++)
+          for (let dx = 0; dx <= 4; dx++)
+            for (const flip of [false, true]) {
+              const want: number[] = [];
+              for (let y = 0; y < H; y++)
+                for (let x = 0; x < W; x++) {
+                  const sy = y + dy - 2;
+                  const sx = (flip ? W - 1 - x : x) + dx - 2;
+                  want.push(sy >= 0 && sy < H && sx >= 0 && sx < W ? pixel(i, sy, sx) : 0);
+                }
+              if (want.join() === img.join()) matches.push(`${dy},${dx},${flip}`);
+            }
         expect(matches.length, `sample ${i}`).toBeGreaterThan(0);
         seen.add(matches[0]);
       }
     expect(seen.size).toBeGreaterThan(5);
     const again = await collect(dir, { augment, seed: 3 });
-    expect(again.map((b) => Array.from(b.inputs.image.data as Float32Array))).toEqual(bs.map((b) => Array.from(b.inputs.image.data as Float32Array)));
+    expect(again.map((b) => Array.from(b.inputs.image.data as Float32Array))).toEqual(
+      bs.map((b) => Array.from(b.inputs.image.data as Float32Array)),
+    );
     const other = await collect(dir, { augment, seed: 3, epoch: 1 });
-    expect(other.map((b) => Array.from(b.inputs.image.data as Float32Array))).not.toEqual(bs.map((b) => Array.from(b.inputs.image.data as Float32Array)));
+    expect(other.map((b) => Array.from(b.inputs.image.data as Float32Array))).not.toEqual(
+      bs.map((b) => Array.from(b.inputs.image.data as Float32Array)),
+    );
   });
 
   it("reads at most `prefetch` batches ahead of the caller", async () => {
@@ -166,7 +181,8 @@ describe("loader", () => {
       return out;
     });
     try {
-      for await (const b of ds.batches({ split: "train", batchSize: 3, shuffle: true, seed: 2, epoch: 0, limit: 6 })) expect(b.size).toBe(3);
+      for await (const b of ds.batches({ split: "train", batchSize: 3, shuffle: true, seed: 2, epoch: 0, limit: 6 }))
+        expect(b.size).toBe(3);
       expect(Math.max(...sizes)).toBe(3 * H * W * 8); // 3 masks of int64, the largest field
     } finally {
       spy.mockRestore();
@@ -184,25 +200,90 @@ describe("data set errors", () => {
 
   it("names the manifest and the field at fault", async () => {
     await expectDataError(openDataset(join(work, "nowhere")), "MTL-DATA-001", "manifest.json", "nowhere");
-    await expectDataError(openDataset(broken("json", (d) => writeFileSync(join(d, "manifest.json"), "{ nope"))), "MTL-DATA-001", "not valid JSON");
+    await expectDataError(
+      openDataset(broken("json", (d) => writeFileSync(join(d, "manifest.json"), "{ nope"))),
+      "MTL-DATA-001",
+      "not valid JSON",
+    );
     await expectDataError(openDataset(broken("fmt", (d) => manifest(d, { format: "x", version: 1 }))), "MTL-DATA-002", "`format`");
-    const base = JSON.parse(JSON.stringify({ format: "mtl-dataset", version: 1, inputs: { image: { dtype: "uint8", shape: [1, H, W] } }, targets: { label: { dtype: "int64", shape: [] } } }));
-    await expectDataError(openDataset(broken("dtype", (d) => manifest(d, { ...base, inputs: { image: { dtype: "u8", shape: [1] } } }))), "MTL-DATA-002", "inputs.image.dtype");
-    await expectDataError(openDataset(broken("count", (d) => manifest(d, { ...base, splits: { train: { samples: 4, shards: [{ samples: 3, files: { image: "train/image-0.npy", label: "train/label-0.npy" } }] } } }))),
-      "MTL-DATA-002", "splits.train.samples", "hold 3");
-    await expectDataError(openDataset(broken("escape", (d) => manifest(d, { ...base, splits: { train: { samples: 3, shards: [{ samples: 3, files: { image: "../x.npy", label: "train/label-0.npy" } }] } } }))),
-      "MTL-DATA-002", "leaves the data set folder");
-    await expectDataError(openDataset(broken("nofile", (d) => manifest(d, { ...base, splits: { train: { samples: 3, shards: [{ samples: 3, files: { image: "train/image-0.npy" } }] } } }))),
-      "MTL-DATA-002", "files.label", "missing");
+    const base = JSON.parse(
+      JSON.stringify({
+        format: "mtl-dataset",
+        version: 1,
+        inputs: { image: { dtype: "uint8", shape: [1, H, W] } },
+        targets: { label: { dtype: "int64", shape: [] } },
+      }),
+    );
+    await expectDataError(
+      openDataset(broken("dtype", (d) => manifest(d, { ...base, inputs: { image: { dtype: "u8", shape: [1] } } }))),
+      "MTL-DATA-002",
+      "inputs.image.dtype",
+    );
+    await expectDataError(
+      openDataset(
+        broken("count", (d) =>
+          manifest(d, {
+            ...base,
+            splits: { train: { samples: 4, shards: [{ samples: 3, files: { image: "train/image-0.npy", label: "train/label-0.npy" } }] } },
+          }),
+        ),
+      ),
+      "MTL-DATA-002",
+      "splits.train.samples",
+      "hold 3",
+    );
+    await expectDataError(
+      openDataset(
+        broken("escape", (d) =>
+          manifest(d, {
+            ...base,
+            splits: { train: { samples: 3, shards: [{ samples: 3, files: { image: "../x.npy", label: "train/label-0.npy" } }] } },
+          }),
+        ),
+      ),
+      "MTL-DATA-002",
+      "leaves the data set folder",
+    );
+    await expectDataError(
+      openDataset(
+        broken("nofile", (d) =>
+          manifest(d, { ...base, splits: { train: { samples: 3, shards: [{ samples: 3, files: { image: "train/image-0.npy" } }] } } }),
+        ),
+      ),
+      "MTL-DATA-002",
+      "files.label",
+      "missing",
+    );
   });
 
   it("names the shard at fault when a split is read", async () => {
     const ds = await openDataset(broken("missing", (d) => rmSync(join(d, "train/label-0.npy"))));
     await expectDataError(collect(ds.dir), "MTL-DATA-003", "train/label-0.npy", "does not exist");
-    await expectDataError(collect(broken("wrongtype", (d) => writeFileSync(join(d, "train/label-0.npy"), writeNpy(new Float32Array(3), [3])))), "MTL-DATA-004", "train/label-0.npy", "<f4", "int64");
-    await expectDataError(collect(broken("wrongshape", (d) => writeFileSync(join(d, "train/label-0.npy"), writeNpy(new BigInt64Array(4), [4])))), "MTL-DATA-004", "train/label-0.npy", "[4]", "[3]");
-    await expectDataError(collect(broken("short", (d) => truncateSync(join(d, "train/image-0.npy"), statSync(join(d, "train/image-0.npy")).size - 5))), "MTL-DATA-004", "truncated");
-    await expectDataError(collect(broken("garbage", (d) => writeFileSync(join(d, "train/mask-0.npy"), "hello"))), "MTL-DATA-004", "train/mask-0.npy", "not a .npy");
+    await expectDataError(
+      collect(broken("wrongtype", (d) => writeFileSync(join(d, "train/label-0.npy"), writeNpy(new Float32Array(3), [3])))),
+      "MTL-DATA-004",
+      "train/label-0.npy",
+      "<f4",
+      "int64",
+    );
+    await expectDataError(
+      collect(broken("wrongshape", (d) => writeFileSync(join(d, "train/label-0.npy"), writeNpy(new BigInt64Array(4), [4])))),
+      "MTL-DATA-004",
+      "train/label-0.npy",
+      "[4]",
+      "[3]",
+    );
+    await expectDataError(
+      collect(broken("short", (d) => truncateSync(join(d, "train/image-0.npy"), statSync(join(d, "train/image-0.npy")).size - 5))),
+      "MTL-DATA-004",
+      "truncated",
+    );
+    await expectDataError(
+      collect(broken("garbage", (d) => writeFileSync(join(d, "train/mask-0.npy"), "hello"))),
+      "MTL-DATA-004",
+      "train/mask-0.npy",
+      "not a .npy",
+    );
     await expectDataError(collect(dirOf("plainsplit"), { split: "val" }), "MTL-DATA-006", "`val`", "train");
     await expectDataError(collect(dirOf("badbatch"), { batchSize: 0 }), "MTL-DATA-006", "batch size");
     await expectDataError(collect(dirOf("badnorm"), { normalize: { label: { mean: [0], std: [1] } } }), "MTL-DATA-006", "`label`");
@@ -213,7 +294,11 @@ describe("data set errors", () => {
     for (const sh of m.splits.train.shards) sh.files = { image: sh.files.image };
     writeFileSync(join(tokens, "manifest.json"), JSON.stringify(m));
     writeFileSync(join(tokens, "train/image-0.npy"), writeNpy(new Uint8Array(2 * H * W), [2, H * W]));
-    await expectDataError(collect(tokens, { augment: { cropPadding: 2, hflip: false } }), "MTL-DATA-006", "augmentation needs an image input");
+    await expectDataError(
+      collect(tokens, { augment: { cropPadding: 2, hflip: false } }),
+      "MTL-DATA-006",
+      "augmentation needs an image input",
+    );
   });
 });
 
@@ -222,7 +307,8 @@ function dirOf(name: string): string {
 }
 
 describe("data against a model", () => {
-  const graph = (input: string, head: string, loss = "cross_entropy") => expectClean(`model M {
+  const graph = (input: string, head: string, loss = "cross_entropy") =>
+    expectClean(`model M {
   input image: ${input}
   encoder e = image |> conv(8, k: 3) |> relu
   task label { head ${head} loss ${loss} }
@@ -233,11 +319,16 @@ describe("data against a model", () => {
     const ds = await openDataset(makeShards("fit", [2]));
     const m = ds.manifest;
     checkDataFitsModel(m, modelDataSpec(graph(`f32[N, 1, ${H}, ${W}]`, gap)), "d");
-    checkDataFitsModel(m, modelDataSpec(graph(`f32[N, 1, ${H}, ${W}]`, "fixed conv(e, 3, k: 1)")), "d", []); // no task trained: nothing to check
+    // no task trained: only the inputs are checked
+    checkDataFitsModel(m, modelDataSpec(graph(`f32[N, 1, ${H}, ${W}]`, "fixed conv(e, 3, k: 1)")), "d", []);
     const fail = (input: string, head: string, ...mentions: string[]) => {
       let err: unknown;
       try {
-        checkDataFitsModel({ ...m, targets: { ...m.targets, label: head.includes("conv") ? m.targets.mask : m.targets.label } }, modelDataSpec(graph(input, head)), "DIR/manifest.json");
+        checkDataFitsModel(
+          { ...m, targets: { ...m.targets, label: head.includes("conv") ? m.targets.mask : m.targets.label } },
+          modelDataSpec(graph(input, head)),
+          "DIR/manifest.json",
+        );
       } catch (e) {
         err = e;
       }
@@ -246,10 +337,19 @@ describe("data against a model", () => {
       for (const s of ["DIR/manifest.json", ...mentions]) expect((err as Error).message).toContain(s);
     };
     fail(`f32[N, 3, ${H}, ${W}]`, gap, "input `image`", "[1, 4, 5]", "[3, 4, 5]");
-    expect(() => checkDataFitsModel({ ...m, inputs: { image: { dtype: "int64", shape: [1, H, W] } } }, modelDataSpec(graph(`f32[N, 1, ${H}, ${W}]`, gap)), "d"))
-      .toThrow(/input `image` is int64 in the data set but f32/);
+    expect(() =>
+      checkDataFitsModel(
+        { ...m, inputs: { image: { dtype: "int64", shape: [1, H, W] } } },
+        modelDataSpec(graph(`f32[N, 1, ${H}, ${W}]`, gap)),
+        "d",
+      ),
+    ).toThrow(/input `image` is int64 in the data set but f32/);
     // per-pixel classes: the mask [H, W] fits a [N, C, H, W] head; a wrong size names the task
-    checkDataFitsModel({ ...m, targets: { label: m.targets.mask } }, modelDataSpec(graph(`f32[N, 1, ${H}, ${W}]`, "fixed conv(e, 3, k: 3)")), "d");
+    checkDataFitsModel(
+      { ...m, targets: { label: m.targets.mask } },
+      modelDataSpec(graph(`f32[N, 1, ${H}, ${W}]`, "fixed conv(e, 3, k: 3)")),
+      "d",
+    );
     fail(`f32[N, 1, ${H}, ${W}]`, "fixed conv(e, 3, k: 3, pad: 0)", "target `label`", "[4, 5]", "[2, 3]");
     let err: unknown;
     try {
@@ -272,16 +372,27 @@ describe("folders layout", () => {
     for (const f of ["image", "seg", "depth"]) mkdirSync(join(dir, "train", f), { recursive: true });
     for (const s of ["b", "a", "c"]) {
       const v = s.charCodeAt(0);
-      writeFileSync(join(dir, "train/image", `${s}.png`), png(badSize && s === "c" ? W + 1 : W, H, (x, y) => v + x + y));
-      writeFileSync(join(dir, "train/seg", `${s}.png`), png(W, H, (x) => x % 3));
+      writeFileSync(
+        join(dir, "train/image", `${s}.png`),
+        png(badSize && s === "c" ? W + 1 : W, H, (x, y) => v + x + y),
+      );
+      writeFileSync(
+        join(dir, "train/seg", `${s}.png`),
+        png(W, H, (x) => x % 3),
+      );
       writeFileSync(join(dir, "train/depth", `${s}.npy`), writeNpy(new Float32Array(H * W).fill(v), [1, H, W]));
     }
-    writeFileSync(join(dir, "manifest.json"), JSON.stringify({
-      format: "mtl-dataset", version: 1, layout: "folders",
-      inputs: { image: { dtype: "uint8", shape: [1, H, W] } },
-      targets: { seg: { dtype: "uint8", shape: [H, W] }, depth: { dtype: "float32", shape: [1, H, W] } },
-      splits: { train: { samples: 3 } },
-    }));
+    writeFileSync(
+      join(dir, "manifest.json"),
+      JSON.stringify({
+        format: "mtl-dataset",
+        version: 1,
+        layout: "folders",
+        inputs: { image: { dtype: "uint8", shape: [1, H, W] } },
+        targets: { seg: { dtype: "uint8", shape: [H, W] }, depth: { dtype: "float32", shape: [1, H, W] } },
+        splits: { train: { samples: 3 } },
+      }),
+    );
     return dir;
   };
 
@@ -292,7 +403,11 @@ describe("folders layout", () => {
     expect(depth).toEqual([97, 98, 99]); // a, b, c
     expect(Math.round((b.inputs.image.data as Float32Array)[H * W + W + 2] * 255)).toBe(98 + 2 + 1);
     expect(b.targets.seg.dtype).toBe("int64");
-    expect(Array.from(b.targets.seg.data as BigInt64Array).slice(0, W).map(Number)).toEqual([0, 1, 2, 0, 1]);
+    expect(
+      Array.from(b.targets.seg.data as BigInt64Array)
+        .slice(0, W)
+        .map(Number),
+    ).toEqual([0, 1, 2, 0, 1]);
   });
 
   it("names a missing sample file or a wrong-sized image", async () => {

@@ -36,7 +36,10 @@ const timed = <T>(f: () => T): T => {
 // ---------------------------------------------------------------------------------------------
 // (a) Random token streams.
 
-const KEYWORDS = ["import", "from", "model", "block", "input", "widths", "divisor", "encoder", "task", "head", "decode", "loss", "metric", "budget", "prefer", "train", "return", "for", "in", "repeat", "if", "else", "group", "fixed", "as", "true", "false"];
+const KEYWORDS = [
+  "import", "from", "model", "block", "input", "widths", "divisor", "encoder", "task", "head", "decode", "loss", "metric", "budget",
+  "prefer", "train", "return", "for", "in", "repeat", "if", "else", "group", "fixed", "as", "true", "false",
+];
 const PUNCTUATION = ["|>", "||", "&&", "==", "!=", "<=", ">=", "->", "..", "<", ">", "=", "+", "-", "*", "/", "!", "?", ":", ",", ".", "(", ")", "{", "}", "[", "]"];
 const WORDS = ["x", "conv", "bn", "inputs", "model2", "N", "f32", "_t", "layer1"];
 const LITERALS = ["0", "1", "64", "0.5", "2.5G", "60%", "12ms", "1e3", "5K", '"std/x"', '"a\\"b"'];
