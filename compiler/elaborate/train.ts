@@ -1,18 +1,17 @@
-// Elaborates a model's `train { }` section into a TrainSpec (defaults for what it leaves out), and
-// checks each task's `loss` (against LOSS_KINDS, with its arguments) and `metric` (against METRICS).
+// Elaborates a model's `train { }` section into a TrainSpec, with DEFAULT_TRAIN for what it leaves out.
 import type * as A from "../ast";
 import type { Diagnostic, Span } from "../diagnostics";
-import type { Dim, ValueType } from "../ir/types";
-import { type Code, diag, didYouMean } from "../messages";
+import { didYouMean } from "../messages";
 import {
-  DEFAULT_ADAMW, DEFAULT_SGD, DEFAULT_TRAIN, LOSS_KINDS, METRICS, outputKind,
-  type AugmentSpec, type LossKind, type LossSpec, type OptimizerSpec, type ScheduleSpec, type TrainSpec,
+  DEFAULT_ADAMW,
+  DEFAULT_SGD,
+  DEFAULT_TRAIN,
+  type AugmentSpec,
+  type OptimizerSpec,
+  type ScheduleSpec,
+  type TrainSpec,
 } from "../train/spec";
-import { type ArgValue, type Sig, bindArgs } from "./args";
-import type { ParamType, Val } from "./values";
-
-type Report = (code: Code, span: Span, message: string, hint?: string) => void;
-type EvalExpr = (e: A.Expr) => Val;
+import { asCall, bindPlain, type Args, type Call, type EvalExpr, type Report } from "./call-args";
 
 /** Settings of a `train { }` section, with how each is written (for messages and docs). */
 export const TRAIN_SETTINGS: Readonly<Record<string, string>> = {
@@ -30,91 +29,14 @@ export const TRAIN_SETTINGS: Readonly<Record<string, string>> = {
   seed: "seed 0",
 };
 
-/** Arguments each loss takes (name in the language, type, default). */
-const LOSS_PARAMS: Readonly<Record<LossKind, readonly { name: string; type: ParamType }[]>> = {
-  cross_entropy: [{ name: "ignore", type: "int" }],
-  bce: [],
-  l1: [],
-  l2: [],
-  cosine: [],
-};
-
-/** Bound call arguments as plain numbers and booleans. */
-type Args = Map<string, { value: number | boolean; span: Span }>;
-
-interface Call {
-  readonly name: string;
-  readonly nameSpan: Span;
-  readonly args: readonly A.Argument[];
-  readonly span: Span;
-}
-
-/** `name` or `name(args)` as a call; undefined for anything else. */
-function asCall(e: A.Expr): Call | undefined {
-  if (e.kind === "name") return { name: e.name, nameSpan: e.span, args: [], span: e.span };
-  if (e.kind === "call" && e.callee.kind === "name") return { name: e.callee.name, nameSpan: e.callee.span, args: e.args, span: e.span };
-  return undefined;
-}
-
-/** Binds a call's arguments to `params` (all optional) and returns them as plain values. */
-function bindPlain(what: string, params: readonly { name: string; type: ParamType }[], args: readonly A.Argument[], span: Span,
-  evalExpr: EvalExpr, diags: Diagnostic[]): Args | undefined {
-  const values: ArgValue[] = args.map((a) => ({ name: a.name?.name ?? null, value: evalExpr(a.value), span: a.span }));
-  if (values.some((v) => v.value.k === "error")) return undefined;
-  const sig: Sig[] = params.map((p) => ({ name: p.name, type: p.type, hasDefault: true }));
-  const bound = bindArgs(what, sig, values, span, diags);
-  if (!bound) return undefined;
-  const out: Args = new Map();
-  for (const [name, v] of bound.values) if (v.k === "int" || v.k === "float" || v.k === "bool") out.set(name, { value: v.v, span: bound.spans.get(name) ?? span });
-  return out;
-}
-
-/** Checks a task's `loss` against LOSS_KINDS and the head's output; null when it is wrong (reported). */
-export function lossSpec(ref: A.LossRef, out: ValueType, task: string, evalExpr: EvalExpr, report: Report, diags: Diagnostic[]): LossSpec | null {
-  const kind = LOSS_KINDS.find((k) => k === ref.name.name);
-  if (!kind) {
-    report("MTL5101", ref.name.span, `unknown loss \`${ref.name.name}\``, didYouMean(ref.name.name, LOSS_KINDS) ?? `use one of ${LOSS_KINDS.join(", ")}`);
-    return null;
-  }
-  const args = bindPlain(`loss \`${kind}\``, LOSS_PARAMS[kind], ref.args ?? [], ref.span, evalExpr, diags);
-  if (!args) return null;
-  const channels = out.channelAxis === null ? null : out.shape[out.channelAxis];
-  const needs = kind === "cross_entropy" ? 2 : kind === "cosine" ? 2 : 1;
-  if (out.shape.length < 2 || (typeof channels === "number" && channels < needs)) {
-    report("MTL5102", ref.span, `loss \`${kind}\` needs a head output of at least ${needs} channels per sample, but task \`${task}\` gives ${shapeText(out.shape)}`,
-      kind === "cross_entropy" ? "a classifier outputs one score per class: two or more; for a yes/no output use `bce`" : undefined);
-    return null;
-  }
-  const ignore = args.get("ignore")?.value;
-  return { kind, ignoreIndex: typeof ignore === "number" ? ignore : null };
-}
-
-const shapeText = (shape: readonly Dim[]): string => `[${shape.join(", ")}]`;
-
-/** Checks a task's `metric` against METRICS, its loss and its output's rank and channels. */
-export function checkMetric(metric: A.Ident, loss: LossSpec | null, out: ValueType, task: string, report: Report): boolean {
-  const info = METRICS[metric.name];
-  if (!info) {
-    report("MTL5103", metric.span, `unknown metric \`${metric.name}\``, didYouMean(metric.name, Object.keys(METRICS)) ?? `use one of ${Object.keys(METRICS).join(", ")}`);
-    return false;
-  }
-  if (loss && !info.losses.includes(loss.kind)) {
-    report("MTL5104", metric.span, `metric \`${metric.name}\` does not measure a task trained with \`${loss.kind}\``, `it goes with ${info.losses.join(", ")}`);
-    return false;
-  }
-  const kind = outputKind(out.shape.length);
-  const channels = out.channelAxis === null ? out.shape[out.shape.length - 1] : out.shape[out.channelAxis];
-  if (!kind || !info.outputs.includes(kind) || (typeof channels === "number" && channels < info.minChannels)) {
-    const what = info.outputs.map((o) => (o === "classes" ? "[N, C]" : o === "dense" ? "[N, C, H, W]" : "[N, T, V]")).join(" or ");
-    const least = info.minChannels > 1 ? ` with at least ${info.minChannels} channels` : "";
-    report("MTL5104", metric.span, `metric \`${metric.name}\` reads a ${what} output${least}, but task \`${task}\` gives ${shapeText(out.shape)}`);
-    return false;
-  }
-  return true;
-}
-
 /** The model's TrainSpec: DEFAULT_TRAIN overridden by the settings of its (at most one) `train` section. */
-export function trainSpec(decl: A.TrainDecl | undefined, tasks: readonly string[], evalExpr: EvalExpr, report: Report, diags: Diagnostic[]): TrainSpec {
+export function trainSpec(
+  decl: A.TrainDecl | undefined,
+  tasks: readonly string[],
+  evalExpr: EvalExpr,
+  report: Report,
+  diags: Diagnostic[],
+): TrainSpec {
   if (!decl) return DEFAULT_TRAIN;
   const spec: { -readonly [K in keyof TrainSpec]: TrainSpec[K] } = { ...DEFAULT_TRAIN };
   const seen = new Map<string, A.TrainSetting>();
@@ -134,7 +56,10 @@ export function trainSpec(decl: A.TrainDecl | undefined, tasks: readonly string[
     const ok = Number.isFinite(n) && (above ? n > min : n >= min) && (!int || Number.isInteger(n)) && n <= Number.MAX_SAFE_INTEGER;
     if (!ok) {
       const kind = int ? "a whole number" : "a number";
-      bad(a.span, `\`${s.name.name}\` must be ${kind} ${above ? "above" : "of at least"} ${min}, not ${v.k === "int" || v.k === "float" ? v.v : v.k}`);
+      bad(
+        a.span,
+        `\`${s.name.name}\` must be ${kind} ${above ? "above" : "of at least"} ${min}, not ${v.k === "int" || v.k === "float" ? v.v : v.k}`,
+      );
       return undefined;
     }
     return n;
@@ -163,7 +88,12 @@ export function trainSpec(decl: A.TrainDecl | undefined, tasks: readonly string[
   for (const s of decl.settings) {
     const name = s.name.name;
     if (!(name in TRAIN_SETTINGS)) {
-      report("MTL5105", s.name.span, `unknown training setting \`${name}\``, didYouMean(name, Object.keys(TRAIN_SETTINGS)) ?? `the settings are ${Object.keys(TRAIN_SETTINGS).join(", ")}`);
+      report(
+        "MTL5105",
+        s.name.span,
+        `unknown training setting \`${name}\``,
+        didYouMean(name, Object.keys(TRAIN_SETTINGS)) ?? `the settings are ${Object.keys(TRAIN_SETTINGS).join(", ")}`,
+      );
       continue;
     }
     if (seen.has(name)) {
@@ -219,7 +149,8 @@ export function trainSpec(decl: A.TrainDecl | undefined, tasks: readonly string[
         for (const [k, v] of w) {
           if (k === "outputs") spec.distillOutputs = v.value;
           else if (k === "features") spec.distillFeatures = v.value;
-          else bad(v.span, `\`distill\` has no term \`${k}\``, didYouMean(k, ["outputs", "features"]) ?? "its terms are outputs and features");
+          else
+            bad(v.span, `\`distill\` has no term \`${k}\``, didYouMean(k, ["outputs", "features"]) ?? "its terms are outputs and features");
         }
         break;
       }
@@ -227,7 +158,8 @@ export function trainSpec(decl: A.TrainDecl | undefined, tasks: readonly string[
         const w = weights(s);
         const out: Record<string, number> = {};
         for (const [k, v] of w) {
-          if (!tasks.includes(k)) report("MTL5108", v.span, `\`${k}\` is not a task of this model`, didYouMean(k, tasks) ?? `its tasks are ${tasks.join(", ")}`);
+          if (!tasks.includes(k))
+            report("MTL5108", v.span, `\`${k}\` is not a task of this model`, didYouMean(k, tasks) ?? `its tasks are ${tasks.join(", ")}`);
           else out[k] = v.value;
         }
         spec.lossWeights = out;
@@ -284,27 +216,66 @@ function optimizer(s: A.TrainSetting, evalExpr: EvalExpr, bad: Bad, diags: Diagn
   const call = singleCall(s, ["sgd", "adamw"], bad);
   if (!call) return undefined;
   if (call.name === "sgd") {
-    const params = [{ name: "lr", type: "float" }, { name: "momentum", type: "float" }, { name: "nesterov", type: "bool" }, { name: "weight_decay", type: "float" }] as const;
+    const params = [
+      { name: "lr", type: "float" },
+      { name: "momentum", type: "float" },
+      { name: "nesterov", type: "bool" },
+      { name: "weight_decay", type: "float" },
+    ] as const;
     const args = bindPlain("optimizer `sgd`", params, call.args, call.span, evalExpr, diags);
-    if (!args || !inRange(args, [["lr", positive, "above 0"], ["momentum", unit, "in [0, 1)"], ["weight_decay", nonNegative, "0 or more"]], bad)) return undefined;
+    if (
+      !args ||
+      !inRange(
+        args,
+        [
+          ["lr", positive, "above 0"],
+          ["momentum", unit, "in [0, 1)"],
+          ["weight_decay", nonNegative, "0 or more"],
+        ],
+        bad,
+      )
+    )
+      return undefined;
     const d = DEFAULT_SGD as Extract<OptimizerSpec, { kind: "sgd" }>;
     const nesterov = args.get("nesterov")?.value;
-    const spec = { kind: "sgd" as const, lr: num(args, "lr", d.lr), momentum: num(args, "momentum", d.momentum),
-      nesterov: typeof nesterov === "boolean" ? nesterov : d.nesterov, weightDecay: num(args, "weight_decay", d.weightDecay) };
+    const spec = {
+      kind: "sgd" as const,
+      lr: num(args, "lr", d.lr),
+      momentum: num(args, "momentum", d.momentum),
+      nesterov: typeof nesterov === "boolean" ? nesterov : d.nesterov,
+      weightDecay: num(args, "weight_decay", d.weightDecay),
+    };
     if (spec.nesterov && spec.momentum === 0) {
       bad(args.get("nesterov")!.span, "Nesterov momentum needs a momentum above 0", "set `momentum: 0.9` or drop `nesterov`");
       return undefined;
     }
     return spec;
   }
-  const params = [{ name: "lr", type: "float" }, { name: "beta1", type: "float" }, { name: "beta2", type: "float" }, { name: "eps", type: "float" }, { name: "weight_decay", type: "float" }] as const;
+  const params = [
+    { name: "lr", type: "float" },
+    { name: "beta1", type: "float" },
+    { name: "beta2", type: "float" },
+    { name: "eps", type: "float" },
+    { name: "weight_decay", type: "float" },
+  ] as const;
   const args = bindPlain("optimizer `adamw`", params, call.args, call.span, evalExpr, diags);
-  const ranges: [string, (x: number) => boolean, string][] = [["lr", positive, "above 0"], ["beta1", unit, "in [0, 1)"], ["beta2", unit, "in [0, 1)"],
-    ["eps", positive, "above 0"], ["weight_decay", nonNegative, "0 or more"]];
+  const ranges: [string, (x: number) => boolean, string][] = [
+    ["lr", positive, "above 0"],
+    ["beta1", unit, "in [0, 1)"],
+    ["beta2", unit, "in [0, 1)"],
+    ["eps", positive, "above 0"],
+    ["weight_decay", nonNegative, "0 or more"],
+  ];
   if (!args || !inRange(args, ranges, bad)) return undefined;
   const d = DEFAULT_ADAMW as Extract<OptimizerSpec, { kind: "adamw" }>;
-  return { kind: "adamw", lr: num(args, "lr", d.lr), beta1: num(args, "beta1", d.beta1), beta2: num(args, "beta2", d.beta2),
-    eps: num(args, "eps", d.eps), weightDecay: num(args, "weight_decay", d.weightDecay) };
+  return {
+    kind: "adamw",
+    lr: num(args, "lr", d.lr),
+    beta1: num(args, "beta1", d.beta1),
+    beta2: num(args, "beta2", d.beta2),
+    eps: num(args, "eps", d.eps),
+    weightDecay: num(args, "weight_decay", d.weightDecay),
+  };
 }
 
 function schedule(s: A.TrainSetting, evalExpr: EvalExpr, bad: Bad, diags: Diagnostic[]): ScheduleSpec | undefined {
@@ -329,7 +300,8 @@ function schedule(s: A.TrainSetting, evalExpr: EvalExpr, bad: Bad, diags: Diagno
     bad(call.span, "schedule `step` needs `every` (steps between decays)", "e.g. `schedule step(every: 2000, gamma: 0.1)`");
     return undefined;
   }
-  if (!inRange(args, [["every", (x) => x >= 1, "1 or more steps"], ["gamma", (x) => x > 0 && x <= 1, "in (0, 1]"], wholeSteps], bad)) return undefined;
+  if (!inRange(args, [["every", (x) => x >= 1, "1 or more steps"], ["gamma", (x) => x > 0 && x <= 1, "in (0, 1]"], wholeSteps], bad))
+    return undefined;
   return { kind: "step", warmupSteps: num(args, "warmup", 0), everySteps: num(args, "every", 1), gamma: num(args, "gamma", 0.1) };
 }
 

@@ -77,7 +77,8 @@ export function dump(graph: Graph): string {
   for (const t of graph.tasks) {
     const { kind, ...args } = t.decode;
     const decode = `${kind}(${Object.entries(args).map(([k, v]) => `${k}=${v}`).join(",")})`;
-    lines.push(`task ${t.name} = %${t.output} decode=${decode}${t.loss ? ` loss=${formatLoss(t.loss)}` : ""}${t.metric ? ` metric=${t.metric}` : ""}`);
+    const loss = t.loss ? ` loss=${formatLoss(t.loss)}` : "";
+    lines.push(`task ${t.name} = %${t.output} decode=${decode}${loss}${t.metric ? ` metric=${t.metric}` : ""}`);
   }
   for (const b of graph.budgets) lines.push(`budget ${b.metric} <= ${b.value}${b.relative ? " (relative)" : ""}`);
   const prefer = Object.entries(graph.prefer);

@@ -2,12 +2,14 @@
 // keyword/builtin completion and builtin hover. No compiler knowledge lives here beyond names.
 import type * as Monaco from "monaco-editor/editor";
 import { inPrefer, openCall, paramsOf, taskNames } from "./completion-context";
+import { LOSS_KINDS, METRICS } from "../../compiler/train/spec";
+import { TRAIN_SETTINGS } from "../../compiler/elaborate/train";
 
 export const LANGUAGE_ID = "mtl";
 
 export const KEYWORDS = [
   "import", "from", "model", "block", "input", "widths", "divisor", "encoder", "task", "head",
-  "decode", "loss", "metric", "budget", "prefer", "return", "for", "in", "repeat", "if", "else",
+  "decode", "loss", "metric", "budget", "prefer", "train", "return", "for", "in", "repeat", "if", "else",
   "group", "fixed", "as", "true", "false",
 ] as const;
 
@@ -61,6 +63,11 @@ export const DECODERS: Record<string, string> = {
   sample: "Sampling-based sequence decoding.",
 };
 
+/** Losses, metrics and `train` settings (highlighted like builtins; none of them is a layer). */
+const TRAINING_WORDS = [...new Set([...LOSS_KINDS, ...Object.keys(METRICS), ...Object.keys(TRAIN_SETTINGS)])].filter(
+  (w) => !(w in BUILTIN_LAYERS) && !(w in DECODERS),
+);
+
 export const KEYWORD_DOCS: Partial<Record<(typeof KEYWORDS)[number], string>> = {
   model: "Declares a multi-task model: inputs, widths, encoders, tasks, budgets and preferences.",
   block: "Declares a reusable sub-network: `block name(x, out: int) { ... return y }`.",
@@ -71,6 +78,9 @@ export const KEYWORD_DOCS: Partial<Record<(typeof KEYWORDS)[number], string>> = 
   widths: "Width choices for every slimmable group, e.g. `widths 0.25, 0.5, 1.0`.",
   budget: "A compute budget: `budget macs <= 60%`, `params <= 5M`, `latency <= 12ms`.",
   prefer: "Task preferences used by the configuration search: `prefer a: 0.7, b: 0.3`.",
+  train: "How `mtl train` trains the model: `train { optimizer sgd(lr: 0.1) epochs 10 batch 256 ... }`.",
+  loss: `The task's training loss: ${LOSS_KINDS.join(", ")}; e.g. \`loss cross_entropy(ignore: 255)\`.`,
+  metric: "The task's evaluation metric, e.g. `metric accuracy` or `metric miou`.",
   fixed: "Marks a layer whose channel count never slims (e.g. a classifier's class count).",
   input: "Declares a model input: `input image: f32[N, 3, 224, 224]`.",
   import: "Imports blocks from another file: `import { resnet18 } from \"std/encoders/resnet\"`.",
@@ -107,7 +117,7 @@ export const monarch: Monaco.languages.IMonarchLanguage & Record<string, unknown
   defaultToken: "invalid",
   keywords: [...KEYWORDS],
   typeKeywords: [...TYPE_NAMES, ...DTYPE_NAMES],
-  builtins: [...new Set([...Object.keys(BUILTIN_LAYERS), ...Object.keys(DECODERS)])],
+  builtins: [...new Set([...Object.keys(BUILTIN_LAYERS), ...Object.keys(DECODERS)]), ...TRAINING_WORDS],
   operators: ["|>", "?", ":", "||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "=", ".."],
   symbols: /[=><!?:&|+\-*\/%.]+/,
   escapes: /\\(?:[\\"nrt0]|u[0-9A-Fa-f]{4})/,
@@ -203,6 +213,20 @@ export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => Stdl
               m.blocks.map((b) => ({ label: b, kind: Kind.Function, detail: m.module, insertText: b, range })),
             ),
           };
+        }
+        // After `loss` / `metric`: the catalogue; at the start of a line inside `train { }`: its settings.
+        const afterLoss = /\bloss\s+[A-Za-z_]*$/.test(before);
+        if (afterLoss || /\bmetric\s+[A-Za-z_]*$/.test(before)) {
+          const names = afterLoss ? [...LOSS_KINDS] : Object.keys(METRICS);
+          const detail = (n: string) => (afterLoss ? "loss" : `metric: ${METRICS[n].summary}`);
+          return { suggestions: names.map((n) => ({ label: n, kind: Kind.EnumMember, detail: detail(n), insertText: n, range })) };
+        }
+        const textBefore = model.getValueInRange(new monaco.Range(1, 1, position.lineNumber, position.column));
+        const trainAt = textBefore.search(/\btrain\s*\{[^}]*$/);
+        if (trainAt >= 0 && /^\s*[A-Za-z_]*$/.test(before)) {
+          const settings = Object.entries(TRAIN_SETTINGS);
+          const item = ([n, example]: [string, string]) => ({ label: n, kind: Kind.Property, detail: example, insertText: `${n} `, range });
+          return { suggestions: settings.map(item) };
         }
         const afterDecode = /\bdecode\s+[A-Za-z_]*$/.test(before);
         const suggestions: Monaco.languages.CompletionItem[] = [];

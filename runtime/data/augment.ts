@@ -26,7 +26,15 @@ type Plane = Float32Array | BigInt64Array;
  * Crops and flips each [.., H, W] sample of `data` in place (`perSample` elements each): out[y][x] =
  * in[y + dy - P][x' + dx - P] with x' = W - 1 - x when flipped, `fill` outside the image.
  */
-export function applyAugment(data: Plane, perSample: number, h: number, w: number, padding: number, draws: readonly SampleAugment[], fill: number): void {
+export function applyAugment(
+  data: Plane,
+  perSample: number,
+  h: number,
+  w: number,
+  padding: number,
+  draws: readonly SampleAugment[],
+  fill: number,
+): void {
   const planes = perSample / (h * w);
   const tmp = data instanceof Float32Array ? new Float32Array(h * w) : new BigInt64Array(h * w);
   const fillValue = data instanceof Float32Array ? fill : BigInt(fill);

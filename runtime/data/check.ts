@@ -21,7 +21,8 @@ export function modelDataSpec(g: Graph): ModelDataSpec {
 }
 
 const show = (s: readonly Dim[]) => `[${s.join(", ")}]`;
-const fits = (data: readonly number[], model: readonly Dim[]) => data.length === model.length && model.every((d, i) => typeof d === "string" || d === data[i]);
+const fits = (data: readonly number[], model: readonly Dim[]) =>
+  data.length === model.length && model.every((d, i) => typeof d === "string" || d === data[i]);
 
 /** The per-sample target shape a task's loss needs, from the head's output shape (with batch axis). */
 export function targetShape(loss: LossKind | null, output: readonly Dim[]): readonly Dim[] {
@@ -39,24 +40,48 @@ export function checkDataFitsModel(m: Manifest, model: ModelDataSpec, where: str
   };
   for (const input of model.inputs) {
     const f = m.inputs[input.name];
-    if (!f) misfit(`the model's input \`${input.name}\` is not in the data set (its inputs are ${Object.keys(m.inputs).join(", ")})`, "name the data set's input as the model does");
+    if (!f)
+      misfit(
+        `the model's input \`${input.name}\` is not in the data set (its inputs are ${Object.keys(m.inputs).join(", ")})`,
+        "name the data set's input as the model does",
+      );
     const want = input.dtype === "i64" ? ["int64"] : input.dtype === "f32" ? ["float32", "uint8"] : [];
-    if (!want.includes(f.dtype)) misfit(`input \`${input.name}\` is ${f.dtype} in the data set but ${input.dtype} in the model`, `store it as ${want.join(" or ") || "a supported type"}`);
+    if (!want.includes(f.dtype))
+      misfit(
+        `input \`${input.name}\` is ${f.dtype} in the data set but ${input.dtype} in the model`,
+        `store it as ${want.join(" or ") || "a supported type"}`,
+      );
     const shape = input.shape.slice(1);
-    if (!fits(f.shape, shape)) misfit(`input \`${input.name}\` has per-sample shape ${show(f.shape)} in the data set but ${show(shape)} in the model`, "resize the data or change the model's input declaration");
+    if (!fits(f.shape, shape))
+      misfit(
+        `input \`${input.name}\` has per-sample shape ${show(f.shape)} in the data set but ${show(shape)} in the model`,
+        "resize the data or change the model's input declaration",
+      );
   }
   const trained = model.tasks.filter((t) => (tasks ? tasks.includes(t.name) : t.loss !== null));
   for (const t of trained) {
     if (!t.loss) misfit(`task \`${t.name}\` has no loss, so it cannot be trained`, "declare one in the task, e.g. `loss cross_entropy`");
     const f = m.targets[t.name];
-    if (!f) misfit(`task \`${t.name}\` has no target in the data set (its targets are ${Object.keys(m.targets).join(", ") || "none"})`, "add the task's target, named as the task");
+    if (!f)
+      misfit(
+        `task \`${t.name}\` has no target in the data set (its targets are ${Object.keys(m.targets).join(", ") || "none"})`,
+        "add the task's target, named as the task",
+      );
     const integral: readonly DataDType[] = ["int64", "uint8"];
+    const needs = t.loss === "cross_entropy" ? "int64 (or uint8) class indices" : "float32 values";
     if (t.loss === "cross_entropy" ? !integral.includes(f.dtype) : f.dtype !== "float32")
-      misfit(`target \`${t.name}\` is ${f.dtype}, but its loss ${t.loss} needs ${t.loss === "cross_entropy" ? "int64 (or uint8) class indices" : "float32 values"}`,
-        "convert the target when building the data set");
+      misfit(
+        `target \`${t.name}\` is ${f.dtype}, but its loss ${t.loss} needs ${needs}`,
+        "convert the target when building the data set",
+      );
     const shape = targetShape(t.loss, t.outputShape);
     if (!fits(f.shape, shape))
-      misfit(`target \`${t.name}\` has per-sample shape ${show(f.shape)}, but the task's output ${show(t.outputShape)} with loss ${t.loss} needs ${show(shape)}`,
-        t.loss === "cross_entropy" ? "cross-entropy targets are class indices: the output's shape without the batch and class axes" : "the target must have the output's per-sample shape");
+      misfit(
+        `target \`${t.name}\` has per-sample shape ${show(f.shape)}, ` +
+          `but the task's output ${show(t.outputShape)} with loss ${t.loss} needs ${show(shape)}`,
+        t.loss === "cross_entropy"
+          ? "cross-entropy targets are class indices: the output's shape without the batch and class axes"
+          : "the target must have the output's per-sample shape",
+      );
   }
 }

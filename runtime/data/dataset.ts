@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AugmentSpec } from "../../compiler/train/spec";
 import { applyAugment, drawAugment, isAugmenting, type SampleAugment } from "./augment";
+import { checkDataFitsModel, type ModelDataSpec } from "./check";
 import { DataError } from "./errors";
 import { FolderSource } from "./folders";
 import { elementsOf, MANIFEST_FILE, parseManifest, type FieldSpec, type Manifest } from "./manifest";
@@ -52,6 +53,10 @@ export interface Dataset {
   /** Samples in a split (throws for an unknown split). */
   samples(split: string): number;
   batches(options: BatchOptions): AsyncIterable<Batch>;
+  /** Throws MTL-DATA-005 (naming the input or task and this manifest) unless the data feeds the model. */
+  checkModel(model: ModelDataSpec, tasks?: readonly string[]): void;
+  /** Opens every shard (or sample folder) of a split and checks it against the manifest, reading no samples. */
+  verify(split: string): Promise<void>;
 }
 
 /** Opens a data set folder, validating its manifest (shards are checked when a split is first read). */
@@ -61,7 +66,11 @@ export async function openDataset(dir: string): Promise<Dataset> {
   try {
     text = await readFile(file, "utf8");
   } catch {
-    throw new DataError("MTL-DATA-001", `${file} does not exist`, "point at a data set folder (one holding manifest.json; see docs/data.md), e.g. one made by `mtl data multimnist -o DIR`");
+    throw new DataError(
+      "MTL-DATA-001",
+      `${file} does not exist`,
+      "point at a data set folder (one holding manifest.json; see docs/data.md), e.g. one made by `mtl data multimnist -o DIR`",
+    );
   }
   let json: unknown;
   try {
@@ -73,24 +82,60 @@ export async function openDataset(dir: string): Promise<Dataset> {
 }
 
 class DiskDataset implements Dataset {
-  constructor(readonly dir: string, readonly manifest: Manifest) {}
+  constructor(
+    readonly dir: string,
+    readonly manifest: Manifest,
+  ) {}
 
   samples(split: string): number {
     return this.split(split).samples;
   }
 
+  checkModel(model: ModelDataSpec, tasks?: readonly string[]): void {
+    checkDataFitsModel(this.manifest, model, join(this.dir, MANIFEST_FILE), tasks);
+  }
+
+  async verify(split: string): Promise<void> {
+    this.split(split);
+    await (await this.open(split)).close();
+  }
+
+  private open(split: string): Promise<SampleSource> {
+    return this.manifest.layout === "folders"
+      ? FolderSource.open(this.dir, this.manifest, split)
+      : ShardSource.open(this.dir, this.manifest, split);
+  }
+
   private split(name: string) {
     const s = this.manifest.splits[name];
-    if (!s) throw new DataError("MTL-DATA-006", `the data set in ${this.dir} has no split \`${name}\``, `its splits are ${Object.keys(this.manifest.splits).join(", ")}`);
+    if (!s)
+      throw new DataError(
+        "MTL-DATA-006",
+        `the data set in ${this.dir} has no split \`${name}\``,
+        `its splits are ${Object.keys(this.manifest.splits).join(", ")}`,
+      );
     return s;
   }
 
   batches(o: BatchOptions): AsyncIterable<Batch> {
     const total = this.split(o.split).samples;
-    if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new DataError("MTL-DATA-006", `the batch size must be a whole number of 1 or more, not ${o.batchSize}`);
-    if (o.limit !== undefined && !(Number.isInteger(o.limit) && o.limit >= 0)) throw new DataError("MTL-DATA-006", `the sample limit must be a whole number of 0 or more, not ${o.limit}`);
+    if (!Number.isInteger(o.batchSize) || o.batchSize < 1)
+      throw new DataError("MTL-DATA-006", `the batch size must be a whole number of 1 or more, not ${o.batchSize}`);
+    if (o.limit !== undefined && !(Number.isInteger(o.limit) && o.limit >= 0))
+      throw new DataError("MTL-DATA-006", `the sample limit must be a whole number of 0 or more, not ${o.limit}`);
     for (const name of Object.keys(o.normalize ?? {}))
-      if (!(name in this.manifest.inputs)) throw new DataError("MTL-DATA-006", `normalisation given for \`${name}\`, which is not an input of the data set`);
+      if (this.manifest.inputs[name]?.dtype === "int64" || !(name in this.manifest.inputs))
+        throw new DataError(
+          "MTL-DATA-006",
+          `normalisation given for \`${name}\`, which is not an image or float input of the data set`,
+          "normalise only float32 or uint8 inputs",
+        );
+    if (isAugmenting(o.augment) && !Object.values(this.manifest.inputs).some((f) => f.shape.length === 3 && f.dtype !== "int64"))
+      throw new DataError(
+        "MTL-DATA-006",
+        `crop and flip augmentation needs an image input of per-sample shape [C, H, W]; the data set in ${this.dir} has none`,
+        "set `augment none` in the model's `train` section",
+      );
     const n = Math.min(total, o.limit ?? total);
     const order = o.shuffle ? permutation(n, rngFor(o.seed, o.epoch, STREAM.shuffle)) : Uint32Array.from({ length: n }, (_, i) => i);
     const plans: Uint32Array[] = [];
@@ -105,7 +150,7 @@ class DiskDataset implements Dataset {
   }
 
   private async *stream(o: BatchOptions, plans: Uint32Array[], draws: SampleAugment[][] | null): AsyncGenerator<Batch> {
-    const source: SampleSource = this.manifest.layout === "folders" ? await FolderSource.open(this.dir, this.manifest, o.split) : await ShardSource.open(this.dir, this.manifest, o.split);
+    const source = await this.open(o.split);
     const ahead = Math.max(1, o.prefetch ?? 2);
     const queue: Promise<Batch>[] = [];
     const start = (b: number) => {
@@ -131,9 +176,10 @@ class DiskDataset implements Dataset {
     const size = indices.length;
     const inputs: Batch["inputs"] = {};
     const targets: Batch["targets"] = {};
-    const image = Object.values(this.manifest.inputs).find((f) => f.shape.length === 3);
+    const image = Object.values(this.manifest.inputs).find((f) => f.shape.length === 3 && f.dtype !== "int64");
     const [h, w] = image ? image.shape.slice(1) : [0, 0];
-    const spatial = (f: FieldSpec) => draws && image && f.shape.length >= 2 && f.shape[f.shape.length - 2] === h && f.shape[f.shape.length - 1] === w;
+    const spatial = (f: FieldSpec) =>
+      draws && image && f.shape.length >= 2 && f.shape[f.shape.length - 2] === h && f.shape[f.shape.length - 1] === w;
     const pad = o.augment?.cropPadding ?? 0;
     await Promise.all([
       ...Object.entries(this.manifest.inputs).map(async ([name, f]) => {
@@ -175,8 +221,11 @@ function toInt64(raw: Uint8Array, f: FieldSpec): BigInt64Array {
 function normalise(data: Float32Array, f: FieldSpec, n: Normalisation, name: string): void {
   const c = f.shape[0] ?? 1;
   if (n.mean.length !== c || n.std.length !== c)
-    throw new DataError("MTL-DATA-005", `\`${name}\` has ${c} channels in the data set but its normalisation gives ${n.mean.length} means and ${n.std.length} stds`,
-      "make the model's `as image(mean: [...], std: [...])` list one value per channel");
+    throw new DataError(
+      "MTL-DATA-005",
+      `\`${name}\` has ${c} channels in the data set but its normalisation gives ${n.mean.length} means and ${n.std.length} stds`,
+      "make the model's `as image(mean: [...], std: [...])` list one value per channel",
+    );
   const plane = elementsOf(f.shape) / c;
   for (let at = 0; at < data.length; at += plane * c)
     for (let k = 0; k < c; k++) {

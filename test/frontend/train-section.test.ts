@@ -40,7 +40,10 @@ describe("train section", () => {
       calibrationBatches: 4,
       seed: 7,
     });
-    expect(r.graphs[0].tasks.map((t) => t.loss)).toEqual([{ kind: "cross_entropy", ignoreIndex: -1 }, { kind: "cross_entropy", ignoreIndex: null }]);
+    expect(r.graphs[0].tasks.map((t) => t.loss)).toEqual([
+      { kind: "cross_entropy", ignoreIndex: -1 },
+      { kind: "cross_entropy", ignoreIndex: null },
+    ]);
   });
 
   it("keeps defaults for what a section leaves out, per optimiser", () => {
@@ -76,10 +79,16 @@ describe("train section", () => {
   });
 
   it("formats a one-line section one setting per line, idempotently", () => {
-    const src = model(twoTasks, "  train { optimizer sgd(lr: 0.1) epochs 3 distill outputs: 1, features: 0.5 augment crop(padding: 2), hflip }");
+    const src = model(
+      twoTasks,
+      "  train { optimizer sgd(lr: 0.1) epochs 3 distill outputs: 1, features: 0.5 augment crop(padding: 2), hflip }",
+    );
     const once = formatSource(src, "m.mtl");
     expect(once.diagnostics).toEqual([]);
-    expect(once.text).toContain("  train {\n    optimizer sgd(lr: 0.1)\n    epochs 3\n    distill outputs: 1, features: 0.5\n    augment crop(padding: 2), hflip\n  }\n");
+    expect(once.text).toContain(
+      "  train {\n    optimizer sgd(lr: 0.1)\n    epochs 3\n" +
+        "    distill outputs: 1, features: 0.5\n    augment crop(padding: 2), hflip\n  }\n",
+    );
     expect(formatSource(once.text, "m.mtl").text).toBe(once.text);
   });
 
