@@ -10,7 +10,7 @@
 // group once per choice index with the rest of the network at the same relative width.
 import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { scatterAdd } from "../../compiler/train/cut";
-import type { BatchLike, DatasetLike } from "./dataset";
+import { normalisationOf, type BatchLike, type DatasetLike } from "./dataset";
 import type { Feeds, TrainState } from "./step";
 
 export function calibrationConfigs(graph: Graph, maxConfigs = 64): Config[] {
@@ -42,7 +42,8 @@ export async function calibrate(
     o.onConfig?.(c, configs.length);
     const config = configs[c];
     const maps = state.mapsFor(config);
-    const batches = data.batches({ split: "train", batchSize: o.batchSize, shuffle: true, seed: o.seed, epoch: 0, dropLast: true, limit: o.batches * o.batchSize });
+    const limit = o.batches * o.batchSize;
+    const batches = data.batches({ split: "train", batchSize: o.batchSize, shuffle: true, seed: o.seed, epoch: 0, dropLast: true, limit, normalize: normalisationOf(graph) });
     for await (const batch of batches) {
       const out = await state.run(config, "calibrate", feedsOf(batch));
       for (const bn of state.program(config, "calibrate").batchnorms) {

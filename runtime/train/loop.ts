@@ -10,7 +10,7 @@ import type { TrainSpec } from "../../compiler/train/spec";
 import { paramRoles } from "../../compiler/train/roles";
 import { calibrate } from "./calibrate";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
-import type { BatchLike, DatasetLike } from "./dataset";
+import { normalisationOf, type BatchLike, type DatasetLike } from "./dataset";
 import { makeOptimizer } from "./optim";
 import type { BuildProgram } from "./program";
 import { RunningLoss, type Progress } from "./progress";
@@ -105,6 +105,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const checkpoint = (epoch: number) => {
     saveCheckpoint(path, graph, { step, epoch, rngState: rng.state, weights, optimizer: { kind: optimizer.kind, ...optimizer.state() }, sourceHash: graph.sourceHash });
   };
+  const normalize = normalisationOf(graph);
   const hasVal = o.valSplit !== undefined && hasSplit(data, o.valSplit);
   for (let epoch = Math.floor(step / perEpoch); epoch < epochs && step < total; epoch++) {
     const skip = step - epoch * perEpoch; // a resumed run continues inside the epoch it stopped in
@@ -113,7 +114,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     let done = 0;
     let sum = 0;
     let index = 0;
-    const batches = data.batches({ split: "train", batchSize: spec.batchSize, shuffle: true, seed: spec.seed, epoch, augment: spec.augment, dropLast: true });
+    const batches = data.batches({ split: "train", batchSize: spec.batchSize, shuffle: true, seed: spec.seed, epoch, augment: spec.augment, dropLast: true, normalize });
     for await (const batch of batches) {
       if (index++ < skip) continue;
       if (step >= total) break;

@@ -7,7 +7,7 @@ import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { lowerToOnnx } from "../../compiler/lower/lower";
 import { encodeModel } from "../../compiler/onnx/encode";
 import { specialise } from "../../compiler/passes/specialise";
-import type { DatasetLike, TensorData } from "./dataset";
+import { normalisationOf, type DatasetLike, type TensorData } from "./dataset";
 import { ortOptions, type SessionSettings } from "./sessions";
 
 export interface TaskScore {
@@ -75,7 +75,8 @@ export async function validate(
   const session = await ort.InferenceSession.create(evalModelBytes(graph, weights, config), ortOptions(o.settings));
   const tallies = new Map(graph.tasks.map((t) => [t.name, { hits: 0, count: 0, sq: 0 }]));
   try {
-    const batches = data.batches({ split: o.split, batchSize: o.batchSize, shuffle: false, seed: 0, epoch: 0, dropLast: false, limit: o.limit });
+    const normalize = normalisationOf(graph);
+    const batches = data.batches({ split: o.split, batchSize: o.batchSize, shuffle: false, seed: 0, epoch: 0, dropLast: false, limit: o.limit, normalize });
     for await (const batch of batches) {
       const feeds = Object.fromEntries(graph.inputs.map((i) => [i.name, toOrt(batch.inputs[i.name])]));
       const out = await session.run(feeds);
