@@ -56,8 +56,16 @@ async function experiment(label: string, spec: TrainSpec, tasks: readonly string
   const t0 = performance.now();
   try {
     const res = await train({
-      graph, spec, weights, data, build: trainingPrograms(graph, spec, tasks), sessions, settings,
-      runDir: mkdtempSync(join(tmpdir(), "mtl-mm-run-")), resume: false, valSplit: undefined,
+      graph,
+      spec,
+      weights,
+      data,
+      build: trainingPrograms(graph, spec, tasks),
+      sessions,
+      settings,
+      runDir: mkdtempSync(join(tmpdir(), "mtl-mm-run-")),
+      resume: false,
+      valSplit: undefined,
       progress: new Progress((s) => void process.stdout.write(s), Boolean(process.stdout.isTTY), 50),
     });
     const acc: Record<string, number[]> = Object.fromEntries(tasks.map((t) => [t, []]));
@@ -76,7 +84,10 @@ async function experiment(label: string, spec: TrainSpec, tasks: readonly string
 const all = graph.tasks.map((t) => t.name);
 const results: [string, Record<string, number[]>][] = [];
 results.push(["multi-task, distillation", await experiment("multi-task, distillation", base, all)]);
-results.push(["multi-task, no distillation", await experiment("multi-task, no distillation", { ...base, distillOutputs: 0, distillFeatures: 0 }, all)]);
+results.push([
+  "multi-task, no distillation",
+  await experiment("multi-task, no distillation", { ...base, distillOutputs: 0, distillFeatures: 0 }, all),
+]);
 for (const t of all) results.push([`single-task ${t}`, await experiment(`single-task ${t}`, base, [t])]);
 
 const choices = graph.groups[0].choices;
@@ -84,6 +95,8 @@ console.log(`\ntest accuracy (%) at each uniform width (${choices.join(", ")}), 
 for (const [label, acc] of results) {
   for (const [task, xs] of Object.entries(acc)) {
     const monotone = xs.every((x, i) => i === 0 || x >= xs[i - 1]);
-    console.log(`${label.padEnd(30)} ${task.padEnd(6)} ${xs.map((x) => x.toFixed(2).padStart(6)).join(" ")}  ${monotone ? "" : "(not monotone)"}`);
+    console.log(
+      `${label.padEnd(30)} ${task.padEnd(6)} ${xs.map((x) => x.toFixed(2).padStart(6)).join(" ")}  ${monotone ? "" : "(not monotone)"}`,
+    );
   }
 }

@@ -29,7 +29,11 @@ import { torchModule } from "./train/torch-codegen";
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
-  options: { batch: { type: "string", default: "256" }, threads: { type: "string", default: "2" }, steps: { type: "string", default: "5" } },
+  options: {
+    batch: { type: "string", default: "256" },
+    threads: { type: "string", default: "2" },
+    steps: { type: "string", default: "5" },
+  },
 });
 const file = positionals[0] ?? "examples/multimnist.mtl";
 const batch = Number(flags.batch);
@@ -46,9 +50,11 @@ const input = graph.inputs[0];
 const shape = graph.values.get(input.value)!.type.shape.map((d) => (typeof d === "number" ? d : batch));
 const size = shape.reduce((a, b) => a * b, 1);
 let seed = 7;
-const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 const x = Float32Array.from({ length: size }, () => rand());
-const labels = Object.fromEntries(graph.tasks.map((t) => [t.name, BigInt64Array.from({ length: batch }, () => BigInt(Math.floor(rand() * 10)))]));
+const labels = Object.fromEntries(
+  graph.tasks.map((t) => [t.name, BigInt64Array.from({ length: batch }, () => BigInt(Math.floor(rand() * 10)))]),
+);
 
 async function mtlRate(which: readonly Config[]): Promise<number> {
   const settings = sessionSettings(threads);
@@ -56,7 +62,14 @@ async function mtlRate(which: readonly Config[]): Promise<number> {
   const roles = paramRoles(graph);
   const trainable = new Set([...roles].filter(([, v]) => v.trainable).map(([k]) => k));
   const decay = new Set([...roles].filter(([, v]) => v.decay).map(([k]) => k));
-  const state = new TrainState(graph, new Map([...weights].map(([k, v]) => [k, v.slice()])), trainable, decay, trainingPrograms(graph, spec), sessions);
+  const state = new TrainState(
+    graph,
+    new Map([...weights].map(([k, v]) => [k, v.slice()])),
+    trainable,
+    decay,
+    trainingPrograms(graph, spec),
+    sessions,
+  );
   const feeds: Record<string, ort.Tensor> = { [input.name]: new ort.Tensor("float32", x, shape) };
   for (const t of graph.tasks) feeds[`target.${t.name}`] = new ort.Tensor("int64", labels[t.name], [batch]);
   const opt = makeOptimizer({ kind: "sgd", lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
@@ -110,7 +123,10 @@ print(json.dumps(${batch} * ${steps} / (time.perf_counter() - t0)))
 }
 
 const torchVersion = execFileSync("/usr/bin/python3", ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" }).trim();
-console.log(`${graph.name} (${file}): batch ${batch}, ${threads} threads, ${steps} timed steps after one warm-up; onnxruntime-node ${ort.env.versions.common}, PyTorch ${torchVersion}`);
+console.log(
+  `${graph.name} (${file}): batch ${batch}, ${threads} threads, ${steps} timed steps after one warm-up; ` +
+    `onnxruntime-node ${ort.env.versions.common}, PyTorch ${torchVersion}`,
+);
 console.log(`${"step".padEnd(34)} ${"mtl img/s".padStart(10)} ${"torch img/s".padStart(12)} ${"mtl/torch".padStart(10)}`);
 for (const [label, which] of [
   ["largest only", configs.slice(0, 1)],

@@ -36,8 +36,12 @@ export function torchModule(graph: Graph): string {
         const pads = nums(n, "pads");
         const groups = n.attrs.depthwise === true ? cout : (n.attrs.groups as number);
         const sym = pads[0] === pads[2] && pads[1] === pads[3];
-        init.push(`${m} = nn.Conv2d(${cin}, ${cout}, ${JSON.stringify(nums(n, "kernel"))}, stride=${JSON.stringify(nums(n, "stride"))}, `
-          + `padding=${sym ? `(${pads[0]}, ${pads[1]})` : "0"}, dilation=${JSON.stringify(nums(n, "dilation"))}, groups=${groups}, bias=${has("bias") ? "True" : "False"})`);
+        const padding = sym ? `(${pads[0]}, ${pads[1]})` : "0";
+        const bias = has("bias") ? "True" : "False";
+        init.push(
+          `${m} = nn.Conv2d(${cin}, ${cout}, ${JSON.stringify(nums(n, "kernel"))}, stride=${JSON.stringify(nums(n, "stride"))}, ` +
+            `padding=${padding}, dilation=${JSON.stringify(nums(n, "dilation"))}, groups=${groups}, bias=${bias})`,
+        );
         const input = sym ? x[0] : `F.pad(${x[0]}, (${pads[1]}, ${pads[3]}, ${pads[0]}, ${pads[2]}))`;
         body.push(`${out} = ${m}(${input})`);
         return;
@@ -61,7 +65,10 @@ export function torchModule(graph: Graph): string {
         if (pads[0] !== pads[2] || pads[1] !== pads[3]) throw new Error(`bench: asymmetric pooling pads at ${n.id}`);
         const f = n.op === "maxpool" ? "F.max_pool2d" : "F.avg_pool2d";
         const extra = n.op === "avgpool" ? ", count_include_pad=False" : "";
-        body.push(`${out} = ${f}(${x[0]}, ${JSON.stringify(nums(n, "kernel"))}, ${JSON.stringify(nums(n, "stride"))}, (${pads[0]}, ${pads[1]})${extra})`);
+        body.push(
+          `${out} = ${f}(${x[0]}, ${JSON.stringify(nums(n, "kernel"))}, ${JSON.stringify(nums(n, "stride"))}, ` +
+            `(${pads[0]}, ${pads[1]})${extra})`,
+        );
         return;
       }
       case "globalavgpool":

@@ -41,17 +41,26 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
     if (e instanceof ArtifactError) throw new UserError(e.message, 1, e.hint);
     throw e;
   }
-  if (a.staticConfig) throw new UserError(`${file} holds one static configuration; calibrate the model with every configuration instead`, 1);
+  if (a.staticConfig)
+    throw new UserError(`${file} holds one static configuration; calibrate the model with every configuration instead`, 1);
   const source = o.source ?? COMPILED_FROM.exec(a.model.docString)?.[1];
   if (!source || !existsSync(source)) {
-    throw new MtlError("MTL-TRAIN-040", `cannot find the .mtl source of ${file}${source ? ` (${source})` : ""}`, "pass it with --source FILE.mtl");
+    throw new MtlError(
+      "MTL-TRAIN-040",
+      `cannot find the .mtl source of ${file}${source ? ` (${source})` : ""}`,
+      "pass it with --source FILE.mtl",
+    );
   }
   const host = fileHost(source, o.root);
   const r = prepareModel(host.entryOf(source), host, { tensors: stateDictOf(a) });
   if (!r.ok) return reportFailure(r, (f) => host.readFile(f));
   const { graph, weights } = r.prepared;
   if (graph.sourceHash !== a.meta.sourceHash) {
-    throw new MtlError("MTL-TRAIN-041", `${source} is not the source ${file} was compiled from (it changed since)`, "pass the matching source with --source");
+    throw new MtlError(
+      "MTL-TRAIN-041",
+      `${source} is not the source ${file} was compiled from (it changed since)`,
+      "pass the matching source with --source",
+    );
   }
   const data = await openDataset(o.data);
   checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data, []);
@@ -59,7 +68,14 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
   const sessions = new TrainingSessions(settings);
   const roles = paramRoles(graph);
   const none = new Set<string>();
-  const state = new TrainState(graph, new Map([...weights].map(([k, v]) => [k, v.slice()])), none, none, trainingPrograms(graph, graph.train), sessions);
+  const state = new TrainState(
+    graph,
+    new Map([...weights].map(([k, v]) => [k, v.slice()])),
+    none,
+    none,
+    trainingPrograms(graph, graph.train),
+    sessions,
+  );
   const batches = wholeNumber("batches", o.batches) ?? graph.train.calibrationBatches;
   const batchSize = wholeNumber("batch-size", o.batchSize) ?? graph.train.batchSize;
   try {
@@ -73,7 +89,10 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
     if (process.stderr.isTTY) process.stderr.write("\n");
     writeAtomic(file, emitModel({ ...r.prepared, weights: calibrated }, null, source).bytes);
     const rows = [...roles].filter(([, x]) => !x.trainable).length;
-    out.log(`calibrated ${rows} running statistics of ${graph.name} over ${batches} batches of ${batchSize} per configuration in ${((performance.now() - t0) / 1000).toFixed(1)} s; rewrote ${file}`);
+    out.log(
+      `calibrated ${rows} running-statistics tensors of ${graph.name} over ${batches} batches of ${batchSize} per configuration ` +
+        `in ${((performance.now() - t0) / 1000).toFixed(1)} s; rewrote ${file}`,
+    );
   } finally {
     await sessions.close();
   }

@@ -36,7 +36,8 @@ export interface TrainCliOptions {
 
 export const wholeNumber = (flag: string, v: string | undefined, min = 1): number | undefined => {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new UserError(`--${flag} must be a whole number of at least ${min}, not ${JSON.stringify(v)}`, 2);
+  if (!/^\d+$/.test(v) || Number(v) < min)
+    throw new UserError(`--${flag} must be a whole number of at least ${min}, not ${JSON.stringify(v)}`, 2);
   return Number(v);
 };
 
@@ -65,27 +66,53 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
   const spec = withFlags(graph.train, o);
   const untrained = graph.tasks.filter((t) => t.loss === null);
   if (untrained.length > 0) {
-    throw new MtlError("MTL-TRAIN-002", `task \`${untrained[0].name}\` declares no loss, so it cannot be trained`, "declare one in the task, e.g. `loss cross_entropy`");
+    throw new MtlError(
+      "MTL-TRAIN-002",
+      `task \`${untrained[0].name}\` declares no loss, so it cannot be trained`,
+      "declare one in the task, e.g. `loss cross_entropy`",
+    );
   }
   const data = await openDataset(o.data);
   checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data);
   const checkpoint = join(o.output, CHECKPOINT_FILE);
   if (!o.resume && existsSync(checkpoint)) {
-    throw new UserError(`${o.output} already holds a run (${CHECKPOINT_FILE})`, 1, "pass --resume to continue it, or choose another -o folder");
+    throw new UserError(
+      `${o.output} already holds a run (${CHECKPOINT_FILE})`,
+      1,
+      "pass --resume to continue it, or choose another -o folder",
+    );
   }
   const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider);
   const sessions = new TrainingSessions(settings);
   const tty = Boolean(process.stdout.isTTY);
   const progress = new Progress((s) => void process.stdout.write(s), tty, 20);
   const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");
-  out.log(`training ${graph.name}: ${graph.groups.length} width groups, ${spec.configsPerStep} configurations per step, batch ${spec.batchSize}, ${settings.threads} threads (${settings.provider})`);
+  out.log(
+    `training ${graph.name}: ${graph.groups.length} width groups, ${spec.configsPerStep} configurations per step, ` +
+      `batch ${spec.batchSize}, ${settings.threads} threads (${settings.provider})`,
+  );
   try {
     const t0 = performance.now();
-    const res = await train({ graph, spec, weights: r.prepared.weights, data, build: trainingPrograms(graph, spec), sessions, settings, runDir: o.output, resume: Boolean(o.resume), progress, valSplit });
+    const res = await train({
+      graph,
+      spec,
+      weights: r.prepared.weights,
+      data,
+      build: trainingPrograms(graph, spec),
+      sessions,
+      settings,
+      runDir: o.output,
+      resume: Boolean(o.resume),
+      progress,
+      valSplit,
+    });
     const model = join(o.output, "model.onnx");
     writeAtomic(model, emitModel({ ...r.prepared, weights: res.calibrated }, null, file).bytes);
     writeAtomic(join(o.output, "weights.safetensors"), encodeSafetensors(exportWeights(graph, res.calibrated)));
-    out.log(`trained ${res.steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; wrote ${model} and ${join(o.output, "weights.safetensors")}`);
+    out.log(
+      `trained ${res.steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+        `wrote ${model} and ${join(o.output, "weights.safetensors")}`,
+    );
   } finally {
     await sessions.close();
   }

@@ -76,6 +76,7 @@ export function scatterAdd(fullGrad: Float32Array, map: CutMap, cutGrad: Float32
  */
 export function updateRunning(full: Float32Array, map: CutMap, batch: Float32Array, momentum = 0.1): void {
   const ix = map.index;
-  if (batch.length !== ix.length) throw new Error(`internal: batch statistic of ${map.name}: ${batch.length} values, expected ${ix.length}`);
+  if (batch.length !== ix.length)
+    throw new Error(`internal: batch statistic of ${map.name}: ${batch.length} values, expected ${ix.length}`);
   for (let i = 0; i < ix.length; i++) full[ix[i]] = (1 - momentum) * full[ix[i]] + momentum * batch[i];
 }

@@ -43,11 +43,23 @@ export async function calibrate(
     const config = configs[c];
     const maps = state.mapsFor(config);
     const limit = o.batches * o.batchSize;
-    const batches = data.batches({ split: "train", batchSize: o.batchSize, shuffle: true, seed: o.seed, epoch: 0, dropLast: true, limit, normalize: normalisationOf(graph) });
+    const batches = data.batches({
+      split: "train",
+      batchSize: o.batchSize,
+      shuffle: true,
+      seed: o.seed,
+      epoch: 0,
+      dropLast: true,
+      limit,
+      normalize: normalisationOf(graph),
+    });
     for await (const batch of batches) {
       const out = await state.run(config, "calibrate", feedsOf(batch));
       for (const bn of state.program(config, "calibrate").batchnorms) {
-        for (const [param, output] of [[bn.runningMean, bn.mean], [bn.runningVar, bn.variance]] as const) {
+        for (const [param, output] of [
+          [bn.runningMean, bn.mean],
+          [bn.runningVar, bn.variance],
+        ] as const) {
           const map = maps.get(param)!;
           const full = state.weights.get(param)!.length;
           if (!sums.has(param)) {

@@ -78,7 +78,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const { graph, spec, data } = o;
   const perEpoch = Math.floor(data.samples("train") / spec.batchSize);
   if (perEpoch === 0) {
-    throw new MtlError("MTL-TRAIN-004", `the training split has ${data.samples("train")} samples, fewer than one batch of ${spec.batchSize}`, "lower batch in train { } or add data");
+    throw new MtlError(
+      "MTL-TRAIN-004",
+      `the training split has ${data.samples("train")} samples, fewer than one batch of ${spec.batchSize}`,
+      "lower batch in train { } or add data",
+    );
   }
   const total = spec.steps ?? (spec.epochs ?? 1) * perEpoch;
   const epochs = Math.ceil(total / perEpoch);
@@ -93,7 +97,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (o.resume) {
     const c = loadCheckpoint(path, graph);
     for (const [k, v] of c.weights) weights.set(k, v);
-    if (c.optimizer.kind !== spec.optimizer.kind) throw new MtlError("MTL-TRAIN-011", `cannot resume: the checkpoint used ${c.optimizer.kind}, the model now declares ${spec.optimizer.kind}`);
+    if (c.optimizer.kind !== spec.optimizer.kind)
+      throw new MtlError(
+        "MTL-TRAIN-011",
+        `cannot resume: the checkpoint used ${c.optimizer.kind}, the model now declares ${spec.optimizer.kind}`,
+      );
     optimizer.load(c.optimizer.tensors, c.optimizer.steps);
     rng.state = c.rngState;
     step = c.step;
@@ -103,7 +111,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const reports: EpochReport[] = [];
   const epochLoss: number[] = [];
   const checkpoint = (epoch: number) => {
-    saveCheckpoint(path, graph, { step, epoch, rngState: rng.state, weights, optimizer: { kind: optimizer.kind, ...optimizer.state() }, sourceHash: graph.sourceHash });
+    saveCheckpoint(path, graph, {
+      step,
+      epoch,
+      rngState: rng.state,
+      weights,
+      optimizer: { kind: optimizer.kind, ...optimizer.state() },
+      sourceHash: graph.sourceHash,
+    });
   };
   const normalize = normalisationOf(graph);
   const hasVal = o.valSplit !== undefined && hasSplit(data, o.valSplit);
@@ -114,7 +129,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     let done = 0;
     let sum = 0;
     let index = 0;
-    const batches = data.batches({ split: "train", batchSize: spec.batchSize, shuffle: true, seed: spec.seed, epoch, augment: spec.augment, dropLast: true, normalize });
+    const batches = data.batches({
+      split: "train",
+      batchSize: spec.batchSize,
+      shuffle: true,
+      seed: spec.seed,
+      epoch,
+      augment: spec.augment,
+      dropLast: true,
+      normalize,
+    });
     for await (const batch of batches) {
       if (index++ < skip) continue;
       if (step >= total) break;
@@ -145,7 +169,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let calibrated: WeightMap = weights;
   if (o.calibrate !== false && spec.calibrationBatches > 0) {
     o.progress.line(`calibrating BatchNorm statistics over ${spec.calibrationBatches} batches per configuration`);
-    calibrated = await calibrate(state, data, (b) => feedsOf(graph, b), { batches: spec.calibrationBatches, batchSize: spec.batchSize, seed: spec.seed });
+    calibrated = await calibrate(state, data, (b) => feedsOf(graph, b), {
+      batches: spec.calibrationBatches,
+      batchSize: spec.batchSize,
+      seed: spec.seed,
+    });
   }
   return { weights, calibrated, steps: step, epochs: reports, epochLoss };
 }

@@ -27,7 +27,11 @@ export class NonFiniteLoss extends MtlError {
     readonly step: number,
     what: string,
   ) {
-    super("MTL-TRAIN-030", `the loss became ${what} at step ${step + 1}`, "lower the learning rate or enable clipping (clip in train { }); the last good checkpoint is kept");
+    super(
+      "MTL-TRAIN-030",
+      `the loss became ${what} at step ${step + 1}`,
+      "lower the learning rate or enable clipping (clip in train { }); the last good checkpoint is kept",
+    );
   }
 }
 
@@ -119,7 +123,8 @@ export async function sandwichStep(
     total += loss;
     perConfig.push(losses);
     const maps = state.mapsFor(configs[i]);
-    for (const name of state.program(configs[i], role).params) scatterAdd(state.grads.get(name)!, maps.get(name)!, out[`grad.${name}`].data as Float32Array);
+    for (const name of state.program(configs[i], role).params)
+      scatterAdd(state.grads.get(name)!, maps.get(name)!, out[`grad.${name}`].data as Float32Array);
     state.updateBatchnorm(configs[i], role, out);
     if (i === 0) {
       teacher = {};
@@ -130,8 +135,17 @@ export async function sandwichStep(
     }
   }
   const names = [...state.grads.keys()];
-  if (clipNorm !== null) clipGlobalNorm(names.map((n) => state.grads.get(n)!), clipNorm);
-  const slots: Slot[] = names.map((name) => ({ name, value: state.weights.get(name)!, grad: state.grads.get(name)!, decay: state.decay.has(name) }));
+  if (clipNorm !== null)
+    clipGlobalNorm(
+      names.map((n) => state.grads.get(n)!),
+      clipNorm,
+    );
+  const slots: Slot[] = names.map((name) => ({
+    name,
+    value: state.weights.get(name)!,
+    grad: state.grads.get(name)!,
+    decay: state.decay.has(name),
+  }));
   optimizer.step(slots, lr);
   return { total, perConfig };
 }

@@ -25,8 +25,17 @@ export function evalModelBytes(graph: Graph, weights: WeightMap, config: Config)
 export function toOrt(t: TensorData): ort.Tensor {
   if (t.data instanceof Float32Array) return new ort.Tensor("float32", t.data, [...t.dims]);
   if (t.data instanceof BigInt64Array) return new ort.Tensor("int64", t.data, [...t.dims]);
-  if (t.data instanceof Int32Array) return new ort.Tensor("int64", BigInt64Array.from(t.data, (x) => BigInt(x)), [...t.dims]);
-  return new ort.Tensor("float32", Float32Array.from(t.data, (x) => x / 255), [...t.dims]);
+  if (t.data instanceof Int32Array)
+    return new ort.Tensor(
+      "int64",
+      BigInt64Array.from(t.data, (x) => BigInt(x)),
+      [...t.dims],
+    );
+  return new ort.Tensor(
+    "float32",
+    Float32Array.from(t.data, (x) => x / 255),
+    [...t.dims],
+  );
 }
 
 const targetAt = (t: TensorData, i: number): number => Number(t.data[i]);
@@ -76,7 +85,16 @@ export async function validate(
   const tallies = new Map(graph.tasks.map((t) => [t.name, { hits: 0, count: 0, sq: 0 }]));
   try {
     const normalize = normalisationOf(graph);
-    const batches = data.batches({ split: o.split, batchSize: o.batchSize, shuffle: false, seed: 0, epoch: 0, dropLast: false, limit: o.limit, normalize });
+    const batches = data.batches({
+      split: o.split,
+      batchSize: o.batchSize,
+      shuffle: false,
+      seed: 0,
+      epoch: 0,
+      dropLast: false,
+      limit: o.limit,
+      normalize,
+    });
     for await (const batch of batches) {
       const feeds = Object.fromEntries(graph.inputs.map((i) => [i.name, toOrt(batch.inputs[i.name])]));
       const out = await session.run(feeds);
@@ -94,7 +112,10 @@ export async function validate(
   for (const t of graph.tasks) {
     const x = tallies.get(t.name)!;
     if (x.count === 0) continue;
-    scores[t.name] = t.loss?.kind === "cross_entropy" ? { metric: "accuracy", value: x.hits / x.count } : { metric: "rmse", value: Math.sqrt(x.sq / x.count) };
+    scores[t.name] =
+      t.loss?.kind === "cross_entropy"
+        ? { metric: "accuracy", value: x.hits / x.count }
+        : { metric: "rmse", value: Math.sqrt(x.sq / x.count) };
   }
   return scores;
 }

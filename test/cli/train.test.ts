@@ -34,7 +34,8 @@ describe("mtl train / mtl calibrate", () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/epoch 1 \[#+\] 30\/30 [\d.]+ steps\/s ETA 0:00 {2}left [\d.]+ {2}right [\d.]+/); // plain lines off a TTY
     expect(run.stdout).toMatch(/epoch 1: test largest: left [\d.]+%, right [\d.]+%; smallest: left [\d.]+%, right [\d.]+%/);
-    for (const f of ["checkpoint.safetensors", "model.onnx", "weights.safetensors"]) expect(statSync(join(work, "run", f)).size).toBeGreaterThan(0);
+    for (const f of ["checkpoint.safetensors", "model.onnx", "weights.safetensors"])
+      expect(statSync(join(work, "run", f)).size).toBeGreaterThan(0);
     const m = await load(join(work, "run", "model.onnx"));
     expect(m.meta.groups.map((g) => g.choices.length)).toEqual([2, 2, 2]);
     await m.close();
@@ -53,12 +54,15 @@ describe("mtl train / mtl calibrate", () => {
     mkdirSync(broken, { recursive: true });
     writeFileSync(join(broken, "manifest.json"), "{ not json");
     const wrongShape = model((s) => s.replace("f32[N, 1, 28, 28]", "f32[N, 1, 32, 32]"));
-    const noLoss = model((s) => s.replace(/ loss cross_entropy metric accuracy \}\n {2}train/, " }\n  train"));
-    const noLossNoTrain = model((s) => s.replace(/ loss cross_entropy metric accuracy \}\n {2}train \{[^}]*\}/, " }"));
+    const noLoss = model((s) => s.replace(/ loss cross_entropy metric accuracy\n {2}\}\n {2}train/, "\n  }\n  train"));
+    const noLossNoTrain = model((s) => s.replace(/ loss cross_entropy metric accuracy\n {2}\}\n {2}train \{[^}]*\}/, "\n  }"));
     const cases: [string[], RegExp][] = [
       [["train", model(), "--data", join(work, "nowhere"), "-o", "r1"], /^error: .*nowhere.*manifest\.json does not exist/],
       [["train", model(), "--data", broken, "-o", "r2"], /^error: .*manifest\.json is not valid JSON/],
-      [["train", wrongShape, "--data", data, "-o", "r3"], /^error: .*input `image` has per-sample shape \[1, 28, 28\] in the data set but \[1, 32, 32\] in the model/],
+      [
+        ["train", wrongShape, "--data", data, "-o", "r3"],
+        /^error: .*input `image` has per-sample shape \[1, 28, 28\] in the data set but \[1, 32, 32\] in the model/,
+      ],
       [["train", noLoss, "--data", data, "-o", "r4"], /error MTL5109/],
       [["train", noLossNoTrain, "--data", data, "-o", "r4b"], /^error: task `right` declares no loss, so it cannot be trained/],
       [["train", model(), "--data", data, "-o", "r5", "--epochs", "1", "--steps", "3"], /^error: give either --epochs or --steps/],

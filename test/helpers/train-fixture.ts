@@ -13,8 +13,12 @@ model MM {
   input image: f32[N, 1, 28, 28]
   widths 0.5, 1.0
   encoder e = image |> conv(16, k: 5, stride: 2) |> bn |> relu |> conv(32, k: 3, stride: 2) |> bn |> relu
-  task left { head e |> conv(16, k: 3, stride: 2) |> bn |> relu |> flatten |> fixed linear(10) decode argmax loss cross_entropy metric accuracy }
-  task right { head e |> conv(16, k: 3, stride: 2) |> bn |> relu |> flatten |> fixed linear(10) decode argmax loss cross_entropy metric accuracy }
+  task left {
+    head e |> conv(16, k: 3, stride: 2) |> bn |> relu |> flatten |> fixed linear(10) decode argmax loss cross_entropy metric accuracy
+  }
+  task right {
+    head e |> conv(16, k: 3, stride: 2) |> bn |> relu |> flatten |> fixed linear(10) decode argmax loss cross_entropy metric accuracy
+  }
   train {
     optimizer adamw(lr: 0.003)
     epochs 2

@@ -40,7 +40,10 @@ describe("BatchNorm calibration", () => {
     for await (const b of batches) {
       const out = await state.run(largest, "teacher", feedsOf(graph, b));
       for (const bn of state.program(largest, "teacher").batchnorms) {
-        for (const [param, name] of [[bn.runningMean, bn.mean], [bn.runningVar, bn.variance]] as const) {
+        for (const [param, name] of [
+          [bn.runningMean, bn.mean],
+          [bn.runningVar, bn.variance],
+        ] as const) {
           expected.set(param, [...(expected.get(param) ?? []), out[name].data as Float32Array]);
         }
       }

@@ -29,8 +29,19 @@ async function run(runDir: string, extra: Partial<TrainOptions> = {}): Promise<T
   const sessions = new TrainingSessions(settings);
   try {
     return await train({
-      graph, spec: graph.train, weights, data, build: trainingPrograms(graph, graph.train), sessions, settings,
-      runDir: join(work, runDir), resume: false, progress: new Progress(() => undefined, false, 1000), valSplit: "test", calibrate: false, ...extra,
+      graph,
+      spec: graph.train,
+      weights,
+      data,
+      build: trainingPrograms(graph, graph.train),
+      sessions,
+      settings,
+      runDir: join(work, runDir),
+      resume: false,
+      progress: new Progress(() => undefined, false, 1000),
+      valSplit: "test",
+      calibrate: false,
+      ...extra,
     });
   } finally {
     await sessions.close();

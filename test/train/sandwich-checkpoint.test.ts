@@ -65,7 +65,14 @@ describe("checkpoints", () => {
     const path = join(work, "ck.safetensors");
     const rng = new StepRng(99);
     rng.next();
-    saveCheckpoint(path, graph, { step: 17, epoch: 2, rngState: rng.state, weights, optimizer: { kind: opt.kind, ...opt.state() }, sourceHash: graph.sourceHash });
+    saveCheckpoint(path, graph, {
+      step: 17,
+      epoch: 2,
+      rngState: rng.state,
+      weights,
+      optimizer: { kind: opt.kind, ...opt.state() },
+      sourceHash: graph.sourceHash,
+    });
     const c = loadCheckpoint(path, graph);
     expect([c.step, c.epoch, c.rngState, c.optimizer.steps, c.optimizer.kind]).toEqual([17, 2, rng.state, 1, "adamw"]);
     for (const [k, v] of weights) expect(c.weights.get(k)).toEqual(v);
@@ -79,7 +86,14 @@ describe("checkpoints", () => {
     expect(() => loadCheckpoint(foreign, graph)).toThrow(/cannot resume from .*foreign/);
     const path = join(work, "ck2.safetensors");
     const weights = testWeights(graph, 2);
-    saveCheckpoint(path, graph, { step: 1, epoch: 1, rngState: 1, weights, optimizer: { kind: "sgd", steps: 1, tensors: new Map() }, sourceHash: "other" });
+    saveCheckpoint(path, graph, {
+      step: 1,
+      epoch: 1,
+      rngState: 1,
+      weights,
+      optimizer: { kind: "sgd", steps: 1, tensors: new Map() },
+      sourceHash: "other",
+    });
     expect(() => loadCheckpoint(path, graph)).toThrow(/different model/);
   });
 });
