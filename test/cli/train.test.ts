@@ -7,10 +7,12 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { load } from "../../runtime/model";
 import { SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
 
+const cudaBundled = ort.listSupportedBackends().some((b) => b.name === "cuda" && b.bundled);
 const root = join(import.meta.dirname, "..", "..");
 const bin = join(root, "cli", "bin.js");
 const work = mkdtempSync(join(tmpdir(), "mtl-train-cli-"));
@@ -56,6 +58,10 @@ describe("mtl train / mtl calibrate", () => {
     const wrongShape = model((s) => s.replace("f32[N, 1, 28, 28]", "f32[N, 1, 32, 32]"));
     const noLoss = model((s) => s.replace(/ loss cross_entropy metric accuracy\n {2}\}\n {2}train/, "\n  }\n  train"));
     const noLossNoTrain = model((s) => s.replace(/ loss cross_entropy metric accuracy\n {2}\}\n {2}train \{[^}]*\}/, "\n  }"));
+    const noCuda: [string[], RegExp] = [
+      ["train", model(), "--data", data, "-o", "r7", "--provider", "cuda"],
+      /^error: this onnxruntime-node build has no CUDA/,
+    ];
     const cases: [string[], RegExp][] = [
       [["train", model(), "--data", join(work, "nowhere"), "-o", "r1"], /^error: .*nowhere.*manifest\.json does not exist/],
       [["train", model(), "--data", broken, "-o", "r2"], /^error: .*manifest\.json is not valid JSON/],
@@ -67,6 +73,7 @@ describe("mtl train / mtl calibrate", () => {
       [["train", noLossNoTrain, "--data", data, "-o", "r4b"], /^error: task `right` declares no loss, so it cannot be trained/],
       [["train", model(), "--data", data, "-o", "r5", "--epochs", "1", "--steps", "3"], /^error: give either --epochs or --steps/],
       [["train", model(), "--data", data, "-o", "r6", "--provider", "tpu"], /^error: unknown execution provider 'tpu'/],
+      ...(cudaBundled ? [] : [noCuda]),
     ];
     for (const [args, message] of cases) {
       const run = mtl(...args);
