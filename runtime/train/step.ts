@@ -53,17 +53,11 @@ export class TrainState {
   }
 
   mapsFor(config: Config): Map<string, CutMap> {
-    const key = configKey(this.graph, config);
-    let m = this.maps.get(key);
-    if (!m) this.maps.set(key, (m = cutMaps(this.graph, config)));
-    return m;
+    return recent(this.maps, configKey(this.graph, config), () => cutMaps(this.graph, config));
   }
 
   program(config: Config, role: ProgramRole): TrainingProgram {
-    const key = `${role}:${configKey(this.graph, config)}`;
-    let p = this.programs.get(key);
-    if (!p) this.programs.set(key, (p = this.build(config, role)));
-    return p;
+    return recent(this.programs, `${role}:${configKey(this.graph, config)}`, () => this.build(config, role));
   }
 
   session(config: Config, role: ProgramRole): Promise<ort.InferenceSession> {
@@ -92,6 +86,18 @@ export class TrainState {
       updateRunning(this.weights.get(bn.runningVar)!, maps.get(bn.runningVar)!, out[bn.variance].data as Float32Array);
     }
   }
+}
+
+/** Models with more configurations than this (cifar_mtl: 4^21) keep only the most recently used. */
+const KEEP = 96;
+
+function recent<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let v = cache.get(key);
+  if (v !== undefined) cache.delete(key); // re-insert: most recently used last
+  else v = make();
+  cache.set(key, v);
+  if (cache.size > KEEP) cache.delete(cache.keys().next().value as string);
+  return v;
 }
 
 const scalar = (t: ort.Tensor | undefined): number => (t ? Number((t.data as Float32Array)[0]) : NaN);
