@@ -74,7 +74,8 @@ async function experiment(label: string, spec: TrainSpec, tasks: readonly string
       for (const t of tasks) acc[t].push(scores[t].value * 100);
     }
     const minutes = ((performance.now() - t0) / 60000).toFixed(1);
-    console.log(`${label}: ${res.steps} steps in ${minutes} min`);
+    const shown = Object.entries(acc).map(([t, xs]) => `${t} ${xs.map((x) => x.toFixed(2)).join(" / ")}`);
+    console.log(`${label}: ${res.steps} steps in ${minutes} min; test accuracy by width: ${shown.join("; ")}`);
     return acc;
   } finally {
     await sessions.close();
