@@ -41,6 +41,9 @@ export function ortOptions(s: SessionSettings): ort.InferenceSession.SessionOpti
     graphOptimizationLevel: "all",
     executionProviders: [s.provider],
     logSeverityLevel: 3, // errors only: shape-merge notes on scalar losses are noise here
+    // Worker threads that spin between the backward pass's many small ops burn CPU the other
+    // threads (and the machine) could use; measured by the grad work (docs/training.md, Speed).
+    extra: { session: { intra_op: { allow_spinning: "0" } } },
   };
 }
 
