@@ -28,7 +28,8 @@ export function emitTrainingForward(lw: TrainLowerer, nodes: readonly Node[]): F
     const save = (key: string, value: string): void => void mine.set(key, value);
     const c = new NodeCtx(new Emitter(lw.top, n.id, sourceDoc(n)), n);
     if (n.op === "batchnorm") stats.set(n.id, forwardBatchnormTrain(c, save));
-    else if (n.op === "maxpool") save("indices", c.e.op("MaxPool", [c.in(0)], maxPoolAttrsOf(n), [c.out(), lw.values.fresh(`${n.id}/indices`)])[1]);
+    else if (n.op === "maxpool")
+      save("indices", c.e.op("MaxPool", [c.in(0)], maxPoolAttrsOf(n), [c.out(), lw.values.fresh(`${n.id}/indices`)])[1]);
     else lowerNode(lw.top, n);
   }
   return { saved, stats };

@@ -12,6 +12,7 @@ import { emitBackward } from "./backward";
 import { emitTrainingForward } from "./forward";
 import { distillLoss, featureLoss, labelLoss, lossSpecOf, type LossTerm } from "./losses";
 import { TrainLowerer } from "./lowerer";
+import { pruneUnused } from "./prune";
 import type { LossSpec } from "./spec";
 import { studentChannels } from "./teacher";
 
@@ -69,20 +70,41 @@ function liveNodes(graph: Graph, roots: readonly string[]): Node[] {
 function taskSpec(task: Task): LossSpec {
   const spec = lossSpecOf(task.loss as LossSpec | string | null);
   if (!spec)
-    throw new MtlError("MTL-TRAIN-002", `task '${task.name}' declares no loss it can be trained with (got ${JSON.stringify(task.loss)})`, "declare one with `loss cross_entropy` (or bce, l1, l2, cosine) in the task");
+    throw new MtlError(
+      "MTL-TRAIN-002",
+      `task '${task.name}' declares no loss it can be trained with (got ${JSON.stringify(task.loss)})`,
+      "declare one with `loss cross_entropy` (or bce, l1, l2, cosine) in the task",
+    );
   return spec;
 }
 
 export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingGraphOptions): TrainingGraph {
+  if (opts.tasks.length === 0)
+    throw new MtlError(
+      "MTL-TRAIN-005",
+      `a training graph of '${graph.name}' needs at least one task`,
+      `its tasks are ${graph.tasks.map((x) => x.name).join(", ")}`,
+    );
   const tasks = opts.tasks.map((name) => {
     const t = graph.tasks.find((x) => x.name === name);
-    if (!t) throw new MtlError("MTL-TRAIN-001", `model '${graph.name}' has no task '${name}'`, `its tasks are ${graph.tasks.map((x) => x.name).join(", ")}`);
+    if (!t)
+      throw new MtlError(
+        "MTL-TRAIN-001",
+        `model '${graph.name}' has no task '${name}'`,
+        `its tasks are ${graph.tasks.map((x) => x.name).join(", ")}`,
+      );
     return t;
   });
   const fixed = specialiseGraph(graph, config);
   const features = encoderFeatures(fixed, tasks);
   const nodes = liveNodes(fixed, [...tasks.map((t) => t.output), ...features]);
-  const paramsUsed = new Set(nodes.flatMap((n) => Object.entries(n.params).filter(([role]) => !(n.op === "batchnorm" && RUNNING.has(role))).map(([, p]) => p)));
+  const paramsUsed = new Set(
+    nodes.flatMap((n) =>
+      Object.entries(n.params)
+        .filter(([role]) => !(n.op === "batchnorm" && RUNNING.has(role)))
+        .map(([, p]) => p),
+    ),
+  );
   const params = [...fixed.params.keys()].filter((p) => paramsUsed.has(p));
   const bns = nodes.filter((n) => n.op === "batchnorm");
   const buffers = bns.flatMap((n) => [n.params.running_mean, n.params.running_var]);
@@ -102,7 +124,8 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
     if (!tasks.some((t) => t.output === v)) lw.nameValue(v, claim(`feature.${i}`));
   });
   for (const id of fixed.values.keys()) {
-    if (!fixed.inputs.some((i) => i.value === id) && !tasks.some((t) => t.output === id) && !features.includes(id)) lw.nameValue(id, lw.values.fresh(id));
+    if (!fixed.inputs.some((i) => i.value === id) && !tasks.some((t) => t.output === id) && !features.includes(id))
+      lw.nameValue(id, lw.values.fresh(id));
   }
 
   const forward = emitTrainingForward(lw, nodes);
@@ -125,7 +148,11 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
       const spec = taskSpec(t);
       const dense = spec.kind === "cross_entropy";
       const target = claim(`target.${t.name}`);
-      inputs.push({ name: target, dtype: dense ? "int64" : "float", shape: dense ? outType.shape.filter((_, i) => i !== 1) : [...outType.shape] });
+      inputs.push({
+        name: target,
+        dtype: dense ? "int64" : "float",
+        shape: dense ? outType.shape.filter((_, i) => i !== 1) : [...outType.shape],
+      });
       const term = labelLoss(e, spec, out, target, outType.shape[1] as number, w);
       outputs.push(scalar(named(e, term.value, `loss.${t.name}`)));
       addTotal(e, term.value, w);
@@ -185,6 +212,11 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
   });
   inputs.push(...params.map((p): OnnxValueInfo => ({ name: p, dtype: "float", shape: [...fixed.params.get(p)!.shape] })));
 
+  const live = pruneUnused(
+    lw.top.nodes,
+    lw.initializers,
+    outputs.map((o) => o.name),
+  );
   const model: OnnxModel = {
     irVersion: IR_VERSION,
     opset: OPSET,
@@ -192,7 +224,15 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
     producerVersion: "",
     docString: `training graph of ${graph.name}`,
     metadata: { "mtl.train": JSON.stringify({ config, tasks: opts.tasks }) },
-    graph: { name: `${graph.name}.train`, nodes: lw.top.nodes, inputs, outputs, initializers: lw.initializers, valueInfo: [], docString: "" },
+    graph: {
+      name: `${graph.name}.train`,
+      nodes: live.nodes,
+      inputs,
+      outputs,
+      initializers: live.initializers,
+      valueInfo: [],
+      docString: "",
+    },
   };
   return { model, params, buffers, batchStats, features: featureNames, diagnostics };
 }

@@ -57,7 +57,8 @@ export function crossEntropy(e: Emitter, x: string, target: string, classes: num
 export function softCrossEntropy(e: Emitter, x: string, teacher: string, scale: number): LossTerm {
   const logp = e.op1("LogSoftmax", [x], [attr.int("axis", 1)]);
   const pt = e.op1("Softmax", [teacher], [attr.int("axis", 1)]);
-  const positions = e.op1("Div", [count(e, x), toFloat(e, e.op1("Shape", [x], [attr.int("start", 1), attr.int("end", 2)]))]);
+  const classes = e.op1("Gather", [e.op1("Shape", [x]), e.lower.i64([1], [])], [attr.int("axis", 0)]); // a scalar
+  const positions = e.op1("Div", [count(e, x), toFloat(e, classes)]);
   const value = e.op1("Neg", [e.op1("Div", [sumAll(e, e.op1("Mul", [pt, logp])), positions])]);
   return { value, grad: scaled(e, e.op1("Sub", [e.op1("Exp", [logp]), pt]), scale, positions) };
 }
@@ -65,7 +66,10 @@ export function softCrossEntropy(e: Emitter, x: string, teacher: string, scale: 
 /** Binary cross-entropy with logits against targets in [0, 1], mean over elements. */
 export function bceWithLogits(e: Emitter, x: string, target: string, scale: number): LossTerm {
   const zero = e.lower.f32([0]);
-  const perElement = e.op1("Add", [e.op1("Sub", [e.op1("Max", [x, zero]), e.op1("Mul", [x, target])]), e.op1("Softplus", [e.op1("Neg", [e.op1("Abs", [x])])])]);
+  const perElement = e.op1("Add", [
+    e.op1("Sub", [e.op1("Max", [x, zero]), e.op1("Mul", [x, target])]),
+    e.op1("Softplus", [e.op1("Neg", [e.op1("Abs", [x])])]),
+  ]);
   const g = e.op1("Sub", [e.op1("Sigmoid", [x]), target]);
   return { value: meanAll(e, perElement), grad: scaled(e, g, scale, count(e, x)) };
 }

@@ -1,12 +1,20 @@
 // Running training graphs in onnxruntime-node and checking their gradients against central
 // finite differences of the graph's own loss (directional derivatives, float32).
 import * as ort from "onnxruntime-node";
-import type { Config, Graph } from "../../compiler/ir/types";
+import type { Config, Graph, Task } from "../../compiler/ir/types";
+import type { LossKind } from "../../compiler/train/spec";
 import { encodeModel } from "../../compiler/onnx/encode";
 import type { TrainingGraph } from "../../compiler/train/graph";
 import { mulberry32 } from "../../compiler/weights/init";
 
 export type Feeds = Record<string, ort.Tensor>;
+
+/**
+ * A task's declared loss as a LossSpec, typed as whatever Task.loss is (a bare string before the
+ * language declares LossSpec, LossSpec after): the training graph reads both.
+ */
+export const lossOf = (kind: LossKind, ignoreIndex: number | null = null): Task["loss"] =>
+  ({ kind, ignoreIndex }) as unknown as Task["loss"];
 
 export async function sessionOf(tg: TrainingGraph): Promise<ort.InferenceSession> {
   if (tg.diagnostics.length > 0) throw new Error(`training graph has diagnostics: ${tg.diagnostics.map((d) => d.message).join("; ")}`);
@@ -25,8 +33,17 @@ export function randomFeeds(tg: TrainingGraph, seed: number, batch = 2, classes:
     const n = dims.reduce((a, b) => a * b, 1);
     if (i.dtype === "int64") {
       const k = classes[i.name] ?? 2;
-      feeds[i.name] = new ort.Tensor("int64", BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * k))), dims);
-    } else feeds[i.name] = new ort.Tensor("float32", Float32Array.from({ length: n }, () => rand() * 2 - 1), dims);
+      feeds[i.name] = new ort.Tensor(
+        "int64",
+        BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * k))),
+        dims,
+      );
+    } else
+      feeds[i.name] = new ort.Tensor(
+        "float32",
+        Float32Array.from({ length: n }, () => rand() * 2 - 1),
+        dims,
+      );
   }
   return feeds;
 }
@@ -56,7 +73,13 @@ export interface GradCheck {
  * For each trained parameter: the gradient's directional derivative along a random direction
  * against (L(p + h u) - L(p - h u)) / 2h, evaluated by the same graph.
  */
-export async function checkGradients(tg: TrainingGraph, feeds: Feeds, seed: number, h = 1e-3, loss: LossOf = graphLoss): Promise<GradCheck[]> {
+export async function checkGradients(
+  tg: TrainingGraph,
+  feeds: Feeds,
+  seed: number,
+  h = 1e-3,
+  loss: LossOf = graphLoss,
+): Promise<GradCheck[]> {
   const session = await sessionOf(tg);
   const base = await session.run(feeds);
   const rand = mulberry32(seed);

@@ -13,9 +13,10 @@ import { GraphBuilder } from "../../compiler/ir/builder";
 import type { Dim, Graph } from "../../compiler/ir/types";
 import { mulberry32 } from "../../compiler/weights/init";
 import { buildTrainingGraph } from "../../compiler/train/graph";
+import { IM2COL_LIMIT } from "../../compiler/train/grad/conv";
 import { GRAD_RULES } from "../../compiler/train/grad/rules";
 import { at } from "../helpers/reference-nets";
-import { checkGradients, l2In64, randomFeeds } from "../helpers/train-check";
+import { checkGradients, l2In64, randomFeeds, lossOf } from "../helpers/train-check";
 
 const TOL = 1e-2;
 const RUNS = { numRuns: 12, seed: 20261201 };
@@ -28,12 +29,16 @@ function graphOf(build: Build): Graph {
   const b = new GraphBuilder("t", [0.5, 1.0], 1);
   b.addGroup("g");
   b.input("unused", "f32", ["N", 1], 1);
-  b.addTask({ name: "t", output: build(b), decode: { kind: "identity" }, loss: { kind: "l2", ignoreIndex: null }, metric: null });
+  b.addTask({ name: "t", output: build(b), decode: { kind: "identity" }, loss: lossOf("l2"), metric: null });
   return b.finish();
 }
 
 async function expectGradientsMatch(graph: Graph, width: number, seed: number): Promise<void> {
-  const tg = buildTrainingGraph(graph, { g: width }, { tasks: ["t"], labels: true, distillOutputs: 0, distillFeatures: 0, gradients: true });
+  const tg = buildTrainingGraph(
+    graph,
+    { g: width },
+    { tasks: ["t"], labels: true, distillOutputs: 0, distillFeatures: 0, gradients: true },
+  );
   expect(tg.diagnostics).toEqual([]);
   const feeds = randomFeeds(tg, seed);
   if (feeds.x) feeds.x = spread(feeds.x, seed);
@@ -65,16 +70,34 @@ const seed = fc.integer({ min: 1, max: 1000 });
 const covered = new Set<string>();
 function prop<T>(ops: string[], arb: fc.Arbitrary<T>, build: (b: GraphBuilder, v: T) => string): () => Promise<void> {
   ops.forEach((o) => covered.add(o));
-  return () => fc.assert(fc.asyncProperty(arb, width, seed, (v, w, s) => expectGradientsMatch(graphOf((b) => build(b, v)), w, s)), RUNS);
+  return () =>
+    fc.assert(
+      fc.asyncProperty(arb, width, seed, (v, w, s) =>
+        expectGradientsMatch(
+          graphOf((b) => build(b, v)),
+          w,
+          s,
+        ),
+      ),
+      RUNS,
+    );
 }
 
 const window = fc
-  .record({ k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), s: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })) })
+  .record({
+    k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    s: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  })
   .chain(({ k, s }) =>
     fc.record({
       k: fc.constant(k),
       s: fc.constant(s),
-      pads: fc.tuple(fc.integer({ min: 0, max: k[0] - 1 }), fc.integer({ min: 0, max: k[1] - 1 }), fc.integer({ min: 0, max: k[0] - 1 }), fc.integer({ min: 0, max: k[1] - 1 })),
+      pads: fc.tuple(
+        fc.integer({ min: 0, max: k[0] - 1 }),
+        fc.integer({ min: 0, max: k[1] - 1 }),
+        fc.integer({ min: 0, max: k[0] - 1 }),
+        fc.integer({ min: 0, max: k[1] - 1 }),
+      ),
       d: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
       h: fc.integer({ min: 6, max: 9 }),
       w: fc.integer({ min: 6, max: 9 }),
@@ -92,9 +115,28 @@ describe("gradient rules against finite differences", () => {
   it(
     "conv: grouped and depthwise (slimming with its input)",
     prop(["conv"], fc.tuple(window, fc.constantFrom("grouped", "depthwise")), (b, [o, kind]) => {
-      if (kind === "grouped") return b.conv(at("conv"), learned(b, [2, 4, o.h, o.w]), { out: 6, kernel: o.k, stride: o.s, pads: o.pads, dilation: o.d, groups: 2, bias: true });
+      if (kind === "grouped")
+        return b.conv(at("conv"), learned(b, [2, 4, o.h, o.w]), {
+          out: 6,
+          kernel: o.k,
+          stride: o.s,
+          pads: o.pads,
+          dilation: o.d,
+          groups: 2,
+          bias: true,
+        });
       const x = learned(b, [2, 4, o.h, o.w], 1, "g");
       return b.conv(at("conv"), x, { out: 4, kernel: o.k, stride: o.s, pads: o.pads, dilation: o.d, groups: 4, bias: true });
+    }),
+  );
+  it(
+    "conv: an im2col too large per sample takes the Conv formulation of the weight gradient",
+    prop(["conv"], fc.constantFrom(1, 2), (b, dilation) => {
+      const x = learned(b, [1, 16, 96, 96]);
+      const pad = dilation;
+      expect(9 * 16 * 96 * 96).toBeGreaterThan(IM2COL_LIMIT); // same-size output: Ho Wo = 96 x 96
+      const o = { out: 2, kernel: [3, 3], stride: [1, 1], pads: [pad, pad, pad, pad], dilation: [dilation, dilation] } as const;
+      return b.conv(at("conv"), x, { ...o, groups: 1, bias: true });
     }),
   );
   it(
@@ -126,11 +168,16 @@ describe("gradient rules against finite differences", () => {
     "softmax along any axis",
     prop(["softmax"], fc.integer({ min: -3, max: 2 }), (b, axis) => b.softmax(at("sm"), learned(b, [2, 3, 4]), axis)),
   );
-  const pool = window.map((o) => ({ ...o, pads: o.pads.map((p, i) => Math.min(p, Math.floor(o.k[i % 2] / 2))) as [number, number, number, number] }));
+  const pool = window.map((o) => ({
+    ...o,
+    pads: o.pads.map((p, i) => Math.min(p, Math.floor(o.k[i % 2] / 2))) as [number, number, number, number],
+  }));
   it(
     "maxpool and avgpool (padded, strided)",
-    prop(["maxpool", "avgpool"], fc.tuple(pool, fc.constantFrom("maxpool", "avgpool") as fc.Arbitrary<"maxpool" | "avgpool">), (b, [o, op]) =>
-      b.pool(at("pool"), op, learned(b, [2, 3, o.h, o.w]), { kernel: o.k, stride: o.s, pads: o.pads }),
+    prop(
+      ["maxpool", "avgpool"],
+      fc.tuple(pool, fc.constantFrom("maxpool", "avgpool") as fc.Arbitrary<"maxpool" | "avgpool">),
+      (b, [o, op]) => b.pool(at("pool"), op, learned(b, [2, 3, o.h, o.w]), { kernel: o.k, stride: o.s, pads: o.pads }),
     ),
   );
   it(
@@ -141,7 +188,10 @@ describe("gradient rules against finite differences", () => {
     "resize nearest and linear, by scales and to sizes",
     prop(
       ["resize"],
-      fc.tuple(fc.constantFrom("nearest", "linear") as fc.Arbitrary<"nearest" | "linear">, fc.constantFrom<[number, number] | null>([2, 2], [1.5, 2], [0.5, 3], null)),
+      fc.tuple(
+        fc.constantFrom("nearest", "linear") as fc.Arbitrary<"nearest" | "linear">,
+        fc.constantFrom<[number, number] | null>([2, 2], [1.5, 2], [0.5, 3], null),
+      ),
       (b, [mode, scales]) => b.resize(at("up"), learned(b, [2, 2, 4, 6]), scales ? { scales, mode } : { size: [7, 5], mode }),
     ),
   );
@@ -156,39 +206,63 @@ describe("gradient rules against finite differences", () => {
     }),
   );
   const shapes: [number[], number[]][] = [
-    [[2, 3, 4], [2, 3, 4]],
-    [[2, 3, 4], [3, 1]],
-    [[2, 3, 4], [1, 4]],
-    [[2, 1, 4], [3, 1]],
-    [[3, 4], [2, 1, 4]],
+    [
+      [2, 3, 4],
+      [2, 3, 4],
+    ],
+    [
+      [2, 3, 4],
+      [3, 1],
+    ],
+    [
+      [2, 3, 4],
+      [1, 4],
+    ],
+    [
+      [2, 1, 4],
+      [3, 1],
+    ],
+    [
+      [3, 4],
+      [2, 1, 4],
+    ],
   ];
   it(
     "add, sub, mul, div with broadcasting",
-    prop(["add", "sub", "mul", "div"], fc.tuple(fc.constantFrom("add", "sub", "mul", "div") as fc.Arbitrary<"add" | "sub" | "mul" | "div">, fc.constantFrom(...shapes)), (b, [op, [sa, sb]]) => {
-      const a = b.param(at("a"), sa, init, null);
-      let c = b.param(at("c"), sb, init, null);
-      if (op === "div") c = b.binary(at("shift"), "add", b.unary(at("pos"), "sigmoid", c), b.constant(at("half"), 0.5)); // away from 0
-      return b.binary(at("op"), op, a, c);
-    }),
+    prop(
+      ["add", "sub", "mul", "div"],
+      fc.tuple(fc.constantFrom("add", "sub", "mul", "div") as fc.Arbitrary<"add" | "sub" | "mul" | "div">, fc.constantFrom(...shapes)),
+      (b, [op, [sa, sb]]) => {
+        const a = b.param(at("a"), sa, init, null);
+        let c = b.param(at("c"), sb, init, null);
+        if (op === "div") c = b.binary(at("shift"), "add", b.unary(at("pos"), "sigmoid", c), b.constant(at("half"), 0.5)); // away from 0
+        return b.binary(at("op"), op, a, c);
+      },
+    ),
   );
   it(
     "reshape, flatten, transpose, select, mean",
-    prop(["reshape", "flatten", "transpose", "select", "mean"], fc.constantFrom("reshape", "flatten", "transpose", "select", "mean"), (b, op) => {
-      const x = b.param(at("x"), [2, 3, 4], init, null);
-      const mix = (v: string) => b.binary(at("mix"), "mul", v, b.param(at("w"), b.type(v).shape as number[], init, null)); // not linear in x alone
-      switch (op) {
-        case "reshape":
-          return mix(b.reshape(at("op"), x, [2, 2, 6] as Dim[]));
-        case "flatten":
-          return mix(b.flatten(at("op"), x, 2));
-        case "transpose":
-          return mix(b.transpose(at("op"), x, [2, 0, 1]));
-        case "select":
-          return mix(b.select(at("op"), x, 1, 2));
-        default:
-          return mix(b.mean(at("op"), x, [0, 2], false));
-      }
-    }),
+    prop(
+      ["reshape", "flatten", "transpose", "select", "mean"],
+      fc.constantFrom("reshape", "flatten", "transpose", "select", "mean"),
+      (b, op) => {
+        const x = b.param(at("x"), [2, 3, 4], init, null);
+        // Times a learned tensor, so that the loss is not linear in x alone.
+        const mix = (v: string) => b.binary(at("mix"), "mul", v, b.param(at("w"), b.type(v).shape as number[], init, null));
+        switch (op) {
+          case "reshape":
+            return mix(b.reshape(at("op"), x, [2, 2, 6] as Dim[]));
+          case "flatten":
+            return mix(b.flatten(at("op"), x, 2));
+          case "transpose":
+            return mix(b.transpose(at("op"), x, [2, 0, 1]));
+          case "select":
+            return mix(b.select(at("op"), x, 1, 2));
+          default:
+            return mix(b.mean(at("op"), x, [0, 2], false));
+        }
+      },
+    ),
   );
   it(
     "attention (heads slimming)",
@@ -199,6 +273,13 @@ describe("gradient rules against finite differences", () => {
     prop(["embedding", "param"], fc.integer({ min: 3, max: 6 }), (b, vocab) => {
       const idx = b.input("ids", "i64", ["N", 5], null);
       return b.embedding(at("emb", "g"), idx, { vocab, dim: 4 });
+    }),
+  );
+  it(
+    "shared weights: one layer applied twice sums both uses' gradients",
+    prop(["linear"], fc.boolean(), (b, bias) => {
+      const once = b.linear(at("fc"), learned(b, [3, 4]), { out: 4, bias });
+      return b.linear(at("fc"), b.unary(at("act"), "tanh", once), { out: 4, bias });
     }),
   );
   it("covers every op kind", () => {

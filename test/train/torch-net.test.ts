@@ -17,7 +17,7 @@ import { buildTrainingGraph } from "../../compiler/train/graph";
 import { mulberry32 } from "../../compiler/weights/init";
 import { at, convOpts } from "../helpers/reference-nets";
 import { testWeights } from "../helpers/test-data";
-import { sessionOf } from "../helpers/train-check";
+import { sessionOf, lossOf } from "../helpers/train-check";
 
 const N = 4;
 const IGNORE = 255;
@@ -30,7 +30,11 @@ function net(): Graph {
   const cbr = (x: string, name: string, group: string | null, o: ReturnType<typeof convOpts>) =>
     b.unary(at(`${name}.relu`), "relu", b.batchnorm(at(`${name}.bn`, group), b.conv(at(`${name}.conv`, group), x, o), { eps: 1e-5 }));
   const stem = cbr(image, "stem", "backbone", convOpts(8, 3));
-  const dw = b.unary(at("dw.relu6"), "relu6", b.batchnorm(at("dw.bn", "backbone"), b.conv(at("dw.conv"), stem, convOpts(8, 3, 1, { groups: 8 })), { eps: 1e-5 }));
+  const dw = b.unary(
+    at("dw.relu6"),
+    "relu6",
+    b.batchnorm(at("dw.bn", "backbone"), b.conv(at("dw.conv"), stem, convOpts(8, 3, 1, { groups: 8 })), { eps: 1e-5 }),
+  );
   const pooled = b.pool(at("pool"), "maxpool", dw, { kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0] }); // [N, 8, 4, 4]
   const side = b.conv(at("side.conv", "backbone"), pooled, convOpts(4, 1, 1, { bias: true }));
   const feat = b.concat(at("cat"), [pooled, side], 1); // [N, 12, 4, 4], two segments
@@ -38,14 +42,20 @@ function net(): Graph {
   let s = cbr(feat, "seg.head", "seg", convOpts(8, 3));
   s = b.resize(at("seg.up"), s, { scales: [2, 2], mode: "linear" });
   s = b.conv(at("seg.out"), s, convOpts(3, 1, 1, { bias: true }));
-  b.addTask({ name: "seg", output: s, decode: { kind: "identity" }, loss: { kind: "cross_entropy", ignoreIndex: IGNORE }, metric: null });
+  b.addTask({
+    name: "seg",
+    output: s,
+    decode: { kind: "identity" },
+    loss: lossOf("cross_entropy", IGNORE),
+    metric: null,
+  });
 
   let t = b.transpose(at("cls.tokens"), b.reshape(at("cls.flat"), feat, ["N", 12, 16]), [0, 2, 1]); // [N, 16, 12]
   t = b.linear(at("cls.embed"), t, { out: 8, bias: true });
   const a = b.attention(at("cls.attn", "cls"), b.layernorm(at("cls.ln"), t, { eps: 1e-5 }), { heads: 2 });
   t = b.unary(at("cls.gelu"), "gelu", b.binary(at("cls.res"), "add", t, a));
   const c = b.linear(at("cls.fc"), b.mean(at("cls.mean"), t, [1], false), { out: 5, bias: true });
-  b.addTask({ name: "cls", output: c, decode: { kind: "identity" }, loss: { kind: "cross_entropy", ignoreIndex: null }, metric: null });
+  b.addTask({ name: "cls", output: c, decode: { kind: "identity" }, loss: lossOf("cross_entropy"), metric: null });
   return b.finish();
 }
 
@@ -53,50 +63,52 @@ const PYTHON = String.raw`
 import json, sys, math
 import torch, torch.nn.functional as F
 torch.set_grad_enabled(True)
-job = json.load(open(sys.argv[1]))
-def t(e, grad=False):
-    x = torch.tensor(e["data"], dtype=torch.float64).reshape(e["shape"])
-    return x.requires_grad_(grad)
-P = {k: t(v, True) for k, v in job["params"].items()}
-R = {k: t(v) for k, v in job["running"].items()}
-x = t(job["image"])
-def bn(v, name):
-    return F.batch_norm(v, R[name + ".running_mean"], R[name + ".running_var"], P[name + ".weight"], P[name + ".bias"], training=True, momentum=0.1, eps=1e-5)
-def cbr(v, name, groups=1, pad=1):
-    return F.relu(bn(F.conv2d(v, P[name + ".conv.weight"], P.get(name + ".conv.bias"), padding=pad, groups=groups), name + ".bn"))
-stem = cbr(x, "stem")
-c = stem.shape[1]
-dw = torch.clamp(bn(F.conv2d(stem, P["dw.conv.weight"], None, padding=1, groups=c), "dw.bn"), 0, 6)
-pooled = F.max_pool2d(dw, 2, 2)
-side = F.conv2d(pooled, P["side.conv.weight"], P["side.conv.bias"])
-feat = torch.cat([pooled, side], 1)
-s = cbr(feat, "seg.head")
-s = F.interpolate(s, scale_factor=2, mode="bilinear", align_corners=False)
-seg = F.conv2d(s, P["seg.out.weight"], P["seg.out.bias"])
-n = feat.shape[0]
-tok = feat.reshape(n, feat.shape[1], 16).transpose(1, 2)
-tok = F.linear(tok, P["cls.embed.weight"], P["cls.embed.bias"])
-h = F.layer_norm(tok, (tok.shape[-1],), P["cls.ln.weight"], P["cls.ln.bias"], 1e-5)
-hd = job["headDim"]
-qkv = F.linear(h, P["cls.attn.in_proj_weight"], P["cls.attn.in_proj_bias"])
-q, k, v = qkv.chunk(3, dim=-1)
-split = lambda z: z.reshape(n, z.shape[1], -1, hd).transpose(1, 2)
-q, k, v = split(q), split(k), split(v)
-att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(hd), -1) @ v
-att = att.transpose(1, 2).reshape(n, tok.shape[1], -1)
-att = F.linear(att, P["cls.attn.out_proj.weight"], P["cls.attn.out_proj.bias"])
-tok = F.gelu(tok + att)
-cls = F.linear(tok.mean(1), P["cls.fc.weight"], P["cls.fc.bias"])
-seg_t = torch.tensor(job["segTarget"]["data"]).reshape(job["segTarget"]["shape"])
-cls_t = torch.tensor(job["clsTarget"]["data"]).reshape(job["clsTarget"]["shape"])
-l_seg = F.cross_entropy(seg, seg_t, ignore_index=job["ignore"])
-l_cls = F.cross_entropy(cls, cls_t)
-loss = job["segWeight"] * l_seg + l_cls
-loss.backward()
-out = {"loss": loss.item(), "loss.seg": l_seg.item(), "loss.cls": l_cls.item(),
-       "grads": {k: v.grad.flatten().tolist() for k, v in P.items()},
-       "running": {k: v.flatten().tolist() for k, v in R.items()}}
-print(json.dumps(out))
+def run(job):
+    def t(e, grad=False):
+        x = torch.tensor(e["data"], dtype=torch.float64).reshape(e["shape"])
+        return x.requires_grad_(grad)
+    P = {k: t(v, True) for k, v in job["params"].items()}
+    R = {k: t(v) for k, v in job["running"].items()}
+    x = t(job["image"])
+    def bn(v, name):
+        stats = R[name + ".running_mean"], R[name + ".running_var"]
+        return F.batch_norm(v, *stats, P[name + ".weight"], P[name + ".bias"], training=True, momentum=0.1, eps=1e-5)
+    def cbr(v, name, groups=1, pad=1):
+        return F.relu(bn(F.conv2d(v, P[name + ".conv.weight"], P.get(name + ".conv.bias"), padding=pad, groups=groups), name + ".bn"))
+    stem = cbr(x, "stem")
+    c = stem.shape[1]
+    dw = torch.clamp(bn(F.conv2d(stem, P["dw.conv.weight"], None, padding=1, groups=c), "dw.bn"), 0, 6)
+    pooled = F.max_pool2d(dw, 2, 2)
+    side = F.conv2d(pooled, P["side.conv.weight"], P["side.conv.bias"])
+    feat = torch.cat([pooled, side], 1)
+    s = cbr(feat, "seg.head")
+    s = F.interpolate(s, scale_factor=2, mode="bilinear", align_corners=False)
+    seg = F.conv2d(s, P["seg.out.weight"], P["seg.out.bias"])
+    n = feat.shape[0]
+    tok = feat.reshape(n, feat.shape[1], 16).transpose(1, 2)
+    tok = F.linear(tok, P["cls.embed.weight"], P["cls.embed.bias"])
+    h = F.layer_norm(tok, (tok.shape[-1],), P["cls.ln.weight"], P["cls.ln.bias"], 1e-5)
+    hd = job["headDim"]
+    qkv = F.linear(h, P["cls.attn.in_proj_weight"], P["cls.attn.in_proj_bias"])
+    q, k, v = qkv.chunk(3, dim=-1)
+    split = lambda z: z.reshape(n, z.shape[1], -1, hd).transpose(1, 2)
+    q, k, v = split(q), split(k), split(v)
+    att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(hd), -1) @ v
+    att = att.transpose(1, 2).reshape(n, tok.shape[1], -1)
+    att = F.linear(att, P["cls.attn.out_proj.weight"], P["cls.attn.out_proj.bias"])
+    tok = F.gelu(tok + att)
+    cls = F.linear(tok.mean(1), P["cls.fc.weight"], P["cls.fc.bias"])
+    seg_t = torch.tensor(job["segTarget"]["data"]).reshape(job["segTarget"]["shape"])
+    cls_t = torch.tensor(job["clsTarget"]["data"]).reshape(job["clsTarget"]["shape"])
+    l_seg = F.cross_entropy(seg, seg_t, ignore_index=job["ignore"])
+    l_cls = F.cross_entropy(cls, cls_t)
+    loss = job["segWeight"] * l_seg + l_cls
+    loss.backward()
+    out = {"loss": loss.item(), "loss.seg": l_seg.item(), "loss.cls": l_cls.item(),
+           "grads": {k: v.grad.flatten().tolist() for k, v in P.items()},
+           "running": {k: v.flatten().tolist() for k, v in R.items()}}
+    return out
+print(json.dumps([run(j) for j in json.load(open(sys.argv[1]))]))
 `;
 
 const graph = net();
@@ -112,8 +124,24 @@ interface Torch {
   running: Record<string, number[]>;
 }
 
-async function compare(config: Config): Promise<{ got: ort.InferenceSession.OnnxValueMapType; want: Torch; cut: ReadonlyMap<string, Float32Array>; tgParams: readonly string[]; stats: ReturnType<typeof buildTrainingGraph>["batchStats"] }> {
-  const tg = buildTrainingGraph(graph, config, { tasks: ["seg", "cls"], lossWeights: { seg: SEG_WEIGHT }, labels: true, distillOutputs: 0, distillFeatures: 0, gradients: true });
+interface Run {
+  got: ort.InferenceSession.OnnxValueMapType;
+  job: object;
+  cut: ReadonlyMap<string, Float32Array>;
+  tgParams: readonly string[];
+  stats: ReturnType<typeof buildTrainingGraph>["batchStats"];
+}
+
+/** Runs the training graph at `config` and prepares the same computation for PyTorch. */
+async function run(config: Config): Promise<Run> {
+  const tg = buildTrainingGraph(graph, config, {
+    tasks: ["seg", "cls"],
+    lossWeights: { seg: SEG_WEIGHT },
+    labels: true,
+    distillOutputs: 0,
+    distillFeatures: 0,
+    gradients: true,
+  });
   const cut = specialise(graph, weights, config).weights;
   const fixed = new Map(tg.model.graph.inputs.map((i) => [i.name, i.shape]));
   const rand = mulberry32(11);
@@ -138,10 +166,7 @@ async function compare(config: Config): Promise<{ got: ort.InferenceSession.Onnx
     params: Object.fromEntries(tg.params.map((p) => [p, flat(cut.get(p)!, shapeOf(p))])),
     running: Object.fromEntries(tg.buffers.map((p) => [p, flat(cut.get(p)!, shapeOf(p))])),
   };
-  const file = join(work, `job-${Object.values(config).join("")}.json`);
-  writeFileSync(file, JSON.stringify(job));
-  const want = JSON.parse(execFileSync("/usr/bin/python3", ["-c", PYTHON, file], { encoding: "utf8", maxBuffer: 64 << 20 })) as Torch;
-  return { got, want, cut, tgParams: tg.params, stats: tg.batchStats };
+  return { got, job, cut, tgParams: tg.params, stats: tg.batchStats };
 }
 
 function relError(got: ArrayLike<number>, want: readonly number[]): number {
@@ -161,16 +186,23 @@ const CONFIGS: Record<string, Config> = {
 };
 
 describe("training graph against PyTorch autograd", () => {
-  const results: Record<string, Awaited<ReturnType<typeof compare>>> = {};
+  const results: Record<string, Run & { want: Torch }> = {};
   beforeAll(async () => {
-    for (const [name, config] of Object.entries(CONFIGS)) results[name] = await compare(config);
+    const runs = Object.fromEntries(
+      await Promise.all(Object.entries(CONFIGS).map(async ([name, config]) => [name, await run(config)] as const)),
+    );
+    const file = join(work, "jobs.json");
+    writeFileSync(file, JSON.stringify(Object.values(runs).map((r) => r.job)));
+    const wants = JSON.parse(execFileSync("/usr/bin/python3", ["-c", PYTHON, file], { encoding: "utf8", maxBuffer: 64 << 20 })) as Torch[];
+    Object.keys(runs).forEach((name, i) => (results[name] = { ...runs[name], want: wants[i] }));
   }, 120_000);
 
   for (const name of Object.keys(CONFIGS)) {
     it(`${name} configuration: losses, every parameter gradient, running statistics`, () => {
       const { got, want, cut, tgParams, stats } = results[name];
       const scalar = (k: string) => (got[k].data as Float32Array)[0];
-      for (const k of ["loss", "loss.seg", "loss.cls"] as const) expect(Math.abs(scalar(k) - want[k]) / Math.abs(want[k]), k).toBeLessThan(1e-5);
+      for (const k of ["loss", "loss.seg", "loss.cls"] as const)
+        expect(Math.abs(scalar(k) - want[k]) / Math.abs(want[k]), k).toBeLessThan(1e-5);
       expect(tgParams.length).toBe(Object.keys(want.grads).length);
       for (const p of tgParams) expect(relError(got[`grad.${p}`].data as Float32Array, want.grads[p]), `grad of ${p}`).toBeLessThan(1e-4);
       expect(stats.map((s) => s.node)).toEqual(["stem.bn", "dw.bn", "seg.head.bn"]);

@@ -42,13 +42,21 @@ export function gradAttention(c: GradCtx): void {
   const dS = op1(c, "Mul", [op1(c, "Mul", [p, op1(c, "Sub", [dP, reduceSum(c, op1(c, "Mul", [dP, p]), [3], true)])]), scale]);
   const dq = mm(dS, k);
   const dk = mm(tr(dS, T), q);
-  const stacked = op1(c, "Concat", [dq, dk, dv].map((g) => op1(c, "Unsqueeze", [g, i64(c, [0])])), [attr.int("axis", 0)]);
+  const stacked = op1(
+    c,
+    "Concat",
+    [dq, dk, dv].map((g) => op1(c, "Unsqueeze", [g, i64(c, [0])])),
+    [attr.int("axis", 0)],
+  );
   const dqkv = op1(c, "Reshape", [tr(stacked, [1, 3, 0, 2, 4]), i64(c, [0, 0, -1])]); // [N, T, 3D']
 
   // Input projection.
   if (c.needs(0)) c.grad(0, mm(dqkv, win));
   if (c.needsParam("in_proj_weight")) {
-    const flat = op1(c, "Reshape", [dqkv, op1(c, "Concat", [i64(c, [-1]), op1(c, "Shape", [qkv], [attr.int("start", 2), attr.int("end", 3)])], [attr.int("axis", 0)])]);
+    const flat = op1(c, "Reshape", [
+      dqkv,
+      op1(c, "Concat", [i64(c, [-1]), op1(c, "Shape", [qkv], [attr.int("start", 2), attr.int("end", 3)])], [attr.int("axis", 0)]),
+    ]);
     c.paramGrad("in_proj_weight", op1(c, "Gemm", [flat, rows(x, model)], [attr.int("transA", 1)]));
   }
   if (c.hasParam("in_proj_bias") && c.needsParam("in_proj_bias")) c.paramGrad("in_proj_bias", reduceSum(c, dqkv, [0, 1], false));

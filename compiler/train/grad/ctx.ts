@@ -42,7 +42,8 @@ export function attrOf(c: GradCtx, name: string): AttrValue {
 }
 export function nums(c: GradCtx, name: string, fallback?: readonly number[]): number[] {
   const v = c.node.attrs[name] ?? fallback;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "number")) throw new Error(`internal: attribute ${name} of ${c.node.id} is not a number list`);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "number"))
+    throw new Error(`internal: attribute ${name} of ${c.node.id} is not a number list`);
   return v as number[];
 }
 export function num(c: GradCtx, name: string, fallback?: number): number {
@@ -53,7 +54,8 @@ export function num(c: GradCtx, name: string, fallback?: number): number {
 export const normAxis = (a: number, rank: number): number => (a < 0 ? a + rank : a);
 
 // Small emission helpers shared by the rules.
-export const op1 = (c: GradCtx, type: string, inputs: readonly string[], attrs: readonly OnnxAttribute[] = []): string => c.e.op1(type, inputs, attrs);
+export const op1 = (c: GradCtx, type: string, inputs: readonly string[], attrs: readonly OnnxAttribute[] = []): string =>
+  c.e.op1(type, inputs, attrs);
 export const f32 = (c: GradCtx, v: number): string => c.lw.f32([v]);
 export const i64 = (c: GradCtx, v: readonly number[]): string => c.lw.i64(v);
 
@@ -71,7 +73,8 @@ export function staticCount(dims: readonly Dim[]): number | null {
 }
 
 /** Numbers for a shape, or null when some dim is symbolic. */
-export const staticShape = (dims: readonly Dim[]): number[] | null => (dims.every((d) => typeof d === "number") ? (dims as number[]) : null);
+export const staticShape = (dims: readonly Dim[]): number[] | null =>
+  dims.every((d) => typeof d === "number") ? (dims as number[]) : null;
 
 /**
  * Sums a gradient of broadcast shape `from` down to an operand of shape `to` (numpy broadcasting):
@@ -80,7 +83,13 @@ export const staticShape = (dims: readonly Dim[]): number[] | null => (dims.ever
 export function sumToShape(c: GradCtx, g: string, from: readonly Dim[], to: readonly Dim[]): string {
   const lead = from.length - to.length;
   let out = g;
-  if (lead > 0) out = reduceSum(c, out, Array.from({ length: lead }, (_, i) => i), false);
+  if (lead > 0)
+    out = reduceSum(
+      c,
+      out,
+      Array.from({ length: lead }, (_, i) => i),
+      false,
+    );
   const kept = to.flatMap((d, i) => (d === 1 && from[lead + i] !== 1 ? [i] : []));
   if (kept.length > 0) out = reduceSum(c, out, kept, true);
   return out;

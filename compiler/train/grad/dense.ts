@@ -17,7 +17,15 @@ export function gradLinear(c: GradCtx): void {
     c.paramGrad("weight", op1(c, "Gemm", [dy2, x2], [attr.int("transA", 1)]));
   }
   if (c.hasParam("bias") && c.needsParam("bias")) {
-    c.paramGrad("bias", reduceSum(c, c.dy(), Array.from({ length: rank - 1 }, (_, i) => i), false));
+    c.paramGrad(
+      "bias",
+      reduceSum(
+        c,
+        c.dy(),
+        Array.from({ length: rank - 1 }, (_, i) => i),
+        false,
+      ),
+    );
   }
 }
 

@@ -1,18 +1,22 @@
 // Gradients of elementwise ops: activations (as the forward lowering computes them), softmax,
 // arithmetic with numpy broadcasting, scalar constants.
+import { attr } from "../../lower/scope";
 import { f32, normAxis, num, op1, reduceSum, sumToShape, type GradCtx } from "./ctx";
 
-/** dx = dy where x > 0 (PyTorch's relu backward masks on the output, which is the same set). */
+/**
+ * dx = dy where y > 0, as PyTorch's relu backward; the mask as a float times dy (onnxruntime's
+ * Where with a scalar operand is about twice as slow, its Sign is not vectorised).
+ */
 export function gradRelu(c: GradCtx): void {
   if (!c.needs(0)) return;
-  c.grad(0, op1(c, "Where", [op1(c, "Greater", [c.x(0), f32(c, 0)]), c.dy(), f32(c, 0)]));
+  c.grad(0, op1(c, "Mul", [c.dy(), op1(c, "Cast", [op1(c, "Greater", [c.y(), f32(c, 0)])], [attr.int("to", 1)])]));
 }
 
 /** Clip(0, 6): the gradient passes strictly inside (0, 6), as PyTorch's hardtanh backward. */
 export function gradRelu6(c: GradCtx): void {
   if (!c.needs(0)) return;
   const inside = op1(c, "And", [op1(c, "Greater", [c.x(0), f32(c, 0)]), op1(c, "Less", [c.x(0), f32(c, 6)])]);
-  c.grad(0, op1(c, "Where", [inside, c.dy(), f32(c, 0)]));
+  c.grad(0, op1(c, "Mul", [c.dy(), op1(c, "Cast", [inside], [attr.int("to", 1)])]));
 }
 
 /** dx = dy * y * (1 - y). */
@@ -85,4 +89,3 @@ export function gradDiv(c: GradCtx): void {
 
 /** A constant has no inputs and no parameters. */
 export function gradConst(_c: GradCtx): void {}
-

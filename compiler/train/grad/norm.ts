@@ -16,7 +16,7 @@ export interface BatchStats {
 /** Axes a BatchNorm reduces over: all but the channel axis 1. */
 const bnAxes = (rank: number): number[] => Array.from({ length: rank }, (_, i) => i).filter((i) => i !== 1);
 
-/** The training-mode forward of a BatchNorm node; saves `mean`, `var` (biased, kept dims). */
+/** The training-mode forward of a BatchNorm node; saves `mean` and `centred` = x - mean, and `var` (biased, kept dims). */
 export function forwardBatchnormTrain(c: NodeCtx, save: (key: string, value: string) => void): BatchStats {
   const { e, lw } = c;
   const rank = c.inType(0).shape.length;
@@ -24,17 +24,22 @@ export function forwardBatchnormTrain(c: NodeCtx, save: (key: string, value: str
   const x = c.in(0);
   const mean = e.op1("ReduceMean", [x], axes);
   const centred = e.op1("Sub", [x, mean]);
-  const variance = e.op1("ReduceMean", [e.op1("Mul", [centred, centred])], axes);
-  save("mean", mean);
-  save("var", variance);
-  save("centred", centred);
+  // ReduceSum of the squares: onnxruntime's ReduceSumSquare is measurably less accurate here.
+  const squares = e.op1("ReduceSum", [e.op1("Mul", [centred, centred]), lw.i64(bnAxes(rank))], [attr.int("keepdims", 1)]);
   const flat = (v: string): string => e.op1("Reshape", [v, lw.i64([-1])]);
-  const [meanC, varC] = [flat(mean), flat(variance)];
-  const inputs = [x, c.param("weight"), c.param("bias"), meanC, varC];
+  const meanC = flat(mean);
+  // M = elements per channel (N H W), known at run time.
+  const count = e.op1("Div", [
+    e.op1("Cast", [e.op1("Size", [x])], [attr.int("to", 1)]),
+    e.op1("Cast", [e.op1("Size", [meanC])], [attr.int("to", 1)]),
+  ]);
+  const variance = e.op1("Div", [squares, count]);
+  save("mean", mean);
+  save("centred", centred);
+  save("var", variance);
+  const inputs = [x, c.param("weight"), c.param("bias"), meanC, flat(variance)];
   e.op("BatchNormalization", inputs, [attr.float("epsilon", c.num("eps", 1e-5))], [c.out()]);
-  // Unbiased variance: times M / (M - 1), M = elements per channel (N H W, known at run time).
-  const count = e.op1("Div", [e.op1("Cast", [e.op1("Size", [x])], [attr.int("to", 1)]), e.op1("Cast", [e.op1("Size", [meanC])], [attr.int("to", 1)])]);
-  const unbiased = e.op1("Mul", [varC, e.op1("Div", [count, e.op1("Sub", [count, lw.f32([1])])])]);
+  const unbiased = flat(e.op1("Div", [squares, e.op1("Sub", [count, lw.f32([1])])]));
   return { mean: meanC, var: unbiased };
 }
 
@@ -42,8 +47,10 @@ export function forwardBatchnormTrain(c: NodeCtx, save: (key: string, value: str
 const perChannel = (c: GradCtx, v: string, rank: number): string => op1(c, "Reshape", [v, i64(c, [1, -1, ...new Array(rank - 2).fill(1)])]);
 
 /**
- * With xhat = (x - mean) * invstd: dbeta = sum dy, dgamma = sum dy xhat (over N and space),
- * dx = gamma invstd (dy - dbeta / M - xhat dgamma / M).
+ * With c = x - mean, invstd = 1 / sqrt(var + eps), k = gamma invstd and M elements per channel:
+ * dbeta = sum dy, dgamma = invstd sum(dy c), and
+ * dx = k (dy - dbeta / M - xhat dgamma / M) = k dy - (k invstd^2 sum(dy c) / M) c - k dbeta / M,
+ * three passes over the activation (two products and one Sum) after the two reductions.
  */
 export function gradBatchnorm(c: GradCtx): void {
   const rank = c.inType(0).shape.length;
@@ -51,22 +58,22 @@ export function gradBatchnorm(c: GradCtx): void {
   const x = c.x(0);
   const mean = c.saved("mean") ?? op1(c, "ReduceMean", [x], [attr.ints("axes", axes), attr.int("keepdims", 1)]);
   const centred = c.saved("centred") ?? op1(c, "Sub", [x, mean]);
-  const variance = c.saved("var") ?? op1(c, "ReduceMean", [op1(c, "Mul", [centred, centred])], [attr.ints("axes", axes), attr.int("keepdims", 1)]);
+  const variance =
+    c.saved("var") ?? op1(c, "ReduceMean", [op1(c, "Mul", [centred, centred])], [attr.ints("axes", axes), attr.int("keepdims", 1)]);
   const invstd = op1(c, "Reciprocal", [op1(c, "Sqrt", [op1(c, "Add", [variance, f32(c, num(c, "eps", 1e-5))])])]);
-  const xhat = op1(c, "Mul", [centred, invstd]);
   const dy = c.dy();
   const sum = (v: string): string => op1(c, "ReduceSum", [v, i64(c, axes)], [attr.int("keepdims", 1)]);
   const dbeta = sum(dy);
-  const dgamma = sum(op1(c, "Mul", [dy, xhat]));
+  const dotc = sum(op1(c, "Mul", [dy, centred]));
   const flat = (v: string): string => op1(c, "Reshape", [v, i64(c, [-1])]);
-  if (c.needsParam("weight")) c.paramGrad("weight", flat(dgamma));
+  if (c.needsParam("weight")) c.paramGrad("weight", flat(op1(c, "Mul", [dotc, invstd])));
   if (c.needsParam("bias")) c.paramGrad("bias", flat(dbeta));
   if (!c.needs(0)) return;
   const count = op1(c, "Div", [runtimeCount(c, x), runtimeCount(c, mean)]);
   const k = op1(c, "Mul", [perChannel(c, c.param("weight"), rank), invstd]);
-  const shift = op1(c, "Div", [op1(c, "Mul", [k, dbeta]), count]);
-  const slope = op1(c, "Div", [op1(c, "Mul", [k, dgamma]), count]);
-  c.grad(0, op1(c, "Sub", [op1(c, "Sub", [op1(c, "Mul", [dy, k]), shift]), op1(c, "Mul", [xhat, slope])]));
+  const slope = op1(c, "Neg", [op1(c, "Div", [op1(c, "Mul", [op1(c, "Mul", [k, op1(c, "Mul", [invstd, invstd])]), dotc]), count])]);
+  const shift = op1(c, "Neg", [op1(c, "Div", [op1(c, "Mul", [k, dbeta]), count])]);
+  c.grad(0, op1(c, "Sum", [op1(c, "Mul", [dy, k]), op1(c, "Mul", [centred, slope]), shift]));
 }
 
 /**
@@ -82,7 +89,10 @@ export function gradLayernorm(c: GradCtx): void {
   const invstd = op1(c, "Reciprocal", [op1(c, "Sqrt", [op1(c, "Add", [variance, f32(c, num(c, "eps", 1e-5))])])]);
   const xhat = op1(c, "Mul", [centred, invstd]);
   const dy = c.dy();
-  const leading = i64(c, Array.from({ length: rank - 1 }, (_, i) => i));
+  const leading = i64(
+    c,
+    Array.from({ length: rank - 1 }, (_, i) => i),
+  );
   if (c.needsParam("weight")) c.paramGrad("weight", op1(c, "ReduceSum", [op1(c, "Mul", [dy, xhat]), leading], [attr.int("keepdims", 0)]));
   if (c.hasParam("bias") && c.needsParam("bias")) c.paramGrad("bias", op1(c, "ReduceSum", [dy, leading], [attr.int("keepdims", 0)]));
   if (!c.needs(0)) return;

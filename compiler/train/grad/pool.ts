@@ -1,5 +1,5 @@
-// Pooling gradients: max-pool scatters dy to the positions its Indices output names
-// (ScatterElements, reduction add); average pooling (count_include_pad = 1, as lowered) is a
+// Pooling gradients: max-pool scatters dy to the positions its Indices output names (MaxUnpool
+// when windows do not overlap, else ScatterElements with reduction add); average pooling (count_include_pad = 1, as lowered) is a
 // depthwise ConvTranspose with a constant 1/(kh kw) kernel; global pooling spreads dy evenly.
 import { attr } from "../../lower/scope";
 import type { Node } from "../../ir/types";
@@ -23,6 +23,21 @@ export function gradMaxPool(c: GradCtx): void {
   if (!c.needs(0)) return;
   // The training forward keeps the Indices (flat over N*C*H*W); recompute them if it did not.
   const indices = c.saved("indices") ?? c.e.op("MaxPool", [c.x(0)], maxPoolAttrsOf(c.node), 2)[1];
+  const w = poolWindow(c.node);
+  if (w.stride.every((s, i) => s >= w.kernel[i])) {
+    // Windows do not overlap, so every input position is picked at most once: MaxUnpool's plain
+    // scatter into zeros is the sum, and much cheaper than ScatterElements with a reduction.
+    c.grad(
+      0,
+      op1(
+        c,
+        "MaxUnpool",
+        [c.dy(), indices, op1(c, "Shape", [c.x(0)])],
+        [attr.ints("kernel_shape", w.kernel), attr.ints("strides", w.stride), attr.ints("pads", w.pads)],
+      ),
+    );
+    return;
+  }
   const flat = op1(c, "Reshape", [c.x(0), i64(c, [-1])]);
   const zeros = op1(c, "ConstantOfShape", [op1(c, "Shape", [flat])]);
   const at = op1(c, "Reshape", [indices, i64(c, [-1])]);

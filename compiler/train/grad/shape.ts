@@ -22,7 +22,8 @@ export function gradSelect(c: GradCtx): void {
   const shape = c.inType(0).shape;
   const axis = normAxis(num(c, "axis"), shape.length);
   const len = shape[axis];
-  if (typeof len !== "number") return c.fail(`select along an axis of symbolic size '${len}' has no gradient mtl can write; give the axis a fixed size`);
+  if (typeof len !== "number")
+    return c.fail(`select along an axis of symbolic size '${len}' has no gradient mtl can write; give the axis a fixed size`);
   const index = normAxis(num(c, "index"), len);
   const pads = shape.map(() => 0).concat(shape.map(() => 0));
   pads[axis] = index;
@@ -37,7 +38,15 @@ export function gradMean(c: GradCtx): void {
   const shape = c.inType(0).shape;
   const axes = nums(c, "axes").map((a) => normAxis(a, shape.length));
   const keep = !(c.node.attrs.keepdims === false || c.node.attrs.keepdims === 0);
-  const g = keep ? c.dy() : op1(c, "Unsqueeze", [c.dy(), i64(c, [...axes].sort((a, b) => a - b))]);
+  const g = keep
+    ? c.dy()
+    : op1(c, "Unsqueeze", [
+        c.dy(),
+        i64(
+          c,
+          [...axes].sort((a, b) => a - b),
+        ),
+      ]);
   const count = staticCount(axes.map((a) => shape[a]));
   const scale = count === null ? op1(c, "Div", [runtimeCount(c, c.x(0)), runtimeCount(c, c.y())]) : f32(c, count);
   c.grad(0, op1(c, "Div", [op1(c, "Expand", [g, op1(c, "Shape", [c.x(0)])]), scale]));
