@@ -82,7 +82,10 @@ describe("train section", () => {
   });
 
   it("stores each task's loss kind and ignore index in the compiled file's metadata", async () => {
-    const tasks = "  task t { head fixed linear(e, 10) loss cross_entropy(ignore: 7) metric accuracy }\n  task u { head fixed linear(e, 1) loss l1 }";
+    const tasks = [
+      "  task t { head fixed linear(e, 10) loss cross_entropy(ignore: 7) metric accuracy }",
+      "  task u { head fixed linear(e, 1) loss l1 }",
+    ].join("\n");
     const src = model(tasks, "");
     const r = compileProgram("main.mtl", memoryHost({ ...stdlibFiles, "main.mtl": src }));
     if (!r.ok) throw new Error("does not compile");
