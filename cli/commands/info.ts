@@ -57,7 +57,7 @@ export function runInfo(path: string, o: InfoOptions): number {
     ...m.inputs.map((i) => `  ${i.name}: ${i.dtype}[${i.shape.join(", ")}]${i.preprocess ? ` as image(mean: [${i.preprocess.mean.join(", ")}], std: [${i.preprocess.std.join(", ")}])` : ""}`),
     "",
     "tasks:",
-    ...m.tasks.map((t) => `  ${t.name.padEnd(16)} decode ${JSON.stringify(t.decode)}${t.loss ? `  loss ${t.loss}` : ""}${t.metric ? `  metric ${t.metric}` : ""}  -> ${t.outputs.join(", ")}`),
+    ...m.tasks.map((t) => `  ${t.name.padEnd(16)} decode ${JSON.stringify(t.decode)}${lossText(t)}${t.metric ? `  metric ${t.metric}` : ""}  -> ${t.outputs.join(", ")}`),
     "",
     "width groups:",
     ...(m.groups.length ? m.groups.map((g) => `  ${g.name.padEnd(16)} part ${g.part.padEnd(12)} choices ${g.choices.join(", ")}`) : ["  (none: a static model)"]),
@@ -91,4 +91,10 @@ export function runInfo(path: string, o: InfoOptions): number {
 
 function paramList(a: Artifact): { name: string; shape: readonly number[] }[] {
   return a.model.graph.initializers.filter((t) => t.dtype === "float" && !t.name.startsWith("const") && /\.(weight|bias|running_mean|running_var|in_proj_weight|in_proj_bias)$|^[^.]+$/.test(t.name)).map((t) => ({ name: t.name, shape: t.dims }));
+}
+
+/** `  loss cross_entropy(ignore: 255)`, or nothing for a task without a loss. */
+function lossText(t: { loss: string | null; ignoreIndex?: number }): string {
+  if (!t.loss) return "";
+  return t.ignoreIndex === undefined ? `  loss ${t.loss}` : `  loss ${t.loss}(ignore: ${t.ignoreIndex})`;
 }

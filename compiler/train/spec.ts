@@ -34,7 +34,10 @@ export interface TrainSpec {
   readonly epochs: number | null;
   readonly steps: number | null;
   readonly batchSize: number;
-  /** Sandwich rule: the largest, the smallest and (configsPerStep - 2) random configurations per step. */
+  /**
+   * Sandwich rule: the largest, the smallest and (configsPerStep - 2) random configurations per
+   * step; 1 trains the largest only, 2 the largest and the smallest.
+   */
   readonly configsPerStep: number;
   /** Weight of in-place distillation of task outputs (largest configuration teaches; 0: off). */
   readonly distillOutputs: number;

@@ -1,5 +1,5 @@
-// The `folders` layout (docs/data.md): one file per sample and field, <split>/<field>/<stem>.png or
-// .npy, samples matched by file stem across fields and taken in sorted stem order. PNGs must have
+// The `folders` layout (docs/data.md): one file per sample and field, <split>/<field>/<stem>.png,
+// .jpg or .npy, samples matched by file stem across fields and taken in sorted stem order. Images must have
 // exactly the declared size (no resizing: a training set should be prepared once, not per epoch).
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,7 +9,7 @@ import { DataError } from "./errors";
 import { DTYPE_INFO, elementsOf, type FieldSpec, type Manifest } from "./manifest";
 import type { SampleSource } from "./shards";
 
-const EXTENSIONS = [".png", ".npy"];
+const EXTENSIONS = [".png", ".jpg", ".jpeg", ".npy"];
 
 export class FolderSource implements SampleSource {
   private constructor(
@@ -107,13 +107,13 @@ export class FolderSource implements SampleSource {
         );
       return new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
     }
-    // PNG: [C, H, W] with C = 1 (grey) or 3 (RGB), or [H, W] (a label map: grey values are classes).
+    // PNG or JPEG: [C, H, W] with C = 1 (grey) or 3 (RGB), or [H, W] (a label map: grey values are classes).
     const chw = spec.shape.length === 3 ? spec.shape : spec.shape.length === 2 ? [1, ...spec.shape] : null;
     if (spec.dtype !== "uint8" || !chw || (chw[0] !== 1 && chw[0] !== 3))
       throw new DataError(
         "MTL-DATA-004",
-        `${rel} is a PNG, but \`${field}\` is declared ${spec.dtype}[${spec.shape.join(", ")}]`,
-        "PNGs hold uint8 [1 or 3, H, W] images or [H, W] label maps; store other fields as .npy",
+        `${rel} is an image, but \`${field}\` is declared ${spec.dtype}[${spec.shape.join(", ")}]`,
+        "PNG and JPEG files hold uint8 [1 or 3, H, W] images or [H, W] label maps; store other fields as .npy",
       );
     let img;
     try {

@@ -410,6 +410,17 @@ describe("folders layout", () => {
     ).toEqual([0, 1, 2, 0, 1]);
   });
 
+  it("reads JPEG images too", async () => {
+    const dir = make("folders-jpeg");
+    const jpeg = (await import("jpeg-js")).default;
+    const rgba = Buffer.alloc(W * H * 4, 200);
+    rmSync(join(dir, "train/image/a.png"));
+    writeFileSync(join(dir, "train/image/a.jpg"), jpeg.encode({ data: rgba, width: W, height: H }, 100).data);
+    const [b] = await collect(dir);
+    const first = Array.from((b.inputs.image.data as Float32Array).subarray(0, H * W), (v) => Math.round(v * 255));
+    for (const v of first) expect(Math.abs(v - 200)).toBeLessThanOrEqual(2);
+  });
+
   it("names a missing sample file or a wrong-sized image", async () => {
     const missing = make("folders-missing");
     rmSync(join(missing, "train/depth/b.npy"));

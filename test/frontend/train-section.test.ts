@@ -5,7 +5,10 @@ import { describe, expect, it } from "vitest";
 import { formatSource } from "../../compiler/format";
 import { DEFAULT_ADAMW, DEFAULT_TRAIN, METRICS } from "../../compiler/train/spec";
 import { TRAIN_SETTINGS } from "../../compiler/elaborate/train";
-import { expectClean, expectError } from "../helpers/check";
+import { expectClean, expectError, stdlibFiles } from "../helpers/check";
+import { compileProgram } from "../../compiler/compile";
+import { memoryHost } from "../../compiler/host";
+import { load } from "../../runtime/index";
 
 const model = (tasks: string, train: string) => `model M {
   input image: f32[N, 1, 28, 28]
@@ -76,6 +79,18 @@ describe("train section", () => {
     expectError(model("  task t { head fixed linear(e, 3) loss bce metric accuracy }", ""), "MTL5104", "accuracy");
     expectClean(model("  task t { head fixed linear(e, 3) loss l2 metric rmse }", ""));
     expectClean(model("  task t { head fixed linear(e, 3) metric accuracy }", ""));
+  });
+
+  it("stores each task's loss kind and ignore index in the compiled file's metadata", async () => {
+    const tasks = [
+      "  task t { head fixed linear(e, 10) loss cross_entropy(ignore: 7) metric accuracy }",
+      "  task u { head fixed linear(e, 1) loss l1 }",
+    ].join("\n");
+    const src = model(tasks, "");
+    const r = compileProgram("main.mtl", memoryHost({ ...stdlibFiles, "main.mtl": src }));
+    if (!r.ok) throw new Error("does not compile");
+    const m = await load(r.compiled.bytes);
+    expect(m.meta.tasks.map((t) => [t.loss, t.ignoreIndex, t.metric])).toEqual([["cross_entropy", 7, "accuracy"], ["l1", undefined, null]]);
   });
 
   it("formats a one-line section one setting per line, idempotently", () => {
