@@ -29,7 +29,7 @@ export function formatProgress(p: ProgressLine, width = 24): string {
 }
 
 export class Progress {
-  private lastPlain = -1;
+  private lastPlain = -Infinity; // the first step prints at once
   private drawn = false;
   constructor(
     private readonly write: (text: string) => void,
