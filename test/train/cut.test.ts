@@ -7,7 +7,12 @@ import type { Config, Graph } from "../../compiler/ir/types";
 import { specialise } from "../../compiler/passes/specialise";
 import { cut, cutMaps, scatterAdd, updateRunning } from "../../compiler/train/cut";
 import { mulberry32 } from "../../compiler/weights/init";
+import { join } from "node:path";
+import { fileHost } from "../../cli/host";
+import { StepRng } from "../../runtime/train/rng";
+import { largestConfig, randomConfig, smallestConfig } from "../../runtime/train/sandwich";
 import { stdlibFiles } from "../helpers/check";
+import { testWeights } from "../helpers/test-data";
 import { TWO_TASK } from "../helpers/compiled";
 
 function prepared(): { graph: Graph; weights: Map<string, Float32Array> } {
@@ -24,6 +29,27 @@ function allConfigs(graph: Graph): Config[] {
   for (const g of graph.groups) configs = configs.flatMap((c) => g.choices.map((_, i) => ({ ...c, [g.name]: i })));
   return configs;
 }
+
+// captioning: attention (stacked q/k/v segments), embeddings; cifar_mtl: 21 groups; multimnist.
+describe.each(["captioning.mtl", "cifar_mtl.mtl", "multimnist.mtl"])("cut of examples/%s", (file) => {
+  it("equals specialise's cut at the largest, the smallest and seeded random configurations", () => {
+    const root = join(import.meta.dirname, "..", "..");
+    const host = fileHost(join(root, "examples", file), root);
+    const r = prepareModel(host.entryOf(join(root, "examples", file)), host);
+    if (!r.ok) throw new Error(`${file} does not compile`);
+    const graph = r.prepared.graph;
+    const weights = testWeights(graph, 1); // distinct per-width rows
+    const rng = new StepRng(3);
+    const configs = [largestConfig(graph), smallestConfig(graph), ...Array.from({ length: 2 }, () => randomConfig(graph, rng))];
+    for (const config of configs) {
+      const ref = specialise(graph, weights, config);
+      for (const [name, map] of cutMaps(graph, config)) {
+        const [got, want] = [cut(weights.get(name)!, map), ref.weights.get(name)!];
+        expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), name).toBe(true); // bytes: toEqual is slow on millions
+      }
+    }
+  }, 60_000);
+});
 
 describe("cut and scatter", () => {
   const { graph, weights } = prepared();
