@@ -1,21 +1,20 @@
-// Seeded randomness for the loader: one generator per (seed, epoch, purpose), so that shuffling and
-// augmentation are reproducible and independent of how far the prefetching has run ahead.
-import prand from "pure-rand";
+// Seeded randomness for the loader, from mtl's one PRNG (compiler/util/prng.ts): one stream per
+// (seed, epoch, purpose), so that shuffling and augmentation are reproducible and independent of
+// how far the prefetching has run ahead.
+import { mix32, seededRng, type Rng } from "../../compiler/util/prng";
 
-export type Rng = prand.RandomGenerator;
+export type { Rng };
 
 /** Purposes get their own stream, so adding augmentation does not change the shuffling order. */
 export const STREAM = { shuffle: 1, augment: 2, pairing: 3 } as const;
 
 export function rngFor(seed: number, epoch: number, stream: number): Rng {
-  // xoroshiro128+ seeded from a 32-bit mix of the three numbers (distinct triples, distinct seeds).
-  const mixed = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca77) ^ Math.imul(stream, 0xc2b2ae3d)) | 0;
-  return prand.xoroshiro128plus(mixed);
+  return seededRng(seed, mix32((Math.imul(epoch + 1, 0x85ebca77) ^ stream) >>> 0));
 }
 
-/** A uniform integer in [from, to], advancing `rng` in place. */
+/** A uniform integer in [from, to]. */
 export function intIn(rng: Rng, from: number, to: number): number {
-  return prand.unsafeUniformIntDistribution(from, to, rng);
+  return from + rng.int(to - from + 1);
 }
 
 /** A Fisher-Yates permutation of 0..n-1. */
