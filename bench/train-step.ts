@@ -32,8 +32,13 @@ function smallCnn(): Graph {
   const b = new GraphBuilder("cnn", [1.0], 8);
   const x = b.input("image", "f32", ["N", 1, 28, 28], 1);
   const cbr = (v: string, name: string, out: number) =>
-    b.unary(at(`${name}.relu`), "relu", b.batchnorm(at(`${name}.bn`), b.conv(at(`${name}.conv`), v, conv(out)), { eps: 1e-5 }));
-  const pool = (v: string, name: string) => b.pool(at(name), "maxpool", v, { kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0] });
+    b.unary(
+      at(`${name}.relu`),
+      "relu",
+      b.batchnorm(at(`${name}.bn`), b.conv(at(`${name}.conv`), v, conv(out)), { eps: 1e-5 }),
+    );
+  const pool = (v: string, name: string) =>
+    b.pool(at(name), "maxpool", v, { kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0] });
   const f = b.flatten(at("flat"), pool(cbr(pool(cbr(cbr(x, "c1", 32), "c2", 64), "p1"), "c3", 64), "p2"), 1);
   for (const t of ["left", "right"])
     b.addTask({

@@ -28,7 +28,8 @@ function total(e: Emitter, parts: readonly string[]): string {
 function requiringGrad(nodes: readonly Node[], trained: ReadonlySet<string>): Set<string> {
   const need = new Set<string>();
   for (const n of nodes) {
-    if (n.inputs.some((v) => need.has(v)) || Object.values(n.params).some((p) => trained.has(p))) n.outputs.forEach((v) => need.add(v));
+    if (n.inputs.some((v) => need.has(v)) || Object.values(n.params).some((p) => trained.has(p)))
+      n.outputs.forEach((v) => need.add(v));
   }
   return need;
 }
@@ -54,7 +55,8 @@ export function emitBackward(
     const e = new Emitter(lw.top, `${n.id}/grad`, sourceDoc(n));
     const dy = total(e, parts);
     const fwd = new NodeCtx(e, n);
-    const add = (map: Map<string, string[]>, key: string, value: string): void => void map.set(key, [...(map.get(key) ?? []), value]);
+    const add = (map: Map<string, string[]>, key: string, value: string): void =>
+      void map.set(key, [...(map.get(key) ?? []), value]);
     const ctx: GradCtx = {
       node: n,
       e,
@@ -73,7 +75,14 @@ export function emitBackward(
       paramGrad: (role, value) => add(paramParts, n.params[role], value),
       fail: (message) => {
         const span = { file: n.source.file, start: 0, end: 0, line: n.source.line, col: n.source.col };
-        diagnostics.push(diag("MTL7001", span, message, "training needs every layer's gradient; change this layer or train without it"));
+        diagnostics.push(
+          diag(
+            "MTL7001",
+            span,
+            message,
+            "training needs every layer's gradient; change this layer or train without it",
+          ),
+        );
       },
     };
     GRAD_RULES[n.op](ctx);

@@ -29,7 +29,10 @@ export function emitTrainingForward(lw: TrainLowerer, nodes: readonly Node[]): F
     const c = new NodeCtx(new Emitter(lw.top, n.id, sourceDoc(n)), n);
     if (n.op === "batchnorm") stats.set(n.id, forwardBatchnormTrain(c, save));
     else if (n.op === "maxpool")
-      save("indices", c.e.op("MaxPool", [c.in(0)], maxPoolAttrsOf(n), [c.out(), lw.values.fresh(`${n.id}/indices`)])[1]);
+      save(
+        "indices",
+        c.e.op("MaxPool", [c.in(0)], maxPoolAttrsOf(n), [c.out(), lw.values.fresh(`${n.id}/indices`)])[1],
+      );
     else lowerNode(lw.top, n);
   }
   return { saved, stats };

@@ -44,9 +44,11 @@ export function encoderFeatures(graph: Graph, tasks: readonly Task[]): string[] 
   const found = new Set<string>();
   for (const n of graph.nodes) {
     if (n.part === "shared") n.outputs.forEach((v) => shared.add(v));
-    else if (names.has(n.part)) n.inputs.forEach((v) => shared.has(v) && !graph.inputs.some((i) => i.value === v) && found.add(v));
+    else if (names.has(n.part))
+      n.inputs.forEach((v) => shared.has(v) && !graph.inputs.some((i) => i.value === v) && found.add(v));
   }
-  for (const t of tasks) if (shared.has(t.output) && !graph.inputs.some((i) => i.value === t.output)) found.add(t.output);
+  for (const t of tasks)
+    if (shared.has(t.output) && !graph.inputs.some((i) => i.value === t.output)) found.add(t.output);
   const order = new Map<string, number>();
   graph.nodes.forEach((n, i) => n.outputs.forEach((v) => order.set(v, i)));
   return [...found].sort((a, b) => order.get(a)! - order.get(b)!);
@@ -110,13 +112,41 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
   const buffers = bns.flatMap((n) => [n.params.running_mean, n.params.running_var]);
   const lw = new TrainLowerer(fixed);
   const type = (id: string) => fixed.values.get(id)!.type;
-  const info = (name: string, id: string): OnnxValueInfo => ({ name, dtype: ONNX_DTYPE[type(id).dtype], shape: [...type(id).shape] });
+  const info = (name: string, id: string): OnnxValueInfo => ({
+    name,
+    dtype: ONNX_DTYPE[type(id).dtype],
+    shape: [...type(id).shape],
+  });
 
-  // Interface names first, exactly as promised; then every IR value after its id.
+  // Interface names first, exactly as promised (reserved before any IR value is named, so that a
+  // layer called `loss` cannot take the name); then every IR value after its id.
+  const reserved = new Set<string>();
+  const reserve = (name: string): void => {
+    if (lw.values.fresh(name) !== name)
+      throw new Error(`internal: the name ${name} is used twice in the training graph`);
+    reserved.add(name);
+  };
   const claim = (name: string): string => {
-    if (lw.values.fresh(name) !== name) throw new Error(`internal: the name ${name} is used twice in the training graph`);
+    if (!reserved.delete(name))
+      throw new Error(`internal: the training graph's name ${name} was not reserved or is used twice`);
     return name;
   };
+  const interfaceNames = [
+    ...fixed.inputs.map((i) => i.name),
+    ...params,
+    ...["loss", "loss.features"],
+    ...tasks.flatMap((t) => [
+      `output.${t.name}`,
+      `loss.${t.name}`,
+      `loss.distill.${t.name}`,
+      `target.${t.name}`,
+      `teacher.${t.name}`,
+    ]),
+    ...features.flatMap((_, i) => [`feature.${i}`, `teacher.feature.${i}`]),
+    ...params.map((p) => `grad.${p}`),
+    ...bns.flatMap((n) => [`stats.${n.id}.mean`, `stats.${n.id}.var`]),
+  ];
+  interfaceNames.forEach(reserve);
   fixed.inputs.forEach((i) => lw.nameValue(i.value, claim(i.name)));
   params.forEach(claim);
   for (const t of tasks) lw.nameValue(t.output, claim(`output.${t.name}`));
@@ -137,13 +167,15 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
   const seeds = new Map<string, string[]>();
   const seed = (id: string, term: LossTerm): void => void seeds.set(id, [...(seeds.get(id) ?? []), term.grad]);
   const weighted: string[] = [];
-  const addTotal = (e: Emitter, value: string, w: number): void => void weighted.push(w === 1 ? value : e.op1("Mul", [value, lw.f32([w])]));
+  const addTotal = (e: Emitter, value: string, w: number): void =>
+    void weighted.push(w === 1 ? value : e.op1("Mul", [value, lw.f32([w])]));
 
   for (const t of tasks) {
     const w = opts.lossWeights?.[t.name] ?? 1;
     const out = lw.valueName(t.output);
     const outType = type(t.output);
     const e = top(`loss.${t.name}`);
+    const axis = outType.channelAxis ?? 1; // classes: [N, C, ...] heads on axis 1, [N, T, V] ones last
     if (opts.labels) {
       const spec = taskSpec(t);
       const dense = spec.kind === "cross_entropy";
@@ -151,9 +183,15 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
       inputs.push({
         name: target,
         dtype: dense ? "int64" : "float",
-        shape: dense ? outType.shape.filter((_, i) => i !== 1) : [...outType.shape],
+        shape: dense ? outType.shape.filter((_, i) => i !== axis) : [...outType.shape],
       });
-      const term = labelLoss(e, spec, out, target, outType.shape[1] as number, w);
+      const classes = outType.shape[axis];
+      if (dense && typeof classes !== "number")
+        throw new MtlError(
+          "MTL-TRAIN-002",
+          `task '${t.name}': cross-entropy needs a fixed number of classes, got '${classes}'`,
+        );
+      const term = labelLoss(e, spec, out, target, classes as number, w, axis);
       outputs.push(scalar(named(e, term.value, `loss.${t.name}`)));
       addTotal(e, term.value, w);
       seed(t.output, term);
@@ -162,7 +200,14 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
       const spec = taskSpec(t);
       const teacher = claim(`teacher.${t.name}`);
       inputs.push({ name: teacher, dtype: "float", shape: [...graph.values.get(t.output)!.type.shape] });
-      const term = distillLoss(e, spec.kind, out, studentChannels(e, graph, t.output, config, teacher), w * opts.distillOutputs);
+      const term = distillLoss(
+        e,
+        spec.kind,
+        out,
+        studentChannels(e, graph, t.output, config, teacher),
+        w * opts.distillOutputs,
+        axis,
+      );
       outputs.push(scalar(named(e, term.value, `loss.distill.${t.name}`)));
       addTotal(e, term.value, w * opts.distillOutputs);
       seed(t.output, term);
@@ -182,7 +227,8 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
     addTotal(e, sum, opts.distillFeatures);
   }
   const e = top("loss");
-  if (weighted.length > 0) outputs.unshift(scalar(named(e, weighted.length === 1 ? weighted[0] : e.op1("Sum", weighted), "loss")));
+  if (weighted.length > 0)
+    outputs.unshift(scalar(named(e, weighted.length === 1 ? weighted[0] : e.op1("Sum", weighted), "loss")));
 
   let diagnostics: readonly Diagnostic[] = [];
   if (opts.gradients) {
@@ -210,7 +256,9 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
     outputs.push(info(name, v));
     return name;
   });
-  inputs.push(...params.map((p): OnnxValueInfo => ({ name: p, dtype: "float", shape: [...fixed.params.get(p)!.shape] })));
+  inputs.push(
+    ...params.map((p): OnnxValueInfo => ({ name: p, dtype: "float", shape: [...fixed.params.get(p)!.shape] })),
+  );
 
   const live = pruneUnused(
     lw.top.nodes,

@@ -15,6 +15,10 @@ export function studentChannels(e: Emitter, full: Graph, valueId: string, config
   const keep = t.channels.map((s) => segmentLength(full, s, config));
   if (keep.every((k, i) => k === lengths[i])) return teacher;
   const lw = e.lower;
-  if (t.channels.length === 1) return e.op1("Slice", [teacher, lw.i64([0]), lw.i64([keep[0]]), lw.i64([t.channelAxis])]);
-  return e.op1("Gather", [teacher, lw.i64(leadingOfEach(lengths, keep))], [attr.int("axis", t.channelAxis)]);
+  if (t.channels.length === 1)
+    return e.op1("Slice", [teacher, lw.i64([0]), lw.i64([keep[0]]), lw.i64([t.channelAxis])]);
+  const index = leadingOfEach(lengths, keep);
+  const name = lw.values.fresh(`${teacher}/channels`); // a named initializer: lw.i64 would name it after every index
+  lw.initializers.push({ name, dtype: "int64", dims: [index.length], data: BigInt64Array.from(index, BigInt) });
+  return e.op1("Gather", [teacher, name], [attr.int("axis", t.channelAxis)]);
 }

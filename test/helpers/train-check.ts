@@ -17,12 +17,20 @@ export const lossOf = (kind: LossKind, ignoreIndex: number | null = null): Task[
   ({ kind, ignoreIndex }) as unknown as Task["loss"];
 
 export async function sessionOf(tg: TrainingGraph): Promise<ort.InferenceSession> {
-  if (tg.diagnostics.length > 0) throw new Error(`training graph has diagnostics: ${tg.diagnostics.map((d) => d.message).join("; ")}`);
+  if (tg.diagnostics.length > 0)
+    throw new Error(`training graph has diagnostics: ${tg.diagnostics.map((d) => d.message).join("; ")}`);
   return ort.InferenceSession.create(encodeModel(tg.model), { graphOptimizationLevel: "all", intraOpNumThreads: 1 });
 }
 
+/** Every symbol is `size`; derived dims such as "1+T" or "floor((H-1)/2)+1" are evaluated. */
+function dimOf(d: number | string | null, size: number): number {
+  if (typeof d === "number") return d;
+  if (d === null) return size;
+  const expr = d.replace(/[A-Za-z_][\w.]*/g, (name) => (name === "floor" ? "Math.floor" : String(size)));
+  return Number(new Function(`return ${expr};`)());
+}
 const dimsOf = (shape: readonly (number | string | null)[] | null, batch: number): number[] =>
-  (shape ?? []).map((d) => (typeof d === "number" ? d : batch));
+  (shape ?? []).map((d) => dimOf(d, batch));
 
 /** Seeded feeds for every input of a training graph: floats in [-1, 1], class targets in [0, classes). */
 export function randomFeeds(tg: TrainingGraph, seed: number, batch = 2, classes: Record<string, number> = {}): Feeds {

@@ -30,7 +30,11 @@ describe("gradient diagnostics", () => {
       groups: 1,
       bias: false,
     });
-    y = b.flatten({ name: "f", group: null, source: src(5) }, b.globalAvgPool({ name: "g", group: null, source: src(5) }, y), 1);
+    y = b.flatten(
+      { name: "f", group: null, source: src(5) },
+      b.globalAvgPool({ name: "g", group: null, source: src(5) }, y),
+      1,
+    );
     y = b.linear({ name: "fc", group: null, source: src(6) }, y, { out: 3, bias: true });
     b.addTask({ name: "cls", output: y, decode: { kind: "identity" }, loss: lossOf("cross_entropy"), metric: null });
     const tg = buildTrainingGraph(b.finish(), {}, opts);

@@ -29,18 +29,28 @@ function net(bn: boolean): Graph {
     at("cat"),
     [
       dw,
-      b.pool(at("ap"), "avgpool", b.pool(at("mp"), "maxpool", y, { kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0] }), {
-        kernel: [3, 3],
-        stride: [1, 1],
-        pads: [1, 1, 1, 1],
-      }),
+      b.pool(
+        at("ap"),
+        "avgpool",
+        b.pool(at("mp"), "maxpool", y, { kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0] }),
+        {
+          kernel: [3, 3],
+          stride: [1, 1],
+          pads: [1, 1, 1, 1],
+        },
+      ),
     ],
     1,
   );
   y = b.resize(at("up"), y, { scales: [1.5, 1.5], mode: "linear" }); // [N, 16, 6, 6]
   let t = b.transpose(at("tok"), b.reshape(at("flat"), y, ["N", 16, 36]), [0, 2, 1]);
   t = b.linear(at("emb"), t, { out: 8, bias: true });
-  t = b.binary(at("res"), "add", t, b.attention(at("attn", "head"), b.layernorm(at("ln"), t, { eps: 1e-5 }), { heads: 2 }));
+  t = b.binary(
+    at("res"),
+    "add",
+    t,
+    b.attention(at("attn", "head"), b.layernorm(at("ln"), t, { eps: 1e-5 }), { heads: 2 }),
+  );
   const out = b.linear(at("fc"), b.mean(at("pool"), b.unary(at("act"), "gelu", t), [1], false), { out: 4, bias: true });
   b.addTask({ name: "cls", output: out, decode: { kind: "identity" }, loss: lossOf("l2"), metric: null });
   return b.finish();
@@ -56,8 +66,19 @@ async function inference(
   return (await session.run(inferenceFeeds(graph, { image }, config))).cls;
 }
 
-async function training(graph: Graph, weights: WeightMap, config: Config, image: { shape: number[]; data: Float32Array }) {
-  const tg = buildTrainingGraph(graph, config, { tasks: ["cls"], labels: false, distillOutputs: 0, distillFeatures: 0, gradients: false });
+async function training(
+  graph: Graph,
+  weights: WeightMap,
+  config: Config,
+  image: { shape: number[]; data: Float32Array },
+) {
+  const tg = buildTrainingGraph(graph, config, {
+    tasks: ["cls"],
+    labels: false,
+    distillOutputs: 0,
+    distillFeatures: 0,
+    gradients: false,
+  });
   const cut = specialise(graph, weights, config).weights;
   const feeds: Record<string, ort.Tensor> = { image: new ort.Tensor("float32", image.data, image.shape) };
   for (const i of tg.model.graph.inputs)
@@ -110,7 +131,9 @@ describe("training forward against the inference file", () => {
       weights.set(s.runningVar, rv);
     }
     const want = await inference(graph, weights, config, image);
-    expect(relativeError(out["output.cls"], { shape: [...want.dims], data: want.data as Float32Array })).toBeLessThan(1e-4);
+    expect(relativeError(out["output.cls"], { shape: [...want.dims], data: want.data as Float32Array })).toBeLessThan(
+      1e-4,
+    );
   });
 
   it("without gradients the graph holds no backward nodes, even with losses on", () => {
@@ -127,5 +150,20 @@ describe("training forward against the inference file", () => {
       full.nodes.filter((n) => n.name.startsWith("loss.cls")).length,
     );
     expect(full.nodes.length).toBeGreaterThan(2 * forward.nodes.length);
+  });
+
+  it("a layer named like an interface value (`loss`) does not take its name", () => {
+    const b = new GraphBuilder("names", [1.0], 1);
+    const x = b.input("x", "f32", ["N", 3], 1);
+    const y = b.linear(at("loss"), b.linear(at("output.t"), x, { out: 3, bias: true }), { out: 2, bias: true });
+    b.addTask({ name: "t", output: y, decode: { kind: "identity" }, loss: lossOf("l2"), metric: null });
+    const tg = buildTrainingGraph(
+      b.finish(),
+      {},
+      { tasks: ["t"], labels: true, distillOutputs: 0, distillFeatures: 0, gradients: true },
+    );
+    const produced = tg.model.graph.nodes.flatMap((n) => n.outputs);
+    expect(produced.filter((o) => o === "loss")).toHaveLength(1);
+    expect(tg.model.graph.nodes.find((n) => n.outputs.includes("loss"))!.opType).toBe("Identity");
   });
 });

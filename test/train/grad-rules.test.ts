@@ -44,7 +44,8 @@ async function expectGradientsMatch(graph: Graph, width: number, seed: number): 
   if (feeds.x) feeds.x = spread(feeds.x, seed);
   const checks = await checkGradients(tg, feeds, seed + 1, 1e-3, l2In64("t"));
   expect(checks.length).toBeGreaterThan(0);
-  for (const c of checks) expect(c.error, `${c.param}: analytic ${c.analytic} vs numeric ${c.numeric}`).toBeLessThan(TOL);
+  for (const c of checks)
+    expect(c.error, `${c.param}: analytic ${c.analytic} vs numeric ${c.numeric}`).toBeLessThan(TOL);
 }
 
 /**
@@ -62,8 +63,12 @@ function spread(t: ort.Tensor, seed: number): ort.Tensor {
   return new ort.Tensor("float32", Float32Array.from(values), t.dims);
 }
 
-const learned = (b: GraphBuilder, shape: number[], channelAxis: number | null = 1, group: string | null = null): string =>
-  b.param(at("x", group), shape, init, channelAxis);
+const learned = (
+  b: GraphBuilder,
+  shape: number[],
+  channelAxis: number | null = 1,
+  group: string | null = null,
+): string => b.param(at("x", group), shape, init, channelAxis);
 
 const width = fc.integer({ min: 0, max: 1 });
 const seed = fc.integer({ min: 1, max: 1000 });
@@ -109,7 +114,15 @@ describe("gradient rules against finite differences", () => {
     "conv: strided, dilated, padded, with and without bias, slimming",
     prop(["conv"], fc.tuple(window, fc.boolean(), fc.constantFrom(2, 4)), (b, [o, bias, cin]) => {
       const x = learned(b, [2, cin, o.h, o.w]);
-      return b.conv(at("conv", "g"), x, { out: 4, kernel: o.k, stride: o.s, pads: o.pads, dilation: o.d, groups: 1, bias });
+      return b.conv(at("conv", "g"), x, {
+        out: 4,
+        kernel: o.k,
+        stride: o.s,
+        pads: o.pads,
+        dilation: o.d,
+        groups: 1,
+        bias,
+      });
     }),
   );
   it(
@@ -126,7 +139,15 @@ describe("gradient rules against finite differences", () => {
           bias: true,
         });
       const x = learned(b, [2, 4, o.h, o.w], 1, "g");
-      return b.conv(at("conv"), x, { out: 4, kernel: o.k, stride: o.s, pads: o.pads, dilation: o.d, groups: 4, bias: true });
+      return b.conv(at("conv"), x, {
+        out: 4,
+        kernel: o.k,
+        stride: o.s,
+        pads: o.pads,
+        dilation: o.d,
+        groups: 4,
+        bias: true,
+      });
     }),
   );
   it(
@@ -135,7 +156,13 @@ describe("gradient rules against finite differences", () => {
       const x = learned(b, [1, 16, 96, 96]);
       const pad = dilation;
       expect(9 * 16 * 96 * 96).toBeGreaterThan(IM2COL_LIMIT); // same-size output: Ho Wo = 96 x 96
-      const o = { out: 2, kernel: [3, 3], stride: [1, 1], pads: [pad, pad, pad, pad], dilation: [dilation, dilation] } as const;
+      const o = {
+        out: 2,
+        kernel: [3, 3],
+        stride: [1, 1],
+        pads: [pad, pad, pad, pad],
+        dilation: [dilation, dilation],
+      } as const;
       return b.conv(at("conv"), x, { ...o, groups: 1, bias: true });
     }),
   );
@@ -153,8 +180,17 @@ describe("gradient rules against finite differences", () => {
     }),
   );
   it(
+    "groupnorm (slimming: groups divide every width)",
+    prop(["groupnorm"], fc.tuple(fc.constantFrom(1, 2), fc.boolean()), (b, [groups, rank4]) => {
+      const x = learned(b, rank4 ? [2, 4, 3, 3] : [3, 4, 5], 1, "g");
+      return b.op(at("gn", "g"), "groupnorm", [x], { groups, eps: 1e-5 });
+    }),
+  );
+  it(
     "layernorm",
-    prop(["layernorm"], fc.integer({ min: 3, max: 6 }), (b, d) => b.layernorm(at("ln"), learned(b, [2, 3, d], 2), { eps: 1e-5 })),
+    prop(["layernorm"], fc.integer({ min: 3, max: 6 }), (b, d) =>
+      b.layernorm(at("ln"), learned(b, [2, 3, d], 2), { eps: 1e-5 }),
+    ),
   );
   const unary = ["relu", "relu6", "gelu", "sigmoid", "tanh", "silu", "identity"] as const;
   it(
@@ -182,7 +218,9 @@ describe("gradient rules against finite differences", () => {
   );
   it(
     "globalavgpool",
-    prop(["globalavgpool"], fc.integer({ min: 2, max: 5 }), (b, h) => b.globalAvgPool(at("gap"), learned(b, [2, 3, h, h + 1]))),
+    prop(["globalavgpool"], fc.integer({ min: 2, max: 5 }), (b, h) =>
+      b.globalAvgPool(at("gap"), learned(b, [2, 3, h, h + 1])),
+    ),
   );
   it(
     "resize nearest and linear, by scales and to sizes",
@@ -192,7 +230,8 @@ describe("gradient rules against finite differences", () => {
         fc.constantFrom("nearest", "linear") as fc.Arbitrary<"nearest" | "linear">,
         fc.constantFrom<[number, number] | null>([2, 2], [1.5, 2], [0.5, 3], null),
       ),
-      (b, [mode, scales]) => b.resize(at("up"), learned(b, [2, 2, 4, 6]), scales ? { scales, mode } : { size: [7, 5], mode }),
+      (b, [mode, scales]) =>
+        b.resize(at("up"), learned(b, [2, 2, 4, 6]), scales ? { scales, mode } : { size: [7, 5], mode }),
     ),
   );
   it(
@@ -231,11 +270,15 @@ describe("gradient rules against finite differences", () => {
     "add, sub, mul, div with broadcasting",
     prop(
       ["add", "sub", "mul", "div"],
-      fc.tuple(fc.constantFrom("add", "sub", "mul", "div") as fc.Arbitrary<"add" | "sub" | "mul" | "div">, fc.constantFrom(...shapes)),
+      fc.tuple(
+        fc.constantFrom("add", "sub", "mul", "div") as fc.Arbitrary<"add" | "sub" | "mul" | "div">,
+        fc.constantFrom(...shapes),
+      ),
       (b, [op, [sa, sb]]) => {
         const a = b.param(at("a"), sa, init, null);
         let c = b.param(at("c"), sb, init, null);
-        if (op === "div") c = b.binary(at("shift"), "add", b.unary(at("pos"), "sigmoid", c), b.constant(at("half"), 0.5)); // away from 0
+        if (op === "div")
+          c = b.binary(at("shift"), "add", b.unary(at("pos"), "sigmoid", c), b.constant(at("half"), 0.5)); // away from 0
         return b.binary(at("op"), op, a, c);
       },
     ),
@@ -248,7 +291,8 @@ describe("gradient rules against finite differences", () => {
       (b, op) => {
         const x = b.param(at("x"), [2, 3, 4], init, null);
         // Times a learned tensor, so that the loss is not linear in x alone.
-        const mix = (v: string) => b.binary(at("mix"), "mul", v, b.param(at("w"), b.type(v).shape as number[], init, null));
+        const mix = (v: string) =>
+          b.binary(at("mix"), "mul", v, b.param(at("w"), b.type(v).shape as number[], init, null));
         switch (op) {
           case "reshape":
             return mix(b.reshape(at("op"), x, [2, 2, 6] as Dim[]));
@@ -266,7 +310,9 @@ describe("gradient rules against finite differences", () => {
   );
   it(
     "attention (heads slimming)",
-    prop(["attention"], fc.constantFrom(2, 4), (b, heads) => b.attention(at("attn", "g"), learned(b, [2, 3, 8], 2), { heads })),
+    prop(["attention"], fc.constantFrom(2, 4), (b, heads) =>
+      b.attention(at("attn", "g"), learned(b, [2, 3, 8], 2), { heads }),
+    ),
   );
   it(
     "embedding (repeated indices add up)",

@@ -24,7 +24,10 @@ function net(): Graph {
   const f = b.unary(at("enc.relu"), "tanh", b.conv(at("enc.conv", "backbone"), x, convOpts(8, 3, 1, { bias: true })));
   const head = (name: string, out: number) => b.conv(at(`${name}.conv`), f, convOpts(out, 1, 1, { bias: true }));
   const vec = (name: string, out: number) =>
-    b.linear(at(`${name}.fc`), b.flatten(at(`${name}.flat`), b.globalAvgPool(at(`${name}.gap`), f), 1), { out, bias: true });
+    b.linear(at(`${name}.fc`), b.flatten(at(`${name}.flat`), b.globalAvgPool(at(`${name}.gap`), f), 1), {
+      out,
+      bias: true,
+    });
   const task = (name: string, output: string, loss: Task["loss"]) =>
     b.addTask({ name, output, decode: { kind: "identity" }, loss, metric: null });
   task("seg", head("seg", 3), lossOf("cross_entropy", IGNORE));
@@ -33,12 +36,22 @@ function net(): Graph {
   task("depth", head("depth", 1), lossOf("l1"));
   task("reg", vec("reg", 2), lossOf("l2"));
   task("normal", head("normal", 3), lossOf("cosine"));
+  // A sequence head [N, T, V]: classes on the last axis (its channel axis).
+  const tokens = b.transpose(at("tok.t"), b.reshape(at("tok.r"), f, ["N", 8, 9]), [0, 2, 1]);
+  task("tok", b.linear(at("tok.fc"), tokens, { out: 5, bias: true }), lossOf("cross_entropy", IGNORE));
   return b.finish();
 }
 
-const TASKS = ["seg", "cls", "tags", "depth", "reg", "normal"];
-const WEIGHTS = { seg: 0.5, cls: 1.5, tags: 2, depth: 1, reg: 0.25, normal: 3 };
-const opts = { tasks: TASKS, lossWeights: WEIGHTS, labels: true, distillOutputs: 0.5, distillFeatures: 0.3, gradients: true };
+const TASKS = ["seg", "cls", "tags", "depth", "reg", "normal", "tok"];
+const WEIGHTS = { seg: 0.5, cls: 1.5, tags: 2, depth: 1, reg: 0.25, normal: 3, tok: 0.75 };
+const opts = {
+  tasks: TASKS,
+  lossWeights: WEIGHTS,
+  labels: true,
+  distillOutputs: 0.5,
+  distillFeatures: 0.3,
+  gradients: true,
+};
 
 const PYTHON = String.raw`
 import json, sys
@@ -54,6 +67,7 @@ out["tags"] = F.binary_cross_entropy_with_logits(o("tags"), T("target.tags")).it
 out["depth"] = F.l1_loss(o("depth"), T("target.depth")).item()
 out["reg"] = F.mse_loss(o("reg"), T("target.reg")).item()
 out["normal"] = (1 - F.cosine_similarity(o("normal"), T("target.normal"), dim=1).mean()).item()
+out["tok"] = F.cross_entropy(o("tok").transpose(1, 2), T("target.tok", torch.long), ignore_index=j["ignore"]).item()
 soft = lambda s, t: (-(torch.softmax(t, 1) * torch.log_softmax(s, 1)).sum(1)).mean().item()
 out["distill.seg"] = soft(o("seg"), tg("seg"))
 out["distill.cls"] = soft(o("cls"), tg("cls"))
@@ -61,6 +75,7 @@ out["distill.tags"] = F.binary_cross_entropy_with_logits(o("tags"), torch.sigmoi
 out["distill.depth"] = F.l1_loss(o("depth"), tg("depth")).item()
 out["distill.reg"] = F.mse_loss(o("reg"), tg("reg")).item()
 out["distill.normal"] = (1 - F.cosine_similarity(o("normal"), tg("normal"), dim=1).mean()).item()
+out["distill.tok"] = (-(torch.softmax(tg("tok"), -1) * torch.log_softmax(o("tok"), -1)).sum(-1)).mean().item()
 f = T("feature.0")
 out["features"] = F.mse_loss(f, T("teacher.feature.0")[:, : f.shape[1]]).item()
 print(json.dumps(out))
@@ -78,7 +93,10 @@ describe("losses and distillation", () => {
     const inputs = tg.model.graph.inputs.map((i) => `${i.name}[${i.shape}]`);
     expect(inputs).toContain("teacher.feature.0[N,8,3,3]"); // the largest configuration's shape
     expect(tg.features).toEqual(["feature.0"]);
-    const feeds = randomFeeds(tg, 3, 3, { "target.seg": 3, "target.cls": 4 });
+    const feeds = randomFeeds(tg, 3, 3, { "target.seg": 3, "target.cls": 4, "target.tok": 5 });
+    expect(feeds["target.tok"].dims).toEqual([3, 9]);
+    const tok = feeds["target.tok"].data as BigInt64Array;
+    tok[4] = BigInt(IGNORE);
     // Some ignored pixels; targets in [0, 1] for bce.
     const seg = feeds["target.seg"].data as BigInt64Array;
     for (let i = 0; i < seg.length; i += 4) seg[i] = BigInt(IGNORE);
@@ -93,7 +111,10 @@ describe("losses and distillation", () => {
     for (const k of [...TASKS.map((t) => `output.${t}`), "feature.0"]) put(k, got[k]);
     const file = join(mkdtempSync(join(tmpdir(), "mtl-losses-")), "job.json");
     writeFileSync(file, JSON.stringify({ ...dump, ignore: IGNORE }));
-    const want = JSON.parse(execFileSync("/usr/bin/python3", ["-c", PYTHON, file], { encoding: "utf8" })) as Record<string, number>;
+    const want = JSON.parse(execFileSync("/usr/bin/python3", ["-c", PYTHON, file], { encoding: "utf8" })) as Record<
+      string,
+      number
+    >;
 
     const value = (k: string) => (got[k].data as Float32Array)[0];
     const close = (a: number, b: number, what: string) =>

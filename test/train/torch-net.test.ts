@@ -28,7 +28,11 @@ function net(): Graph {
   for (const g of ["backbone", "seg", "cls"]) b.addGroup(g);
   const image = b.input("image", "f32", ["N", 3, 8, 8], 1);
   const cbr = (x: string, name: string, group: string | null, o: ReturnType<typeof convOpts>) =>
-    b.unary(at(`${name}.relu`), "relu", b.batchnorm(at(`${name}.bn`, group), b.conv(at(`${name}.conv`, group), x, o), { eps: 1e-5 }));
+    b.unary(
+      at(`${name}.relu`),
+      "relu",
+      b.batchnorm(at(`${name}.bn`, group), b.conv(at(`${name}.conv`, group), x, o), { eps: 1e-5 }),
+    );
   const stem = cbr(image, "stem", "backbone", convOpts(8, 3));
   const dw = b.unary(
     at("dw.relu6"),
@@ -146,7 +150,9 @@ async function run(config: Config): Promise<Run> {
   const fixed = new Map(tg.model.graph.inputs.map((i) => [i.name, i.shape]));
   const rand = mulberry32(11);
   const image = Float32Array.from({ length: N * 3 * 64 }, () => rand() * 2 - 1);
-  const seg = BigInt64Array.from({ length: N * 64 }, () => (rand() < 0.2 ? BigInt(IGNORE) : BigInt(Math.floor(rand() * 3))));
+  const seg = BigInt64Array.from({ length: N * 64 }, () =>
+    rand() < 0.2 ? BigInt(IGNORE) : BigInt(Math.floor(rand() * 3)),
+  );
   const cls = BigInt64Array.from({ length: N }, () => BigInt(Math.floor(rand() * 5)));
   const feeds: Record<string, ort.Tensor> = {
     image: new ort.Tensor("float32", image, [N, 3, 8, 8]),
@@ -193,7 +199,9 @@ describe("training graph against PyTorch autograd", () => {
     );
     const file = join(work, "jobs.json");
     writeFileSync(file, JSON.stringify(Object.values(runs).map((r) => r.job)));
-    const wants = JSON.parse(execFileSync("/usr/bin/python3", ["-c", PYTHON, file], { encoding: "utf8", maxBuffer: 64 << 20 })) as Torch[];
+    const wants = JSON.parse(
+      execFileSync("/usr/bin/python3", ["-c", PYTHON, file], { encoding: "utf8", maxBuffer: 64 << 20 }),
+    ) as Torch[];
     Object.keys(runs).forEach((name, i) => (results[name] = { ...runs[name], want: wants[i] }));
   }, 120_000);
 
@@ -204,7 +212,8 @@ describe("training graph against PyTorch autograd", () => {
       for (const k of ["loss", "loss.seg", "loss.cls"] as const)
         expect(Math.abs(scalar(k) - want[k]) / Math.abs(want[k]), k).toBeLessThan(1e-5);
       expect(tgParams.length).toBe(Object.keys(want.grads).length);
-      for (const p of tgParams) expect(relError(got[`grad.${p}`].data as Float32Array, want.grads[p]), `grad of ${p}`).toBeLessThan(1e-4);
+      for (const p of tgParams)
+        expect(relError(got[`grad.${p}`].data as Float32Array, want.grads[p]), `grad of ${p}`).toBeLessThan(1e-4);
       expect(stats.map((s) => s.node)).toEqual(["stem.bn", "dw.bn", "seg.head.bn"]);
       for (const s of stats) {
         const update = (old: Float32Array, batch: Float32Array) => Array.from(old, (v, i) => 0.9 * v + 0.1 * batch[i]);
@@ -216,6 +225,8 @@ describe("training graph against PyTorch autograd", () => {
     });
   }
   it("the configurations really differ in size", () => {
-    expect(results.largest.cut.get("stem.conv.weight")!.length).toBeGreaterThan(results.smallest.cut.get("stem.conv.weight")!.length);
+    expect(results.largest.cut.get("stem.conv.weight")!.length).toBeGreaterThan(
+      results.smallest.cut.get("stem.conv.weight")!.length,
+    );
   });
 });

@@ -32,14 +32,18 @@ export function gradAttention(c: GradCtx): void {
     const flatMerged = op1(c, "Reshape", [merged, op1(c, "Concat", [i64(c, [-1]), width], [attr.int("axis", 0)])]);
     c.paramGrad("out_proj.weight", op1(c, "Gemm", [rows(dy, model), flatMerged], [attr.int("transA", 1)]));
   }
-  if (c.hasParam("out_proj.bias") && c.needsParam("out_proj.bias")) c.paramGrad("out_proj.bias", reduceSum(c, dy, [0, 1], false));
+  if (c.hasParam("out_proj.bias") && c.needsParam("out_proj.bias"))
+    c.paramGrad("out_proj.bias", reduceSum(c, dy, [0, 1], false));
   if (!c.needs(0) && !c.needsParam("in_proj_weight") && !c.needsParam("in_proj_bias")) return;
 
   // Attention.
   const dO = tr(op1(c, "Reshape", [mm(dy, wout), i64(c, [0, 0, -1, headDim])]), [0, 2, 1, 3]); // [N, H, T, hd]
   const dP = mm(dO, tr(v, T));
   const dv = mm(tr(p, T), dO);
-  const dS = op1(c, "Mul", [op1(c, "Mul", [p, op1(c, "Sub", [dP, reduceSum(c, op1(c, "Mul", [dP, p]), [3], true)])]), scale]);
+  const dS = op1(c, "Mul", [
+    op1(c, "Mul", [p, op1(c, "Sub", [dP, reduceSum(c, op1(c, "Mul", [dP, p]), [3], true)])]),
+    scale,
+  ]);
   const dq = mm(dS, k);
   const dk = mm(tr(dS, T), q);
   const stacked = op1(
@@ -55,9 +59,15 @@ export function gradAttention(c: GradCtx): void {
   if (c.needsParam("in_proj_weight")) {
     const flat = op1(c, "Reshape", [
       dqkv,
-      op1(c, "Concat", [i64(c, [-1]), op1(c, "Shape", [qkv], [attr.int("start", 2), attr.int("end", 3)])], [attr.int("axis", 0)]),
+      op1(
+        c,
+        "Concat",
+        [i64(c, [-1]), op1(c, "Shape", [qkv], [attr.int("start", 2), attr.int("end", 3)])],
+        [attr.int("axis", 0)],
+      ),
     ]);
     c.paramGrad("in_proj_weight", op1(c, "Gemm", [flat, rows(x, model)], [attr.int("transA", 1)]));
   }
-  if (c.hasParam("in_proj_bias") && c.needsParam("in_proj_bias")) c.paramGrad("in_proj_bias", reduceSum(c, dqkv, [0, 1], false));
+  if (c.hasParam("in_proj_bias") && c.needsParam("in_proj_bias"))
+    c.paramGrad("in_proj_bias", reduceSum(c, dqkv, [0, 1], false));
 }

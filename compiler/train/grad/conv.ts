@@ -27,7 +27,9 @@ export const windowOf = (c: GradCtx): Window => ({
  */
 export function outputPadding(w: Window, hw: readonly Dim[]): number[] | null {
   if (!hw.every((d) => typeof d === "number")) return null;
-  return [0, 1].map((i) => ((hw[i] as number) + w.pads[i] + w.pads[i + 2] - w.dilation[i] * (w.kernel[i] - 1) - 1) % w.stride[i]);
+  return [0, 1].map(
+    (i) => ((hw[i] as number) + w.pads[i] + w.pads[i + 2] - w.dilation[i] * (w.kernel[i] - 1) - 1) % w.stride[i],
+  );
 }
 
 /** dx = ConvTranspose(dy, W) with the forward's window and groups. */
@@ -95,7 +97,12 @@ function convWeightGrad(c: GradCtx, w: Window, group: number, cin: number, hw: r
     c,
     "Conv",
     [data, kernel],
-    [attr.ints("strides", w.dilation), attr.ints("dilations", w.stride), attr.ints("pads", w.pads), attr.int("group", group)],
+    [
+      attr.ints("strides", w.dilation),
+      attr.ints("dilations", w.stride),
+      attr.ints("pads", w.pads),
+      attr.int("group", group),
+    ],
   ); // [C/g, O, >= kh, >= kw]
   const cut = op1(c, "Slice", [full, i64(c, [0, 0]), i64(c, [...w.kernel]), i64(c, [2, 3])]);
   return op1(c, "Transpose", [cut], [attr.ints("perm", [1, 0, 2, 3])]);
@@ -111,7 +118,8 @@ function denseWeightGrad(c: GradCtx, w: Window, cin: number, out: readonly numbe
   const [kh, kw] = w.kernel;
   const cout = c.outType().shape[1] as number;
   let x = c.x(0);
-  if (w.pads.some((p) => p !== 0)) x = op1(c, "Pad", [x, i64(c, [0, 0, w.pads[0], w.pads[1], 0, 0, w.pads[2], w.pads[3]])]);
+  if (w.pads.some((p) => p !== 0))
+    x = op1(c, "Pad", [x, i64(c, [0, 0, w.pads[0], w.pads[1], 0, 0, w.pads[2], w.pads[3]])]);
   const pieces: string[] = [];
   for (let i = 0; i < kh; i++)
     for (let j = 0; j < kw; j++) {
@@ -127,5 +135,10 @@ function denseWeightGrad(c: GradCtx, w: Window, cin: number, out: readonly numbe
   const channelLast = op1(c, "Transpose", [c.dy()], [attr.ints("perm", [0, 2, 3, 1])]);
   const rows = op1(c, "Reshape", [channelLast, i64(c, [0, -1, cout])]); // [N, Ho Wo, O]
   const summed = op1(c, "ReduceSum", [op1(c, "MatMul", [cols, rows]), i64(c, [0])], [attr.int("keepdims", 0)]); // [kh kw C, O]
-  return op1(c, "Transpose", [op1(c, "Reshape", [summed, i64(c, [kh, kw, cin, cout])])], [attr.ints("perm", [3, 2, 0, 1])]);
+  return op1(
+    c,
+    "Transpose",
+    [op1(c, "Reshape", [summed, i64(c, [kh, kw, cin, cout])])],
+    [attr.ints("perm", [3, 2, 0, 1])],
+  );
 }

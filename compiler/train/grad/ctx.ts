@@ -2,7 +2,7 @@
 // the gradient of its output, which inputs and parameters want gradients, and sinks for the
 // gradients it computes. A rule emits standard ONNX ops only (onnxruntime-node's inference build
 // has no training ops) and reports what it cannot express through `fail`, never a silent zero.
-import type { AttrValue, Dim, Node, ValueType } from "../../ir/types";
+import type { Dim, Node, ValueType } from "../../ir/types";
 import type { OnnxAttribute } from "../../onnx/model";
 import { attr, type Emitter, type Lowerer } from "../../lower/scope";
 
@@ -35,11 +35,6 @@ export interface GradCtx {
 export type GradRule = (c: GradCtx) => void;
 
 // Attribute access, as the lowering reads them.
-export function attrOf(c: GradCtx, name: string): AttrValue {
-  const v = c.node.attrs[name];
-  if (v === undefined) throw new Error(`internal: ${c.node.op} node ${c.node.id} lacks attribute ${name}`);
-  return v;
-}
 export function nums(c: GradCtx, name: string, fallback?: readonly number[]): number[] {
   const v = c.node.attrs[name] ?? fallback;
   if (!Array.isArray(v) || !v.every((x) => typeof x === "number"))
@@ -54,8 +49,12 @@ export function num(c: GradCtx, name: string, fallback?: number): number {
 export const normAxis = (a: number, rank: number): number => (a < 0 ? a + rank : a);
 
 // Small emission helpers shared by the rules.
-export const op1 = (c: GradCtx, type: string, inputs: readonly string[], attrs: readonly OnnxAttribute[] = []): string =>
-  c.e.op1(type, inputs, attrs);
+export const op1 = (
+  c: GradCtx,
+  type: string,
+  inputs: readonly string[],
+  attrs: readonly OnnxAttribute[] = [],
+): string => c.e.op1(type, inputs, attrs);
 export const f32 = (c: GradCtx, v: number): string => c.lw.f32([v]);
 export const i64 = (c: GradCtx, v: readonly number[]): string => c.lw.i64(v);
 
@@ -71,10 +70,6 @@ export function staticCount(dims: readonly Dim[]): number | null {
   }
   return n;
 }
-
-/** Numbers for a shape, or null when some dim is symbolic. */
-export const staticShape = (dims: readonly Dim[]): number[] | null =>
-  dims.every((d) => typeof d === "number") ? (dims as number[]) : null;
 
 /**
  * Sums a gradient of broadcast shape `from` down to an operand of shape `to` (numpy broadcasting):
@@ -96,4 +91,5 @@ export function sumToShape(c: GradCtx, g: string, from: readonly Dim[], to: read
 }
 
 /** Float element count of a value at run time (Size, cast), for means over symbolic batch sizes. */
-export const runtimeCount = (c: GradCtx, x: string): string => op1(c, "Cast", [op1(c, "Size", [x])], [attr.int("to", 1)]);
+export const runtimeCount = (c: GradCtx, x: string): string =>
+  op1(c, "Cast", [op1(c, "Size", [x])], [attr.int("to", 1)]);

@@ -3,7 +3,8 @@ import { attr } from "../../lower/scope";
 import { i64, op1, reduceSum, type GradCtx } from "./ctx";
 
 /** Rows of a [..., d] tensor as a matrix [-1, d]. */
-const rows = (c: GradCtx, x: string, rank: number, d: number): string => (rank === 2 ? x : op1(c, "Reshape", [x, i64(c, [-1, d])]));
+const rows = (c: GradCtx, x: string, rank: number, d: number): string =>
+  rank === 2 ? x : op1(c, "Reshape", [x, i64(c, [-1, d])]);
 
 /** y = x W^T + b, W [out, in]: dx = dy W, dW = dy^T x (over every leading axis), db = sum dy. */
 export function gradLinear(c: GradCtx): void {

@@ -46,8 +46,14 @@ export function gradSilu(c: GradCtx): void {
 export function gradGelu(c: GradCtx): void {
   if (!c.needs(0)) return;
   const x = c.x(0);
-  const cdf = op1(c, "Mul", [f32(c, 0.5), op1(c, "Add", [f32(c, 1), op1(c, "Erf", [op1(c, "Mul", [x, f32(c, Math.SQRT1_2)])])])]);
-  const pdf = op1(c, "Mul", [f32(c, 1 / Math.sqrt(2 * Math.PI)), op1(c, "Exp", [op1(c, "Mul", [op1(c, "Mul", [x, x]), f32(c, -0.5)])])]);
+  const cdf = op1(c, "Mul", [
+    f32(c, 0.5),
+    op1(c, "Add", [f32(c, 1), op1(c, "Erf", [op1(c, "Mul", [x, f32(c, Math.SQRT1_2)])])]),
+  ]);
+  const pdf = op1(c, "Mul", [
+    f32(c, 1 / Math.sqrt(2 * Math.PI)),
+    op1(c, "Exp", [op1(c, "Mul", [op1(c, "Mul", [x, x]), f32(c, -0.5)])]),
+  ]);
   c.grad(0, op1(c, "Mul", [c.dy(), op1(c, "Add", [cdf, op1(c, "Mul", [x, pdf])])]));
 }
 
@@ -64,7 +70,8 @@ export function gradSoftmax(c: GradCtx): void {
   c.grad(0, op1(c, "Mul", [y, op1(c, "Sub", [c.dy(), dot])]));
 }
 
-const toInput = (c: GradCtx, i: number, g: string): void => c.grad(i, sumToShape(c, g, c.outType().shape, c.inType(i).shape));
+const toInput = (c: GradCtx, i: number, g: string): void =>
+  c.grad(i, sumToShape(c, g, c.outType().shape, c.inType(i).shape));
 
 export function gradAdd(c: GradCtx): void {
   for (const i of [0, 1]) if (c.needs(i)) toInput(c, i, c.dy());

@@ -25,7 +25,11 @@ export function forwardBatchnormTrain(c: NodeCtx, save: (key: string, value: str
   const mean = e.op1("ReduceMean", [x], axes);
   const centred = e.op1("Sub", [x, mean]);
   // ReduceSum of the squares: onnxruntime's ReduceSumSquare is measurably less accurate here.
-  const squares = e.op1("ReduceSum", [e.op1("Mul", [centred, centred]), lw.i64(bnAxes(rank))], [attr.int("keepdims", 1)]);
+  const squares = e.op1(
+    "ReduceSum",
+    [e.op1("Mul", [centred, centred]), lw.i64(bnAxes(rank))],
+    [attr.int("keepdims", 1)],
+  );
   const flat = (v: string): string => e.op1("Reshape", [v, lw.i64([-1])]);
   const meanC = flat(mean);
   // M = elements per channel (N H W), known at run time.
@@ -44,7 +48,8 @@ export function forwardBatchnormTrain(c: NodeCtx, save: (key: string, value: str
 }
 
 /** Per-channel [C] tensor as [1, C, 1, ...] for broadcasting against [N, C, ...]. */
-const perChannel = (c: GradCtx, v: string, rank: number): string => op1(c, "Reshape", [v, i64(c, [1, -1, ...new Array(rank - 2).fill(1)])]);
+const perChannel = (c: GradCtx, v: string, rank: number): string =>
+  op1(c, "Reshape", [v, i64(c, [1, -1, ...new Array(rank - 2).fill(1)])]);
 
 /**
  * With c = x - mean, invstd = 1 / sqrt(var + eps), k = gamma invstd and M elements per channel:
@@ -59,7 +64,8 @@ export function gradBatchnorm(c: GradCtx): void {
   const mean = c.saved("mean") ?? op1(c, "ReduceMean", [x], [attr.ints("axes", axes), attr.int("keepdims", 1)]);
   const centred = c.saved("centred") ?? op1(c, "Sub", [x, mean]);
   const variance =
-    c.saved("var") ?? op1(c, "ReduceMean", [op1(c, "Mul", [centred, centred])], [attr.ints("axes", axes), attr.int("keepdims", 1)]);
+    c.saved("var") ??
+    op1(c, "ReduceMean", [op1(c, "Mul", [centred, centred])], [attr.ints("axes", axes), attr.int("keepdims", 1)]);
   const invstd = op1(c, "Reciprocal", [op1(c, "Sqrt", [op1(c, "Add", [variance, f32(c, num(c, "eps", 1e-5))])])]);
   const dy = c.dy();
   const sum = (v: string): string => op1(c, "ReduceSum", [v, i64(c, axes)], [attr.int("keepdims", 1)]);
@@ -71,7 +77,9 @@ export function gradBatchnorm(c: GradCtx): void {
   if (!c.needs(0)) return;
   const count = op1(c, "Div", [runtimeCount(c, x), runtimeCount(c, mean)]);
   const k = op1(c, "Mul", [perChannel(c, c.param("weight"), rank), invstd]);
-  const slope = op1(c, "Neg", [op1(c, "Div", [op1(c, "Mul", [op1(c, "Mul", [k, op1(c, "Mul", [invstd, invstd])]), dotc]), count])]);
+  const slope = op1(c, "Neg", [
+    op1(c, "Div", [op1(c, "Mul", [op1(c, "Mul", [k, op1(c, "Mul", [invstd, invstd])]), dotc]), count]),
+  ]);
   const shift = op1(c, "Neg", [op1(c, "Div", [op1(c, "Mul", [k, dbeta]), count])]);
   c.grad(0, op1(c, "Sum", [op1(c, "Mul", [dy, k]), op1(c, "Mul", [centred, slope]), shift]));
 }
@@ -93,12 +101,51 @@ export function gradLayernorm(c: GradCtx): void {
     c,
     Array.from({ length: rank - 1 }, (_, i) => i),
   );
-  if (c.needsParam("weight")) c.paramGrad("weight", op1(c, "ReduceSum", [op1(c, "Mul", [dy, xhat]), leading], [attr.int("keepdims", 0)]));
-  if (c.hasParam("bias") && c.needsParam("bias")) c.paramGrad("bias", op1(c, "ReduceSum", [dy, leading], [attr.int("keepdims", 0)]));
+  if (c.needsParam("weight"))
+    c.paramGrad("weight", op1(c, "ReduceSum", [op1(c, "Mul", [dy, xhat]), leading], [attr.int("keepdims", 0)]));
+  if (c.hasParam("bias") && c.needsParam("bias"))
+    c.paramGrad("bias", op1(c, "ReduceSum", [dy, leading], [attr.int("keepdims", 0)]));
   if (!c.needs(0)) return;
   const g = op1(c, "Mul", [dy, c.param("weight")]);
   const meanG = op1(c, "ReduceMean", [g], last);
   const meanGX = op1(c, "ReduceMean", [op1(c, "Mul", [g, xhat])], last);
   const inner = op1(c, "Sub", [op1(c, "Sub", [g, meanG]), op1(c, "Mul", [xhat, meanGX])]);
   c.grad(0, op1(c, "Mul", [invstd, inner]));
+}
+
+/**
+ * GroupNorm over axis 1 in `groups` groups (statistics recomputed here, per sample and group over
+ * [N, G, rest] as lowered): with g = dy gamma per channel, dx = invstd (g - mean(g) -
+ * xhat mean(g xhat)) within each group; dgamma = sum dy xhat, dbeta = sum dy over all but axis 1.
+ */
+export function gradGroupnorm(c: GradCtx): void {
+  const rank = c.inType(0).shape.length;
+  const x = c.x(0);
+  const groups = num(c, "groups");
+  const inGroups = (v: string): string => op1(c, "Reshape", [v, i64(c, [0, groups, -1])]);
+  const last = [attr.ints("axes", [2]), attr.int("keepdims", 1)];
+  const grouped = inGroups(x);
+  const centred = op1(c, "Sub", [grouped, op1(c, "ReduceMean", [grouped], last)]);
+  const variance = op1(c, "ReduceMean", [op1(c, "Mul", [centred, centred])], last);
+  const invstd = op1(c, "Reciprocal", [op1(c, "Sqrt", [op1(c, "Add", [variance, f32(c, num(c, "eps", 1e-5))])])]);
+  const xhat = op1(c, "Mul", [centred, invstd]); // [N, G, rest]
+  const dy = c.dy();
+  const shape = op1(c, "Shape", [x]);
+  const others = i64(c, bnAxes(rank));
+  if (c.needsParam("weight")) {
+    const dgamma = op1(
+      c,
+      "ReduceSum",
+      [op1(c, "Mul", [dy, op1(c, "Reshape", [xhat, shape])]), others],
+      [attr.int("keepdims", 0)],
+    );
+    c.paramGrad("weight", dgamma);
+  }
+  if (c.needsParam("bias")) c.paramGrad("bias", op1(c, "ReduceSum", [dy, others], [attr.int("keepdims", 0)]));
+  if (!c.needs(0)) return;
+  const g = inGroups(op1(c, "Mul", [dy, perChannel(c, c.param("weight"), rank)]));
+  const meanG = op1(c, "ReduceMean", [g], last);
+  const meanGX = op1(c, "ReduceMean", [op1(c, "Mul", [g, xhat])], last);
+  const inner = op1(c, "Sub", [op1(c, "Sub", [g, meanG]), op1(c, "Mul", [xhat, meanGX])]);
+  c.grad(0, op1(c, "Reshape", [op1(c, "Mul", [invstd, inner]), shape]));
 }

@@ -50,11 +50,15 @@ export function gradAvgPool(c: GradCtx): void {
   if (!c.needs(0)) return;
   const w = poolWindow(c.node);
   const channels = c.inType(0).shape[1];
-  if (typeof channels !== "number") return c.fail(`avgpool ${c.node.id} over a symbolic channel count has no gradient mtl can write`);
+  if (typeof channels !== "number")
+    return c.fail(`avgpool ${c.node.id} over a symbolic channel count has no gradient mtl can write`);
   const area = w.kernel[0] * w.kernel[1];
   const ones = op1(c, "Expand", [c.lw.f32([1 / area]), i64(c, [channels, 1, w.kernel[0], w.kernel[1]])]);
   const dx = convInputGrad(c, c.dy(), ones, w, channels);
-  if (dx === null) return c.fail(`the gradient of avgpool ${c.node.id} needs fixed spatial sizes; give the input fixed height and width`);
+  if (dx === null)
+    return c.fail(
+      `the gradient of avgpool ${c.node.id} needs fixed spatial sizes; give the input fixed height and width`,
+    );
   c.grad(0, dx);
 }
 

@@ -6,7 +6,12 @@ import { attr } from "../../lower/scope";
 import { i64, nums, op1, type GradCtx } from "./ctx";
 
 /** Interpolation matrix [out, in] of one axis, as onnxruntime's Resize computes it in float32. */
-export function interpolationMatrix(mode: "nearest" | "linear", inSize: number, outSize: number, scale: number): Float32Array {
+export function interpolationMatrix(
+  mode: "nearest" | "linear",
+  inSize: number,
+  outSize: number,
+  scale: number,
+): Float32Array {
   const m = new Float32Array(outSize * inSize);
   const s = Math.fround(scale);
   for (let o = 0; o < outSize; o++) {
@@ -30,7 +35,9 @@ export function gradResize(c: GradCtx): void {
   const [hin, win] = c.inType(0).shape.slice(2);
   const [hout, wout] = c.outType().shape.slice(2);
   if (![hin, win, hout, wout].every((d) => typeof d === "number"))
-    return c.fail(`the gradient of resize ${c.node.id} needs fixed spatial sizes; give the input fixed height and width`);
+    return c.fail(
+      `the gradient of resize ${c.node.id} needs fixed spatial sizes; give the input fixed height and width`,
+    );
   const mode = c.node.attrs.mode === "linear" ? "linear" : "nearest";
   const dims = [hin, win, hout, wout] as number[];
   const scales = c.node.attrs.scales !== undefined ? nums(c, "scales") : [dims[2] / dims[0], dims[3] / dims[1]];

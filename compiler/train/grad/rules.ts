@@ -19,7 +19,7 @@ import {
   gradSub,
   gradTanh,
 } from "./elementwise";
-import { gradBatchnorm, gradLayernorm } from "./norm";
+import { gradBatchnorm, gradGroupnorm, gradLayernorm } from "./norm";
 import { gradAvgPool, gradGlobalAvgPool, gradMaxPool } from "./pool";
 import { gradResize } from "./resize";
 import { gradConcat, gradFlatten, gradMean, gradReshape, gradSelect, gradTranspose } from "./shape";
@@ -29,6 +29,7 @@ export const GRAD_RULES: Readonly<Record<OpKind, GradRule>> = {
   linear: gradLinear,
   batchnorm: gradBatchnorm,
   layernorm: gradLayernorm,
+  groupnorm: gradGroupnorm,
   relu: gradRelu,
   relu6: gradRelu6,
   gelu: gradGelu,

@@ -23,7 +23,9 @@ export function gradSelect(c: GradCtx): void {
   const axis = normAxis(num(c, "axis"), shape.length);
   const len = shape[axis];
   if (typeof len !== "number")
-    return c.fail(`select along an axis of symbolic size '${len}' has no gradient mtl can write; give the axis a fixed size`);
+    return c.fail(
+      `select along an axis of symbolic size '${len}' has no gradient mtl can write; give the axis a fixed size`,
+    );
   const index = normAxis(num(c, "index"), len);
   const pads = shape.map(() => 0).concat(shape.map(() => 0));
   pads[axis] = index;
