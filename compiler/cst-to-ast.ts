@@ -36,6 +36,8 @@ import type {
   StatementCstChildren,
   TargetCstChildren,
   TaskDeclCstChildren,
+  TrainDeclCstChildren,
+  TrainSettingCstChildren,
   TypeRefCstChildren,
   UnaryExprCstChildren,
   WidthsDeclCstChildren,
@@ -271,7 +273,9 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
 
   modelDecl(ctx: ModelDeclCstChildren): A.ModelDecl {
     const items: { item: A.ModelItem; offset: number }[] = [];
-    const kinds: NodeLabel<ModelDeclCstChildren>[] = ["inputDecl", "widthsDecl", "divisorDecl", "encoderDecl", "taskDecl", "budgetDecl", "preferDecl", "assignStmt"];
+    const kinds: NodeLabel<ModelDeclCstChildren>[] = [
+      "inputDecl", "widthsDecl", "divisorDecl", "encoderDecl", "taskDecl", "budgetDecl", "preferDecl", "trainDecl", "assignStmt",
+    ];
     for (const key of kinds) {
       for (const n of this.nodes(ctx, key)) items.push({ item: this.visit(n), offset: n.location?.startOffset ?? 0 });
     }
@@ -307,7 +311,7 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
       name: this.ident(this.tok(ctx, "name")),
       heads: clauses<A.Expr>("headClause"),
       decodes: clauses<A.Expr>("decodeClause"),
-      losses: clauses<A.Ident>("lossClause"),
+      losses: clauses<A.LossRef>("lossClause"),
       metrics: clauses<A.Ident>("metricClause"),
       span: this.spanHere(ctx, "Task"),
     };
@@ -321,9 +325,12 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
     const value = this.expr(ctx, "value");
     return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Decode")), value.span) };
   }
-  lossClause(ctx: LossClauseCstChildren): A.TaskClause<A.Ident> {
-    const value = this.ident(this.tok(ctx, "name"));
-    return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Loss")), value.span) };
+  lossClause(ctx: LossClauseCstChildren): A.TaskClause<A.LossRef> {
+    const name = this.ident(this.tok(ctx, "name"));
+    const call = this.nodes(ctx, "args")[0];
+    const args = call ? this.nodes(call.children as CallSuffixCstChildren, "argument").map((a) => this.visit(a) as A.Argument) : null;
+    const span = call ? this.s.cover(name.span, this.s.node(call)) : name.span;
+    return { value: { name, args, span }, span: this.s.cover(this.s.token(this.tok(ctx, "Loss")), span) };
   }
   metricClause(ctx: MetricClauseCstChildren): A.TaskClause<A.Ident> {
     const value = this.ident(this.tok(ctx, "name"));
@@ -345,6 +352,17 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
     const task = this.ident(this.tok(ctx, "task"));
     const value = this.expr(ctx, "value");
     return { task, value, span: this.s.cover(task.span, value.span) };
+  }
+
+  trainDecl(ctx: TrainDeclCstChildren): A.TrainDecl {
+    const settings = this.nodes(ctx, "trainSetting").map((n) => this.visit(n) as A.TrainSetting);
+    return { kind: "train", settings, span: this.spanHere(ctx, "Train") };
+  }
+
+  trainSetting(ctx: TrainSettingCstChildren): A.TrainSetting {
+    const name = this.ident(this.tok(ctx, "name"));
+    const args = this.nodes(ctx, "argument").map((n) => this.visit(n) as A.Argument);
+    return { name, args, span: args.length ? this.s.cover(name.span, args[args.length - 1].span) : name.span };
   }
 
   // Expressions

@@ -1,6 +1,7 @@
 // The catalogue of every user-visible compiler message. Codes are stable: never renumber, only add.
 //   MTL1xxx syntax   MTL2xxx names, imports, declarations   MTL3xxx shapes and channels
-//   MTL4xxx types and values   MTL5xxx model declarations   MTL7xxx training graphs
+//   MTL4xxx types and values   MTL5xxx model declarations (MTL51xx: losses, metrics, `train`)
+//   MTL7xxx training graphs
 import type { Diagnostic, RelatedInfo, Severity, Span } from "./diagnostics";
 
 interface Entry {
@@ -65,6 +66,15 @@ export const catalogue = {
   MTL5014: { severity: "error", summary: "An encoder or head that does not produce a tensor." },
   MTL5015: { severity: "error", summary: "An invalid channel divisor." },
   MTL5017: { severity: "error", summary: "Invalid input preprocessing (`as image(...)`)." },
+  MTL5101: { severity: "error", summary: "An unknown loss." },
+  MTL5102: { severity: "error", summary: "A loss that does not fit the head's output." },
+  MTL5103: { severity: "error", summary: "An unknown metric." },
+  MTL5104: { severity: "error", summary: "A metric that does not fit the task's loss or output." },
+  MTL5105: { severity: "error", summary: "An unknown setting in a `train` section." },
+  MTL5106: { severity: "error", summary: "An invalid value of a `train` setting." },
+  MTL5107: { severity: "error", summary: "A `train` section that sets both `epochs` and `steps`." },
+  MTL5108: { severity: "error", summary: "A loss weight for a task the model does not have." },
+  MTL5109: { severity: "error", summary: "A task without a loss in a model with a `train` section." },
   MTL7001: { severity: "error", summary: "A layer whose gradient mtl cannot write with standard ONNX operators (reported when a training graph is built)." },
 } as const satisfies Record<string, Entry>;
 

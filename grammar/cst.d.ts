@@ -203,6 +203,7 @@ export type ModelDeclCstChildren = {
   taskDecl?: TaskDeclCstNode[];
   budgetDecl?: BudgetDeclCstNode[];
   preferDecl?: PreferDeclCstNode[];
+  trainDecl?: TrainDeclCstNode[];
   assignStmt?: AssignStmtCstNode[];
   RCurly: IToken[];
 };
@@ -302,6 +303,7 @@ export interface LossClauseCstNode extends CstNode {
 export type LossClauseCstChildren = {
   Loss: IToken[];
   name: IToken[];
+  args?: CallSuffixCstNode[];
 };
 
 export interface MetricClauseCstNode extends CstNode {
@@ -346,6 +348,29 @@ export type PreferEntryCstChildren = {
   task: IToken[];
   Colon: IToken[];
   value: ExpressionCstNode[];
+};
+
+export interface TrainDeclCstNode extends CstNode {
+  name: "trainDecl";
+  children: TrainDeclCstChildren;
+}
+
+export type TrainDeclCstChildren = {
+  Train: IToken[];
+  LCurly: IToken[];
+  trainSetting?: TrainSettingCstNode[];
+  RCurly: IToken[];
+};
+
+export interface TrainSettingCstNode extends CstNode {
+  name: "trainSetting";
+  children: TrainSettingCstChildren;
+}
+
+export type TrainSettingCstChildren = {
+  name: IToken[];
+  argument: ArgumentCstNode[];
+  Comma?: IToken[];
 };
 
 export interface ExpressionCstNode extends CstNode {
@@ -518,6 +543,8 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   budgetDecl(children: BudgetDeclCstChildren, param?: IN): OUT;
   preferDecl(children: PreferDeclCstChildren, param?: IN): OUT;
   preferEntry(children: PreferEntryCstChildren, param?: IN): OUT;
+  trainDecl(children: TrainDeclCstChildren, param?: IN): OUT;
+  trainSetting(children: TrainSettingCstChildren, param?: IN): OUT;
   expression(children: ExpressionCstChildren, param?: IN): OUT;
   pipeExpr(children: PipeExprCstChildren, param?: IN): OUT;
   binaryExpr(children: BinaryExprCstChildren, param?: IN): OUT;

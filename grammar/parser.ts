@@ -172,6 +172,7 @@ class MtlParser extends CstParser {
         { ALT: () => this.SUBRULE(this.taskDecl) },
         { ALT: () => this.SUBRULE(this.budgetDecl) },
         { ALT: () => this.SUBRULE(this.preferDecl) },
+        { ALT: () => this.SUBRULE(this.trainDecl) },
         { ALT: () => this.SUBRULE(this.assignStmt) },
       ]),
     );
@@ -242,9 +243,11 @@ class MtlParser extends CstParser {
     this.SUBRULE(this.expression, { LABEL: "value" });
   });
 
+  /** `loss cross_entropy` or `loss cross_entropy(ignore: 255)` */
   private lossClause = this.RULE("lossClause", () => {
     this.CONSUME(T.Loss);
     this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION({ GATE: this.sameLine, DEF: () => this.SUBRULE(this.callSuffix, { LABEL: "args" }) });
   });
 
   private metricClause = this.RULE("metricClause", () => {
@@ -270,6 +273,23 @@ class MtlParser extends CstParser {
     this.CONSUME(T.Identifier, { LABEL: "task" });
     this.CONSUME(T.Colon);
     this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  /**
+   * `train { optimizer sgd(lr: 0.1) epochs 10 distill outputs: 1.0, features: 0.5 }`: each setting
+   * is a name and one or more arguments. Setting names are identifiers, not keywords, so they stay
+   * usable as names elsewhere; the elaborator knows them.
+   */
+  private trainDecl = this.RULE("trainDecl", () => {
+    this.CONSUME(T.Train);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.trainSetting));
+    this.CONSUME(T.RCurly);
+  });
+
+  private trainSetting = this.RULE("trainSetting", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
   });
 
   // Expressions, loosest first: ternary < pipe < binary operators (|| < && < equality < comparison

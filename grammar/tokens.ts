@@ -30,6 +30,7 @@ export const Loss = keyword("loss");
 export const Metric = keyword("metric");
 export const Budget = keyword("budget");
 export const Prefer = keyword("prefer");
+export const Train = keyword("train");
 export const Return = keyword("return");
 export const For = keyword("for");
 export const In = keyword("in");
@@ -83,7 +84,7 @@ export const RBracket = createToken({ name: "RBracket", pattern: /\]/ });
 
 export const keywords: readonly TokenType[] = [
   Import, From, Model, Block, Input, Widths, Divisor, Encoder, Task, Head, Decode, Loss, Metric,
-  Budget, Prefer, Return, For, In, Repeat, If, Else, Group, Fixed, As, True, False,
+  Budget, Prefer, Train, Return, For, In, Repeat, If, Else, Group, Fixed, As, True, False,
 ];
 
 /** Keyword spellings, for editors and "did you mean" suggestions. */

@@ -62,7 +62,7 @@ export function runInfo(path: string, o: InfoOptions): number {
     ...m.inputs.map((i) => `  ${i.name}: ${i.dtype}[${i.shape.join(", ")}]${i.preprocess ? ` as image(mean: [${i.preprocess.mean.join(", ")}], std: [${i.preprocess.std.join(", ")}])` : ""}`),
     "",
     "tasks:",
-    ...m.tasks.map((t) => `  ${t.name.padEnd(16)} decode ${JSON.stringify(t.decode)}${t.loss ? `  loss ${t.loss}` : ""}${t.metric ? `  metric ${t.metric}` : ""}  -> ${t.outputs.join(", ")}`),
+    ...m.tasks.map((t) => `  ${t.name.padEnd(16)} decode ${JSON.stringify(t.decode)}${lossText(t)}${t.metric ? `  metric ${t.metric}` : ""}  -> ${t.outputs.join(", ")}`),
     "",
     "width groups:",
     ...(m.groups.length ? m.groups.map((g) => `  ${g.name.padEnd(16)} part ${g.part.padEnd(12)} choices ${g.choices.join(", ")}`) : ["  (none: a static model)"]),
@@ -144,4 +144,10 @@ function paramLines(a: Artifact): string[] {
   lines.push(...params.map(row));
   if (stats.length) lines.push("", `BatchNorm statistics (${plural(stats.length, "tensor")}, state, not parameters):`, ...stats.map(row));
   return lines;
+}
+
+/** `  loss cross_entropy(ignore: 255)`, or nothing for a task without a loss. */
+function lossText(t: { loss: string | null; ignoreIndex?: number }): string {
+  if (!t.loss) return "";
+  return t.ignoreIndex === undefined ? `  loss ${t.loss}` : `  loss ${t.loss}(ignore: ${t.ignoreIndex})`;
 }

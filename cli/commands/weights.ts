@@ -7,9 +7,12 @@
 // parameter as an initializer named exactly by its PyTorch name, and the only other initializers
 // are its shared constants (`const.i64...`, `const.f32...`). A switchable (per-width) parameter is
 // stored [K, ...shape] and read through `Gather(initializer, width.<group>)`; its last row is
-// the full-width one. BatchNorm layers get torch's `num_batches_tracked` counter (int64 0).
+// the full-width one. BatchNorm layers get torch's `num_batches_tracked` counter (int64 0). When a
+// switchable parameter's rows differ (a trained model), every row is kept too, as
+// `<name>.per_width` of shape [K, ...shape], which `mtl compile --weights` reads back.
 import { ArtifactError, readArtifact, type Artifact } from "../../runtime/artifact";
 import type { OnnxGraph, OnnxNode } from "../../compiler/onnx/model";
+import { PER_WIDTH_SUFFIX, rowsDiffer } from "../../compiler/weights/load";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
 import { isStatistic } from "../../runtime/parameters";
 import { readBytes, writeAtomic } from "../files";
@@ -57,9 +60,11 @@ export function stateDictOf(a: Artifact): Map<string, SafeTensor> {
     const shape = t.dims.slice(1);
     const size = shape.reduce((x, y) => x * y, 1);
     tensors.set(t.name, { dtype: "F32", shape, data: t.data.slice((k - 1) * size) }); // the last row is full width
+    if (rowsDiffer(t.data, k)) tensors.set(t.name + PER_WIDTH_SUFFIX, { dtype: "F32", shape: [...t.dims], data: t.data.slice() });
   }
   for (const name of [...tensors.keys()]) {
-    if (name.endsWith(".running_mean")) tensors.set(name.slice(0, -".running_mean".length) + BATCH_COUNTER, { dtype: "I64", shape: [], data: new BigInt64Array([0n]) });
+    if (!name.endsWith(".running_mean")) continue;
+    tensors.set(name.slice(0, -".running_mean".length) + BATCH_COUNTER, { dtype: "I64", shape: [], data: new BigInt64Array([0n]) });
   }
   return tensors;
 }

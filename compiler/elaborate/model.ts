@@ -8,6 +8,8 @@ import { type Code, diag, didYouMean } from "../messages";
 import { type ArgValue, bindArgs } from "./args";
 import { decoderMisfit, decoders } from "./decoders";
 import { Evaluator, type Frame } from "./evaluate";
+import { checkMetric, lossSpec } from "./losses";
+import { trainSpec } from "./train";
 import type { Val } from "./values";
 import { DEFAULT_LIMITS, LimitCounter, LimitExceeded, limitHint, type Limits } from "../limits";
 import { INPUT_DTYPE_NAMES, INPUT_DTYPES } from "../names";
@@ -59,6 +61,10 @@ function elaborateWithin(
   // Declarations that need no evaluation are checked (and read) by the model-item registry.
   const widths = DECLARATION_CHECKS.widths(items("widths"), declCtx, report);
   const divisor = DECLARATION_CHECKS.divisor(items("divisor"), declCtx, report);
+
+  const trains = items("train");
+  for (const x of trains.slice(1)) report("MTL5013", x.span, `\`train\` is declared twice in model \`${model.name.name}\``, "keep one");
+  const trainDecl = trains[0];
 
   const b = new GraphBuilder(model.name.name, widths, divisor, counter);
   const ev = new Evaluator(b, diags, scopes, counter);
@@ -215,7 +221,16 @@ function elaborateWithin(
     }
     const decode = t.decodes[0] ? decodeSpec(t.decodes[0].value, type) : { kind: "identity" as const };
     if (!decode) return;
-    b.addTask({ name: group, output: out.id, decode, loss: t.losses[0]?.value.name ?? null, metric: t.metrics[0]?.value.name ?? null });
+    const evalArg = (x: A.Expr) => ev.eval(x, frame("", null));
+    const lossRef = t.losses[0]?.value;
+    const loss = lossRef ? lossSpec(lossRef, type, group, evalArg, report, diags) : null;
+    if (lossRef && !loss) return;
+    if (!lossRef && trainDecl)
+      report("MTL5109", t.name.span, `task \`${group}\` has no \`loss\`, so the \`train\` section cannot train it`,
+        "declare one, e.g. `loss cross_entropy`");
+    const metric = t.metrics[0]?.value;
+    if (metric && !checkMetric(metric, loss, type, group, report)) return;
+    b.addTask({ name: group, output: out.id, decode, loss, metric: metric?.name ?? null });
   }
 
   function decodeSpec(e: A.Expr, out: ValueType): DecodeSpec | undefined {
@@ -248,6 +263,7 @@ function elaborateWithin(
   for (const check of MODEL_CHECKS) check(model, report);
   b.setBudgets(DECLARATION_CHECKS.budget(items("budget"), declCtx, report));
   b.setPrefer(DECLARATION_CHECKS.prefer(items("prefer"), declCtx, report));
+  b.setTrain(trainSpec(trainDecl, taskNames, (x) => ev.eval(x, frame("", null)), report, diags));
   b.setSourceHash(sourceHash);
 
   if (diags.slice(before).some((d) => d.severity === "error")) return undefined;

@@ -85,6 +85,8 @@ class Printer {
         return this.braced(n, ordered(n).filter((e): e is CstNode => !isToken(e)));
       case "taskDecl":
         return this.task(n);
+      case "trainDecl": // one setting per line, always, even when the section would fit on one
+        return this.braced(n, nodesOf(n, "trainSetting"));
       case "pipeExpr":
         return this.pipe(n);
       default:

@@ -9,6 +9,7 @@ import type { OpCtx, OpResult } from "./op-common";
 import type { ConvOptions, PoolOptions, ResizeOptions } from "./ops-spatial";
 import { assignGroupParts, assignNodeParts } from "./parts";
 import { fail } from "./shape-errors";
+import { DEFAULT_TRAIN, type TrainSpec } from "../train/spec";
 import type { LimitCounter } from "../limits";
 import type {
   Budget,
@@ -51,6 +52,7 @@ export class GraphBuilder {
   private budgets: Budget[] = [];
   private prefer: Record<string, number> = {};
   private sourceHash = "";
+  private train: TrainSpec = DEFAULT_TRAIN;
 
   constructor(
     private readonly name: string,
@@ -197,6 +199,10 @@ export class GraphBuilder {
     this.prefer = { ...p };
   }
 
+  setTrain(t: TrainSpec): void {
+    this.train = t;
+  }
+
   setSourceHash(h: string): void {
     this.sourceHash = h;
   }
@@ -215,6 +221,7 @@ export class GraphBuilder {
       budgets: [...this.budgets],
       prefer: { ...this.prefer },
       sourceHash: this.sourceHash,
+      train: this.train,
     };
   }
 

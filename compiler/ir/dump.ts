@@ -5,6 +5,7 @@
 import { formatLayout } from "./layout";
 import { specOf } from "../ops";
 import type { Graph, InitKind, Node, Param, TypedNode, ValueType } from "./types";
+import { DEFAULT_TRAIN, type LossSpec } from "../train/spec";
 
 const list = (xs: readonly unknown[]): string => `[${xs.join(",")}]`;
 
@@ -43,6 +44,10 @@ function formatNode(graph: Graph, n: Node): string {
   return `%${n.id} = ${n.op}(${n.inputs.map((i) => `%${i}`).join(", ")})${formatAttrs(n)}${out}${type}  part=${n.part}  ${src}`;
 }
 
+function formatLoss(l: LossSpec): string {
+  return l.ignoreIndex === null ? l.kind : `${l.kind}(ignore=${l.ignoreIndex})`;
+}
+
 export function dump(graph: Graph): string {
   const lines = [`graph ${graph.name} widths=${list(graph.widths)}${graph.sourceHash ? ` hash=${graph.sourceHash}` : ""}`];
   for (const g of graph.groups) lines.push(`group ${g.name} choices=${list(g.choices)} part=${g.part}`);
@@ -55,10 +60,13 @@ export function dump(graph: Graph): string {
   for (const t of graph.tasks) {
     const { kind, ...args } = t.decode;
     const decode = `${kind}(${Object.entries(args).map(([k, v]) => `${k}=${v}`).join(",")})`;
-    lines.push(`task ${t.name} = %${t.output} decode=${decode}${t.loss ? ` loss=${t.loss}` : ""}${t.metric ? ` metric=${t.metric}` : ""}`);
+    const loss = t.loss ? ` loss=${formatLoss(t.loss)}` : "";
+    lines.push(`task ${t.name} = %${t.output} decode=${decode}${loss}${t.metric ? ` metric=${t.metric}` : ""}`);
   }
   for (const b of graph.budgets) lines.push(`budget ${b.metric} <= ${b.value}${b.relative ? " (relative)" : ""}`);
   const prefer = Object.entries(graph.prefer);
   if (prefer.length > 0) lines.push(`prefer ${prefer.map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  // Only a declared (non-default) training setup is listed, so dumps of models without one stay short.
+  if (JSON.stringify(graph.train) !== JSON.stringify(DEFAULT_TRAIN)) lines.push(`train ${JSON.stringify(graph.train)}`);
   return lines.join("\n") + "\n";
 }

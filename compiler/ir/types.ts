@@ -2,6 +2,8 @@
 // segments over width groups instead of plain numbers, so one graph stands for every width
 // configuration. Shapes hold full-width sizes; `channelsAt` gives the size at a configuration.
 
+import type { LossSpec, TrainSpec } from "../train/spec";
+
 export type Dim = number | string; // string: a symbolic dimension such as "N"
 export type DType = "f32" | "i64" | "bool";
 
@@ -143,7 +145,9 @@ export interface Task {
   readonly name: string;
   readonly output: string; // value id of the head's raw output (before decoding)
   readonly decode: DecodeSpec;
-  readonly loss: string | null;
+  /** The declared `loss`, checked against LOSS_KINDS (null: none declared). */
+  readonly loss: LossSpec | null;
+  /** The declared `metric`, checked against METRICS (null: none declared). */
   readonly metric: string | null;
 }
 
@@ -181,6 +185,8 @@ export interface Graph {
   readonly budgets: readonly Budget[];
   readonly prefer: Readonly<Record<string, number>>;
   readonly sourceHash: string;
+  /** How the model trains: its `train { }` section with defaults filled in (DEFAULT_TRAIN without one). */
+  readonly train: TrainSpec;
 }
 
 /** A width configuration: for each group, the index of its chosen width in `choices`. */

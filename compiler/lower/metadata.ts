@@ -8,7 +8,15 @@ export const METADATA_FORMAT = 1;
 export interface MtlMetadata {
   readonly format: number;
   readonly name: string;
-  readonly tasks: readonly { name: string; decode: unknown; loss: string | null; metric: string | null; outputs: string[] }[];
+  /** `loss` is the loss kind; `ignoreIndex` is present when the loss declares one. */
+  readonly tasks: readonly {
+    name: string;
+    decode: unknown;
+    loss: string | null;
+    ignoreIndex?: number;
+    metric: string | null;
+    outputs: string[];
+  }[];
   readonly groups: readonly { name: string; part: string; choices: readonly number[] }[];
   readonly widths: readonly number[];
   readonly inputs: readonly { name: string; dtype: string; shape: readonly (number | string)[]; preprocess?: ImagePreprocess }[];
@@ -26,7 +34,8 @@ export function mtlMetadata(graph: Graph, outputs: ReadonlyMap<string, readonly 
     tasks: graph.tasks.map((t) => ({
       name: t.name,
       decode: t.decode,
-      loss: t.loss,
+      loss: t.loss?.kind ?? null,
+      ...(t.loss && t.loss.ignoreIndex !== null ? { ignoreIndex: t.loss.ignoreIndex } : {}),
       metric: t.metric,
       outputs: (outputs.get(t.name) ?? []).map((o) => o.name),
     })),

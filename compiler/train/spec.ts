@@ -34,7 +34,10 @@ export interface TrainSpec {
   readonly epochs: number | null;
   readonly steps: number | null;
   readonly batchSize: number;
-  /** Sandwich rule: the largest, the smallest and (configsPerStep - 2) random configurations per step. */
+  /**
+   * Sandwich rule: the largest, the smallest and (configsPerStep - 2) random configurations per
+   * step; 1 trains the largest only, 2 the largest and the smallest.
+   */
   readonly configsPerStep: number;
   /** Weight of in-place distillation of task outputs (largest configuration teaches; 0: off). */
   readonly distillOutputs: number;
@@ -48,4 +51,103 @@ export interface TrainSpec {
   /** Batches used to calibrate BatchNorm statistics per configuration after training. */
   readonly calibrationBatches: number;
   readonly seed: number;
+}
+
+/** What a model trains with when its `train { }` section (or the section itself) leaves a setting out. */
+export const DEFAULT_TRAIN: TrainSpec = {
+  optimizer: { kind: "sgd", lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 5e-4 },
+  schedule: { kind: "cosine", warmupSteps: 0, minLr: 0 },
+  epochs: 10,
+  steps: null,
+  batchSize: 128,
+  configsPerStep: 4,
+  distillOutputs: 1,
+  distillFeatures: 0,
+  lossWeights: {},
+  augment: { cropPadding: 0, hflip: false },
+  clipNorm: null,
+  calibrationBatches: 10,
+  seed: 0,
+};
+
+/** Defaults of each optimiser's arguments (PyTorch's, except SGD's, which are the usual CNN recipe). */
+export const DEFAULT_SGD = DEFAULT_TRAIN.optimizer;
+export const DEFAULT_ADAMW: OptimizerSpec = { kind: "adamw", lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
+
+/**
+ * The shape of a task's output a metric reads: `classes` [N, C] (one label or value vector per
+ * sample), `dense` [N, C, H, W] (per pixel), `sequence` [N, T, V] (per token).
+ */
+export type OutputKind = "classes" | "dense" | "sequence";
+
+export interface MetricInfo {
+  /** Losses the metric makes sense with; a task without a loss is checked by output kind only. */
+  readonly losses: readonly LossKind[];
+  readonly outputs: readonly OutputKind[];
+  /** Higher is better (accuracy) or lower is better (rmse). */
+  readonly higherIsBetter: boolean;
+  /** Least number of output channels (top5 needs 5 classes, normals 3 components). */
+  readonly minChannels: number;
+  readonly summary: string;
+}
+
+/** Metrics a task may declare with `metric name`. */
+export const METRICS: Readonly<Record<string, MetricInfo>> = {
+  accuracy: {
+    losses: ["cross_entropy"], outputs: ["classes", "dense", "sequence"], higherIsBetter: true, minChannels: 2,
+    summary: "share of samples (pixels, tokens) whose argmax is the target",
+  },
+  top5: {
+    losses: ["cross_entropy"], outputs: ["classes"], higherIsBetter: true, minChannels: 5,
+    summary: "share of samples whose target is among the 5 highest scores",
+  },
+  miou: {
+    losses: ["cross_entropy"], outputs: ["dense"], higherIsBetter: true, minChannels: 2,
+    summary: "mean over classes of intersection over union of the argmax map",
+  },
+  rmse: {
+    losses: ["l1", "l2"], outputs: ["classes", "dense"], higherIsBetter: false, minChannels: 1,
+    summary: "root mean squared error",
+  },
+  abs_rel: {
+    losses: ["l1", "l2"], outputs: ["classes", "dense"], higherIsBetter: false, minChannels: 1,
+    summary: "mean of |prediction - target| / target (depth)",
+  },
+  l1: {
+    losses: ["l1", "l2"], outputs: ["classes", "dense"], higherIsBetter: false, minChannels: 1,
+    summary: "mean absolute error",
+  },
+  mean_angle: {
+    losses: ["cosine", "l1", "l2"], outputs: ["dense"], higherIsBetter: false, minChannels: 3,
+    summary: "mean angle in degrees between predicted and target normals",
+  },
+  within_11_25: {
+    losses: ["cosine", "l1", "l2"], outputs: ["dense"], higherIsBetter: true, minChannels: 3,
+    summary: "share of pixels whose normal is within 11.25 degrees",
+  },
+  map: {
+    losses: ["bce"], outputs: ["classes", "dense"], higherIsBetter: true, minChannels: 1,
+    summary: "mean average precision over labels",
+  },
+  max_f: {
+    losses: ["bce"], outputs: ["dense"], higherIsBetter: true, minChannels: 1,
+    summary: "maximal F-measure over thresholds (saliency)",
+  },
+  ods_f: {
+    losses: ["bce"], outputs: ["dense"], higherIsBetter: true, minChannels: 1,
+    summary: "F-measure at the optimal data-set-wide threshold (edges)",
+  },
+  cider: {
+    losses: ["cross_entropy"], outputs: ["sequence"], higherIsBetter: true, minChannels: 2,
+    summary: "CIDEr consensus score of generated captions",
+  },
+};
+export type MetricKind = keyof typeof METRICS;
+
+/** The output kind of a head's output shape, by rank (undefined: no metric reads it). */
+export function outputKind(rank: number): OutputKind | undefined {
+  if (rank === 2) return "classes";
+  if (rank === 3) return "sequence";
+  if (rank === 4) return "dense";
+  return undefined;
 }

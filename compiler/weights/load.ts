@@ -1,6 +1,8 @@
 // Binding named tensors (from safetensors) to a graph's parameters, and the reverse. Names follow
 // PyTorch, so a torchvision state_dict loads as is: a switchable (perWidth) BatchNorm parameter
-// given as a plain [C] tensor starts every width from the same values.
+// given as a plain [C] tensor starts every width from the same values. Rows that differ per width
+// (a trained model) travel as an extra `<name>.per_width` tensor of shape [K, ...shape] beside the
+// plain full-width one (docs/training.md, "Per-width BatchNorm rows in exported weights").
 import type { Graph, Param, WeightMap } from "../ir/types";
 import { rowsOf } from "./init";
 import type { SafeTensor } from "./safetensors";
@@ -14,6 +16,15 @@ export type WeightProblem =
 export type BindResult = { readonly ok: true; readonly weights: WeightMap } | { readonly ok: false; readonly problems: readonly WeightProblem[] };
 
 const BATCH_COUNTER = ".num_batches_tracked"; // torch BatchNorm bookkeeping, meaningless here
+/** Suffix of the [K, ...shape] tensor holding every width's row of a switchable parameter. */
+export const PER_WIDTH_SUFFIX = ".per_width";
+
+/** True when the K rows of a switchable parameter's storage are not all equal. */
+export function rowsDiffer(data: Float32Array, k: number): boolean {
+  const size = data.length / k;
+  for (let i = size; i < data.length; i++) if (data[i] !== data[i % size]) return true;
+  return false;
+}
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
@@ -39,7 +50,7 @@ export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTenso
   const problems: WeightProblem[] = [];
   const weights = new Map<string, Float32Array>();
   for (const p of graph.params.values()) {
-    const t = tensors.get(p.name);
+    const t = (rowsOf(graph, p) > 1 ? tensors.get(p.name + PER_WIDTH_SUFFIX) : undefined) ?? tensors.get(p.name);
     if (!t) {
       problems.push({ kind: "missing", name: p.name, message: `${p.name}: missing (expected shape ${fmt(p.shape)})` });
       continue;
@@ -50,6 +61,8 @@ export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTenso
   }
   for (const [name, t] of tensors) {
     if (graph.params.has(name) || name.endsWith(BATCH_COUNTER)) continue;
+    const base = name.endsWith(PER_WIDTH_SUFFIX) ? graph.params.get(name.slice(0, -PER_WIDTH_SUFFIX.length)) : undefined;
+    if (base && rowsOf(graph, base) > 1) continue;
     problems.push({ kind: "unexpected", name, message: `${name}: not a parameter of ${graph.name} (shape ${fmt(t.shape)})` });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, weights };
@@ -68,7 +81,8 @@ function batchnormPrefixes(graph: Graph): string[] {
 
 /**
  * A PyTorch-style state_dict: full-width rows of switchable parameters, plus the
- * `num_batches_tracked` counters torch's load_state_dict(strict=True) insists on.
+ * `num_batches_tracked` counters torch's load_state_dict(strict=True) insists on. A switchable
+ * parameter whose rows differ also gets `<name>.per_width` ([K, ...shape], every width's row).
  */
 export function exportWeights(graph: Graph, weights: WeightMap): Map<string, SafeTensor> {
   const out = new Map<string, SafeTensor>();
@@ -78,6 +92,7 @@ export function exportWeights(graph: Graph, weights: WeightMap): Map<string, Saf
     const k = rowsOf(graph, p);
     if (!data || data.length !== size * k) throw new Error(`internal: weights for ${p.name} missing or of the wrong size`);
     out.set(p.name, { dtype: "F32", shape: p.shape, data: data.slice((k - 1) * size) }); // the last row is full width
+    if (k > 1 && rowsDiffer(data, k)) out.set(p.name + PER_WIDTH_SUFFIX, { dtype: "F32", shape: [k, ...p.shape], data: data.slice() });
   }
   for (const prefix of batchnormPrefixes(graph)) {
     out.set(prefix + BATCH_COUNTER, { dtype: "I64", shape: [], data: new BigInt64Array([0n]) });

@@ -7,6 +7,8 @@ import { layers } from "../../compiler/elaborate/layers";
 import { INPUT_DTYPE_NAMES, TYPE_NAMES } from "../../compiler/names";
 import { keywordNames } from "../../grammar/tokens";
 import { inPrefer, openCall, paramsOf, taskNames } from "./completion-context";
+import { LOSS_KINDS, METRICS } from "../../compiler/train/spec";
+import { TRAIN_SETTINGS } from "../../compiler/elaborate/train";
 
 export const LANGUAGE_ID = "mtl";
 
@@ -26,6 +28,11 @@ export const BUILTIN_FUNCTIONS: Readonly<Record<string, string>> = Object.fromEn
 /** Output decoders usable after `decode`, from the compiler's decoder catalogue. */
 export const DECODERS: Readonly<Record<string, string>> = Object.fromEntries([...decoders].map(([name, def]) => [name, def.doc]));
 
+/** Losses, metrics and `train` settings, from the compiler's catalogues (highlighted like builtins). */
+const TRAINING_WORDS = [...new Set([...LOSS_KINDS, ...Object.keys(METRICS), ...Object.keys(TRAIN_SETTINGS)])].filter(
+  (w) => !(w in BUILTIN_LAYERS) && !(w in BUILTIN_FUNCTIONS) && !(w in DECODERS),
+);
+
 export const KEYWORD_DOCS: Partial<Record<string, string>> = {
   model: "Declares a multi-task model: inputs, widths, encoders, tasks, budgets and preferences.",
   block: "Declares a reusable sub-network: `block name(x, out: int) { ... return y }`.",
@@ -36,6 +43,9 @@ export const KEYWORD_DOCS: Partial<Record<string, string>> = {
   widths: "Width choices for every slimmable group, e.g. `widths 0.25, 0.5, 1.0`.",
   budget: "A compute budget: `budget macs <= 60%`, `params <= 5M`, `latency <= 12ms`.",
   prefer: "Task preferences used by the configuration search: `prefer a: 0.7, b: 0.3`.",
+  train: "How `mtl train` trains the model: `train { optimizer sgd(lr: 0.1) epochs 10 batch 256 ... }`.",
+  loss: `The task's training loss: ${LOSS_KINDS.join(", ")}; e.g. \`loss cross_entropy(ignore: 255)\`.`,
+  metric: "The task's evaluation metric, e.g. `metric accuracy` or `metric miou`.",
   fixed: "Marks a layer whose channel count never slims (e.g. a classifier's class count).",
   input: "Declares a model input: `input image: f32[N, 3, 224, 224]`.",
   import: "Imports blocks from another file: `import { resnet18 } from \"std/encoders/resnet\"`.",
@@ -72,7 +82,7 @@ export const monarch: Monaco.languages.IMonarchLanguage & Record<string, unknown
   defaultToken: "invalid",
   keywords: [...KEYWORDS],
   typeKeywords: [...TYPE_NAMES, ...DTYPE_NAMES],
-  builtins: [...new Set([...Object.keys(BUILTIN_LAYERS), ...Object.keys(BUILTIN_FUNCTIONS), ...Object.keys(DECODERS)])],
+  builtins: [...new Set([...Object.keys(BUILTIN_LAYERS), ...Object.keys(BUILTIN_FUNCTIONS), ...Object.keys(DECODERS)]), ...TRAINING_WORDS],
   operators: ["|>", "?", ":", "||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "=", ".."],
   symbols: /[=><!?:&|+\-*\/%.]+/,
   escapes: /\\(?:[\\"nrt0]|u[0-9A-Fa-f]{4})/,
@@ -168,6 +178,20 @@ export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => Stdl
               m.blocks.map((b) => ({ label: b, kind: Kind.Function, detail: m.module, insertText: b, range })),
             ),
           };
+        }
+        // After `loss` / `metric`: the catalogue; at the start of a line inside `train { }`: its settings.
+        const afterLoss = /\bloss\s+[A-Za-z_]*$/.test(before);
+        if (afterLoss || /\bmetric\s+[A-Za-z_]*$/.test(before)) {
+          const names = afterLoss ? [...LOSS_KINDS] : Object.keys(METRICS);
+          const detail = (n: string) => (afterLoss ? "loss" : `metric: ${METRICS[n].summary}`);
+          return { suggestions: names.map((n) => ({ label: n, kind: Kind.EnumMember, detail: detail(n), insertText: n, range })) };
+        }
+        const textBefore = model.getValueInRange(new monaco.Range(1, 1, position.lineNumber, position.column));
+        const trainAt = textBefore.search(/\btrain\s*\{[^}]*$/);
+        if (trainAt >= 0 && /^\s*[A-Za-z_]*$/.test(before)) {
+          const settings = Object.entries(TRAIN_SETTINGS);
+          const item = ([n, example]: [string, string]) => ({ label: n, kind: Kind.Property, detail: example, insertText: `${n} `, range });
+          return { suggestions: settings.map(item) };
         }
         const afterDecode = /\bdecode\s+[A-Za-z_]*$/.test(before);
         const suggestions: Monaco.languages.CompletionItem[] = [];

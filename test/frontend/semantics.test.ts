@@ -99,7 +99,8 @@ describe("decoding", () => {
   });
   it("records the spec", () => {
     const r = expectClean(model(`  encoder e = image |> conv(16, k: 3)
-  task a { head fixed conv(e, 2, k: 1) decode argmax(axis: 1) loss ce metric miou }`));
-    expect(r.graphs[0].tasks[0]).toMatchObject({ name: "a", decode: { kind: "argmax", axis: 1 }, loss: "ce", metric: "miou" });
+  task a { head fixed conv(e, 2, k: 1) decode argmax(axis: 1) loss cross_entropy(ignore: 255) metric miou }`));
+    const loss = { kind: "cross_entropy", ignoreIndex: 255 };
+    expect(r.graphs[0].tasks[0]).toMatchObject({ name: "a", decode: { kind: "argmax", axis: 1 }, loss, metric: "miou" });
   });
 });

@@ -36,7 +36,10 @@ const timed = <T>(f: () => T): T => {
 // ---------------------------------------------------------------------------------------------
 // (a) Random token streams.
 
-const KEYWORDS = ["import", "from", "model", "block", "input", "widths", "divisor", "encoder", "task", "head", "decode", "loss", "metric", "budget", "prefer", "return", "for", "in", "repeat", "if", "else", "group", "fixed", "as", "true", "false"];
+const KEYWORDS = [
+  "import", "from", "model", "block", "input", "widths", "divisor", "encoder", "task", "head", "decode", "loss", "metric", "budget",
+  "prefer", "train", "return", "for", "in", "repeat", "if", "else", "group", "fixed", "as", "true", "false",
+];
 const PUNCTUATION = ["|>", "||", "&&", "==", "!=", "<=", ">=", "->", "..", "<", ">", "=", "+", "-", "*", "/", "!", "?", ":", ",", ".", "(", ")", "{", "}", "[", "]"];
 const WORDS = ["x", "conv", "bn", "inputs", "model2", "N", "f32", "_t", "layer1"];
 const LITERALS = ["0", "1", "64", "0.5", "2.5G", "60%", "12ms", "1e3", "5K", '"std/x"', '"a\\"b"'];
@@ -160,8 +163,13 @@ const clause = fc.oneof(
   expression.map((e) => cat(t("head"), e)),
   expression.map((e) => cat(t("decode"), e)),
   name.map((n) => t("loss", n)),
+  fc.tuple(name, few(expression, 0, 2)).map(([n, args]) => cat(t("loss", n), glued("("), joinWith(args, ","), t(")"))),
   name.map((n) => t("metric", n)),
 );
+/** `name arg, key: arg`: a setting of a `train { }` section. */
+const trainSetting = fc
+  .tuple(name, few(fc.oneof(expression, fc.tuple(name, expression).map(([n, e]) => cat(t(n, ":"), e))), 1, 3))
+  .map(([n, args]) => cat(t(n), joinWith(args, ",")));
 const modelItem = fc.oneof(
   fc.tuple(name, few(fc.oneof(name, integer), 1, 4)).map(([n, dims]) => cat(t("input", n, ":", "f32", "["), joinWith(dims.map((d) => t(d)), ","), t("]"))),
   few(number, 1, 4).map((ns) => cat(t("widths"), joinWith(ns.map((n) => t(n)), ","))),
@@ -171,6 +179,7 @@ const modelItem = fc.oneof(
   fc.tuple(name, expression).map(([n, e]) => cat(t("budget", n, "<="), e)),
   few(fc.tuple(name, expression), 1, 3).map((es) => cat(t("prefer"), joinWith(es.map(([n, e]) => cat(t(n, ":"), e)), ","))),
   fc.tuple(target, expression).map(([tg, e]) => cat(tg, t("="), e)),
+  few(trainSetting, 0, 3).map((ss) => cat(t("train", "{"), ...ss.map((x) => cat(t("\n"), x)), t("\n", "}"))),
 );
 const modelDecl = fc
   .tuple(name, few(modelItem, 0, 4))

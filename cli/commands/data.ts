@@ -1,0 +1,84 @@
+// `mtl data multimnist -o DIR`: builds a training data set (docs/data.md). More builders can join
+// `mtl data` as subcommands.
+import { checkProgram } from "../../compiler/index";
+import { renderAll } from "../../compiler/render";
+import { modelDataSpec } from "../../runtime/data/check";
+import { openDataset } from "../../runtime/data/dataset";
+import { buildMultiMnist } from "../../runtime/data/multimnist";
+import { fileHost } from "../host";
+import { out, useColor, UserError } from "../io";
+
+export interface MultiMnistCliOptions {
+  output: string;
+  seed: string;
+  train?: string;
+  test?: string;
+}
+
+const count = (flag: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UserError(`--${flag} must be a whole number, not ${JSON.stringify(v)}`, 2);
+  return Number(v);
+};
+
+export async function runDataMultiMnist(o: MultiMnistCliOptions): Promise<number> {
+  const seed = count("seed", o.seed)!;
+  if (seed > 0xffffffff) throw new UserError(`--seed must be at most ${0xffffffff}`, 2);
+  const started = Date.now();
+  let last = "";
+  const m = await buildMultiMnist({
+    output: o.output,
+    seed,
+    train: count("train", o.train),
+    test: count("test", o.test),
+    onProgress: (split, done, total) => {
+      const line = `${split}: ${done}/${total} pairs`;
+      if (line !== last) out.err(line);
+      last = line;
+    },
+  });
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  out.log(
+    `wrote MultiMNIST to ${o.output}: ${m.splits.train.samples} train / ${m.splits.test.samples} test pairs, ` +
+      `tasks left and right (seed ${seed}, ${secs} s)`,
+  );
+  return 0;
+}
+
+export interface DataCheckOptions {
+  model?: string;
+}
+
+/** `mtl data check DIR [--model FILE.mtl]`: the manifest, every split's files, and the fit to a model. */
+export async function runDataCheck(dir: string, o: DataCheckOptions): Promise<number> {
+  const ds = await openDataset(dir);
+  for (const split of Object.keys(ds.manifest.splits)) await ds.verify(split);
+  const fields = (f: typeof ds.manifest.inputs) =>
+    Object.entries(f)
+      .map(([n, s]) => `${n} ${s.dtype}[${s.shape.join(", ")}]`)
+      .join(", ");
+  const splits = Object.entries(ds.manifest.splits)
+    .map(([n, s]) => `${n} ${s.samples}`)
+    .join(", ");
+  out.log(
+    `${dir}: ok (${ds.manifest.layout}; inputs ${fields(ds.manifest.inputs)}; ` +
+      `targets ${fields(ds.manifest.targets) || "none"}; samples ${splits})`,
+  );
+  if (!o.model) return 0;
+  const host = fileHost(o.model);
+  const r = checkProgram(host.entryOf(o.model), host);
+  if (r.diagnostics.some((d) => d.severity === "error")) {
+    out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
+    return 1;
+  }
+  for (const g of r.graphs) {
+    ds.checkModel(modelDataSpec(g));
+    out.log(
+      `${dir} feeds model ${g.name} (${o.model}): inputs ${g.inputs.map((i) => i.name).join(", ")}; tasks ${g.tasks
+        .filter((t) => t.loss)
+        .map((t) => t.name)
+        .join(", ")}`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,120 @@
+// `mtl train FILE.mtl --data DIR -o RUN_DIR`: trains every width configuration of a model with the
+// sandwich rule and in-place distillation (docs/training.md), writing RUN_DIR/checkpoint.safetensors
+// each epoch, and at the end RUN_DIR/model.onnx (every configuration, trained weights, calibrated
+// BatchNorm) and RUN_DIR/weights.safetensors (as `mtl weights export` writes them).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { emitModel, prepareModel } from "../../compiler/compile";
+import { MtlError } from "../../compiler/errors";
+import { renderAll } from "../../compiler/render";
+import type { TrainSpec } from "../../compiler/train/spec";
+import { exportWeights } from "../../compiler/weights/load";
+import { encodeSafetensors } from "../../compiler/weights/safetensors";
+import { checkDataFitsModel, modelDataSpec, openDataset } from "../../runtime/data/index";
+import { CHECKPOINT_FILE, train } from "../../runtime/train/loop";
+import { trainingPrograms } from "../../runtime/train/programs";
+import { Progress } from "../../runtime/train/progress";
+import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
+import { writeAtomic } from "../files";
+import { fileHost } from "../host";
+import { out, useColor, UserError } from "../io";
+import { loadTensors, reportFailure } from "./compile";
+
+export interface TrainCliOptions {
+  data: string;
+  output: string;
+  resume?: boolean;
+  epochs?: string;
+  steps?: string;
+  seed?: string;
+  threads?: string;
+  provider?: string;
+  weights?: string;
+  model?: string;
+  root?: string;
+}
+
+export const wholeNumber = (flag: string, v: string | undefined, min = 1): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min)
+    throw new UserError(`--${flag} must be a whole number of at least ${min}, not ${JSON.stringify(v)}`, 2);
+  return Number(v);
+};
+
+/** The model's train { } section with the command line's overrides. */
+function withFlags(spec: TrainSpec, o: TrainCliOptions): TrainSpec {
+  if (o.epochs !== undefined && o.steps !== undefined) throw new UserError("give either --epochs or --steps, not both", 2);
+  const epochs = wholeNumber("epochs", o.epochs);
+  const steps = wholeNumber("steps", o.steps);
+  const seed = wholeNumber("seed", o.seed, 0);
+  return {
+    ...spec,
+    ...(epochs !== undefined ? { epochs, steps: null } : {}),
+    ...(steps !== undefined ? { steps, epochs: null } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+  };
+}
+
+export async function runTrain(file: string, o: TrainCliOptions): Promise<number> {
+  const host = fileHost(file, o.root);
+  const seedFlag = wholeNumber("seed", o.seed, 0);
+  const tensors = o.weights ? loadTensors(o.weights) : undefined;
+  const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed: seedFlag ?? 0 });
+  if (!r.ok) return reportFailure(r, (f) => host.readFile(f));
+  if (r.diagnostics.length) out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
+  const { graph } = r.prepared;
+  const spec = withFlags(graph.train, o);
+  const untrained = graph.tasks.filter((t) => t.loss === null);
+  if (untrained.length > 0) {
+    throw new MtlError(
+      "MTL-TRAIN-002",
+      `task \`${untrained[0].name}\` declares no loss, so it cannot be trained`,
+      "declare one in the task, e.g. `loss cross_entropy`",
+    );
+  }
+  const data = await openDataset(o.data);
+  checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data);
+  const checkpoint = join(o.output, CHECKPOINT_FILE);
+  if (!o.resume && existsSync(checkpoint)) {
+    throw new UserError(
+      `${o.output} already holds a run (${CHECKPOINT_FILE})`,
+      1,
+      "pass --resume to continue it, or choose another -o folder",
+    );
+  }
+  const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider);
+  const sessions = new TrainingSessions(settings);
+  const tty = Boolean(process.stdout.isTTY);
+  const progress = new Progress((s) => void process.stdout.write(s), tty, 20);
+  const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");
+  out.log(
+    `training ${graph.name}: ${graph.groups.length} width groups, ${spec.configsPerStep} configurations per step, ` +
+      `batch ${spec.batchSize}, ${settings.threads} threads (${settings.provider})`,
+  );
+  try {
+    const t0 = performance.now();
+    const res = await train({
+      graph,
+      spec,
+      weights: r.prepared.weights,
+      data,
+      build: trainingPrograms(graph, spec),
+      sessions,
+      settings,
+      runDir: o.output,
+      resume: Boolean(o.resume),
+      progress,
+      valSplit,
+    });
+    const model = join(o.output, "model.onnx");
+    writeAtomic(model, emitModel({ ...r.prepared, weights: res.calibrated }, null, file).bytes);
+    writeAtomic(join(o.output, "weights.safetensors"), encodeSafetensors(exportWeights(graph, res.calibrated)));
+    out.log(
+      `trained ${res.steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+        `wrote ${model} and ${join(o.output, "weights.safetensors")}`,
+    );
+  } finally {
+    await sessions.close();
+  }
+  return 0;
+}

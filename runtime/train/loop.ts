@@ -1,0 +1,187 @@
+// The training loop: epochs of sandwich-rule steps over a data set, a validation pass per epoch at
+// the largest and smallest configurations, a checkpoint per epoch (atomic; a resumed run continues
+// bit for bit), BatchNorm calibration at the end. Same seed, same machine, one thread: the same
+// weights, bit for bit (every random choice comes from seeded generators, every sum runs in a
+// fixed order).
+import { join } from "node:path";
+import { MtlError } from "../../compiler/errors";
+import type { Graph, WeightMap } from "../../compiler/ir/types";
+import type { TrainSpec } from "../../compiler/train/spec";
+import { paramRoles } from "../../compiler/train/roles";
+import { calibrate } from "./calibrate";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { normalisationOf, type BatchLike, type DatasetLike } from "./dataset";
+import { makeOptimizer } from "./optim";
+import type { BuildProgram } from "./program";
+import { RunningLoss, type Progress } from "./progress";
+import { StepRng } from "./rng";
+import { largestConfig, sandwich, smallestConfig } from "./sandwich";
+import { learningRate } from "./schedule";
+import type { SessionSettings, TrainingSessions } from "./sessions";
+import { sandwichStep, TrainState, type Feeds } from "./step";
+import { toOrt, validate, type TaskScore } from "./validate";
+
+export const CHECKPOINT_FILE = "checkpoint.safetensors";
+
+export interface TrainOptions {
+  readonly graph: Graph;
+  readonly spec: TrainSpec;
+  /** Starting weights (seeded init or --weights); ignored on resume. */
+  readonly weights: WeightMap;
+  readonly data: DatasetLike;
+  readonly build: BuildProgram;
+  readonly sessions: TrainingSessions;
+  readonly settings: SessionSettings;
+  readonly runDir: string;
+  readonly resume: boolean;
+  readonly progress: Progress;
+  /** Split used for the per-epoch validation pass (absent from the data set: skipped). */
+  readonly valSplit?: string;
+  /** Skip the end-of-run calibration (tests of the loop itself). */
+  readonly calibrate?: boolean;
+  /** Stop after this many epochs as if interrupted (no calibration): how resume is tested. */
+  readonly stopAfterEpochs?: number;
+}
+
+export interface EpochReport {
+  readonly epoch: number;
+  readonly step: number;
+  readonly largest: Record<string, TaskScore>;
+  readonly smallest: Record<string, TaskScore>;
+}
+
+export interface TrainResult {
+  /** The trained weights (running statistics as training left them). */
+  readonly weights: Map<string, Float32Array>;
+  /** The same with calibrated BatchNorm statistics (equal to `weights` when calibration is off). */
+  readonly calibrated: WeightMap;
+  readonly steps: number;
+  readonly epochs: readonly EpochReport[];
+  /** Mean total loss of each epoch's steps. */
+  readonly epochLoss: readonly number[];
+}
+
+/** A batch as graph feeds: inputs by name, targets as `target.<task>`. */
+export function feedsOf(graph: Graph, batch: BatchLike): Feeds {
+  const feeds: Record<string, ReturnType<typeof toOrt>> = {};
+  for (const i of graph.inputs) feeds[i.name] = toOrt(batch.inputs[i.name]);
+  for (const t of graph.tasks) if (batch.targets[t.name]) feeds[`target.${t.name}`] = toOrt(batch.targets[t.name]);
+  return feeds;
+}
+
+const fmtScores = (s: Record<string, TaskScore>) =>
+  Object.entries(s)
+    .map(([task, x]) => (x.metric === "accuracy" ? `${task} ${(x.value * 100).toFixed(2)}%` : `${task} rmse ${x.value.toFixed(4)}`))
+    .join(", ");
+
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const { graph, spec, data } = o;
+  const perEpoch = Math.floor(data.samples("train") / spec.batchSize);
+  if (perEpoch === 0) {
+    throw new MtlError(
+      "MTL-TRAIN-004",
+      `the training split has ${data.samples("train")} samples, fewer than one batch of ${spec.batchSize}`,
+      "lower batch in train { } or add data",
+    );
+  }
+  const total = spec.steps ?? (spec.epochs ?? 1) * perEpoch;
+  const epochs = Math.ceil(total / perEpoch);
+  const roles = paramRoles(graph);
+  const trainable = new Set([...roles].filter(([, r]) => r.trainable).map(([k]) => k));
+  const decay = new Set([...roles].filter(([, r]) => r.decay).map(([k]) => k));
+  const weights = new Map<string, Float32Array>([...o.weights].map(([k, v]) => [k, v.slice()]));
+  const optimizer = makeOptimizer(spec.optimizer);
+  const rng = new StepRng((spec.seed ^ 0x5eed) >>> 0);
+  const path = join(o.runDir, CHECKPOINT_FILE);
+  let step = 0;
+  if (o.resume) {
+    const c = loadCheckpoint(path, graph);
+    for (const [k, v] of c.weights) weights.set(k, v);
+    if (c.optimizer.kind !== spec.optimizer.kind)
+      throw new MtlError(
+        "MTL-TRAIN-011",
+        `cannot resume: the checkpoint used ${c.optimizer.kind}, the model now declares ${spec.optimizer.kind}`,
+      );
+    optimizer.load(c.optimizer.tensors, c.optimizer.steps);
+    rng.state = c.rngState;
+    step = c.step;
+    o.progress.line(`resuming at step ${step} of ${total} from ${path}`);
+  }
+  const state = new TrainState(graph, weights, trainable, decay, o.build, o.sessions);
+  const reports: EpochReport[] = [];
+  const epochLoss: number[] = [];
+  const checkpoint = (epoch: number) => {
+    saveCheckpoint(path, graph, {
+      step,
+      epoch,
+      rngState: rng.state,
+      weights,
+      optimizer: { kind: optimizer.kind, ...optimizer.state() },
+      sourceHash: graph.sourceHash,
+    });
+  };
+  const normalize = normalisationOf(graph);
+  const hasVal = o.valSplit !== undefined && hasSplit(data, o.valSplit);
+  for (let epoch = Math.floor(step / perEpoch); epoch < epochs && step < total; epoch++) {
+    const skip = step - epoch * perEpoch; // a resumed run continues inside the epoch it stopped in
+    const running = new RunningLoss();
+    const t0 = performance.now();
+    let done = 0;
+    let sum = 0;
+    let index = 0;
+    const batches = data.batches({
+      split: "train",
+      batchSize: spec.batchSize,
+      shuffle: true,
+      seed: spec.seed,
+      epoch,
+      augment: spec.augment,
+      dropLast: true,
+      normalize,
+    });
+    for await (const batch of batches) {
+      if (index++ < skip) continue;
+      if (step >= total) break;
+      const configs = sandwich(graph, spec.configsPerStep, rng);
+      const lr = learningRate(spec.schedule, spec.optimizer.lr, step, total);
+      const losses = await sandwichStep(state, configs, feedsOf(graph, batch), optimizer, lr, step, spec.clipNorm);
+      step++;
+      done++;
+      sum += losses.total;
+      const largest = losses.perConfig[0];
+      running.add(Object.fromEntries(graph.tasks.map((t) => [t.name, largest[`loss.${t.name}`] ?? largest.loss])));
+      const seconds = (performance.now() - t0) / 1000;
+      o.progress.update({ step, total, epoch, stepsPerSecond: done / Math.max(seconds, 1e-9), losses: running.get() });
+    }
+    epochLoss.push(sum / Math.max(1, done));
+    if (hasVal) {
+      const opts = { split: o.valSplit!, batchSize: spec.batchSize, settings: o.settings };
+      const largest = await validate(graph, weights, largestConfig(graph), data, opts);
+      const smallest = await validate(graph, weights, smallestConfig(graph), data, opts);
+      reports.push({ epoch, step, largest, smallest });
+      o.progress.line(`epoch ${epoch + 1}: ${o.valSplit} largest: ${fmtScores(largest)}; smallest: ${fmtScores(smallest)}`);
+    }
+    checkpoint(epoch + 1);
+    if (o.stopAfterEpochs !== undefined && epoch + 1 >= o.stopAfterEpochs && step < total) {
+      return { weights, calibrated: weights, steps: step, epochs: reports, epochLoss };
+    }
+  }
+  let calibrated: WeightMap = weights;
+  if (o.calibrate !== false && spec.calibrationBatches > 0) {
+    o.progress.line(`calibrating BatchNorm statistics over ${spec.calibrationBatches} batches per configuration`);
+    calibrated = await calibrate(state, data, (b) => feedsOf(graph, b), {
+      batches: spec.calibrationBatches,
+      batchSize: spec.batchSize,
+      seed: spec.seed,
+    });
+  }
+  return { weights, calibrated, steps: step, epochs: reports, epochLoss };
+}
+
+function hasSplit(data: DatasetLike, split: string): boolean {
+  try {
+    return data.samples(split) > 0;
+  } catch {
+    return false;
+  }
+}

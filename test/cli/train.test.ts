@@ -1,0 +1,93 @@
+// `mtl train` and `mtl calibrate` from the command line: a short real run writes the checkpoint,
+// model.onnx and weights; calibrate rewrites the model; and the user's mistakes get one clear line
+// each (no stack trace): a missing or malformed data folder, data that does not fit the model, a
+// task without a loss, an existing run without --resume, and a loss that turns NaN (named by step,
+// with the last good checkpoint left as it was).
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { load } from "../../runtime/model";
+import { SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
+
+const cudaBundled = ort.listSupportedBackends().some((b) => b.name === "cuda" && b.bundled);
+const root = join(import.meta.dirname, "..", "..");
+const bin = join(root, "cli", "bin.js");
+const work = mkdtempSync(join(tmpdir(), "mtl-train-cli-"));
+let data = "";
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const mtl = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: "utf8" });
+const model = (edit: (s: string) => string = (s) => s) => {
+  const file = join(work, `m${Math.random().toString(36).slice(2)}.mtl`);
+  writeFileSync(file, edit(SMALL_MULTIMNIST));
+  return file;
+};
+
+describe("mtl train / mtl calibrate", () => {
+  beforeAll(async () => {
+    data = await smallMultiMnist();
+  }, 60_000);
+
+  it("trains, writes checkpoint, model.onnx (every configuration) and weights; calibrate rewrites the model", async () => {
+    const file = model();
+    const run = mtl("train", file, "--data", data, "-o", "run", "--steps", "30", "--threads", "1");
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/epoch 1 \[#+\] 30\/30 [\d.]+ steps\/s ETA 0:00 {2}left [\d.]+ {2}right [\d.]+/); // plain lines off a TTY
+    expect(run.stdout).toMatch(/epoch 1: test largest: left [\d.]+%, right [\d.]+%; smallest: left [\d.]+%, right [\d.]+%/);
+    for (const f of ["checkpoint.safetensors", "model.onnx", "weights.safetensors"])
+      expect(statSync(join(work, "run", f)).size).toBeGreaterThan(0);
+    const m = await load(join(work, "run", "model.onnx"));
+    expect(m.meta.groups.map((g) => g.choices.length)).toEqual([2, 2, 2]);
+    await m.close();
+    const before = readFileSync(join(work, "run", "model.onnx"));
+    const cal = mtl("calibrate", join(work, "run", "model.onnx"), "--data", data, "--batches", "1", "--threads", "1", "--source", file);
+    expect(cal.status, cal.stderr).toBe(0);
+    expect(cal.stdout).toMatch(/^calibrated .* over 1 batches of 50 per configuration/);
+    expect(readFileSync(join(work, "run", "model.onnx")).equals(before)).toBe(false);
+    const again = mtl("train", file, "--data", data, "-o", "run", "--steps", "30");
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/already holds a run .*\n {2}hint: pass --resume/);
+  }, 120_000);
+
+  it("names the problem with the data folder or the model, without a stack trace", () => {
+    const broken = join(work, "broken");
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(join(broken, "manifest.json"), "{ not json");
+    const wrongShape = model((s) => s.replace("f32[N, 1, 28, 28]", "f32[N, 1, 32, 32]"));
+    const noLoss = model((s) => s.replace(/ loss cross_entropy metric accuracy\n {2}\}\n {2}train/, "\n  }\n  train"));
+    const noLossNoTrain = model((s) => s.replace(/ loss cross_entropy metric accuracy\n {2}\}\n {2}train \{[^}]*\}/, "\n  }"));
+    const noCuda: [string[], RegExp] = [
+      ["train", model(), "--data", data, "-o", "r7", "--provider", "cuda"],
+      /^error[^:\n]*: this onnxruntime-node build has no CUDA/,
+    ];
+    const cases: [string[], RegExp][] = [
+      [["train", model(), "--data", join(work, "nowhere"), "-o", "r1"], /^error[^:\n]*: .*nowhere.*manifest\.json does not exist/],
+      [["train", model(), "--data", broken, "-o", "r2"], /^error[^:\n]*: .*manifest\.json is not valid JSON/],
+      [
+        ["train", wrongShape, "--data", data, "-o", "r3"],
+        /^error[^:\n]*: .*input `image` has per-sample shape \[1, 28, 28\] in the data set but \[1, 32, 32\] in the model/,
+      ],
+      [["train", noLoss, "--data", data, "-o", "r4"], /error MTL5109/],
+      [["train", noLossNoTrain, "--data", data, "-o", "r4b"], /^error[^:\n]*: task `right` declares no loss, so it cannot be trained/],
+      [["train", model(), "--data", data, "-o", "r5", "--epochs", "1", "--steps", "3"], /^error[^:\n]*: give either --epochs or --steps/],
+      [["train", model(), "--data", data, "-o", "r6", "--provider", "tpu"], /^error[^:\n]*: unknown execution provider 'tpu'/],
+      ...(cudaBundled ? [] : [noCuda]),
+    ];
+    for (const [args, message] of cases) {
+      const run = mtl(...args);
+      expect(run.status, `${args.join(" ")}: ${run.stderr}`).toBeGreaterThanOrEqual(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+  }, 120_000);
+
+  it("stops at the step whose loss turns NaN, naming it, and writes no checkpoint of the bad weights", () => {
+    const file = model((s) => s.replace("optimizer adamw(lr: 0.003)", "optimizer sgd(lr: 1e30, momentum: 0)"));
+    const run = mtl("train", file, "--data", data, "-o", "nan", "--threads", "1");
+    expect(run.status, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/^error[^:\n]*: the loss became (NaN|infinite) at step \d+\n {2}hint: .*last good checkpoint is kept/);
+    expect(() => statSync(join(work, "nan", "checkpoint.safetensors"))).toThrow();
+  }, 120_000);
+});

@@ -1,0 +1,76 @@
+// BatchNorm calibration: with one configuration, its running rows become the cumulative average
+// of the batch statistics (checked against the teacher graph's own statistics for the same
+// batches, a different graph), other widths' rows stay as they were; which configurations are
+// calibrated: all of them when few, the diagonal ones for cifar_mtl's 4^21.
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { prepareModel, type Prepared } from "../../compiler/compile";
+import { cut, cutMaps } from "../../compiler/train/cut";
+import { fileHost } from "../../cli/host";
+import { openDataset, type Dataset } from "../../runtime/data/index";
+import { calibrate, calibrationConfigs } from "../../runtime/train/calibrate";
+import { feedsOf } from "../../runtime/train/loop";
+import { trainingPrograms } from "../../runtime/train/programs";
+import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
+import { TrainState } from "../../runtime/train/step";
+import { testWeights } from "../helpers/test-data";
+import { prepareSource, SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
+
+let data: Dataset;
+let prepared: Prepared;
+
+describe("BatchNorm calibration", () => {
+  beforeAll(async () => {
+    data = await openDataset(await smallMultiMnist());
+    prepared = prepareSource(SMALL_MULTIMNIST);
+  }, 60_000);
+
+  it("sets the configuration's rows to the average of its batch statistics, and nothing else", async () => {
+    const { graph } = prepared;
+    const weights = testWeights(graph, 3) as Map<string, Float32Array>;
+    const sessions = new TrainingSessions(sessionSettings(1));
+    const none = new Set<string>();
+    const state = new TrainState(graph, weights, none, none, trainingPrograms(graph, graph.train), sessions);
+    const largest = { e: 1, left: 1, right: 1 };
+    expect(graph.groups.map((g) => g.name).sort()).toEqual(["e", "left", "right"]);
+    const calibrated = await calibrate(state, data, (b) => feedsOf(graph, b), { batches: 2, batchSize: 50, seed: 0, configs: [largest] });
+    // the same two batches through the teacher graph, whose statistics outputs are an independent reading
+    const expected = new Map<string, Float32Array[]>();
+    const batches = data.batches({ split: "train", batchSize: 50, shuffle: true, seed: 0, epoch: 0, dropLast: true, limit: 100 });
+    for await (const b of batches) {
+      const out = await state.run(largest, "teacher", feedsOf(graph, b));
+      for (const bn of state.program(largest, "teacher").batchnorms) {
+        for (const [param, name] of [
+          [bn.runningMean, bn.mean],
+          [bn.runningVar, bn.variance],
+        ] as const) {
+          expected.set(param, [...(expected.get(param) ?? []), out[name].data as Float32Array]);
+        }
+      }
+    }
+    await sessions.close();
+    const maps = cutMaps(graph, largest);
+    expect(expected.size).toBe(8);
+    for (const [param, [a, b]] of expected) {
+      const got = cut(calibrated.get(param)!, maps.get(param)!);
+      got.forEach((x, i) => expect(Math.abs(x - (a[i] + b[i]) / 2)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(x))));
+      const touched = new Set(maps.get(param)!.index);
+      calibrated.get(param)!.forEach((x, i) => touched.has(i) || expect(x).toBe(weights.get(param)![i]));
+    }
+    for (const [name, w] of weights) if (!expected.has(name)) expect(calibrated.get(name)).toBe(w);
+  }, 60_000);
+
+  it("calibrates every configuration when few, the diagonal ones when too many to enumerate", () => {
+    expect(calibrationConfigs(prepared.graph)).toHaveLength(8);
+    const root = join(import.meta.dirname, "..", "..");
+    const file = join(root, "examples", "cifar_mtl.mtl");
+    const host = fileHost(file, root);
+    const r = prepareModel(host.entryOf(file), host);
+    if (!r.ok) throw new Error("cifar_mtl does not compile");
+    const g = r.prepared.graph;
+    const configs = calibrationConfigs(g);
+    const k = Math.max(...g.groups.map((x) => x.choices.length));
+    expect(configs).toHaveLength(k);
+    configs.forEach((c, i) => g.groups.forEach((x) => expect(c[x.name]).toBe(Math.min(i, x.choices.length - 1))));
+  }, 60_000);
+});
