@@ -25,7 +25,7 @@ async function caught(f: () => unknown): Promise<unknown> {
 describe("coded runtime errors", () => {
   it.each([
     ["a file that is not ONNX", () => load(new Uint8Array([1, 2, 3, 4, 5])), "MTL-ART-001"],
-    ["a missing file", () => load("/nonexistent/model.onnx"), "MTL-FILE-001"],
+    ["a missing file", () => load("/nonexistent/model.onnx"), "MTL-ART-001"],
     ["an unknown input", () => model.run({ imag: { data: new Float32Array(1), dims: [1] } }), "MTL-IN-001"],
     ["a bad .npy", () => readNpy(new Uint8Array(12)), "MTL-IN-002"],
     ["a bad .safetensors", () => decodeSafetensors(new Uint8Array(3)), "MTL-WTS-001"],
