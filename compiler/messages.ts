@@ -1,6 +1,6 @@
 // The catalogue of every user-visible compiler message. Codes are stable: never renumber, only add.
 //   MTL1xxx syntax   MTL2xxx names, imports, declarations   MTL3xxx shapes and channels
-//   MTL4xxx types and values   MTL5xxx model declarations
+//   MTL4xxx types and values   MTL5xxx model declarations   MTL6xxx exports (reported by `mtl export` only)
 import type { Diagnostic, RelatedInfo, Severity, Span } from "./diagnostics";
 
 interface Entry {
@@ -55,6 +55,7 @@ export const catalogue = {
   MTL5014: { severity: "error", summary: "An encoder or head that does not produce a tensor." },
   MTL5015: { severity: "error", summary: "An invalid channel divisor." },
   MTL5017: { severity: "error", summary: "Invalid input preprocessing (`as image(...)`)." },
+  MTL6001: { severity: "error", summary: "A layer that `mtl export torch` cannot write as PyTorch (reported by the export only)." },
 } as const satisfies Record<string, Entry>;
 
 export type Code = keyof typeof catalogue | `MTL3${string}`;
