@@ -53,10 +53,11 @@ class SlimmableModel(nn.Module):
             rows = [len(self.GROUPS[per_width])] if per_width is not None else []
             owner, leaf = self._owner(name)
             full = torch.zeros(rows + list(shape))
+            # Straight into the module's tables: mtl names may equal nn.Module attributes ("half", "train").
             if statistic:
-                owner.register_buffer(leaf, full)
+                owner._buffers[leaf] = full
             else:
-                owner.register_parameter(leaf, nn.Parameter(full))
+                owner._parameters[leaf] = nn.Parameter(full)
         self.reset_parameters(seed)
 
     def _owner(self, name):
@@ -64,13 +65,15 @@ class SlimmableModel(nn.Module):
         *path, leaf = name.split(".")
         for part in path:
             if part not in module._modules:
-                module.add_module(part, nn.Module())
+                module._modules[part] = nn.Module()
             module = module._modules[part]
         return module, leaf
 
     def tensor(self, name):
+        """The full-size parameter or statistic with this mtl name."""
         owner, leaf = self._owner(name)
-        return getattr(owner, leaf)
+        found = owner._parameters.get(leaf)
+        return found if found is not None else owner._buffers[leaf]
 
     @torch.no_grad()
     def reset_parameters(self, seed=0):

@@ -1,0 +1,130 @@
+// train.py of `mtl export torch`, run as two DistributedDataParallel ranks over gloo on the CPU,
+// launched by hand with the environment torchrun would set (Debian's torchrun fails on Python
+// 3.11 here, see docs/export-torch.md), on a tiny generated data set in the documented format:
+// the loss falls, both ranks end with identical weights, the checkpoint keeps one BatchNorm row
+// per width (calibrated, so the rows differ) and loads into `mtl compile --weights`. About 15-25 s.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { emitModel, prepareModel } from "../../compiler/compile";
+import { exportTorch } from "../../compiler/export/torch/index";
+import { memoryHost } from "../../compiler/host";
+import { decodeSafetensors } from "../../compiler/weights/safetensors";
+import { stdlibFiles } from "../helpers/check";
+
+const SOURCE = `import { mlp_classifier } from "std/heads/classify"
+
+block tiny(x: tensor) -> tensor {
+  y = x |> conv(16, k: 3, bias: false) as conv1 |> bn as bn1 |> relu
+  y = y |> conv(32, k: 3, stride: 2, bias: false) as conv2 |> bn as bn2 |> relu
+  return y
+}
+
+model Tiny {
+  input image: f32[N, 1, 8, 8]
+  widths 0.25, 0.5, 0.75, 1.0
+  encoder features = tiny(image)
+  task quadrant { head mlp_classifier(features, classes: 4, hidden: 32) loss cross_entropy metric accuracy }
+  task half { head mlp_classifier(features, classes: 2, hidden: 16) loss cross_entropy metric accuracy }
+}
+`;
+
+// Two shards of 256 rows: a bright 4x4 quadrant (its index is the \`quadrant\` label), and whether the
+// top half is brighter than the bottom (\`half\`). The manifest format of docs/export-torch.md.
+const MAKE_DATA = `
+import json, os, sys
+import numpy as np
+root = sys.argv[1]
+rng = np.random.default_rng(0)
+os.makedirs(os.path.join(root, "train"), exist_ok=True)
+shards = []
+for s in range(2):
+    n = 256
+    q = rng.integers(0, 4, n)
+    img = rng.normal(0, 0.3, (n, 1, 8, 8)).astype(np.float32)
+    for i in range(n):
+        r, c = divmod(int(q[i]), 2)
+        img[i, 0, r * 4:(r + 1) * 4, c * 4:(c + 1) * 4] += 1.0
+    half = (img[:, 0, :4].mean((1, 2)) > img[:, 0, 4:].mean((1, 2))).astype(np.int64)
+    arrays = {}
+    for name, a in (("image", img), ("quadrant", q.astype(np.int64)), ("half", half)):
+        np.save(os.path.join(root, "train", f"{name}-{s}.npy"), a)
+        arrays[name] = f"train/{name}-{s}.npy"
+    shards.append({"arrays": arrays})
+json.dump({"version": 1, "splits": {"train": {"shards": shards}}}, open(os.path.join(root, "manifest.json"), "w"))
+`;
+
+const work = mkdtempSync(join(tmpdir(), "mtl-export-torch-train-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const freePort = (): Promise<number> =>
+  new Promise((done, fail) => {
+    const s = createServer();
+    s.once("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => done(port));
+    });
+  });
+
+function run(args: string[], env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; out: string }> {
+  return new Promise((done) => {
+    const p = spawn("/usr/bin/python3", args, { env: { ...process.env, OMP_NUM_THREADS: "1", ...env } });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
+    p.on("close", (code) => {
+      clearTimeout(timer);
+      done({ code, out });
+    });
+  });
+}
+
+describe("mtl export torch: train.py", () => {
+  it("two gloo ranks launched by hand: loss falls, identical weights, checkpoint compiles with --weights", async () => {
+    const host = memoryHost({ ...stdlibFiles, "tiny.mtl": SOURCE });
+    const r = prepareModel("tiny.mtl", host, {});
+    if (!r.ok) throw new Error("the tiny model does not compile");
+    const pkg = exportTorch(r.prepared.graph, { entry: "tiny.mtl", sourceOf: (f) => host.readFile(f) });
+    const dir = join(work, "pkg");
+    mkdirSync(dir);
+    for (const [name, text] of pkg.files) writeFileSync(join(dir, name), text);
+    const made = await run(["-c", MAKE_DATA, join(work, "data")], {}, 30_000);
+    expect(made.code, made.out).toBe(0);
+
+    const port = String(await freePort());
+    const flags = ["--data", join(work, "data"), "-o", join(work, "run"), "--steps", "40", "--batch-size", "16", "--lr", "0.05"];
+    const ranks = await Promise.all(
+      [0, 1].map((rank) =>
+        run([join(dir, "train.py"), ...flags, "--log-every", "5", "--calibration-batches", "2", "--save-every-rank"], {
+          MASTER_ADDR: "127.0.0.1", MASTER_PORT: port, RANK: String(rank), WORLD_SIZE: "2", LOCAL_RANK: String(rank),
+        }, 50_000),
+      ),
+    );
+    for (const x of ranks) expect(x.code, x.out).toBe(0);
+
+    const losses = [...ranks[0].out.matchAll(/^step \d+\/40 {2}loss ([0-9.]+)/gm)].map((m) => Number(m[1]));
+    expect(losses.length).toBe(8);
+    expect(losses[losses.length - 1], ranks[0].out).toBeLessThan(0.6 * losses[0]);
+
+    const read = (f: string) => decodeSafetensors(new Uint8Array(readFileSync(join(work, "run", f)))).tensors;
+    const [a, b, final] = [read("rank0.safetensors"), read("rank1.safetensors"), read("model.safetensors")];
+    expect([...a.keys()].sort()).toEqual([...r.prepared.graph.params.keys()].sort());
+    for (const [name, t] of a) {
+      expect(Array.from(b.get(name)!.data), `${name} differs between the ranks`).toEqual(Array.from(t.data));
+      expect(Array.from(final.get(name)!.data), name).toEqual(Array.from(t.data));
+    }
+    // Calibrated per width: the rows of a switchable statistic differ.
+    const mean = final.get("bn1.running_mean")!;
+    expect(mean.shape).toEqual([4, 16]);
+    expect(Array.from(mean.data.slice(0, 4))).not.toEqual(Array.from(mean.data.slice(48, 52)));
+
+    const back = prepareModel("tiny.mtl", host, { tensors: final });
+    expect(back.ok).toBe(true);
+    if (back.ok) expect(emitModel(back.prepared, null, "tiny.mtl").bytes.length).toBeGreaterThan(0);
+  }, 90_000);
+});
