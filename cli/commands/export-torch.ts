@@ -33,7 +33,9 @@ export function fullStateDict(graph: Graph, weights: WeightMap): Map<string, Saf
 }
 
 export function runExportTorch(file: string, o: ExportTorchOptions): number {
-  if (existsSync(o.output) && !statSync(o.output).isDirectory()) throw new UserError(`${o.output} is a file; -o takes the folder to write the package into`, 2);
+  if (existsSync(o.output) && !statSync(o.output).isDirectory()) {
+    throw new UserError(`${o.output} is a file; -o takes the folder to write the package into`, 2, "give a new or existing folder");
+  }
   const host = fileHost(file, o.root);
   const seed = o.seed === undefined ? 0 : Number(o.seed);
   if (!Number.isInteger(seed)) throw new UserError(`--seed takes a whole number, not ${o.seed}`, 2);

@@ -55,7 +55,9 @@ function inputsOf(graph: Graph, seed: number): Input[] {
     const t = graph.values.get(i.value)!.type;
     const shape = t.shape.map((d) => (typeof d === "number" ? d : d === "N" ? 1 : 4));
     const n = shape.reduce((a, b) => a * b, 1);
-    if (t.dtype === "i64") return { name: i.name, dtype: "i64", shape, data: BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 8))) };
+    if (t.dtype === "i64") {
+      return { name: i.name, dtype: "i64", shape, data: BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 8))) };
+    }
     return { name: i.name, dtype: "f32", shape, data: Float32Array.from({ length: n }, () => rand() * 2 - 1) };
   });
 }

@@ -214,7 +214,9 @@ class SlimmableModel(nn.Module):
 `;
 
 /** safetensors with numpy alone (the format: 8-byte header length, JSON header, raw little-endian data). */
-export const SAFETENSORS_IO = `_DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64, "I32": np.int32, "U8": np.uint8}
+export const SAFETENSORS_IO = `_DTYPES = {
+    "F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64, "I32": np.int32, "U8": np.uint8,
+}
 
 
 def read_safetensors(path):

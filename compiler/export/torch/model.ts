@@ -6,7 +6,7 @@ import { diag } from "../../messages";
 import type { DecodeSpec, Graph, Node, Param, Task, ValueType } from "../../ir/types";
 import { MODEL_RUNTIME, SAFETENSORS_IO } from "./model-runtime";
 import { segmentTuple, TORCH_OPS, type TorchOpCtx } from "./ops";
-import { indent, py, pyIdent, pyNumber } from "./python";
+import { indent, py, pyAssign, pyIdent, pyNumber } from "./python";
 import { lossOf } from "./spec";
 
 export interface TorchModelSource {
@@ -15,9 +15,11 @@ export interface TorchModelSource {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-const PY_KEYWORDS = new Set(
-  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield self cfg inputs shared device math torch nn F".split(" "),
-);
+const PY_KEYWORDS = new Set([
+  ..."False None True and as assert async await break class continue def del elif else except finally for from".split(" "),
+  ..."global if import in is lambda nonlocal not or pass raise return try while with yield".split(" "),
+  ..."self cfg inputs shared device math torch nn F np json os struct".split(" "), // names the methods use
+]);
 
 /** Unique Python local names for IR values. */
 class Names {
@@ -70,7 +72,8 @@ function methodBody(graph: Graph, nodes: readonly Node[], sourceOf: (f: string) 
     const r = TORCH_OPS[node.op](ctx);
     if (!r.ok) {
       const span = { file: node.source.file, start: 0, end: 0, line: node.source.line, col: node.source.col };
-      diags.push(diag("MTL6001", span, `\`${node.id}\` (${node.op}) cannot be exported to PyTorch: ${r.reason}`, "change the layer, or compile to ONNX only"));
+      const message = `\`${node.id}\` (${node.op}) cannot be exported to PyTorch: ${r.reason}`;
+      diags.push(diag("MTL6001", span, message, "change the layer, or compile to ONNX only"));
       lines.push(`raise NotImplementedError(${py(`${node.id}: ${r.reason}`)})`);
       continue;
     }
@@ -182,6 +185,7 @@ export function generateModel(graph: Graph, entry: string, sourceOf: (file: stri
   ];
 
   const params = [...graph.params.values()];
+  const outputShape = (t: Task) => graph.values.get(t.output)!.type.shape;
   const inputs = Object.fromEntries(graph.inputs.map((i) => {
     const t = graph.values.get(i.value)!.type;
     return [i.name, { dtype: t.dtype, shape: t.shape }];
@@ -198,16 +202,16 @@ export function generateModel(graph: Graph, entry: string, sourceOf: (file: stri
   const body = [
     `"""${graph.name} from ${entry}, as a slimmable PyTorch module (see README.md)."""`,
     "",
-    `GROUPS = ${py(Object.fromEntries(graph.groups.map((g) => [g.name, g.choices])))}`,
-    `GROUP_PARTS = ${py(Object.fromEntries(graph.groups.map((g) => [g.name, g.part])))}`,
-    `TASKS = ${py(graph.tasks.map((t) => t.name))}`,
-    `TASK_METHODS = ${py(methods)}`,
-    `INPUTS = ${py(inputs)}`,
-    `PREPROCESS = ${py(graph.preprocess ?? {})}`,
-    `OUTPUTS = ${py(Object.fromEntries(graph.tasks.map((t) => [t.name, { shape: graph.values.get(t.output)!.type.shape, decode: t.decode }])))}`,
-    `LOSSES = ${py(losses)}`,
-    `METRICS = ${py(Object.fromEntries(graph.tasks.map((t) => [t.name, t.metric])))}`,
-    `NORM_PARAMS = ${py([...normParams].sort())}`,
+    ...pyAssign("GROUPS", Object.fromEntries(graph.groups.map((g) => [g.name, g.choices]))),
+    ...pyAssign("GROUP_PARTS", Object.fromEntries(graph.groups.map((g) => [g.name, g.part]))),
+    ...pyAssign("TASKS", graph.tasks.map((t) => t.name)),
+    ...pyAssign("TASK_METHODS", methods),
+    ...pyAssign("INPUTS", inputs),
+    ...pyAssign("PREPROCESS", graph.preprocess ?? {}),
+    ...pyAssign("OUTPUTS", Object.fromEntries(graph.tasks.map((t) => [t.name, { shape: outputShape(t), decode: t.decode }]))),
+    ...pyAssign("LOSSES", losses),
+    ...pyAssign("METRICS", Object.fromEntries(graph.tasks.map((t) => [t.name, t.metric]))),
+    ...pyAssign("NORM_PARAMS", [...normParams].sort()),
     "PARAMS = {",
     ...params.map((p) => `    ${py(p.name)}: ${paramEntry(graph, p, statistics.has(p.name))},`),
     "}",

@@ -91,7 +91,8 @@ function pool(c: TorchOpCtx): TorchExpr {
 function resize(c: TorchOpCtx): TorchExpr {
   const mode = c.node.attrs.mode ?? "nearest";
   if (mode !== "nearest" && mode !== "linear") return unsupported(`resize mode "${String(mode)}"`);
-  if (c.inType(0).shape.length !== 4) return unsupported(`resize of a rank-${c.inType(0).shape.length} tensor (the export resizes NCHW images)`);
+  const rank = c.inType(0).shape.length;
+  if (rank !== 4) return unsupported(`resize of a rank-${rank} tensor (the export resizes NCHW images)`);
   const how = mode === "linear" ? 'mode="bilinear", align_corners=False' : 'mode="nearest"';
   if (c.node.attrs.scales !== undefined) return ok(`F.interpolate(${c.in(0)}, scale_factor=${pyTuple(nums(c, "scales", [1, 1]))}, ${how})`);
   return ok(`F.interpolate(${c.in(0)}, size=${pyTuple(nums(c, "size", [1, 1]))}, ${how})`);

@@ -34,8 +34,12 @@ export function pyIdent(name: string): string {
   return /^[0-9]/.test(s) ? `_${s}` : s;
 }
 
-/** Breaks a long comma-separated dict/list literal into one entry per line under `head`. */
-export function pyTable(head: string, entries: readonly [string, string][], close: string): string[] {
-  if (entries.length === 0) return [`${head}${close}`];
-  return [head, ...entries.map(([k, v]) => `    ${JSON.stringify(k)}: ${v},`), close];
+const LINE = 100;
+
+/** `NAME = literal` on one line when short, else a dict or list with one entry per line. */
+export function pyAssign(name: string, value: unknown): string[] {
+  const flat = `${name} = ${py(value)}`;
+  if (flat.length <= LINE || value === null || typeof value !== "object") return [flat];
+  if (Array.isArray(value)) return [`${name} = [`, ...value.map((v) => `    ${py(v)},`), "]"];
+  return [`${name} = {`, ...Object.entries(value as Record<string, unknown>).map(([k, v]) => `    ${JSON.stringify(k)}: ${py(v)},`), "}"];
 }

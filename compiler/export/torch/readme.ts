@@ -3,6 +3,13 @@
 import type { Graph } from "../../ir/types";
 import { trainSpecOf } from "./spec";
 
+/** A one-shard manifest for this model's inputs and task targets. */
+function manifestExample(graph: Graph): string {
+  const names = [...graph.inputs.map((i) => i.name), ...graph.tasks.map((t) => t.name)];
+  const arrays = Object.fromEntries(names.map((n) => [n, `train/${n}-0.npy`]));
+  return JSON.stringify({ version: 1, splits: { train: { shards: [{ arrays }] } } }, null, 2);
+}
+
 export function generateReadme(graph: Graph, entry: string, className: string): string {
   const t = trainSpecOf(graph);
   const inputs = graph.inputs.map((i) => `\`${i.name}\``).join(", ");
@@ -36,7 +43,7 @@ checkpoints carry them unchanged; switchable BatchNorm keeps one row per width c
 (${inputs}) and per task target (${targets}), with the same number of rows in a shard:
 
 \`\`\`json
-{"version": 1, "splits": {"train": {"shards": [{"arrays": {"${graph.inputs[0]?.name ?? "image"}": "train/${graph.inputs[0]?.name ?? "image"}-0.npy", "${graph.tasks[0]?.name ?? "task"}": "train/${graph.tasks[0]?.name ?? "task"}-0.npy"}}]}}}
+${manifestExample(graph)}
 \`\`\`
 
 Float inputs are used as stored; uint8 images are scaled to [0, 1] and normalised with the model's

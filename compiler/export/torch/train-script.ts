@@ -2,7 +2,7 @@
 // (DistributedDataParallel under torchrun, or ranks launched by hand with RANK / WORLD_SIZE /
 // MASTER_ADDR / MASTER_PORT / LOCAL_RANK). The model's train { } section arrives as TRAIN.
 import type { TrainSpec } from "../../train/spec";
-import { py } from "./python";
+import { pyAssign } from "./python";
 
 /** TrainSpec as the snake_case dict train.py reads. */
 function trainDict(t: TrainSpec): Record<string, unknown> {
@@ -38,7 +38,7 @@ export function generateTrainScript(train: TrainSpec, modelModule: string): stri
 from ${modelModule} import Model  # noqa: E402
 
 # The model's train { } section (defaults filled in by mtl); command-line flags override it.
-TRAIN = ${py(trainDict(train))}
+${pyAssign("TRAIN", trainDict(train)).join("\n")}
 ${BODY}`;
 }
 
@@ -48,6 +48,7 @@ const HEAD = `#!/usr/bin/env python3
 #   one node, 8 GPU: torchrun --nproc_per_node 8 train.py --data DATA -o RUN
 #   by hand:         RANK=r WORLD_SIZE=n MASTER_ADDR=host MASTER_PORT=port LOCAL_RANK=r python train.py ...
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -214,6 +215,35 @@ def sample_configs(model, n, rng):
     return configs
 
 
+def sandwich_step(ddp, model, inputs, targets, configs, losses, weights, scaler, amp, device, world):
+    """Gradients of every configuration of one step, summed; returns the largest one's label loss.
+
+    The first configuration (the largest) learns from the labels and teaches: the others learn
+    from its detached outputs (in-place distillation) and encoder features. Under DDP, gradients
+    are all-reduced once, on the last backward (no_sync before it).
+    """
+    teacher, teacher_features, label_loss = None, None, 0.0
+    for i, cfg in enumerate(configs):
+        last = i == len(configs) - 1
+        with (ddp.no_sync() if world > 1 and not last else contextlib.nullcontext()):
+            with torch.autocast(device.type, enabled=amp):
+                outputs, features = ddp(inputs, cfg, None, True)
+                if i == 0 or TRAIN["distill_outputs"] == 0:
+                    loss = sum(weights[t] * task_loss(k, outputs[t], targets[t], ig) for t, (k, ig) in losses.items())
+                else:
+                    soft = sum(weights[t] * distill_loss(k, outputs[t], teacher[t]) for t, (k, _) in losses.items())
+                    loss = TRAIN["distill_outputs"] * soft
+                if i > 0 and TRAIN["distill_features"] > 0:
+                    invariance = feature_loss(model, model.resolve(cfg), features, teacher_features)
+                    loss = loss + TRAIN["distill_features"] * invariance
+            if i == 0:
+                teacher = {t: o.detach() for t, o in outputs.items()}
+                teacher_features = {k: f.detach() for k, f in features.items()}
+                label_loss = float(loss)
+            scaler.scale(loss).backward()
+    return label_loss
+
+
 def make_optimizer(model, spec):
     """No weight decay on normalisation parameters and biases (one-dimensional tensors)."""
     norm = model.norm_parameter_names()
@@ -281,6 +311,9 @@ def parse_args():
     p.add_argument("--weights", help="start from these weights (.safetensors with mtl's names)")
     p.add_argument("--resume", action="store_true", help="continue from RUN/last.safetensors and its optimiser state")
     p.add_argument("--calibration-batches", type=int, default=TRAIN["calibration_batches"])
+    p.add_argument("--configs-per-step", type=int, default=TRAIN["configs_per_step"], help="sandwich rule: configurations per step")
+    p.add_argument("--distill-outputs", type=float, default=TRAIN["distill_outputs"], help="in-place distillation weight (0: off)")
+    p.add_argument("--distill-features", type=float, default=TRAIN["distill_features"], help="feature distillation weight (0: off)")
     p.add_argument("--checkpoint-every", type=int, default=1000, help="steps between checkpoints")
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--amp", choices=["auto", "on", "off"], default="auto", help="mixed precision (auto: on GPU)")
@@ -291,6 +324,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    TRAIN.update(configs_per_step=args.configs_per_step, distill_outputs=args.distill_outputs, distill_features=args.distill_features)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
@@ -345,35 +379,19 @@ def main():
             inputs, targets = augment(inputs, targets, TRAIN["augment"], gen)
             configs = sample_configs(model, TRAIN["configs_per_step"], rng)
             optimizer.zero_grad(set_to_none=True)
-            teacher, teacher_features, step_loss = None, None, 0.0
-            for i, cfg in enumerate(configs):
-                last = i == len(configs) - 1
-                sync = ddp.no_sync() if (world > 1 and not last) else _nothing()
-                with sync, torch.autocast(device.type, enabled=amp):
-                    outputs, features = ddp(inputs, cfg, None, True)
-                    if i == 0 or TRAIN["distill_outputs"] == 0:
-                        loss = sum(weights[t] * task_loss(k, outputs[t], targets[t], ig) for t, (k, ig) in losses.items())
-                    else:
-                        loss = TRAIN["distill_outputs"] * sum(weights[t] * distill_loss(k, outputs[t], teacher[t]) for t, (k, _) in losses.items())
-                    if i > 0 and TRAIN["distill_features"] > 0:
-                        loss = loss + TRAIN["distill_features"] * feature_loss(model, model.resolve(cfg), features, teacher_features)
-                    if i == 0:
-                        teacher = {t: o.detach() for t, o in outputs.items()}
-                        teacher_features = {k: f.detach() for k, f in features.items()}
-                    scaler.scale(loss).backward()
-                step_loss += float(loss) if i == 0 else 0.0
+            step_loss = sandwich_step(ddp, model, inputs, targets, configs, losses, weights, scaler, amp, device, world)
+            stop_if_not_finite(step_loss, step, args.out, world, device)
             if TRAIN["clip_norm"]:
                 scaler.unscale_(optimizer)
                 torch.nn.utils.clip_grad_norm_(model.parameters(), TRAIN["clip_norm"])
             scaler.step(optimizer)
             scaler.update()
-            if not math.isfinite(step_loss):
-                raise SystemExit(f"error: the loss is {step_loss} at step {step}; the last good checkpoint is in {args.out}")
             step += 1
             shown.append(step_loss)
             if rank == 0 and (step % args.log_every == 0 or step == total):
                 rate = (step - start) / max(1e-9, time.time() - t0)
-                print(f"step {step}/{total}  loss {sum(shown) / len(shown):.4f}  lr {optimizer.param_groups[0]['lr']:.3g}  {rate:.1f} steps/s", flush=True)
+                lr = optimizer.param_groups[0]["lr"]
+                print(f"step {step}/{total}  loss {sum(shown) / len(shown):.4f}  lr {lr:.3g}  {rate:.1f} steps/s", flush=True)
                 shown = []
             if rank == 0 and step % args.checkpoint_every == 0:
                 save_checkpoint(model, optimizer, step, args.out)
@@ -391,12 +409,13 @@ def main():
         dist.destroy_process_group()
 
 
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+def stop_if_not_finite(loss, step, out, world, device):
+    """Stops every rank, before the weights change, when any rank's loss is NaN or infinite."""
+    bad = torch.tensor([0.0 if math.isfinite(loss) else 1.0], device=device)
+    if world > 1:
+        dist.all_reduce(bad)
+    if bad.item() > 0:
+        raise SystemExit(f"error: the loss is not finite at step {step} (this rank: {loss}); the last good checkpoint is in {out}")
 
 
 def save_checkpoint(model, optimizer, step, out):
