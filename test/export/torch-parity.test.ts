@@ -15,10 +15,10 @@ import { fullStateDict } from "../../cli/commands/export-torch";
 import { fileHost } from "../../cli/host";
 import { emitModel, prepareModel } from "../../compiler/compile";
 import { exportTorch } from "../../compiler/export/torch/index";
-import type { Config, Graph } from "../../compiler/ir/types";
+import type { Config, Graph, Param } from "../../compiler/ir/types";
 import { lowerToOnnx } from "../../compiler/lower/lower";
 import { encodeModel } from "../../compiler/onnx/encode";
-import { mulberry32 } from "../../compiler/weights/init";
+import { mulberry32, rowsOf } from "../../compiler/weights/init";
 import { encodeSafetensors } from "../../compiler/weights/safetensors";
 import { maxRelativeDiff } from "../helpers/greedy-reference";
 import { testWeights } from "../helpers/test-data";
@@ -71,6 +71,7 @@ sys.path.insert(0, job["package"])
 from model import Model
 model = Model().eval()
 model.load_weights(job["weights"])
+json.dump({k: list(v.shape) for k, v in model.state_dict().items()}, open(f"{job['out']}/state.json", "w"))
 inputs = {}
 for i in job["inputs"]:
     a = np.fromfile(i["file"], dtype="<i8" if i["dtype"] == "i64" else "<f4").reshape(i["shape"])
@@ -124,6 +125,11 @@ describe("mtl export torch: model.py equals the compiled ONNX", () => {
       const job = { package: dir, weights: join(dir, "weights.safetensors"), inputs: inputJobs, configs, out: dir };
       writeFileSync(join(dir, "job.json"), JSON.stringify(job));
       execFileSync("/usr/bin/python3", ["-c", PYTHON, join(dir, "job.json")], { encoding: "utf8", maxBuffer: 64 << 20 });
+
+      // The state dict is mtl's parameters, by name, switchable ones with one row per width choice.
+      const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as Record<string, number[]>;
+      const shapeOf = (p: Param) => (p.perWidth === null ? [...p.shape] : [rowsOf(graph, p), ...p.shape]);
+      expect(state).toEqual(Object.fromEntries([...graph.params.values()].map((p) => [p.name, shapeOf(p)])));
 
       // Raw outputs: the same graph lowered with every decoding set to identity.
       const raw = { ...graph, tasks: graph.tasks.map((t) => ({ ...t, decode: { kind: "identity" as const } })) };

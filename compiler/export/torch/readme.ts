@@ -72,7 +72,7 @@ torchrun --nnodes 2 --node_rank 0 --nproc_per_node 8 --master_addr 10.0.0.1 --ma
 
 Without torchrun, start one process per rank with the variables it would set:
 \`RANK=r WORLD_SIZE=n LOCAL_RANK=r MASTER_ADDR=127.0.0.1 MASTER_PORT=29500 python train.py ...\`.
-On CPUs the processes talk over gloo. \`--batch-size\` is per process.
+On CPUs the processes talk over gloo. \`--batch-size\` counts the rows each process takes per step.
 
 Each step trains the largest configuration, the smallest and ${Math.max(0, t.configsPerStep - 2)} random ones (sandwich rule,
 ${t.configsPerStep} per step); the smaller ones learn from the largest one's detached outputs (in-place

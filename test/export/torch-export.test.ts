@@ -1,0 +1,93 @@
+// `mtl export torch` as a generator and a command: an op the export cannot write is MTL6001 at its
+// source line (and the generated code raises rather than guessing); the command writes the package
+// and refuses a file as its output folder without a stack trace.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { prepareModel } from "../../compiler/compile";
+import { exportTorch } from "../../compiler/export/torch/index";
+import { memoryHost } from "../../compiler/host";
+import type { Graph, Node } from "../../compiler/ir/types";
+import { decodeSafetensors } from "../../compiler/weights/safetensors";
+import { stdlibFiles } from "../helpers/check";
+
+const SOURCE = `model Small {
+  input image: f32[N, 3, 16, 16]
+  widths 0.5, 1.0
+  encoder features = image |> conv(16, k: 3) as stem |> relu |> conv(16, k: 3) as body |> relu
+  task cls { head features |> gap |> flatten |> fixed linear(4) as fc decode argmax loss cross_entropy }
+}
+`;
+
+const root = join(import.meta.dirname, "..", "..");
+const work = mkdtempSync(join(tmpdir(), "mtl-export-torch-cli-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function small(): Graph {
+  const r = prepareModel("small.mtl", memoryHost({ ...stdlibFiles, "small.mtl": SOURCE }), {});
+  if (!r.ok) throw new Error("the small model does not compile");
+  return r.prepared.graph;
+}
+
+const withNode = (g: Graph, id: string, change: (n: Node) => Node): Graph => ({
+  ...g,
+  nodes: g.nodes.map((n) => (n.id === id ? change(n) : n)),
+});
+
+describe("MTL6001: layers the PyTorch export cannot write", () => {
+  it("a clean model exports without diagnostics", () => {
+    expect(exportTorch(small(), { entry: "small.mtl" }).diagnostics).toEqual([]);
+  });
+
+  it("a grouped (not depthwise) convolution whose channels slim, at its source line", () => {
+    const g = withNode(small(), "body", (n) => ({ ...n, attrs: { ...n.attrs, groups: 2 } }));
+    const pkg = exportTorch(g, { entry: "small.mtl" });
+    expect(pkg.diagnostics).toHaveLength(1);
+    const d = pkg.diagnostics[0];
+    expect(d.code).toBe("MTL6001");
+    expect(d.severity).toBe("error");
+    expect([d.span.file, d.span.line]).toEqual(["small.mtl", 4]);
+    expect(d.message).toContain("`body` (conv) cannot be exported to PyTorch: a grouped convolution (groups: 2)");
+    expect(pkg.files.get("model.py")).toContain('raise NotImplementedError("body: a grouped convolution'); // never a guess
+  });
+
+  it("a resize mode PyTorch has no match for", () => {
+    const g = small();
+    const cubic = (n: Node): Node => ({ ...n, id: "up", op: "resize", attrs: { scales: [2, 2], mode: "cubic" }, params: {} });
+    const bad = exportTorch(withNode(g, "stem", cubic), { entry: "small.mtl" });
+    const found = bad.diagnostics.map((d) => [d.code, d.message]);
+    expect(found).toEqual([["MTL6001", '`up` (resize) cannot be exported to PyTorch: resize mode "cubic"']]);
+  });
+});
+
+function mtl(...args: string[]) {
+  const env = { ...process.env, NO_COLOR: "1" };
+  const r = spawnSync(process.execPath, [join(root, "cli", "bin.js"), ...args], { cwd: work, encoding: "utf8", env });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("mtl export torch (the command)", () => {
+  it("writes model.py, train.py, README.md and every switchable row of the weights", () => {
+    writeFileSync(join(work, "small.mtl"), SOURCE.replace("conv(16, k: 3) as stem", "conv(16, k: 3) as stem |> bn as stem_bn"));
+    const r = mtl("export", "torch", "small.mtl", "-o", "pkg");
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain("wrote pkg: model.py, train.py, README.md, weights.safetensors (class Small)");
+    for (const f of ["model.py", "train.py", "README.md"]) expect(existsSync(join(work, "pkg", f))).toBe(true);
+    const model = readFileSync(join(work, "pkg", "model.py"), "utf8");
+    expect(model).toContain("# small.mtl:4  encoder features = image |> conv(16, k: 3) as stem"); // source line quoted
+    const readme = readFileSync(join(work, "pkg", "README.md"), "utf8");
+    expect(readme).toContain("mtl compile small.mtl --weights run/model.safetensors -o model.onnx");
+    const weights = decodeSafetensors(new Uint8Array(readFileSync(join(work, "pkg", "weights.safetensors")))).tensors;
+    expect(weights.get("stem_bn.running_var")!.shape).toEqual([2, 16]); // one row per width choice
+  });
+
+  it("refuses a file as the output folder, without a stack trace", () => {
+    writeFileSync(join(work, "afile"), "x");
+    const r = mtl("export", "torch", "small.mtl", "-o", "afile");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("error: afile is a file; -o takes the folder to write the package into");
+    expect(r.err).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+});
