@@ -2,14 +2,16 @@
 // source line (and the generated code raises rather than guessing); the command writes the package
 // and refuses a file as its output folder without a stack trace.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { prepareModel } from "../../compiler/compile";
 import { exportTorch } from "../../compiler/export/torch/index";
 import { memoryHost } from "../../compiler/host";
 import type { Graph, Node } from "../../compiler/ir/types";
+import { mulberry32 } from "../../compiler/weights/init";
 import { decodeSafetensors } from "../../compiler/weights/safetensors";
 import { stdlibFiles } from "../helpers/check";
 
@@ -73,8 +75,8 @@ describe("mtl export torch (the command)", () => {
     writeFileSync(join(work, "small.mtl"), SOURCE.replace("conv(16, k: 3) as stem", "conv(16, k: 3) as stem |> bn as stem_bn"));
     const r = mtl("export", "torch", "small.mtl", "-o", "pkg");
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain("wrote pkg: model.py, train.py, README.md, weights.safetensors (class Small)");
-    for (const f of ["model.py", "train.py", "README.md"]) expect(existsSync(join(work, "pkg", f))).toBe(true);
+    expect(r.out).toContain("wrote pkg: model.py, train.py, mtl_data.py, README.md, weights.safetensors (class Small)");
+    for (const f of ["model.py", "train.py", "mtl_data.py", "README.md"]) expect(existsSync(join(work, "pkg", f))).toBe(true);
     const model = readFileSync(join(work, "pkg", "model.py"), "utf8");
     expect(model).toContain("# small.mtl:4  encoder features = image |> conv(16, k: 3) as stem"); // source line quoted
     const readme = readFileSync(join(work, "pkg", "README.md"), "utf8");
@@ -91,3 +93,65 @@ describe("mtl export torch (the command)", () => {
     expect(r.err).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 });
+
+describe("mtl_data.py reads the folders layout of docs/data.md", () => {
+  it("RGB and grey PNGs (every filter type pngjs picks) and .npy samples come back as written", () => {
+    const data = join(work, "folders");
+    const rand = mulberry32(3);
+    const [h, w, n] = [6, 7, 3];
+    const rgb: number[][] = [];
+    const grey: number[][] = [];
+    for (const d of ["train/image", "train/seg", "train/depth"]) mkdirSync(join(data, d), { recursive: true });
+    for (let i = 0; i < n; i++) {
+      const img = new PNG({ width: w, height: h });
+      const lab = new PNG({ width: w, height: h, colorType: 0, inputColorType: 0, inputHasAlpha: false });
+      rgb.push(Array.from({ length: 3 * h * w }, () => Math.floor(rand() * 256)));
+      grey.push(Array.from({ length: h * w }, () => Math.floor(rand() * 5)));
+      for (let p = 0; p < h * w; p++) {
+        for (let c = 0; c < 3; c++) img.data[4 * p + c] = rgb[i][c * h * w + p]; // stored [3, H, W]
+        img.data[4 * p + 3] = 255;
+      }
+      lab.data = Buffer.from(grey[i]);
+      writeFileSync(join(data, "train/image", `s${i}.png`), PNG.sync.write(img));
+      const greyPng = PNG.sync.write(lab, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+      writeFileSync(join(data, "train/seg", `s${i}.png`), greyPng);
+      writeFileSync(join(data, "train/depth", `s${i}.npy`), npyF32([1, h, w], Float32Array.from({ length: h * w }, (_, k) => k + i)));
+    }
+    const manifest = {
+      format: "mtl-dataset", version: 1, layout: "folders",
+      inputs: { image: { dtype: "uint8", shape: [3, h, w] } },
+      targets: { seg: { dtype: "uint8", shape: [h, w] }, depth: { dtype: "float32", shape: [1, h, w] } },
+      splits: { train: { samples: n } },
+    };
+    writeFileSync(join(data, "manifest.json"), JSON.stringify(manifest));
+    const pkg = exportTorch(small(), { entry: "small.mtl" });
+    writeFileSync(join(work, "mtl_data.py"), pkg.files.get("mtl_data.py")!);
+    const script = [
+      "import json, sys",
+      "sys.path.insert(0, sys.argv[1])",
+      "from mtl_data import Split",
+      'rows = Split(sys.argv[2], "train").rows([0, 1, 2])',
+      "print(json.dumps({k: [list(v.shape), v.reshape(-1).tolist()] for k, v in rows.items()}))",
+    ].join("\n");
+    const r = spawnSync("/usr/bin/python3", ["-c", script, work, data], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as Record<string, [number[], number[]]>;
+    expect(got.image).toEqual([[n, 3, h, w], rgb.flat()]);
+    expect(got.seg).toEqual([[n, h, w], grey.flat()]);
+    expect(got.depth[0]).toEqual([n, 1, h, w]);
+    expect(got.depth[1].slice(h * w, h * w + 3)).toEqual([1, 2, 3]);
+  });
+});
+
+/** A float32 .npy file (format version 1.0). */
+function npyF32(shape: number[], data: Float32Array): Uint8Array {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
+  header += " ".repeat(63 - ((10 + header.length) % 64)) + "\n";
+  const head = new Uint8Array(10 + header.length);
+  head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8]);
+  head.set(new TextEncoder().encode(header), 10);
+  const out = new Uint8Array(head.length + data.byteLength);
+  out.set(head);
+  out.set(new Uint8Array(data.buffer), head.length);
+  return out;
+}

@@ -1,6 +1,6 @@
 // train.py of `mtl export torch`, run as two DistributedDataParallel ranks over gloo on the CPU,
 // launched by hand with the environment torchrun would set (Debian's torchrun fails on Python
-// 3.11 here, see docs/export-torch.md), on a tiny generated data set in the documented format:
+// 3.11 here, see docs/export-torch.md), on a tiny generated data set in mtl's format (docs/data.md):
 // the loss falls, both ranks end with identical weights, the checkpoint keeps one BatchNorm row
 // per width (calibrated, so the rows differ) and loads into `mtl compile --weights`. About 15-25 s.
 import { spawn } from "node:child_process";
@@ -32,8 +32,8 @@ model Tiny {
 }
 `;
 
-// Two shards of 256 rows: a bright 4x4 quadrant (its index is the \`quadrant\` label), and whether the
-// top half is brighter than the bottom (\`half\`). The manifest format of docs/export-torch.md.
+// Two shards of 256 samples in the layout of docs/data.md: uint8 8x8 images with a bright 4x4
+// quadrant (its index is the \`quadrant\` label) and whether the top half is brighter (\`half\`).
 const MAKE_DATA = `
 import json, os, sys
 import numpy as np
@@ -44,17 +44,24 @@ shards = []
 for s in range(2):
     n = 256
     q = rng.integers(0, 4, n)
-    img = rng.normal(0, 0.3, (n, 1, 8, 8)).astype(np.float32)
+    img = rng.normal(60, 30, (n, 1, 8, 8))
     for i in range(n):
         r, c = divmod(int(q[i]), 2)
-        img[i, 0, r * 4:(r + 1) * 4, c * 4:(c + 1) * 4] += 1.0
+        img[i, 0, r * 4:(r + 1) * 4, c * 4:(c + 1) * 4] += 120
+    img = img.clip(0, 255).astype(np.uint8)
     half = (img[:, 0, :4].mean((1, 2)) > img[:, 0, 4:].mean((1, 2))).astype(np.int64)
-    arrays = {}
+    files = {}
     for name, a in (("image", img), ("quadrant", q.astype(np.int64)), ("half", half)):
-        np.save(os.path.join(root, "train", f"{name}-{s}.npy"), a)
-        arrays[name] = f"train/{name}-{s}.npy"
-    shards.append({"arrays": arrays})
-json.dump({"version": 1, "splits": {"train": {"shards": shards}}}, open(os.path.join(root, "manifest.json"), "w"))
+        np.save(os.path.join(root, "train", f"{name}-{s:05d}.npy"), a)
+        files[name] = f"train/{name}-{s:05d}.npy"
+    shards.append({"samples": n, "files": files})
+manifest = {
+    "format": "mtl-dataset", "version": 1, "layout": "shards",
+    "inputs": {"image": {"dtype": "uint8", "shape": [1, 8, 8]}},
+    "targets": {"quadrant": {"dtype": "int64", "shape": []}, "half": {"dtype": "int64", "shape": []}},
+    "splits": {"train": {"samples": 512, "shards": shards}},
+}
+json.dump(manifest, open(os.path.join(root, "manifest.json"), "w"))
 `;
 
 const work = mkdtempSync(join(tmpdir(), "mtl-export-torch-train-"));

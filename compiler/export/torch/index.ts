@@ -1,7 +1,8 @@
-// `mtl export torch`: a Python package generated from the IR (model.py, train.py, README.md).
+// `mtl export torch`: a Python package generated from the IR (model.py, train.py, mtl_data.py, README.md).
 // Pure string generation, browser-clean; the CLI writes the files.
 import type { Diagnostic } from "../../diagnostics";
 import type { Graph } from "../../ir/types";
+import { DATA_SCRIPT } from "./data-script";
 import { generateModel } from "./model";
 import { generateReadme } from "./readme";
 import { trainSpecOf } from "./spec";
@@ -26,6 +27,7 @@ export function exportTorch(graph: Graph, opts: TorchExportOptions): TorchPackag
   const files = new Map<string, string>([
     ["model.py", model.text],
     ["train.py", generateTrainScript(trainSpecOf(graph), "model")],
+    ["mtl_data.py", DATA_SCRIPT],
     ["README.md", generateReadme(graph, opts.entry, model.className)],
   ]);
   return { files, className: model.className, diagnostics: model.diagnostics };

@@ -36,6 +36,7 @@ function trainDict(t: TrainSpec): Record<string, unknown> {
 export function generateTrainScript(train: TrainSpec, modelModule: string): string {
   return `${HEAD}
 from ${modelModule} import Model  # noqa: E402
+from mtl_data import Split, augment, batches, to_tensors  # noqa: E402
 
 # The model's train { } section (defaults filled in by mtl); command-line flags override it.
 ${pyAssign("TRAIN", trainDict(train)).join("\n")}
@@ -49,7 +50,6 @@ const HEAD = `#!/usr/bin/env python3
 #   by hand:         RANK=r WORLD_SIZE=n MASTER_ADDR=host MASTER_PORT=port LOCAL_RANK=r python train.py ...
 import argparse
 import contextlib
-import json
 import math
 import os
 import random
@@ -65,94 +65,6 @@ from torch.nn.parallel import DistributedDataParallel
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))`;
 
 const BODY = String.raw`
-
-# ---------------------------------------------------------------------------------------------
-# Data: DIR/manifest.json names, per split, shards of .npy arrays (one per input and per task
-# target, same number of rows). See README.md for the exact format.
-
-
-class Split:
-    """One split of an mtl data set: rows addressed across shards, arrays memory-mapped."""
-
-    def __init__(self, root, name):
-        with open(os.path.join(root, "manifest.json")) as f:
-            manifest = json.load(f)
-        splits = manifest.get("splits", {})
-        if name not in splits:
-            raise SystemExit(f"error: {root}/manifest.json has no split {name!r} (it has {', '.join(splits) or 'none'})")
-        self.shards = []
-        for shard in splits[name]["shards"]:
-            arrays = {k: np.load(os.path.join(root, path), mmap_mode="r") for k, path in shard["arrays"].items()}
-            rows = {len(a) for a in arrays.values()}
-            if len(rows) != 1:
-                raise SystemExit(f"error: a shard of split {name!r} has arrays of different lengths: {sorted(rows)}")
-            self.shards.append(arrays)
-        self.starts = np.cumsum([0] + [len(next(iter(s.values()))) for s in self.shards])
-        self.size = int(self.starts[-1])
-        self.names = sorted(self.shards[0]) if self.shards else []
-
-    def rows(self, index):
-        """Arrays for the rows in index (any order), gathered across shards."""
-        shard_of = np.searchsorted(self.starts, index, side="right") - 1
-        out = {}
-        for name in self.names:
-            parts = [np.asarray(self.shards[s][name][i - self.starts[s]]) for s, i in zip(shard_of, index)]
-            out[name] = np.stack(parts)
-        return out
-
-
-def batches(split, batch_size, rank, world, seed, epoch, drop_last=True):
-    """This rank's batches of an epoch: one permutation for all ranks, every world-th row each."""
-    order = np.random.default_rng(seed + 1000003 * epoch).permutation(split.size)
-    per_rank = split.size // world
-    mine = order[rank * per_rank:(rank + 1) * per_rank] if world > 1 else order
-    stop = len(mine) - len(mine) % batch_size if drop_last else len(mine)
-    for b in range(0, stop, batch_size):
-        yield split.rows(np.sort(mine[b:b + batch_size]))
-
-
-def to_tensors(model, arrays, device):
-    """Inputs as the model declares them (uint8 images to [0, 1], then its preprocessing); targets as stored."""
-    inputs, targets = {}, {}
-    for name, a in arrays.items():
-        t = torch.from_numpy(np.ascontiguousarray(a))
-        if name in model.INPUTS:
-            if model.INPUTS[name]["dtype"] == "i64":
-                t = t.long()
-            else:
-                t = t.float() / 255.0 if a.dtype == np.uint8 else t.float()
-                pre = model.PREPROCESS.get(name)
-                if pre and a.dtype == np.uint8:
-                    mean = torch.tensor(pre["mean"]).view(1, -1, 1, 1)
-                    std = torch.tensor(pre["std"]).view(1, -1, 1, 1)
-                    t = (t - mean) / std
-            inputs[name] = t.to(device, non_blocking=True)
-        elif name in model.TASKS:
-            targets[name] = t.to(device, non_blocking=True)
-    return inputs, targets
-
-
-def augment(inputs, targets, spec, gen):
-    """Random crop after zero padding and horizontal flip, applied alike to images and dense targets."""
-    pad, flip = spec["crop_padding"], spec["hflip"]
-    if not pad and not flip:
-        return inputs, targets
-    images = [k for k, t in inputs.items() if t.dim() == 4 and t.is_floating_point()]
-    if not images:
-        return inputs, targets
-    h, w = inputs[images[0]].shape[-2:]
-    dense = [k for k, t in targets.items() if t.dim() >= 3 and tuple(t.shape[-2:]) == (h, w)]
-    dy, dx = [int(v) for v in torch.randint(0, 2 * pad + 1, (2,), generator=gen)] if pad else (0, 0)
-    mirror = bool(flip and torch.rand((), generator=gen) < 0.5)
-
-    def apply(t):
-        if pad:
-            t = F.pad(t.float() if not t.is_floating_point() else t, (pad, pad, pad, pad)).to(t.dtype)[..., dy:dy + h, dx:dx + w]
-        return t.flip(-1) if mirror else t
-
-    return ({k: apply(t) if k in images else t for k, t in inputs.items()},
-            {k: apply(t) if k in dense else t for k, t in targets.items()})
-
 
 # ---------------------------------------------------------------------------------------------
 # Losses: the declared task losses, in-place distillation and configuration-invariant distillation.
@@ -301,7 +213,8 @@ def calibrate(model, split, args, device, rank, world):
 
 def parse_args():
     p = argparse.ArgumentParser(description="Train the slimmable model of model.py with mtl's method.")
-    p.add_argument("--data", required=True, help="mtl data set folder (manifest.json + .npy shards)")
+    p.add_argument("--data", required=True, help="mtl data set folder (manifest.json + .npy shards or sample folders)")
+    p.add_argument("--split", default="train", help="the split to train on")
     p.add_argument("-o", "--out", required=True, help="run folder: checkpoints and the final model.safetensors")
     p.add_argument("--steps", type=int, default=TRAIN["steps"], help="optimiser steps (default: the train section's)")
     p.add_argument("--epochs", type=int, default=TRAIN["epochs"], help="epochs, when --steps is not given")
@@ -341,7 +254,7 @@ def main():
     model = Model(seed=args.seed).to(device)
     if args.weights:
         model.load_weights(args.weights)
-    train_split = Split(args.data, "train")
+    train_split = Split(args.data, args.split)
     spec = dict(TRAIN["optimizer"], lr=args.lr)
     optimizer = make_optimizer(model, spec)
     start = 0
@@ -362,7 +275,7 @@ def main():
     rng = random.Random(args.seed)
     for _ in range(start):
         sample_configs(model, TRAIN["configs_per_step"], rng)
-    gen = torch.Generator().manual_seed(args.seed + rank)
+    data_rng = np.random.default_rng([args.seed, rank, start])  # augmentation draws
     if rank == 0:
         print(f"training {type(model).__name__}: {total} steps, {world} process(es), batch {args.batch_size} each, "
               f"{'cuda' if use_cuda else 'cpu'}{' + amp' if amp else ''}", flush=True)
@@ -375,8 +288,7 @@ def main():
             for group in optimizer.param_groups:
                 group["lr"] = spec["lr"] * lr_factor(step, total, TRAIN["schedule"], spec["lr"])
             model.train()
-            inputs, targets = to_tensors(model, arrays, device)
-            inputs, targets = augment(inputs, targets, TRAIN["augment"], gen)
+            inputs, targets = to_tensors(model, augment(model, arrays, TRAIN["augment"], data_rng), device)
             configs = sample_configs(model, TRAIN["configs_per_step"], rng)
             optimizer.zero_grad(set_to_none=True)
             step_loss = sandwich_step(ddp, model, inputs, targets, configs, losses, weights, scaler, amp, device, world)
