@@ -3,11 +3,24 @@
 import type { Graph } from "../../ir/types";
 import { trainSpecOf } from "./spec";
 
-/** A one-shard manifest for this model's inputs and task targets. */
+/** A one-shard manifest for this model's inputs and task targets (shapes per sample elided). */
 function manifestExample(graph: Graph): string {
   const names = [...graph.inputs.map((i) => i.name), ...graph.tasks.map((t) => t.name)];
-  const arrays = Object.fromEntries(names.map((n) => [n, `train/${n}-0.npy`]));
-  return JSON.stringify({ version: 1, splits: { train: { shards: [{ arrays }] } } }, null, 2);
+  const files = Object.fromEntries(names.map((n) => [n, `train/${n}-00000.npy`]));
+  const field = (dtype: string) => ({ dtype, shape: "..." });
+  const dtypeOf = (value: string) => (graph.values.get(value)!.type.dtype === "i64" ? "int64" : "uint8 or float32");
+  return JSON.stringify(
+    {
+      format: "mtl-dataset",
+      version: 1,
+      layout: "shards",
+      inputs: Object.fromEntries(graph.inputs.map((i) => [i.name, field(dtypeOf(i.value))])),
+      targets: Object.fromEntries(graph.tasks.map((t) => [t.name, field("...")])),
+      splits: { train: { samples: 10000, shards: [{ samples: 10000, files }] } },
+    },
+    null,
+    2,
+  );
 }
 
 export function generateReadme(graph: Graph, entry: string, className: string): string {
@@ -39,16 +52,17 @@ checkpoints carry them unchanged; switchable BatchNorm keeps one row per width c
 
 ## Data
 
-\`--data DIR\` takes an mtl data set: \`DIR/manifest.json\` and \`.npy\` shards, one array per model input
-(${inputs}) and per task target (${targets}), with the same number of rows in a shard:
+\`--data DIR\` takes an mtl data set (mtl's docs/data.md; \`mtl data multimnist\` writes one):
+\`DIR/manifest.json\` and, per split, \`.npy\` shards (or folders of \`.npy\` / \`.png\` samples) holding
+the inputs (${inputs}) and one target per task (${targets}):
 
 \`\`\`json
 ${manifestExample(graph)}
 \`\`\`
 
-Float inputs are used as stored; uint8 images are scaled to [0, 1] and normalised with the model's
-declared \`as image(mean, std)\`. Class targets are integers, dense targets \`[N, H, W]\` (classes) or
-\`[N, C, H, W]\` (regression).
+As \`mtl train\` does: uint8 inputs are divided by 255, then normalised with the model's declared
+\`as image(mean, std)\`; integer targets are class indices, float32 targets regression values;
+augmentation (\`crop_padding\`, \`hflip\`) moves dense targets with their image.
 
 ## Training
 
