@@ -2,17 +2,20 @@
 // launched by hand with the environment torchrun would set (Debian's torchrun fails on Python
 // 3.11 here, see docs/export-torch.md), on a tiny generated data set in mtl's format (docs/data.md):
 // the loss falls, both ranks end with identical weights, the checkpoint keeps one BatchNorm row
-// per width (calibrated, so the rows differ) and loads into `mtl compile --weights`. About 15-25 s.
+// per width (calibrated, so the rows differ) and loads into `mtl compile --weights`, and the compiled
+// ONNX model's accuracy equals train.py's own evaluation. About 10-15 s.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { emitModel, prepareModel } from "../../compiler/compile";
 import { exportTorch } from "../../compiler/export/torch/index";
 import { memoryHost } from "../../compiler/host";
 import { decodeSafetensors } from "../../compiler/weights/safetensors";
+import { readNpy } from "../../runtime/npy";
 import { stdlibFiles } from "../helpers/check";
 
 const SOURCE = `import { mlp_classifier } from "std/heads/classify"
@@ -27,8 +30,8 @@ model Tiny {
   input image: f32[N, 1, 8, 8]
   widths 0.25, 0.5, 0.75, 1.0
   encoder features = tiny(image)
-  task quadrant { head mlp_classifier(features, classes: 4, hidden: 32) loss cross_entropy metric accuracy }
-  task half { head mlp_classifier(features, classes: 2, hidden: 16) loss cross_entropy metric accuracy }
+  task quadrant { head mlp_classifier(features, classes: 4, hidden: 32) decode argmax loss cross_entropy metric accuracy }
+  task half { head mlp_classifier(features, classes: 2, hidden: 16) decode argmax loss cross_entropy metric accuracy }
 }
 `;
 
@@ -105,7 +108,7 @@ describe("mtl export torch: train.py", () => {
 
     const port = String(await freePort());
     const flags = ["--data", join(work, "data"), "-o", join(work, "run"), "--steps", "40", "--batch-size", "16", "--lr", "0.05"];
-    flags.push("--distill-features", "1"); // configuration-invariant distillation on, too
+    flags.push("--distill-features", "1", "--eval-split", "train"); // configuration-invariant distillation on, too
     const ranks = await Promise.all(
       [0, 1].map((rank) =>
         run([join(dir, "train.py"), ...flags, "--log-every", "5", "--calibration-batches", "2", "--save-every-rank"], {
@@ -133,8 +136,34 @@ describe("mtl export torch: train.py", () => {
     const row = (i: number) => Array.from(mean.data as Float32Array).slice(16 * i, 16 * i + 4);
     expect(row(0)).not.toEqual(row(3));
 
+    // PyTorch's own evaluation after calibration: both tasks well above chance (1/4, 1/2).
+    const accuracy = (cfg: string, task: string) =>
+      Number(new RegExp(`^eval train ${cfg}: ${task} accuracy ([0-9.]+)`, "m").exec(ranks[0].out)?.[1]);
+    expect(accuracy("largest", "quadrant"), ranks[0].out).toBeGreaterThan(0.6);
+    expect(accuracy("largest", "half"), ranks[0].out).toBeGreaterThan(0.7);
+
+    // The checkpoint compiles with --weights, and the ONNX model's accuracy is PyTorch's.
     const back = prepareModel("tiny.mtl", host, { tensors: final });
-    expect(back.ok).toBe(true);
-    if (back.ok) expect(emitModel(back.prepared, null, "tiny.mtl").bytes.length).toBeGreaterThan(0);
+    if (!back.ok) throw new Error(`the checkpoint does not bind: ${JSON.stringify(back.weightProblems?.slice(0, 3))}`);
+    const session = await ort.InferenceSession.create(emitModel(back.prepared, null, "tiny.mtl").bytes);
+    try {
+      const npy = (f: string) => readNpy(new Uint8Array(readFileSync(join(work, "data", "train", f))));
+      const images = [0, 1].map((s) => npy(`image-0000${s}.npy`).data as Uint8Array);
+      const pixels = Float32Array.from([...images[0], ...images[1]], (v) => v / 255);
+      const feeds: Record<string, ort.Tensor> = { image: new ort.Tensor("float32", pixels, [512, 1, 8, 8]) };
+      for (const g of back.prepared.graph.groups) {
+        feeds[`width.${g.name}`] = new ort.Tensor("int64", BigInt64Array.from([BigInt(g.choices.length - 1)]), []);
+      }
+      for (const t of ["quadrant", "half"]) feeds[`run.${t}`] = new ort.Tensor("bool", [true], []);
+      const got = await session.run(feeds);
+      for (const task of ["quadrant", "half"]) {
+        const labels = [0, 1].flatMap((s) => Array.from(npy(`${task}-0000${s}.npy`).data as BigInt64Array, Number));
+        const predicted = Array.from(got[task].data as BigInt64Array, Number); // decode argmax
+        const onnx = predicted.filter((p, i) => p === labels[i]).length / labels.length;
+        expect(Math.abs(onnx - accuracy("largest", task)), `${task}: onnx ${onnx}`).toBeLessThanOrEqual(0.00006);
+      }
+    } finally {
+      await session.release();
+    }
   }, 90_000);
 });

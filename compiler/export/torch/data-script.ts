@@ -115,12 +115,19 @@ class Split:
                 for f in self.fields}
 
 
-def batches(split, batch_size, rank, world, seed, epoch):
-    """This rank's batches of an epoch: one seeded permutation for all ranks, every rank as many batches."""
+def batches(split, batch_size, rank, world, seed, epoch, drop_last=True):
+    """This rank's batches of an epoch: one seeded permutation for all ranks, every rank as many batches.
+
+    Training drops the short last batch; evaluation (drop_last=False) also spreads the rows a
+    world-sized split leaves over, so every sample is seen once.
+    """
     order = np.random.default_rng([seed, epoch]).permutation(split.size)
     per_rank = split.size // world
     mine = order[rank * per_rank:(rank + 1) * per_rank]
-    for b in range(0, len(mine) - len(mine) % batch_size, batch_size):
+    if not drop_last:
+        mine = np.concatenate([mine, order[world * per_rank:][rank::world]])
+    stop = len(mine) - len(mine) % batch_size if drop_last else len(mine)
+    for b in range(0, stop, batch_size):
         yield split.rows(np.sort(mine[b:b + batch_size]))
 
 

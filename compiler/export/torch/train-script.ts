@@ -208,6 +208,37 @@ def calibrate(model, split, args, device, rank, world):
                 t /= world
 
 
+@torch.no_grad()
+def evaluate(model, split, args, device, rank, world, losses):
+    """Accuracy of cross_entropy tasks (share of samples, pixels or tokens; ignore index left out),
+    mean loss of the others, at the largest and the smallest configuration, over all ranks."""
+    model.eval()
+    results = {}
+    for label, cfg in (("largest", None), ("smallest", {g: 0 for g in model.GROUPS})):
+        sums = torch.zeros(len(losses), 2, dtype=torch.float64, device=device)
+        for arrays in batches(split, args.batch_size, rank, world, args.seed, 0, drop_last=False):
+            inputs, targets = to_tensors(model, arrays, device)
+            outputs = model(inputs, cfg, list(losses))
+            for j, (t, (kind, ignore)) in enumerate(losses.items()):
+                out, target = outputs[t], targets[t]
+                if kind == "cross_entropy":
+                    pred = out.argmax(2 if out.dim() == 3 else 1)
+                    keep = target != ignore if ignore is not None else torch.ones_like(target, dtype=torch.bool)
+                    sums[j, 0] += (pred == target)[keep].sum().double()
+                    sums[j, 1] += keep.sum().double()
+                else:
+                    sums[j, 0] += float(task_loss(kind, out, target, ignore)) * len(out)
+                    sums[j, 1] += len(out)
+        if world > 1:
+            dist.all_reduce(sums)
+        for j, (t, (kind, _)) in enumerate(losses.items()):
+            what = "accuracy" if kind == "cross_entropy" else f"{kind} loss"
+            results[(label, t)] = float(sums[j, 0] / sums[j, 1].clamp(min=1))
+            if rank == 0:
+                print(f"eval {split.name} {label}: {t} {what} {results[(label, t)]:.4f}", flush=True)
+    return results
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -231,6 +262,7 @@ def parse_args():
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--amp", choices=["auto", "on", "off"], default="auto", help="mixed precision (auto: on GPU)")
     p.add_argument("--cpu", action="store_true", help="train on the CPU even when a GPU is present")
+    p.add_argument("--eval-split", help="after training: each task's accuracy (or loss) on this split, largest and smallest")
     p.add_argument("--save-every-rank", action="store_true", help="each rank also writes rank<r>.safetensors (to check they agree)")
     return p.parse_args()
 
@@ -263,7 +295,9 @@ def main():
         state = torch.load(os.path.join(args.out, "last.optim.pt"), map_location=device)
         optimizer.load_state_dict(state["optimizer"])
         start = state["step"]
-    ddp = DistributedDataParallel(model, device_ids=[device] if use_cuda else None) if world > 1 else model
+    # Heads of tasks without a loss get no gradient: DDP must then look for unused parameters.
+    unused = any(model.LOSSES.get(t) is None for t in model.TASKS)
+    ddp = DistributedDataParallel(model, device_ids=[device] if use_cuda else None, find_unused_parameters=unused) if world > 1 else model
     scaler = torch.cuda.amp.GradScaler(enabled=amp)
 
     steps_per_epoch = max(1, (train_split.size // world) // args.batch_size)
@@ -310,6 +344,8 @@ def main():
         epoch += 1
 
     calibrate(model, train_split, args, device, rank, world)
+    if args.eval_split:
+        evaluate(model, Split(args.data, args.eval_split), args, device, rank, world, losses)
     if rank == 0:
         save_checkpoint(model, optimizer, step, args.out)
         model.save_weights(os.path.join(args.out, "model.safetensors"), {"step": step})
