@@ -5,6 +5,7 @@ import type { Diagnostic } from "../../diagnostics";
 import { diag } from "../../messages";
 import type { DecodeSpec, Graph, Node, Param, Task, ValueType } from "../../ir/types";
 import { MODEL_RUNTIME, SAFETENSORS_IO } from "./model-runtime";
+import { blockRuns, runInterface } from "./blocks";
 import { segmentTuple, TORCH_OPS, type TorchOpCtx } from "./ops";
 import { indent, py, pyAssign, pyIdent, pyNumber } from "./python";
 import { lossOf } from "./spec";
@@ -48,11 +49,18 @@ function sourceComment(node: Node, sourceOf: (file: string) => string | undefine
   return full.length > MAX_COMMENT ? `${full.slice(0, MAX_COMMENT - 3)}...` : full;
 }
 
-/** The lines computing `nodes` in order, and the local names given to their values. */
-function methodBody(graph: Graph, nodes: readonly Node[], sourceOf: (f: string) => string | undefined, diags: Diagnostic[]) {
-  const names = new Names();
-  const lines: string[] = [];
-  const typeOf = (id: string): ValueType => graph.values.get(id)!.type;
+interface Emit {
+  readonly graph: Graph;
+  readonly sourceOf: (file: string) => string | undefined;
+  readonly diags: Diagnostic[];
+  /** Helper methods (one per block call), collected for the class body. */
+  readonly helpers: string[];
+  readonly helperNames: Set<string>;
+}
+
+/** Lines computing `nodes` in order into locals named by `names`. */
+function emitNodes(x: Emit, nodes: readonly Node[], names: Names, lines: string[]): void {
+  const typeOf = (id: string): ValueType => x.graph.values.get(id)!.type;
   if (nodes.some((n) => n.op === "const")) lines.push("device = next(self.parameters()).device");
   let lastSource = "";
   for (const node of nodes) {
@@ -66,19 +74,54 @@ function methodBody(graph: Graph, nodes: readonly Node[], sourceOf: (f: string) 
     };
     const where = `${node.source.file}:${node.source.line}`;
     if (where !== lastSource) {
-      lines.push(sourceComment(node, sourceOf));
+      lines.push(sourceComment(node, x.sourceOf));
       lastSource = where;
     }
     const r = TORCH_OPS[node.op](ctx);
     if (!r.ok) {
       const span = { file: node.source.file, start: 0, end: 0, line: node.source.line, col: node.source.col };
       const message = `\`${node.id}\` (${node.op}) cannot be exported to PyTorch: ${r.reason}`;
-      diags.push(diag("MTL6001", span, message, "change the layer, or compile to ONNX only"));
+      x.diags.push(diag("MTL6001", span, message, "change the layer, or compile to ONNX only"));
       lines.push(`raise NotImplementedError(${py(`${node.id}: ${r.reason}`)})`);
       continue;
     }
     lines.push(`${names.get(node.outputs[0])} = ${r.expr}`);
   }
+}
+
+const MIN_BLOCK = 3; // shorter runs stay inline
+
+/**
+ * A method body: each run of nodes of one block call (see blocks.ts) becomes a helper method
+ * called here; `keep` are the values the method returns.
+ */
+function methodBody(x: Emit, nodes: readonly Node[], keep: ReadonlySet<string>) {
+  const names = new Names();
+  const lines: string[] = [];
+  const runs = blockRuns(nodes);
+  runs.forEach((run, k) => {
+    const later = new Set([...runs.slice(k + 1).flatMap((r) => r.nodes.flatMap((n) => n.inputs)), ...keep]);
+    const { ins, outs } = runInterface(run, later);
+    if (run.key === null || run.nodes.length < MIN_BLOCK || runs.length === 1 || outs.length === 0) {
+      emitNodes(x, run.nodes, names, lines);
+      return;
+    }
+    let method = `block_${pyIdent(run.key)}`;
+    for (let i = 2; x.helperNames.has(method); i++) method = `block_${pyIdent(run.key)}_${i}`;
+    x.helperNames.add(method);
+    const inner = new Names();
+    const params = ins.map((v) => inner.get(v));
+    const body: string[] = [];
+    emitNodes(x, run.nodes, inner, body);
+    const first = run.nodes[0].source;
+    x.helpers.push(
+      "",
+      `def ${method}(self, cfg, ${params.join(", ")}):`,
+      `    """Module \`${run.key}\`: one call of the block at ${first.file}:${first.line}."""`,
+      ...indent([...body, `return ${outs.map((v) => inner.get(v)).join(", ")}`], 1),
+    );
+    lines.push(`${outs.map((v) => names.get(v)).join(", ")} = self.${method}(cfg, ${ins.map((v) => names.get(v)).join(", ")})`);
+  });
   return { lines, names };
 }
 
@@ -150,7 +193,8 @@ export function generateModel(graph: Graph, entry: string, sourceOf: (file: stri
 
   // The shared part: inputs in, every shared value a head reads out.
   const sharedNodes = graph.nodes.filter((n) => n.part === "shared");
-  const shared = methodBody(graph, sharedNodes, sourceOf, diags);
+  const emit: Emit = { graph, sourceOf, diags, helpers: [], helperNames: new Set() };
+  const shared = methodBody(emit, sharedNodes, new Set(features));
   const sharedIns = graph.inputs.map((i) => `${shared.names.get(i.value)} = inputs[${py(i.name)}]`);
   const sharedRet = ["return {", ...features.map((f) => `    ${py(f)}: ${shared.names.get(f)},`), "}"];
 
@@ -162,7 +206,7 @@ export function generateModel(graph: Graph, entry: string, sourceOf: (file: stri
     const nodes = graph.nodes.filter((n) => n.part === t.name);
     const reads = [...new Set(nodes.flatMap((n) => n.inputs))].filter((id) => features.includes(id));
     if (features.includes(t.output) && !reads.includes(t.output)) reads.push(t.output);
-    const body = methodBody(graph, nodes, sourceOf, diags);
+    const body = methodBody(emit, nodes, new Set([t.output]));
     const inLines = reads.map((id) => `${body.names.get(id)} = shared[${py(id)}]`);
     heads.push(
       "",
@@ -224,6 +268,7 @@ export function generateModel(graph: Graph, entry: string, sourceOf: (file: stri
     ...indent([...sharedIns, ...shared.lines, ...sharedRet], 1),
     ...heads,
     ...decode,
+    ...emit.helpers,
   ];
 
   const text = [
