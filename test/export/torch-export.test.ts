@@ -155,3 +155,33 @@ function npyF32(shape: number[], data: Float32Array): Uint8Array {
   out.set(new Uint8Array(data.buffer), head.length);
   return out;
 }
+
+describe("mtl_data.py augmentation", () => {
+  it("crops and flips each image with its dense target; padding is 0 for pixels and the ignore index for targets", () => {
+    writeFileSync(join(work, "mtl_data.py"), exportTorch(small(), { entry: "small.mtl" }).files.get("mtl_data.py")!);
+    const script = [
+      "import sys",
+      "sys.path.insert(0, sys.argv[1])",
+      "import numpy as np",
+      "from mtl_data import augment",
+      "class Stub:",
+      '    INPUTS = {"image": {"dtype": "f32"}}',
+      '    TASKS = ["seg", "label"]',
+      '    LOSSES = {"seg": {"kind": "cross_entropy", "ignore_index": 255}, "label": None}',
+      "img = (np.arange(64 * 16, dtype=np.uint8).reshape(64, 1, 4, 4) % 200) + 1",
+      'arrays = {"image": img, "seg": img[:, 0].astype(np.int64), "label": np.arange(64)}',
+      'out = augment(Stub, arrays, {"crop_padding": 1, "hflip": True}, np.random.default_rng(0))',
+      'seg, im = out["seg"], out["image"][:, 0].astype(np.int64)',
+      "assert ((seg == im) | ((seg == 255) & (im == 0))).all(), 'target and image moved apart'",
+      "assert (seg == 255).any() and (im == 0).any(), 'no padding seen'",
+      "moved = [not np.array_equal(out['image'][i], img[i]) for i in range(64)]",
+      "assert 0 < sum(moved) < 64, sum(moved)",
+      "assert np.array_equal(out['label'], arrays['label'])",
+      "flipped = sum(np.array_equal(out['image'][i, 0, :, ::-1][1:3, 1:3], img[i, 0, 1:3, 1:3]) for i in range(64))",
+      "print('ok', sum(moved), flipped)",
+    ].join("\n");
+    const r = spawnSync("/usr/bin/python3", ["-c", script, work], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ok \d+ \d+/);
+  });
+});

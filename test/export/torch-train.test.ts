@@ -13,6 +13,7 @@ import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { emitModel, prepareModel } from "../../compiler/compile";
 import { exportTorch } from "../../compiler/export/torch/index";
+import { FALLBACK_TRAIN } from "../../compiler/export/torch/spec";
 import { memoryHost } from "../../compiler/host";
 import { decodeSafetensors } from "../../compiler/weights/safetensors";
 import { readNpy } from "../../runtime/npy";
@@ -166,4 +167,70 @@ describe("mtl export torch: train.py", () => {
       await session.release();
     }
   }, 90_000);
+
+  it("dense tasks train: cross_entropy with an ignore index (LossSpec), l1, cosine, crop and flip on", async () => {
+    const host = memoryHost({ ...stdlibFiles, "dense.mtl": DENSE });
+    const r = prepareModel("dense.mtl", host, {});
+    if (!r.ok) throw new Error("the dense model does not compile");
+    // The train section and LossSpec as the data branch gives them (until then: set here).
+    const seg = { kind: "cross_entropy" as const, ignoreIndex: 255 };
+    const graph = {
+      ...r.prepared.graph,
+      train: { ...FALLBACK_TRAIN, augment: { cropPadding: 1, hflip: true } },
+      tasks: r.prepared.graph.tasks.map((t) => (t.name === "seg" ? { ...t, loss: seg as unknown as string } : t)),
+    };
+    const pkg = exportTorch(graph, { entry: "dense.mtl" });
+    expect(pkg.files.get("model.py")).toContain('"seg": {"kind": "cross_entropy", "ignore_index": 255}');
+    const dir = join(work, "dense");
+    mkdirSync(dir);
+    for (const [name, text] of pkg.files) writeFileSync(join(dir, name), text);
+    const made = await run(["-c", MAKE_DENSE, join(work, "dense-data")], {}, 30_000);
+    expect(made.code, made.out).toBe(0);
+    const args = [join(dir, "train.py"), "--data", join(work, "dense-data"), "-o", join(work, "dense-run"), "--steps", "60"];
+    const out = await run([...args, "--batch-size", "16", "--lr", "0.01", "--log-every", "20", "--eval-split", "train"], {}, 50_000);
+    expect(out.code, out.out).toBe(0);
+    const losses = [...out.out.matchAll(/^step \d+\/60 {2}loss ([0-9.]+)/gm)].map((m) => Number(m[1]));
+    expect(losses.length, out.out).toBe(3);
+    expect(losses[2], out.out).toBeLessThan(losses[0]);
+    const segAccuracy = Number(/^eval train largest: seg accuracy ([0-9.]+)$/m.exec(out.out)?.[1]);
+    expect(segAccuracy, out.out).toBeGreaterThan(0.5); // 3 classes, ambiguous pixels ignored
+    expect(out.out).toMatch(/^eval train smallest: normals cosine loss \d\.\d+$/m);
+  }, 60_000);
 });
+
+const DENSE = `model Dense {
+  input image: f32[N, 3, 8, 8]
+  widths 0.5, 1.0
+  encoder features = image |> conv(16, k: 3) as c1 |> bn as b1 |> relu
+  task seg { head features |> conv(16, k: 3) as s1 |> relu |> fixed conv(4, k: 1) as out decode argmax(axis: 1) loss cross_entropy }
+  task depth { head features |> fixed conv(1, k: 1) as out decode identity loss l1 }
+  task normals { head features |> fixed conv(3, k: 1) as out decode l2norm(axis: 1) loss cosine }
+}
+`;
+
+// Per pixel: seg = the brightest channel (255, ignored, where two are close), depth = the mean,
+// normals = the pixel's colour as a vector.
+const MAKE_DENSE = `
+import json, os, sys
+import numpy as np
+root = sys.argv[1]
+rng = np.random.default_rng(1)
+os.makedirs(os.path.join(root, "train"), exist_ok=True)
+n = 128
+img = rng.random((n, 3, 8, 8)).astype(np.float32)
+top = np.sort(img, 1)
+seg = np.where(top[:, 2] - top[:, 1] < 0.05, 255, img.argmax(1)).astype(np.int64)
+arrays = {"image": img, "seg": seg, "depth": img.mean(1, keepdims=True), "normals": img - 0.5}
+files = {}
+for name, a in arrays.items():
+    np.save(os.path.join(root, "train", f"{name}-00000.npy"), a)
+    files[name] = f"train/{name}-00000.npy"
+field = lambda a: {"dtype": str(a.dtype).replace("float32", "float32"), "shape": list(a.shape[1:])}
+manifest = {
+    "format": "mtl-dataset", "version": 1, "layout": "shards",
+    "inputs": {"image": field(img)},
+    "targets": {k: field(a) for k, a in arrays.items() if k != "image"},
+    "splits": {"train": {"samples": n, "shards": [{"samples": n, "files": files}]}},
+}
+json.dump(manifest, open(os.path.join(root, "manifest.json"), "w"))
+`;
