@@ -195,6 +195,14 @@ describe("mtl export torch: train.py", () => {
     const segAccuracy = Number(/^eval train largest: seg accuracy ([0-9.]+)$/m.exec(out.out)?.[1]);
     expect(segAccuracy, out.out).toBeGreaterThan(0.5); // 3 classes, ambiguous pixels ignored
     expect(out.out).toMatch(/^eval train smallest: normals cosine loss \d\.\d+$/m);
+
+    // Without the ignore index the 255s are a user's mistake: one line naming the task, no trace.
+    const plain = exportTorch({ ...graph, tasks: r.prepared.graph.tasks }, { entry: "dense.mtl" });
+    writeFileSync(join(dir, "model.py"), plain.files.get("model.py")!);
+    const refused = await run([...args, "--batch-size", "16"], {}, 50_000);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain("error: task 'seg' has class target 255 at step 0, outside 0..3; declare it ignored");
+    expect(refused.out).not.toContain("Traceback");
   }, 60_000);
 });
 

@@ -87,6 +87,27 @@ def task_loss(kind, out, target, ignore_index):
     raise SystemExit(f"error: unknown loss {kind!r}")
 
 
+def check_targets(model, targets, losses, step):
+    """Class targets outside the head's classes (and not the ignore index) stop training with their task named."""
+    for t, (kind, ignore) in losses.items():
+        if t not in targets:
+            fail(f"the data set has no target for task {t!r}; add one, or train without its loss")
+        if kind != "cross_entropy":
+            continue
+        shape = model.OUTPUTS[t]["shape"]
+        classes = shape[2] if len(shape) == 3 else shape[1]
+        y = targets[t]
+        bad = ((y < 0) | (y >= classes)) & (y != (ignore if ignore is not None else -100))
+        if bool(bad.any()):
+            value = int(y[bad][0])
+            fail(f"task {t!r} has class target {value} at step {step}, outside 0..{classes - 1}; "
+                 f"declare it ignored with loss cross_entropy(ignore: {value}) or fix the data")
+
+
+def fail(message):
+    raise SystemExit(f"error: {message}")
+
+
 def distill_loss(kind, out, teacher):
     """A student's output against the largest configuration's detached output."""
     out, teacher = out.float(), teacher.float()
@@ -323,6 +344,7 @@ def main():
                 group["lr"] = spec["lr"] * lr_factor(step, total, TRAIN["schedule"], spec["lr"])
             model.train()
             inputs, targets = to_tensors(model, augment(model, arrays, TRAIN["augment"], data_rng), device)
+            check_targets(model, targets, losses, step)
             configs = sample_configs(model, TRAIN["configs_per_step"], rng)
             optimizer.zero_grad(set_to_none=True)
             step_loss = sandwich_step(ddp, model, inputs, targets, configs, losses, weights, scaler, amp, device, world)
