@@ -15,6 +15,7 @@ import { emitModel, prepareModel } from "../../compiler/compile";
 import { exportTorch } from "../../compiler/export/torch/index";
 import { FALLBACK_TRAIN } from "../../compiler/export/torch/spec";
 import { memoryHost } from "../../compiler/host";
+import type { Task } from "../../compiler/ir/types";
 import { decodeSafetensors } from "../../compiler/weights/safetensors";
 import { readNpy } from "../../runtime/npy";
 import { stdlibFiles } from "../helpers/check";
@@ -177,7 +178,7 @@ describe("mtl export torch: train.py", () => {
     const graph = {
       ...r.prepared.graph,
       train: { ...FALLBACK_TRAIN, augment: { cropPadding: 1, hflip: true } },
-      tasks: r.prepared.graph.tasks.map((t) => (t.name === "seg" ? { ...t, loss: seg as unknown as string } : t)),
+      tasks: r.prepared.graph.tasks.map((t) => (t.name === "seg" ? { ...t, loss: seg as unknown as Task["loss"] } : t)),
     };
     const pkg = exportTorch(graph, { entry: "dense.mtl" });
     expect(pkg.files.get("model.py")).toContain('"seg": {"kind": "cross_entropy", "ignore_index": 255}');

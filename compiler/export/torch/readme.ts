@@ -94,7 +94,8 @@ distillation, weight ${t.distillOutputs}) and match its encoder features on the 
 (configuration-invariant distillation, weight ${t.distillFeatures}). Optimiser ${t.optimizer.kind}, learning rate
 ${t.optimizer.lr}, schedule ${t.schedule.kind}, from the model's \`train { }\` section; flags override them
 (\`python train.py --help\`). At the end BatchNorm statistics are recalibrated for every width
-(${t.calibrationBatches} batches each) and \`run/model.safetensors\` is written.
+(${t.calibrationBatches} batches each) and \`run/model.safetensors\` is written; \`--eval-split test\` then prints each
+task's accuracy (or loss) at the largest and the smallest configuration.
 
 ## Back to mtl
 
