@@ -16,7 +16,7 @@ import { exportTorch } from "../../compiler/export/torch/index";
 import { FALLBACK_TRAIN } from "../../compiler/export/torch/spec";
 import { memoryHost } from "../../compiler/host";
 import type { Task } from "../../compiler/ir/types";
-import { decodeSafetensors } from "../../compiler/weights/safetensors";
+import { decodeSafetensors, type SafeTensor as SafeTensorLike } from "../../compiler/weights/safetensors";
 import { readNpy } from "../../runtime/npy";
 import { stdlibFiles } from "../helpers/check";
 
@@ -243,3 +243,31 @@ manifest = {
 }
 json.dump(manifest, open(os.path.join(root, "manifest.json"), "w"))
 `;
+
+describe("mtl export torch: train.py --resume", () => {
+  it("10 steps, then 10 more with --resume, give the weights of 20 steps in one go", async () => {
+    const host = memoryHost({ ...stdlibFiles, "tiny.mtl": SOURCE });
+    const r = prepareModel("tiny.mtl", host, {});
+    if (!r.ok) throw new Error("the tiny model does not compile");
+    const dir = join(work, "resume-pkg");
+    mkdirSync(dir);
+    // A constant learning rate: a cosine schedule over --steps 10 would differ from one over 20.
+    const constant = { ...r.prepared.graph, train: { ...FALLBACK_TRAIN, schedule: { kind: "constant" as const, warmupSteps: 0 } } };
+    for (const [name, text] of exportTorch(constant, { entry: "tiny.mtl" }).files) writeFileSync(join(dir, name), text);
+    const data = join(work, "resume-data");
+    expect((await run(["-c", MAKE_DATA, data], {}, 30_000)).code).toBe(0);
+    // 16 steps per epoch (512 / 32): the resumed run starts mid-epoch, at its 11th batch.
+    const train = (out: string, steps: number, more: string[] = []) => {
+      const args = [join(dir, "train.py"), "--data", data, "-o", join(work, out), "--steps", String(steps), "--batch-size", "32"];
+      return run([...args, ...more], {}, 50_000);
+    };
+    for (const x of [await train("straight", 20), await train("halves", 10), await train("halves", 20, ["--resume"])]) {
+      expect(x.code, x.out).toBe(0);
+    }
+    const read = (f: string) => decodeSafetensors(new Uint8Array(readFileSync(join(work, f, "model.safetensors")))).tensors;
+    const [a, b] = [read("straight"), read("halves")];
+    const trained = [...r.prepared.graph.params.keys()].filter((n) => !/running_(mean|var)$/.test(n));
+    const values = (t: SafeTensorLike | undefined) => Array.from(t!.data as Float32Array);
+    for (const name of trained) expect(values(b.get(name)), name).toEqual(values(a.get(name)));
+  }, 90_000);
+});

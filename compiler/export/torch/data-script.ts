@@ -115,11 +115,11 @@ class Split:
                 for f in self.fields}
 
 
-def batches(split, batch_size, rank, world, seed, epoch, drop_last=True):
+def batches(split, batch_size, rank, world, seed, epoch, drop_last=True, skip=0):
     """This rank's batches of an epoch: one seeded permutation for all ranks, every rank as many batches.
 
     Training drops the short last batch; evaluation (drop_last=False) also spreads the rows a
-    world-sized split leaves over, so every sample is seen once.
+    world-sized split leaves over, so every sample is seen once. skip: batches not read (resuming).
     """
     order = np.random.default_rng([seed, epoch]).permutation(split.size)
     per_rank = split.size // world
@@ -127,7 +127,7 @@ def batches(split, batch_size, rank, world, seed, epoch, drop_last=True):
     if not drop_last:
         mine = np.concatenate([mine, order[world * per_rank:][rank::world]])
     stop = len(mine) - len(mine) % batch_size if drop_last else len(mine)
-    for b in range(0, stop, batch_size):
+    for b in range(skip * batch_size, stop, batch_size):
         yield split.rows(np.sort(mine[b:b + batch_size]))
 
 

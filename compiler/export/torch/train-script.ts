@@ -337,7 +337,8 @@ def main():
 
     step, epoch, t0, shown = start, start // steps_per_epoch, time.time(), []
     while step < total:
-        for arrays in batches(train_split, args.batch_size, rank, world, args.seed, epoch):
+        done = step - epoch * steps_per_epoch  # batches of this epoch trained before a --resume
+        for arrays in batches(train_split, args.batch_size, rank, world, args.seed, epoch, skip=done):
             if step >= total:
                 break
             for group in optimizer.param_groups:
