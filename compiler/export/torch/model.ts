@@ -154,7 +154,14 @@ function decodeLines(task: Task, rank: number): string[] {
   }
 }
 
-function paramEntry(graph: Graph, p: Param, statistic: boolean): string {
+/** One PARAMS entry, broken after its key when the line (indented in the class) would pass 120 characters. */
+function paramLines(name: string, entry: string): string[] {
+  const flat = `    ${py(name)}: (${entry}),`;
+  return flat.length <= 112 ? [flat] : [`    ${py(name)}: (`, `        ${entry},`, "    ),"];
+}
+
+/** Shape, per-axis segments, per-width group, statistic flag, initialiser: the fields of a PARAMS entry. */
+function paramEntry(p: Param, statistic: boolean): string {
   const axes = p.axes.map((segs) => (segs === null ? null : segs.map(segmentTuple)));
   const init = p.init;
   let initTuple: unknown[];
@@ -162,7 +169,7 @@ function paramEntry(graph: Graph, p: Param, statistic: boolean): string {
   else if (init.kind === "xavier") initTuple = ["xavier", init.fanIn, init.fanOut];
   else if (init.kind === "normal") initTuple = ["normal", init.std];
   else initTuple = ["const", init.value];
-  return `(${py(p.shape)}, ${py(axes)}, ${py(p.perWidth)}, ${py(statistic)}, ${py(initTuple)})`;
+  return `${py(p.shape)}, ${py(axes)}, ${py(p.perWidth)}, ${py(statistic)}, ${py(initTuple)}`;
 }
 
 export function className(graph: Graph): string {
@@ -257,7 +264,7 @@ export function generateModel(graph: Graph, entry: string, sourceOf: (file: stri
     ...pyAssign("METRICS", Object.fromEntries(graph.tasks.map((t) => [t.name, t.metric]))),
     ...pyAssign("NORM_PARAMS", [...normParams].sort()),
     "PARAMS = {",
-    ...params.map((p) => `    ${py(p.name)}: ${paramEntry(graph, p, statistics.has(p.name))},`),
+    ...params.flatMap((p) => paramLines(p.name, paramEntry(p, statistics.has(p.name)))),
     "}",
     "FEATURES = {",
     ...featureEntries.map((l) => l.slice(4)),
