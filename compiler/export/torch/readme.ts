@@ -1,26 +1,36 @@
 // The generated package's README.md: training on one GPU, several, several nodes; the data set
 // format; bringing the weights back into mtl.
 import type { Graph } from "../../ir/types";
-import { trainSpecOf } from "./spec";
+import { lossOf, trainSpecOf } from "./spec";
 
-/** A one-shard manifest for this model's inputs and task targets (shapes per sample elided). */
+/** A one-shard manifest for this model: each input's and each trained task's dtype and per-sample shape. */
 function manifestExample(graph: Graph): string {
-  const names = [...graph.inputs.map((i) => i.name), ...graph.tasks.map((t) => t.name)];
-  const files = Object.fromEntries(names.map((n) => [n, `train/${n}-00000.npy`]));
-  const field = (dtype: string) => ({ dtype, shape: "..." });
-  const dtypeOf = (value: string) => (graph.values.get(value)!.type.dtype === "i64" ? "int64" : "uint8 or float32");
-  return JSON.stringify(
-    {
-      format: "mtl-dataset",
-      version: 1,
-      layout: "shards",
-      inputs: Object.fromEntries(graph.inputs.map((i) => [i.name, field(dtypeOf(i.value))])),
-      targets: Object.fromEntries(graph.tasks.map((t) => [t.name, field("...")])),
-      splits: { train: { samples: 10000, shards: [{ samples: 10000, files }] } },
-    },
-    null,
-    2,
-  );
+  const shapeOf = (value: string) => graph.values.get(value)!.type.shape.slice(1);
+  const inputs = graph.inputs.map((i) => {
+    const dtype = graph.values.get(i.value)!.type.dtype === "i64" ? "int64" : "uint8";
+    return [i.name, { dtype, shape: shapeOf(i.value) }] as const;
+  });
+  type Field = readonly [string, { dtype: string; shape: readonly unknown[] }];
+  const targets = graph.tasks.flatMap((t): Field[] => {
+    const loss = lossOf(t);
+    if (loss === null) return [];
+    const shape = shapeOf(t.output);
+    if (loss.kind !== "cross_entropy") return [[t.name, { dtype: "float32", shape }]];
+    // Class indices drop the class axis: per sample [C] -> [], [C, H, W] -> [H, W], [T, V] -> [T].
+    const classes = shape.length === 3 ? shape.slice(1) : shape.slice(0, -1);
+    return [[t.name, { dtype: "int64", shape: classes }]];
+  });
+  const names = [...inputs, ...targets].map(([n]) => n);
+  const field = ([name, f]: Field) => `    ${JSON.stringify(name)}: ${JSON.stringify(f)}`;
+  const files = names.map((n) => `${JSON.stringify(n)}: "train/${n}-00000.npy"`).join(", ");
+  return [
+    "{",
+    '  "format": "mtl-dataset", "version": 1, "layout": "shards",',
+    `  "inputs": {\n${inputs.map(field).join(",\n")}\n  },`,
+    `  "targets": {\n${targets.map(field).join(",\n")}\n  },`,
+    `  "splits": {"train": {"samples": 10000, "shards": [{"samples": 10000, "files": {${files}}}]}}`,
+    "}",
+  ].join("\n");
 }
 
 export function generateReadme(graph: Graph, entry: string, className: string): string {
