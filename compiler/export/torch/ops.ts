@@ -107,6 +107,13 @@ function layernorm(c: TorchOpCtx): TorchExpr {
   return ok(`F.layer_norm(${c.in(0)}, (${c.in(0)}.shape[-1],), ${c.param("weight")}, ${bias}, eps=${pyNumber(num(c, "eps", 1e-5))})`);
 }
 
+/** Statistics per sample and group of whole channels (groups divide every slim width), then a per-channel affine. */
+function groupnorm(c: TorchOpCtx): TorchExpr {
+  const groups = num(c, "groups", 0);
+  if (groups <= 0) return unsupported("a group norm without a group count");
+  return ok(`F.group_norm(${c.in(0)}, ${groups}, ${c.param("weight")}, ${c.param("bias")}, eps=${pyNumber(num(c, "eps", 1e-5))})`);
+}
+
 function param(c: TorchOpCtx): TorchExpr {
   const roles = Object.keys(c.node.params);
   if (roles.length !== 1) return unsupported("a parameter node that does not name exactly one parameter");
@@ -179,6 +186,7 @@ export const TORCH_OPS: Readonly<Record<OpKind, TorchOp>> = {
   resize,
   linear,
   layernorm,
+  groupnorm,
   embedding: (c) => ok(`F.embedding(${c.in(0)}, ${c.param("weight")})`),
   param,
   attention,
