@@ -112,7 +112,7 @@ function program(): Command {
     .option("--seed <n>", "seed of the weight initialisation", "0")
     .option("--root <dir>", "project root that imports may not leave")
     .action(async (file: string, o) => {
-      result = (await command<typeof import("./commands/export-torch")>("export-torch")).runExportTorch(file, o);
+      result = await (await command<typeof import("./commands/export-torch")>("export-torch")).runExportTorch(file, o);
     });
 
   p.command("profile")

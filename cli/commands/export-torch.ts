@@ -2,14 +2,13 @@
 // README.md) plus weights.safetensors, the starting weights under mtl's names with every
 // switchable BatchNorm row, so the package starts where `mtl compile` (same seed or --weights) does.
 import { join } from "node:path";
-import { existsSync, statSync } from "node:fs";
 import { prepareModel } from "../../compiler/compile";
 import { exportTorch } from "../../compiler/export/torch/index";
 import { renderAll } from "../../compiler/render";
 import type { Graph, WeightMap } from "../../compiler/ir/types";
 import { rowsOf } from "../../compiler/weights/init";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
-import { writeAtomic } from "../files";
+import { prepareOutputDir, writeOutput } from "../output";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
 import { loadTensors, reportFailure } from "./compile";
@@ -32,10 +31,8 @@ export function fullStateDict(graph: Graph, weights: WeightMap): Map<string, Saf
   return tensors;
 }
 
-export function runExportTorch(file: string, o: ExportTorchOptions): number {
-  if (existsSync(o.output) && !statSync(o.output).isDirectory()) {
-    throw new UserError(`${o.output} is a file; -o takes the folder to write the package into`, 2, "give a new or existing folder");
-  }
+export async function runExportTorch(file: string, o: ExportTorchOptions): Promise<number> {
+  prepareOutputDir(o.output, "-o");
   const host = fileHost(file, o.root);
   const seed = o.seed === undefined ? 0 : Number(o.seed);
   if (!Number.isInteger(seed)) throw new UserError(`--seed takes a whole number, not ${o.seed}`, 2);
@@ -47,8 +44,8 @@ export function runExportTorch(file: string, o: ExportTorchOptions): number {
   const diagnostics = [...r.diagnostics, ...pkg.diagnostics];
   if (diagnostics.length) out.err(renderAll(diagnostics, { source: (f) => host.readFile(f), color }));
   if (pkg.diagnostics.some((d) => d.severity === "error")) return 1;
-  for (const [name, text] of pkg.files) writeAtomic(join(o.output, name), text);
-  writeAtomic(join(o.output, "weights.safetensors"), encodeSafetensors(fullStateDict(r.prepared.graph, r.prepared.weights)));
+  for (const [name, text] of pkg.files) await writeOutput(join(o.output, name), text);
+  await writeOutput(join(o.output, "weights.safetensors"), encodeSafetensors(fullStateDict(r.prepared.graph, r.prepared.weights)));
   out.log(`wrote ${o.output}: ${[...pkg.files.keys(), "weights.safetensors"].join(", ")} (class ${pkg.className})`);
   return 0;
 }

@@ -88,8 +88,8 @@ describe("mtl export torch (the command)", () => {
   it("refuses a file as the output folder, without a stack trace", () => {
     writeFileSync(join(work, "afile"), "x");
     const r = mtl("export", "torch", "small.mtl", "-o", "afile");
-    expect(r.code).toBe(2);
-    expect(r.err).toContain("error: afile is a file; -o takes the folder to write the package into");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("error MTL-CLI-003: -o afile is a file; it takes a folder to write into");
     expect(r.err).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 });
