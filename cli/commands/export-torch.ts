@@ -26,7 +26,11 @@ export function fullStateDict(graph: Graph, weights: WeightMap): Map<string, Saf
   const tensors = new Map<string, SafeTensor>();
   for (const p of graph.params.values()) {
     const k = rowsOf(graph, p);
-    tensors.set(p.name, { dtype: "F32", shape: p.perWidth === null ? p.shape : [k, ...p.shape], data: weights.get(p.name)! });
+    tensors.set(p.name, {
+      dtype: "F32",
+      shape: p.perWidth === null ? p.shape : [k, ...p.shape],
+      data: weights.get(p.name)!,
+    });
   }
   return tensors;
 }
@@ -45,7 +49,10 @@ export async function runExportTorch(file: string, o: ExportTorchOptions): Promi
   if (diagnostics.length) out.err(renderAll(diagnostics, { source: (f) => host.readFile(f), color }));
   if (pkg.diagnostics.some((d) => d.severity === "error")) return 1;
   for (const [name, text] of pkg.files) await writeOutput(join(o.output, name), text);
-  await writeOutput(join(o.output, "weights.safetensors"), encodeSafetensors(fullStateDict(r.prepared.graph, r.prepared.weights)));
+  await writeOutput(
+    join(o.output, "weights.safetensors"),
+    encodeSafetensors(fullStateDict(r.prepared.graph, r.prepared.weights)),
+  );
   out.log(`wrote ${o.output}: ${[...pkg.files.keys(), "weights.safetensors"].join(", ")} (class ${pkg.className})`);
   return 0;
 }

@@ -57,7 +57,13 @@ describe("MTL6001: layers the PyTorch export cannot write", () => {
 
   it("a resize mode PyTorch has no match for", () => {
     const g = small();
-    const cubic = (n: Node): Node => ({ ...n, id: "up", op: "resize", attrs: { scales: [2, 2], mode: "cubic" }, params: {} });
+    const cubic = (n: Node): Node => ({
+      ...n,
+      id: "up",
+      op: "resize",
+      attrs: { scales: [2, 2], mode: "cubic" },
+      params: {},
+    });
     const bad = exportTorch(withNode(g, "stem", cubic), { entry: "small.mtl" });
     const found = bad.diagnostics.map((d) => [d.code, d.message]);
     expect(found).toEqual([["MTL6001", '`up` (resize) cannot be exported to PyTorch: resize mode "cubic"']]);
@@ -72,11 +78,15 @@ function mtl(...args: string[]) {
 
 describe("mtl export torch (the command)", () => {
   it("writes model.py, train.py, README.md and every switchable row of the weights", () => {
-    writeFileSync(join(work, "small.mtl"), SOURCE.replace("conv(16, k: 3) as stem", "conv(16, k: 3) as stem |> bn as stem_bn"));
+    writeFileSync(
+      join(work, "small.mtl"),
+      SOURCE.replace("conv(16, k: 3) as stem", "conv(16, k: 3) as stem |> bn as stem_bn"),
+    );
     const r = mtl("export", "torch", "small.mtl", "-o", "pkg");
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain("wrote pkg: model.py, train.py, mtl_data.py, README.md, weights.safetensors (class Small)");
-    for (const f of ["model.py", "train.py", "mtl_data.py", "README.md"]) expect(existsSync(join(work, "pkg", f))).toBe(true);
+    for (const f of ["model.py", "train.py", "mtl_data.py", "README.md"])
+      expect(existsSync(join(work, "pkg", f))).toBe(true);
     const model = readFileSync(join(work, "pkg", "model.py"), "utf8");
     expect(model).toContain("# small.mtl:4  encoder features = image |> conv(16, k: 3) as stem"); // source line quoted
     const readme = readFileSync(join(work, "pkg", "README.md"), "utf8");
@@ -115,10 +125,18 @@ describe("mtl_data.py reads the folders layout of docs/data.md", () => {
       writeFileSync(join(data, "train/image", `s${i}.png`), PNG.sync.write(img));
       const greyPng = PNG.sync.write(lab, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
       writeFileSync(join(data, "train/seg", `s${i}.png`), greyPng);
-      writeFileSync(join(data, "train/depth", `s${i}.npy`), npyF32([1, h, w], Float32Array.from({ length: h * w }, (_, k) => k + i)));
+      writeFileSync(
+        join(data, "train/depth", `s${i}.npy`),
+        npyF32(
+          [1, h, w],
+          Float32Array.from({ length: h * w }, (_, k) => k + i),
+        ),
+      );
     }
     const manifest = {
-      format: "mtl-dataset", version: 1, layout: "folders",
+      format: "mtl-dataset",
+      version: 1,
+      layout: "folders",
       inputs: { image: { dtype: "uint8", shape: [3, h, w] } },
       targets: { seg: { dtype: "uint8", shape: [h, w] }, depth: { dtype: "float32", shape: [1, h, w] } },
       splits: { train: { samples: n } },

@@ -82,7 +82,11 @@ const freePort = (): Promise<number> =>
     });
   });
 
-function run(args: string[], env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; out: string }> {
+function run(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((done) => {
     const p = spawn("/usr/bin/python3", args, { env: { ...process.env, OMP_NUM_THREADS: "1", ...env } });
     let out = "";
@@ -109,13 +113,32 @@ describe("mtl export torch: train.py", () => {
     expect(made.code, made.out).toBe(0);
 
     const port = String(await freePort());
-    const flags = ["--data", join(work, "data"), "-o", join(work, "run"), "--steps", "40", "--batch-size", "16", "--lr", "0.05"];
+    const flags = [
+      "--data",
+      join(work, "data"),
+      "-o",
+      join(work, "run"),
+      "--steps",
+      "40",
+      "--batch-size",
+      "16",
+      "--lr",
+      "0.05",
+    ];
     flags.push("--distill-features", "1", "--eval-split", "train"); // configuration-invariant distillation on, too
     const ranks = await Promise.all(
       [0, 1].map((rank) =>
-        run([join(dir, "train.py"), ...flags, "--log-every", "5", "--calibration-batches", "2", "--save-every-rank"], {
-          MASTER_ADDR: "127.0.0.1", MASTER_PORT: port, RANK: String(rank), WORLD_SIZE: "2", LOCAL_RANK: String(rank),
-        }, 50_000),
+        run(
+          [join(dir, "train.py"), ...flags, "--log-every", "5", "--calibration-batches", "2", "--save-every-rank"],
+          {
+            MASTER_ADDR: "127.0.0.1",
+            MASTER_PORT: port,
+            RANK: String(rank),
+            WORLD_SIZE: "2",
+            LOCAL_RANK: String(rank),
+          },
+          50_000,
+        ),
       ),
     );
     for (const x of ranks) expect(x.code, x.out).toBe(0);
@@ -187,8 +210,20 @@ describe("mtl export torch: train.py", () => {
     for (const [name, text] of pkg.files) writeFileSync(join(dir, name), text);
     const made = await run(["-c", MAKE_DENSE, join(work, "dense-data")], {}, 30_000);
     expect(made.code, made.out).toBe(0);
-    const args = [join(dir, "train.py"), "--data", join(work, "dense-data"), "-o", join(work, "dense-run"), "--steps", "60"];
-    const out = await run([...args, "--batch-size", "16", "--lr", "0.01", "--log-every", "20", "--eval-split", "train"], {}, 50_000);
+    const args = [
+      join(dir, "train.py"),
+      "--data",
+      join(work, "dense-data"),
+      "-o",
+      join(work, "dense-run"),
+      "--steps",
+      "60",
+    ];
+    const out = await run(
+      [...args, "--batch-size", "16", "--lr", "0.01", "--log-every", "20", "--eval-split", "train"],
+      {},
+      50_000,
+    );
     expect(out.code, out.out).toBe(0);
     const losses = [...out.out.matchAll(/^step \d+\/60 {2}loss ([0-9.]+)/gm)].map((m) => Number(m[1]));
     expect(losses.length, out.out).toBe(3);
@@ -252,19 +287,33 @@ describe("mtl export torch: train.py --resume", () => {
     const dir = join(work, "resume-pkg");
     mkdirSync(dir);
     // A constant learning rate: a cosine schedule over --steps 10 would differ from one over 20.
-    const constant = { ...r.prepared.graph, train: { ...FALLBACK_TRAIN, schedule: { kind: "constant" as const, warmupSteps: 0 } } };
+    const constant = {
+      ...r.prepared.graph,
+      train: { ...FALLBACK_TRAIN, schedule: { kind: "constant" as const, warmupSteps: 0 } },
+    };
     for (const [name, text] of exportTorch(constant, { entry: "tiny.mtl" }).files) writeFileSync(join(dir, name), text);
     const data = join(work, "resume-data");
     expect((await run(["-c", MAKE_DATA, data], {}, 30_000)).code).toBe(0);
     // 16 steps per epoch (512 / 32): the resumed run starts mid-epoch, at its 11th batch.
     const train = (out: string, steps: number, more: string[] = []) => {
-      const args = [join(dir, "train.py"), "--data", data, "-o", join(work, out), "--steps", String(steps), "--batch-size", "32"];
+      const args = [
+        join(dir, "train.py"),
+        "--data",
+        data,
+        "-o",
+        join(work, out),
+        "--steps",
+        String(steps),
+        "--batch-size",
+        "32",
+      ];
       return run([...args, ...more], {}, 50_000);
     };
     for (const x of [await train("straight", 20), await train("halves", 10), await train("halves", 20, ["--resume"])]) {
       expect(x.code, x.out).toBe(0);
     }
-    const read = (f: string) => decodeSafetensors(new Uint8Array(readFileSync(join(work, f, "model.safetensors")))).tensors;
+    const read = (f: string) =>
+      decodeSafetensors(new Uint8Array(readFileSync(join(work, f, "model.safetensors")))).tensors;
     const [a, b] = [read("straight"), read("halves")];
     const trained = [...r.prepared.graph.params.keys()].filter((n) => !/running_(mean|var)$/.test(n));
     const values = (t: SafeTensorLike | undefined) => Array.from(t!.data as Float32Array);

@@ -17,7 +17,9 @@ export interface TorchModelSource {
 }
 
 const PY_KEYWORDS = new Set([
-  ..."False None True and as assert async await break class continue def del elif else except finally for from".split(" "),
+  ..."False None True and as assert async await break class continue def del elif else except finally for from".split(
+    " ",
+  ),
   ..."global if import in is lambda nonlocal not or pass raise return try while with yield".split(" "),
   ..."self cfg inputs shared device math torch nn F np json os struct".split(" "), // names the methods use
 ]);
@@ -120,7 +122,9 @@ function methodBody(x: Emit, nodes: readonly Node[], keep: ReadonlySet<string>) 
       `    """Module \`${run.key}\`: one call of the block at ${first.file}:${first.line}."""`,
       ...indent([...body, `return ${outs.map((v) => inner.get(v)).join(", ")}`], 1),
     );
-    lines.push(`${outs.map((v) => names.get(v)).join(", ")} = self.${method}(cfg, ${ins.map((v) => names.get(v)).join(", ")})`);
+    lines.push(
+      `${outs.map((v) => names.get(v)).join(", ")} = self.${method}(cfg, ${ins.map((v) => names.get(v)).join(", ")})`,
+    );
   });
   return { lines, names };
 }
@@ -182,18 +186,24 @@ function encoderFeatures(graph: Graph): string[] {
   const shared = new Set(graph.inputs.map((i) => i.value));
   for (const n of graph.nodes) if (n.part === "shared") n.outputs.forEach((o) => shared.add(o));
   const used = new Set<string>();
-  for (const n of graph.nodes) if (n.part !== "shared") n.inputs.filter((i) => shared.has(i)).forEach((i) => used.add(i));
+  for (const n of graph.nodes)
+    if (n.part !== "shared") n.inputs.filter((i) => shared.has(i)).forEach((i) => used.add(i));
   for (const t of graph.tasks) if (shared.has(t.output)) used.add(t.output);
   return [...used];
 }
 
-export function generateModel(graph: Graph, entry: string, sourceOf: (file: string) => string | undefined): TorchModelSource {
+export function generateModel(
+  graph: Graph,
+  entry: string,
+  sourceOf: (file: string) => string | undefined,
+): TorchModelSource {
   const diags: Diagnostic[] = [];
   const cls = className(graph);
   const statistics = new Set<string>();
   const normParams = new Set<string>();
   for (const n of graph.nodes) {
-    if (n.op === "batchnorm") ["running_mean", "running_var"].forEach((r) => n.params[r] && statistics.add(n.params[r]));
+    if (n.op === "batchnorm")
+      ["running_mean", "running_var"].forEach((r) => n.params[r] && statistics.add(n.params[r]));
     if (n.op === "batchnorm" || n.op === "layernorm") Object.values(n.params).forEach((p) => normParams.add(p));
   }
   const features = encoderFeatures(graph);
@@ -237,14 +247,18 @@ export function generateModel(graph: Graph, entry: string, sourceOf: (file: stri
 
   const params = [...graph.params.values()];
   const outputShape = (t: Task) => graph.values.get(t.output)!.type.shape;
-  const inputs = Object.fromEntries(graph.inputs.map((i) => {
-    const t = graph.values.get(i.value)!.type;
-    return [i.name, { dtype: t.dtype, shape: t.shape }];
-  }));
-  const losses = Object.fromEntries(graph.tasks.map((t) => {
-    const l = lossOf(t);
-    return [t.name, l === null ? null : { kind: l.kind, ignore_index: l.ignoreIndex }];
-  }));
+  const inputs = Object.fromEntries(
+    graph.inputs.map((i) => {
+      const t = graph.values.get(i.value)!.type;
+      return [i.name, { dtype: t.dtype, shape: t.shape }];
+    }),
+  );
+  const losses = Object.fromEntries(
+    graph.tasks.map((t) => {
+      const l = lossOf(t);
+      return [t.name, l === null ? null : { kind: l.kind, ignore_index: l.ignoreIndex }];
+    }),
+  );
   const featureEntries = features.map((f) => {
     const t = graph.values.get(f)!.type;
     return `        ${py(f)}: (${py(t.channelAxis)}, ${py(t.channels.map(segmentTuple))}),`;
@@ -255,11 +269,17 @@ export function generateModel(graph: Graph, entry: string, sourceOf: (file: stri
     "",
     ...pyAssign("GROUPS", Object.fromEntries(graph.groups.map((g) => [g.name, g.choices]))),
     ...pyAssign("GROUP_PARTS", Object.fromEntries(graph.groups.map((g) => [g.name, g.part]))),
-    ...pyAssign("TASKS", graph.tasks.map((t) => t.name)),
+    ...pyAssign(
+      "TASKS",
+      graph.tasks.map((t) => t.name),
+    ),
     ...pyAssign("TASK_METHODS", methods),
     ...pyAssign("INPUTS", inputs),
     ...pyAssign("PREPROCESS", graph.preprocess ?? {}),
-    ...pyAssign("OUTPUTS", Object.fromEntries(graph.tasks.map((t) => [t.name, { shape: outputShape(t), decode: t.decode }]))),
+    ...pyAssign(
+      "OUTPUTS",
+      Object.fromEntries(graph.tasks.map((t) => [t.name, { shape: outputShape(t), decode: t.decode }])),
+    ),
     ...pyAssign("LOSSES", losses),
     ...pyAssign("METRICS", Object.fromEntries(graph.tasks.map((t) => [t.name, t.metric]))),
     ...pyAssign("NORM_PARAMS", [...normParams].sort()),

@@ -43,12 +43,15 @@ const symmetric = (p: readonly number[]): boolean => p[0] === p[2] && p[1] === p
 
 function conv(c: TorchOpCtx): TorchExpr {
   const kernel = nums(c, "kernel", [1, 1]);
-  if (kernel.length !== 2) return unsupported(`a ${kernel.length}-D convolution (the PyTorch export writes 2-D convolutions only)`);
+  if (kernel.length !== 2)
+    return unsupported(`a ${kernel.length}-D convolution (the PyTorch export writes 2-D convolutions only)`);
   const pads = nums(c, "pads", [0, 0, 0, 0]);
   const depthwise = c.node.attrs.depthwise === true;
   const groups = num(c, "groups", 1);
   if (!depthwise && groups !== 1 && (slims(c.outType().channels) || slims(c.inType(0).channels))) {
-    return unsupported(`a grouped convolution (groups: ${groups}) whose channels slim; only depthwise convolutions may slim`);
+    return unsupported(
+      `a grouped convolution (groups: ${groups}) whose channels slim; only depthwise convolutions may slim`,
+    );
   }
   // A slim depthwise conv has as many groups as it has channels at this configuration.
   const groupArg = depthwise ? `${c.in(0)}.shape[1]` : String(groups);
@@ -62,7 +65,8 @@ function conv(c: TorchOpCtx): TorchExpr {
 
 function batchnorm(c: TorchOpCtx): TorchExpr {
   const names = ["weight", "bias", "running_mean", "running_var"].map((r) => c.node.params[r]);
-  if (names.some((n) => n === undefined)) return unsupported("a batch norm without weight, bias and running statistics");
+  if (names.some((n) => n === undefined))
+    return unsupported("a batch norm without weight, bias and running statistics");
   // Usually one module prefix ("layer1.0.bn1") names all four; otherwise the four names.
   const prefix = names[0]!.slice(0, names[0]!.lastIndexOf(".") + 1);
   const roles = ["weight", "bias", "running_mean", "running_var"];
@@ -94,7 +98,8 @@ function resize(c: TorchOpCtx): TorchExpr {
   const rank = c.inType(0).shape.length;
   if (rank !== 4) return unsupported(`resize of a rank-${rank} tensor (the export resizes NCHW images)`);
   const how = mode === "linear" ? 'mode="bilinear", align_corners=False' : 'mode="nearest"';
-  if (c.node.attrs.scales !== undefined) return ok(`F.interpolate(${c.in(0)}, scale_factor=${pyTuple(nums(c, "scales", [1, 1]))}, ${how})`);
+  if (c.node.attrs.scales !== undefined)
+    return ok(`F.interpolate(${c.in(0)}, scale_factor=${pyTuple(nums(c, "scales", [1, 1]))}, ${how})`);
   return ok(`F.interpolate(${c.in(0)}, size=${pyTuple(nums(c, "size", [1, 1]))}, ${how})`);
 }
 
@@ -104,14 +109,18 @@ function linear(c: TorchOpCtx): TorchExpr {
 
 function layernorm(c: TorchOpCtx): TorchExpr {
   const bias = c.hasParam("bias") ? c.param("bias") : "None";
-  return ok(`F.layer_norm(${c.in(0)}, (${c.in(0)}.shape[-1],), ${c.param("weight")}, ${bias}, eps=${pyNumber(num(c, "eps", 1e-5))})`);
+  return ok(
+    `F.layer_norm(${c.in(0)}, (${c.in(0)}.shape[-1],), ${c.param("weight")}, ${bias}, eps=${pyNumber(num(c, "eps", 1e-5))})`,
+  );
 }
 
 /** Statistics per sample and group of whole channels (groups divide every slim width), then a per-channel affine. */
 function groupnorm(c: TorchOpCtx): TorchExpr {
   const groups = num(c, "groups", 0);
   if (groups <= 0) return unsupported("a group norm without a group count");
-  return ok(`F.group_norm(${c.in(0)}, ${groups}, ${c.param("weight")}, ${c.param("bias")}, eps=${pyNumber(num(c, "eps", 1e-5))})`);
+  return ok(
+    `F.group_norm(${c.in(0)}, ${groups}, ${c.param("weight")}, ${c.param("bias")}, eps=${pyNumber(num(c, "eps", 1e-5))})`,
+  );
 }
 
 function param(c: TorchOpCtx): TorchExpr {
@@ -125,12 +134,25 @@ function attention(c: TorchOpCtx): TorchExpr {
   const hd = num(c, "headDim", 0);
   if (hd <= 0) return unsupported("attention without a head size");
   const bias = (role: string) => (c.hasParam(role) ? c.param(role) : "None");
-  const args = [c.in(0), c.param("in_proj_weight"), bias("in_proj_bias"), c.param("out_proj.weight"), bias("out_proj.bias"), String(hd)];
+  const args = [
+    c.in(0),
+    c.param("in_proj_weight"),
+    bias("in_proj_bias"),
+    c.param("out_proj.weight"),
+    bias("out_proj.bias"),
+    String(hd),
+  ];
   return ok(`self_attention(${args.join(", ")})`);
 }
 
-const unary = (fn: string): TorchOp => (c) => ok(`${fn}(${c.in(0)})`);
-const binary = (sign: string): TorchOp => (c) => ok(`${c.in(0)} ${sign} ${c.in(1)}`);
+const unary =
+  (fn: string): TorchOp =>
+  (c) =>
+    ok(`${fn}(${c.in(0)})`);
+const binary =
+  (sign: string): TorchOp =>
+  (c) =>
+    ok(`${c.in(0)} ${sign} ${c.in(1)}`);
 
 function concat(c: TorchOpCtx): TorchExpr {
   const out = c.outType().shape;
@@ -151,7 +173,8 @@ function reshape(c: TorchOpCtx): TorchExpr {
   let unknown = 0;
   const dims: string[] = [];
   for (const [axis, d] of out.shape.entries()) {
-    if (axis === out.channelAxis && slims(out.channels)) dims.push(`self.layout_length(${py(out.channels.map(segmentTuple))}, cfg)`);
+    if (axis === out.channelAxis && slims(out.channels))
+      dims.push(`self.layout_length(${py(out.channels.map(segmentTuple))}, cfg)`);
     else if (typeof d === "number") dims.push(String(d));
     else if (inShape.indexOf(d) >= 0) dims.push(`${c.in(0)}.shape[${inShape.indexOf(d)}]`);
     else if (++unknown > 1) return unsupported("a reshape with more than one dimension it cannot size");

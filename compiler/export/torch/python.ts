@@ -20,7 +20,8 @@ export function pyNumber(x: number): string {
 }
 
 /** A tuple literal (one-element tuples keep their comma). */
-export const pyTuple = (xs: readonly (number | string)[]): string => (xs.length === 1 ? `(${xs[0]},)` : `(${xs.join(", ")})`);
+export const pyTuple = (xs: readonly (number | string)[]): string =>
+  xs.length === 1 ? `(${xs[0]},)` : `(${xs.join(", ")})`;
 
 /** Indents every non-empty line of a block by `levels` x 4 spaces. */
 export function indent(lines: readonly string[], levels: number): string[] {
@@ -41,5 +42,9 @@ export function pyAssign(name: string, value: unknown): string[] {
   const flat = `${name} = ${py(value)}`;
   if (flat.length <= LINE || value === null || typeof value !== "object") return [flat];
   if (Array.isArray(value)) return [`${name} = [`, ...value.map((v) => `    ${py(v)},`), "]"];
-  return [`${name} = {`, ...Object.entries(value as Record<string, unknown>).map(([k, v]) => `    ${JSON.stringify(k)}: ${py(v)},`), "}"];
+  return [
+    `${name} = {`,
+    ...Object.entries(value as Record<string, unknown>).map(([k, v]) => `    ${JSON.stringify(k)}: ${py(v)},`),
+    "}",
+  ];
 }

@@ -9,9 +9,10 @@ function trainDict(t: TrainSpec): Record<string, unknown> {
   const o = t.optimizer;
   const s = t.schedule;
   return {
-    optimizer: o.kind === "sgd"
-      ? { kind: "sgd", lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weight_decay: o.weightDecay }
-      : { kind: "adamw", lr: o.lr, betas: [o.beta1, o.beta2], eps: o.eps, weight_decay: o.weightDecay },
+    optimizer:
+      o.kind === "sgd"
+        ? { kind: "sgd", lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weight_decay: o.weightDecay }
+        : { kind: "adamw", lr: o.lr, betas: [o.beta1, o.beta2], eps: o.eps, weight_decay: o.weightDecay },
     schedule: {
       kind: s.kind,
       warmup_steps: s.warmupSteps,
