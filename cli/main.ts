@@ -103,6 +103,20 @@ function program(): Command {
       result = (await command<typeof import("./commands/weights")>("weights")).runWeightsExport(file, o);
     });
 
+  const exporter = p.command("export").description("export a .mtl model to another framework");
+  exporter
+    .command("torch")
+    .description("write a PyTorch package (model.py, train.py, README.md, weights.safetensors) for a .mtl model")
+    .argument("<file>", ".mtl file")
+    .requiredOption("-o, --output <dir>", "the folder to write the package into")
+    .option("--weights <file>", "starting weights as .safetensors by mtl's names (default: seeded initialisation)")
+    .option("--model <name>", "which model, when the file has several")
+    .option("--seed <n>", "seed of the weight initialisation", "0")
+    .option("--root <dir>", "project root that imports may not leave")
+    .action(async (file: string, o) => {
+      result = await (await command<typeof import("./commands/export-torch")>("export-torch")).runExportTorch(file, o);
+    });
+
   p.command("profile")
     .description("measure this machine's latency table for latency budgets (--latency of search/run), and how noisy it is")
     .argument("<model>", ".onnx file compiled by mtl")

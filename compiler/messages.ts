@@ -1,6 +1,7 @@
 // The catalogue of every user-visible compiler message. Codes are stable: never renumber, only add.
 //   MTL1xxx syntax   MTL2xxx names, imports, declarations   MTL3xxx shapes and channels
 //   MTL4xxx types and values   MTL5xxx model declarations (MTL51xx: losses, metrics, `train`)
+//   MTL6xxx exports (reported by `mtl export` only)
 //   MTL7xxx training graphs
 import type { Diagnostic, RelatedInfo, Severity, Span } from "./diagnostics";
 
@@ -75,6 +76,7 @@ export const catalogue = {
   MTL5107: { severity: "error", summary: "A `train` section that sets both `epochs` and `steps`." },
   MTL5108: { severity: "error", summary: "A loss weight for a task the model does not have." },
   MTL5109: { severity: "error", summary: "A task without a loss in a model with a `train` section." },
+  MTL6001: { severity: "error", summary: "A layer that `mtl export torch` cannot write as PyTorch (reported by the export only)." },
   MTL7001: { severity: "error", summary: "A layer whose gradient mtl cannot write with standard ONNX operators (reported when a training graph is built)." },
 } as const satisfies Record<string, Entry>;
 

@@ -32,6 +32,7 @@ const covered = new Set<string>();
  * reachable, the "has a case" test below fails until it is removed from here.
  */
 const unreachable: Record<string, string> = {
+  MTL6001: "reported by `mtl export torch` only (checked in test/export/torch-export.test.ts); every op the front end builds exports",
   MTL1099: "reported by `mtl fmt` only, when the formatter fails its own round-trip check (a bug in mtl), never by `mtl check`",
   MTL3012: "input sizes are checked first (MTL5012) and layers whose output would vanish report MTL3011 (kernel bigger than its padded input)",
   // Shape errors the builder raises but the front end never lets happen.
