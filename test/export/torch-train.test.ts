@@ -13,7 +13,7 @@ import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { emitModel, prepareModel } from "../../compiler/compile";
 import { exportTorch } from "../../compiler/export/torch/index";
-import { FALLBACK_TRAIN } from "../../compiler/export/torch/spec";
+import { DEFAULT_TRAIN } from "../../compiler/train/spec";
 import { memoryHost } from "../../compiler/host";
 import type { Task } from "../../compiler/ir/types";
 import { decodeSafetensors, type SafeTensor as SafeTensorLike } from "../../compiler/weights/safetensors";
@@ -200,7 +200,7 @@ describe("mtl export torch: train.py", () => {
     const seg = { kind: "cross_entropy" as const, ignoreIndex: 255 };
     const graph = {
       ...r.prepared.graph,
-      train: { ...FALLBACK_TRAIN, augment: { cropPadding: 1, hflip: true } },
+      train: { ...DEFAULT_TRAIN, augment: { cropPadding: 1, hflip: true } },
       tasks: r.prepared.graph.tasks.map((t) => (t.name === "seg" ? { ...t, loss: seg as unknown as Task["loss"] } : t)),
     };
     const pkg = exportTorch(graph, { entry: "dense.mtl" });
@@ -289,7 +289,7 @@ describe("mtl export torch: train.py --resume", () => {
     // A constant learning rate: a cosine schedule over --steps 10 would differ from one over 20.
     const constant = {
       ...r.prepared.graph,
-      train: { ...FALLBACK_TRAIN, schedule: { kind: "constant" as const, warmupSteps: 0 } },
+      train: { ...DEFAULT_TRAIN, schedule: { kind: "constant" as const, warmupSteps: 0 } },
     };
     for (const [name, text] of exportTorch(constant, { entry: "tiny.mtl" }).files) writeFileSync(join(dir, name), text);
     const data = join(work, "resume-data");
