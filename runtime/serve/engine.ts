@@ -41,7 +41,7 @@ export interface InferReply {
 
 /** Runs one batch of one configuration: locally (onnxruntime) or on a backend (router mode). */
 export interface Executor {
-  run(model: string, route: Route, inputs: Readonly<Record<string, InputTensor>>): Promise<{ outputs: Record<string, OutputTensor>; cached: boolean }>;
+  run(model: string, route: Route, inputs: Readonly<Record<string, InputTensor>>): Promise<{ outputs: Record<string, OutputTensor>; cached: boolean; backendModel?: string }>;
 }
 
 export interface EngineOptions {
@@ -62,6 +62,7 @@ interface JobResult {
   readonly outputs: Record<string, OutputTensor>;
   readonly cached: boolean;
   readonly batchRows: number;
+  readonly backendModel?: string;
 }
 
 export const localExecutor = (models: ReadonlyMap<string, MtlModel>): Executor => ({
@@ -166,6 +167,7 @@ export class Engine {
       strategy: p ? p.strategy : "none",
       cached: r.cached,
       batch_size: r.batchRows,
+      ...(r.backendModel ? { backend_model: r.backendModel } : {}),
     };
   }
 
@@ -179,7 +181,7 @@ export class Engine {
       const r = await this.executor.run(model, route, inputs);
       this.metrics.batchSize.observe({ model }, rows);
       (r.cached ? this.metrics.cacheHits : this.metrics.sessionBuilds).inc({ model });
-      if (items.length === 1) return items[0].resolve({ outputs: r.outputs, cached: r.cached, batchRows: rows });
+      if (items.length === 1) return items[0].resolve({ outputs: r.outputs, cached: r.cached, batchRows: rows, backendModel: r.backendModel });
       if (Object.values(r.outputs).some((t) => t.dims[0] !== rows)) {
         // An output without a batch axis cannot be split: run the requests one by one.
         for (const it of items) await this.runBatch([it]);
@@ -189,7 +191,7 @@ export class Engine {
       for (const it of items) {
         const outputs = Object.fromEntries(Object.entries(r.outputs).map(([n, t]) => [n, sliceRows(t, at, it.rows)]));
         at += it.rows;
-        it.resolve({ outputs, cached: r.cached, batchRows: rows });
+        it.resolve({ outputs, cached: r.cached, batchRows: rows, backendModel: r.backendModel });
       }
     } finally {
       this.metrics.inFlight.dec();

@@ -123,7 +123,7 @@ describe("KServe v2 REST and gRPC", () => {
   });
 });
 
-async function post(path: string, body: string | Buffer, headers: Record<string, string> = { "content-type": "application/json" }) {
+async function post(path: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) {
   const r = await fetch(`${rest.baseUrl}${path}`, { method: "POST", headers, body });
   return { status: r.status, body: (await r.json()) as { error: string; hint?: string }, retryAfter: r.headers.get("retry-after") };
 }
@@ -186,7 +186,7 @@ describe("limits and faults", () => {
       const slow = await c.infer("Two", [image(1, 16)], { budget: "40%", timeoutMs: 20 }).catch((e: unknown) => e);
       expect((slow as KServeError).status).toBe(504);
       expect(await c.live()).toBe(true);
-      const big = await fetch(`${s.url}/v2/models/Two/infer`, { method: "POST", body: Buffer.alloc(65 * 1024 * 1024) });
+      const big = await fetch(`${s.url}/v2/models/Two/infer`, { method: "POST", body: new Uint8Array(65 * 1024 * 1024) });
       expect(big.status).toBe(413);
     } finally {
       await s.close();
