@@ -16,6 +16,6 @@ export class ServeMetrics {
   readonly inFlight = new Gauge({ name: "mtl_batches_in_flight", help: "Batches running now", registers: [this.registry] });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: "mtl_process_" });
+    collectDefaultMetrics({ register: this.registry, prefix: "mtl_" });
   }
 }
