@@ -1,6 +1,7 @@
 // KServe v2 over HTTP/REST (fastify): health, server and model metadata, `infer` with JSON
-// tensors or the binary-data extension (`Inference-Header-Content-Length`), and /metrics.
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+// tensors or the binary-data extension (`Inference-Header-Content-Length`) or a bare PNG/JPEG
+// upload, and /metrics.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Engine, InferCall, InferReply } from "./engine";
 import { badRequest, errorBody, ServeError } from "./errors";
 import { modelMetadata, serverMetadata } from "./metadata";
@@ -70,6 +71,18 @@ export function parseRestInfer(model: string, version: string | undefined, body:
   return { call, binaryOut: parameters.binary_data_output === true ? "all" : binaryOut };
 }
 
+/**
+ * A bare image upload (`Content-Type: image/png` or `image/jpeg`, e.g. `curl --data-binary @x.png`)
+ * for a model with one input; parameters come from the query string (`?budget=40%&tasks=depth`).
+ */
+export function parseImageUpload(model: string, version: string | undefined, inputName: string | undefined, body: Buffer, query: Record<string, string>): { call: InferCall; binaryOut: Set<string> | "all" } {
+  if (!inputName) throw badRequest(`model ${model} has several inputs; an image upload fits a model with one`, "send a KServe v2 JSON request with a BYTES tensor per image input");
+  const parameters: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(query)) parameters[k] = ["seed", "timeout_ms"].includes(k) && v !== "" && !Number.isNaN(Number(v)) ? Number(v) : k === "binary_data_output" ? v === "true" : v;
+  const call: InferCall = { model, version, parameters, inputs: [{ name: inputName, datatype: "BYTES", shape: [1], data: [new Uint8Array(body)] }] };
+  return { call, binaryOut: parameters.binary_data_output === true ? "all" : new Set() };
+}
+
 function sendReply(res: FastifyReply, r: InferReply, binaryOut: Set<string> | "all"): FastifyReply {
   const chunks: Buffer[] = [];
   const outputs = r.outputs.map((o) => {
@@ -134,10 +147,17 @@ export function restServer(engine: Engine, o: RestOptions): FastifyInstance {
       throw e;
     }
   };
-  const infer = async (name: string, version: string | undefined, body: unknown, headerLength: string | undefined, res: FastifyReply) => {
+  const infer = async (name: string, version: string | undefined, req: FastifyRequest, res: FastifyReply) => {
     try {
-      const buf = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-      const { call, binaryOut } = parseRestInfer(name, version, buf, headerLength, o.limits);
+      const buf = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const image = /^image\/(png|jpeg)\b/.test(String(req.headers["content-type"] ?? ""));
+      const single = () => {
+        const inputs = engine.model(name, version).meta.inputs;
+        return inputs.length === 1 ? inputs[0].name : undefined;
+      };
+      const { call, binaryOut } = image
+        ? parseImageUpload(name, version, single(), buf, req.query as Record<string, string>)
+        : parseRestInfer(name, version, buf, req.headers["inference-header-content-length"] as string | undefined, o.limits);
       const reply = await engine.infer(call);
       count(name, 200);
       return sendReply(res, reply, binaryOut);
@@ -152,12 +172,11 @@ export function restServer(engine: Engine, o: RestOptions): FastifyInstance {
     }
   };
   type P = { name: string; version?: string };
-  const len = (h: Record<string, unknown>) => h["inference-header-content-length"] as string | undefined;
   app.get<{ Params: P }>("/v2/models/:name", (req, res) => metadata(req.params.name, undefined, res));
   app.get<{ Params: P }>("/v2/models/:name/versions/:version", (req, res) => metadata(req.params.name, req.params.version, res));
   app.get<{ Params: P }>("/v2/models/:name/ready", (req, res) => ready(req.params.name, undefined, res));
   app.get<{ Params: P }>("/v2/models/:name/versions/:version/ready", (req, res) => ready(req.params.name, req.params.version, res));
-  app.post<{ Params: P }>("/v2/models/:name/infer", (req, res) => infer(req.params.name, undefined, req.body, len(req.headers), res));
-  app.post<{ Params: P }>("/v2/models/:name/versions/:version/infer", (req, res) => infer(req.params.name, req.params.version, req.body, len(req.headers), res));
+  app.post<{ Params: P }>("/v2/models/:name/infer", (req, res) => infer(req.params.name, undefined, req, res));
+  app.post<{ Params: P }>("/v2/models/:name/versions/:version/infer", (req, res) => infer(req.params.name, req.params.version, req, res));
   return app;
 }
