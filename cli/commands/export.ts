@@ -34,6 +34,6 @@ export async function runExportTriton(file: string, o: ExportCliOptions): Promis
     queueDelayUs: whole(o.queueDelayUs, "--queue-delay-us", 2000, 0),
   });
   await model.close();
-  out.log(`wrote ${r.dir}: ${r.table.static.length} static models (${r.table.static.map((e) => e.name).join(", ")}), ${r.table.dynamic} (every configuration), mtl.json in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  out.log(`wrote ${r.dir}: ${r.table.static.length} static model${r.table.static.length === 1 ? "" : "s"} (${r.table.static.map((e) => e.name).join(", ")}), ${r.table.dynamic} (every configuration), mtl.json in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return 0;
 }

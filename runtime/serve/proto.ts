@@ -1,10 +1,19 @@
 // Loads our KServe v2 .proto (inference.proto, next to this file) for server and client.
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const PROTO_PATH = join(dirname(fileURLToPath(import.meta.url)), "inference.proto");
+/** Next to this file in the sources; from a bundle in dist/, under the package's runtime/serve/. */
+function protoPath(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    for (const p of [join(dir, "inference.proto"), join(dir, "runtime", "serve", "inference.proto")]) if (existsSync(p)) return p;
+    if (dirname(dir) === dir) throw new Error("internal: runtime/serve/inference.proto is missing from the mtl package");
+  }
+}
+
+export const PROTO_PATH = protoPath();
 
 let cached: grpc.GrpcObject | undefined;
 
