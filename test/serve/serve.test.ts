@@ -105,14 +105,14 @@ describe("KServe v2 REST and gRPC", () => {
     const g = await rpc.infer("Two", [{ name: "image", datatype: "BYTES", shape: [2], data: files }], { budget: "60%" });
     await expectSameAsRun(ref.two, x, g, { budget: "60%" });
     // A bare upload, parameters in the query string (curl --data-binary @photo.png ...).
-    const r = await fetch(`${rest.baseUrl}/v2/models/Two/infer?budget=60%25&tasks=cls`, { method: "POST", headers: { "content-type": "image/png" }, body: files[1] });
+    const r = await fetch(`${rest.baseUrl}/v2/models/Two/infer?budget=60%25&tasks=cls`, { method: "POST", headers: { "content-type": "image/png" }, body: Buffer.from(files[1]) });
     const body = (await r.json()) as { parameters: { tasks: string }; outputs: { name: string; data: number[] }[] };
     expect(r.status).toBe(200);
     expect(body.parameters.tasks).toBe("cls");
     const one = await ref.two.run({ image: want[1] }, { plan: ref.two.plan({ budget: "60%", tasks: ["cls"] }) });
     expect(body.outputs.map((o) => o.name)).toEqual(["cls.values", "cls.indices"]);
     expect(closeTo(body.outputs[0].data, one.outputs.cls["cls.values"].data as Float32Array)).toBe(true);
-    const bad = await fetch(`${rest.baseUrl}/v2/models/Two/infer?budgett=1`, { method: "POST", headers: { "content-type": "image/png" }, body: files[1] });
+    const bad = await fetch(`${rest.baseUrl}/v2/models/Two/infer?budgett=1`, { method: "POST", headers: { "content-type": "image/png" }, body: Buffer.from(files[1]) });
     expect(bad.status).toBe(400);
   });
 
