@@ -32,6 +32,7 @@ export class Batcher<I, O> {
   private queued = 0;
   private running = 0;
   private idleWaiters: (() => void)[] = [];
+  private solo = 0;
 
   constructor(
     private readonly opts: BatcherOptions,
@@ -50,7 +51,7 @@ export class Batcher<I, O> {
     if (this.queued >= this.opts.maxQueue)
       throw new ServeError("busy", `the queue is full (${this.opts.maxQueue} requests waiting)`, "retry after the Retry-After delay, or start the server with a larger --max-queue", 1);
     return new Promise<O>((resolve, reject) => {
-      const k = batchable ? key : `${key}#${Math.random()}`; // unbatchable: a group of its own
+      const k = batchable ? key : `${key}#${this.solo++}`; // unbatchable: a group of its own
       let g = this.groups.get(k);
       if (!g) this.groups.set(k, (g = { items: [], rows: 0, ready: false }));
       g.items.push({ input, rows, deadline, resolve, reject });
