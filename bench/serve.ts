@@ -80,7 +80,8 @@ try {
     const m = compile(key);
     console.log(`\n${m.name} (${key}), input [${m.shape.join(", ")}], budgets cycling 25/50/75/100%`);
     const servers: [string, string[], RegExp][] = [
-      ["mtl serve (batch 16, 2 ms)", ["cli/bin.js", "serve", m.file, "--port", String(port++), "--grpc-port", "none", "--max-batch", "16", "--batch-wait-ms", "2", "--preload", "pareto", "--max-queue", "1024"], /on (http:\S+) /],
+      ["mtl serve (batch 16, wait 0)", ["cli/bin.js", "serve", m.file, "--port", String(port++), "--grpc-port", "none", "--max-batch", "16", "--preload", "pareto", "--max-queue", "1024"], /on (http:\S+) /],
+      ["mtl serve (batch 16, wait 2)", ["cli/bin.js", "serve", m.file, "--port", String(port++), "--grpc-port", "none", "--max-batch", "16", "--batch-wait-ms", "2", "--preload", "pareto", "--max-queue", "1024"], /on (http:\S+) /],
       ["mtl serve (no batching)", ["cli/bin.js", "serve", m.file, "--port", String(port++), "--grpc-port", "none", "--max-batch", "1", "--preload", "pareto", "--max-queue", "1024"], /on (http:\S+) /],
       ["fastify + model.run", ["--import", "tsx", "bench/serve-baseline.ts", m.file, String(port++)], /on (http:\S+)/],
     ];

@@ -123,7 +123,7 @@ function program(): Command {
     .option("--host <addr>", "interface to listen on", "127.0.0.1")
     .option("--grpc-port <n>", "gRPC port, or none", "8001")
     .option("--max-batch <n>", "most rows run together in one batch", "16")
-    .option("--batch-wait-ms <n>", "longest wait for a batch to fill", "2")
+    .option("--batch-wait-ms <n>", "longest a request waits for its batch to fill (0: batches form only while the server is busy)", "0")
     .option("--cache <n>", "specialised sessions kept per model", "16")
     .option("--preload <which>", "pareto: build the Pareto configurations' sessions before reporting ready; none", "none")
     .option("--max-queue <n>", "requests that may wait; beyond it 429 with Retry-After", "256")
