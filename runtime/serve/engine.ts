@@ -65,6 +65,8 @@ interface JobResult {
   readonly backendModel?: string;
 }
 
+const LABELS_MAX = 64;
+
 export const localExecutor = (models: ReadonlyMap<string, MtlModel>): Executor => ({
   async run(name, route, inputs) {
     const r = await models.get(name)!.run(inputs, { config: route.config, tasks: route.tasks });
@@ -91,6 +93,8 @@ function sliceRows(t: OutputTensor, from: number, rows: number): OutputTensor {
 
 export class Engine {
   private readonly routers = new Map<string, Router>();
+  /** Latency is labelled by configuration for the first LABELS_MAX seen, then "other" (bounded cardinality). */
+  private readonly configLabels = new Set<string>();
   private readonly batcher: Batcher<Job, JobResult>;
   draining = false;
   ready = false;
@@ -131,8 +135,7 @@ export class Engine {
       timer = setTimeout(() => reject(new ServeError("timeout", `the request took longer than ${timeoutMs} ms`, "retry, or raise parameters.timeout_ms / --timeout-ms")), timeoutMs);
     });
     const result = await Promise.race([job, expired]).finally(() => clearTimeout(timer));
-    const config = configText(m, route.config);
-    this.metrics.latency.observe({ model: call.model, config }, (performance.now() - t0) / 1000);
+    this.metrics.latency.observe({ model: call.model, config: this.configLabel(m, route) }, (performance.now() - t0) / 1000);
     const want = call.outputs?.length ? call.outputs : names;
     return {
       model: call.model,
@@ -146,6 +149,14 @@ export class Engine {
     };
   }
 
+  private configLabel(m: MtlModel, route: Route): string {
+    const text = configText(m, route.config);
+    if (this.configLabels.has(text)) return text;
+    if (this.configLabels.size >= LABELS_MAX) return "other";
+    this.configLabels.add(text);
+    return text;
+  }
+
   private timeout(params: Readonly<Record<string, unknown>>): number {
     const t = params.timeout_ms;
     if (t === undefined) return this.opts.timeoutMs;
@@ -155,13 +166,17 @@ export class Engine {
 
   private replyParameters(m: MtlModel, route: Route, r: JobResult): Record<string, Scalar> {
     const p = route.plan;
-    const cost = configCost(m, route.config, route.tasks);
+    // A plan knows its cost; a named configuration is costed from the table.
+    const cost = p ? { macs: p.cost.macs, params: p.cost.params } : configCost(m, route.config, route.tasks);
+    let fraction: number;
+    if (p) fraction = Number.isFinite(p.budget.limit) ? p.cost.total / p.budget.limit : p.cost.total / p.budget.full;
+    else fraction = cost.macs / (cost as { fullMacs: number }).fullMacs;
     return {
       config: configText(m, route.config),
       tasks: route.tasks.join(","),
-      cost_macs: p ? p.cost.macs : cost.macs,
-      cost_params: p ? p.cost.params : cost.params,
-      budget_fraction: p && Number.isFinite(p.budget.limit) ? p.cost.total / p.budget.limit : (p ? p.cost.total : cost.macs) / cost.fullMacs,
+      cost_macs: cost.macs,
+      cost_params: cost.params,
+      budget_fraction: fraction,
       binding: p ? p.binding.kind : "explicit",
       binding_detail: p ? p.binding.detail : "the request named its configuration",
       strategy: p ? p.strategy : "none",

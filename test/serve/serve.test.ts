@@ -216,6 +216,19 @@ describe("limits and faults", () => {
     await closing;
   }, 30_000);
 
+  it("a draining server answers 503 with Retry-After", async () => {
+    const s = await serve({ grpcPort: null });
+    try {
+      await s.engine.drain();
+      const r = await fetch(`${s.url}/v2/models/Two/infer`, { method: "POST", body: JSON.stringify({ inputs: [{ name: "image", shape: [1, 3, 16, 16], datatype: "FP32", data: Array(768).fill(0) }] }) });
+      expect(r.status).toBe(503);
+      expect(r.headers.get("retry-after")).toBe("5");
+      expect((await fetch(`${s.url}/v2/health/ready`)).status).toBe(503);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("--preload pareto builds the Pareto sessions before ready, so the first request is a cache hit", async () => {
     const s = await serve({ preload: "pareto", grpcPort: null });
     try {

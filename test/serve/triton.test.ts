@@ -128,6 +128,20 @@ describe("router mode: mtl serve --backend kserve-grpc:// against a stand-in for
     expect(closeTo(sub.outputs["cls.values"].data, wantSub.outputs.cls["cls.values"].data, 1e-4)).toBe(true);
   });
 
+  it("a failing backend is a 502 naming the backend model", async () => {
+    const broken = { ...repos.two.table, dynamic: "missing_model", static: [] };
+    const front = new Map([["Two", await load(modelBytes().two)]]);
+    const r2 = await serve({ grpcPort: null, executor: routerExecutor(front, broken, client) }, front);
+    try {
+      const x: ClientTensor = { name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: seededImage(768, 4) };
+      const e = await new KServeRestClient(r2.url).infer("Two", [x], { budget: "50%" }).catch((err: unknown) => err);
+      expect((e as { status: number }).status).toBe(502);
+      expect((e as Error).message).toMatch(/backend model missing_model failed: no model named `missing_model`/);
+    } finally {
+      await r2.close();
+    }
+  });
+
   it("sends requests the static models cannot serve to the all-configurations model", async () => {
     const only = { ...repos.two.table, static: repos.two.table.static.slice(0, 1) };
     const front = new Map([["Two", await load(modelBytes().two)]]);
