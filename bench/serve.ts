@@ -53,25 +53,41 @@ function start(args: string[], match: RegExp): Promise<{ child: ChildProcess; ur
   });
 }
 
-const stop = (c: ChildProcess) => new Promise<void>((done) => (c.exitCode !== null ? done() : (c.once("exit", () => done()), c.kill("SIGTERM"))));
+const stop = (c: ChildProcess) =>
+  new Promise<void>((done) => (c.exitCode !== null ? done() : (c.once("exit", () => done()), c.kill("SIGTERM"))));
 
 function bodies(shape: number[]): string[] {
   const n = shape.reduce((a, b) => a * b, 1);
   let s = 1;
   const data = Array.from({ length: n }, () => Number((((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1).toFixed(4)));
-  return ["25%", "50%", "75%", "100%"].map((budget) => JSON.stringify({ parameters: { budget }, inputs: [{ name: "image", shape, datatype: "FP32", data }] }));
+  return ["25%", "50%", "75%", "100%"].map((budget) =>
+    JSON.stringify({ parameters: { budget }, inputs: [{ name: "image", shape, datatype: "FP32", data }] }),
+  );
 }
 
-interface Figures { rps: number; p50: number; p99: number; errors: number }
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
 
 async function load(url: string, name: string, shape: number[], connections: number, duration: number): Promise<Figures> {
-  const requests = bodies(shape).map((body) => ({ method: "POST" as const, path: `/v2/models/${name}/infer`, headers: { "content-type": "application/json" }, body }));
+  const requests = bodies(shape).map((body) => ({
+    method: "POST" as const,
+    path: `/v2/models/${name}/infer`,
+    headers: { "content-type": "application/json" },
+    body,
+  }));
   const r = await autocannon({ url, connections, duration, requests, timeout: 30 });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
 }
 
 const row = (what: string, c: number, f: Figures) =>
-  console.log(`  ${what.padEnd(28)} c=${String(c).padStart(2)}  ${f.rps.toFixed(1).padStart(8)} req/s  p50 ${String(f.p50).padStart(5)} ms  p99 ${String(f.p99).padStart(5)} ms  errors ${f.errors}`);
+  console.log(
+    `  ${what.padEnd(28)} c=${String(c).padStart(2)}  ${f.rps.toFixed(1).padStart(8)} req/s` +
+      `  p50 ${String(f.p50).padStart(5)} ms  p99 ${String(f.p99).padStart(5)} ms  errors ${f.errors}`,
+  );
 
 let port = 18_400;
 try {
@@ -80,9 +96,65 @@ try {
     const m = compile(key);
     console.log(`\n${m.name} (${key}), input [${m.shape.join(", ")}], budgets cycling 25/50/75/100%`);
     const servers: [string, string[], RegExp][] = [
-      ["mtl serve (batch 16, wait 0)", ["cli/bin.js", "serve", m.file, "--port", String(port++), "--grpc-port", "none", "--max-batch", "16", "--preload", "pareto", "--max-queue", "1024"], /on (http:\S+) /],
-      ["mtl serve (batch 16, wait 2)", ["cli/bin.js", "serve", m.file, "--port", String(port++), "--grpc-port", "none", "--max-batch", "16", "--batch-wait-ms", "2", "--preload", "pareto", "--max-queue", "1024"], /on (http:\S+) /],
-      ["mtl serve (no batching)", ["cli/bin.js", "serve", m.file, "--port", String(port++), "--grpc-port", "none", "--max-batch", "1", "--preload", "pareto", "--max-queue", "1024"], /on (http:\S+) /],
+      [
+        "mtl serve (batch 16, wait 0)",
+        [
+          "cli/bin.js",
+          "serve",
+          m.file,
+          "--port",
+          String(port++),
+          "--grpc-port",
+          "none",
+          "--max-batch",
+          "16",
+          "--preload",
+          "pareto",
+          "--max-queue",
+          "1024",
+        ],
+        /on (http:\S+) /,
+      ],
+      [
+        "mtl serve (batch 16, wait 2)",
+        [
+          "cli/bin.js",
+          "serve",
+          m.file,
+          "--port",
+          String(port++),
+          "--grpc-port",
+          "none",
+          "--max-batch",
+          "16",
+          "--batch-wait-ms",
+          "2",
+          "--preload",
+          "pareto",
+          "--max-queue",
+          "1024",
+        ],
+        /on (http:\S+) /,
+      ],
+      [
+        "mtl serve (no batching)",
+        [
+          "cli/bin.js",
+          "serve",
+          m.file,
+          "--port",
+          String(port++),
+          "--grpc-port",
+          "none",
+          "--max-batch",
+          "1",
+          "--preload",
+          "pareto",
+          "--max-queue",
+          "1024",
+        ],
+        /on (http:\S+) /,
+      ],
       ["fastify + model.run", ["--import", "tsx", "bench/serve-baseline.ts", m.file, String(port++)], /on (http:\S+)/],
     ];
     for (const [what, args, match] of servers) {
@@ -94,14 +166,19 @@ try {
   }
   if (soakSeconds > 0) {
     const m = compile(wanted[0]);
-    const s = await start(["cli/bin.js", "serve", m.file, "--port", String(port++), "--grpc-port", "none", "--max-queue", "1024"], /on (http:\S+) /);
+    const s = await start(
+      ["cli/bin.js", "serve", m.file, "--port", String(port++), "--grpc-port", "none", "--max-queue", "1024"],
+      /on (http:\S+) /,
+    );
     const rss = async () => {
       const text = await (await fetch(`${s.url}/metrics`)).text();
       return Number(/mtl_process_resident_memory_bytes (\d+)/.exec(text)?.[1] ?? NaN) / 1e6;
     };
-    console.log(`\nsoak: ${m.name}, 16 clients, mixed budgets, ${soakSeconds} s; server RSS (MB) every ${Math.max(1, Math.round(soakSeconds / 10))} s:`);
-    const samples: number[] = [];
     const step = Math.max(1, Math.round(soakSeconds / 10));
+    console.log(
+      `\nsoak: ${m.name}, 16 clients, mixed budgets, ${soakSeconds} s; server RSS (MB) every ${step} s:`,
+    );
+    const samples: number[] = [];
     const run = load(s.url, m.name, m.shape, 16, soakSeconds);
     for (let t = 0; t < soakSeconds; t += step) {
       await new Promise((r) => setTimeout(r, step * 1000));

@@ -140,7 +140,7 @@ function program(): Command {
   const exporter = p.command("export").description("export a compiled model for another serving engine");
   exporter
     .command("triton")
-    .description("write a Triton Inference Server model repository: static models per configuration, the all-configurations model, mtl.json")
+    .description("write a Triton model repository: static models per configuration, the all-configurations model, mtl.json")
     .argument("<model>", ".onnx file compiled by mtl")
     .requiredOption("-o, --output <dir>", "the repository folder to create")
     .option("--configs <which>", "pareto, all, or configurations/budgets separated by ; (e.g. \"40%;features=1,fish=0.5\")", "pareto")

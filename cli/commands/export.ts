@@ -24,7 +24,12 @@ function whole(v: string | undefined, flag: string, fallback: number, min: numbe
 export async function runExportTriton(file: string, o: ExportCliOptions): Promise<number> {
   const bytes = readBytes(file, "model");
   const artifact = readArtifact(bytes, file);
-  if (artifact.staticConfig) throw new UserError(`${file} is a static single-configuration model`, 1, "export the file holding every configuration (compiled without --config/--budget)");
+  if (artifact.staticConfig)
+    throw new UserError(
+      `${file} is a static single-configuration model`,
+      1,
+      "export the file holding every configuration (compiled without --config/--budget)",
+    );
   const model = await load(bytes, { cacheSize: 1 });
   const t0 = performance.now();
   const r = await exportTriton(model, artifact, bytes, o.output, {
@@ -34,6 +39,12 @@ export async function runExportTriton(file: string, o: ExportCliOptions): Promis
     queueDelayUs: whole(o.queueDelayUs, "--queue-delay-us", 2000, 0),
   });
   await model.close();
-  out.log(`wrote ${r.dir}: ${r.table.static.length} static model${r.table.static.length === 1 ? "" : "s"} (${r.table.static.map((e) => e.name).join(", ")}), ${r.table.dynamic} (every configuration), mtl.json in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  out.log(
+    [
+      `wrote ${r.dir}: ${r.table.static.length} static model${r.table.static.length === 1 ? "" : "s"}`,
+      ` (${r.table.static.map((e) => e.name).join(", ")}), ${r.table.dynamic} (every configuration),`,
+      ` mtl.json in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    ].join(""),
+  );
   return 0;
 }

@@ -41,7 +41,12 @@ function modelFiles(paths: readonly string[]): [string | null, string][] {
   for (const p of paths) {
     if (existsSync(p) && statSync(p).isDirectory()) {
       const found = readdirSync(p).filter((d) => existsSync(join(p, d, "1", "model.onnx")));
-      if (!found.length) throw new UserError(`${p} is a folder without <name>/1/model.onnx models`, 1, "pass .onnx files, or a repository written by `mtl export triton`");
+      if (!found.length)
+        throw new UserError(
+          `${p} is a folder without <name>/1/model.onnx models`,
+          1,
+          "pass .onnx files, or a repository written by `mtl export triton`",
+        );
       for (const d of found.sort()) files.push([d, join(p, d, "1", "model.onnx")]);
     } else files.push([null, p]);
   }
@@ -63,14 +68,20 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
       m = await load(bytes, { cacheSize: wanted });
     }
     const key = name ?? m.meta.name;
-    if (models.has(key)) throw new UserError(`two models are named ${key}`, 1, "serve them from separate processes, or rename one in its .mtl file");
+    if (models.has(key))
+      throw new UserError(`two models are named ${key}`, 1, "serve them from separate processes, or rename one in its .mtl file");
     models.set(key, m);
   }
   let executor;
   let client: KServeGrpcClient | undefined;
   if (o.backend) {
     const m = /^kserve-grpc:\/\/([^/]+:\d+)\/?$/.exec(o.backend);
-    if (!m) throw new UserError(`--backend ${o.backend} is not a kserve-grpc://HOST:PORT address`, 2, "e.g. --backend kserve-grpc://127.0.0.1:8001");
+    if (!m)
+      throw new UserError(
+        `--backend ${o.backend} is not a kserve-grpc://HOST:PORT address`,
+        2,
+        "e.g. --backend kserve-grpc://127.0.0.1:8001",
+      );
     if (!o.routes) throw new UserError("--backend needs --routes REPO/mtl.json (written by `mtl export triton`)", 2);
     client = new KServeGrpcClient(m[1]);
     executor = routerExecutor(models, readRoutes(readBytes(o.routes, "routing table"), o.routes), client);
@@ -92,7 +103,13 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
     executor,
     log: (msg) => out.err(msg),
   });
-  out.log(`serving ${[...models.keys()].join(", ")} on ${server.url} (REST)${server.grpcAddress ? ` and ${server.grpcAddress} (gRPC)` : ""}${o.backend ? `, running on ${o.backend}` : ""}`);
+  out.log(
+    [
+      `serving ${[...models.keys()].join(", ")} on ${server.url} (REST)`,
+      server.grpcAddress ? ` and ${server.grpcAddress} (gRPC)` : "",
+      o.backend ? `, running on ${o.backend}` : "",
+    ].join(""),
+  );
   const signal = await new Promise<string>((done) => {
     process.once("SIGTERM", () => done("SIGTERM"));
     process.once("SIGINT", () => done("SIGINT"));

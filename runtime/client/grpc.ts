@@ -7,7 +7,13 @@ import { KServeError, requestParameters, type ClientTensor, type InferOptions, t
 
 type Unary = (req: unknown, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
 
-const CONTENTS_FIELD: Record<string, string> = { BOOL: "bool_contents", INT32: "int_contents", INT64: "int64_contents", FP32: "fp32_contents", FP64: "fp64_contents" };
+const CONTENTS_FIELD: Record<string, string> = {
+  BOOL: "bool_contents",
+  INT32: "int_contents",
+  INT64: "int64_contents",
+  FP32: "fp32_contents",
+  FP64: "fp64_contents",
+};
 
 export class KServeGrpcClient {
   private readonly client: grpc.Client & Record<string, Unary>;
@@ -36,7 +42,13 @@ export class KServeGrpcClient {
     return (await this.call<{ ready: boolean }>("ServerReady", {})).ready;
   }
 
-  metadata(model: string): Promise<{ name: string; inputs: { name: string; datatype: string; shape: number[] }[]; outputs: { name: string; datatype: string; shape: number[] }[] }> {
+  metadata(
+    model: string,
+  ): Promise<{
+    name: string;
+    inputs: { name: string; datatype: string; shape: number[] }[];
+    outputs: { name: string; datatype: string; shape: number[] }[];
+  }> {
     return this.call("ModelMetadata", { name: model, version: "" });
   }
 
@@ -48,7 +60,9 @@ export class KServeGrpcClient {
       parameters: Object.fromEntries(Object.entries(requestParameters(o)).map(([k, v]) => [k, toParam(v)])),
       inputs: inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
       outputs: (o.outputs ?? []).map((name) => ({ name })),
-      raw_input_contents: inputs.map((t) => Buffer.from(t.datatype === "BYTES" ? joinBytes(t.data as readonly Uint8Array[]) : toBytes(t.data as TypedData))),
+      raw_input_contents: inputs.map((t) =>
+        Buffer.from(t.datatype === "BYTES" ? joinBytes(t.data as readonly Uint8Array[]) : toBytes(t.data as TypedData)),
+      ),
     };
     const res = await this.call<{
       parameters: Record<string, Param>;
@@ -59,10 +73,15 @@ export class KServeGrpcClient {
     res.outputs.forEach((t, i) => {
       const count = t.shape.reduce((a, b) => a * b, 1);
       const raw = res.raw_output_contents[i];
-      const data = raw ? fromBytes(t.name, t.datatype, new Uint8Array(raw), count) : fromJson(t.name, t.datatype, t.contents?.[CONTENTS_FIELD[t.datatype]] ?? [], count);
+      const data = raw
+        ? fromBytes(t.name, t.datatype, new Uint8Array(raw), count)
+        : fromJson(t.name, t.datatype, t.contents?.[CONTENTS_FIELD[t.datatype]] ?? [], count);
       outputs[t.name] = { datatype: t.datatype, shape: t.shape, data: data as TypedData };
     });
-    return { outputs, parameters: Object.fromEntries(Object.entries(res.parameters).map(([k, p]) => [k, fromParam(p) as string | number | boolean])) };
+    return {
+      outputs,
+      parameters: Object.fromEntries(Object.entries(res.parameters).map(([k, p]) => [k, fromParam(p) as string | number | boolean])),
+    };
   }
 
   close(): void {

@@ -27,7 +27,13 @@ export class KServeRestClient {
     return (await this.get(model ? `/v2/models/${encodeURIComponent(model)}/ready` : "/v2/health/ready")).status === 200;
   }
 
-  async metadata(model: string): Promise<{ name: string; inputs: { name: string; datatype: string; shape: number[] }[]; outputs: { name: string; datatype: string; shape: number[] }[] }> {
+  async metadata(
+    model: string,
+  ): Promise<{
+    name: string;
+    inputs: { name: string; datatype: string; shape: number[] }[];
+    outputs: { name: string; datatype: string; shape: number[] }[];
+  }> {
     const r = await this.get(`/v2/models/${encodeURIComponent(model)}`);
     if (r.status !== 200) throw new KServeError(r.status, (r.body as { error?: string })?.error ?? `HTTP ${r.status}`);
     return r.body as never;
@@ -44,10 +50,21 @@ export class KServeRestClient {
       return { ...head, parameters: { binary_data_size: bytes.length } };
     });
     const parameters = { ...requestParameters(o), ...(o.binary ? { binary_data_output: true } : {}) };
-    const json = Buffer.from(JSON.stringify({ ...(o.id ? { id: o.id } : {}), parameters, inputs: tensors, ...(o.outputs ? { outputs: o.outputs.map((name) => ({ name })) } : {}) }));
+    const json = Buffer.from(
+      JSON.stringify({
+        ...(o.id ? { id: o.id } : {}),
+        parameters,
+        inputs: tensors,
+        ...(o.outputs ? { outputs: o.outputs.map((name) => ({ name })) } : {}),
+      }),
+    );
     const headers: Record<string, string> = { "content-type": o.binary ? "application/octet-stream" : "application/json" };
     if (o.binary) headers["inference-header-content-length"] = String(json.length);
-    const r = await fetch(`${this.baseUrl}/v2/models/${encodeURIComponent(model)}/infer`, { method: "POST", headers, body: o.binary ? Buffer.concat([json, ...chunks]) : json });
+    const r = await fetch(`${this.baseUrl}/v2/models/${encodeURIComponent(model)}/infer`, {
+      method: "POST",
+      headers,
+      body: o.binary ? Buffer.concat([json, ...chunks]) : json,
+    });
     const body = Buffer.from(await r.arrayBuffer());
     if (r.status !== 200) {
       let msg = `HTTP ${r.status}`;
@@ -62,7 +79,13 @@ export class KServeRestClient {
     const headLen = r.headers.get("inference-header-content-length");
     const head = JSON.parse(body.subarray(0, headLen ? Number(headLen) : body.length).toString("utf8")) as {
       parameters?: InferResult["parameters"];
-      outputs: { name: string; datatype: Datatype; shape: number[]; data?: (number | boolean)[]; parameters?: { binary_data_size?: number } }[];
+      outputs: {
+        name: string;
+        datatype: Datatype;
+        shape: number[];
+        data?: (number | boolean)[];
+        parameters?: { binary_data_size?: number };
+      }[];
     };
     let at = headLen ? Number(headLen) : body.length;
     const outputs: Record<string, OutputTensorResult> = {};
@@ -82,10 +105,15 @@ export class KServeRestClient {
 
 function fromJsonValues(datatype: Datatype, v: (number | boolean)[]): TypedData {
   switch (datatype) {
-    case "INT64": return BigInt64Array.from(v as number[], (x) => BigInt(x));
-    case "BOOL": return Uint8Array.from(v, (x) => (x ? 1 : 0));
-    case "INT32": return Int32Array.from(v as number[]);
-    case "FP64": return Float64Array.from(v as number[]);
-    default: return Float32Array.from(v as number[]);
+    case "INT64":
+      return BigInt64Array.from(v as number[], (x) => BigInt(x));
+    case "BOOL":
+      return Uint8Array.from(v, (x) => (x ? 1 : 0));
+    case "INT32":
+      return Int32Array.from(v as number[]);
+    case "FP64":
+      return Float64Array.from(v as number[]);
+    default:
+      return Float32Array.from(v as number[]);
   }
 }

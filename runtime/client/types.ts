@@ -42,7 +42,11 @@ export interface InferResult {
 
 /** The server refused or failed a request: HTTP status (or gRPC code) and its message. */
 export class KServeError extends MtlError {
-  constructor(readonly status: number, message: string, readonly retryAfter?: number) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly retryAfter?: number,
+  ) {
     super("MTL-CLI-SRV", message);
   }
 }
@@ -50,7 +54,10 @@ export class KServeError extends MtlError {
 export function requestParameters(o: InferOptions): Record<string, string | number | boolean> {
   const p: Record<string, string | number | boolean> = { ...(o.parameters ?? {}) };
   if (o.budget !== undefined) p.budget = o.budget;
-  if (o.prefer) p.prefer = Object.entries(o.prefer).map(([k, v]) => `${k}=${v}`).join(",");
+  if (o.prefer)
+    p.prefer = Object.entries(o.prefer)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
   if (o.tasks) p.tasks = o.tasks.join(",");
   if (o.strategy) p.strategy = o.strategy;
   if (o.config) p.config = o.config;

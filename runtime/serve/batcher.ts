@@ -49,7 +49,12 @@ export class Batcher<I, O> {
 
   submit(key: string, input: I, rows: number, deadline: number, batchable: boolean): Promise<O> {
     if (this.queued >= this.opts.maxQueue)
-      throw new ServeError("busy", `the queue is full (${this.opts.maxQueue} requests waiting)`, "retry after the Retry-After delay, or start the server with a larger --max-queue", 1);
+      throw new ServeError(
+        "busy",
+        `the queue is full (${this.opts.maxQueue} requests waiting)`,
+        "retry after the Retry-After delay, or start the server with a larger --max-queue",
+        1,
+      );
     return new Promise<O>((resolve, reject) => {
       const k = batchable ? key : `${key}#${this.solo++}`; // unbatchable: a group of its own
       let g = this.groups.get(k);
@@ -86,12 +91,19 @@ export class Batcher<I, O> {
       }
       g.rows -= rows;
       this.queued -= take.length;
-      if (g.items.length) this.ready.push(key); // the rest forms the next batch
+      if (g.items.length)
+        this.ready.push(key); // the rest forms the next batch
       else this.groups.delete(key);
       const now = performance.now();
       const live = take.filter((it) => {
         if (it.deadline >= now) return true;
-        it.reject(new ServeError("timeout", "the request timed out while queued", "retry, or raise its timeout (parameters.timeout_ms, or --timeout-ms)"));
+        it.reject(
+          new ServeError(
+            "timeout",
+            "the request timed out while queued",
+            "retry, or raise its timeout (parameters.timeout_ms, or --timeout-ms)",
+          ),
+        );
         return false;
       });
       if (!live.length) continue;

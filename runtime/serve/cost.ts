@@ -6,7 +6,11 @@ import { compileMetric, makeSpace, totalCost } from "../search/space";
 
 export function configCost(m: MtlModel, config: Config, tasks: readonly string[]): { macs: number; params: number; fullMacs: number } {
   const space = makeSpace(m.costs, tasks);
-  const metric = (pick: "macs" | "params") => compileMetric(space, m.costs.terms.map((t) => ({ part: t.part, groups: t.groups, values: t[pick] })));
+  const metric = (pick: "macs" | "params") =>
+    compileMetric(
+      space,
+      m.costs.terms.map((t) => ({ part: t.part, groups: t.groups, values: t[pick] })),
+    );
   const g = Uint8Array.from(m.costs.groups, (grp) => config[grp.name] ?? grp.choices.length - 1);
   const full = Uint8Array.from(m.costs.groups, (grp) => grp.choices.length - 1);
   const macs = metric("macs");

@@ -41,7 +41,11 @@ export interface InferReply {
 
 /** Runs one batch of one configuration: locally (onnxruntime) or on a backend (router mode). */
 export interface Executor {
-  run(model: string, route: Route, inputs: Readonly<Record<string, InputTensor>>): Promise<{ outputs: Record<string, OutputTensor>; cached: boolean; backendModel?: string }>;
+  run(
+    model: string,
+    route: Route,
+    inputs: Readonly<Record<string, InputTensor>>,
+  ): Promise<{ outputs: Record<string, OutputTensor>; cached: boolean; backendModel?: string }>;
 }
 
 export interface EngineOptions {
@@ -99,15 +103,24 @@ export class Engine {
   draining = false;
   ready = false;
 
-  constructor(readonly models: ReadonlyMap<string, MtlModel>, private readonly executor: Executor, readonly opts: EngineOptions, readonly metrics: ServeMetrics) {
+  constructor(
+    readonly models: ReadonlyMap<string, MtlModel>,
+    private readonly executor: Executor,
+    readonly opts: EngineOptions,
+    readonly metrics: ServeMetrics,
+  ) {
     for (const [name, m] of models) this.routers.set(name, new Router(m));
-    this.batcher = new Batcher<Job, JobResult>({ maxBatch: opts.maxBatch, waitMs: opts.batchWaitMs, maxQueue: opts.maxQueue, parallel: opts.parallel }, (_k, items) => this.runBatch(items));
+    this.batcher = new Batcher<Job, JobResult>(
+      { maxBatch: opts.maxBatch, waitMs: opts.batchWaitMs, maxQueue: opts.maxQueue, parallel: opts.parallel },
+      (_k, items) => this.runBatch(items),
+    );
   }
 
   model(name: string, version?: string): MtlModel {
     const m = this.models.get(name);
     if (!m) throw new ServeError("not-found", `no model named \`${name}\``, `this server serves ${[...this.models.keys()].join(", ")}`);
-    if (version && version !== "1") throw new ServeError("not-found", `model \`${name}\` has no version ${version}`, "its only version is 1");
+    if (version && version !== "1")
+      throw new ServeError("not-found", `model \`${name}\` has no version ${version}`, "its only version is 1");
     return m;
   }
 
@@ -127,12 +140,29 @@ export class Engine {
       if (!names.includes(o)) throw badRequest(`outputs: \`${o}\` is not an output of the running tasks`, `outputs: ${names.join(", ")}`);
     const timeoutMs = this.timeout(call.parameters);
     const t0 = performance.now();
-    const key = `${call.model}|${JSON.stringify(route.config)}|${[...route.tasks].sort().join(",")}|${JSON.stringify(Object.values(given.inputs).map((t) => t.dims.slice(1)))}`;
-    const job = this.batcher.submit(key, { model: call.model, route, inputs: given.inputs }, given.rows, t0 + timeoutMs, this.batchable(m, route.tasks));
+    const shapes = JSON.stringify(Object.values(given.inputs).map((t) => t.dims.slice(1)));
+    const key = `${call.model}|${JSON.stringify(route.config)}|${[...route.tasks].sort().join(",")}|${shapes}`;
+    const job = this.batcher.submit(
+      key,
+      { model: call.model, route, inputs: given.inputs },
+      given.rows,
+      t0 + timeoutMs,
+      this.batchable(m, route.tasks),
+    );
     this.metrics.queueDepth.set(this.batcher.depth);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ServeError("timeout", `the request took longer than ${timeoutMs} ms`, "retry, or raise parameters.timeout_ms / --timeout-ms")), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new ServeError(
+              "timeout",
+              `the request took longer than ${timeoutMs} ms`,
+              "retry, or raise parameters.timeout_ms / --timeout-ms",
+            ),
+          ),
+        timeoutMs,
+      );
     });
     const result = await Promise.race([job, expired]).finally(() => clearTimeout(timer));
     this.metrics.latency.observe({ model: call.model, config: this.configLabel(m, route) }, (performance.now() - t0) / 1000);
@@ -192,11 +222,15 @@ export class Engine {
     this.metrics.inFlight.inc();
     this.metrics.queueDepth.set(this.batcher.depth);
     try {
-      const inputs = items.length === 1 ? items[0].input.inputs : Object.fromEntries(Object.keys(items[0].input.inputs).map((k) => [k, concat(items.map((it) => it.input.inputs[k]))]));
+      const inputs =
+        items.length === 1
+          ? items[0].input.inputs
+          : Object.fromEntries(Object.keys(items[0].input.inputs).map((k) => [k, concat(items.map((it) => it.input.inputs[k]))]));
       const r = await this.executor.run(model, route, inputs);
       this.metrics.batchSize.observe({ model }, rows);
       (r.cached ? this.metrics.cacheHits : this.metrics.sessionBuilds).inc({ model });
-      if (items.length === 1) return items[0].resolve({ outputs: r.outputs, cached: r.cached, batchRows: rows, backendModel: r.backendModel });
+      if (items.length === 1)
+        return items[0].resolve({ outputs: r.outputs, cached: r.cached, batchRows: rows, backendModel: r.backendModel });
       if (Object.values(r.outputs).some((t) => t.dims[0] !== rows)) {
         // An output without a batch axis cannot be split: run the requests one by one.
         for (const it of items) await this.runBatch([it]);
@@ -220,7 +254,10 @@ export class Engine {
     for (const i of m.meta.inputs) {
       const dims = i.shape.map((d) => (typeof d === "number" ? d : 1));
       const n = dims.reduce((a, b) => a * b, 1);
-      inputs[i.name] = { data: i.dtype === "f32" ? new Float32Array(n) : i.dtype === "i64" ? new BigInt64Array(n) : new Uint8Array(n), dims };
+      inputs[i.name] = {
+        data: i.dtype === "f32" ? new Float32Array(n) : i.dtype === "i64" ? new BigInt64Array(n) : new Uint8Array(n),
+        dims,
+      };
     }
     for (const config of configs) {
       const r = await this.executor.run(name, { config, tasks: m.tasks, plan: null }, inputs);

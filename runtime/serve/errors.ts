@@ -12,21 +12,43 @@ export type ServeErrorKind =
   | "backend"; // the router's backend failed (502)
 
 const STATUS: Record<ServeErrorKind, number> = {
-  "bad-request": 400, "not-found": 404, "too-large": 413, busy: 429, unavailable: 503, timeout: 504, backend: 502,
+  "bad-request": 400,
+  "not-found": 404,
+  "too-large": 413,
+  busy: 429,
+  unavailable: 503,
+  timeout: 504,
+  backend: 502,
 };
 
 /** gRPC status codes (grpc.status) per kind. */
 const GRPC: Record<ServeErrorKind, number> = {
-  "bad-request": 3, "not-found": 5, "too-large": 8, busy: 8, unavailable: 14, timeout: 4, backend: 14,
+  "bad-request": 3,
+  "not-found": 5,
+  "too-large": 8,
+  busy: 8,
+  unavailable: 14,
+  timeout: 4,
+  backend: 14,
 };
 
 const CODE: Record<ServeErrorKind, string> = {
-  "bad-request": "MTL-SRV-001", "not-found": "MTL-SRV-002", "too-large": "MTL-SRV-003", busy: "MTL-SRV-004",
-  unavailable: "MTL-SRV-005", timeout: "MTL-SRV-006", backend: "MTL-SRV-007",
+  "bad-request": "MTL-SRV-001",
+  "not-found": "MTL-SRV-002",
+  "too-large": "MTL-SRV-003",
+  busy: "MTL-SRV-004",
+  unavailable: "MTL-SRV-005",
+  timeout: "MTL-SRV-006",
+  backend: "MTL-SRV-007",
 };
 
 export class ServeError extends MtlError {
-  constructor(readonly kind: ServeErrorKind, message: string, hint?: string, readonly retryAfterS?: number) {
+  constructor(
+    readonly kind: ServeErrorKind,
+    message: string,
+    hint?: string,
+    readonly retryAfterS?: number,
+  ) {
     super(CODE[kind], message, hint);
   }
   get status(): number {

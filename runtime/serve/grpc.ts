@@ -8,22 +8,46 @@ import { fromParam, serviceOf, toParam, type Param } from "./proto";
 import { checkCount, checkHeader, fromBytes, fromJson, toBytes, type Limits, type WireTensor } from "./tensors";
 
 type Contents = Record<string, unknown[]>;
-interface GrpcInput { name: string; datatype: string; shape: number[]; parameters: Record<string, Param>; contents: Contents | null }
+interface GrpcInput {
+  name: string;
+  datatype: string;
+  shape: number[];
+  parameters: Record<string, Param>;
+  contents: Contents | null;
+}
 interface GrpcInferRequest {
-  model_name: string; model_version: string; id: string; parameters: Record<string, Param>;
-  inputs: GrpcInput[]; outputs: { name: string }[]; raw_input_contents: Buffer[];
+  model_name: string;
+  model_version: string;
+  id: string;
+  parameters: Record<string, Param>;
+  inputs: GrpcInput[];
+  outputs: { name: string }[];
+  raw_input_contents: Buffer[];
 }
 
 const CONTENTS_FIELD: Record<string, string> = {
-  BOOL: "bool_contents", INT32: "int_contents", INT64: "int64_contents", UINT8: "uint_contents", FP32: "fp32_contents", FP64: "fp64_contents", BYTES: "bytes_contents",
+  BOOL: "bool_contents",
+  INT32: "int_contents",
+  INT64: "int64_contents",
+  UINT8: "uint_contents",
+  FP32: "fp32_contents",
+  FP64: "fp64_contents",
+  BYTES: "bytes_contents",
 };
 
 export function parseGrpcInfer(req: GrpcInferRequest, limits: Limits): InferCall {
   if (!req.inputs?.length) throw badRequest("inputs is empty", "send at least one input tensor");
   const headers = req.inputs.map((t, i) => checkHeader(`inputs[${i}]`, t));
-  checkCount(headers.reduce((s, h) => s + h.count, 0), limits);
+  checkCount(
+    headers.reduce((s, h) => s + h.count, 0),
+    limits,
+  );
   const raw = req.raw_input_contents ?? [];
-  if (raw.length && raw.length !== req.inputs.length) throw badRequest(`raw_input_contents has ${raw.length} entries for ${req.inputs.length} inputs`, "give one raw entry per input, in order");
+  if (raw.length && raw.length !== req.inputs.length)
+    throw badRequest(
+      `raw_input_contents has ${raw.length} entries for ${req.inputs.length} inputs`,
+      "give one raw entry per input, in order",
+    );
   const inputs: WireTensor[] = headers.map((h, i) => {
     const where = `inputs[${i}]`;
     if (raw.length) return { ...h, data: fromBytes(where, h.datatype, new Uint8Array(raw[i]), h.count) };
@@ -32,7 +56,14 @@ export function parseGrpcInfer(req: GrpcInferRequest, limits: Limits): InferCall
     return { ...h, data: fromJson(`${where}.contents`, h.datatype, data, h.count) };
   });
   const parameters = Object.fromEntries(Object.entries(req.parameters ?? {}).map(([k, p]) => [k, fromParam(p)]));
-  return { model: req.model_name, version: req.model_version || undefined, id: req.id || undefined, parameters, inputs, outputs: (req.outputs ?? []).map((o) => o.name) };
+  return {
+    model: req.model_name,
+    version: req.model_version || undefined,
+    id: req.id || undefined,
+    parameters,
+    inputs,
+    outputs: (req.outputs ?? []).map((o) => o.name),
+  };
 }
 
 type Handler = (call: { request: never }, cb: grpc.sendUnaryData<unknown>) => void;
@@ -77,7 +108,9 @@ export function grpcServer(engine: Engine, limits: Limits, log?: (m: string) => 
         const reply = await engine.infer(parseGrpcInfer(req, limits));
         engine.metrics.requests.inc({ model: req.model_name, protocol: "grpc", code: "200" });
         cb(null, {
-          model_name: reply.model, model_version: reply.version, id: reply.id ?? "",
+          model_name: reply.model,
+          model_version: reply.version,
+          id: reply.id ?? "",
           parameters: Object.fromEntries(Object.entries(reply.parameters).map(([k, v]) => [k, toParam(v)])),
           outputs: reply.outputs.map((o) => ({ name: o.name, datatype: o.datatype, shape: o.shape })),
           raw_output_contents: reply.outputs.map((o) => Buffer.from(toBytes(o.data))),

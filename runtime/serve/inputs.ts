@@ -16,7 +16,10 @@ export interface ModelInputs {
   readonly controls?: { config: Config; tasks: string[] };
 }
 
-const message = (e: unknown): { message: string; hint?: string } => ({ message: (e as Error).message, hint: (e as { hint?: string }).hint });
+const message = (e: unknown): { message: string; hint?: string } => ({
+  message: (e as Error).message,
+  hint: (e as { hint?: string }).hint,
+});
 
 function images(model: MtlModel, where: string, t: WireTensor, decl: MtlModel["meta"]["inputs"][number]): InputTensor {
   const files = t.data as readonly Uint8Array[];
@@ -39,7 +42,10 @@ function numbers(where: string, t: WireTensor, dtype: string): InputTensor {
   const d = t.data as TypedData;
   const want = { f32: ["FP32", "FP64"], i64: ["INT64", "INT32", "UINT8"], bool: ["BOOL"] }[dtype] ?? [];
   if (!want.includes(t.datatype))
-    throw badRequest(`${where}.datatype is ${t.datatype}, but input \`${t.name}\` takes ${dtype}`, `send ${want[0] ?? "a supported datatype"}${dtype === "f32" ? " (or BYTES holding PNG/JPEG images)" : ""}`);
+    throw badRequest(
+      `${where}.datatype is ${t.datatype}, but input \`${t.name}\` takes ${dtype}`,
+      `send ${want[0] ?? "a supported datatype"}${dtype === "f32" ? " (or BYTES holding PNG/JPEG images)" : ""}`,
+    );
   let data: InputTensor["data"];
   if (dtype === "f32") data = d instanceof Float32Array ? d : Float32Array.from(d as Float64Array);
   else if (dtype === "i64") data = d instanceof BigInt64Array ? d : BigInt64Array.from(Array.from(d as Int32Array), (v) => BigInt(v));
@@ -67,7 +73,8 @@ export function toModelInputs(model: MtlModel, tensors: readonly WireTensor[]): 
       const group = meta.groups.find((g) => `width.${g.name}` === t.name);
       if (!group) throw badRequest(`${where}: the model has no width group \`${t.name.slice(6)}\``);
       const choice = scalar(where, t, "INT64");
-      if (!Number.isInteger(choice) || choice < 0 || choice >= group.choices.length) throw badRequest(`${where}: choice ${choice} is out of range`, `use 0 to ${group.choices.length - 1}`);
+      if (!Number.isInteger(choice) || choice < 0 || choice >= group.choices.length)
+        throw badRequest(`${where}: choice ${choice} is out of range`, `use 0 to ${group.choices.length - 1}`);
       (config ??= {})[group.name] = choice;
       return;
     }
@@ -77,7 +84,11 @@ export function toModelInputs(model: MtlModel, tensors: readonly WireTensor[]): 
       return;
     }
     const decl = meta.inputs.find((x) => x.name === t.name);
-    if (!decl) throw badRequest(`${where}: model ${meta.name} has no input \`${t.name}\``, `its inputs are ${meta.inputs.map((x) => x.name).join(", ")}`);
+    if (!decl)
+      throw badRequest(
+        `${where}: model ${meta.name} has no input \`${t.name}\``,
+        `its inputs are ${meta.inputs.map((x) => x.name).join(", ")}`,
+      );
     inputs[t.name] = t.datatype === "BYTES" ? images(model, where, t, decl) : numbers(where, t, decl.dtype);
   });
   try {

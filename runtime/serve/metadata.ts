@@ -15,13 +15,24 @@ export interface TensorMeta {
   shape: number[];
 }
 
-export function modelMetadata(name: string, m: MtlModel): { name: string; versions: string[]; platform: string; inputs: TensorMeta[]; outputs: TensorMeta[] } {
+export function modelMetadata(
+  name: string,
+  m: MtlModel,
+): { name: string; versions: string[]; platform: string; inputs: TensorMeta[]; outputs: TensorMeta[] } {
   const outs = m.outputInfo();
   return {
     name,
     versions: ["1"],
     platform: "mtl",
-    inputs: m.meta.inputs.map((i) => ({ name: i.name, datatype: DTYPE[i.dtype] ?? i.dtype, shape: i.shape.map((d) => (typeof d === "number" ? d : -1)) })),
-    outputs: outs.map((o) => ({ name: o.name, datatype: ONNX_DTYPE[o.dtype] ?? o.dtype.toUpperCase(), shape: (o.shape ?? []).map((d) => (typeof d === "number" ? d : -1)) })),
+    inputs: m.meta.inputs.map((i) => ({
+      name: i.name,
+      datatype: DTYPE[i.dtype] ?? i.dtype,
+      shape: i.shape.map((d) => (typeof d === "number" ? d : -1)),
+    })),
+    outputs: outs.map((o) => ({
+      name: o.name,
+      datatype: ONNX_DTYPE[o.dtype] ?? o.dtype.toUpperCase(),
+      shape: (o.shape ?? []).map((d) => (typeof d === "number" ? d : -1)),
+    })),
   };
 }

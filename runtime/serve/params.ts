@@ -23,7 +23,10 @@ const STRATEGIES = ["auto", "paper", "exact", "evolutionary"] as const;
 export function checkParameterNames(params: Readonly<Record<string, unknown>>): void {
   for (const k of Object.keys(params))
     if (!(KNOWN_PARAMETERS as readonly string[]).includes(k))
-      throw badRequest(`parameters.${k} is not a parameter mtl knows`, didYouMean(k, KNOWN_PARAMETERS) ?? `known parameters: ${KNOWN_PARAMETERS.join(", ")}`);
+      throw badRequest(
+        `parameters.${k} is not a parameter mtl knows`,
+        didYouMean(k, KNOWN_PARAMETERS) ?? `known parameters: ${KNOWN_PARAMETERS.join(", ")}`,
+      );
 }
 
 function text(params: Readonly<Record<string, unknown>>, key: string): string | undefined {
@@ -39,16 +42,21 @@ function readPrefer(raw: unknown): Record<string, number> | undefined {
   if (raw === undefined || raw === null) return undefined;
   let pairs: [string, unknown][];
   if (typeof raw === "string") {
-    pairs = raw.split(",").map((s) => s.trim()).filter(Boolean).map((p) => {
-      const m = /^([A-Za-z_][\w.]*)\s*[=:]\s*(.+)$/.exec(p);
-      if (!m) throw badRequest(`parameters.prefer: cannot read "${p}"`, 'write task=weight pairs, e.g. "semseg=2,depth=1"');
-      return [m[1], Number(m[2])];
-    });
+    pairs = raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((p) => {
+        const m = /^([A-Za-z_][\w.]*)\s*[=:]\s*(.+)$/.exec(p);
+        if (!m) throw badRequest(`parameters.prefer: cannot read "${p}"`, 'write task=weight pairs, e.g. "semseg=2,depth=1"');
+        return [m[1], Number(m[2])];
+      });
   } else if (typeof raw === "object" && !Array.isArray(raw)) pairs = Object.entries(raw as object);
-  else throw badRequest("parameters.prefer must be a string such as \"semseg=2,depth=1\"");
+  else throw badRequest('parameters.prefer must be a string such as "semseg=2,depth=1"');
   const out: Record<string, number> = {};
   for (const [k, v] of pairs) {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw badRequest(`parameters.prefer: the weight of ${k} is not a number`, 'e.g. "semseg=2,depth=1"');
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw badRequest(`parameters.prefer: the weight of ${k} is not a number`, 'e.g. "semseg=2,depth=1"');
     out[k] = v;
   }
   return out;
@@ -56,10 +64,22 @@ function readPrefer(raw: unknown): Record<string, number> | undefined {
 
 function readTasks(model: MtlModel, raw: unknown): string[] | undefined {
   if (raw === undefined || raw === null) return undefined;
-  const list = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",").map((s) => s.trim()).filter(Boolean) : null;
-  if (!list || list.some((t) => typeof t !== "string")) throw badRequest("parameters.tasks must be a comma-separated string of task names", `e.g. "${model.tasks.slice(0, 2).join(",")}"`);
+  const list = Array.isArray(raw)
+    ? raw
+    : typeof raw === "string"
+      ? raw
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : null;
+  if (!list || list.some((t) => typeof t !== "string"))
+    throw badRequest("parameters.tasks must be a comma-separated string of task names", `e.g. "${model.tasks.slice(0, 2).join(",")}"`);
   for (const t of list as string[])
-    if (!model.tasks.includes(t)) throw badRequest(`parameters.tasks: model ${model.meta.name} has no task \`${t}\``, didYouMean(t, model.tasks) ?? `its tasks are ${model.tasks.join(", ")}`);
+    if (!model.tasks.includes(t))
+      throw badRequest(
+        `parameters.tasks: model ${model.meta.name} has no task \`${t}\``,
+        didYouMean(t, model.tasks) ?? `its tasks are ${model.tasks.join(", ")}`,
+      );
   if (!list.length) throw badRequest("parameters.tasks is empty", `name at least one of ${model.tasks.join(", ")}`);
   return list as string[];
 }
@@ -67,27 +87,46 @@ function readTasks(model: MtlModel, raw: unknown): string[] | undefined {
 /** "features=0.5,fish=1" (width multipliers; groups left out run at full width) -> choice indices. */
 export function readConfig(model: MtlModel, raw: string): Config {
   const config: Record<string, number> = Object.fromEntries(model.meta.groups.map((g) => [g.name, g.choices.length - 1]));
-  for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z_][\w.]*)\s*[=:]\s*([0-9]*\.?[0-9]+)$/.exec(part);
     if (!m) throw badRequest(`parameters.config: cannot read "${part}"`, 'write group=width pairs, e.g. "features=0.5,fish=1"');
     const g = model.meta.groups.find((x) => x.name === m[1]);
-    if (!g) throw badRequest(`parameters.config: model ${model.meta.name} has no width group \`${m[1]}\``, didYouMean(m[1], model.meta.groups.map((x) => x.name)) ?? undefined);
+    if (!g)
+      throw badRequest(
+        `parameters.config: model ${model.meta.name} has no width group \`${m[1]}\``,
+        didYouMean(
+          m[1],
+          model.meta.groups.map((x) => x.name),
+        ) ?? undefined,
+      );
     const i = g.choices.findIndex((c) => Math.abs(c - Number(m[2])) < 1e-9);
-    if (i < 0) throw badRequest(`parameters.config: width ${m[2]} is not a choice of group \`${g.name}\``, `choose one of ${g.choices.join(", ")}`);
+    if (i < 0)
+      throw badRequest(`parameters.config: width ${m[2]} is not a choice of group \`${g.name}\``, `choose one of ${g.choices.join(", ")}`);
     config[g.name] = i;
   }
   return config;
 }
 
 const FIELD_OF: Record<string, string> = {
-  "bad-budget": "budget", infeasible: "budget", "missing-latency": "budget", "bad-preference": "prefer",
-  "unknown-task": "tasks", "no-tasks": "tasks", "bad-option": "strategy",
+  "bad-budget": "budget",
+  infeasible: "budget",
+  "missing-latency": "budget",
+  "bad-preference": "prefer",
+  "unknown-task": "tasks",
+  "no-tasks": "tasks",
+  "bad-option": "strategy",
 };
 
 /** Plans once per distinct (budget, prefer, tasks, strategy, seed); plans are pure, so they are memoised. */
 export class Router {
   private readonly memo = new Map<string, Route>();
-  constructor(private readonly model: MtlModel, private readonly memoSize = 512) {}
+  constructor(
+    private readonly model: MtlModel,
+    private readonly memoSize = 512,
+  ) {}
 
   route(params: Readonly<Record<string, unknown>>, controls?: { config: Config; tasks: string[] }): Route {
     checkParameterNames(params);
@@ -95,7 +134,11 @@ export class Router {
     const configText = text(params, "config");
     if (configText !== undefined || controls) {
       for (const k of ["budget", "prefer", "strategy"] as const)
-        if (params[k] !== undefined) throw badRequest(`parameters.${k} cannot be combined with an explicit configuration`, "give either config (or width inputs) or budget/prefer/strategy");
+        if (params[k] !== undefined)
+          throw badRequest(
+            `parameters.${k} cannot be combined with an explicit configuration`,
+            "give either config (or width inputs) or budget/prefer/strategy",
+          );
       const config = configText !== undefined ? readConfig(this.model, configText) : controls!.config;
       return { config, tasks: tasks ?? controls?.tasks ?? this.model.tasks, plan: null };
     }
@@ -103,7 +146,8 @@ export class Router {
     if (strategy !== undefined && !(STRATEGIES as readonly string[]).includes(strategy))
       throw badRequest(`parameters.strategy "${strategy}" is not a strategy`, `use one of ${STRATEGIES.join(", ")}`);
     const seed = params.seed;
-    if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed))) throw badRequest("parameters.seed must be a whole number");
+    if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed)))
+      throw badRequest("parameters.seed must be a whole number");
     const budget = text(params, "budget");
     const prefer = readPrefer(params.prefer);
     const key = JSON.stringify([budget, prefer, tasks, strategy, seed]);
@@ -115,7 +159,10 @@ export class Router {
       prefer: prefer ?? (Object.keys(meta.prefer).length ? meta.prefer : undefined),
       tasks,
     };
-    const options: PlanOptions = { strategy: (strategy ?? "auto") as PlanOptions["strategy"], ...(seed !== undefined ? { seed: seed as number } : {}) };
+    const options: PlanOptions = {
+      strategy: (strategy ?? "auto") as PlanOptions["strategy"],
+      ...(seed !== undefined ? { seed: seed as number } : {}),
+    };
     const p = search(this.model.costs, constraints, options);
     if (isSearchError(p)) throw badRequest(`parameters.${FIELD_OF[p.code] ?? "budget"}: ${p.message}`, p.hint);
     const route: Route = { config: p.config, tasks: p.tasks, plan: p };

@@ -22,4 +22,5 @@ export function paretoPlans(costs: CostTable, meta: Pick<MtlMetadata, "prefer">,
   return out;
 }
 
-export const paretoConfigs = (costs: CostTable, meta: Pick<MtlMetadata, "prefer">): Config[] => paretoPlans(costs, meta).map((p) => p.config);
+export const paretoConfigs = (costs: CostTable, meta: Pick<MtlMetadata, "prefer">): Config[] =>
+  paretoPlans(costs, meta).map((p) => p.config);

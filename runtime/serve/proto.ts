@@ -19,13 +19,22 @@ let cached: grpc.GrpcObject | undefined;
 
 /** The `inference` package; int64 fields as JS numbers (shapes and ids fit in 2^53). */
 export function inferencePackage(): grpc.GrpcObject {
-  cached ??= grpc.loadPackageDefinition(protoLoader.loadSync(PROTO_PATH, { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true })).inference as grpc.GrpcObject;
+  cached ??= grpc.loadPackageDefinition(
+    protoLoader.loadSync(PROTO_PATH, { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true }),
+  ).inference as grpc.GrpcObject;
   return cached;
 }
 
 export const serviceOf = (): grpc.ServiceClientConstructor => inferencePackage().GRPCInferenceService as grpc.ServiceClientConstructor;
 
-export type Param = { bool_param?: boolean; int64_param?: number; string_param?: string; double_param?: number; uint64_param?: number; parameter_choice?: string };
+export type Param = {
+  bool_param?: boolean;
+  int64_param?: number;
+  string_param?: string;
+  double_param?: number;
+  uint64_param?: number;
+  parameter_choice?: string;
+};
 
 export function fromParam(p: Param): unknown {
   return p.parameter_choice ? (p as Record<string, unknown>)[p.parameter_choice] : undefined;

@@ -18,7 +18,12 @@ const WIRE: Record<string, ClientTensor["datatype"]> = { f32: "FP32", i64: "INT6
 const ORT: Record<string, string> = { FP32: "float32", INT64: "int64", BOOL: "bool", INT32: "int32", FP64: "float64", UINT8: "uint8" };
 
 /** The static model serving this configuration: equal on the shared groups and the running tasks' groups. */
-export function staticModelFor(m: MtlModel, table: RoutingTable, config: Readonly<Record<string, number>>, tasks: readonly string[]): string | null {
+export function staticModelFor(
+  m: MtlModel,
+  table: RoutingTable,
+  config: Readonly<Record<string, number>>,
+  tasks: readonly string[],
+): string | null {
   const relevant = m.meta.groups.filter((g) => g.part === "shared" || tasks.includes(g.part));
   return table.static.find((e) => relevant.every((g) => e.config[g.name] === config[g.name]))?.name ?? null;
 }
@@ -35,16 +40,25 @@ export function routerExecutor(models: ReadonlyMap<string, MtlModel>, table: Rou
       let target = staticModelFor(m, table, route.config, route.tasks);
       if (!target) {
         target = table.dynamic;
-        for (const g of m.meta.groups) wire.push({ name: `width.${g.name}`, datatype: "INT64", shape: [1], data: BigInt64Array.of(BigInt(route.config[g.name])) });
-        if (table.gated) for (const t of m.tasks) wire.push({ name: `run.${t}`, datatype: "BOOL", shape: [1], data: Uint8Array.of(route.tasks.includes(t) ? 1 : 0) });
+        for (const g of m.meta.groups)
+          wire.push({ name: `width.${g.name}`, datatype: "INT64", shape: [1], data: BigInt64Array.of(BigInt(route.config[g.name])) });
+        if (table.gated)
+          for (const t of m.tasks)
+            wire.push({ name: `run.${t}`, datatype: "BOOL", shape: [1], data: Uint8Array.of(route.tasks.includes(t) ? 1 : 0) });
       }
       try {
         const r = await client.infer(target, wire, { outputs });
         const out: Record<string, OutputTensor> = {};
-        for (const [k, t] of Object.entries(r.outputs)) out[k] = { dtype: ORT[t.datatype] ?? "float32", dims: t.shape, data: t.data as OutputTensor["data"] };
+        for (const [k, t] of Object.entries(r.outputs))
+          out[k] = { dtype: ORT[t.datatype] ?? "float32", dims: t.shape, data: t.data as OutputTensor["data"] };
         return { outputs: out, cached: target !== table.dynamic, backendModel: target };
       } catch (e) {
-        if (e instanceof KServeError) throw new ServeError("backend", `the backend model ${target} failed: ${e.message}`, "check that Triton serves the repository `mtl export triton` wrote");
+        if (e instanceof KServeError)
+          throw new ServeError(
+            "backend",
+            `the backend model ${target} failed: ${e.message}`,
+            "check that Triton serves the repository `mtl export triton` wrote",
+          );
         throw e;
       }
     },

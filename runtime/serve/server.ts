@@ -23,8 +23,17 @@ export interface ServeOptions extends EngineOptions {
 }
 
 export const DEFAULTS: Omit<ServeOptions, "executor" | "log"> = {
-  host: "127.0.0.1", port: 8000, grpcPort: 8001, bodyLimit: 64 * 1024 * 1024, preload: "none",
-  maxBatch: 16, batchWaitMs: 0, maxQueue: 256, timeoutMs: 30_000, maxElements: 16 * 1024 * 1024, parallel: 1,
+  host: "127.0.0.1",
+  port: 8000,
+  grpcPort: 8001,
+  bodyLimit: 64 * 1024 * 1024,
+  preload: "none",
+  maxBatch: 16,
+  batchWaitMs: 0,
+  maxQueue: 256,
+  timeoutMs: 30_000,
+  maxElements: 16 * 1024 * 1024,
+  parallel: 1,
 };
 
 export interface RunningServer {

@@ -48,7 +48,9 @@ export function staticConfig(name: string, meta: MtlMetadata, outputs: readonly 
     input: meta.inputs.map((i) => tensor(i.name, i.dtype, cut(i.shape))),
     output: outputs.map((v) => tensor(v.name, v.dtype, cut(v.shape ?? [null]))),
     instance_group: [{ count: o.instances, kind: new Enum("KIND_CPU") }],
-    dynamic_batching: batched ? { preferred_batch_size: preferred.length ? preferred : [1], max_queue_delay_microseconds: o.queueDelayUs } : undefined,
+    dynamic_batching: batched
+      ? { preferred_batch_size: preferred.length ? preferred : [1], max_queue_delay_microseconds: o.queueDelayUs }
+      : undefined,
     model_warmup: [{ name: "zeros", batch_size: 1, inputs: warmupInputs(meta, batched) }],
   };
 }
@@ -57,12 +59,15 @@ export function staticConfig(name: string, meta: MtlMetadata, outputs: readonly 
 export function dynamicConfig(name: string, meta: MtlMetadata, outputs: readonly OnnxValueInfo[], o: BatchingOptions): TextMessage {
   const controls: TextMessage[] = [
     ...meta.groups.map((g) => ({ name: `width.${g.name}`, data_type: new Enum("TYPE_INT64"), dims: [1], reshape: { shape: [] } })),
-    ...(meta.gated ? meta.tasks.map((t) => ({ name: `run.${t.name}`, data_type: new Enum("TYPE_BOOL"), dims: [1], reshape: { shape: [] } })) : []),
+    ...(meta.gated
+      ? meta.tasks.map((t) => ({ name: `run.${t.name}`, data_type: new Enum("TYPE_BOOL"), dims: [1], reshape: { shape: [] } }))
+      : []),
   ];
   const warm = warmupInputs(meta, false);
   for (const g of meta.groups) warm.set(`width.${g.name}`, { data_type: new Enum("TYPE_INT64"), dims: [1], zero_data: true });
   // Every task on for the warm-up: the file holds a single true byte.
-  if (meta.gated) for (const t of meta.tasks) warm.set(`run.${t.name}`, { data_type: new Enum("TYPE_BOOL"), dims: [1], input_data_file: "true_bool" });
+  if (meta.gated)
+    for (const t of meta.tasks) warm.set(`run.${t.name}`, { data_type: new Enum("TYPE_BOOL"), dims: [1], input_data_file: "true_bool" });
   return {
     name,
     platform: "onnxruntime_onnx",

@@ -33,13 +33,20 @@ function chooseConfigs(m: MtlModel, spec: string): Config[] {
   if (spec === "pareto") return paretoConfigs(m.costs, meta);
   if (spec === "all") {
     const n = meta.groups.reduce((a, g) => a * g.choices.length, 1);
-    if (n > ALL_LIMIT) throw new RoutesError(`${meta.name} has ${n} configurations; --configs all exports at most ${ALL_LIMIT}`, "use --configs pareto, or list configurations");
+    if (n > ALL_LIMIT)
+      throw new RoutesError(
+        `${meta.name} has ${n} configurations; --configs all exports at most ${ALL_LIMIT}`,
+        "use --configs pareto, or list configurations",
+      );
     const out: Config[] = [{}];
     for (const g of meta.groups) out.splice(0, out.length, ...out.flatMap((c) => g.choices.map((_, i) => ({ ...c, [g.name]: i }))));
     return out;
   }
   const configs: Config[] = [];
-  for (const item of spec.split(";").map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(";")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (!item.includes("=")) {
       const p = plan(m.costs, { budget: item, prefer: Object.keys(meta.prefer).length ? meta.prefer : undefined });
       if (isSearchError(p)) throw new RoutesError(`--configs ${item}: ${p.message}`, p.hint);
@@ -50,14 +57,22 @@ function chooseConfigs(m: MtlModel, spec: string): Config[] {
     for (const pair of item.split(",")) {
       const [k, v] = pair.split("=").map((s) => s.trim());
       const g = meta.groups.find((x) => x.name === k);
-      if (!g) throw new RoutesError(`--configs: model ${meta.name} has no width group \`${k}\``, `its groups are ${meta.groups.map((x) => x.name).join(", ")}`);
+      if (!g)
+        throw new RoutesError(
+          `--configs: model ${meta.name} has no width group \`${k}\``,
+          `its groups are ${meta.groups.map((x) => x.name).join(", ")}`,
+        );
       const i = g.choices.findIndex((w) => Math.abs(w - Number(v)) < 1e-9);
       if (i < 0) throw new RoutesError(`--configs: width ${v} is not a choice of group \`${k}\``, `choose one of ${g.choices.join(", ")}`);
       c[k] = i;
     }
     configs.push(c);
   }
-  if (!configs.length) throw new RoutesError("--configs lists no configuration", 'e.g. --configs pareto, --configs all, or --configs "40%;features=1,fish=0.5"');
+  if (!configs.length)
+    throw new RoutesError(
+      "--configs lists no configuration",
+      'e.g. --configs pareto, --configs all, or --configs "40%;features=1,fish=0.5"',
+    );
   return configs;
 }
 
@@ -88,7 +103,14 @@ export async function exportTriton(m: MtlModel, a: Artifact, bytes: Uint8Array, 
     write(`${dynamic}/1/model.onnx`, bytes);
     write(`${dynamic}/config.pbtxt`, toPbtxt(dynamicConfig(dynamic, a.meta, a.model.graph.outputs, o)));
     if (a.meta.gated) write(`${dynamic}/warmup/true_bool`, Uint8Array.of(1));
-    const table: RoutingTable = { format: 1, model: a.meta.name, sourceHash: a.meta.sourceHash, dynamic, gated: a.meta.gated, static: entries };
+    const table: RoutingTable = {
+      format: 1,
+      model: a.meta.name,
+      sourceHash: a.meta.sourceHash,
+      dynamic,
+      gated: a.meta.gated,
+      static: entries,
+    };
     write("mtl.json", `${JSON.stringify(table, null, 2)}\n`);
     renameSync(tmp, out);
     return { dir: out, table };

@@ -20,10 +20,12 @@ function scalar(v: string | number | boolean | Enum): string {
   return String(v);
 }
 
-const isMessage = (v: TextValue): v is TextMessage => typeof v === "object" && !(v instanceof Enum) && !Array.isArray(v) && !(v instanceof Map);
+const isMessage = (v: TextValue): v is TextMessage =>
+  typeof v === "object" && !(v instanceof Enum) && !Array.isArray(v) && !(v instanceof Map);
 
 function field(name: string, v: TextValue, pad: string): string[] {
-  if (v instanceof Map) return [...v].flatMap(([k, x]) => [`${pad}${name} {`, `${pad}  key: ${quote(k)}`, ...field("value", x, `${pad}  `), `${pad}}`]);
+  if (v instanceof Map)
+    return [...v].flatMap(([k, x]) => [`${pad}${name} {`, `${pad}  key: ${quote(k)}`, ...field("value", x, `${pad}  `), `${pad}}`]);
   if (Array.isArray(v)) {
     if (v.length && v.every((x) => isMessage(x as TextValue))) return (v as TextMessage[]).flatMap((x) => field(name, x, pad));
     if (!v.length) return [`${pad}${name}: []`];

@@ -20,11 +20,20 @@ export async function staticModel(a: Artifact, config: Config): Promise<OnnxMode
   const dir = mkdtempSync(join(tmpdir(), "mtl-static-"));
   try {
     const file = join(dir, "model.onnx");
-    const session = await ort.InferenceSession.create(fixed, { graphOptimizationLevel: "basic", optimizedModelFilePath: file, logSeverityLevel: 4 });
+    const session = await ort.InferenceSession.create(fixed, {
+      graphOptimizationLevel: "basic",
+      optimizedModelFilePath: file,
+      logSeverityLevel: 4,
+    });
     await session.release();
     const m = decodeModel(new Uint8Array(readFileSync(file)));
     const widths = Object.fromEntries(a.meta.groups.map((g) => [g.name, g.choices[config[g.name]]]));
-    return { ...m, producerName: a.model.producerName, producerVersion: a.model.producerVersion, metadata: { ...a.model.metadata, "mtl.config": JSON.stringify(widths) } };
+    return {
+      ...m,
+      producerName: a.model.producerName,
+      producerVersion: a.model.producerVersion,
+      metadata: { ...a.model.metadata, "mtl.config": JSON.stringify(widths) },
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -21,7 +21,11 @@ const mtl = (...args: string[]) => spawnSync("node", [bin, ...args], { encoding:
 
 describe("mtl serve", () => {
   it("serves on loopback, finishes in-flight requests on SIGTERM and exits 0", async () => {
-    const child = spawn("node", [bin, "serve", model, "--port", "0", "--grpc-port", "none", "--batch-wait-ms", "300", "--preload", "pareto"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      "node",
+      [bin, "serve", model, "--port", "0", "--grpc-port", "none", "--batch-wait-ms", "300", "--preload", "pareto"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const url = await new Promise<string>((done, fail) => {
@@ -37,7 +41,9 @@ describe("mtl serve", () => {
     const client = new KServeRestClient(url);
     expect(await client.ready()).toBe(true);
     expect(stderr).toMatch(/preloaded \d+ Pareto configurations of Two/);
-    const inflight = client.infer("Two", [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: seededImage(768) }], { budget: "50%" });
+    const inflight = client.infer("Two", [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: seededImage(768) }], {
+      budget: "50%",
+    });
     await new Promise((r) => setTimeout(r, 100));
     child.kill("SIGTERM");
     const r = await inflight;

@@ -17,7 +17,10 @@ export function modelBytes(): { cifar: Uint8Array; two: Uint8Array } {
 
 export async function loadModels(): Promise<Map<string, MtlModel>> {
   const b = modelBytes();
-  return new Map([["CifarMTL", await load(b.cifar)], ["Two", await load(b.two)]]);
+  return new Map([
+    ["CifarMTL", await load(b.cifar)],
+    ["Two", await load(b.two)],
+  ]);
 }
 
 export async function serve(o: Partial<ServeOptions> = {}, models?: Map<string, MtlModel>): Promise<RunningServer> {

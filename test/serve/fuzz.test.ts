@@ -24,15 +24,38 @@ const good = { name: "image", shape: [1, 3, 16, 16], datatype: "FP32", data: Arr
 /** Mutations of a valid request, each one making it invalid. */
 const mutation = fc.oneof(
   fc.string().map((s) => `{${s}`), // broken JSON
-  fc.jsonValue().filter((v) => typeof v !== "object" || v === null || Array.isArray(v)).map((v) => JSON.stringify(v)),
+  fc
+    .jsonValue()
+    .filter((v) => typeof v !== "object" || v === null || Array.isArray(v))
+    .map((v) => JSON.stringify(v)),
   fc.record({ inputs: fc.array(fc.jsonValue(), { maxLength: 3 }) }).map((r) => JSON.stringify(r)),
-  fc.constantFrom("BOOL", "INT8", "FP16", "BYTES", "INT64", "STRING", "", "fp32").map((d) => JSON.stringify({ inputs: [{ ...good, datatype: d }] })),
-  fc.array(fc.integer({ min: -5, max: 2 ** 40 }), { maxLength: 5 }).filter((s) => s.join() !== "1,3,16,16").map((shape) => JSON.stringify({ inputs: [{ ...good, shape }] })),
-  fc.array(fc.oneof(fc.double(), fc.string(), fc.boolean(), fc.constant(null)), { maxLength: 20 }).map((data) => JSON.stringify({ inputs: [{ ...good, data }] })),
-  fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue(), { minKeys: 1, maxKeys: 3 })
-    .filter((p) => Object.keys(p).some((k) => !["budget", "prefer", "tasks", "strategy", "seed", "config", "binary_data_output", "timeout_ms"].includes(k)))
+  fc
+    .constantFrom("BOOL", "INT8", "FP16", "BYTES", "INT64", "STRING", "", "fp32")
+    .map((d) => JSON.stringify({ inputs: [{ ...good, datatype: d }] })),
+  fc
+    .array(fc.integer({ min: -5, max: 2 ** 40 }), { maxLength: 5 })
+    .filter((s) => s.join() !== "1,3,16,16")
+    .map((shape) => JSON.stringify({ inputs: [{ ...good, shape }] })),
+  fc
+    .array(fc.oneof(fc.double(), fc.string(), fc.boolean(), fc.constant(null)), { maxLength: 20 })
+    .map((data) => JSON.stringify({ inputs: [{ ...good, data }] })),
+  fc
+    .dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue(), { minKeys: 1, maxKeys: 3 })
+    .filter((p) =>
+      Object.keys(p).some(
+        (k) => !["budget", "prefer", "tasks", "strategy", "seed", "config", "binary_data_output", "timeout_ms"].includes(k),
+      ),
+    )
     .map((parameters) => JSON.stringify({ inputs: [good], parameters })),
-  fc.oneof(fc.string().map((b) => `?${b}`), fc.integer({ min: -1000, max: 0 }), fc.constant("-3%"), fc.constant("0.0001%"), fc.constant("params <= 1")).map((budget) => JSON.stringify({ inputs: [good], parameters: { budget } })),
+  fc
+    .oneof(
+      fc.string().map((b) => `?${b}`),
+      fc.integer({ min: -1000, max: 0 }),
+      fc.constant("-3%"),
+      fc.constant("0.0001%"),
+      fc.constant("params <= 1"),
+    )
+    .map((budget) => JSON.stringify({ inputs: [good], parameters: { budget } })),
   fc.string().map((tasks) => JSON.stringify({ inputs: [good], parameters: { tasks: `x${tasks}` } })),
   fc.nat(1 << 30).map((n) => JSON.stringify({ inputs: [{ ...good, parameters: { binary_data_size: n } }] })),
 );
@@ -48,7 +71,11 @@ describe("malformed requests", () => {
     const statuses = new Set<number>();
     await fc.assert(
       fc.asyncProperty(mutation, async (body) => {
-        const r = await fetch(`${server.url}/v2/models/Two/infer`, { method: "POST", headers: { "content-type": "application/json" }, body });
+        const r = await fetch(`${server.url}/v2/models/Two/infer`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
         const json = (await r.json()) as { error?: string };
         statuses.add(r.status);
         expect(r.status, body.slice(0, 200)).toBeGreaterThanOrEqual(400);

@@ -25,9 +25,16 @@ afterAll(async () => {
   await ref?.close();
 });
 
-async function same(x: ClientTensor, r: { outputs: Record<string, { data: ArrayLike<number | bigint> }> }, budget: string, tasks?: string[]) {
+async function same(
+  x: ClientTensor,
+  r: { outputs: Record<string, { data: ArrayLike<number | bigint> }> },
+  budget: string,
+  tasks?: string[],
+) {
   const want = await ref.run({ image: { data: x.data as Float32Array, dims: x.shape } }, { plan: ref.plan({ budget, tasks }) });
-  for (const [name, t] of Object.entries(Object.assign({}, ...Object.values(want.outputs)) as Record<string, { data: ArrayLike<number | bigint> }>))
+  for (const [name, t] of Object.entries(
+    Object.assign({}, ...Object.values(want.outputs)) as Record<string, { data: ArrayLike<number | bigint> }>,
+  ))
     expect(closeTo(r.outputs[name].data, t.data, 1e-4), name).toBe(true);
 }
 
@@ -49,11 +56,15 @@ describe("nyud", () => {
   }, 120_000);
 
   it("takes a JPEG upload, resized and normalised as the input declares", async () => {
-    const w = 200, h = 150;
+    const w = 200,
+      h = 150;
     const rgba = Buffer.alloc(w * h * 4);
     for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 37) % 251;
     const file = new Uint8Array(jpeg.encode({ data: rgba, width: w, height: h }, 90).data);
-    const r = await new KServeRestClient(server.url).infer("NYUD", [{ name: "image", datatype: "BYTES", shape: [1], data: [file] }], { budget: "60%", binary: true });
+    const r = await new KServeRestClient(server.url).infer("NYUD", [{ name: "image", datatype: "BYTES", shape: [1], data: [file] }], {
+      budget: "60%",
+      binary: true,
+    });
     const t = imageInput(file, "x", ref.meta.inputs[0]);
     await same({ name: "image", datatype: "FP32", shape: t.dims, data: t.data as Float32Array }, r, "60%");
   }, 120_000);

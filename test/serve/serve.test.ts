@@ -14,7 +14,12 @@ let rest: KServeRestClient;
 let rpc: KServeGrpcClient;
 let ref: { cifar: MtlModel; two: MtlModel };
 
-const image = (n: number, hw: number, seed = 1): ClientTensor => ({ name: "image", datatype: "FP32", shape: [n, 3, hw, hw], data: seededImage(n * 3 * hw * hw, seed) });
+const image = (n: number, hw: number, seed = 1): ClientTensor => ({
+  name: "image",
+  datatype: "FP32",
+  shape: [n, 3, hw, hw],
+  data: seededImage(n * 3 * hw * hw, seed),
+});
 
 beforeAll(async () => {
   server = await serve({ maxBatch: 8, batchWaitMs: 5 });
@@ -31,10 +36,18 @@ afterAll(async () => {
   await ref?.two.close();
 });
 
-async function expectSameAsRun(model: MtlModel, input: ClientTensor, result: { outputs: Record<string, { data: ArrayLike<number | bigint>; shape: readonly number[] }> }, o: { budget?: string; prefer?: Record<string, number>; tasks?: string[] }) {
+async function expectSameAsRun(
+  model: MtlModel,
+  input: ClientTensor,
+  result: { outputs: Record<string, { data: ArrayLike<number | bigint>; shape: readonly number[] }> },
+  o: { budget?: string; prefer?: Record<string, number>; tasks?: string[] },
+) {
   const plan = model.plan({ budget: o.budget, prefer: o.prefer, tasks: o.tasks });
   const r = await model.run({ [input.name]: { data: input.data as Float32Array, dims: input.shape } }, { plan });
-  const want = Object.assign({}, ...Object.values(r.outputs)) as Record<string, { data: ArrayLike<number | bigint>; dims: readonly number[] }>;
+  const want = Object.assign({}, ...Object.values(r.outputs)) as Record<
+    string,
+    { data: ArrayLike<number | bigint>; dims: readonly number[] }
+  >;
   expect(Object.keys(result.outputs).sort()).toEqual(Object.keys(want).sort());
   for (const [name, t] of Object.entries(want)) {
     expect(result.outputs[name].shape).toEqual(t.dims);
@@ -85,7 +98,10 @@ describe("KServe v2 REST and gRPC", () => {
     expect(Object.keys(c.outputs)).toEqual(["cls.indices"]);
     expect(c.parameters.binding).toBe("explicit");
     expect(c.parameters.config).toMatch(/^e=0.5,.*cls=0.25/);
-    const want = await ref.two.run({ image: { data: x.data as Float32Array, dims: x.shape } }, { config: { e: 1, cls: 0, seg: 0 }, tasks: ["cls"] });
+    const want = await ref.two.run(
+      { image: { data: x.data as Float32Array, dims: x.shape } },
+      { config: { e: 1, cls: 0, seg: 0 }, tasks: ["cls"] },
+    );
     expect(closeTo(c.outputs["cls.indices"].data, want.outputs.cls["cls.indices"].data)).toBe(true);
     const paper = await rest.infer("Two", [x], { budget: "50%", strategy: "paper" });
     expect(paper.parameters.strategy).toBe("paper");
@@ -105,14 +121,22 @@ describe("KServe v2 REST and gRPC", () => {
     const g = await rpc.infer("Two", [{ name: "image", datatype: "BYTES", shape: [2], data: files }], { budget: "60%" });
     await expectSameAsRun(ref.two, x, g, { budget: "60%" });
     // A bare upload, parameters in the query string (curl --data-binary @photo.png ...).
-    const r = await fetch(`${rest.baseUrl}/v2/models/Two/infer?budget=60%25&tasks=cls`, { method: "POST", headers: { "content-type": "image/png" }, body: Buffer.from(files[1]) });
+    const r = await fetch(`${rest.baseUrl}/v2/models/Two/infer?budget=60%25&tasks=cls`, {
+      method: "POST",
+      headers: { "content-type": "image/png" },
+      body: Buffer.from(files[1]),
+    });
     const body = (await r.json()) as { parameters: { tasks: string }; outputs: { name: string; data: number[] }[] };
     expect(r.status).toBe(200);
     expect(body.parameters.tasks).toBe("cls");
     const one = await ref.two.run({ image: want[1] }, { plan: ref.two.plan({ budget: "60%", tasks: ["cls"] }) });
     expect(body.outputs.map((o) => o.name)).toEqual(["cls.values", "cls.indices"]);
     expect(closeTo(body.outputs[0].data, one.outputs.cls["cls.values"].data as Float32Array)).toBe(true);
-    const bad = await fetch(`${rest.baseUrl}/v2/models/Two/infer?budgett=1`, { method: "POST", headers: { "content-type": "image/png" }, body: Buffer.from(files[1]) });
+    const bad = await fetch(`${rest.baseUrl}/v2/models/Two/infer?budgett=1`, {
+      method: "POST",
+      headers: { "content-type": "image/png" },
+      body: Buffer.from(files[1]),
+    });
     expect(bad.status).toBe(400);
   });
 
@@ -161,7 +185,12 @@ describe("errors name the field and the fix", () => {
     ["unknown output", { inputs: [ok], outputs: [{ name: "depth" }] }, 400, /outputs: `depth`/],
     ["huge declared shape", { inputs: [{ ...ok, shape: [1e6, 3, 16, 16] }] }, 413, /tensor elements/],
     ["bad header length", "{}", 400, /Inference-Header-Content-Length/],
-    ["bad image bytes", { inputs: [{ name: "image", shape: [1], datatype: "BYTES", data: ["aGVsbG8="] }] }, 400, /neither a PNG nor a JPEG/],
+    [
+      "bad image bytes",
+      { inputs: [{ name: "image", shape: [1], datatype: "BYTES", data: ["aGVsbG8="] }] },
+      400,
+      /neither a PNG nor a JPEG/,
+    ],
   ];
   for (const [what, body, status, pattern] of cases)
     it(what, async () => {
@@ -220,7 +249,10 @@ describe("limits and faults", () => {
     const s = await serve({ grpcPort: null });
     try {
       await s.engine.drain();
-      const r = await fetch(`${s.url}/v2/models/Two/infer`, { method: "POST", body: JSON.stringify({ inputs: [{ name: "image", shape: [1, 3, 16, 16], datatype: "FP32", data: Array(768).fill(0) }] }) });
+      const r = await fetch(`${s.url}/v2/models/Two/infer`, {
+        method: "POST",
+        body: JSON.stringify({ inputs: [{ name: "image", shape: [1, 3, 16, 16], datatype: "FP32", data: Array(768).fill(0) }] }),
+      });
       expect(r.status).toBe(503);
       expect(r.headers.get("retry-after")).toBe("5");
       expect((await fetch(`${s.url}/v2/health/ready`)).status).toBe(503);

@@ -24,7 +24,10 @@ const repos: Record<string, { dir: string; table: RoutingTable; model: MtlModel 
 
 beforeAll(async () => {
   const b = modelBytes();
-  for (const [key, bytes, configs] of [["two", b.two, "all"], ["cifar", b.cifar, "pareto"]] as const) {
+  for (const [key, bytes, configs] of [
+    ["two", b.two, "all"],
+    ["cifar", b.cifar, "pareto"],
+  ] as const) {
     const model = await load(bytes);
     const r = await exportTriton(model, readArtifact(bytes, key), bytes, join(tmp, key), { ...opts, configs });
     repos[key] = { dir: r.dir, table: r.table, model };
@@ -122,7 +125,10 @@ describe("router mode: mtl serve --backend kserve-grpc:// against a stand-in for
     expect(closeTo(planned.outputs["cls.values"].data, want.outputs.cls["cls.values"].data, 1e-4)).toBe(true);
     // A task subset on a named configuration: only its outputs come back.
     const sub = await rest.infer("Two", [x], { config: "e=0.75,cls=0.5", tasks: ["cls"] });
-    const wantSub = await ref.run({ image: { data: x.data as Float32Array, dims: x.shape } }, { config: { e: 2, cls: 1, seg: 0 }, tasks: ["cls"] });
+    const wantSub = await ref.run(
+      { image: { data: x.data as Float32Array, dims: x.shape } },
+      { config: { e: 2, cls: 1, seg: 0 }, tasks: ["cls"] },
+    );
     expect(sub.parameters.backend_model).toMatch(/^two_c\d+$/); // `all` exported every configuration
     expect(Object.keys(sub.outputs).sort()).toEqual(["cls.indices", "cls.values"]);
     expect(closeTo(sub.outputs["cls.values"].data, wantSub.outputs.cls["cls.values"].data, 1e-4)).toBe(true);
@@ -150,7 +156,10 @@ describe("router mode: mtl serve --backend kserve-grpc:// against a stand-in for
       const x: ClientTensor = { name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: seededImage(768, 4) };
       const r = await new KServeRestClient(r2.url).infer("Two", [x], { budget: "90%", tasks: ["seg"] });
       expect(r.parameters.backend_model).toBe("two_all");
-      const want = await repos.two.model.run({ image: { data: x.data as Float32Array, dims: x.shape } }, { plan: repos.two.model.plan({ budget: "90%", tasks: ["seg"] }) });
+      const want = await repos.two.model.run(
+        { image: { data: x.data as Float32Array, dims: x.shape } },
+        { plan: repos.two.model.plan({ budget: "90%", tasks: ["seg"] }) },
+      );
       expect(closeTo(r.outputs.seg.data, want.outputs.seg.seg.data)).toBe(true);
     } finally {
       await r2.close();
