@@ -1,7 +1,7 @@
 // `mtl serve` under load on loopback (autocannon): throughput and p50/p99 latency at 1, 16 and 64
 // concurrent clients with mixed budgets, against the plain fastify + model.run baseline, with and
 // without batching; then RSS over a mixed-budget soak. Prints figures, asserts nothing.
-// Usage: npx tsx bench/serve.ts [--seconds 5] [--soak 300] [--models cifar,two] (nyud: add "nyud";
+// Usage: npx tsx bench/serve.ts [--seconds 5] [--soak 300] [--soak-only] [--models cifar,two] (nyud: add "nyud";
 // it is ~100 MB and slow on a shared machine). Bounded: every run has a fixed duration.
 import autocannon from "autocannon";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -20,6 +20,7 @@ const arg = (name: string, fallback: string) => {
 const seconds = Number(arg("seconds", "5"));
 const soakSeconds = Number(arg("soak", "30"));
 const wanted = arg("models", "cifar,two").split(",");
+const loadRuns = !process.argv.includes("--soak-only");
 const root = join(import.meta.dirname, "..");
 const tmp = mkdtempSync(join(tmpdir(), "mtl-bench-serve-"));
 
@@ -92,7 +93,7 @@ const row = (what: string, c: number, f: Figures) =>
 let port = 18_400;
 try {
   console.log(`mtl serve benchmark: loopback, ${seconds} s per run, shared 2-core machine (figures are noisy)`);
-  for (const key of wanted) {
+  for (const key of loadRuns ? wanted : []) {
     const m = compile(key);
     console.log(`\n${m.name} (${key}), input [${m.shape.join(", ")}], budgets cycling 25/50/75/100%`);
     const servers: [string, string[], RegExp][] = [
