@@ -2,7 +2,9 @@
 // the configuration the request resolves to; parameters are respected; images; batching never
 // mixes configurations; metrics; limits (queue, timeout, sizes) and drain.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as grpc from "@grpc/grpc-js";
 import { imageInput } from "../../runtime/image";
+import { serviceOf } from "../../runtime/serve/proto";
 import { load, type MtlModel } from "../../runtime/index";
 import { KServeError, KServeGrpcClient, KServeRestClient, type ClientTensor } from "../../runtime/client/index";
 import type { RunningServer } from "../../runtime/serve/server";
@@ -86,6 +88,25 @@ describe("KServe v2 REST and gRPC", () => {
       expect(r.parameters.binding).toBe(plan.binding.kind);
       expect(r.parameters.budget_fraction as number).toBeLessThanOrEqual(1 + 1e-9);
     }
+  });
+
+  it("gRPC takes typed contents (fp32_contents) as well as raw_input_contents", async () => {
+    const x = image(1, 16, 21);
+    const Service = serviceOf();
+    const c = new Service(server.grpcAddress!, grpc.credentials.createInsecure()) as unknown as grpc.Client &
+      Record<string, (req: unknown, cb: (e: grpc.ServiceError | null, r: { raw_output_contents: Buffer[]; outputs: { name: string }[] }) => void) => void>;
+    const req = {
+      model_name: "Two",
+      parameters: { budget: { string_param: "60%" } },
+      inputs: [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], contents: { fp32_contents: Array.from(x.data as Float32Array) } }],
+    };
+    const res = await new Promise<{ raw_output_contents: Buffer[]; outputs: { name: string }[] }>((done, fail) =>
+      c.ModelInfer.call(c, req, (e, r) => (e ? fail(e) : done(r))),
+    );
+    c.close();
+    const seg = res.raw_output_contents[res.outputs.findIndex((o) => o.name === "seg")];
+    const want = await ref.two.run({ image: { data: x.data as Float32Array, dims: x.shape } }, { plan: ref.two.plan({ budget: "60%" }) });
+    expect(closeTo(new BigInt64Array(new Uint8Array(seg).buffer), want.outputs.seg.seg.data)).toBe(true);
   });
 
   it("respects prefer, tasks, strategy and an explicit config", async () => {
