@@ -94,7 +94,10 @@ describe("KServe v2 REST and gRPC", () => {
     const x = image(1, 16, 21);
     const Service = serviceOf();
     const c = new Service(server.grpcAddress!, grpc.credentials.createInsecure()) as unknown as grpc.Client &
-      Record<string, (req: unknown, cb: (e: grpc.ServiceError | null, r: { raw_output_contents: Buffer[]; outputs: { name: string }[] }) => void) => void>;
+      Record<
+        string,
+        (req: unknown, cb: (e: grpc.ServiceError | null, r: { raw_output_contents: Buffer[]; outputs: { name: string }[] }) => void) => void
+      >;
     const req = {
       model_name: "Two",
       parameters: { budget: { string_param: "60%" } },
