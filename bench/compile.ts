@@ -13,6 +13,7 @@ import { emitModel, prepareModel } from "../compiler/compile";
 import type { Config, Graph } from "../compiler/ir/types";
 import { mulberry32 } from "../compiler/weights/init";
 import { fileHost } from "../cli/host";
+import { runInputName, widthInputName } from "../compiler/io-names";
 
 const root = join(import.meta.dirname, "..");
 const { values: opts, positionals } = parseArgs({
@@ -61,8 +62,8 @@ function feedsFor(session: ort.InferenceSession, graph: Graph, config: Config): 
     const n = size(shape);
     f[i.name] = t.dtype === "i64" ? new ort.Tensor("int64", BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 8))), shape) : new ort.Tensor("float32", Float32Array.from({ length: n }, () => rand() * 2 - 1), shape);
   }
-  for (const g of graph.groups) f[`width.${g.name}`] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name])]), []);
-  for (const t of graph.tasks) f[`run.${t.name}`] = new ort.Tensor("bool", [true], []);
+  for (const g of graph.groups) f[widthInputName(g.name)] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name])]), []);
+  for (const t of graph.tasks) f[runInputName(t.name)] = new ort.Tensor("bool", [true], []);
   return Object.fromEntries(session.inputNames.map((n) => [n, f[n]]));
 }
 

@@ -11,6 +11,7 @@ import { randomInputs } from "../cli/commands/inputs";
 import { load } from "../runtime/index";
 import { diagonalConfigs, median, spearman, timeRuns } from "../runtime/bench";
 import { costAt } from "../compiler/cost/table";
+import { runInputName } from "../compiler/io-names";
 
 const file = process.argv[2] ?? "examples/captioning.mtl";
 const runs = Number(process.argv[3] ?? 10);
@@ -34,7 +35,7 @@ for (const config of diagonalConfigs(model)) {
     const t = inputs[i.name];
     feeds[i.name] = new ort.Tensor(t.data instanceof BigInt64Array ? "int64" : "float32", t.data as Float32Array, t.dims as number[]);
   }
-  for (const t of model.tasks) if (session.inputNames.includes(`run.${t}`)) feeds[`run.${t}`] = new ort.Tensor("bool", Uint8Array.from([1]), []);
+  for (const t of model.tasks) if (session.inputNames.includes(runInputName(t))) feeds[runInputName(t)] = new ort.Tensor("bool", Uint8Array.from([1]), []);
   const t0 = performance.now();
   await model.run(inputs, { config });
   const switchMs = performance.now() - t0;

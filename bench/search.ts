@@ -7,6 +7,7 @@
 import type { CostTable } from "../compiler/cost/types";
 import { isSearchError, plan, type Plan } from "../runtime/search/index";
 import { makeTable, WIDTHS4 } from "../runtime/search/test-tables";
+import { STRATEGY_OPTIONS } from "../runtime/search/types";
 
 interface Space {
   readonly name: string;
@@ -21,7 +22,7 @@ const spaces: Space[] = [
 ];
 for (const s of spaces) if (Object.keys(s.prefer).length === 0) s.table.tasks.forEach((t, i) => (s.prefer[t] = 1 + (i % 5)));
 
-const strategies = ["paper", "exact", "evolutionary", "auto"] as const;
+const strategies = STRATEGY_OPTIONS;
 const budgets = ["40%", "60%", "80%"];
 
 function time(fn: () => Plan, budgetMs: number): { ms: number; runs: number; last: Plan } {

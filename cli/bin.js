@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `mtl` command. It runs the bundle in dist/ (built by `npm run build`, which `npm install`
 // runs too) when that is newer than every source file, else the TypeScript sources through tsx,
-// so a change in a source file is never hidden by an old bundle.
+// so a change in a source file is never hidden by an old bundle. An installed package (no tsx)
+// always runs its bundles.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import v8 from "node:v8";
 import { dirname, join } from "node:path";
@@ -15,6 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(root, "dist", "main.mjs");
 
 function newestSource(dir) {
+  if (!existsSync(dir)) return 0;
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
@@ -24,13 +26,26 @@ function newestSource(dir) {
   return newest;
 }
 
-const fresh = existsSync(bundle) && ["grammar", "compiler", "runtime", "cli"].every((d) => newestSource(join(root, d)) <= statSync(bundle).mtimeMs);
+/** tsx, when installed (a development checkout): an installed package runs its bundles only. */
+async function tsxRegister() {
+  try {
+    return (await import("tsx/esm/api")).register;
+  } catch {
+    return undefined;
+  }
+}
+
+const hasBundle = existsSync(bundle);
+const fresh = hasBundle && ["grammar", "compiler", "runtime", "cli"].every((d) => newestSource(join(root, d)) <= statSync(bundle).mtimeMs);
+const register = fresh ? undefined : await tsxRegister();
 let main;
-if (fresh) {
-  ({ main } = await import(pathToFileURL(bundle).href));
-} else {
-  const { register } = await import("tsx/esm/api");
+if (register) {
   register();
   ({ main } = await import("./main.ts"));
+} else if (hasBundle) {
+  ({ main } = await import(pathToFileURL(bundle).href));
+} else {
+  console.error("error: mtl is not built (dist/main.mjs is missing): run `npm run build` in its folder");
+  process.exit(3);
 }
 process.exitCode = await main(process.argv.slice(2));

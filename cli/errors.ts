@@ -1,8 +1,30 @@
-// Errors that are the user's to fix (shown as `error: ...` with a hint, no stack trace), told
-// apart by class name: each command is its own bundle with its own copy of these classes, and
-// the CLI need not load the runtime just to recognise them.
-const USER_FACING = new Set(["UserError", "ArtifactError", "PlanError", "InputError", "NpyError", "SafetensorsError", "OnnxDecodeError", "ProfileError", "RunError", "ServeError", "RoutesError", "KServeError"]);
+// How the CLI reports an error that is the user's to fix: `error CODE: message` and a hint on stderr
+// (no stack trace), and with --json also the error as a JSON object on stdout. Errors are
+// recognised with isMtlError (a brand, not the class): each command is its own bundle with its own
+// copy of the classes.
+import { isMtlError, type MtlError } from "../compiler/errors";
+import { out } from "./io";
 
-export function isUserFacing(e: unknown): e is Error & { hint?: string; exitCode?: number } {
-  return e instanceof Error && USER_FACING.has(e.constructor.name);
+export { isMtlError };
+
+/** The JSON form of an error, as `--json` prints it: the search's SearchError shape plus the exit code. */
+export function errorJson(e: MtlError): Record<string, unknown> {
+  const minimum = (e as { minimum?: unknown }).minimum;
+  return {
+    kind: "error",
+    code: e.code,
+    message: e.message,
+    ...(e.hint ? { hint: e.hint } : {}),
+    ...(typeof minimum === "number" ? { minimum } : {}),
+  };
 }
+
+/** Prints a user-facing error and returns the process exit code. */
+export function reportError(e: MtlError, json: boolean): number {
+  out.err(`error ${e.code}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
+  if (json) out.log(JSON.stringify(errorJson(e), null, 2));
+  return e.exitCode === 2 ? 2 : 1;
+}
+
+/** @deprecated the old name of isMtlError, kept for code written against it. */
+export const isUserFacing = isMtlError;

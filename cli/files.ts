@@ -1,6 +1,6 @@
 // File reading and writing for the commands: clear errors for missing files, and atomic writes so
 // an interrupted command never leaves a half-written model behind.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "./io";
 
@@ -14,16 +14,26 @@ export function writeAtomic(path: string, bytes: Uint8Array | string): void {
   const dir = dirname(path);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true }); // no temporary file left behind by a failed write
+    throw e;
+  }
 }
+
+const ASSIGNMENT_HINTS: Record<string, string> = {
+  "--config": "write group=width pairs separated by commas, e.g. --config backbone=0.5,semseg=1.0",
+  "--prefer": "write task=weight pairs with weights of 0 or more, separated by commas, e.g. --prefer semseg=2,depth=1",
+};
 
 /** Parses `backbone=0.5,semseg=1` into { backbone: 0.5, semseg: 1 }. */
 export function parseAssignments(text: string, what: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of text.split(",").map((s) => s.trim()).filter(Boolean)) {
     const m = /^([A-Za-z_][\w.]*)\s*[=:]\s*([0-9]*\.?[0-9]+)$/.exec(part);
-    if (!m) throw new UserError(`cannot read ${what} "${part}"`, 2, `write name=value pairs separated by commas, e.g. backbone=0.5,semseg=1.0`);
+    if (!m) throw new UserError(`cannot read ${what} "${part}"`, 2, ASSIGNMENT_HINTS[what] ?? "write name=value pairs separated by commas");
     out[m[1]] = Number(m[2]);
   }
   return out;

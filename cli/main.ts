@@ -2,7 +2,9 @@
 // Exit codes: 0 success, 1 errors in the user's input, 2 usage errors, 3 internal errors (bugs).
 import { Command, CommanderError } from "commander";
 import { out } from "./io";
-import { isUserFacing } from "./errors";
+import { isMtlError, reportError } from "./errors";
+import { portNumber } from "./flags";
+import { STRATEGY_OPTIONS } from "../runtime/search/types";
 
 function program(): Command {
   const p = new Command("mtl")
@@ -41,7 +43,7 @@ function program(): Command {
     .option("--seed <n>", "seed of the weight initialisation", "0")
     .option("--root <dir>", "project root that imports may not leave")
     .action(async (file: string, o) => {
-      result = (await command<typeof import("./commands/compile")>("compile")).runCompile(file, o);
+      result = await (await command<typeof import("./commands/compile")>("compile")).runCompile(file, o);
     });
 
   p.command("info")
@@ -60,9 +62,10 @@ function program(): Command {
     .option("--budget <budget>", "e.g. 60%, 2.5G, \"params <= 5M\" (default: the model's `budget`)")
     .option("--prefer <weights>", "task preferences, e.g. semseg=2,depth=1 (default: the model's `prefer`)")
     .option("--tasks <names>", "only these tasks run, e.g. semseg,depth (the others cost nothing)")
-    .option("--strategy <name>", "auto, paper, exact or evolutionary", "auto")
+    .option("--strategy <name>", STRATEGY_OPTIONS.join(", "), "auto")
     .option("--seed <n>", "seed of the evolutionary search")
     .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
+    .option("--accept-unreliable-latency", "plan a latency budget even on a table `mtl profile` flagged as unreliable")
     .option("--profile <file>", "measured utility per configuration (see docs/search.md)")
     .option("--json", "print the plan as JSON")
     .action(async (file: string, o) => {
@@ -72,7 +75,7 @@ function program(): Command {
   p.command("run")
     .description("run a compiled model under constraints and print or save each task's decoded output")
     .argument("<model>", ".onnx file compiled by mtl")
-    .option("--input <name=file...>", "inputs as .npy or .json files (NAME= may be left out when there is one input)")
+    .option("--input <name=file...>", "inputs as .npy, .json (nested arrays), .png or .jpg files (NAME= may go when there is one input)")
     .option("--random", "use seeded random inputs for those not given")
     .option("--seed <n>", "seed of --random", "0")
     .option("--budget <budget>", "compute budget (default: the model's `budget`)")
@@ -81,8 +84,9 @@ function program(): Command {
     .option("--config <widths>", "run this configuration instead of searching, e.g. backbone=0.5")
     .option("--dynamic", "run the dynamic graph instead of a specialised session")
     .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
+    .option("--accept-unreliable-latency", "plan a latency budget even on a table `mtl profile` flagged as unreliable")
     .option("--profile <file>", "measured utility per configuration (see docs/search.md)")
-    .option("-o, --output <dir>", "write each output as <name>.npy into this folder")
+    .option("-o, --output <dir>", "write each output as NAME.npy into this folder (created if missing)")
     .option("--json", "print the outputs as JSON")
     .action(async (file: string, o) => {
       result = await (await command<typeof import("./commands/run")>("run")).runRun(file, o);
@@ -98,10 +102,11 @@ function program(): Command {
     });
 
   p.command("profile")
-    .description("measure this machine's latency table for latency budgets (--profile-latency of search/run)")
+    .description("measure this machine's latency table for latency budgets (--latency of search/run), and how noisy it is")
     .argument("<model>", ".onnx file compiled by mtl")
     .requiredOption("-o, --output <file>", "the latency table (.json) to write")
-    .option("--runs <n>", "timed runs per measurement (the median is kept)", "5")
+    .option("--runs <n>", "timed runs per measurement, interleaved across measurements (the median is kept)", "7")
+    .option("--warmup <n>", "untimed runs per measurement before timing", "2")
     .option("--max <n>", "refuse to take more measurements than this", "2000")
     .action(async (file: string, o) => {
       result = await (await command<typeof import("./commands/profile")>("profile")).runProfile(file, o);
@@ -162,7 +167,7 @@ function program(): Command {
         out.log(`built the playground into ${await pg.buildPlayground(o.build)}`);
         return;
       }
-      const server = await pg.servePlayground({ port: Number(o.port), host: o.host });
+      const server = await pg.servePlayground({ port: portNumber(o.port), host: o.host });
       await new Promise<void>((done) => process.once("SIGINT", done));
       await server.close();
     });
@@ -178,17 +183,28 @@ const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".mjs";
 const load = <T>(path: string): Promise<T> => import(new URL(`./${path}${EXT}`, import.meta.url).href) as Promise<T>;
 const command = <T>(name: string): Promise<T> => load<T>(`commands/${name}`);
 
+/** A reader that stops early (`mtl info x.onnx --json | head`) closes the pipe: stop quietly, as Unix tools do. */
+let pipesGuarded = false;
+function quietOnClosedPipe(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   result = 0;
+  quietOnClosedPipe();
   try {
     await program().parseAsync(argv, { from: "user" });
     return result;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (isUserFacing(e)) {
-      out.err(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
-      return e.constructor.name === "UserError" ? (e.exitCode ?? 1) : 1;
-    }
+    if (isMtlError(e)) return reportError(e, argv.includes("--json"));
     out.err(`internal error (a bug in mtl, please report it): ${(e as Error).stack ?? e}`);
     return 3;
   }

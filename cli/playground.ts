@@ -6,22 +6,24 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { UserError } from "./io";
 import { findPackageRoot } from "./package-root";
 
 const repoRoot = findPackageRoot(import.meta.url);
 const playgroundRoot = join(repoRoot, "playground");
 export const defaultPlaygroundDist = join(playgroundRoot, "dist");
 
-/** Everything a playground build depends on, besides node_modules. */
-const BUILD_INPUTS = [
+/** Everything a playground build depends on, besides node_modules (a test follows its imports to hold this list). */
+export const BUILD_INPUTS = [
   "playground/index.html",
   "playground/vite.config.ts",
   "playground/src",
   "compiler",
-  "runtime/search",
+  "runtime",
   "grammar",
   "stdlib",
   "examples",
+  "package.json",
 ];
 
 export const MIME_TYPES: Readonly<Record<string, string>> = {
@@ -120,13 +122,8 @@ export interface PlaygroundServer {
   close(): Promise<void>;
 }
 
-/** Serves the built playground over HTTP; builds it first if needed. */
-export async function servePlayground(opts: ServeOptions = {}): Promise<PlaygroundServer> {
-  const log = opts.log === null ? () => {} : (opts.log ?? ((line: string) => console.log(line)));
-  const host = opts.host ?? "127.0.0.1";
-  const port = opts.port ?? 5178;
-  const dir = resolve(opts.dir ?? defaultPlaygroundDist);
-
+/** Builds playground/dist when it is missing or out of date (a `dir` of the caller's is served as is). */
+async function ensureBuilt(opts: ServeOptions, dir: string, log: (line: string) => void): Promise<void> {
   if (opts.dir === undefined) {
     const fresh = playgroundDistIsFresh(dir);
     if (opts.rebuild || !fresh) {
@@ -137,12 +134,33 @@ export async function servePlayground(opts: ServeOptions = {}): Promise<Playgrou
       } else if (existsSync(join(dir, "index.html"))) {
         log("note: playground sources changed since the last build, but vite is not installed to rebuild it");
       } else {
-        throw new Error("the playground is not built and vite is not installed to build it");
+        const hint = "run `npm install` in mtl's folder (it installs vite)";
+        throw new UserError("the playground is not built and vite is not installed to build it", 1, hint);
       }
     }
   }
-  if (!existsSync(join(dir, "index.html"))) throw new Error(`no index.html in ${dir}`);
+  if (!existsSync(join(dir, "index.html")))
+    throw new UserError(`no index.html in ${dir}`, 1, "build the playground with `mtl playground --build DIR`");
+}
 
+/** A listen failure users can fix (busy port, no permission, unknown interface) as a UserError. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  const fail = (message: string, hint: string) => new UserError(message, 1, hint, "MTL-CLI-004");
+  if (e.code === "EADDRINUSE")
+    return fail(`port ${port} on ${host} is in use`, `stop what is using it, or pick another: mtl playground --port ${port + 1} (0: any free port)`);
+  if (e.code === "EACCES") return fail(`no permission to listen on port ${port}`, "ports below 1024 need privileges; use --port 5178");
+  if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND") return fail(`cannot listen on ${host}: no such interface`, "use --host 127.0.0.1");
+  return e;
+}
+
+/** Serves the built playground over HTTP; builds it first if needed. */
+export async function servePlayground(opts: ServeOptions = {}): Promise<PlaygroundServer> {
+  const log = opts.log === null ? () => {} : (opts.log ?? ((line: string) => console.log(line)));
+  const host = opts.host ?? "127.0.0.1";
+  const port = opts.port ?? 5178;
+  const dir = resolve(opts.dir ?? defaultPlaygroundDist);
+
+  // Take the port first: a busy port is reported at once, not after a build of minutes.
   const server = createServer((req, res) => {
     handle(dir, req, res).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
@@ -150,12 +168,18 @@ export async function servePlayground(opts: ServeOptions = {}): Promise<Playgrou
     });
   });
   await new Promise<void>((resolveListen, reject) => {
-    server.once("error", reject);
+    server.once("error", (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)));
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.removeAllListeners("error");
       resolveListen();
     });
   });
+  try {
+    await ensureBuilt(opts, dir, log);
+  } catch (e) {
+    server.close();
+    throw e;
+  }
   const addr = server.address() as AddressInfo;
   const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${shownHost}:${addr.port}/`;

@@ -1,11 +1,58 @@
 // CST -> AST with a Chevrotain CST visitor. Tokens inserted by error recovery carry NaN offsets;
 // spans fall back to the nearest real position so diagnostics never point nowhere.
 import type { CstNode, IToken, CstElement } from "chevrotain";
+import type {
+  ArgumentCstChildren,
+  AssignStmtCstChildren,
+  BinaryExprCstChildren,
+  BlockDeclCstChildren,
+  BodyCstChildren,
+  BudgetDeclCstChildren,
+  DecodeClauseCstChildren,
+  DivisorDeclCstChildren,
+  EncoderDeclCstChildren,
+  ExpressionCstChildren,
+  ForStmtCstChildren,
+  GroupStmtCstChildren,
+  HeadClauseCstChildren,
+  IfStmtCstChildren,
+  ImportDeclCstChildren,
+  ImportSpecCstChildren,
+  InputDeclCstChildren,
+  LabelPartCstChildren,
+  LabelPathCstChildren,
+  LossClauseCstChildren,
+  MetricClauseCstChildren,
+  ModelDeclCstChildren,
+  ParamDeclCstChildren,
+  PipeExprCstChildren,
+  PostfixExprCstChildren,
+  PreferDeclCstChildren,
+  PreferEntryCstChildren,
+  PrimaryCstChildren,
+  ProgramCstChildren,
+  RepeatStmtCstChildren,
+  ReturnStmtCstChildren,
+  StatementCstChildren,
+  TargetCstChildren,
+  TaskDeclCstChildren,
+  TypeRefCstChildren,
+  UnaryExprCstChildren,
+  WidthsDeclCstChildren,
+  CallSuffixCstChildren,
+  ICstNodeVisitor,
+  IndexSuffixCstChildren,
+  MemberSuffixCstChildren,
+} from "../grammar/cst";
 import { parser } from "../grammar/parser";
 import type * as A from "./ast";
 import type { Span } from "./diagnostics";
 
 type Ctx = Record<string, CstElement[] | undefined>;
+
+/** The labels of a rule's children that hold tokens, and those that hold nodes (grammar/cst.d.ts). */
+type TokenLabel<C> = { [K in keyof C]-?: NonNullable<C[K]> extends IToken[] ? K : never }[keyof C] & string;
+type NodeLabel<C> = { [K in keyof C]-?: NonNullable<C[K]> extends CstNode[] ? K : never }[keyof C] & string;
 
 const isToken = (e: CstElement): e is IToken => (e as IToken).image !== undefined;
 
@@ -85,41 +132,45 @@ export function parseNumber(raw: string): { value: number; unit: A.Unit; isInteg
 
 const BaseVisitor = parser.getBaseCstVisitorConstructorWithDefaults();
 
-class AstBuilder extends BaseVisitor {
+/** Every rule has its visitor, typed by its CST children; call suffixes are read by `postfixExpr`. */
+type RuleVisitor = Omit<ICstNodeVisitor<void, unknown>, "callSuffix" | "indexSuffix" | "memberSuffix">;
+
+class AstBuilder extends BaseVisitor implements RuleVisitor {
   constructor(private readonly s: SpanMaker) {
     super();
   }
 
-  private tok(ctx: Ctx, label: string, i = 0): IToken | undefined {
-    const e = ctx[label]?.[i];
+  private tok<C>(ctx: C, label: TokenLabel<C>, i = 0): IToken | undefined {
+    const e = (ctx as Ctx)[label]?.[i];
     return e && isToken(e) ? e : undefined;
   }
   // Every label of the grammar holds only tokens or only nodes (see grammar/cst.d.ts), so no
   // filtering is needed; this runs for every CST node and allocations dominate the AST build.
-  private toks(ctx: Ctx, label: string): IToken[] {
-    return (ctx[label] ?? NONE) as IToken[];
+  private toks<C>(ctx: C, label: TokenLabel<C>): IToken[] {
+    return ((ctx as Ctx)[label] ?? NONE) as IToken[];
   }
-  private nodes(ctx: Ctx, label: string): CstNode[] {
-    return (ctx[label] ?? NONE) as CstNode[];
+  private nodes<C>(ctx: C, label: NodeLabel<C>): CstNode[] {
+    return ((ctx as Ctx)[label] ?? NONE) as CstNode[];
   }
-  private sub<T>(ctx: Ctx, label: string, i = 0): T | undefined {
+  /** The AST of the i-th node under `label`; the caller states what that rule's visitor returns. */
+  private sub<C>(ctx: C, label: NodeLabel<C>, i = 0): unknown {
     const n = this.nodes(ctx, label)[i];
-    return n ? (this.visit(n) as T) : undefined;
+    return n ? this.visit(n) : undefined;
   }
   private ident(t: IToken | undefined): A.Ident {
     return { name: t && !Number.isNaN(t.startOffset) ? t.image : "", span: this.s.token(t) };
   }
-  private expr(ctx: Ctx, label: string, i = 0): A.Expr {
-    return this.sub<A.Expr>(ctx, label, i) ?? { kind: "name", name: "", span: this.s.token(undefined) };
+  private expr<C>(ctx: C, label: NodeLabel<C>, i = 0): A.Expr {
+    return (this.sub(ctx, label, i) as A.Expr | undefined) ?? { kind: "name", name: "", span: this.s.token(undefined) };
   }
-  private stmts(ctx: Ctx, label = "body", i = 0): A.Stmt[] {
-    return this.sub<A.Stmt[]>(ctx, label, i) ?? [];
+  private stmts<C>(ctx: C, label: NodeLabel<C>, i = 0): A.Stmt[] {
+    return (this.sub(ctx, label, i) as A.Stmt[] | undefined) ?? [];
   }
   private spanOf(node: { location?: CstNode["location"] } | CstNode): Span {
     return this.s.node(node as CstNode);
   }
 
-  program(ctx: Ctx): Omit<A.Program, "file"> {
+  program(ctx: ProgramCstChildren): Omit<A.Program, "file"> {
     return {
       imports: this.nodes(ctx, "importDecl").map((n) => this.visit(n)),
       blocks: this.nodes(ctx, "blockDecl").map((n) => this.visit(n)),
@@ -127,7 +178,7 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  importDecl(ctx: Ctx, node?: CstNode): A.ImportDecl {
+  importDecl(ctx: ImportDeclCstChildren): A.ImportDecl {
     const str = this.tok(ctx, "StringLiteral");
     return {
       kind: "import",
@@ -138,72 +189,72 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  importSpec(ctx: Ctx): A.ImportSpec {
+  importSpec(ctx: ImportSpecCstChildren): A.ImportSpec {
     const alias = this.tok(ctx, "alias");
     return { name: this.ident(this.tok(ctx, "name")), alias: alias ? this.ident(alias) : null };
   }
 
-  blockDecl(ctx: Ctx): A.BlockDecl {
+  blockDecl(ctx: BlockDeclCstChildren): A.BlockDecl {
     return {
       kind: "block",
       name: this.ident(this.tok(ctx, "name")),
       params: this.nodes(ctx, "paramDecl").map((n) => this.visit(n)),
-      returns: this.sub<A.TypeRef>(ctx, "returns") ?? null,
-      body: this.stmts(ctx),
+      returns: (this.sub(ctx, "returns") as A.TypeRef | undefined) ?? null,
+      body: this.stmts(ctx, "body"),
       span: this.spanHere(ctx, "Block"),
     };
   }
 
-  paramDecl(ctx: Ctx): A.ParamDecl {
+  paramDecl(ctx: ParamDeclCstChildren): A.ParamDecl {
     const name = this.ident(this.tok(ctx, "name"));
     const def = this.nodes(ctx, "default").length ? this.expr(ctx, "default") : null;
-    return { name, type: this.sub<A.TypeRef>(ctx, "typeRef") ?? null, default: def, span: def ? this.s.cover(name.span, def.span) : name.span };
+    return { name, type: (this.sub(ctx, "typeRef") as A.TypeRef | undefined) ?? null, default: def, span: def ? this.s.cover(name.span, def.span) : name.span };
   }
 
-  typeRef(ctx: Ctx): A.TypeRef {
+  typeRef(ctx: TypeRefCstChildren): A.TypeRef {
     const name = this.ident(this.tok(ctx, "name"));
     const closes = this.toks(ctx, "RBracket");
     const last = closes[closes.length - 1];
     return { name, listDepth: closes.length, span: last ? this.s.cover(name.span, this.s.token(last)) : name.span };
   }
 
-  body(ctx: Ctx): A.Stmt[] {
+  body(ctx: BodyCstChildren): A.Stmt[] {
     return this.nodes(ctx, "statement").map((n) => this.visit(n));
   }
 
-  statement(ctx: Ctx): A.Stmt {
+  statement(ctx: StatementCstChildren): A.Stmt {
     const [child] = Object.values(ctx).flat() as CstNode[];
     return this.visit(child);
   }
 
-  assignStmt(ctx: Ctx): A.AssignStmt {
-    const t = this.sub<{ targets: A.Ident[]; destructure: boolean; span: Span }>(ctx, "target")!;
+  assignStmt(ctx: AssignStmtCstChildren): A.AssignStmt {
+    const t = (this.sub(ctx, "target") as { targets: A.Ident[]; destructure: boolean; span: Span } | undefined)!;
     const value = this.expr(ctx, "value");
     return { kind: "assign", targets: t.targets, destructure: t.destructure, value, span: this.s.cover(t.span, value.span) };
   }
 
-  target(ctx: Ctx): { targets: A.Ident[]; destructure: boolean; span: Span } {
+  target(ctx: TargetCstChildren): { targets: A.Ident[]; destructure: boolean; span: Span } {
     const name = this.tok(ctx, "name");
     if (name) return { targets: [this.ident(name)], destructure: false, span: this.s.token(name) };
     const targets = this.toks(ctx, "names").map((t) => this.ident(t));
     return { targets, destructure: true, span: this.s.cover(this.s.token(this.tok(ctx, "LBracket")), this.s.token(this.tok(ctx, "RBracket"))) };
   }
 
-  returnStmt(ctx: Ctx): A.ReturnStmt {
+  returnStmt(ctx: ReturnStmtCstChildren): A.ReturnStmt {
     const value = this.expr(ctx, "value");
     return { kind: "return", value, span: this.s.cover(this.s.token(this.tok(ctx, "Return")), value.span) };
   }
 
-  forStmt(ctx: Ctx): A.ForStmt {
-    return { kind: "for", variable: this.ident(this.tok(ctx, "variable")), iterable: this.expr(ctx, "iterable"), body: this.stmts(ctx), span: this.spanHere(ctx, "For") };
+  forStmt(ctx: ForStmtCstChildren): A.ForStmt {
+    return { kind: "for", variable: this.ident(this.tok(ctx, "variable")), iterable: this.expr(ctx, "iterable"), body: this.stmts(ctx, "body"), span: this.spanHere(ctx, "For") };
   }
 
-  repeatStmt(ctx: Ctx): A.RepeatStmt {
-    return { kind: "repeat", count: this.expr(ctx, "count"), body: this.stmts(ctx), span: this.spanHere(ctx, "Repeat") };
+  repeatStmt(ctx: RepeatStmtCstChildren): A.RepeatStmt {
+    return { kind: "repeat", count: this.expr(ctx, "count"), body: this.stmts(ctx, "body"), span: this.spanHere(ctx, "Repeat") };
   }
 
-  ifStmt(ctx: Ctx): A.IfStmt {
-    const elseIf = this.sub<A.IfStmt>(ctx, "elseIf");
+  ifStmt(ctx: IfStmtCstChildren): A.IfStmt {
+    const elseIf = (this.sub(ctx, "elseIf") as A.IfStmt | undefined);
     const elseBody = this.nodes(ctx, "else").length ? this.stmts(ctx, "else") : null;
     return {
       kind: "if",
@@ -214,20 +265,21 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  groupStmt(ctx: Ctx): A.GroupStmt {
-    return { kind: "group", name: this.ident(this.tok(ctx, "name")), body: this.stmts(ctx), span: this.spanHere(ctx, "Group") };
+  groupStmt(ctx: GroupStmtCstChildren): A.GroupStmt {
+    return { kind: "group", name: this.ident(this.tok(ctx, "name")), body: this.stmts(ctx, "body"), span: this.spanHere(ctx, "Group") };
   }
 
-  modelDecl(ctx: Ctx): A.ModelDecl {
+  modelDecl(ctx: ModelDeclCstChildren): A.ModelDecl {
     const items: { item: A.ModelItem; offset: number }[] = [];
-    for (const key of ["inputDecl", "widthsDecl", "divisorDecl", "encoderDecl", "taskDecl", "budgetDecl", "preferDecl", "assignStmt"]) {
+    const kinds: NodeLabel<ModelDeclCstChildren>[] = ["inputDecl", "widthsDecl", "divisorDecl", "encoderDecl", "taskDecl", "budgetDecl", "preferDecl", "assignStmt"];
+    for (const key of kinds) {
       for (const n of this.nodes(ctx, key)) items.push({ item: this.visit(n), offset: n.location?.startOffset ?? 0 });
     }
     items.sort((a, b) => a.offset - b.offset);
     return { kind: "model", name: this.ident(this.tok(ctx, "name")), items: items.map((i) => i.item), span: this.spanHere(ctx, "Model") };
   }
 
-  inputDecl(ctx: Ctx): A.InputDecl {
+  inputDecl(ctx: InputDeclCstChildren): A.InputDecl {
     const dims = this.toks(ctx, "dims")
       .sort((a, b) => a.startOffset - b.startOffset)
       .map((t): A.Ident | A.NumberLit => (t.tokenType.name === "NumberLiteral" ? this.numberLit(t) : this.ident(t)));
@@ -235,21 +287,21 @@ class AstBuilder extends BaseVisitor {
     return { kind: "input", name: this.ident(this.tok(ctx, "name")), dtype: this.ident(this.tok(ctx, "dtype")), dims, preprocess, span: this.spanHere(ctx, "Input") };
   }
 
-  widthsDecl(ctx: Ctx): A.WidthsDecl {
+  widthsDecl(ctx: WidthsDeclCstChildren): A.WidthsDecl {
     return { kind: "widths", values: this.toks(ctx, "values").map((t) => this.numberLit(t)), span: this.spanHere(ctx, "Widths") };
   }
 
-  divisorDecl(ctx: Ctx): A.DivisorDecl {
+  divisorDecl(ctx: DivisorDeclCstChildren): A.DivisorDecl {
     return { kind: "divisor", value: this.numberLit(this.tok(ctx, "value")), span: this.spanHere(ctx, "Divisor") };
   }
 
-  encoderDecl(ctx: Ctx): A.EncoderDecl {
-    const t = this.sub<{ targets: A.Ident[]; destructure: boolean }>(ctx, "target") ?? { targets: [], destructure: false };
+  encoderDecl(ctx: EncoderDeclCstChildren): A.EncoderDecl {
+    const t = (this.sub(ctx, "target") as { targets: A.Ident[]; destructure: boolean } | undefined) ?? { targets: [], destructure: false };
     return { kind: "encoder", targets: t.targets, destructure: t.destructure, value: this.expr(ctx, "value"), span: this.spanHere(ctx, "Encoder") };
   }
 
-  taskDecl(ctx: Ctx): A.TaskDecl {
-    const clauses = <T>(key: string) => this.nodes(ctx, key).map((n) => this.visit(n) as A.TaskClause<T>);
+  taskDecl(ctx: TaskDeclCstChildren): A.TaskDecl {
+    const clauses = <T>(key: NodeLabel<TaskDeclCstChildren>) => this.nodes(ctx, key).map((n) => this.visit(n) as A.TaskClause<T>);
     return {
       kind: "task",
       name: this.ident(this.tok(ctx, "name")),
@@ -261,35 +313,35 @@ class AstBuilder extends BaseVisitor {
     };
   }
 
-  headClause(ctx: Ctx): A.TaskClause<A.Expr> {
+  headClause(ctx: HeadClauseCstChildren): A.TaskClause<A.Expr> {
     const value = this.expr(ctx, "value");
     return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Head")), value.span) };
   }
-  decodeClause(ctx: Ctx): A.TaskClause<A.Expr> {
+  decodeClause(ctx: DecodeClauseCstChildren): A.TaskClause<A.Expr> {
     const value = this.expr(ctx, "value");
     return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Decode")), value.span) };
   }
-  lossClause(ctx: Ctx): A.TaskClause<A.Ident> {
+  lossClause(ctx: LossClauseCstChildren): A.TaskClause<A.Ident> {
     const value = this.ident(this.tok(ctx, "name"));
     return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Loss")), value.span) };
   }
-  metricClause(ctx: Ctx): A.TaskClause<A.Ident> {
+  metricClause(ctx: MetricClauseCstChildren): A.TaskClause<A.Ident> {
     const value = this.ident(this.tok(ctx, "name"));
     return { value, span: this.s.cover(this.s.token(this.tok(ctx, "Metric")), value.span) };
   }
 
-  budgetDecl(ctx: Ctx): A.BudgetDecl {
+  budgetDecl(ctx: BudgetDeclCstChildren): A.BudgetDecl {
     const value = this.expr(ctx, "value");
     return { kind: "budget", metric: this.ident(this.tok(ctx, "metric")), value, span: this.s.cover(this.s.token(this.tok(ctx, "Budget")), value.span) };
   }
 
-  preferDecl(ctx: Ctx): A.PreferDecl {
+  preferDecl(ctx: PreferDeclCstChildren): A.PreferDecl {
     const entries = this.nodes(ctx, "preferEntry").map((n) => this.visit(n) as A.PreferEntry);
     const start = this.s.token(this.tok(ctx, "Prefer"));
     return { kind: "prefer", entries, span: entries.length ? this.s.cover(start, entries[entries.length - 1].span) : start };
   }
 
-  preferEntry(ctx: Ctx): A.PreferEntry {
+  preferEntry(ctx: PreferEntryCstChildren): A.PreferEntry {
     const task = this.ident(this.tok(ctx, "task"));
     const value = this.expr(ctx, "value");
     return { task, value, span: this.s.cover(task.span, value.span) };
@@ -297,62 +349,62 @@ class AstBuilder extends BaseVisitor {
 
   // Expressions
 
-  expression(ctx: Ctx): A.Expr {
+  expression(ctx: ExpressionCstChildren): A.Expr {
     const condition = this.expr(ctx, "condition");
     if (!this.nodes(ctx, "then").length) return condition;
     const otherwise = this.expr(ctx, "else");
     return { kind: "ternary", condition, then: this.expr(ctx, "then"), else: otherwise, span: this.s.cover(condition.span, otherwise.span) };
   }
 
-  pipeExpr(ctx: Ctx): A.Expr {
+  pipeExpr(ctx: PipeExprCstChildren): A.Expr {
     const stages = this.nodes(ctx, "operands").map((n) => this.visit(n) as A.Expr);
     if (stages.length === 1) return stages[0];
     return { kind: "pipe", stages, span: this.s.cover(stages[0].span, stages[stages.length - 1].span) };
   }
 
   /** Precedence climbing over the flat operand/operator list of `binaryExpr`. */
-  binaryExpr(ctx: Ctx): A.Expr {
+  binaryExpr(ctx: BinaryExprCstChildren): A.Expr {
     const only = ctx.operands;
     if (!ctx.operators && only?.length === 1) return this.visit(only[0] as CstNode) as A.Expr;
     const operands = this.nodes(ctx, "operands").map((n) => this.visit(n) as A.Expr);
     const operators = this.toks(ctx, "operators");
-    if (!operands.length) return this.expr(ctx, "__none__");
+    if (!operands.length) return this.expr(ctx, "operands"); // recovery left nothing: an empty name
     return climbFlat(operands, operators, (l, op, r) => ({ kind: "binary", op: op.image as A.BinaryOp, left: l, right: r, opSpan: this.s.token(op), span: this.s.cover(l.span, r.span) }));
   }
 
-  unaryExpr(ctx: Ctx): A.Expr {
+  unaryExpr(ctx: UnaryExprCstChildren): A.Expr {
     const operand = this.expr(ctx, "operand");
     const op = this.tok(ctx, "operator");
     if (!op) return operand;
     return { kind: "unary", op: op.image as A.UnaryOp, operand, span: this.s.cover(this.s.token(op), operand.span) };
   }
 
-  postfixExpr(ctx: Ctx): A.Expr {
+  postfixExpr(ctx: PostfixExprCstChildren): A.Expr {
     let e = this.expr(ctx, "primary");
     for (const n of this.nodes(ctx, "suffixes")) {
       const span = this.s.cover(e.span, this.s.node(n));
-      const c = n.children as Ctx;
+      const c = n.children as CallSuffixCstChildren & IndexSuffixCstChildren & MemberSuffixCstChildren;
       if (n.name === "callSuffix") e = { kind: "call", callee: e, args: this.nodes(c, "argument").map((a) => this.visit(a)), span };
       else if (n.name === "indexSuffix") e = { kind: "index", target: e, index: this.expr(c, "index"), span };
       else e = { kind: "member", target: e, name: this.ident(this.tok(c, "name")), span };
     }
-    const label = this.sub<A.LabelPart[]>(ctx, "labelPath");
+    const label = (this.sub(ctx, "labelPath") as A.LabelPart[] | undefined);
     if (label) e = { kind: "labeled", expr: e, label, span: this.s.cover(e.span, this.s.node(this.nodes(ctx, "labelPath")[0])) };
     return e;
   }
 
-  argument(ctx: Ctx): A.Argument {
+  argument(ctx: ArgumentCstChildren): A.Argument {
     const name = this.tok(ctx, "name");
     const value = this.expr(ctx, "value");
     return { name: name ? this.ident(name) : null, value, span: name ? this.s.cover(this.s.token(name), value.span) : value.span };
   }
 
-  labelPath(ctx: Ctx): A.LabelPart[] {
+  labelPath(ctx: LabelPathCstChildren): A.LabelPart[] {
     return this.nodes(ctx, "parts").flatMap((n) => this.visit(n) as A.LabelPart[]);
   }
 
   /** One part, or several: `as blocks.1.10` lexes `1.10` as one number, which is two path parts. */
-  labelPart(ctx: Ctx): A.LabelPart[] {
+  labelPart(ctx: LabelPartCstChildren): A.LabelPart[] {
     const name = this.tok(ctx, "name");
     if (name) return [{ kind: "name", name: name.image, span: this.s.token(name) }];
     const index = this.tok(ctx, "index");
@@ -364,7 +416,7 @@ class AstBuilder extends BaseVisitor {
     return [{ kind: "computed", expr, span: expr.span }];
   }
 
-  primary(ctx: Ctx): A.Expr {
+  primary(ctx: PrimaryCstChildren): A.Expr {
     const num = this.tok(ctx, "number");
     if (num) return this.numberLit(num);
     const str = this.tok(ctx, "string");
@@ -390,9 +442,9 @@ class AstBuilder extends BaseVisitor {
   }
 
   /** The span of a construct: from its keyword token through the end of the CST node being visited. */
-  private spanHere(ctx: Ctx, keyword: string): Span {
+  private spanHere<C>(ctx: C, keyword: TokenLabel<C>): Span {
     const first = this.tok(ctx, keyword);
-    const all = Object.values(ctx).flat() as CstElement[];
+    const all = Object.values(ctx as Ctx).flat() as CstElement[];
     let end = this.s.token(first).end;
     for (const e of all) {
       const s = isToken(e) ? this.s.token(e) : this.s.node(e);

@@ -1,5 +1,6 @@
 // Source text -> AST, with lexer and parser errors turned into catalogue diagnostics.
-import type { IRecognitionException, IToken, TokenType } from "chevrotain";
+import type { ICstVisitor, IRecognitionException, IToken, TokenType } from "chevrotain";
+import type { ICstNodeVisitor } from "../grammar/cst";
 import { parseText } from "../grammar/parser";
 import * as T from "../grammar/tokens";
 import type { Program } from "./ast";
@@ -29,7 +30,10 @@ export function describeTokenType(name: string): string {
 
 const describeToken = (t: IToken): string => (t.tokenType.name === "EOF" || t.image === "" ? "the end of the file" : `\`${t.image}\``);
 
-const RULE_HINTS: Record<string, string> = {
+/** The grammar's rule names (from the generated CST types): a renamed rule is a type error here. */
+type RuleName = Exclude<keyof ICstNodeVisitor<unknown, unknown>, keyof ICstVisitor<unknown, unknown>>;
+
+const RULE_HINTS: Partial<Record<RuleName, string>> = {
   modelDecl: "a model holds `input`, `widths`, `divisor`, `encoder`, `task`, `budget` and `prefer` declarations",
   taskDecl: "a task holds `head`, `decode`, `loss` and `metric` clauses",
   inputDecl: "an input reads `input image: f32[N, 3, 224, 224]`",
@@ -55,7 +59,7 @@ function tokenSpan(file: string, t: IToken, fallback: IToken | undefined, text: 
   return { file, start: text.length, end: text.length, line: lines.length, col: lines[lines.length - 1].length + 1 };
 }
 
-const EXPRESSION_RULES = new Set(["expression", "pipeExpr", "orExpr", "andExpr", "eqExpr", "relExpr", "rangeExpr", "addExpr", "mulExpr", "unaryExpr", "postfixExpr", "primary"]);
+const EXPRESSION_RULES: ReadonlySet<string> = new Set<RuleName>(["expression", "pipeExpr", "binaryExpr", "unaryExpr", "postfixExpr", "primary"]);
 
 const topLevel = (span: Span, found: string): Diagnostic =>
   diag("MTL1002", span, `unexpected ${found} at the top level`, "only `import`, `block` and `model` declarations stand at the top level of a file");
@@ -80,7 +84,7 @@ function parseErrorDiagnostic(file: string, text: string, e: IRecognitionExcepti
   const span = tokenSpan(file, e.token, previous, text);
   const found = describeToken(e.token);
   const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1] ?? "";
-  const hint = RULE_HINTS[rule];
+  const hint = RULE_HINTS[rule as RuleName];
   if (e.name === "MismatchedTokenException") {
     const [expected] = expectedFrom(e.message);
     if (expected === "EOF") return topLevel(span, found);

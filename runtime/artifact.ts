@@ -1,20 +1,26 @@
 // Reads what a compiled .onnx file holds: the `mtl` metadata (tasks, groups, inputs, decoding) and
 // the cost table, with clear errors for files that are not mtl models.
+import { MtlError } from "../compiler/errors";
 import type { CostTable } from "../compiler/cost/types";
 import type { MtlMetadata } from "../compiler/lower/metadata";
 import { decodeModel, OnnxDecodeError } from "../compiler/onnx/decode";
 import type { OnnxModel } from "../compiler/onnx/model";
+import { restrictToStatic, staticChoices } from "./static-model";
 
-export class ArtifactError extends Error {
-  constructor(message: string, readonly hint?: string) {
-    super(message);
+/** A file that is not a model this mtl can read (MTL-ART-001, docs/errors.md). */
+export class ArtifactError extends MtlError {
+  constructor(message: string, hint?: string) {
+    super("MTL-ART-001", message, hint);
   }
 }
 
 export interface Artifact {
   readonly meta: MtlMetadata;
   readonly costs: CostTable;
-  /** The static configuration (width per group) when the file was compiled with --config/--budget. */
+  /**
+   * The static configuration (width per group) when the file was compiled with --config/--budget;
+   * `costs` then holds that one configuration only (runtime/static-model.ts).
+   */
   readonly staticConfig: Readonly<Record<string, number>> | null;
   readonly model: OnnxModel;
 }
@@ -34,5 +40,8 @@ export function readArtifact(bytes: Uint8Array, path: string): Artifact {
   const costs = JSON.parse(model.metadata["mtl.costs"] ?? "null") as CostTable | null;
   if (!costs) throw new ArtifactError(`${path} has no cost table ("mtl.costs" metadata)`, "recompile it with this version of mtl");
   const staticConfig = model.metadata["mtl.config"] ? (JSON.parse(model.metadata["mtl.config"]) as Record<string, number>) : null;
-  return { meta, costs, staticConfig, model };
+  if (!staticConfig) return { meta, costs, staticConfig, model };
+  const choices = staticChoices(costs, staticConfig);
+  if (typeof choices === "string") throw new ArtifactError(`${path} is damaged: ${choices}`, "recompile it with this version of mtl");
+  return { meta, costs: restrictToStatic(costs, choices), staticConfig, model };
 }

@@ -3,6 +3,7 @@
 import { costAt } from "../compiler/cost/table";
 import type { Config } from "../compiler/ir/types";
 import type { InputTensor } from "./inputs";
+import { ProfileError } from "./profile";
 import type { MtlModel } from "./model";
 
 export interface BenchRow {
@@ -16,6 +17,8 @@ export interface BenchRow {
 export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function timeRuns(run: () => Promise<{ ms: number }>, runs: number, warmup = 2): Promise<number> {
+  // A median of no runs would be undefined, printed as NaN: refuse instead.
+  if (!Number.isInteger(runs) || runs < 1) throw new ProfileError(`runs must be a whole number >= 1, got ${runs}`, "e.g. runs: 10");
   for (let i = 0; i < warmup; i++) await run();
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) ms.push((await run()).ms);
@@ -36,7 +39,9 @@ export async function benchModel(model: MtlModel, inputs: Record<string, InputTe
     const buildMs = performance.now() - t0;
     const specialisedMs = await timeRuns(() => model.run(inputs, { config }), runs);
     const dynamicMs = await timeRuns(() => model.run(inputs, { config, mode: "dynamic" }), runs);
-    const row = { config, macs: costAt(model.costs, config).macs, dynamicMs, specialisedMs, buildMs };
+    // A static model's config is empty (its graph has no width inputs); its table has one choice per group.
+    const costConfig = Object.fromEntries(model.costs.groups.map((g) => [g.name, config[g.name] ?? g.choices.length - 1]));
+    const row = { config, macs: costAt(model.costs, costConfig).macs, dynamicMs, specialisedMs, buildMs };
     rows.push(row);
     onRow?.(row);
   }

@@ -5,3 +5,5 @@ export { InputError, type InputTensor } from "./inputs";
 export { explain, type Plan, type ConstraintsInput, type PlanOptions } from "./search/index";
 export { profileLatency, ProfileError } from "./profile";
 export { benchModel, spearman } from "./bench";
+export { MtlError, isMtlError } from "../compiler/errors";
+export type { LatencyQuality } from "./search/index";

@@ -1,5 +1,6 @@
 // Checks user inputs against what the model declares, before onnxruntime sees them, so that a
 // wrong name, dtype or shape is a clear error naming the input and the fix.
+import { MtlError } from "../compiler/errors";
 import type { MtlMetadata } from "../compiler/lower/metadata";
 import { didYouMean } from "../compiler/messages";
 
@@ -10,9 +11,10 @@ export interface InputTensor {
   readonly dims: readonly number[];
 }
 
-export class InputError extends Error {
-  constructor(message: string, readonly hint?: string) {
-    super(message);
+/** An input that does not fit what the model declares (MTL-IN-001, docs/errors.md). */
+export class InputError extends MtlError {
+  constructor(message: string, hint?: string) {
+    super("MTL-IN-001", message, hint);
   }
 }
 

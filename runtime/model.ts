@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
 import type { CostTable } from "../compiler/cost/types";
+import { MtlError } from "../compiler/errors";
 import type { Config } from "../compiler/ir/types";
 import type { MtlMetadata } from "../compiler/lower/metadata";
 import { encodeModel } from "../compiler/onnx/encode";
@@ -13,17 +14,24 @@ import { type Artifact, ArtifactError, readArtifact } from "./artifact";
 import { checkInputs, type InputTensor } from "./inputs";
 import { explain, isSearchError, plan as search, type Plan, type ConstraintsInput } from "./search/index";
 import type { PlanOptions } from "./search/index";
+import { PlanError } from "./plan-error";
+
+export { PlanError };
 import { isSequenceSpec } from "./decode/index";
-import { decodeTask, tokenInput } from "./sequence";
-import { SessionCache } from "./session-cache";
+import { controlFeeds, decodeTask, withTokenPrefix } from "./sequence";
+import { type Lease, SessionCache } from "./session-cache";
+import { describeStatic } from "./static-model";
 import { specialiseOnnx } from "./specialise";
+import { isControlInput } from "../compiler/io-names";
 
 /** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
-export class RunError extends Error {
-  constructor(message: string, readonly hint?: string) {
-    super(message);
+export class RunError extends MtlError {
+  constructor(message: string, hint?: string) {
+    super("MTL-RUN-001", message, hint);
   }
 }
+
+const STATIC_HINT = "compile the model without --config/--budget to choose widths at run time";
 
 /** Failures are reported as RunError values; onnxruntime's own log would repeat them on stderr. */
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { logSeverityLevel: 4 };
@@ -51,11 +59,6 @@ function explainFailure(e: unknown, sources: () => Map<string, string>): never {
   );
 }
 
-export class PlanError extends Error {
-  constructor(message: string, readonly hint?: string, readonly minimum?: number) {
-    super(message);
-  }
-}
 
 export interface OutputTensor {
   readonly dtype: string;
@@ -108,6 +111,11 @@ export class MtlModel {
     return new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8);
   }
 
+  /** The one configuration (width per group) of a static model, else null. */
+  get staticConfig(): Readonly<Record<string, number>> | null {
+    return this.artifact.staticConfig;
+  }
+
   get tasks(): string[] {
     return this.meta.tasks.map((t) => t.name);
   }
@@ -120,12 +128,18 @@ export class MtlModel {
   /** Resolves constraints to a configuration; defaults come from the model's `budget` / `prefer`. */
   plan(constraints: ConstraintsInput = {}, options: PlanOptions = {}): Plan {
     const withDefaults: ConstraintsInput = {
-      budget: constraints.budget !== undefined ? constraints.budget : (this.meta.budgets[0] ?? null),
+      // A static model's `budget` was spent choosing its one configuration: it is no default here.
+      budget: constraints.budget !== undefined ? constraints.budget : this.artifact.staticConfig ? null : (this.meta.budgets[0] ?? null),
       prefer: constraints.prefer ?? (Object.keys(this.meta.prefer).length ? this.meta.prefer : undefined),
       tasks: constraints.tasks,
     };
     const p = search(this.costs, withDefaults, options);
-    if (isSearchError(p)) throw new PlanError(p.message, p.hint, p.minimum);
+    if (isSearchError(p) && p.code === "infeasible" && this.artifact.staticConfig) {
+      // One configuration to offer: say so, rather than "below the cheapest configuration".
+      const only = describeStatic(this.artifact.staticConfig);
+      throw new PlanError("infeasible", `${p.message}: this is a static model, it runs only ${only}`, STATIC_HINT, p.minimum);
+    }
+    if (isSearchError(p)) throw PlanError.from(p);
     return p;
   }
 
@@ -136,16 +150,26 @@ export class MtlModel {
   private resolve(o: RunOptions): { config: Config; tasks: string[] } {
     const tasks = [...(o.tasks ?? o.plan?.tasks ?? this.tasks)];
     for (const t of tasks)
-      if (!this.tasks.includes(t)) throw new PlanError(`model ${this.meta.name} has no task \`${t}\``, didYouMean(t, this.tasks) ?? `its tasks are ${this.tasks.join(", ")}`);
-    if (!tasks.length) throw new PlanError("no task to run", `choose from ${this.tasks.join(", ")}`);
+      if (!this.tasks.includes(t)) throw new PlanError("unknown-task", `model ${this.meta.name} has no task \`${t}\``, didYouMean(t, this.tasks) ?? `its tasks are ${this.tasks.join(", ")}`);
+    if (!tasks.length) throw new PlanError("no-tasks", "no task to run", `choose from ${this.tasks.join(", ")}`);
     const config: Record<string, number> = {};
     for (const g of this.meta.groups) {
       const i = o.plan?.config[g.name] ?? o.config?.[g.name] ?? g.choices.length - 1;
-      if (!Number.isInteger(i) || i < 0 || i >= g.choices.length) throw new PlanError(`width choice ${i} is out of range for group \`${g.name}\``, `use 0 to ${g.choices.length - 1}`);
+      if (!Number.isInteger(i) || i < 0 || i >= g.choices.length) throw new PlanError("bad-config", `width choice ${i} is out of range for group \`${g.name}\``, `use 0 to ${g.choices.length - 1}`);
       config[g.name] = i;
     }
-    for (const k of Object.keys(o.config ?? {}))
-      if (!this.meta.groups.some((g) => g.name === k)) throw new PlanError(`model ${this.meta.name} has no width group \`${k}\``, didYouMean(k, this.meta.groups.map((g) => g.name)));
+    const extra = Object.keys(o.config ?? {}).filter((k) => !this.meta.groups.some((g) => g.name === k));
+    // A static model's one configuration is choice 0 of every group of its (cut down) cost table.
+    const own = (k: string) => this.artifact.staticConfig !== null && o.config?.[k] === 0 && this.costs.groups.some((g) => g.name === k);
+    if (extra.some((k) => !own(k)) && this.artifact.staticConfig)
+      throw new PlanError(
+        "bad-config",
+        `model ${this.meta.name} is static: it runs only ${describeStatic(this.artifact.staticConfig)}`,
+        STATIC_HINT,
+      );
+    for (const k of extra)
+      if (!own(k))
+        throw new PlanError("bad-config", `model ${this.meta.name} has no width group \`${k}\``, didYouMean(k, this.meta.groups.map((g) => g.name)));
     return { config, tasks };
   }
 
@@ -154,10 +178,15 @@ export class MtlModel {
     return this.cache.has(cacheKey(config, tasks));
   }
 
-  private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Promise<ort.InferenceSession> {
-    if (mode === "dynamic") return (this.dynamic ??= ort.InferenceSession.create(this.bytes, SESSION_OPTIONS));
+  /** The session to run on, pinned until `release()` so the cache cannot dispose it mid-run. */
+  private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Lease<ort.InferenceSession> {
+    if (mode === "dynamic") {
+      this.dynamic ??= ort.InferenceSession.create(this.bytes, SESSION_OPTIONS);
+      return { session: this.dynamic, release: () => undefined };
+    }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    return this.cache.get(cacheKey(config, tasks), () => ort.InferenceSession.create(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run })), SESSION_OPTIONS));
+    const build = () => ort.InferenceSession.create(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run })), SESSION_OPTIONS);
+    return this.cache.acquire(cacheKey(config, tasks), build);
   }
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {
@@ -165,23 +194,22 @@ export class MtlModel {
     const mode = o.mode ?? "specialised";
     const wanted = this.meta.tasks.filter((t) => tasks.includes(t.name));
     const sequence = wanted.filter((t) => isSequenceSpec(t.decode as never));
-    const tokens = tokenInput(this.meta);
-    let given = inputs;
-    if (sequence.length && tokens && !(tokens in inputs)) {
-      // Sequence tasks start from the first token: [bos] per input row.
-      const bos = (sequence[0].decode as { bos: number }).bos;
-      const batch = Object.values(inputs)[0]?.dims[0] ?? 1;
-      given = { ...inputs, [tokens]: { data: new BigInt64Array(batch).fill(BigInt(bos)), dims: [batch, 1] } };
-    }
+    const given = withTokenPrefix(this.meta, inputs, sequence) as Readonly<Record<string, InputTensor>>;
     const checked = checkInputs(this.meta, given);
     const feeds: Record<string, ort.Tensor> = {};
-    for (const c of checked) feeds[c.name] = new ort.Tensor(c.dtype, c.data, c.dims as number[]);
-    if (mode === "dynamic") {
-      for (const g of this.meta.groups) feeds[`width.${g.name}`] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name])]), []);
-      if (this.meta.gated) for (const t of this.tasks) feeds[`run.${t}`] = new ort.Tensor("bool", Uint8Array.from([tasks.includes(t) ? 1 : 0]), []);
-    }
+    for (const c of checked) feeds[c.name] = makeTensor(c.dtype, c.data, c.dims as number[]);
+    if (mode === "dynamic") Object.assign(feeds, controlFeeds(this.meta, config, tasks, makeTensor));
     const cached = mode === "specialised" && this.isCached(config, tasks);
-    const session = await this.session(config, tasks, mode);
+    const lease = this.session(config, tasks, mode);
+    try {
+      return await this.runOn(await lease.session, { inputs, o, config, tasks, mode, wanted, sequence, checked, feeds, cached });
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async runOn(session: ort.InferenceSession, r: RunState): Promise<RunResult> {
+    const { inputs, o, config, tasks, mode, wanted, sequence, checked, feeds, cached } = r;
     const fetches = wanted.filter((t) => !sequence.includes(t)).flatMap((t) => t.outputs);
     const t0 = performance.now();
     const sources = () => (this.sources ??= sourceMap(this.artifact.model.graph));
@@ -194,9 +222,9 @@ export class MtlModel {
         })
       : {};
     const outputs: Record<string, Record<string, OutputTensor>> = {};
-    const controls = Object.fromEntries(Object.entries(feeds).filter(([k]) => k.startsWith("width.") || k.startsWith("run.")));
+    const controls = Object.fromEntries(Object.entries(feeds).filter(([k]) => isControlInput(k)));
     for (const t of sequence) {
-      const results = await decodeTask({ session, makeTensor: (d, x, dims) => new ort.Tensor(d, x, dims) }, this.meta, { name: t.name, decode: t.decode as never, outputs: t.outputs }, checked, controls);
+      const results = await decodeTask({ session, makeTensor }, this.meta, { name: t.name, decode: t.decode as never, outputs: t.outputs }, checked, controls);
       const width = Math.max(1, ...results.map((r) => r.tokens.length));
       const eos = (t.decode as { eos: number }).eos;
       const ids = new BigInt64Array(results.length * width).fill(BigInt(eos));
@@ -222,6 +250,23 @@ export class MtlModel {
     await this.cache.clear();
     if (this.dynamic) await (await this.dynamic).release();
   }
+}
+
+const makeTensor = (d: "float32" | "int64" | "bool", x: Float32Array | BigInt64Array | Uint8Array, dims: number[]): ort.Tensor =>
+  new ort.Tensor(d, x, dims);
+
+/** What `run` has worked out before it holds a session. */
+interface RunState {
+  readonly inputs: Readonly<Record<string, InputTensor>>;
+  readonly o: RunOptions;
+  readonly config: Config;
+  readonly tasks: string[];
+  readonly mode: "specialised" | "dynamic";
+  readonly wanted: MtlMetadata["tasks"];
+  readonly sequence: MtlMetadata["tasks"];
+  readonly checked: ReturnType<typeof checkInputs>;
+  readonly feeds: Record<string, ort.Tensor>;
+  readonly cached: boolean;
 }
 
 const cacheKey = (config: Config, tasks: readonly string[]): string =>

@@ -1,5 +1,12 @@
 // NumPy .npy files (format 1.0/2.0, C order): the exchange format for tensors in `mtl run`.
-export class NpyError extends Error {}
+import { MtlError } from "../compiler/errors";
+
+/** A .npy file mtl cannot read (MTL-IN-002, docs/errors.md). */
+export class NpyError extends MtlError {
+  constructor(message: string, hint?: string) {
+    super("MTL-IN-002", message, hint);
+  }
+}
 
 export interface NpyArray {
   readonly dtype: "<f4" | "<f8" | "<i8" | "<i4" | "|b1" | "|u1";

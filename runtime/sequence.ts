@@ -3,14 +3,26 @@
 // back. Each step is one session run over every live prefix of the step, grouped by length (the
 // prefixes of a step all have one length in practice; attention here is not causal, so prefixes of
 // different lengths must not share a padded batch).
-import type * as ort from "onnxruntime-node";
+// Browser-safe: the session and tensor type come from the caller (onnxruntime-node in the runtime,
+// onnxruntime-web in the playground).
 import type { MtlMetadata } from "../compiler/lower/metadata";
+import { runInputName, widthInputName } from "../compiler/io-names";
 import type { CheckedInput } from "./inputs";
 import { decodeSequence, type SequenceDecodeSpec, type SequenceResult } from "./decode/index";
 
-export interface SequenceRun {
-  readonly session: ort.InferenceSession;
-  readonly makeTensor: (dtype: "float32" | "int64" | "bool", data: Float32Array | BigInt64Array | Uint8Array, dims: number[]) => ort.Tensor;
+/** The part of an onnxruntime tensor the decoding reads. */
+export interface TensorLike {
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
+export type MakeTensor<T> = (dtype: "float32" | "int64" | "bool", data: Float32Array | BigInt64Array | Uint8Array, dims: number[]) => T;
+
+export interface SequenceRun<T extends TensorLike = TensorLike> {
+  readonly session: { run(feeds: Record<string, T>, fetches: readonly string[]): Promise<Record<string, T>> };
+  readonly makeTensor: MakeTensor<T>;
+  /** Called before each decoding step (the playground shows progress). */
+  readonly onStep?: (step: number) => void;
 }
 
 /** The model's token input: its single int64 input of rank 2. */
@@ -28,23 +40,25 @@ function gatherRows(input: CheckedInput, rows: readonly number[]): { data: Float
   return { data: out, dims: [rows.length, ...input.dims.slice(1)] };
 }
 
-export async function decodeTask(
-  run: SequenceRun,
+export async function decodeTask<T extends TensorLike>(
+  run: SequenceRun<T>,
   meta: MtlMetadata,
   task: { name: string; decode: SequenceDecodeSpec; outputs: readonly string[] },
   inputs: readonly CheckedInput[],
-  controls: Record<string, ort.Tensor>,
+  controls: Record<string, T>,
 ): Promise<SequenceResult[]> {
   const tokensName = tokenInput(meta)!;
   const others = inputs.filter((i) => i.name !== tokensName);
   const batch = others.length ? others[0].dims[0] : 1;
   const logitsName = task.outputs[0];
+  let steps = 0;
   const step = async (prefixes: readonly (readonly number[])[], rows: readonly number[]): Promise<Float32Array[]> => {
+    run.onStep?.(++steps);
     const result = new Array<Float32Array>(prefixes.length);
     const byLength = new Map<number, number[]>();
     prefixes.forEach((p, i) => byLength.set(p.length, [...(byLength.get(p.length) ?? []), i]));
     for (const [length, idx] of byLength) {
-      const feeds: Record<string, ort.Tensor> = { ...controls };
+      const feeds: Record<string, T> = { ...controls };
       for (const input of others) {
         const g = gatherRows(input, idx.map((i) => rows[i]));
         feeds[input.name] = run.makeTensor(input.dtype, g.data, g.dims);
@@ -61,4 +75,28 @@ export async function decodeTask(
     return result;
   };
   return decodeSequence(task.decode, step, batch);
+}
+
+/**
+ * The inputs with the token input started for sequence tasks: `[bos]` per row, when the caller
+ * gave no tokens (sequence tasks always start from the first token).
+ */
+export function withTokenPrefix<I extends { data: unknown; dims: readonly number[] }>(
+  meta: MtlMetadata,
+  inputs: Readonly<Record<string, I | { data: BigInt64Array; dims: number[] }>>,
+  sequence: readonly { decode: unknown }[],
+): Readonly<Record<string, I | { data: BigInt64Array; dims: number[] }>> {
+  const tokens = tokenInput(meta);
+  if (!sequence.length || !tokens || tokens in inputs) return inputs;
+  const bos = (sequence[0].decode as { bos: number }).bos;
+  const batch = Object.values(inputs)[0]?.dims[0] ?? 1;
+  return { ...inputs, [tokens]: { data: new BigInt64Array(batch).fill(BigInt(bos)), dims: [batch, 1] } };
+}
+
+/** The `width.<group>` and `run.<task>` feeds of a configuration with only `tasksOn` running. */
+export function controlFeeds<T>(meta: MtlMetadata, config: Readonly<Record<string, number>>, tasksOn: readonly string[], makeTensor: MakeTensor<T>): Record<string, T> {
+  const feeds: Record<string, T> = {};
+  for (const g of meta.groups) feeds[widthInputName(g.name)] = makeTensor("int64", BigInt64Array.from([BigInt(config[g.name] ?? g.choices.length - 1)]), []);
+  if (meta.gated) for (const t of meta.tasks) feeds[runInputName(t.name)] = makeTensor("bool", Uint8Array.from([tasksOn.includes(t.name) ? 1 : 0]), []);
+  return feeds;
 }

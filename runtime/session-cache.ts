@@ -1,9 +1,25 @@
 // Sessions per configuration: specialised sessions are built once per (widths, tasks) and kept in
 // a small LRU; building one costs tens to hundreds of milliseconds, a cached run costs nothing extra.
-import * as ort from "onnxruntime-node";
+// A session in use is pinned (reference-counted) and never released under a running call: when
+// every entry is pinned the cache briefly holds more than its capacity, and shrinks back as the
+// runs finish.
+import type * as ort from "onnxruntime-node";
 
-export class SessionCache {
-  private readonly entries = new Map<string, Promise<ort.InferenceSession>>();
+type Session = Pick<ort.InferenceSession, "release">;
+
+interface Entry<S> {
+  readonly session: Promise<S>;
+  users: number;
+}
+
+/** A session handed out by `acquire`: use it, then call `release()` exactly once. */
+export interface Lease<S> {
+  readonly session: Promise<S>;
+  release(): void;
+}
+
+export class SessionCache<S extends Session = ort.InferenceSession> {
+  private readonly entries = new Map<string, Entry<S>>();
 
   constructor(private readonly capacity = 8) {}
 
@@ -15,28 +31,61 @@ export class SessionCache {
     return this.entries.has(key);
   }
 
-  get(key: string, create: () => Promise<ort.InferenceSession>): Promise<ort.InferenceSession> {
+  /** The session for `key` (built by `create` on a miss), most recently used; not pinned. */
+  get(key: string, create: () => Promise<S>): Promise<S> {
+    const entry = this.touch(key, create);
+    this.evict(key);
+    return entry.session;
+  }
+
+  /** Like `get`, but the session stays alive until `release()`, however many others are used meanwhile. */
+  acquire(key: string, create: () => Promise<S>): Lease<S> {
+    const entry = this.touch(key, create);
+    entry.users++;
+    this.evict();
+    let released = false;
+    return {
+      session: entry.session,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.users--;
+        if (entry.users === 0 && this.entries.get(key) !== entry) dispose(entry); // dropped by clear() while in use
+        this.evict();
+      },
+    };
+  }
+
+  async clear(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    for (const e of all) if (e.users === 0) await dispose(e);
+  }
+
+  private touch(key: string, create: () => Promise<S>): Entry<S> {
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key); // re-insert: most recently used last
       this.entries.set(key, hit);
       return hit;
     }
-    const made = create();
-    this.entries.set(key, made);
-    made.catch(() => this.entries.delete(key));
-    while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value as string;
-      const evicted = this.entries.get(oldest)!;
-      this.entries.delete(oldest);
-      void evicted.then((s) => s.release()).catch(() => undefined);
-    }
-    return made;
+    const entry: Entry<S> = { session: create(), users: 0 };
+    this.entries.set(key, entry);
+    entry.session.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    });
+    return entry;
   }
 
-  async clear(): Promise<void> {
-    const all = [...this.entries.values()];
-    this.entries.clear();
-    for (const s of all) await s.then((x) => x.release()).catch(() => undefined);
+  /** Releases least recently used sessions nobody is running (but `keep`, just handed out) until the cache fits. */
+  private evict(keep?: string): void {
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= this.capacity) return;
+      if (entry.users > 0 || key === keep) continue;
+      this.entries.delete(key);
+      void dispose(entry);
+    }
   }
 }
+
+const dispose = <S extends Session>(e: Entry<S>): Promise<void> => e.session.then((s) => s.release()).catch(() => undefined);

@@ -3,6 +3,7 @@
 // weights when it creates the session, so a cached configuration runs at static-model speed
 // while the file on disk still holds every configuration.
 import type { OnnxModel, OnnxTensor } from "../compiler/onnx/model";
+import { controlInput } from "../compiler/io-names";
 
 export interface Fixed {
   /** Choice index per width group. */
@@ -14,16 +15,15 @@ export interface Fixed {
 export function specialiseOnnx(model: OnnxModel, fixed: Fixed): OnnxModel {
   const constants: OnnxTensor[] = [];
   const keep = model.graph.inputs.filter((input) => {
-    if (input.name.startsWith("width.")) {
-      const group = input.name.slice("width.".length);
-      const index = fixed.widths[group];
-      if (index === undefined) throw new Error(`internal: no width for group ${group}`);
+    const control = controlInput(input.name);
+    if (control?.kind === "width") {
+      const index = fixed.widths[control.group];
+      if (index === undefined) throw new Error(`internal: no width for group ${control.group}`);
       constants.push({ name: input.name, dtype: "int64", dims: [], data: BigInt64Array.from([BigInt(index)]) });
       return false;
     }
-    if (input.name.startsWith("run.")) {
-      const task = input.name.slice("run.".length);
-      constants.push({ name: input.name, dtype: "bool", dims: [], data: Uint8Array.from([fixed.run[task] ? 1 : 0]) });
+    if (control?.kind === "run") {
+      constants.push({ name: input.name, dtype: "bool", dims: [], data: Uint8Array.from([fixed.run[control.task] ? 1 : 0]) });
       return false;
     }
     return true;

@@ -1,6 +1,7 @@
 // `mtl check FILE...`: parse, resolve, type- and shape-check; print diagnostics.
 import { checkProgram, type Diagnostic } from "../../compiler/index";
 import { renderAll } from "../../compiler/render";
+import { plural } from "../format";
 import { fileHost } from "../host";
 import { out, useColor } from "../io";
 
@@ -21,7 +22,9 @@ export function runCheck(files: string[], o: CheckOptions): number {
     if (o.json) continue;
     if (result.diagnostics.length) out.err(renderAll(result.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
     if (!errors) {
-      const models = result.graphs.map((g) => `model ${g.name}: ${g.tasks.length} task${g.tasks.length === 1 ? "" : "s"}, ${g.groups.length} width group${g.groups.length === 1 ? "" : "s"}`);
+      const models = result.graphs.map(
+        (g) => `model ${g.name}: ${plural(g.tasks.length, "task")}, ${plural(g.groups.length, "width group")}`,
+      );
       out.log(`${file}: ok${models.length ? ` (${models.join("; ")})` : ""}`);
     }
   }

@@ -4,8 +4,11 @@ import { configFromWidths, emitModel, prepareModel, type PrepareResult } from ".
 import { renderAll } from "../../compiler/render";
 import type { Config } from "../../compiler/ir/types";
 import { decodeSafetensors, SafetensorsError } from "../../compiler/weights/safetensors";
+import { PlanError } from "../../runtime/plan-error";
 import { explain, isSearchError, plan } from "../../runtime/search/index";
-import { parseAssignments, readBytes, writeAtomic } from "../files";
+import { parseAssignments, readBytes } from "../files";
+import { checkOutputFile, writeOutput } from "../output";
+import { formatBytes, plural } from "../format";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
 
@@ -24,7 +27,8 @@ export function loadTensors(path: string) {
   try {
     return decodeSafetensors(readBytes(path, "weights file")).tensors;
   } catch (e) {
-    if (e instanceof SafetensorsError) throw new UserError(`${path} is not a readable safetensors file: ${e.message}`);
+    if (e instanceof SafetensorsError)
+      throw new UserError(`${path} is not a readable safetensors file: ${e.message}`, 1, undefined, e.code);
     throw e;
   }
 }
@@ -33,7 +37,7 @@ export function loadTensors(path: string) {
 export function reportFailure(r: Extract<PrepareResult, { ok: false }>, read: (f: string) => string | undefined): number {
   if (r.diagnostics.length) out.err(renderAll(r.diagnostics, { source: read, color: useColor(process.stderr) }));
   if (r.weightProblems) {
-    out.err(`error: the weights do not fit the model (${r.weightProblems.length} problem${r.weightProblems.length === 1 ? "" : "s"}):`);
+    out.err(`error: the weights do not fit the model (${plural(r.weightProblems.length, "problem")}):`);
     for (const p of r.weightProblems.slice(0, 50)) out.err(`  ${p.message}`);
     if (r.weightProblems.length > 50) out.err(`  ... and ${r.weightProblems.length - 50} more`);
     out.err("  hint: parameter names follow the PyTorch module paths shown by `mtl info --params`");
@@ -42,8 +46,9 @@ export function reportFailure(r: Extract<PrepareResult, { ok: false }>, read: (f
   return 1;
 }
 
-export function runCompile(file: string, o: CompileCliOptions): number {
+export async function runCompile(file: string, o: CompileCliOptions): Promise<number> {
   if (o.config && o.budget) throw new UserError("give either --config or --budget, not both", 2);
+  checkOutputFile(o.output, "-o", "model.onnx");
   const host = fileHost(file, o.root);
   const seed = o.seed === undefined ? 0 : Number(o.seed);
   if (!Number.isInteger(seed)) throw new UserError(`--seed takes a whole number, not ${o.seed}`, 2);
@@ -61,20 +66,22 @@ export function runCompile(file: string, o: CompileCliOptions): number {
     config = c.config;
   } else if (o.budget) {
     const chosen = plan(p.costs, { budget: o.budget, prefer: o.prefer ? parseAssignments(o.prefer, "--prefer") : p.graph.prefer });
-    if (isSearchError(chosen)) throw new UserError(chosen.message, 1, chosen.hint);
+    if (isSearchError(chosen)) throw PlanError.from(chosen);
     out.log(explain(chosen));
     config = chosen.config;
   }
   const compiled = emitModel(p, config, host.entryOf(file));
-  writeAtomic(o.output, compiled.bytes);
-  const mb = (compiled.bytes.length / 1e6).toFixed(1);
-  const kind = config ? `static model (${Object.entries(config).map(([g, i]) => `${g}=${p.graph.groups.find((x) => x.name === g)!.choices[i]}`).join(", ")})` : `${countConfigs(p)} configurations`;
-  out.log(`wrote ${o.output}: ${p.graph.name}, ${p.graph.tasks.length} tasks, ${kind}, ${mb} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await writeOutput(o.output, compiled.bytes);
+  const widths = config ? Object.entries(config).map(([g, i]) => `${g}=${p.graph.groups.find((x) => x.name === g)!.choices[i]}`) : [];
+  const kind = config ? `static model (${widths.join(", ")})` : countConfigs(p);
+  const took = ((performance.now() - t0) / 1000).toFixed(1);
+  const size = formatBytes(compiled.bytes.length);
+  out.log(`wrote ${o.output}: ${p.graph.name}, ${plural(p.graph.tasks.length, "task")}, ${kind}, ${size} in ${took} s`);
   return 0;
 }
 
 const countConfigs = (p: { graph: { groups: readonly { choices: readonly number[] }[] } }): string => {
   const n = p.graph.groups.reduce((a, g) => a * g.choices.length, 1);
-  return n > 1e6 ? `${n.toExponential(2)}` : String(n);
+  return n > 1e6 ? `${n.toExponential(2)} configurations` : plural(n, "configuration");
 };
 

@@ -3,7 +3,10 @@
 import { costAt } from "../../compiler/cost/table";
 import type { Config } from "../../compiler/ir/types";
 import { readArtifact, type Artifact } from "../../runtime/artifact";
+import { parameterList, type ParameterEntry } from "../../runtime/parameters";
 import { readBytes } from "../files";
+import { describeStatic } from "../../runtime/static-model";
+import { plural } from "../format";
 import { out } from "../io";
 
 export interface InfoOptions {
@@ -44,14 +47,15 @@ export function runInfo(path: string, o: InfoOptions): number {
   const m = a.meta;
   const table = configTable(a, o.all ? 1e6 : 256);
   if (o.json) {
-    out.log(JSON.stringify({ metadata: m, costs: a.costs, staticConfig: a.staticConfig, configurations: table, params: o.params ? paramList(a) : undefined }, null, 2));
+    const params = o.params ? parameterList(a.model.graph) : undefined;
+    out.log(JSON.stringify({ metadata: m, costs: a.costs, staticConfig: a.staticConfig, configurations: table, params }, null, 2));
     return 0;
   }
   const full = costAt(a.costs, Object.fromEntries(a.costs.groups.map((g) => [g.name, g.choices.length - 1])));
   const small = costAt(a.costs, Object.fromEntries(a.costs.groups.map((g) => [g.name, 0])));
   const lines = [
     `model ${m.name}  (${path}, source hash ${m.sourceHash})`,
-    a.staticConfig ? `static configuration: ${Object.entries(a.staticConfig).map(([g, w]) => `${g}=${w}`).join(", ")}` : `widths ${m.widths.join(", ")}; ${table.total} configurations`,
+    a.staticConfig ? `static configuration: ${describeStatic(a.staticConfig)}` : `widths ${m.widths.join(", ")}; ${plural(table.total, "configuration")}`,
     "",
     "inputs:",
     ...m.inputs.map((i) => `  ${i.name}: ${i.dtype}[${i.shape.join(", ")}]${i.preprocess ? ` as image(mean: [${i.preprocess.mean.join(", ")}], std: [${i.preprocess.std.join(", ")}])` : ""}`),
@@ -62,9 +66,13 @@ export function runInfo(path: string, o: InfoOptions): number {
     "width groups:",
     ...(m.groups.length ? m.groups.map((g) => `  ${g.name.padEnd(16)} part ${g.part.padEnd(12)} choices ${g.choices.join(", ")}`) : ["  (none: a static model)"]),
     "",
-    `cost: ${human(full.macs)} MACs, ${human(full.params)} params at full width; ${human(small.macs)} MACs, ${human(small.params)} params at the smallest`,
+    a.staticConfig
+      ? `cost: ${human(full.macs)} MACs, ${human(full.params)} params (its one configuration)`
+      : `cost: ${human(full.macs)} MACs, ${human(full.params)} params at full width; ` +
+        `${human(small.macs)} MACs, ${human(small.params)} params at the smallest`,
   ];
-  if (m.budgets.length) lines.push(`budgets: ${m.budgets.map((b) => `${b.metric} <= ${b.relative ? `${b.value * 100}%` : human(b.value)}`).join(", ")}`);
+  const budgets = m.budgets.map((b) => `${b.metric} <= ${b.relative ? `${b.value * 100}%` : human(b.value)}`).join(", ");
+  if (m.budgets.length) lines.push(`budgets: ${budgets}${a.staticConfig ? " (in the source; the static configuration is fixed)" : ""}`);
   if (Object.keys(m.prefer).length) lines.push(`prefer: ${Object.entries(m.prefer).map(([t, v]) => `${t}: ${v}`).join(", ")}`);
   if (table.rows.length) {
     const parts = ["shared", ...m.tasks.map((t) => t.name)];
@@ -84,11 +92,21 @@ export function runInfo(path: string, o: InfoOptions): number {
       lines.push(`  ${g.name.padEnd(16)} ${cells.join(" | ")}`);
     }
   }
-  if (o.params) lines.push("", "parameters:", ...paramList(a).map((p) => `  ${p.name} [${p.shape.join(", ")}]`));
+  if (o.params) lines.push("", ...paramLines(a));
   out.log(lines.join("\n"));
   return 0;
 }
 
-function paramList(a: Artifact): { name: string; shape: readonly number[] }[] {
-  return a.model.graph.initializers.filter((t) => t.dtype === "float" && !t.name.startsWith("const") && /\.(weight|bias|running_mean|running_var|in_proj_weight|in_proj_bias)$|^[^.]+$/.test(t.name)).map((t) => ({ name: t.name, shape: t.dims }));
+/** Parameters (which sum to the model's parameter count at full width), then BatchNorm statistics. */
+function paramLines(a: Artifact): string[] {
+  const all = parameterList(a.model.graph);
+  const perWidth = (p: ParameterEntry) => (p.perWidthOf ? `  (one row per width of \`${p.perWidthOf}\`)` : "");
+  const row = (p: ParameterEntry) => `  ${p.name} [${p.shape.join(", ")}]${perWidth(p)}`;
+  const params = all.filter((p) => !p.statistic);
+  const stats = all.filter((p) => p.statistic);
+  const total = params.reduce((n, p) => n + p.count, 0);
+  const lines = [`parameters (${plural(params.length, "tensor")}, ${total.toLocaleString("en-US")} values at full width):`];
+  lines.push(...params.map(row));
+  if (stats.length) lines.push("", `BatchNorm statistics (${plural(stats.length, "tensor")}, state, not parameters):`, ...stats.map(row));
+  return lines;
 }

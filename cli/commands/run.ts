@@ -3,11 +3,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MtlMetadata } from "../../compiler/lower/metadata";
+import { didYouMean } from "../../compiler/messages";
 import { imageInput } from "../../runtime/image";
+import { describeStatic } from "../../runtime/static-model";
 import type { InputTensor } from "../../runtime/inputs";
 import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
-import { parseAssignments, readBytes, writeAtomic } from "../files";
+import { parseAssignments, readBytes } from "../files";
+import { wholeNumber } from "../flags";
+import { prepareOutputDir, writeOutput } from "../output";
 import { out, UserError } from "../io";
 import { randomInput } from "./inputs";
 import { constraintsFrom, planOptionsFrom } from "./search";
@@ -25,7 +29,10 @@ export interface RunCliOptions {
   dynamic?: boolean;
   latency?: string;
   profile?: string;
+  acceptUnreliableLatency?: boolean;
 }
+
+const STATIC_HINT = "compile the model without --config/--budget to choose widths at run time";
 
 function readInput(name: string, path: string, decl: MtlMetadata["inputs"][number] | undefined): InputTensor {
   if (/\.(png|jpe?g)$/i.test(path)) {
@@ -38,7 +45,7 @@ function readInput(name: string, path: string, decl: MtlMetadata["inputs"][numbe
       const data = a.data instanceof Float64Array ? Float32Array.from(a.data) : a.data;
       return { data, dims: a.shape };
     } catch (e) {
-      if (e instanceof NpyError) throw new UserError(`${path}: ${e.message}`);
+      if (e instanceof NpyError) throw new UserError(`${path}: ${e.message}`, 1, e.hint, e.code);
       throw e;
     }
   }
@@ -67,6 +74,10 @@ function preview(data: ArrayLike<number | bigint | boolean>, max = 8): string {
 }
 
 export async function runRun(path: string, o: RunCliOptions): Promise<number> {
+  const seed = wholeNumber(o.seed, "--seed", 0, 0);
+  if (o.config && (o.budget || o.prefer))
+    throw new UserError("give either --config or --budget/--prefer, not both", 2, "--config runs that configuration; --budget and --prefer plan one");
+  if (o.output !== undefined) prepareOutputDir(o.output, "-o");
   const model = await load(path);
   const inputs: Record<string, InputTensor> = {};
   for (const spec of o.input ?? []) {
@@ -75,7 +86,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
     if (!name) throw new UserError(`say which input ${spec} is for`, 2, `write --input NAME=FILE; inputs: ${model.meta.inputs.map((i) => i.name).join(", ")}`);
     inputs[name] = readInput(name, file, model.meta.inputs.find((i) => i.name === name));
   }
-  if (o.random) for (const i of model.meta.inputs) inputs[i.name] ??= randomInput(i.dtype, i.shape, Number(o.seed ?? 0));
+  if (o.random) for (const i of model.meta.inputs) inputs[i.name] ??= randomInput(i.dtype, i.shape, seed);
   if (!Object.keys(inputs).length) throw new UserError("no input given", 2, "pass --input NAME=FILE.npy (or --random for a seeded random input)");
 
   const plan = o.config ? undefined : model.plan(constraintsFrom(o), planOptionsFrom(o));
@@ -83,20 +94,30 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   if (o.config) {
     const widths = parseAssignments(o.config, "--config");
     config = {};
+    if (model.staticConfig)
+      throw new UserError(`${path} is a static model: it runs only ${describeStatic(model.staticConfig)}`, 1, STATIC_HINT, "MTL-CLI-005");
     for (const [g, w] of Object.entries(widths)) {
       const group = model.meta.groups.find((x) => x.name === g);
-      if (!group) throw new UserError(`the model has no width group \`${g}\``, 1, `its groups are ${model.meta.groups.map((x) => x.name).join(", ")}`);
+      const names = model.meta.groups.map((x) => x.name);
+      const hint = didYouMean(g, names) ?? `its groups are ${names.join(", ")}`;
+      if (!group) throw new UserError(`the model has no width group \`${g}\``, 1, hint, "MTL-CLI-005");
       const i = group.choices.findIndex((c) => Math.abs(c - w) < 1e-9);
-      if (i < 0) throw new UserError(`width ${w} is not a choice of group \`${g}\``, 1, `choose one of ${group.choices.join(", ")}`);
+      const choices = `choose one of ${group.choices.join(", ")}`;
+      if (i < 0) throw new UserError(`width ${w} is not a choice of group \`${g}\``, 1, choices, "MTL-CLI-005");
       config[g] = i;
     }
   }
   const tasks = o.tasks ? o.tasks.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
   const result = await model.run(inputs, { plan, config, tasks, mode: o.dynamic ? "dynamic" : "specialised" });
 
-  if (o.output) {
-    for (const [task, outs] of Object.entries(result.outputs))
-      for (const [name, t] of Object.entries(outs)) writeAtomic(join(o.output, `${name}.npy`), writeNpy(t.data as Float32Array, t.dims, t.dtype === "bool"));
+  const written: string[] = [];
+  if (o.output !== undefined) {
+    for (const outs of Object.values(result.outputs))
+      for (const [name, t] of Object.entries(outs)) {
+        const file = join(o.output, `${name}.npy`);
+        await writeOutput(file, writeNpy(t.data as Float32Array, t.dims, t.dtype === "bool"));
+        written.push(file);
+      }
   }
   if (o.json) {
     const plain = Object.fromEntries(Object.entries(result.outputs).map(([task, outs]) => [task, Object.fromEntries(Object.entries(outs).map(([n, t]) => [n, { dtype: t.dtype, dims: t.dims, data: Array.from(t.data as ArrayLike<number>, (v) => (typeof v === "bigint" ? Number(v) : v)) }]))]));
@@ -106,7 +127,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
     out.log(`ran ${result.tasks.join(", ")} in ${result.ms.toFixed(1)} ms${o.dynamic ? " (dynamic graph)" : ""}`);
     for (const [task, outs] of Object.entries(result.outputs))
       for (const [name, t] of Object.entries(outs)) out.log(`  ${name}: ${t.dtype}[${t.dims.join(", ")}] ${preview(t.data as ArrayLike<number>)}`);
-    if (o.output) out.log(`wrote ${o.output}/<output>.npy`);
+    for (const file of written) out.log(`wrote ${file}`);
   }
   await model.close();
   return 0;

@@ -1,8 +1,10 @@
 // `mtl search MODEL.onnx --budget 60% --prefer a=2,b=1`: the configuration the built-in search
 // picks, and why.
 import { explain, load } from "../../runtime/index";
-import { isSearchError, parseLatencyTable, parseProfile, type PlanOptions } from "../../runtime/search/index";
+import { PlanError } from "../../runtime/plan-error";
+import { isSearchError, parseLatencyTable, parseProfile, STRATEGY_OPTIONS, type PlanOptions } from "../../runtime/search/index";
 import { parseAssignments, readBytes } from "../files";
+import { wholeNumber } from "../flags";
 import { out, UserError } from "../io";
 
 export interface SearchCliOptions {
@@ -13,12 +15,21 @@ export interface SearchCliOptions {
   seed?: string;
   latency?: string;
   profile?: string;
+  acceptUnreliableLatency?: boolean;
   json?: boolean;
 }
 
 /** --latency (a table from `mtl profile`) and --profile (measured task utility) as plan options. */
-export function planOptionsFrom(o: { strategy?: string; seed?: string; latency?: string; profile?: string }): PlanOptions {
-  const strategies = ["auto", "paper", "exact", "evolutionary"];
+export interface PlanFlags {
+  strategy?: string;
+  seed?: string;
+  latency?: string;
+  profile?: string;
+  acceptUnreliableLatency?: boolean;
+}
+
+export function planOptionsFrom(o: PlanFlags): PlanOptions {
+  const strategies: readonly string[] = STRATEGY_OPTIONS;
   if (o.strategy && !strategies.includes(o.strategy)) throw new UserError(`unknown strategy "${o.strategy}"`, 2, `use one of ${strategies.join(", ")}`);
   const json = (path: string, what: string): unknown => {
     try {
@@ -29,15 +40,25 @@ export function planOptionsFrom(o: { strategy?: string; seed?: string; latency?:
     }
   };
   const options: { -readonly [K in keyof PlanOptions]: PlanOptions[K] } = { strategy: (o.strategy ?? "auto") as PlanOptions["strategy"] };
-  if (o.seed !== undefined) options.seed = Number(o.seed);
+  if (o.seed !== undefined) options.seed = wholeNumber(o.seed, "--seed", 1, 0);
   if (o.latency) {
     const t = parseLatencyTable(json(o.latency, "latency table"));
-    if (isSearchError(t)) throw new UserError(`${o.latency}: ${t.message}`, 1, t.hint ?? "measure one with `mtl profile MODEL.onnx -o latency.json`");
+    if (isSearchError(t)) {
+      const hint = t.hint ?? "measure one with `mtl profile MODEL.onnx -o latency.json`";
+      throw PlanError.from({ ...t, message: `${o.latency}: ${t.message}`, hint });
+    }
     options.latency = t;
+    options.acceptUnreliableLatency = o.acceptUnreliableLatency === true;
+    if (!t.quality) out.err(`note: ${o.latency} has no quality record (not written by this mtl's profile): how noisy it is is unknown`);
+    else if (!t.quality.reliable)
+      out.err(`warning: ${o.latency} was flagged as unreliable when measured: ${t.quality.problems.join("; ")}`);
   }
   if (o.profile) {
     const p = parseProfile(json(o.profile, "utility profile"));
-    if (isSearchError(p)) throw new UserError(`${o.profile}: ${p.message}`, 1, p.hint ?? "see docs/search.md for the profile format");
+    if (isSearchError(p)) {
+      const hint = p.hint ?? "see docs/search.md for the profile format";
+      throw PlanError.from({ ...p, message: `${o.profile}: ${p.message}`, hint });
+    }
     options.profile = p;
   }
   return options;

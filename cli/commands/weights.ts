@@ -11,15 +11,17 @@
 import { ArtifactError, readArtifact, type Artifact } from "../../runtime/artifact";
 import type { OnnxGraph, OnnxNode } from "../../compiler/onnx/model";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
+import { isStatistic } from "../../runtime/parameters";
 import { readBytes, writeAtomic } from "../files";
+import { formatBytes, plural } from "../format";
 import { out, UserError } from "../io";
+import { controlInput, WIDTH_INPUT_PREFIX } from "../../compiler/io-names";
 
 export interface WeightsExportOptions {
   output: string;
 }
 
 const CONSTANT = /^const\.(i64|f32)s?\./; // names the lowering gives its own constants
-const WIDTH_INPUT = "width.";
 const BATCH_COUNTER = ".num_batches_tracked";
 
 /** Every node of a graph and of its subgraphs (task branches sit inside If nodes). */
@@ -31,7 +33,7 @@ function allNodes(g: OnnxGraph): OnnxNode[] {
 function switchableInitializers(g: OnnxGraph): Map<string, string> {
   const found = new Map<string, string>();
   for (const n of allNodes(g)) {
-    if (n.opType === "Gather" && n.inputs.length === 2 && n.inputs[1].startsWith(WIDTH_INPUT)) found.set(n.inputs[0], n.inputs[1].slice(WIDTH_INPUT.length));
+    if (n.opType === "Gather" && n.inputs.length === 2 && controlInput(n.inputs[1])?.kind === "width") found.set(n.inputs[0], n.inputs[1].slice(WIDTH_INPUT_PREFIX.length));
   }
   return found;
 }
@@ -67,7 +69,7 @@ export function runWeightsExport(file: string, o: WeightsExportOptions): number 
   try {
     a = readArtifact(readBytes(file, "model file"), file);
   } catch (e) {
-    if (e instanceof ArtifactError) throw new UserError(e.message, 1, e.hint);
+    if (e instanceof ArtifactError) throw new UserError(e.message, 1, e.hint, e.code);
     throw e;
   }
   const tensors = stateDictOf(a);
@@ -80,10 +82,13 @@ export function runWeightsExport(file: string, o: WeightsExportOptions): number 
     if (typeof err.code === "string") throw new UserError(`cannot write ${o.output}: ${err.code === "EISDIR" ? "it is a folder" : err.message}`);
     throw e;
   }
-  const params = [...tensors.values()].reduce((n, t) => n + (t.dtype === "F32" ? t.data.length : 0), 0);
+  // BatchNorm statistics are state, not parameters (PyTorch's parameters() leaves them out too).
+  const params = [...tensors].reduce((n, [name, t]) => n + (t.dtype === "F32" && !isStatistic(name) ? t.data.length : 0), 0);
   const which = a.staticConfig
     ? `the static configuration ${Object.entries(a.staticConfig).map(([g, w]) => `${g}=${w}`).join(", ")}`
     : "full width";
-  out.log(`wrote ${o.output}: ${a.meta.name}, ${tensors.size} tensors, ${params} parameters at ${which}, ${(bytes.length / 1e6).toFixed(1)} MB`);
+  const count = `${params.toLocaleString("en-US")} parameters`;
+  const what = `${plural(tensors.size, "tensor")}, ${count} at ${which} (BatchNorm statistics not counted)`;
+  out.log(`wrote ${o.output}: ${a.meta.name}, ${what}, ${formatBytes(bytes.length)}`);
   return 0;
 }

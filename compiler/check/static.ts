@@ -2,7 +2,7 @@
 // as the stdlib get name and signature errors even when no model calls them.
 import type * as A from "../ast";
 import type { Diagnostic } from "../diagnostics";
-import { isTypeName } from "../elaborate/evaluate";
+import { isTypeName, TYPE_NAMES } from "../names";
 import { functions } from "../elaborate/functions";
 import { layers } from "../elaborate/layers";
 import { diag, didYouMean } from "../messages";
@@ -100,10 +100,10 @@ export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>,
     if (prior) diags.push(diag("MTL2006", p.name.span, `block \`${block.name.name}\` has two parameters named \`${p.name.name}\``, "rename one", [{ message: "first declared here", span: prior.name.span }]));
     params.set(p.name.name, p);
     if (p.type && !isTypeName(p.type.name.name))
-      diags.push(diag("MTL2012", p.type.name.span, `unknown type \`${p.type.name.name}\``, didYouMean(p.type.name.name, ["int", "float", "bool", "string", "tensor"]) ?? "types are int, float, bool, string, tensor, and lists such as int[]"));
+      diags.push(diag("MTL2012", p.type.name.span, `unknown type \`${p.type.name.name}\``, didYouMean(p.type.name.name, TYPE_NAMES) ?? `types are ${TYPE_NAMES.join(", ")}, and lists such as int[]`));
   }
   if (block.returns && !isTypeName(block.returns.name.name))
-    diags.push(diag("MTL2012", block.returns.name.span, `unknown type \`${block.returns.name.name}\``, "types are int, float, bool, string, tensor"));
+    diags.push(diag("MTL2012", block.returns.name.span, `unknown type \`${block.returns.name.name}\``, `types are ${TYPE_NAMES.join(", ")}`));
   if (!returns(block.body)) diags.push(diag("MTL4006", block.name.span, `block \`${block.name.name}\` does not end with \`return\``, "end it with `return y`"));
 
   const known = definedNames(block.body, new Set(params.keys()));

@@ -4,58 +4,20 @@
 // - Costs are per sample: axis 0 is the batch and is never counted; any other symbolic size
 //   counts as 1 (so a model with a symbolic image size is costed per output position).
 // - MACs count convolutions, linear layers and attention only (projections, Q.K^T and A.V);
-//   elementwise ops, normalisation, pooling and resizing count 0.
+//   elementwise ops, normalisation, pooling and resizing count 0. Each op's spec states its rule.
 // - Parameters are PyTorch's learnable parameters at the active width: a switchable BatchNorm
 //   counts once (its active row), and BatchNorm running statistics (buffers) do not count.
 
-import type { Config, Dim, Graph, Node, Param, ValueType } from "../ir/types";
-import { layoutLength, segmentLength } from "../ir/width";
+import type { Config, Graph, Node, Param, TypedNode } from "../ir/types";
+import { segmentLength } from "../ir/width";
+import { specOf } from "../ops";
 
-const BUFFER_ROLES = new Set(["running_mean", "running_var"]);
+/** Whether a node role refers to a learnable parameter (not a statistics buffer such as BatchNorm's). */
+export const isLearnable = (n: Node, role: string): boolean => !(specOf(n.op).buffers ?? []).includes(role);
 
-/** Whether a node role refers to a learnable parameter (not a statistics buffer). */
-export const isLearnable = (n: Node, role: string): boolean => !(n.op === "batchnorm" && BUFFER_ROLES.has(role));
-
-const counted = (d: Dim): number => (typeof d === "number" ? d : 1);
-
-/** Size of axis `i` of a value at a configuration (symbolic sizes count 1). */
-function sizeAt(graph: Graph, t: ValueType, i: number, config: Config): number {
-  return i === t.channelAxis ? layoutLength(graph, t.channels, config) : counted(t.shape[i]);
-}
-
-/** Product of the sizes of axes [from, to) at a configuration. */
-function volume(graph: Graph, t: ValueType, from: number, to: number, config: Config): number {
-  let v = 1;
-  for (let i = from; i < to; i++) v *= sizeAt(graph, t, i, config);
-  return v;
-}
-
+/** Multiply-accumulates of one node at a configuration, by its op's cost rule (compiler/ops/). */
 export function nodeMacs(graph: Graph, n: Node, config: Config): number {
-  const x = graph.values.get(n.inputs[0])?.type;
-  const y = graph.values.get(n.outputs[0])!.type;
-  if (!x) return 0;
-  switch (n.op) {
-    case "conv": {
-      const inC = sizeAt(graph, x, 1, config);
-      const outC = sizeAt(graph, y, 1, config);
-      const groups = n.attrs.depthwise === true ? inC : (n.attrs.groups as number);
-      const [kh, kw] = n.attrs.kernel as number[];
-      return outC * (inC / groups) * kh * kw * volume(graph, y, 2, 4, config);
-    }
-    case "linear": {
-      const last = x.shape.length - 1;
-      return sizeAt(graph, x, last, config) * sizeAt(graph, y, last, config) * volume(graph, x, 1, last, config);
-    }
-    case "attention": {
-      const T = sizeAt(graph, x, 1, config);
-      const D = sizeAt(graph, x, 2, config);
-      const w = graph.params.get(n.params["out_proj.weight"])!;
-      const inner = w.axes[1] ? layoutLength(graph, w.axes[1], config) : w.shape[1];
-      return T * D * 3 * inner + T * inner * D + 2 * T * T * inner;
-    }
-    default:
-      return 0;
-  }
+  return specOf(n.op).macs(graph, n as TypedNode<typeof n.op>, config);
 }
 
 /** Number of elements of a parameter in use at a configuration (one row if switchable). */

@@ -51,6 +51,15 @@ export const decoders: ReadonlyMap<string, DecoderDef> = new Map(
   ] as DecoderDef[]).map((d) => [d.name, d]),
 );
 
+/** The decode specs the runtime runs step by step (the type of those whose DecoderDef has `sequence`). */
+export type SequenceDecodeSpec = Extract<DecodeSpec, { kind: "greedy" | "beam" | "diverse_beam" | "sample" }>;
+
+/** Whether a strategy decodes sequences in the runtime (its DecoderDef's `sequence`) rather than in the graph. */
+export const isSequenceDecode = (spec: DecodeSpec): spec is SequenceDecodeSpec => decoders.get(spec.kind)?.sequence === true;
+
+/** The names of the sequence strategies, for messages. */
+export const sequenceDecoderNames = (): string[] => [...decoders.values()].filter((d) => d.sequence).map((d) => d.name);
+
 /** Why a decoder does not fit a head output, or undefined when it does. */
 export function decoderMisfit(spec: DecodeSpec, out: ValueType, hasTokenInput: boolean): { arg?: string; message: string; hint?: string } | undefined {
   const rank = out.shape.length;

@@ -10,6 +10,7 @@ import { type ArgValue, bindArgs, type Sig } from "./args";
 import { functions } from "./functions";
 import { ArgError, layers } from "./layers";
 import { type ParamType, type Val, ERROR, bool, coerce, float, int, list, show, str, typeName } from "./values";
+import { isTypeName } from "../names";
 
 const MAX_LOOP = 10_000;
 const MAX_DEPTH = 64;
@@ -437,13 +438,12 @@ export class Evaluator {
 
 const poisoned = (v: Val): boolean => v.k === "error" || (v.k === "list" && v.items.some(poisoned));
 
-const TYPE_NAMES = new Set(["int", "float", "bool", "string", "tensor"]);
 
 /** A parameter's declared type; untyped parameters take their default's type, else anything. */
 export function paramType(p: A.ParamDecl): ParamType {
   if (p.type) {
     const base = p.type.name.name;
-    if (!TYPE_NAMES.has(base)) return "any";
+    if (!isTypeName(base)) return "any";
     if (p.type.listDepth === 0) return base as ParamType;
     if (p.type.listDepth === 1 && (base === "int" || base === "float" || base === "tensor")) return `${base}[]` as ParamType;
     return "any";
@@ -454,4 +454,4 @@ export function paramType(p: A.ParamDecl): ParamType {
   return "any";
 }
 
-export const isTypeName = (n: string): boolean => TYPE_NAMES.has(n);
+export { isTypeName } from "../names";

@@ -1,5 +1,6 @@
 // Pure helper functions available in every scope (compile-time arithmetic on channel counts etc.).
 import { type Val, float, int } from "./values";
+import { makeDivisible } from "../ir/width";
 
 export interface FunctionDef {
   readonly name: string;
@@ -26,10 +27,7 @@ export const functions: ReadonlyMap<string, FunctionDef> = new Map(
     { name: "round", doc: "Rounds to the nearest int.", arity: [1, 1], apply: (a) => numeric(a, (xs) => Math.round(xs[0]), true) },
     {
       name: "make_divisible", doc: "Rounds `v` to a multiple of `d`, never more than 10% down (MobileNet's rule).", arity: [2, 2],
-      apply: (a) => numeric(a, ([v, d]) => {
-        const r = Math.max(d, Math.floor(v / d + 0.5) * d);
-        return r < 0.9 * v ? r + d : r;
-      }, true),
+      apply: (a) => numeric(a, ([v, d]) => makeDivisible(v, d), true),
     },
     {
       name: "len", doc: "The length of a list.", arity: [1, 1],

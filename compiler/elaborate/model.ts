@@ -9,10 +9,10 @@ import { type ArgValue, bindArgs } from "./args";
 import { decoderMisfit, decoders } from "./decoders";
 import { Evaluator, type Frame } from "./evaluate";
 import type { Val } from "./values";
+import { INPUT_DTYPE_NAMES, INPUT_DTYPES } from "../names";
 
 export const DEFAULT_WIDTHS = [0.25, 0.5, 0.75, 1.0];
 export const DEFAULT_DIVISOR = 8;
-const DTYPES: Record<string, DType> = { f32: "f32", float32: "f32", i64: "i64", int64: "i64", bool: "bool" };
 const METRICS: Record<string, BudgetMetric> = { macs: "macs", flops: "macs", params: "params", latency: "latency" };
 
 export interface ElaborateInput {
@@ -101,9 +101,9 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
     switch (item.kind) {
       case "input": {
         if (!declare(item.name, "input")) break;
-        const dtype = DTYPES[item.dtype.name];
+        const dtype = INPUT_DTYPES[item.dtype.name];
         if (!dtype) {
-          report("MTL5012", item.dtype.span, `unknown input dtype \`${item.dtype.name}\``, didYouMean(item.dtype.name, Object.keys(DTYPES)) ?? "use f32, i64 or bool");
+          report("MTL5012", item.dtype.span, `unknown input dtype \`${item.dtype.name}\``, didYouMean(item.dtype.name, INPUT_DTYPE_NAMES) ?? "use f32, i64 or bool");
           vars.set(item.name.name, { k: "error" });
           break;
         }

@@ -1,14 +1,12 @@
 // Builds an IR graph one layer at a time, for the front end evaluating a .mtl program. Each method
-// checks its inputs with the op's shape rule (ops-*.ts), names the node and its parameters, and
+// checks its inputs with the op's shape rule (compiler/ops/), names the node and its parameters, and
 // returns the output value id. Mistakes in the model surface as ShapeErrors.
 
+import { OPS, type OpOptions } from "../ops";
 import { formatShape, isPositiveInt } from "./dims";
 import { outLayout } from "./layout";
-import { expectFloat, type OpCtx, type OpResult } from "./op-common";
-import { attention, batchnorm, embedding, layernorm, linear } from "./ops-dense";
-import { binary, concat } from "./ops-combine";
-import { flatten, mean, reshape, select, softmax, transpose } from "./ops-shape";
-import { conv, globalAvgPool, pool, resize, type ConvOptions, type PoolOptions, type ResizeOptions } from "./ops-spatial";
+import type { OpCtx, OpResult } from "./op-common";
+import type { ConvOptions, PoolOptions, ResizeOptions } from "./ops-spatial";
 import { assignGroupParts, assignNodeParts } from "./parts";
 import { fail } from "./shape-errors";
 import type {
@@ -87,95 +85,91 @@ export class GraphBuilder {
     return id;
   }
 
+  /** Adds one node of `kind`, checked by the kind's shape rule (compiler/ops/). */
+  op<K extends OpKind>(ctx: LayerCtx, kind: K, inputs: string[], options: OpOptions<K>): string {
+    const rule = OPS[kind].shape as (c: OpCtx, xs: readonly ValueType[], o: OpOptions<K>) => OpResult;
+    return this.add(ctx, kind, inputs, rule(this.opCtx(ctx), inputs.map((x) => this.type(x)), options));
+  }
+
   conv(ctx: LayerCtx, x: string, o: ConvOptions): string {
-    return this.add(ctx, "conv", [x], conv(this.opCtx(ctx), this.type(x), o));
+    return this.op(ctx, "conv", [x], o);
   }
 
   linear(ctx: LayerCtx, x: string, o: { out: number; bias: boolean }): string {
-    return this.add(ctx, "linear", [x], linear(this.opCtx(ctx), this.type(x), o));
+    return this.op(ctx, "linear", [x], o);
   }
 
   batchnorm(ctx: LayerCtx, x: string, o: { eps: number }): string {
-    return this.add(ctx, "batchnorm", [x], batchnorm(this.opCtx(ctx), this.type(x), o));
+    return this.op(ctx, "batchnorm", [x], o);
   }
 
   layernorm(ctx: LayerCtx, x: string, o: { eps: number }): string {
-    return this.add(ctx, "layernorm", [x], layernorm(this.opCtx(ctx), this.type(x), o));
+    return this.op(ctx, "layernorm", [x], o);
   }
 
   unary(ctx: LayerCtx, op: UnaryOp, x: string): string {
-    const t = this.type(x);
-    expectFloat(t, op);
-    return this.add(ctx, op, [x], { type: t });
+    return this.op(ctx, op, [x], undefined);
   }
 
   softmax(ctx: LayerCtx, x: string, axis: number): string {
-    expectFloat(this.type(x), "softmax");
-    return this.add(ctx, "softmax", [x], softmax(this.type(x), axis));
+    return this.op(ctx, "softmax", [x], { axis });
   }
 
   pool(ctx: LayerCtx, op: "maxpool" | "avgpool", x: string, o: PoolOptions): string {
-    return this.add(ctx, op, [x], pool(op, this.type(x), o));
+    return this.op(ctx, op, [x], o);
   }
 
   globalAvgPool(ctx: LayerCtx, x: string): string {
-    return this.add(ctx, "globalavgpool", [x], globalAvgPool(this.type(x)));
+    return this.op(ctx, "globalavgpool", [x], undefined);
   }
 
   resize(ctx: LayerCtx, x: string, o: ResizeOptions): string {
-    return this.add(ctx, "resize", [x], resize(this.type(x), o));
+    return this.op(ctx, "resize", [x], o);
   }
 
   concat(ctx: LayerCtx, xs: string[], axis: number): string {
-    return this.add(ctx, "concat", xs, concat(xs.map((x) => this.type(x)), axis));
+    return this.op(ctx, "concat", xs, { axis });
   }
 
   binary(ctx: LayerCtx, op: BinaryOp, a: string, b: string): string {
-    return this.add(ctx, op, [a, b], binary(op, this.type(a), this.type(b)));
+    return this.op(ctx, op, [a, b], undefined);
   }
 
   reshape(ctx: LayerCtx, x: string, shape: Dim[]): string {
-    return this.add(ctx, "reshape", [x], reshape(this.type(x), shape));
+    return this.op(ctx, "reshape", [x], shape);
   }
 
   flatten(ctx: LayerCtx, x: string, axis: number): string {
-    return this.add(ctx, "flatten", [x], flatten(this.type(x), axis));
+    return this.op(ctx, "flatten", [x], { axis });
   }
 
   transpose(ctx: LayerCtx, x: string, perm: number[]): string {
-    return this.add(ctx, "transpose", [x], transpose(this.type(x), perm));
+    return this.op(ctx, "transpose", [x], { perm });
   }
 
   select(ctx: LayerCtx, x: string, axis: number, index: number): string {
-    return this.add(ctx, "select", [x], select(this.type(x), axis, index));
+    return this.op(ctx, "select", [x], { axis, index });
   }
 
   mean(ctx: LayerCtx, x: string, axes: number[], keepdims: boolean): string {
-    return this.add(ctx, "mean", [x], mean(this.type(x), axes, keepdims));
+    return this.op(ctx, "mean", [x], { axes, keepdims });
   }
 
   attention(ctx: LayerCtx, x: string, o: { heads: number }): string {
-    return this.add(ctx, "attention", [x], attention(this.opCtx(ctx), this.type(x), o));
+    return this.op(ctx, "attention", [x], o);
   }
 
   embedding(ctx: LayerCtx, idx: string, o: { vocab: number; dim: number }): string {
-    return this.add(ctx, "embedding", [idx], embedding(this.opCtx(ctx), this.type(idx), o));
+    return this.op(ctx, "embedding", [idx], o);
   }
 
   /** A learned tensor used as a value (class token, positional embedding), named `ctx.name`. */
   param(ctx: LayerCtx, shape: number[], init: InitKind, channelAxis: number | null): string {
-    for (const d of shape) if (!isPositiveInt(d)) fail("NonPositiveSize", `parameter '${ctx.name}' has shape ${formatShape(shape)}`);
-    if (channelAxis !== null && (channelAxis < 0 || channelAxis >= shape.length))
-      fail("AxisRange", `parameter '${ctx.name}': channel axis ${channelAxis} is out of range for ${formatShape(shape)}`);
-    const c = this.opCtx(ctx);
-    const channels = channelAxis === null ? [] : outLayout(shape[channelAxis], c.group, c.divisor);
-    const axes = shape.map((_, i) => (i === channelAxis && c.group !== null ? channels : null));
-    const p: Param = { name: ctx.name, shape: [...shape], axes, perWidth: null, init };
-    return this.add(ctx, "param", [], { type: { dtype: "f32", shape: [...shape], channelAxis, channels }, params: { value: p } });
+    return this.op(ctx, "param", [], { shape, init, channelAxis });
   }
 
   constant(ctx: LayerCtx, value: number): string {
-    return this.add(ctx, "const", [], { type: { dtype: "f32", shape: [], channelAxis: null, channels: [] }, attrs: { value } });
+    return this.op(ctx, "const", [], { value });
   }
 
   type(id: string): ValueType {
@@ -223,7 +217,12 @@ export class GraphBuilder {
   private opCtx(ctx: LayerCtx): OpCtx {
     if (ctx.group !== null && !this.groups.some((g) => g.name === ctx.group))
       fail("UnknownGroup", `layer '${ctx.name}' slims with width group '${ctx.group}', which is not declared`);
-    return { name: ctx.name, group: ctx.group, divisor: this.divisor };
+    const choicesOf = (group: string): readonly number[] => {
+      const g = this.groups.find((x) => x.name === group);
+      if (!g) throw new Error(`internal: unknown width group ${group}`);
+      return g.choices;
+    };
+    return { name: ctx.name, group: ctx.group, divisor: this.divisor, choicesOf };
   }
 
   private unique(base: string): string {

@@ -3,33 +3,16 @@
 //   %backbone.conv1 = conv(%image) [k=7x7 s=2 p=3] out=64@backbone : f32[N,64,112,112]  part=shared  @file:3:5
 
 import { formatLayout } from "./layout";
-import type { AttrValue, Graph, InitKind, Node, Param, ValueType } from "./types";
+import { specOf } from "../ops";
+import type { Graph, InitKind, Node, Param, TypedNode, ValueType } from "./types";
 
 const list = (xs: readonly unknown[]): string => `[${xs.join(",")}]`;
 
 const formatType = (t: ValueType): string => `${t.dtype}${list(t.shape)}`;
 
-function formatAttr(v: AttrValue): string {
-  return Array.isArray(v) ? list(v) : String(v);
-}
-
-/** "3" when all four pads agree, else "t,l,b,r". */
-const formatPads = (p: readonly number[]): string => (p.every((x) => x === p[0]) ? String(p[0]) : p.join(","));
-
+/** The op's attribute words (compiler/ops/ states each op's format). */
 function formatAttrs(n: Node): string {
-  const a = n.attrs;
-  const parts: string[] = [];
-  if (n.op === "conv" || n.op === "maxpool" || n.op === "avgpool") {
-    const k = a.kernel as number[];
-    const s = a.stride as number[];
-    parts.push(`k=${k.join("x")}`, `s=${s[0] === s[1] ? s[0] : s.join("x")}`, `p=${formatPads(a.pads as number[])}`);
-    const d = a.dilation as number[] | undefined;
-    if (d && d.some((x) => x !== 1)) parts.push(`d=${d.join("x")}`);
-    if (typeof a.groups === "number" && a.groups > 1) parts.push(`g=${a.groups}`);
-    if (a.depthwise === true) parts.push("dw");
-  } else {
-    for (const key of Object.keys(a).sort()) parts.push(`${key}=${formatAttr(a[key])}`);
-  }
+  const parts = specOf(n.op).dump(n as TypedNode<typeof n.op>);
   return parts.length > 0 ? ` [${parts.join(" ")}]` : "";
 }
 

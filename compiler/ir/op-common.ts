@@ -10,6 +10,8 @@ export interface OpCtx {
   readonly name: string; // PyTorch module path: parameters are `${name}.weight` etc.
   readonly group: string | null; // width group of the output channels
   readonly divisor: number; // channel rounding of slimming segments
+  /** Width choices of a declared group, for rules that must hold at every width. */
+  readonly choicesOf: (group: string) => readonly number[];
 }
 
 export interface OpResult {

@@ -36,6 +36,7 @@ export const ShapeErrors = {
   MixedGroupNorm: { code: "MTL3020", description: "a batchnorm's channels slim with more than one width group" },
   ParamConflict: { code: "MTL3021", description: "a parameter name is reused with a different shape, layout or init" },
   BadTask: { code: "MTL3022", description: "a task's output is unknown or its name is used twice" },
+  GroupNormDivide: { code: "MTL3023", description: "a groupnorm's groups do not divide its channel count at some width" },
 } as const;
 
 export type ShapeErrorName = keyof typeof ShapeErrors;

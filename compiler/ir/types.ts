@@ -55,33 +55,61 @@ export interface SourceRef {
 
 export type AttrValue = number | string | boolean | readonly number[] | readonly string[] | readonly Dim[];
 
-export type OpKind =
-  | "conv" // attrs: kernel[2], stride[2], pads[4] (t,l,b,r), dilation[2], groups (full width), depthwise
-  | "linear" // over the last axis
-  | "batchnorm" // attrs: eps
-  | "layernorm" // over the last axis; attrs: eps
-  | "relu" | "relu6" | "gelu" | "sigmoid" | "tanh" | "silu" | "identity"
-  | "softmax" // attrs: axis
-  | "maxpool" | "avgpool" // attrs: kernel[2], stride[2], pads[4]
-  | "globalavgpool" // keeps rank: [N, C, 1, 1]
-  | "resize" // attrs: scales[2] or size[2], mode ("nearest" | "linear")
-  | "concat" // attrs: axis
-  | "add" | "sub" | "mul" | "div" // elementwise with broadcasting
-  | "reshape" // attrs: shape (Dim[]; -1 allowed)
-  | "flatten" // attrs: axis (ONNX semantics: result is 2-D)
-  | "transpose" // attrs: perm
-  | "select" // attrs: axis, index (drops the axis), e.g. the class token
-  | "mean" // attrs: axes, keepdims
-  | "attention" // multi-head self-attention, batch first [N, T, D]; attrs: heads, headDim
-  | "embedding" // int64 indices -> vectors
-  | "param" // outputs a parameter as a value (class token, positional embedding)
-  | "const"; // attrs: value (scalar f32)
+/**
+ * Attributes of each IR op kind. The keys are the op kinds: adding an op means adding its entry
+ * here and its spec under compiler/ops/ (the registry is a `Record<OpKind, OpSpec>`, so a missing
+ * spec is a type error). Types, not interfaces, so that each is assignable to `Node["attrs"]`.
+ */
+export type OpAttrMap = {
+  conv: ConvAttrs; // groups counts full-width channels; depthwise convs slim with their input
+  linear: NoAttrs; // over the last axis
+  batchnorm: { readonly eps: number };
+  layernorm: { readonly eps: number }; // over the last axis
+  groupnorm: { readonly groups: number; readonly eps: number }; // over axis 1, groups divide every slim width
+  relu: NoAttrs;
+  relu6: NoAttrs;
+  gelu: NoAttrs;
+  sigmoid: NoAttrs;
+  tanh: NoAttrs;
+  silu: NoAttrs;
+  identity: NoAttrs;
+  softmax: { readonly axis: number };
+  maxpool: WindowAttrs;
+  avgpool: WindowAttrs;
+  globalavgpool: NoAttrs; // keeps rank: [N, C, 1, 1]
+  resize: { readonly scales?: readonly number[]; readonly size?: readonly number[]; readonly mode: "nearest" | "linear" };
+  concat: { readonly axis: number };
+  add: NoAttrs; // elementwise with broadcasting
+  sub: NoAttrs;
+  mul: NoAttrs;
+  div: NoAttrs;
+  reshape: { readonly shape: readonly Dim[] }; // -1 allowed
+  flatten: { readonly axis: number }; // ONNX semantics: the result is 2-D
+  transpose: { readonly perm: readonly number[] };
+  select: { readonly axis: number; readonly index: number }; // drops the axis, e.g. the class token
+  mean: { readonly axes: readonly number[]; readonly keepdims: boolean };
+  attention: { readonly heads: number; readonly headDim: number }; // multi-head self-attention, batch first [N, T, D]
+  embedding: { readonly vocab: number }; // int64 indices -> vectors
+  param: NoAttrs; // outputs a parameter as a value (class token, positional embedding)
+  const: { readonly value: number }; // scalar f32
+};
+
+export type NoAttrs = Readonly<Record<never, never>>;
+export type WindowAttrs = {
+  readonly kernel: readonly number[]; // [kh, kw]
+  readonly stride: readonly number[]; // [sh, sw]
+  readonly pads: readonly number[]; // [top, left, bottom, right]
+};
+export type ConvAttrs = WindowAttrs & { readonly dilation: readonly number[]; readonly groups: number; readonly depthwise: boolean };
+
+export type OpKind = keyof OpAttrMap;
 
 export interface Node {
   readonly id: string; // deterministic, unique, maps back to source: "backbone.layer1.0.conv1"
   readonly op: OpKind;
   readonly inputs: readonly string[]; // value ids
   readonly outputs: readonly string[]; // value ids
+  /** Untyped here so that passes can copy nodes; an op's own code reads them typed (`TypedNode`). */
   readonly attrs: Readonly<Record<string, AttrValue>>;
   /** Parameter roles to parameter names, e.g. { weight: "layer1.0.conv1.weight" }. */
   readonly params: Readonly<Record<string, string>>;
@@ -89,6 +117,9 @@ export interface Node {
   readonly part: string;
   readonly source: SourceRef;
 }
+
+/** A node of one op kind with its attributes typed (`OpAttrMap`); the builder guarantees the match. */
+export type TypedNode<K extends OpKind> = Omit<Node, "op" | "attrs"> & { readonly op: K; readonly attrs: OpAttrMap[K] };
 
 export interface WidthGroup {
   readonly name: string; // "backbone", "semseg", or finer groups such as "backbone.layer1"

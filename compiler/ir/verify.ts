@@ -2,21 +2,9 @@
 // empty list means the graph is well formed); it never throws.
 
 import { isPositiveInt } from "./dims";
-import type { Graph, Node, OpKind, Param, Segment, ValueType } from "./types";
+import { OPS, specOf } from "../ops";
+import type { Graph, Node, Param, Segment, TypedNode, ValueType } from "./types";
 import { layoutMax } from "./width";
-
-const ARITY: Partial<Record<OpKind, number>> = { add: 2, sub: 2, mul: 2, div: 2, param: 0, const: 0 };
-const arity = (op: OpKind): number | "any" => (op === "concat" ? "any" : (ARITY[op] ?? 1));
-
-const REQUIRED_PARAMS: Partial<Record<OpKind, readonly string[]>> = {
-  conv: ["weight"],
-  linear: ["weight"],
-  batchnorm: ["weight", "bias", "running_mean", "running_var"],
-  layernorm: ["weight", "bias"],
-  attention: ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"],
-  embedding: ["weight"],
-  param: ["value"],
-};
 
 export function verify(graph: Graph): string[] {
   const problems: string[] = [];
@@ -103,23 +91,23 @@ function checkParam(p: Param, groups: Set<string>, say: (m: string) => void): vo
   if (p.perWidth !== null && !groups.has(p.perWidth)) say(`parameter '${p.name}': switchable over unknown group '${p.perWidth}'`);
 }
 
-/** Arity, parameters, and the weight shapes of the layers whose shapes tie to their input's. */
+/** Arity and parameters from the op's spec, then the spec's own invariants. */
 function checkNode(graph: Graph, n: Node, say: (m: string) => void): void {
-  const want = arity(n.op);
-  if (want === "any" ? n.inputs.length === 0 : n.inputs.length !== want) say(`node '${n.id}' (${n.op}) has ${n.inputs.length} inputs`);
+  if (!Object.hasOwn(OPS, n.op)) return say(`node '${n.id}' has unknown op '${n.op}'`);
+  const spec = specOf(n.op);
+  const want = spec.arity;
+  if (want === "variadic" ? n.inputs.length === 0 : n.inputs.length !== want) say(`node '${n.id}' (${n.op}) has ${n.inputs.length} inputs`);
   if (n.outputs.length !== 1) say(`node '${n.id}' has ${n.outputs.length} outputs`);
-  for (const role of REQUIRED_PARAMS[n.op] ?? []) if (!(role in n.params)) say(`node '${n.id}' (${n.op}) lacks its '${role}' parameter`);
+  for (const role of spec.params) if (!(role in n.params)) say(`node '${n.id}' (${n.op}) lacks its '${role}' parameter`);
+  const known = new Set([...spec.params, ...(spec.optionalParams ?? [])]);
+  for (const role of Object.keys(n.params)) if (!known.has(role)) say(`node '${n.id}' (${n.op}) has an unexpected '${role}' parameter`);
   for (const [role, name] of Object.entries(n.params)) if (!graph.params.has(name)) say(`node '${n.id}' ${role} refers to unknown parameter '${name}'`);
-  const x = graph.values.get(n.inputs[0])?.type;
-  const y = graph.values.get(n.outputs[0])?.type;
-  const w = graph.params.get(n.params.weight ?? "");
-  if (!x || !y || !w) return;
-  const mismatch = (what: string, a: unknown, b: unknown) => a !== b && say(`node '${n.id}': ${what} is ${a} but should be ${b}`);
-  if (n.op === "conv") {
-    mismatch("weight input channels x groups", w.shape[1] * (n.attrs.groups as number), x.shape[1]);
-    mismatch("weight output channels", w.shape[0], y.shape[1]);
-  } else if (n.op === "linear") {
-    mismatch("weight input size", w.shape[1], x.shape[x.shape.length - 1]);
-    mismatch("weight output size", w.shape[0], y.shape[y.shape.length - 1]);
-  } else if (n.op === "batchnorm") mismatch("batchnorm size", w.shape[0], x.shape[1]);
+  const inputs = n.inputs.map((id) => graph.values.get(id)?.type);
+  const output = graph.values.get(n.outputs[0])?.type;
+  if (!spec.verify || !output || inputs.some((t) => t === undefined)) return;
+  const params = new Map(Object.entries(n.params).flatMap(([role, name]) => {
+    const p = graph.params.get(name);
+    return p ? [[role, p.shape] as const] : [];
+  }));
+  spec.verify(n as TypedNode<typeof n.op>, { inputs: inputs as ValueType[], output, params }, say);
 }

@@ -7,10 +7,16 @@ import type { Config, Graph, Segment } from "./types";
  */
 export function channelsAt(max: number, w: number, divisor: number): number {
   if (w >= 1) return max;
-  const exact = max * w;
-  let rounded = Math.max(divisor, Math.floor(exact / divisor + 0.5) * divisor);
-  if (rounded < 0.9 * exact) rounded += divisor;
-  return Math.min(rounded, max);
+  return Math.min(makeDivisible(max * w, divisor), max);
+}
+
+/**
+ * MobileNet's `make_divisible`: `v` rounded to the nearest multiple of `d`, at least `d`, and
+ * never more than 10% below `v`. The language's `make_divisible` and slim channel counts use it.
+ */
+export function makeDivisible(v: number, d: number): number {
+  const rounded = Math.max(d, Math.floor(v / d + 0.5) * d);
+  return rounded < 0.9 * v ? rounded + d : rounded;
 }
 
 /** Width multiplier of a group at a configuration (fixed segments have group null: width 1). */

@@ -8,8 +8,7 @@ import type { OnnxDType, OnnxDim, OnnxValueInfo } from "../onnx/model";
 import { slims } from "./slicing";
 import { attr, type Emitter } from "./scope";
 
-const SEQUENCE = new Set<DecodeSpec["kind"]>(["greedy", "beam", "diverse_beam", "sample"]);
-export const isSequenceDecode = (d: DecodeSpec): boolean => SEQUENCE.has(d.kind);
+export { isSequenceDecode } from "../elaborate/decoders";
 
 const ONNX_DTYPE = { f32: "float", i64: "int64", bool: "bool" } as const;
 

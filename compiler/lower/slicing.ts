@@ -5,8 +5,9 @@ import type { Param, Segment } from "../ir/types";
 import { channelsAt, layoutLength as layoutLengthAt, layoutMax } from "../ir/width";
 import { attr, Emitter, type Lowerer } from "./scope";
 
-export const widthInputName = (group: string): string => `width.${group}`;
-export const runInputName = (task: string): string => `run.${task}`;
+import { widthInputName } from "../io-names";
+
+export { runInputName, widthInputName } from "../io-names";
 
 export const slims = (segs: readonly Segment[] | null): boolean => segs !== null && segs.some((s) => s.group !== null);
 

@@ -1,13 +1,17 @@
 // The protobuf edge, inbound: bytes -> OnnxModel. Reads what encode.ts writes (and the common
 // variants other exporters use for the same dtypes: typed data fields instead of raw_data).
 import onnxProto from "onnx-proto";
+import { MtlError } from "../errors";
 import type { onnx as P } from "onnx-proto";
 import type { OnnxAttribute, OnnxDType, OnnxDim, OnnxGraph, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo, TensorData } from "./model";
 
 const { onnx } = onnxProto;
 
-export class OnnxDecodeError extends Error {
-  override readonly name = "OnnxDecodeError";
+/** Bytes that are not an ONNX model mtl can read (MTL-ART-002, docs/errors.md). */
+export class OnnxDecodeError extends MtlError {
+  constructor(message: string, hint?: string) {
+    super("MTL-ART-002", message, hint);
+  }
 }
 
 type Int64 = number | { toNumber(): number } | null | undefined;

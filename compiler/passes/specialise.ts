@@ -3,8 +3,9 @@
 // channels are updated and the width groups go away. Lowering the result gives a static model
 // of that configuration, which onnxruntime can fold and fuse (see docs: "specialise on load").
 
-import type { Config, Graph, Node, Param, Segment, Value, WeightMap } from "../ir/types";
+import type { Config, Graph, Node, Param, Segment, TypedNode, Value, WeightMap } from "../ir/types";
 import { channelsAt, layoutLength, layoutMax, widthOf } from "../ir/width";
+import { specOf } from "../ops";
 import { gatherAxes, leadingOfEach } from "./gather";
 
 function checkConfig(graph: Graph, config: Config): void {
@@ -27,20 +28,9 @@ function specialiseValue(graph: Graph, v: Value, config: Config): Value {
   return { id: v.id, type: { ...t, shape, channels } };
 }
 
-/** Attributes that count channels or heads follow the configuration. */
+/** Attributes that count channels or heads follow the configuration (each op's spec says how). */
 function specialiseNode(graph: Graph, n: Node, values: ReadonlyMap<string, Value>, config: Config): Node {
-  const out = values.get(n.outputs[0])!.type;
-  if (n.op === "conv" && n.attrs.depthwise === true) return { ...n, attrs: { ...n.attrs, groups: out.shape[1] } };
-  if (n.op === "attention") {
-    const w = graph.params.get(n.params["out_proj.weight"])!;
-    const heads = w.axes[1] ? channelsAt(w.axes[1][0].max, widthOf(graph, w.axes[1][0].group, config), 1) : n.attrs.heads;
-    return { ...n, attrs: { ...n.attrs, heads } };
-  }
-  if (n.op === "reshape" && out.channelAxis !== null) {
-    const shape = (n.attrs.shape as readonly (number | string)[]).map((d, i) => (i === out.channelAxis && d !== -1 ? out.shape[i] : d));
-    return { ...n, attrs: { ...n.attrs, shape } };
-  }
-  return n;
+  return specOf(n.op).specialise(n as TypedNode<typeof n.op>, { graph, values, config });
 }
 
 function specialiseWeights(graph: Graph, p: Param, data: Float32Array | undefined, config: Config): Float32Array {

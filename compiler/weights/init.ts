@@ -2,6 +2,9 @@
 // global seed and a hash of its name, so adding or reordering parameters never changes the
 // values of the others.
 import type { Graph, InitKind, Param } from "../ir/types";
+import { mulberry32 } from "../util/prng";
+
+export { mulberry32 } from "../util/prng";
 
 /** FNV-1a over the UTF-8 bytes of a string: a stable 32-bit hash. */
 function fnv1a(text: string): number {
@@ -11,18 +14,6 @@ function fnv1a(text: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** mulberry32: small, fast, good enough for weight init; yields floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Fills `out` with normal(0, std) samples, Box-Muller, using both values of each pair. */

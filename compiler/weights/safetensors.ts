@@ -3,6 +3,8 @@
 // { name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: {string: string} },
 // then the tensors' bytes, little-endian. mtl reads and writes F32 and I64.
 
+import { MtlError } from "../errors";
+
 export type SafeTensor =
   | { readonly dtype: "F32"; readonly shape: readonly number[]; readonly data: Float32Array }
   | { readonly dtype: "I64"; readonly shape: readonly number[]; readonly data: BigInt64Array };
@@ -15,13 +17,12 @@ export interface SafetensorsFile {
 export type SafetensorsErrorReason = "truncated" | "bad-header" | "unsupported-dtype";
 
 /** A file mtl cannot read; the message is meant for the user as is. */
-export class SafetensorsError extends Error {
-  override readonly name = "SafetensorsError";
+export class SafetensorsError extends MtlError {
   constructor(
     readonly reason: SafetensorsErrorReason,
     message: string,
   ) {
-    super(message);
+    super("MTL-WTS-001", message);
   }
 }
 

@@ -16,15 +16,22 @@ self.MonacoEnvironment = { getWorker: () => new EditorWorker() };
 const CHECK_DELAY_MS = 250;
 const HASH_DELAY_MS = 400;
 
+// The starter program: one shared encoder, three task heads of different kinds, a budget and
+// preferences, so that the sliders and the plan show what a multi-task model trades off.
 const DEFAULT_SOURCE = `import { resnet18 } from "std/encoders/resnet"
 
 model Scene {
   input image: f32[N, 3, 64, 64]
   widths 0.25, 0.5, 0.75, 1.0
   encoder backbone = resnet18(image)
-  task semseg { head fixed conv(backbone, 21, k: 1) decode argmax(axis: 1) }
+  task semseg {
+    head backbone |> conv(64, k: 3) |> relu |> fixed conv(21, k: 1)
+    decode argmax(axis: 1)
+  }
+  task depth { head backbone |> conv(64, k: 3) |> relu |> fixed conv(1, k: 1) decode identity }
+  task scene { head backbone |> gap |> flatten |> fixed linear(10) decode softmax }
   budget macs <= 60%
-  prefer semseg: 1
+  prefer semseg: 2, depth: 1, scene: 1
 }
 `;
 

@@ -44,6 +44,8 @@ export class ModelUi {
   private planTimer = 0;
   private pending = new Map<number, Pending>();
   private running = false;
+  /** The output on screen: the program and configuration it was run with, for the stale marker. */
+  private shownOutput?: { key: string; configText: string };
   private fitPending = false;
 
   constructor(private readonly deps: ModelUiDeps) {
@@ -232,6 +234,7 @@ export class ModelUi {
     $("budget-value").textContent = `${this.budget.toFixed(1)}% ${this.metric === "macs" ? "MACs" : "params"} (${amount((full * this.budget) / 100)} of ${amount(full)})`;
     $("prefer-summary").textContent = s.tasks.length <= 4 ? s.tasks.map((t) => `${t.name} ${this.prefer[t.name].toFixed(2)}`).join(", ") : `${s.tasks.length} tasks`;
     $("explain").textContent = this.outcome.text;
+    this.markOutputStale();
     const sum = $("plan-summary");
     if (plan) {
       const ws = [...new Set(Object.values(plan.widths))];
@@ -313,9 +316,9 @@ export class ModelUi {
   async run(): Promise<void> {
     const s = this.summary;
     if (!s || this.running) return;
-    const plan = this.outcome?.plan;
-    const config = plan ? { ...plan.config } : Object.fromEntries(s.groups.map((g) => [g.name, g.choices.length - 1]));
+    const config = this.chosenConfig(s);
     const configText = this.configText();
+    const runKey = this.outputKey(s);
     this.setBusy(true);
     $("run-status").textContent = "compiling…";
     const t0 = performance.now();
@@ -334,6 +337,30 @@ export class ModelUi {
     $("run-status").textContent = `done in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     out.replaceChildren(renderRun(msg.result, configText));
     $("panel-output").dataset.state = "done";
+    this.shownOutput = { key: runKey, configText };
+    this.markOutputStale();
+  }
+
+  /** The configuration Run uses: the plan's, or full width when there is no plan. */
+  private chosenConfig(s: ModelSummary): Record<string, number> {
+    const plan = this.outcome?.plan;
+    return plan ? { ...plan.config } : Object.fromEntries(s.groups.map((g) => [g.name, g.choices.length - 1]));
+  }
+
+  private outputKey(s: ModelSummary): string {
+    return JSON.stringify([this.text, this.chosenConfig(s)]);
+  }
+
+  /** Output of an earlier program or configuration stays visible, marked stale until Run again. */
+  private markOutputStale(): void {
+    const s = this.summary;
+    const stale = !!this.shownOutput && !!s && this.shownOutput.key !== this.outputKey(s);
+    $("panel-output").dataset.stale = String(stale);
+    const note = $("output-stale");
+    note.hidden = !stale;
+    note.textContent = stale && this.shownOutput
+      ? `This output is for ${this.shownOutput.configText}; the chosen configuration is now ${this.configText()}. Run again to update it.`
+      : "";
   }
 
   async download(chosen: boolean): Promise<void> {

@@ -1,67 +1,32 @@
 // The `mtl` language for Monaco: Monarch tokenizer, brackets/comments/auto-closing,
-// keyword/builtin completion and builtin hover. No compiler knowledge lives here beyond names.
+// keyword/builtin completion and builtin hover. Every name table is derived from the compiler.
 import type * as Monaco from "monaco-editor/editor";
+import { decoders } from "../../compiler/elaborate/decoders";
+import { functions } from "../../compiler/elaborate/functions";
+import { layers } from "../../compiler/elaborate/layers";
+import { INPUT_DTYPE_NAMES, TYPE_NAMES } from "../../compiler/names";
+import { keywordNames } from "../../grammar/tokens";
 import { inPrefer, openCall, paramsOf, taskNames } from "./completion-context";
 
 export const LANGUAGE_ID = "mtl";
 
-export const KEYWORDS = [
-  "import", "from", "model", "block", "input", "widths", "divisor", "encoder", "task", "head",
-  "decode", "loss", "metric", "budget", "prefer", "return", "for", "in", "repeat", "if", "else",
-  "group", "fixed", "as", "true", "false",
-] as const;
+/** The grammar's keywords (grammar/tokens.ts): a keyword added there is highlighted and completed here. */
+export const KEYWORDS: readonly string[] = keywordNames;
 
-export const TYPE_NAMES = ["int", "float", "bool", "string", "tensor"] as const;
-/** Element types written in input declarations such as `f32[N, 3, 64, 64]`. */
-export const DTYPE_NAMES = ["f16", "f32", "f64", "i8", "i32", "i64", "u8"] as const;
+export { TYPE_NAMES };
+/** Element types written in input declarations such as `f32[N, 3, 64, 64]`: exactly those the compiler accepts. */
+export const DTYPE_NAMES: readonly string[] = INPUT_DTYPE_NAMES;
 
-/** Builtin layers, with a one-line description for hover and completion details. */
-export const BUILTIN_LAYERS: Record<string, string> = {
-  conv: "2-D convolution; the output channel count slims with its width group unless `fixed`.",
-  linear: "Fully connected layer; the output size slims with its width group unless `fixed`.",
-  bn: "Batch normalisation (switchable: one set of statistics per width).",
-  layernorm: "Layer normalisation.",
-  relu: "Rectified linear unit.",
-  relu6: "ReLU clipped at 6.",
-  gelu: "Gaussian error linear unit.",
-  sigmoid: "Logistic sigmoid.",
-  tanh: "Hyperbolic tangent.",
-  silu: "Sigmoid linear unit (swish).",
-  softmax: "Softmax along an axis.",
-  maxpool: "Max pooling.",
-  avgpool: "Average pooling.",
-  gap: "Global average pooling.",
-  upsample: "Upsampling by a scale factor.",
-  resize: "Resize to a given spatial size.",
-  concat: "Concatenate tensors along an axis.",
-  add: "Element-wise addition.",
-  mul: "Element-wise multiplication.",
-  reshape: "Reshape a tensor.",
-  flatten: "Flatten trailing dimensions.",
-  transpose: "Permute dimensions.",
-  select: "Select a slice or an element along an axis.",
-  mean: "Mean over axes.",
-  attention: "Multi-head attention.",
-  embedding: "Embedding lookup table.",
-  param: "A learnable parameter tensor.",
-  dropout: "Dropout (identity at inference).",
-};
+/** Builtin layers (and their aliases), with their docs, from the compiler's op registry. */
+export const BUILTIN_LAYERS: Readonly<Record<string, string>> = Object.fromEntries([...layers].map(([name, def]) => [name, def.doc]));
 
-/** Output decoders usable after `decode`. */
-export const DECODERS: Record<string, string> = {
-  argmax: "Decode to the index of the largest value along an axis.",
-  softmax: "Decode to probabilities along an axis.",
-  topk: "Decode to the k largest values and their indices.",
-  threshold: "Decode to a boolean mask above a threshold.",
-  identity: "Return the head's output unchanged.",
-  l2norm: "Normalise to unit L2 length along an axis.",
-  greedy: "Greedy sequence decoding.",
-  beam: "Beam-search sequence decoding.",
-  diverse_beam: "Diverse beam-search sequence decoding.",
-  sample: "Sampling-based sequence decoding.",
-};
+/** Builtin functions (`min`, `make_divisible`, ...), with their docs. */
+export const BUILTIN_FUNCTIONS: Readonly<Record<string, string>> = Object.fromEntries([...functions].map(([name, def]) => [name, def.doc]));
 
-export const KEYWORD_DOCS: Partial<Record<(typeof KEYWORDS)[number], string>> = {
+/** Output decoders usable after `decode`, from the compiler's decoder catalogue. */
+export const DECODERS: Readonly<Record<string, string>> = Object.fromEntries([...decoders].map(([name, def]) => [name, def.doc]));
+
+export const KEYWORD_DOCS: Partial<Record<string, string>> = {
   model: "Declares a multi-task model: inputs, widths, encoders, tasks, budgets and preferences.",
   block: "Declares a reusable sub-network: `block name(x, out: int) { ... return y }`.",
   encoder: "Declares a shared encoder inside a model.",
@@ -107,7 +72,7 @@ export const monarch: Monaco.languages.IMonarchLanguage & Record<string, unknown
   defaultToken: "invalid",
   keywords: [...KEYWORDS],
   typeKeywords: [...TYPE_NAMES, ...DTYPE_NAMES],
-  builtins: [...new Set([...Object.keys(BUILTIN_LAYERS), ...Object.keys(DECODERS)])],
+  builtins: [...new Set([...Object.keys(BUILTIN_LAYERS), ...Object.keys(BUILTIN_FUNCTIONS), ...Object.keys(DECODERS)])],
   operators: ["|>", "?", ":", "||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "=", ".."],
   symbols: /[=><!?:&|+\-*\/%.]+/,
   escapes: /\\(?:[\\"nrt0]|u[0-9A-Fa-f]{4})/,
@@ -238,6 +203,10 @@ export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => Stdl
             sortText: `2${kw}`,
           });
         }
+        for (const [name, doc] of Object.entries(BUILTIN_FUNCTIONS)) {
+          suggestions.push({ label: name, kind: Kind.Function, detail: "builtin function", documentation: doc, insertText: `${name}($0)`,
+            insertTextRules: Rule.InsertAsSnippet, range, sortText: `1${name}` });
+        }
         for (const t of [...TYPE_NAMES, ...DTYPE_NAMES]) {
           suggestions.push({ label: t, kind: Kind.TypeParameter, insertText: t, range, sortText: `4${t}` });
         }
@@ -286,8 +255,9 @@ export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => Stdl
         const range = new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn);
         const parts: string[] = [];
         if (w in BUILTIN_LAYERS) parts.push(`**${w}** — builtin layer\n\n${BUILTIN_LAYERS[w]}`);
+        if (w in BUILTIN_FUNCTIONS) parts.push(`**${w}** — builtin function\n\n${BUILTIN_FUNCTIONS[w]}`);
         if (w in DECODERS) parts.push(`**${w}** — decoder\n\n${DECODERS[w]}`);
-        const kwDoc = KEYWORD_DOCS[w as keyof typeof KEYWORD_DOCS];
+        const kwDoc = KEYWORD_DOCS[w];
         if (kwDoc) parts.push(`**${w}** — keyword\n\n${kwDoc}`);
         for (const m of getStdlib()) if (m.blocks.includes(w)) parts.push(`**${w}** — block from \`${m.module}\``);
         if (!parts.length) return null;

@@ -7,6 +7,9 @@ import type { StdlibModule } from "./mtl-language";
 /** The file name the editor's text is checked under. */
 export const ENTRY_FILE = "main.mtl";
 
+/** Decoding steps per sequence task: enough to show tokens, few enough to stay quick in wasm. */
+export const MAX_DECODE_STEPS = 12;
+
 /** One IR node, as much as the page needs to draw it and jump to its source. */
 export interface NodeSummary {
   id: string;
@@ -47,7 +50,7 @@ export interface TaskOutput {
   task: string;
   decode: DecodeSpec;
   outputs: Record<string, TensorOut>;
-  /** Sequence tasks: greedy tokens decoded step by step from `<task>.logits`. */
+  /** Sequence tasks: the tokens of the declared strategy, decoded step by step from `<task>.logits`. */
   tokens?: number[];
 }
 

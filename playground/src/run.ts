@@ -1,17 +1,19 @@
 // Worker side of Run and Download: compile the editor's program to ONNX in the browser
 // (prepareModel + emitModel), run the dynamic model with onnxruntime-web (wasm, served locally)
-// at a configuration on a seeded synthetic input, and return each task's decoded outputs.
+// at a configuration on a seeded synthetic input, and return each task's decoded outputs. Input
+// checking, control feeds and sequence decoding are the runtime's own (browser-safe) code.
 import * as ort from "onnxruntime-web/wasm";
 import { emitModel, prepareModel, type Compiled, type Prepared } from "../../compiler/compile";
 import type { SourceHost } from "../../compiler/host";
 import type { MtlMetadata } from "../../compiler/lower/metadata";
-import { ENTRY_FILE, type RunResult, type TaskOutput, type TensorOut } from "./protocol";
+import { ENTRY_FILE, MAX_DECODE_STEPS, type RunResult, type TaskOutput, type TensorOut } from "./protocol";
 import { sampleImage } from "./sample";
 import type { DecodeSpec } from "../../compiler/ir/types";
-import { decodeSequence, type StepFn } from "../../runtime/decode/index";
+import { isSequenceDecode, type SequenceDecodeSpec } from "../../compiler/elaborate/decoders";
+import { seededRng } from "../../compiler/util/prng";
+import { checkInputs, type InputTensor } from "../../runtime/inputs";
+import { controlFeeds, decodeTask, tokenInput, withTokenPrefix } from "../../runtime/sequence";
 
-/** Greedy steps per sequence task: enough to show tokens, few enough to stay quick in wasm. */
-export const MAX_GREEDY_STEPS = 12;
 
 interface Entry {
   text: string;
@@ -57,8 +59,6 @@ export function emitBytes(text: string, host: SourceHost, config: Record<string,
   return { bytes: compiled.bytes, name: `${g.name}.w${uniform}.onnx` };
 }
 
-const isSequence = (kind: string): boolean => ["greedy", "beam", "diverse_beam", "sample"].includes(kind);
-
 function toOut(t: ort.Tensor): TensorOut {
   const data = t.data as TensorOut["data"];
   return { dtype: t.type, dims: [...t.dims], data: data.slice() as TensorOut["data"] };
@@ -85,73 +85,58 @@ export async function runModel(
   }
   const session = await e.session;
 
-  // Inputs: a seeded synthetic image for f32 [N, 3, H, W]; sequence inputs start from bos.
-  const seqTask = meta.tasks.find((t) => isSequence((t.decode as { kind: string }).kind));
-  const seqSpec = seqTask?.decode as { bos?: number; eos?: number; maxLen?: number } | undefined;
-  const bos = seqSpec?.bos ?? 1;
-  const feeds: Record<string, ort.Tensor> = {};
+  // Inputs: a seeded synthetic image for f32 [N, 3, H, W], seeded noise for other floats; the
+  // token input of sequence tasks starts from bos (the runtime's rule). Checked as `mtl run` does.
+  const sequence = meta.tasks.filter((t) => isSequenceDecode(t.decode as DecodeSpec));
   const notes: string[] = [];
   let image: RunResult["image"];
-  let tokenInput: string | undefined;
+  const synthetic: Record<string, InputTensor> = {};
+  const tokens = tokenInput(meta);
   for (const inp of meta.inputs) {
+    if (inp.name === tokens && sequence.length) continue;
     const dims = inp.shape.map((d, i) => (typeof d === "number" ? d : i === 0 ? 1 : 32));
-    if (inp.dtype === "f32") {
-      const size = dims.reduce((a, b) => a * b, 1);
-      if (dims.length === 4 && dims[1] === 3) {
-        const s = sampleImage(dims[2], dims[3], 7, inp.preprocess);
-        feeds[inp.name] = new ort.Tensor("float32", s.normalised, dims);
-        image = { width: dims[3], height: dims[2], rgb: s.rgb, input: inp.name };
-        notes.push(`${inp.name}: seeded synthetic ${dims[3]}×${dims[2]} image (${inp.preprocess ? "normalised as declared" : "in [0, 1]"})`);
-      } else {
-        const data = new Float32Array(size);
-        let x = 7;
-        for (let i = 0; i < size; i++) data[i] = ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
-        feeds[inp.name] = new ort.Tensor("float32", data, dims);
-        notes.push(`${inp.name}: seeded uniform noise ${dims.join("×")}`);
-      }
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (inp.dtype === "f32" && dims.length === 4 && dims[1] === 3) {
+      const s = sampleImage(dims[2], dims[3], 7, inp.preprocess);
+      synthetic[inp.name] = { data: s.normalised, dims };
+      image = { width: dims[3], height: dims[2], rgb: s.rgb, input: inp.name };
+      notes.push(`${inp.name}: seeded synthetic ${dims[3]}×${dims[2]} image (${inp.preprocess ? "normalised as declared" : "in [0, 1]"})`);
+    } else if (inp.dtype === "f32") {
+      const rng = seededRng(7);
+      synthetic[inp.name] = { data: Float32Array.from({ length: size }, () => rng.next() * 2 - 1), dims };
+      notes.push(`${inp.name}: seeded uniform noise ${dims.join("×")}`);
     } else if (inp.dtype === "i64") {
-      tokenInput = inp.name;
-      feeds[inp.name] = new ort.Tensor("int64", BigInt64Array.from([BigInt(bos)]), [1, 1]);
-      notes.push(`${inp.name}: token prefix [${bos}] (bos)`);
-    } else {
-      feeds[inp.name] = new ort.Tensor("bool", new Uint8Array(dims.reduce((a, b) => a * b, 1)), dims);
-    }
+      synthetic[inp.name] = { data: new BigInt64Array(size), dims };
+      notes.push(`${inp.name}: zeros ${dims.join("×")}`);
+    } else synthetic[inp.name] = { data: new Uint8Array(size), dims };
   }
-  for (const g of meta.groups) feeds[`width.${g.name}`] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name] ?? g.choices.length - 1)]), []);
-  const gate = (on: (t: string) => boolean) => {
-    if (meta.gated) for (const t of meta.tasks) feeds[`run.${t.name}`] = new ort.Tensor("bool", Uint8Array.from([on(t.name) ? 1 : 0]), []);
-  };
-  gate(() => true);
+  const given = withTokenPrefix(meta, synthetic, sequence) as Record<string, InputTensor>;
+  if (tokens && sequence.length) notes.push(`${tokens}: token prefix [${(sequence[0].decode as { bos: number }).bos}] (bos)`);
+  const checked = checkInputs(meta, given);
+  const makeTensor = (dtype: "float32" | "int64" | "bool", data: Float32Array | BigInt64Array | Uint8Array, dims: number[]) =>
+    new ort.Tensor(dtype, data, dims);
+  const feeds: Record<string, ort.Tensor> = controlFeeds(meta, config, meta.tasks.map((t) => t.name), makeTensor);
+  for (const c of checked) feeds[c.name] = makeTensor(c.dtype, c.data, [...c.dims]);
 
   progress("running…");
   const t0 = performance.now();
-  const res = await session.run(feeds, meta.tasks.flatMap((t) => t.outputs));
+  const plain = meta.tasks.filter((t) => !sequence.includes(t));
+  const res = plain.length ? await session.run(feeds, plain.flatMap((t) => t.outputs)) : {};
   const tasks: TaskOutput[] = meta.tasks.map((t) => ({
     task: t.name,
     decode: t.decode as TaskOutput["decode"],
-    outputs: Object.fromEntries(t.outputs.map((o) => [o, toOut(res[o])])),
+    outputs: Object.fromEntries(t.outputs.filter((o) => o in res).map((o) => [o, toOut(res[o])])),
   }));
-  // Sequence tasks: the declared strategy (greedy, beam, diverse beam, sampling) from the
-  // runtime's decoders, one run per live prefix and step (other heads off), capped in length.
+  // Sequence tasks: the runtime's decoding (the declared strategy), with only that task's head on
+  // and the length capped so that wasm stays quick.
   for (const out of tasks) {
-    const d = out.decode as DecodeSpec;
-    if (!isSequence(d.kind) || !tokenInput) continue;
-    const tokens = tokenInput;
-    gate((name) => name === out.task);
-    let steps = 0;
-    const step: StepFn = async (prefixes) => {
-      progress(`${out.task}: ${d.kind} step ${++steps}…`);
-      const next: Float32Array[] = [];
-      for (const prefix of prefixes) {
-        feeds[tokens] = new ort.Tensor("int64", BigInt64Array.from(prefix.map(BigInt)), [1, prefix.length]);
-        const logits = (await session.run(feeds, [`${out.task}.logits`]))[`${out.task}.logits`];
-        const [, len, vocab] = logits.dims;
-        next.push((logits.data as Float32Array).slice((len - 1) * vocab, len * vocab));
-      }
-      return next;
-    };
-    const capped = { ...d, maxLen: Math.min((d as { maxLen: number }).maxLen, MAX_GREEDY_STEPS) } as DecodeSpec;
-    const [best] = await decodeSequence(capped, step, 1);
+    const t = sequence.find((x) => x.name === out.task);
+    if (!t) continue;
+    const d = t.decode as SequenceDecodeSpec;
+    const capped = { ...d, maxLen: Math.min(d.maxLen, MAX_DECODE_STEPS) };
+    const run = { session, makeTensor, onStep: (n: number) => progress(`${out.task}: ${d.kind} step ${n}…`) };
+    const controls = controlFeeds(meta, config, [t.name], makeTensor);
+    const [best] = await decodeTask(run, meta, { name: t.name, decode: capped, outputs: t.outputs }, checked, controls);
     out.tokens = best.tokens;
   }
   const runMs = performance.now() - t0;

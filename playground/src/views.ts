@@ -3,7 +3,7 @@
 import type { CostTable } from "../../compiler/cost/types";
 import type { Config } from "../../compiler/ir/types";
 import { amount, configAt, configCount, flatIndex, fullConfig, rowOf, sampleFlats, TABLE_LIMIT, CHART_LIMIT, type Evaluator } from "./configs";
-import type { RunResult, TaskOutput, TensorOut } from "./protocol";
+import { MAX_DECODE_STEPS, type RunResult, type TaskOutput, type TensorOut } from "./protocol";
 
 const h = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] => {
   const e = document.createElement(tag);
@@ -234,6 +234,22 @@ function ramp(x: number): number[] {
   return stops[i].map((a, k) => Math.round(a + (stops[i + 1][k] - a) * f));
 }
 
+/** The declared sequence strategy in words, e.g. "diverse beam search (4 beams, 2 groups)". */
+export function strategyName(d: TaskOutput["decode"]): string {
+  switch (d.kind) {
+    case "greedy":
+      return "greedy";
+    case "beam":
+      return `beam search (${d.beams} beams)`;
+    case "diverse_beam":
+      return `diverse beam search (${d.beams} beams, ${d.groups} groups)`;
+    case "sample":
+      return `sampled (temperature ${d.temperature}, seed ${d.seed})`;
+    default:
+      return d.kind;
+  }
+}
+
 function renderTask(o: TaskOutput): HTMLElement {
   const card = h("div", { class: "out-card", "data-task": o.task });
   card.append(h("div", { class: "out-title" }, `${o.task}`), h("div", { class: "out-kind" }, o.decode.kind));
@@ -241,8 +257,8 @@ function renderTask(o: TaskOutput): HTMLElement {
   card.append(body);
   const [name, main] = Object.entries(o.outputs)[0] ?? [];
   if (o.tokens) {
-    body.append(h("div", { class: "tokens" }, `greedy tokens: [${o.tokens.join(", ")}]`));
-    body.append(h("div", { class: "note" }, `argmax over ${name} step by step (the model's ${o.decode.kind} decoding would search more widely)`));
+    body.append(h("div", { class: "tokens" }, `${strategyName(o.decode)} tokens: [${o.tokens.join(", ")}]`));
+    body.append(h("div", { class: "note" }, `decoded step by step from ${name ?? `${o.task}.logits`} with the declared strategy (at most ${MAX_DECODE_STEPS} tokens here)`));
     return card;
   }
   if (!main) return card;

@@ -47,7 +47,7 @@ export class KServeError extends MtlError {
     message: string,
     readonly retryAfter?: number,
   ) {
-    super("MTL-CLI-SRV", message);
+    super("MTL-SRV-011", message);
   }
 }
 

@@ -7,6 +7,7 @@ import { decodeDiverseBeam } from "./diverse-beam";
 import { decodeGreedy } from "./greedy";
 import { decodeSample } from "./sample";
 import { DecodeError, type SequenceResult, type StepFn } from "./types";
+import { isSequenceDecode, sequenceDecoderNames } from "../../compiler/elaborate/decoders";
 
 export type { Hypothesis, SequenceResult, StepFn } from "./types";
 export { DecodeError } from "./types";
@@ -17,10 +18,9 @@ export { decodeSample, samplingDistribution, type SampleParams } from "./sample"
 export { logSoftmax, softmax } from "./logits";
 export { seededRng } from "./rng";
 
-export type SequenceDecodeSpec = Extract<DecodeSpec, { kind: "greedy" | "beam" | "diverse_beam" | "sample" }>;
-
-export const isSequenceSpec = (spec: DecodeSpec): spec is SequenceDecodeSpec =>
-  spec.kind === "greedy" || spec.kind === "beam" || spec.kind === "diverse_beam" || spec.kind === "sample";
+export type { SequenceDecodeSpec } from "../../compiler/elaborate/decoders";
+/** Whether a strategy is decoded here step by step: its DecoderDef's `sequence` flag. */
+export const isSequenceSpec = isSequenceDecode;
 
 /**
  * Decodes `batchSize` inputs (default 1) with the strategy of `spec`; returns one result per
@@ -37,6 +37,6 @@ export async function decodeSequence(spec: DecodeSpec, step: StepFn, batchSize =
     case "sample":
       return decodeSample(spec, step, batchSize);
     default:
-      throw new DecodeError(`\`${spec.kind}\` is not a sequence decoding strategy (greedy, beam, diverse_beam, sample)`);
+      throw new DecodeError(`\`${spec.kind}\` is not a sequence decoding strategy (${sequenceDecoderNames().join(", ")})`);
   }
 }

@@ -1,5 +1,6 @@
 // Types shared by the sequence decoders (greedy, beam, diverse beam, sampling). Nothing here
 // depends on onnxruntime or Node: the decoders only see a `StepFn`, so they run in a browser too.
+import { MtlError } from "../../compiler/errors";
 
 /**
  * One decoding step. `prefixes[i]` is a token prefix that starts with `bos`; the function returns,
@@ -45,6 +46,9 @@ export interface SequenceResult {
   readonly groups?: Hypothesis[][];
 }
 
-export class DecodeError extends Error {
-  override readonly name = "DecodeError";
+/** Decoding parameters that cannot work (MTL-DEC-001, docs/errors.md). */
+export class DecodeError extends MtlError {
+  constructor(message: string, hint?: string) {
+    super("MTL-DEC-001", message, hint);
+  }
 }

@@ -14,6 +14,11 @@ describe("parseBudget", () => {
     ["0.5s", { metric: "latency", value: 500, relative: false }],
     ["params <= 5M", { metric: "params", value: 5e6, relative: false }],
     ["flops<=60%", { metric: "macs", value: 0.6, relative: true }],
+    // flops count 2 per MAC, as in a .mtl file's `budget` (issue 15.2)
+    ["flops <= 1G", { metric: "macs", value: 5e8, relative: false }],
+    [{ flops: "2M" }, { metric: "macs", value: 1e6, relative: false }],
+    [{ metric: "flops", value: 4e6, relative: false }, { metric: "macs", value: 2e6, relative: false }],
+    ["macs <= 60", { metric: "macs", value: 60, relative: false }],
     ["latency 80%", { metric: "latency", value: 0.8, relative: true }],
     [1234, { metric: "macs", value: 1234, relative: false }],
     [{ macs: "1.5k" }, { metric: "macs", value: 1500, relative: false }],
@@ -21,6 +26,16 @@ describe("parseBudget", () => {
     [{ metric: "params", value: 0.5, relative: true }, { metric: "params", value: 0.5, relative: true }],
   ])("reads %j", (input, expected) => {
     expect(parseBudget(input)).toEqual(expected);
+  });
+
+  it.each(["60", "1e9", "NaN", "Infinity", "1e400G"])("refuses %j (no unit, or not a finite quantity)", (text) => {
+    const r = parseBudget(text);
+    expect(isSearchError(r) && r.code).toBe("bad-budget");
+  });
+
+  it("says how to write a bare number", () => {
+    const r = parseBudget("60");
+    expect(isSearchError(r) && r.hint).toMatch(/60%.*60M.*macs <= 60/);
   });
 
   it("reads no budget as null", () => {

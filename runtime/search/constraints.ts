@@ -10,9 +10,11 @@ import { unknownNameHint } from "./suggest";
  * A budget as a user may write it:
  * - a number: absolute MACs;
  * - text: `[metric] [<=] quantity`, e.g. "60%", "2.5G", "macs <= 60%", "params<=5M", "12ms"
- *   (a quantity in ms / s / us implies the latency metric; otherwise the metric defaults to macs);
- * - an object with exactly one key among macs, flops (an alias of macs), params, latency, whose value
- *   is a number or a quantity: { macs: "60%" }, { latency: 12 };
+ *   (a quantity in ms / s / us implies the latency metric; otherwise the metric defaults to macs).
+ *   Text without a metric needs a unit or `%`: "60" alone is refused (60 MACs is never meant);
+ * - an object with exactly one key among macs, flops, params, latency, whose value is a number or a
+ *   quantity: { macs: "60%" }, { latency: 12 }.
+ * `flops` counts 2 per MAC everywhere (as in a .mtl file's `budget`): "flops <= 1G" is 500M MACs.
  * - a compiler `Budget` ({ metric, value, relative }, relative values as fractions: 0.6 = 60%).
  */
 export type BudgetInput =
@@ -38,7 +40,10 @@ export interface Constraints {
   readonly tasks: readonly string[];
 }
 
-const METRICS: readonly BudgetMetric[] = ["macs", "params", "latency"];
+const METRICS: readonly string[] = ["macs", "flops", "params", "latency"];
+const METRICS_HINT = `metrics: ${METRICS.join(", ")} (flops = 2 per MAC)`;
+/** FLOPs per MAC: one multiply and one add. */
+export const FLOPS_PER_MAC = 2;
 const METRIC_ALIASES: Readonly<Record<string, BudgetMetric>> = { macs: "macs", flops: "macs", params: "params", latency: "latency" };
 
 // Scale suffixes for counts (MACs, parameters) and for durations (to milliseconds).
@@ -46,10 +51,16 @@ const COUNT_UNITS: Readonly<Record<string, number>> = { "": 1, k: 1e3, K: 1e3, M
 const TIME_UNITS: Readonly<Record<string, number>> = { "": 1, ms: 1, s: 1000, us: 1e-3, "µs": 1e-3 };
 
 const QUANTITY = /^([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(%|[kKMGT]|ms|s|us|µs)?$/;
-const BUDGET_TEXT = /^(?:([A-Za-z]+)\s*(?:<=|:|=)?\s*)?(.+)$/;
+// A metric name ends at an operator or a space, so "NaN" or "Infinity" is not read as a metric "Na".
+const BUDGET_TEXT = /^(?:([A-Za-z]+)(?:\s*(?:<=|:|=)\s*|\s+))?(.+)$/;
 
 const budgetHint =
   'write e.g. "60%", "2.5G", "300M", "params <= 5M", "12ms", or { macs: "60%" }';
+
+/** A quantity in FLOPs read as MACs: absolute values halve, percentages stay. */
+function fromFlops(b: Budget | SearchError): Budget | SearchError {
+  return isSearchError(b) || b.relative ? b : { ...b, value: b.value / FLOPS_PER_MAC };
+}
 
 /** Reads a quantity for a known metric: "60%", "2.5G", "12ms", 12. */
 export function parseQuantity(metric: BudgetMetric, raw: number | string): Budget | SearchError {
@@ -62,6 +73,7 @@ export function parseQuantity(metric: BudgetMetric, raw: number | string): Budge
   if (!m) return searchError("bad-budget", `cannot read the budget quantity "${raw}"`, budgetHint);
   const n = Number(m[1]);
   const unit = m[2] ?? "";
+  if (!Number.isFinite(n)) return searchError("bad-budget", `the budget quantity "${raw}" is too large`, budgetHint);
   if (unit === "%") {
     if (n <= 0) return searchError("bad-budget", `a relative budget must be above 0%, got "${raw}"`, budgetHint);
     return { metric, value: n / 100, relative: true };
@@ -83,13 +95,24 @@ export function parseBudget(input: unknown): Budget | null | SearchError {
     const m = BUDGET_TEXT.exec(input.trim());
     if (!m || m[2].trim() === "") return searchError("bad-budget", `cannot read the budget "${input}"`, budgetHint);
     if (m[1] !== undefined) {
-      const metric = METRIC_ALIASES[m[1].toLowerCase()];
-      if (!metric) return searchError("bad-budget", `unknown budget metric "${m[1]}"`, `metrics: ${METRICS.join(", ")} (flops is an alias of macs)`);
-      return parseQuantity(metric, m[2]);
+      const name = m[1].toLowerCase();
+      const metric = METRIC_ALIASES[name];
+      if (!metric) return searchError("bad-budget", `unknown budget metric "${m[1]}"`, METRICS_HINT);
+      const q = parseQuantity(metric, m[2]);
+      return name === "flops" ? fromFlops(q) : q;
+    }
+    const quantity = m[2].trim();
+    if (/^[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?$/.test(quantity)) {
+      return searchError(
+        "bad-budget",
+        `the budget "${input}" has no unit`,
+        `write ${quantity}% for a share of the full model, ${quantity}M or ${quantity}G for MACs, ${quantity}ms for latency, ` +
+          `or "macs <= ${quantity}" for exactly that many MACs`,
+      );
     }
     // No metric named: a time unit means latency, anything else counts MACs.
-    const timed = /(ms|us|µs|[0-9.]s)$/.test(m[2].trim());
-    return parseQuantity(timed ? "latency" : "macs", m[2]);
+    const timed = /(ms|us|µs|[0-9.]s)$/.test(quantity);
+    return parseQuantity(timed ? "latency" : "macs", quantity);
   }
   if (typeof input === "object" && !Array.isArray(input)) {
     const o = input as Record<string, unknown>;
@@ -98,11 +121,13 @@ export function parseBudget(input: unknown): Budget | null | SearchError {
     if (keys.length !== 1) {
       return searchError("bad-budget", `a budget object takes exactly one metric, got ${keys.length === 0 ? "none" : keys.join(", ")}`, budgetHint);
     }
-    const metric = METRIC_ALIASES[keys[0].toLowerCase()];
-    if (!metric) return searchError("bad-budget", `unknown budget metric "${keys[0]}"`, `metrics: ${METRICS.join(", ")} (flops is an alias of macs)`);
+    const name = keys[0].toLowerCase();
+    const metric = METRIC_ALIASES[name];
+    if (!metric) return searchError("bad-budget", `unknown budget metric "${keys[0]}"`, METRICS_HINT);
     const v = o[keys[0]];
     if (typeof v !== "number" && typeof v !== "string") return searchError("bad-budget", `budget ${keys[0]} must be a number or text`, budgetHint);
-    return parseQuantity(metric, v);
+    const q = parseQuantity(metric, v);
+    return name === "flops" ? fromFlops(q) : q;
   }
   return searchError("bad-budget", `a budget must be a number, text or object, got ${Array.isArray(input) ? "an array" : typeof input}`, budgetHint);
 }
@@ -111,7 +136,8 @@ function compilerBudget(o: Record<string, unknown>): Budget | SearchError {
   const { metric, value, relative } = o;
   if (typeof metric !== "string" || !METRIC_ALIASES[metric]) return searchError("bad-budget", `unknown budget metric "${String(metric)}"`, `metrics: ${METRICS.join(", ")}`);
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) return searchError("bad-budget", `budget value must be a positive number`, budgetHint);
-  return { metric: METRIC_ALIASES[metric], value, relative: relative === true };
+  const b: Budget = { metric: METRIC_ALIASES[metric], value, relative: relative === true };
+  return metric === "flops" ? fromFlops(b) : b;
 }
 
 /** Running tasks: the requested subset, de-duplicated, in the model's order. */

@@ -9,17 +9,19 @@ import type { LatencyTable } from "./latency";
 import { paperRule } from "./paper-rule";
 import { buildProblem, type Problem } from "./problem";
 import { assignments } from "./space";
-import { isSearchError, searchError, type Plan, type SearchError } from "./types";
+import { isSearchError, searchError, STRATEGY_OPTIONS, type Plan, type SearchError, type StrategyOption } from "./types";
 import type { Profile } from "./utility";
 
 export interface PlanOptions {
-  readonly strategy?: "auto" | "paper" | "exact" | "evolutionary";
+  readonly strategy?: StrategyOption;
   /** Seed of the evolutionary search (default 1): the same inputs and seed give the same plan. */
   readonly seed?: number;
   /** Measured utility per configuration (docs/search.md); tasks it leaves out use the proxy. */
   readonly profile?: Profile;
   /** Measured latency per part; required for a latency budget. */
   readonly latency?: LatencyTable;
+  /** Plan a latency budget even on a table `mtl profile` flagged as unreliable (default: refuse). */
+  readonly acceptUnreliableLatency?: boolean;
 }
 
 /**
@@ -58,19 +60,19 @@ export function plan(table: CostTable, constraints: ConstraintsInput, options: P
     case "evolutionary":
       return evolutionary(p);
     default:
-      return searchError("bad-option", `unknown strategy "${String(options.strategy)}"`, "strategies: auto, paper, exact, evolutionary");
+      return searchError("bad-option", `unknown strategy "${String(options.strategy)}"`, `strategies: ${STRATEGY_OPTIONS.join(", ")}`);
   }
 }
 
 export { parseConstraints, parseBudget, parseQuantity } from "./constraints";
 export type { BudgetInput, Constraints, ConstraintsInput } from "./constraints";
 export { parseLatencyTable, predictLatency } from "./latency";
-export type { LatencyTable, LatencyTerm } from "./latency";
+export type { LatencyQuality, LatencyTable, LatencyTerm } from "./latency";
 export { parseProfile } from "./utility";
 export type { Profile, ProfilePoint, ProfileTask } from "./utility";
 export { explain } from "./explain";
-export { isSearchError } from "./types";
-export type { Plan, PlanBudget, PlanCost, PlanGroup, SearchError, SearchErrorCode, StrategyName, BindingKind } from "./types";
+export { isSearchError, STRATEGY_OPTIONS } from "./types";
+export type { Plan, PlanBudget, PlanCost, PlanGroup, SearchError, SearchErrorCode, StrategyName, StrategyOption, BindingKind } from "./types";
 export { buildProblem } from "./problem";
 export type { Problem, Strategy } from "./problem";
 export { paperRule } from "./paper-rule";

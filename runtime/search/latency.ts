@@ -26,6 +26,25 @@ export interface LatencyTable {
   /** Paid once per run whatever the configuration (session call, input copy). */
   readonly overheadMs?: number;
   readonly terms: readonly LatencyTerm[];
+  /** How the table was measured and how far it can be trusted (written by `mtl profile`). */
+  readonly quality?: LatencyQuality;
+}
+
+/** `mtl profile`'s account of its own measurements (runtime/profile.ts). */
+export interface LatencyQuality {
+  readonly runs: number; // timed runs per measurement (more when re-measured)
+  readonly warmup: number;
+  readonly measurements: number;
+  readonly samples: number; // timed runs in all
+  /** Median over measurements of the robust relative spread (1.4826 MAD / median): 0.03 = ±3%. */
+  readonly noise: number;
+  readonly maxNoise: number;
+  readonly noisy: number; // measurements whose spread exceeds 25% and 0.05 ms
+  readonly outliers: number; // runs far from their measurement's median (ignored by the median)
+  /** Places where a wider configuration measured faster than a narrower one beyond the noise. */
+  readonly violations: readonly { part: string; group: string; at: readonly number[]; narrowerMs: number; widerMs: number }[];
+  readonly reliable: boolean;
+  readonly problems: readonly string[];
 }
 
 const bad = (message: string, hint?: string) => searchError("bad-latency", message, hint);
@@ -39,6 +58,13 @@ export function parseLatencyTable(json: unknown): LatencyTable | SearchError {
   if (o.device !== undefined && typeof o.device !== "string") return bad("device must be text");
   if (o.overheadMs !== undefined && !isMs(o.overheadMs)) return bad("overheadMs must be a non-negative number");
   if (!Array.isArray(o.terms)) return bad("terms must be a list");
+  if (o.quality !== undefined) {
+    const q = o.quality as Record<string, unknown>;
+    const texts = (x: unknown) => Array.isArray(x) && x.every((y) => typeof y === "string");
+    if (typeof q !== "object" || q === null || typeof q.reliable !== "boolean" || !texts(q.problems))
+      return bad("quality must be an object { reliable: boolean, problems: [text], ... }", "`mtl profile` writes it; remove it or profile again");
+    if (!isMs(q.noise)) return bad("quality.noise must be a non-negative number");
+  }
   for (const [i, t] of o.terms.entries()) {
     const term = t as Record<string, unknown>;
     if (typeof term !== "object" || term === null || typeof term.part !== "string") return bad(`term ${i}: part must be text`);

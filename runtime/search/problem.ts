@@ -18,6 +18,8 @@ export interface ProblemOptions {
   readonly seed?: number;
   readonly profile?: Profile;
   readonly latency?: LatencyTable;
+  /** Plan a latency budget even on a table `mtl profile` flagged as unreliable. */
+  readonly acceptUnreliableLatency?: boolean;
 }
 
 export interface Problem {
@@ -129,6 +131,15 @@ export function buildProblem(table: CostTable, constraints: Constraints, options
   const metric: BudgetMetric = budget?.metric ?? "macs";
   if (metric === "latency" && !latency) {
     return searchError("missing-latency", "a latency budget needs a latency table measured on the target device", "pass a latency table (from `mtl profile`), or budget macs or params instead");
+  }
+  const quality = options.latency?.quality;
+  if (metric === "latency" && quality && !quality.reliable && !options.acceptUnreliableLatency) {
+    return searchError(
+      "unreliable-latency",
+      `the latency table was flagged as unreliable when it was measured: ${quality.problems.join("; ") || "see its quality record"}`,
+      "profile again on a quieter machine or with more --runs; " +
+        "or accept it (--accept-unreliable-latency, or acceptUnreliableLatency: true)",
+    );
   }
   const cost = metric === "macs" ? macs : metric === "params" ? params : latency!;
   const full = totalCost(cost, widest(space));

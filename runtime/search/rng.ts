@@ -1,21 +1,2 @@
-// A small seeded PRNG (mulberry32): the same seed gives the same sequence on every platform, which
-// makes the evolutionary search reproducible. Math.random cannot be seeded.
-
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
-  /** Uniform integer in [0, n). */
-  int(n: number): number;
-}
-
-export function makeRng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n) => Math.floor(next() * n) };
-}
+// The evolutionary search's seeded PRNG: the one in compiler/util/prng.ts.
+export { makeRng, type Rng } from "../../compiler/util/prng";

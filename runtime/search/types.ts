@@ -14,8 +14,10 @@ export type SearchErrorCode =
   | "infeasible" // the budget is below the cheapest configuration of the requested tasks
   | "missing-latency" // a latency budget without a latency table
   | "bad-latency" // a latency table that does not match the model
+  | "unreliable-latency" // a latency budget on a table `mtl profile` flagged as unreliable
   | "bad-profile" // a utility profile that does not parse or does not match the model
   | "bad-table" // a cost table the chosen strategy cannot use
+  | "bad-config" // a configuration naming a group the model does not have, or a choice out of range
   | "bad-option"; // an unknown strategy or a malformed option
 
 /** A user mistake, as data: never thrown. */
@@ -28,7 +30,11 @@ export interface SearchError {
   readonly minimum?: number;
 }
 
-export type StrategyName = "paper" | "exact" | "evolutionary";
+/** The search strategies, and "auto" (which picks exact or evolutionary); the CLI and docs use this list. */
+export const STRATEGY_OPTIONS = ["auto", "paper", "exact", "evolutionary"] as const;
+export type StrategyOption = (typeof STRATEGY_OPTIONS)[number];
+/** The strategy a plan reports (auto resolves to one of these). */
+export type StrategyName = Exclude<StrategyOption, "auto">;
 
 /** What stopped the plan from going wider. */
 export type BindingKind =

@@ -125,3 +125,74 @@ describe("playground model helpers", async () => {
     expect(decodeControls("#code=abc&budget=500&prefer=x:-1")).toEqual({});
   });
 });
+
+describe("playground name tables come from the compiler", async () => {
+  const { BUILTIN_LAYERS, DECODERS, DTYPE_NAMES, KEYWORDS } = await import("../../playground/src/mtl-language.ts");
+  const { checkProgram, memoryHost } = await import("../../compiler/index.ts");
+  const { keywordNames } = await import("../../grammar/tokens.ts");
+  const { layers } = await import("../../compiler/elaborate/layers.ts");
+  const { decoders } = await import("../../compiler/elaborate/decoders.ts");
+
+  it("completes only dtypes the compiler accepts, and every one of them", () => {
+    expect(DTYPE_NAMES).not.toContain("f16");
+    for (const dtype of DTYPE_NAMES) {
+      const src = `model M {\n  input x: ${dtype}[N, 4]\n  task t { head fixed linear(x, 2) decode identity }\n}\n`;
+      const codes = checkProgram("main.mtl", memoryHost({ "main.mtl": src })).diagnostics.map((d) => d.code);
+      expect(codes, dtype).not.toContain("MTL5012");
+    }
+  });
+  it("highlights the grammar's keywords and documents every layer and decoder", () => {
+    expect([...KEYWORDS]).toEqual([...keywordNames]);
+    expect(Object.keys(BUILTIN_LAYERS).sort()).toEqual([...layers.keys()].sort());
+    expect(Object.keys(DECODERS).sort()).toEqual([...decoders.keys()].sort());
+    expect(BUILTIN_LAYERS.groupnorm).toContain("Group normalisation");
+  });
+});
+
+describe("the playground's rebuild inputs", async () => {
+  const { readFileSync, existsSync, statSync } = await import("node:fs");
+  const { dirname, join, relative, resolve } = await import("node:path");
+  const { BUILD_INPUTS } = await import("../../cli/playground.ts");
+  const repo = resolve(import.meta.dirname, "..", "..");
+
+  /** Every repository file the playground's sources reach through relative imports and globs. */
+  function reached(): Set<string> {
+    const seen = new Set<string>();
+    const stack = ["playground/src/main.ts", "playground/src/compiler.worker.ts"].map((f) => join(repo, f));
+    while (stack.length) {
+      const file = stack.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\.meta\.glob(?:<[^>]*>)?\(\s*)"(\.{1,2}\/[^"]+)"/g)) {
+        const target = resolve(dirname(file), m[1]);
+        if (m[1].includes("*")) {
+          seen.add(target.slice(0, target.indexOf("*")));
+          continue;
+        }
+        const candidates = [target, `${target}.ts`, join(target, "index.ts")];
+        const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+        if (found && found.endsWith(".ts")) stack.push(found);
+        else if (found) seen.add(found);
+      }
+    }
+    return seen;
+  }
+
+  it("cover every folder the playground bundles", () => {
+    const outside = [...reached()]
+      .map((f) => relative(repo, f))
+      .filter((f) => !BUILD_INPUTS.some((input) => f === input || f.startsWith(`${input}/`)));
+    expect(outside).toEqual([]);
+  });
+});
+
+describe("sequence outputs name the declared strategy", async () => {
+  const { strategyName } = await import("../../playground/src/views.ts");
+  it("says diverse beam search for diverse_beam, not greedy", () => {
+    const d = { kind: "diverse_beam", beams: 6, groups: 3, diversity: 0.5, maxLen: 20, bos: 1, eos: 2 } as const;
+    expect(strategyName(d)).toBe("diverse beam search (6 beams, 3 groups)");
+    expect(strategyName({ kind: "greedy", maxLen: 20, bos: 1, eos: 2 })).toBe("greedy");
+    expect(strategyName({ kind: "beam", beams: 4, maxLen: 20, bos: 1, eos: 2, lengthPenalty: 1 })).toBe("beam search (4 beams)");
+  });
+});

@@ -108,7 +108,7 @@ describe("mtl compile / info / search / run", () => {
   });
 
   it("reports impossible budgets, bad inputs and non-models plainly", () => {
-    const a = mtl("search", "two.onnx", "--budget", "100");
+    const a = mtl("search", "two.onnx", "--budget", "macs <= 100");
     expect(a.code).toBe(1);
     expect(a.err).toContain("smallest achievable cost");
     writeFileSync(join(dir, "x.json"), "[[1, 2], [3, 4]]");

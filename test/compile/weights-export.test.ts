@@ -51,7 +51,7 @@ describe("mtl weights export (the CLI)", () => {
     }
     expect(readFileSync(b).equals(readFileSync(a))).toBe(true);
     expect(readFileSync(w2).equals(readFileSync(w))).toBe(true);
-    expect(mtl("weights", "export", a, "-o", w).stdout).toMatch(/^wrote .*w\.safetensors: CifarMTL, \d+ tensors, \d+ parameters at full width/);
+    expect(mtl("weights", "export", a, "-o", w).stdout).toMatch(/^wrote .*w\.safetensors: CifarMTL, \d+ tensors, [\d,]+ parameters at full width/);
   }, 60_000);
 
   it("exports a static model's weights as cut to its configuration", () => {
@@ -77,10 +77,10 @@ describe("mtl weights export (the CLI)", () => {
     // A valid ONNX model without mtl metadata, made by onnx itself.
     execFileSync("/usr/bin/python3", ["-c", `import onnx, onnx.helper as h; g = h.make_graph([h.make_node("Relu", ["x"], ["y"])], "g", [h.make_tensor_value_info("x", 1, [1])], [h.make_tensor_value_info("y", 1, [1])]); onnx.save(h.make_model(g), ${JSON.stringify(foreign)})`]);
     const cases: [string[], RegExp][] = [
-      [["weights", "export", join(work, "missing.onnx"), "-o", join(work, "x.safetensors")], /^error: model file .*missing\.onnx does not exist/],
-      [["weights", "export", notOnnx, "-o", join(work, "x.safetensors")], /^error: .*not\.onnx is not an ONNX model/],
-      [["weights", "export", foreign, "-o", join(work, "x.safetensors")], /^error: .*foreign\.onnx is an ONNX model, but not one compiled by mtl/],
-      [["weights", "export", a, "-o", dir], /^error: cannot write .*dir\.safetensors: it is a folder/],
+      [["weights", "export", join(work, "missing.onnx"), "-o", join(work, "x.safetensors")], /^error MTL-[A-Z]+-\d{3}: model file .*missing\.onnx does not exist/],
+      [["weights", "export", notOnnx, "-o", join(work, "x.safetensors")], /^error MTL-[A-Z]+-\d{3}: .*not\.onnx is not an ONNX model/],
+      [["weights", "export", foreign, "-o", join(work, "x.safetensors")], /^error MTL-[A-Z]+-\d{3}: .*foreign\.onnx is an ONNX model, but not one compiled by mtl/],
+      [["weights", "export", a, "-o", dir], /^error MTL-[A-Z]+-\d{3}: cannot write .*dir\.safetensors: it is a folder/],
     ];
     for (const [args, message] of cases) {
       const run = mtl(...args);
@@ -93,6 +93,6 @@ describe("mtl weights export (the CLI)", () => {
     writeFileSync(broken, "garbage!");
     const run = mtl("compile", "examples/cifar_mtl.mtl", "-o", join(work, "y.onnx"), "--weights", broken);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^error: .*broken\.safetensors is not a readable safetensors file/);
+    expect(run.stderr).toMatch(/^error MTL-[A-Z]+-\d{3}: .*broken\.safetensors is not a readable safetensors file/);
   }, 60_000);
 });

@@ -80,3 +80,41 @@ describe("diagnostic golden cases", () => {
     expect(Object.keys(unreachable).filter((c) => !all.includes(c)), "unreachable entries that are not codes").toEqual([]);
   });
 });
+
+/** Rows of the code table in docs/diagnostics.md, by code: [severity, summary, example]. */
+function docRows(): Map<string, string[]> {
+  const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "diagnostics.md"), "utf8");
+  const rows = new Map<string, string[]>();
+  for (const line of doc.split("\n")) {
+    const m = /^\| (MTL\d{4}) \| (.*) \|$/.exec(line);
+    if (m) rows.set(m[1], m[2].split(/(?<!\\)\| /).map((c) => c.trim().replaceAll("\\|", "|")));
+  }
+  return rows;
+}
+
+describe("docs/diagnostics.md", () => {
+  const rows = docRows();
+  const summaries = new Map<string, { severity: string; summary: string }>([
+    ...Object.entries(catalogue).map(([code, e]) => [code, e] as const),
+    ...Object.values(ShapeErrors).map((e) => [e.code, { severity: "error", summary: `${e.description[0].toUpperCase()}${e.description.slice(1)}.` }] as const),
+  ]);
+
+  it("has a row for every code, with the catalogue's severity and summary, and no other rows", () => {
+    expect([...rows.keys()].sort()).toEqual([...summaries.keys()].sort());
+    for (const [code, e] of summaries) expect(rows.get(code)!.slice(0, 2), code).toEqual([e.severity, e.summary]);
+  });
+
+  it("links each code's example to a case that expects it, or says why there is none", () => {
+    for (const [code, row] of rows) {
+      const example = row[2];
+      if (code in unreachable) {
+        expect(example, code).not.toContain("](../test/cases/");
+        continue;
+      }
+      const link = /\]\(\.\.\/test\/cases\/([^)]+\.mtl)\)/.exec(example);
+      expect(link, `${code} links no case`).not.toBeNull();
+      const src = readFileSync(join(casesRoot, link![1]), "utf8");
+      expect(expectedCodes(src), `${code}: ${link![1]}`).toContain(code);
+    }
+  });
+});

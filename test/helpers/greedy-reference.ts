@@ -1,6 +1,7 @@
 // The obviously-correct greedy decoder the sequence tests compare against: run the model on the
 // prefix, take the argmax of the last position's logits, append, stop at eos or maxLen.
 import * as ort from "onnxruntime-node";
+import { runInputName } from "../../compiler/io-names";
 
 export async function greedyByHand(
   session: ort.InferenceSession,
@@ -13,7 +14,7 @@ export async function greedyByHand(
     const out = await session.run({
       image: new ort.Tensor("float32", image.data, image.dims),
       tokens: new ort.Tensor("int64", BigInt64Array.from(prefix, BigInt), [1, prefix.length]),
-      [`run.${o.task}`]: new ort.Tensor("bool", Uint8Array.from([1]), []),
+      [runInputName(o.task)]: new ort.Tensor("bool", Uint8Array.from([1]), []),
     });
     const logits = out[`${o.task}.logits`];
     const [, t, v] = logits.dims as number[];

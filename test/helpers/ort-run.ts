@@ -2,6 +2,7 @@
 import * as ort from "onnxruntime-node";
 import type { Config, Graph } from "../../compiler/ir/types";
 import type { Tensor } from "./reference-ops";
+import { runInputName, widthInputName } from "../../compiler/io-names";
 
 /** Every configuration of a graph's width groups (the full product). */
 export function allConfigs(graph: Graph): Config[] {
@@ -18,8 +19,8 @@ export function feeds(graph: Graph, inputs: Record<string, Tensor>, config: Conf
     const ints = graph.values.get(i.value)!.type.dtype === "i64";
     f[i.name] = ints ? new ort.Tensor("int64", BigInt64Array.from(t.data, (v) => BigInt(v)), [...t.shape]) : new ort.Tensor("float32", t.data, [...t.shape]);
   }
-  for (const g of graph.groups) f[`width.${g.name}`] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name] ?? g.choices.length - 1)]), []);
-  if (gated) for (const t of graph.tasks) f[`run.${t.name}`] = new ort.Tensor("bool", [run[t.name] ?? true], []);
+  for (const g of graph.groups) f[widthInputName(g.name)] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name] ?? g.choices.length - 1)]), []);
+  if (gated) for (const t of graph.tasks) f[runInputName(t.name)] = new ort.Tensor("bool", [run[t.name] ?? true], []);
   return f;
 }
 

@@ -1,8 +1,9 @@
 // A slow, obviously correct interpreter of the IR at one width configuration, the yardstick for
 // emitted ONNX. It cuts parameters by explicit index lists (rows for switchable ones, then the
-// first k entries of every segment) and runs each op with plain loops (reference-ops.ts).
-import type { Config, Graph, Node, Param, Task, ValueType, WeightMap } from "../../compiler/ir/types";
-import { layoutLength, segmentLength } from "../../compiler/ir/width";
+// first k entries of every segment) and runs each op's kernel (reference-kernels.ts).
+import type { Config, Graph, Param, Task, TypedNode, WeightMap } from "../../compiler/ir/types";
+import { segmentLength } from "../../compiler/ir/width";
+import { KERNELS, type Kernel } from "./reference-kernels";
 import * as R from "./reference-ops";
 import type { Tensor } from "./reference-ops";
 
@@ -29,111 +30,7 @@ export function paramAt(graph: Graph, p: Param, data: Float32Array, config: Conf
   return t;
 }
 
-const nums = (n: Node, name: string) => n.attrs[name] as number[];
-const num = (n: Node, name: string) => n.attrs[name] as number;
 const axisOf = (a: number, rank: number) => (a < 0 ? a + rank : a);
-
-/** Target shape of a reshape at run time, from the output type (as the lowering promises). */
-function reshapeTarget(graph: Graph, t: ValueType, x: Tensor, inType: ValueType, config: Config): number[] {
-  const dims = t.shape.map((d, axis) => {
-    if (axis === t.channelAxis) return layoutLength(graph, t.channels, config);
-    if (typeof d === "number") return d;
-    return x.shape[inType.shape.indexOf(d)] ?? -1;
-  });
-  const known = dims.filter((d) => d >= 0).reduce((a, b) => a * b, 1);
-  return dims.map((d) => (d < 0 ? x.data.length / known : d));
-}
-
-function attention(n: Node, x: Tensor, p: (role: string) => Tensor): Tensor {
-  const hd = num(n, "headDim");
-  const [N, T] = x.shape;
-  const qkv = R.linear(x, p("in_proj_weight"), p("in_proj_bias")); // [N, T, 3 * H * hd]
-  const H = qkv.shape[2] / 3 / hd;
-  const heads = R.transpose(R.tensor([N, T, 3, H, hd], qkv.data), [2, 0, 3, 1, 4]);
-  const part = (i: number) => R.tensor([N, H, T, hd], heads.data.subarray(i * N * H * T * hd, (i + 1) * N * H * T * hd));
-  const scores = R.map(R.matmul(part(0), R.transpose(part(1), [0, 1, 3, 2])), (v) => v / Math.sqrt(hd));
-  const mixed = R.transpose(R.matmul(R.softmax(scores, 3), part(2)), [0, 2, 1, 3]);
-  return R.linear(R.tensor([N, T, H * hd], mixed.data), p("out_proj.weight"), p("out_proj.bias"));
-}
-
-function evalNode(graph: Graph, n: Node, xs: Tensor[], p: (role: string) => Tensor, config: Config): Tensor {
-  const x = xs[0];
-  const type = (id: string) => graph.values.get(id)!.type;
-  const win = (): R.Window => ({ kernel: nums(n, "kernel"), stride: nums(n, "stride"), pads: nums(n, "pads"), dilation: nums(n, "dilation") ?? [1, 1] });
-  const has = (role: string) => n.params[role] !== undefined;
-  switch (n.op) {
-    case "conv":
-      return R.conv2d(x, p("weight"), has("bias") ? p("bias") : null, win(), n.attrs.depthwise ? x.shape[1] : num(n, "groups"));
-    case "batchnorm": {
-      const [w, b, m, v] = ["weight", "bias", "running_mean", "running_var"].map(p);
-      const C = x.shape[1];
-      const inner = R.size(x.shape.slice(2));
-      return R.tensor(x.shape, Array.from(x.data, (val, i) => {
-        const c = Math.floor(i / inner) % C;
-        return ((val - m.data[c]) / Math.sqrt(v.data[c] + num(n, "eps"))) * w.data[c] + b.data[c];
-      }));
-    }
-    case "linear":
-      return R.linear(x, p("weight"), has("bias") ? p("bias") : null);
-    case "layernorm": {
-      const D = x.shape[x.shape.length - 1];
-      const mean = R.reduce(x, [x.shape.length - 1], (v) => v.reduce((s, y) => s + y, 0) / D);
-      const centred = R.broadcast(x, mean, (a, m) => a - m);
-      const variance = R.reduce(centred, [x.shape.length - 1], (v) => v.reduce((s, y) => s + y * y, 0) / D);
-      const normed = R.broadcast(centred, variance, (a, v) => a / Math.sqrt(v + num(n, "eps")));
-      return R.broadcast(R.broadcast(normed, p("weight"), (a, w) => a * w), p("bias"), (a, b) => a + b);
-    }
-    case "relu": return R.map(x, (v) => Math.max(v, 0));
-    case "relu6": return R.map(x, (v) => Math.min(Math.max(v, 0), 6));
-    case "gelu": return R.map(x, (v) => 0.5 * v * (1 + R.erf(v / Math.SQRT2)));
-    case "sigmoid": return R.map(x, (v) => 1 / (1 + Math.exp(-v)));
-    case "tanh": return R.map(x, Math.tanh);
-    case "silu": return R.map(x, (v) => v / (1 + Math.exp(-v)));
-    case "identity": return x;
-    case "softmax": return R.softmax(x, axisOf(num(n, "axis"), x.shape.length));
-    case "maxpool": return R.pool2d(x, { ...win(), dilation: [1, 1] }, "max");
-    case "avgpool": return R.pool2d(x, { ...win(), dilation: [1, 1] }, "avg");
-    case "globalavgpool": return R.reduce(x, [2, 3], (v) => v.reduce((s, y) => s + y, 0) / v.length);
-    case "resize": {
-      const [H, W] = x.shape.slice(2);
-      const size = n.attrs.size as number[] | undefined;
-      const scales = (n.attrs.scales as number[] | undefined) ?? [size![0] / H, size![1] / W];
-      const [oh, ow] = size ?? [Math.floor(H * scales[0]), Math.floor(W * scales[1])];
-      return R.resize2d(x, oh, ow, scales[0], scales[1], n.attrs.mode as "nearest" | "linear");
-    }
-    case "concat": return R.concat(xs, axisOf(num(n, "axis"), x.shape.length));
-    case "add": return R.broadcast(x, xs[1], (a, b) => a + b);
-    case "sub": return R.broadcast(x, xs[1], (a, b) => a - b);
-    case "mul": return R.broadcast(x, xs[1], (a, b) => a * b);
-    case "div": return R.broadcast(x, xs[1], (a, b) => a / b);
-    case "reshape": return R.tensor(reshapeTarget(graph, type(n.outputs[0]), x, type(n.inputs[0]), config), x.data);
-    case "flatten": {
-      const a = axisOf(num(n, "axis"), x.shape.length);
-      return R.tensor([R.size(x.shape.slice(0, a)), R.size(x.shape.slice(a))], x.data);
-    }
-    case "transpose": return R.transpose(x, nums(n, "perm"));
-    case "select": {
-      const a = axisOf(num(n, "axis"), x.shape.length);
-      const picked = R.gatherAxis(x, a, [num(n, "index")]);
-      return R.tensor(x.shape.filter((_, i) => i !== a), picked.data);
-    }
-    case "mean": {
-      const axes = nums(n, "axes").map((a) => axisOf(a, x.shape.length));
-      const kept = R.reduce(x, axes, (v) => v.reduce((s, y) => s + y, 0) / v.length);
-      return n.attrs.keepdims ? kept : R.tensor(kept.shape.filter((_, i) => !axes.includes(i)), kept.data);
-    }
-    case "attention": return attention(n, x, p);
-    case "embedding": {
-      const w = p("weight");
-      const D = w.shape[1];
-      const out = R.tensor([...x.shape, D]);
-      x.data.forEach((idx, i) => out.data.set(w.data.subarray(idx * D, (idx + 1) * D), i * D));
-      return out;
-    }
-    case "param": return p(Object.keys(n.params)[0]);
-    case "const": return R.tensor([], [num(n, "value")]);
-  }
-}
 
 /** Decoded outputs of a task, keyed by the ONNX output names the lowering promises. */
 function decode(task: Task, raw: Tensor): [string, Tensor][] {
@@ -182,7 +79,9 @@ export function runReference(graph: Graph, weights: WeightMap, config: Config, i
       const param = graph.params.get(n.params[role])!;
       return paramAt(graph, param, weights.get(param.name)!, config);
     };
-    env.set(n.outputs[0], evalNode(graph, n, n.inputs.map((id) => env.get(id)!), p, config));
+    const kernel = KERNELS[n.op] as Kernel<typeof n.op>;
+    const ctx = { graph, config, param: p, has: (role: string) => n.params[role] !== undefined };
+    env.set(n.outputs[0], kernel(n as TypedNode<typeof n.op>, n.inputs.map((id) => env.get(id)!), ctx));
   }
   const out = new Map<string, Tensor>();
   for (const t of graph.tasks) if (!tasks || tasks.includes(t.name)) for (const [name, v] of decode(t, env.get(t.output)!)) out.set(name, v);

@@ -66,8 +66,8 @@ describe("runtime", () => {
   });
 
   it("explains impossible budgets and unknown tasks", () => {
-    expect(() => model.plan({ budget: "10" })).toThrow(PlanError);
-    expect(() => model.plan({ budget: "10" })).toThrow(/smallest achievable/);
+    expect(() => model.plan({ budget: "macs <= 10" })).toThrow(PlanError);
+    expect(() => model.plan({ budget: "macs <= 10" })).toThrow(/smallest achievable/);
     expect(() => model.plan({ tasks: ["segg"] })).toThrow(/seg/);
   });
 });
@@ -94,9 +94,12 @@ describe("latency profile", () => {
     expect(isSearchError(parseLatencyTable(JSON.parse(JSON.stringify(table))))).toBe(false);
     expect(table.terms.map((t) => t.part)).toEqual(["shared", "seg", "cls"]);
     expect(table.terms[0].ms.length).toBe(4); // the encoder at each of its widths
-    expect(steps.at(-1)).toBe(4 + 16 + 16);
-    const full = m.plan({ budget: null }, { latency: table });
-    const plan = m.plan({ budget: `${Math.max(0.01, full.cost.total * 0.6).toFixed(3)}ms` }, { latency: table });
+    // Measurements: per encoder width T(seg), T(cls), T(seg, cls) at the narrowest heads, then each head's 16.
+    expect(steps.at(-1)).toBe(4 * 3 + 16 + 16);
+    // One run per measurement cannot show noise: accept the table whatever its quality says.
+    const options = { latency: table, acceptUnreliableLatency: true };
+    const full = m.plan({ budget: null }, options);
+    const plan = m.plan({ budget: `${Math.max(0.01, full.cost.total * 0.6).toFixed(3)}ms` }, options);
     expect(plan.budget.metric).toBe("latency");
     expect(plan.cost.total).toBeLessThanOrEqual(plan.budget.limit!);
     await m.close();

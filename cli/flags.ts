@@ -1,0 +1,19 @@
+// Numeric flag values, checked before any work starts: `--runs 0` or `--port abc` is a usage error
+// (exit 2) naming the flag, not a table of nulls or a crash later.
+import { UserError } from "./io";
+
+/** A whole number >= `min` (default 1), e.g. --runs, --max. */
+export function wholeNumber(text: string | undefined, flag: string, fallback: number, min = 1): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min)
+    throw new UserError(`${flag} takes a whole number of at least ${min}, not "${text}"`, 2, `e.g. ${flag} ${Math.max(min, fallback)}`);
+  return n;
+}
+
+/** A TCP port, 0 (any free port) to 65535. */
+export function portNumber(text: string): number {
+  const n = wholeNumber(text, "--port", 5178, 0);
+  if (n > 65535) throw new UserError(`--port takes 0 to 65535, not ${text}`, 2, "e.g. --port 5178 (0: any free port)");
+  return n;
+}

@@ -1,0 +1,92 @@
+// Where commands write their results. Paths are checked before the work starts (a folder where a
+// file is wanted, a file where a folder is wanted), and files are written atomically through a
+// temporary file that is removed on an error or when the command is interrupted (Ctrl+C, SIGTERM),
+// so nothing half-written or left over stays behind.
+import { existsSync, mkdirSync, statSync, unlinkSync } from "node:fs";
+import { rename, writeFile, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { UserError } from "./io";
+
+const OUTPUT_CODE = "MTL-CLI-003";
+
+/** Refuses an output file path that names a folder (checked before the command does its work). */
+export function checkOutputFile(path: string, flag: string, example: string): void {
+  if (path.trim() === "") throw new UserError(`${flag} needs a file name`, 2, `e.g. ${flag} ${example}`);
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UserError(`${flag} ${path} is a folder; it takes a file name`, 1, `e.g. ${flag} ${join(path, example)}`, OUTPUT_CODE);
+  const parent = existingAncestor(dirname(path));
+  if (parent && !statSync(parent).isDirectory())
+    throw new UserError(`${flag} ${path}: ${parent} is a file, not a folder`, 1, "choose a path inside a folder", OUTPUT_CODE);
+}
+
+/** Refuses an output folder path that names a file; creates the folder. */
+export function prepareOutputDir(path: string, flag: string): void {
+  if (path.trim() === "") throw new UserError(`${flag} needs a folder name`, 2, `e.g. ${flag} outputs`);
+  if (existsSync(path) && !statSync(path).isDirectory())
+    throw new UserError(
+      `${flag} ${path} is a file; it takes a folder to write into`,
+      1,
+      `e.g. ${flag} ${join(dirname(path), "outputs")}`,
+      OUTPUT_CODE,
+    );
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (e) {
+    throw new UserError(`cannot create the folder ${path}: ${(e as Error).message}`, 1, "choose another folder", OUTPUT_CODE);
+  }
+}
+
+function existingAncestor(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(d)) return d;
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+// Temporary files being written, removed if the process is interrupted before they are renamed.
+const pending = new Set<string>();
+const onSignal = (signal: NodeJS.Signals): void => {
+  for (const tmp of pending) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+  }
+  process.exit(signal === "SIGINT" ? 130 : 143);
+};
+
+function track(tmp: string): void {
+  if (pending.size === 0) for (const s of ["SIGINT", "SIGTERM"] as const) process.on(s, onSignal);
+  pending.add(tmp);
+}
+
+function untrack(tmp: string): void {
+  pending.delete(tmp);
+  if (pending.size === 0) for (const s of ["SIGINT", "SIGTERM"] as const) process.off(s, onSignal);
+}
+
+/** Writes `bytes` to `path` through `path`'s folder's temporary file; never leaves a partial or temporary file. */
+export async function writeOutput(path: string, bytes: Uint8Array | string, flag = "-o"): Promise<void> {
+  checkOutputFile(path, flag, "out");
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UserError(`cannot create the folder ${dir}: ${(e as Error).message}`, 1, "choose another path", OUTPUT_CODE);
+  }
+  const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}`);
+  track(tmp);
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err.code === "string")
+      throw new UserError(`cannot write ${path}: ${err.message}`, 1, "check the path, its permissions and the free space", OUTPUT_CODE);
+    throw e;
+  } finally {
+    untrack(tmp);
+  }
+}

@@ -1,0 +1,46 @@
+// attention: batch-first multi-head self-attention (nn.MultiheadAttention); slims by heads.
+import { sizeAt, typeOf } from "../cost/measure";
+import { attention } from "../ir/ops-dense";
+import { channelsAt, layoutLength, widthOf } from "../ir/width";
+import { lowerAttention } from "../lower/ops-attention";
+import { expectAtLeast, numArg, tensorArg, X, type LayerDef } from "./layer-def";
+import { sortedAttrs, type OpSpec } from "./spec";
+
+const layer: LayerDef = {
+  name: "attention",
+  doc: "Multi-head self-attention over [N, T, D] (PyTorch nn.MultiheadAttention, batch first). Slims by number of heads.",
+  hasParams: true,
+  params: [X, { name: "heads", type: "int" }],
+  apply: ({ b, ctx, args }) => {
+    expectAtLeast(args, "heads");
+    return b.attention(ctx, tensorArg(args, "x"), { heads: numArg(args, "heads") });
+  },
+};
+
+export const attentionSpec: OpSpec<"attention", { heads: number }> = {
+  kind: "attention",
+  summary: "multi-head self-attention, batch first [N, T, D]",
+  docs: { layers: [layer] },
+  shape: (c, [x], o) => attention(c, x, o),
+  arity: 1,
+  params: ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"],
+  // Projections (q, k, v and out) plus Q.K^T and A.V.
+  macs: (graph, n, config) => {
+    const x = typeOf(graph, n.inputs[0]);
+    const T = sizeAt(graph, x, 1, config);
+    const D = sizeAt(graph, x, 2, config);
+    const w = graph.params.get(n.params["out_proj.weight"])!;
+    const inner = w.axes[1] ? layoutLength(graph, w.axes[1], config) : w.shape[1];
+    return T * D * 3 * inner + T * inner * D + 2 * T * T * inner;
+  },
+  lower: lowerAttention,
+  // The number of heads follows the configuration.
+  specialise: (n, s) => {
+    const w = s.graph.params.get(n.params["out_proj.weight"])!;
+    const heads = w.axes[1]
+      ? channelsAt(w.axes[1][0].max, widthOf(s.graph, w.axes[1][0].group, s.config), 1)
+      : n.attrs.heads;
+    return { ...n, attrs: { ...n.attrs, heads } };
+  },
+  dump: sortedAttrs,
+};

@@ -1,0 +1,40 @@
+// Coded errors (issue 13, item 4): every user-facing error class of the runtime and the CLI extends
+// MtlError, every code in the sources has a row in docs/errors.md, and every search error code one
+// in docs/search.md.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..", "..");
+const sources = (dir: string): string[] =>
+  readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".test.ts"))
+    .map((e) => join(e.parentPath, e.name));
+
+describe("coded errors", () => {
+  const files = [...sources("runtime"), ...sources("cli"), ...sources("compiler")];
+
+  it("no error class in runtime/ or cli/ extends Error directly", () => {
+    const direct = [...sources("runtime"), ...sources("cli")].flatMap((f) =>
+      [...readFileSync(f, "utf8").matchAll(/class (\w+) extends Error\b/g)].map((m) => `${f.slice(root.length + 1)}: ${m[1]}`),
+    );
+    expect(direct).toEqual([]);
+  });
+
+  it("documents every MTL-AREA-NNN code in docs/errors.md", () => {
+    const doc = readFileSync(join(root, "docs", "errors.md"), "utf8");
+    const codes = new Set(files.flatMap((f) => [...readFileSync(f, "utf8").matchAll(/"(MTL-[A-Z]+-\d{3})"/g)].map((m) => m[1])));
+    expect(codes.size).toBeGreaterThan(10);
+    expect([...codes].filter((c) => !doc.includes(`| \`${c}\` |`))).toEqual([]);
+  });
+
+  it("documents every search error code in docs/search.md and docs/errors.md", () => {
+    const types = readFileSync(join(root, "runtime", "search", "types.ts"), "utf8");
+    const union = /export type SearchErrorCode =([^;]+);/.exec(types)![1];
+    const codes = [...union.matchAll(/"([a-z-]+)"/g)].map((m) => m[1]);
+    const search = readFileSync(join(root, "docs", "search.md"), "utf8");
+    const errors = readFileSync(join(root, "docs", "errors.md"), "utf8");
+    expect(codes.filter((c) => !search.includes(`| \`${c}\` |`))).toEqual([]);
+    expect(codes.filter((c) => !errors.includes(`\`${c}\``))).toEqual([]);
+  });
+});
