@@ -10,12 +10,18 @@ const app = Fastify({ bodyLimit: 64 * 1024 * 1024 });
 app.post<{ Body: { parameters?: { budget?: string }; inputs: { name: string; shape: number[]; data: number[] }[] } }>(
   "/v2/models/:name/infer",
   async (req) => {
-    const inputs = Object.fromEntries(req.body.inputs.map((t) => [t.name, { data: Float32Array.from(t.data), dims: t.shape }]));
+    const inputs = Object.fromEntries(
+      req.body.inputs.map((t) => [t.name, { data: Float32Array.from(t.data), dims: t.shape }]),
+    );
     const plan = model.plan({ budget: req.body.parameters?.budget });
     const r = await model.run(inputs, { plan });
     return {
       outputs: Object.values(r.outputs).flatMap((o) =>
-        Object.entries(o).map(([name, t]) => ({ name, shape: t.dims, data: Array.from(t.data as ArrayLike<number>, Number) })),
+        Object.entries(o).map(([name, t]) => ({
+          name,
+          shape: t.dims,
+          data: Array.from(t.data as ArrayLike<number>, Number),
+        })),
       ),
     };
   },

@@ -60,7 +60,9 @@ const stop = (c: ChildProcess) =>
 function bodies(shape: number[]): string[] {
   const n = shape.reduce((a, b) => a * b, 1);
   let s = 1;
-  const data = Array.from({ length: n }, () => Number((((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1).toFixed(4)));
+  const data = Array.from({ length: n }, () =>
+    Number((((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1).toFixed(4)),
+  );
   return ["25%", "50%", "75%", "100%"].map((budget) =>
     JSON.stringify({ parameters: { budget }, inputs: [{ name: "image", shape, datatype: "FP32", data }] }),
   );
@@ -73,7 +75,13 @@ interface Figures {
   errors: number;
 }
 
-async function load(url: string, name: string, shape: number[], connections: number, duration: number): Promise<Figures> {
+async function load(
+  url: string,
+  name: string,
+  shape: number[],
+  connections: number,
+  duration: number,
+): Promise<Figures> {
   const requests = bodies(shape).map((body) => ({
     method: "POST" as const,
     path: `/v2/models/${name}/infer`,
@@ -176,9 +184,7 @@ try {
       return Number(/mtl_process_resident_memory_bytes (\d+)/.exec(text)?.[1] ?? NaN) / 1e6;
     };
     const step = Math.max(1, Math.round(soakSeconds / 10));
-    console.log(
-      `\nsoak: ${m.name}, 16 clients, mixed budgets, ${soakSeconds} s; server RSS (MB) every ${step} s:`,
-    );
+    console.log(`\nsoak: ${m.name}, 16 clients, mixed budgets, ${soakSeconds} s; server RSS (MB) every ${step} s:`);
     const samples: number[] = [];
     const run = load(s.url, m.name, m.shape, 16, soakSeconds);
     for (let t = 0; t < soakSeconds; t += step) {

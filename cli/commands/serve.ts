@@ -56,20 +56,27 @@ function modelFiles(paths: readonly string[]): [string | null, string][] {
 export async function runServe(paths: string[], o: ServeCliOptions): Promise<number> {
   const cache = whole(o.cache, "--cache", 16, 1);
   const preload = o.preload ?? "none";
-  if (preload !== "pareto" && preload !== "none") throw new UserError(`--preload takes pareto or none, not ${preload}`, 2);
+  if (preload !== "pareto" && preload !== "none")
+    throw new UserError(`--preload takes pareto or none, not ${preload}`, 2);
   const models = new Map<string, MtlModel>();
   for (const [name, file] of modelFiles(paths)) {
     const bytes = readBytes(file, "model");
     let m = await load(bytes, { cacheSize: cache });
     const wanted = preload === "pareto" ? paretoConfigs(m.costs, m.meta).length : 0;
     if (wanted > cache) {
-      out.err(`note: ${m.meta.name} has ${wanted} Pareto configurations; the session cache holds ${wanted} instead of ${cache}`);
+      out.err(
+        `note: ${m.meta.name} has ${wanted} Pareto configurations; the session cache holds ${wanted} instead of ${cache}`,
+      );
       await m.close();
       m = await load(bytes, { cacheSize: wanted });
     }
     const key = name ?? m.meta.name;
     if (models.has(key))
-      throw new UserError(`two models are named ${key}`, 1, "serve them from separate processes, or rename one in its .mtl file");
+      throw new UserError(
+        `two models are named ${key}`,
+        1,
+        "serve them from separate processes, or rename one in its .mtl file",
+      );
     models.set(key, m);
   }
   let executor;

@@ -3,7 +3,14 @@
 import * as grpc from "@grpc/grpc-js";
 import { fromParam, serviceOf, toParam, type Param } from "../serve/proto";
 import { fromBytes, fromJson, joinBytes, toBytes, type Datatype, type TypedData } from "../serve/tensors";
-import { KServeError, requestParameters, type ClientTensor, type InferOptions, type InferResult, type OutputTensorResult } from "./types";
+import {
+  KServeError,
+  requestParameters,
+  type ClientTensor,
+  type InferOptions,
+  type InferResult,
+  type OutputTensorResult,
+} from "./types";
 
 type Unary = (req: unknown, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
 
@@ -20,7 +27,9 @@ export class KServeGrpcClient {
 
   constructor(readonly address: string) {
     const Service = serviceOf();
-    this.client = new Service(address, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 }) as never;
+    this.client = new Service(address, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    }) as never;
   }
 
   private call<T>(method: string, req: unknown): Promise<T> {
@@ -42,9 +51,7 @@ export class KServeGrpcClient {
     return (await this.call<{ ready: boolean }>("ServerReady", {})).ready;
   }
 
-  metadata(
-    model: string,
-  ): Promise<{
+  metadata(model: string): Promise<{
     name: string;
     inputs: { name: string; datatype: string; shape: number[] }[];
     outputs: { name: string; datatype: string; shape: number[] }[];
@@ -80,7 +87,9 @@ export class KServeGrpcClient {
     });
     return {
       outputs,
-      parameters: Object.fromEntries(Object.entries(res.parameters).map(([k, p]) => [k, fromParam(p) as string | number | boolean])),
+      parameters: Object.fromEntries(
+        Object.entries(res.parameters).map(([k, p]) => [k, fromParam(p) as string | number | boolean]),
+      ),
     };
   }
 

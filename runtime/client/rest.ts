@@ -1,6 +1,13 @@
 // A KServe v2 REST client (Node's fetch): JSON tensors, or the binary-data extension both ways.
 import { fromBytes, joinBytes, toBytes, type Datatype, type TypedData } from "../serve/tensors";
-import { KServeError, requestParameters, type ClientTensor, type InferOptions, type InferResult, type OutputTensorResult } from "./types";
+import {
+  KServeError,
+  requestParameters,
+  type ClientTensor,
+  type InferOptions,
+  type InferResult,
+  type OutputTensorResult,
+} from "./types";
 
 const isBytes = (t: ClientTensor): t is ClientTensor & { data: readonly Uint8Array[] } => t.datatype === "BYTES";
 
@@ -24,12 +31,12 @@ export class KServeRestClient {
   }
 
   async ready(model?: string): Promise<boolean> {
-    return (await this.get(model ? `/v2/models/${encodeURIComponent(model)}/ready` : "/v2/health/ready")).status === 200;
+    return (
+      (await this.get(model ? `/v2/models/${encodeURIComponent(model)}/ready` : "/v2/health/ready")).status === 200
+    );
   }
 
-  async metadata(
-    model: string,
-  ): Promise<{
+  async metadata(model: string): Promise<{
     name: string;
     inputs: { name: string; datatype: string; shape: number[] }[];
     outputs: { name: string; datatype: string; shape: number[] }[];
@@ -40,7 +47,11 @@ export class KServeRestClient {
   }
 
   /** Runs `model` on the inputs under the options' budget; `binary` sends and receives raw bytes. */
-  async infer(model: string, inputs: readonly ClientTensor[], o: InferOptions & { binary?: boolean } = {}): Promise<InferResult> {
+  async infer(
+    model: string,
+    inputs: readonly ClientTensor[],
+    o: InferOptions & { binary?: boolean } = {},
+  ): Promise<InferResult> {
     const chunks: Uint8Array[] = [];
     const tensors = inputs.map((t) => {
       const head = { name: t.name, datatype: t.datatype, shape: t.shape };
@@ -58,7 +69,9 @@ export class KServeRestClient {
         ...(o.outputs ? { outputs: o.outputs.map((name) => ({ name })) } : {}),
       }),
     );
-    const headers: Record<string, string> = { "content-type": o.binary ? "application/octet-stream" : "application/json" };
+    const headers: Record<string, string> = {
+      "content-type": o.binary ? "application/octet-stream" : "application/json",
+    };
     if (o.binary) headers["inference-header-content-length"] = String(json.length);
     const r = await fetch(`${this.baseUrl}/v2/models/${encodeURIComponent(model)}/infer`, {
       method: "POST",
@@ -74,7 +87,11 @@ export class KServeRestClient {
       } catch {
         // not JSON: keep the status
       }
-      throw new KServeError(r.status, msg, r.headers.get("retry-after") ? Number(r.headers.get("retry-after")) : undefined);
+      throw new KServeError(
+        r.status,
+        msg,
+        r.headers.get("retry-after") ? Number(r.headers.get("retry-after")) : undefined,
+      );
     }
     const headLen = r.headers.get("inference-header-content-length");
     const head = JSON.parse(body.subarray(0, headLen ? Number(headLen) : body.length).toString("utf8")) as {

@@ -4,7 +4,11 @@ import type { Config } from "../../compiler/ir/types";
 import type { MtlModel } from "../model";
 import { compileMetric, makeSpace, totalCost } from "../search/space";
 
-export function configCost(m: MtlModel, config: Config, tasks: readonly string[]): { macs: number; params: number; fullMacs: number } {
+export function configCost(
+  m: MtlModel,
+  config: Config,
+  tasks: readonly string[],
+): { macs: number; params: number; fullMacs: number } {
   const space = makeSpace(m.costs, tasks);
   const metric = (pick: "macs" | "params") =>
     compileMetric(
@@ -18,4 +22,5 @@ export function configCost(m: MtlModel, config: Config, tasks: readonly string[]
 }
 
 export const configText = (m: MtlModel, config: Config): string =>
-  m.meta.groups.map((g) => `${g.name}=${g.choices[config[g.name] ?? g.choices.length - 1]}`).join(",");
+  // The cost table's groups: for a static model they hold its one width each.
+  m.costs.groups.map((g) => `${g.name}=${g.choices[config[g.name] ?? g.choices.length - 1]}`).join(",");

@@ -74,7 +74,10 @@ const LABELS_MAX = 64;
 export const localExecutor = (models: ReadonlyMap<string, MtlModel>): Executor => ({
   async run(name, route, inputs) {
     const r = await models.get(name)!.run(inputs, { config: route.config, tasks: route.tasks });
-    return { outputs: Object.assign({}, ...Object.values(r.outputs)) as Record<string, OutputTensor>, cached: r.cached };
+    return {
+      outputs: Object.assign({}, ...Object.values(r.outputs)) as Record<string, OutputTensor>,
+      cached: r.cached,
+    };
   },
 });
 
@@ -92,7 +95,11 @@ function concat(parts: readonly InputTensor[]): InputTensor {
 
 function sliceRows(t: OutputTensor, from: number, rows: number): OutputTensor {
   const per = t.dims.slice(1).reduce((a, b) => a * b, 1);
-  return { dtype: t.dtype, dims: [rows, ...t.dims.slice(1)], data: t.data.slice(from * per, (from + rows) * per) as OutputTensor["data"] };
+  return {
+    dtype: t.dtype,
+    dims: [rows, ...t.dims.slice(1)],
+    data: t.data.slice(from * per, (from + rows) * per) as OutputTensor["data"],
+  };
 }
 
 export class Engine {
@@ -118,7 +125,12 @@ export class Engine {
 
   model(name: string, version?: string): MtlModel {
     const m = this.models.get(name);
-    if (!m) throw new ServeError("not-found", `no model named \`${name}\``, `this server serves ${[...this.models.keys()].join(", ")}`);
+    if (!m)
+      throw new ServeError(
+        "not-found",
+        `no model named \`${name}\``,
+        `this server serves ${[...this.models.keys()].join(", ")}`,
+      );
     if (version && version !== "1")
       throw new ServeError("not-found", `model \`${name}\` has no version ${version}`, "its only version is 1");
     return m;
@@ -131,13 +143,15 @@ export class Engine {
   }
 
   async infer(call: InferCall): Promise<InferReply> {
-    if (this.draining) throw new ServeError("unavailable", "the server is shutting down", "retry on another replica", 5);
+    if (this.draining)
+      throw new ServeError("unavailable", "the server is shutting down", "retry on another replica", 5);
     const m = this.model(call.model, call.version);
     const given = toModelInputs(m, call.inputs);
     const route = this.routers.get(call.model)!.route(call.parameters, given.controls);
     const names = m.meta.tasks.filter((t) => route.tasks.includes(t.name)).flatMap((t) => t.outputs);
     for (const o of call.outputs ?? [])
-      if (!names.includes(o)) throw badRequest(`outputs: \`${o}\` is not an output of the running tasks`, `outputs: ${names.join(", ")}`);
+      if (!names.includes(o))
+        throw badRequest(`outputs: \`${o}\` is not an output of the running tasks`, `outputs: ${names.join(", ")}`);
     const timeoutMs = this.timeout(call.parameters);
     const t0 = performance.now();
     const shapes = JSON.stringify(Object.values(given.inputs).map((t) => t.dims.slice(1)));
@@ -165,7 +179,10 @@ export class Engine {
       );
     });
     const result = await Promise.race([job, expired]).finally(() => clearTimeout(timer));
-    this.metrics.latency.observe({ model: call.model, config: this.configLabel(m, route) }, (performance.now() - t0) / 1000);
+    this.metrics.latency.observe(
+      { model: call.model, config: this.configLabel(m, route) },
+      (performance.now() - t0) / 1000,
+    );
     const want = call.outputs?.length ? call.outputs : names;
     return {
       model: call.model,
@@ -190,7 +207,8 @@ export class Engine {
   private timeout(params: Readonly<Record<string, unknown>>): number {
     const t = params.timeout_ms;
     if (t === undefined) return this.opts.timeoutMs;
-    if (typeof t !== "number" || !(t > 0)) throw badRequest("parameters.timeout_ms must be a positive number of milliseconds");
+    if (typeof t !== "number" || !(t > 0))
+      throw badRequest("parameters.timeout_ms must be a positive number of milliseconds");
     return Math.min(t, this.opts.timeoutMs);
   }
 
@@ -225,12 +243,19 @@ export class Engine {
       const inputs =
         items.length === 1
           ? items[0].input.inputs
-          : Object.fromEntries(Object.keys(items[0].input.inputs).map((k) => [k, concat(items.map((it) => it.input.inputs[k]))]));
+          : Object.fromEntries(
+              Object.keys(items[0].input.inputs).map((k) => [k, concat(items.map((it) => it.input.inputs[k]))]),
+            );
       const r = await this.executor.run(model, route, inputs);
       this.metrics.batchSize.observe({ model }, rows);
       (r.cached ? this.metrics.cacheHits : this.metrics.sessionBuilds).inc({ model });
       if (items.length === 1)
-        return items[0].resolve({ outputs: r.outputs, cached: r.cached, batchRows: rows, backendModel: r.backendModel });
+        return items[0].resolve({
+          outputs: r.outputs,
+          cached: r.cached,
+          batchRows: rows,
+          backendModel: r.backendModel,
+        });
       if (Object.values(r.outputs).some((t) => t.dims[0] !== rows)) {
         // An output without a batch axis cannot be split: run the requests one by one.
         for (const it of items) await this.runBatch([it]);

@@ -124,6 +124,8 @@ export function grpcServer(engine: Engine, limits: Limits, log?: (m: string) => 
 
 export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
   return new Promise((done, fail) =>
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? fail(err) : done(bound))),
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? fail(err) : done(bound),
+    ),
   );
 }

@@ -48,14 +48,18 @@ function numbers(where: string, t: WireTensor, dtype: string): InputTensor {
     );
   let data: InputTensor["data"];
   if (dtype === "f32") data = d instanceof Float32Array ? d : Float32Array.from(d as Float64Array);
-  else if (dtype === "i64") data = d instanceof BigInt64Array ? d : BigInt64Array.from(Array.from(d as Int32Array), (v) => BigInt(v));
+  else if (dtype === "i64")
+    data = d instanceof BigInt64Array ? d : BigInt64Array.from(Array.from(d as Int32Array), (v) => BigInt(v));
   else data = d as Uint8Array;
   return { data, dims: t.shape };
 }
 
 function scalar(where: string, t: WireTensor, datatype: "INT64" | "BOOL"): number {
   if (t.datatype !== datatype && !(datatype === "INT64" && t.datatype === "INT32"))
-    throw badRequest(`${where}.datatype is ${t.datatype}, but \`${t.name}\` takes ${datatype}`, `send ${datatype} with shape [1]`);
+    throw badRequest(
+      `${where}.datatype is ${t.datatype}, but \`${t.name}\` takes ${datatype}`,
+      `send ${datatype} with shape [1]`,
+    );
   const d = t.data as TypedData;
   if (d.length !== 1) throw badRequest(`${where} must hold one value (shape [1] or [])`);
   return Number(d[0]);
@@ -79,7 +83,8 @@ export function toModelInputs(model: MtlModel, tensors: readonly WireTensor[]): 
       return;
     }
     if (t.name.startsWith("run.")) {
-      if (!model.tasks.includes(t.name.slice(4))) throw badRequest(`${where}: the model has no task \`${t.name.slice(4)}\``);
+      if (!model.tasks.includes(t.name.slice(4)))
+        throw badRequest(`${where}: the model has no task \`${t.name.slice(4)}\``);
       (run ??= {})[t.name.slice(4)] = scalar(where, t, "BOOL") !== 0;
       return;
     }
@@ -101,6 +106,7 @@ export function toModelInputs(model: MtlModel, tensors: readonly WireTensor[]): 
   if (!config && !run) return { inputs, rows };
   const full = Object.fromEntries(meta.groups.map((g) => [g.name, config?.[g.name] ?? g.choices.length - 1]));
   const tasks = run ? model.tasks.filter((t) => run![t] ?? true) : model.tasks;
-  if (!tasks.length) throw badRequest("every run.* input is false: no task would run", "set run.<task> to true for at least one task");
+  if (!tasks.length)
+    throw badRequest("every run.* input is false: no task would run", "set run.<task> to true for at least one task");
   return { inputs, rows, controls: { config: full, tasks } };
 }

@@ -7,7 +7,11 @@ const ONNX_DTYPE: Record<string, string> = { float: "FP32", int64: "INT64", bool
 
 export const SERVER_VERSION = "0.1.0";
 
-export const serverMetadata = () => ({ name: "mtl", version: SERVER_VERSION, extensions: ["binary_tensor_data", "mtl_budgets"] });
+export const serverMetadata = () => ({
+  name: "mtl",
+  version: SERVER_VERSION,
+  extensions: ["binary_tensor_data", "mtl_budgets"],
+});
 
 export interface TensorMeta {
   name: string;

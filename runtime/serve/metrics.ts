@@ -36,8 +36,16 @@ export class ServeMetrics {
     labelNames: ["model"],
     registers: [this.registry],
   });
-  readonly queueDepth = new Gauge({ name: "mtl_queue_depth", help: "Requests waiting to run", registers: [this.registry] });
-  readonly inFlight = new Gauge({ name: "mtl_batches_in_flight", help: "Batches running now", registers: [this.registry] });
+  readonly queueDepth = new Gauge({
+    name: "mtl_queue_depth",
+    help: "Requests waiting to run",
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: "mtl_batches_in_flight",
+    help: "Batches running now",
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "mtl_" });

@@ -10,7 +10,16 @@ import { badRequest } from "./errors";
 export type Scalar = string | number | boolean;
 
 /** Parameters mtl reads; KServe's own (binary_data_output) and Triton's timeout are accepted too. */
-export const KNOWN_PARAMETERS = ["budget", "prefer", "tasks", "strategy", "seed", "config", "binary_data_output", "timeout_ms"] as const;
+export const KNOWN_PARAMETERS = [
+  "budget",
+  "prefer",
+  "tasks",
+  "strategy",
+  "seed",
+  "config",
+  "binary_data_output",
+  "timeout_ms",
+] as const;
 
 export interface Route {
   readonly config: Config;
@@ -48,7 +57,8 @@ function readPrefer(raw: unknown): Record<string, number> | undefined {
       .filter(Boolean)
       .map((p) => {
         const m = /^([A-Za-z_][\w.]*)\s*[=:]\s*(.+)$/.exec(p);
-        if (!m) throw badRequest(`parameters.prefer: cannot read "${p}"`, 'write task=weight pairs, e.g. "semseg=2,depth=1"');
+        if (!m)
+          throw badRequest(`parameters.prefer: cannot read "${p}"`, 'write task=weight pairs, e.g. "semseg=2,depth=1"');
         return [m[1], Number(m[2])];
       });
   } else if (typeof raw === "object" && !Array.isArray(raw)) pairs = Object.entries(raw as object);
@@ -73,7 +83,10 @@ function readTasks(model: MtlModel, raw: unknown): string[] | undefined {
           .filter(Boolean)
       : null;
   if (!list || list.some((t) => typeof t !== "string"))
-    throw badRequest("parameters.tasks must be a comma-separated string of task names", `e.g. "${model.tasks.slice(0, 2).join(",")}"`);
+    throw badRequest(
+      "parameters.tasks must be a comma-separated string of task names",
+      `e.g. "${model.tasks.slice(0, 2).join(",")}"`,
+    );
   for (const t of list as string[])
     if (!model.tasks.includes(t))
       throw badRequest(
@@ -86,13 +99,19 @@ function readTasks(model: MtlModel, raw: unknown): string[] | undefined {
 
 /** "features=0.5,fish=1" (width multipliers; groups left out run at full width) -> choice indices. */
 export function readConfig(model: MtlModel, raw: string): Config {
-  const config: Record<string, number> = Object.fromEntries(model.meta.groups.map((g) => [g.name, g.choices.length - 1]));
+  const config: Record<string, number> = Object.fromEntries(
+    model.meta.groups.map((g) => [g.name, g.choices.length - 1]),
+  );
   for (const part of raw
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean)) {
     const m = /^([A-Za-z_][\w.]*)\s*[=:]\s*([0-9]*\.?[0-9]+)$/.exec(part);
-    if (!m) throw badRequest(`parameters.config: cannot read "${part}"`, 'write group=width pairs, e.g. "features=0.5,fish=1"');
+    if (!m)
+      throw badRequest(
+        `parameters.config: cannot read "${part}"`,
+        'write group=width pairs, e.g. "features=0.5,fish=1"',
+      );
     const g = model.meta.groups.find((x) => x.name === m[1]);
     if (!g)
       throw badRequest(
@@ -104,7 +123,10 @@ export function readConfig(model: MtlModel, raw: string): Config {
       );
     const i = g.choices.findIndex((c) => Math.abs(c - Number(m[2])) < 1e-9);
     if (i < 0)
-      throw badRequest(`parameters.config: width ${m[2]} is not a choice of group \`${g.name}\``, `choose one of ${g.choices.join(", ")}`);
+      throw badRequest(
+        `parameters.config: width ${m[2]} is not a choice of group \`${g.name}\``,
+        `choose one of ${g.choices.join(", ")}`,
+      );
     config[g.name] = i;
   }
   return config;
@@ -155,7 +177,8 @@ export class Router {
     if (hit) return hit;
     const meta = this.model.meta;
     const constraints: ConstraintsInput = {
-      budget: budget !== undefined ? budget : (meta.budgets[0] ?? null),
+      // A static model's `budget` was spent choosing its one configuration: no default then.
+      budget: budget !== undefined ? budget : this.model.staticConfig ? null : (meta.budgets[0] ?? null),
       prefer: prefer ?? (Object.keys(meta.prefer).length ? meta.prefer : undefined),
       tasks,
     };

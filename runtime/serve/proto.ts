@@ -8,8 +8,10 @@ import { fileURLToPath } from "node:url";
 /** Next to this file in the sources; from a bundle in dist/, under the package's runtime/serve/. */
 function protoPath(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    for (const p of [join(dir, "inference.proto"), join(dir, "runtime", "serve", "inference.proto")]) if (existsSync(p)) return p;
-    if (dirname(dir) === dir) throw new Error("internal: runtime/serve/inference.proto is missing from the mtl package");
+    for (const p of [join(dir, "inference.proto"), join(dir, "runtime", "serve", "inference.proto")])
+      if (existsSync(p)) return p;
+    if (dirname(dir) === dir)
+      throw new Error("internal: runtime/serve/inference.proto is missing from the mtl package");
   }
 }
 
@@ -25,7 +27,8 @@ export function inferencePackage(): grpc.GrpcObject {
   return cached;
 }
 
-export const serviceOf = (): grpc.ServiceClientConstructor => inferencePackage().GRPCInferenceService as grpc.ServiceClientConstructor;
+export const serviceOf = (): grpc.ServiceClientConstructor =>
+  inferencePackage().GRPCInferenceService as grpc.ServiceClientConstructor;
 
 export type Param = {
   bool_param?: boolean;

@@ -41,7 +41,8 @@ export function parseRestInfer(
   limits: Limits,
 ): { call: InferCall; binaryOut: Set<string> | "all" } {
   const { json, binary } = splitBody(body, headerLength);
-  if (!isObject(json)) throw badRequest("the request body must be a JSON object", '{"inputs": [...], "parameters": {...}}');
+  if (!isObject(json))
+    throw badRequest("the request body must be a JSON object", '{"inputs": [...], "parameters": {...}}');
   for (const k of Object.keys(json))
     if (!["id", "parameters", "inputs", "outputs"].includes(k))
       throw badRequest(`\`${k}\` is not a field of an inference request`, "fields: id, parameters, inputs, outputs");
@@ -142,7 +143,13 @@ function sendReply(res: FastifyReply, r: InferReply, binaryOut: Set<string> | "a
     return { name: o.name, datatype: o.datatype, shape: o.shape, data: toJson(o.datatype, o.data) };
   });
   const head = Buffer.from(
-    JSON.stringify({ model_name: r.model, model_version: r.version, ...(r.id ? { id: r.id } : {}), parameters: r.parameters, outputs }),
+    JSON.stringify({
+      model_name: r.model,
+      model_version: r.version,
+      ...(r.id ? { id: r.id } : {}),
+      parameters: r.parameters,
+      outputs,
+    }),
   );
   if (!chunks.length) return res.type("application/json").send(head);
   return res
@@ -166,7 +173,8 @@ export function restServer(engine: Engine, o: RestOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: o.bodyLimit, logger: false });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
-  const count = (model: string, code: number) => engine.metrics.requests.inc({ model, protocol: "rest", code: String(code) });
+  const count = (model: string, code: number) =>
+    engine.metrics.requests.inc({ model, protocol: "rest", code: String(code) });
 
   app.setErrorHandler((err, _req, res) => {
     const e = err as { statusCode?: number; code?: string; message: string };
@@ -184,13 +192,22 @@ export function restServer(engine: Engine, o: RestOptions): FastifyInstance {
     return res.status(500).send({ error: `internal error: ${e.message}` });
   });
   app.setNotFoundHandler((req, res) =>
-    sendError(res, new ServeError("not-found", `no route ${req.method} ${req.url}`, "KServe v2 paths start with /v2; see docs/serving.md")),
+    sendError(
+      res,
+      new ServeError(
+        "not-found",
+        `no route ${req.method} ${req.url}`,
+        "KServe v2 paths start with /v2; see docs/serving.md",
+      ),
+    ),
   );
 
   app.get("/v2", async () => serverMetadata());
   app.get("/v2/health/live", async () => ({ live: true }));
   app.get("/v2/health/ready", async (_req, res) => res.status(engine.ready ? 200 : 503).send({ ready: engine.ready }));
-  app.get("/metrics", async (_req, res) => res.type(engine.metrics.registry.contentType).send(await engine.metrics.registry.metrics()));
+  app.get("/metrics", async (_req, res) =>
+    res.type(engine.metrics.registry.contentType).send(await engine.metrics.registry.metrics()),
+  );
 
   const metadata = async (name: string, version: string | undefined, res: FastifyReply) => {
     try {
@@ -219,7 +236,13 @@ export function restServer(engine: Engine, o: RestOptions): FastifyInstance {
       };
       const { call, binaryOut } = image
         ? parseImageUpload(name, version, single(), buf, req.query as Record<string, string>)
-        : parseRestInfer(name, version, buf, req.headers["inference-header-content-length"] as string | undefined, o.limits);
+        : parseRestInfer(
+            name,
+            version,
+            buf,
+            req.headers["inference-header-content-length"] as string | undefined,
+            o.limits,
+          );
       const reply = await engine.infer(call);
       count(name, 200);
       return sendReply(res, reply, binaryOut);
@@ -235,10 +258,16 @@ export function restServer(engine: Engine, o: RestOptions): FastifyInstance {
   };
   type P = { name: string; version?: string };
   app.get<{ Params: P }>("/v2/models/:name", (req, res) => metadata(req.params.name, undefined, res));
-  app.get<{ Params: P }>("/v2/models/:name/versions/:version", (req, res) => metadata(req.params.name, req.params.version, res));
+  app.get<{ Params: P }>("/v2/models/:name/versions/:version", (req, res) =>
+    metadata(req.params.name, req.params.version, res),
+  );
   app.get<{ Params: P }>("/v2/models/:name/ready", (req, res) => ready(req.params.name, undefined, res));
-  app.get<{ Params: P }>("/v2/models/:name/versions/:version/ready", (req, res) => ready(req.params.name, req.params.version, res));
+  app.get<{ Params: P }>("/v2/models/:name/versions/:version/ready", (req, res) =>
+    ready(req.params.name, req.params.version, res),
+  );
   app.post<{ Params: P }>("/v2/models/:name/infer", (req, res) => infer(req.params.name, undefined, req, res));
-  app.post<{ Params: P }>("/v2/models/:name/versions/:version/infer", (req, res) => infer(req.params.name, req.params.version, req, res));
+  app.post<{ Params: P }>("/v2/models/:name/versions/:version/infer", (req, res) =>
+    infer(req.params.name, req.params.version, req, res),
+  );
   return app;
 }

@@ -12,10 +12,18 @@ import type { Executor } from "./engine";
 import { ServeError } from "./errors";
 import type { TypedData } from "./tensors";
 
-export const readRoutes = (bytes: Uint8Array, path: string): RoutingTable => parseRoutes(new TextDecoder().decode(bytes), path);
+export const readRoutes = (bytes: Uint8Array, path: string): RoutingTable =>
+  parseRoutes(new TextDecoder().decode(bytes), path);
 
 const WIRE: Record<string, ClientTensor["datatype"]> = { f32: "FP32", i64: "INT64", bool: "BOOL" };
-const ORT: Record<string, string> = { FP32: "float32", INT64: "int64", BOOL: "bool", INT32: "int32", FP64: "float64", UINT8: "uint8" };
+const ORT: Record<string, string> = {
+  FP32: "float32",
+  INT64: "int64",
+  BOOL: "bool",
+  INT32: "int32",
+  FP64: "float64",
+  UINT8: "uint8",
+};
 
 /** The static model serving this configuration: equal on the shared groups and the running tasks' groups. */
 export function staticModelFor(
@@ -28,7 +36,11 @@ export function staticModelFor(
   return table.static.find((e) => relevant.every((g) => e.config[g.name] === config[g.name]))?.name ?? null;
 }
 
-export function routerExecutor(models: ReadonlyMap<string, MtlModel>, table: RoutingTable, client: KServeGrpcClient): Executor {
+export function routerExecutor(
+  models: ReadonlyMap<string, MtlModel>,
+  table: RoutingTable,
+  client: KServeGrpcClient,
+): Executor {
   return {
     async run(name, route, inputs) {
       const m = models.get(name)!;
@@ -41,10 +53,20 @@ export function routerExecutor(models: ReadonlyMap<string, MtlModel>, table: Rou
       if (!target) {
         target = table.dynamic;
         for (const g of m.meta.groups)
-          wire.push({ name: `width.${g.name}`, datatype: "INT64", shape: [1], data: BigInt64Array.of(BigInt(route.config[g.name])) });
+          wire.push({
+            name: `width.${g.name}`,
+            datatype: "INT64",
+            shape: [1],
+            data: BigInt64Array.of(BigInt(route.config[g.name])),
+          });
         if (table.gated)
           for (const t of m.tasks)
-            wire.push({ name: `run.${t}`, datatype: "BOOL", shape: [1], data: Uint8Array.of(route.tasks.includes(t) ? 1 : 0) });
+            wire.push({
+              name: `run.${t}`,
+              datatype: "BOOL",
+              shape: [1],
+              data: Uint8Array.of(route.tasks.includes(t) ? 1 : 0),
+            });
       }
       try {
         const r = await client.infer(target, wire, { outputs });

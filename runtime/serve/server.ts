@@ -63,7 +63,9 @@ export async function startServer(models: ReadonlyMap<string, MtlModel>, o: Serv
       const t0 = performance.now();
       const configs = paretoConfigs(m.costs, m.meta);
       await engine.preload(name, configs);
-      o.log?.(`preloaded ${configs.length} Pareto configurations of ${name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      o.log?.(
+        `preloaded ${configs.length} Pareto configurations of ${name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
     }
   engine.ready = true;
   let closing: Promise<void> | undefined;

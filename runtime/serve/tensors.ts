@@ -4,7 +4,19 @@
 import { badRequest, ServeError } from "./errors";
 
 export type Datatype =
-  "BOOL" | "UINT8" | "INT8" | "INT16" | "INT32" | "INT64" | "UINT16" | "UINT32" | "UINT64" | "FP16" | "FP32" | "FP64" | "BYTES";
+  | "BOOL"
+  | "UINT8"
+  | "INT8"
+  | "INT16"
+  | "INT32"
+  | "INT64"
+  | "UINT16"
+  | "UINT32"
+  | "UINT64"
+  | "FP16"
+  | "FP32"
+  | "FP64"
+  | "BYTES";
 export type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
 /** A decoded request tensor: numbers, or (BYTES) a list of byte strings such as image files. */
@@ -46,9 +58,15 @@ export function checkHeader(
   if (typeof t.name !== "string" || !t.name)
     throw badRequest(`${where}.name is missing`, "give each input tensor a name the model declares");
   if (typeof t.datatype !== "string" || !DATATYPES.includes(t.datatype as Datatype))
-    throw badRequest(`${where}.datatype ${JSON.stringify(t.datatype)} is not a KServe v2 datatype`, `use one of ${DATATYPES.join(", ")}`);
+    throw badRequest(
+      `${where}.datatype ${JSON.stringify(t.datatype)} is not a KServe v2 datatype`,
+      `use one of ${DATATYPES.join(", ")}`,
+    );
   if (!READABLE.has(t.datatype as Datatype))
-    throw badRequest(`${where}.datatype ${t.datatype} is not supported by mtl`, "send FP32, INT64, BOOL, or BYTES for images");
+    throw badRequest(
+      `${where}.datatype ${t.datatype} is not supported by mtl`,
+      "send FP32, INT64, BOOL, or BYTES for images",
+    );
   if (!Array.isArray(t.shape) || t.shape.some((d) => typeof d !== "number" || !Number.isSafeInteger(d) || d < 0))
     throw badRequest(`${where}.shape must be a list of non-negative whole numbers`, 'e.g. "shape": [1, 3, 32, 32]');
   const shape = t.shape as number[];
@@ -66,10 +84,14 @@ export function checkCount(total: number, limits: Limits): void {
 }
 
 function flatten(where: string, data: unknown, count: number): unknown[] {
-  if (!Array.isArray(data)) throw badRequest(`${where}.data must be an array`, "give the values as a flat (row-major) or nested array");
+  if (!Array.isArray(data))
+    throw badRequest(`${where}.data must be an array`, "give the values as a flat (row-major) or nested array");
   const flat = data.some(Array.isArray) ? (data as unknown[]).flat(Infinity) : data;
   if (flat.length !== count)
-    throw badRequest(`${where}.data holds ${flat.length} values but its shape needs ${count}`, "make data match shape (row-major)");
+    throw badRequest(
+      `${where}.data holds ${flat.length} values but its shape needs ${count}`,
+      "make data match shape (row-major)",
+    );
   return flat;
 }
 
@@ -92,12 +114,18 @@ export function fromJson(where: string, datatype: Datatype, data: unknown, count
   }
   const bad = flat.findIndex((v) => typeof v !== "number" || !Number.isFinite(v));
   if (bad >= 0)
-    throw badRequest(`${where}.data[${bad}] is ${JSON.stringify(flat[bad])}, not a finite number`, `${datatype} tensors hold numbers`);
+    throw badRequest(
+      `${where}.data[${bad}] is ${JSON.stringify(flat[bad])}, not a finite number`,
+      `${datatype} tensors hold numbers`,
+    );
   const nums = flat as number[];
   if (datatype === "INT64" || datatype === "INT32" || datatype === "UINT8") {
     const nonInt = nums.findIndex((v) => !Number.isInteger(v));
     if (nonInt >= 0)
-      throw badRequest(`${where}.data[${nonInt}] is ${nums[nonInt]}, not a whole number`, `${datatype} tensors hold whole numbers`);
+      throw badRequest(
+        `${where}.data[${nonInt}] is ${nums[nonInt]}, not a whole number`,
+        `${datatype} tensors hold whole numbers`,
+      );
   }
   switch (datatype) {
     case "FP32":
@@ -114,7 +142,12 @@ export function fromJson(where: string, datatype: Datatype, data: unknown, count
 }
 
 /** Values from little-endian bytes (binary extension or gRPC raw contents). */
-export function fromBytes(where: string, datatype: Datatype, bytes: Uint8Array, count: number): TypedData | Uint8Array[] {
+export function fromBytes(
+  where: string,
+  datatype: Datatype,
+  bytes: Uint8Array,
+  count: number,
+): TypedData | Uint8Array[] {
   if (datatype === "BYTES") return splitBytes(where, bytes, count);
   const size = ELEMENT_BYTES[datatype]!;
   if (bytes.length !== count * size)
@@ -154,7 +187,8 @@ function splitBytes(where: string, bytes: Uint8Array, count: number): Uint8Array
     out.push(bytes.slice(at + 4, at + 4 + n));
     at += 4 + n;
   }
-  if (out.length !== count) throw badRequest(`${where} holds ${out.length} BYTES elements but its shape needs ${count}`);
+  if (out.length !== count)
+    throw badRequest(`${where} holds ${out.length} BYTES elements but its shape needs ${count}`);
   return out;
 }
 

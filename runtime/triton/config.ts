@@ -6,7 +6,13 @@ import type { MtlMetadata } from "../../compiler/lower/metadata";
 import type { OnnxValueInfo } from "../../compiler/onnx/model";
 import { Enum, type TextMessage } from "./pbtxt";
 
-const TYPE: Record<string, string> = { f32: "TYPE_FP32", i64: "TYPE_INT64", bool: "TYPE_BOOL", float: "TYPE_FP32", int64: "TYPE_INT64" };
+const TYPE: Record<string, string> = {
+  f32: "TYPE_FP32",
+  i64: "TYPE_INT64",
+  bool: "TYPE_BOOL",
+  float: "TYPE_FP32",
+  int64: "TYPE_INT64",
+};
 
 export interface BatchingOptions {
   readonly maxBatch: number;
@@ -37,7 +43,12 @@ function warmupInputs(meta: MtlMetadata, batched: boolean): Map<string, TextValu
 }
 type TextValueInput = TextMessage;
 
-export function staticConfig(name: string, meta: MtlMetadata, outputs: readonly OnnxValueInfo[], o: BatchingOptions): TextMessage {
+export function staticConfig(
+  name: string,
+  meta: MtlMetadata,
+  outputs: readonly OnnxValueInfo[],
+  o: BatchingOptions,
+): TextMessage {
   const batched = batchable(meta);
   const cut = (shape: readonly Dim[]) => (batched ? dimsOf(shape).slice(1) : dimsOf(shape));
   const preferred = [1, 2, 4, 8, 16, 32, 64, 128].filter((n) => n > 1 && n <= o.maxBatch);
@@ -56,18 +67,35 @@ export function staticConfig(name: string, meta: MtlMetadata, outputs: readonly 
 }
 
 /** The all-configurations model: width.<group> INT64 and run.<task> BOOL inputs, dims [1] -> scalar. */
-export function dynamicConfig(name: string, meta: MtlMetadata, outputs: readonly OnnxValueInfo[], o: BatchingOptions): TextMessage {
+export function dynamicConfig(
+  name: string,
+  meta: MtlMetadata,
+  outputs: readonly OnnxValueInfo[],
+  o: BatchingOptions,
+): TextMessage {
   const controls: TextMessage[] = [
-    ...meta.groups.map((g) => ({ name: `width.${g.name}`, data_type: new Enum("TYPE_INT64"), dims: [1], reshape: { shape: [] } })),
+    ...meta.groups.map((g) => ({
+      name: `width.${g.name}`,
+      data_type: new Enum("TYPE_INT64"),
+      dims: [1],
+      reshape: { shape: [] },
+    })),
     ...(meta.gated
-      ? meta.tasks.map((t) => ({ name: `run.${t.name}`, data_type: new Enum("TYPE_BOOL"), dims: [1], reshape: { shape: [] } }))
+      ? meta.tasks.map((t) => ({
+          name: `run.${t.name}`,
+          data_type: new Enum("TYPE_BOOL"),
+          dims: [1],
+          reshape: { shape: [] },
+        }))
       : []),
   ];
   const warm = warmupInputs(meta, false);
-  for (const g of meta.groups) warm.set(`width.${g.name}`, { data_type: new Enum("TYPE_INT64"), dims: [1], zero_data: true });
+  for (const g of meta.groups)
+    warm.set(`width.${g.name}`, { data_type: new Enum("TYPE_INT64"), dims: [1], zero_data: true });
   // Every task on for the warm-up: the file holds a single true byte.
   if (meta.gated)
-    for (const t of meta.tasks) warm.set(`run.${t.name}`, { data_type: new Enum("TYPE_BOOL"), dims: [1], input_data_file: "true_bool" });
+    for (const t of meta.tasks)
+      warm.set(`run.${t.name}`, { data_type: new Enum("TYPE_BOOL"), dims: [1], input_data_file: "true_bool" });
   return {
     name,
     platform: "onnxruntime_onnx",

@@ -39,7 +39,8 @@ function chooseConfigs(m: MtlModel, spec: string): Config[] {
         "use --configs pareto, or list configurations",
       );
     const out: Config[] = [{}];
-    for (const g of meta.groups) out.splice(0, out.length, ...out.flatMap((c) => g.choices.map((_, i) => ({ ...c, [g.name]: i }))));
+    for (const g of meta.groups)
+      out.splice(0, out.length, ...out.flatMap((c) => g.choices.map((_, i) => ({ ...c, [g.name]: i }))));
     return out;
   }
   const configs: Config[] = [];
@@ -63,7 +64,11 @@ function chooseConfigs(m: MtlModel, spec: string): Config[] {
           `its groups are ${meta.groups.map((x) => x.name).join(", ")}`,
         );
       const i = g.choices.findIndex((w) => Math.abs(w - Number(v)) < 1e-9);
-      if (i < 0) throw new RoutesError(`--configs: width ${v} is not a choice of group \`${k}\``, `choose one of ${g.choices.join(", ")}`);
+      if (i < 0)
+        throw new RoutesError(
+          `--configs: width ${v} is not a choice of group \`${k}\``,
+          `choose one of ${g.choices.join(", ")}`,
+        );
       c[k] = i;
     }
     configs.push(c);
@@ -78,8 +83,15 @@ function chooseConfigs(m: MtlModel, spec: string): Config[] {
 
 const folderName = (name: string): string => name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
 
-export async function exportTriton(m: MtlModel, a: Artifact, bytes: Uint8Array, out: string, o: ExportOptions): Promise<ExportSummary> {
-  if (existsSync(out)) throw new RoutesError(`${out} already exists`, "choose a new folder, or remove the old repository first");
+export async function exportTriton(
+  m: MtlModel,
+  a: Artifact,
+  bytes: Uint8Array,
+  out: string,
+  o: ExportOptions,
+): Promise<ExportSummary> {
+  if (existsSync(out))
+    throw new RoutesError(`${out} already exists`, "choose a new folder, or remove the old repository first");
   const unique = new Map(chooseConfigs(m, o.configs).map((c) => [JSON.stringify(c), c]));
   const configs = [...unique.values()].sort((x, y) => configCost(m, x, m.tasks).macs - configCost(m, y, m.tasks).macs);
   const tmp = `${out}.tmp-${process.pid}`;

@@ -25,9 +25,15 @@ const isMessage = (v: TextValue): v is TextMessage =>
 
 function field(name: string, v: TextValue, pad: string): string[] {
   if (v instanceof Map)
-    return [...v].flatMap(([k, x]) => [`${pad}${name} {`, `${pad}  key: ${quote(k)}`, ...field("value", x, `${pad}  `), `${pad}}`]);
+    return [...v].flatMap(([k, x]) => [
+      `${pad}${name} {`,
+      `${pad}  key: ${quote(k)}`,
+      ...field("value", x, `${pad}  `),
+      `${pad}}`,
+    ]);
   if (Array.isArray(v)) {
-    if (v.length && v.every((x) => isMessage(x as TextValue))) return (v as TextMessage[]).flatMap((x) => field(name, x, pad));
+    if (v.length && v.every((x) => isMessage(x as TextValue)))
+      return (v as TextMessage[]).flatMap((x) => field(name, x, pad));
     if (!v.length) return [`${pad}${name}: []`];
     return [`${pad}${name}: [ ${(v as (string | number | boolean | Enum)[]).map(scalar).join(", ")} ]`];
   }

@@ -36,7 +36,10 @@ export function parseRoutes(text: string, path: string): RoutingTable {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new RoutesError(`${path} is not valid JSON (${(e as Error).message})`, "use the mtl.json that `mtl export triton` writes");
+    throw new RoutesError(
+      `${path} is not valid JSON (${(e as Error).message})`,
+      "use the mtl.json that `mtl export triton` writes",
+    );
   }
   const t = v as RoutingTable;
   if (
@@ -47,7 +50,10 @@ export function parseRoutes(text: string, path: string): RoutingTable {
     !Array.isArray(t.static) ||
     typeof t.model !== "string"
   )
-    throw new RoutesError(`${path} is not an mtl routing table (format 1)`, "use the mtl.json that `mtl export triton` writes");
+    throw new RoutesError(
+      `${path} is not an mtl routing table (format 1)`,
+      "use the mtl.json that `mtl export triton` writes",
+    );
   for (const e of t.static)
     if (typeof e?.name !== "string" || typeof e.config !== "object" || e.config === null)
       throw new RoutesError(`${path}: a static entry lacks name or config`);

@@ -41,9 +41,13 @@ describe("mtl serve", () => {
     const client = new KServeRestClient(url);
     expect(await client.ready()).toBe(true);
     expect(stderr).toMatch(/preloaded \d+ Pareto configurations of Two/);
-    const inflight = client.infer("Two", [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: seededImage(768) }], {
-      budget: "50%",
-    });
+    const inflight = client.infer(
+      "Two",
+      [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: seededImage(768) }],
+      {
+        budget: "50%",
+      },
+    );
     await new Promise((r) => setTimeout(r, 100));
     child.kill("SIGTERM");
     const r = await inflight;

@@ -11,7 +11,10 @@ const root = join(import.meta.dirname, "..", "..");
 let bytes: { cifar: Uint8Array; two: Uint8Array } | undefined;
 
 export function modelBytes(): { cifar: Uint8Array; two: Uint8Array } {
-  bytes ??= { cifar: compileSource(readFileSync(join(root, "examples", "cifar_mtl.mtl"), "utf8")), two: compileSource(TWO_TASK) };
+  bytes ??= {
+    cifar: compileSource(readFileSync(join(root, "examples", "cifar_mtl.mtl"), "utf8")),
+    two: compileSource(TWO_TASK),
+  };
   return bytes;
 }
 
@@ -31,12 +34,14 @@ export async function serve(o: Partial<ServeOptions> = {}, models?: Map<string, 
 export function pngBytes(width: number, height: number, seed = 3): Uint8Array {
   const png = new PNG({ width, height });
   let s = seed;
-  for (let i = 0; i < png.data.length; i++) png.data[i] = i % 4 === 3 ? 255 : (s = (s * 1103515245 + 12345) & 0x7fffffff) % 256;
+  for (let i = 0; i < png.data.length; i++)
+    png.data[i] = i % 4 === 3 ? 255 : (s = (s * 1103515245 + 12345) & 0x7fffffff) % 256;
   return new Uint8Array(PNG.sync.write(png));
 }
 
 export function closeTo(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>, tol = 1e-5): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (Math.abs(Number(a[i]) - Number(b[i])) > tol * (1 + Math.abs(Number(b[i])))) return false;
+  for (let i = 0; i < a.length; i++)
+    if (Math.abs(Number(a[i]) - Number(b[i])) > tol * (1 + Math.abs(Number(b[i])))) return false;
   return true;
 }

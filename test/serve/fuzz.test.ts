@@ -43,7 +43,8 @@ const mutation = fc.oneof(
     .dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue(), { minKeys: 1, maxKeys: 3 })
     .filter((p) =>
       Object.keys(p).some(
-        (k) => !["budget", "prefer", "tasks", "strategy", "seed", "config", "binary_data_output", "timeout_ms"].includes(k),
+        (k) =>
+          !["budget", "prefer", "tasks", "strategy", "seed", "config", "binary_data_output", "timeout_ms"].includes(k),
       ),
     )
     .map((parameters) => JSON.stringify({ inputs: [good], parameters })),
@@ -97,8 +98,14 @@ describe("malformed requests", () => {
       { inputs: [{ name: "image", datatype: "FP32", shape: [4096, 3, 16, 16], data: new Float32Array(768) }] },
       { inputs: [{ name: "nope", datatype: "FP32", shape: [1], data: new Float32Array(1) }] },
       { inputs: [{ name: "image", datatype: "BYTES", shape: [1], data: [new Uint8Array([1, 2, 3])] }] },
-      { inputs: [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: new Float32Array(768) }], parameters: { colour: "blue" } },
-      { inputs: [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: new Float32Array(768) }], parameters: { budget: true } },
+      {
+        inputs: [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: new Float32Array(768) }],
+        parameters: { colour: "blue" },
+      },
+      {
+        inputs: [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: new Float32Array(768) }],
+        parameters: { budget: true },
+      },
     ];
     for (const c of cases) {
       const e = await rpc.infer("Two", c.inputs, { parameters: c.parameters }).catch((x: unknown) => x);

@@ -31,7 +31,10 @@ async function same(
   budget: string,
   tasks?: string[],
 ) {
-  const want = await ref.run({ image: { data: x.data as Float32Array, dims: x.shape } }, { plan: ref.plan({ budget, tasks }) });
+  const want = await ref.run(
+    { image: { data: x.data as Float32Array, dims: x.shape } },
+    { plan: ref.plan({ budget, tasks }) },
+  );
   for (const [name, t] of Object.entries(
     Object.assign({}, ...Object.values(want.outputs)) as Record<string, { data: ArrayLike<number | bigint> }>,
   ))
@@ -40,7 +43,12 @@ async function same(
 
 describe("nyud", () => {
   it("binary REST and gRPC equal model.run under a budget; tasks choose the outputs", async () => {
-    const x: ClientTensor = { name: "image", datatype: "FP32", shape: [1, 3, 288, 384], data: seededImage(3 * 288 * 384, 2) };
+    const x: ClientTensor = {
+      name: "image",
+      datatype: "FP32",
+      shape: [1, 3, 288, 384],
+      data: seededImage(3 * 288 * 384, 2),
+    };
     const r = await new KServeRestClient(server.url).infer("NYUD", [x], { budget: "40%", binary: true });
     expect(Object.keys(r.outputs).sort()).toEqual(["depth", "normals", "semseg"]);
     await same(x, r, "40%");
@@ -61,10 +69,14 @@ describe("nyud", () => {
     const rgba = Buffer.alloc(w * h * 4);
     for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 37) % 251;
     const file = new Uint8Array(jpeg.encode({ data: rgba, width: w, height: h }, 90).data);
-    const r = await new KServeRestClient(server.url).infer("NYUD", [{ name: "image", datatype: "BYTES", shape: [1], data: [file] }], {
-      budget: "60%",
-      binary: true,
-    });
+    const r = await new KServeRestClient(server.url).infer(
+      "NYUD",
+      [{ name: "image", datatype: "BYTES", shape: [1], data: [file] }],
+      {
+        budget: "60%",
+        binary: true,
+      },
+    );
     const t = imageInput(file, "x", ref.meta.inputs[0]);
     await same({ name: "image", datatype: "FP32", shape: t.dims, data: t.data as Float32Array }, r, "60%");
   }, 120_000);

@@ -96,19 +96,32 @@ describe("KServe v2 REST and gRPC", () => {
     const c = new Service(server.grpcAddress!, grpc.credentials.createInsecure()) as unknown as grpc.Client &
       Record<
         string,
-        (req: unknown, cb: (e: grpc.ServiceError | null, r: { raw_output_contents: Buffer[]; outputs: { name: string }[] }) => void) => void
+        (
+          req: unknown,
+          cb: (e: grpc.ServiceError | null, r: { raw_output_contents: Buffer[]; outputs: { name: string }[] }) => void,
+        ) => void
       >;
     const req = {
       model_name: "Two",
       parameters: { budget: { string_param: "60%" } },
-      inputs: [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], contents: { fp32_contents: Array.from(x.data as Float32Array) } }],
+      inputs: [
+        {
+          name: "image",
+          datatype: "FP32",
+          shape: [1, 3, 16, 16],
+          contents: { fp32_contents: Array.from(x.data as Float32Array) },
+        },
+      ],
     };
     const res = await new Promise<{ raw_output_contents: Buffer[]; outputs: { name: string }[] }>((done, fail) =>
       c.ModelInfer.call(c, req, (e, r) => (e ? fail(e) : done(r))),
     );
     c.close();
     const seg = res.raw_output_contents[res.outputs.findIndex((o) => o.name === "seg")];
-    const want = await ref.two.run({ image: { data: x.data as Float32Array, dims: x.shape } }, { plan: ref.two.plan({ budget: "60%" }) });
+    const want = await ref.two.run(
+      { image: { data: x.data as Float32Array, dims: x.shape } },
+      { plan: ref.two.plan({ budget: "60%" }) },
+    );
     expect(closeTo(new BigInt64Array(new Uint8Array(seg).buffer), want.outputs.seg.seg.data)).toBe(true);
   });
 
@@ -139,10 +152,15 @@ describe("KServe v2 REST and gRPC", () => {
     want.forEach((w, i) => data.set(w.data as Float32Array, i * 3 * 16 * 16));
     const x: ClientTensor = { name: "image", datatype: "FP32", shape: [2, 3, 16, 16], data };
     for (const binary of [false, true]) {
-      const r = await rest.infer("Two", [{ name: "image", datatype: "BYTES", shape: [2], data: files }], { budget: "60%", binary });
+      const r = await rest.infer("Two", [{ name: "image", datatype: "BYTES", shape: [2], data: files }], {
+        budget: "60%",
+        binary,
+      });
       await expectSameAsRun(ref.two, x, r, { budget: "60%" });
     }
-    const g = await rpc.infer("Two", [{ name: "image", datatype: "BYTES", shape: [2], data: files }], { budget: "60%" });
+    const g = await rpc.infer("Two", [{ name: "image", datatype: "BYTES", shape: [2], data: files }], {
+      budget: "60%",
+    });
     await expectSameAsRun(ref.two, x, g, { budget: "60%" });
     // A bare upload, parameters in the query string (curl --data-binary @photo.png ...).
     const r = await fetch(`${rest.baseUrl}/v2/models/Two/infer?budget=60%25&tasks=cls`, {
@@ -170,7 +188,8 @@ describe("KServe v2 REST and gRPC", () => {
     const rs = await Promise.all(budgets.map((b, i) => rest.infer("Two", [xs[i]], { budget: b, binary: true })));
     for (let i = 0; i < rs.length; i++) await expectSameAsRun(ref.two, xs[i], rs[i], { budget: budgets[i] });
     expect(Math.max(...rs.map((r) => r.parameters.batch_size as number))).toBeGreaterThan(1);
-    for (const b of ["25%", "70%"]) expect(new Set(rs.filter((_, i) => budgets[i] === b).map((r) => r.parameters.config)).size).toBe(1);
+    for (const b of ["25%", "70%"])
+      expect(new Set(rs.filter((_, i) => budgets[i] === b).map((r) => r.parameters.config)).size).toBe(1);
     expect(rs[0].parameters.config).not.toBe(rs[4].parameters.config);
     const metrics = await (await fetch(`${rest.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/mtl_requests_total\{model="Two",protocol="rest",code="200"\} \d+/);
@@ -181,9 +200,17 @@ describe("KServe v2 REST and gRPC", () => {
   });
 });
 
-async function post(path: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) {
+async function post(
+  path: string,
+  body: string,
+  headers: Record<string, string> = { "content-type": "application/json" },
+) {
   const r = await fetch(`${rest.baseUrl}${path}`, { method: "POST", headers, body });
-  return { status: r.status, body: (await r.json()) as { error: string; hint?: string }, retryAfter: r.headers.get("retry-after") };
+  return {
+    status: r.status,
+    body: (await r.json()) as { error: string; hint?: string },
+    retryAfter: r.headers.get("retry-after"),
+  };
 }
 
 describe("errors name the field and the fix", () => {
@@ -193,9 +220,19 @@ describe("errors name the field and the fix", () => {
     ["no inputs", {}, 400, /inputs must be a non-empty list/],
     ["unknown field", { inputs: [ok], extra: 1 }, 400, /`extra` is not a field/],
     ["unknown input", { inputs: [{ ...ok, name: "img" }] }, 400, /no input `img`/],
-    ["wrong datatype", { inputs: [{ ...ok, datatype: "INT64", data: Array(768).fill(0) }] }, 400, /datatype is INT64.*takes f32/],
+    [
+      "wrong datatype",
+      { inputs: [{ ...ok, datatype: "INT64", data: Array(768).fill(0) }] },
+      400,
+      /datatype is INT64.*takes f32/,
+    ],
     ["bad datatype name", { inputs: [{ ...ok, datatype: "FLOAT" }] }, 400, /inputs\[0\]\.datatype "FLOAT"/],
-    ["wrong shape", { inputs: [{ ...ok, shape: [1, 3, 8, 8], data: Array(192).fill(0) }] }, 400, /axis 2 must be 16|shape \[1, 3, 8, 8\]/],
+    [
+      "wrong shape",
+      { inputs: [{ ...ok, shape: [1, 3, 8, 8], data: Array(192).fill(0) }] },
+      400,
+      /axis 2 must be 16|shape \[1, 3, 8, 8\]/,
+    ],
     ["data/shape mismatch", { inputs: [{ ...ok, data: [1, 2] }] }, 400, /holds 2 values but its shape needs 768/],
     ["non-number data", { inputs: [{ ...ok, data: Array(768).fill("x") }] }, 400, /not a finite number/],
     ["unknown parameter", { inputs: [ok], parameters: { budgett: "40%" } }, 400, /parameters\.budgett.*/],
@@ -249,7 +286,10 @@ describe("limits and faults", () => {
       const slow = await c.infer("Two", [image(1, 16)], { budget: "40%", timeoutMs: 20 }).catch((e: unknown) => e);
       expect((slow as KServeError).status).toBe(504);
       expect(await c.live()).toBe(true);
-      const big = await fetch(`${s.url}/v2/models/Two/infer`, { method: "POST", body: new Uint8Array(65 * 1024 * 1024) });
+      const big = await fetch(`${s.url}/v2/models/Two/infer`, {
+        method: "POST",
+        body: new Uint8Array(65 * 1024 * 1024),
+      });
       expect(big.status).toBe(413);
     } finally {
       await s.close();
@@ -259,7 +299,10 @@ describe("limits and faults", () => {
   it("close() drains: requests in flight complete, new ones get 503 with Retry-After", async () => {
     const s = await serve({ batchWaitMs: 200, grpcPort: null });
     const c = new KServeRestClient(s.url);
-    const inflight = [c.infer("Two", [image(1, 16)], { budget: "40%" }), c.infer("Two", [image(1, 16, 2)], { budget: "40%" })];
+    const inflight = [
+      c.infer("Two", [image(1, 16)], { budget: "40%" }),
+      c.infer("Two", [image(1, 16, 2)], { budget: "40%" }),
+    ];
     await new Promise((r) => setTimeout(r, 50));
     const closing = s.close();
     const refused = await c.infer("Two", [image(1, 16)], { budget: "40%" }).catch((e: unknown) => e);
@@ -275,7 +318,9 @@ describe("limits and faults", () => {
       await s.engine.drain();
       const r = await fetch(`${s.url}/v2/models/Two/infer`, {
         method: "POST",
-        body: JSON.stringify({ inputs: [{ name: "image", shape: [1, 3, 16, 16], datatype: "FP32", data: Array(768).fill(0) }] }),
+        body: JSON.stringify({
+          inputs: [{ name: "image", shape: [1, 3, 16, 16], datatype: "FP32", data: Array(768).fill(0) }],
+        }),
       });
       expect(r.status).toBe(503);
       expect(r.headers.get("retry-after")).toBe("5");

@@ -51,10 +51,13 @@ describe("the exported repository", () => {
   });
 
   it("every config.pbtxt is a valid Triton ModelConfig", () => {
-    for (const r of Object.values(repos)) expect(checkPbtxt(modelDirs(r.dir).map((d) => join(r.dir, d, "config.pbtxt")))).toEqual([]);
+    for (const r of Object.values(repos))
+      expect(checkPbtxt(modelDirs(r.dir).map((d) => join(r.dir, d, "config.pbtxt")))).toEqual([]);
     const dyn = readFileSync(join(repos.cifar.dir, "cifarmtl_all", "config.pbtxt"), "utf8");
     expect(dyn).toMatch(/max_batch_size: 0\n/);
-    expect(dyn).toMatch(/name: "width.features"\n\s+data_type: TYPE_INT64\n\s+dims: \[ 1 \]\n\s+reshape \{\n\s+shape: \[\]/);
+    expect(dyn).toMatch(
+      /name: "width.features"\n\s+data_type: TYPE_INT64\n\s+dims: \[ 1 \]\n\s+reshape \{\n\s+shape: \[\]/,
+    );
     expect(dyn).not.toContain("dynamic_batching");
     const stat = readFileSync(join(repos.cifar.dir, "cifarmtl_c0", "config.pbtxt"), "utf8");
     expect(stat).toMatch(/max_batch_size: 8\n/);
@@ -82,7 +85,9 @@ describe("the exported repository", () => {
         const s = await ort.InferenceSession.create(bytes);
         const got = await s.run({ image: new ort.Tensor("float32", x, [2, 3, hw, hw]) });
         const want = await model.run({ image: { data: x, dims: [2, 3, hw, hw] } }, { config: e.config });
-        for (const [name, t] of Object.entries(Object.assign({}, ...Object.values(want.outputs)) as Record<string, { data: Float32Array }>))
+        for (const [name, t] of Object.entries(
+          Object.assign({}, ...Object.values(want.outputs)) as Record<string, { data: Float32Array }>,
+        ))
           expect(closeTo(got[name].data as Float32Array, t.data, 1e-4), `${e.name} ${name}`).toBe(true);
         await s.release();
       }
@@ -100,7 +105,8 @@ describe("router mode: mtl serve --backend kserve-grpc:// against a stand-in for
   beforeAll(async () => {
     const { dir, table } = repos.two;
     const models = new Map<string, MtlModel>();
-    for (const d of modelDirs(dir)) models.set(d, await load(new Uint8Array(readFileSync(join(dir, d, "1", "model.onnx")))));
+    for (const d of modelDirs(dir))
+      models.set(d, await load(new Uint8Array(readFileSync(join(dir, d, "1", "model.onnx")))));
     backend = await serve({ batchWaitMs: 0 }, models);
     client = new KServeGrpcClient(backend.grpcAddress!);
     const front = new Map([["Two", await load(modelBytes().two)]]);
