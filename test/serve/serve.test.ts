@@ -297,13 +297,15 @@ describe("limits and faults", () => {
   }, 30_000);
 
   it("close() drains: requests in flight complete, new ones get 503 with Retry-After", async () => {
-    const s = await serve({ batchWaitMs: 200, grpcPort: null });
+    const s = await serve({ batchWaitMs: 1000, grpcPort: null });
     const c = new KServeRestClient(s.url);
     const inflight = [
       c.infer("Two", [image(1, 16)], { budget: "40%" }),
       c.infer("Two", [image(1, 16, 2)], { budget: "40%" }),
     ];
-    await new Promise((r) => setTimeout(r, 50));
+    // Wait until both are queued (not a fixed sleep: the machine may be slow).
+    for (let i = 0; i < 500 && (await s.engine.metrics.queueDepth.get()).values[0]?.value !== 2; i++)
+      await new Promise((r) => setTimeout(r, 10));
     const closing = s.close();
     const refused = await c.infer("Two", [image(1, 16)], { budget: "40%" }).catch((e: unknown) => e);
     expect([503, undefined]).toContain((refused as KServeError).status); // 503, or the socket is already closed
