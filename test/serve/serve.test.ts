@@ -275,10 +275,12 @@ describe("errors name the field and the fix", () => {
 
 describe("limits and faults", () => {
   it("a full queue answers 429 with Retry-After; a slow request 504; the server stays up", async () => {
-    const s = await serve({ maxQueue: 1, batchWaitMs: 300, maxBatch: 64, grpcPort: null });
+    const s = await serve({ maxQueue: 1, batchWaitMs: 1000, maxBatch: 64, grpcPort: null });
     try {
       const c = new KServeRestClient(s.url);
       const first = c.infer("Two", [image(1, 16)], { budget: "40%" });
+      for (let i = 0; i < 500 && (await s.engine.metrics.queueDepth.get()).values[0]?.value !== 1; i++)
+        await new Promise((r) => setTimeout(r, 10));
       const second = await c.infer("Two", [image(1, 16)], { budget: "40%" }).catch((e: unknown) => e);
       expect((second as KServeError).status).toBe(429);
       expect((second as KServeError).retryAfter).toBe(1);
