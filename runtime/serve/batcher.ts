@@ -113,9 +113,10 @@ export class Batcher<I, O> {
         .finally(() => {
           this.running--;
           this.pump();
-          if (this.running === 0 && this.queued === 0) for (const w of this.idleWaiters.splice(0)) w();
         });
     }
+    // Expired requests are dropped unrun: the queue can empty without a batch finishing.
+    if (this.running === 0 && this.queued === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /** Resolves when nothing is queued or running (for a graceful drain). */

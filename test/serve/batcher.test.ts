@@ -60,4 +60,14 @@ describe("Batcher", () => {
     await b.idle();
     expect(b.depth).toBe(0);
   });
+
+  it("idle() resolves when the last queued request expires unrun (a drain never hangs)", async () => {
+    const { batches, run } = recorder();
+    const b = new Batcher<string, string>({ maxBatch: 8, waitMs: 30, maxQueue: 4, parallel: 1 }, run);
+    const p = b.submit("k", "late", 1, performance.now() + 5, true);
+    const idle = b.idle();
+    await expect(p).rejects.toMatchObject({ kind: "timeout" });
+    await idle;
+    expect(batches).toEqual([]);
+  });
 });
