@@ -9,6 +9,7 @@ const BENCHES: [string, string[]][] = [
   ["compile.ts", []],
   ["runtime.ts", process.argv.slice(2)],
   ["search.ts", []],
+  ["serve.ts", ["--seconds", "3", "--soak", "30"]],
 ];
 
 let failed = 0;

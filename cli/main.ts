@@ -103,7 +103,7 @@ function program(): Command {
       result = (await command<typeof import("./commands/weights")>("weights")).runWeightsExport(file, o);
     });
 
-  const exporter = p.command("export").description("export a .mtl model to another framework");
+  const exporter = p.command("export").description("export to another framework: a PyTorch package (torch) or a Triton model repository (triton)");
   exporter
     .command("torch")
     .description("write a PyTorch package (model.py, train.py, README.md, weights.safetensors) for a .mtl model")
@@ -188,6 +188,38 @@ function program(): Command {
     .option("--model <file>", "a .mtl file whose inputs and task targets the data must provide")
     .action(async (dir: string, o) => {
       result = await (await command<typeof import("./commands/data")>("data")).runDataCheck(dir, o);
+  p.command("serve")
+    .description("serve models over KServe v2 (REST and gRPC) with per-request budgets, preferences and tasks")
+    .argument("<models...>", ".onnx files compiled by mtl, or a repository written by `mtl export triton`")
+    .option("--port <n>", "REST port (0: any free port)", "8000")
+    .option("--host <addr>", "interface to listen on", "127.0.0.1")
+    .option("--grpc-port <n>", "gRPC port, or none", "8001")
+    .option("--max-batch <n>", "most rows run together in one batch", "16")
+    .option("--batch-wait-ms <n>", "longest a request waits for its batch to fill (0: batches form only while the server is busy)", "0")
+    .option("--cache <n>", "specialised sessions kept per model", "16")
+    .option("--preload <which>", "pareto: build the Pareto configurations' sessions before reporting ready; none", "none")
+    .option("--max-queue <n>", "requests that may wait; beyond it 429 with Retry-After", "256")
+    .option("--timeout-ms <n>", "longest a request may wait and run (504 after)", "30000")
+    .option("--body-limit-mb <n>", "largest request body", "64")
+    .option("--max-elements <n>", "most tensor elements one request may declare", String(16 * 1024 * 1024))
+    .option("--parallel <n>", "batches run at once", "1")
+    .option("--backend <url>", "router mode: run on a KServe v2 gRPC server, e.g. kserve-grpc://127.0.0.1:8001 (Triton)")
+    .option("--routes <file>", "with --backend: the mtl.json of the exported repository")
+    .action(async (files: string[], o) => {
+      result = await (await command<typeof import("./commands/serve")>("serve")).runServe(files, o);
+    });
+
+  exporter
+    .command("triton")
+    .description("write a Triton model repository: static models per configuration, the all-configurations model, mtl.json")
+    .argument("<model>", ".onnx file compiled by mtl")
+    .requiredOption("-o, --output <dir>", "the repository folder to create")
+    .option("--configs <which>", "pareto, all, or configurations/budgets separated by ; (e.g. \"40%;features=1,fish=0.5\")", "pareto")
+    .option("--max-batch <n>", "max_batch_size of the static models", "64")
+    .option("--instances <n>", "model instances (instance_group count)", "1")
+    .option("--queue-delay-us <n>", "dynamic batching max_queue_delay_microseconds", "2000")
+    .action(async (file: string, o) => {
+      result = await (await command<typeof import("./commands/export")>("export")).runExportTriton(file, o);
     });
 
   p.command("playground")

@@ -11,7 +11,7 @@ import { MtlError } from "../compiler/errors";
 import type { Config } from "../compiler/ir/types";
 import type { MtlMetadata } from "../compiler/lower/metadata";
 import { encodeModel } from "../compiler/onnx/encode";
-import type { OnnxGraph } from "../compiler/onnx/model";
+import type { OnnxGraph, OnnxValueInfo } from "../compiler/onnx/model";
 import { didYouMean } from "../compiler/messages";
 import { type Artifact, ArtifactError, readArtifact } from "./artifact";
 import { checkInputs, type InputTensor } from "./inputs";
@@ -126,6 +126,11 @@ export class MtlModel {
 
   get tasks(): string[] {
     return this.meta.tasks.map((t) => t.name);
+  }
+
+  /** The graph's outputs (name, dtype, shape with symbolic dimensions), e.g. for server metadata. */
+  outputInfo(): readonly OnnxValueInfo[] {
+    return this.artifact.model.graph.outputs;
   }
 
   /** Resolves constraints to a configuration; defaults come from the model's `budget` / `prefer`. */

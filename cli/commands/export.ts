@@ -1,0 +1,50 @@
+// `mtl export triton MODEL.onnx -o REPO`: a Triton Inference Server model repository (static
+// models per configuration, the all-configurations model, config.pbtxt files, mtl.json routes).
+import { load } from "../../runtime/index";
+import { readArtifact } from "../../runtime/artifact";
+import { exportTriton } from "../../runtime/triton/export";
+import { readBytes } from "../files";
+import { out, UserError } from "../io";
+
+export interface ExportCliOptions {
+  output: string;
+  configs?: string;
+  maxBatch?: string;
+  instances?: string;
+  queueDelayUs?: string;
+}
+
+function whole(v: string | undefined, flag: string, fallback: number, min: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) throw new UserError(`${flag} takes a whole number >= ${min}, not ${v}`, 2);
+  return n;
+}
+
+export async function runExportTriton(file: string, o: ExportCliOptions): Promise<number> {
+  const bytes = readBytes(file, "model");
+  const artifact = readArtifact(bytes, file);
+  if (artifact.staticConfig)
+    throw new UserError(
+      `${file} is a static single-configuration model`,
+      1,
+      "export the file holding every configuration (compiled without --config/--budget)",
+    );
+  const model = await load(bytes, { cacheSize: 1 });
+  const t0 = performance.now();
+  const r = await exportTriton(model, artifact, bytes, o.output, {
+    configs: o.configs ?? "pareto",
+    maxBatch: whole(o.maxBatch, "--max-batch", 64, 1),
+    instances: whole(o.instances, "--instances", 1, 1),
+    queueDelayUs: whole(o.queueDelayUs, "--queue-delay-us", 2000, 0),
+  });
+  await model.close();
+  out.log(
+    [
+      `wrote ${r.dir}: ${r.table.static.length} static model${r.table.static.length === 1 ? "" : "s"}`,
+      ` (${r.table.static.map((e) => e.name).join(", ")}), ${r.table.dynamic} (every configuration),`,
+      ` mtl.json in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    ].join(""),
+  );
+  return 0;
+}

@@ -1,0 +1,129 @@
+// `mtl serve MODEL.onnx... | REPO/`: KServe v2 over REST and gRPC with per-request budgets; with
+// --backend kserve-grpc://HOST:PORT a router that plans here and runs on Triton (or another
+// KServe v2 server) holding the repository `mtl export triton` wrote.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { load, type MtlModel } from "../../runtime/index";
+import { KServeGrpcClient } from "../../runtime/client/grpc";
+import { readRoutes, routerExecutor } from "../../runtime/serve/router";
+import { DEFAULTS, startServer } from "../../runtime/serve/server";
+import { paretoConfigs } from "../../runtime/serve/pareto";
+import { readBytes } from "../files";
+import { out, UserError } from "../io";
+
+export interface ServeCliOptions {
+  port?: string;
+  host?: string;
+  grpcPort?: string;
+  maxBatch?: string;
+  batchWaitMs?: string;
+  cache?: string;
+  preload?: string;
+  maxQueue?: string;
+  timeoutMs?: string;
+  bodyLimitMb?: string;
+  maxElements?: string;
+  parallel?: string;
+  backend?: string;
+  routes?: string;
+}
+
+function whole(v: string | undefined, flag: string, fallback: number, min = 0): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) throw new UserError(`${flag} takes a whole number >= ${min}, not ${v}`, 2);
+  return n;
+}
+
+/** Model files, or a Triton-style repository (REPO/<name>/1/model.onnx, served under <name>). */
+function modelFiles(paths: readonly string[]): [string | null, string][] {
+  const files: [string | null, string][] = [];
+  for (const p of paths) {
+    if (existsSync(p) && statSync(p).isDirectory()) {
+      const found = readdirSync(p).filter((d) => existsSync(join(p, d, "1", "model.onnx")));
+      if (!found.length)
+        throw new UserError(
+          `${p} is a folder without <name>/1/model.onnx models`,
+          1,
+          "pass .onnx files, or a repository written by `mtl export triton`",
+        );
+      for (const d of found.sort()) files.push([d, join(p, d, "1", "model.onnx")]);
+    } else files.push([null, p]);
+  }
+  return files;
+}
+
+export async function runServe(paths: string[], o: ServeCliOptions): Promise<number> {
+  const cache = whole(o.cache, "--cache", 16, 1);
+  const preload = o.preload ?? "none";
+  if (preload !== "pareto" && preload !== "none")
+    throw new UserError(`--preload takes pareto or none, not ${preload}`, 2);
+  const models = new Map<string, MtlModel>();
+  for (const [name, file] of modelFiles(paths)) {
+    const bytes = readBytes(file, "model");
+    let m = await load(bytes, { cacheSize: cache });
+    const wanted = preload === "pareto" ? paretoConfigs(m.costs, m.meta).length : 0;
+    if (wanted > cache) {
+      out.err(
+        `note: ${m.meta.name} has ${wanted} Pareto configurations; the session cache holds ${wanted} instead of ${cache}`,
+      );
+      await m.close();
+      m = await load(bytes, { cacheSize: wanted });
+    }
+    const key = name ?? m.meta.name;
+    if (models.has(key))
+      throw new UserError(
+        `two models are named ${key}`,
+        1,
+        "serve them from separate processes, or rename one in its .mtl file",
+      );
+    models.set(key, m);
+  }
+  let executor;
+  let client: KServeGrpcClient | undefined;
+  if (o.backend) {
+    const m = /^kserve-grpc:\/\/([^/]+:\d+)\/?$/.exec(o.backend);
+    if (!m)
+      throw new UserError(
+        `--backend ${o.backend} is not a kserve-grpc://HOST:PORT address`,
+        2,
+        "e.g. --backend kserve-grpc://127.0.0.1:8001",
+      );
+    if (!o.routes) throw new UserError("--backend needs --routes REPO/mtl.json (written by `mtl export triton`)", 2);
+    client = new KServeGrpcClient(m[1]);
+    executor = routerExecutor(models, readRoutes(readBytes(o.routes, "routing table"), o.routes), client);
+  }
+  const grpcPort = o.grpcPort === "none" ? null : whole(o.grpcPort, "--grpc-port", DEFAULTS.grpcPort!);
+  const server = await startServer(models, {
+    ...DEFAULTS,
+    host: o.host ?? DEFAULTS.host,
+    port: whole(o.port, "--port", DEFAULTS.port),
+    grpcPort,
+    maxBatch: whole(o.maxBatch, "--max-batch", DEFAULTS.maxBatch, 1),
+    batchWaitMs: whole(o.batchWaitMs, "--batch-wait-ms", DEFAULTS.batchWaitMs),
+    maxQueue: whole(o.maxQueue, "--max-queue", DEFAULTS.maxQueue, 1),
+    timeoutMs: whole(o.timeoutMs, "--timeout-ms", DEFAULTS.timeoutMs, 1),
+    bodyLimit: whole(o.bodyLimitMb, "--body-limit-mb", DEFAULTS.bodyLimit / 1048576, 1) * 1048576,
+    maxElements: whole(o.maxElements, "--max-elements", DEFAULTS.maxElements, 1),
+    parallel: whole(o.parallel, "--parallel", DEFAULTS.parallel, 1),
+    preload: preload as "pareto" | "none",
+    executor,
+    log: (msg) => out.err(msg),
+  });
+  out.log(
+    [
+      `serving ${[...models.keys()].join(", ")} on ${server.url} (REST)`,
+      server.grpcAddress ? ` and ${server.grpcAddress} (gRPC)` : "",
+      o.backend ? `, running on ${o.backend}` : "",
+    ].join(""),
+  );
+  const signal = await new Promise<string>((done) => {
+    process.once("SIGTERM", () => done("SIGTERM"));
+    process.once("SIGINT", () => done("SIGINT"));
+  });
+  out.err(`${signal}: finishing the requests in flight, then exiting`);
+  await server.close();
+  client?.close();
+  for (const m of models.values()) await m.close();
+  return 0;
+}

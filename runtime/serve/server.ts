@@ -1,0 +1,83 @@
+// `mtl serve` as a library: loads models, starts KServe v2 over REST and gRPC on one engine,
+// optionally preloads the Pareto configurations before reporting ready, and drains on close.
+import type * as grpc from "@grpc/grpc-js";
+import type { FastifyInstance } from "fastify";
+import type { MtlModel } from "../model";
+import { Engine, localExecutor, type EngineOptions, type Executor } from "./engine";
+import { bindGrpc, grpcServer } from "./grpc";
+import { ServeMetrics } from "./metrics";
+import { paretoConfigs } from "./pareto";
+import { restServer } from "./rest";
+
+export interface ServeOptions extends EngineOptions {
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+  /** null: no gRPC endpoint. */
+  readonly grpcPort: number | null;
+  readonly bodyLimit: number;
+  readonly preload: "pareto" | "none";
+  /** Router mode: run batches here instead of on the local models. */
+  readonly executor?: Executor;
+  readonly log?: (msg: string) => void;
+}
+
+export const DEFAULTS: Omit<ServeOptions, "executor" | "log"> = {
+  host: "127.0.0.1",
+  port: 8000,
+  grpcPort: 8001,
+  bodyLimit: 64 * 1024 * 1024,
+  preload: "none",
+  maxBatch: 16,
+  batchWaitMs: 0,
+  maxQueue: 256,
+  timeoutMs: 30_000,
+  maxElements: 16 * 1024 * 1024,
+  parallel: 1,
+};
+
+export interface RunningServer {
+  readonly engine: Engine;
+  readonly url: string; // http://host:port
+  readonly grpcAddress: string | null; // host:port
+  /** Stops taking requests, finishes those in flight, closes both endpoints. */
+  close(): Promise<void>;
+}
+
+export async function startServer(models: ReadonlyMap<string, MtlModel>, o: ServeOptions): Promise<RunningServer> {
+  const metrics = new ServeMetrics();
+  const engine = new Engine(models, o.executor ?? localExecutor(models), o, metrics);
+  const limits = { maxElements: o.maxElements };
+  const app: FastifyInstance = restServer(engine, { bodyLimit: o.bodyLimit, limits, log: o.log });
+  await app.listen({ host: o.host, port: o.port });
+  const addr = app.server.address();
+  const port = typeof addr === "object" && addr ? addr.port : o.port;
+  let rpc: grpc.Server | null = null;
+  let grpcPort: number | null = null;
+  if (o.grpcPort !== null) {
+    rpc = grpcServer(engine, limits, o.log);
+    grpcPort = await bindGrpc(rpc, o.host, o.grpcPort);
+  }
+  if (o.preload === "pareto")
+    for (const [name, m] of models) {
+      const t0 = performance.now();
+      const configs = paretoConfigs(m.costs, m.meta);
+      await engine.preload(name, configs);
+      o.log?.(
+        `preloaded ${configs.length} Pareto configurations of ${name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+    }
+  engine.ready = true;
+  let closing: Promise<void> | undefined;
+  return {
+    engine,
+    url: `http://${o.host}:${port}`,
+    grpcAddress: grpcPort === null ? null : `${o.host}:${grpcPort}`,
+    close: () =>
+      (closing ??= (async () => {
+        await engine.drain();
+        await app.close();
+        if (rpc) await new Promise<void>((done) => rpc!.tryShutdown(() => done()));
+      })()),
+  };
+}

@@ -1,0 +1,89 @@
+// The `mtl serve` and `mtl export triton` commands as users run them: a real process on
+// loopback that serves, drains on SIGTERM and exits 0; clear errors for bad flags and files.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { KServeRestClient } from "../../runtime/client/index";
+import { seededImage } from "../helpers/compiled";
+import { modelBytes } from "./fixtures";
+
+const root = join(import.meta.dirname, "..", "..");
+const bin = join(root, "cli", "bin.js");
+const tmp = mkdtempSync(join(tmpdir(), "mtl-serve-cli-"));
+const model = join(tmp, "two.onnx");
+writeFileSync(model, modelBytes().two);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const mtl = (...args: string[]) => spawnSync("node", [bin, ...args], { encoding: "utf8", timeout: 60_000 });
+
+describe("mtl serve", () => {
+  it("serves on loopback, finishes in-flight requests on SIGTERM and exits 0", async () => {
+    const child = spawn(
+      "node",
+      [bin, "serve", model, "--port", "0", "--grpc-port", "none", "--batch-wait-ms", "300", "--preload", "pareto"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const url = await new Promise<string>((done, fail) => {
+      let text = "";
+      child.stdout.on("data", (d) => {
+        text += d;
+        const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
+        if (m) done(m[1]);
+      });
+      child.once("exit", (code) => fail(new Error(`exited ${code}: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    const client = new KServeRestClient(url);
+    expect(await client.ready()).toBe(true);
+    expect(stderr).toMatch(/preloaded \d+ Pareto configurations of Two/);
+    const inflight = client.infer(
+      "Two",
+      [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: seededImage(768) }],
+      {
+        budget: "50%",
+      },
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill("SIGTERM");
+    const r = await inflight;
+    expect(r.parameters.cached).toBe(true);
+    expect(await exited).toBe(0);
+    expect(stderr).toContain("SIGTERM: finishing the requests in flight");
+  }, 60_000);
+
+  it("rejects bad flags and missing files with a clear message", () => {
+    const a = mtl("serve", model, "--max-batch", "zero");
+    expect(a.status).toBe(2);
+    expect(a.stderr).toContain("--max-batch takes a whole number");
+    const b = mtl("serve", join(tmp, "missing.onnx"));
+    expect(b.status).toBe(1);
+    expect(b.stderr).toMatch(/missing\.onnx does not exist/);
+    const c = mtl("serve", model, "--backend", "http://x");
+    expect(c.status).toBe(2);
+    expect(c.stderr).toContain("is not a kserve-grpc://HOST:PORT address");
+  }, 60_000);
+});
+
+describe("mtl export triton", () => {
+  it("writes a repository, refuses to overwrite one, and explains bad --configs", () => {
+    const repo = join(tmp, "repo");
+    const ok = mtl("export", "triton", model, "-o", repo, "--configs", "40%;e=0.5,seg=1,cls=0.25");
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/wrote .*repo: 2 static models \(two_c0, two_c1\), two_all/);
+    expect(existsSync(join(repo, "two_c1", "config.pbtxt"))).toBe(true);
+    const again = mtl("export", "triton", model, "-o", repo);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain("already exists");
+    const bad = mtl("export", "triton", model, "-o", join(tmp, "r2"), "--configs", "e=0.3");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/width 0.3 is not a choice of group `e`\n\s+hint: choose one of 0.25, 0.5, 0.75, 1/);
+    expect(existsSync(join(tmp, "r2"))).toBe(false);
+    const served = mtl("serve", repo, "--port", "-1");
+    expect(served.status).toBe(2);
+  }, 120_000);
+});
