@@ -3,10 +3,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { UserError } from "./io";
+import { checkRegularFile } from "../runtime/file-guard";
 
 export function readBytes(path: string, what: string): Uint8Array {
   if (!existsSync(path)) throw new UserError(`${what} ${path} does not exist`, 1, "check the path");
   if (statSync(path).isDirectory()) throw new UserError(`${what} ${path} is a folder, not a file`);
+  checkRegularFile(path, what); // not a device (/dev/zero), pipe or folder; not over 2 GiB
   return new Uint8Array(readFileSync(path));
 }
 

@@ -1,9 +1,12 @@
 // The compiler's SourceHost over the file system: project files relative to a root folder, and
-// "std/..." from the stdlib folder shipped with mtl.
-import { existsSync, readFileSync, statSync } from "node:fs";
+// "std/..." from the stdlib folder shipped with mtl. Paths are resolved to real paths (symbolic
+// links followed) and refused when they land outside their root or are not .mtl source, so an
+// import can never read (and a diagnostic never quote) a file such as /etc/passwd.
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 import type { SourceHost } from "../compiler/host";
+import { projectPath } from "../compiler/modules";
 import { findPackageRoot } from "./package-root";
 
 export const packageRoot = findPackageRoot(import.meta.url);
@@ -15,25 +18,52 @@ export interface FileHost extends SourceHost {
   entryOf(file: string): string;
 }
 
+const real = (p: string): string => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+};
+
+const inside = (file: string, dir: string): boolean => file === dir || file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
 /** The root is the current folder when the file is inside it, else the file's own folder. */
 export function fileHost(file: string, rootOption?: string): FileHost {
   const abs = resolve(file);
   const cwd = process.cwd();
   const root = rootOption ? resolve(rootOption) : abs.startsWith(cwd + sep) ? cwd : dirname(abs);
-  const toPath = (p: string) => (p.startsWith("std/") ? join(stdlibRoot, p.slice(4)) : join(root, p));
+  const realRoot = real(root);
+  const realStd = real(stdlibRoot);
+  const isStd = (p: string) => p.startsWith("std/");
+  const toPath = (p: string) => (isStd(p) ? join(stdlibRoot, p.slice(4)) : join(root, p));
+
+  /** Why `p` may not be read, or undefined when it may (a missing file is not refused: it is missing). */
+  const refuses = (p: string): string | undefined => {
+    const full = toPath(p);
+    if (!existsSync(full)) return undefined;
+    const target = real(full);
+    const within = isStd(p) ? realStd : realRoot;
+    if (!inside(target, within)) return `leads outside the ${isStd(p) ? "standard library" : "project"} root (through a symbolic link)`;
+    if (!target.endsWith(".mtl")) return "is not .mtl source (or is a link to a file that is not)";
+    return undefined;
+  };
+
   return {
     root,
+    refuses,
     readFile(p) {
       const full = toPath(p);
       try {
-        return existsSync(full) && statSync(full).isFile() ? readFileSync(full, "utf8") : undefined;
+        if (!existsSync(full) || refuses(p) !== undefined) return undefined;
+        return statSync(full).isFile() ? readFileSync(full, "utf8") : undefined;
       } catch {
         return undefined;
       }
     },
     entryOf(f) {
       const rel = relative(root, resolve(f));
-      return isAbsolute(rel) ? rel : rel.split(sep).join("/");
+      return isAbsolute(rel) ? rel : projectPath(rel.split(sep).join("/"));
     },
   };
 }

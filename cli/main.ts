@@ -18,6 +18,7 @@ function program(): Command {
     .argument("<files...>", ".mtl files")
     .option("--json", "print the diagnostics as a JSON array")
     .option("--root <dir>", "project root that imports may not leave (default: the current folder)")
+    .option("--limits <list>", "raise work and size limits, e.g. steps=1e7,params=2e9 (docs/language.md, Limits)")
     .action(async (files: string[], o) => {
       result = (await command<typeof import("./commands/check")>("check")).runCheck(files, o);
     });
@@ -42,6 +43,7 @@ function program(): Command {
     .option("--model <name>", "which model, when the file has several")
     .option("--seed <n>", "seed of the weight initialisation", "0")
     .option("--root <dir>", "project root that imports may not leave")
+    .option("--limits <list>", "raise work and size limits, e.g. steps=1e7,params=2e9 (docs/language.md, Limits)")
     .action(async (file: string, o) => {
       result = await (await command<typeof import("./commands/compile")>("compile")).runCompile(file, o);
     });

@@ -6,6 +6,7 @@ import { buildCostTable } from "./cost/table";
 import type { Diagnostic } from "./diagnostics";
 import type { SourceHost } from "./host";
 import { checkProgram } from "./index";
+import type { Limits } from "./limits";
 import type { Config, Graph, WeightMap } from "./ir/types";
 import { verify } from "./ir/verify";
 import { lowerToOnnx } from "./lower/lower";
@@ -26,6 +27,8 @@ export interface CompileOptions {
   seed?: number;
   /** Width multiplier per group: emit a static model of this one configuration. */
   staticWidths?: Readonly<Record<string, number>>;
+  /** Work and size limits (compiler/limits.ts); unnamed ones keep their defaults. */
+  limits?: Partial<Limits>;
 }
 
 export interface Compiled {
@@ -78,7 +81,7 @@ export type PrepareResult =
 
 /** Checks, optimises, binds or initialises weights, and builds the cost table. */
 export function prepareModel(entry: string, host: SourceHost, opts: CompileOptions = {}): PrepareResult {
-  const checked = checkProgram(entry, host);
+  const checked = checkProgram(entry, host, { limits: opts.limits });
   const diagnostics = checked.diagnostics;
   if (diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
   if (!checked.graphs.length) return { ok: false, diagnostics, message: `${entry} declares no model`, hint: "a file to compile needs a `model Name { ... }`" };

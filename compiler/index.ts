@@ -10,6 +10,7 @@ import type { Graph } from "./ir/types";
 import { diag, didYouMean } from "./messages";
 import { loadProgram, type LoadedProgram } from "./modules";
 import { fnv1a64 } from "./util/hash";
+import { type Limits, withDefaults } from "./limits";
 
 export type { Diagnostic, Span } from "./diagnostics";
 export type { SourceHost } from "./host";
@@ -82,14 +83,22 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
   });
 }
 
-export function checkProgram(entry: string, host: SourceHost): CheckResult {
-  const program = loadProgram(entry, host);
+export interface CheckOptions {
+  /** Raised or lowered work and size limits (compiler/limits.ts); unnamed ones keep their defaults. */
+  limits?: Partial<Limits>;
+}
+
+export function checkProgram(entry: string, host: SourceHost, opts: CheckOptions = {}): CheckResult {
+  const limits = withDefaults(opts.limits);
+  const program = loadProgram(entry, host, limits);
   const diags = [...program.diagnostics];
   const syntaxOk = [...program.files.values()].every((f) => f.syntaxOk);
   const scopes = buildScopes(program, diags);
   for (const [file, parsed] of program.files) {
     if (!parsed.syntaxOk) continue;
-    for (const b of parsed.program.blocks) checkBlock(b, new Set(scopes.get(file)?.keys()), diags);
+    const scope = scopes.get(file) ?? new Map<string, Val>();
+    const failed = new Set([...scope].filter(([, v]) => v.k === "error").map(([k]) => k));
+    for (const b of parsed.program.blocks) checkBlock(b, new Set(scope.keys()), diags, failed);
   }
   const graphs: Graph[] = [];
   const entryFile = program.files.get(entry);
@@ -102,7 +111,7 @@ export function checkProgram(entry: string, host: SourceHost): CheckResult {
         continue;
       }
       seen.add(model.name.name);
-      const g = elaborateModel({ model, file: entry, scopes, sourceHash }, diags);
+      const g = elaborateModel({ model, file: entry, scopes, sourceHash, limits }, diags);
       if (g) graphs.push(g);
     }
   }

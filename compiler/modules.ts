@@ -7,6 +7,7 @@ import { fileStartSpan } from "./diagnostics";
 import type { SourceHost } from "./host";
 import { diag } from "./messages";
 import { parseFile, type ParsedFile } from "./syntax";
+import { DEFAULT_LIMITS, type Limits } from "./limits";
 
 export interface LoadedProgram {
   entry: string;
@@ -32,6 +33,12 @@ function normalise(parts: string[]): string[] | undefined {
   return out;
 }
 
+/**
+ * A project file's path. Paths starting "std/" name the standard library, so a project's own `std/`
+ * folder is written "./std/..." (`mtl check std/x.mtl` in such a project checks the project's file).
+ */
+export const projectPath = (path: string): string => (path.startsWith(STD) ? `./${path}` : path);
+
 export function resolveImport(from: string, spec: string): { path: string } | { error: "escape" | "absolute" } {
   if (spec.startsWith("/")) return { error: "absolute" };
   const withExt = spec.endsWith(".mtl") ? spec : `${spec}.mtl`;
@@ -44,59 +51,92 @@ export function resolveImport(from: string, spec: string): { path: string } | { 
   const base = fromStd ? dir.slice(1) : dir; // inside std/, "." is relative to the stdlib root
   const parts = normalise([...base, ...withExt.split("/")]);
   if (!parts) return { error: "escape" };
-  return { path: (fromStd ? STD : "") + parts.join("/") };
+  if (fromStd) return { path: STD + parts.join("/") };
+  return { path: projectPath(parts.join("/")) };
 }
 
-export function loadProgram(entry: string, host: SourceHost): LoadedProgram {
+/** What to say about an import that names no file. */
+function missingHint(path: string): string {
+  return path.startsWith(STD) ? "the standard library's files are listed in docs/stdlib.md" : "check the path: it is relative to this file";
+}
+
+export function loadProgram(entry: string, host: SourceHost, limits: Limits = DEFAULT_LIMITS): LoadedProgram {
   const files = new Map<string, ParsedFile>();
   const imports = new Map<string, { decl: ImportDecl; path: string | undefined }[]>();
   const diagnostics: Diagnostic[] = [];
   const onStack: string[] = [];
   const done = new Set<string>();
 
-  const visit = (path: string): void => {
+  // Depth-first over the imports with an explicit stack, not recursion: an import chain of
+  // thousands of files must not exhaust the JavaScript stack.
+  interface Visit { path: string; parsed: ParsedFile; next: number; resolved: { decl: ImportDecl; path: string | undefined }[] }
+  const stack: Visit[] = [];
+  const enter = (path: string): void => {
     const text = host.readFile(path);
     if (text === undefined) return; // reported by the importer (or the caller, for the entry)
-    const parsed = parseFile(text, path);
-    diagnostics.push(...parsed.diagnostics);
+    const parsed = parseFile(text, path, limits);
+    for (const d of parsed.diagnostics) diagnostics.push(d); // not push(...): a spread of 100k items overflows the stack
     onStack.push(path);
-    const resolved: { decl: ImportDecl; path: string | undefined }[] = [];
-    for (const decl of parsed.program.imports) {
-      if (decl.path === "") continue; // a path lost to a syntax error, reported as such
-      const r = resolveImport(path, decl.path);
-      if ("error" in r) {
-        diagnostics.push(
-          diag("MTL2002", decl.pathSpan, `import path "${decl.path}" leaves the ${decl.path.startsWith(STD) || path.startsWith(STD) ? "standard library" : "project"} root`,
-            r.error === "absolute" ? "write a path relative to this file, e.g. \"./heads\", or a standard-library path \"std/...\"" : "import files inside the project, or from \"std/...\""),
-        );
-        resolved.push({ decl, path: undefined });
-        continue;
-      }
-      const cycleAt = onStack.indexOf(r.path);
-      if (cycleAt >= 0) {
-        const chain = [...onStack.slice(cycleAt), r.path].join(" -> ");
-        diagnostics.push(diag("MTL2004", decl.pathSpan, `import cycle: ${chain}`, "move the shared blocks into a third file that both import"));
-        resolved.push({ decl, path: undefined });
-        continue;
-      }
-      if (!done.has(r.path) && host.readFile(r.path) === undefined) {
-        diagnostics.push(
-          diag("MTL2001", decl.pathSpan, `cannot find "${decl.path}" (looked for ${r.path})`,
-            r.path.startsWith(STD) ? "run `mtl stdlib` to list the standard library's files" : "check the path: it is relative to this file"),
-        );
-        resolved.push({ decl, path: undefined });
-        continue;
-      }
-      if (!done.has(r.path)) visit(r.path);
-      resolved.push({ decl, path: r.path });
-    }
-    onStack.pop();
-    done.add(path);
-    imports.set(path, resolved);
-    files.set(path, parsed);
+    stack.push({ path, parsed, next: 0, resolved: [] });
   };
 
-  if (host.readFile(entry) === undefined) {
+  const step = (v: Visit): void => {
+    const { path, resolved } = v;
+    const decl = v.parsed.program.imports[v.next++];
+    if (decl.path === "") return; // a path lost to a syntax error, reported as such
+    const r = resolveImport(path, decl.path);
+    const refused = "path" in r ? host.refuses?.(r.path) : undefined;
+    if (refused) {
+      diagnostics.push(diag("MTL2002", decl.pathSpan, `import path "${decl.path}" ${refused}`,
+        "import .mtl files inside the project, or from \"std/...\""));
+      resolved.push({ decl, path: undefined });
+      return;
+    }
+    if ("error" in r) {
+      diagnostics.push(
+        diag("MTL2002", decl.pathSpan, `import path "${decl.path}" leaves the ${decl.path.startsWith(STD) || path.startsWith(STD) ? "standard library" : "project"} root`,
+          r.error === "absolute" ? "write a path relative to this file, e.g. \"./heads\", or a standard-library path \"std/...\"" : "import files inside the project, or from \"std/...\""),
+      );
+      resolved.push({ decl, path: undefined });
+      return;
+    }
+    const cycleAt = onStack.indexOf(r.path);
+    if (cycleAt >= 0) {
+      const chain = [...onStack.slice(cycleAt), r.path].join(" -> ");
+      diagnostics.push(diag("MTL2004", decl.pathSpan, `import cycle: ${chain}`,
+        "move the shared blocks into a third file that both import"));
+      resolved.push({ decl, path: undefined });
+      return;
+    }
+    if (!done.has(r.path) && host.readFile(r.path) === undefined) {
+      diagnostics.push(diag("MTL2001", decl.pathSpan, `cannot find "${decl.path}" (looked for ${r.path})`, missingHint(r.path)));
+      resolved.push({ decl, path: undefined });
+      return;
+    }
+    resolved.push({ decl, path: r.path });
+    if (!done.has(r.path)) enter(r.path);
+  };
+
+  const visit = (entryPath: string): void => {
+    enter(entryPath);
+    while (stack.length) {
+      const v = stack[stack.length - 1];
+      if (v.next < v.parsed.program.imports.length) {
+        step(v);
+        continue;
+      }
+      stack.pop();
+      onStack.pop();
+      done.add(v.path);
+      imports.set(v.path, v.resolved);
+      files.set(v.path, v.parsed);
+    }
+  };
+
+  const refused = host.refuses?.(entry);
+  if (refused)
+    diagnostics.push(diag("MTL2002", fileStartSpan(entry), `"${entry}" ${refused}`, "check .mtl files inside the project (see --root)"));
+  else if (host.readFile(entry) === undefined) {
     diagnostics.push(diag("MTL2001", fileStartSpan(entry), `cannot read "${entry}"`, "check the file name and that it ends in .mtl"));
   } else visit(entry);
   return { entry, files, imports, diagnostics };

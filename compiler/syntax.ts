@@ -7,6 +7,7 @@ import type { Program } from "./ast";
 import { cstToAst } from "./cst-to-ast";
 import type { Diagnostic, Span } from "./diagnostics";
 import { diag } from "./messages";
+import { DEFAULT_LIMITS, limitHint, type Limits } from "./limits";
 
 const PUNCTUATION: Record<string, string> = {
   Pipe: "|>", OrOr: "||", AndAnd: "&&", EqEq: "==", NotEq: "!=", LtEq: "<=", GtEq: ">=", Arrow: "->",
@@ -115,10 +116,15 @@ export interface ParsedFile {
   syntaxOk: boolean;
 }
 
-export function parseFile(text: string, file: string): ParsedFile {
-  const out = parseText(text);
+export function parseFile(text: string, file: string, limits: Pick<Limits, "nesting" | "syntaxErrors"> = DEFAULT_LIMITS): ParsedFile {
+  const out = parseText(text, { maxNesting: limits.nesting, maxErrors: limits.syntaxErrors });
   const diagnostics: Diagnostic[] = [];
-  for (const e of out.lexErrors) {
+  if (out.tooDeep) {
+    const span = tokenSpan(file, out.tooDeep, undefined, text);
+    const message = `brackets nest deeper than ${limits.nesting} levels here`;
+    diagnostics.push(diag("MTL1003", span, message, limitHint("nesting", limits.nesting)));
+  }
+  for (const e of out.lexErrors.slice(0, limits.syntaxErrors)) {
     const ch = text.slice(e.offset, e.offset + (e.length || 1));
     diagnostics.push(
       diag("MTL1001", { file, start: e.offset, end: e.offset + (e.length || 1), line: e.line ?? 1, col: e.column ?? 1 },
@@ -133,6 +139,13 @@ export function parseFile(text: string, file: string): ParsedFile {
     if (seen.has(d.span.line)) continue;
     seen.add(d.span.line);
     diagnostics.push(d);
+  }
+  const errors = out.lexErrors.length + out.parseErrors.length;
+  if (out.gaveUp || out.lexErrors.length > limits.syntaxErrors) {
+    const last = diagnostics[diagnostics.length - 1]?.span ?? { file, start: 0, end: 0, line: 1, col: 1 };
+    const message = `more than ${limits.syntaxErrors} syntax errors (${errors} reported here); the rest of ${file} is not checked`;
+    diagnostics.push(diag("MTL1004", last, message,
+      "fix the first errors and check again"));
   }
   return { program: cstToAst(out.cst, file, text), diagnostics, syntaxOk: diagnostics.length === 0 };
 }

@@ -3,10 +3,21 @@
 import { CstParser, type CstNode, type IToken, type ILexingError, type IRecognitionException } from "chevrotain";
 import * as T from "./tokens";
 
+/** Thrown out of the parser once it has saved `maxErrors` errors: recovery from 100k errors takes minutes. */
+class TooManyErrors extends Error {}
+
 class MtlParser extends CstParser {
+  maxErrors = Infinity;
+
   constructor() {
     super(T.allTokens as never, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset" });
     this.performSelfAnalysis();
+  }
+
+  // Chevrotain's hook for every recognition error (recovery included).
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    if (this.errors.length >= this.maxErrors) throw new TooManyErrors();
+    return (CstParser.prototype as unknown as { SAVE_ERROR(e: IRecognitionException): IRecognitionException }).SAVE_ERROR.call(this, error);
   }
 
   /** Calls and indexing must start on the line their callee ends on: `x = a` then `[b] = c` is two statements. */
@@ -424,24 +435,59 @@ class MtlParser extends CstParser {
 export const parser = new MtlParser();
 export type { MtlParser };
 
+export interface ParseOptions {
+  /** Deepest nesting of (), [] and {} parsed; deeper input is not parsed (the parser recurses per level). */
+  maxNesting?: number;
+  /** Parse errors after which the parser stops. */
+  maxErrors?: number;
+}
+
 export interface ParseOutput {
   cst: CstNode;
   tokens: IToken[];
   comments: IToken[];
   lexErrors: ILexingError[];
   parseErrors: IRecognitionException[];
+  /** The opening bracket that went past maxNesting, when one did (the CST is then empty). */
+  tooDeep?: IToken;
+  /** True when parsing stopped at maxErrors (the CST is then empty). */
+  gaveUp?: boolean;
+}
+
+const OPENERS = new Set(["LParen", "LBracket", "LCurly"]);
+const CLOSERS = new Set(["RParen", "RBracket", "RCurly"]);
+
+function tooDeep(tokens: IToken[], max: number): IToken | undefined {
+  let depth = 0;
+  for (const t of tokens) {
+    const name = t.tokenType.name;
+    if (OPENERS.has(name) && ++depth > max) return t;
+    if (CLOSERS.has(name) && depth > 0) depth--;
+  }
+  return undefined;
+}
+
+function emptyProgram(): CstNode {
+  parser.input = [];
+  return parser.program();
 }
 
 /** Lexes and parses one source text. Never throws for bad input: errors come back as values. */
-export function parseText(text: string): ParseOutput {
+export function parseText(text: string, opts: ParseOptions = {}): ParseOutput {
   const lexed = T.mtlLexer.tokenize(text);
+  const base = { tokens: lexed.tokens, comments: (lexed.groups.comments ?? []) as IToken[], lexErrors: lexed.errors };
+  const deep = opts.maxNesting === undefined ? undefined : tooDeep(lexed.tokens, opts.maxNesting);
+  if (deep) return { ...base, cst: emptyProgram(), parseErrors: [], tooDeep: deep };
+  parser.maxErrors = opts.maxErrors ?? Infinity;
   parser.input = lexed.tokens;
-  const cst = parser.program();
-  return {
-    cst,
-    tokens: lexed.tokens,
-    comments: (lexed.groups.comments ?? []) as IToken[],
-    lexErrors: lexed.errors,
-    parseErrors: [...parser.errors],
-  };
+  try {
+    const cst = parser.program();
+    return { ...base, cst, parseErrors: [...parser.errors] };
+  } catch (e) {
+    if (!(e instanceof TooManyErrors)) throw e;
+    const parseErrors = [...parser.errors];
+    return { ...base, cst: emptyProgram(), parseErrors, gaveUp: true };
+  } finally {
+    parser.maxErrors = Infinity;
+  }
 }

@@ -2,7 +2,8 @@
 // so that `model2` or `inputs` lex as identifiers.
 import { createToken, Lexer, type TokenType } from "chevrotain";
 
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
+// A UTF-8 byte order mark (U+FEFF) some editors put first is white space too.
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\uFEFF]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
 export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: "comments", line_breaks: true });
 
@@ -47,7 +48,7 @@ export const NumberLiteral = createToken({
   name: "NumberLiteral",
   pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:ms|%|[KMGT](?![A-Za-z0-9_]))?/,
 });
-export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
+export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"[^"\\\n\r]*(?:\\.[^"\\\n\r]*)*"/ });
 
 /** Category of every binary operator, so the parser matches them with one token type. */
 export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA });

@@ -5,6 +5,7 @@ import type { CostTable } from "../compiler/cost/types";
 import type { MtlMetadata } from "../compiler/lower/metadata";
 import { decodeModel, OnnxDecodeError } from "../compiler/onnx/decode";
 import type { OnnxModel } from "../compiler/onnx/model";
+import { parseCosts, parseMetadata, parseStaticConfig } from "./artifact-schema";
 import { restrictToStatic, staticChoices } from "./static-model";
 
 /** A file that is not a model this mtl can read (MTL-ART-001, docs/errors.md). */
@@ -35,11 +36,10 @@ export function readArtifact(bytes: Uint8Array, path: string): Artifact {
   }
   const raw = model.metadata.mtl;
   if (!raw) throw new ArtifactError(`${path} is an ONNX model, but not one compiled by mtl (it has no "mtl" metadata)`, "compile one with `mtl compile FILE.mtl -o OUT.onnx`");
-  const meta = JSON.parse(raw) as MtlMetadata;
-  if (meta.format !== 1) throw new ArtifactError(`${path} uses mtl metadata format ${meta.format}; this mtl reads format 1`, "recompile it with this version of mtl");
-  const costs = JSON.parse(model.metadata["mtl.costs"] ?? "null") as CostTable | null;
-  if (!costs) throw new ArtifactError(`${path} has no cost table ("mtl.costs" metadata)`, "recompile it with this version of mtl");
-  const staticConfig = model.metadata["mtl.config"] ? (JSON.parse(model.metadata["mtl.config"]) as Record<string, number>) : null;
+  // Checked against a schema (artifact-schema.ts): the file may have been edited or damaged.
+  const meta = parseMetadata(raw, path);
+  const costs = parseCosts(model.metadata["mtl.costs"], path, meta);
+  const staticConfig = parseStaticConfig(model.metadata["mtl.config"], path);
   if (!staticConfig) return { meta, costs, staticConfig, model };
   const choices = staticChoices(costs, staticConfig);
   if (typeof choices === "string") throw new ArtifactError(`${path} is damaged: ${choices}`, "recompile it with this version of mtl");

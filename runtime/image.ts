@@ -6,6 +6,7 @@ import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import type { ImagePreprocess } from "../compiler/ir/types";
 import { InputError, type InputTensor } from "./inputs";
+import { checkPngSize, ImageSizeError, JPEG_LIMITS } from "./image-guard";
 
 export interface Rgba {
   readonly width: number;
@@ -18,14 +19,16 @@ export function decodeImage(bytes: Uint8Array, path: string): Rgba {
   const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
   try {
     if (isPng) {
+      checkPngSize(bytes, path);
       const png = PNG.sync.read(Buffer.from(bytes));
       return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
     }
     if (isJpeg) {
-      const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+      const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, ...JPEG_LIMITS });
       return { width: j.width, height: j.height, data: j.data };
     }
   } catch (e) {
+    if (e instanceof ImageSizeError) throw e;
     throw new InputError(`${path} could not be decoded (${(e as Error).message})`);
   }
   throw new InputError(`${path} is neither a PNG nor a JPEG image`, "convert it, or pass the tensor as .npy");

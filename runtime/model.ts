@@ -3,6 +3,8 @@
 // are specialised (widths folded to constants) into cached sessions for static-model speed.
 import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
+import { checkRegularFile } from "./file-guard";
+import { createSession } from "./session-load";
 import type { CostTable } from "../compiler/cost/types";
 import { MtlError } from "../compiler/errors";
 import type { Config } from "../compiler/ir/types";
@@ -91,6 +93,8 @@ export class MtlModel {
   private readonly cache: SessionCache;
   private dynamic?: Promise<ort.InferenceSession>;
   private sources?: Map<string, string>;
+  /** The file it was loaded from, for messages. */
+  private path = "<bytes>";
 
   private constructor(private readonly artifact: Artifact, private readonly bytes: Uint8Array, cacheSize: number) {
     this.meta = artifact.meta;
@@ -102,13 +106,16 @@ export class MtlModel {
     const path = typeof source === "string" ? source : "<bytes>";
     let bytes: Uint8Array;
     if (typeof source === "string") {
+      checkRegularFile(source, "model file");
       try {
         bytes = new Uint8Array(await readFile(source));
       } catch {
         throw new ArtifactError(`cannot read ${source}`, "check the path; compile a model with `mtl compile FILE.mtl -o OUT.onnx`");
       }
     } else bytes = source;
-    return new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8);
+    const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8);
+    model.path = path;
+    return model;
   }
 
   /** The one configuration (width per group) of a static model, else null. */
@@ -176,12 +183,16 @@ export class MtlModel {
   /** The session to run on, pinned until `release()` so the cache cannot dispose it mid-run. */
   private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Lease<ort.InferenceSession> {
     if (mode === "dynamic") {
-      this.dynamic ??= ort.InferenceSession.create(this.bytes, SESSION_OPTIONS);
+      // A failed load is not kept: the next run tries again, and close() does not rethrow it.
+      this.dynamic ??= createSession(this.bytes, this.path, SESSION_OPTIONS).catch((e: unknown) => {
+        this.dynamic = undefined;
+        throw e;
+      });
       return { session: this.dynamic, release: () => undefined };
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    const build = () => ort.InferenceSession.create(encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run })), SESSION_OPTIONS);
-    return this.cache.acquire(cacheKey(config, tasks), build);
+    const specialised = () => encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run }));
+    return this.cache.acquire(cacheKey(config, tasks), () => createSession(specialised(), this.path, SESSION_OPTIONS));
   }
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {

@@ -4,19 +4,22 @@ import { renderAll } from "../../compiler/render";
 import { plural } from "../format";
 import { fileHost } from "../host";
 import { out, useColor } from "../io";
+import { cliLimits } from "../limits";
 
 export interface CheckOptions {
   json?: boolean;
   root?: string;
+  limits?: string;
 }
 
 export function runCheck(files: string[], o: CheckOptions): number {
   const all: Diagnostic[] = [];
   let failed = false;
+  const limits = cliLimits(o.limits);
   for (const file of files) {
     const host = fileHost(file, o.root);
-    const result = checkProgram(host.entryOf(file), host);
-    all.push(...result.diagnostics);
+    const result = checkProgram(host.entryOf(file), host, { limits });
+    for (const d of result.diagnostics) all.push(d);
     const errors = result.diagnostics.some((d) => d.severity === "error");
     failed ||= errors;
     if (o.json) continue;

@@ -10,6 +10,7 @@ import { parseAssignments, readBytes } from "../files";
 import { checkOutputFile, writeOutput } from "../output";
 import { formatBytes, plural } from "../format";
 import { fileHost } from "../host";
+import { cliLimits } from "../limits";
 import { out, useColor, UserError } from "../io";
 
 export interface CompileCliOptions {
@@ -21,6 +22,7 @@ export interface CompileCliOptions {
   model?: string;
   seed?: string;
   root?: string;
+  limits?: string;
 }
 
 export function loadTensors(path: string) {
@@ -54,7 +56,7 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
   if (!Number.isInteger(seed)) throw new UserError(`--seed takes a whole number, not ${o.seed}`, 2);
   const tensors = o.weights ? loadTensors(o.weights) : undefined;
   const t0 = performance.now();
-  const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed });
+  const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed, limits: cliLimits(o.limits) });
   if (!r.ok) return reportFailure(r, (f) => host.readFile(f));
   if (r.diagnostics.length) out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
   const p = r.prepared;

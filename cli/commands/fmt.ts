@@ -1,19 +1,28 @@
 // `mtl fmt FILE...`: rewrites files in the canonical layout (comments kept). --check only reports.
-import { readFileSync } from "node:fs";
+// A file keeps its permissions and its byte order mark; a symbolic link is written through (the
+// target is formatted, the link stays a link).
+import { chmodSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { formatSource } from "../../compiler/format/index";
 import { renderAll } from "../../compiler/render";
 import { writeAtomic } from "../files";
 import { out, useColor, UserError } from "../io";
 
+const BOM = "\uFEFF";
+
 export function runFmt(files: string[], o: { check?: boolean; stdout?: boolean }): number {
   let status = 0;
   for (const file of files) {
-    let text: string;
+    let raw: string;
+    let target: string;
     try {
-      text = readFileSync(file, "utf8");
+      target = realpathSync(file);
+      if (!statSync(target).isFile()) throw new Error("not a file");
+      raw = readFileSync(target, "utf8");
     } catch {
       throw new UserError(`cannot read ${file}`, 1, "check the path");
     }
+    const bom = raw.startsWith(BOM) ? BOM : "";
+    const text = raw.slice(bom.length);
     const r = formatSource(text, file);
     if (r.diagnostics.length) {
       out.err(renderAll(r.diagnostics, { source: () => text, color: useColor(process.stderr) }));
@@ -28,7 +37,9 @@ export function runFmt(files: string[], o: { check?: boolean; stdout?: boolean }
         out.log(`${file}: not formatted`);
         status = Math.max(status, 1);
       } else {
-        writeAtomic(file, r.text);
+        const mode = statSync(target).mode & 0o7777;
+        writeAtomic(target, bom + r.text);
+        chmodSync(target, mode);
         out.log(`${file}: formatted`);
       }
     }

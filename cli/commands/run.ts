@@ -1,10 +1,10 @@
 // `mtl run MODEL.onnx --input image=x.npy`: plan a configuration for the constraints, run it, and
 // print (or save as .npy) each task's decoded output.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MtlMetadata } from "../../compiler/lower/metadata";
 import { didYouMean } from "../../compiler/messages";
 import { imageInput } from "../../runtime/image";
+import { jsonTensor } from "../../runtime/json-input";
 import { describeStatic } from "../../runtime/static-model";
 import type { InputTensor } from "../../runtime/inputs";
 import { explain, load } from "../../runtime/index";
@@ -49,19 +49,7 @@ function readInput(name: string, path: string, decl: MtlMetadata["inputs"][numbe
       throw e;
     }
   }
-  if (path.endsWith(".json")) {
-    let v: unknown;
-    try {
-      v = JSON.parse(readFileSync(path, "utf8"));
-    } catch (e) {
-      throw new UserError(`${path} is not valid JSON (${(e as Error).message})`);
-    }
-    const dims: number[] = [];
-    for (let x = v; Array.isArray(x); x = x[0]) dims.push(x.length);
-    const flat = (v as unknown[]).flat(Infinity) as unknown[];
-    if (flat.some((x) => typeof x !== "number" && typeof x !== "boolean")) throw new UserError(`${path} must hold a nested array of numbers`);
-    return { data: flat.map(Number), dims };
-  }
+  if (path.endsWith(".json")) return jsonTensor(new TextDecoder().decode(readBytes(path, `input ${name}:`)), path);
   throw new UserError(`cannot read input ${name} from ${path}`, 2, "inputs are .npy, .json (nested arrays), .png or .jpg files");
 }
 

@@ -3,8 +3,8 @@
 import type * as A from "../ast";
 import type { Diagnostic } from "../diagnostics";
 import { isTypeName, TYPE_NAMES } from "../names";
-import { functions } from "../elaborate/functions";
-import { layers } from "../elaborate/layers";
+import { functions } from "../functions";
+import { layers } from "../ops/layers";
 import { diag, didYouMean } from "../messages";
 
 /** Every name a statement list may define (Python-like: a block has one scope). */
@@ -23,12 +23,23 @@ function definedNames(stmts: readonly A.Stmt[], into: Set<string>): Set<string> 
   return into;
 }
 
+/** Visits every sub-expression with a loop, not recursion: a sum of thousands of terms is that deep. */
+function walk(root: A.Expr, visit: (e: A.Expr) => void): void {
+  const stack: A.Expr[] = [root];
+  while (stack.length) {
+    const e = stack.pop()!;
+    visit(e);
+    const children: A.Expr[] = [];
+    forEachChild(e, (x) => children.push(x));
+    if (e.kind === "labeled") for (const p of e.label) if (p.kind === "computed") children.push(p.expr);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+}
+
 function namesIn(e: A.Expr, visit: (n: A.NameExpr) => void): void {
-  if (e.kind === "name") visit(e);
-  else if (e.kind === "labeled") {
-    namesIn(e.expr, visit);
-    for (const p of e.label) if (p.kind === "computed") namesIn(p.expr, visit);
-  } else forEachChild(e, (x) => namesIn(x, visit));
+  walk(e, (x) => {
+    if (x.kind === "name") visit(x);
+  });
 }
 
 function exprsIn(stmts: readonly A.Stmt[], visit: (e: A.Expr) => void): void {
@@ -63,7 +74,7 @@ const returns = (stmts: readonly A.Stmt[]): boolean =>
 
 /** Named arguments of calls to built-in layers, checked without running the block. */
 function checkLayerCalls(e: A.Expr, shadowed: (n: string) => boolean, diags: Diagnostic[]): void {
-  const visit = (x: A.Expr): void => {
+  walk(e, (x) => {
     if (x.kind === "call" && x.callee.kind === "name" && !shadowed(x.callee.name)) {
       const def = layers.get(x.callee.name);
       if (def) {
@@ -73,9 +84,7 @@ function checkLayerCalls(e: A.Expr, shadowed: (n: string) => boolean, diags: Dia
             diags.push(diag("MTL2008", a.span, `\`${def.name}\` has no parameter \`${a.name.name}\``, didYouMean(a.name.name, names) ?? `its parameters are ${names.join(", ")}`));
       }
     }
-    forEachChild(x, visit);
-  };
-  visit(e);
+  });
 }
 
 function forEachChild(e: A.Expr, f: (x: A.Expr) => void): void {
@@ -93,7 +102,18 @@ function forEachChild(e: A.Expr, f: (x: A.Expr) => void): void {
   }
 }
 
-export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>, diags: Diagnostic[]): void {
+const MAX_SUGGESTIONS = 100;
+
+/**
+ * `unsuggestable`: module names bound to an error (an import that failed, usually a misspelling):
+ * visible, so using them is not reported twice, but never offered as "did you mean".
+ */
+export function checkBlock(
+  block: A.BlockDecl,
+  moduleNames: ReadonlySet<string>,
+  diags: Diagnostic[],
+  unsuggestable: ReadonlySet<string> = new Set(),
+): void {
   const params = new Map<string, A.ParamDecl>();
   for (const p of block.params) {
     const prior = params.get(p.name.name);
@@ -108,10 +128,16 @@ export function checkBlock(block: A.BlockDecl, moduleNames: ReadonlySet<string>,
 
   const known = definedNames(block.body, new Set(params.keys()));
   const visible = (n: string) => known.has(n) || moduleNames.has(n) || layers.has(n) || functions.has(n);
+  // Suggestions cost a pass over every name in scope: offer them for the first undefined names only,
+  // so a block with 100k undefined names is not quadratic.
+  let suggestions = 0;
   const check = (e: A.Expr) =>
     namesIn(e, (n) => {
-      if (n.name && !visible(n.name))
-        diags.push(diag("MTL2003", n.span, `\`${n.name}\` is not defined`, didYouMean(n.name, [...known, ...moduleNames, ...layers.keys(), ...functions.keys()])));
+      if (n.name && !visible(n.name)) {
+        const offered = () => [...known, ...[...moduleNames].filter((m) => !unsuggestable.has(m)), ...layers.keys(), ...functions.keys()];
+        const hint = suggestions++ < MAX_SUGGESTIONS ? didYouMean(n.name, offered()) : undefined;
+        diags.push(diag("MTL2003", n.span, `\`${n.name}\` is not defined`, hint));
+      }
     });
   for (const p of block.params) if (p.default) check(p.default);
   exprsIn(block.body, check);

@@ -60,10 +60,20 @@ export function buildCostTable(graph: Graph): CostTable {
 }
 
 /** Row-major index of a configuration into a term's tables (missing groups at full width). */
+/** Choice counts by group name, built once per table: a linear search per term made costAt quadratic in tasks. */
+const choiceCounts = new WeakMap<CostTable, Map<string, number>>();
+
+function choicesOf(table: CostTable): Map<string, number> {
+  let m = choiceCounts.get(table);
+  if (!m) choiceCounts.set(table, (m = new Map(table.groups.map((g) => [g.name, g.choices.length]))));
+  return m;
+}
+
 function termIndex(table: CostTable, term: CostTerm, config: Config): number {
   let index = 0;
+  const counts = choicesOf(table);
   for (const g of term.groups) {
-    const k = table.groups.find((x) => x.name === g)!.choices.length;
+    const k = counts.get(g)!;
     const i = config[g] ?? k - 1;
     if (!Number.isInteger(i) || i < 0 || i >= k) throw new Error(`costAt: group '${g}' has no width choice ${i}`);
     index = index * k + i;

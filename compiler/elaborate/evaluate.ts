@@ -7,13 +7,12 @@ import { type GraphBuilder, ShapeError } from "../ir/builder";
 import { layoutMax } from "../ir/width";
 import { type Code, diag, didYouMean } from "../messages";
 import { type ArgValue, bindArgs, type Sig } from "./args";
-import { functions } from "./functions";
+import { DIVISIBILITY, functions } from "./functions";
 import { ArgError, layers } from "./layers";
+import { DEFAULT_LIMITS, LimitCounter, LimitExceeded, locate } from "../limits";
 import { type ParamType, type Val, ERROR, bool, coerce, float, int, list, show, str, typeName } from "./values";
 import { isTypeName } from "../names";
 
-const MAX_LOOP = 10_000;
-const MAX_DEPTH = 64;
 
 /** Where layers being created go: their module-path prefix and width group. */
 export interface Frame {
@@ -34,13 +33,31 @@ export class Evaluator {
   private readonly names = new Map<string, Span>(); // parameterised layer names in use
   private readonly autoCount = new Map<string, number>();
   private readonly groupsSeen = new Set<string>();
+  private suggestions = 0;
+  /** The user's call of the standard-library block being evaluated, if one is. */
+  private libraryCall: Span | undefined;
 
   constructor(
     readonly b: GraphBuilder,
     readonly diags: Diagnostic[],
     /** For each file, the blocks it can call: its own and those it imports. */
     readonly scopes: ReadonlyMap<string, ReadonlyMap<string, Val>>,
+    /** Work and size limits; exceeding one throws LimitExceeded, which ends this model's elaboration. */
+    readonly limits: LimitCounter = new LimitCounter({ ...DEFAULT_LIMITS }),
   ) {}
+
+  private get maxLoop(): number {
+    return this.limits.limits.loop;
+  }
+
+  /** Runs a limit check, pinning a LimitExceeded to `span`. */
+  private within(span: Span, check: () => void): void {
+    try {
+      check();
+    } catch (err) {
+      locate(err, span);
+    }
+  }
 
   private report(code: Code, span: Span, message: string, hint?: string): Val {
     this.diags.push(diag(code, span, message, hint));
@@ -64,7 +81,11 @@ export class Evaluator {
     if (layer) return { k: "layer", def: layer };
     const fn = functions.get(name);
     if (fn) return { k: "fn", def: fn };
-    const candidates = [...f.vars.keys(), ...(this.scopes.get(f.file)?.keys() ?? []), ...layers.keys(), ...functions.keys()];
+    // Suggestions scan every name in scope: offer them for the first 100 undefined names only.
+    if (this.suggestions++ >= 100) return this.report("MTL2003", span, `\`${name}\` is not defined`);
+    // Names bound to an error (a failed import) are the misspelling itself: never suggest them.
+    const inScope = [...(this.scopes.get(f.file) ?? new Map<string, Val>())].filter(([, v]) => v.k !== "error").map(([k]) => k);
+    const candidates = [...f.vars.keys(), ...inScope, ...layers.keys(), ...functions.keys()];
     return this.report("MTL2003", span, `\`${name}\` is not defined`, didYouMean(name, candidates));
   }
 
@@ -115,11 +136,12 @@ export class Evaluator {
           this.report("MTL4001", s.iterable.span, `\`for\` iterates over a list or a range such as \`0..n\`, not ${typeName(it)}`);
           return undefined;
         }
-        if (it.items.length > MAX_LOOP) {
-          this.report("MTL4008", s.iterable.span, `this loop would run ${it.items.length} times (at most ${MAX_LOOP})`);
+        if (it.items.length > this.maxLoop) {
+          this.report("MTL4008", s.iterable.span, `this loop would run ${it.items.length} times (at most ${this.maxLoop})`);
           return undefined;
         }
         for (const item of it.items) {
+          this.within(s.iterable.span, () => this.limits.step());
           f.vars.set(s.variable.name, item);
           const r = this.exec(s.body, f);
           if (r !== undefined) return r;
@@ -133,11 +155,12 @@ export class Evaluator {
           this.report("MTL4001", s.count.span, `\`repeat\` takes a count of 0 or more, not ${show(n)}`);
           return undefined;
         }
-        if (n.v > MAX_LOOP) {
-          this.report("MTL4008", s.count.span, `this loop would run ${n.v} times (at most ${MAX_LOOP})`);
+        if (n.v > this.maxLoop) {
+          this.report("MTL4008", s.count.span, `this loop would run ${n.v} times (at most ${this.maxLoop})`);
           return undefined;
         }
         for (let i = 0; i < n.v; i++) {
+          this.within(s.count.span, () => this.limits.step());
           const r = this.exec(s.body, f);
           if (r !== undefined) return r;
         }
@@ -181,17 +204,28 @@ export class Evaluator {
   // ---- expressions -------------------------------------------------------------------------
 
   eval(e: A.Expr, f: Frame): Val {
+    try {
+      this.limits.step();
+      return this.evalExpr(e, f);
+    } catch (err) {
+      return locate(err, e.span);
+    }
+  }
+
+  private evalExpr(e: A.Expr, f: Frame): Val {
     switch (e.kind) {
       case "number":
         if (e.unit === "%" || e.unit === "ms") return this.report("MTL4001", e.span, `\`${e.raw}\` has a unit that only budgets take`, "write a plain number here");
         return e.isInteger ? int(e.value) : float(e.value);
       case "string":
+        this.limits.stringLength(e.value.length);
         return str(e.value);
       case "bool":
         return bool(e.value);
       case "name":
         return e.name === "" ? ERROR : this.lookup(e.name, f, e.span);
       case "list":
+        this.limits.listLength(e.items.length);
         return list(e.items.map((x) => this.eval(x, f)));
       case "unary":
         return this.unary(e, f);
@@ -259,8 +293,28 @@ export class Evaluator {
     return this.report("MTL4002", e.span, `\`-\` takes a number or tensor, not ${typeName(v)}`);
   }
 
+  /**
+   * A chain `a + b + c ...` is a left-leaning tree as deep as it is long: evaluate its left spine
+   * with a loop, so a sum of thousands of terms does not exhaust the stack.
+   */
   private binary(e: A.BinaryExpr, f: Frame): Val {
-    if (e.op === "&&" || e.op === "||") {
+    if (e.op === "&&" || e.op === "||") return this.logical(e, f);
+    const spine: A.BinaryExpr[] = [];
+    let leftmost: A.Expr = e;
+    while (leftmost.kind === "binary" && leftmost.op !== "&&" && leftmost.op !== "||") {
+      spine.push(leftmost);
+      leftmost = leftmost.left;
+    }
+    let l = this.eval(leftmost, f);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const node = spine[i];
+      if (i > 0) this.within(node.span, () => this.limits.step());
+      l = this.arith(node, l, this.eval(node.right, f), f);
+    }
+    return l;
+  }
+
+  private logical(e: A.BinaryExpr, f: Frame): Val {
       const l = this.eval(e.left, f);
       if (l.k === "error") return ERROR;
       if (l.k !== "bool") return this.report("MTL4002", e.left.span, `\`${e.op}\` takes true or false, not ${typeName(l)}`);
@@ -268,9 +322,10 @@ export class Evaluator {
       const r = this.eval(e.right, f);
       if (r.k === "error") return ERROR;
       return r.k === "bool" ? r : this.report("MTL4002", e.right.span, `\`${e.op}\` takes true or false, not ${typeName(r)}`);
-    }
-    const l = this.eval(e.left, f);
-    const r = this.eval(e.right, f);
+  }
+
+  /** A non-logical binary operator applied to evaluated operands. */
+  private arith(e: A.BinaryExpr, l: Val, r: Val, f: Frame): Val {
     if (l.k === "error" || r.k === "error") return ERROR;
     const bad = (): Val => this.report("MTL4002", e.opSpan, `\`${e.op}\` does not take ${typeName(l)} and ${typeName(r)}`);
     const isNum = (v: Val): v is { k: "int" | "float"; v: number } => v.k === "int" || v.k === "float";
@@ -291,18 +346,24 @@ export class Evaluator {
       }
       case "..": {
         if (l.k !== "int" || r.k !== "int") return this.report("MTL4002", e.opSpan, "a range `a..b` takes two ints");
-        if (r.v - l.v > MAX_LOOP) return this.report("MTL4008", e.span, `the range ${l.v}..${r.v} is longer than ${MAX_LOOP}`);
+        if (r.v - l.v > this.maxLoop) return this.report("MTL4008", e.span, `the range ${l.v}..${r.v} is longer than ${this.maxLoop}`);
         return list(Array.from({ length: Math.max(0, r.v - l.v) }, (_, i) => int(l.v + i)));
       }
       default: {
-        const op = e.op;
+        const op = e.op as "+" | "-" | "*" | "/";
         if (l.k === "tensor" || r.k === "tensor") {
           if (!(l.k === "tensor" || isNum(l)) || !(r.k === "tensor" || isNum(r))) return bad();
           const name = ({ "+": "add", "-": "sub", "*": "mul", "/": "div" } as const)[op];
           return this.tensorOp(name, l, r, e.span, f);
         }
-        if (op === "+" && l.k === "string" && r.k === "string") return str(l.v + r.v);
-        if (op === "+" && l.k === "list" && r.k === "list") return list([...l.items, ...r.items]);
+        if (op === "+" && l.k === "string" && r.k === "string") {
+          this.within(e.span, () => this.limits.stringLength(l.v.length + r.v.length));
+          return str(l.v + r.v);
+        }
+        if (op === "+" && l.k === "list" && r.k === "list") {
+          this.within(e.span, () => this.limits.listLength(l.items.length + r.items.length));
+          return list([...l.items, ...r.items]);
+        }
         if (!isNum(l) || !isNum(r)) return bad();
         if (op === "/") {
           if (r.v === 0) return this.report("MTL4003", e.right.span, "division by zero");
@@ -332,6 +393,7 @@ export class Evaluator {
     } catch (err) {
       if (err instanceof ShapeError) return this.report(err.code as Code, span, err.message, err.hint);
       if (err instanceof ArgError) return this.report("MTL4015", argSpans?.get(err.arg) ?? span, err.message, err.hint);
+      if (err instanceof LimitExceeded) locate(err, span);
       throw err;
     }
   }
@@ -386,6 +448,14 @@ export class Evaluator {
       if (all.length < lo || all.length > hi || all.some((a) => a.name !== null))
         return this.report("MTL2010", span, `\`${callee.def.name}\` takes ${lo === hi ? lo : `${lo} to ${hi}`} positional argument${hi === 1 ? "" : "s"}`);
       const r = callee.def.apply(all.map((a) => a.value));
+      if (typeof r === "string" && r.startsWith(DIVISIBILITY)) {
+        // A standard-library block's requirement on its input: point at the user's call of it.
+        const at = this.libraryCall ?? span;
+        const hint = "resize the input: the block's stride requires it (docs/stdlib.md, Input sizes)";
+        this.diags.push(diag("MTL4020", at, r.slice(DIVISIBILITY.length), hint,
+          at === span ? undefined : [{ message: "required here", span }]));
+        return ERROR;
+      }
       return typeof r === "string" ? this.report("MTL4001", span, `\`${callee.def.name}\` ${r}`) : r;
     }
     if (callee.k === "layer") return this.callLayer(callee.def, all, f, mods, span);
@@ -411,7 +481,9 @@ export class Evaluator {
   }
 
   private callBlock(decl: A.BlockDecl, file: string, args: ArgValue[], f: Frame, mods: CallMods, span: Span): Val {
-    if (f.depth >= MAX_DEPTH) return this.report("MTL4007", span, `blocks nest deeper than ${MAX_DEPTH} calls: \`${decl.name.name}\` probably calls itself without end`);
+    const maxDepth = this.limits.limits.callDepth;
+    if (f.depth >= maxDepth)
+      return this.report("MTL4007", span, `blocks nest deeper than ${maxDepth} calls: \`${decl.name.name}\` probably calls itself without end`);
     const bound = bindArgs(`block \`${decl.name.name}\``, this.blockSig(decl), args, span, this.diags);
     if (!bound) return ERROR;
     // A labelled call is a namespace (`as layer1` -> layer1.conv1); an unlabelled one adds nothing.
@@ -425,7 +497,14 @@ export class Evaluator {
       }
       frame.vars.set(p.name.name, v ?? ERROR);
     }
-    const r = this.exec(decl.body, frame);
+    const entersLibrary = this.libraryCall === undefined && file.startsWith("std/") && !f.file.startsWith("std/");
+    if (entersLibrary) this.libraryCall = span;
+    let r: Val | undefined;
+    try {
+      r = this.exec(decl.body, frame);
+    } finally {
+      if (entersLibrary) this.libraryCall = undefined;
+    }
     if (r === undefined) return this.report("MTL4006", decl.name.span, `block \`${decl.name.name}\` ends without \`return\``, "end it with `return y`");
     if (decl.returns) {
       const declared = paramType({ name: decl.name, type: decl.returns, default: null, span: decl.returns.span });

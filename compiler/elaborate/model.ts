@@ -3,7 +3,7 @@
 import type * as A from "../ast";
 import type { Diagnostic, Span } from "../diagnostics";
 import { GraphBuilder, ShapeError } from "../ir/builder";
-import type { Budget, BudgetMetric, DType, DecodeSpec, Dim, Graph, ImagePreprocess, ValueType } from "../ir/types";
+import type { DType, DecodeSpec, Dim, Graph, ImagePreprocess, ValueType } from "../ir/types";
 import { type Code, diag, didYouMean } from "../messages";
 import { type ArgValue, bindArgs } from "./args";
 import { decoderMisfit, decoders } from "./decoders";
@@ -11,46 +11,67 @@ import { Evaluator, type Frame } from "./evaluate";
 import { checkMetric, lossSpec } from "./losses";
 import { trainSpec } from "./train";
 import type { Val } from "./values";
+import { DEFAULT_LIMITS, LimitCounter, LimitExceeded, limitHint, type Limits } from "../limits";
 import { INPUT_DTYPE_NAMES, INPUT_DTYPES } from "../names";
+import { DECLARATION_CHECKS, MODEL_CHECKS } from "../check/model-items";
 
-export const DEFAULT_WIDTHS = [0.25, 0.5, 0.75, 1.0];
-export const DEFAULT_DIVISOR = 8;
-const METRICS: Record<string, BudgetMetric> = { macs: "macs", flops: "macs", params: "params", latency: "latency" };
+export { DEFAULT_DIVISOR, DEFAULT_WIDTHS } from "../check/model-items";
 
 export interface ElaborateInput {
   model: A.ModelDecl;
   file: string;
   scopes: ReadonlyMap<string, ReadonlyMap<string, Val>>;
   sourceHash: string;
+  /** Work and size limits (compiler/limits.ts); the defaults when absent. */
+  limits?: Limits;
 }
 
-export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInput, diags: Diagnostic[]): Graph | undefined {
+/**
+ * Elaborates a model within its limits: a limit exceeded anywhere ends this model's elaboration with
+ * one diagnostic at the innermost expression being evaluated.
+ */
+export function elaborateModel(input: ElaborateInput, diags: Diagnostic[]): Graph | undefined {
+  const counter = new LimitCounter(input.limits ?? { ...DEFAULT_LIMITS });
+  try {
+    return elaborateWithin(input, counter, diags);
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      // Only reachable with a raised callDepth limit: the JavaScript stack ran out first.
+      diags.push(diag("MTL4007", input.model.name.span, "evaluating this model nests block calls deeper than the JavaScript stack allows",
+        "lower `--limits callDepth=...` (the default is 64)"));
+      return undefined;
+    }
+    if (!(err instanceof LimitExceeded)) throw err;
+    diags.push(diag(err.code, err.span ?? input.model.name.span, err.message, limitHint(err.limit, counter.limits[err.limit])));
+    return undefined;
+  }
+}
+
+function elaborateWithin(
+  { model, file, scopes, sourceHash }: ElaborateInput,
+  counter: LimitCounter,
+  diags: Diagnostic[],
+): Graph | undefined {
   const before = diags.length;
   const report = (code: Code, span: Span, message: string, hint?: string) => diags.push(diag(code, span, message, hint));
   const items = <K extends A.ModelItem["kind"]>(kind: K) => model.items.filter((i): i is Extract<A.ModelItem, { kind: K }> => i.kind === kind);
+  const taskNames = items("task").map((t) => t.name.name);
+  const declCtx = { model: model.name.name, taskNames };
 
-  const once = <T extends { span: Span }>(xs: T[], what: string): T | undefined => {
-    for (const x of xs.slice(1)) report("MTL5013", x.span, `\`${what}\` is declared twice in model \`${model.name.name}\``, "keep one");
-    return xs[0];
-  };
+  // Declarations that need no evaluation are checked (and read) by the model-item registry.
+  const widths = DECLARATION_CHECKS.widths(items("widths"), declCtx, report);
+  const divisor = DECLARATION_CHECKS.divisor(items("divisor"), declCtx, report);
 
-  const trainDecl = once(items("train"), "train");
-  const widths = checkWidths(once(items("widths"), "widths"), report);
-  const divisorDecl = once(items("divisor"), "divisor");
-  let divisor = DEFAULT_DIVISOR;
-  if (divisorDecl) {
-    const v = divisorDecl.value;
-    if (!v.isInteger || v.value < 1 || v.unit !== "") report("MTL5015", v.span, `the channel divisor must be a whole number of 1 or more, not ${v.raw}`, "8 is usual; 1 turns rounding off");
-    else divisor = v.value;
-  }
+  // The `train` section needs its expressions evaluated, so it is read here (compiler/elaborate/train.ts).
+  const trains = items("train");
+  for (const t of trains.slice(1)) report("MTL5013", t.span, `\`train\` is declared twice in model \`${model.name.name}\``, "keep one");
+  const trainDecl = trains[0];
 
-  const b = new GraphBuilder(model.name.name, widths, divisor);
-  const ev = new Evaluator(b, diags, scopes);
+  const b = new GraphBuilder(model.name.name, widths, divisor, counter);
+  const ev = new Evaluator(b, diags, scopes, counter);
   const vars = new Map<string, Val>();
   const frame = (prefix: string, group: string | null): Frame => ({ file, vars, prefix, group, depth: 0 });
 
-  const inputs = items("input");
-  if (!inputs.length) report("MTL5001", model.name.span, `model \`${model.name.name}\` has no inputs`, "declare one, e.g. `input image: f32[N, 3, 224, 224]`");
   let hasTokenInput = false;
   const preprocess: Record<string, ImagePreprocess> = {};
 
@@ -134,6 +155,7 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
         try {
           vars.set(item.name.name, { k: "tensor", id: b.input(item.name.name, dtype, shape, channelAxis) });
         } catch (e) {
+          if (e instanceof LimitExceeded) e.span ??= item.span;
           if (!(e instanceof ShapeError)) throw e;
           report(e.code as Code, item.span, e.message, e.hint);
           vars.set(item.name.name, { k: "error" });
@@ -239,18 +261,9 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
     return spec;
   }
 
-  const taskNames = items("task").map((t) => t.name.name);
-  if (!taskNames.length) report("MTL5011", model.name.span, `model \`${model.name.name}\` has no tasks`, "add one, e.g. `task classify { head fixed linear(features, 10) decode argmax }`");
-
-  const metricsSeen = new Set<string>();
-  for (const d of items("budget")) {
-    const metric = METRICS[d.metric.name];
-    if (metric && metricsSeen.has(metric))
-      report("MTL5013", d.span, metric === "macs" ? "a second budget on MACs (`macs` or `flops`, which counts 2 per MAC)" : `a second \`${metric}\` budget`, "keep one budget per metric");
-    if (metric) metricsSeen.add(metric);
-  }
-  b.setBudgets(items("budget").flatMap((d) => checkBudget(d, report) ?? []));
-  b.setPrefer(checkPrefer(items("prefer"), taskNames, report));
+  for (const check of MODEL_CHECKS) check(model, report);
+  b.setBudgets(DECLARATION_CHECKS.budget(items("budget"), declCtx, report));
+  b.setPrefer(DECLARATION_CHECKS.prefer(items("prefer"), declCtx, report));
   b.setTrain(trainSpec(trainDecl, taskNames, (x) => ev.eval(x, frame("", null)), report, diags));
   b.setSourceHash(sourceHash);
 
@@ -259,78 +272,6 @@ export function elaborateModel({ model, file, scopes, sourceHash }: ElaborateInp
   return Object.keys(preprocess).length ? { ...graph, preprocess } : graph;
 }
 
-
-type Report = (code: Code, span: Span, message: string, hint?: string) => void;
-
-function checkWidths(d: A.WidthsDecl | undefined, report: Report): number[] {
-  if (!d) return DEFAULT_WIDTHS;
-  const ws = d.values.map((v) => v.value);
-  const bad = d.values.find((v) => v.unit !== "" || !(v.value > 0 && v.value <= 1));
-  if (bad) {
-    report("MTL5002", bad.span, `width ${bad.raw} is not a multiplier in (0, 1]`, "widths are fractions of the full width, e.g. `widths 0.25, 0.5, 0.75, 1.0`");
-    return DEFAULT_WIDTHS;
-  }
-  const i = ws.findIndex((w, j) => j > 0 && w <= ws[j - 1]);
-  if (i > 0) {
-    report("MTL5002", d.values[i].span, `widths must ascend: ${d.values[i].raw} follows ${d.values[i - 1].raw}`, "list them from smallest to 1.0");
-    return DEFAULT_WIDTHS;
-  }
-  if (ws[ws.length - 1] !== 1) {
-    report("MTL5002", d.values[d.values.length - 1].span, "the last width must be 1.0, the full network", `add 1.0: \`widths ${[...d.values.map((v) => v.raw), "1.0"].join(", ")}\``);
-    return DEFAULT_WIDTHS;
-  }
-  return ws;
-}
-
-function checkBudget(d: A.BudgetDecl, report: Report): Budget | undefined {
-  const metric = METRICS[d.metric.name];
-  if (!metric) {
-    report("MTL5006", d.metric.span, `unknown budget metric \`${d.metric.name}\``, didYouMean(d.metric.name, Object.keys(METRICS)) ?? "use macs, flops, params or latency");
-    return undefined;
-  }
-  if (d.value.kind !== "number") {
-    report("MTL5007", d.value.span, "a budget is a number such as `60%`, `2.5G` or `12ms`");
-    return undefined;
-  }
-  const { value, unit, raw } = d.value;
-  if (unit === "%") {
-    if (!(value > 0 && value <= 100)) {
-      report("MTL5007", d.value.span, `a relative budget must be above 0% and at most 100%, not ${raw}`);
-      return undefined;
-    }
-    return { metric, value: value / 100, relative: true };
-  }
-  if (metric === "latency" ? unit !== "ms" : unit === "ms") {
-    report("MTL5007", d.value.span, metric === "latency" ? `a latency budget is in milliseconds, e.g. \`12ms\`, not ${raw}` : `${d.metric.name} are counted, not timed: write e.g. \`2.5G\` or \`60%\`, not ${raw}`);
-    return undefined;
-  }
-  if (!(value > 0)) {
-    report("MTL5007", d.value.span, `a budget must be above zero, not ${raw}`);
-    return undefined;
-  }
-  // FLOPs count a multiply-accumulate as two operations.
-  return { metric, value: d.metric.name === "flops" ? value / 2 : value, relative: false };
-}
-
-function checkPrefer(decls: A.PreferDecl[], tasks: string[], report: Report): Record<string, number> {
-  const prefer: Record<string, number> = {};
-  for (const d of decls.slice(1)) report("MTL5013", d.span, "`prefer` is declared twice", "list every task in one `prefer`");
-  for (const e of decls[0]?.entries ?? []) {
-    if (!tasks.includes(e.task.name)) {
-      report("MTL5008", e.task.span, `\`${e.task.name}\` is not a task of this model`, didYouMean(e.task.name, tasks) ?? (tasks.length ? `its tasks are ${tasks.join(", ")}` : undefined));
-      continue;
-    }
-    if (e.value.kind !== "number" || e.value.unit !== "" || !(e.value.value >= 0)) {
-      report("MTL5009", e.value.span, `a preference is a number of 0 or more, not ${e.value.kind === "number" ? e.value.raw : e.value.kind === "unary" && e.value.operand.kind === "number" ? `${e.value.op}${e.value.operand.raw}` : "an expression"}`, "e.g. `prefer semseg: 2, depth: 1`");
-      continue;
-    }
-    if (e.task.name in prefer) report("MTL5013", e.task.span, `\`${e.task.name}\` has two preferences`);
-    prefer[e.task.name] = e.value.value;
-  }
-  if (decls[0] && Object.keys(prefer).length && Object.values(prefer).every((v) => v === 0))
-    report("MTL5009", decls[0].span, "every preference is zero", "give at least one task a positive weight");
-  return prefer;
-}
 
 /** A group no layer slims with (e.g. a head that is one fixed conv) adds nothing to the space. */
 function dropUnusedGroups(g: Graph): Graph {

@@ -281,6 +281,6 @@ describe("formatSource", () => {
     const text = "block f(x) {";
     const r = formatSource(text, "bad.mtl");
     expect(r.text).toBe(text);
-    expect(r.diagnostics[0]).toMatchObject({ code: "MTL1002", span: { start: 12, end: 12 } });
+    expect(r.diagnostics[0]).toMatchObject({ code: "MTL1002", span: { start: 12, line: 1 } });
   });
 });

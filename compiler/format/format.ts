@@ -15,14 +15,14 @@
 //
 // As a safety net, the output is re-parsed: if it would not give the same AST and comments, the
 // text is returned unchanged with a diagnostic, because a formatter must never change a program.
-import type { IToken } from "chevrotain";
 import { parseText } from "../../grammar/parser";
 import { cstToAst } from "../cst-to-ast";
-import type { Diagnostic, Span } from "../diagnostics";
+import type { Diagnostic } from "../diagnostics";
 import { fileStartSpan } from "../diagnostics";
 import { attachComments } from "./comments";
 import { printProgram } from "./printer";
 import { sameProgram } from "./same-program";
+import { parseFile } from "../syntax";
 
 export interface FormatResult {
   text: string;
@@ -34,9 +34,10 @@ export const FORMATTER_FAULT = "MTL1099";
 
 export function formatSource(text: string, file: string): FormatResult {
   try {
+    // Syntax errors are explained as `mtl check` explains them (and limits such as nesting apply).
+    const diagnostics = parseFile(text, file).diagnostics;
+    if (diagnostics.some((d) => d.severity === "error")) return { text, diagnostics };
     const parsed = parseText(text);
-    const diagnostics = syntaxDiagnostics(file, text, parsed);
-    if (diagnostics.length) return { text, diagnostics };
     const formatted = printProgram(parsed.cst, attachComments(text, parsed.tokens, parsed.comments));
     const before = cstToAst(parsed.cst, file);
     const reparsed = parseText(formatted);
@@ -57,29 +58,3 @@ function fault(file: string, detail: string): Diagnostic {
   return { code: FORMATTER_FAULT, severity: "warning", message: `the file was left unformatted (formatter fault: ${detail})`, span: fileStartSpan(file) };
 }
 
-function syntaxDiagnostics(file: string, text: string, parsed: ReturnType<typeof parseText>): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const e of parsed.lexErrors) {
-    const span: Span = { file, start: e.offset, end: e.offset + Math.max(1, e.length), line: e.line ?? 1, col: e.column ?? 1 };
-    out.push({ code: "MTL1001", severity: "error", message: e.message, span });
-  }
-  const seen = new Set<number>();
-  for (const e of parsed.parseErrors) {
-    const span = tokenSpan(file, text, e.token, parsed.tokens);
-    if (seen.has(span.start)) continue;
-    seen.add(span.start);
-    out.push({ code: "MTL1002", severity: "error", message: e.message, span });
-  }
-  return out;
-}
-
-/** A token's span; tokens made up by error recovery (NaN offsets) and EOF point at the end of the last real token. */
-function tokenSpan(file: string, text: string, t: IToken, tokens: readonly IToken[]): Span {
-  if (Number.isFinite(t.startOffset) && t.startOffset >= 0 && t.tokenType.name !== "EOF") {
-    return { file, start: t.startOffset, end: t.startOffset + Math.max(1, t.image.length), line: t.startLine ?? 1, col: t.startColumn ?? 1 };
-  }
-  const last = tokens[tokens.length - 1];
-  if (!last) return { ...fileStartSpan(file), start: text.length, end: text.length };
-  const end = last.startOffset + last.image.length;
-  return { file, start: end, end, line: last.endLine ?? last.startLine ?? 1, col: (last.endColumn ?? last.startColumn ?? 0) + 1 };
-}

@@ -9,6 +9,7 @@ import type { OpCtx, OpResult } from "./op-common";
 import type { ConvOptions, PoolOptions, ResizeOptions } from "./ops-spatial";
 import { assignGroupParts, assignNodeParts } from "./parts";
 import { fail } from "./shape-errors";
+import type { LimitCounter } from "../limits";
 import { DEFAULT_TRAIN, type TrainSpec } from "../train/spec";
 import type {
   Budget,
@@ -57,6 +58,8 @@ export class GraphBuilder {
     private readonly name: string,
     private readonly widths: number[],
     private readonly divisor = 8,
+    /** Size limits (compiler/limits.ts), checked where values and parameters are created. */
+    private readonly limits?: LimitCounter,
   ) {}
 
   addGroup(name: string, choices: number[] = this.widths): void {
@@ -81,6 +84,7 @@ export class GraphBuilder {
       if (typeof d !== "number") fail("SymbolicSize", `input '${name}': its channel count must be a number, got '${d}'`);
       channels = outLayout(d, null, 1);
     }
+    this.limits?.tensor(shape);
     const id = this.unique(name || "input");
     this.values.set(id, { id, type: { dtype, shape: [...shape], channelAxis, channels } });
     this.inputs.push({ name, value: id });
@@ -253,6 +257,11 @@ export class GraphBuilder {
   private add(ctx: LayerCtx, op: OpKind, inputs: string[], r: OpResult): string {
     const params = Object.values(r.params ?? {});
     params.forEach((p) => this.checkParam(p));
+    this.limits?.tensor(r.type.shape);
+    for (const p of params) {
+      const rows = p.perWidth === null ? 1 : (this.groups.find((g) => g.name === p.perWidth)?.choices.length ?? 1);
+      this.limits?.param(p.name, p.shape, rows);
+    }
     params.forEach((p) => this.params.set(p.name, p));
     const id = this.unique(ctx.name || op);
     this.values.set(id, { id, type: r.type });

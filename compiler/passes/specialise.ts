@@ -46,16 +46,22 @@ function specialiseWeights(graph: Graph, p: Param, data: Float32Array | undefine
   return gatherAxes(own, p.shape, keep).data;
 }
 
-export function specialise(graph: Graph, weights: WeightMap, config: Config): { graph: Graph; weights: WeightMap } {
+/** The graph part of `specialise`: every segment fixed, parameters cut in shape, no weights needed. */
+export function specialiseGraph(graph: Graph, config: Config): Graph {
   checkConfig(graph, config);
   const values = new Map([...graph.values].map(([id, v]) => [id, specialiseValue(graph, v, config)]));
   const params = new Map<string, Param>();
-  const cut = new Map<string, Float32Array>();
   for (const [name, p] of graph.params) {
     const shape = p.shape.map((d, i) => (p.axes[i] ? layoutLength(graph, p.axes[i]!, config) : d));
     params.set(name, { ...p, shape, axes: shape.map(() => null), perWidth: null });
-    cut.set(name, specialiseWeights(graph, p, weights.get(name), config));
   }
   const nodes = graph.nodes.map((n) => specialiseNode(graph, n, values, config));
-  return { graph: { ...graph, nodes, values, params, groups: [] }, weights: cut };
+  return { ...graph, nodes, values, params, groups: [] };
+}
+
+export function specialise(graph: Graph, weights: WeightMap, config: Config): { graph: Graph; weights: WeightMap } {
+  const fixed = specialiseGraph(graph, config);
+  const cut = new Map<string, Float32Array>();
+  for (const [name, p] of graph.params) cut.set(name, specialiseWeights(graph, p, weights.get(name), config));
+  return { graph: fixed, weights: cut };
 }

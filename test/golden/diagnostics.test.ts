@@ -37,6 +37,8 @@ const unreachable: Record<string, string> = {
   // Shape errors the builder raises but the front end never lets happen.
   MTL3004: "every width group a layer can use (encoder, task, `group` block) is declared by the evaluator before use",
   MTL3005: "groups are deduplicated by the evaluator and width lists are rejected first as MTL5002",
+  // Training-graph diagnostics come from buildTrainingGraph (compiler/train/), not from `mtl check`.
+  MTL7001: "reported when a training graph is built (buildTrainingGraph), never by `mtl check`; test/train/diagnostics.test.ts covers it",
 };
 
 const expectedCodes = (src: string): string[] =>
