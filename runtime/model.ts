@@ -1,6 +1,7 @@
 // The runtime's front door: load a compiled file, plan a configuration for the user's
 // constraints, run it. The dynamic graph serves any configuration at once; configurations in use
 // are specialised (widths folded to constants) into cached sessions for static-model speed.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
 import { checkRegularFile } from "./file-guard";
@@ -106,7 +107,7 @@ export class MtlModel {
     const path = typeof source === "string" ? source : "<bytes>";
     let bytes: Uint8Array;
     if (typeof source === "string") {
-      checkRegularFile(source, "model file");
+      if (existsSync(source)) checkRegularFile(source, "model file"); // a missing file is MTL-ART-001 below
       try {
         bytes = new Uint8Array(await readFile(source));
       } catch {
