@@ -188,6 +188,8 @@ function program(): Command {
     .option("--model <file>", "a .mtl file whose inputs and task targets the data must provide")
     .action(async (dir: string, o) => {
       result = await (await command<typeof import("./commands/data")>("data")).runDataCheck(dir, o);
+    });
+
   p.command("serve")
     .description("serve models over KServe v2 (REST and gRPC) with per-request budgets, preferences and tasks")
     .argument("<models...>", ".onnx files compiled by mtl, or a repository written by `mtl export triton`")

@@ -22,7 +22,8 @@ export interface Call {
 /** `name` or `name(args)` as a call; undefined for anything else. */
 export function asCall(e: A.Expr): Call | undefined {
   if (e.kind === "name") return { name: e.name, nameSpan: e.span, args: [], span: e.span };
-  if (e.kind === "call" && e.callee.kind === "name") return { name: e.callee.name, nameSpan: e.callee.span, args: e.args, span: e.span };
+  if (e.kind === "call" && e.callee.kind === "name")
+    return { name: e.callee.name, nameSpan: e.callee.span, args: e.args, span: e.span };
   return undefined;
 }
 
@@ -42,6 +43,7 @@ export function bindPlain(
   if (!bound) return undefined;
   const out: Args = new Map();
   for (const [name, v] of bound.values)
-    if (v.k === "int" || v.k === "float" || v.k === "bool") out.set(name, { value: v.v, span: bound.spans.get(name) ?? span });
+    if (v.k === "int" || v.k === "float" || v.k === "bool")
+      out.set(name, { value: v.v, span: bound.spans.get(name) ?? span });
   return out;
 }

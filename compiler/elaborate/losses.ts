@@ -45,7 +45,9 @@ export function lossSpec(
       "MTL5102",
       ref.span,
       `loss \`${kind}\` needs a head output of at least ${needs} channels per sample, but task \`${task}\` gives ${shapeText(out.shape)}`,
-      kind === "cross_entropy" ? "a classifier outputs one score per class: two or more; for a yes/no output use `bce`" : undefined,
+      kind === "cross_entropy"
+        ? "a classifier outputs one score per class: two or more; for a yes/no output use `bce`"
+        : undefined,
     );
     return null;
   }
@@ -56,7 +58,13 @@ export function lossSpec(
 const shapeText = (shape: readonly Dim[]): string => `[${shape.join(", ")}]`;
 
 /** Checks a task's `metric` against METRICS, its loss and its output's rank and channels. */
-export function checkMetric(metric: A.Ident, loss: LossSpec | null, out: ValueType, task: string, report: Report): boolean {
+export function checkMetric(
+  metric: A.Ident,
+  loss: LossSpec | null,
+  out: ValueType,
+  task: string,
+  report: Report,
+): boolean {
   const info = METRICS[metric.name];
   if (!info) {
     report(
@@ -79,7 +87,9 @@ export function checkMetric(metric: A.Ident, loss: LossSpec | null, out: ValueTy
   const kind = outputKind(out.shape.length);
   const channels = out.channelAxis === null ? out.shape[out.shape.length - 1] : out.shape[out.channelAxis];
   if (!kind || !info.outputs.includes(kind) || (typeof channels === "number" && channels < info.minChannels)) {
-    const what = info.outputs.map((o) => (o === "classes" ? "[N, C]" : o === "dense" ? "[N, C, H, W]" : "[N, T, V]")).join(" or ");
+    const what = info.outputs
+      .map((o) => (o === "classes" ? "[N, C]" : o === "dense" ? "[N, C, H, W]" : "[N, T, V]"))
+      .join(" or ");
     const least = info.minChannels > 1 ? ` with at least ${info.minChannels} channels` : "";
     report(
       "MTL5104",

@@ -53,7 +53,11 @@ export function trainSpec(
     const v = evalExpr(a.value);
     if (v.k === "error") return undefined;
     const n = v.k === "int" || v.k === "float" ? v.v : NaN;
-    const ok = Number.isFinite(n) && (above ? n > min : n >= min) && (!int || Number.isInteger(n)) && n <= Number.MAX_SAFE_INTEGER;
+    const ok =
+      Number.isFinite(n) &&
+      (above ? n > min : n >= min) &&
+      (!int || Number.isInteger(n)) &&
+      n <= Number.MAX_SAFE_INTEGER;
     if (!ok) {
       const kind = int ? "a whole number" : "a number";
       bad(
@@ -79,7 +83,8 @@ export function trainSpec(
         bad(a.value.span, `a weight is a number of 0 or more, not ${v.k === "int" || v.k === "float" ? v.v : v.k}`);
         continue;
       }
-      if (out.has(a.name.name)) report("MTL5013", a.span, `\`${a.name.name}\` is given twice in \`${s.name.name}\``, "keep one");
+      if (out.has(a.name.name))
+        report("MTL5013", a.span, `\`${a.name.name}\` is given twice in \`${s.name.name}\``, "keep one");
       out.set(a.name.name, { value: v.v, span: a.span });
     }
     return out;
@@ -115,7 +120,12 @@ export function trainSpec(
       case "epochs":
       case "steps": {
         if (epochsOrSteps) {
-          report("MTL5107", s.span, `\`${name}\` and \`${epochsOrSteps.name.name}\` both set how long to train`, "keep one of them");
+          report(
+            "MTL5107",
+            s.span,
+            `\`${name}\` and \`${epochsOrSteps.name.name}\` both set how long to train`,
+            "keep one of them",
+          );
           break;
         }
         epochsOrSteps = s;
@@ -140,7 +150,8 @@ export function trainSpec(
         break;
       case "seed": {
         const n = scalar(s, 0, true);
-        if (n !== undefined && n > 0xffffffff) bad(s.args[0].span, `a seed is at most ${0xffffffff} (32 bits), not ${n}`);
+        if (n !== undefined && n > 0xffffffff)
+          bad(s.args[0].span, `a seed is at most ${0xffffffff} (32 bits), not ${n}`);
         else if (n !== undefined) spec.seed = n;
         break;
       }
@@ -150,7 +161,11 @@ export function trainSpec(
           if (k === "outputs") spec.distillOutputs = v.value;
           else if (k === "features") spec.distillFeatures = v.value;
           else
-            bad(v.span, `\`distill\` has no term \`${k}\``, didYouMean(k, ["outputs", "features"]) ?? "its terms are outputs and features");
+            bad(
+              v.span,
+              `\`distill\` has no term \`${k}\``,
+              didYouMean(k, ["outputs", "features"]) ?? "its terms are outputs and features",
+            );
         }
         break;
       }
@@ -159,7 +174,12 @@ export function trainSpec(
         const out: Record<string, number> = {};
         for (const [k, v] of w) {
           if (!tasks.includes(k))
-            report("MTL5108", v.span, `\`${k}\` is not a task of this model`, didYouMean(k, tasks) ?? `its tasks are ${tasks.join(", ")}`);
+            report(
+              "MTL5108",
+              v.span,
+              `\`${k}\` is not a task of this model`,
+              didYouMean(k, tasks) ?? `its tasks are ${tasks.join(", ")}`,
+            );
           else out[k] = v.value;
         }
         spec.lossWeights = out;
@@ -185,7 +205,11 @@ function singleCall(s: A.TrainSetting, kinds: readonly string[], bad: Bad): Call
     return undefined;
   }
   if (!kinds.includes(call.name)) {
-    bad(call.nameSpan, `unknown ${s.name.name} \`${call.name}\``, didYouMean(call.name, kinds) ?? `use one of ${kinds.join(", ")}`);
+    bad(
+      call.nameSpan,
+      `unknown ${s.name.name} \`${call.name}\``,
+      didYouMean(call.name, kinds) ?? `use one of ${kinds.join(", ")}`,
+    );
     return undefined;
   }
   return call;
@@ -197,7 +221,11 @@ const num = (args: Args, name: string, fallback: number): number => {
 };
 
 /** Reports the first argument outside its range; true when all are inside. */
-function inRange(args: Args, checks: readonly [name: string, ok: (x: number) => boolean, what: string][], bad: Bad): boolean {
+function inRange(
+  args: Args,
+  checks: readonly [name: string, ok: (x: number) => boolean, what: string][],
+  bad: Bad,
+): boolean {
   for (const [name, ok, what] of checks) {
     const a = args.get(name);
     if (a && typeof a.value === "number" && !ok(a.value)) {
@@ -246,7 +274,11 @@ function optimizer(s: A.TrainSetting, evalExpr: EvalExpr, bad: Bad, diags: Diagn
       weightDecay: num(args, "weight_decay", d.weightDecay),
     };
     if (spec.nesterov && spec.momentum === 0) {
-      bad(args.get("nesterov")!.span, "Nesterov momentum needs a momentum above 0", "set `momentum: 0.9` or drop `nesterov`");
+      bad(
+        args.get("nesterov")!.span,
+        "Nesterov momentum needs a momentum above 0",
+        "set `momentum: 0.9` or drop `nesterov`",
+      );
       return undefined;
     }
     return spec;
@@ -289,7 +321,14 @@ function schedule(s: A.TrainSetting, evalExpr: EvalExpr, bad: Bad, diags: Diagno
     return { kind: "constant", warmupSteps: num(args, "warmup", 0) };
   }
   if (call.name === "cosine") {
-    const args = bindPlain("schedule `cosine`", [warmup, { name: "min_lr", type: "float" }], call.args, call.span, evalExpr, diags);
+    const args = bindPlain(
+      "schedule `cosine`",
+      [warmup, { name: "min_lr", type: "float" }],
+      call.args,
+      call.span,
+      evalExpr,
+      diags,
+    );
     if (!args || !inRange(args, [wholeSteps, ["min_lr", nonNegative, "0 or more"]], bad)) return undefined;
     return { kind: "cosine", warmupSteps: num(args, "warmup", 0), minLr: num(args, "min_lr", 0) };
   }
@@ -297,12 +336,27 @@ function schedule(s: A.TrainSetting, evalExpr: EvalExpr, bad: Bad, diags: Diagno
   const args = bindPlain("schedule `step`", params, call.args, call.span, evalExpr, diags);
   if (!args) return undefined;
   if (!args.has("every")) {
-    bad(call.span, "schedule `step` needs `every` (steps between decays)", "e.g. `schedule step(every: 2000, gamma: 0.1)`");
+    bad(
+      call.span,
+      "schedule `step` needs `every` (steps between decays)",
+      "e.g. `schedule step(every: 2000, gamma: 0.1)`",
+    );
     return undefined;
   }
-  if (!inRange(args, [["every", (x) => x >= 1, "1 or more steps"], ["gamma", (x) => x > 0 && x <= 1, "in (0, 1]"], wholeSteps], bad))
+  if (
+    !inRange(
+      args,
+      [["every", (x) => x >= 1, "1 or more steps"], ["gamma", (x) => x > 0 && x <= 1, "in (0, 1]"], wholeSteps],
+      bad,
+    )
+  )
     return undefined;
-  return { kind: "step", warmupSteps: num(args, "warmup", 0), everySteps: num(args, "every", 1), gamma: num(args, "gamma", 0.1) };
+  return {
+    kind: "step",
+    warmupSteps: num(args, "warmup", 0),
+    everySteps: num(args, "every", 1),
+    gamma: num(args, "gamma", 0.1),
+  };
 }
 
 /** `augment crop(padding: 2), hflip` or `augment none`. */
@@ -313,7 +367,11 @@ function augment(s: A.TrainSetting, evalExpr: EvalExpr, bad: Bad, diags: Diagnos
     const call = a.name ? undefined : asCall(a.value);
     if (!call || !kinds.includes(call.name)) {
       const hint = call ? didYouMean(call.name, kinds) : undefined;
-      bad(a.span, `an augmentation is crop(padding: P), hflip or none`, hint ?? "e.g. `augment crop(padding: 2), hflip`");
+      bad(
+        a.span,
+        `an augmentation is crop(padding: P), hflip or none`,
+        hint ?? "e.g. `augment crop(padding: 2), hflip`",
+      );
       return undefined;
     }
     if (call.name === "none") {
@@ -328,7 +386,14 @@ function augment(s: A.TrainSetting, evalExpr: EvalExpr, bad: Bad, diags: Diagnos
       spec = { ...spec, hflip: true };
       continue;
     }
-    const args = bindPlain("augmentation `crop`", [{ name: "padding", type: "int" }], call.args, call.span, evalExpr, diags);
+    const args = bindPlain(
+      "augmentation `crop`",
+      [{ name: "padding", type: "int" }],
+      call.args,
+      call.span,
+      evalExpr,
+      diags,
+    );
     if (!args || !inRange(args, [["padding", (x) => x >= 1, "1 or more pixels"]], bad)) return undefined;
     spec = { ...spec, cropPadding: num(args, "padding", 4) };
   }

@@ -15,8 +15,16 @@ export interface ModelDataSpec {
 
 export function modelDataSpec(g: Graph): ModelDataSpec {
   return {
-    inputs: g.inputs.map((i) => ({ name: i.name, dtype: g.values.get(i.value)!.type.dtype, shape: g.values.get(i.value)!.type.shape })),
-    tasks: g.tasks.map((t) => ({ name: t.name, loss: t.loss?.kind ?? null, outputShape: g.values.get(t.output)!.type.shape })),
+    inputs: g.inputs.map((i) => ({
+      name: i.name,
+      dtype: g.values.get(i.value)!.type.dtype,
+      shape: g.values.get(i.value)!.type.shape,
+    })),
+    tasks: g.tasks.map((t) => ({
+      name: t.name,
+      loss: t.loss?.kind ?? null,
+      outputShape: g.values.get(t.output)!.type.shape,
+    })),
   };
 }
 
@@ -60,7 +68,11 @@ export function checkDataFitsModel(m: Manifest, model: ModelDataSpec, where: str
   }
   const trained = model.tasks.filter((t) => (tasks ? tasks.includes(t.name) : t.loss !== null));
   for (const t of trained) {
-    if (!t.loss) misfit(`task \`${t.name}\` has no loss, so it cannot be trained`, "declare one in the task, e.g. `loss cross_entropy`");
+    if (!t.loss)
+      misfit(
+        `task \`${t.name}\` has no loss, so it cannot be trained`,
+        "declare one in the task, e.g. `loss cross_entropy`",
+      );
     const f = m.targets[t.name];
     if (!f)
       misfit(

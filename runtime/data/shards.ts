@@ -30,12 +30,20 @@ export async function readNpyHeader(fh: FileHandle, path: string): Promise<NpyHe
   const head = Buffer.alloc(12);
   const { bytesRead } = await fh.read(head, 0, 12, 0);
   if (bytesRead < 10 || MAGIC.some((b, i) => head[i] !== b))
-    throw new DataError("MTL-DATA-004", `${path} is not a .npy file`, "write shards with numpy.save (or mtl's writeNpy)");
+    throw new DataError(
+      "MTL-DATA-004",
+      `${path} is not a .npy file`,
+      "write shards with numpy.save (or mtl's writeNpy)",
+    );
   const major = head[6];
   const len = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
   const start = major === 1 ? 10 : 12;
   if (len > 1 << 16)
-    throw new DataError("MTL-DATA-004", `${path} has an implausibly long .npy header (${len} bytes)`, "rewrite the file with numpy.save");
+    throw new DataError(
+      "MTL-DATA-004",
+      `${path} has an implausibly long .npy header (${len} bytes)`,
+      "rewrite the file with numpy.save",
+    );
   const text = Buffer.alloc(len);
   await fh.read(text, 0, len, start);
   const header = text.toString("latin1");
@@ -44,7 +52,11 @@ export async function readNpyHeader(fh: FileHandle, path: string): Promise<NpyHe
   if (!descr || shapeText === undefined)
     throw new DataError("MTL-DATA-004", `${path} has an unreadable .npy header`, "rewrite the file with numpy.save");
   if (/'fortran_order':\s*True/.test(header))
-    throw new DataError("MTL-DATA-004", `${path} is in Fortran order`, "save it with numpy.save(path, numpy.ascontiguousarray(a))");
+    throw new DataError(
+      "MTL-DATA-004",
+      `${path} is in Fortran order`,
+      "save it with numpy.save(path, numpy.ascontiguousarray(a))",
+    );
   const shape = shapeText
     .split(",")
     .map((s) => s.trim())
@@ -124,7 +136,10 @@ export class ShardSource implements SampleSource {
           "rebuild the data set",
         );
       for (let k = i; k < j; k++)
-        out.set(buf.subarray((indices[order[k]] - base - first) * item, (indices[order[k]] - base - first + 1) * item), order[k] * item);
+        out.set(
+          buf.subarray((indices[order[k]] - base - first) * item, (indices[order[k]] - base - first + 1) * item),
+          order[k] * item,
+        );
       i = j;
     }
     return out;
@@ -146,7 +161,13 @@ export class ShardSource implements SampleSource {
   }
 }
 
-async function openShard(path: string, rel: string, spec: FieldSpec, samples: number, field: string): Promise<OpenShard> {
+async function openShard(
+  path: string,
+  rel: string,
+  spec: FieldSpec,
+  samples: number,
+  field: string,
+): Promise<OpenShard> {
   let fh: FileHandle;
   try {
     fh = await open(path, "r");
@@ -177,7 +198,11 @@ async function openShard(path: string, rel: string, spec: FieldSpec, samples: nu
     const size = (await fh.stat()).size;
     const need = h.dataOffset + samples * elementsOf(spec.shape) * want.bytes;
     if (size < need)
-      throw new DataError("MTL-DATA-004", `${rel} is truncated: ${size} bytes, its header needs ${need}`, "rebuild the data set");
+      throw new DataError(
+        "MTL-DATA-004",
+        `${rel} is truncated: ${size} bytes, its header needs ${need}`,
+        "rebuild the data set",
+      );
     return { fh, dataOffset: h.dataOffset };
   } catch (e) {
     await fh.close();

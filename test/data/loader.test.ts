@@ -59,7 +59,8 @@ function makeShards(name: string, sizes: number[]): string {
 async function collect(dir: string, o: Partial<BatchOptions> = {}): Promise<Batch[]> {
   const ds = await openDataset(dir);
   const out: Batch[] = [];
-  for await (const b of ds.batches({ split: "train", batchSize: 4, shuffle: false, seed: 0, epoch: 0, ...o })) out.push(b);
+  for await (const b of ds.batches({ split: "train", batchSize: 4, shuffle: false, seed: 0, epoch: 0, ...o }))
+    out.push(b);
   return out;
 }
 const labels = (bs: Batch[]) => bs.flatMap((b) => Array.from(b.targets.label.data as BigInt64Array, Number));
@@ -112,7 +113,12 @@ describe("loader", () => {
   it("normalises with the model's mean and std after scaling", async () => {
     const [b] = await collect(dir, { normalize: { image: { mean: [0.5], std: [0.25] } } });
     expect((b.inputs.image.data as Float32Array)[7]).toBeCloseTo((pixel(0, 1, 2) / 255 - 0.5) / 0.25, 5);
-    await expectDataError(collect(dir, { normalize: { image: { mean: [0.5, 0.5], std: [1, 1] } } }), "MTL-DATA-005", "image", "channels");
+    await expectDataError(
+      collect(dir, { normalize: { image: { mean: [0.5, 0.5], std: [1, 1] } } }),
+      "MTL-DATA-005",
+      "image",
+      "channels",
+    );
   });
 
   it("crops with zero padding and flips, the same way for the image and a dense target, reproducibly", async () => {
@@ -122,7 +128,9 @@ describe("loader", () => {
     for (const b of bs)
       for (let s = 0; s < b.size; s++) {
         const i = Number((b.targets.label.data as BigInt64Array)[s]);
-        const img = Array.from((b.inputs.image.data as Float32Array).subarray(s * H * W, (s + 1) * H * W), (v) => Math.round(v * 255));
+        const img = Array.from((b.inputs.image.data as Float32Array).subarray(s * H * W, (s + 1) * H * W), (v) =>
+          Math.round(v * 255),
+        );
         const mask = Array.from((b.targets.mask.data as BigInt64Array).subarray(s * H * W, (s + 1) * H * W), Number);
         expect(mask).toEqual(img); // the target moved with the image (both fill with 0)
         // brute force: which crop offset and flip give this image?
@@ -158,7 +166,9 @@ describe("loader", () => {
     const read = vi.spyOn(ShardSource.prototype, "read");
     try {
       const ds = await openDataset(big);
-      const it = ds.batches({ split: "train", batchSize: 2, shuffle: true, seed: 1, epoch: 0, prefetch: 2 })[Symbol.asyncIterator]();
+      const it = ds
+        .batches({ split: "train", batchSize: 2, shuffle: true, seed: 1, epoch: 0, prefetch: 2 })
+        [Symbol.asyncIterator]();
       await it.next();
       await new Promise((r) => setTimeout(r, 50));
       const fieldsPerBatch = 3;
@@ -205,7 +215,11 @@ describe("data set errors", () => {
       "MTL-DATA-001",
       "not valid JSON",
     );
-    await expectDataError(openDataset(broken("fmt", (d) => manifest(d, { format: "x", version: 1 }))), "MTL-DATA-002", "`format`");
+    await expectDataError(
+      openDataset(broken("fmt", (d) => manifest(d, { format: "x", version: 1 }))),
+      "MTL-DATA-002",
+      "`format`",
+    );
     const base = JSON.parse(
       JSON.stringify({
         format: "mtl-dataset",
@@ -224,7 +238,12 @@ describe("data set errors", () => {
         broken("count", (d) =>
           manifest(d, {
             ...base,
-            splits: { train: { samples: 4, shards: [{ samples: 3, files: { image: "train/image-0.npy", label: "train/label-0.npy" } }] } },
+            splits: {
+              train: {
+                samples: 4,
+                shards: [{ samples: 3, files: { image: "train/image-0.npy", label: "train/label-0.npy" } }],
+              },
+            },
           }),
         ),
       ),
@@ -237,7 +256,9 @@ describe("data set errors", () => {
         broken("escape", (d) =>
           manifest(d, {
             ...base,
-            splits: { train: { samples: 3, shards: [{ samples: 3, files: { image: "../x.npy", label: "train/label-0.npy" } }] } },
+            splits: {
+              train: { samples: 3, shards: [{ samples: 3, files: { image: "../x.npy", label: "train/label-0.npy" } }] },
+            },
           }),
         ),
       ),
@@ -247,7 +268,10 @@ describe("data set errors", () => {
     await expectDataError(
       openDataset(
         broken("nofile", (d) =>
-          manifest(d, { ...base, splits: { train: { samples: 3, shards: [{ samples: 3, files: { image: "train/image-0.npy" } }] } } }),
+          manifest(d, {
+            ...base,
+            splits: { train: { samples: 3, shards: [{ samples: 3, files: { image: "train/image-0.npy" } }] } },
+          }),
         ),
       ),
       "MTL-DATA-002",
@@ -260,21 +284,29 @@ describe("data set errors", () => {
     const ds = await openDataset(broken("missing", (d) => rmSync(join(d, "train/label-0.npy"))));
     await expectDataError(collect(ds.dir), "MTL-DATA-003", "train/label-0.npy", "does not exist");
     await expectDataError(
-      collect(broken("wrongtype", (d) => writeFileSync(join(d, "train/label-0.npy"), writeNpy(new Float32Array(3), [3])))),
+      collect(
+        broken("wrongtype", (d) => writeFileSync(join(d, "train/label-0.npy"), writeNpy(new Float32Array(3), [3]))),
+      ),
       "MTL-DATA-004",
       "train/label-0.npy",
       "<f4",
       "int64",
     );
     await expectDataError(
-      collect(broken("wrongshape", (d) => writeFileSync(join(d, "train/label-0.npy"), writeNpy(new BigInt64Array(4), [4])))),
+      collect(
+        broken("wrongshape", (d) => writeFileSync(join(d, "train/label-0.npy"), writeNpy(new BigInt64Array(4), [4]))),
+      ),
       "MTL-DATA-004",
       "train/label-0.npy",
       "[4]",
       "[3]",
     );
     await expectDataError(
-      collect(broken("short", (d) => truncateSync(join(d, "train/image-0.npy"), statSync(join(d, "train/image-0.npy")).size - 5))),
+      collect(
+        broken("short", (d) =>
+          truncateSync(join(d, "train/image-0.npy"), statSync(join(d, "train/image-0.npy")).size - 5),
+        ),
+      ),
       "MTL-DATA-004",
       "truncated",
     );
@@ -286,7 +318,11 @@ describe("data set errors", () => {
     );
     await expectDataError(collect(dirOf("plainsplit"), { split: "val" }), "MTL-DATA-006", "`val`", "train");
     await expectDataError(collect(dirOf("badbatch"), { batchSize: 0 }), "MTL-DATA-006", "batch size");
-    await expectDataError(collect(dirOf("badnorm"), { normalize: { label: { mean: [0], std: [1] } } }), "MTL-DATA-006", "`label`");
+    await expectDataError(
+      collect(dirOf("badnorm"), { normalize: { label: { mean: [0], std: [1] } } }),
+      "MTL-DATA-006",
+      "`label`",
+    );
     const tokens = dirOf("tokens");
     const m = JSON.parse(readFileSync(join(tokens, "manifest.json"), "utf8"));
     m.inputs.image.shape = [H * W];
@@ -353,7 +389,11 @@ describe("data against a model", () => {
     fail(`f32[N, 1, ${H}, ${W}]`, "fixed conv(e, 3, k: 3, pad: 0)", "target `label`", "[4, 5]", "[2, 3]");
     let err: unknown;
     try {
-      checkDataFitsModel(m, modelDataSpec(graph(`f32[N, 1, ${H}, ${W}]`, "e |> global_avgpool |> flatten |> fixed linear(1)", "l2")), "d");
+      checkDataFitsModel(
+        m,
+        modelDataSpec(graph(`f32[N, 1, ${H}, ${W}]`, "e |> global_avgpool |> flatten |> fixed linear(1)", "l2")),
+        "d",
+      );
     } catch (e) {
       err = e;
     }
@@ -425,6 +465,12 @@ describe("folders layout", () => {
     const missing = make("folders-missing");
     rmSync(join(missing, "train/depth/b.npy"));
     await expectDataError(collect(missing), "MTL-DATA-003", "`b`", join("train", "depth"));
-    await expectDataError(collect(make("folders-size", true)), "MTL-DATA-004", join("train", "image", "c.png"), "6x4", "5x4");
+    await expectDataError(
+      collect(make("folders-size", true)),
+      "MTL-DATA-004",
+      join("train", "image", "c.png"),
+      "6x4",
+      "5x4",
+    );
   });
 });

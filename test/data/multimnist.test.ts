@@ -14,7 +14,18 @@ const work = mkdtempSync(join(tmpdir(), "mtl-mm-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const build = async (name: string, seed: number) => {
-  const code = await main(["data", "multimnist", "-o", join(work, name), "--seed", String(seed), "--train", "500", "--test", "100"]);
+  const code = await main([
+    "data",
+    "multimnist",
+    "-o",
+    join(work, name),
+    "--seed",
+    String(seed),
+    "--train",
+    "500",
+    "--test",
+    "100",
+  ]);
   expect(code).toBe(0);
   return join(work, name);
 };
@@ -80,14 +91,20 @@ describe("mtl data multimnist", () => {
     const b = await build("b", 3);
     const c = await build("c", 4);
     for (const f of files(a)) expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
-    expect(readFileSync(join(c, "train/image-00000.npy")).equals(readFileSync(join(a, "train/image-00000.npy")))).toBe(false);
+    expect(readFileSync(join(c, "train/image-00000.npy")).equals(readFileSync(join(a, "train/image-00000.npy")))).toBe(
+      false,
+    );
     // the left digits keep MNIST's order whatever the seed
-    expect(readFileSync(join(c, "train/left-00000.npy")).equals(readFileSync(join(a, "train/left-00000.npy")))).toBe(true);
+    expect(readFileSync(join(c, "train/left-00000.npy")).equals(readFileSync(join(a, "train/left-00000.npy")))).toBe(
+      true,
+    );
   });
 
   it("pairs each digit with a partner whose label is the right target (numpy/torch oracle)", () => {
     const r = JSON.parse(
-      execFileSync("/usr/bin/python3", ["-c", ORACLE, mnistDataDir(), a, "train=500", "test=100"], { encoding: "utf8" }),
+      execFileSync("/usr/bin/python3", ["-c", ORACLE, mnistDataDir(), a, "train=500", "test=100"], {
+        encoding: "utf8",
+      }),
     );
     expect(r).toEqual({ train: { bad: 0, lefts: 10, rights: 10 }, test: { bad: 0, lefts: 10, rights: 10 } });
   }, 60_000);

@@ -64,7 +64,11 @@ describe("train section", () => {
 
   it("reports wrong values at the value", () => {
     expectError(model(twoTasks, "  train {\n    batch 0\n  }"), "MTL5106", "0");
-    expectError(model(twoTasks, "  train {\n    optimizer sgd(lr: 0.1, momentum: 0, nesterov: true)\n  }"), "MTL5106", "nesterov: true");
+    expectError(
+      model(twoTasks, "  train {\n    optimizer sgd(lr: 0.1, momentum: 0, nesterov: true)\n  }"),
+      "MTL5106",
+      "nesterov: true",
+    );
     expectError(model(twoTasks, "  train {\n    optimizer sgd(lr: true)\n  }"), "MTL4001", "lr: true");
     expectError(model(twoTasks, "  train {\n    augment crop(padding: 2), none\n  }"), "MTL5106", "none");
     expectError(model(twoTasks, "  train {\n    augment flip\n  }"), "MTL5106", "flip");
@@ -90,7 +94,10 @@ describe("train section", () => {
     const r = compileProgram("main.mtl", memoryHost({ ...stdlibFiles, "main.mtl": src }));
     if (!r.ok) throw new Error("does not compile");
     const m = await load(r.compiled.bytes);
-    expect(m.meta.tasks.map((t) => [t.loss, t.ignoreIndex, t.metric])).toEqual([["cross_entropy", 7, "accuracy"], ["l1", undefined, null]]);
+    expect(m.meta.tasks.map((t) => [t.loss, t.ignoreIndex, t.metric])).toEqual([
+      ["cross_entropy", 7, "accuracy"],
+      ["l1", undefined, null],
+    ]);
   });
 
   it("formats a one-line section one setting per line, idempotently", () => {
