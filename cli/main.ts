@@ -99,6 +99,7 @@ function program(): Command {
     .description("write the full-width weights of a compiled .onnx file as a PyTorch-style .safetensors state dict")
     .argument("<model>", ".onnx file compiled by mtl")
     .requiredOption("-o, --output <file>", "the .safetensors file to write")
+    .option("--full-width-only", "leave out the per-width BatchNorm rows (`<name>.per_width`), e.g. for torchvision's strict=True load")
     .action(async (file: string, o) => {
       result = (await command<typeof import("./commands/weights")>("weights")).runWeightsExport(file, o);
     });

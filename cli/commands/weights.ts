@@ -22,6 +22,8 @@ import { controlInput, WIDTH_INPUT_PREFIX } from "../../compiler/io-names";
 
 export interface WeightsExportOptions {
   output: string;
+  /** Leave out the `<name>.per_width` rows, for loaders that want exactly torchvision's names. */
+  fullWidthOnly?: boolean;
 }
 
 const CONSTANT = /^const\.(i64|f32)s?\./; // names the lowering gives its own constants
@@ -78,6 +80,7 @@ export function runWeightsExport(file: string, o: WeightsExportOptions): number 
     throw e;
   }
   const tensors = stateDictOf(a);
+  if (o.fullWidthOnly) for (const name of [...tensors.keys()]) if (name.endsWith(PER_WIDTH_SUFFIX)) tensors.delete(name);
   if (tensors.size === 0) throw new UserError(`${file} has no parameters to export`);
   const bytes = encodeSafetensors(tensors);
   try {
@@ -88,7 +91,7 @@ export function runWeightsExport(file: string, o: WeightsExportOptions): number 
     throw e;
   }
   // BatchNorm statistics are state, not parameters (PyTorch's parameters() leaves them out too).
-  const params = [...tensors].reduce((n, [name, t]) => n + (t.dtype === "F32" && !isStatistic(name) ? t.data.length : 0), 0);
+  const params = [...tensors].reduce((n, [name, t]) => n + (t.dtype === "F32" && !isStatistic(name) && !name.endsWith(PER_WIDTH_SUFFIX) ? t.data.length : 0), 0);
   const which = a.staticConfig
     ? `the static configuration ${Object.entries(a.staticConfig).map(([g, w]) => `${g}=${w}`).join(", ")}`
     : "full width";
