@@ -1,5 +1,6 @@
 // The generated PyTorch package against mtl's own training graphs, one step: examples/multimnist.mtl
-// and a small model with a depthwise conv and a concat in its encoder, each with mtl's seeded weights (exported as safetensors), one batch of 8 with fixed targets. train.py's
+// and a small model with a depthwise conv and a concat in its encoder, each with mtl's seeded
+// weights (exported as safetensors), one batch of 8 with fixed targets. train.py's
 // own `sandwich_step` (float64, train-mode switchable BatchNorm) gives the same label loss and the
 // same gradient of every full-size parameter (per-width BatchNorm rows included) as
 // buildTrainingGraph run in onnxruntime-node with its gradients scattered back by
@@ -108,7 +109,10 @@ model Small {
   widths 0.5, 0.75, 1.0
   divisor 4
   encoder features = mix(image) |> maxpool(k: 2)
-  task a { head features |> conv(8, k: 3, bias: false) as h |> bn as hb |> relu |> gap |> flatten |> fixed linear(4) as fc decode argmax loss cross_entropy }
+  task a {
+    head features |> conv(8, k: 3, bias: false) as h |> bn as hb |> relu |> gap |> flatten |> fixed linear(4) as fc
+    decode argmax loss cross_entropy
+  }
   task b { head features |> gap |> flatten |> fixed linear(3) as fc decode argmax loss cross_entropy }
   train {
     distill outputs: 0.7, features: 0.3
