@@ -26,6 +26,7 @@ import { type Lease, SessionCache } from "./session-cache";
 import { describeStatic } from "./static-model";
 import { specialiseOnnx } from "./specialise";
 import { isControlInput } from "../compiler/io-names";
+import { type SessionSettings, toOrtOptions } from "./session-options";
 
 /** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
 export class RunError extends MtlError {
@@ -36,8 +37,11 @@ export class RunError extends MtlError {
 
 const STATIC_HINT = "compile the model without --config/--budget to choose widths at run time";
 
-/** Failures are reported as RunError values; onnxruntime's own log would repeat them on stderr. */
-const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { logSeverityLevel: 4 };
+/** Options of `load()`: the session cache's size and how onnxruntime runs (runtime/session-options.ts). */
+export interface LoadOptions extends SessionSettings {
+  /** Specialised sessions kept (least recently used go first; default 8). */
+  readonly cacheSize?: number;
+}
 
 /** Node name -> "file:line:col" from the doc_strings the compiler writes, subgraphs included. */
 function sourceMap(graph: OnnxGraph, into = new Map<string, string>()): Map<string, string> {
@@ -97,13 +101,20 @@ export class MtlModel {
   /** The file it was loaded from, for messages. */
   private path = "<bytes>";
 
-  private constructor(private readonly artifact: Artifact, private readonly bytes: Uint8Array, cacheSize: number) {
+  private constructor(
+    private readonly artifact: Artifact,
+    private readonly bytes: Uint8Array,
+    cacheSize: number,
+    /** Every session's options; onnxruntime's log is off, as failures are reported as RunError values. */
+    private readonly sessionOptions: ort.InferenceSession.SessionOptions,
+  ) {
     this.meta = artifact.meta;
     this.costs = artifact.costs;
     this.cache = new SessionCache(cacheSize);
   }
 
-  static async load(source: string | Uint8Array, opts: { cacheSize?: number } = {}): Promise<MtlModel> {
+  static async load(source: string | Uint8Array, opts: LoadOptions = {}): Promise<MtlModel> {
+    const sessionOptions = toOrtOptions(opts); // bad options fail before the file is read
     const path = typeof source === "string" ? source : "<bytes>";
     let bytes: Uint8Array;
     if (typeof source === "string") {
@@ -114,7 +125,7 @@ export class MtlModel {
         throw new ArtifactError(`cannot read ${source}`, "check the path; compile a model with `mtl compile FILE.mtl -o OUT.onnx`");
       }
     } else bytes = source;
-    const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8);
+    const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8, sessionOptions);
     model.path = path;
     return model;
   }
@@ -185,7 +196,7 @@ export class MtlModel {
   private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Lease<ort.InferenceSession> {
     if (mode === "dynamic") {
       // A failed load is not kept: the next run tries again, and close() does not rethrow it.
-      this.dynamic ??= createSession(this.bytes, this.path, SESSION_OPTIONS).catch((e: unknown) => {
+      this.dynamic ??= createSession(this.bytes, this.path, this.sessionOptions).catch((e: unknown) => {
         this.dynamic = undefined;
         throw e;
       });
@@ -193,7 +204,7 @@ export class MtlModel {
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
     const specialised = () => encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run }));
-    return this.cache.acquire(cacheKey(config, tasks), () => createSession(specialised(), this.path, SESSION_OPTIONS));
+    return this.cache.acquire(cacheKey(config, tasks), () => createSession(specialised(), this.path, this.sessionOptions));
   }
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {
@@ -280,4 +291,4 @@ const cacheKey = (config: Config, tasks: readonly string[]): string =>
   `${Object.entries(config).sort(([a], [b]) => a.localeCompare(b)).map(([g, i]) => `${g}=${i}`).join(",")}|${[...tasks].sort().join(",")}`;
 
 /** Loads a compiled model: `const model = await load("nyud.onnx")`. */
-export const load = (source: string | Uint8Array, opts?: { cacheSize?: number }): Promise<MtlModel> => MtlModel.load(source, opts);
+export const load = (source: string | Uint8Array, opts?: LoadOptions): Promise<MtlModel> => MtlModel.load(source, opts);
