@@ -120,7 +120,8 @@ export class MtlModel {
     if (typeof source === "string") {
       if (existsSync(source)) checkRegularFile(source, "model file"); // a missing file is MTL-ART-001 below
       try {
-        bytes = new Uint8Array(await readFile(source));
+        const b = await readFile(source);
+        bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a view: a copy would hold the file twice
       } catch {
         throw new ArtifactError(`cannot read ${source}`, "check the path; compile a model with `mtl compile FILE.mtl -o OUT.onnx`");
       }
