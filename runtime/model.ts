@@ -10,7 +10,6 @@ import type { CostTable } from "../compiler/cost/types";
 import { MtlError } from "../compiler/errors";
 import type { Config } from "../compiler/ir/types";
 import type { MtlMetadata } from "../compiler/lower/metadata";
-import { encodeModel } from "../compiler/onnx/encode";
 import type { OnnxGraph } from "../compiler/onnx/model";
 import { didYouMean } from "../compiler/messages";
 import { type Artifact, ArtifactError, readArtifact } from "./artifact";
@@ -24,7 +23,7 @@ import { isSequenceSpec } from "./decode/index";
 import { controlFeeds, decodeTask, withTokenPrefix } from "./sequence";
 import { type Lease, SessionCache } from "./session-cache";
 import { describeStatic } from "./static-model";
-import { specialiseOnnx } from "./specialise";
+import { specialiseBytes } from "./specialise";
 import { isControlInput } from "../compiler/io-names";
 import { type SessionSettings, toOrtOptions } from "./session-options";
 
@@ -204,7 +203,7 @@ export class MtlModel {
       return { session: this.dynamic, release: () => undefined };
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    const specialised = () => encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run }));
+    const specialised = () => specialiseBytes(this.bytes, { widths: config, run });
     return this.cache.acquire(cacheKey(config, tasks), () => createSession(specialised(), this.path, this.sessionOptions));
   }
 
