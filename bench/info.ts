@@ -17,7 +17,9 @@ const preload = join(here, "bench", "report-rss.cjs");
 
 function once(checkout: string): { ms: number; rssMiB: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ["-r", preload, join(checkout, "cli", "bin.js"), "info", resolve(model)], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["-r", preload, join(checkout, "cli", "bin.js"), "info", resolve(model)], {
+    encoding: "utf8",
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`mtl info failed in ${checkout}: ${r.stderr}`);
   const kb = Number(/MTL_BENCH_MAX_RSS_KB=(\d+)/.exec(r.stderr)?.[1]);
@@ -26,7 +28,10 @@ function once(checkout: string): { ms: number; rssMiB: number } {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sides = { before: resolve(beforeDir), after: here };
-const seen: Record<string, { ms: number[]; rss: number[] }> = { before: { ms: [], rss: [] }, after: { ms: [], rss: [] } };
+const seen: Record<string, { ms: number[]; rss: number[] }> = {
+  before: { ms: [], rss: [] },
+  after: { ms: [], rss: [] },
+};
 once(sides.before); // warm the file cache and any compile cache
 once(sides.after);
 for (let i = 0; i < runs; i++) {
@@ -36,7 +41,8 @@ for (let i = 0; i < runs; i++) {
     seen[side].rss.push(r.rssMiB);
   }
 }
-const row = (side: "before" | "after") => `${side.padEnd(7)} ${median(seen[side].ms).toFixed(0).padStart(8)} ms ${median(seen[side].rss).toFixed(0).padStart(8)} MiB`;
+const row = (side: "before" | "after") =>
+  `${side.padEnd(7)} ${median(seen[side].ms).toFixed(0).padStart(8)} ms ${median(seen[side].rss).toFixed(0).padStart(8)} MiB`;
 console.log(`mtl info ${model}, whole process, median of ${runs} interleaved runs (noisy: shared machine)`);
 console.log(row("before"));
 console.log(row("after"));

@@ -79,6 +79,8 @@ export interface RunResult {
   readonly tasks: readonly string[];
   readonly ms: number;
   readonly cached: boolean;
+  /** The session that answered: the configuration's specialised one, or the dynamic graph. */
+  readonly via: "specialised" | "dynamic";
 }
 
 export interface RunOptions {
@@ -87,8 +89,13 @@ export interface RunOptions {
   readonly config?: Readonly<Record<string, number>>;
   /** Tasks to run (default: the plan's, else all). */
   readonly tasks?: readonly string[];
-  /** "specialised" (default): a cached session per configuration; "dynamic": the one graph for all. */
-  readonly mode?: "specialised" | "dynamic";
+  /**
+   * "auto" (default): the configuration's specialised session once it is built; until then, if the
+   * dynamic graph is already built, it answers while the specialised session builds in the
+   * background (a first use costs about a dynamic run, not a session build). "specialised": wait for
+   * the specialised session. "dynamic": the one graph for all configurations.
+   */
+  readonly mode?: "auto" | "specialised" | "dynamic";
 }
 
 export class MtlModel {
@@ -96,6 +103,8 @@ export class MtlModel {
   readonly costs: CostTable;
   private readonly cache: SessionCache;
   private dynamic?: Promise<ort.InferenceSession>;
+  /** The dynamic session is built (not just being built): it can stand in for a specialised one. */
+  private dynamicReady = false;
   private sources?: Map<string, string>;
   /** The file it was loaded from, for messages. */
   private path = "<bytes>";
@@ -192,14 +201,30 @@ export class MtlModel {
     return this.cache.has(cacheKey(config, tasks));
   }
 
+  /** Which session answers a run in `mode`; "auto" starts building the specialised session if it must. */
+  private route(config: Config, tasks: readonly string[], mode: "auto" | "specialised" | "dynamic"): "specialised" | "dynamic" {
+    if (mode !== "auto") return mode;
+    if (!this.dynamicReady || this.cache.ready(cacheKey(config, tasks))) return "specialised";
+    // Pinned while it builds; a failed build is dropped by the cache and tried again on the next run.
+    const lease = this.session(config, tasks, "specialised");
+    lease.session.then(lease.release, lease.release);
+    return "dynamic";
+  }
+
   /** The session to run on, pinned until `release()` so the cache cannot dispose it mid-run. */
   private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Lease<ort.InferenceSession> {
     if (mode === "dynamic") {
       // A failed load is not kept: the next run tries again, and close() does not rethrow it.
-      this.dynamic ??= createSession(this.bytes, this.path, this.sessionOptions).catch((e: unknown) => {
-        this.dynamic = undefined;
-        throw e;
-      });
+      this.dynamic ??= createSession(this.bytes, this.path, this.sessionOptions).then(
+        (s) => {
+          this.dynamicReady = true;
+          return s;
+        },
+        (e: unknown) => {
+          this.dynamic = undefined;
+          throw e;
+        },
+      );
       return { session: this.dynamic, release: () => undefined };
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
@@ -209,7 +234,7 @@ export class MtlModel {
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {
     const { config, tasks } = this.resolve(o);
-    const mode = o.mode ?? "specialised";
+    const mode = this.route(config, tasks, o.mode ?? "auto");
     const wanted = this.meta.tasks.filter((t) => tasks.includes(t.name));
     const sequence = wanted.filter((t) => isSequenceSpec(t.decode as never));
     const given = withTokenPrefix(this.meta, inputs, sequence) as Readonly<Record<string, InputTensor>>;
@@ -261,7 +286,7 @@ export class MtlModel {
         outputs[t.name][name] = { dtype: v.type, dims: [...v.dims], data: v.data as OutputTensor["data"] };
       }
     }
-    return { outputs, config, tasks, ms, cached };
+    return { outputs, config, tasks, ms, cached, via: mode };
   }
 
   async close(): Promise<void> {

@@ -32,7 +32,11 @@ export async function createSession(
   } catch (e) {
     const ep = String(options.executionProviders?.[0] ?? "cpu");
     // A provider carried by the build may still fail to start (no GPU, no driver): say which one.
-    if (ep !== "cpu") throw new SessionOptionsError(`onnxruntime cannot run ${path} on execution provider \`${ep}\`: ${reason(e)}`, "use the cpu provider (--ep cpu)");
+    if (ep !== "cpu")
+      throw new SessionOptionsError(
+        `onnxruntime cannot run ${path} on execution provider \`${ep}\`: ${reason(e)}`,
+        "use the cpu provider (--ep cpu)",
+      );
     throw new ModelLoadError(`onnxruntime cannot load ${path}: ${reason(e)}`);
   }
 }

@@ -22,7 +22,10 @@ export class SessionOptionsError extends MtlError {
 
 /** The providers this build of onnxruntime-node carries ("cpu" first). */
 export function availableProviders(): string[] {
-  const names = ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name);
+  const names = ort
+    .listSupportedBackends()
+    .filter((b) => b.bundled)
+    .map((b) => b.name);
   return ["cpu", ...names.filter((n) => n !== "cpu")];
 }
 
@@ -31,11 +34,18 @@ export function toOrtOptions(s: SessionSettings = {}): ort.InferenceSession.Sess
   const threads = s.threads;
   if (threads !== undefined) {
     if (!Number.isSafeInteger(threads) || threads < 1 || threads > 1024)
-      throw new SessionOptionsError(`threads must be a whole number from 1 to 1024, not ${threads}`, "e.g. threads: 1 (omit it for onnxruntime's default)");
+      throw new SessionOptionsError(
+        `threads must be a whole number from 1 to 1024, not ${threads}`,
+        "e.g. threads: 1 (omit it for onnxruntime's default)",
+      );
     Object.assign(options, { intraOpNumThreads: threads });
   }
   if (s.spinning !== undefined) {
-    if (typeof s.spinning !== "boolean") throw new SessionOptionsError(`spinning must be true or false, not ${String(s.spinning)}`, "e.g. spinning: false");
+    if (typeof s.spinning !== "boolean")
+      throw new SessionOptionsError(
+        `spinning must be true or false, not ${String(s.spinning)}`,
+        "e.g. spinning: false",
+      );
     // The node binding passes `extra` on as session config entries ("session.intra_op.allow_spinning").
     Object.assign(options, { extra: { session: { intra_op: { allow_spinning: s.spinning ? "1" : "0" } } } });
   }

@@ -21,7 +21,8 @@ function controlConstant(name: string, fixed: Fixed): OnnxTensor | undefined {
     if (index === undefined) throw new Error(`internal: no width for group ${control.group}`);
     return { name, dtype: "int64", dims: [], data: BigInt64Array.from([BigInt(index)]) };
   }
-  if (control?.kind === "run") return { name, dtype: "bool", dims: [], data: Uint8Array.from([fixed.run[control.task] ? 1 : 0]) };
+  if (control?.kind === "run")
+    return { name, dtype: "bool", dims: [], data: Uint8Array.from([fixed.run[control.task] ? 1 : 0]) };
   return undefined;
 }
 
@@ -41,5 +42,8 @@ export function specialiseOnnx(model: OnnxModel, fixed: Fixed): OnnxModel {
     if (constant) constants.push(constant);
     return !constant;
   });
-  return { ...model, graph: { ...model.graph, inputs: keep, initializers: [...model.graph.initializers, ...constants] } };
+  return {
+    ...model,
+    graph: { ...model.graph, inputs: keep, initializers: [...model.graph.initializers, ...constants] },
+  };
 }

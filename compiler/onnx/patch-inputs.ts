@@ -49,13 +49,20 @@ function fields(bytes: Uint8Array, from: number, to: number): Field[] {
   return out;
 }
 
-const header = (field: number, length: number): Uint8Array => protobuf.Writer.create().uint32((field << 3) | LENGTH_DELIMITED).uint32(length).finish();
+const header = (field: number, length: number): Uint8Array =>
+  protobuf.Writer.create()
+    .uint32((field << 3) | LENGTH_DELIMITED)
+    .uint32(length)
+    .finish();
 
 /**
  * `bytes` with each graph input for which `constantFor(name)` gives a tensor removed and that tensor
  * (of the same name) added as an initializer; all other bytes are kept as they are.
  */
-export function inputsToConstants(bytes: Uint8Array, constantFor: (input: string) => OnnxTensor | undefined): Uint8Array {
+export function inputsToConstants(
+  bytes: Uint8Array,
+  constantFor: (input: string) => OnnxTensor | undefined,
+): Uint8Array {
   let top: Field[];
   try {
     top = fields(bytes, 0, bytes.length);
@@ -63,19 +70,25 @@ export function inputsToConstants(bytes: Uint8Array, constantFor: (input: string
     throw new OnnxDecodeError(`not an ONNX model (${(e as Error).message})`);
   }
   const graph = top.find((f) => f.field === MODEL_GRAPH && f.wire === LENGTH_DELIMITED);
-  if (!graph || top.filter((f) => f.field === MODEL_GRAPH).length !== 1) throw new OnnxDecodeError("the ONNX model has no graph, or several");
+  if (!graph || top.filter((f) => f.field === MODEL_GRAPH).length !== 1)
+    throw new OnnxDecodeError("the ONNX model has no graph, or several");
   const kept: Field[] = [];
   const constants: OnnxTensor[] = [];
   for (const f of fields(bytes, graph.body, graph.end)) {
-    const input = f.field === GRAPH_INPUT && f.wire === LENGTH_DELIMITED ? onnx.ValueInfoProto.decode(bytes.subarray(f.body, f.end)) : undefined;
+    const input =
+      f.field === GRAPH_INPUT && f.wire === LENGTH_DELIMITED
+        ? onnx.ValueInfoProto.decode(bytes.subarray(f.body, f.end))
+        : undefined;
     const constant = input ? constantFor(input.name ?? "") : undefined;
     if (constant) constants.push({ ...constant, name: input!.name ?? "" });
     else kept.push(f);
   }
-  const added = constants.map((c) => {
-    const body = onnx.TensorProto.encode(tensorProto(c)).finish();
-    return [header(GRAPH_INITIALIZER, body.length), body];
-  }).flat();
+  const added = constants
+    .map((c) => {
+      const body = onnx.TensorProto.encode(tensorProto(c)).finish();
+      return [header(GRAPH_INITIALIZER, body.length), body];
+    })
+    .flat();
   const graphLength = kept.reduce((n, f) => n + f.end - f.start, 0) + added.reduce((n, b) => n + b.length, 0);
   const graphHeader = header(MODEL_GRAPH, graphLength);
   const out = new Uint8Array(graph.start + graphHeader.length + graphLength + bytes.length - graph.end);

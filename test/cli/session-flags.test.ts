@@ -11,7 +11,11 @@ const bin = join(import.meta.dirname, "..", "..", "cli", "bin.js");
 const dir = mkdtempSync(join(tmpdir(), "mtl-session-flags-"));
 
 function mtl(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -20,7 +24,19 @@ beforeAll(() => writeFileSync(join(dir, "two.onnx"), compileSource(TWO_TASK)));
 describe("session flags", () => {
   it("run gives the same outputs with --threads 1 --no-spin --ep cpu as without", () => {
     const plain = mtl("run", "two.onnx", "--random", "--json", "--config", "e=1");
-    const tuned = mtl("run", "two.onnx", "--random", "--json", "--config", "e=1", "--threads", "1", "--no-spin", "--ep", "cpu");
+    const tuned = mtl(
+      "run",
+      "two.onnx",
+      "--random",
+      "--json",
+      "--config",
+      "e=1",
+      "--threads",
+      "1",
+      "--no-spin",
+      "--ep",
+      "cpu",
+    );
     expect(plain.code).toBe(0);
     expect(tuned.code).toBe(0);
     const outputs = (s: string) => JSON.stringify((JSON.parse(s) as { outputs: unknown }).outputs);

@@ -11,16 +11,22 @@ import { compileFile } from "../../lib/compiler";
 import { compileSource, TWO_TASK } from "../helpers/compiled";
 
 const root = join(import.meta.dirname, "..", "..");
-const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".mtl")).sort();
+const examples = readdirSync(join(root, "examples"))
+  .filter((f) => f.endsWith(".mtl"))
+  .sort();
 
 describe("decodeMetadata", () => {
-  it.each(examples)("equals the full decode's metadata on examples/%s", (file) => {
-    const r = compileFile(join(root, "examples", file));
-    if (!r.ok) throw new Error(`examples/${file} does not compile`);
-    const metadata = decodeMetadata(r.compiled.bytes);
-    expect(Object.keys(metadata)).toContain("mtl");
-    expect(metadata).toEqual(decodeModel(r.compiled.bytes).metadata);
-  }, 60_000);
+  it.each(examples)(
+    "equals the full decode's metadata on examples/%s",
+    (file) => {
+      const r = compileFile(join(root, "examples", file));
+      if (!r.ok) throw new Error(`examples/${file} does not compile`);
+      const metadata = decodeMetadata(r.compiled.bytes);
+      expect(Object.keys(metadata)).toContain("mtl");
+      expect(metadata).toEqual(decodeModel(r.compiled.bytes).metadata);
+    },
+    60_000,
+  );
 
   it("equals the full decode on a static model (mtl.config) and after a re-encode", () => {
     const bytes = compileSource(TWO_TASK, { e: 1 });

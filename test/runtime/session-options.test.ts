@@ -34,11 +34,21 @@ describe("session options", () => {
     await model.close();
     expect(create).toHaveBeenCalledTimes(2);
     for (const call of create.mock.calls) {
-      expect(call[1]).toMatchObject({ intraOpNumThreads: 1, executionProviders: ["cpu"], extra: { session: { intra_op: { allow_spinning: "0" } } } });
+      expect(call[1]).toMatchObject({
+        intraOpNumThreads: 1,
+        executionProviders: ["cpu"],
+        extra: { session: { intra_op: { allow_spinning: "0" } } },
+      });
     }
-    expect(Array.from(a.outputs.seg.seg.data as BigInt64Array)).toEqual(Array.from(expected.outputs.seg.seg.data as BigInt64Array));
-    expect(Array.from(a.outputs.cls["cls.values"].data as Float32Array)).toEqual(Array.from(expected.outputs.cls["cls.values"].data as Float32Array));
-    expect(Array.from(b.outputs.seg.seg.data as BigInt64Array)).toEqual(Array.from(expected.outputs.seg.seg.data as BigInt64Array));
+    expect(Array.from(a.outputs.seg.seg.data as BigInt64Array)).toEqual(
+      Array.from(expected.outputs.seg.seg.data as BigInt64Array),
+    );
+    expect(Array.from(a.outputs.cls["cls.values"].data as Float32Array)).toEqual(
+      Array.from(expected.outputs.cls["cls.values"].data as Float32Array),
+    );
+    expect(Array.from(b.outputs.seg.seg.data as BigInt64Array)).toEqual(
+      Array.from(expected.outputs.seg.seg.data as BigInt64Array),
+    );
   });
 
   it("refuse a provider this build does not carry, naming it and those it has", async () => {

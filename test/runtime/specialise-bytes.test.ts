@@ -33,7 +33,8 @@ describe("specialiseBytes", () => {
       const ra = await a.run({ image });
       const rb = await b.run({ image });
       expect(Object.keys(ra).sort()).toEqual(Object.keys(rb).sort());
-      for (const k of Object.keys(ra)) expect(Array.from(ra[k].data as ArrayLike<unknown>)).toEqual(Array.from(rb[k].data as ArrayLike<unknown>));
+      for (const k of Object.keys(ra))
+        expect(Array.from(ra[k].data as ArrayLike<unknown>)).toEqual(Array.from(rb[k].data as ArrayLike<unknown>));
       await a.release();
       await b.release();
     }
