@@ -95,8 +95,10 @@ export interface RunOptions {
    * background (a first use costs about a dynamic run, not a session build). "specialised": wait for
    * the specialised session. "dynamic": the one graph for all configurations.
    */
-  readonly mode?: "auto" | "specialised" | "dynamic";
+  readonly mode?: RunMode;
 }
+
+export type RunMode = "auto" | "specialised" | "dynamic";
 
 export class MtlModel {
   readonly meta: MtlMetadata;
@@ -201,18 +203,30 @@ export class MtlModel {
     return this.cache.has(cacheKey(config, tasks));
   }
 
-  /** Which session answers a run in `mode`; "auto" starts building the specialised session if it must. */
-  private route(config: Config, tasks: readonly string[], mode: "auto" | "specialised" | "dynamic"): "specialised" | "dynamic" {
-    if (mode !== "auto") return mode;
-    if (!this.dynamicReady || this.cache.ready(cacheKey(config, tasks))) return "specialised";
+  /**
+   * Which session answers a run in `mode`. "auto" with the dynamic graph built and the specialised
+   * session not: the dynamic graph, and a specialised build queued (in the cache at once, so runs of
+   * the same configuration meanwhile queue no second one) that starts when `start()` is called.
+   */
+  private route(config: Config, tasks: readonly string[], mode: RunMode): { via: "specialised" | "dynamic"; start?: () => void } {
+    if (mode !== "auto") return { via: mode };
+    if (!this.dynamicReady || this.cache.ready(cacheKey(config, tasks))) return { via: "specialised" };
+    if (this.cache.has(cacheKey(config, tasks))) return { via: "dynamic" }; // already building
+    let open = () => undefined as void;
+    const gate = new Promise<void>((go) => (open = go));
     // Pinned while it builds; a failed build is dropped by the cache and tried again on the next run.
-    const lease = this.session(config, tasks, "specialised");
+    const lease = this.session(config, tasks, "specialised", gate);
     lease.session.then(lease.release, lease.release);
-    return "dynamic";
+    return { via: "dynamic", start: () => setImmediate(open) };
   }
 
   /** The session to run on, pinned until `release()` so the cache cannot dispose it mid-run. */
-  private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Lease<ort.InferenceSession> {
+  private session(
+    config: Config,
+    tasks: readonly string[],
+    mode: "specialised" | "dynamic",
+    after?: Promise<void>,
+  ): Lease<ort.InferenceSession> {
     if (mode === "dynamic") {
       // A failed load is not kept: the next run tries again, and close() does not rethrow it.
       this.dynamic ??= createSession(this.bytes, this.path, this.sessionOptions).then(
@@ -229,12 +243,30 @@ export class MtlModel {
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
     const specialised = () => specialiseBytes(this.bytes, { widths: config, run });
-    return this.cache.acquire(cacheKey(config, tasks), () => createSession(specialised(), this.path, this.sessionOptions));
+    const build = () => createSession(specialised(), this.path, this.sessionOptions);
+    // onnxruntime builds a session on this thread: a background build waits until the run the dynamic
+    // graph answers has returned, so that answer is not held up by it.
+    const create = after ? () => after.then(build) : build;
+    return this.cache.acquire(cacheKey(config, tasks), create);
   }
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {
     const { config, tasks } = this.resolve(o);
-    const mode = this.route(config, tasks, o.mode ?? "auto");
+    const routed = this.route(config, tasks, o.mode ?? "auto");
+    try {
+      return await this.runVia(routed.via, inputs, o, config, tasks);
+    } finally {
+      routed.start?.();
+    }
+  }
+
+  private async runVia(
+    mode: "specialised" | "dynamic",
+    inputs: Readonly<Record<string, InputTensor>>,
+    o: RunOptions,
+    config: Config,
+    tasks: string[],
+  ): Promise<RunResult> {
     const wanted = this.meta.tasks.filter((t) => tasks.includes(t.name));
     const sequence = wanted.filter((t) => isSequenceSpec(t.decode as never));
     const given = withTokenPrefix(this.meta, inputs, sequence) as Readonly<Record<string, InputTensor>>;
