@@ -9,7 +9,8 @@ export function readBytes(path: string, what: string): Uint8Array {
   if (!existsSync(path)) throw new UserError(`${what} ${path} does not exist`, 1, "check the path");
   if (statSync(path).isDirectory()) throw new UserError(`${what} ${path} is a folder, not a file`);
   checkRegularFile(path, what); // not a device (/dev/zero), pipe or folder; not over 2 GiB
-  return new Uint8Array(readFileSync(path));
+  const b = readFileSync(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a view: copying would hold the file twice
 }
 
 export function writeAtomic(path: string, bytes: Uint8Array | string): void {

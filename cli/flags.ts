@@ -1,6 +1,7 @@
 // Numeric flag values, checked before any work starts: `--runs 0` or `--port abc` is a usage error
 // (exit 2) naming the flag, not a table of nulls or a crash later.
 import { UserError } from "./io";
+import type { SessionSettings } from "../runtime/session-options";
 
 /** A whole number >= `min` (default 1), e.g. --runs, --max. */
 export function wholeNumber(text: string | undefined, flag: string, fallback: number, min = 1): number {
@@ -16,4 +17,13 @@ export function portNumber(text: string): number {
   const n = wholeNumber(text, "--port", 5178, 0);
   if (n > 65535) throw new UserError(`--port takes 0 to 65535, not ${text}`, 2, "e.g. --port 5178 (0: any free port)");
   return n;
+}
+
+/** --threads, --no-spin and --ep of the commands that build sessions, as `load()` options. */
+export function sessionFlags(o: { threads?: string; spin?: boolean; ep?: string }): SessionSettings {
+  return {
+    threads: o.threads === undefined ? undefined : wholeNumber(o.threads, "--threads", 1),
+    spinning: o.spin === false ? false : undefined, // commander sets spin=true unless --no-spin is given
+    executionProvider: o.ep,
+  };
 }

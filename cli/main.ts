@@ -6,6 +6,14 @@ import { isMtlError, reportError } from "./errors";
 import { portNumber } from "./flags";
 import { STRATEGY_OPTIONS } from "../runtime/search/types";
 
+/** The options of commands that build onnxruntime sessions (runtime/session-options.ts). */
+function withSessionOptions(c: Command): Command {
+  return c
+    .option("--threads <n>", "intra-op threads per onnxruntime session (default: onnxruntime's, one per core)")
+    .option("--no-spin", "idle onnxruntime threads sleep instead of spin-waiting (kinder to a busy machine)")
+    .option("--ep <provider>", "onnxruntime execution provider (default: cpu; others only if this build carries them)");
+}
+
 function program(): Command {
   const p = new Command("mtl")
     .description("Compile and run controllable multi-task networks: one ONNX file holds every width configuration.")
@@ -74,7 +82,7 @@ function program(): Command {
       result = await (await command<typeof import("./commands/search")>("search")).runSearch(file, o);
     });
 
-  p.command("run")
+  withSessionOptions(p.command("run"))
     .description("run a compiled model under constraints and print or save each task's decoded output")
     .argument("<model>", ".onnx file compiled by mtl")
     .option("--input <name=file...>", "inputs as .npy, .json (nested arrays), .png or .jpg files (NAME= may go when there is one input)")
@@ -118,7 +126,7 @@ function program(): Command {
       result = await (await command<typeof import("./commands/export-torch")>("export-torch")).runExportTorch(file, o);
     });
 
-  p.command("profile")
+  withSessionOptions(p.command("profile"))
     .description("measure this machine's latency table for latency budgets (--latency of search/run), and how noisy it is")
     .argument("<model>", ".onnx file compiled by mtl")
     .requiredOption("-o, --output <file>", "the latency table (.json) to write")
@@ -129,7 +137,7 @@ function program(): Command {
       result = await (await command<typeof import("./commands/profile")>("profile")).runProfile(file, o);
     });
 
-  p.command("bench")
+  withSessionOptions(p.command("bench"))
     .description("time configurations side by side: cached specialised session, dynamic graph, switching")
     .argument("<model>", ".onnx file compiled by mtl")
     .option("--runs <n>", "timed runs per configuration (the median is kept)", "10")

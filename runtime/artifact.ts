@@ -4,6 +4,7 @@ import { MtlError } from "../compiler/errors";
 import type { CostTable } from "../compiler/cost/types";
 import type { MtlMetadata } from "../compiler/lower/metadata";
 import { decodeModel, OnnxDecodeError } from "../compiler/onnx/decode";
+import { decodeMetadata } from "../compiler/onnx/decode-metadata";
 import type { OnnxModel } from "../compiler/onnx/model";
 import { parseCosts, parseMetadata, parseStaticConfig } from "./artifact-schema";
 import { restrictToStatic, staticChoices } from "./static-model";
@@ -23,25 +24,40 @@ export interface Artifact {
    * `costs` then holds that one configuration only (runtime/static-model.ts).
    */
   readonly staticConfig: Readonly<Record<string, number>> | null;
+  /** The whole graph, weights included: decoded on first use (`info`, `search` and planning never need it). */
   readonly model: OnnxModel;
 }
 
-export function readArtifact(bytes: Uint8Array, path: string): Artifact {
-  let model: OnnxModel;
+function decoded<T>(path: string, decode: () => T): T {
   try {
-    model = decodeModel(bytes);
+    return decode();
   } catch (e) {
     if (e instanceof OnnxDecodeError) throw new ArtifactError(`${path} is not an ONNX model: ${e.message}`, "compile one with `mtl compile FILE.mtl -o OUT.onnx`");
     throw e;
   }
-  const raw = model.metadata.mtl;
+}
+
+export function readArtifact(bytes: Uint8Array, path: string): Artifact {
+  const metadata = decoded(path, () => decodeMetadata(bytes));
+  let model: OnnxModel | undefined;
+  const parts = readMetadata(metadata, path);
+  return {
+    ...parts,
+    get model(): OnnxModel {
+      return (model ??= decoded(path, () => decodeModel(bytes)));
+    },
+  };
+}
+
+function readMetadata(metadata: Record<string, string>, path: string): Omit<Artifact, "model"> {
+  const raw = metadata.mtl;
   if (!raw) throw new ArtifactError(`${path} is an ONNX model, but not one compiled by mtl (it has no "mtl" metadata)`, "compile one with `mtl compile FILE.mtl -o OUT.onnx`");
   // Checked against a schema (artifact-schema.ts): the file may have been edited or damaged.
   const meta = parseMetadata(raw, path);
-  const costs = parseCosts(model.metadata["mtl.costs"], path, meta);
-  const staticConfig = parseStaticConfig(model.metadata["mtl.config"], path);
-  if (!staticConfig) return { meta, costs, staticConfig, model };
+  const costs = parseCosts(metadata["mtl.costs"], path, meta);
+  const staticConfig = parseStaticConfig(metadata["mtl.config"], path);
+  if (!staticConfig) return { meta, costs, staticConfig };
   const choices = staticChoices(costs, staticConfig);
   if (typeof choices === "string") throw new ArtifactError(`${path} is damaged: ${choices}`, "recompile it with this version of mtl");
-  return { meta, costs: restrictToStatic(costs, choices), staticConfig, model };
+  return { meta, costs: restrictToStatic(costs, choices), staticConfig };
 }

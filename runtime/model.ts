@@ -10,7 +10,6 @@ import type { CostTable } from "../compiler/cost/types";
 import { MtlError } from "../compiler/errors";
 import type { Config } from "../compiler/ir/types";
 import type { MtlMetadata } from "../compiler/lower/metadata";
-import { encodeModel } from "../compiler/onnx/encode";
 import type { OnnxGraph, OnnxValueInfo } from "../compiler/onnx/model";
 import { didYouMean } from "../compiler/messages";
 import { type Artifact, ArtifactError, readArtifact } from "./artifact";
@@ -24,8 +23,9 @@ import { isSequenceSpec } from "./decode/index";
 import { controlFeeds, decodeTask, withTokenPrefix } from "./sequence";
 import { type Lease, SessionCache } from "./session-cache";
 import { describeStatic } from "./static-model";
-import { specialiseOnnx } from "./specialise";
+import { specialiseBytes } from "./specialise";
 import { isControlInput } from "../compiler/io-names";
+import { type SessionSettings, toOrtOptions } from "./session-options";
 
 /** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
 export class RunError extends MtlError {
@@ -36,8 +36,11 @@ export class RunError extends MtlError {
 
 const STATIC_HINT = "compile the model without --config/--budget to choose widths at run time";
 
-/** Failures are reported as RunError values; onnxruntime's own log would repeat them on stderr. */
-const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { logSeverityLevel: 4 };
+/** Options of `load()`: the session cache's size and how onnxruntime runs (runtime/session-options.ts). */
+export interface LoadOptions extends SessionSettings {
+  /** Specialised sessions kept (least recently used go first; default 8). */
+  readonly cacheSize?: number;
+}
 
 /** Node name -> "file:line:col" from the doc_strings the compiler writes, subgraphs included. */
 function sourceMap(graph: OnnxGraph, into = new Map<string, string>()): Map<string, string> {
@@ -76,6 +79,8 @@ export interface RunResult {
   readonly tasks: readonly string[];
   readonly ms: number;
   readonly cached: boolean;
+  /** The session that answered: the configuration's specialised one, or the dynamic graph. */
+  readonly via: "specialised" | "dynamic";
 }
 
 export interface RunOptions {
@@ -84,37 +89,54 @@ export interface RunOptions {
   readonly config?: Readonly<Record<string, number>>;
   /** Tasks to run (default: the plan's, else all). */
   readonly tasks?: readonly string[];
-  /** "specialised" (default): a cached session per configuration; "dynamic": the one graph for all. */
-  readonly mode?: "specialised" | "dynamic";
+  /**
+   * "auto" (default): the configuration's specialised session once it is built; until then, if the
+   * dynamic graph is already built, it answers while the specialised session builds in the
+   * background (a first use costs about a dynamic run, not a session build). "specialised": wait for
+   * the specialised session. "dynamic": the one graph for all configurations.
+   */
+  readonly mode?: RunMode;
 }
+
+export type RunMode = "auto" | "specialised" | "dynamic";
 
 export class MtlModel {
   readonly meta: MtlMetadata;
   readonly costs: CostTable;
   private readonly cache: SessionCache;
   private dynamic?: Promise<ort.InferenceSession>;
+  /** The dynamic session is built (not just being built): it can stand in for a specialised one. */
+  private dynamicReady = false;
   private sources?: Map<string, string>;
   /** The file it was loaded from, for messages. */
   private path = "<bytes>";
 
-  private constructor(private readonly artifact: Artifact, private readonly bytes: Uint8Array, cacheSize: number) {
+  private constructor(
+    private readonly artifact: Artifact,
+    private readonly bytes: Uint8Array,
+    cacheSize: number,
+    /** Every session's options; onnxruntime's log is off, as failures are reported as RunError values. */
+    private readonly sessionOptions: ort.InferenceSession.SessionOptions,
+  ) {
     this.meta = artifact.meta;
     this.costs = artifact.costs;
     this.cache = new SessionCache(cacheSize);
   }
 
-  static async load(source: string | Uint8Array, opts: { cacheSize?: number } = {}): Promise<MtlModel> {
+  static async load(source: string | Uint8Array, opts: LoadOptions = {}): Promise<MtlModel> {
+    const sessionOptions = toOrtOptions(opts); // bad options fail before the file is read
     const path = typeof source === "string" ? source : "<bytes>";
     let bytes: Uint8Array;
     if (typeof source === "string") {
       if (existsSync(source)) checkRegularFile(source, "model file"); // a missing file is MTL-ART-001 below
       try {
-        bytes = new Uint8Array(await readFile(source));
+        const b = await readFile(source);
+        bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a view: a copy would hold the file twice
       } catch {
         throw new ArtifactError(`cannot read ${source}`, "check the path; compile a model with `mtl compile FILE.mtl -o OUT.onnx`");
       }
     } else bytes = source;
-    const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8);
+    const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8, sessionOptions);
     model.path = path;
     return model;
   }
@@ -186,24 +208,70 @@ export class MtlModel {
     return this.cache.has(cacheKey(config, tasks));
   }
 
+  /**
+   * Which session answers a run in `mode`. "auto" with the dynamic graph built and the specialised
+   * session not: the dynamic graph, and a specialised build queued (in the cache at once, so runs of
+   * the same configuration meanwhile queue no second one) that starts when `start()` is called.
+   */
+  private route(config: Config, tasks: readonly string[], mode: RunMode): { via: "specialised" | "dynamic"; start?: () => void } {
+    if (mode !== "auto") return { via: mode };
+    if (!this.dynamicReady || this.cache.ready(cacheKey(config, tasks))) return { via: "specialised" };
+    if (this.cache.has(cacheKey(config, tasks))) return { via: "dynamic" }; // already building
+    let open = () => undefined as void;
+    const gate = new Promise<void>((go) => (open = go));
+    // Pinned while it builds; a failed build is dropped by the cache and tried again on the next run.
+    const lease = this.session(config, tasks, "specialised", gate);
+    lease.session.then(lease.release, lease.release);
+    return { via: "dynamic", start: () => setImmediate(open) };
+  }
+
   /** The session to run on, pinned until `release()` so the cache cannot dispose it mid-run. */
-  private session(config: Config, tasks: readonly string[], mode: "specialised" | "dynamic"): Lease<ort.InferenceSession> {
+  private session(
+    config: Config,
+    tasks: readonly string[],
+    mode: "specialised" | "dynamic",
+    after?: Promise<void>,
+  ): Lease<ort.InferenceSession> {
     if (mode === "dynamic") {
       // A failed load is not kept: the next run tries again, and close() does not rethrow it.
-      this.dynamic ??= createSession(this.bytes, this.path, SESSION_OPTIONS).catch((e: unknown) => {
-        this.dynamic = undefined;
-        throw e;
-      });
+      this.dynamic ??= createSession(this.bytes, this.path, this.sessionOptions).then(
+        (s) => {
+          this.dynamicReady = true;
+          return s;
+        },
+        (e: unknown) => {
+          this.dynamic = undefined;
+          throw e;
+        },
+      );
       return { session: this.dynamic, release: () => undefined };
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    const specialised = () => encodeModel(specialiseOnnx(this.artifact.model, { widths: config, run }));
-    return this.cache.acquire(cacheKey(config, tasks), () => createSession(specialised(), this.path, SESSION_OPTIONS));
+    const specialised = () => specialiseBytes(this.bytes, { widths: config, run });
+    const build = () => createSession(specialised(), this.path, this.sessionOptions);
+    // onnxruntime builds a session on this thread: a background build waits until the run the dynamic
+    // graph answers has returned, so that answer is not held up by it.
+    const create = after ? () => after.then(build) : build;
+    return this.cache.acquire(cacheKey(config, tasks), create);
   }
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {
     const { config, tasks } = this.resolve(o);
-    const mode = o.mode ?? "specialised";
+    const routed = this.route(config, tasks, o.mode ?? "auto");
+    try {
+      return await this.runVia(routed.via, inputs, o, config, tasks);
+    } finally {
+      routed.start?.();
+    }
+  }
+
+  private async runVia(
+    mode: "specialised" | "dynamic",
+    inputs: Readonly<Record<string, InputTensor>>,
+    o: RunOptions,
+    config: Config,
+    tasks: string[],
+  ): Promise<RunResult> {
     const wanted = this.meta.tasks.filter((t) => tasks.includes(t.name));
     const sequence = wanted.filter((t) => isSequenceSpec(t.decode as never));
     const given = withTokenPrefix(this.meta, inputs, sequence) as Readonly<Record<string, InputTensor>>;
@@ -255,7 +323,7 @@ export class MtlModel {
         outputs[t.name][name] = { dtype: v.type, dims: [...v.dims], data: v.data as OutputTensor["data"] };
       }
     }
-    return { outputs, config, tasks, ms, cached };
+    return { outputs, config, tasks, ms, cached, via: mode };
   }
 
   async close(): Promise<void> {
@@ -285,4 +353,4 @@ const cacheKey = (config: Config, tasks: readonly string[]): string =>
   `${Object.entries(config).sort(([a], [b]) => a.localeCompare(b)).map(([g, i]) => `${g}=${i}`).join(",")}|${[...tasks].sort().join(",")}`;
 
 /** Loads a compiled model: `const model = await load("nyud.onnx")`. */
-export const load = (source: string | Uint8Array, opts?: { cacheSize?: number }): Promise<MtlModel> => MtlModel.load(source, opts);
+export const load = (source: string | Uint8Array, opts?: LoadOptions): Promise<MtlModel> => MtlModel.load(source, opts);

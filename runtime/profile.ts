@@ -80,7 +80,7 @@ async function measureAll(
   o: Required<Omit<ProfileOptions, "onProgress" | "maxMeasurements">>,
   onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
-  const time = async (m: Measurement) => (await model.run(inputs, { config: m.config, tasks: m.tasks })).ms;
+  const time = async (m: Measurement) => (await model.run(inputs, { config: m.config, tasks: m.tasks, mode: "specialised" })).ms; // never the dynamic stand-in
   const rounds = async (block: Measurement[], n: number) => {
     for (let r = 0; r < n; r++)
       for (let i = 0; i < block.length; i++) {

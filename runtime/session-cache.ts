@@ -10,6 +10,8 @@ type Session = Pick<ort.InferenceSession, "release">;
 interface Entry<S> {
   readonly session: Promise<S>;
   users: number;
+  /** The session is built (its promise resolved). */
+  ready: boolean;
 }
 
 /** A session handed out by `acquire`: use it, then call `release()` exactly once. */
@@ -29,6 +31,11 @@ export class SessionCache<S extends Session = ort.InferenceSession> {
 
   has(key: string): boolean {
     return this.entries.has(key);
+  }
+
+  /** Whether the session for `key` is built, not just being built. */
+  ready(key: string): boolean {
+    return this.entries.get(key)?.ready ?? false;
   }
 
   /** The session for `key` (built by `create` on a miss), most recently used; not pinned. */
@@ -69,11 +76,14 @@ export class SessionCache<S extends Session = ort.InferenceSession> {
       this.entries.set(key, hit);
       return hit;
     }
-    const entry: Entry<S> = { session: create(), users: 0 };
+    const entry: Entry<S> = { session: create(), users: 0, ready: false };
     this.entries.set(key, entry);
-    entry.session.catch(() => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
-    });
+    entry.session.then(
+      () => (entry.ready = true),
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
     return entry;
   }
 

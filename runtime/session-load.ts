@@ -3,6 +3,7 @@
 // report it as a coded error naming the file.
 import * as ort from "onnxruntime-node";
 import { MtlError } from "../compiler/errors";
+import { SessionOptionsError } from "./session-options";
 
 /** onnxruntime cannot build a session from the model file (docs/errors.md). */
 export class ModelLoadError extends MtlError {
@@ -29,6 +30,13 @@ export async function createSession(
   try {
     return await ort.InferenceSession.create(bytes, options);
   } catch (e) {
+    const ep = String(options.executionProviders?.[0] ?? "cpu");
+    // A provider carried by the build may still fail to start (no GPU, no driver): say which one.
+    if (ep !== "cpu")
+      throw new SessionOptionsError(
+        `onnxruntime cannot run ${path} on execution provider \`${ep}\`: ${reason(e)}`,
+        "use the cpu provider (--ep cpu)",
+      );
     throw new ModelLoadError(`onnxruntime cannot load ${path}: ${reason(e)}`);
   }
 }

@@ -4,14 +4,14 @@ import { benchModel, diagonalConfigs, spearman } from "../../runtime/bench";
 import { load } from "../../runtime/index";
 import { describeStatic } from "../../runtime/static-model";
 import { plural } from "../format";
-import { wholeNumber } from "../flags";
+import { sessionFlags, wholeNumber } from "../flags";
 import { out } from "../io";
 import { progressReporter } from "../progress";
 import { randomInputs } from "./inputs";
 
-export async function runBench(path: string, o: { runs?: string; json?: boolean }): Promise<number> {
+export async function runBench(path: string, o: { runs?: string; json?: boolean; threads?: string; spin?: boolean; ep?: string }): Promise<number> {
   const runs = wholeNumber(o.runs, "--runs", 10);
-  const model = await load(path);
+  const model = await load(path, sessionFlags(o));
   const configs = diagonalConfigs(model);
   if (!o.json) out.log(`${"configuration".padEnd(40)} ${"MACs".padStart(9)} ${"cached ms".padStart(10)} ${"dynamic ms".padStart(11)} ${"dyn/cached".padStart(10)} ${"switch ms".padStart(10)}`);
   const progress = progressReporter("bench", "configurations");

@@ -3,7 +3,7 @@
 import type { LatencyQuality } from "../../runtime/search/latency";
 import { load } from "../../runtime/index";
 import { profileLatency } from "../../runtime/profile";
-import { wholeNumber } from "../flags";
+import { sessionFlags, wholeNumber } from "../flags";
 import { plural } from "../format";
 import { out } from "../io";
 import { checkOutputFile, writeOutput } from "../output";
@@ -11,6 +11,9 @@ import { progressReporter } from "../progress";
 import { randomInputs } from "./inputs";
 
 export interface ProfileCliOptions {
+  threads?: string;
+  spin?: boolean;
+  ep?: string;
   output: string;
   runs?: string;
   warmup?: string;
@@ -41,7 +44,7 @@ export async function runProfile(path: string, o: ProfileCliOptions): Promise<nu
   const warmup = wholeNumber(o.warmup, "--warmup", 2, 0);
   const max = wholeNumber(o.max, "--max", 2000);
   checkOutputFile(o.output, "-o", "latency.json");
-  const model = await load(path, { cacheSize: 8 });
+  const model = await load(path, { cacheSize: 8, ...sessionFlags(o) });
   const t0 = performance.now();
   const table = await profileLatency(model, randomInputs(model.meta, 0), {
     runs,

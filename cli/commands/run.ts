@@ -10,13 +10,16 @@ import type { InputTensor } from "../../runtime/inputs";
 import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
 import { parseAssignments, readBytes } from "../files";
-import { wholeNumber } from "../flags";
+import { sessionFlags, wholeNumber } from "../flags";
 import { prepareOutputDir, writeOutput } from "../output";
 import { out, UserError } from "../io";
 import { randomInput } from "./inputs";
 import { constraintsFrom, planOptionsFrom } from "./search";
 
 export interface RunCliOptions {
+  threads?: string;
+  spin?: boolean;
+  ep?: string;
   input?: string[];
   random?: boolean;
   seed?: string;
@@ -63,10 +66,11 @@ function preview(data: ArrayLike<number | bigint | boolean>, max = 8): string {
 
 export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   const seed = wholeNumber(o.seed, "--seed", 0, 0);
+  const session = sessionFlags(o);
   if (o.config && (o.budget || o.prefer))
     throw new UserError("give either --config or --budget/--prefer, not both", 2, "--config runs that configuration; --budget and --prefer plan one");
   if (o.output !== undefined) prepareOutputDir(o.output, "-o");
-  const model = await load(path);
+  const model = await load(path, session);
   const inputs: Record<string, InputTensor> = {};
   for (const spec of o.input ?? []) {
     const eq = spec.indexOf("=");

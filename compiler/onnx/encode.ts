@@ -32,7 +32,7 @@ function checkTensor(t: OnnxTensor): void {
   }
 }
 
-function tensorProto(t: OnnxTensor): P.ITensorProto {
+export function tensorProto(t: OnnxTensor): P.ITensorProto {
   checkTensor(t);
   return { name: t.name, dims: [...t.dims], dataType: DTYPE_CODE[t.dtype], rawData: tensorBytes(t) };
 }

@@ -1,0 +1,106 @@
+// The protobuf edge, in place: a model whose named graph inputs become constant initializers,
+// made by copying the file's bytes with those inputs cut out and the constants appended to the
+// graph, not by decoding and re-encoding it. "Specialise on load" (runtime/specialise.ts) fixes a
+// configuration's width and task inputs this way: one copy of a 100 MB model instead of a decode
+// (weights materialised) plus a full re-encode.
+import protobuf from "protobufjs/minimal.js";
+import onnxProto from "onnx-proto";
+import { OnnxDecodeError } from "./decode";
+import { tensorProto } from "./encode";
+import type { OnnxTensor } from "./model";
+
+const { onnx } = onnxProto;
+
+/** Field numbers of onnx.proto: ModelProto.graph, GraphProto.initializer, GraphProto.input. */
+const MODEL_GRAPH = 7;
+const GRAPH_INITIALIZER = 5;
+const GRAPH_INPUT = 11;
+const LENGTH_DELIMITED = 2;
+
+interface Field {
+  readonly field: number;
+  readonly wire: number;
+  /** The whole field, tag included: [start, end). */
+  readonly start: number;
+  readonly end: number;
+  /** The payload of a length-delimited field. */
+  readonly body: number;
+}
+
+/** The top-level fields of a message in `bytes[from, to)`, bounds-checked. */
+function fields(bytes: Uint8Array, from: number, to: number): Field[] {
+  const r = protobuf.Reader.create(bytes.subarray(0, to));
+  r.pos = from;
+  const out: Field[] = [];
+  while (r.pos < to) {
+    const start = r.pos;
+    const tag = r.uint32();
+    const wire = tag & 7;
+    if (wire === LENGTH_DELIMITED) {
+      const length = r.uint32();
+      const body = r.pos;
+      r.skip(length);
+      out.push({ field: tag >>> 3, wire, start, end: r.pos, body });
+    } else {
+      r.skipType(wire);
+      out.push({ field: tag >>> 3, wire, start, end: r.pos, body: r.pos });
+    }
+  }
+  return out;
+}
+
+const header = (field: number, length: number): Uint8Array =>
+  protobuf.Writer.create()
+    .uint32((field << 3) | LENGTH_DELIMITED)
+    .uint32(length)
+    .finish();
+
+/**
+ * `bytes` with each graph input for which `constantFor(name)` gives a tensor removed and that tensor
+ * (of the same name) added as an initializer; all other bytes are kept as they are.
+ */
+export function inputsToConstants(
+  bytes: Uint8Array,
+  constantFor: (input: string) => OnnxTensor | undefined,
+): Uint8Array {
+  let top: Field[];
+  try {
+    top = fields(bytes, 0, bytes.length);
+  } catch (e) {
+    throw new OnnxDecodeError(`not an ONNX model (${(e as Error).message})`);
+  }
+  const graph = top.find((f) => f.field === MODEL_GRAPH && f.wire === LENGTH_DELIMITED);
+  if (!graph || top.filter((f) => f.field === MODEL_GRAPH).length !== 1)
+    throw new OnnxDecodeError("the ONNX model has no graph, or several");
+  const kept: Field[] = [];
+  const constants: OnnxTensor[] = [];
+  for (const f of fields(bytes, graph.body, graph.end)) {
+    const input =
+      f.field === GRAPH_INPUT && f.wire === LENGTH_DELIMITED
+        ? onnx.ValueInfoProto.decode(bytes.subarray(f.body, f.end))
+        : undefined;
+    const constant = input ? constantFor(input.name ?? "") : undefined;
+    if (constant) constants.push({ ...constant, name: input!.name ?? "" });
+    else kept.push(f);
+  }
+  const added = constants
+    .map((c) => {
+      const body = onnx.TensorProto.encode(tensorProto(c)).finish();
+      return [header(GRAPH_INITIALIZER, body.length), body];
+    })
+    .flat();
+  const graphLength = kept.reduce((n, f) => n + f.end - f.start, 0) + added.reduce((n, b) => n + b.length, 0);
+  const graphHeader = header(MODEL_GRAPH, graphLength);
+  const out = new Uint8Array(graph.start + graphHeader.length + graphLength + bytes.length - graph.end);
+  let at = 0;
+  const put = (b: Uint8Array) => {
+    out.set(b, at);
+    at += b.length;
+  };
+  put(bytes.subarray(0, graph.start));
+  put(graphHeader);
+  for (const f of kept) put(bytes.subarray(f.start, f.end));
+  for (const b of added) put(b);
+  put(bytes.subarray(graph.end));
+  return out;
+}
