@@ -10,6 +10,8 @@ import { channelsAt, layoutMax } from "../ir/width";
 import { attr } from "../lower/scope";
 import { expectAtLeast, numArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchGroupnorm } from "../export/torch/ops";
+import { gradGroupnorm } from "../train/grad/norm";
 
 export interface GroupNormOptions {
   readonly groups: number;
@@ -49,6 +51,8 @@ function channelCounts(segs: readonly Segment[], choicesOf: (group: string) => r
 
 export const groupnormSpec: OpSpec<"groupnorm", GroupNormOptions> = {
   kind: "groupnorm",
+  gradient: gradGroupnorm,
+  pytorch: torchGroupnorm,
   summary: "GroupNorm over axis 1; groups divide the channel count at every width",
   docs: { layers: [layer] },
   shape: (c, [x], o) => {
@@ -107,5 +111,4 @@ export const groupnormSpec: OpSpec<"groupnorm", GroupNormOptions> = {
   },
   specialise: keepNode,
   dump: sortedAttrs,
-  pytorch: { module: "torch.nn.GroupNorm", args: ["groups", "channels"], kwargs: { eps: "eps" } },
 };
