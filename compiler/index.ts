@@ -33,7 +33,11 @@ function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<str
     for (const b of parsed.program.blocks) {
       const prior = blocks.get(b.name.name);
       if (prior && prior.k === "block") {
-        diags.push(diag("MTL2006", b.name.span, `block \`${b.name.name}\` is defined twice`, "rename one", [{ message: "first defined here", span: prior.decl.name.span }]));
+        diags.push(
+          diag("MTL2006", b.name.span, `block \`${b.name.name}\` is defined twice`, "rename one", [
+            { message: "first defined here", span: prior.decl.name.span },
+          ]),
+        );
         continue;
       }
       blocks.set(b.name.name, { k: "block", decl: b, file });
@@ -54,18 +58,34 @@ function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<str
         const v = exported.get(spec.name.name);
         if (!v) {
           scope.set((spec.alias ?? spec.name).name, { k: "error" });
-          diags.push(diag("MTL2005", spec.name.span, `"${decl.path}" has no block \`${spec.name.name}\``,
-            didYouMean(spec.name.name, exported.keys()) ?? (exported.size ? `it defines ${[...exported.keys()].join(", ")}` : "it defines no blocks")));
+          diags.push(
+            diag(
+              "MTL2005",
+              spec.name.span,
+              `"${decl.path}" has no block \`${spec.name.name}\``,
+              didYouMean(spec.name.name, exported.keys()) ??
+                (exported.size ? `it defines ${[...exported.keys()].join(", ")}` : "it defines no blocks"),
+            ),
+          );
           continue;
         }
         const local = spec.alias ?? spec.name;
         if (scope.has(local.name)) {
-          diags.push(diag("MTL2006", local.span, `\`${local.name}\` is already defined in this file`, "import it under another name: `import { x as y } from ...`"));
+          diags.push(
+            diag(
+              "MTL2006",
+              local.span,
+              `\`${local.name}\` is already defined in this file`,
+              "import it under another name: `import { x as y } from ...`",
+            ),
+          );
           continue;
         }
         scope.set(local.name, v);
         if (used && !used.has(local.name))
-          diags.push(diag("MTL2016", local.span, `\`${local.name}\` is imported but never used`, "remove it from the import"));
+          diags.push(
+            diag("MTL2016", local.span, `\`${local.name}\` is imported but never used`, "remove it from the import"),
+          );
       }
     }
     scopes.set(file, scope);

@@ -70,7 +70,8 @@ export function show(v: Val): string {
 }
 
 /** Declared parameter types. `any` accepts everything (an untyped parameter with no default). */
-export type ParamType = "int" | "float" | "bool" | "string" | "tensor" | "int[]" | "float[]" | "tensor[]" | "int|int[]" | "any";
+export type ParamType =
+  "int" | "float" | "bool" | "string" | "tensor" | "int[]" | "float[]" | "tensor[]" | "int|int[]" | "any";
 
 /** Checks a value against a type, coercing int -> float and integral float -> int. Returns undefined on mismatch. */
 export function coerce(v: Val, t: ParamType): Val | undefined {

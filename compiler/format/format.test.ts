@@ -27,7 +27,11 @@ const cases: Case[] = [
   {
     name: "block header: typed params, defaults, list types, -> tensor",
     input: `block  basic ( x:tensor , out : int,stride:int=1 , ks: int[][] = [[3]] )->tensor{return x}`,
-    expected: lines(`block basic(x: tensor, out: int, stride: int = 1, ks: int[][] = [[3]]) -> tensor {`, `  return x`, `}`),
+    expected: lines(
+      `block basic(x: tensor, out: int, stride: int = 1, ks: int[][] = [[3]]) -> tensor {`,
+      `  return x`,
+      `}`,
+    ),
   },
   {
     name: "for, repeat and group bodies, nested indentation, empty body",
@@ -170,7 +174,17 @@ const cases: Case[] = [
   {
     name: "blank lines: runs collapse to one, none after { or before }, none added",
     input: `import { a } from "a"\nimport { b } from "b"\n\n\n\nblock f(x) {\n\n\n  y = x\n\n\n  z = y\n  return z\n\n}\n\n\n`,
-    expected: lines(`import { a } from "a"`, `import { b } from "b"`, ``, `block f(x) {`, `  y = x`, ``, `  z = y`, `  return z`, `}`),
+    expected: lines(
+      `import { a } from "a"`,
+      `import { b } from "b"`,
+      ``,
+      `block f(x) {`,
+      `  y = x`,
+      ``,
+      `  z = y`,
+      `  return z`,
+      `}`,
+    ),
   },
   {
     name: "comments: leading, trailing, inside expressions, end of body, end of file",
@@ -220,7 +234,17 @@ const cases: Case[] = [
   {
     name: "a comment inside a task keeps it one clause per line; multi-line block comments are verbatim",
     input: `model M {\n  task t { head h(x) // the head\n decode d }\n  /* two\n     lines */\n  budget macs <= 5M\n}`,
-    expected: lines(`model M {`, `  task t {`, `    head h(x) // the head`, `    decode d`, `  }`, `  /* two`, `     lines */`, `  budget macs <= 5M`, `}`),
+    expected: lines(
+      `model M {`,
+      `  task t {`,
+      `    head h(x) // the head`,
+      `    decode d`,
+      `  }`,
+      `  /* two`,
+      `     lines */`,
+      `  budget macs <= 5M`,
+      `}`,
+    ),
   },
   {
     name: "a line comment inside an argument list continues on an indented line",
@@ -250,7 +274,9 @@ describe("formatSource", () => {
     for (const c of cases) {
       const once = fmt(c.input);
       expect(fmt(once), c.name).toBe(once);
-      expect(stripSpans(cstToAst(parseText(once).cst, "t.mtl")), c.name).toEqual(stripSpans(cstToAst(parseText(c.input).cst, "t.mtl")));
+      expect(stripSpans(cstToAst(parseText(once).cst, "t.mtl")), c.name).toEqual(
+        stripSpans(cstToAst(parseText(c.input).cst, "t.mtl")),
+      );
       expect(parseText(once).comments.length, c.name).toBe(parseText(c.input).comments.length);
     }
   });

@@ -2,7 +2,16 @@
 
 import { formatShape, isPositiveInt, scaleDim, windowOut } from "./dims";
 import { describeLayout, layoutOnAxis, outLayout, paramAxis, slims } from "./layout";
-import { expectFloat, expectNonNegative, expectPositive, expectRank, param, zero, type OpCtx, type OpResult } from "./op-common";
+import {
+  expectFloat,
+  expectNonNegative,
+  expectPositive,
+  expectRank,
+  param,
+  zero,
+  type OpCtx,
+  type OpResult,
+} from "./op-common";
 import { fail } from "./shape-errors";
 import type { Dim, ValueType } from "./types";
 import { layoutMax } from "./width";
@@ -103,7 +112,10 @@ export function pool(op: "maxpool" | "avgpool", x: ValueType, o: PoolOptions): O
   checkWindow(o, op);
   for (const i of [0, 1])
     if (2 * Math.max(o.pads[i], o.pads[i + 2]) > o.kernel[i])
-      fail("BadOption", `${op}: padding ${Math.max(o.pads[i], o.pads[i + 2])} is more than half the ${AXIS_NAMES[i]} kernel ${o.kernel[i]}`);
+      fail(
+        "BadOption",
+        `${op}: padding ${Math.max(o.pads[i], o.pads[i + 2])} is more than half the ${AXIS_NAMES[i]} kernel ${o.kernel[i]}`,
+      );
   const [h, w] = windowShape(x, op, o, [1, 1]);
   return {
     type: { ...x, shape: [x.shape[0], x.shape[1], h, w] },

@@ -25,7 +25,8 @@ export class NodeCtx {
   /** The parameter in `role`, cut to the current configuration. */
   param(role: string): string {
     const name = this.node.params[role];
-    if (name === undefined) throw new Error(`internal: ${this.node.op} node ${this.node.id} has no "${role}" parameter`);
+    if (name === undefined)
+      throw new Error(`internal: ${this.node.op} node ${this.node.id} has no "${role}" parameter`);
     return cutParam(this.e, name);
   }
 
@@ -41,7 +42,8 @@ export class NodeCtx {
   };
   nums = (name: string, fallback?: readonly number[]): number[] => {
     const v = this.node.attrs[name] ?? fallback;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === "number")) throw new Error(`internal: attribute ${name} of ${this.node.id} is not a number list`);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "number"))
+      throw new Error(`internal: attribute ${name} of ${this.node.id} is not a number list`);
     return v as number[];
   };
   flag = (name: string): boolean => this.node.attrs[name] === true;

@@ -84,7 +84,11 @@ export function lowerResize(c: NodeCtx): void {
   const linear = c.node.attrs.mode === "linear";
   const attrs = linear
     ? [attr.string("mode", "linear"), attr.string("coordinate_transformation_mode", "half_pixel")]
-    : [attr.string("mode", "nearest"), attr.string("coordinate_transformation_mode", "asymmetric"), attr.string("nearest_mode", "floor")];
+    : [
+        attr.string("mode", "nearest"),
+        attr.string("coordinate_transformation_mode", "asymmetric"),
+        attr.string("nearest_mode", "floor"),
+      ];
   if (c.node.attrs.scales !== undefined) {
     const scales = c.lw.f32([1, 1, ...c.nums("scales")], [4]);
     c.e.op("Resize", [c.in(0), "", scales], attrs, [c.out()]);

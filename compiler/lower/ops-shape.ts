@@ -19,7 +19,9 @@ export function lowerConcat(c: NodeCtx): void {
 function expandLike(c: NodeCtx, x: string, shape: readonly unknown[], like: string, axis: number): string {
   const own = c.e.op1("Shape", [x]);
   const other = c.e.op1("Shape", [like]);
-  const dims = shape.map((d, j) => c.e.op1("Gather", [j !== axis && d === 1 ? other : own, c.lw.i64([j])], [attr.int("axis", 0)]));
+  const dims = shape.map((d, j) =>
+    c.e.op1("Gather", [j !== axis && d === 1 ? other : own, c.lw.i64([j])], [attr.int("axis", 0)]),
+  );
   return c.e.op1("Expand", [x, c.e.op1("Concat", dims, [attr.int("axis", 0)])]);
 }
 
@@ -66,5 +68,13 @@ export function lowerSelect(c: NodeCtx): void {
 export function lowerMean(c: NodeCtx): void {
   const rank = c.inType(0).shape.length;
   const axes = c.nums("axes").map((a) => (a < 0 ? a + rank : a));
-  c.e.op("ReduceMean", [c.in(0)], [attr.ints("axes", axes), attr.int("keepdims", c.node.attrs.keepdims === false || c.node.attrs.keepdims === 0 ? 0 : 1)], [c.out()]);
+  c.e.op(
+    "ReduceMean",
+    [c.in(0)],
+    [
+      attr.ints("axes", axes),
+      attr.int("keepdims", c.node.attrs.keepdims === false || c.node.attrs.keepdims === 0 ? 0 : 1),
+    ],
+    [c.out()],
+  );
 }

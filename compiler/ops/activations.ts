@@ -3,7 +3,15 @@ import { expectFloat } from "../ir/op-common";
 import { lowerElementwise } from "../lower/ops-elementwise";
 import { tensorArg, X } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
-import { torchGelu, torchRelu, torchRelu6, torchSigmoid, torchSilu, torchTanh, type TorchOp } from "../export/torch/ops";
+import {
+  torchGelu,
+  torchRelu,
+  torchRelu6,
+  torchSigmoid,
+  torchSilu,
+  torchTanh,
+  type TorchOp,
+} from "../export/torch/ops";
 import type { GradRule } from "../train/grad/ctx";
 import { gradGelu, gradRelu, gradRelu6, gradSigmoid, gradSilu, gradTanh } from "../train/grad/elementwise";
 

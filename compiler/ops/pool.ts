@@ -34,7 +34,11 @@ function poolLayer(op: "maxpool" | "avgpool"): LayerDef {
   };
 }
 
-function poolSpec<K extends "maxpool" | "avgpool">(kind: K, summary: string, gradient: GradRule): OpSpec<K, PoolOptions> {
+function poolSpec<K extends "maxpool" | "avgpool">(
+  kind: K,
+  summary: string,
+  gradient: GradRule,
+): OpSpec<K, PoolOptions> {
   return {
     kind,
     gradient,

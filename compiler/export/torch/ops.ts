@@ -202,7 +202,8 @@ export function torchMean(c: TorchOpCtx): TorchExpr {
 export const segmentTuple = (s: Segment): (number | string | null)[] => [s.max, s.group, s.scale, s.divisor];
 
 // One mapping per op kind; each op's spec (compiler/ops/<op>.ts) names its mapping in `pytorch`.
-export const torchGlobalAvgPool: TorchOp = (c) => ok(`${c.in(0)}.mean(tuple(range(2, ${c.in(0)}.dim())), keepdim=True)`);
+export const torchGlobalAvgPool: TorchOp = (c) =>
+  ok(`${c.in(0)}.mean(tuple(range(2, ${c.in(0)}.dim())), keepdim=True)`);
 export const torchEmbedding: TorchOp = (c) => ok(`F.embedding(${c.in(0)}, ${c.param("weight")})`);
 export const torchRelu = unary("F.relu");
 export const torchRelu6 = unary("F.relu6");
