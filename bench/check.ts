@@ -58,7 +58,8 @@ function time(label: string, files: Record<string, string>, entry: string, runs 
   ms.sort((a, b) => a - b);
   const lines = files[entry].split("\n").length;
   console.log(
-    `${label.padEnd(28)} ${String(lines).padStart(6)} lines   median ${ms[Math.floor(runs / 2)].toFixed(1).padStart(7)} ms   min ${ms[0].toFixed(1).padStart(7)} ms`,
+    `${label.padEnd(28)} ${String(lines).padStart(6)} lines   median ` +
+      `${ms[Math.floor(runs / 2)].toFixed(1).padStart(7)} ms   min ${ms[0].toFixed(1).padStart(7)} ms`,
   );
 }
 

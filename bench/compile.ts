@@ -89,7 +89,8 @@ function feedsFor(session: ort.InferenceSession, graph: Graph, config: Config): 
 const sessionOptions: ort.InferenceSession.SessionOptions = { intraOpNumThreads: THREADS, interOpNumThreads: 1 };
 
 console.log(
-  `mtl compile bench: ${examples.length} examples; run times are medians of ${RUNS} runs after ${WARMUP} warm-up runs, ${THREADS} intra-op thread(s), batch 1\n`,
+  `mtl compile bench: ${examples.length} examples; run times are medians of ${RUNS} runs after ${WARMUP} ` +
+    `warm-up runs, ${THREADS} intra-op thread(s), batch 1\n`,
 );
 const summary: string[] = [];
 for (const file of examples) {
@@ -111,19 +112,22 @@ for (const file of examples) {
   const ratio = dyn.bytes.length / (fullParams * 4);
   const configs = graph.groups.reduce((a, g) => a * g.choices.length, 1);
   console.log(
-    `== ${source}: ${graph.name}, ${graph.tasks.length} tasks, ${graph.groups.length} groups, ${configs > 1e6 ? configs.toExponential(2) : configs} configurations`,
+    `== ${source}: ${graph.name}, ${graph.tasks.length} tasks, ${graph.groups.length} groups, ` +
+      `${configs > 1e6 ? configs.toExponential(2) : configs} configurations`,
   );
   console.log(
     `compile: prepare ${(t1 - t0).toFixed(0)} ms + emit ${(t2 - t1).toFixed(0)} ms = ${(t2 - t0).toFixed(0)} ms`,
   );
   console.log(
-    `size: file ${mb(dyn.bytes.length)} vs full-width weights ${mb(fullParams * 4)} (${fullParams} params x 4): ratio ${ratio.toFixed(4)} ${Math.abs(ratio - 1) <= 0.02 ? "(within 2%)" : "(NOT within 2%)"}` +
+    `size: file ${mb(dyn.bytes.length)} vs full-width weights ${mb(fullParams * 4)} (${fullParams} ` +
+      `params x 4): ratio ${ratio.toFixed(4)} ${Math.abs(ratio - 1) <= 0.02 ? "(within 2%)" : "(NOT within 2%)"}` +
       `; per-width BatchNorm rows add ${mb((stored - fullParams) * 4)}, graph + constants + metadata ${mb(dyn.bytes.length - stored * 4)}`,
   );
 
   const dynamic = await ort.InferenceSession.create(dyn.bytes, sessionOptions);
   console.log(
-    `${"configuration".padEnd(12)} ${"dynamic ms".padStart(11)} ${"static ms".padStart(10)} ${"dyn/static".padStart(10)}  widths (${graph.groups.map((g) => g.name).join(", ")})`,
+    `${"configuration".padEnd(12)} ${"dynamic ms".padStart(11)} ${"static ms".padStart(10)} ` +
+      `${"dyn/static".padStart(10)}  widths (${graph.groups.map((g) => g.name).join(", ")})`,
   );
   const ratios: number[] = [];
   for (const [name, config] of pickConfigs(graph, CONFIGS)) {
@@ -153,7 +157,8 @@ for (const file of examples) {
   }
   await dynamic.release();
   summary.push(
-    `${file.padEnd(18)} compile ${(t2 - t0).toFixed(0).padStart(6)} ms  size ratio ${ratio.toFixed(4)}  dynamic/static run time ${Math.min(...ratios).toFixed(2)}..${Math.max(...ratios).toFixed(2)}`,
+    `${file.padEnd(18)} compile ${(t2 - t0).toFixed(0).padStart(6)} ms  size ratio ${ratio.toFixed(4)} ` +
+      ` dynamic/static run time ${Math.min(...ratios).toFixed(2)}..${Math.max(...ratios).toFixed(2)}`,
   );
   console.log("");
 }

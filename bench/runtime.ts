@@ -24,7 +24,8 @@ console.log(
   `${model.meta.name} (${file}), median of ${runs} runs after warm-up, onnxruntime-node ${ort.env.versions.common}`,
 );
 console.log(
-  `${"widths".padEnd(12)} ${"MACs".padStart(9)} ${"static".padStart(9)} ${"cached".padStart(9)} ${"cached/static".padStart(13)} ${"dynamic".padStart(9)} ${"dyn/static".padStart(10)} ${"switch".padStart(9)}`,
+  `${"widths".padEnd(12)} ${"MACs".padStart(9)} ${"static".padStart(9)} ${"cached".padStart(9)} ` +
+    `${"cached/static".padStart(13)} ${"dynamic".padStart(9)} ${"dyn/static".padStart(10)} ${"switch".padStart(9)}`,
 );
 
 const macs: number[] = [];
@@ -70,7 +71,9 @@ for (const config of diagonalConfigs(model)) {
   lat.push(cm);
   const label = [...new Set(Object.values(widths))].join("/");
   console.log(
-    `${label.padEnd(12)} ${(m / 1e6).toFixed(1).padStart(8)}M ${sm.toFixed(2).padStart(8)}ms ${cm.toFixed(2).padStart(7)}ms ${(cm / sm).toFixed(3).padStart(12)}x ${dm.toFixed(2).padStart(7)}ms ${(dm / sm).toFixed(2).padStart(9)}x ${switchMs.toFixed(0).padStart(7)}ms`,
+    `${label.padEnd(12)} ${(m / 1e6).toFixed(1).padStart(8)}M ${sm.toFixed(2).padStart(8)}ms ` +
+      `${cm.toFixed(2).padStart(7)}ms ${(cm / sm).toFixed(3).padStart(12)}x ${dm.toFixed(2).padStart(7)}ms ` +
+      `${(dm / sm).toFixed(2).padStart(9)}x ${switchMs.toFixed(0).padStart(7)}ms`,
   );
   await session.release();
 }
@@ -92,7 +95,9 @@ for (const config of sample) {
 }
 const perG = sl.map((ms, i) => ms / (sm[i] / 1e9));
 console.log(
-  `latency vs MACs over ${sample.length} sampled configurations: Spearman ${spearman(sm, sl).toFixed(3)}; ms per GMAC from ${Math.min(...perG).toFixed(1)} to ${Math.max(...perG).toFixed(1)} (median ${median(perG).toFixed(1)})`,
+  `latency vs MACs over ${sample.length} sampled configurations: Spearman ${spearman(sm, sl).toFixed(3)}; ` +
+    `ms per GMAC from ${Math.min(...perG).toFixed(1)} ` +
+    `to ${Math.max(...perG).toFixed(1)} (median ${median(perG).toFixed(1)})`,
 );
 
 // Switching between two cached configurations costs one run: nothing is rebuilt.

@@ -110,7 +110,8 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
         diag(
           "MTL2002",
           decl.pathSpan,
-          `import path "${decl.path}" leaves the ${decl.path.startsWith(STD) || path.startsWith(STD) ? "standard library" : "project"} root`,
+          `import path "${decl.path}" leaves the ` +
+            `${decl.path.startsWith(STD) || path.startsWith(STD) ? "standard library" : "project"} root`,
           r.error === "absolute"
             ? 'write a path relative to this file, e.g. "./heads", or a standard-library path "std/..."'
             : 'import files inside the project, or from "std/..."',

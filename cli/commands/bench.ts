@@ -18,7 +18,8 @@ export async function runBench(
   const configs = diagonalConfigs(model);
   if (!o.json)
     out.log(
-      `${"configuration".padEnd(40)} ${"MACs".padStart(9)} ${"cached ms".padStart(10)} ${"dynamic ms".padStart(11)} ${"dyn/cached".padStart(10)} ${"switch ms".padStart(10)}`,
+      `${"configuration".padEnd(40)} ${"MACs".padStart(9)} ${"cached ms".padStart(10)} ` +
+        `${"dynamic ms".padStart(11)} ${"dyn/cached".padStart(10)} ${"switch ms".padStart(10)}`,
     );
   const progress = progressReporter("bench", "configurations");
   let done = 0;
@@ -30,7 +31,9 @@ export async function runBench(
           .map(([g, i]) => `${g}=${model.meta.groups.find((x) => x.name === g)!.choices[i]}`)
           .join(",");
     out.log(
-      `${label.slice(0, 40).padEnd(40)} ${(r.macs / 1e6).toFixed(1).padStart(8)}M ${r.specialisedMs.toFixed(2).padStart(10)} ${r.dynamicMs.toFixed(2).padStart(11)} ${(r.dynamicMs / r.specialisedMs).toFixed(2).padStart(9)}x ${r.buildMs.toFixed(0).padStart(10)}`,
+      `${label.slice(0, 40).padEnd(40)} ${(r.macs / 1e6).toFixed(1).padStart(8)}M ` +
+        `${r.specialisedMs.toFixed(2).padStart(10)} ${r.dynamicMs.toFixed(2).padStart(11)} ` +
+        `${(r.dynamicMs / r.specialisedMs).toFixed(2).padStart(9)}x ${r.buildMs.toFixed(0).padStart(10)}`,
     );
   });
   const rho = spearman(

@@ -89,15 +89,18 @@ export function runInfo(path: string, o: InfoOptions): number {
       : `widths ${m.widths.join(", ")}; ${plural(table.total, "configuration")}`,
     "",
     "inputs:",
-    ...m.inputs.map(
-      (i) =>
-        `  ${i.name}: ${i.dtype}[${i.shape.join(", ")}]${i.preprocess ? ` as image(mean: [${i.preprocess.mean.join(", ")}], std: [${i.preprocess.std.join(", ")}])` : ""}`,
-    ),
+    ...m.inputs.map((i) => {
+      const p = i.preprocess;
+      const image = p ? ` as image(mean: [${p.mean.join(", ")}], std: [${p.std.join(", ")}])` : "";
+      return `  ${i.name}: ${i.dtype}[${i.shape.join(", ")}]${image}`;
+    }),
     "",
     "tasks:",
     ...m.tasks.map(
       (t) =>
-        `  ${t.name.padEnd(16)} decode ${JSON.stringify(t.decode)}${lossText(t)}${t.metric ? `  metric ${t.metric}` : ""}  -> ${t.outputs.join(", ")}`,
+        `  ${t.name.padEnd(16)} decode ` +
+        `${JSON.stringify(t.decode)}${lossText(t)}${t.metric ? `  metric ${t.metric}` : ""} ` +
+        ` -> ${t.outputs.join(", ")}`,
     ),
     "",
     "width groups:",
@@ -125,11 +128,14 @@ export function runInfo(path: string, o: InfoOptions): number {
     const parts = ["shared", ...m.tasks.map((t) => t.name)];
     lines.push("", "configurations (MACs per part):");
     lines.push(
-      `  ${a.costs.groups.map((g) => g.name.padStart(10)).join(" ")} | ${"MACs".padStart(9)} ${"params".padStart(9)} | ${parts.map((p) => p.padStart(9)).join(" ")}`,
+      `  ${a.costs.groups.map((g) => g.name.padStart(10)).join(" ")} | ${"MACs".padStart(9)} ` +
+        `${"params".padStart(9)} | ${parts.map((p) => p.padStart(9)).join(" ")}`,
     );
     for (const r of table.rows)
       lines.push(
-        `  ${a.costs.groups.map((g) => String(r.config[g.name]).padStart(10)).join(" ")} | ${human(r.macs).padStart(9)} ${human(r.params).padStart(9)} | ${parts.map((p) => human(r.byPart[p]?.macs ?? 0).padStart(9)).join(" ")}`,
+        `  ${a.costs.groups.map((g) => String(r.config[g.name]).padStart(10)).join(" ")} | ` +
+          `${human(r.macs).padStart(9)} ${human(r.params).padStart(9)} ` +
+          `| ${parts.map((p) => human(r.byPart[p]?.macs ?? 0).padStart(9)).join(" ")}`,
       );
   } else if (table.total > 1) {
     // Too many to list: each group's choices with every other group at full width.

@@ -82,7 +82,9 @@ const cases: Case[] = [
   },
   {
     name: "pipes with labels (dotted, computed) and fixed",
-    input: `block f(x) { y = conv(x,64)as layer1.0|>bn  as bn1|>relu\n z = fixed linear(y, 10) as (i).fc\n return conv(z) as layer1.(i + 1) }`,
+    input:
+      `block f(x) { y = conv(x,64)as layer1.0|>bn  as bn1|>relu\n z = fixed linear(y, 10) as ` +
+      `(i).fc\n return conv(z) as layer1.(i + 1) }`,
     expected: lines(
       `block f(x) {`,
       `  y = conv(x, 64) as layer1.0 |> bn as bn1 |> relu`,
@@ -98,7 +100,9 @@ const cases: Case[] = [
   },
   {
     name: "ternaries, operators of every level, unary operators, parentheses kept",
-    input: `block f(a, b) {\ns = a==1&&b.channels!=2||!c ? a : (conv(a)|>bn)\nt = a ? b ? 1 : 2 : c\nu = -a*(b+c)/2-1 <= d..e\nv = ((a))\nreturn - -a\n}`,
+    input:
+      `block f(a, b) {\ns = a==1&&b.channels!=2||!c ? a : (conv(a)|>bn)\nt = a ? b ? 1 : 2 : c\nu ` +
+      `= -a*(b+c)/2-1 <= d..e\nv = ((a))\nreturn - -a\n}`,
     expected: lines(
       `block f(a, b) {`,
       `  s = a == 1 && b.channels != 2 || !c ? a : (conv(a) |> bn)`,
@@ -123,7 +127,8 @@ const cases: Case[] = [
       `divisor 8`,
       `encoder backbone=resnet34(image)`,
       `task semseg  { head aspp(backbone, classes: 40)  decode argmax(axis: 1) }`,
-      `task depth {head aspp(backbone, classes: 1) decode identity loss l1 metric rmse head aspp(backbone, classes: 1, dilation: [6, 12, 18])}`,
+      `task depth {head aspp(backbone, classes: 1) decode identity loss l1 metric rmse head aspp(backbone, ` +
+        `classes: 1, dilation: [6, 12, 18])}`,
       `task empty {}`,
       `budget flops<=60%`,
       `prefer semseg:0.5,depth : 0.3`,
@@ -153,7 +158,9 @@ const cases: Case[] = [
   },
   {
     name: "a pipe longer than 100 columns breaks one stage per line; nested pipes do not",
-    input: `block f(x) {\n  y = conv(x, 64, k: 3, stride: 2) as stem |> bn(momentum: 0.1) |> relu |> maxpool(k: 3, stride: 2) |> dropout(0.1)\n  z = (a |> b) |> c\n  return y\n}`,
+    input:
+      `block f(x) {\n  y = conv(x, 64, k: 3, stride: 2) as stem |> bn(momentum: 0.1) |> relu |> ` +
+      `maxpool(k: 3, stride: 2) |> dropout(0.1)\n  z = (a |> b) |> c\n  return y\n}`,
     expected: lines(
       `block f(x) {`,
       `  y = conv(x, 64, k: 3, stride: 2) as stem`,

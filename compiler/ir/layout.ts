@@ -61,10 +61,12 @@ export function describeLayout(segs: readonly Segment[]): string {
 /** Compact form, for dumps: "64@backbone", "1000", "512@backbone*49+10". */
 export function formatLayout(segs: readonly Segment[]): string {
   return segs
-    .map(
-      (s) =>
-        `${s.max}${s.group === null ? "" : `@${s.group}`}${s.scale > 1 ? `*${s.scale}` : ""}${s.group !== null && s.divisor !== 8 ? `/${s.divisor}` : ""}`,
-    )
+    .map((s) => {
+      const group = s.group === null ? "" : `@${s.group}`;
+      const scale = s.scale > 1 ? `*${s.scale}` : "";
+      const divisor = s.group !== null && s.divisor !== 8 ? `/${s.divisor}` : "";
+      return `${s.max}${group}${scale}${divisor}`;
+    })
     .join("+");
 }
 

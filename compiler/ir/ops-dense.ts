@@ -50,7 +50,8 @@ export function batchnorm(c: OpCtx, x: ValueType, o: { eps: number }): OpResult 
   if (groups.length > 1)
     fail(
       "MixedGroupNorm",
-      `batchnorm over ${describeLayout(segs)} would need statistics for every combination of groups ${groups.map((g) => `'${g}'`).join(" and ")}`,
+      `batchnorm over ${describeLayout(segs)} would need statistics for every combination of groups ` +
+        `${groups.map((g) => `'${g}'`).join(" and ")}`,
       "normalise each branch before concatenating them",
     );
   const perWidth = groups[0] ?? null;

@@ -50,7 +50,8 @@ function trackChannels(
   if (slim)
     fail(
       "ReshapeSlim",
-      `${what} of ${formatShape(x.shape)} to ${formatShape(out)} would merge ${describeLayout(x.channels)} (axis ${ca}) with the axes before it`,
+      `${what} of ${formatShape(x.shape)} to ${formatShape(out)} would merge ${describeLayout(x.channels)} ` +
+        `(axis ${ca}) with the axes before it`,
       `keep the channel axis separate, or flatten from the channel axis (axis ${ca})`,
     );
   return { channelAxis: null, channels: [] };

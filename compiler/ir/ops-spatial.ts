@@ -50,7 +50,8 @@ function windowShape(x: ValueType, what: string, o: PoolOptions, dilation: reado
     if (typeof d === "number" && d + pad < span)
       fail(
         "KernelTooBig",
-        `${what}: the ${AXIS_NAMES[i]} kernel spans ${span} but the padded input ${AXIS_NAMES[i]} is only ${d + pad} (${d} + padding ${pad}), for input ${formatShape(x.shape)}`,
+        `${what}: the ${AXIS_NAMES[i]} kernel spans ${span} but the padded input ${AXIS_NAMES[i]} is ` +
+          `only ${d + pad} (${d} + padding ${pad}), for input ${formatShape(x.shape)}`,
         "use a smaller kernel or more padding, or downsample less before this layer",
       );
     out.push(windowOut(d, o.kernel[i], o.stride[i], pad, dilation[i]));
@@ -83,7 +84,8 @@ export function conv(c: OpCtx, x: ValueType, o: ConvOptions): OpResult {
   if (o.groups > 1 && !depthwise && (slims(inSegs) || c.group !== null))
     fail(
       "GroupedSlim",
-      `grouped convolution must be depthwise or fixed: ${o.groups} groups over ${describeLayout(inSegs)} in, ${o.out} out${c.group === null ? "" : ` slimming with group '${c.group}'`}`,
+      `grouped convolution must be depthwise or fixed: ${o.groups} groups over ${describeLayout(inSegs)} ` +
+        `in, ${o.out} out${c.group === null ? "" : ` slimming with group '${c.group}'`}`,
       "use groups equal to the channel count (depthwise), or mark the layer and its input fixed",
     );
   // A depthwise conv keeps its input's channels one for one, so it slims exactly as its input.

@@ -263,9 +263,10 @@ export async function drawGraph(s: ModelSummary, levelIndex: number, handlers: G
       }
       const tip = el("title", {}, g);
       const first = u.nodes[0];
+      const groupsLine = first.groups.length ? `\nwidth groups: ${first.groups.join(", ")}` : "";
       tip.textContent =
         u.nodes.length === 1
-          ? `${first.id} (${first.op}) ${first.shape}\n${first.file}:${first.line}:${first.col}${first.groups.length ? `\nwidth groups: ${first.groups.join(", ")}` : ""}`
+          ? `${first.id} (${first.op}) ${first.shape}\n${first.file}:${first.line}:${first.col}${groupsLine}`
           : `${u.label}: ${u.nodes.length} nodes (${opSummary(u.nodes)})\n${u.nodes
               .slice(0, 12)
               .map((x) => x.id)

@@ -248,7 +248,10 @@ export class ModelUi {
           : s.groups.length <= 4
             ? s.groups.map((g) => `${g.name} ×${plan.widths[g.name]}`).join(", ")
             : `${s.groups.length} groups, ${s.groups.filter((g) => plan.widths[g.name] < 1).length} slimmed`;
-      sum.textContent = `Plan: ${widths} · ${amount(plan.cost.macs)} MACs · ${amount(plan.cost.params)} params · objective ${plan.objective.toFixed(4)} · ${plan.strategy} (${this.outcome.ms.toFixed(0)} ms)`;
+      sum.textContent =
+        `Plan: ${widths} · ${amount(plan.cost.macs)} MACs · ${amount(plan.cost.params)} ` +
+        `params · objective ${plan.objective.toFixed(4)} ` +
+        `· ${plan.strategy} (${this.outcome.ms.toFixed(0)} ms)`;
       sum.dataset.state = "ok";
     } else {
       sum.textContent = `No plan: ${this.outcome.error?.message ?? "?"}`;
@@ -274,8 +277,11 @@ export class ModelUi {
     host.replaceChildren(drawn.svg);
     this.graph = drawn;
     $("graph-toolbar").hidden = false;
+    const boxes = drawn.unitCount !== s.nodes.length ? ` in ${drawn.unitCount} boxes (${LEVELS[level].name})` : "";
+    const others = s.others.length ? ` · also in this file: ${s.others.join(", ")}` : "";
     $("graph-note").textContent =
-      `${s.name}: ${s.nodes.length} nodes${drawn.unitCount !== s.nodes.length ? ` in ${drawn.unitCount} boxes (${LEVELS[level].name})` : ""} · layout ${Math.round(performance.now() - t0)} ms · click a box to see its source${s.others.length ? ` · also in this file: ${s.others.join(", ")}` : ""}`;
+      `${s.name}: ${s.nodes.length} nodes${boxes} · layout ${Math.round(performance.now() - t0)} ms` +
+      ` · click a box to see its source${others}`;
     drawn.setWidths(this.outcome?.plan?.widths);
     this.fit();
   }
@@ -310,7 +316,10 @@ export class ModelUi {
     const big = mb > 40 || (macsFull ?? 0) > 2e9 || pixels > 3 * 256 * 256;
     warn.hidden = !big;
     warn.textContent = big
-      ? `Large model: about ${mb.toFixed(0)} MB of weights${macsFull ? `, ${amount(macsFull)} MACs at full width` : ""}, input ${s.inputs.map((i) => `${i.name} ${i.shape.join("×")}`).join(", ")}. Compiling and running it in the browser can take tens of seconds and several hundred MB of memory; Run still works.`
+      ? `Large model: about ${mb.toFixed(0)} MB of ` +
+        `weights${macsFull ? `, ${amount(macsFull)} MACs at full width` : ""}, ` +
+        `input ${s.inputs.map((i) => `${i.name} ${i.shape.join("×")}`).join(", ")}. Compiling and running it in the ` +
+        `browser can take tens of seconds and several hundred MB of memory; Run still works.`
       : "";
   }
 

@@ -44,7 +44,9 @@ export function configTable(t: CostTable, ev: Evaluator | undefined): TableView 
       h(
         "p",
         { class: "note" },
-        `${n} configuration${n === 1 ? "" : "s"} (${t.groups.map((g) => `${g.name}: ${g.choices.length}`).join(" × ")}). MACs and parameters per part; utility is the search's predicted, preference-weighted objective.`,
+        `${n} configuration${n === 1 ? "" : "s"} ` +
+          `(${t.groups.map((g) => `${g.name}: ${g.choices.length}`).join(" × ")}). MACs and parameters per part; ` +
+          `utility is the search's predicted, preference-weighted objective.`,
       ),
     );
     const table = h("table", { class: "cfg-table", "data-view": "all" });
@@ -99,7 +101,9 @@ export function configTable(t: CostTable, ev: Evaluator | undefined): TableView 
     h(
       "p",
       { class: "note" },
-      `${n.toExponential(2).replace("e+", "e")} configurations (${t.groups.map((g) => g.choices.length).join(" × ")}): too many to list. Per group: its part's MACs and parameters at each width, every other group at full width; a configuration's cost is the sum of its parts (the cost table is factorised).`,
+      `${n.toExponential(2).replace("e+", "e")} configurations (${t.groups.map((g) => g.choices.length).join(" × ")}): ` +
+        `too many to list. Per group: its part's MACs and parameters at each width, every other group ` +
+        `at full width; a configuration's cost is the sum of its parts (the cost table is factorised).`,
     ),
   );
   const wrap = h("div", { class: "cfg-groups", "data-view": "groups" });
@@ -175,11 +179,15 @@ export function costChart(t: CostTable, ev: Evaluator): ChartView {
     return { flat, config, macs: r.macs, u: ev.objective(config) };
   });
   const root = h("div", { class: "chart" });
+  const sampled = `A seeded sample of ${CHART_LIMIT} of ${n.toExponential(2).replace("e+", "e")} configurations`;
+  const which = n <= CHART_LIMIT ? `All ${n} configurations` : sampled;
+  const fallback = ev.fallback ? ` Preferences unusable (${ev.fallback}); equal weights shown.` : "";
   root.append(
     h(
       "p",
       { class: "note" },
-      `${n <= CHART_LIMIT ? `All ${n} configurations` : `A seeded sample of ${CHART_LIMIT} of ${n.toExponential(2).replace("e+", "e")} configurations`}: MACs against predicted utility (sum over tasks of preference × proxy utility relative to full width). The line is the best utility at each cost; the dashed line is the budget.${ev.fallback ? ` Preferences unusable (${ev.fallback}); equal weights shown.` : ""}`,
+      `${which}: MACs against predicted utility (sum over tasks of preference × proxy utility relative to full width). ` +
+        `The line is the best utility at each cost; the dashed line is the budget.${fallback}`,
     ),
   );
   const W = 640,
@@ -478,7 +486,9 @@ export function renderRun(r: RunResult, configText: string): HTMLElement {
     h(
       "p",
       { class: "note" },
-      `Ran ${configText}. ${(tm.bytes / 1e6).toFixed(1)} MB model; compile ${Math.round(tm.prepareMs + tm.emitMs)} ms, session ${tm.cached ? "cached" : `${Math.round(tm.sessionMs)} ms`}, run ${Math.round(tm.runMs)} ms (onnxruntime-web, wasm). Weights are seeded, not trained: outputs show the plumbing, not accuracy.`,
+      `Ran ${configText}. ${(tm.bytes / 1e6).toFixed(1)} MB model; compile ${Math.round(tm.prepareMs + tm.emitMs)} ` +
+        `ms, session ${tm.cached ? "cached" : `${Math.round(tm.sessionMs)} ms`}, run ${Math.round(tm.runMs)} ms ` +
+        `(onnxruntime-web, wasm). Weights are seeded, not trained: outputs show the plumbing, not accuracy.`,
     ),
   );
   const grid = h("div", { class: "out-grid" });

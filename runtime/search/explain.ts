@@ -16,7 +16,8 @@ export function explain(plan: Plan): string {
     const rel =
       budget.relative !== null ? ` (${formatPercent(budget.relative)} of ${formatAmount(m, budget.full)})` : "";
     lines.push(
-      `budget: ${m} <= ${formatAmount(m, budget.limit)}${rel}; uses ${formatAmount(m, cost.total)} (${formatPercent(cost.total / budget.limit)} of budget)`,
+      `budget: ${m} <= ${formatAmount(m, budget.limit)}${rel}; uses ${formatAmount(m, cost.total)} ` +
+        `(${formatPercent(cost.total / budget.limit)} of budget)`,
     );
   } else {
     lines.push(

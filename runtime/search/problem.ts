@@ -176,8 +176,10 @@ export function buildProblem(
       : formatAmount(metric, limit);
     return searchError(
       "infeasible",
-      `budget ${metric} <= ${asked} is below the smallest achievable cost ${formatAmount(metric, minimum)} for ${constraints.tasks.join(", ")}`,
-      `raise the budget to at least ${formatAmount(metric, minimum)} (${formatPercent(minimum / full)} of the full model), or run fewer tasks`,
+      `budget ${metric} <= ${asked} is below the smallest achievable cost ${formatAmount(metric, minimum)} ` +
+        `for ${constraints.tasks.join(", ")}`,
+      `raise the budget to at least ${formatAmount(metric, minimum)} (${formatPercent(minimum / full)} ` +
+        `of the full model), or run fewer tasks`,
       minimum,
     );
   }

@@ -25,7 +25,8 @@ function binding(p: Problem, g: Genome): { kind: BindingKind; detail: string } {
       const gain = objective(p, g) - base;
       const owner = grp.part === "shared" ? "shared" : `${grp.part}, preference ${p.prefer[grp.part].toFixed(2)}`;
       roomy.push(
-        `${grp.name} (${owner}) could widen to ${grp.choices[g[pos]]} within budget (objective ${gain >= 0 ? "+" : ""}${gain.toPrecision(2)})`,
+        `${grp.name} (${owner}) could widen to ${grp.choices[g[pos]]} within budget (objective ` +
+          `${gain >= 0 ? "+" : ""}${gain.toPrecision(2)})`,
       );
     }
     g[pos]--;

@@ -227,47 +227,54 @@ describe.each(examples)("examples/%s", (file) => {
     await scores?.release();
   });
 
-  it(`matches the static export at ${SAMPLE} sampled configurations (all when fewer; all-min and all-max included), decisions and the scores behind them`, async () => {
-    const total = graph.groups.reduce((a, g) => a * g.choices.length, 1);
-    expect(configs.length).toBe(Math.min(SAMPLE, total));
-    const keys = configs.map((c) => JSON.stringify(c));
-    expect(keys).toContain(JSON.stringify(Object.fromEntries(graph.groups.map((g) => [g.name, 0]))));
-    expect(keys).toContain(JSON.stringify(Object.fromEntries(graph.groups.map((g) => [g.name, g.choices.length - 1]))));
-    const failures: string[] = [];
-    for (const config of configs) {
-      const raw = rawScores(config);
-      const fixed = await ort.InferenceSession.create(emitModel(prepared, config, source).bytes);
-      try {
-        const want = toOuts(await fixed.run(feedsFor(fixed, graph, inputs, config)));
-        const got = toOuts(await dynamic.run(feedsFor(dynamic, graph, inputs, config)));
-        for (const [name, o] of Object.entries(want)) {
-          expect(o.data.length, `${name} is empty`).toBeGreaterThan(0);
-          if (o.float) expect(Array.from(o.data).every(Number.isFinite), `${name} is not finite`).toBe(true);
-        }
-        failures.push(...(await compare(graph, got, want, raw)).map((p) => `${label(graph, config)}: ${p}`));
-      } finally {
-        await fixed.release();
-      }
-      // Decisions can hide a wrong head (nyud's seeded semseg head picks one class everywhere):
-      // compare the float scores behind them as well, static against dynamic.
-      if (hasDecisions(graph)) {
-        const fixedScores = await ort.InferenceSession.create(scoresModel(prepared, config, source));
+  it(
+    `matches the static export at ${SAMPLE} sampled configurations (all when fewer; all-min and ` +
+      `all-max included), decisions and the scores behind them`,
+    async () => {
+      const total = graph.groups.reduce((a, g) => a * g.choices.length, 1);
+      expect(configs.length).toBe(Math.min(SAMPLE, total));
+      const keys = configs.map((c) => JSON.stringify(c));
+      expect(keys).toContain(JSON.stringify(Object.fromEntries(graph.groups.map((g) => [g.name, 0]))));
+      expect(keys).toContain(
+        JSON.stringify(Object.fromEntries(graph.groups.map((g) => [g.name, g.choices.length - 1]))),
+      );
+      const failures: string[] = [];
+      for (const config of configs) {
+        const raw = rawScores(config);
+        const fixed = await ort.InferenceSession.create(emitModel(prepared, config, source).bytes);
         try {
-          const want = toOuts(await fixedScores.run(feedsFor(fixedScores, graph, inputs, config)));
-          for (const t of graph.tasks.filter((x) => DECISIONS.has(x.decode.kind))) {
-            const [g, w] = [await raw(t.name), want[t.name]];
-            if (g.dims.join() !== w.dims.join() || !(relError(g, w) < TOL))
-              failures.push(
-                `${label(graph, config)}: scores of ${t.name}: dims [${g.dims}] vs [${w.dims}], relative error ${relError(g, w)}`,
-              );
+          const want = toOuts(await fixed.run(feedsFor(fixed, graph, inputs, config)));
+          const got = toOuts(await dynamic.run(feedsFor(dynamic, graph, inputs, config)));
+          for (const [name, o] of Object.entries(want)) {
+            expect(o.data.length, `${name} is empty`).toBeGreaterThan(0);
+            if (o.float) expect(Array.from(o.data).every(Number.isFinite), `${name} is not finite`).toBe(true);
           }
+          failures.push(...(await compare(graph, got, want, raw)).map((p) => `${label(graph, config)}: ${p}`));
         } finally {
-          await fixedScores.release();
+          await fixed.release();
+        }
+        // Decisions can hide a wrong head (nyud's seeded semseg head picks one class everywhere):
+        // compare the float scores behind them as well, static against dynamic.
+        if (hasDecisions(graph)) {
+          const fixedScores = await ort.InferenceSession.create(scoresModel(prepared, config, source));
+          try {
+            const want = toOuts(await fixedScores.run(feedsFor(fixedScores, graph, inputs, config)));
+            for (const t of graph.tasks.filter((x) => DECISIONS.has(x.decode.kind))) {
+              const [g, w] = [await raw(t.name), want[t.name]];
+              if (g.dims.join() !== w.dims.join() || !(relError(g, w) < TOL))
+                failures.push(
+                  `${label(graph, config)}: scores of ${t.name}: dims [${g.dims}] vs [${w.dims}], relative error ${relError(g, w)}`,
+                );
+            }
+          } finally {
+            await fixedScores.release();
+          }
         }
       }
-    }
-    expect(failures).toEqual([]);
-  }, 170_000); // nyud (ResNet-34 at 288x384) takes ~40 s alone; the machine is shared
+      expect(failures).toEqual([]);
+    },
+    170_000,
+  ); // nyud (ResNet-34 at 288x384) takes ~40 s alone; the machine is shared
 
   // The reference interpreter runs every op with plain loops: affordable for the smallest example.
   if (file === "cifar_mtl.mtl")

@@ -81,7 +81,9 @@ describe("mtl weights export (the CLI)", () => {
     // A valid ONNX model without mtl metadata, made by onnx itself.
     execFileSync("/usr/bin/python3", [
       "-c",
-      `import onnx, onnx.helper as h; g = h.make_graph([h.make_node("Relu", ["x"], ["y"])], "g", [h.make_tensor_value_info("x", 1, [1])], [h.make_tensor_value_info("y", 1, [1])]); onnx.save(h.make_model(g), ${JSON.stringify(foreign)})`,
+      `import onnx, onnx.helper as h; g = h.make_graph([h.make_node("Relu", ["x"], ["y"])], "g", ` +
+        `[h.make_tensor_value_info("x", 1, [1])], [h.make_tensor_value_info("y", ` +
+        `1, [1])]); onnx.save(h.make_model(g), ${JSON.stringify(foreign)})`,
     ]);
     const cases: [string[], RegExp][] = [
       [

@@ -45,16 +45,21 @@ export function renderTable(t: CostTable): string {
   const total = t.groups.reduce((n, g) => n * g.choices.length, 1);
   const full = costAt(t, fullConfig(t));
   const small = costAt(t, Object.fromEntries(t.groups.map((g) => [g.name, 0])));
-  const head = `${total} configurations; ${human(full.macs)} MACs, ${human(full.params)} params at full width; ${human(small.macs)} MACs, ${human(small.params)} params at the smallest.`;
+  const head =
+    `${total} configurations; ${human(full.macs)} MACs, ${human(full.params)} params at ` +
+    `full width; ${human(small.macs)} MACs, ${human(small.params)} params at the smallest.`;
   if (total <= 256) {
     const parts = ["shared", ...t.tasks];
     const lines = [
-      `  ${t.groups.map((g) => g.name.padStart(10)).join(" ")} | ${"MACs".padStart(9)} ${"params".padStart(9)} | ${parts.map((p) => p.padStart(9)).join(" ")}`,
+      `  ${t.groups.map((g) => g.name.padStart(10)).join(" ")} | ${"MACs".padStart(9)} ${"params".padStart(9)} ` +
+        `| ${parts.map((p) => p.padStart(9)).join(" ")}`,
     ];
     for (const c of allConfigs(t)) {
       const cost = costAt(t, c);
       lines.push(
-        `  ${t.groups.map((g) => String(g.choices[c[g.name]]).padStart(10)).join(" ")} | ${human(cost.macs).padStart(9)} ${human(cost.params).padStart(9)} | ${parts.map((p) => human(cost.byPart[p]?.macs ?? 0).padStart(9)).join(" ")}`,
+        `  ${t.groups.map((g) => String(g.choices[c[g.name]]).padStart(10)).join(" ")} | ` +
+          `${human(cost.macs).padStart(9)} ${human(cost.params).padStart(9)} ` +
+          `| ${parts.map((p) => human(cost.byPart[p]?.macs ?? 0).padStart(9)).join(" ")}`,
       );
     }
     return [head, "", "```text", "configurations (MACs per part):", ...lines, "```"].join("\n");

@@ -54,7 +54,8 @@ const S = 64; // input size: strides 4 .. 32 give 16x16 .. 2x2 maps
 function allHeads(e: (typeof ENCODERS)[number]): string {
   const finalHeads = e.vector
     ? `  task vcls { head vit_classifier(last, 10) }\n`
-    : `  task fcls { head classifier(last, 10) }\n  task fmlp { head mlp_classifier(last, 10, hidden: 32) }\n  task ffcn { head fcn(last, classes: 2, hidden: 32) }\n`;
+    : `  task fcls { head classifier(last, 10) }\n  task fmlp { head mlp_classifier(last, 10, hidden: ` +
+      `32) }\n  task ffcn { head fcn(last, classes: 2, hidden: 32) }\n`;
   return `${IMPORTS}
 model M {
   input image: f32[N, 3, ${S}, ${S}]

@@ -81,7 +81,8 @@ const COMPARED: Case[] = [
     ),
     shape: [1, 3, 64, 64],
     torch:
-      "torchvision.models.vision_transformer.VisionTransformer(image_size=64, patch_size=16, num_layers=2, num_heads=4, hidden_dim=64, mlp_dim=128, num_classes=10)",
+      "torchvision.models.vision_transformer.VisionTransformer(image_size=64, patch_size=16, num_layers=2, " +
+      "num_heads=4, hidden_dim=64, mlp_dim=128, num_classes=10)",
   },
 ];
 
