@@ -32,7 +32,7 @@ function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<str
     const blocks = new Map<string, Val>();
     for (const b of parsed.program.blocks) {
       const prior = blocks.get(b.name.name);
-      if (prior && prior.k === "block") {
+      if (prior && prior.kind === "block") {
         diags.push(
           diag("MTL2006", b.name.span, `block \`${b.name.name}\` is defined twice`, "rename one", [
             { message: "first defined here", span: prior.decl.name.span },
@@ -40,7 +40,7 @@ function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<str
         );
         continue;
       }
-      blocks.set(b.name.name, { k: "block", decl: b, file });
+      blocks.set(b.name.name, { kind: "block", decl: b, file });
     }
     own.set(file, blocks);
   }
@@ -50,14 +50,14 @@ function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<str
     for (const { decl, path } of p.imports.get(file) ?? []) {
       if (!path) {
         // Already reported (missing file, cycle, escape): its names must not be reported again.
-        for (const spec of decl.specs) scope.set((spec.alias ?? spec.name).name, { k: "error" });
+        for (const spec of decl.specs) scope.set((spec.alias ?? spec.name).name, { kind: "error" });
         continue;
       }
       const exported = own.get(path) ?? new Map<string, Val>();
       for (const spec of decl.specs) {
         const v = exported.get(spec.name.name);
         if (!v) {
-          scope.set((spec.alias ?? spec.name).name, { k: "error" });
+          scope.set((spec.alias ?? spec.name).name, { kind: "error" });
           diags.push(
             diag(
               "MTL2005",
@@ -117,7 +117,7 @@ export function checkProgram(entry: string, host: SourceHost, opts: CheckOptions
   for (const [file, parsed] of program.files) {
     if (!parsed.syntaxOk) continue;
     const scope = scopes.get(file) ?? new Map<string, Val>();
-    const failed = new Set([...scope].filter(([, v]) => v.k === "error").map(([k]) => k));
+    const failed = new Set([...scope].filter(([, v]) => v.kind === "error").map(([k]) => k));
     for (const b of parsed.program.blocks) checkBlock(b, new Set(scope.keys()), diags, failed);
   }
   const graphs: Graph[] = [];

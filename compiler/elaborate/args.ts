@@ -93,8 +93,11 @@ export function bindArgs(
         diag(
           "MTL4001",
           a.span,
-          `\`${p.name}\` of ${what} takes ${p.type}, but got ${typeName(a.value)} ${a.value.k === "tensor" ? "" : show(a.value)}`.trimEnd(),
-          p.type === "int" && a.value.k === "float"
+          (
+            `\`${p.name}\` of ${what} takes ${p.type}, but got ` +
+            `${typeName(a.value)} ${a.value.kind === "tensor" ? "" : show(a.value)}`
+          ).trimEnd(),
+          p.type === "int" && a.value.kind === "float"
             ? "channel counts and sizes must be whole numbers: use round(x) or make_divisible(x, 8)"
             : undefined,
         ),

@@ -77,14 +77,14 @@ export class Evaluator {
     const scoped = this.scopes.get(f.file)?.get(name);
     if (scoped) return scoped;
     const layer = layers.get(name);
-    if (layer) return { k: "layer", def: layer };
+    if (layer) return { kind: "layer", def: layer };
     const fn = functions.get(name);
-    if (fn) return { k: "fn", def: fn };
+    if (fn) return { kind: "fn", def: fn };
     // Suggestions scan every name in scope: offer them for the first 100 undefined names only.
     if (this.suggestions++ >= 100) return this.report("MTL2003", span, `\`${name}\` is not defined`);
     // Names bound to an error (a failed import) are the misspelling itself: never suggest them.
     const inScope = [...(this.scopes.get(f.file) ?? new Map<string, Val>())]
-      .filter(([, v]) => v.k !== "error")
+      .filter(([, v]) => v.kind !== "error")
       .map(([k]) => k);
     const candidates = [...f.vars.keys(), ...inScope, ...layers.keys(), ...functions.keys()];
     return this.report("MTL2003", span, `\`${name}\` is not defined`, didYouMean(name, candidates));
@@ -145,8 +145,8 @@ export class Evaluator {
         return this.eval(s.value, f);
       case "for": {
         const it = this.eval(s.iterable, f);
-        if (it.k === "error") return undefined;
-        if (it.k !== "list") {
+        if (it.kind === "error") return undefined;
+        if (it.kind !== "list") {
           this.report(
             "MTL4001",
             s.iterable.span,
@@ -172,16 +172,16 @@ export class Evaluator {
       }
       case "repeat": {
         const n = this.eval(s.count, f);
-        if (n.k === "error") return undefined;
-        if (n.k !== "int" || n.v < 0) {
+        if (n.kind === "error") return undefined;
+        if (n.kind !== "int" || n.value < 0) {
           this.report("MTL4001", s.count.span, `\`repeat\` takes a count of 0 or more, not ${show(n)}`);
           return undefined;
         }
-        if (n.v > this.maxLoop) {
-          this.report("MTL4008", s.count.span, `this loop would run ${n.v} times (at most ${this.maxLoop})`);
+        if (n.value > this.maxLoop) {
+          this.report("MTL4008", s.count.span, `this loop would run ${n.value} times (at most ${this.maxLoop})`);
           return undefined;
         }
-        for (let i = 0; i < n.v; i++) {
+        for (let i = 0; i < n.value; i++) {
           this.within(s.count.span, () => this.limits.step());
           const r = this.exec(s.body, f);
           if (r !== undefined) return r;
@@ -190,12 +190,12 @@ export class Evaluator {
       }
       case "if": {
         const c = this.eval(s.condition, f);
-        if (c.k === "error") return undefined;
-        if (c.k !== "bool") {
+        if (c.kind === "error") return undefined;
+        if (c.kind !== "bool") {
           this.report("MTL4001", s.condition.span, `an \`if\` condition must be true or false, not ${typeName(c)}`);
           return undefined;
         }
-        return c.v ? this.exec(s.then, f) : s.else ? this.exec(s.else, f) : undefined;
+        return c.value ? this.exec(s.then, f) : s.else ? this.exec(s.else, f) : undefined;
       }
       case "group": {
         const group = f.group === null ? null : `${f.group}.${s.name.name}`;
@@ -210,16 +210,16 @@ export class Evaluator {
       f.vars.set(targets[0].name, v);
       return;
     }
-    if (v.k === "error") {
+    if (v.kind === "error") {
       for (const t of targets) f.vars.set(t.name, ERROR);
       return;
     }
-    if (v.k !== "list" || v.items.length !== targets.length) {
+    if (v.kind !== "list" || v.items.length !== targets.length) {
       this.report(
         "MTL4011",
         span,
-        `${targets.length} names but ${v.k === "list" ? `${v.items.length} values` : `one ${typeName(v)}`}`,
-        v.k === "list" ? `write ${v.items.length} names in the brackets` : undefined,
+        `${targets.length} names but ${v.kind === "list" ? `${v.items.length} values` : `one ${typeName(v)}`}`,
+        v.kind === "list" ? `write ${v.items.length} names in the brackets` : undefined,
       );
       for (const t of targets) f.vars.set(t.name, ERROR);
       return;
@@ -265,10 +265,10 @@ export class Evaluator {
         return this.binary(e, f);
       case "ternary": {
         const c = this.eval(e.condition, f);
-        if (c.k === "error") return ERROR;
-        if (c.k !== "bool")
+        if (c.kind === "error") return ERROR;
+        if (c.kind !== "bool")
           return this.report("MTL4001", e.condition.span, `a condition must be true or false, not ${typeName(c)}`);
-        return this.eval(c.v ? e.then : e.else, f);
+        return this.eval(c.value ? e.then : e.else, f);
       }
       case "pipe": {
         let v = this.eval(e.stages[0], f);
@@ -286,14 +286,14 @@ export class Evaluator {
       case "index": {
         const t = this.eval(e.target, f);
         const i = this.eval(e.index, f);
-        if (t.k === "error" || i.k === "error") return ERROR;
-        if (t.k !== "list")
+        if (t.kind === "error" || i.kind === "error") return ERROR;
+        if (t.kind !== "list")
           return this.report("MTL4001", e.target.span, `only lists can be indexed, not ${typeName(t)}`);
-        if (i.k !== "int")
+        if (i.kind !== "int")
           return this.report("MTL4001", e.index.span, `a list index must be an int, not ${typeName(i)}`);
-        const at = i.v < 0 ? t.items.length + i.v : i.v;
+        const at = i.value < 0 ? t.items.length + i.value : i.value;
         if (at < 0 || at >= t.items.length)
-          return this.report("MTL4004", e.index.span, `index ${i.v} is outside a list of ${t.items.length}`);
+          return this.report("MTL4004", e.index.span, `index ${i.value} is outside a list of ${t.items.length}`);
         return t.items[at];
       }
       case "member":
@@ -303,15 +303,16 @@ export class Evaluator {
 
   private member(e: A.MemberExpr, f: Frame): Val {
     const t = this.eval(e.target, f);
-    if (t.k === "error") return ERROR;
+    if (t.kind === "error") return ERROR;
     const name = e.name.name;
-    if (t.k === "tensor") {
+    if (t.kind === "tensor") {
       const ty = this.b.type(t.id);
       if (name === "channels") {
         if (ty.channelAxis === null) return this.report("MTL4010", e.name.span, "this tensor has no channel axis");
         return int(layoutMax(ty.channels));
       }
-      if (name === "shape") return list(ty.shape.map((d) => (typeof d === "number" ? int(d) : { k: "dim", name: d })));
+      if (name === "shape")
+        return list(ty.shape.map((d) => (typeof d === "number" ? int(d) : { kind: "dim", name: d })));
       if (name === "rank") return int(ty.shape.length);
       return this.report(
         "MTL4010",
@@ -324,21 +325,21 @@ export class Evaluator {
       "MTL4010",
       e.name.span,
       `${typeName(t)} has no member \`${name}\``,
-      t.k === "list" ? "use `len(xs)` for a list's length" : undefined,
+      t.kind === "list" ? "use `len(xs)` for a list's length" : undefined,
     );
   }
 
   private unary(e: A.UnaryExpr, f: Frame): Val {
     if (e.op === "fixed") return this.withMods(e.operand, f, { fixed: true }, e.span);
     const v = this.eval(e.operand, f);
-    if (v.k === "error") return ERROR;
+    if (v.kind === "error") return ERROR;
     if (e.op === "!")
-      return v.k === "bool"
-        ? bool(!v.v)
+      return v.kind === "bool"
+        ? bool(!v.value)
         : this.report("MTL4002", e.span, `\`!\` takes true or false, not ${typeName(v)}`);
-    if (v.k === "int") return int(-v.v);
-    if (v.k === "float") return float(-v.v);
-    if (v.k === "tensor") return this.tensorOp("mul", v, float(-1), e.span, f);
+    if (v.kind === "int") return int(-v.value);
+    if (v.kind === "float") return float(-v.value);
+    if (v.kind === "tensor") return this.tensorOp("mul", v, float(-1), e.span, f);
     return this.report("MTL4002", e.span, `\`-\` takes a number or tensor, not ${typeName(v)}`);
   }
 
@@ -365,28 +366,28 @@ export class Evaluator {
 
   private logical(e: A.BinaryExpr, f: Frame): Val {
     const l = this.eval(e.left, f);
-    if (l.k === "error") return ERROR;
-    if (l.k !== "bool")
+    if (l.kind === "error") return ERROR;
+    if (l.kind !== "bool")
       return this.report("MTL4002", e.left.span, `\`${e.op}\` takes true or false, not ${typeName(l)}`);
-    if (e.op === "&&" ? !l.v : l.v) return l; // short-circuit
+    if (e.op === "&&" ? !l.value : l.value) return l; // short-circuit
     const r = this.eval(e.right, f);
-    if (r.k === "error") return ERROR;
-    return r.k === "bool"
+    if (r.kind === "error") return ERROR;
+    return r.kind === "bool"
       ? r
       : this.report("MTL4002", e.right.span, `\`${e.op}\` takes true or false, not ${typeName(r)}`);
   }
 
   /** A non-logical binary operator applied to evaluated operands. */
   private arith(e: A.BinaryExpr, l: Val, r: Val, f: Frame): Val {
-    if (l.k === "error" || r.k === "error") return ERROR;
+    if (l.kind === "error" || r.kind === "error") return ERROR;
     const bad = (): Val =>
       this.report("MTL4002", e.opSpan, `\`${e.op}\` does not take ${typeName(l)} and ${typeName(r)}`);
-    const isNum = (v: Val): v is { k: "int" | "float"; v: number } => v.k === "int" || v.k === "float";
+    const isNum = (v: Val): v is { kind: "int" | "float"; value: number } => v.kind === "int" || v.kind === "float";
     switch (e.op) {
       case "==":
       case "!=": {
-        const same = show(l) === show(r) && (l.k === r.k || (isNum(l) && isNum(r)));
-        if (l.k === "tensor" || r.k === "tensor") return bad();
+        const same = show(l) === show(r) && (l.kind === r.kind || (isNum(l) && isNum(r)));
+        if (l.kind === "tensor" || r.kind === "tensor") return bad();
         return bool(e.op === "==" ? same : !same);
       }
       case "<":
@@ -394,37 +395,45 @@ export class Evaluator {
       case ">":
       case ">=": {
         if (!isNum(l) || !isNum(r)) return bad();
-        const res = e.op === "<" ? l.v < r.v : e.op === "<=" ? l.v <= r.v : e.op === ">" ? l.v > r.v : l.v >= r.v;
+        const res =
+          e.op === "<"
+            ? l.value < r.value
+            : e.op === "<="
+              ? l.value <= r.value
+              : e.op === ">"
+                ? l.value > r.value
+                : l.value >= r.value;
         return bool(res);
       }
       case "..": {
-        if (l.k !== "int" || r.k !== "int") return this.report("MTL4002", e.opSpan, "a range `a..b` takes two ints");
-        if (r.v - l.v > this.maxLoop)
-          return this.report("MTL4008", e.span, `the range ${l.v}..${r.v} is longer than ${this.maxLoop}`);
-        return list(Array.from({ length: Math.max(0, r.v - l.v) }, (_, i) => int(l.v + i)));
+        if (l.kind !== "int" || r.kind !== "int")
+          return this.report("MTL4002", e.opSpan, "a range `a..b` takes two ints");
+        if (r.value - l.value > this.maxLoop)
+          return this.report("MTL4008", e.span, `the range ${l.value}..${r.value} is longer than ${this.maxLoop}`);
+        return list(Array.from({ length: Math.max(0, r.value - l.value) }, (_, i) => int(l.value + i)));
       }
       default: {
         const op = e.op as "+" | "-" | "*" | "/";
-        if (l.k === "tensor" || r.k === "tensor") {
-          if (!(l.k === "tensor" || isNum(l)) || !(r.k === "tensor" || isNum(r))) return bad();
+        if (l.kind === "tensor" || r.kind === "tensor") {
+          if (!(l.kind === "tensor" || isNum(l)) || !(r.kind === "tensor" || isNum(r))) return bad();
           const name = ({ "+": "add", "-": "sub", "*": "mul", "/": "div" } as const)[op];
           return this.tensorOp(name, l, r, e.span, f);
         }
-        if (op === "+" && l.k === "string" && r.k === "string") {
-          this.within(e.span, () => this.limits.stringLength(l.v.length + r.v.length));
-          return str(l.v + r.v);
+        if (op === "+" && l.kind === "string" && r.kind === "string") {
+          this.within(e.span, () => this.limits.stringLength(l.value.length + r.value.length));
+          return str(l.value + r.value);
         }
-        if (op === "+" && l.k === "list" && r.k === "list") {
+        if (op === "+" && l.kind === "list" && r.kind === "list") {
           this.within(e.span, () => this.limits.listLength(l.items.length + r.items.length));
           return list([...l.items, ...r.items]);
         }
         if (!isNum(l) || !isNum(r)) return bad();
         if (op === "/") {
-          if (r.v === 0) return this.report("MTL4003", e.right.span, "division by zero");
-          return float(l.v / r.v);
+          if (r.value === 0) return this.report("MTL4003", e.right.span, "division by zero");
+          return float(l.value / r.value);
         }
-        const v = op === "+" ? l.v + r.v : op === "-" ? l.v - r.v : l.v * r.v;
-        return l.k === "int" && r.k === "int" ? int(v) : float(v);
+        const v = op === "+" ? l.value + r.value : op === "-" ? l.value - r.value : l.value * r.value;
+        return l.kind === "int" && r.kind === "int" ? int(v) : float(v);
       }
     }
   }
@@ -434,14 +443,14 @@ export class Evaluator {
     return this.guard(span, () => {
       const source = { file: span.file, line: span.line, col: span.col };
       const asTensor = (v: Val): string =>
-        v.k === "tensor"
+        v.kind === "tensor"
           ? v.id
           : this.b.constant(
               { name: this.layerName(f, "const", undefined, span, false)!, group: null, source },
-              (v as { v: number }).v,
+              (v as { value: number }).value,
             );
       const name = this.layerName(f, op, undefined, span, false)!;
-      return { k: "tensor", id: this.b.binary({ name, group: f.group, source }, op, asTensor(l), asTensor(r)) };
+      return { kind: "tensor", id: this.b.binary({ name, group: f.group, source }, op, asTensor(l), asTensor(r)) };
     });
   }
 
@@ -493,10 +502,10 @@ export class Evaluator {
       else if (p.kind === "index") parts.push(String(p.value));
       else {
         const v = this.eval(p.expr, f);
-        if (v.k === "error") return ERROR;
-        if (v.k !== "int" && v.k !== "string")
+        if (v.kind === "error") return ERROR;
+        if (v.kind !== "int" && v.kind !== "string")
           return this.report("MTL4001", p.span, `a computed label must be an int or string, not ${typeName(v)}`);
-        parts.push(String(v.v));
+        parts.push(String(v.value));
       }
     }
     return this.withMods(e.expr, f, { ...mods, label: parts.join(".") }, e.span);
@@ -513,12 +522,12 @@ export class Evaluator {
   }
 
   callValue(callee: Val, args: ArgValue[], calleeSpan: Span, f: Frame, mods: CallMods, span: Span): Val {
-    if (callee.k === "error") return ERROR;
+    if (callee.kind === "error") return ERROR;
     const all: ArgValue[] = mods.pipeIn
       ? [{ name: null, value: mods.pipeIn.value, span: mods.pipeIn.span }, ...args]
       : args;
     if (all.some((a) => poisoned(a.value))) return ERROR;
-    if (callee.k === "fn") {
+    if (callee.kind === "fn") {
       if (mods.label !== undefined || mods.fixed)
         return this.report(
           "MTL4014",
@@ -550,8 +559,8 @@ export class Evaluator {
       }
       return typeof r === "string" ? this.report("MTL4001", span, `\`${callee.def.name}\` ${r}`) : r;
     }
-    if (callee.k === "layer") return this.callLayer(callee.def, all, f, mods, span);
-    if (callee.k === "block") return this.callBlock(callee.decl, callee.file, all, f, mods, span);
+    if (callee.kind === "layer") return this.callLayer(callee.def, all, f, mods, span);
+    if (callee.kind === "block") return this.callBlock(callee.decl, callee.file, all, f, mods, span);
     if (mods.pipeIn)
       return this.report(
         "MTL4012",
@@ -561,7 +570,7 @@ export class Evaluator {
     return this.report(
       "MTL4009",
       calleeSpan,
-      `${typeName(callee)} ${callee.k === "tensor" ? "" : show(callee) + " "}is not a layer or block and cannot be called`,
+      `${typeName(callee)} ${callee.kind === "tensor" ? "" : show(callee) + " "}is not a layer or block and cannot be called`,
     );
   }
 
@@ -578,7 +587,7 @@ export class Evaluator {
       source: { file: span.file, line: span.line, col: span.col },
     };
     const values = Object.fromEntries(bound.values);
-    return this.guard(span, () => ({ k: "tensor", id: def.apply({ b: this.b, ctx, args: values }) }), bound.spans);
+    return this.guard(span, () => ({ kind: "tensor", id: def.apply({ b: this.b, ctx, args: values }) }), bound.spans);
   }
 
   blockSig(decl: A.BlockDecl): Sig[] {
@@ -641,7 +650,7 @@ export class Evaluator {
   }
 }
 
-const poisoned = (v: Val): boolean => v.k === "error" || (v.k === "list" && v.items.some(poisoned));
+const poisoned = (v: Val): boolean => v.kind === "error" || (v.kind === "list" && v.items.some(poisoned));
 
 /** A parameter's declared type; untyped parameters take their default's type, else anything. */
 export function paramType(p: A.ParamDecl): ParamType {

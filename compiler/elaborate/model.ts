@@ -116,7 +116,8 @@ function elaborateWithin(
     if (!bound) return undefined;
     const floats = (name: string, fallback: number): number[] | undefined => {
       const v = bound.values.get(name);
-      const xs = v && v.k === "list" ? v.items.map((x) => (x as { v: number }).v) : Array<number>(c).fill(fallback);
+      const xs =
+        v && v.kind === "list" ? v.items.map((x) => (x as { value: number }).value) : Array<number>(c).fill(fallback);
       if (xs.length !== c) {
         report(
           "MTL5017",
@@ -167,7 +168,7 @@ function elaborateWithin(
             `unknown input dtype \`${item.dtype.name}\``,
             didYouMean(item.dtype.name, INPUT_DTYPE_NAMES) ?? "use f32, i64 or bool",
           );
-          vars.set(item.name.name, { k: "error" });
+          vars.set(item.name.name, { kind: "error" });
           break;
         }
         const shape: Dim[] = [];
@@ -186,7 +187,7 @@ function elaborateWithin(
           } else shape.push(d.name);
         }
         if (badDim) {
-          vars.set(item.name.name, { k: "error" });
+          vars.set(item.name.name, { kind: "error" });
           break;
         }
         if (dtype === "i64") hasTokenInput = true;
@@ -196,12 +197,12 @@ function elaborateWithin(
         }
         const channelAxis = dtype !== "f32" || shape.length < 2 ? null : shape.length === 3 ? 2 : 1;
         try {
-          vars.set(item.name.name, { k: "tensor", id: b.input(item.name.name, dtype, shape, channelAxis) });
+          vars.set(item.name.name, { kind: "tensor", id: b.input(item.name.name, dtype, shape, channelAxis) });
         } catch (e) {
           if (e instanceof LimitExceeded) e.span ??= item.span;
           if (!(e instanceof ShapeError)) throw e;
           report(e.code as Code, item.span, e.message, e.hint);
-          vars.set(item.name.name, { k: "error" });
+          vars.set(item.name.name, { kind: "error" });
         }
         break;
       }
@@ -223,8 +224,13 @@ function elaborateWithin(
         ev.assign(item.targets, item.destructure, v, item.value.span, frame("", group));
         for (const t of item.targets) {
           const x = vars.get(t.name);
-          if (x && x.k !== "tensor" && x.k !== "error" && !(x.k === "list" && x.items.every((i) => i.k === "tensor")))
-            report("MTL5014", t.span, `encoder \`${t.name}\` must produce a tensor (or a list of them), not ${x.k}`);
+          if (
+            x &&
+            x.kind !== "tensor" &&
+            x.kind !== "error" &&
+            !(x.kind === "list" && x.items.every((i) => i.kind === "tensor"))
+          )
+            report("MTL5014", t.span, `encoder \`${t.name}\` must produce a tensor (or a list of them), not ${x.kind}`);
         }
         break;
       }
@@ -276,9 +282,9 @@ function elaborateWithin(
     ev.ensureGroup(group);
     const head = t.heads[0].value;
     const out = ev.eval(head, frame(`${group}.`, group));
-    if (out.k === "error") return;
-    if (out.k !== "tensor") {
-      report("MTL5014", head.span, `the head of task \`${group}\` must produce a tensor, not ${out.k}`);
+    if (out.kind === "error") return;
+    if (out.kind !== "tensor") {
+      report("MTL5014", head.span, `the head of task \`${group}\` must produce a tensor, not ${out.kind}`);
       return;
     }
     const type = b.type(out.id);
@@ -332,7 +338,7 @@ function elaborateWithin(
       value: ev.eval(a.value, frame("", null)),
       span: a.span,
     }));
-    if (args.some((a) => a.value.k === "error")) return undefined;
+    if (args.some((a) => a.value.kind === "error")) return undefined;
     const bound = bindArgs(
       `decoder \`${def.name}\``,
       def.params.map((p) => ({ name: p.name, type: p.type, hasDefault: p.default !== undefined })),
@@ -342,7 +348,7 @@ function elaborateWithin(
     );
     if (!bound) return undefined;
     const nums: Record<string, number> = {};
-    for (const p of def.params) nums[p.name] = ((bound.values.get(p.name) ?? p.default) as { v: number }).v;
+    for (const p of def.params) nums[p.name] = ((bound.values.get(p.name) ?? p.default) as { value: number }).value;
     const spec = def.build(nums);
     const misfit = decoderMisfit(spec, out, hasTokenInput);
     if (misfit) {

@@ -5,18 +5,26 @@ import { cutParam } from "./slicing";
 
 export class NodeCtx {
   constructor(
-    readonly e: Emitter,
+    readonly emit: Emitter,
     readonly node: Node,
   ) {}
-  get lw(): Lowerer {
-    return this.e.lower;
+  get lowerer(): Lowerer {
+    return this.emit.lower;
   }
-  in = (i: number): string => this.lw.valueName(this.node.inputs[i]);
-  out = (i = 0): string => this.lw.valueName(this.node.outputs[i]);
+  /** @deprecated Use `emit`; kept so lowerings written before the rename still compile. */
+  get e(): Emitter {
+    return this.emit;
+  }
+  /** @deprecated Use `lowerer`. */
+  get lw(): Lowerer {
+    return this.lowerer;
+  }
+  in = (i: number): string => this.lowerer.valueName(this.node.inputs[i]);
+  out = (i = 0): string => this.lowerer.valueName(this.node.outputs[i]);
   inType = (i: number): ValueType => this.type(this.node.inputs[i]);
   outType = (i = 0): ValueType => this.type(this.node.outputs[i]);
   private type(id: string): ValueType {
-    const v = this.lw.graph.values.get(id);
+    const v = this.lowerer.graph.values.get(id);
     if (!v) throw new Error(`internal: node ${this.node.id} uses unknown value ${id}`);
     return v.type;
   }
@@ -27,7 +35,7 @@ export class NodeCtx {
     const name = this.node.params[role];
     if (name === undefined)
       throw new Error(`internal: ${this.node.op} node ${this.node.id} has no "${role}" parameter`);
-    return cutParam(this.e, name);
+    return cutParam(this.emit, name);
   }
 
   attr(name: string): AttrValue {

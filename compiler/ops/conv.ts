@@ -16,7 +16,7 @@ function pads(
   d: [number, number],
 ): [number, number, number, number] {
   const v = a.pad;
-  if (v.k === "int" && v.v === -1) {
+  if (v.kind === "int" && v.value === -1) {
     const ph = Math.floor((d[0] * (k[0] - 1)) / 2);
     const pw = Math.floor((d[1] * (k[1] - 1)) / 2);
     return [ph, pw, ph, pw];

@@ -59,8 +59,8 @@ export function emitBackward(
       void map.set(key, [...(map.get(key) ?? []), value]);
     const ctx: GradCtx = {
       node: n,
-      e,
-      lw,
+      emit: e,
+      lowerer: lw,
       x: (i) => fwd.in(i),
       y: () => fwd.out(0),
       inType: (i) => fwd.inType(i),

@@ -28,10 +28,11 @@ export interface ParamSuggestion {
 export function paramsOf(callee: string): ParamSuggestion[] {
   const def = layers.get(callee) ?? decoders.get(callee);
   if (!def) return [];
-  return def.params.map((p) => ({
-    name: p.name,
-    detail: `${p.type}${p.default !== undefined ? ` = ${JSON.stringify("v" in p.default ? p.default.v : null)}` : " (required)"}`,
-  }));
+  return def.params.map((p) => {
+    const d = p.default;
+    if (d === undefined) return { name: p.name, detail: `${p.type} (required)` };
+    return { name: p.name, detail: `${p.type} = ${JSON.stringify("value" in d ? d.value : null)}` };
+  });
 }
 
 /** Task names declared in the text. */
