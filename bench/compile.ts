@@ -29,7 +29,11 @@ const RUNS = Math.max(5, Number(opts.runs));
 const WARMUP = Math.max(1, Number(opts.warmup));
 const THREADS = Number(opts.threads);
 const CONFIGS = Math.max(2, Number(opts.configs));
-const examples = positionals.length ? positionals : readdirSync(join(root, "examples")).filter((f) => f.endsWith(".mtl")).sort();
+const examples = positionals.length
+  ? positionals
+  : readdirSync(join(root, "examples"))
+      .filter((f) => f.endsWith(".mtl"))
+      .sort();
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,7 +46,10 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 function pickConfigs(graph: Graph, n: number): [string, Config][] {
   const min = Object.fromEntries(graph.groups.map((g) => [g.name, 0]));
   const max = Object.fromEntries(graph.groups.map((g) => [g.name, g.choices.length - 1]));
-  const picked = new Map<string, [string, Config]>([[JSON.stringify(min), ["all-min", min]], [JSON.stringify(max), ["all-max", max]]]);
+  const picked = new Map<string, [string, Config]>([
+    [JSON.stringify(min), ["all-min", min]],
+    [JSON.stringify(max), ["all-max", max]],
+  ]);
   const total = graph.groups.reduce((a, g) => a * g.choices.length, 1);
   const rand = mulberry32(11);
   while (picked.size < Math.min(n, total)) {
@@ -60,41 +67,68 @@ function feedsFor(session: ort.InferenceSession, graph: Graph, config: Config): 
     const t = graph.values.get(i.value)!.type;
     const shape = t.shape.map((d) => (typeof d === "number" ? d : d === "N" ? 1 : 5));
     const n = size(shape);
-    f[i.name] = t.dtype === "i64" ? new ort.Tensor("int64", BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 8))), shape) : new ort.Tensor("float32", Float32Array.from({ length: n }, () => rand() * 2 - 1), shape);
+    f[i.name] =
+      t.dtype === "i64"
+        ? new ort.Tensor(
+            "int64",
+            BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 8))),
+            shape,
+          )
+        : new ort.Tensor(
+            "float32",
+            Float32Array.from({ length: n }, () => rand() * 2 - 1),
+            shape,
+          );
   }
-  for (const g of graph.groups) f[widthInputName(g.name)] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name])]), []);
+  for (const g of graph.groups)
+    f[widthInputName(g.name)] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name])]), []);
   for (const t of graph.tasks) f[runInputName(t.name)] = new ort.Tensor("bool", [true], []);
   return Object.fromEntries(session.inputNames.map((n) => [n, f[n]]));
 }
 
 const sessionOptions: ort.InferenceSession.SessionOptions = { intraOpNumThreads: THREADS, interOpNumThreads: 1 };
 
-console.log(`mtl compile bench: ${examples.length} examples; run times are medians of ${RUNS} runs after ${WARMUP} warm-up runs, ${THREADS} intra-op thread(s), batch 1\n`);
+console.log(
+  `mtl compile bench: ${examples.length} examples; run times are medians of ${RUNS} runs after ${WARMUP} ` +
+    `warm-up runs, ${THREADS} intra-op thread(s), batch 1\n`,
+);
 const summary: string[] = [];
 for (const file of examples) {
   const source = `examples/${file}`;
   const host = fileHost(join(root, source), root);
   const t0 = performance.now();
   const r = prepareModel(source, host);
-  if (!r.ok) throw new Error(`${source} does not compile: ${r.message ?? r.diagnostics.map((d) => d.message).join("; ")}`);
+  if (!r.ok)
+    throw new Error(`${source} does not compile: ${r.message ?? r.diagnostics.map((d) => d.message).join("; ")}`);
   const t1 = performance.now();
   const dyn = emitModel(r.prepared, null, source);
   const t2 = performance.now();
   const graph = r.prepared.graph;
   const fullParams = [...graph.params.values()].reduce((n, p) => n + size(p.shape), 0);
   // What the file really stores for parameters: switchable rows are kept only when they differ.
-  const stored = dyn.onnx.graph.initializers.filter((t) => graph.params.has(t.name)).reduce((n, t) => n + t.data.length, 0);
+  const stored = dyn.onnx.graph.initializers
+    .filter((t) => graph.params.has(t.name))
+    .reduce((n, t) => n + t.data.length, 0);
   const ratio = dyn.bytes.length / (fullParams * 4);
   const configs = graph.groups.reduce((a, g) => a * g.choices.length, 1);
-  console.log(`== ${source}: ${graph.name}, ${graph.tasks.length} tasks, ${graph.groups.length} groups, ${configs > 1e6 ? configs.toExponential(2) : configs} configurations`);
-  console.log(`compile: prepare ${(t1 - t0).toFixed(0)} ms + emit ${(t2 - t1).toFixed(0)} ms = ${(t2 - t0).toFixed(0)} ms`);
   console.log(
-    `size: file ${mb(dyn.bytes.length)} vs full-width weights ${mb(fullParams * 4)} (${fullParams} params x 4): ratio ${ratio.toFixed(4)} ${Math.abs(ratio - 1) <= 0.02 ? "(within 2%)" : "(NOT within 2%)"}` +
+    `== ${source}: ${graph.name}, ${graph.tasks.length} tasks, ${graph.groups.length} groups, ` +
+      `${configs > 1e6 ? configs.toExponential(2) : configs} configurations`,
+  );
+  console.log(
+    `compile: prepare ${(t1 - t0).toFixed(0)} ms + emit ${(t2 - t1).toFixed(0)} ms = ${(t2 - t0).toFixed(0)} ms`,
+  );
+  console.log(
+    `size: file ${mb(dyn.bytes.length)} vs full-width weights ${mb(fullParams * 4)} (${fullParams} ` +
+      `params x 4): ratio ${ratio.toFixed(4)} ${Math.abs(ratio - 1) <= 0.02 ? "(within 2%)" : "(NOT within 2%)"}` +
       `; per-width BatchNorm rows add ${mb((stored - fullParams) * 4)}, graph + constants + metadata ${mb(dyn.bytes.length - stored * 4)}`,
   );
 
   const dynamic = await ort.InferenceSession.create(dyn.bytes, sessionOptions);
-  console.log(`${"configuration".padEnd(12)} ${"dynamic ms".padStart(11)} ${"static ms".padStart(10)} ${"dyn/static".padStart(10)}  widths (${graph.groups.map((g) => g.name).join(", ")})`);
+  console.log(
+    `${"configuration".padEnd(12)} ${"dynamic ms".padStart(11)} ${"static ms".padStart(10)} ` +
+      `${"dyn/static".padStart(10)}  widths (${graph.groups.map((g) => g.name).join(", ")})`,
+  );
   const ratios: number[] = [];
   for (const [name, config] of pickConfigs(graph, CONFIGS)) {
     const fixed = await ort.InferenceSession.create(emitModel(r.prepared, config, source).bytes, sessionOptions);
@@ -117,10 +151,15 @@ for (const file of examples) {
     const [dm, sm] = [median(d), median(s)];
     ratios.push(dm / sm);
     const widths = graph.groups.map((g) => g.choices[config[g.name]]).join(" ");
-    console.log(`${name.padEnd(12)} ${dm.toFixed(2).padStart(11)} ${sm.toFixed(2).padStart(10)} ${(dm / sm).toFixed(2).padStart(10)}  ${widths}`);
+    console.log(
+      `${name.padEnd(12)} ${dm.toFixed(2).padStart(11)} ${sm.toFixed(2).padStart(10)} ${(dm / sm).toFixed(2).padStart(10)}  ${widths}`,
+    );
   }
   await dynamic.release();
-  summary.push(`${file.padEnd(18)} compile ${(t2 - t0).toFixed(0).padStart(6)} ms  size ratio ${ratio.toFixed(4)}  dynamic/static run time ${Math.min(...ratios).toFixed(2)}..${Math.max(...ratios).toFixed(2)}`);
+  summary.push(
+    `${file.padEnd(18)} compile ${(t2 - t0).toFixed(0).padStart(6)} ms  size ratio ${ratio.toFixed(4)} ` +
+      ` dynamic/static run time ${Math.min(...ratios).toFixed(2)}..${Math.max(...ratios).toFixed(2)}`,
+  );
   console.log("");
 }
 console.log("summary:");

@@ -192,7 +192,8 @@ for (const [i, t] of targets.entries()) {
 }
 const s = (performance.now() - started) / 1000;
 console.log(
-  `total: ${total} inputs in ${s.toFixed(1)} s (${(total / s).toFixed(0)}/s), ${failures.length} failures, peak rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`,
+  `total: ${total} inputs in ${s.toFixed(1)} s (${(total / s).toFixed(0)}/s), ${failures.length} ` +
+    `failures, peak rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`,
 );
 const seen = new Set<string>();
 for (const f of failures) {

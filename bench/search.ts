@@ -16,11 +16,24 @@ interface Space {
 }
 
 const spaces: Space[] = [
-  { name: "encoder + 3 tasks (256 configs)", table: makeTable({ choices: [...WIDTHS4], tasks: 3, names: ["semseg", "depth", "normals"] }), prefer: { semseg: 5, depth: 3, normals: 2 } },
-  { name: "20 tasks (4^21 configs)", table: makeTable({ choices: [...WIDTHS4], tasks: 20, headShare: [0.03, 0.05, 0.02] }), prefer: {} },
-  { name: "per-layer, 16 groups (4^16 configs)", table: makeTable({ choices: [...WIDTHS4], tasks: 4, stages: 8, headGroups: 2 }), prefer: { t0: 4, t1: 3, t2: 2, t3: 1 } },
+  {
+    name: "encoder + 3 tasks (256 configs)",
+    table: makeTable({ choices: [...WIDTHS4], tasks: 3, names: ["semseg", "depth", "normals"] }),
+    prefer: { semseg: 5, depth: 3, normals: 2 },
+  },
+  {
+    name: "20 tasks (4^21 configs)",
+    table: makeTable({ choices: [...WIDTHS4], tasks: 20, headShare: [0.03, 0.05, 0.02] }),
+    prefer: {},
+  },
+  {
+    name: "per-layer, 16 groups (4^16 configs)",
+    table: makeTable({ choices: [...WIDTHS4], tasks: 4, stages: 8, headGroups: 2 }),
+    prefer: { t0: 4, t1: 3, t2: 2, t3: 1 },
+  },
 ];
-for (const s of spaces) if (Object.keys(s.prefer).length === 0) s.table.tasks.forEach((t, i) => (s.prefer[t] = 1 + (i % 5)));
+for (const s of spaces)
+  if (Object.keys(s.prefer).length === 0) s.table.tasks.forEach((t, i) => (s.prefer[t] = 1 + (i % 5)));
 
 const strategies = STRATEGY_OPTIONS;
 const budgets = ["40%", "60%", "80%"];
@@ -39,7 +52,18 @@ function time(fn: () => Plan, budgetMs: number): { ms: number; runs: number; las
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
-console.log(`${pad("space", 38)}${pad("budget", 8)}${pad("strategy", 14)}${pad("ms/plan", 10)}${pad("objective", 11)}${pad("vs exact", 10)}strategy run`);
+console.log(
+  [
+    pad("space", 38),
+    pad("budget", 8),
+    pad("strategy", 14),
+    pad("ms/plan", 10),
+    pad("objective", 11),
+    pad("vs exact", 10),
+  ]
+    .concat("strategy run")
+    .join(""),
+);
 for (const s of spaces) {
   for (const budget of budgets) {
     const results = new Map<string, Plan>();
@@ -53,7 +77,9 @@ for (const s of spaces) {
       results.set(strategy, last);
       const ex = results.get("exact");
       const vs = ex ? `${((last.objective / ex.objective) * 100).toFixed(2)}%` : "";
-      console.log(`${pad(s.name, 38)}${pad(budget, 8)}${pad(strategy, 14)}${pad(ms < 1 ? ms.toFixed(3) : ms.toFixed(1), 10)}${pad(last.objective.toFixed(5), 11)}${pad(vs, 10)}${last.strategy}`);
+      const msText = ms < 1 ? ms.toFixed(3) : ms.toFixed(1);
+      const cells = [pad(s.name, 38), pad(budget, 8), pad(strategy, 14), pad(msText, 10)];
+      console.log([...cells, pad(last.objective.toFixed(5), 11), pad(vs, 10), last.strategy].join(""));
     }
   }
 }

@@ -49,7 +49,8 @@ const base: TrainSpec = {
 };
 const settings = sessionSettings(flags.threads ? Number(flags.threads) : undefined);
 const widths = Math.max(...graph.groups.map((g) => g.choices.length));
-const uniform = (k: number): Config => Object.fromEntries(graph.groups.map((g) => [g.name, Math.min(k, g.choices.length - 1)]));
+const uniform = (k: number): Config =>
+  Object.fromEntries(graph.groups.map((g) => [g.name, Math.min(k, g.choices.length - 1)]));
 
 async function experiment(label: string, spec: TrainSpec, tasks: readonly string[]): Promise<Record<string, number[]>> {
   const sessions = new TrainingSessions(settings);
@@ -70,7 +71,11 @@ async function experiment(label: string, spec: TrainSpec, tasks: readonly string
     });
     const acc: Record<string, number[]> = Object.fromEntries(tasks.map((t) => [t, []]));
     for (let k = 0; k < widths; k++) {
-      const scores = await validate(graph, res.calibrated, uniform(k), data, { split: "test", batchSize: 500, settings });
+      const scores = await validate(graph, res.calibrated, uniform(k), data, {
+        split: "test",
+        batchSize: 500,
+        settings,
+      });
       for (const t of tasks) acc[t].push(scores[t].value * 100);
     }
     const minutes = ((performance.now() - t0) / 60000).toFixed(1);
@@ -92,7 +97,9 @@ results.push([
 for (const t of all) results.push([`single-task ${t}`, await experiment(`single-task ${t}`, base, [t])]);
 
 const choices = graph.groups[0].choices;
-console.log(`\ntest accuracy (%) at each uniform width (${choices.join(", ")}), BatchNorm calibrated; batch ${base.batchSize}`);
+console.log(
+  `\ntest accuracy (%) at each uniform width (${choices.join(", ")}), BatchNorm calibrated; batch ${base.batchSize}`,
+);
 for (const [label, acc] of results) {
   for (const [task, xs] of Object.entries(acc)) {
     const monotone = xs.every((x, i) => i === 0 || x >= xs[i - 1]);

@@ -84,7 +84,9 @@ async function mtlRate(which: readonly Config[]): Promise<number> {
 function torchRate(which: readonly Config[]): number {
   const dir = mkdtempSync(join(tmpdir(), "mtl-bench-train-"));
   try {
-    const modules = which.map((c, i) => torchModule(specialise(graph, weights, c).graph).replace("class Net(", `class Net${i}(`));
+    const modules = which.map((c, i) =>
+      torchModule(specialise(graph, weights, c).graph).replace("class Net(", `class Net${i}(`),
+    );
     const tasks = JSON.stringify(graph.tasks.map((t) => t.name));
     const py = `
 import json, time, torch, torch.nn as nn, torch.nn.functional as F
@@ -122,17 +124,23 @@ print(json.dumps(${batch} * ${steps} / (time.perf_counter() - t0)))
   }
 }
 
-const torchVersion = execFileSync("/usr/bin/python3", ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" }).trim();
+const torchVersion = execFileSync("/usr/bin/python3", ["-c", "import torch; print(torch.__version__)"], {
+  encoding: "utf8",
+}).trim();
 console.log(
   `${graph.name} (${file}): batch ${batch}, ${threads} threads, ${steps} timed steps after one warm-up; ` +
     `onnxruntime-node ${ort.env.versions.common}, PyTorch ${torchVersion}`,
 );
-console.log(`${"step".padEnd(34)} ${"mtl img/s".padStart(10)} ${"torch img/s".padStart(12)} ${"mtl/torch".padStart(10)}`);
+console.log(
+  `${"step".padEnd(34)} ${"mtl img/s".padStart(10)} ${"torch img/s".padStart(12)} ${"mtl/torch".padStart(10)}`,
+);
 for (const [label, which] of [
   ["largest only", configs.slice(0, 1)],
   [`sandwich (${configs.length} configurations)`, configs],
 ] as const) {
   const m = await mtlRate(which);
   const t = torchRate(which);
-  console.log(`${label.padEnd(34)} ${m.toFixed(0).padStart(10)} ${t.toFixed(0).padStart(12)} ${(m / t).toFixed(2).padStart(10)}`);
+  console.log(
+    `${label.padEnd(34)} ${m.toFixed(0).padStart(10)} ${t.toFixed(0).padStart(12)} ${(m / t).toFixed(2).padStart(10)}`,
+  );
 }

@@ -34,9 +34,17 @@ const ASSIGNMENT_HINTS: Record<string, string> = {
 /** Parses `backbone=0.5,semseg=1` into { backbone: 0.5, semseg: 1 }. */
 export function parseAssignments(text: string, what: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const part of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z_][\w.]*)\s*[=:]\s*([0-9]*\.?[0-9]+)$/.exec(part);
-    if (!m) throw new UserError(`cannot read ${what} "${part}"`, 2, ASSIGNMENT_HINTS[what] ?? "write name=value pairs separated by commas");
+    if (!m)
+      throw new UserError(
+        `cannot read ${what} "${part}"`,
+        2,
+        ASSIGNMENT_HINTS[what] ?? "write name=value pairs separated by commas",
+      );
     out[m[1]] = Number(m[2]);
   }
   return out;

@@ -8,7 +8,11 @@ export function wholeNumber(text: string | undefined, flag: string, fallback: nu
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min)
-    throw new UserError(`${flag} takes a whole number of at least ${min}, not "${text}"`, 2, `e.g. ${flag} ${Math.max(min, fallback)}`);
+    throw new UserError(
+      `${flag} takes a whole number of at least ${min}, not "${text}"`,
+      2,
+      `e.g. ${flag} ${Math.max(min, fallback)}`,
+    );
   return n;
 }
 

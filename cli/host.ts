@@ -26,7 +26,8 @@ const real = (p: string): string => {
   }
 };
 
-const inside = (file: string, dir: string): boolean => file === dir || file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+const inside = (file: string, dir: string): boolean =>
+  file === dir || file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
 /** The root is the current folder when the file is inside it, else the file's own folder. */
 export function fileHost(file: string, rootOption?: string): FileHost {
@@ -44,7 +45,8 @@ export function fileHost(file: string, rootOption?: string): FileHost {
     if (!existsSync(full)) return undefined;
     const target = real(full);
     const within = isStd(p) ? realStd : realRoot;
-    if (!inside(target, within)) return `leads outside the ${isStd(p) ? "standard library" : "project"} root (through a symbolic link)`;
+    if (!inside(target, within))
+      return `leads outside the ${isStd(p) ? "standard library" : "project"} root (through a symbolic link)`;
     if (!target.endsWith(".mtl")) return "is not .mtl source (or is a link to a file that is not)";
     return undefined;
   };

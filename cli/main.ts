@@ -41,13 +41,24 @@ function program(): Command {
     });
 
   p.command("compile")
-    .description("compile a .mtl model to one ONNX file holding every width configuration (or one, with --config/--budget)")
+    .description(
+      "compile a .mtl model to one ONNX file holding every width configuration (or one, with --config/--budget)",
+    )
     .argument("<file>", ".mtl file")
     .requiredOption("-o, --output <file>", "the .onnx file to write")
-    .option("--weights <file>", "weights as .safetensors, by PyTorch-style parameter names (default: seeded initialisation)")
-    .option("--config <widths>", "emit a static model of one configuration, e.g. backbone=0.5,semseg=1.0 (unnamed groups: full width)")
+    .option(
+      "--weights <file>",
+      "weights as .safetensors, by PyTorch-style parameter names (default: seeded initialisation)",
+    )
+    .option(
+      "--config <widths>",
+      "emit a static model of one configuration, e.g. backbone=0.5,semseg=1.0 (unnamed groups: full width)",
+    )
     .option("--budget <budget>", "emit the static model the search picks for this budget, e.g. 60% or 2.5G")
-    .option("--prefer <weights>", "task preferences for --budget, e.g. semseg=2,depth=1 (default: the model's `prefer`)")
+    .option(
+      "--prefer <weights>",
+      "task preferences for --budget, e.g. semseg=2,depth=1 (default: the model's `prefer`)",
+    )
     .option("--model <name>", "which model, when the file has several")
     .option("--seed <n>", "seed of the weight initialisation", "0")
     .option("--root <dir>", "project root that imports may not leave")
@@ -69,7 +80,7 @@ function program(): Command {
   p.command("search")
     .description("find the configuration for a budget and task preferences, and say why")
     .argument("<model>", ".onnx file compiled by mtl")
-    .option("--budget <budget>", "e.g. 60%, 2.5G, \"params <= 5M\" (default: the model's `budget`)")
+    .option("--budget <budget>", 'e.g. 60%, 2.5G, "params <= 5M" (default: the model\'s `budget`)')
     .option("--prefer <weights>", "task preferences, e.g. semseg=2,depth=1 (default: the model's `prefer`)")
     .option("--tasks <names>", "only these tasks run, e.g. semseg,depth (the others cost nothing)")
     .option("--strategy <name>", STRATEGY_OPTIONS.join(", "), "auto")
@@ -85,7 +96,10 @@ function program(): Command {
   withSessionOptions(p.command("run"))
     .description("run a compiled model under constraints and print or save each task's decoded output")
     .argument("<model>", ".onnx file compiled by mtl")
-    .option("--input <name=file...>", "inputs as .npy, .json (nested arrays), .png or .jpg files (NAME= may go when there is one input)")
+    .option(
+      "--input <name=file...>",
+      "inputs as .npy, .json (nested arrays), .png or .jpg files (NAME= may go when there is one input)",
+    )
     .option("--random", "use seeded random inputs for those not given")
     .option("--seed <n>", "seed of --random", "0")
     .option("--budget <budget>", "compute budget (default: the model's `budget`)")
@@ -107,12 +121,17 @@ function program(): Command {
     .description("write the full-width weights of a compiled .onnx file as a PyTorch-style .safetensors state dict")
     .argument("<model>", ".onnx file compiled by mtl")
     .requiredOption("-o, --output <file>", "the .safetensors file to write")
-    .option("--full-width-only", "leave out the per-width BatchNorm rows (`<name>.per_width`), e.g. for torchvision's strict=True load")
+    .option(
+      "--full-width-only",
+      "leave out the per-width BatchNorm rows (`<name>.per_width`), e.g. for torchvision's strict=True load",
+    )
     .action(async (file: string, o) => {
       result = (await command<typeof import("./commands/weights")>("weights")).runWeightsExport(file, o);
     });
 
-  const exporter = p.command("export").description("export to another framework: a PyTorch package (torch) or a Triton model repository (triton)");
+  const exporter = p
+    .command("export")
+    .description("export to another framework: a PyTorch package (torch) or a Triton model repository (triton)");
   exporter
     .command("torch")
     .description("write a PyTorch package (model.py, train.py, README.md, weights.safetensors) for a .mtl model")
@@ -127,7 +146,9 @@ function program(): Command {
     });
 
   withSessionOptions(p.command("profile"))
-    .description("measure this machine's latency table for latency budgets (--latency of search/run), and how noisy it is")
+    .description(
+      "measure this machine's latency table for latency budgets (--latency of search/run), and how noisy it is",
+    )
     .argument("<model>", ".onnx file compiled by mtl")
     .requiredOption("-o, --output <file>", "the latency table (.json) to write")
     .option("--runs <n>", "timed runs per measurement, interleaved across measurements (the median is kept)", "7")
@@ -147,14 +168,22 @@ function program(): Command {
     });
 
   p.command("train")
-    .description("train every width configuration of a model (sandwich rule, in-place distillation, BatchNorm calibration)")
+    .description(
+      "train every width configuration of a model (sandwich rule, in-place distillation, BatchNorm calibration)",
+    )
     .argument("<file>", ".mtl file")
     .requiredOption("--data <dir>", "the data set folder (see docs/data.md)")
-    .requiredOption("-o, --output <dir>", "the run folder: checkpoint.safetensors each epoch, model.onnx and weights.safetensors at the end")
+    .requiredOption(
+      "-o, --output <dir>",
+      "the run folder: checkpoint.safetensors each epoch, model.onnx and weights.safetensors at the end",
+    )
     .option("--resume", "continue the run in the -o folder from its last checkpoint")
     .option("--epochs <n>", "train this many epochs (overrides the train { } section)")
     .option("--steps <n>", "train this many steps (overrides the train { } section)")
-    .option("--seed <n>", "seed of initialisation, shuffling, augmentation and sampling (overrides the train { } section)")
+    .option(
+      "--seed <n>",
+      "seed of initialisation, shuffling, augmentation and sampling (overrides the train { } section)",
+    )
     .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
     .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
     .option("--weights <file>", "start from these weights (.safetensors by PyTorch-style names) instead of seeded ones")
@@ -165,7 +194,9 @@ function program(): Command {
     });
 
   p.command("calibrate")
-    .description("recompute every width's BatchNorm running statistics of a compiled model on data (weights frozen), in place")
+    .description(
+      "recompute every width's BatchNorm running statistics of a compiled model on data (weights frozen), in place",
+    )
     .argument("<model>", ".onnx file compiled by mtl (rewritten atomically)")
     .requiredOption("--data <dir>", "the data set folder (its train split is used)")
     .option("--batches <n>", "batches per configuration (default: the model's `calibrate` setting)")
@@ -192,7 +223,9 @@ function program(): Command {
 
   data
     .command("check")
-    .description("validate a data set folder: its manifest, every shard or sample file, and (with --model) that it feeds the model")
+    .description(
+      "validate a data set folder: its manifest, every shard or sample file, and (with --model) that it feeds the model",
+    )
     .argument("<dir>", "the data set folder (holding manifest.json)")
     .option("--model <file>", "a .mtl file whose inputs and task targets the data must provide")
     .action(async (dir: string, o) => {
@@ -206,15 +239,26 @@ function program(): Command {
     .option("--host <addr>", "interface to listen on", "127.0.0.1")
     .option("--grpc-port <n>", "gRPC port, or none", "8001")
     .option("--max-batch <n>", "most rows run together in one batch", "16")
-    .option("--batch-wait-ms <n>", "longest a request waits for its batch to fill (0: batches form only while the server is busy)", "0")
+    .option(
+      "--batch-wait-ms <n>",
+      "longest a request waits for its batch to fill (0: batches form only while the server is busy)",
+      "0",
+    )
     .option("--cache <n>", "specialised sessions kept per model", "16")
-    .option("--preload <which>", "pareto: build the Pareto configurations' sessions before reporting ready; none", "none")
+    .option(
+      "--preload <which>",
+      "pareto: build the Pareto configurations' sessions before reporting ready; none",
+      "none",
+    )
     .option("--max-queue <n>", "requests that may wait; beyond it 429 with Retry-After", "256")
     .option("--timeout-ms <n>", "longest a request may wait and run (504 after)", "30000")
     .option("--body-limit-mb <n>", "largest request body", "64")
     .option("--max-elements <n>", "most tensor elements one request may declare", String(16 * 1024 * 1024))
     .option("--parallel <n>", "batches run at once", "1")
-    .option("--backend <url>", "router mode: run on a KServe v2 gRPC server, e.g. kserve-grpc://127.0.0.1:8001 (Triton)")
+    .option(
+      "--backend <url>",
+      "router mode: run on a KServe v2 gRPC server, e.g. kserve-grpc://127.0.0.1:8001 (Triton)",
+    )
     .option("--routes <file>", "with --backend: the mtl.json of the exported repository")
     .action(async (files: string[], o) => {
       result = await (await command<typeof import("./commands/serve")>("serve")).runServe(files, o);
@@ -222,10 +266,16 @@ function program(): Command {
 
   exporter
     .command("triton")
-    .description("write a Triton model repository: static models per configuration, the all-configurations model, mtl.json")
+    .description(
+      "write a Triton model repository: static models per configuration, the all-configurations model, mtl.json",
+    )
     .argument("<model>", ".onnx file compiled by mtl")
     .requiredOption("-o, --output <dir>", "the repository folder to create")
-    .option("--configs <which>", "pareto, all, or configurations/budgets separated by ; (e.g. \"40%;features=1,fish=0.5\")", "pareto")
+    .option(
+      "--configs <which>",
+      'pareto, all, or configurations/budgets separated by ; (e.g. "40%;features=1,fish=0.5")',
+      "pareto",
+    )
     .option("--max-batch <n>", "max_batch_size of the static models", "64")
     .option("--instances <n>", "model instances (instance_group count)", "1")
     .option("--queue-delay-us <n>", "dynamic batching max_queue_delay_microseconds", "2000")

@@ -13,10 +13,20 @@ const OUTPUT_CODE = "MTL-CLI-003";
 export function checkOutputFile(path: string, flag: string, example: string): void {
   if (path.trim() === "") throw new UserError(`${flag} needs a file name`, 2, `e.g. ${flag} ${example}`);
   if (existsSync(path) && statSync(path).isDirectory())
-    throw new UserError(`${flag} ${path} is a folder; it takes a file name`, 1, `e.g. ${flag} ${join(path, example)}`, OUTPUT_CODE);
+    throw new UserError(
+      `${flag} ${path} is a folder; it takes a file name`,
+      1,
+      `e.g. ${flag} ${join(path, example)}`,
+      OUTPUT_CODE,
+    );
   const parent = existingAncestor(dirname(path));
   if (parent && !statSync(parent).isDirectory())
-    throw new UserError(`${flag} ${path}: ${parent} is a file, not a folder`, 1, "choose a path inside a folder", OUTPUT_CODE);
+    throw new UserError(
+      `${flag} ${path}: ${parent} is a file, not a folder`,
+      1,
+      "choose a path inside a folder",
+      OUTPUT_CODE,
+    );
 }
 
 /** Refuses an output folder path that names a file; creates the folder. */
@@ -32,7 +42,12 @@ export function prepareOutputDir(path: string, flag: string): void {
   try {
     mkdirSync(path, { recursive: true });
   } catch (e) {
-    throw new UserError(`cannot create the folder ${path}: ${(e as Error).message}`, 1, "choose another folder", OUTPUT_CODE);
+    throw new UserError(
+      `cannot create the folder ${path}: ${(e as Error).message}`,
+      1,
+      "choose another folder",
+      OUTPUT_CODE,
+    );
   }
 }
 
@@ -73,7 +88,12 @@ export async function writeOutput(path: string, bytes: Uint8Array | string, flag
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new UserError(`cannot create the folder ${dir}: ${(e as Error).message}`, 1, "choose another path", OUTPUT_CODE);
+    throw new UserError(
+      `cannot create the folder ${dir}: ${(e as Error).message}`,
+      1,
+      "choose another path",
+      OUTPUT_CODE,
+    );
   }
   const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}`);
   track(tmp);
@@ -84,7 +104,12 @@ export async function writeOutput(path: string, bytes: Uint8Array | string, flag
     await unlink(tmp).catch(() => undefined);
     const err = e as NodeJS.ErrnoException;
     if (typeof err.code === "string")
-      throw new UserError(`cannot write ${path}: ${err.message}`, 1, "check the path, its permissions and the free space", OUTPUT_CODE);
+      throw new UserError(
+        `cannot write ${path}: ${err.message}`,
+        1,
+        "check the path, its permissions and the free space",
+        OUTPUT_CODE,
+      );
     throw e;
   } finally {
     untrack(tmp);

@@ -81,7 +81,10 @@ export interface BuildOptions {
  * network access at run time) that can be hosted anywhere. An existing `outDir` is emptied,
  * but only if it is empty already or holds a previous build (an index.html).
  */
-export async function buildPlayground(outDir: string = defaultPlaygroundDist, opts: BuildOptions = {}): Promise<string> {
+export async function buildPlayground(
+  outDir: string = defaultPlaygroundDist,
+  opts: BuildOptions = {},
+): Promise<string> {
   const out = resolve(outDir);
   if (existsSync(out)) {
     const entries = readdirSync(out);
@@ -93,7 +96,9 @@ export async function buildPlayground(outDir: string = defaultPlaygroundDist, op
   try {
     vite = await import("vite");
   } catch {
-    throw new Error("building the playground needs the vite package (a dev dependency): run npm install in the mtl repository");
+    throw new Error(
+      "building the playground needs the vite package (a dev dependency): run npm install in the mtl repository",
+    );
   }
   await vite.build({
     configFile: join(playgroundRoot, "vite.config.ts"),
@@ -147,9 +152,14 @@ async function ensureBuilt(opts: ServeOptions, dir: string, log: (line: string) 
 function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
   const fail = (message: string, hint: string) => new UserError(message, 1, hint, "MTL-CLI-004");
   if (e.code === "EADDRINUSE")
-    return fail(`port ${port} on ${host} is in use`, `stop what is using it, or pick another: mtl playground --port ${port + 1} (0: any free port)`);
-  if (e.code === "EACCES") return fail(`no permission to listen on port ${port}`, "ports below 1024 need privileges; use --port 5178");
-  if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND") return fail(`cannot listen on ${host}: no such interface`, "use --host 127.0.0.1");
+    return fail(
+      `port ${port} on ${host} is in use`,
+      `stop what is using it, or pick another: mtl playground --port ${port + 1} (0: any free port)`,
+    );
+  if (e.code === "EACCES")
+    return fail(`no permission to listen on port ${port}`, "ports below 1024 need privileges; use --port 5178");
+  if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND")
+    return fail(`cannot listen on ${host}: no such interface`, "use --host 127.0.0.1");
   return e;
 }
 

@@ -7,7 +7,9 @@ export function progressReporter(what: string, unit: string): (done: number, tot
     if (process.stderr.isTTY) {
       const width = 30;
       const filled = Math.round((done / total) * width);
-      process.stderr.write(`\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total}${done === total ? "\n" : ""}`);
+      process.stderr.write(
+        `\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total}${done === total ? "\n" : ""}`,
+      );
       return;
     }
     const tenth = Math.floor((done / total) * 10);

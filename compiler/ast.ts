@@ -97,7 +97,8 @@ export interface ModelDecl {
   readonly span: Span;
 }
 
-export type ModelItem = InputDecl | WidthsDecl | DivisorDecl | EncoderDecl | TaskDecl | BudgetDecl | PreferDecl | TrainDecl | AssignStmt;
+export type ModelItem =
+  InputDecl | WidthsDecl | DivisorDecl | EncoderDecl | TaskDecl | BudgetDecl | PreferDecl | TrainDecl | AssignStmt;
 
 export interface InputDecl {
   readonly kind: "input";

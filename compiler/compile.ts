@@ -42,7 +42,13 @@ export interface Compiled {
 
 export type CompileResult =
   | { ok: true; diagnostics: Diagnostic[]; compiled: Compiled }
-  | { ok: false; diagnostics: Diagnostic[]; weightProblems?: readonly WeightProblem[]; message?: string; hint?: string };
+  | {
+      ok: false;
+      diagnostics: Diagnostic[];
+      weightProblems?: readonly WeightProblem[];
+      message?: string;
+      hint?: string;
+    };
 
 /** Runs the optimisation passes; verify() after each catches compiler bugs early. */
 export function optimise(graph: Graph): Graph {
@@ -56,13 +62,26 @@ export function optimise(graph: Graph): Graph {
 }
 
 /** Turns width multipliers per group into a configuration (choice indices), or says what is wrong. */
-export function configFromWidths(graph: Graph, widths: Readonly<Record<string, number>>): { ok: true; config: Config } | { ok: false; message: string; hint?: string } {
+export function configFromWidths(
+  graph: Graph,
+  widths: Readonly<Record<string, number>>,
+): { ok: true; config: Config } | { ok: false; message: string; hint?: string } {
   const config: Record<string, number> = {};
   for (const [name, w] of Object.entries(widths)) {
     const g = graph.groups.find((x) => x.name === name);
-    if (!g) return { ok: false, message: `model ${graph.name} has no width group \`${name}\``, hint: `its groups are ${graph.groups.map((x) => x.name).join(", ") || "(none)"}` };
+    if (!g)
+      return {
+        ok: false,
+        message: `model ${graph.name} has no width group \`${name}\``,
+        hint: `its groups are ${graph.groups.map((x) => x.name).join(", ") || "(none)"}`,
+      };
     const i = g.choices.findIndex((c) => Math.abs(c - w) < 1e-9);
-    if (i < 0) return { ok: false, message: `width ${w} is not a choice of group \`${name}\``, hint: `choose one of ${g.choices.join(", ")}` };
+    if (i < 0)
+      return {
+        ok: false,
+        message: `width ${w} is not a choice of group \`${name}\``,
+        hint: `choose one of ${g.choices.join(", ")}`,
+      };
     config[name] = i;
   }
   for (const g of graph.groups) if (!(g.name in config)) config[g.name] = g.choices.length - 1;
@@ -77,19 +96,38 @@ export interface Prepared {
 
 export type PrepareResult =
   | { ok: true; diagnostics: Diagnostic[]; prepared: Prepared }
-  | { ok: false; diagnostics: Diagnostic[]; weightProblems?: readonly WeightProblem[]; message?: string; hint?: string };
+  | {
+      ok: false;
+      diagnostics: Diagnostic[];
+      weightProblems?: readonly WeightProblem[];
+      message?: string;
+      hint?: string;
+    };
 
 /** Checks, optimises, binds or initialises weights, and builds the cost table. */
 export function prepareModel(entry: string, host: SourceHost, opts: CompileOptions = {}): PrepareResult {
   const checked = checkProgram(entry, host, { limits: opts.limits });
   const diagnostics = checked.diagnostics;
   if (diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
-  if (!checked.graphs.length) return { ok: false, diagnostics, message: `${entry} declares no model`, hint: "a file to compile needs a `model Name { ... }`" };
-  const picked = opts.model ? checked.graphs.find((g) => g.name === opts.model) : checked.graphs.length === 1 ? checked.graphs[0] : undefined;
+  if (!checked.graphs.length)
+    return {
+      ok: false,
+      diagnostics,
+      message: `${entry} declares no model`,
+      hint: "a file to compile needs a `model Name { ... }`",
+    };
+  const picked = opts.model
+    ? checked.graphs.find((g) => g.name === opts.model)
+    : checked.graphs.length === 1
+      ? checked.graphs[0]
+      : undefined;
   if (!picked)
     return {
-      ok: false, diagnostics,
-      message: opts.model ? `${entry} has no model \`${opts.model}\`` : `${entry} declares ${checked.graphs.length} models`,
+      ok: false,
+      diagnostics,
+      message: opts.model
+        ? `${entry} has no model \`${opts.model}\``
+        : `${entry} declares ${checked.graphs.length} models`,
       hint: `pick one with --model: ${checked.graphs.map((g) => g.name).join(", ")}`,
     };
   const graph = optimise(picked);
@@ -106,8 +144,14 @@ export function prepareModel(entry: string, host: SourceHost, opts: CompileOptio
 export function emitModel(p: Prepared, config: Config | null, source: string): Compiled {
   const lowered = config ? specialise(p.graph, p.weights, config) : { graph: p.graph, weights: p.weights };
   const extraMetadata: Record<string, string> = { "mtl.costs": JSON.stringify(p.costs) };
-  if (config) extraMetadata["mtl.config"] = JSON.stringify(Object.fromEntries(p.graph.groups.map((g) => [g.name, g.choices[config[g.name]]])));
-  const onnx = lowerToOnnx(lowered.graph, lowered.weights, { extraMetadata, docString: `compiled by mtl from ${source}` });
+  if (config)
+    extraMetadata["mtl.config"] = JSON.stringify(
+      Object.fromEntries(p.graph.groups.map((g) => [g.name, g.choices[config[g.name]]])),
+    );
+  const onnx = lowerToOnnx(lowered.graph, lowered.weights, {
+    extraMetadata,
+    docString: `compiled by mtl from ${source}`,
+  });
   return { ...p, config, onnx, bytes: encodeModel(onnx) };
 }
 

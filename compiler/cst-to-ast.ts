@@ -62,7 +62,11 @@ export class SpanMaker {
   /** Offsets where lines start, for the line and column of CST nodes (which track offsets only). */
   private readonly lineStarts: number[];
 
-  constructor(readonly file: string, private readonly fallback: Span, text = "") {
+  constructor(
+    readonly file: string,
+    private readonly fallback: Span,
+    text = "",
+  ) {
     this.lineStarts = [0];
     for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) this.lineStarts.push(i + 1);
   }
@@ -80,7 +84,13 @@ export class SpanMaker {
 
   token(t: IToken | undefined): Span {
     if (!t || Number.isNaN(t.startOffset) || t.startOffset < 0) return this.fallback;
-    return { file: this.file, start: t.startOffset, end: t.startOffset + t.image.length, line: t.startLine ?? 1, col: t.startColumn ?? 1 };
+    return {
+      file: this.file,
+      start: t.startOffset,
+      end: t.startOffset + t.image.length,
+      line: t.startLine ?? 1,
+      col: t.startColumn ?? 1,
+    };
   }
 
   node(n: CstNode | undefined): Span {
@@ -97,7 +107,19 @@ export class SpanMaker {
 
 /** Binding strength of binary operators (higher binds tighter). */
 const PRECEDENCE: Record<string, number> = {
-  "||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "..": 5, "+": 6, "-": 6, "*": 7, "/": 7,
+  "||": 1,
+  "&&": 2,
+  "==": 3,
+  "!=": 3,
+  "<": 4,
+  "<=": 4,
+  ">": 4,
+  ">=": 4,
+  "..": 5,
+  "+": 6,
+  "-": 6,
+  "*": 7,
+  "/": 7,
 };
 
 /** Folds `a op b op c ...` into a tree by precedence, left-associative, with an operator stack. */
@@ -210,7 +232,12 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
   paramDecl(ctx: ParamDeclCstChildren): A.ParamDecl {
     const name = this.ident(this.tok(ctx, "name"));
     const def = this.nodes(ctx, "default").length ? this.expr(ctx, "default") : null;
-    return { name, type: (this.sub(ctx, "typeRef") as A.TypeRef | undefined) ?? null, default: def, span: def ? this.s.cover(name.span, def.span) : name.span };
+    return {
+      name,
+      type: (this.sub(ctx, "typeRef") as A.TypeRef | undefined) ?? null,
+      default: def,
+      span: def ? this.s.cover(name.span, def.span) : name.span,
+    };
   }
 
   typeRef(ctx: TypeRefCstChildren): A.TypeRef {
@@ -232,14 +259,24 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
   assignStmt(ctx: AssignStmtCstChildren): A.AssignStmt {
     const t = (this.sub(ctx, "target") as { targets: A.Ident[]; destructure: boolean; span: Span } | undefined)!;
     const value = this.expr(ctx, "value");
-    return { kind: "assign", targets: t.targets, destructure: t.destructure, value, span: this.s.cover(t.span, value.span) };
+    return {
+      kind: "assign",
+      targets: t.targets,
+      destructure: t.destructure,
+      value,
+      span: this.s.cover(t.span, value.span),
+    };
   }
 
   target(ctx: TargetCstChildren): { targets: A.Ident[]; destructure: boolean; span: Span } {
     const name = this.tok(ctx, "name");
     if (name) return { targets: [this.ident(name)], destructure: false, span: this.s.token(name) };
     const targets = this.toks(ctx, "names").map((t) => this.ident(t));
-    return { targets, destructure: true, span: this.s.cover(this.s.token(this.tok(ctx, "LBracket")), this.s.token(this.tok(ctx, "RBracket"))) };
+    return {
+      targets,
+      destructure: true,
+      span: this.s.cover(this.s.token(this.tok(ctx, "LBracket")), this.s.token(this.tok(ctx, "RBracket"))),
+    };
   }
 
   returnStmt(ctx: ReturnStmtCstChildren): A.ReturnStmt {
@@ -248,15 +285,26 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
   }
 
   forStmt(ctx: ForStmtCstChildren): A.ForStmt {
-    return { kind: "for", variable: this.ident(this.tok(ctx, "variable")), iterable: this.expr(ctx, "iterable"), body: this.stmts(ctx, "body"), span: this.spanHere(ctx, "For") };
+    return {
+      kind: "for",
+      variable: this.ident(this.tok(ctx, "variable")),
+      iterable: this.expr(ctx, "iterable"),
+      body: this.stmts(ctx, "body"),
+      span: this.spanHere(ctx, "For"),
+    };
   }
 
   repeatStmt(ctx: RepeatStmtCstChildren): A.RepeatStmt {
-    return { kind: "repeat", count: this.expr(ctx, "count"), body: this.stmts(ctx, "body"), span: this.spanHere(ctx, "Repeat") };
+    return {
+      kind: "repeat",
+      count: this.expr(ctx, "count"),
+      body: this.stmts(ctx, "body"),
+      span: this.spanHere(ctx, "Repeat"),
+    };
   }
 
   ifStmt(ctx: IfStmtCstChildren): A.IfStmt {
-    const elseIf = (this.sub(ctx, "elseIf") as A.IfStmt | undefined);
+    const elseIf = this.sub(ctx, "elseIf") as A.IfStmt | undefined;
     const elseBody = this.nodes(ctx, "else").length ? this.stmts(ctx, "else") : null;
     return {
       kind: "if",
@@ -268,19 +316,37 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
   }
 
   groupStmt(ctx: GroupStmtCstChildren): A.GroupStmt {
-    return { kind: "group", name: this.ident(this.tok(ctx, "name")), body: this.stmts(ctx, "body"), span: this.spanHere(ctx, "Group") };
+    return {
+      kind: "group",
+      name: this.ident(this.tok(ctx, "name")),
+      body: this.stmts(ctx, "body"),
+      span: this.spanHere(ctx, "Group"),
+    };
   }
 
   modelDecl(ctx: ModelDeclCstChildren): A.ModelDecl {
     const items: { item: A.ModelItem; offset: number }[] = [];
     const kinds: NodeLabel<ModelDeclCstChildren>[] = [
-      "inputDecl", "widthsDecl", "divisorDecl", "encoderDecl", "taskDecl", "budgetDecl", "preferDecl", "trainDecl", "assignStmt",
+      "inputDecl",
+      "widthsDecl",
+      "divisorDecl",
+      "encoderDecl",
+      "taskDecl",
+      "budgetDecl",
+      "preferDecl",
+      "trainDecl",
+      "assignStmt",
     ];
     for (const key of kinds) {
       for (const n of this.nodes(ctx, key)) items.push({ item: this.visit(n), offset: n.location?.startOffset ?? 0 });
     }
     items.sort((a, b) => a.offset - b.offset);
-    return { kind: "model", name: this.ident(this.tok(ctx, "name")), items: items.map((i) => i.item), span: this.spanHere(ctx, "Model") };
+    return {
+      kind: "model",
+      name: this.ident(this.tok(ctx, "name")),
+      items: items.map((i) => i.item),
+      span: this.spanHere(ctx, "Model"),
+    };
   }
 
   inputDecl(ctx: InputDeclCstChildren): A.InputDecl {
@@ -288,11 +354,22 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
       .sort((a, b) => a.startOffset - b.startOffset)
       .map((t): A.Ident | A.NumberLit => (t.tokenType.name === "NumberLiteral" ? this.numberLit(t) : this.ident(t)));
     const preprocess = this.nodes(ctx, "preprocess").length ? this.expr(ctx, "preprocess") : null;
-    return { kind: "input", name: this.ident(this.tok(ctx, "name")), dtype: this.ident(this.tok(ctx, "dtype")), dims, preprocess, span: this.spanHere(ctx, "Input") };
+    return {
+      kind: "input",
+      name: this.ident(this.tok(ctx, "name")),
+      dtype: this.ident(this.tok(ctx, "dtype")),
+      dims,
+      preprocess,
+      span: this.spanHere(ctx, "Input"),
+    };
   }
 
   widthsDecl(ctx: WidthsDeclCstChildren): A.WidthsDecl {
-    return { kind: "widths", values: this.toks(ctx, "values").map((t) => this.numberLit(t)), span: this.spanHere(ctx, "Widths") };
+    return {
+      kind: "widths",
+      values: this.toks(ctx, "values").map((t) => this.numberLit(t)),
+      span: this.spanHere(ctx, "Widths"),
+    };
   }
 
   divisorDecl(ctx: DivisorDeclCstChildren): A.DivisorDecl {
@@ -300,12 +377,22 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
   }
 
   encoderDecl(ctx: EncoderDeclCstChildren): A.EncoderDecl {
-    const t = (this.sub(ctx, "target") as { targets: A.Ident[]; destructure: boolean } | undefined) ?? { targets: [], destructure: false };
-    return { kind: "encoder", targets: t.targets, destructure: t.destructure, value: this.expr(ctx, "value"), span: this.spanHere(ctx, "Encoder") };
+    const t = (this.sub(ctx, "target") as { targets: A.Ident[]; destructure: boolean } | undefined) ?? {
+      targets: [],
+      destructure: false,
+    };
+    return {
+      kind: "encoder",
+      targets: t.targets,
+      destructure: t.destructure,
+      value: this.expr(ctx, "value"),
+      span: this.spanHere(ctx, "Encoder"),
+    };
   }
 
   taskDecl(ctx: TaskDeclCstChildren): A.TaskDecl {
-    const clauses = <T>(key: NodeLabel<TaskDeclCstChildren>) => this.nodes(ctx, key).map((n) => this.visit(n) as A.TaskClause<T>);
+    const clauses = <T>(key: NodeLabel<TaskDeclCstChildren>) =>
+      this.nodes(ctx, key).map((n) => this.visit(n) as A.TaskClause<T>);
     return {
       kind: "task",
       name: this.ident(this.tok(ctx, "name")),
@@ -328,7 +415,9 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
   lossClause(ctx: LossClauseCstChildren): A.TaskClause<A.LossRef> {
     const name = this.ident(this.tok(ctx, "name"));
     const call = this.nodes(ctx, "args")[0];
-    const args = call ? this.nodes(call.children as CallSuffixCstChildren, "argument").map((a) => this.visit(a) as A.Argument) : null;
+    const args = call
+      ? this.nodes(call.children as CallSuffixCstChildren, "argument").map((a) => this.visit(a) as A.Argument)
+      : null;
     const span = call ? this.s.cover(name.span, this.s.node(call)) : name.span;
     return { value: { name, args, span }, span: this.s.cover(this.s.token(this.tok(ctx, "Loss")), span) };
   }
@@ -339,13 +428,22 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
 
   budgetDecl(ctx: BudgetDeclCstChildren): A.BudgetDecl {
     const value = this.expr(ctx, "value");
-    return { kind: "budget", metric: this.ident(this.tok(ctx, "metric")), value, span: this.s.cover(this.s.token(this.tok(ctx, "Budget")), value.span) };
+    return {
+      kind: "budget",
+      metric: this.ident(this.tok(ctx, "metric")),
+      value,
+      span: this.s.cover(this.s.token(this.tok(ctx, "Budget")), value.span),
+    };
   }
 
   preferDecl(ctx: PreferDeclCstChildren): A.PreferDecl {
     const entries = this.nodes(ctx, "preferEntry").map((n) => this.visit(n) as A.PreferEntry);
     const start = this.s.token(this.tok(ctx, "Prefer"));
-    return { kind: "prefer", entries, span: entries.length ? this.s.cover(start, entries[entries.length - 1].span) : start };
+    return {
+      kind: "prefer",
+      entries,
+      span: entries.length ? this.s.cover(start, entries[entries.length - 1].span) : start,
+    };
   }
 
   preferEntry(ctx: PreferEntryCstChildren): A.PreferEntry {
@@ -371,7 +469,13 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
     const condition = this.expr(ctx, "condition");
     if (!this.nodes(ctx, "then").length) return condition;
     const otherwise = this.expr(ctx, "else");
-    return { kind: "ternary", condition, then: this.expr(ctx, "then"), else: otherwise, span: this.s.cover(condition.span, otherwise.span) };
+    return {
+      kind: "ternary",
+      condition,
+      then: this.expr(ctx, "then"),
+      else: otherwise,
+      span: this.s.cover(condition.span, otherwise.span),
+    };
   }
 
   pipeExpr(ctx: PipeExprCstChildren): A.Expr {
@@ -387,7 +491,14 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
     const operands = this.nodes(ctx, "operands").map((n) => this.visit(n) as A.Expr);
     const operators = this.toks(ctx, "operators");
     if (!operands.length) return this.expr(ctx, "operands"); // recovery left nothing: an empty name
-    return climbFlat(operands, operators, (l, op, r) => ({ kind: "binary", op: op.image as A.BinaryOp, left: l, right: r, opSpan: this.s.token(op), span: this.s.cover(l.span, r.span) }));
+    return climbFlat(operands, operators, (l, op, r) => ({
+      kind: "binary",
+      op: op.image as A.BinaryOp,
+      left: l,
+      right: r,
+      opSpan: this.s.token(op),
+      span: this.s.cover(l.span, r.span),
+    }));
   }
 
   unaryExpr(ctx: UnaryExprCstChildren): A.Expr {
@@ -402,19 +513,25 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
     for (const n of this.nodes(ctx, "suffixes")) {
       const span = this.s.cover(e.span, this.s.node(n));
       const c = n.children as CallSuffixCstChildren & IndexSuffixCstChildren & MemberSuffixCstChildren;
-      if (n.name === "callSuffix") e = { kind: "call", callee: e, args: this.nodes(c, "argument").map((a) => this.visit(a)), span };
+      if (n.name === "callSuffix")
+        e = { kind: "call", callee: e, args: this.nodes(c, "argument").map((a) => this.visit(a)), span };
       else if (n.name === "indexSuffix") e = { kind: "index", target: e, index: this.expr(c, "index"), span };
       else e = { kind: "member", target: e, name: this.ident(this.tok(c, "name")), span };
     }
-    const label = (this.sub(ctx, "labelPath") as A.LabelPart[] | undefined);
-    if (label) e = { kind: "labeled", expr: e, label, span: this.s.cover(e.span, this.s.node(this.nodes(ctx, "labelPath")[0])) };
+    const label = this.sub(ctx, "labelPath") as A.LabelPart[] | undefined;
+    if (label)
+      e = { kind: "labeled", expr: e, label, span: this.s.cover(e.span, this.s.node(this.nodes(ctx, "labelPath")[0])) };
     return e;
   }
 
   argument(ctx: ArgumentCstChildren): A.Argument {
     const name = this.tok(ctx, "name");
     const value = this.expr(ctx, "value");
-    return { name: name ? this.ident(name) : null, value, span: name ? this.s.cover(this.s.token(name), value.span) : value.span };
+    return {
+      name: name ? this.ident(name) : null,
+      value,
+      span: name ? this.s.cover(this.s.token(name), value.span) : value.span,
+    };
   }
 
   labelPath(ctx: LabelPathCstChildren): A.LabelPart[] {
@@ -447,7 +564,10 @@ class AstBuilder extends BaseVisitor implements RuleVisitor {
       return {
         kind: "list",
         items: this.nodes(ctx, "items").map((n) => this.visit(n)),
-        span: this.s.cover(this.s.token(this.tok(ctx, "list")), this.s.token(this.tok(ctx, "RBracket") ?? this.tok(ctx, "list"))),
+        span: this.s.cover(
+          this.s.token(this.tok(ctx, "list")),
+          this.s.token(this.tok(ctx, "RBracket") ?? this.tok(ctx, "list")),
+        ),
       };
     }
     const inner = this.expr(ctx, "inner");

@@ -31,10 +31,7 @@ export const hasErrors = (ds: readonly Diagnostic[]): boolean => ds.some((d) => 
 /** Orders diagnostics by file, then position, then code, so output is stable. */
 export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
   return [...ds].sort(
-    (a, b) =>
-      a.span.file.localeCompare(b.span.file) ||
-      a.span.start - b.span.start ||
-      a.code.localeCompare(b.code),
+    (a, b) => a.span.file.localeCompare(b.span.file) || a.span.start - b.span.start || a.code.localeCompare(b.code),
   );
 }
 

@@ -21,5 +21,9 @@ export class MtlError extends Error {
 
 /** True for an MtlError from any bundle's copy of this module. */
 export function isMtlError(e: unknown): e is MtlError {
-  return e instanceof Error && (e as unknown as Record<string, unknown>)[BRAND] === true && typeof (e as MtlError).code === "string";
+  return (
+    e instanceof Error &&
+    (e as unknown as Record<string, unknown>)[BRAND] === true &&
+    typeof (e as MtlError).code === "string"
+  );
 }

@@ -32,11 +32,15 @@ function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<str
     const blocks = new Map<string, Val>();
     for (const b of parsed.program.blocks) {
       const prior = blocks.get(b.name.name);
-      if (prior && prior.k === "block") {
-        diags.push(diag("MTL2006", b.name.span, `block \`${b.name.name}\` is defined twice`, "rename one", [{ message: "first defined here", span: prior.decl.name.span }]));
+      if (prior && prior.kind === "block") {
+        diags.push(
+          diag("MTL2006", b.name.span, `block \`${b.name.name}\` is defined twice`, "rename one", [
+            { message: "first defined here", span: prior.decl.name.span },
+          ]),
+        );
         continue;
       }
-      blocks.set(b.name.name, { k: "block", decl: b, file });
+      blocks.set(b.name.name, { kind: "block", decl: b, file });
     }
     own.set(file, blocks);
   }
@@ -46,26 +50,42 @@ function buildScopes(p: LoadedProgram, diags: Diagnostic[]): Map<string, Map<str
     for (const { decl, path } of p.imports.get(file) ?? []) {
       if (!path) {
         // Already reported (missing file, cycle, escape): its names must not be reported again.
-        for (const spec of decl.specs) scope.set((spec.alias ?? spec.name).name, { k: "error" });
+        for (const spec of decl.specs) scope.set((spec.alias ?? spec.name).name, { kind: "error" });
         continue;
       }
       const exported = own.get(path) ?? new Map<string, Val>();
       for (const spec of decl.specs) {
         const v = exported.get(spec.name.name);
         if (!v) {
-          scope.set((spec.alias ?? spec.name).name, { k: "error" });
-          diags.push(diag("MTL2005", spec.name.span, `"${decl.path}" has no block \`${spec.name.name}\``,
-            didYouMean(spec.name.name, exported.keys()) ?? (exported.size ? `it defines ${[...exported.keys()].join(", ")}` : "it defines no blocks")));
+          scope.set((spec.alias ?? spec.name).name, { kind: "error" });
+          diags.push(
+            diag(
+              "MTL2005",
+              spec.name.span,
+              `"${decl.path}" has no block \`${spec.name.name}\``,
+              didYouMean(spec.name.name, exported.keys()) ??
+                (exported.size ? `it defines ${[...exported.keys()].join(", ")}` : "it defines no blocks"),
+            ),
+          );
           continue;
         }
         const local = spec.alias ?? spec.name;
         if (scope.has(local.name)) {
-          diags.push(diag("MTL2006", local.span, `\`${local.name}\` is already defined in this file`, "import it under another name: `import { x as y } from ...`"));
+          diags.push(
+            diag(
+              "MTL2006",
+              local.span,
+              `\`${local.name}\` is already defined in this file`,
+              "import it under another name: `import { x as y } from ...`",
+            ),
+          );
           continue;
         }
         scope.set(local.name, v);
         if (used && !used.has(local.name))
-          diags.push(diag("MTL2016", local.span, `\`${local.name}\` is imported but never used`, "remove it from the import"));
+          diags.push(
+            diag("MTL2016", local.span, `\`${local.name}\` is imported but never used`, "remove it from the import"),
+          );
       }
     }
     scopes.set(file, scope);
@@ -97,7 +117,7 @@ export function checkProgram(entry: string, host: SourceHost, opts: CheckOptions
   for (const [file, parsed] of program.files) {
     if (!parsed.syntaxOk) continue;
     const scope = scopes.get(file) ?? new Map<string, Val>();
-    const failed = new Set([...scope].filter(([, v]) => v.k === "error").map(([k]) => k));
+    const failed = new Set([...scope].filter(([, v]) => v.kind === "error").map(([k]) => k));
     for (const b of parsed.program.blocks) checkBlock(b, new Set(scope.keys()), diags, failed);
   }
   const graphs: Graph[] = [];

@@ -15,7 +15,10 @@ export const catalogue = {
   MTL1002: { severity: "error", summary: "The tokens do not form a valid construct here." },
   MTL1003: { severity: "error", summary: "Brackets, parentheses or braces nested deeper than the limit (128)." },
   MTL1004: { severity: "error", summary: "So many syntax errors in one file that the parser gave up on it." },
-  MTL1099: { severity: "warning", summary: "The formatter could not format a file without changing it (a bug in mtl); the text is left as it was." },
+  MTL1099: {
+    severity: "warning",
+    summary: "The formatter could not format a file without changing it (a bug in mtl); the text is left as it was.",
+  },
   MTL2001: { severity: "error", summary: "An imported file does not exist." },
   MTL2002: { severity: "error", summary: "An import path leaves the project or standard-library root." },
   MTL2003: { severity: "error", summary: "A name that is not defined." },
@@ -43,13 +46,17 @@ export const catalogue = {
   MTL4013: { severity: "error", summary: "`fixed` on something that is not a layer call." },
   MTL4014: { severity: "error", summary: "A label (`as`) on something that is not a layer or block call." },
   MTL4015: { severity: "error", summary: "A value out of its allowed range." },
-  MTL4016: { severity: "error", summary: "Evaluating a model takes more steps than the limit (runaway recursion or loops)." },
+  MTL4016: {
+    severity: "error",
+    summary: "Evaluating a model takes more steps than the limit (runaway recursion or loops).",
+  },
   MTL4017: { severity: "error", summary: "A list or string longer than the limit." },
   MTL4018: { severity: "error", summary: "A tensor with more elements than the limit." },
   MTL4019: { severity: "error", summary: "A model with more parameters or weight bytes than the limit." },
   MTL4020: {
     severity: "error",
-    summary: "An input size that a block's stride requires to be a multiple of a number is not (e.g. 100 for a stride-32 encoder).",
+    summary:
+      "An input size that a block's stride requires to be a multiple of a number is not (e.g. 100 for a stride-32 encoder).",
   },
   MTL5001: { severity: "error", summary: "A model without inputs." },
   MTL5002: { severity: "error", summary: "Invalid width choices." },
@@ -76,8 +83,15 @@ export const catalogue = {
   MTL5107: { severity: "error", summary: "A `train` section that sets both `epochs` and `steps`." },
   MTL5108: { severity: "error", summary: "A loss weight for a task the model does not have." },
   MTL5109: { severity: "error", summary: "A task without a loss in a model with a `train` section." },
-  MTL6001: { severity: "error", summary: "A layer that `mtl export torch` cannot write as PyTorch (reported by the export only)." },
-  MTL7001: { severity: "error", summary: "A layer whose gradient mtl cannot write with standard ONNX operators (reported when a training graph is built)." },
+  MTL6001: {
+    severity: "error",
+    summary: "A layer that `mtl export torch` cannot write as PyTorch (reported by the export only).",
+  },
+  MTL7001: {
+    severity: "error",
+    summary:
+      "A layer whose gradient mtl cannot write with standard ONNX operators (reported when a training graph is built).",
+  },
 } as const satisfies Record<string, Entry>;
 
 export type Code = keyof typeof catalogue | `MTL3${string}`;

@@ -57,7 +57,9 @@ export function resolveImport(from: string, spec: string): { path: string } | { 
 
 /** What to say about an import that names no file. */
 function missingHint(path: string): string {
-  return path.startsWith(STD) ? "the standard library's files are listed in docs/stdlib.md" : "check the path: it is relative to this file";
+  return path.startsWith(STD)
+    ? "the standard library's files are listed in docs/stdlib.md"
+    : "check the path: it is relative to this file";
 }
 
 export function loadProgram(entry: string, host: SourceHost, limits: Limits = DEFAULT_LIMITS): LoadedProgram {
@@ -69,7 +71,12 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
 
   // Depth-first over the imports with an explicit stack, not recursion: an import chain of
   // thousands of files must not exhaust the JavaScript stack.
-  interface Visit { path: string; parsed: ParsedFile; next: number; resolved: { decl: ImportDecl; path: string | undefined }[] }
+  interface Visit {
+    path: string;
+    parsed: ParsedFile;
+    next: number;
+    resolved: { decl: ImportDecl; path: string | undefined }[];
+  }
   const stack: Visit[] = [];
   const enter = (path: string): void => {
     const text = host.readFile(path);
@@ -87,15 +94,28 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
     const r = resolveImport(path, decl.path);
     const refused = "path" in r ? host.refuses?.(r.path) : undefined;
     if (refused) {
-      diagnostics.push(diag("MTL2002", decl.pathSpan, `import path "${decl.path}" ${refused}`,
-        "import .mtl files inside the project, or from \"std/...\""));
+      diagnostics.push(
+        diag(
+          "MTL2002",
+          decl.pathSpan,
+          `import path "${decl.path}" ${refused}`,
+          'import .mtl files inside the project, or from "std/..."',
+        ),
+      );
       resolved.push({ decl, path: undefined });
       return;
     }
     if ("error" in r) {
       diagnostics.push(
-        diag("MTL2002", decl.pathSpan, `import path "${decl.path}" leaves the ${decl.path.startsWith(STD) || path.startsWith(STD) ? "standard library" : "project"} root`,
-          r.error === "absolute" ? "write a path relative to this file, e.g. \"./heads\", or a standard-library path \"std/...\"" : "import files inside the project, or from \"std/...\""),
+        diag(
+          "MTL2002",
+          decl.pathSpan,
+          `import path "${decl.path}" leaves the ` +
+            `${decl.path.startsWith(STD) || path.startsWith(STD) ? "standard library" : "project"} root`,
+          r.error === "absolute"
+            ? 'write a path relative to this file, e.g. "./heads", or a standard-library path "std/..."'
+            : 'import files inside the project, or from "std/..."',
+        ),
       );
       resolved.push({ decl, path: undefined });
       return;
@@ -103,13 +123,21 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
     const cycleAt = onStack.indexOf(r.path);
     if (cycleAt >= 0) {
       const chain = [...onStack.slice(cycleAt), r.path].join(" -> ");
-      diagnostics.push(diag("MTL2004", decl.pathSpan, `import cycle: ${chain}`,
-        "move the shared blocks into a third file that both import"));
+      diagnostics.push(
+        diag(
+          "MTL2004",
+          decl.pathSpan,
+          `import cycle: ${chain}`,
+          "move the shared blocks into a third file that both import",
+        ),
+      );
       resolved.push({ decl, path: undefined });
       return;
     }
     if (!done.has(r.path) && host.readFile(r.path) === undefined) {
-      diagnostics.push(diag("MTL2001", decl.pathSpan, `cannot find "${decl.path}" (looked for ${r.path})`, missingHint(r.path)));
+      diagnostics.push(
+        diag("MTL2001", decl.pathSpan, `cannot find "${decl.path}" (looked for ${r.path})`, missingHint(r.path)),
+      );
       resolved.push({ decl, path: undefined });
       return;
     }
@@ -135,9 +163,18 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
 
   const refused = host.refuses?.(entry);
   if (refused)
-    diagnostics.push(diag("MTL2002", fileStartSpan(entry), `"${entry}" ${refused}`, "check .mtl files inside the project (see --root)"));
+    diagnostics.push(
+      diag(
+        "MTL2002",
+        fileStartSpan(entry),
+        `"${entry}" ${refused}`,
+        "check .mtl files inside the project (see --root)",
+      ),
+    );
   else if (host.readFile(entry) === undefined) {
-    diagnostics.push(diag("MTL2001", fileStartSpan(entry), `cannot read "${entry}"`, "check the file name and that it ends in .mtl"));
+    diagnostics.push(
+      diag("MTL2001", fileStartSpan(entry), `cannot read "${entry}"`, "check the file name and that it ends in .mtl"),
+    );
   } else visit(entry);
   return { entry, files, imports, diagnostics };
 }

@@ -12,12 +12,21 @@ const paint = (on: boolean, code: string, s: string): string => (on ? `\x1b[${co
 
 export function renderDiagnostic(d: Diagnostic, o: RenderOptions, lines = linesOf(o)): string {
   const c = o.color ?? false;
-  const sev = d.severity === "error" ? paint(c, "1;31", "error") : d.severity === "warning" ? paint(c, "1;33", "warning") : paint(c, "1;36", "info");
-  const out = [`${paint(c, "1", `${d.span.file}:${d.span.line}:${d.span.col}`)}: ${sev} ${paint(c, "2", d.code)}: ${d.message}`];
+  const sev =
+    d.severity === "error"
+      ? paint(c, "1;31", "error")
+      : d.severity === "warning"
+        ? paint(c, "1;33", "warning")
+        : paint(c, "1;36", "info");
+  const out = [
+    `${paint(c, "1", `${d.span.file}:${d.span.line}:${d.span.col}`)}: ${sev} ${paint(c, "2", d.code)}: ${d.message}`,
+  ];
   const src = lines(d.span.file);
-  if (src !== undefined) for (const l of codeFrame(src, d.span.line, d.span.col, d.span.end - d.span.start, c)) out.push(l);
+  if (src !== undefined)
+    for (const l of codeFrame(src, d.span.line, d.span.col, d.span.end - d.span.start, c)) out.push(l);
   if (d.hint) out.push(`  ${paint(c, "36", "hint")}: ${d.hint}`);
-  for (const r of d.related ?? []) out.push(`  ${paint(c, "2", "note")}: ${r.message} at ${r.span.file}:${r.span.line}:${r.span.col}`);
+  for (const r of d.related ?? [])
+    out.push(`  ${paint(c, "2", "note")}: ${r.message} at ${r.span.file}:${r.span.line}:${r.span.col}`);
   return out.join("\n");
 }
 
@@ -59,9 +68,15 @@ export function renderAll(ds: readonly Diagnostic[], o: RenderOptions): string {
   if (!ds.length) return "";
   const errors = ds.filter((d) => d.severity === "error").length;
   const warnings = ds.filter((d) => d.severity === "warning").length;
-  const summary = [errors && `${errors} error${errors === 1 ? "" : "s"}`, warnings && `${warnings} warning${warnings === 1 ? "" : "s"}`].filter(Boolean).join(", ");
+  const summary = [
+    errors && `${errors} error${errors === 1 ? "" : "s"}`,
+    warnings && `${warnings} warning${warnings === 1 ? "" : "s"}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
   const lines = linesOf(o);
   const shown = ds.slice(0, MAX_RENDERED).map((d) => renderDiagnostic(d, o, lines));
-  if (ds.length > MAX_RENDERED) shown.push(`... and ${ds.length - MAX_RENDERED} more (\`mtl check --json\` lists them all)`);
+  if (ds.length > MAX_RENDERED)
+    shown.push(`... and ${ds.length - MAX_RENDERED} more (\`mtl check --json\` lists them all)`);
   return `${shown.join("\n\n")}\n\n${summary}\n`;
 }

@@ -10,10 +10,33 @@ import { diag } from "./messages";
 import { DEFAULT_LIMITS, limitHint, type Limits } from "./limits";
 
 const PUNCTUATION: Record<string, string> = {
-  Pipe: "|>", OrOr: "||", AndAnd: "&&", EqEq: "==", NotEq: "!=", LtEq: "<=", GtEq: ">=", Arrow: "->",
-  DotDot: "..", Lt: "<", Gt: ">", Equals: "=", Plus: "+", Minus: "-", Star: "*", Slash: "/", Bang: "!",
-  Question: "?", Colon: ":", Comma: ",", Dot: ".", LParen: "(", RParen: ")", LCurly: "{", RCurly: "}",
-  LBracket: "[", RBracket: "]",
+  Pipe: "|>",
+  OrOr: "||",
+  AndAnd: "&&",
+  EqEq: "==",
+  NotEq: "!=",
+  LtEq: "<=",
+  GtEq: ">=",
+  Arrow: "->",
+  DotDot: "..",
+  Lt: "<",
+  Gt: ">",
+  Equals: "=",
+  Plus: "+",
+  Minus: "-",
+  Star: "*",
+  Slash: "/",
+  Bang: "!",
+  Question: "?",
+  Colon: ":",
+  Comma: ",",
+  Dot: ".",
+  LParen: "(",
+  RParen: ")",
+  LCurly: "{",
+  RCurly: "}",
+  LBracket: "[",
+  RBracket: "]",
 };
 
 const KEYWORDS = new Set(T.keywords.map((k) => k.name));
@@ -29,7 +52,8 @@ export function describeTokenType(name: string): string {
   return name;
 }
 
-const describeToken = (t: IToken): string => (t.tokenType.name === "EOF" || t.image === "" ? "the end of the file" : `\`${t.image}\``);
+const describeToken = (t: IToken): string =>
+  t.tokenType.name === "EOF" || t.image === "" ? "the end of the file" : `\`${t.image}\``;
 
 /** The grammar's rule names (from the generated CST types): a renamed rule is a type error here. */
 type RuleName = Exclude<keyof ICstNodeVisitor<unknown, unknown>, keyof ICstVisitor<unknown, unknown>>;
@@ -50,20 +74,45 @@ const RULE_HINTS: Partial<Record<RuleName, string>> = {
 
 function tokenSpan(file: string, t: IToken, fallback: IToken | undefined, text: string): Span {
   const real = !Number.isNaN(t.startOffset) && t.startOffset >= 0 && t.tokenType.name !== "EOF";
-  if (real) return { file, start: t.startOffset, end: t.startOffset + Math.max(1, t.image.length), line: t.startLine ?? 1, col: t.startColumn ?? 1 };
+  if (real)
+    return {
+      file,
+      start: t.startOffset,
+      end: t.startOffset + Math.max(1, t.image.length),
+      line: t.startLine ?? 1,
+      col: t.startColumn ?? 1,
+    };
   // Inserted by recovery or the end of input: point just after the previous real token.
   if (fallback && !Number.isNaN(fallback.startOffset)) {
     const end = fallback.startOffset + fallback.image.length;
-    return { file, start: end, end: end + 1, line: fallback.endLine ?? fallback.startLine ?? 1, col: (fallback.endColumn ?? fallback.startColumn ?? 0) + 1 };
+    return {
+      file,
+      start: end,
+      end: end + 1,
+      line: fallback.endLine ?? fallback.startLine ?? 1,
+      col: (fallback.endColumn ?? fallback.startColumn ?? 0) + 1,
+    };
   }
   const lines = text.split("\n");
   return { file, start: text.length, end: text.length, line: lines.length, col: lines[lines.length - 1].length + 1 };
 }
 
-const EXPRESSION_RULES: ReadonlySet<string> = new Set<RuleName>(["expression", "pipeExpr", "binaryExpr", "unaryExpr", "postfixExpr", "primary"]);
+const EXPRESSION_RULES: ReadonlySet<string> = new Set<RuleName>([
+  "expression",
+  "pipeExpr",
+  "binaryExpr",
+  "unaryExpr",
+  "postfixExpr",
+  "primary",
+]);
 
 const topLevel = (span: Span, found: string): Diagnostic =>
-  diag("MTL1002", span, `unexpected ${found} at the top level`, "only `import`, `block` and `model` declarations stand at the top level of a file");
+  diag(
+    "MTL1002",
+    span,
+    `unexpected ${found} at the top level`,
+    "only `import`, `block` and `model` declarations stand at the top level of a file",
+  );
 
 function expectedFrom(message: string): string[] {
   return [...message.matchAll(/--> (\w+) <--/g)].map((m) => m[1]);
@@ -79,7 +128,12 @@ function usedAsName(t: IToken, tokens: IToken[]): boolean {
 function parseErrorDiagnostic(file: string, text: string, e: IRecognitionException, tokens: IToken[]): Diagnostic {
   if (KEYWORDS.has(e.token.tokenType.name) && usedAsName(e.token, tokens)) {
     const span = tokenSpan(file, e.token, undefined, text);
-    return diag("MTL1002", span, `\`${e.token.image}\` is a keyword and cannot be used as a name`, `choose another name, e.g. \`${e.token.image}_\``);
+    return diag(
+      "MTL1002",
+      span,
+      `\`${e.token.image}\` is a keyword and cannot be used as a name`,
+      `choose another name, e.g. \`${e.token.image}_\``,
+    );
   }
   const previous = (e as unknown as { previousToken?: IToken }).previousToken ?? lastTokenBefore(tokens, e.token);
   const span = tokenSpan(file, e.token, previous, text);
@@ -90,7 +144,12 @@ function parseErrorDiagnostic(file: string, text: string, e: IRecognitionExcepti
     const [expected] = expectedFrom(e.message);
     if (expected === "EOF") return topLevel(span, found);
     if ((expected === "Identifier" || usedAsName(e.token, tokens)) && KEYWORDS.has(e.token.tokenType.name))
-      return diag("MTL1002", span, `\`${e.token.image}\` is a keyword and cannot be used as a name`, `choose another name, e.g. \`${e.token.image}_\``);
+      return diag(
+        "MTL1002",
+        span,
+        `\`${e.token.image}\` is a keyword and cannot be used as a name`,
+        `choose another name, e.g. \`${e.token.image}_\``,
+      );
     return diag("MTL1002", span, `expected ${describeTokenType(expected ?? "")} but found ${found}`, hint);
   }
   if (e.name === "NotAllInputParsedException") return topLevel(span, found);
@@ -116,7 +175,11 @@ export interface ParsedFile {
   syntaxOk: boolean;
 }
 
-export function parseFile(text: string, file: string, limits: Pick<Limits, "nesting" | "syntaxErrors"> = DEFAULT_LIMITS): ParsedFile {
+export function parseFile(
+  text: string,
+  file: string,
+  limits: Pick<Limits, "nesting" | "syntaxErrors"> = DEFAULT_LIMITS,
+): ParsedFile {
   const out = parseText(text, { maxNesting: limits.nesting, maxErrors: limits.syntaxErrors });
   const diagnostics: Diagnostic[] = [];
   if (out.tooDeep) {
@@ -127,8 +190,12 @@ export function parseFile(text: string, file: string, limits: Pick<Limits, "nest
   for (const e of out.lexErrors.slice(0, limits.syntaxErrors)) {
     const ch = text.slice(e.offset, e.offset + (e.length || 1));
     diagnostics.push(
-      diag("MTL1001", { file, start: e.offset, end: e.offset + (e.length || 1), line: e.line ?? 1, col: e.column ?? 1 },
-        `unexpected character \`${ch}\``, ch === '"' ? "strings close on the same line with `\"`" : "remove it, or check for a typo"),
+      diag(
+        "MTL1001",
+        { file, start: e.offset, end: e.offset + (e.length || 1), line: e.line ?? 1, col: e.column ?? 1 },
+        `unexpected character \`${ch}\``,
+        ch === '"' ? 'strings close on the same line with `"`' : "remove it, or check for a typo",
+      ),
     );
   }
   // Chevrotain may report the same position twice during recovery; keep the first.
@@ -144,8 +211,7 @@ export function parseFile(text: string, file: string, limits: Pick<Limits, "nest
   if (out.gaveUp || out.lexErrors.length > limits.syntaxErrors) {
     const last = diagnostics[diagnostics.length - 1]?.span ?? { file, start: 0, end: 0, line: 1, col: 1 };
     const message = `more than ${limits.syntaxErrors} syntax errors (${errors} reported here); the rest of ${file} is not checked`;
-    diagnostics.push(diag("MTL1004", last, message,
-      "fix the first errors and check again"));
+    diagnostics.push(diag("MTL1004", last, message, "fix the first errors and check again"));
   }
   return { program: cstToAst(out.cst, file, text), diagnostics, syntaxOk: diagnostics.length === 0 };
 }

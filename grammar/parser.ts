@@ -17,7 +17,9 @@ class MtlParser extends CstParser {
   // Chevrotain's hook for every recognition error (recovery included).
   SAVE_ERROR(error: IRecognitionException): IRecognitionException {
     if (this.errors.length >= this.maxErrors) throw new TooManyErrors();
-    return (CstParser.prototype as unknown as { SAVE_ERROR(e: IRecognitionException): IRecognitionException }).SAVE_ERROR.call(this, error);
+    return (
+      CstParser.prototype as unknown as { SAVE_ERROR(e: IRecognitionException): IRecognitionException }
+    ).SAVE_ERROR.call(this, error);
   }
 
   /** Calls and indexing must start on the line their callee ends on: `x = a` then `[b] = c` is two statements. */

@@ -5,14 +5,23 @@ import { createToken, Lexer, type TokenType } from "chevrotain";
 // A UTF-8 byte order mark (U+FEFF) some editors put first is white space too.
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\uFEFF]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
-export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: "comments", line_breaks: true });
+export const BlockComment = createToken({
+  name: "BlockComment",
+  pattern: /\/\*[\s\S]*?\*\//,
+  group: "comments",
+  line_breaks: true,
+});
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
 
 const keywordWords: string[] = [];
 const keyword = (word: string): TokenType => {
   keywordWords.push(word);
-  return createToken({ name: word[0].toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier });
+  return createToken({
+    name: word[0].toUpperCase() + word.slice(1),
+    pattern: new RegExp(word),
+    longer_alt: Identifier,
+  });
 };
 
 export const Import = keyword("import");
@@ -83,20 +92,74 @@ export const LBracket = createToken({ name: "LBracket", pattern: /\[/ });
 export const RBracket = createToken({ name: "RBracket", pattern: /\]/ });
 
 export const keywords: readonly TokenType[] = [
-  Import, From, Model, Block, Input, Widths, Divisor, Encoder, Task, Head, Decode, Loss, Metric,
-  Budget, Prefer, Train, Return, For, In, Repeat, If, Else, Group, Fixed, As, True, False,
+  Import,
+  From,
+  Model,
+  Block,
+  Input,
+  Widths,
+  Divisor,
+  Encoder,
+  Task,
+  Head,
+  Decode,
+  Loss,
+  Metric,
+  Budget,
+  Prefer,
+  Train,
+  Return,
+  For,
+  In,
+  Repeat,
+  If,
+  Else,
+  Group,
+  Fixed,
+  As,
+  True,
+  False,
 ];
 
 /** Keyword spellings, for editors and "did you mean" suggestions. */
 export const keywordNames: readonly string[] = keywordWords;
 
 export const allTokens: readonly TokenType[] = [
-  WhiteSpace, LineComment, BlockComment,
+  WhiteSpace,
+  LineComment,
+  BlockComment,
   ...keywords,
-  Identifier, NumberLiteral, StringLiteral, BinaryOperator,
-  Pipe, OrOr, AndAnd, EqEq, NotEq, LtEq, GtEq, Arrow, DotDot,
-  Lt, Gt, Equals, Plus, Minus, Star, Slash, Bang, Question, Colon, Comma, Dot,
-  LParen, RParen, LCurly, RCurly, LBracket, RBracket,
+  Identifier,
+  NumberLiteral,
+  StringLiteral,
+  BinaryOperator,
+  Pipe,
+  OrOr,
+  AndAnd,
+  EqEq,
+  NotEq,
+  LtEq,
+  GtEq,
+  Arrow,
+  DotDot,
+  Lt,
+  Gt,
+  Equals,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Bang,
+  Question,
+  Colon,
+  Comma,
+  Dot,
+  LParen,
+  RParen,
+  LCurly,
+  RCurly,
+  LBracket,
+  RBracket,
 ];
 
 export const mtlLexer = new Lexer(allTokens as TokenType[], { positionTracking: "full", ensureOptimizations: true });

@@ -32,7 +32,11 @@ function decoded<T>(path: string, decode: () => T): T {
   try {
     return decode();
   } catch (e) {
-    if (e instanceof OnnxDecodeError) throw new ArtifactError(`${path} is not an ONNX model: ${e.message}`, "compile one with `mtl compile FILE.mtl -o OUT.onnx`");
+    if (e instanceof OnnxDecodeError)
+      throw new ArtifactError(
+        `${path} is not an ONNX model: ${e.message}`,
+        "compile one with `mtl compile FILE.mtl -o OUT.onnx`",
+      );
     throw e;
   }
 }
@@ -51,13 +55,18 @@ export function readArtifact(bytes: Uint8Array, path: string): Artifact {
 
 function readMetadata(metadata: Record<string, string>, path: string): Omit<Artifact, "model"> {
   const raw = metadata.mtl;
-  if (!raw) throw new ArtifactError(`${path} is an ONNX model, but not one compiled by mtl (it has no "mtl" metadata)`, "compile one with `mtl compile FILE.mtl -o OUT.onnx`");
+  if (!raw)
+    throw new ArtifactError(
+      `${path} is an ONNX model, but not one compiled by mtl (it has no "mtl" metadata)`,
+      "compile one with `mtl compile FILE.mtl -o OUT.onnx`",
+    );
   // Checked against a schema (artifact-schema.ts): the file may have been edited or damaged.
   const meta = parseMetadata(raw, path);
   const costs = parseCosts(metadata["mtl.costs"], path, meta);
   const staticConfig = parseStaticConfig(metadata["mtl.config"], path);
   if (!staticConfig) return { meta, costs, staticConfig };
   const choices = staticChoices(costs, staticConfig);
-  if (typeof choices === "string") throw new ArtifactError(`${path} is damaged: ${choices}`, "recompile it with this version of mtl");
+  if (typeof choices === "string")
+    throw new ArtifactError(`${path} is damaged: ${choices}`, "recompile it with this version of mtl");
   return { meta, costs: restrictToStatic(costs, choices), staticConfig };
 }

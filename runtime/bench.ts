@@ -18,7 +18,8 @@ export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => 
 
 export async function timeRuns(run: () => Promise<{ ms: number }>, runs: number, warmup = 2): Promise<number> {
   // A median of no runs would be undefined, printed as NaN: refuse instead.
-  if (!Number.isInteger(runs) || runs < 1) throw new ProfileError(`runs must be a whole number >= 1, got ${runs}`, "e.g. runs: 10");
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new ProfileError(`runs must be a whole number >= 1, got ${runs}`, "e.g. runs: 10");
   for (let i = 0; i < warmup; i++) await run();
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) ms.push((await run()).ms);
@@ -28,10 +29,18 @@ export async function timeRuns(run: () => Promise<{ ms: number }>, runs: number,
 /** Configurations along the diagonal (every group at choice k), which span the cost range. */
 export function diagonalConfigs(model: MtlModel): Config[] {
   const k = Math.max(...model.meta.groups.map((g) => g.choices.length), 1);
-  return Array.from({ length: k }, (_, i) => Object.fromEntries(model.meta.groups.map((g) => [g.name, Math.min(i, g.choices.length - 1)])));
+  return Array.from({ length: k }, (_, i) =>
+    Object.fromEntries(model.meta.groups.map((g) => [g.name, Math.min(i, g.choices.length - 1)])),
+  );
 }
 
-export async function benchModel(model: MtlModel, inputs: Record<string, InputTensor>, configs: readonly Config[], runs = 10, onRow?: (r: BenchRow) => void): Promise<BenchRow[]> {
+export async function benchModel(
+  model: MtlModel,
+  inputs: Record<string, InputTensor>,
+  configs: readonly Config[],
+  runs = 10,
+  onRow?: (r: BenchRow) => void,
+): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const config of configs) {
     const t0 = performance.now();
@@ -40,7 +49,9 @@ export async function benchModel(model: MtlModel, inputs: Record<string, InputTe
     const specialisedMs = await timeRuns(() => model.run(inputs, { config, mode: "specialised" }), runs);
     const dynamicMs = await timeRuns(() => model.run(inputs, { config, mode: "dynamic" }), runs);
     // A static model's config is empty (its graph has no width inputs); its table has one choice per group.
-    const costConfig = Object.fromEntries(model.costs.groups.map((g) => [g.name, config[g.name] ?? g.choices.length - 1]));
+    const costConfig = Object.fromEntries(
+      model.costs.groups.map((g) => [g.name, config[g.name] ?? g.choices.length - 1]),
+    );
     const row = { config, macs: costAt(model.costs, costConfig).macs, dynamicMs, specialisedMs, buildMs };
     rows.push(row);
     onRow?.(row);

@@ -47,7 +47,13 @@ function sample(img: Rgba, c: number, x: number, y: number): number {
 }
 
 /** One image as a [1, C, H, W] float tensor (C = 3: RGB; C = 1: luma). */
-export function imageTensor(img: Rgba, channels: number, height: number, width: number, pre?: ImagePreprocess): InputTensor {
+export function imageTensor(
+  img: Rgba,
+  channels: number,
+  height: number,
+  width: number,
+  pre?: ImagePreprocess,
+): InputTensor {
   const out = new Float32Array(channels * height * width);
   const sx = img.width / width;
   const sy = img.height / height;
@@ -66,9 +72,22 @@ export function imageTensor(img: Rgba, channels: number, height: number, width: 
 }
 
 /** Reads an image file for an input declared f32[N, C, H, W] (C = 1 or 3, H and W fixed). */
-export function imageInput(bytes: Uint8Array, path: string, decl: { name: string; dtype: string; shape: readonly (number | string)[]; preprocess?: ImagePreprocess }): InputTensor {
+export function imageInput(
+  bytes: Uint8Array,
+  path: string,
+  decl: { name: string; dtype: string; shape: readonly (number | string)[]; preprocess?: ImagePreprocess },
+): InputTensor {
   const [, c, h, w] = decl.shape;
-  if (decl.dtype !== "f32" || decl.shape.length !== 4 || (c !== 1 && c !== 3) || typeof h !== "number" || typeof w !== "number")
-    throw new InputError(`input \`${decl.name}\` (${decl.dtype}[${decl.shape.join(", ")}]) does not take images`, "images fit f32[N, 3 or 1, H, W] inputs with a fixed H and W; pass a .npy instead");
+  if (
+    decl.dtype !== "f32" ||
+    decl.shape.length !== 4 ||
+    (c !== 1 && c !== 3) ||
+    typeof h !== "number" ||
+    typeof w !== "number"
+  )
+    throw new InputError(
+      `input \`${decl.name}\` (${decl.dtype}[${decl.shape.join(", ")}]) does not take images`,
+      "images fit f32[N, 3 or 1, H, W] inputs with a fixed H and W; pass a .npy instead",
+    );
   return imageTensor(decodeImage(bytes, path), c, h, w, decl.preprocess);
 }

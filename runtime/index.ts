@@ -1,5 +1,14 @@
 // The runtime's public API.
-export { load, MtlModel, PlanError, RunError, type RunOptions, type RunResult, type OutputTensor, type LoadOptions } from "./model";
+export {
+  load,
+  MtlModel,
+  PlanError,
+  RunError,
+  type RunOptions,
+  type RunResult,
+  type OutputTensor,
+  type LoadOptions,
+} from "./model";
 export { availableProviders, SessionOptionsError, type SessionSettings } from "./session-options";
 export { ArtifactError, readArtifact, type Artifact } from "./artifact";
 export { InputError, type InputTensor } from "./inputs";

@@ -27,7 +27,11 @@ export interface CheckedInput {
 
 const ORT_DTYPE = { f32: "float32", i64: "int64", bool: "bool" } as const;
 
-function convert(name: string, dtype: "f32" | "i64" | "bool", data: InputData): Float32Array | BigInt64Array | Uint8Array {
+function convert(
+  name: string,
+  dtype: "f32" | "i64" | "bool",
+  data: InputData,
+): Float32Array | BigInt64Array | Uint8Array {
   if (dtype === "f32") {
     if (data instanceof Float32Array) return data;
     if (data instanceof BigInt64Array) throw new InputError(`input \`${name}\` takes float32 values, but got int64`);
@@ -49,28 +53,49 @@ export function checkInputs(meta: MtlMetadata, given: Readonly<Record<string, In
   const declared = new Map(meta.inputs.map((i) => [i.name, i]));
   for (const name of Object.keys(given))
     if (!declared.has(name))
-      throw new InputError(`model ${meta.name} has no input \`${name}\``, didYouMean(name, declared.keys()) ?? `its inputs are ${[...declared.keys()].join(", ")}`);
+      throw new InputError(
+        `model ${meta.name} has no input \`${name}\``,
+        didYouMean(name, declared.keys()) ?? `its inputs are ${[...declared.keys()].join(", ")}`,
+      );
   const symbols = new Map<string, { size: number; input: string }>();
   return meta.inputs.map((decl) => {
     const t = given[decl.name];
     const want = `${decl.dtype}[${decl.shape.join(", ")}]`;
     if (!t) throw new InputError(`input \`${decl.name}\` is missing`, `model ${meta.name} takes ${decl.name}: ${want}`);
     if (t.dims.length !== decl.shape.length)
-      throw new InputError(`input \`${decl.name}\` has shape [${t.dims.join(", ")}] but the model takes ${want}`, `give a rank-${decl.shape.length} tensor`);
+      throw new InputError(
+        `input \`${decl.name}\` has shape [${t.dims.join(", ")}] but the model takes ${want}`,
+        `give a rank-${decl.shape.length} tensor`,
+      );
     decl.shape.forEach((d, i) => {
       const got = t.dims[i];
-      if (!Number.isInteger(got) || got < 1) throw new InputError(`input \`${decl.name}\` has a bad size ${got} on axis ${i}`);
+      if (!Number.isInteger(got) || got < 1)
+        throw new InputError(`input \`${decl.name}\` has a bad size ${got} on axis ${i}`);
       if (typeof d === "number" && got !== d)
-        throw new InputError(`input \`${decl.name}\` has shape [${t.dims.join(", ")}] but the model takes ${want}`, `axis ${i} must be ${d}${decl.dtype === "f32" && decl.shape.length === 4 && i >= 2 ? " (resize the image first)" : ""}`);
+        throw new InputError(
+          `input \`${decl.name}\` has shape [${t.dims.join(", ")}] but the model takes ${want}`,
+          `axis ${i} must be ${d}${decl.dtype === "f32" && decl.shape.length === 4 && i >= 2 ? " (resize the image first)" : ""}`,
+        );
       if (typeof d === "string") {
         const prior = symbols.get(d);
         if (prior && prior.size !== got)
-          throw new InputError(`\`${d}\` is ${prior.size} in input \`${prior.input}\` but ${got} in \`${decl.name}\``, `every input must agree on ${d}`);
+          throw new InputError(
+            `\`${d}\` is ${prior.size} in input \`${prior.input}\` but ${got} in \`${decl.name}\``,
+            `every input must agree on ${d}`,
+          );
         symbols.set(d, { size: got, input: decl.name });
       }
     });
     const expected = t.dims.reduce((a, b) => a * b, 1);
-    if (t.data.length !== expected) throw new InputError(`input \`${decl.name}\` holds ${t.data.length} values but its shape [${t.dims.join(", ")}] needs ${expected}`);
-    return { name: decl.name, dtype: ORT_DTYPE[decl.dtype as "f32" | "i64" | "bool"], data: convert(decl.name, decl.dtype as "f32" | "i64" | "bool", t.data), dims: t.dims };
+    if (t.data.length !== expected)
+      throw new InputError(
+        `input \`${decl.name}\` holds ${t.data.length} values but its shape [${t.dims.join(", ")}] needs ${expected}`,
+      );
+    return {
+      name: decl.name,
+      dtype: ORT_DTYPE[decl.dtype as "f32" | "i64" | "bool"],
+      data: convert(decl.name, decl.dtype as "f32" | "i64" | "bool", t.data),
+      dims: t.dims,
+    };
   });
 }

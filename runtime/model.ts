@@ -65,7 +65,6 @@ function explainFailure(e: unknown, sources: () => Map<string, string>): never {
   );
 }
 
-
 export interface OutputTensor {
   readonly dtype: string;
   readonly dims: readonly number[];
@@ -133,7 +132,10 @@ export class MtlModel {
         const b = await readFile(source);
         bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a view: a copy would hold the file twice
       } catch {
-        throw new ArtifactError(`cannot read ${source}`, "check the path; compile a model with `mtl compile FILE.mtl -o OUT.onnx`");
+        throw new ArtifactError(
+          `cannot read ${source}`,
+          "check the path; compile a model with `mtl compile FILE.mtl -o OUT.onnx`",
+        );
       }
     } else bytes = source;
     const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8, sessionOptions);
@@ -159,7 +161,12 @@ export class MtlModel {
   plan(constraints: ConstraintsInput = {}, options: PlanOptions = {}): Plan {
     const withDefaults: ConstraintsInput = {
       // A static model's `budget` was spent choosing its one configuration: it is no default here.
-      budget: constraints.budget !== undefined ? constraints.budget : this.artifact.staticConfig ? null : (this.meta.budgets[0] ?? null),
+      budget:
+        constraints.budget !== undefined
+          ? constraints.budget
+          : this.artifact.staticConfig
+            ? null
+            : (this.meta.budgets[0] ?? null),
       prefer: constraints.prefer ?? (Object.keys(this.meta.prefer).length ? this.meta.prefer : undefined),
       tasks: constraints.tasks,
     };
@@ -167,7 +174,12 @@ export class MtlModel {
     if (isSearchError(p) && p.code === "infeasible" && this.artifact.staticConfig) {
       // One configuration to offer: say so, rather than "below the cheapest configuration".
       const only = describeStatic(this.artifact.staticConfig);
-      throw new PlanError("infeasible", `${p.message}: this is a static model, it runs only ${only}`, STATIC_HINT, p.minimum);
+      throw new PlanError(
+        "infeasible",
+        `${p.message}: this is a static model, it runs only ${only}`,
+        STATIC_HINT,
+        p.minimum,
+      );
     }
     if (isSearchError(p)) throw PlanError.from(p);
     return p;
@@ -180,17 +192,28 @@ export class MtlModel {
   private resolve(o: RunOptions): { config: Config; tasks: string[] } {
     const tasks = [...(o.tasks ?? o.plan?.tasks ?? this.tasks)];
     for (const t of tasks)
-      if (!this.tasks.includes(t)) throw new PlanError("unknown-task", `model ${this.meta.name} has no task \`${t}\``, didYouMean(t, this.tasks) ?? `its tasks are ${this.tasks.join(", ")}`);
+      if (!this.tasks.includes(t))
+        throw new PlanError(
+          "unknown-task",
+          `model ${this.meta.name} has no task \`${t}\``,
+          didYouMean(t, this.tasks) ?? `its tasks are ${this.tasks.join(", ")}`,
+        );
     if (!tasks.length) throw new PlanError("no-tasks", "no task to run", `choose from ${this.tasks.join(", ")}`);
     const config: Record<string, number> = {};
     for (const g of this.meta.groups) {
       const i = o.plan?.config[g.name] ?? o.config?.[g.name] ?? g.choices.length - 1;
-      if (!Number.isInteger(i) || i < 0 || i >= g.choices.length) throw new PlanError("bad-config", `width choice ${i} is out of range for group \`${g.name}\``, `use 0 to ${g.choices.length - 1}`);
+      if (!Number.isInteger(i) || i < 0 || i >= g.choices.length)
+        throw new PlanError(
+          "bad-config",
+          `width choice ${i} is out of range for group \`${g.name}\``,
+          `use 0 to ${g.choices.length - 1}`,
+        );
       config[g.name] = i;
     }
     const extra = Object.keys(o.config ?? {}).filter((k) => !this.meta.groups.some((g) => g.name === k));
     // A static model's one configuration is choice 0 of every group of its (cut down) cost table.
-    const own = (k: string) => this.artifact.staticConfig !== null && o.config?.[k] === 0 && this.costs.groups.some((g) => g.name === k);
+    const own = (k: string) =>
+      this.artifact.staticConfig !== null && o.config?.[k] === 0 && this.costs.groups.some((g) => g.name === k);
     if (extra.some((k) => !own(k)) && this.artifact.staticConfig)
       throw new PlanError(
         "bad-config",
@@ -199,7 +222,14 @@ export class MtlModel {
       );
     for (const k of extra)
       if (!own(k))
-        throw new PlanError("bad-config", `model ${this.meta.name} has no width group \`${k}\``, didYouMean(k, this.meta.groups.map((g) => g.name)));
+        throw new PlanError(
+          "bad-config",
+          `model ${this.meta.name} has no width group \`${k}\``,
+          didYouMean(
+            k,
+            this.meta.groups.map((g) => g.name),
+          ),
+        );
     return { config, tasks };
   }
 
@@ -213,7 +243,11 @@ export class MtlModel {
    * session not: the dynamic graph, and a specialised build queued (in the cache at once, so runs of
    * the same configuration meanwhile queue no second one) that starts when `start()` is called.
    */
-  private route(config: Config, tasks: readonly string[], mode: RunMode): { via: "specialised" | "dynamic"; start?: () => void } {
+  private route(
+    config: Config,
+    tasks: readonly string[],
+    mode: RunMode,
+  ): { via: "specialised" | "dynamic"; start?: () => void } {
     if (mode !== "auto") return { via: mode };
     if (!this.dynamicReady || this.cache.ready(cacheKey(config, tasks))) return { via: "specialised" };
     if (this.cache.has(cacheKey(config, tasks))) return { via: "dynamic" }; // already building
@@ -282,7 +316,18 @@ export class MtlModel {
     const cached = mode === "specialised" && this.isCached(config, tasks);
     const lease = this.session(config, tasks, mode);
     try {
-      return await this.runOn(await lease.session, { inputs, o, config, tasks, mode, wanted, sequence, checked, feeds, cached });
+      return await this.runOn(await lease.session, {
+        inputs,
+        o,
+        config,
+        tasks,
+        mode,
+        wanted,
+        sequence,
+        checked,
+        feeds,
+        cached,
+      });
     } finally {
       lease.release();
     }
@@ -304,14 +349,24 @@ export class MtlModel {
     const outputs: Record<string, Record<string, OutputTensor>> = {};
     const controls = Object.fromEntries(Object.entries(feeds).filter(([k]) => isControlInput(k)));
     for (const t of sequence) {
-      const results = await decodeTask({ session, makeTensor }, this.meta, { name: t.name, decode: t.decode as never, outputs: t.outputs }, checked, controls);
+      const results = await decodeTask(
+        { session, makeTensor },
+        this.meta,
+        { name: t.name, decode: t.decode as never, outputs: t.outputs },
+        checked,
+        controls,
+      );
       const width = Math.max(1, ...results.map((r) => r.tokens.length));
       const eos = (t.decode as { eos: number }).eos;
       const ids = new BigInt64Array(results.length * width).fill(BigInt(eos));
       results.forEach((r, i) => r.tokens.forEach((tok, j) => (ids[i * width + j] = BigInt(tok))));
       outputs[t.name] = {
         [`${t.name}.tokens`]: { dtype: "int64", dims: [results.length, width], data: ids },
-        [`${t.name}.scores`]: { dtype: "float32", dims: [results.length], data: Float32Array.from(results, (r) => r.score) },
+        [`${t.name}.scores`]: {
+          dtype: "float32",
+          dims: [results.length],
+          data: Float32Array.from(results, (r) => r.score),
+        },
       };
     }
     const ms = performance.now() - t0;
@@ -332,8 +387,11 @@ export class MtlModel {
   }
 }
 
-const makeTensor = (d: "float32" | "int64" | "bool", x: Float32Array | BigInt64Array | Uint8Array, dims: number[]): ort.Tensor =>
-  new ort.Tensor(d, x, dims);
+const makeTensor = (
+  d: "float32" | "int64" | "bool",
+  x: Float32Array | BigInt64Array | Uint8Array,
+  dims: number[],
+): ort.Tensor => new ort.Tensor(d, x, dims);
 
 /** What `run` has worked out before it holds a session. */
 interface RunState {
@@ -350,7 +408,10 @@ interface RunState {
 }
 
 const cacheKey = (config: Config, tasks: readonly string[]): string =>
-  `${Object.entries(config).sort(([a], [b]) => a.localeCompare(b)).map(([g, i]) => `${g}=${i}`).join(",")}|${[...tasks].sort().join(",")}`;
+  `${Object.entries(config)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([g, i]) => `${g}=${i}`)
+    .join(",")}|${[...tasks].sort().join(",")}`;
 
 /** Loads a compiled model: `const model = await load("nyud.onnx")`. */
 export const load = (source: string | Uint8Array, opts?: LoadOptions): Promise<MtlModel> => MtlModel.load(source, opts);

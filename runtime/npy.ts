@@ -20,7 +20,8 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const MAX_NPY_ELEMENTS = 2 ** 31 - 1;
 
 export function readNpy(bytes: Uint8Array): NpyArray {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyError("not a .npy file (no \\x93NUMPY header)");
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b))
+    throw new NpyError("not a .npy file (no \\x93NUMPY header)");
   const major = bytes[6];
   // Version 1 has a 2-byte header length; 2 and 3 a 4-byte one (3 allows UTF-8 in the header).
   if (major !== 1 && major !== 2 && major !== 3)
@@ -30,18 +31,25 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   if (bytes.length < start) throw new NpyError("truncated .npy header");
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (start + headerLen > bytes.length)
-    throw new NpyError(`truncated .npy header: it declares ${headerLen} bytes but the file has ${bytes.length - start} after the prefix`);
+    throw new NpyError(
+      `truncated .npy header: it declares ${headerLen} bytes but the file has ${bytes.length - start} after the prefix`,
+    );
   const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(bytes.subarray(start, start + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*True/.test(header);
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || shapeText === undefined) throw new NpyError("unreadable .npy header (no 'descr' or 'shape')");
   if (fortran) throw new NpyError("Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
-  const parts = shapeText.split(",").map((s) => s.trim()).filter(Boolean);
+  const parts = shapeText
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length > 32) throw new NpyError(`a shape of ${parts.length} dimensions is more than mtl reads (32)`);
   const shape = parts.map((p) => {
     if (!/^\d+L?$/.test(p))
-      throw new NpyError(`bad dimension \`${p}\` in the .npy shape (${shapeText}): dimensions are whole numbers of 0 or more`);
+      throw new NpyError(
+        `bad dimension \`${p}\` in the .npy shape (${shapeText}): dimensions are whole numbers of 0 or more`,
+      );
     return Number(p.replace(/L$/, ""));
   });
   const count = shape.reduce((a, b) => a * b, 1);
@@ -50,17 +58,39 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   if (!size) throw new NpyError(`unsupported dtype ${descr}; use float32, float64, int64, int32, bool or uint8`);
   const available = bytes.length - start - headerLen;
   if (count > MAX_NPY_ELEMENTS || count * size > available)
-    throw new NpyError(`truncated: the shape (${shape.join(", ")}) needs ${count * size} bytes of ${descr}; the file has ${available}`);
+    throw new NpyError(
+      `truncated: the shape (${shape.join(", ")}) needs ${count * size} bytes of ${descr}; the file has ${available}`,
+    );
   const body = bytes.slice(start + headerLen, start + headerLen + count * size); // copy: typed arrays need aligned offsets
   const buf = body.buffer;
   const data =
-    descr === "<f4" ? new Float32Array(buf, 0, count) : descr === "<f8" ? new Float64Array(buf, 0, count) : descr === "<i8" ? new BigInt64Array(buf, 0, count)
-      : descr === "<i4" ? new Int32Array(buf, 0, count) : new Uint8Array(buf, 0, count);
+    descr === "<f4"
+      ? new Float32Array(buf, 0, count)
+      : descr === "<f8"
+        ? new Float64Array(buf, 0, count)
+        : descr === "<i8"
+          ? new BigInt64Array(buf, 0, count)
+          : descr === "<i4"
+            ? new Int32Array(buf, 0, count)
+            : new Uint8Array(buf, 0, count);
   return { dtype: descr as NpyArray["dtype"], shape, data };
 }
 
-export function writeNpy(data: Float32Array | BigInt64Array | Uint8Array | Int32Array, shape: readonly number[], bool = false): Uint8Array {
-  const descr = data instanceof Float32Array ? "<f4" : data instanceof BigInt64Array ? "<i8" : data instanceof Int32Array ? "<i4" : bool ? "|b1" : "|u1";
+export function writeNpy(
+  data: Float32Array | BigInt64Array | Uint8Array | Int32Array,
+  shape: readonly number[],
+  bool = false,
+): Uint8Array {
+  const descr =
+    data instanceof Float32Array
+      ? "<f4"
+      : data instanceof BigInt64Array
+        ? "<i8"
+        : data instanceof Int32Array
+          ? "<i4"
+          : bool
+            ? "|b1"
+            : "|u1";
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const pad = 64 - ((10 + header.length + 1) % 64);

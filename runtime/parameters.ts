@@ -43,6 +43,12 @@ export function parameterList(graph: OnnxGraph): ParameterEntry[] {
       const group = perWidth.get(t.name);
       const shape = group === undefined ? [...t.dims] : t.dims.slice(1);
       const count = shape.reduce((a, b) => a * b, 1);
-      return { name: t.name, shape, count, ...(group !== undefined ? { perWidthOf: group } : {}), statistic: isStatistic(t.name) };
+      return {
+        name: t.name,
+        shape,
+        count,
+        ...(group !== undefined ? { perWidthOf: group } : {}),
+        statistic: isStatistic(t.name),
+      };
     });
 }

@@ -80,7 +80,8 @@ async function measureAll(
   o: Required<Omit<ProfileOptions, "onProgress" | "maxMeasurements">>,
   onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
-  const time = async (m: Measurement) => (await model.run(inputs, { config: m.config, tasks: m.tasks, mode: "specialised" })).ms; // never the dynamic stand-in
+  const time = async (m: Measurement) =>
+    (await model.run(inputs, { config: m.config, tasks: m.tasks, mode: "specialised" })).ms; // never the dynamic stand-in
   const rounds = async (block: Measurement[], n: number) => {
     for (let r = 0; r < n; r++)
       for (let i = 0; i < block.length; i++) {
@@ -104,7 +105,11 @@ async function measureAll(
   }
 }
 
-export async function profileLatency(model: Runner, inputs: Record<string, InputTensor>, o: ProfileOptions = {}): Promise<LatencyTable> {
+export async function profileLatency(
+  model: Runner,
+  inputs: Record<string, InputTensor>,
+  o: ProfileOptions = {},
+): Promise<LatencyTable> {
   const opts = { runs: o.runs ?? 7, warmup: o.warmup ?? 2, interleave: o.interleave ?? 8 };
   if (!Number.isInteger(opts.runs) || opts.runs < 1)
     throw new ProfileError(`runs must be a whole number >= 1, got ${opts.runs}`, "e.g. --runs 7");
@@ -189,13 +194,17 @@ function assess(
   );
   const problems: string[] = [];
   if (noisy > MAX_NOISY_SHARE * list.length)
-    problems.push(`${noisy} of ${list.length} measurements vary by more than ${NOISY * 100}% (and ${ABS_TOLERANCE_MS} ms) between runs`);
+    problems.push(
+      `${noisy} of ${list.length} measurements vary by more than ${NOISY * 100}% (and ${ABS_TOLERANCE_MS} ms) between runs`,
+    );
   if (violations.length)
     problems.push(
       `${violations.length} place${violations.length === 1 ? "" : "s"} where a wider configuration measured faster than a narrower one`,
     );
   if (negative)
-    problems.push(`${negative} part time${negative === 1 ? "" : "s"} came out negative (the parts' sum disagrees with the whole)`);
+    problems.push(
+      `${negative} part time${negative === 1 ? "" : "s"} came out negative (the parts' sum disagrees with the whole)`,
+    );
   return {
     runs: o.runs,
     warmup: o.warmup,
@@ -205,7 +214,9 @@ function assess(
     noisy,
     outliers: stats.reduce((n, s) => n + s.outliers, 0),
     samples: list.reduce((n, m) => n + m.samples.length, 0),
-    violations: violations.slice(0, 20).map((v) => ({ ...v, narrowerMs: round(v.narrowerMs), widerMs: round(v.widerMs) })),
+    violations: violations
+      .slice(0, 20)
+      .map((v) => ({ ...v, narrowerMs: round(v.narrowerMs), widerMs: round(v.widerMs) })),
     reliable: problems.length === 0,
     problems,
   };

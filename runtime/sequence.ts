@@ -16,7 +16,11 @@ export interface TensorLike {
   readonly data: unknown;
 }
 
-export type MakeTensor<T> = (dtype: "float32" | "int64" | "bool", data: Float32Array | BigInt64Array | Uint8Array, dims: number[]) => T;
+export type MakeTensor<T> = (
+  dtype: "float32" | "int64" | "bool",
+  data: Float32Array | BigInt64Array | Uint8Array,
+  dims: number[],
+) => T;
 
 export interface SequenceRun<T extends TensorLike = TensorLike> {
   readonly session: { run(feeds: Record<string, T>, fetches: readonly string[]): Promise<Record<string, T>> };
@@ -32,11 +36,16 @@ export function tokenInput(meta: MtlMetadata): string | undefined {
 }
 
 /** Rows of one input tensor, copied `rows` times in the given order (inputs batch on axis 0). */
-function gatherRows(input: CheckedInput, rows: readonly number[]): { data: Float32Array | BigInt64Array | Uint8Array; dims: number[] } {
+function gatherRows(
+  input: CheckedInput,
+  rows: readonly number[],
+): { data: Float32Array | BigInt64Array | Uint8Array; dims: number[] } {
   const per = input.dims.slice(1).reduce((a, b) => a * b, 1);
   const Ctor = input.data.constructor as { new (n: number): Float32Array | BigInt64Array | Uint8Array };
   const out = new Ctor(rows.length * per);
-  rows.forEach((r, i) => (out as Float32Array).set((input.data as Float32Array).subarray(r * per, (r + 1) * per), i * per));
+  rows.forEach((r, i) =>
+    (out as Float32Array).set((input.data as Float32Array).subarray(r * per, (r + 1) * per), i * per),
+  );
   return { data: out, dims: [rows.length, ...input.dims.slice(1)] };
 }
 
@@ -60,7 +69,10 @@ export async function decodeTask<T extends TensorLike>(
     for (const [length, idx] of byLength) {
       const feeds: Record<string, T> = { ...controls };
       for (const input of others) {
-        const g = gatherRows(input, idx.map((i) => rows[i]));
+        const g = gatherRows(
+          input,
+          idx.map((i) => rows[i]),
+        );
         feeds[input.name] = run.makeTensor(input.dtype, g.data, g.dims);
       }
       const ids = new BigInt64Array(idx.length * length);
@@ -94,9 +106,21 @@ export function withTokenPrefix<I extends { data: unknown; dims: readonly number
 }
 
 /** The `width.<group>` and `run.<task>` feeds of a configuration with only `tasksOn` running. */
-export function controlFeeds<T>(meta: MtlMetadata, config: Readonly<Record<string, number>>, tasksOn: readonly string[], makeTensor: MakeTensor<T>): Record<string, T> {
+export function controlFeeds<T>(
+  meta: MtlMetadata,
+  config: Readonly<Record<string, number>>,
+  tasksOn: readonly string[],
+  makeTensor: MakeTensor<T>,
+): Record<string, T> {
   const feeds: Record<string, T> = {};
-  for (const g of meta.groups) feeds[widthInputName(g.name)] = makeTensor("int64", BigInt64Array.from([BigInt(config[g.name] ?? g.choices.length - 1)]), []);
-  if (meta.gated) for (const t of meta.tasks) feeds[runInputName(t.name)] = makeTensor("bool", Uint8Array.from([tasksOn.includes(t.name) ? 1 : 0]), []);
+  for (const g of meta.groups)
+    feeds[widthInputName(g.name)] = makeTensor(
+      "int64",
+      BigInt64Array.from([BigInt(config[g.name] ?? g.choices.length - 1)]),
+      [],
+    );
+  if (meta.gated)
+    for (const t of meta.tasks)
+      feeds[runInputName(t.name)] = makeTensor("bool", Uint8Array.from([tasksOn.includes(t.name) ? 1 : 0]), []);
   return feeds;
 }

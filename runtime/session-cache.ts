@@ -98,4 +98,5 @@ export class SessionCache<S extends Session = ort.InferenceSession> {
   }
 }
 
-const dispose = <S extends Session>(e: Entry<S>): Promise<void> => e.session.then((s) => s.release()).catch(() => undefined);
+const dispose = <S extends Session>(e: Entry<S>): Promise<void> =>
+  e.session.then((s) => s.release()).catch(() => undefined);

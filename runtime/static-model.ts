@@ -4,12 +4,16 @@
 import type { CostTable, CostTerm } from "../compiler/cost/types";
 
 /** Choice index of each group's static width in the full table (a mismatch means a corrupt file). */
-export function staticChoices(costs: CostTable, widths: Readonly<Record<string, number>>): Record<string, number> | string {
+export function staticChoices(
+  costs: CostTable,
+  widths: Readonly<Record<string, number>>,
+): Record<string, number> | string {
   const out: Record<string, number> = {};
   for (const g of costs.groups) {
     const w = widths[g.name];
     const i = w === undefined ? -1 : g.choices.findIndex((c) => Math.abs(c - w) < 1e-9);
-    if (i < 0) return `its static configuration gives group \`${g.name}\` width ${String(w)}, not one of ${g.choices.join(", ")}`;
+    if (i < 0)
+      return `its static configuration gives group \`${g.name}\` width ${String(w)}, not one of ${g.choices.join(", ")}`;
     out[g.name] = i;
   }
   return out;

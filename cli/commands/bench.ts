@@ -9,23 +9,40 @@ import { out } from "../io";
 import { progressReporter } from "../progress";
 import { randomInputs } from "./inputs";
 
-export async function runBench(path: string, o: { runs?: string; json?: boolean; threads?: string; spin?: boolean; ep?: string }): Promise<number> {
+export async function runBench(
+  path: string,
+  o: { runs?: string; json?: boolean; threads?: string; spin?: boolean; ep?: string },
+): Promise<number> {
   const runs = wholeNumber(o.runs, "--runs", 10);
   const model = await load(path, sessionFlags(o));
   const configs = diagonalConfigs(model);
-  if (!o.json) out.log(`${"configuration".padEnd(40)} ${"MACs".padStart(9)} ${"cached ms".padStart(10)} ${"dynamic ms".padStart(11)} ${"dyn/cached".padStart(10)} ${"switch ms".padStart(10)}`);
+  if (!o.json)
+    out.log(
+      `${"configuration".padEnd(40)} ${"MACs".padStart(9)} ${"cached ms".padStart(10)} ` +
+        `${"dynamic ms".padStart(11)} ${"dyn/cached".padStart(10)} ${"switch ms".padStart(10)}`,
+    );
   const progress = progressReporter("bench", "configurations");
   let done = 0;
   const rows = await benchModel(model, randomInputs(model.meta, 0), configs, runs, (r) => {
     if (o.json) return progress(++done, configs.length); // the table comes at the end: show progress meanwhile
     const label = model.staticConfig
       ? `static ${describeStatic(model.staticConfig)}`
-      : Object.entries(r.config).map(([g, i]) => `${g}=${model.meta.groups.find((x) => x.name === g)!.choices[i]}`).join(",");
-    out.log(`${label.slice(0, 40).padEnd(40)} ${(r.macs / 1e6).toFixed(1).padStart(8)}M ${r.specialisedMs.toFixed(2).padStart(10)} ${r.dynamicMs.toFixed(2).padStart(11)} ${(r.dynamicMs / r.specialisedMs).toFixed(2).padStart(9)}x ${r.buildMs.toFixed(0).padStart(10)}`);
+      : Object.entries(r.config)
+          .map(([g, i]) => `${g}=${model.meta.groups.find((x) => x.name === g)!.choices[i]}`)
+          .join(",");
+    out.log(
+      `${label.slice(0, 40).padEnd(40)} ${(r.macs / 1e6).toFixed(1).padStart(8)}M ` +
+        `${r.specialisedMs.toFixed(2).padStart(10)} ${r.dynamicMs.toFixed(2).padStart(11)} ` +
+        `${(r.dynamicMs / r.specialisedMs).toFixed(2).padStart(9)}x ${r.buildMs.toFixed(0).padStart(10)}`,
+    );
   });
-  const rho = spearman(rows.map((r) => r.macs), rows.map((r) => r.specialisedMs));
+  const rho = spearman(
+    rows.map((r) => r.macs),
+    rows.map((r) => r.specialisedMs),
+  );
   if (o.json) out.log(JSON.stringify({ rows, spearmanMacsLatency: rho }, null, 2));
-  else if (rows.length < 2) out.log(`one configuration: no MACs-latency correlation to report (median of ${plural(runs, "run")})`);
+  else if (rows.length < 2)
+    out.log(`one configuration: no MACs-latency correlation to report (median of ${plural(runs, "run")})`);
   else {
     const over = `${plural(rows.length, "configuration")} (median of ${plural(runs, "run")} each)`;
     out.log(`latency tracks MACs with Spearman rank correlation ${rho.toFixed(3)} over ${over}`);

@@ -42,7 +42,10 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
     throw e;
   }
   if (a.staticConfig)
-    throw new UserError(`${file} holds one static configuration; calibrate the model with every configuration instead`, 1);
+    throw new UserError(
+      `${file} holds one static configuration; calibrate the model with every configuration instead`,
+      1,
+    );
   const source = o.source ?? COMPILED_FROM.exec(a.model.docString)?.[1];
   if (!source || !existsSync(source)) {
     throw new MtlError(

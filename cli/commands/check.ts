@@ -23,7 +23,8 @@ export function runCheck(files: string[], o: CheckOptions): number {
     const errors = result.diagnostics.some((d) => d.severity === "error");
     failed ||= errors;
     if (o.json) continue;
-    if (result.diagnostics.length) out.err(renderAll(result.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
+    if (result.diagnostics.length)
+      out.err(renderAll(result.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
     if (!errors) {
       const models = result.graphs.map(
         (g) => `model ${g.name}: ${plural(g.tasks.length, "task")}, ${plural(g.groups.length, "width group")}`,

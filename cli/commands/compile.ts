@@ -36,7 +36,10 @@ export function loadTensors(path: string) {
 }
 
 /** Reports a failed preparation the way users need it: diagnostics, weight problems, or a message. */
-export function reportFailure(r: Extract<PrepareResult, { ok: false }>, read: (f: string) => string | undefined): number {
+export function reportFailure(
+  r: Extract<PrepareResult, { ok: false }>,
+  read: (f: string) => string | undefined,
+): number {
   if (r.diagnostics.length) out.err(renderAll(r.diagnostics, { source: read, color: useColor(process.stderr) }));
   if (r.weightProblems) {
     out.err(`error: the weights do not fit the model (${plural(r.weightProblems.length, "problem")}):`);
@@ -58,7 +61,8 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
   const t0 = performance.now();
   const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed, limits: cliLimits(o.limits) });
   if (!r.ok) return reportFailure(r, (f) => host.readFile(f));
-  if (r.diagnostics.length) out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
+  if (r.diagnostics.length)
+    out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
   const p = r.prepared;
 
   let config: Config | null = null;
@@ -67,14 +71,19 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
     if (!c.ok) throw new UserError(c.message, 1, c.hint);
     config = c.config;
   } else if (o.budget) {
-    const chosen = plan(p.costs, { budget: o.budget, prefer: o.prefer ? parseAssignments(o.prefer, "--prefer") : p.graph.prefer });
+    const chosen = plan(p.costs, {
+      budget: o.budget,
+      prefer: o.prefer ? parseAssignments(o.prefer, "--prefer") : p.graph.prefer,
+    });
     if (isSearchError(chosen)) throw PlanError.from(chosen);
     out.log(explain(chosen));
     config = chosen.config;
   }
   const compiled = emitModel(p, config, host.entryOf(file));
   await writeOutput(o.output, compiled.bytes);
-  const widths = config ? Object.entries(config).map(([g, i]) => `${g}=${p.graph.groups.find((x) => x.name === g)!.choices[i]}`) : [];
+  const widths = config
+    ? Object.entries(config).map(([g, i]) => `${g}=${p.graph.groups.find((x) => x.name === g)!.choices[i]}`)
+    : [];
   const kind = config ? `static model (${widths.join(", ")})` : countConfigs(p);
   const took = ((performance.now() - t0) / 1000).toFixed(1);
   const size = formatBytes(compiled.bytes.length);
@@ -86,4 +95,3 @@ const countConfigs = (p: { graph: { groups: readonly { choices: readonly number[
   const n = p.graph.groups.reduce((a, g) => a * g.choices.length, 1);
   return n > 1e6 ? `${n.toExponential(2)} configurations` : plural(n, "configuration");
 };
-

@@ -17,7 +17,13 @@ export interface InfoOptions {
 }
 
 const human = (n: number): string =>
-  n >= 1e9 ? `${(n / 1e9).toFixed(3)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}K` : String(Math.round(n));
+  n >= 1e9
+    ? `${(n / 1e9).toFixed(3)}G`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(2)}M`
+      : n >= 1e3
+        ? `${(n / 1e3).toFixed(1)}K`
+        : String(Math.round(n));
 
 /** Every configuration, when the space is small enough to list. */
 function* configs(a: Artifact): Generator<Config> {
@@ -31,13 +37,29 @@ function* configs(a: Artifact): Generator<Config> {
   }
 }
 
-export function configTable(a: Artifact, limit: number): { rows: { config: Record<string, number>; macs: number; params: number; byPart: Record<string, { macs: number; params: number }> }[]; total: number } {
+export function configTable(
+  a: Artifact,
+  limit: number,
+): {
+  rows: {
+    config: Record<string, number>;
+    macs: number;
+    params: number;
+    byPart: Record<string, { macs: number; params: number }>;
+  }[];
+  total: number;
+} {
   const total = a.costs.groups.reduce((n, g) => n * g.choices.length, 1);
   const rows = [];
   if (total <= limit) {
     for (const c of configs(a)) {
       const cost = costAt(a.costs, c);
-      rows.push({ config: Object.fromEntries(a.costs.groups.map((g) => [g.name, g.choices[c[g.name]]])), macs: cost.macs, params: cost.params, byPart: cost.byPart });
+      rows.push({
+        config: Object.fromEntries(a.costs.groups.map((g) => [g.name, g.choices[c[g.name]]])),
+        macs: cost.macs,
+        params: cost.params,
+        byPart: cost.byPart,
+      });
     }
   }
   return { rows, total };
@@ -49,41 +71,78 @@ export function runInfo(path: string, o: InfoOptions): number {
   const table = configTable(a, o.all ? 1e6 : 256);
   if (o.json) {
     const params = o.params ? parameterList(a.model.graph) : undefined;
-    out.log(JSON.stringify({ metadata: m, costs: a.costs, staticConfig: a.staticConfig, configurations: table, params }, null, 2));
+    out.log(
+      JSON.stringify(
+        { metadata: m, costs: a.costs, staticConfig: a.staticConfig, configurations: table, params },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   const full = costAt(a.costs, Object.fromEntries(a.costs.groups.map((g) => [g.name, g.choices.length - 1])));
   const small = costAt(a.costs, Object.fromEntries(a.costs.groups.map((g) => [g.name, 0])));
   const lines = [
     `model ${m.name}  (${path}, source hash ${m.sourceHash})`,
-    a.staticConfig ? `static configuration: ${describeStatic(a.staticConfig)}` : `widths ${m.widths.join(", ")}; ${plural(table.total, "configuration")}`,
+    a.staticConfig
+      ? `static configuration: ${describeStatic(a.staticConfig)}`
+      : `widths ${m.widths.join(", ")}; ${plural(table.total, "configuration")}`,
     "",
     "inputs:",
-    ...m.inputs.map((i) => `  ${i.name}: ${i.dtype}[${i.shape.join(", ")}]${i.preprocess ? ` as image(mean: [${i.preprocess.mean.join(", ")}], std: [${i.preprocess.std.join(", ")}])` : ""}`),
+    ...m.inputs.map((i) => {
+      const p = i.preprocess;
+      const image = p ? ` as image(mean: [${p.mean.join(", ")}], std: [${p.std.join(", ")}])` : "";
+      return `  ${i.name}: ${i.dtype}[${i.shape.join(", ")}]${image}`;
+    }),
     "",
     "tasks:",
-    ...m.tasks.map((t) => `  ${t.name.padEnd(16)} decode ${JSON.stringify(t.decode)}${lossText(t)}${t.metric ? `  metric ${t.metric}` : ""}  -> ${t.outputs.join(", ")}`),
+    ...m.tasks.map(
+      (t) =>
+        `  ${t.name.padEnd(16)} decode ` +
+        `${JSON.stringify(t.decode)}${lossText(t)}${t.metric ? `  metric ${t.metric}` : ""} ` +
+        ` -> ${t.outputs.join(", ")}`,
+    ),
     "",
     "width groups:",
-    ...(m.groups.length ? m.groups.map((g) => `  ${g.name.padEnd(16)} part ${g.part.padEnd(12)} choices ${g.choices.join(", ")}`) : ["  (none: a static model)"]),
+    ...(m.groups.length
+      ? m.groups.map((g) => `  ${g.name.padEnd(16)} part ${g.part.padEnd(12)} choices ${g.choices.join(", ")}`)
+      : ["  (none: a static model)"]),
     "",
     a.staticConfig
       ? `cost: ${human(full.macs)} MACs, ${human(full.params)} params (its one configuration)`
       : `cost: ${human(full.macs)} MACs, ${human(full.params)} params at full width; ` +
         `${human(small.macs)} MACs, ${human(small.params)} params at the smallest`,
   ];
-  const budgets = m.budgets.map((b) => `${b.metric} <= ${b.relative ? `${b.value * 100}%` : human(b.value)}`).join(", ");
-  if (m.budgets.length) lines.push(`budgets: ${budgets}${a.staticConfig ? " (in the source; the static configuration is fixed)" : ""}`);
-  if (Object.keys(m.prefer).length) lines.push(`prefer: ${Object.entries(m.prefer).map(([t, v]) => `${t}: ${v}`).join(", ")}`);
+  const budgets = m.budgets
+    .map((b) => `${b.metric} <= ${b.relative ? `${b.value * 100}%` : human(b.value)}`)
+    .join(", ");
+  if (m.budgets.length)
+    lines.push(`budgets: ${budgets}${a.staticConfig ? " (in the source; the static configuration is fixed)" : ""}`);
+  if (Object.keys(m.prefer).length)
+    lines.push(
+      `prefer: ${Object.entries(m.prefer)
+        .map(([t, v]) => `${t}: ${v}`)
+        .join(", ")}`,
+    );
   if (table.rows.length) {
     const parts = ["shared", ...m.tasks.map((t) => t.name)];
     lines.push("", "configurations (MACs per part):");
-    lines.push(`  ${a.costs.groups.map((g) => g.name.padStart(10)).join(" ")} | ${"MACs".padStart(9)} ${"params".padStart(9)} | ${parts.map((p) => p.padStart(9)).join(" ")}`);
+    lines.push(
+      `  ${a.costs.groups.map((g) => g.name.padStart(10)).join(" ")} | ${"MACs".padStart(9)} ` +
+        `${"params".padStart(9)} | ${parts.map((p) => p.padStart(9)).join(" ")}`,
+    );
     for (const r of table.rows)
-      lines.push(`  ${a.costs.groups.map((g) => String(r.config[g.name]).padStart(10)).join(" ")} | ${human(r.macs).padStart(9)} ${human(r.params).padStart(9)} | ${parts.map((p) => human(r.byPart[p]?.macs ?? 0).padStart(9)).join(" ")}`);
+      lines.push(
+        `  ${a.costs.groups.map((g) => String(r.config[g.name]).padStart(10)).join(" ")} | ` +
+          `${human(r.macs).padStart(9)} ${human(r.params).padStart(9)} ` +
+          `| ${parts.map((p) => human(r.byPart[p]?.macs ?? 0).padStart(9)).join(" ")}`,
+      );
   } else if (table.total > 1) {
     // Too many to list: each group's choices with every other group at full width.
-    lines.push("", `${table.total} configurations, too many to list (--all lists up to a million); per group, the others at full width:`);
+    lines.push(
+      "",
+      `${table.total} configurations, too many to list (--all lists up to a million); per group, the others at full width:`,
+    );
     const perGroup = costPerGroupChoice(a.costs, full);
     for (const g of a.costs.groups) {
       const costs = perGroup.get(g.name)!;
@@ -119,15 +178,18 @@ export function costPerGroupChoice(table: CostTable, full: MacsParams): Map<stri
   const out = new Map<string, { macs: number; params: number }[]>();
   for (const g of table.groups) {
     const full_ = g.choices.length - 1;
-    out.set(g.name, g.choices.map((_, i) => {
-      let macs = full.macs;
-      let params = full.params;
-      for (const t of termsOf.get(g.name)!) {
-        macs += t.macs[entry(t, g.name, i)] - t.macs[entry(t, g.name, full_)];
-        params += t.params[entry(t, g.name, i)] - t.params[entry(t, g.name, full_)];
-      }
-      return { macs, params };
-    }));
+    out.set(
+      g.name,
+      g.choices.map((_, i) => {
+        let macs = full.macs;
+        let params = full.params;
+        for (const t of termsOf.get(g.name)!) {
+          macs += t.macs[entry(t, g.name, i)] - t.macs[entry(t, g.name, full_)];
+          params += t.params[entry(t, g.name, i)] - t.params[entry(t, g.name, full_)];
+        }
+        return { macs, params };
+      }),
+    );
   }
   return out;
 }
@@ -140,9 +202,16 @@ function paramLines(a: Artifact): string[] {
   const params = all.filter((p) => !p.statistic);
   const stats = all.filter((p) => p.statistic);
   const total = params.reduce((n, p) => n + p.count, 0);
-  const lines = [`parameters (${plural(params.length, "tensor")}, ${total.toLocaleString("en-US")} values at full width):`];
+  const lines = [
+    `parameters (${plural(params.length, "tensor")}, ${total.toLocaleString("en-US")} values at full width):`,
+  ];
   lines.push(...params.map(row));
-  if (stats.length) lines.push("", `BatchNorm statistics (${plural(stats.length, "tensor")}, state, not parameters):`, ...stats.map(row));
+  if (stats.length)
+    lines.push(
+      "",
+      `BatchNorm statistics (${plural(stats.length, "tensor")}, state, not parameters):`,
+      ...stats.map(row),
+    );
   return lines;
 }
 

@@ -13,9 +13,10 @@ export function randomInput(dtype: string, shape: readonly (number | string)[], 
     throw new UserError(
       `a random input of shape [${dims.join(", ")}] would have ${n} elements, more than --random makes (${MAX_RANDOM_ELEMENTS})`,
       1,
-      "pass this input as a file with --input");
+      "pass this input as a file with --input",
+    );
   let s = seed >>> 0;
-  const next = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const next = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   if (dtype === "i64") return { data: BigInt64Array.from({ length: n }, () => BigInt(Math.floor(next() * 10))), dims };
   return { data: Float32Array.from({ length: n }, () => next() * 2 - 1), dims };
 }

@@ -35,7 +35,9 @@ export function describeQuality(q: LatencyQuality): string[] {
       "  profile again on a quieter machine or with more --runs",
     );
   for (const v of q.violations.slice(0, 5))
-    lines.push(`  ${v.part}: widening \`${v.group}\` at choices [${v.at.join(", ")}] went from ${v.narrowerMs} ms to ${v.widerMs} ms`);
+    lines.push(
+      `  ${v.part}: widening \`${v.group}\` at choices [${v.at.join(", ")}] went from ${v.narrowerMs} ms to ${v.widerMs} ms`,
+    );
   return lines;
 }
 
@@ -56,7 +58,9 @@ export async function runProfile(path: string, o: ProfileCliOptions): Promise<nu
   await writeOutput(o.output, JSON.stringify(table, null, 2));
   const q = table.quality!;
   const took = ((performance.now() - t0) / 1000).toFixed(1);
-  out.log(`wrote ${o.output}: ${plural(q.measurements, "measurement")} (${plural(q.samples, "timed run")}) in ${took} s`);
+  out.log(
+    `wrote ${o.output}: ${plural(q.measurements, "measurement")} (${plural(q.samples, "timed run")}) in ${took} s`,
+  );
   for (const line of describeQuality(q)) out.log(line);
   await model.close();
   return 0;

@@ -53,7 +53,11 @@ function readInput(name: string, path: string, decl: MtlMetadata["inputs"][numbe
     }
   }
   if (path.endsWith(".json")) return jsonTensor(new TextDecoder().decode(readBytes(path, `input ${name}:`)), path);
-  throw new UserError(`cannot read input ${name} from ${path}`, 2, "inputs are .npy, .json (nested arrays), .png or .jpg files");
+  throw new UserError(
+    `cannot read input ${name} from ${path}`,
+    2,
+    "inputs are .npy, .json (nested arrays), .png or .jpg files",
+  );
 }
 
 function preview(data: ArrayLike<number | bigint | boolean>, max = 8): string {
@@ -68,18 +72,35 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   const seed = wholeNumber(o.seed, "--seed", 0, 0);
   const session = sessionFlags(o);
   if (o.config && (o.budget || o.prefer))
-    throw new UserError("give either --config or --budget/--prefer, not both", 2, "--config runs that configuration; --budget and --prefer plan one");
+    throw new UserError(
+      "give either --config or --budget/--prefer, not both",
+      2,
+      "--config runs that configuration; --budget and --prefer plan one",
+    );
   if (o.output !== undefined) prepareOutputDir(o.output, "-o");
   const model = await load(path, session);
   const inputs: Record<string, InputTensor> = {};
   for (const spec of o.input ?? []) {
     const eq = spec.indexOf("=");
-    const [name, file] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [model.meta.inputs.length === 1 ? model.meta.inputs[0].name : "", spec];
-    if (!name) throw new UserError(`say which input ${spec} is for`, 2, `write --input NAME=FILE; inputs: ${model.meta.inputs.map((i) => i.name).join(", ")}`);
-    inputs[name] = readInput(name, file, model.meta.inputs.find((i) => i.name === name));
+    const [name, file] =
+      eq > 0
+        ? [spec.slice(0, eq), spec.slice(eq + 1)]
+        : [model.meta.inputs.length === 1 ? model.meta.inputs[0].name : "", spec];
+    if (!name)
+      throw new UserError(
+        `say which input ${spec} is for`,
+        2,
+        `write --input NAME=FILE; inputs: ${model.meta.inputs.map((i) => i.name).join(", ")}`,
+      );
+    inputs[name] = readInput(
+      name,
+      file,
+      model.meta.inputs.find((i) => i.name === name),
+    );
   }
   if (o.random) for (const i of model.meta.inputs) inputs[i.name] ??= randomInput(i.dtype, i.shape, seed);
-  if (!Object.keys(inputs).length) throw new UserError("no input given", 2, "pass --input NAME=FILE.npy (or --random for a seeded random input)");
+  if (!Object.keys(inputs).length)
+    throw new UserError("no input given", 2, "pass --input NAME=FILE.npy (or --random for a seeded random input)");
 
   const plan = o.config ? undefined : model.plan(constraintsFrom(o), planOptionsFrom(o));
   let config: Record<string, number> | undefined;
@@ -87,7 +108,12 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
     const widths = parseAssignments(o.config, "--config");
     config = {};
     if (model.staticConfig)
-      throw new UserError(`${path} is a static model: it runs only ${describeStatic(model.staticConfig)}`, 1, STATIC_HINT, "MTL-CLI-005");
+      throw new UserError(
+        `${path} is a static model: it runs only ${describeStatic(model.staticConfig)}`,
+        1,
+        STATIC_HINT,
+        "MTL-CLI-005",
+      );
     for (const [g, w] of Object.entries(widths)) {
       const group = model.meta.groups.find((x) => x.name === g);
       const names = model.meta.groups.map((x) => x.name);
@@ -99,7 +125,12 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
       config[g] = i;
     }
   }
-  const tasks = o.tasks ? o.tasks.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
+  const tasks = o.tasks
+    ? o.tasks
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
   const result = await model.run(inputs, { plan, config, tasks, mode: o.dynamic ? "dynamic" : "specialised" });
 
   const written: string[] = [];
@@ -112,13 +143,28 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
       }
   }
   if (o.json) {
-    const plain = Object.fromEntries(Object.entries(result.outputs).map(([task, outs]) => [task, Object.fromEntries(Object.entries(outs).map(([n, t]) => [n, { dtype: t.dtype, dims: t.dims, data: Array.from(t.data as ArrayLike<number>, (v) => (typeof v === "bigint" ? Number(v) : v)) }]))]));
+    const plain = Object.fromEntries(
+      Object.entries(result.outputs).map(([task, outs]) => [
+        task,
+        Object.fromEntries(
+          Object.entries(outs).map(([n, t]) => [
+            n,
+            {
+              dtype: t.dtype,
+              dims: t.dims,
+              data: Array.from(t.data as ArrayLike<number>, (v) => (typeof v === "bigint" ? Number(v) : v)),
+            },
+          ]),
+        ),
+      ]),
+    );
     out.log(JSON.stringify({ config: result.config, tasks: result.tasks, ms: result.ms, outputs: plain }, null, 2));
   } else {
     if (plan) out.log(explain(plan));
     out.log(`ran ${result.tasks.join(", ")} in ${result.ms.toFixed(1)} ms${o.dynamic ? " (dynamic graph)" : ""}`);
     for (const [task, outs] of Object.entries(result.outputs))
-      for (const [name, t] of Object.entries(outs)) out.log(`  ${name}: ${t.dtype}[${t.dims.join(", ")}] ${preview(t.data as ArrayLike<number>)}`);
+      for (const [name, t] of Object.entries(outs))
+        out.log(`  ${name}: ${t.dtype}[${t.dims.join(", ")}] ${preview(t.data as ArrayLike<number>)}`);
     for (const file of written) out.log(`wrote ${file}`);
   }
   await model.close();

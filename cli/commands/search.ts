@@ -2,7 +2,13 @@
 // picks, and why.
 import { explain, load } from "../../runtime/index";
 import { PlanError } from "../../runtime/plan-error";
-import { isSearchError, parseLatencyTable, parseProfile, STRATEGY_OPTIONS, type PlanOptions } from "../../runtime/search/index";
+import {
+  isSearchError,
+  parseLatencyTable,
+  parseProfile,
+  STRATEGY_OPTIONS,
+  type PlanOptions,
+} from "../../runtime/search/index";
 import { parseAssignments, readBytes } from "../files";
 import { wholeNumber } from "../flags";
 import { out, UserError } from "../io";
@@ -30,7 +36,8 @@ export interface PlanFlags {
 
 export function planOptionsFrom(o: PlanFlags): PlanOptions {
   const strategies: readonly string[] = STRATEGY_OPTIONS;
-  if (o.strategy && !strategies.includes(o.strategy)) throw new UserError(`unknown strategy "${o.strategy}"`, 2, `use one of ${strategies.join(", ")}`);
+  if (o.strategy && !strategies.includes(o.strategy))
+    throw new UserError(`unknown strategy "${o.strategy}"`, 2, `use one of ${strategies.join(", ")}`);
   const json = (path: string, what: string): unknown => {
     try {
       return JSON.parse(new TextDecoder().decode(readBytes(path, what)));
@@ -39,7 +46,9 @@ export function planOptionsFrom(o: PlanFlags): PlanOptions {
       throw e;
     }
   };
-  const options: { -readonly [K in keyof PlanOptions]: PlanOptions[K] } = { strategy: (o.strategy ?? "auto") as PlanOptions["strategy"] };
+  const options: { -readonly [K in keyof PlanOptions]: PlanOptions[K] } = {
+    strategy: (o.strategy ?? "auto") as PlanOptions["strategy"],
+  };
   if (o.seed !== undefined) options.seed = wholeNumber(o.seed, "--seed", 1, 0);
   if (o.latency) {
     const t = parseLatencyTable(json(o.latency, "latency table"));
@@ -49,7 +58,10 @@ export function planOptionsFrom(o: PlanFlags): PlanOptions {
     }
     options.latency = t;
     options.acceptUnreliableLatency = o.acceptUnreliableLatency === true;
-    if (!t.quality) out.err(`note: ${o.latency} has no quality record (not written by this mtl's profile): how noisy it is is unknown`);
+    if (!t.quality)
+      out.err(
+        `note: ${o.latency} has no quality record (not written by this mtl's profile): how noisy it is is unknown`,
+      );
     else if (!t.quality.reliable)
       out.err(`warning: ${o.latency} was flagged as unreliable when measured: ${t.quality.problems.join("; ")}`);
   }
@@ -68,7 +80,12 @@ export function constraintsFrom(o: { budget?: string; prefer?: string; tasks?: s
   return {
     budget: o.budget,
     prefer: o.prefer ? parseAssignments(o.prefer, "--prefer") : undefined,
-    tasks: o.tasks ? o.tasks.split(",").map((s) => s.trim()).filter(Boolean) : undefined,
+    tasks: o.tasks
+      ? o.tasks
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined,
   };
 }
 

@@ -43,7 +43,8 @@ export const wholeNumber = (flag: string, v: string | undefined, min = 1): numbe
 
 /** The model's train { } section with the command line's overrides. */
 function withFlags(spec: TrainSpec, o: TrainCliOptions): TrainSpec {
-  if (o.epochs !== undefined && o.steps !== undefined) throw new UserError("give either --epochs or --steps, not both", 2);
+  if (o.epochs !== undefined && o.steps !== undefined)
+    throw new UserError("give either --epochs or --steps, not both", 2);
   const epochs = wholeNumber("epochs", o.epochs);
   const steps = wholeNumber("steps", o.steps);
   const seed = wholeNumber("seed", o.seed, 0);
@@ -61,7 +62,8 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
   const tensors = o.weights ? loadTensors(o.weights) : undefined;
   const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed: seedFlag ?? 0 });
   if (!r.ok) return reportFailure(r, (f) => host.readFile(f));
-  if (r.diagnostics.length) out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
+  if (r.diagnostics.length)
+    out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
   const { graph } = r.prepared;
   const spec = withFlags(graph.train, o);
   const untrained = graph.tasks.filter((t) => t.loss === null);

@@ -38,7 +38,8 @@ function allNodes(g: OnnxGraph): OnnxNode[] {
 function switchableInitializers(g: OnnxGraph): Map<string, string> {
   const found = new Map<string, string>();
   for (const n of allNodes(g)) {
-    if (n.opType === "Gather" && n.inputs.length === 2 && controlInput(n.inputs[1])?.kind === "width") found.set(n.inputs[0], n.inputs[1].slice(WIDTH_INPUT_PREFIX.length));
+    if (n.opType === "Gather" && n.inputs.length === 2 && controlInput(n.inputs[1])?.kind === "width")
+      found.set(n.inputs[0], n.inputs[1].slice(WIDTH_INPUT_PREFIX.length));
   }
   return found;
 }
@@ -51,22 +52,37 @@ export function stateDictOf(a: Artifact): Map<string, SafeTensor> {
   const tensors = new Map<string, SafeTensor>();
   for (const t of g.initializers) {
     if (CONSTANT.test(t.name)) continue;
-    if (t.dtype !== "float" || !(t.data instanceof Float32Array)) throw new UserError(`${t.name} is a ${t.dtype} initializer, not a parameter mtl knows how to export`, 1, "was this file compiled by this version of mtl?");
+    if (t.dtype !== "float" || !(t.data instanceof Float32Array))
+      throw new UserError(
+        `${t.name} is a ${t.dtype} initializer, not a parameter mtl knows how to export`,
+        1,
+        "was this file compiled by this version of mtl?",
+      );
     const group = switchable.get(t.name);
     if (group === undefined) {
       tensors.set(t.name, { dtype: "F32", shape: [...t.dims], data: t.data });
       continue;
     }
     const k = rows.get(group);
-    if (k === undefined || t.dims[0] !== k) throw new UserError(`${t.name} is read per width of group \`${group}\` but has shape [${t.dims.join(", ")}]`, 1, "was this file compiled by this version of mtl?");
+    if (k === undefined || t.dims[0] !== k)
+      throw new UserError(
+        `${t.name} is read per width of group \`${group}\` but has shape [${t.dims.join(", ")}]`,
+        1,
+        "was this file compiled by this version of mtl?",
+      );
     const shape = t.dims.slice(1);
     const size = shape.reduce((x, y) => x * y, 1);
     tensors.set(t.name, { dtype: "F32", shape, data: t.data.slice((k - 1) * size) }); // the last row is full width
-    if (rowsDiffer(t.data, k)) tensors.set(t.name + PER_WIDTH_SUFFIX, { dtype: "F32", shape: [...t.dims], data: t.data.slice() });
+    if (rowsDiffer(t.data, k))
+      tensors.set(t.name + PER_WIDTH_SUFFIX, { dtype: "F32", shape: [...t.dims], data: t.data.slice() });
   }
   for (const name of [...tensors.keys()]) {
     if (!name.endsWith(".running_mean")) continue;
-    tensors.set(name.slice(0, -".running_mean".length) + BATCH_COUNTER, { dtype: "I64", shape: [], data: new BigInt64Array([0n]) });
+    tensors.set(name.slice(0, -".running_mean".length) + BATCH_COUNTER, {
+      dtype: "I64",
+      shape: [],
+      data: new BigInt64Array([0n]),
+    });
   }
   return tensors;
 }
@@ -80,20 +96,28 @@ export function runWeightsExport(file: string, o: WeightsExportOptions): number 
     throw e;
   }
   const tensors = stateDictOf(a);
-  if (o.fullWidthOnly) for (const name of [...tensors.keys()]) if (name.endsWith(PER_WIDTH_SUFFIX)) tensors.delete(name);
+  if (o.fullWidthOnly)
+    for (const name of [...tensors.keys()]) if (name.endsWith(PER_WIDTH_SUFFIX)) tensors.delete(name);
   if (tensors.size === 0) throw new UserError(`${file} has no parameters to export`);
   const bytes = encodeSafetensors(tensors);
   try {
     writeAtomic(o.output, bytes);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (typeof err.code === "string") throw new UserError(`cannot write ${o.output}: ${err.code === "EISDIR" ? "it is a folder" : err.message}`);
+    if (typeof err.code === "string")
+      throw new UserError(`cannot write ${o.output}: ${err.code === "EISDIR" ? "it is a folder" : err.message}`);
     throw e;
   }
   // BatchNorm statistics are state, not parameters (PyTorch's parameters() leaves them out too).
-  const params = [...tensors].reduce((n, [name, t]) => n + (t.dtype === "F32" && !isStatistic(name) && !name.endsWith(PER_WIDTH_SUFFIX) ? t.data.length : 0), 0);
+  const params = [...tensors].reduce(
+    (n, [name, t]) =>
+      n + (t.dtype === "F32" && !isStatistic(name) && !name.endsWith(PER_WIDTH_SUFFIX) ? t.data.length : 0),
+    0,
+  );
   const which = a.staticConfig
-    ? `the static configuration ${Object.entries(a.staticConfig).map(([g, w]) => `${g}=${w}`).join(", ")}`
+    ? `the static configuration ${Object.entries(a.staticConfig)
+        .map(([g, w]) => `${g}=${w}`)
+        .join(", ")}`
     : "full width";
   const count = `${params.toLocaleString("en-US")} parameters`;
   const what = `${plural(tensors.size, "tensor")}, ${count} at ${which} (BatchNorm statistics not counted)`;

@@ -190,7 +190,7 @@ function readPrefer(decls: readonly A.PreferDecl[], tasks: readonly string[], re
       report(
         "MTL5009",
         e.value.span,
-        `a preference is a number of 0 or more, not ${e.value.kind === "number" ? e.value.raw : e.value.kind === "unary" && e.value.operand.kind === "number" ? `${e.value.op}${e.value.operand.raw}` : "an expression"}`,
+        `a preference is a number of 0 or more, not ${preferenceText(e.value)}`,
         "e.g. `prefer semseg: 2, depth: 1`",
       );
       continue;
@@ -201,4 +201,11 @@ function readPrefer(decls: readonly A.PreferDecl[], tasks: readonly string[], re
   if (decls[0] && Object.keys(prefer).length && Object.values(prefer).every((v) => v === 0))
     report("MTL5009", decls[0].span, "every preference is zero", "give at least one task a positive weight");
   return prefer;
+}
+
+/** How a rejected preference reads in MTL5009: the number as written, or "an expression". */
+function preferenceText(v: A.Expr): string {
+  if (v.kind === "number") return v.raw;
+  if (v.kind === "unary" && v.operand.kind === "number") return `${v.op}${v.operand.raw}`;
+  return "an expression";
 }

@@ -70,7 +70,12 @@ function exprsIn(stmts: readonly A.Stmt[], visit: (e: A.Expr) => void): void {
 }
 
 const returns = (stmts: readonly A.Stmt[]): boolean =>
-  stmts.some((s) => s.kind === "return" || (s.kind === "if" && s.else !== null && returns(s.then) && returns(s.else)) || (s.kind === "group" && returns(s.body)));
+  stmts.some(
+    (s) =>
+      s.kind === "return" ||
+      (s.kind === "if" && s.else !== null && returns(s.then) && returns(s.else)) ||
+      (s.kind === "group" && returns(s.body)),
+  );
 
 /** Named arguments of calls to built-in layers, checked without running the block. */
 function checkLayerCalls(e: A.Expr, shadowed: (n: string) => boolean, diags: Diagnostic[]): void {
@@ -81,7 +86,14 @@ function checkLayerCalls(e: A.Expr, shadowed: (n: string) => boolean, diags: Dia
         const names = def.params.map((p) => p.name);
         for (const a of x.args)
           if (a.name && !names.includes(a.name.name))
-            diags.push(diag("MTL2008", a.span, `\`${def.name}\` has no parameter \`${a.name.name}\``, didYouMean(a.name.name, names) ?? `its parameters are ${names.join(", ")}`));
+            diags.push(
+              diag(
+                "MTL2008",
+                a.span,
+                `\`${def.name}\` has no parameter \`${a.name.name}\``,
+                didYouMean(a.name.name, names) ?? `its parameters are ${names.join(", ")}`,
+              ),
+            );
       }
     }
   });
@@ -89,16 +101,40 @@ function checkLayerCalls(e: A.Expr, shadowed: (n: string) => boolean, diags: Dia
 
 function forEachChild(e: A.Expr, f: (x: A.Expr) => void): void {
   switch (e.kind) {
-    case "list": e.items.forEach(f); return;
-    case "unary": f(e.operand); return;
-    case "binary": f(e.left); f(e.right); return;
-    case "ternary": f(e.condition); f(e.then); f(e.else); return;
-    case "pipe": e.stages.forEach(f); return;
-    case "call": f(e.callee); e.args.forEach((a) => f(a.value)); return;
-    case "index": f(e.target); f(e.index); return;
-    case "member": f(e.target); return;
-    case "labeled": f(e.expr); return;
-    default: return;
+    case "list":
+      e.items.forEach(f);
+      return;
+    case "unary":
+      f(e.operand);
+      return;
+    case "binary":
+      f(e.left);
+      f(e.right);
+      return;
+    case "ternary":
+      f(e.condition);
+      f(e.then);
+      f(e.else);
+      return;
+    case "pipe":
+      e.stages.forEach(f);
+      return;
+    case "call":
+      f(e.callee);
+      e.args.forEach((a) => f(a.value));
+      return;
+    case "index":
+      f(e.target);
+      f(e.index);
+      return;
+    case "member":
+      f(e.target);
+      return;
+    case "labeled":
+      f(e.expr);
+      return;
+    default:
+      return;
   }
 }
 
@@ -117,14 +153,45 @@ export function checkBlock(
   const params = new Map<string, A.ParamDecl>();
   for (const p of block.params) {
     const prior = params.get(p.name.name);
-    if (prior) diags.push(diag("MTL2006", p.name.span, `block \`${block.name.name}\` has two parameters named \`${p.name.name}\``, "rename one", [{ message: "first declared here", span: prior.name.span }]));
+    if (prior)
+      diags.push(
+        diag(
+          "MTL2006",
+          p.name.span,
+          `block \`${block.name.name}\` has two parameters named \`${p.name.name}\``,
+          "rename one",
+          [{ message: "first declared here", span: prior.name.span }],
+        ),
+      );
     params.set(p.name.name, p);
     if (p.type && !isTypeName(p.type.name.name))
-      diags.push(diag("MTL2012", p.type.name.span, `unknown type \`${p.type.name.name}\``, didYouMean(p.type.name.name, TYPE_NAMES) ?? `types are ${TYPE_NAMES.join(", ")}, and lists such as int[]`));
+      diags.push(
+        diag(
+          "MTL2012",
+          p.type.name.span,
+          `unknown type \`${p.type.name.name}\``,
+          didYouMean(p.type.name.name, TYPE_NAMES) ?? `types are ${TYPE_NAMES.join(", ")}, and lists such as int[]`,
+        ),
+      );
   }
   if (block.returns && !isTypeName(block.returns.name.name))
-    diags.push(diag("MTL2012", block.returns.name.span, `unknown type \`${block.returns.name.name}\``, `types are ${TYPE_NAMES.join(", ")}`));
-  if (!returns(block.body)) diags.push(diag("MTL4006", block.name.span, `block \`${block.name.name}\` does not end with \`return\``, "end it with `return y`"));
+    diags.push(
+      diag(
+        "MTL2012",
+        block.returns.name.span,
+        `unknown type \`${block.returns.name.name}\``,
+        `types are ${TYPE_NAMES.join(", ")}`,
+      ),
+    );
+  if (!returns(block.body))
+    diags.push(
+      diag(
+        "MTL4006",
+        block.name.span,
+        `block \`${block.name.name}\` does not end with \`return\``,
+        "end it with `return y`",
+      ),
+    );
 
   const known = definedNames(block.body, new Set(params.keys()));
   const visible = (n: string) => known.has(n) || moduleNames.has(n) || layers.has(n) || functions.has(n);
@@ -134,7 +201,12 @@ export function checkBlock(
   const check = (e: A.Expr) =>
     namesIn(e, (n) => {
       if (n.name && !visible(n.name)) {
-        const offered = () => [...known, ...[...moduleNames].filter((m) => !unsuggestable.has(m)), ...layers.keys(), ...functions.keys()];
+        const offered = () => [
+          ...known,
+          ...[...moduleNames].filter((m) => !unsuggestable.has(m)),
+          ...layers.keys(),
+          ...functions.keys(),
+        ];
         const hint = suggestions++ < MAX_SUGGESTIONS ? didYouMean(n.name, offered()) : undefined;
         diags.push(diag("MTL2003", n.span, `\`${n.name}\` is not defined`, hint));
       }

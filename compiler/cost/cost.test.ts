@@ -61,7 +61,9 @@ describe("per-node formulas", () => {
     const b = builder();
     expect(only(b, b.conv(at("c"), b.input("x", "f32", [7, 3, "H", "W"], 1), convOpts(8, 3))).macs).toBe(8 * 3 * 9);
     const l = builder();
-    expect(only(l, l.linear(at("l", "g"), l.input("x", "f32", [4, 5, 32], 2), { out: 16, bias: false }), { g: 0 }).macs).toBe(5 * 32 * 8);
+    expect(
+      only(l, l.linear(at("l", "g"), l.input("x", "f32", [4, 5, 32], 2), { out: 16, bias: false }), { g: 0 }).macs,
+    ).toBe(5 * 32 * 8);
   });
 
   it("counts depthwise convs per channel and batchnorm statistics not at all", () => {
@@ -95,14 +97,18 @@ describe("cost table", () => {
     const many = buildCostTable(manyGroupNet());
     const keys = many.terms.map((t) => JSON.stringify([t.part, t.groups]));
     expect(new Set(keys).size).toBe(keys.length);
-    for (const t of many.terms) expect(t.macs.length).toBe(t.groups.reduce((n, g) => n * many.groups.find((x) => x.name === g)!.choices.length, 1));
+    for (const t of many.terms)
+      expect(t.macs.length).toBe(
+        t.groups.reduce((n, g) => n * many.groups.find((x) => x.name === g)!.choices.length, 1),
+      );
   });
 
   it("has each term depend only on shared groups and its own part's groups", () => {
     for (const g of [twoTaskNet(), manyGroupNet()]) {
       const table = buildCostTable(dce(g));
       const partOf = new Map(table.groups.map((x) => [x.name, x.part]));
-      for (const t of table.terms) for (const group of t.groups) expect(["shared", t.part]).toContain(partOf.get(group));
+      for (const t of table.terms)
+        for (const group of t.groups) expect(["shared", t.part]).toContain(partOf.get(group));
     }
   });
 

@@ -52,11 +52,16 @@ export interface Cost {
 }
 
 /** Cost at a configuration by summing over every node and parameter (the reference for the table). */
-export function directCost(graph: Graph, config: Config, tasksOn: readonly string[] = graph.tasks.map((t) => t.name)): Cost {
+export function directCost(
+  graph: Graph,
+  config: Config,
+  tasksOn: readonly string[] = graph.tasks.map((t) => t.name),
+): Cost {
   const byPart: Record<string, { macs: number; params: number }> = { shared: { macs: 0, params: 0 } };
   for (const t of tasksOn) byPart[t] = { macs: 0, params: 0 };
   for (const n of graph.nodes) if (byPart[n.part]) byPart[n.part].macs += nodeMacs(graph, n, config);
-  for (const [name, part] of learnableParams(graph)) if (byPart[part]) byPart[part].params += paramCount(graph, graph.params.get(name)!, config);
+  for (const [name, part] of learnableParams(graph))
+    if (byPart[part]) byPart[part].params += paramCount(graph, graph.params.get(name)!, config);
   const sum = (k: "macs" | "params") => Object.values(byPart).reduce((s, c) => s + c[k], 0);
   return { macs: sum("macs"), params: sum("params"), byPart };
 }

@@ -45,7 +45,8 @@ export function buildCostTable(graph: Graph): CostTable {
       d.params[i] += v.params;
     });
   };
-  for (const n of graph.nodes) add(n.part, nodeGroups(n, graph.values, graph.params), (c) => ({ macs: nodeMacs(graph, n, c), params: 0 }));
+  for (const n of graph.nodes)
+    add(n.part, nodeGroups(n, graph.values, graph.params), (c) => ({ macs: nodeMacs(graph, n, c), params: 0 }));
   for (const [name, part] of learnableParams(graph)) {
     const p = graph.params.get(name)!;
     const groups = new Set(p.axes.flatMap((a) => (a ?? []).flatMap((s) => (s.group === null ? [] : [s.group]))));

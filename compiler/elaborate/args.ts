@@ -38,15 +38,28 @@ export function bindArgs(
     let p: Sig | undefined;
     if (a.name === null) {
       if (seenNamed) {
-        diags.push(diag("MTL2010", a.span, `a positional argument after named ones in the call of ${what}`, "put positional arguments first"));
+        diags.push(
+          diag(
+            "MTL2010",
+            a.span,
+            `a positional argument after named ones in the call of ${what}`,
+            "put positional arguments first",
+          ),
+        );
         ok = false;
         misplaced = true;
         continue;
       }
       p = params[positional++];
       if (!p) {
-        diags.push(diag("MTL2010", a.span, `${what} takes ${params.length} argument${params.length === 1 ? "" : "s"}, but more were given`,
-          params.length ? `its parameters are ${params.map((x) => x.name).join(", ")}` : undefined));
+        diags.push(
+          diag(
+            "MTL2010",
+            a.span,
+            `${what} takes ${params.length} argument${params.length === 1 ? "" : "s"}, but more were given`,
+            params.length ? `its parameters are ${params.map((x) => x.name).join(", ")}` : undefined,
+          ),
+        );
         ok = false;
         continue;
       }
@@ -55,8 +68,15 @@ export function bindArgs(
       p = params.find((x) => x.name === a.name);
       if (!p) {
         const unset = params.filter((x) => !x.hasDefault && !args.some((b) => b.name === x.name)).map((x) => x.name);
-        diags.push(diag("MTL2008", a.span, `${what} has no parameter \`${a.name}\``,
-          didYouMean(a.name, unset.length ? unset : params.map((x) => x.name)) ?? (params.length ? `its parameters are ${params.map((x) => x.name).join(", ")}` : undefined)));
+        diags.push(
+          diag(
+            "MTL2008",
+            a.span,
+            `${what} has no parameter \`${a.name}\``,
+            didYouMean(a.name, unset.length ? unset : params.map((x) => x.name)) ??
+              (params.length ? `its parameters are ${params.map((x) => x.name).join(", ")}` : undefined),
+          ),
+        );
         ok = false;
         misplaced = true;
         continue;
@@ -69,8 +89,19 @@ export function bindArgs(
     }
     const v = coerce(a.value, p.type);
     if (!v) {
-      diags.push(diag("MTL4001", a.span, `\`${p.name}\` of ${what} takes ${p.type}, but got ${typeName(a.value)} ${a.value.k === "tensor" ? "" : show(a.value)}`.trimEnd(),
-        p.type === "int" && a.value.k === "float" ? "channel counts and sizes must be whole numbers: use round(x) or make_divisible(x, 8)" : undefined));
+      diags.push(
+        diag(
+          "MTL4001",
+          a.span,
+          (
+            `\`${p.name}\` of ${what} takes ${p.type}, but got ` +
+            `${typeName(a.value)} ${a.value.kind === "tensor" ? "" : show(a.value)}`
+          ).trimEnd(),
+          p.type === "int" && a.value.kind === "float"
+            ? "channel counts and sizes must be whole numbers: use round(x) or make_divisible(x, 8)"
+            : undefined,
+        ),
+      );
       values.set(p.name, ERROR);
       ok = false;
       continue;
@@ -86,4 +117,3 @@ export function bindArgs(
   }
   return ok ? { values, spans } : undefined;
 }
-

@@ -37,13 +37,13 @@ export function bindPlain(
   diags: Diagnostic[],
 ): Args | undefined {
   const values: ArgValue[] = args.map((a) => ({ name: a.name?.name ?? null, value: evalExpr(a.value), span: a.span }));
-  if (values.some((v) => v.value.k === "error")) return undefined;
+  if (values.some((v) => v.value.kind === "error")) return undefined;
   const sig: Sig[] = params.map((p) => ({ name: p.name, type: p.type, hasDefault: true }));
   const bound = bindArgs(what, sig, values, span, diags);
   if (!bound) return undefined;
   const out: Args = new Map();
   for (const [name, v] of bound.values)
-    if (v.k === "int" || v.k === "float" || v.k === "bool")
-      out.set(name, { value: v.v, span: bound.spans.get(name) ?? span });
+    if (v.kind === "int" || v.kind === "float" || v.kind === "bool")
+      out.set(name, { value: v.value, span: bound.spans.get(name) ?? span });
   return out;
 }

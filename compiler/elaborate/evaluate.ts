@@ -13,7 +13,6 @@ import { DEFAULT_LIMITS, LimitCounter, LimitExceeded, locate } from "../limits";
 import { type ParamType, type Val, ERROR, bool, coerce, float, int, list, show, str, typeName } from "./values";
 import { isTypeName } from "../names";
 
-
 /** Where layers being created go: their module-path prefix and width group. */
 export interface Frame {
   readonly file: string;
@@ -78,25 +77,40 @@ export class Evaluator {
     const scoped = this.scopes.get(f.file)?.get(name);
     if (scoped) return scoped;
     const layer = layers.get(name);
-    if (layer) return { k: "layer", def: layer };
+    if (layer) return { kind: "layer", def: layer };
     const fn = functions.get(name);
-    if (fn) return { k: "fn", def: fn };
+    if (fn) return { kind: "fn", def: fn };
     // Suggestions scan every name in scope: offer them for the first 100 undefined names only.
     if (this.suggestions++ >= 100) return this.report("MTL2003", span, `\`${name}\` is not defined`);
     // Names bound to an error (a failed import) are the misspelling itself: never suggest them.
-    const inScope = [...(this.scopes.get(f.file) ?? new Map<string, Val>())].filter(([, v]) => v.k !== "error").map(([k]) => k);
+    const inScope = [...(this.scopes.get(f.file) ?? new Map<string, Val>())]
+      .filter(([, v]) => v.kind !== "error")
+      .map(([k]) => k);
     const candidates = [...f.vars.keys(), ...inScope, ...layers.keys(), ...functions.keys()];
     return this.report("MTL2003", span, `\`${name}\` is not defined`, didYouMean(name, candidates));
   }
 
   /** A unique module path for a layer: the label when given (must be unique), else op + counter. */
-  private layerName(f: Frame, op: string, label: string | undefined, span: Span, hasParams: boolean): string | undefined {
+  private layerName(
+    f: Frame,
+    op: string,
+    label: string | undefined,
+    span: Span,
+    hasParams: boolean,
+  ): string | undefined {
     if (label !== undefined) {
       const full = f.prefix + label;
       const prior = this.names.get(full);
       if (prior && hasParams) {
-        this.diags.push(diag("MTL2015", span, `two layers are named \`${full}\``, "give each its own label; in a loop use a computed one such as `as (i)`",
-          [{ message: "first named here", span: prior }]));
+        this.diags.push(
+          diag(
+            "MTL2015",
+            span,
+            `two layers are named \`${full}\``,
+            "give each its own label; in a loop use a computed one such as `as (i)`",
+            [{ message: "first named here", span: prior }],
+          ),
+        );
         return undefined;
       }
       this.names.set(full, span);
@@ -131,13 +145,21 @@ export class Evaluator {
         return this.eval(s.value, f);
       case "for": {
         const it = this.eval(s.iterable, f);
-        if (it.k === "error") return undefined;
-        if (it.k !== "list") {
-          this.report("MTL4001", s.iterable.span, `\`for\` iterates over a list or a range such as \`0..n\`, not ${typeName(it)}`);
+        if (it.kind === "error") return undefined;
+        if (it.kind !== "list") {
+          this.report(
+            "MTL4001",
+            s.iterable.span,
+            `\`for\` iterates over a list or a range such as \`0..n\`, not ${typeName(it)}`,
+          );
           return undefined;
         }
         if (it.items.length > this.maxLoop) {
-          this.report("MTL4008", s.iterable.span, `this loop would run ${it.items.length} times (at most ${this.maxLoop})`);
+          this.report(
+            "MTL4008",
+            s.iterable.span,
+            `this loop would run ${it.items.length} times (at most ${this.maxLoop})`,
+          );
           return undefined;
         }
         for (const item of it.items) {
@@ -150,16 +172,16 @@ export class Evaluator {
       }
       case "repeat": {
         const n = this.eval(s.count, f);
-        if (n.k === "error") return undefined;
-        if (n.k !== "int" || n.v < 0) {
+        if (n.kind === "error") return undefined;
+        if (n.kind !== "int" || n.value < 0) {
           this.report("MTL4001", s.count.span, `\`repeat\` takes a count of 0 or more, not ${show(n)}`);
           return undefined;
         }
-        if (n.v > this.maxLoop) {
-          this.report("MTL4008", s.count.span, `this loop would run ${n.v} times (at most ${this.maxLoop})`);
+        if (n.value > this.maxLoop) {
+          this.report("MTL4008", s.count.span, `this loop would run ${n.value} times (at most ${this.maxLoop})`);
           return undefined;
         }
-        for (let i = 0; i < n.v; i++) {
+        for (let i = 0; i < n.value; i++) {
           this.within(s.count.span, () => this.limits.step());
           const r = this.exec(s.body, f);
           if (r !== undefined) return r;
@@ -168,12 +190,12 @@ export class Evaluator {
       }
       case "if": {
         const c = this.eval(s.condition, f);
-        if (c.k === "error") return undefined;
-        if (c.k !== "bool") {
+        if (c.kind === "error") return undefined;
+        if (c.kind !== "bool") {
           this.report("MTL4001", s.condition.span, `an \`if\` condition must be true or false, not ${typeName(c)}`);
           return undefined;
         }
-        return c.v ? this.exec(s.then, f) : s.else ? this.exec(s.else, f) : undefined;
+        return c.value ? this.exec(s.then, f) : s.else ? this.exec(s.else, f) : undefined;
       }
       case "group": {
         const group = f.group === null ? null : `${f.group}.${s.name.name}`;
@@ -188,13 +210,17 @@ export class Evaluator {
       f.vars.set(targets[0].name, v);
       return;
     }
-    if (v.k === "error") {
+    if (v.kind === "error") {
       for (const t of targets) f.vars.set(t.name, ERROR);
       return;
     }
-    if (v.k !== "list" || v.items.length !== targets.length) {
-      this.report("MTL4011", span, `${targets.length} names but ${v.k === "list" ? `${v.items.length} values` : `one ${typeName(v)}`}`,
-        v.k === "list" ? `write ${v.items.length} names in the brackets` : undefined);
+    if (v.kind !== "list" || v.items.length !== targets.length) {
+      this.report(
+        "MTL4011",
+        span,
+        `${targets.length} names but ${v.kind === "list" ? `${v.items.length} values` : `one ${typeName(v)}`}`,
+        v.kind === "list" ? `write ${v.items.length} names in the brackets` : undefined,
+      );
       for (const t of targets) f.vars.set(t.name, ERROR);
       return;
     }
@@ -215,7 +241,13 @@ export class Evaluator {
   private evalExpr(e: A.Expr, f: Frame): Val {
     switch (e.kind) {
       case "number":
-        if (e.unit === "%" || e.unit === "ms") return this.report("MTL4001", e.span, `\`${e.raw}\` has a unit that only budgets take`, "write a plain number here");
+        if (e.unit === "%" || e.unit === "ms")
+          return this.report(
+            "MTL4001",
+            e.span,
+            `\`${e.raw}\` has a unit that only budgets take`,
+            "write a plain number here",
+          );
         return e.isInteger ? int(e.value) : float(e.value);
       case "string":
         this.limits.stringLength(e.value.length);
@@ -233,9 +265,10 @@ export class Evaluator {
         return this.binary(e, f);
       case "ternary": {
         const c = this.eval(e.condition, f);
-        if (c.k === "error") return ERROR;
-        if (c.k !== "bool") return this.report("MTL4001", e.condition.span, `a condition must be true or false, not ${typeName(c)}`);
-        return this.eval(c.v ? e.then : e.else, f);
+        if (c.kind === "error") return ERROR;
+        if (c.kind !== "bool")
+          return this.report("MTL4001", e.condition.span, `a condition must be true or false, not ${typeName(c)}`);
+        return this.eval(c.value ? e.then : e.else, f);
       }
       case "pipe": {
         let v = this.eval(e.stages[0], f);
@@ -253,11 +286,14 @@ export class Evaluator {
       case "index": {
         const t = this.eval(e.target, f);
         const i = this.eval(e.index, f);
-        if (t.k === "error" || i.k === "error") return ERROR;
-        if (t.k !== "list") return this.report("MTL4001", e.target.span, `only lists can be indexed, not ${typeName(t)}`);
-        if (i.k !== "int") return this.report("MTL4001", e.index.span, `a list index must be an int, not ${typeName(i)}`);
-        const at = i.v < 0 ? t.items.length + i.v : i.v;
-        if (at < 0 || at >= t.items.length) return this.report("MTL4004", e.index.span, `index ${i.v} is outside a list of ${t.items.length}`);
+        if (t.kind === "error" || i.kind === "error") return ERROR;
+        if (t.kind !== "list")
+          return this.report("MTL4001", e.target.span, `only lists can be indexed, not ${typeName(t)}`);
+        if (i.kind !== "int")
+          return this.report("MTL4001", e.index.span, `a list index must be an int, not ${typeName(i)}`);
+        const at = i.value < 0 ? t.items.length + i.value : i.value;
+        if (at < 0 || at >= t.items.length)
+          return this.report("MTL4004", e.index.span, `index ${i.value} is outside a list of ${t.items.length}`);
         return t.items[at];
       }
       case "member":
@@ -267,29 +303,43 @@ export class Evaluator {
 
   private member(e: A.MemberExpr, f: Frame): Val {
     const t = this.eval(e.target, f);
-    if (t.k === "error") return ERROR;
+    if (t.kind === "error") return ERROR;
     const name = e.name.name;
-    if (t.k === "tensor") {
+    if (t.kind === "tensor") {
       const ty = this.b.type(t.id);
       if (name === "channels") {
         if (ty.channelAxis === null) return this.report("MTL4010", e.name.span, "this tensor has no channel axis");
         return int(layoutMax(ty.channels));
       }
-      if (name === "shape") return list(ty.shape.map((d) => (typeof d === "number" ? int(d) : { k: "dim", name: d })));
+      if (name === "shape")
+        return list(ty.shape.map((d) => (typeof d === "number" ? int(d) : { kind: "dim", name: d })));
       if (name === "rank") return int(ty.shape.length);
-      return this.report("MTL4010", e.name.span, `a tensor has no member \`${name}\``, didYouMean(name, ["channels", "shape", "rank"]) ?? "tensors have `channels`, `shape` and `rank`");
+      return this.report(
+        "MTL4010",
+        e.name.span,
+        `a tensor has no member \`${name}\``,
+        didYouMean(name, ["channels", "shape", "rank"]) ?? "tensors have `channels`, `shape` and `rank`",
+      );
     }
-    return this.report("MTL4010", e.name.span, `${typeName(t)} has no member \`${name}\``, t.k === "list" ? "use `len(xs)` for a list's length" : undefined);
+    return this.report(
+      "MTL4010",
+      e.name.span,
+      `${typeName(t)} has no member \`${name}\``,
+      t.kind === "list" ? "use `len(xs)` for a list's length" : undefined,
+    );
   }
 
   private unary(e: A.UnaryExpr, f: Frame): Val {
     if (e.op === "fixed") return this.withMods(e.operand, f, { fixed: true }, e.span);
     const v = this.eval(e.operand, f);
-    if (v.k === "error") return ERROR;
-    if (e.op === "!") return v.k === "bool" ? bool(!v.v) : this.report("MTL4002", e.span, `\`!\` takes true or false, not ${typeName(v)}`);
-    if (v.k === "int") return int(-v.v);
-    if (v.k === "float") return float(-v.v);
-    if (v.k === "tensor") return this.tensorOp("mul", v, float(-1), e.span, f);
+    if (v.kind === "error") return ERROR;
+    if (e.op === "!")
+      return v.kind === "bool"
+        ? bool(!v.value)
+        : this.report("MTL4002", e.span, `\`!\` takes true or false, not ${typeName(v)}`);
+    if (v.kind === "int") return int(-v.value);
+    if (v.kind === "float") return float(-v.value);
+    if (v.kind === "tensor") return this.tensorOp("mul", v, float(-1), e.span, f);
     return this.report("MTL4002", e.span, `\`-\` takes a number or tensor, not ${typeName(v)}`);
   }
 
@@ -315,25 +365,29 @@ export class Evaluator {
   }
 
   private logical(e: A.BinaryExpr, f: Frame): Val {
-      const l = this.eval(e.left, f);
-      if (l.k === "error") return ERROR;
-      if (l.k !== "bool") return this.report("MTL4002", e.left.span, `\`${e.op}\` takes true or false, not ${typeName(l)}`);
-      if (e.op === "&&" ? !l.v : l.v) return l; // short-circuit
-      const r = this.eval(e.right, f);
-      if (r.k === "error") return ERROR;
-      return r.k === "bool" ? r : this.report("MTL4002", e.right.span, `\`${e.op}\` takes true or false, not ${typeName(r)}`);
+    const l = this.eval(e.left, f);
+    if (l.kind === "error") return ERROR;
+    if (l.kind !== "bool")
+      return this.report("MTL4002", e.left.span, `\`${e.op}\` takes true or false, not ${typeName(l)}`);
+    if (e.op === "&&" ? !l.value : l.value) return l; // short-circuit
+    const r = this.eval(e.right, f);
+    if (r.kind === "error") return ERROR;
+    return r.kind === "bool"
+      ? r
+      : this.report("MTL4002", e.right.span, `\`${e.op}\` takes true or false, not ${typeName(r)}`);
   }
 
   /** A non-logical binary operator applied to evaluated operands. */
   private arith(e: A.BinaryExpr, l: Val, r: Val, f: Frame): Val {
-    if (l.k === "error" || r.k === "error") return ERROR;
-    const bad = (): Val => this.report("MTL4002", e.opSpan, `\`${e.op}\` does not take ${typeName(l)} and ${typeName(r)}`);
-    const isNum = (v: Val): v is { k: "int" | "float"; v: number } => v.k === "int" || v.k === "float";
+    if (l.kind === "error" || r.kind === "error") return ERROR;
+    const bad = (): Val =>
+      this.report("MTL4002", e.opSpan, `\`${e.op}\` does not take ${typeName(l)} and ${typeName(r)}`);
+    const isNum = (v: Val): v is { kind: "int" | "float"; value: number } => v.kind === "int" || v.kind === "float";
     switch (e.op) {
       case "==":
       case "!=": {
-        const same = show(l) === show(r) && (l.k === r.k || (isNum(l) && isNum(r)));
-        if (l.k === "tensor" || r.k === "tensor") return bad();
+        const same = show(l) === show(r) && (l.kind === r.kind || (isNum(l) && isNum(r)));
+        if (l.kind === "tensor" || r.kind === "tensor") return bad();
         return bool(e.op === "==" ? same : !same);
       }
       case "<":
@@ -341,36 +395,45 @@ export class Evaluator {
       case ">":
       case ">=": {
         if (!isNum(l) || !isNum(r)) return bad();
-        const res = e.op === "<" ? l.v < r.v : e.op === "<=" ? l.v <= r.v : e.op === ">" ? l.v > r.v : l.v >= r.v;
+        const res =
+          e.op === "<"
+            ? l.value < r.value
+            : e.op === "<="
+              ? l.value <= r.value
+              : e.op === ">"
+                ? l.value > r.value
+                : l.value >= r.value;
         return bool(res);
       }
       case "..": {
-        if (l.k !== "int" || r.k !== "int") return this.report("MTL4002", e.opSpan, "a range `a..b` takes two ints");
-        if (r.v - l.v > this.maxLoop) return this.report("MTL4008", e.span, `the range ${l.v}..${r.v} is longer than ${this.maxLoop}`);
-        return list(Array.from({ length: Math.max(0, r.v - l.v) }, (_, i) => int(l.v + i)));
+        if (l.kind !== "int" || r.kind !== "int")
+          return this.report("MTL4002", e.opSpan, "a range `a..b` takes two ints");
+        if (r.value - l.value > this.maxLoop)
+          return this.report("MTL4008", e.span, `the range ${l.value}..${r.value} is longer than ${this.maxLoop}`);
+        return list(Array.from({ length: Math.max(0, r.value - l.value) }, (_, i) => int(l.value + i)));
       }
       default: {
         const op = e.op as "+" | "-" | "*" | "/";
-        if (l.k === "tensor" || r.k === "tensor") {
-          if (!(l.k === "tensor" || isNum(l)) || !(r.k === "tensor" || isNum(r))) return bad();
+        if (l.kind === "tensor" || r.kind === "tensor") {
+          if (!(l.kind === "tensor" || isNum(l)) || !(r.kind === "tensor" || isNum(r))) return bad();
           const name = ({ "+": "add", "-": "sub", "*": "mul", "/": "div" } as const)[op];
           return this.tensorOp(name, l, r, e.span, f);
         }
-        if (op === "+" && l.k === "string" && r.k === "string") {
-          this.within(e.span, () => this.limits.stringLength(l.v.length + r.v.length));
-          return str(l.v + r.v);
+        if (op === "+" && l.kind === "string" && r.kind === "string") {
+          this.within(e.span, () => this.limits.stringLength(l.value.length + r.value.length));
+          return str(l.value + r.value);
         }
-        if (op === "+" && l.k === "list" && r.k === "list") {
+        if (op === "+" && l.kind === "list" && r.kind === "list") {
           this.within(e.span, () => this.limits.listLength(l.items.length + r.items.length));
           return list([...l.items, ...r.items]);
         }
         if (!isNum(l) || !isNum(r)) return bad();
         if (op === "/") {
-          if (r.v === 0) return this.report("MTL4003", e.right.span, "division by zero");
-          return float(l.v / r.v);
+          if (r.value === 0) return this.report("MTL4003", e.right.span, "division by zero");
+          return float(l.value / r.value);
         }
-        const v = op === "+" ? l.v + r.v : op === "-" ? l.v - r.v : l.v * r.v;
-        return l.k === "int" && r.k === "int" ? int(v) : float(v);
+        const v = op === "+" ? l.value + r.value : op === "-" ? l.value - r.value : l.value * r.value;
+        return l.kind === "int" && r.kind === "int" ? int(v) : float(v);
       }
     }
   }
@@ -380,9 +443,14 @@ export class Evaluator {
     return this.guard(span, () => {
       const source = { file: span.file, line: span.line, col: span.col };
       const asTensor = (v: Val): string =>
-        v.k === "tensor" ? v.id : this.b.constant({ name: this.layerName(f, "const", undefined, span, false)!, group: null, source }, (v as { v: number }).v);
+        v.kind === "tensor"
+          ? v.id
+          : this.b.constant(
+              { name: this.layerName(f, "const", undefined, span, false)!, group: null, source },
+              (v as { value: number }).value,
+            );
       const name = this.layerName(f, op, undefined, span, false)!;
-      return { k: "tensor", id: this.b.binary({ name, group: f.group, source }, op, asTensor(l), asTensor(r)) };
+      return { kind: "tensor", id: this.b.binary({ name, group: f.group, source }, op, asTensor(l), asTensor(r)) };
     });
   }
 
@@ -408,9 +476,19 @@ export class Evaluator {
     if (mods.pipeIn && (e.kind === "name" || e.kind === "member")) {
       return this.callValue(this.eval(e, f), [], e.span, f, mods, e.span);
     }
-    if (mods.pipeIn) return this.report("MTL4012", e.span, "the right side of `|>` must be a layer or block, such as `relu` or `conv(64, k: 3)`");
-    if (mods.label !== undefined) return this.report("MTL4014", outer, "`as` names a layer or block call, such as `conv(x, 64, k: 3) as conv1`");
-    return this.report("MTL4013", outer, "`fixed` applies to a layer or block call, such as `fixed conv(x, classes, k: 1)`");
+    if (mods.pipeIn)
+      return this.report(
+        "MTL4012",
+        e.span,
+        "the right side of `|>` must be a layer or block, such as `relu` or `conv(64, k: 3)`",
+      );
+    if (mods.label !== undefined)
+      return this.report("MTL4014", outer, "`as` names a layer or block call, such as `conv(x, 64, k: 3) as conv1`");
+    return this.report(
+      "MTL4013",
+      outer,
+      "`fixed` applies to a layer or block call, such as `fixed conv(x, classes, k: 1)`",
+    );
   }
 
   applyStage(stage: A.Expr, input: { value: Val; span: Span }, f: Frame, mods: CallMods): Val {
@@ -424,9 +502,10 @@ export class Evaluator {
       else if (p.kind === "index") parts.push(String(p.value));
       else {
         const v = this.eval(p.expr, f);
-        if (v.k === "error") return ERROR;
-        if (v.k !== "int" && v.k !== "string") return this.report("MTL4001", p.span, `a computed label must be an int or string, not ${typeName(v)}`);
-        parts.push(String(v.v));
+        if (v.kind === "error") return ERROR;
+        if (v.kind !== "int" && v.kind !== "string")
+          return this.report("MTL4001", p.span, `a computed label must be an int or string, not ${typeName(v)}`);
+        parts.push(String(v.value));
       }
     }
     return this.withMods(e.expr, f, { ...mods, label: parts.join(".") }, e.span);
@@ -434,34 +513,65 @@ export class Evaluator {
 
   call(e: A.CallExpr, f: Frame, mods: CallMods): Val {
     const callee = this.eval(e.callee, f);
-    const args: ArgValue[] = e.args.map((a) => ({ name: a.name?.name ?? null, value: this.eval(a.value, f), span: a.span }));
+    const args: ArgValue[] = e.args.map((a) => ({
+      name: a.name?.name ?? null,
+      value: this.eval(a.value, f),
+      span: a.span,
+    }));
     return this.callValue(callee, args, e.callee.span, f, mods, e.span);
   }
 
   callValue(callee: Val, args: ArgValue[], calleeSpan: Span, f: Frame, mods: CallMods, span: Span): Val {
-    if (callee.k === "error") return ERROR;
-    const all: ArgValue[] = mods.pipeIn ? [{ name: null, value: mods.pipeIn.value, span: mods.pipeIn.span }, ...args] : args;
+    if (callee.kind === "error") return ERROR;
+    const all: ArgValue[] = mods.pipeIn
+      ? [{ name: null, value: mods.pipeIn.value, span: mods.pipeIn.span }, ...args]
+      : args;
     if (all.some((a) => poisoned(a.value))) return ERROR;
-    if (callee.k === "fn") {
-      if (mods.label !== undefined || mods.fixed) return this.report("MTL4014", span, `\`${callee.def.name}\` is a function, not a layer: it takes no \`as\` or \`fixed\``);
+    if (callee.kind === "fn") {
+      if (mods.label !== undefined || mods.fixed)
+        return this.report(
+          "MTL4014",
+          span,
+          `\`${callee.def.name}\` is a function, not a layer: it takes no \`as\` or \`fixed\``,
+        );
       const [lo, hi] = callee.def.arity;
       if (all.length < lo || all.length > hi || all.some((a) => a.name !== null))
-        return this.report("MTL2010", span, `\`${callee.def.name}\` takes ${lo === hi ? lo : `${lo} to ${hi}`} positional argument${hi === 1 ? "" : "s"}`);
+        return this.report(
+          "MTL2010",
+          span,
+          `\`${callee.def.name}\` takes ${lo === hi ? lo : `${lo} to ${hi}`} positional argument${hi === 1 ? "" : "s"}`,
+        );
       const r = callee.def.apply(all.map((a) => a.value));
       if (typeof r === "string" && r.startsWith(DIVISIBILITY)) {
         // A standard-library block's requirement on its input: point at the user's call of it.
         const at = this.libraryCall ?? span;
         const hint = "resize the input: the block's stride requires it (docs/stdlib.md, Input sizes)";
-        this.diags.push(diag("MTL4020", at, r.slice(DIVISIBILITY.length), hint,
-          at === span ? undefined : [{ message: "required here", span }]));
+        this.diags.push(
+          diag(
+            "MTL4020",
+            at,
+            r.slice(DIVISIBILITY.length),
+            hint,
+            at === span ? undefined : [{ message: "required here", span }],
+          ),
+        );
         return ERROR;
       }
       return typeof r === "string" ? this.report("MTL4001", span, `\`${callee.def.name}\` ${r}`) : r;
     }
-    if (callee.k === "layer") return this.callLayer(callee.def, all, f, mods, span);
-    if (callee.k === "block") return this.callBlock(callee.decl, callee.file, all, f, mods, span);
-    if (mods.pipeIn) return this.report("MTL4012", calleeSpan, "the right side of `|>` must be a layer or block, such as `relu` or `conv(64, k: 3)`");
-    return this.report("MTL4009", calleeSpan, `${typeName(callee)} ${callee.k === "tensor" ? "" : show(callee) + " "}is not a layer or block and cannot be called`);
+    if (callee.kind === "layer") return this.callLayer(callee.def, all, f, mods, span);
+    if (callee.kind === "block") return this.callBlock(callee.decl, callee.file, all, f, mods, span);
+    if (mods.pipeIn)
+      return this.report(
+        "MTL4012",
+        calleeSpan,
+        "the right side of `|>` must be a layer or block, such as `relu` or `conv(64, k: 3)`",
+      );
+    return this.report(
+      "MTL4009",
+      calleeSpan,
+      `${typeName(callee)} ${callee.kind === "tensor" ? "" : show(callee) + " "}is not a layer or block and cannot be called`,
+    );
   }
 
   private callLayer(def: import("./layers").LayerDef, args: ArgValue[], f: Frame, mods: CallMods, span: Span): Val {
@@ -471,9 +581,13 @@ export class Evaluator {
     for (const p of def.params) if (!bound.values.has(p.name)) bound.values.set(p.name, p.default!);
     const name = this.layerName(f, def.name, mods.label, span, def.hasParams);
     if (name === undefined) return ERROR;
-    const ctx = { name, group: mods.fixed ? null : f.group, source: { file: span.file, line: span.line, col: span.col } };
+    const ctx = {
+      name,
+      group: mods.fixed ? null : f.group,
+      source: { file: span.file, line: span.line, col: span.col },
+    };
     const values = Object.fromEntries(bound.values);
-    return this.guard(span, () => ({ k: "tensor", id: def.apply({ b: this.b, ctx, args: values }) }), bound.spans);
+    return this.guard(span, () => ({ kind: "tensor", id: def.apply({ b: this.b, ctx, args: values }) }), bound.spans);
   }
 
   blockSig(decl: A.BlockDecl): Sig[] {
@@ -483,7 +597,11 @@ export class Evaluator {
   private callBlock(decl: A.BlockDecl, file: string, args: ArgValue[], f: Frame, mods: CallMods, span: Span): Val {
     const maxDepth = this.limits.limits.callDepth;
     if (f.depth >= maxDepth)
-      return this.report("MTL4007", span, `blocks nest deeper than ${maxDepth} calls: \`${decl.name.name}\` probably calls itself without end`);
+      return this.report(
+        "MTL4007",
+        span,
+        `blocks nest deeper than ${maxDepth} calls: \`${decl.name.name}\` probably calls itself without end`,
+      );
     const bound = bindArgs(`block \`${decl.name.name}\``, this.blockSig(decl), args, span, this.diags);
     if (!bound) return ERROR;
     // A labelled call is a namespace (`as layer1` -> layer1.conv1); an unlabelled one adds nothing.
@@ -493,7 +611,13 @@ export class Evaluator {
       let v = bound.values.get(p.name.name);
       if (v === undefined && p.default) {
         const d = this.eval(p.default, frame);
-        v = coerce(d, paramType(p)) ?? this.report("MTL4001", p.default.span, `the default of \`${p.name.name}\` is ${typeName(d)}, not ${paramType(p)}`);
+        v =
+          coerce(d, paramType(p)) ??
+          this.report(
+            "MTL4001",
+            p.default.span,
+            `the default of \`${p.name.name}\` is ${typeName(d)}, not ${paramType(p)}`,
+          );
       }
       frame.vars.set(p.name.name, v ?? ERROR);
     }
@@ -505,18 +629,28 @@ export class Evaluator {
     } finally {
       if (entersLibrary) this.libraryCall = undefined;
     }
-    if (r === undefined) return this.report("MTL4006", decl.name.span, `block \`${decl.name.name}\` ends without \`return\``, "end it with `return y`");
+    if (r === undefined)
+      return this.report(
+        "MTL4006",
+        decl.name.span,
+        `block \`${decl.name.name}\` ends without \`return\``,
+        "end it with `return y`",
+      );
     if (decl.returns) {
       const declared = paramType({ name: decl.name, type: decl.returns, default: null, span: decl.returns.span });
       if (!coerce(r, declared))
-        return this.report("MTL4001", decl.returns.span, `block \`${decl.name.name}\` is declared to return ${declared} but returned ${typeName(r)}`, "fix the `->` type or the `return`");
+        return this.report(
+          "MTL4001",
+          decl.returns.span,
+          `block \`${decl.name.name}\` is declared to return ${declared} but returned ${typeName(r)}`,
+          "fix the `->` type or the `return`",
+        );
     }
     return r;
   }
 }
 
-const poisoned = (v: Val): boolean => v.k === "error" || (v.k === "list" && v.items.some(poisoned));
-
+const poisoned = (v: Val): boolean => v.kind === "error" || (v.kind === "list" && v.items.some(poisoned));
 
 /** A parameter's declared type; untyped parameters take their default's type, else anything. */
 export function paramType(p: A.ParamDecl): ParamType {
@@ -524,7 +658,8 @@ export function paramType(p: A.ParamDecl): ParamType {
     const base = p.type.name.name;
     if (!isTypeName(base)) return "any";
     if (p.type.listDepth === 0) return base as ParamType;
-    if (p.type.listDepth === 1 && (base === "int" || base === "float" || base === "tensor")) return `${base}[]` as ParamType;
+    if (p.type.listDepth === 1 && (base === "int" || base === "float" || base === "tensor"))
+      return `${base}[]` as ParamType;
     return "any";
   }
   if (p.default?.kind === "number") return p.default.isInteger ? "int" : "float";

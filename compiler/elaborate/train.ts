@@ -51,8 +51,8 @@ export function trainSpec(
       return undefined;
     }
     const v = evalExpr(a.value);
-    if (v.k === "error") return undefined;
-    const n = v.k === "int" || v.k === "float" ? v.v : NaN;
+    if (v.kind === "error") return undefined;
+    const n = v.kind === "int" || v.kind === "float" ? v.value : NaN;
     const ok =
       Number.isFinite(n) &&
       (above ? n > min : n >= min) &&
@@ -62,7 +62,8 @@ export function trainSpec(
       const kind = int ? "a whole number" : "a number";
       bad(
         a.span,
-        `\`${s.name.name}\` must be ${kind} ${above ? "above" : "of at least"} ${min}, not ${v.k === "int" || v.k === "float" ? v.v : v.k}`,
+        `\`${s.name.name}\` must be ${kind} ${above ? "above" : "of at least"} ${min}, ` +
+          `not ${v.kind === "int" || v.kind === "float" ? v.value : v.kind}`,
       );
       return undefined;
     }
@@ -78,14 +79,17 @@ export function trainSpec(
         continue;
       }
       const v = evalExpr(a.value);
-      if (v.k === "error") continue;
-      if ((v.k !== "int" && v.k !== "float") || !(v.v >= 0) || !Number.isFinite(v.v)) {
-        bad(a.value.span, `a weight is a number of 0 or more, not ${v.k === "int" || v.k === "float" ? v.v : v.k}`);
+      if (v.kind === "error") continue;
+      if ((v.kind !== "int" && v.kind !== "float") || !(v.value >= 0) || !Number.isFinite(v.value)) {
+        bad(
+          a.value.span,
+          `a weight is a number of 0 or more, not ${v.kind === "int" || v.kind === "float" ? v.value : v.kind}`,
+        );
         continue;
       }
       if (out.has(a.name.name))
         report("MTL5013", a.span, `\`${a.name.name}\` is given twice in \`${s.name.name}\``, "keep one");
-      out.set(a.name.name, { value: v.v, span: a.span });
+      out.set(a.name.name, { value: v.value, span: a.span });
     }
     return out;
   };

@@ -6,28 +6,28 @@ import type { FunctionDef } from "./functions";
 import type { LayerDef } from "./layers";
 
 export type Val =
-  | { readonly k: "int"; readonly v: number }
-  | { readonly k: "float"; readonly v: number }
-  | { readonly k: "bool"; readonly v: boolean }
-  | { readonly k: "string"; readonly v: string }
-  | { readonly k: "dim"; readonly name: string } // a symbolic dimension such as N
-  | { readonly k: "list"; readonly items: readonly Val[] }
-  | { readonly k: "tensor"; readonly id: string }
-  | { readonly k: "layer"; readonly def: LayerDef }
-  | { readonly k: "block"; readonly decl: BlockDecl; readonly file: string }
-  | { readonly k: "fn"; readonly def: FunctionDef }
-  | { readonly k: "error" };
+  | { readonly kind: "int"; readonly value: number }
+  | { readonly kind: "float"; readonly value: number }
+  | { readonly kind: "bool"; readonly value: boolean }
+  | { readonly kind: "string"; readonly value: string }
+  | { readonly kind: "dim"; readonly name: string } // a symbolic dimension such as N
+  | { readonly kind: "list"; readonly items: readonly Val[] }
+  | { readonly kind: "tensor"; readonly id: string }
+  | { readonly kind: "layer"; readonly def: LayerDef }
+  | { readonly kind: "block"; readonly decl: BlockDecl; readonly file: string }
+  | { readonly kind: "fn"; readonly def: FunctionDef }
+  | { readonly kind: "error" };
 
-export const ERROR: Val = { k: "error" };
-export const int = (v: number): Val => ({ k: "int", v });
-export const float = (v: number): Val => ({ k: "float", v });
-export const bool = (v: boolean): Val => ({ k: "bool", v });
-export const str = (v: string): Val => ({ k: "string", v });
-export const list = (items: readonly Val[]): Val => ({ k: "list", items });
+export const ERROR: Val = { kind: "error" };
+export const int = (v: number): Val => ({ kind: "int", value: v });
+export const float = (v: number): Val => ({ kind: "float", value: v });
+export const bool = (v: boolean): Val => ({ kind: "bool", value: v });
+export const str = (v: string): Val => ({ kind: "string", value: v });
+export const list = (items: readonly Val[]): Val => ({ kind: "list", items });
 
 /** How a value's type reads in messages. */
 export function typeName(v: Val): string {
-  switch (v.k) {
+  switch (v.kind) {
     case "list":
       return v.items.length ? `${typeName(v.items[0])}[]` : "list";
     case "layer":
@@ -39,19 +39,19 @@ export function typeName(v: Val): string {
     case "dim":
       return "symbolic dimension";
     default:
-      return v.k;
+      return v.kind;
   }
 }
 
 export function show(v: Val): string {
-  switch (v.k) {
+  switch (v.kind) {
     case "int":
     case "float":
-      return String(v.v);
+      return String(v.value);
     case "bool":
-      return String(v.v);
+      return String(v.value);
     case "string":
-      return JSON.stringify(v.v);
+      return JSON.stringify(v.value);
     case "dim":
       return v.name;
     case "list":
@@ -70,26 +70,27 @@ export function show(v: Val): string {
 }
 
 /** Declared parameter types. `any` accepts everything (an untyped parameter with no default). */
-export type ParamType = "int" | "float" | "bool" | "string" | "tensor" | "int[]" | "float[]" | "tensor[]" | "int|int[]" | "any";
+export type ParamType =
+  "int" | "float" | "bool" | "string" | "tensor" | "int[]" | "float[]" | "tensor[]" | "int|int[]" | "any";
 
 /** Checks a value against a type, coercing int -> float and integral float -> int. Returns undefined on mismatch. */
 export function coerce(v: Val, t: ParamType): Val | undefined {
-  if (v.k === "error" || t === "any") return v;
+  if (v.kind === "error" || t === "any") return v;
   switch (t) {
     case "int":
-      if (v.k === "int") return v;
-      if (v.k === "float" && Number.isInteger(v.v)) return int(v.v);
+      if (v.kind === "int") return v;
+      if (v.kind === "float" && Number.isInteger(v.value)) return int(v.value);
       return undefined;
     case "float":
-      return v.k === "int" || v.k === "float" ? float(v.v) : undefined;
+      return v.kind === "int" || v.kind === "float" ? float(v.value) : undefined;
     case "bool":
     case "string":
     case "tensor":
-      return v.k === t ? v : undefined;
+      return v.kind === t ? v : undefined;
     case "int|int[]":
       return coerce(v, "int") ?? coerce(v, "int[]");
     default: {
-      if (v.k !== "list") return undefined;
+      if (v.kind !== "list") return undefined;
       const inner = t.slice(0, -2) as ParamType;
       const items = v.items.map((x) => coerce(x, inner));
       return items.every((x) => x !== undefined) ? list(items as Val[]) : undefined;

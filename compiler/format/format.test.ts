@@ -27,7 +27,11 @@ const cases: Case[] = [
   {
     name: "block header: typed params, defaults, list types, -> tensor",
     input: `block  basic ( x:tensor , out : int,stride:int=1 , ks: int[][] = [[3]] )->tensor{return x}`,
-    expected: lines(`block basic(x: tensor, out: int, stride: int = 1, ks: int[][] = [[3]]) -> tensor {`, `  return x`, `}`),
+    expected: lines(
+      `block basic(x: tensor, out: int, stride: int = 1, ks: int[][] = [[3]]) -> tensor {`,
+      `  return x`,
+      `}`,
+    ),
   },
   {
     name: "for, repeat and group bodies, nested indentation, empty body",
@@ -78,7 +82,9 @@ const cases: Case[] = [
   },
   {
     name: "pipes with labels (dotted, computed) and fixed",
-    input: `block f(x) { y = conv(x,64)as layer1.0|>bn  as bn1|>relu\n z = fixed linear(y, 10) as (i).fc\n return conv(z) as layer1.(i + 1) }`,
+    input:
+      `block f(x) { y = conv(x,64)as layer1.0|>bn  as bn1|>relu\n z = fixed linear(y, 10) as ` +
+      `(i).fc\n return conv(z) as layer1.(i + 1) }`,
     expected: lines(
       `block f(x) {`,
       `  y = conv(x, 64) as layer1.0 |> bn as bn1 |> relu`,
@@ -94,7 +100,9 @@ const cases: Case[] = [
   },
   {
     name: "ternaries, operators of every level, unary operators, parentheses kept",
-    input: `block f(a, b) {\ns = a==1&&b.channels!=2||!c ? a : (conv(a)|>bn)\nt = a ? b ? 1 : 2 : c\nu = -a*(b+c)/2-1 <= d..e\nv = ((a))\nreturn - -a\n}`,
+    input:
+      `block f(a, b) {\ns = a==1&&b.channels!=2||!c ? a : (conv(a)|>bn)\nt = a ? b ? 1 : 2 : c\nu ` +
+      `= -a*(b+c)/2-1 <= d..e\nv = ((a))\nreturn - -a\n}`,
     expected: lines(
       `block f(a, b) {`,
       `  s = a == 1 && b.channels != 2 || !c ? a : (conv(a) |> bn)`,
@@ -119,7 +127,8 @@ const cases: Case[] = [
       `divisor 8`,
       `encoder backbone=resnet34(image)`,
       `task semseg  { head aspp(backbone, classes: 40)  decode argmax(axis: 1) }`,
-      `task depth {head aspp(backbone, classes: 1) decode identity loss l1 metric rmse head aspp(backbone, classes: 1, dilation: [6, 12, 18])}`,
+      `task depth {head aspp(backbone, classes: 1) decode identity loss l1 metric rmse head aspp(backbone, ` +
+        `classes: 1, dilation: [6, 12, 18])}`,
       `task empty {}`,
       `budget flops<=60%`,
       `prefer semseg:0.5,depth : 0.3`,
@@ -149,7 +158,9 @@ const cases: Case[] = [
   },
   {
     name: "a pipe longer than 100 columns breaks one stage per line; nested pipes do not",
-    input: `block f(x) {\n  y = conv(x, 64, k: 3, stride: 2) as stem |> bn(momentum: 0.1) |> relu |> maxpool(k: 3, stride: 2) |> dropout(0.1)\n  z = (a |> b) |> c\n  return y\n}`,
+    input:
+      `block f(x) {\n  y = conv(x, 64, k: 3, stride: 2) as stem |> bn(momentum: 0.1) |> relu |> ` +
+      `maxpool(k: 3, stride: 2) |> dropout(0.1)\n  z = (a |> b) |> c\n  return y\n}`,
     expected: lines(
       `block f(x) {`,
       `  y = conv(x, 64, k: 3, stride: 2) as stem`,
@@ -170,7 +181,17 @@ const cases: Case[] = [
   {
     name: "blank lines: runs collapse to one, none after { or before }, none added",
     input: `import { a } from "a"\nimport { b } from "b"\n\n\n\nblock f(x) {\n\n\n  y = x\n\n\n  z = y\n  return z\n\n}\n\n\n`,
-    expected: lines(`import { a } from "a"`, `import { b } from "b"`, ``, `block f(x) {`, `  y = x`, ``, `  z = y`, `  return z`, `}`),
+    expected: lines(
+      `import { a } from "a"`,
+      `import { b } from "b"`,
+      ``,
+      `block f(x) {`,
+      `  y = x`,
+      ``,
+      `  z = y`,
+      `  return z`,
+      `}`,
+    ),
   },
   {
     name: "comments: leading, trailing, inside expressions, end of body, end of file",
@@ -220,7 +241,17 @@ const cases: Case[] = [
   {
     name: "a comment inside a task keeps it one clause per line; multi-line block comments are verbatim",
     input: `model M {\n  task t { head h(x) // the head\n decode d }\n  /* two\n     lines */\n  budget macs <= 5M\n}`,
-    expected: lines(`model M {`, `  task t {`, `    head h(x) // the head`, `    decode d`, `  }`, `  /* two`, `     lines */`, `  budget macs <= 5M`, `}`),
+    expected: lines(
+      `model M {`,
+      `  task t {`,
+      `    head h(x) // the head`,
+      `    decode d`,
+      `  }`,
+      `  /* two`,
+      `     lines */`,
+      `  budget macs <= 5M`,
+      `}`,
+    ),
   },
   {
     name: "a line comment inside an argument list continues on an indented line",
@@ -250,7 +281,9 @@ describe("formatSource", () => {
     for (const c of cases) {
       const once = fmt(c.input);
       expect(fmt(once), c.name).toBe(once);
-      expect(stripSpans(cstToAst(parseText(once).cst, "t.mtl")), c.name).toEqual(stripSpans(cstToAst(parseText(c.input).cst, "t.mtl")));
+      expect(stripSpans(cstToAst(parseText(once).cst, "t.mtl")), c.name).toEqual(
+        stripSpans(cstToAst(parseText(c.input).cst, "t.mtl")),
+      );
       expect(parseText(once).comments.length, c.name).toBe(parseText(c.input).comments.length);
     }
   });

@@ -55,6 +55,10 @@ export function formatSource(text: string, file: string): FormatResult {
 }
 
 function fault(file: string, detail: string): Diagnostic {
-  return { code: FORMATTER_FAULT, severity: "warning", message: `the file was left unformatted (formatter fault: ${detail})`, span: fileStartSpan(file) };
+  return {
+    code: FORMATTER_FAULT,
+    severity: "warning",
+    message: `the file was left unformatted (formatter fault: ${detail})`,
+    span: fileStartSpan(file),
+  };
 }
-

@@ -34,7 +34,8 @@ function lastToken(e: CstElement): IToken | undefined {
 }
 
 const tokenOf = (n: CstNode, label: string): IToken | undefined => n.children[label]?.find(isToken);
-const nodesOf = (n: CstNode, label: string): CstNode[] => (n.children[label] ?? []).filter((e): e is CstNode => !isToken(e));
+const nodesOf = (n: CstNode, label: string): CstNode[] =>
+  (n.children[label] ?? []).filter((e): e is CstNode => !isToken(e));
 
 /** The pipe a statement's value is, if it is one (not inside a ternary or parentheses). */
 function topPipe(expression: CstNode | undefined): CstNode | undefined {
@@ -82,7 +83,10 @@ class Printer {
       case "body":
         return this.braced(n, nodesOf(n, "statement"));
       case "modelDecl":
-        return this.braced(n, ordered(n).filter((e): e is CstNode => !isToken(e)));
+        return this.braced(
+          n,
+          ordered(n).filter((e): e is CstNode => !isToken(e)),
+        );
       case "taskDecl":
         return this.task(n);
       case "trainDecl": // one setting per line, always, even when the section would fit on one

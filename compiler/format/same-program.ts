@@ -13,4 +13,5 @@ export function stripSpans<T>(value: T): T {
 }
 
 /** JSON keeps NaN apart from nothing else that matters here: both sides go through the same builder. */
-export const sameProgram = (a: Program, b: Program): boolean => JSON.stringify(stripSpans(a)) === JSON.stringify(stripSpans(b));
+export const sameProgram = (a: Program, b: Program): boolean =>
+  JSON.stringify(stripSpans(a)) === JSON.stringify(stripSpans(b));

@@ -117,7 +117,8 @@ export class Writer {
   /** Comments between two tokens of one item: each starts a line if it did in the source. */
   private inlineLeading(cs: readonly Comment[] | undefined): void {
     for (const c of cs ?? []) {
-      if (c.newlinesBefore > 0 || this.mustBreak) this.freshLine(this.atLineStart() ? this.line.length : this.continuation);
+      if (c.newlinesBefore > 0 || this.mustBreak)
+        this.freshLine(this.atLineStart() ? this.line.length : this.continuation);
       this.comment(c, true);
     }
   }

@@ -95,7 +95,9 @@ describe("conv", () => {
 
   it("reports bad channel counts, kernels, ranks and groups", () => {
     const { b, x } = net(["N", 3, 4, 4]);
-    expect(shapeError(() => b.conv(at("g"), x, convOpts(8, 1, 1, { groups: 2 }))).code).toBe(ShapeErrors.GroupsDivide.code);
+    expect(shapeError(() => b.conv(at("g"), x, convOpts(8, 1, 1, { groups: 2 }))).code).toBe(
+      ShapeErrors.GroupsDivide.code,
+    );
     const big = shapeError(() => b.conv(at("k"), x, { ...convOpts(8, 7), pads: [0, 0, 0, 0] }));
     expect(big.code).toBe(ShapeErrors.KernelTooBig.code);
     expect(big.message).toContain("padded input height is only 4");
@@ -112,13 +114,24 @@ describe("pooling and resizing", () => {
     const { b, x } = net(["N", 3, 32, "W"]);
     const p = b.pool(at("p"), "maxpool", x, { kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] });
     expect(b.type(p).shape).toEqual(["N", 3, 16, "floor((W-1)/2)+1"]);
-    expect(b.type(b.resize(at("up"), p, { scales: [2, 2], mode: "nearest" })).shape).toEqual(["N", 3, 32, "(floor((W-1)/2)+1)*2"]);
+    expect(b.type(b.resize(at("up"), p, { scales: [2, 2], mode: "nearest" })).shape).toEqual([
+      "N",
+      3,
+      32,
+      "(floor((W-1)/2)+1)*2",
+    ]);
     expect(b.type(b.resize(at("to"), p, { size: [7, 9], mode: "linear" })).shape).toEqual(["N", 3, 7, 9]);
     expect(b.type(b.globalAvgPool(at("g"), p)).shape).toEqual(["N", 3, 1, 1]);
-    const pad = { kernel: [2, 2] as [number, number], stride: [1, 1] as [number, number], pads: [2, 2, 2, 2] as [number, number, number, number] };
+    const pad = {
+      kernel: [2, 2] as [number, number],
+      stride: [1, 1] as [number, number],
+      pads: [2, 2, 2, 2] as [number, number, number, number],
+    };
     expect(shapeError(() => b.pool(at("bad"), "avgpool", x, pad)).code).toBe(ShapeErrors.BadOption.code);
     expect(shapeError(() => b.resize(at("bad"), x, { mode: "nearest" })).code).toBe(ShapeErrors.BadOption.code);
-    expect(shapeError(() => b.resize(at("bad"), x, { scales: [0.01, 1], mode: "nearest" })).code).toBe(ShapeErrors.NonPositiveSize.code);
+    expect(shapeError(() => b.resize(at("bad"), x, { scales: [0.01, 1], mode: "nearest" })).code).toBe(
+      ShapeErrors.NonPositiveSize.code,
+    );
   });
 });
 
@@ -218,7 +231,11 @@ describe("normalisation, attention and embeddings", () => {
     b.batchnorm(at("bn", "backbone"), a, { eps: 1e-5 });
     b.batchnorm(at("bnf"), x, { eps: 1e-5 });
     const g = b.finish();
-    expect(g.params.get("bn.running_var")).toMatchObject({ shape: [64], perWidth: "backbone", init: { kind: "const", value: 1 } });
+    expect(g.params.get("bn.running_var")).toMatchObject({
+      shape: [64],
+      perWidth: "backbone",
+      init: { kind: "const", value: 1 },
+    });
     expect(g.params.get("bnf.weight")).toMatchObject({ shape: [3], perWidth: null, axes: [null] });
   });
 
@@ -228,7 +245,10 @@ describe("normalisation, attention and embeddings", () => {
     const y = b.attention(at("attn", "head"), t, { heads: 4 });
     const g = b.finish();
     const heads = { max: 4, group: "head", scale: 16, divisor: 1 };
-    expect(g.params.get("attn.in_proj_weight")).toMatchObject({ shape: [192, 64], axes: [[heads, heads, heads], null] });
+    expect(g.params.get("attn.in_proj_weight")).toMatchObject({
+      shape: [192, 64],
+      axes: [[heads, heads, heads], null],
+    });
     expect(g.params.get("attn.in_proj_weight")!.init).toEqual({ kind: "xavier", fanIn: 64, fanOut: 192 });
     expect(g.params.get("attn.out_proj.weight")).toMatchObject({ shape: [64, 64], axes: [null, [heads]] });
     expect(g.params.get("attn.out_proj.bias")!.shape).toEqual([64]);
@@ -275,7 +295,11 @@ describe("naming and parts", () => {
     expect(part("seg.conv1")).toBe("seg");
     expect(part("depth.fc")).toBe("depth");
     expect(part("seg.unused")).toBe("shared");
-    expect(Object.fromEntries(g.groups.map((x) => [x.name, x.part]))).toEqual({ backbone: "shared", seg: "seg", depth: "depth" });
+    expect(Object.fromEntries(g.groups.map((x) => [x.name, x.part]))).toEqual({
+      backbone: "shared",
+      seg: "seg",
+      depth: "depth",
+    });
   });
 
   it("checks groups and tasks", () => {

@@ -76,12 +76,15 @@ export class GraphBuilder {
 
   input(name: string, dtype: DType, shape: Dim[], channelAxis: number | null): string {
     for (const d of shape)
-      if (typeof d === "number" && !isPositiveInt(d)) fail("NonPositiveSize", `input '${name}' has shape ${formatShape(shape)}`);
+      if (typeof d === "number" && !isPositiveInt(d))
+        fail("NonPositiveSize", `input '${name}' has shape ${formatShape(shape)}`);
     let channels: ValueType["channels"] = [];
     if (channelAxis !== null) {
       const d = shape[channelAxis];
-      if (d === undefined) fail("AxisRange", `input '${name}': channel axis ${channelAxis} is out of range for ${formatShape(shape)}`);
-      if (typeof d !== "number") fail("SymbolicSize", `input '${name}': its channel count must be a number, got '${d}'`);
+      if (d === undefined)
+        fail("AxisRange", `input '${name}': channel axis ${channelAxis} is out of range for ${formatShape(shape)}`);
+      if (typeof d !== "number")
+        fail("SymbolicSize", `input '${name}': its channel count must be a number, got '${d}'`);
       channels = outLayout(d, null, 1);
     }
     this.limits?.tensor(shape);
@@ -94,7 +97,16 @@ export class GraphBuilder {
   /** Adds one node of `kind`, checked by the kind's shape rule (compiler/ops/). */
   op<K extends OpKind>(ctx: LayerCtx, kind: K, inputs: string[], options: OpOptions<K>): string {
     const rule = OPS[kind].shape as (c: OpCtx, xs: readonly ValueType[], o: OpOptions<K>) => OpResult;
-    return this.add(ctx, kind, inputs, rule(this.opCtx(ctx), inputs.map((x) => this.type(x)), options));
+    return this.add(
+      ctx,
+      kind,
+      inputs,
+      rule(
+        this.opCtx(ctx),
+        inputs.map((x) => this.type(x)),
+        options,
+      ),
+    );
   }
 
   conv(ctx: LayerCtx, x: string, o: ConvOptions): string {

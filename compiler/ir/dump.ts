@@ -49,7 +49,9 @@ function formatLoss(l: LossSpec): string {
 }
 
 export function dump(graph: Graph): string {
-  const lines = [`graph ${graph.name} widths=${list(graph.widths)}${graph.sourceHash ? ` hash=${graph.sourceHash}` : ""}`];
+  const lines = [
+    `graph ${graph.name} widths=${list(graph.widths)}${graph.sourceHash ? ` hash=${graph.sourceHash}` : ""}`,
+  ];
   for (const g of graph.groups) lines.push(`group ${g.name} choices=${list(g.choices)} part=${g.part}`);
   for (const i of graph.inputs) {
     const t = graph.values.get(i.value)?.type;
@@ -59,7 +61,9 @@ export function dump(graph: Graph): string {
   for (const p of graph.params.values()) lines.push(formatParam(p));
   for (const t of graph.tasks) {
     const { kind, ...args } = t.decode;
-    const decode = `${kind}(${Object.entries(args).map(([k, v]) => `${k}=${v}`).join(",")})`;
+    const decode = `${kind}(${Object.entries(args)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",")})`;
     const loss = t.loss ? ` loss=${formatLoss(t.loss)}` : "";
     lines.push(`task ${t.name} = %${t.output} decode=${decode}${loss}${t.metric ? ` metric=${t.metric}` : ""}`);
   }

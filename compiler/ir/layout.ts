@@ -29,7 +29,8 @@ export function normalise(segs: readonly Segment[]): Segment[] {
   const out: Segment[] = [];
   for (const s of segs) {
     const last = out[out.length - 1];
-    if (s.group === null && last && last.group === null) out[out.length - 1] = fixedSeg(last.max * last.scale + s.max * s.scale);
+    if (s.group === null && last && last.group === null)
+      out[out.length - 1] = fixedSeg(last.max * last.scale + s.max * s.scale);
     else out.push(s.group === null ? fixedSeg(s.max * s.scale) : s);
   }
   return out;
@@ -40,7 +41,9 @@ export function sameLayout(a: readonly Segment[], b: readonly Segment[]): boolea
   const y = normalise(b);
   return (
     x.length === y.length &&
-    x.every((s, i) => s.max === y[i].max && s.group === y[i].group && s.scale === y[i].scale && s.divisor === y[i].divisor)
+    x.every(
+      (s, i) => s.max === y[i].max && s.group === y[i].group && s.scale === y[i].scale && s.divisor === y[i].divisor,
+    )
   );
 }
 
@@ -58,7 +61,12 @@ export function describeLayout(segs: readonly Segment[]): string {
 /** Compact form, for dumps: "64@backbone", "1000", "512@backbone*49+10". */
 export function formatLayout(segs: readonly Segment[]): string {
   return segs
-    .map((s) => `${s.max}${s.group === null ? "" : `@${s.group}`}${s.scale > 1 ? `*${s.scale}` : ""}${s.group !== null && s.divisor !== 8 ? `/${s.divisor}` : ""}`)
+    .map((s) => {
+      const group = s.group === null ? "" : `@${s.group}`;
+      const scale = s.scale > 1 ? `*${s.scale}` : "";
+      const divisor = s.group !== null && s.divisor !== 8 ? `/${s.divisor}` : "";
+      return `${s.max}${group}${scale}${divisor}`;
+    })
     .join("+");
 }
 
@@ -72,9 +80,12 @@ export function layoutOnAxis(t: ValueType, axis: number, what: string): readonly
     fail(
       "ChannelAxis",
       `${what} works on axis ${axis}, but its input's channels (${describeLayout(t.channels)}) are on axis ${t.channelAxis}`,
-      axis === t.shape.length - 1 ? "flatten or transpose the input so that its channels come last" : "transpose the input first",
+      axis === t.shape.length - 1
+        ? "flatten or transpose the input so that its channels come last"
+        : "transpose the input first",
     );
   const d = t.shape[axis];
-  if (typeof d !== "number") fail("SymbolicSize", `${what} needs a known size on axis ${axis}, but it is the symbolic '${d}'`);
+  if (typeof d !== "number")
+    fail("SymbolicSize", `${what} needs a known size on axis ${axis}, but it is the symbolic '${d}'`);
   return [fixedSeg(d)];
 }

@@ -44,7 +44,8 @@ export function expectRank(t: ValueType, rank: number, what: string, layout = ""
 }
 
 export function expectMinRank(t: ValueType, rank: number, what: string): void {
-  if (t.shape.length < rank) fail("Rank", `${what} expects an input of rank ${rank} or more, got ${formatShape(t.shape)}`);
+  if (t.shape.length < rank)
+    fail("Rank", `${what} expects an input of rank ${rank} or more, got ${formatShape(t.shape)}`);
 }
 
 export function expectFloat(t: ValueType, what: string): void {
@@ -56,12 +57,14 @@ export function expectPositive(values: readonly number[], what: string): void {
 }
 
 export function expectNonNegative(values: readonly number[], what: string): void {
-  for (const v of values) if (!Number.isInteger(v) || v < 0) fail("BadOption", `${what} must be a non-negative integer, got ${v}`);
+  for (const v of values)
+    if (!Number.isInteger(v) || v < 0) fail("BadOption", `${what} must be a non-negative integer, got ${v}`);
 }
 
 /** Normalises a possibly negative axis, or fails naming the rank. */
 export function normaliseAxis(axis: number, rank: number, what: string): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(axis) || a < 0 || a >= rank) fail("AxisRange", `${what}: axis ${axis} is out of range for a rank-${rank} value`);
+  if (!Number.isInteger(axis) || a < 0 || a >= rank)
+    fail("AxisRange", `${what}: axis ${axis} is out of range for a rank-${rank} value`);
   return a;
 }

@@ -23,12 +23,20 @@ function layoutAt(t: ValueType, p: number, rank: number): readonly Segment[] | n
 }
 
 /** Picks the output channel axis and checks that every operand agrees on its layout there. */
-function combineChannels(ts: readonly ValueType[], rank: number, what: string): { axis: number | null; channels: readonly Segment[] } {
+function combineChannels(
+  ts: readonly ValueType[],
+  rank: number,
+  what: string,
+): { axis: number | null; channels: readonly Segment[] } {
   const pos = (t: ValueType) => rank - t.shape.length + t.channelAxis!;
   const slimming = ts.filter((t) => t.channelAxis !== null && slims(t.channels));
   const slimAxes = [...new Set(slimming.map(pos))];
   if (slimAxes.length > 1)
-    fail("LayoutMismatch", `${what}: the operands' channels slim on different axes (${slimAxes.join(" and ")})`, "transpose one side first");
+    fail(
+      "LayoutMismatch",
+      `${what}: the operands' channels slim on different axes (${slimAxes.join(" and ")})`,
+      "transpose one side first",
+    );
   const withAxis = ts.filter((t) => t.channelAxis !== null && t.shape[t.channelAxis] !== 1);
   const axis = slimAxes[0] ?? (withAxis[0] ? pos(withAxis[0]) : null);
   if (axis === null) return { axis: null, channels: [] };
@@ -37,14 +45,16 @@ function combineChannels(ts: readonly ValueType[], rank: number, what: string): 
     const l = layoutAt(t, axis, rank);
     if (l === null) continue;
     if (chosen === null) chosen = l;
-    else if (!sameLayout(chosen, l)) fail("LayoutMismatch", `${what} of ${describeLayout(chosen)} vs ${describeLayout(l)}`, LAYOUT_HINT);
+    else if (!sameLayout(chosen, l))
+      fail("LayoutMismatch", `${what} of ${describeLayout(chosen)} vs ${describeLayout(l)}`, LAYOUT_HINT);
     else if (slims(l) && !slims(chosen)) chosen = l;
   }
   return { axis, channels: chosen ?? [fixedSeg(1)] };
 }
 
 export function binary(op: string, a: ValueType, b: ValueType): OpResult {
-  if (a.dtype !== b.dtype) fail("DType", `${op} of ${a.dtype} and ${b.dtype} values`, "both operands must have the same element type");
+  if (a.dtype !== b.dtype)
+    fail("DType", `${op} of ${a.dtype} and ${b.dtype} values`, "both operands must have the same element type");
   if (a.dtype === "bool") fail("DType", `${op} is not defined on bool values`);
   const rank = Math.max(a.shape.length, b.shape.length);
   const shape: Dim[] = [];
@@ -53,7 +63,10 @@ export function binary(op: string, a: ValueType, b: ValueType): OpResult {
     const db = b.shape[i - (rank - b.shape.length)] ?? 1;
     const d = broadcastDim(da, db);
     if (d === null)
-      fail("Broadcast", `${op} cannot broadcast ${formatShape(a.shape)} with ${formatShape(b.shape)}: axis ${i} has ${da} vs ${db}`);
+      fail(
+        "Broadcast",
+        `${op} cannot broadcast ${formatShape(a.shape)} with ${formatShape(b.shape)}: axis ${i} has ${da} vs ${db}`,
+      );
     shape.push(d);
   }
   const { axis, channels } = combineChannels([a, b], rank, op);
@@ -64,7 +77,8 @@ export function concat(xs: readonly ValueType[], axisIn: number): OpResult {
   if (xs.length === 0) fail("BadOption", "concat needs at least one input");
   const rank = xs[0].shape.length;
   for (const t of xs) {
-    if (t.shape.length !== rank) fail("Rank", `concat of values of different ranks: ${xs.map((x) => formatShape(x.shape)).join(", ")}`);
+    if (t.shape.length !== rank)
+      fail("Rank", `concat of values of different ranks: ${xs.map((x) => formatShape(x.shape)).join(", ")}`);
     if (t.dtype !== xs[0].dtype) fail("DType", `concat of ${xs[0].dtype} and ${t.dtype} values`);
   }
   const axis = normaliseAxis(axisIn, rank, "concat");
@@ -80,7 +94,11 @@ export function concat(xs: readonly ValueType[], axisIn: number): OpResult {
     const ds = all.some((d) => d !== 1) ? all.filter((d) => d !== 1) : all;
     const bad = ds.find((d) => !dimsAgree(ds[0], d));
     if (bad !== undefined)
-      fail("ConcatShape", `concat along axis ${axis}: the inputs differ on axis ${i} (${all.join(" vs ")})`, "resize or pad the inputs to the same size first");
+      fail(
+        "ConcatShape",
+        `concat along axis ${axis}: the inputs differ on axis ${i} (${all.join(" vs ")})`,
+        "resize or pad the inputs to the same size first",
+      );
     shape.push(ds.find((d) => typeof d === "number") ?? ds[0]);
   }
   if (xs.some((t) => t.channelAxis === axis)) {
@@ -89,5 +107,8 @@ export function concat(xs: readonly ValueType[], axisIn: number): OpResult {
     return { type: { dtype: xs[0].dtype, shape, channelAxis: axis, channels }, attrs: { axis } };
   }
   const { axis: ca, channels } = combineChannels(xs, rank, "concat");
-  return { type: { dtype: xs[0].dtype, shape, channelAxis: ca, channels: ca === null ? [] : channels }, attrs: { axis } };
+  return {
+    type: { dtype: xs[0].dtype, shape, channelAxis: ca, channels: ca === null ? [] : channels },
+    attrs: { axis },
+  };
 }

@@ -2,7 +2,17 @@
 // embedding. Parameter names and initialisations follow PyTorch's modules.
 
 import { fixedSeg, groupsOf, describeLayout, layoutOnAxis, outLayout, paramAxis } from "./layout";
-import { expectFloat, expectMinRank, expectPositive, expectRank, one, param, zero, type OpCtx, type OpResult } from "./op-common";
+import {
+  expectFloat,
+  expectMinRank,
+  expectPositive,
+  expectRank,
+  one,
+  param,
+  zero,
+  type OpCtx,
+  type OpResult,
+} from "./op-common";
 import { fail } from "./shape-errors";
 import type { Segment, ValueType } from "./types";
 import { layoutMax } from "./width";
@@ -18,7 +28,10 @@ export function linear(c: OpCtx, x: ValueType, o: { out: number; bias: boolean }
   return {
     type: { dtype: "f32", shape: [...x.shape.slice(0, last), o.out], channelAxis: last, channels: outSegs },
     params: {
-      weight: param(`${c.name}.weight`, [o.out, inF], [paramAxis(outSegs), paramAxis(inSegs)], { kind: "he", fanIn: inF }),
+      weight: param(`${c.name}.weight`, [o.out, inF], [paramAxis(outSegs), paramAxis(inSegs)], {
+        kind: "he",
+        fanIn: inF,
+      }),
       ...(o.bias ? { bias: param(`${c.name}.bias`, [o.out], [paramAxis(outSegs)], zero) } : {}),
     },
   };
@@ -37,7 +50,8 @@ export function batchnorm(c: OpCtx, x: ValueType, o: { eps: number }): OpResult 
   if (groups.length > 1)
     fail(
       "MixedGroupNorm",
-      `batchnorm over ${describeLayout(segs)} would need statistics for every combination of groups ${groups.map((g) => `'${g}'`).join(" and ")}`,
+      `batchnorm over ${describeLayout(segs)} would need statistics for every combination of groups ` +
+        `${groups.map((g) => `'${g}'`).join(" and ")}`,
       "normalise each branch before concatenating them",
     );
   const perWidth = groups[0] ?? null;
@@ -47,7 +61,12 @@ export function batchnorm(c: OpCtx, x: ValueType, o: { eps: number }): OpResult 
   return {
     type: x,
     attrs: { eps: o.eps },
-    params: { weight: p("weight", one), bias: p("bias", zero), running_mean: p("running_mean", zero), running_var: p("running_var", one) },
+    params: {
+      weight: p("weight", one),
+      bias: p("bias", zero),
+      running_mean: p("running_mean", zero),
+      running_var: p("running_var", one),
+    },
   };
 }
 
@@ -85,7 +104,11 @@ export function attention(c: OpCtx, x: ValueType, o: { heads: number }): OpResul
   const segs = layoutOnAxis(x, 2, "attention");
   const D = layoutMax(segs);
   if (D % o.heads !== 0)
-    fail("HeadsDivide", `attention over ${D} features cannot be split into ${o.heads} heads`, `use a number of heads that divides ${D}`);
+    fail(
+      "HeadsDivide",
+      `attention over ${D} features cannot be split into ${o.heads} heads`,
+      `use a number of heads that divides ${D}`,
+    );
   const headDim = D / o.heads;
   const heads: Segment = { max: o.heads, group: c.group, scale: headDim, divisor: 1 };
   const qkv = paramAxis([heads, heads, heads]);
@@ -94,9 +117,17 @@ export function attention(c: OpCtx, x: ValueType, o: { heads: number }): OpResul
     type: { ...x, channelAxis: 2, channels: segs },
     attrs: { heads: o.heads, headDim },
     params: {
-      in_proj_weight: param(`${c.name}.in_proj_weight`, [3 * D, D], [qkv, io], { kind: "xavier", fanIn: D, fanOut: 3 * D }),
+      in_proj_weight: param(`${c.name}.in_proj_weight`, [3 * D, D], [qkv, io], {
+        kind: "xavier",
+        fanIn: D,
+        fanOut: 3 * D,
+      }),
       in_proj_bias: param(`${c.name}.in_proj_bias`, [3 * D], [qkv], zero),
-      "out_proj.weight": param(`${c.name}.out_proj.weight`, [D, D], [io, paramAxis([heads])], { kind: "xavier", fanIn: D, fanOut: D }),
+      "out_proj.weight": param(`${c.name}.out_proj.weight`, [D, D], [io, paramAxis([heads])], {
+        kind: "xavier",
+        fanIn: D,
+        fanOut: D,
+      }),
       "out_proj.bias": param(`${c.name}.out_proj.bias`, [D], [io], zero),
     },
   };
@@ -110,6 +141,8 @@ export function embedding(c: OpCtx, idx: ValueType, o: { vocab: number; dim: num
     type: { dtype: "f32", shape: [...idx.shape, o.dim], channelAxis: idx.shape.length, channels: outSegs },
     attrs: { vocab: o.vocab },
     // N(0, 1), PyTorch's default for nn.Embedding
-    params: { weight: param(`${c.name}.weight`, [o.vocab, o.dim], [null, paramAxis(outSegs)], { kind: "normal", std: 1 }) },
+    params: {
+      weight: param(`${c.name}.weight`, [o.vocab, o.dim], [null, paramAxis(outSegs)], { kind: "normal", std: 1 }),
+    },
   };
 }

@@ -21,7 +21,11 @@ function leadingProduct(dims: readonly Dim[], k: number): boolean {
 }
 
 /** Where the channel axis of `x` lands in `out`, and how much its segments scale. */
-function trackChannels(x: ValueType, out: readonly Dim[], what: string): { channelAxis: number | null; channels: Segment[] } {
+function trackChannels(
+  x: ValueType,
+  out: readonly Dim[],
+  what: string,
+): { channelAxis: number | null; channels: Segment[] } {
   const ca = x.channelAxis;
   if (ca === null) return { channelAxis: null, channels: [] };
   const slim = slims(x.channels);
@@ -40,12 +44,14 @@ function trackChannels(x: ValueType, out: readonly Dim[], what: string): { chann
         );
       continue;
     }
-    if (leadingProduct(x.shape.slice(ca + 1), rest.coef)) return { channelAxis: j, channels: scaleLayout(x.channels, rest.coef) };
+    if (leadingProduct(x.shape.slice(ca + 1), rest.coef))
+      return { channelAxis: j, channels: scaleLayout(x.channels, rest.coef) };
   }
   if (slim)
     fail(
       "ReshapeSlim",
-      `${what} of ${formatShape(x.shape)} to ${formatShape(out)} would merge ${describeLayout(x.channels)} (axis ${ca}) with the axes before it`,
+      `${what} of ${formatShape(x.shape)} to ${formatShape(out)} would merge ${describeLayout(x.channels)} ` +
+        `(axis ${ca}) with the axes before it`,
       `keep the channel axis separate, or flatten from the channel axis (axis ${ca})`,
     );
   return { channelAxis: null, channels: [] };
@@ -60,7 +66,10 @@ export function reshape(x: ValueType, shape: readonly Dim[]): OpResult {
   if (known.length < shape.length) {
     const rest = prodDiv(total, prodOf(known));
     if (rest === null)
-      fail("ReshapeSize", `reshape of ${formatShape(x.shape)} to ${formatShape(shape)}: the -1 cannot be filled exactly`);
+      fail(
+        "ReshapeSize",
+        `reshape of ${formatShape(x.shape)} to ${formatShape(shape)}: the -1 cannot be filled exactly`,
+      );
     out = shape.map((d) => (d === -1 ? prodToDim(rest) : d));
   } else if (!prodEq(total, prodOf(shape)))
     fail("ReshapeSize", `reshape of ${formatShape(x.shape)} to ${formatShape(shape)} changes the number of elements`);
@@ -72,7 +81,8 @@ export function reshape(x: ValueType, shape: readonly Dim[]): OpResult {
 export function flatten(x: ValueType, axisIn: number): OpResult {
   const rank = x.shape.length;
   const axis = axisIn < 0 ? axisIn + rank : axisIn;
-  if (!Number.isInteger(axisIn) || axis < 0 || axis > rank) fail("AxisRange", `flatten: axis ${axisIn} is out of range for a rank-${rank} value`);
+  if (!Number.isInteger(axisIn) || axis < 0 || axis > rank)
+    fail("AxisRange", `flatten: axis ${axisIn} is out of range for a rank-${rank} value`);
   const out = [prodToDim(prodOf(x.shape.slice(0, axis))), prodToDim(prodOf(x.shape.slice(axis)))];
   const { channelAxis, channels } = trackChannels(x, out, "flatten");
   return { type: { dtype: x.dtype, shape: out, channelAxis, channels }, attrs: { axis } };
@@ -82,7 +92,10 @@ export function transpose(x: ValueType, perm: readonly number[]): OpResult {
   const rank = x.shape.length;
   const sorted = [...perm].sort((a, b) => a - b);
   if (perm.length !== rank || sorted.some((p, i) => p !== i))
-    fail("AxisRange", `transpose: [${perm.join(", ")}] is not a permutation of the ${rank} axes of ${formatShape(x.shape)}`);
+    fail(
+      "AxisRange",
+      `transpose: [${perm.join(", ")}] is not a permutation of the ${rank} axes of ${formatShape(x.shape)}`,
+    );
   return {
     type: {
       ...x,
@@ -103,7 +116,12 @@ export function select(x: ValueType, axisIn: number, index: number): OpResult {
     fail("ChannelAxis", `select cannot pick one of ${describeLayout(x.channels)}: how many exist depends on the width`);
   const ca = x.channelAxis === null || x.channelAxis === axis ? null : x.channelAxis - (x.channelAxis > axis ? 1 : 0);
   return {
-    type: { dtype: x.dtype, shape: x.shape.filter((_, i) => i !== axis), channelAxis: ca, channels: ca === null ? [] : x.channels },
+    type: {
+      dtype: x.dtype,
+      shape: x.shape.filter((_, i) => i !== axis),
+      channelAxis: ca,
+      channels: ca === null ? [] : x.channels,
+    },
     attrs: { axis, index },
   };
 }
@@ -111,7 +129,9 @@ export function select(x: ValueType, axisIn: number, index: number): OpResult {
 export function mean(x: ValueType, axesIn: readonly number[], keepdims: boolean): OpResult {
   const axes = [...new Set(axesIn.map((a) => normaliseAxis(a, x.shape.length, "mean")))].sort((a, b) => a - b);
   if (axes.length === 0) fail("BadOption", "mean needs at least one axis");
-  const shape = keepdims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+  const shape = keepdims
+    ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+    : x.shape.filter((_, i) => !axes.includes(i));
   const ca = x.channelAxis;
   const kept = ca === null || axes.includes(ca) ? null : keepdims ? ca : ca - axes.filter((a) => a < ca).length;
   return {

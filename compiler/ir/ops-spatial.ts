@@ -2,7 +2,16 @@
 
 import { formatShape, isPositiveInt, scaleDim, windowOut } from "./dims";
 import { describeLayout, layoutOnAxis, outLayout, paramAxis, slims } from "./layout";
-import { expectFloat, expectNonNegative, expectPositive, expectRank, param, zero, type OpCtx, type OpResult } from "./op-common";
+import {
+  expectFloat,
+  expectNonNegative,
+  expectPositive,
+  expectRank,
+  param,
+  zero,
+  type OpCtx,
+  type OpResult,
+} from "./op-common";
 import { fail } from "./shape-errors";
 import type { Dim, ValueType } from "./types";
 import { layoutMax } from "./width";
@@ -41,7 +50,8 @@ function windowShape(x: ValueType, what: string, o: PoolOptions, dilation: reado
     if (typeof d === "number" && d + pad < span)
       fail(
         "KernelTooBig",
-        `${what}: the ${AXIS_NAMES[i]} kernel spans ${span} but the padded input ${AXIS_NAMES[i]} is only ${d + pad} (${d} + padding ${pad}), for input ${formatShape(x.shape)}`,
+        `${what}: the ${AXIS_NAMES[i]} kernel spans ${span} but the padded input ${AXIS_NAMES[i]} is ` +
+          `only ${d + pad} (${d} + padding ${pad}), for input ${formatShape(x.shape)}`,
         "use a smaller kernel or more padding, or downsample less before this layer",
       );
     out.push(windowOut(d, o.kernel[i], o.stride[i], pad, dilation[i]));
@@ -74,7 +84,8 @@ export function conv(c: OpCtx, x: ValueType, o: ConvOptions): OpResult {
   if (o.groups > 1 && !depthwise && (slims(inSegs) || c.group !== null))
     fail(
       "GroupedSlim",
-      `grouped convolution must be depthwise or fixed: ${o.groups} groups over ${describeLayout(inSegs)} in, ${o.out} out${c.group === null ? "" : ` slimming with group '${c.group}'`}`,
+      `grouped convolution must be depthwise or fixed: ${o.groups} groups over ${describeLayout(inSegs)} ` +
+        `in, ${o.out} out${c.group === null ? "" : ` slimming with group '${c.group}'`}`,
       "use groups equal to the channel count (depthwise), or mark the layer and its input fixed",
     );
   // A depthwise conv keeps its input's channels one for one, so it slims exactly as its input.
@@ -103,7 +114,10 @@ export function pool(op: "maxpool" | "avgpool", x: ValueType, o: PoolOptions): O
   checkWindow(o, op);
   for (const i of [0, 1])
     if (2 * Math.max(o.pads[i], o.pads[i + 2]) > o.kernel[i])
-      fail("BadOption", `${op}: padding ${Math.max(o.pads[i], o.pads[i + 2])} is more than half the ${AXIS_NAMES[i]} kernel ${o.kernel[i]}`);
+      fail(
+        "BadOption",
+        `${op}: padding ${Math.max(o.pads[i], o.pads[i + 2])} is more than half the ${AXIS_NAMES[i]} kernel ${o.kernel[i]}`,
+      );
   const [h, w] = windowShape(x, op, o, [1, 1]);
   return {
     type: { ...x, shape: [x.shape[0], x.shape[1], h, w] },

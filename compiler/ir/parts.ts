@@ -32,9 +32,14 @@ export function assignNodeParts(nodes: readonly Node[], tasks: readonly Task[]):
 }
 
 /** The width groups a node depends on: those of its inputs, outputs and parameters. */
-export function nodeGroups(n: Node, values: ReadonlyMap<string, Value>, params: ReadonlyMap<string, Param>): Set<string> {
+export function nodeGroups(
+  n: Node,
+  values: ReadonlyMap<string, Value>,
+  params: ReadonlyMap<string, Param>,
+): Set<string> {
   const out = new Set<string>();
-  for (const v of [...n.inputs, ...n.outputs]) for (const s of values.get(v)?.type.channels ?? []) if (s.group !== null) out.add(s.group);
+  for (const v of [...n.inputs, ...n.outputs])
+    for (const s of values.get(v)?.type.channels ?? []) if (s.group !== null) out.add(s.group);
   for (const name of Object.values(n.params)) {
     const p = params.get(name);
     if (!p) continue;

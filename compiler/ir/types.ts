@@ -79,7 +79,11 @@ export type OpAttrMap = {
   maxpool: WindowAttrs;
   avgpool: WindowAttrs;
   globalavgpool: NoAttrs; // keeps rank: [N, C, 1, 1]
-  resize: { readonly scales?: readonly number[]; readonly size?: readonly number[]; readonly mode: "nearest" | "linear" };
+  resize: {
+    readonly scales?: readonly number[];
+    readonly size?: readonly number[];
+    readonly mode: "nearest" | "linear";
+  };
   concat: { readonly axis: number };
   add: NoAttrs; // elementwise with broadcasting
   sub: NoAttrs;
@@ -102,7 +106,11 @@ export type WindowAttrs = {
   readonly stride: readonly number[]; // [sh, sw]
   readonly pads: readonly number[]; // [top, left, bottom, right]
 };
-export type ConvAttrs = WindowAttrs & { readonly dilation: readonly number[]; readonly groups: number; readonly depthwise: boolean };
+export type ConvAttrs = WindowAttrs & {
+  readonly dilation: readonly number[];
+  readonly groups: number;
+  readonly depthwise: boolean;
+};
 
 export type OpKind = keyof OpAttrMap;
 
@@ -137,9 +145,33 @@ export type DecodeSpec =
   | { readonly kind: "threshold"; readonly value: number } // sigmoid, then > value
   | { readonly kind: "l2norm"; readonly axis: number }
   | { readonly kind: "greedy"; readonly maxLen: number; readonly bos: number; readonly eos: number }
-  | { readonly kind: "beam"; readonly beams: number; readonly maxLen: number; readonly bos: number; readonly eos: number; readonly lengthPenalty: number }
-  | { readonly kind: "diverse_beam"; readonly beams: number; readonly groups: number; readonly diversity: number; readonly maxLen: number; readonly bos: number; readonly eos: number }
-  | { readonly kind: "sample"; readonly temperature: number; readonly topK: number; readonly topP: number; readonly seed: number; readonly maxLen: number; readonly bos: number; readonly eos: number };
+  | {
+      readonly kind: "beam";
+      readonly beams: number;
+      readonly maxLen: number;
+      readonly bos: number;
+      readonly eos: number;
+      readonly lengthPenalty: number;
+    }
+  | {
+      readonly kind: "diverse_beam";
+      readonly beams: number;
+      readonly groups: number;
+      readonly diversity: number;
+      readonly maxLen: number;
+      readonly bos: number;
+      readonly eos: number;
+    }
+  | {
+      readonly kind: "sample";
+      readonly temperature: number;
+      readonly topK: number;
+      readonly topP: number;
+      readonly seed: number;
+      readonly maxLen: number;
+      readonly bos: number;
+      readonly eos: number;
+    };
 
 export interface Task {
   readonly name: string;

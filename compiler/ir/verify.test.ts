@@ -7,7 +7,8 @@ const withNodes = (g: Graph, nodes: Node[]): Graph => ({ ...g, nodes });
 
 describe("verify", () => {
   it("accepts the reference networks", () => {
-    for (const g of [resnet18(), mobilenetV2(), twoTaskNet(), resnet18({ group: null, batch: 1 })]) expect(verify(g)).toEqual([]);
+    for (const g of [resnet18(), mobilenetV2(), twoTaskNet(), resnet18({ group: null, batch: 1 })])
+      expect(verify(g)).toEqual([]);
   });
 
   it("reports nodes out of topological order", () => {
@@ -20,8 +21,12 @@ describe("verify", () => {
   it("reports dangling values, parameters and groups", () => {
     const g = twoTaskNet();
     const nodes = g.nodes.map((n) => (n.id === "seg.relu" ? { ...n, inputs: ["ghost"] } : n));
-    expect(verify(withNodes(g, nodes))).toContain("node 'seg.relu' uses 'ghost' before it is defined (or it is never defined)");
-    const noParam = g.nodes.map((n) => (n.id === "seg.conv1" ? { ...n, params: { ...n.params, weight: "nowhere" } } : n));
+    expect(verify(withNodes(g, nodes))).toContain(
+      "node 'seg.relu' uses 'ghost' before it is defined (or it is never defined)",
+    );
+    const noParam = g.nodes.map((n) =>
+      n.id === "seg.conv1" ? { ...n, params: { ...n.params, weight: "nowhere" } } : n,
+    );
     expect(verify(withNodes(g, noParam)).join("\n")).toContain("refers to unknown parameter 'nowhere'");
     const noGroup = { ...g, groups: g.groups.filter((x) => x.name !== "seg") };
     expect(verify(noGroup).join("\n")).toContain("unknown group 'seg'");

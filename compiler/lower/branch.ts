@@ -22,12 +22,17 @@ export function emitIf(
   const branch = (isThen: boolean): OnnxGraph => {
     const scope = e.scope.child();
     const results = build(e.in(scope), isThen);
-    if (results.length !== outputs.length) throw new Error(`internal: If branch of ${e.label} yields ${results.length} values, expected ${outputs.length}`);
+    if (results.length !== outputs.length)
+      throw new Error(`internal: If branch of ${e.label} yields ${results.length} values, expected ${outputs.length}`);
     return {
       name: `${e.label}/${isThen ? "then" : "else"}`,
       nodes: scope.nodes,
       inputs: [],
-      outputs: results.map((name, i) => ({ name, dtype: types[i].dtype, shape: Array.from({ length: types[i].rank }, () => null) })),
+      outputs: results.map((name, i) => ({
+        name,
+        dtype: types[i].dtype,
+        shape: Array.from({ length: types[i].rank }, () => null),
+      })),
       initializers: [],
       valueInfo: [],
       docString: "",

@@ -29,7 +29,13 @@ export function taskOutputInfos(graph: Graph, task: Task): OnnxValueInfo[] {
   const named = (name: string, dtype: OnnxDType, s: OnnxDim[] = shape): OnnxValueInfo => ({ name, dtype, shape: s });
   switch (d.kind) {
     case "argmax":
-      return [named(task.name, "int64", shape.filter((_, i) => i !== norm(d.axis, shape.length)))];
+      return [
+        named(
+          task.name,
+          "int64",
+          shape.filter((_, i) => i !== norm(d.axis, shape.length)),
+        ),
+      ];
     case "topk": {
       const s = shape.map((x, i) => (i === norm(d.axis, shape.length) ? d.k : x));
       return [named(`${task.name}.values`, "float", s), named(`${task.name}.indices`, "int64", s)];
@@ -57,7 +63,12 @@ export function emitDecode(e: Emitter, task: Task, rank: number, raw: string, ou
       e.op("Softmax", [raw], [attr.int("axis", norm(d.axis, rank))], outs);
       return;
     case "topk":
-      e.op("TopK", [raw, lw.i64([d.k])], [attr.int("axis", norm(d.axis, rank)), attr.int("largest", 1), attr.int("sorted", 1)], outs);
+      e.op(
+        "TopK",
+        [raw, lw.i64([d.k])],
+        [attr.int("axis", norm(d.axis, rank)), attr.int("largest", 1), attr.int("sorted", 1)],
+        outs,
+      );
       return;
     case "threshold":
       e.op("Greater", [e.op1("Sigmoid", [raw]), lw.f32([d.value])], [], outs);

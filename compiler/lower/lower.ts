@@ -24,17 +24,20 @@ function checkParts(graph: Graph): void {
   const tasks = new Set(graph.tasks.map((t) => t.name));
   const partOf = new Map<string, string>(graph.inputs.map((i) => [i.value, "shared"]));
   for (const n of graph.nodes) {
-    if (n.part !== "shared" && !tasks.has(n.part)) throw new Error(`internal: node ${n.id} belongs to unknown part ${n.part}`);
+    if (n.part !== "shared" && !tasks.has(n.part))
+      throw new Error(`internal: node ${n.id} belongs to unknown part ${n.part}`);
     for (const id of n.inputs) {
       const from = partOf.get(id);
       if (from === undefined) throw new Error(`internal: node ${n.id} uses ${id} before it is computed`);
-      if (from !== "shared" && from !== n.part) throw new Error(`internal: node ${n.id} (${n.part}) uses ${id} of task ${from}`);
+      if (from !== "shared" && from !== n.part)
+        throw new Error(`internal: node ${n.id} (${n.part}) uses ${id} of task ${from}`);
     }
     for (const id of n.outputs) partOf.set(id, n.part);
   }
   for (const t of graph.tasks) {
     const from = partOf.get(t.output);
-    if (from !== "shared" && from !== t.name) throw new Error(`internal: task ${t.name} outputs ${t.output}, which is not its own nor shared`);
+    if (from !== "shared" && from !== t.name)
+      throw new Error(`internal: task ${t.name} outputs ${t.output}, which is not its own nor shared`);
   }
 }
 

@@ -19,7 +19,12 @@ export interface MtlMetadata {
   }[];
   readonly groups: readonly { name: string; part: string; choices: readonly number[] }[];
   readonly widths: readonly number[];
-  readonly inputs: readonly { name: string; dtype: string; shape: readonly (number | string)[]; preprocess?: ImagePreprocess }[];
+  readonly inputs: readonly {
+    name: string;
+    dtype: string;
+    shape: readonly (number | string)[];
+    preprocess?: ImagePreprocess;
+  }[];
   readonly budgets: Graph["budgets"];
   readonly prefer: Graph["prefer"];
   readonly sourceHash: string;
@@ -27,7 +32,11 @@ export interface MtlMetadata {
   readonly gated: boolean;
 }
 
-export function mtlMetadata(graph: Graph, outputs: ReadonlyMap<string, readonly OnnxValueInfo[]>, gated: boolean): MtlMetadata {
+export function mtlMetadata(
+  graph: Graph,
+  outputs: ReadonlyMap<string, readonly OnnxValueInfo[]>,
+  gated: boolean,
+): MtlMetadata {
   return {
     format: METADATA_FORMAT,
     name: graph.name,
@@ -44,7 +53,9 @@ export function mtlMetadata(graph: Graph, outputs: ReadonlyMap<string, readonly 
     inputs: graph.inputs.map((i) => {
       const v = graph.values.get(i.value)!;
       const pre = graph.preprocess?.[i.name];
-      return pre ? { name: i.name, dtype: v.type.dtype, shape: v.type.shape, preprocess: pre } : { name: i.name, dtype: v.type.dtype, shape: v.type.shape };
+      return pre
+        ? { name: i.name, dtype: v.type.dtype, shape: v.type.shape, preprocess: pre }
+        : { name: i.name, dtype: v.type.dtype, shape: v.type.shape };
     }),
     budgets: graph.budgets,
     prefer: graph.prefer,

@@ -5,18 +5,26 @@ import { cutParam } from "./slicing";
 
 export class NodeCtx {
   constructor(
-    readonly e: Emitter,
+    readonly emit: Emitter,
     readonly node: Node,
   ) {}
-  get lw(): Lowerer {
-    return this.e.lower;
+  get lowerer(): Lowerer {
+    return this.emit.lower;
   }
-  in = (i: number): string => this.lw.valueName(this.node.inputs[i]);
-  out = (i = 0): string => this.lw.valueName(this.node.outputs[i]);
+  /** @deprecated Use `emit`; kept so lowerings written before the rename still compile. */
+  get e(): Emitter {
+    return this.emit;
+  }
+  /** @deprecated Use `lowerer`. */
+  get lw(): Lowerer {
+    return this.lowerer;
+  }
+  in = (i: number): string => this.lowerer.valueName(this.node.inputs[i]);
+  out = (i = 0): string => this.lowerer.valueName(this.node.outputs[i]);
   inType = (i: number): ValueType => this.type(this.node.inputs[i]);
   outType = (i = 0): ValueType => this.type(this.node.outputs[i]);
   private type(id: string): ValueType {
-    const v = this.lw.graph.values.get(id);
+    const v = this.lowerer.graph.values.get(id);
     if (!v) throw new Error(`internal: node ${this.node.id} uses unknown value ${id}`);
     return v.type;
   }
@@ -25,8 +33,9 @@ export class NodeCtx {
   /** The parameter in `role`, cut to the current configuration. */
   param(role: string): string {
     const name = this.node.params[role];
-    if (name === undefined) throw new Error(`internal: ${this.node.op} node ${this.node.id} has no "${role}" parameter`);
-    return cutParam(this.e, name);
+    if (name === undefined)
+      throw new Error(`internal: ${this.node.op} node ${this.node.id} has no "${role}" parameter`);
+    return cutParam(this.emit, name);
   }
 
   attr(name: string): AttrValue {
@@ -41,7 +50,8 @@ export class NodeCtx {
   };
   nums = (name: string, fallback?: readonly number[]): number[] => {
     const v = this.node.attrs[name] ?? fallback;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === "number")) throw new Error(`internal: attribute ${name} of ${this.node.id} is not a number list`);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "number"))
+      throw new Error(`internal: attribute ${name} of ${this.node.id} is not a number list`);
     return v as number[];
   };
   flag = (name: string): boolean => this.node.attrs[name] === true;

@@ -6,7 +6,7 @@ import type { NodeCtx } from "./node-ctx";
 import { attr } from "./scope";
 
 export function lowerAttention(c: NodeCtx): void {
-  const { e, lw } = c;
+  const { emit: e, lowerer: lw } = c;
   const headDim = c.num("headDim");
   const linear = (x: string, weight: string, bias: string, out?: string): string => {
     const wt = e.op1("Transpose", [c.param(weight)], [attr.ints("perm", [1, 0])]);

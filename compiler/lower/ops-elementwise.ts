@@ -15,33 +15,33 @@ const SIMPLE: Readonly<Record<string, string>> = {
 
 export function lowerElementwise(c: NodeCtx): void {
   const inputs = c.node.inputs.map((_, i) => c.in(i));
-  const lw = c.lw;
+  const lw = c.lowerer;
   switch (c.node.op) {
     case "relu6": // Clip takes its bounds as inputs from opset 11
-      c.e.op("Clip", [inputs[0], lw.f32([0]), lw.f32([6])], [], [c.out()]);
+      c.emit.op("Clip", [inputs[0], lw.f32([0]), lw.f32([6])], [], [c.out()]);
       return;
     case "silu":
-      c.e.op("Mul", [inputs[0], c.e.op1("Sigmoid", [inputs[0]])], [], [c.out()]);
+      c.emit.op("Mul", [inputs[0], c.emit.op1("Sigmoid", [inputs[0]])], [], [c.out()]);
       return;
     case "gelu": {
       // Exact (erf) GELU as PyTorch's default; opset 17 has no Gelu op.
-      const erf = c.e.op1("Erf", [c.e.op1("Div", [inputs[0], lw.f32([Math.SQRT2])])]);
-      const half = c.e.op1("Mul", [inputs[0], lw.f32([0.5])]);
-      c.e.op("Mul", [half, c.e.op1("Add", [erf, lw.f32([1])])], [], [c.out()]);
+      const erf = c.emit.op1("Erf", [c.emit.op1("Div", [inputs[0], lw.f32([Math.SQRT2])])]);
+      const half = c.emit.op1("Mul", [inputs[0], lw.f32([0.5])]);
+      c.emit.op("Mul", [half, c.emit.op1("Add", [erf, lw.f32([1])])], [], [c.out()]);
       return;
     }
     case "softmax":
-      c.e.op("Softmax", inputs, [attr.int("axis", c.num("axis"))], [c.out()]);
+      c.emit.op("Softmax", inputs, [attr.int("axis", c.num("axis"))], [c.out()]);
       return;
     default: {
       const opType = SIMPLE[c.node.op];
       if (!opType) throw new Error(`internal: ${c.node.op} is not an elementwise op`);
-      c.e.op(opType, inputs, [], [c.out()]);
+      c.emit.op(opType, inputs, [], [c.out()]);
     }
   }
 }
 
 export function lowerConst(c: NodeCtx): void {
   const value = { name: "value", dtype: "float" as const, dims: [], data: new Float32Array([c.num("value")]) };
-  c.e.op("Constant", [], [attr.tensor("value", value)], [c.out()]);
+  c.emit.op("Constant", [], [attr.tensor("value", value)], [c.out()]);
 }

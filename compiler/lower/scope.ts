@@ -56,13 +56,33 @@ export class Emitter {
   in = (scope: Scope): Emitter => new Emitter(scope, this.label, this.doc);
 
   /** Emits one node; outputs default to fresh names. Returns the output names. */
-  op(opType: string, inputs: readonly string[], attributes: readonly OnnxAttribute[] = [], outputs: readonly string[] | number = 1): string[] {
-    const outs = typeof outputs === "number" ? Array.from({ length: outputs }, () => this.lower.values.fresh(`${this.label}/${opType}`)) : outputs;
-    this.scope.nodes.push({ opType, inputs, outputs: outs, name: this.lower.nodeNames.fresh(outs[0]), domain: "", docString: this.doc, attributes });
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attributes: readonly OnnxAttribute[] = [],
+    outputs: readonly string[] | number = 1,
+  ): string[] {
+    const outs =
+      typeof outputs === "number"
+        ? Array.from({ length: outputs }, () => this.lower.values.fresh(`${this.label}/${opType}`))
+        : outputs;
+    this.scope.nodes.push({
+      opType,
+      inputs,
+      outputs: outs,
+      name: this.lower.nodeNames.fresh(outs[0]),
+      domain: "",
+      docString: this.doc,
+      attributes,
+    });
     return [...outs];
   }
-  op1 = (opType: string, inputs: readonly string[], attributes: readonly OnnxAttribute[] = [], output?: string): string =>
-    this.op(opType, inputs, attributes, output === undefined ? 1 : [output])[0];
+  op1 = (
+    opType: string,
+    inputs: readonly string[],
+    attributes: readonly OnnxAttribute[] = [],
+    output?: string,
+  ): string => this.op(opType, inputs, attributes, output === undefined ? 1 : [output])[0];
 }
 
 /** Model-wide state: names, initializers (all at top level, visible in every branch), constants. */
@@ -105,7 +125,8 @@ export class Lowerer {
     const data = this.weights.get(p.name);
     const size = dims.reduce((a, b) => a * b, 1);
     if (!data) throw new Error(`internal: no weights for parameter ${p.name}`);
-    if (data.length !== size) throw new Error(`internal: weights for ${p.name} hold ${data.length} values, expected ${size} for [${dims}]`);
+    if (data.length !== size)
+      throw new Error(`internal: weights for ${p.name} hold ${data.length} values, expected ${size} for [${dims}]`);
     if (this.sharedRows(p)) {
       this.initializers.push({ name: p.name, dtype: "float", dims: [...p.shape], data: data.slice(0, size / rows) });
     } else this.initializers.push({ name: p.name, dtype: "float", dims, data });
@@ -130,12 +151,20 @@ export class Lowerer {
   /** A shared int64 constant (scalar when dims is []). */
   i64(values: readonly number[], dims: readonly number[] = [values.length]): string {
     const data = BigInt64Array.from(values, (v) => BigInt(v));
-    return this.constant(`const.i64${dims.length === 0 ? "s" : ""}.${values.join("_")}`, { dtype: "int64", dims, data });
+    return this.constant(`const.i64${dims.length === 0 ? "s" : ""}.${values.join("_")}`, {
+      dtype: "int64",
+      dims,
+      data,
+    });
   }
 
   /** A shared float constant (scalar when dims is []). */
   f32(values: readonly number[], dims: readonly number[] = []): string {
-    return this.constant(`const.f32${dims.length === 0 ? "s" : ""}.${values.join("_")}`, { dtype: "float", dims, data: Float32Array.from(values) });
+    return this.constant(`const.f32${dims.length === 0 ? "s" : ""}.${values.join("_")}`, {
+      dtype: "float",
+      dims,
+      data: Float32Array.from(values),
+    });
   }
 
   private constant(base: string, t: Omit<OnnxTensor, "name">): string {

@@ -23,7 +23,18 @@ const topEmitter = (lw: Lowerer): Emitter => new Emitter(lw.top, "widths", "");
 /** `width.<group>` as a 1-D [1] tensor, so that table lookups come out ready for Slice. */
 function widthIndex1d(lw: Lowerer, group: string): string {
   const key = `width1d:${group}`;
-  return lw.top.lookup(key) ?? lw.top.remember(key, topEmitter(lw).op1("Unsqueeze", [widthInputName(group), lw.i64([0])], [], lw.values.fresh(`${widthInputName(group)}/1d`)));
+  return (
+    lw.top.lookup(key) ??
+    lw.top.remember(
+      key,
+      topEmitter(lw).op1(
+        "Unsqueeze",
+        [widthInputName(group), lw.i64([0])],
+        [],
+        lw.values.fresh(`${widthInputName(group)}/1d`),
+      ),
+    )
+  );
 }
 
 /** int64 [1]: `offset` plus the segment's length at run time (a constant when it never slims). */
@@ -34,7 +45,12 @@ export function segmentEnd(lw: Lowerer, seg: Segment, offset: number): string {
   if (known) return known;
   const table = groupChoices(lw, seg.group).map((w) => offset + channelsAt(seg.max, w, seg.divisor) * seg.scale);
   const tableName = lw.i64(table);
-  const end = topEmitter(lw).op1("Gather", [tableName, widthIndex1d(lw, seg.group)], [attr.int("axis", 0)], lw.values.fresh(`len.${seg.group}.${seg.max}x${seg.scale}${offset ? `+${offset}` : ""}`));
+  const end = topEmitter(lw).op1(
+    "Gather",
+    [tableName, widthIndex1d(lw, seg.group)],
+    [attr.int("axis", 0)],
+    lw.values.fresh(`len.${seg.group}.${seg.max}x${seg.scale}${offset ? `+${offset}` : ""}`),
+  );
   return lw.top.remember(key, end);
 }
 
@@ -52,9 +68,18 @@ function axisEnds(lw: Lowerer, segs: readonly Segment[]): string {
     const choices = groupChoices(lw, groups[0]);
     const table = choices.flatMap((w) => segs.map((s) => channelsAt(s.max, w, s.divisor) * s.scale));
     const name = lw.values.fresh(`len.${groups[0]}.${segs.map((s) => `${s.max}x${s.scale}`).join(".")}`);
-    ends = e.op1("Gather", [lw.i64(table, [choices.length, segs.length]), widthInputName(groups[0])], [attr.int("axis", 0)], name);
+    ends = e.op1(
+      "Gather",
+      [lw.i64(table, [choices.length, segs.length]), widthInputName(groups[0])],
+      [attr.int("axis", 0)],
+      name,
+    );
   } else {
-    ends = e.op1("Concat", segs.map((s) => segmentEnd(lw, s, 0)), [attr.int("axis", 0)]);
+    ends = e.op1(
+      "Concat",
+      segs.map((s) => segmentEnd(lw, s, 0)),
+      [attr.int("axis", 0)],
+    );
   }
   return lw.top.remember(key, ends);
 }
@@ -72,9 +97,16 @@ export function layoutLength(lw: Lowerer, segs: readonly Segment[]): string {
   if (groups.length === 1) {
     // One group (e.g. a concat of two layers of the same encoder): one table of whole lengths.
     const table = groupChoices(lw, groups[0]).map((_, i) => layoutLengthAt(lw.graph, segs, { [groups[0]]: i }));
-    length = e.op1("Gather", [lw.i64(table), widthIndex1d(lw, groups[0])], [attr.int("axis", 0)], lw.values.fresh(`len.${groups[0]}.layout`));
+    length = e.op1(
+      "Gather",
+      [lw.i64(table), widthIndex1d(lw, groups[0])],
+      [attr.int("axis", 0)],
+      lw.values.fresh(`len.${groups[0]}.layout`),
+    );
   } else {
-    length = segs.map((s) => segmentEnd(lw, s, 0)).reduce((a, b) => e.op1("Add", [a, b], [], lw.values.fresh("len.layout")));
+    length = segs
+      .map((s) => segmentEnd(lw, s, 0))
+      .reduce((a, b) => e.op1("Add", [a, b], [], lw.values.fresh("len.layout")));
   }
   return lw.top.remember(key, length);
 }
@@ -85,7 +117,8 @@ export function possibleLengths(lw: Lowerer, segs: readonly Segment[]): number[]
   let configs: Record<string, number>[] = [{}];
   for (const g of groups) {
     configs = configs.flatMap((c) => groupChoices(lw, g).map((_, i) => ({ ...c, [g]: i })));
-    if (configs.length > 4096) throw new Error(`internal: too many width combinations for one layer (groups ${groups.join(", ")})`);
+    if (configs.length > 4096)
+      throw new Error(`internal: too many width combinations for one layer (groups ${groups.join(", ")})`);
   }
   return [...new Set(configs.map((c) => layoutLengthAt(lw.graph, segs, c)))].sort((a, b) => a - b);
 }
@@ -102,10 +135,14 @@ export function cutParam(e: Emitter, name: string): string {
   const lw = e.lower;
   const p: Param = lw.param(name);
   let v = lw.paramInitializer(p);
-  if (p.perWidth !== null && !lw.sharedRows(p)) v = e.op1("Gather", [v, widthInputName(p.perWidth)], [attr.int("axis", 0)]);
+  if (p.perWidth !== null && !lw.sharedRows(p))
+    v = e.op1("Gather", [v, widthInputName(p.perWidth)], [attr.int("axis", 0)]);
   const single = p.axes.flatMap((segs, axis) => (slims(segs) && segs!.length === 1 ? [axis] : []));
   if (single.length > 0) {
-    const end = axisEnds(lw, single.map((axis) => p.axes[axis]![0]));
+    const end = axisEnds(
+      lw,
+      single.map((axis) => p.axes[axis]![0]),
+    );
     v = e.op1("Slice", [v, lw.i64(single.map(() => 0)), end, lw.i64(single)]);
   }
   p.axes.forEach((segs, axis) => {

@@ -18,7 +18,8 @@ function emptyOutput(info: OnnxValueInfo): { declared: OnnxValueInfo; empty: Omi
     dims[0] = 0; // every dim is fixed: empty along the first, which is then declared unknown
     declared[0] = null;
   }
-  const data = info.dtype === "float" ? new Float32Array(0) : info.dtype === "int64" ? new BigInt64Array(0) : new Uint8Array(0);
+  const data =
+    info.dtype === "float" ? new Float32Array(0) : info.dtype === "int64" ? new BigInt64Array(0) : new Uint8Array(0);
   return { declared: { ...info, shape: declared }, empty: { dtype: info.dtype, dims, data } };
 }
 
@@ -31,19 +32,38 @@ export function lowerTask(lw: Lowerer, task: Task, gate: boolean): OnnxValueInfo
   const e = new Emitter(lw.top, task.name, "");
   if (!gate) {
     for (const n of nodes) lowerNode(lw.top, n);
-    emitDecode(e, task, rank, raw, infos.map((i) => i.name));
+    emitDecode(
+      e,
+      task,
+      rank,
+      raw,
+      infos.map((i) => i.name),
+    );
     return infos;
   }
   const outputs = infos.map(emptyOutput);
   const types = infos.map((i) => ({ dtype: i.dtype, rank: (i.shape ?? []).length }));
-  emitIf(e, runInputName(task.name), infos.map((i) => i.name), types, (branch, isThen) => {
-    if (isThen) {
-      for (const n of nodes) lowerNode(branch.scope, n);
-      const inner = infos.map((i) => lw.values.fresh(`${i.name}/decoded`));
-      emitDecode(branch, task, rank, raw, inner);
-      return inner;
-    }
-    return outputs.map((o, i) => branch.op1("Constant", [], [attr.tensor("value", { name: "", ...o.empty })], lw.values.fresh(`${infos[i].name}/empty`)));
-  });
+  emitIf(
+    e,
+    runInputName(task.name),
+    infos.map((i) => i.name),
+    types,
+    (branch, isThen) => {
+      if (isThen) {
+        for (const n of nodes) lowerNode(branch.scope, n);
+        const inner = infos.map((i) => lw.values.fresh(`${i.name}/decoded`));
+        emitDecode(branch, task, rank, raw, inner);
+        return inner;
+      }
+      return outputs.map((o, i) =>
+        branch.op1(
+          "Constant",
+          [],
+          [attr.tensor("value", { name: "", ...o.empty })],
+          lw.values.fresh(`${infos[i].name}/empty`),
+        ),
+      );
+    },
+  );
   return outputs.map((o) => o.declared);
 }

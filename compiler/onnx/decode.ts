@@ -3,7 +3,17 @@
 import onnxProto from "onnx-proto";
 import { MtlError } from "../errors";
 import type { onnx as P } from "onnx-proto";
-import type { OnnxAttribute, OnnxDType, OnnxDim, OnnxGraph, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo, TensorData } from "./model";
+import type {
+  OnnxAttribute,
+  OnnxDType,
+  OnnxDim,
+  OnnxGraph,
+  OnnxModel,
+  OnnxNode,
+  OnnxTensor,
+  OnnxValueInfo,
+  TensorData,
+} from "./model";
 
 const { onnx } = onnxProto;
 
@@ -67,14 +77,22 @@ function tensor(t: P.ITensorProto): OnnxTensor {
 function attribute(a: P.IAttributeProto): OnnxAttribute {
   const name = a.name ?? "";
   switch (a.type) {
-    case 1: return { name, kind: "float", value: a.f ?? 0 };
-    case 2: return { name, kind: "int", value: num(a.i) };
-    case 3: return { name, kind: "string", value: new TextDecoder().decode(a.s ?? new Uint8Array()) };
-    case 4: return { name, kind: "tensor", value: tensor(a.t ?? {}) };
-    case 5: return { name, kind: "graph", value: graph(a.g ?? {}) };
-    case 6: return { name, kind: "floats", value: [...(a.floats ?? [])] };
-    case 7: return { name, kind: "ints", value: (a.ints ?? []).map(num) };
-    default: throw new OnnxDecodeError(`attribute ${name} has type ${a.type}, which mtl does not read`);
+    case 1:
+      return { name, kind: "float", value: a.f ?? 0 };
+    case 2:
+      return { name, kind: "int", value: num(a.i) };
+    case 3:
+      return { name, kind: "string", value: new TextDecoder().decode(a.s ?? new Uint8Array()) };
+    case 4:
+      return { name, kind: "tensor", value: tensor(a.t ?? {}) };
+    case 5:
+      return { name, kind: "graph", value: graph(a.g ?? {}) };
+    case 6:
+      return { name, kind: "floats", value: [...(a.floats ?? [])] };
+    case 7:
+      return { name, kind: "ints", value: (a.ints ?? []).map(num) };
+    default:
+      throw new OnnxDecodeError(`attribute ${name} has type ${a.type}, which mtl does not read`);
   }
 }
 

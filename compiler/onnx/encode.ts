@@ -3,7 +3,15 @@
 // little-endian bytes, so the same model always gives the same bytes.
 import onnxProto from "onnx-proto";
 import type { onnx as P } from "onnx-proto";
-import { DTYPE_CODE, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "./model";
+import {
+  DTYPE_CODE,
+  type OnnxAttribute,
+  type OnnxGraph,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from "./model";
 
 const { onnx } = onnxProto;
 
@@ -42,13 +50,20 @@ const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6,
 function attributeProto(a: OnnxAttribute): P.IAttributeProto {
   const base = { name: a.name, type: ATTR_TYPE[a.kind] };
   switch (a.kind) {
-    case "int": return { ...base, i: a.value };
-    case "ints": return { ...base, ints: [...a.value] };
-    case "float": return { ...base, f: a.value };
-    case "floats": return { ...base, floats: [...a.value] };
-    case "string": return { ...base, s: new TextEncoder().encode(a.value) };
-    case "tensor": return { ...base, t: tensorProto(a.value) };
-    case "graph": return { ...base, g: graphProto(a.value) };
+    case "int":
+      return { ...base, i: a.value };
+    case "ints":
+      return { ...base, ints: [...a.value] };
+    case "float":
+      return { ...base, f: a.value };
+    case "floats":
+      return { ...base, floats: [...a.value] };
+    case "string":
+      return { ...base, s: new TextEncoder().encode(a.value) };
+    case "tensor":
+      return { ...base, t: tensorProto(a.value) };
+    case "graph":
+      return { ...base, g: graphProto(a.value) };
   }
 }
 

@@ -4,6 +4,9 @@ import { binary } from "../ir/ops-combine";
 import { lowerElementwise } from "../lower/ops-elementwise";
 import { tensorArg, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpDocs, type OpSpec } from "./spec";
+import { torchAdd, torchDiv, torchMul, torchSub, type TorchOp } from "../export/torch/ops";
+import type { GradRule } from "../train/grad/ctx";
+import { gradAdd, gradDiv, gradMul, gradSub } from "../train/grad/elementwise";
 
 type Arithmetic = "add" | "sub" | "mul" | "div";
 
@@ -20,9 +23,16 @@ function layer(op: "add" | "mul"): LayerDef {
   };
 }
 
-function arithmeticSpec<K extends Arithmetic>(kind: K, docs: OpDocs): OpSpec<K, void> {
+function arithmeticSpec<K extends Arithmetic>(
+  kind: K,
+  docs: OpDocs,
+  gradient: GradRule,
+  pytorch: TorchOp,
+): OpSpec<K, void> {
   return {
     kind,
+    gradient,
+    pytorch,
     summary: `elementwise ${kind} with broadcasting`,
     docs,
     shape: (_c, [a, b]) => binary(kind, a, b),
@@ -36,7 +46,7 @@ function arithmeticSpec<K extends Arithmetic>(kind: K, docs: OpDocs): OpSpec<K, 
 }
 
 // The operator table of docs/language.md names the ops without a layer of their own.
-export const addSpec = arithmeticSpec("add", { layers: [layer("add")] });
-export const subSpec = arithmeticSpec("sub", { mention: "(`add`, `sub`, `mul`, `div`)" });
-export const mulSpec = arithmeticSpec("mul", { layers: [layer("mul")] });
-export const divSpec = arithmeticSpec("div", { mention: "(`add`, `sub`, `mul`, `div`)" });
+export const addSpec = arithmeticSpec("add", { layers: [layer("add")] }, gradAdd, torchAdd);
+export const subSpec = arithmeticSpec("sub", { mention: "(`add`, `sub`, `mul`, `div`)" }, gradSub, torchSub);
+export const mulSpec = arithmeticSpec("mul", { layers: [layer("mul")] }, gradMul, torchMul);
+export const divSpec = arithmeticSpec("div", { mention: "(`add`, `sub`, `mul`, `div`)" }, gradDiv, torchDiv);

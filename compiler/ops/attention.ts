@@ -5,6 +5,8 @@ import { channelsAt, layoutLength, widthOf } from "../ir/width";
 import { lowerAttention } from "../lower/ops-attention";
 import { expectAtLeast, numArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { sortedAttrs, type OpSpec } from "./spec";
+import { torchAttention } from "../export/torch/ops";
+import { gradAttention } from "../train/grad/attention";
 
 const layer: LayerDef = {
   name: "attention",
@@ -19,6 +21,8 @@ const layer: LayerDef = {
 
 export const attentionSpec: OpSpec<"attention", { heads: number }> = {
   kind: "attention",
+  gradient: gradAttention,
+  pytorch: torchAttention,
   summary: "multi-head self-attention, batch first [N, T, D]",
   docs: { layers: [layer] },
   shape: (c, [x], o) => attention(c, x, o),

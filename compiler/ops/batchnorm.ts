@@ -4,6 +4,8 @@ import { batchnorm } from "../ir/ops-dense";
 import { lowerBatchnorm } from "../lower/ops-conv";
 import { numArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchBatchnorm } from "../export/torch/ops";
+import { gradBatchnorm } from "../train/grad/norm";
 
 const layer: LayerDef = {
   name: "bn",
@@ -15,6 +17,8 @@ const layer: LayerDef = {
 
 export const batchnormSpec: OpSpec<"batchnorm", { eps: number }> = {
   kind: "batchnorm",
+  gradient: gradBatchnorm,
+  pytorch: torchBatchnorm,
   summary: "inference-mode BatchNorm over axis 1 with per-width statistics",
   docs: { layers: [layer] },
   shape: (c, [x], o) => batchnorm(c, x, o),

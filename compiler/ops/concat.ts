@@ -4,6 +4,8 @@ import { concat } from "../ir/ops-combine";
 import { lowerConcat } from "../lower/ops-shape";
 import { ArgError, itemsOf, numArg, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchConcat } from "../export/torch/ops";
+import { gradConcat } from "../train/grad/shape";
 
 const layer: LayerDef = {
   name: "concat",
@@ -22,6 +24,8 @@ const layer: LayerDef = {
 
 export const concatSpec: OpSpec<"concat", { axis: number }> = {
   kind: "concat",
+  gradient: gradConcat,
+  pytorch: torchConcat,
   summary: "concatenation along an axis",
   docs: { layers: [layer] },
   shape: (_c, xs, { axis }) => concat(xs, axis),

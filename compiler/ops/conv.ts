@@ -6,6 +6,8 @@ import { ArgError, expectAtLeast, flagArg, numArg, pairArg, tensorArg, X, type L
 import { int, bool } from "../elaborate/values";
 import type { OpSpec } from "./spec";
 import { windowWords } from "./window";
+import { torchConv } from "../export/torch/ops";
+import { gradConv } from "../train/grad/conv";
 
 /** Padding: -1 (the default) means "same" for stride 1: dilation * (k - 1) / 2 on each side. */
 function pads(
@@ -14,7 +16,7 @@ function pads(
   d: [number, number],
 ): [number, number, number, number] {
   const v = a.pad;
-  if (v.k === "int" && v.v === -1) {
+  if (v.kind === "int" && v.value === -1) {
     const ph = Math.floor((d[0] * (k[0] - 1)) / 2);
     const pw = Math.floor((d[1] * (k[1] - 1)) / 2);
     return [ph, pw, ph, pw];
@@ -58,6 +60,8 @@ const layer: LayerDef = {
 
 export const convSpec: OpSpec<"conv", ConvOptions> = {
   kind: "conv",
+  gradient: gradConv,
+  pytorch: torchConv,
   summary: "2-D convolution over NCHW; a depthwise conv slims with its input",
   docs: { layers: [layer] },
   shape: (c, [x], o) => conv(c, x, o),

@@ -3,6 +3,8 @@ import { embedding } from "../ir/ops-dense";
 import { lowerEmbedding } from "../lower/ops-dense";
 import { expectAtLeast, numArg, tensorArg, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchEmbedding } from "../export/torch/ops";
+import { gradEmbedding } from "../train/grad/dense";
 
 const layer: LayerDef = {
   name: "embedding",
@@ -22,6 +24,8 @@ const layer: LayerDef = {
 
 export const embeddingSpec: OpSpec<"embedding", { vocab: number; dim: number }> = {
   kind: "embedding",
+  gradient: gradEmbedding,
+  pytorch: torchEmbedding,
   summary: "table lookup of int64 ids",
   docs: { layers: [layer] },
   shape: (c, [ids], o) => embedding(c, ids, o),

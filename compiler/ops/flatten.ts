@@ -4,6 +4,8 @@ import { flatten } from "../ir/ops-shape";
 import { lowerFlatten } from "../lower/ops-shape";
 import { numArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchFlatten } from "../export/torch/ops";
+import { gradFlatten } from "../train/grad/shape";
 
 const layer: LayerDef = {
   name: "flatten",
@@ -15,6 +17,8 @@ const layer: LayerDef = {
 
 export const flattenSpec: OpSpec<"flatten", { axis: number }> = {
   kind: "flatten",
+  gradient: gradFlatten,
+  pytorch: torchFlatten,
   summary: "flatten to 2-D",
   docs: { layers: [layer] },
   shape: (_c, [x], { axis }) => flatten(x, axis),

@@ -3,6 +3,8 @@ import { globalAvgPool } from "../ir/ops-spatial";
 import { lowerGlobalAvgPool } from "../lower/ops-conv";
 import { tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchGlobalAvgPool } from "../export/torch/ops";
+import { gradGlobalAvgPool } from "../train/grad/pool";
 
 const layer: LayerDef = {
   name: "gap",
@@ -14,6 +16,8 @@ const layer: LayerDef = {
 
 export const globalavgpoolSpec: OpSpec<"globalavgpool", void> = {
   kind: "globalavgpool",
+  gradient: gradGlobalAvgPool,
+  pytorch: torchGlobalAvgPool,
   summary: "global average pooling, keeping the rank",
   docs: { layers: [layer] },
   shape: (_c, [x]) => globalAvgPool(x),

@@ -10,6 +10,8 @@ import { channelsAt, layoutMax } from "../ir/width";
 import { attr } from "../lower/scope";
 import { expectAtLeast, numArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchGroupnorm } from "../export/torch/ops";
+import { gradGroupnorm } from "../train/grad/norm";
 
 export interface GroupNormOptions {
   readonly groups: number;
@@ -49,6 +51,8 @@ function channelCounts(segs: readonly Segment[], choicesOf: (group: string) => r
 
 export const groupnormSpec: OpSpec<"groupnorm", GroupNormOptions> = {
   kind: "groupnorm",
+  gradient: gradGroupnorm,
+  pytorch: torchGroupnorm,
   summary: "GroupNorm over axis 1; groups divide the channel count at every width",
   docs: { layers: [layer] },
   shape: (c, [x], o) => {
@@ -87,25 +91,24 @@ export const groupnormSpec: OpSpec<"groupnorm", GroupNormOptions> = {
   // shift per (slim) channel. Every shape is taken at run time, so the channel count may vary.
   lower: (c, n) => {
     const { groups, eps } = n.attrs;
-    const lw = c.lw;
+    const lw = c.lowerer;
     const rank = c.inType(0).shape.length;
     const x = c.in(0);
-    const grouped = c.e.op1("Reshape", [x, lw.i64([0, groups, -1])]);
-    const mean = c.e.op1("ReduceMean", [grouped], [attr.ints("axes", [2]), attr.int("keepdims", 1)]);
-    const centred = c.e.op1("Sub", [grouped, mean]);
-    const variance = c.e.op1(
+    const grouped = c.emit.op1("Reshape", [x, lw.i64([0, groups, -1])]);
+    const mean = c.emit.op1("ReduceMean", [grouped], [attr.ints("axes", [2]), attr.int("keepdims", 1)]);
+    const centred = c.emit.op1("Sub", [grouped, mean]);
+    const variance = c.emit.op1(
       "ReduceMean",
-      [c.e.op1("Mul", [centred, centred])],
+      [c.emit.op1("Mul", [centred, centred])],
       [attr.ints("axes", [2]), attr.int("keepdims", 1)],
     );
-    const normed = c.e.op1("Div", [centred, c.e.op1("Sqrt", [c.e.op1("Add", [variance, lw.f32([eps])])])]);
-    const back = c.e.op1("Reshape", [normed, c.e.op1("Shape", [x])]);
+    const normed = c.emit.op1("Div", [centred, c.emit.op1("Sqrt", [c.emit.op1("Add", [variance, lw.f32([eps])])])]);
+    const back = c.emit.op1("Reshape", [normed, c.emit.op1("Shape", [x])]);
     const perChannel = lw.i64([-1, ...new Array<number>(rank - 2).fill(1)]);
-    const scale = c.e.op1("Reshape", [c.param("weight"), perChannel]);
-    const shift = c.e.op1("Reshape", [c.param("bias"), perChannel]);
-    c.e.op("Add", [c.e.op1("Mul", [back, scale]), shift], [], [c.out()]);
+    const scale = c.emit.op1("Reshape", [c.param("weight"), perChannel]);
+    const shift = c.emit.op1("Reshape", [c.param("bias"), perChannel]);
+    c.emit.op("Add", [c.emit.op1("Mul", [back, scale]), shift], [], [c.out()]);
   },
   specialise: keepNode,
   dump: sortedAttrs,
-  pytorch: { module: "torch.nn.GroupNorm", args: ["groups", "channels"], kwargs: { eps: "eps" } },
 };

@@ -4,6 +4,8 @@ import { expectFloat } from "../ir/op-common";
 import { lowerElementwise } from "../lower/ops-elementwise";
 import { tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchIdentity } from "../export/torch/ops";
+import { gradIdentity } from "../train/grad/elementwise";
 
 const dropout: LayerDef = {
   name: "dropout",
@@ -15,6 +17,8 @@ const dropout: LayerDef = {
 
 export const identitySpec: OpSpec<"identity", void> = {
   kind: "identity",
+  gradient: gradIdentity,
+  pytorch: torchIdentity,
   summary: "the input unchanged",
   docs: { layers: [dropout] },
   shape: (_c, [x]) => {

@@ -39,16 +39,16 @@ export interface LayerDef {
 type Args = Readonly<Record<string, Val>>;
 
 export const tensorArg = (a: Args, name: string): string => (a[name] as { id: string }).id;
-export const numArg = (a: Args, name: string): number => (a[name] as { v: number }).v;
-export const flagArg = (a: Args, name: string): boolean => (a[name] as { v: boolean }).v;
-export const textArg = (a: Args, name: string): string => (a[name] as { v: string }).v;
-export const itemsOf = (v: Val): readonly Val[] => (v.k === "list" ? v.items : []);
-export const intsArg = (a: Args, name: string): number[] => itemsOf(a[name]).map((x) => (x as { v: number }).v);
+export const numArg = (a: Args, name: string): number => (a[name] as { value: number }).value;
+export const flagArg = (a: Args, name: string): boolean => (a[name] as { value: boolean }).value;
+export const textArg = (a: Args, name: string): string => (a[name] as { value: string }).value;
+export const itemsOf = (v: Val): readonly Val[] => (v.kind === "list" ? v.items : []);
+export const intsArg = (a: Args, name: string): number[] => itemsOf(a[name]).map((x) => (x as { value: number }).value);
 
 /** An int or a list of two ints: `k: 3` or `k: [1, 7]`. */
 export function pairArg(a: Args, name: string): [number, number] {
   const v = a[name];
-  if (v.k === "int") return [v.v, v.v];
+  if (v.kind === "int") return [v.value, v.value];
   const xs = intsArg(a, name);
   if (xs.length !== 2) throw new ArgError(name, `\`${name}\` takes one number or a list of two, got ${xs.length}`);
   return [xs[0], xs[1]];
@@ -56,7 +56,7 @@ export function pairArg(a: Args, name: string): [number, number] {
 
 export function expectAtLeast(a: Args, name: string, min = 1): void {
   const v = a[name];
-  const xs = v.k === "list" ? intsArg(a, name) : [(v as { v: number }).v];
+  const xs = v.kind === "list" ? intsArg(a, name) : [(v as { value: number }).value];
   for (const x of xs) if (x < min) throw new ArgError(name, `\`${name}\` must be at least ${min}, got ${x}`);
 }
 

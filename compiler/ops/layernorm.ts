@@ -4,6 +4,8 @@ import { layernorm } from "../ir/ops-dense";
 import { lowerLayernorm } from "../lower/ops-dense";
 import { numArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchLayernorm } from "../export/torch/ops";
+import { gradLayernorm } from "../train/grad/norm";
 
 const layer: LayerDef = {
   name: "layernorm",
@@ -15,6 +17,8 @@ const layer: LayerDef = {
 
 export const layernormSpec: OpSpec<"layernorm", { eps: number }> = {
   kind: "layernorm",
+  gradient: gradLayernorm,
+  pytorch: torchLayernorm,
   summary: "LayerNorm over the last axis",
   docs: { layers: [layer] },
   shape: (c, [x], o) => layernorm(c, x, o),

@@ -5,6 +5,8 @@ import { linear } from "../ir/ops-dense";
 import { lowerLinear } from "../lower/ops-dense";
 import { expectAtLeast, flagArg, numArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, sortedAttrs, type OpSpec } from "./spec";
+import { torchLinear } from "../export/torch/ops";
+import { gradLinear } from "../train/grad/dense";
 
 const layer: LayerDef = {
   name: "linear",
@@ -19,6 +21,8 @@ const layer: LayerDef = {
 
 export const linearSpec: OpSpec<"linear", { out: number; bias: boolean }> = {
   kind: "linear",
+  gradient: gradLinear,
+  pytorch: torchLinear,
   summary: "y = x W^T + b over the last axis",
   docs: { layers: [layer] },
   shape: (c, [x], o) => linear(c, x, o),

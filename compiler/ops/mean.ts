@@ -4,6 +4,8 @@ import { mean } from "../ir/ops-shape";
 import { lowerMean } from "../lower/ops-shape";
 import { flagArg, intsArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchMean } from "../export/torch/ops";
+import { gradMean } from "../train/grad/shape";
 
 const layer: LayerDef = {
   name: "mean",
@@ -15,6 +17,8 @@ const layer: LayerDef = {
 
 export const meanSpec: OpSpec<"mean", { axes: readonly number[]; keepdims: boolean }> = {
   kind: "mean",
+  gradient: gradMean,
+  pytorch: torchMean,
   summary: "mean over axes",
   docs: { layers: [layer] },
   shape: (_c, [x], { axes, keepdims }) => mean(x, axes, keepdims),

@@ -7,6 +7,8 @@ import type { InitKind, Param } from "../ir/types";
 import { lowerParam } from "../lower/ops-dense";
 import { ArgError, intsArg, numArg, textArg, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchParam } from "../export/torch/ops";
+import { gradParam } from "../train/grad/dense";
 
 export interface ParamOptions {
   readonly shape: readonly number[];
@@ -37,6 +39,8 @@ const layer: LayerDef = {
 
 export const paramSpec: OpSpec<"param", ParamOptions> = {
   kind: "param",
+  gradient: gradParam,
+  pytorch: torchParam,
   summary: "a parameter as a value; its channel axis slims with the layer's group",
   docs: { layers: [layer] },
   shape: (c, _inputs, { shape, init, channelAxis }) => {

@@ -5,6 +5,9 @@ import { lowerPool } from "../lower/ops-conv";
 import { expectAtLeast, pairArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, type OpSpec } from "./spec";
 import { windowWords } from "./window";
+import { torchPool } from "../export/torch/ops";
+import type { GradRule } from "../train/grad/ctx";
+import { gradAvgPool, gradMaxPool } from "../train/grad/pool";
 
 function poolLayer(op: "maxpool" | "avgpool"): LayerDef {
   return {
@@ -31,9 +34,15 @@ function poolLayer(op: "maxpool" | "avgpool"): LayerDef {
   };
 }
 
-function poolSpec<K extends "maxpool" | "avgpool">(kind: K, summary: string): OpSpec<K, PoolOptions> {
+function poolSpec<K extends "maxpool" | "avgpool">(
+  kind: K,
+  summary: string,
+  gradient: GradRule,
+): OpSpec<K, PoolOptions> {
   return {
     kind,
+    gradient,
+    pytorch: torchPool,
     summary,
     docs: { layers: [poolLayer(kind)] },
     shape: (_c, [x], o) => pool(kind, x, o),
@@ -46,5 +55,5 @@ function poolSpec<K extends "maxpool" | "avgpool">(kind: K, summary: string): Op
   };
 }
 
-export const maxpoolSpec = poolSpec("maxpool", "max pooling over NCHW");
-export const avgpoolSpec = poolSpec("avgpool", "average pooling over NCHW (padding counted, as PyTorch)");
+export const maxpoolSpec = poolSpec("maxpool", "max pooling over NCHW", gradMaxPool);
+export const avgpoolSpec = poolSpec("avgpool", "average pooling over NCHW (padding counted, as PyTorch)", gradAvgPool);

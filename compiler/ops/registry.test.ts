@@ -1,11 +1,14 @@
-// The op registry is complete: every op kind has a spec with each stage filled in, a reference
-// kernel for the interpreter, and an entry in docs/language.md; no stage falls back silently.
+// The op registry is complete: every op kind has a spec with each stage filled in (gradient rule and
+// PyTorch mapping included), a reference kernel for the interpreter, and an entry in
+// docs/language.md; no stage falls back silently.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeMacs } from "../cost/node-cost";
+import { TORCH_OPS } from "../export/torch";
 import { layers } from "../elaborate/layers";
 import type { Graph, Node, OpKind } from "../ir/types";
+import { GRAD_RULES } from "../train/grad/rules";
 import { KERNELS } from "../../test/helpers/reference-kernels";
 import { OPS, OP_KINDS, specOf } from "./index";
 
@@ -20,11 +23,20 @@ describe("the op registry", () => {
 
   it.each(OP_KINDS)("%s: every stage is present", (kind) => {
     const spec = specOf(kind);
-    for (const stage of ["shape", "macs", "lower", "specialise", "dump"] as const)
+    for (const stage of ["shape", "macs", "lower", "specialise", "dump", "gradient", "pytorch"] as const)
       expect(typeof spec[stage], stage).toBe("function");
     expect(spec.summary.length).toBeGreaterThan(0);
     expect(spec.arity === "variadic" || Number.isInteger(spec.arity)).toBe(true);
     for (const role of spec.buffers ?? []) expect(spec.params, `buffer ${role} is a parameter`).toContain(role);
+  });
+
+  it("is where training and the PyTorch export find each op's gradient rule and mapping", () => {
+    for (const kind of OP_KINDS) {
+      expect(GRAD_RULES[kind], kind).toBe(specOf(kind).gradient);
+      expect(TORCH_OPS[kind], kind).toBe(specOf(kind).pytorch);
+    }
+    expect(Object.keys(GRAD_RULES).sort()).toEqual([...OP_KINDS].sort());
+    expect(Object.keys(TORCH_OPS).sort()).toEqual([...OP_KINDS].sort());
   });
 
   it.each(OP_KINDS)("%s: has a reference kernel", (kind) => {

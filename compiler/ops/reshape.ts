@@ -4,6 +4,8 @@ import { reshape } from "../ir/ops-shape";
 import { lowerReshape } from "../lower/ops-shape";
 import { ArgError, intsArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchReshape } from "../export/torch/ops";
+import { gradReshape } from "../train/grad/shape";
 
 const layer: LayerDef = {
   name: "reshape",
@@ -28,6 +30,8 @@ const layer: LayerDef = {
 
 export const reshapeSpec: OpSpec<"reshape", readonly Dim[]> = {
   kind: "reshape",
+  gradient: gradReshape,
+  pytorch: torchReshape,
   summary: "reshape to a target shape",
   docs: { layers: [layer] },
   shape: (_c, [x], shape) => reshape(x, shape),

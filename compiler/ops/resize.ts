@@ -4,6 +4,8 @@ import { resize, type ResizeOptions } from "../ir/ops-spatial";
 import { lowerResize } from "../lower/ops-conv";
 import { ArgError, expectAtLeast, intsArg, numArg, tensorArg, textArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchResize } from "../export/torch/ops";
+import { gradResize } from "../train/grad/resize";
 
 function resizeMode(args: Parameters<LayerDef["apply"]>[0]["args"]): "nearest" | "linear" {
   const m = textArg(args, "mode");
@@ -42,6 +44,8 @@ const resizeLayer: LayerDef = {
 
 export const resizeSpec: OpSpec<"resize", ResizeOptions> = {
   kind: "resize",
+  gradient: gradResize,
+  pytorch: torchResize,
   summary: "resize NCHW with PyTorch's coordinate conventions",
   docs: { layers: [upsample, resizeLayer] },
   shape: (_c, [x], o) => resize(x, o),

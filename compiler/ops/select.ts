@@ -3,6 +3,8 @@ import { select } from "../ir/ops-shape";
 import { lowerSelect } from "../lower/ops-shape";
 import { numArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchSelect } from "../export/torch/ops";
+import { gradSelect } from "../train/grad/shape";
 
 const layer: LayerDef = {
   name: "select",
@@ -14,6 +16,8 @@ const layer: LayerDef = {
 
 export const selectSpec: OpSpec<"select", { axis: number; index: number }> = {
   kind: "select",
+  gradient: gradSelect,
+  pytorch: torchSelect,
   summary: "one position along an axis, the axis dropped",
   docs: { layers: [layer] },
   shape: (_c, [x], { axis, index }) => select(x, axis, index),

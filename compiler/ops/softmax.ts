@@ -5,6 +5,8 @@ import { softmax } from "../ir/ops-shape";
 import { lowerElementwise } from "../lower/ops-elementwise";
 import { numArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchSoftmax } from "../export/torch/ops";
+import { gradSoftmax } from "../train/grad/elementwise";
 
 const layer: LayerDef = {
   name: "softmax",
@@ -16,6 +18,8 @@ const layer: LayerDef = {
 
 export const softmaxSpec: OpSpec<"softmax", { axis: number }> = {
   kind: "softmax",
+  gradient: gradSoftmax,
+  pytorch: torchSoftmax,
   summary: "softmax along an axis",
   docs: { layers: [layer] },
   shape: (_c, [x], { axis }) => {

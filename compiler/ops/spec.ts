@@ -1,10 +1,13 @@
 // What the compiler knows about one IR op kind, in one place: its language layers (signature and
-// docs), shape rule, invariants, cost, lowering, specialisation and dump format. The registry
-// (index.ts) is checked to hold a spec for every `OpKind`, so adding an op cannot leave a stage
-// silently falling back to a default. Reference kernels for tests live in test/helpers.
+// docs), shape rule, invariants, cost, lowering, specialisation, dump format, gradient rule and
+// PyTorch mapping. The registry (index.ts) is checked to hold a spec for every `OpKind`, so adding
+// an op cannot leave a stage silently falling back to a default. Reference kernels for tests live
+// in test/helpers.
+import type { TorchOp } from "../export/torch/ops";
 import type { OpCtx, OpResult } from "../ir/op-common";
 import type { Config, Graph, Node, OpKind, TypedNode, Value, ValueType } from "../ir/types";
 import type { NodeCtx } from "../lower/node-ctx";
+import type { GradRule } from "../train/grad/ctx";
 import type { LayerDef } from "./layer-def";
 
 /** Where the docs describe an op: its layers' rows in docs/language.md, or a phrase there. */
@@ -47,10 +50,10 @@ export interface OpSpec<K extends OpKind, O = unknown> {
   specialise(n: TypedNode<K>, s: SpecialiseCtx): Node;
   /** Attribute words for `dump`, e.g. ["k=3x3", "s=2"]. */
   dump(n: TypedNode<K>): string[];
-  /** Reverse-mode rule, filled in by the training work (compiler/train/grad). */
-  readonly gradient?: unknown;
-  /** The matching PyTorch module or function, for weight import/export and training. */
-  readonly pytorch?: unknown;
+  /** Reverse-mode rule for training graphs (implementations in compiler/train/grad/). */
+  readonly gradient: GradRule;
+  /** The PyTorch expression for export (implementations in compiler/export/torch/ops.ts). */
+  readonly pytorch: TorchOp;
 }
 
 export const keepNode = <K extends OpKind>(n: TypedNode<K>): Node => n as Node;

@@ -3,6 +3,8 @@ import { transpose } from "../ir/ops-shape";
 import { lowerTranspose } from "../lower/ops-shape";
 import { intsArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { keepNode, noMacs, sortedAttrs, type OpSpec } from "./spec";
+import { torchTranspose } from "../export/torch/ops";
+import { gradTranspose } from "../train/grad/shape";
 
 const layer: LayerDef = {
   name: "transpose",
@@ -14,6 +16,8 @@ const layer: LayerDef = {
 
 export const transposeSpec: OpSpec<"transpose", { perm: readonly number[] }> = {
   kind: "transpose",
+  gradient: gradTranspose,
+  pytorch: torchTranspose,
   summary: "axis permutation",
   docs: { layers: [layer] },
   shape: (_c, [x], { perm }) => transpose(x, perm),

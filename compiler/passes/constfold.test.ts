@@ -11,7 +11,13 @@ function small() {
   return { b, x };
 }
 
-const task = (output: string) => ({ name: "t", output, decode: { kind: "identity" as const }, loss: null, metric: null });
+const task = (output: string) => ({
+  name: "t",
+  output,
+  decode: { kind: "identity" as const },
+  loss: null,
+  metric: null,
+});
 
 describe("constfold", () => {
   it("folds constant arithmetic and drops identity nodes", () => {
@@ -43,7 +49,11 @@ describe("constfold", () => {
 
   it("folds unary functions with float32 rounding and keeps real work", () => {
     const { b, x } = small();
-    const s = b.unary(at("s"), "sigmoid", b.binary(at("sum"), "add", b.constant(at("a"), 0.1), b.constant(at("b"), 0.2)));
+    const s = b.unary(
+      at("s"),
+      "sigmoid",
+      b.binary(at("sum"), "add", b.constant(at("a"), 0.1), b.constant(at("b"), 0.2)),
+    );
     const y = b.binary(at("scaled"), "mul", x, s);
     b.addTask(task(y));
     const g = constfold(b.finish());

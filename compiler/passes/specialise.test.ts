@@ -7,7 +7,13 @@ import { verify } from "../ir/verify";
 import { fullConfig } from "../ir/width";
 import { specialise } from "./specialise";
 
-const task = (output: string) => ({ name: "t", output, decode: { kind: "identity" as const }, loss: null, metric: null });
+const task = (output: string) => ({
+  name: "t",
+  output,
+  decode: { kind: "identity" as const },
+  loss: null,
+  metric: null,
+});
 const shapeOf = (g: Graph, name: string) => g.params.get(name)!.shape;
 
 describe("specialise", () => {

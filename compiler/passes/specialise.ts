@@ -18,7 +18,12 @@ function checkConfig(graph: Graph, config: Config): void {
 }
 
 const fixSegments = (graph: Graph, segs: readonly Segment[], config: Config): Segment[] =>
-  segs.map((s) => ({ max: channelsAt(s.max, widthOf(graph, s.group, config), s.divisor), group: null, scale: s.scale, divisor: 1 }));
+  segs.map((s) => ({
+    max: channelsAt(s.max, widthOf(graph, s.group, config), s.divisor),
+    group: null,
+    scale: s.scale,
+    divisor: 1,
+  }));
 
 function specialiseValue(graph: Graph, v: Value, config: Config): Value {
   const t = v.type;
@@ -37,11 +42,17 @@ function specialiseWeights(graph: Graph, p: Param, data: Float32Array | undefine
   const size = p.shape.reduce((a, b) => a * b, 1);
   const rows = p.perWidth === null ? 1 : graph.groups.find((g) => g.name === p.perWidth)!.choices.length;
   if (!data) throw new Error(`specialise: no weights for parameter '${p.name}'`);
-  if (data.length !== rows * size) throw new Error(`specialise: '${p.name}' has ${data.length} weights, expected ${rows * size}`);
+  if (data.length !== rows * size)
+    throw new Error(`specialise: '${p.name}' has ${data.length} weights, expected ${rows * size}`);
   const row = p.perWidth === null ? 0 : (config[p.perWidth] ?? rows - 1);
   const own = data.subarray(row * size, (row + 1) * size);
   const keep = p.axes.map((segs) =>
-    segs === null ? null : leadingOfEach(segs.map((s) => s.max * s.scale), fixSegments(graph, segs, config).map((s) => s.max * s.scale)),
+    segs === null
+      ? null
+      : leadingOfEach(
+          segs.map((s) => s.max * s.scale),
+          fixSegments(graph, segs, config).map((s) => s.max * s.scale),
+        ),
   );
   return gatherAxes(own, p.shape, keep).data;
 }

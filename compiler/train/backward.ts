@@ -8,7 +8,7 @@ import { NodeCtx } from "../lower/node-ctx";
 import { Emitter } from "../lower/scope";
 import { diag } from "../messages";
 import type { GradCtx } from "./grad/ctx";
-import { GRAD_RULES } from "./grad/rules";
+import { specOf } from "../ops";
 import { sourceDoc, type Saved } from "./forward";
 import type { TrainLowerer } from "./lowerer";
 
@@ -59,8 +59,8 @@ export function emitBackward(
       void map.set(key, [...(map.get(key) ?? []), value]);
     const ctx: GradCtx = {
       node: n,
-      e,
-      lw,
+      emit: e,
+      lowerer: lw,
       x: (i) => fwd.in(i),
       y: () => fwd.out(0),
       inType: (i) => fwd.inType(i),
@@ -85,7 +85,7 @@ export function emitBackward(
         );
       },
     };
-    GRAD_RULES[n.op](ctx);
+    specOf(n.op).gradient(ctx);
   }
   const paramGrads = new Map<string, string>();
   for (const [name, parts] of paramParts) paramGrads.set(name, total(new Emitter(lw.top, `${name}/grad`, ""), parts));

@@ -37,7 +37,8 @@ function keptOffsets(shape: readonly number[], keep: readonly (readonly number[]
 
 export function cutMap(graph: Graph, p: Param, config: Config): CutMap {
   const size = p.shape.reduce((a, b) => a * b, 1);
-  if (rowsOf(graph, p) * size > 2 ** 31 - 1) throw new Error(`internal: parameter ${p.name} is too large for 32-bit index maps`);
+  if (rowsOf(graph, p) * size > 2 ** 31 - 1)
+    throw new Error(`internal: parameter ${p.name} is too large for 32-bit index maps`);
   const rows = rowsOf(graph, p);
   const row = p.perWidth === null ? 0 : (config[p.perWidth] ?? rows - 1);
   const keep = p.axes.map((segs) =>
@@ -66,7 +67,8 @@ export function cut(full: Float32Array, map: CutMap, out = new Float32Array(map.
 /** fullGrad[idx] += cutGrad: the adjoint of `cut`. */
 export function scatterAdd(fullGrad: Float32Array, map: CutMap, cutGrad: Float32Array): void {
   const ix = map.index;
-  if (cutGrad.length !== ix.length) throw new Error(`internal: gradient of ${map.name}: ${cutGrad.length} values, expected ${ix.length}`);
+  if (cutGrad.length !== ix.length)
+    throw new Error(`internal: gradient of ${map.name}: ${cutGrad.length} values, expected ${ix.length}`);
   for (let i = 0; i < ix.length; i++) fullGrad[ix[i]] += cutGrad[i];
 }
 

@@ -31,7 +31,7 @@ export function emitTrainingForward(lw: TrainLowerer, nodes: readonly Node[]): F
     else if (n.op === "maxpool")
       save(
         "indices",
-        c.e.op("MaxPool", [c.in(0)], maxPoolAttrsOf(n), [c.out(), lw.values.fresh(`${n.id}/indices`)])[1],
+        c.emit.op("MaxPool", [c.in(0)], maxPoolAttrsOf(n), [c.out(), lw.values.fresh(`${n.id}/indices`)])[1],
       );
     else lowerNode(lw.top, n);
   }

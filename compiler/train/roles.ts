@@ -17,7 +17,8 @@ export function paramRoles(graph: Graph): Map<string, ParamRole> {
   for (const n of graph.nodes) {
     for (const [role, name] of Object.entries(n.params)) {
       if (BUFFER_ROLES.has(role) && n.op === "batchnorm") roles.set(name, { trainable: false, decay: false });
-      else if (NORM_OPS.has(n.op) || role === "bias" || role.endsWith("bias")) roles.set(name, { trainable: true, decay: false });
+      else if (NORM_OPS.has(n.op) || role === "bias" || role.endsWith("bias"))
+        roles.set(name, { trainable: true, decay: false });
     }
   }
   return roles;

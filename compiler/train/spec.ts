@@ -13,8 +13,21 @@ export interface LossSpec {
 }
 
 export type OptimizerSpec =
-  | { readonly kind: "sgd"; readonly lr: number; readonly momentum: number; readonly nesterov: boolean; readonly weightDecay: number }
-  | { readonly kind: "adamw"; readonly lr: number; readonly beta1: number; readonly beta2: number; readonly eps: number; readonly weightDecay: number };
+  | {
+      readonly kind: "sgd";
+      readonly lr: number;
+      readonly momentum: number;
+      readonly nesterov: boolean;
+      readonly weightDecay: number;
+    }
+  | {
+      readonly kind: "adamw";
+      readonly lr: number;
+      readonly beta1: number;
+      readonly beta2: number;
+      readonly eps: number;
+      readonly weightDecay: number;
+    };
 
 export type ScheduleSpec =
   | { readonly kind: "constant"; readonly warmupSteps: number }
@@ -72,7 +85,14 @@ export const DEFAULT_TRAIN: TrainSpec = {
 
 /** Defaults of each optimiser's arguments (PyTorch's, except SGD's, which are the usual CNN recipe). */
 export const DEFAULT_SGD = DEFAULT_TRAIN.optimizer;
-export const DEFAULT_ADAMW: OptimizerSpec = { kind: "adamw", lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
+export const DEFAULT_ADAMW: OptimizerSpec = {
+  kind: "adamw",
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.01,
+};
 
 /**
  * The shape of a task's output a metric reads: `classes` [N, C] (one label or value vector per
@@ -94,51 +114,87 @@ export interface MetricInfo {
 /** Metrics a task may declare with `metric name`. */
 export const METRICS: Readonly<Record<string, MetricInfo>> = {
   accuracy: {
-    losses: ["cross_entropy"], outputs: ["classes", "dense", "sequence"], higherIsBetter: true, minChannels: 2,
+    losses: ["cross_entropy"],
+    outputs: ["classes", "dense", "sequence"],
+    higherIsBetter: true,
+    minChannels: 2,
     summary: "share of samples (pixels, tokens) whose argmax is the target",
   },
   top5: {
-    losses: ["cross_entropy"], outputs: ["classes"], higherIsBetter: true, minChannels: 5,
+    losses: ["cross_entropy"],
+    outputs: ["classes"],
+    higherIsBetter: true,
+    minChannels: 5,
     summary: "share of samples whose target is among the 5 highest scores",
   },
   miou: {
-    losses: ["cross_entropy"], outputs: ["dense"], higherIsBetter: true, minChannels: 2,
+    losses: ["cross_entropy"],
+    outputs: ["dense"],
+    higherIsBetter: true,
+    minChannels: 2,
     summary: "mean over classes of intersection over union of the argmax map",
   },
   rmse: {
-    losses: ["l1", "l2"], outputs: ["classes", "dense"], higherIsBetter: false, minChannels: 1,
+    losses: ["l1", "l2"],
+    outputs: ["classes", "dense"],
+    higherIsBetter: false,
+    minChannels: 1,
     summary: "root mean squared error",
   },
   abs_rel: {
-    losses: ["l1", "l2"], outputs: ["classes", "dense"], higherIsBetter: false, minChannels: 1,
+    losses: ["l1", "l2"],
+    outputs: ["classes", "dense"],
+    higherIsBetter: false,
+    minChannels: 1,
     summary: "mean of |prediction - target| / target (depth)",
   },
   l1: {
-    losses: ["l1", "l2"], outputs: ["classes", "dense"], higherIsBetter: false, minChannels: 1,
+    losses: ["l1", "l2"],
+    outputs: ["classes", "dense"],
+    higherIsBetter: false,
+    minChannels: 1,
     summary: "mean absolute error",
   },
   mean_angle: {
-    losses: ["cosine", "l1", "l2"], outputs: ["dense"], higherIsBetter: false, minChannels: 3,
+    losses: ["cosine", "l1", "l2"],
+    outputs: ["dense"],
+    higherIsBetter: false,
+    minChannels: 3,
     summary: "mean angle in degrees between predicted and target normals",
   },
   within_11_25: {
-    losses: ["cosine", "l1", "l2"], outputs: ["dense"], higherIsBetter: true, minChannels: 3,
+    losses: ["cosine", "l1", "l2"],
+    outputs: ["dense"],
+    higherIsBetter: true,
+    minChannels: 3,
     summary: "share of pixels whose normal is within 11.25 degrees",
   },
   map: {
-    losses: ["bce"], outputs: ["classes", "dense"], higherIsBetter: true, minChannels: 1,
+    losses: ["bce"],
+    outputs: ["classes", "dense"],
+    higherIsBetter: true,
+    minChannels: 1,
     summary: "mean average precision over labels",
   },
   max_f: {
-    losses: ["bce"], outputs: ["dense"], higherIsBetter: true, minChannels: 1,
+    losses: ["bce"],
+    outputs: ["dense"],
+    higherIsBetter: true,
+    minChannels: 1,
     summary: "maximal F-measure over thresholds (saliency)",
   },
   ods_f: {
-    losses: ["bce"], outputs: ["dense"], higherIsBetter: true, minChannels: 1,
+    losses: ["bce"],
+    outputs: ["dense"],
+    higherIsBetter: true,
+    minChannels: 1,
     summary: "F-measure at the optimal data-set-wide threshold (edges)",
   },
   cider: {
-    losses: ["cross_entropy"], outputs: ["sequence"], higherIsBetter: true, minChannels: 2,
+    losses: ["cross_entropy"],
+    outputs: ["sequence"],
+    higherIsBetter: true,
+    minChannels: 2,
     summary: "CIDEr consensus score of generated captions",
   },
 };

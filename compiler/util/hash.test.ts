@@ -11,9 +11,12 @@ function reference(text: string): string {
 
 describe("fnv1a64", () => {
   it("equals the BigInt definition on any text", () => {
-    fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 200 }), (s) => {
-      expect(fnv1a64(s)).toBe(reference(s));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 200 }), (s) => {
+        expect(fnv1a64(s)).toBe(reference(s));
+      }),
+      { numRuns: 300 },
+    );
   });
   it("has the published value for the empty string", () => expect(fnv1a64("")).toBe("cbf29ce484222325"));
 });

@@ -10,10 +10,18 @@ import type { SafeTensor } from "./safetensors";
 export type WeightProblem =
   | { readonly kind: "missing"; readonly name: string; readonly message: string }
   | { readonly kind: "unexpected"; readonly name: string; readonly message: string }
-  | { readonly kind: "shape"; readonly name: string; readonly expected: readonly number[]; readonly got: readonly number[]; readonly message: string }
+  | {
+      readonly kind: "shape";
+      readonly name: string;
+      readonly expected: readonly number[];
+      readonly got: readonly number[];
+      readonly message: string;
+    }
   | { readonly kind: "dtype"; readonly name: string; readonly got: string; readonly message: string };
 
-export type BindResult = { readonly ok: true; readonly weights: WeightMap } | { readonly ok: false; readonly problems: readonly WeightProblem[] };
+export type BindResult =
+  | { readonly ok: true; readonly weights: WeightMap }
+  | { readonly ok: false; readonly problems: readonly WeightProblem[] };
 
 const BATCH_COUNTER = ".num_batches_tracked"; // torch BatchNorm bookkeeping, meaningless here
 /** Suffix of the [K, ...shape] tensor holding every width's row of a switchable parameter. */
@@ -26,7 +34,8 @@ export function rowsDiffer(data: Float32Array, k: number): boolean {
   return false;
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 const fmt = (s: readonly number[]) => `[${s.join(", ")}]`;
 
 /** Takes a tensor for a parameter: [...shape], or [K, ...shape] for a switchable one. */
@@ -43,7 +52,13 @@ function bindOne(graph: Graph, p: Param, t: SafeTensor): Float32Array | WeightPr
   }
   if (k > 1 && sameShape(t.shape, [k, ...p.shape])) return t.data;
   const expected = k > 1 ? `${fmt(p.shape)} or ${fmt([k, ...p.shape])} (one row per width)` : fmt(p.shape);
-  return { kind: "shape", name: p.name, expected: p.shape, got: t.shape, message: `${p.name}: expected shape ${expected}, got ${fmt(t.shape)}` };
+  return {
+    kind: "shape",
+    name: p.name,
+    expected: p.shape,
+    got: t.shape,
+    message: `${p.name}: expected shape ${expected}, got ${fmt(t.shape)}`,
+  };
 }
 
 export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTensor>): BindResult {
@@ -61,9 +76,15 @@ export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTenso
   }
   for (const [name, t] of tensors) {
     if (graph.params.has(name) || name.endsWith(BATCH_COUNTER)) continue;
-    const base = name.endsWith(PER_WIDTH_SUFFIX) ? graph.params.get(name.slice(0, -PER_WIDTH_SUFFIX.length)) : undefined;
+    const base = name.endsWith(PER_WIDTH_SUFFIX)
+      ? graph.params.get(name.slice(0, -PER_WIDTH_SUFFIX.length))
+      : undefined;
     if (base && rowsOf(graph, base) > 1) continue;
-    problems.push({ kind: "unexpected", name, message: `${name}: not a parameter of ${graph.name} (shape ${fmt(t.shape)})` });
+    problems.push({
+      kind: "unexpected",
+      name,
+      message: `${name}: not a parameter of ${graph.name} (shape ${fmt(t.shape)})`,
+    });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, weights };
 }
@@ -90,9 +111,11 @@ export function exportWeights(graph: Graph, weights: WeightMap): Map<string, Saf
     const data = weights.get(p.name);
     const size = p.shape.reduce((a, b) => a * b, 1);
     const k = rowsOf(graph, p);
-    if (!data || data.length !== size * k) throw new Error(`internal: weights for ${p.name} missing or of the wrong size`);
+    if (!data || data.length !== size * k)
+      throw new Error(`internal: weights for ${p.name} missing or of the wrong size`);
     out.set(p.name, { dtype: "F32", shape: p.shape, data: data.slice((k - 1) * size) }); // the last row is full width
-    if (k > 1 && rowsDiffer(data, k)) out.set(p.name + PER_WIDTH_SUFFIX, { dtype: "F32", shape: [k, ...p.shape], data: data.slice() });
+    if (k > 1 && rowsDiffer(data, k))
+      out.set(p.name + PER_WIDTH_SUFFIX, { dtype: "F32", shape: [k, ...p.shape], data: data.slice() });
   }
   for (const prefix of batchnormPrefixes(graph)) {
     out.set(prefix + BATCH_COUNTER, { dtype: "I64", shape: [], data: new BigInt64Array([0n]) });

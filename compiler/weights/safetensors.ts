@@ -28,11 +28,28 @@ export class SafetensorsError extends MtlError {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const ITEM_SIZE = { F32: 4, I64: 8 } as const;
-const KNOWN_DTYPES = ["F64", "F16", "BF16", "I32", "I16", "I8", "U8", "BOOL", "U16", "U32", "U64", "F8_E4M3", "F8_E5M2"];
+const KNOWN_DTYPES = [
+  "F64",
+  "F16",
+  "BF16",
+  "I32",
+  "I16",
+  "I8",
+  "U8",
+  "BOOL",
+  "U16",
+  "U32",
+  "U64",
+  "F8_E4M3",
+  "F8_E5M2",
+];
 
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-export function encodeSafetensors(tensors: ReadonlyMap<string, SafeTensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: ReadonlyMap<string, SafeTensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const names = [...tensors.keys()].sort(); // sorted: same tensors => same bytes
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -65,21 +82,34 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, SafeTensor>, meta
 }
 
 function parseHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataStart: number } {
-  if (bytes.length < 8) throw new SafetensorsError("truncated", `the file is ${bytes.length} bytes long, too short for a safetensors header`);
+  if (bytes.length < 8)
+    throw new SafetensorsError(
+      "truncated",
+      `the file is ${bytes.length} bytes long, too short for a safetensors header`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getBigUint64(0, true);
   if (length > BigInt(bytes.length - 8)) {
-    throw new SafetensorsError("truncated", `the header claims ${length} bytes but the file has only ${bytes.length - 8} after the length; is the file complete?`);
+    throw new SafetensorsError(
+      "truncated",
+      `the header claims ${length} bytes but the file has only ${bytes.length - 8} after the length; is the file complete?`,
+    );
   }
   const text = new TextDecoder().decode(bytes.subarray(8, 8 + Number(length)));
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch {
-    throw new SafetensorsError("bad-header", "the header is not valid JSON; this does not look like a safetensors file");
+    throw new SafetensorsError(
+      "bad-header",
+      "the header is not valid JSON; this does not look like a safetensors file",
+    );
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
-    throw new SafetensorsError("bad-header", "the header is not a JSON object; this does not look like a safetensors file");
+    throw new SafetensorsError(
+      "bad-header",
+      "the header is not a JSON object; this does not look like a safetensors file",
+    );
   }
   return { header: header as Record<string, unknown>, dataStart: 8 + Number(length) };
 }
@@ -96,7 +126,10 @@ function readTensor(bytes: Uint8Array, name: string, entry: Entry, dataStart: nu
   const { dtype, shape, data_offsets: offsets } = entry;
   if (dtype !== "F32" && dtype !== "I64") {
     const what = KNOWN_DTYPES.includes(String(dtype)) ? `dtype ${dtype}` : `unknown dtype ${JSON.stringify(dtype)}`;
-    throw new SafetensorsError("unsupported-dtype", `tensor "${name}" has ${what}; mtl reads F32 and I64 only (convert the checkpoint to float32 first)`);
+    throw new SafetensorsError(
+      "unsupported-dtype",
+      `tensor "${name}" has ${what}; mtl reads F32 and I64 only (convert the checkpoint to float32 first)`,
+    );
   }
   if (!Array.isArray(shape) || !shape.every(isIndex)) {
     throw new SafetensorsError("bad-header", `tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
@@ -107,15 +140,23 @@ function readTensor(bytes: Uint8Array, name: string, entry: Entry, dataStart: nu
   const [begin, end] = offsets as number[];
   const n = count(shape);
   if (end - begin !== n * ITEM_SIZE[dtype]) {
-    throw new SafetensorsError("bad-header", `tensor "${name}" of shape [${shape.join(", ")}] needs ${n * ITEM_SIZE[dtype]} bytes but its offsets span ${end - begin}`);
+    throw new SafetensorsError(
+      "bad-header",
+      `tensor "${name}" of shape [${shape.join(", ")}] needs ${n * ITEM_SIZE[dtype]} bytes but its offsets span ${end - begin}`,
+    );
   }
   if (dataStart + end > bytes.length) {
-    throw new SafetensorsError("truncated", `tensor "${name}" ends at byte ${dataStart + end} but the file has ${bytes.length}; is the file complete?`);
+    throw new SafetensorsError(
+      "truncated",
+      `tensor "${name}" ends at byte ${dataStart + end} but the file has ${bytes.length}; is the file complete?`,
+    );
   }
   const raw = bytes.subarray(dataStart + begin, dataStart + end);
   if (LITTLE_ENDIAN) {
     const copy = raw.slice().buffer; // a fresh buffer is aligned for the typed array
-    return dtype === "F32" ? { dtype, shape, data: new Float32Array(copy) } : { dtype, shape, data: new BigInt64Array(copy) };
+    return dtype === "F32"
+      ? { dtype, shape, data: new Float32Array(copy) }
+      : { dtype, shape, data: new BigInt64Array(copy) };
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (dtype === "F32") {

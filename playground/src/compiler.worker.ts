@@ -10,8 +10,16 @@ import { ENTRY_FILE, type WorkerRequest, type WorkerResponse } from "./protocol"
 import type { StdlibModule } from "./mtl-language";
 import { summarise } from "./summary";
 
-const stdlibSources = import.meta.glob<string>("../../stdlib/**/*.mtl", { query: "?raw", import: "default", eager: true });
-const exampleSources = import.meta.glob<string>("../../examples/*.mtl", { query: "?raw", import: "default", eager: true });
+const stdlibSources = import.meta.glob<string>("../../stdlib/**/*.mtl", {
+  query: "?raw",
+  import: "default",
+  eager: true,
+});
+const exampleSources = import.meta.glob<string>("../../examples/*.mtl", {
+  query: "?raw",
+  import: "default",
+  eager: true,
+});
 
 const files = new Map<string, string>();
 for (const [key, text] of Object.entries({ ...stdlibSources, ...exampleSources })) files.set(globKeyToPath(key), text);
@@ -29,7 +37,8 @@ function stdlibIndex(): StdlibModule[] {
   return out.sort((a, b) => a.module.localeCompare(b.module));
 }
 
-const post = (msg: WorkerResponse, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(msg, transfer);
+const post = (msg: WorkerResponse, transfer: Transferable[] = []): void =>
+  (self as unknown as Worker).postMessage(msg, transfer);
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /** A host over a fixed text (runs and downloads must not see later edits). */
@@ -70,7 +79,9 @@ async function handle(req: WorkerRequest): Promise<void> {
   } else if (req.kind === "run") {
     try {
       const { runModel } = await import("./run");
-      const result = await runModel(req.text, hostFor(req.text), req.config, req.ortBase, (text) => post({ kind: "progress", id: req.id, text }));
+      const result = await runModel(req.text, hostFor(req.text), req.config, req.ortBase, (text) =>
+        post({ kind: "progress", id: req.id, text }),
+      );
       const transfer: Transferable[] = [];
       for (const t of result.tasks) for (const o of Object.values(t.outputs)) transfer.push(o.data.buffer);
       if (result.image) transfer.push(result.image.rgb.buffer);
@@ -92,7 +103,8 @@ async function handle(req: WorkerRequest): Promise<void> {
 
 self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   const req = ev.data;
-  if (req.kind === "run" || req.kind === "emit") queue = queue.then(() => handle(req)).catch((e: unknown) => console.error("worker:", e));
+  if (req.kind === "run" || req.kind === "emit")
+    queue = queue.then(() => handle(req)).catch((e: unknown) => console.error("worker:", e));
   else void handle(req);
 };
 

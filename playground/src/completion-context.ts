@@ -28,11 +28,17 @@ export interface ParamSuggestion {
 export function paramsOf(callee: string): ParamSuggestion[] {
   const def = layers.get(callee) ?? decoders.get(callee);
   if (!def) return [];
-  return def.params.map((p) => ({ name: p.name, detail: `${p.type}${p.default !== undefined ? ` = ${JSON.stringify("v" in p.default ? p.default.v : null)}` : " (required)"}` }));
+  return def.params.map((p) => {
+    const d = p.default;
+    if (d === undefined) return { name: p.name, detail: `${p.type} (required)` };
+    return { name: p.name, detail: `${p.type} = ${JSON.stringify("value" in d ? d.value : null)}` };
+  });
 }
 
 /** Task names declared in the text. */
-export const taskNames = (text: string): string[] => [...new Set([...text.matchAll(/\btask\s+([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]))];
+export const taskNames = (text: string): string[] => [
+  ...new Set([...text.matchAll(/\btask\s+([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1])),
+];
 
 /** Whether the cursor is in a `prefer` declaration, where task names come next. */
 export const inPrefer = (before: string): boolean => /\bprefer\b[^\n]*$/.test(before) && !/:\s*[^,\s]*$/.test(before);

@@ -36,7 +36,8 @@ export function flatIndex(t: CostTable, c: Config): number {
   return i;
 }
 
-export const fullConfig = (t: CostTable): Config => Object.fromEntries(t.groups.map((g) => [g.name, g.choices.length - 1]));
+export const fullConfig = (t: CostTable): Config =>
+  Object.fromEntries(t.groups.map((g) => [g.name, g.choices.length - 1]));
 
 export interface ConfigRow {
   flat: number;
@@ -83,7 +84,11 @@ export interface Evaluator {
   fallback?: string;
 }
 
-export function evaluator(t: CostTable, metric: BudgetMetric, prefer: Readonly<Record<string, number>>): Evaluator | SearchError {
+export function evaluator(
+  t: CostTable,
+  metric: BudgetMetric,
+  prefer: Readonly<Record<string, number>>,
+): Evaluator | SearchError {
   let fallback: string | undefined;
   let c = parseConstraints({ budget: `${metric} <= 100%`, prefer: normalisedPrefer(t, prefer) }, t.tasks);
   if (isSearchError(c)) {
@@ -117,19 +122,40 @@ export interface PlanOutcome {
   ms: number;
 }
 
-export function runPlan(t: CostTable, metric: BudgetMetric, percent: number, prefer: Readonly<Record<string, number>>): PlanOutcome {
+export function runPlan(
+  t: CostTable,
+  metric: BudgetMetric,
+  percent: number,
+  prefer: Readonly<Record<string, number>>,
+): PlanOutcome {
   const t0 = performance.now();
-  const r = search(t, { budget: `${metric} <= ${percent}%`, prefer: normalisedPrefer(t, prefer) }, { strategy: "auto" });
+  const r = search(
+    t,
+    { budget: `${metric} <= ${percent}%`, prefer: normalisedPrefer(t, prefer) },
+    { strategy: "auto" },
+  );
   const ms = performance.now() - t0;
   if (isSearchError(r)) return { error: r, text: `${r.code}: ${r.message}${r.hint ? `\nhint: ${r.hint}` : ""}`, ms };
   return { plan: r, text: explain(r), ms };
 }
 
 // Trailing zeros go only after a decimal point: 610 stays 610 (not 61).
-const trim = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(3).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, ""));
+const trim = (v: number): string =>
+  Number.isInteger(v)
+    ? String(v)
+    : v
+        .toPrecision(3)
+        .replace(/(\.\d*?)0+$/, "$1")
+        .replace(/\.$/, "");
 /** 27900000 -> "27.9M". */
 export function amount(v: number): string {
   const a = Math.abs(v);
-  for (const [s, u] of [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]] as const) if (a >= s) return `${trim(v / s)}${u}`;
+  for (const [s, u] of [
+    [1e12, "T"],
+    [1e9, "G"],
+    [1e6, "M"],
+    [1e3, "k"],
+  ] as const)
+    if (a >= s) return `${trim(v / s)}${u}`;
   return trim(v);
 }

@@ -83,12 +83,16 @@ export function autoLevel(s: ModelSummary): number {
 export function partColour(s: ModelSummary, part: string): string {
   if (part === "shared") return "hsl(215 35% 58%)";
   const i = s.tasks.findIndex((t) => t.name === part);
-  const hue = (20 + (i * 360) / Math.max(1, s.tasks.length) * 0.97 + (i % 2) * 17) % 360;
+  const hue = (20 + ((i * 360) / Math.max(1, s.tasks.length)) * 0.97 + (i % 2) * 17) % 360;
   return `hsl(${hue.toFixed(0)} 65% 60%)`;
 }
 
 const SVG = "http://www.w3.org/2000/svg";
-function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
+function el<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  parent?: Element,
+): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
   parent?.append(e);
@@ -98,7 +102,11 @@ function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, 
 function opSummary(nodes: readonly NodeSummary[]): string {
   const counts = new Map<string, number>();
   for (const n of nodes) counts.set(n.op, (counts.get(n.op) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([op, k]) => (k > 1 ? `${op}×${k}` : op)).join(" ");
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([op, k]) => (k > 1 ? `${op}×${k}` : op))
+    .join(" ");
 }
 
 export interface GraphHandlers {
@@ -137,7 +145,13 @@ export async function drawGraph(s: ModelSummary, levelIndex: number, handlers: G
   const many = parts.length > 7;
   const alone = (u: Unit) => u.id.startsWith("p:"); // a whole part in one box: fit the cluster title
   const subText = (u: Unit) => (u.nodes.length > 1 ? `${u.nodes.length} nodes · ${opSummary(u.nodes)}` : "");
-  const boxW = (u: Unit) => Math.max(u.nodes.length === 1 ? 78 : 104, 7 * u.label.length + 22, 5.6 * subText(u).length + 14, alone(u) ? 7 * u.part.length + 50 : 0);
+  const boxW = (u: Unit) =>
+    Math.max(
+      u.nodes.length === 1 ? 78 : 104,
+      7 * u.label.length + 22,
+      5.6 * subText(u).length + 14,
+      alone(u) ? 7 * u.part.length + 50 : 0,
+    );
   const root: ElkNode = {
     id: "root",
     layoutOptions: {
@@ -157,7 +171,9 @@ export async function drawGraph(s: ModelSummary, levelIndex: number, handlers: G
       ...parts.map((p) => ({
         id: `c:${p}`,
         layoutOptions: { "elk.padding": "[top=30,left=10,bottom=10,right=10]" },
-        children: units.filter((u) => u.part === p).map((u) => ({ id: u.id, width: boxW(u), height: u.nodes.length > 1 ? 38 : 28 })),
+        children: units
+          .filter((u) => u.part === p)
+          .map((u) => ({ id: u.id, width: boxW(u), height: u.nodes.length > 1 ? 38 : 28 })),
       })),
     ],
     edges: [...edges.values()],
@@ -169,7 +185,19 @@ export async function drawGraph(s: ModelSummary, levelIndex: number, handlers: G
   const H = Math.ceil(laid.height ?? 0);
   const svg = el("svg", { class: "graph", width: W, height: H, viewBox: `0 0 ${W} ${H}`, "data-units": units.length });
   const defs = el("defs", {}, svg);
-  const marker = el("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 6, markerHeight: 6, orient: "auto-start-reverse" }, defs);
+  const marker = el(
+    "marker",
+    {
+      id: "arrow",
+      viewBox: "0 0 8 8",
+      refX: 7,
+      refY: 4,
+      markerWidth: 6,
+      markerHeight: 6,
+      orient: "auto-start-reverse",
+    },
+    defs,
+  );
   el("path", { d: "M0,0 L8,4 L0,8 z", fill: "#8a8a8a" }, marker);
 
   const byId = new Map(units.map((u) => [u.id, u]));
@@ -189,17 +217,44 @@ export async function drawGraph(s: ModelSummary, levelIndex: number, handlers: G
     const part = c.id.slice(2);
     const colour = partColour(s, part);
     const cg = el("g", { class: "cluster", "data-part": part }, clusterLayer);
-    el("rect", { x: c.x!, y: c.y!, width: c.width!, height: c.height!, rx: 8, fill: colour, "fill-opacity": 0.1, stroke: colour, "stroke-opacity": 0.8 }, cg);
+    el(
+      "rect",
+      {
+        x: c.x!,
+        y: c.y!,
+        width: c.width!,
+        height: c.height!,
+        rx: 8,
+        fill: colour,
+        "fill-opacity": 0.1,
+        stroke: colour,
+        "stroke-opacity": 0.8,
+      },
+      cg,
+    );
     const title = el("text", { x: c.x! + 8, y: c.y! + 19, class: "cluster-title", fill: colour }, cg);
     title.textContent = part === "shared" ? "shared" : part;
-    const badge = el("text", { x: c.x! + c.width! - 8, y: c.y! + 19, class: "badge", "text-anchor": "end", "data-part": part }, cg);
+    const badge = el(
+      "text",
+      { x: c.x! + c.width! - 8, y: c.y! + 19, class: "badge", "text-anchor": "end", "data-part": part },
+      cg,
+    );
     badges.set(part, badge);
     for (const n of c.children ?? []) {
       const u = byId.get(n.id)!;
-      const g = el("g", { class: "gnode", transform: `translate(${n.x},${n.y})`, "data-unit": u.id, "data-part": part, tabindex: 0 }, nodeLayer);
+      const g = el(
+        "g",
+        { class: "gnode", transform: `translate(${n.x},${n.y})`, "data-unit": u.id, "data-part": part, tabindex: 0 },
+        nodeLayer,
+      );
       el("rect", { width: n.width!, height: n.height!, rx: 4, stroke: colour }, g);
       const groups = [...new Set(u.nodes.flatMap((x) => x.groups))];
-      bars.push({ rect: el("rect", { class: "wbar", x: 0, y: n.height! - 3, width: n.width!, height: 3, fill: colour }, g), full: n.width!, groups, part });
+      bars.push({
+        rect: el("rect", { class: "wbar", x: 0, y: n.height! - 3, width: n.width!, height: 3, fill: colour }, g),
+        full: n.width!,
+        groups,
+        part,
+      });
       const label = el("text", { x: n.width! / 2, y: u.nodes.length > 1 ? 16 : 18, "text-anchor": "middle" }, g);
       label.textContent = u.label;
       if (u.nodes.length > 1) {
@@ -208,10 +263,14 @@ export async function drawGraph(s: ModelSummary, levelIndex: number, handlers: G
       }
       const tip = el("title", {}, g);
       const first = u.nodes[0];
+      const groupsLine = first.groups.length ? `\nwidth groups: ${first.groups.join(", ")}` : "";
       tip.textContent =
         u.nodes.length === 1
-          ? `${first.id} (${first.op}) ${first.shape}\n${first.file}:${first.line}:${first.col}${first.groups.length ? `\nwidth groups: ${first.groups.join(", ")}` : ""}`
-          : `${u.label}: ${u.nodes.length} nodes (${opSummary(u.nodes)})\n${u.nodes.slice(0, 12).map((x) => x.id).join("\n")}${u.nodes.length > 12 ? "\n…" : ""}`;
+          ? `${first.id} (${first.op}) ${first.shape}\n${first.file}:${first.line}:${first.col}${groupsLine}`
+          : `${u.label}: ${u.nodes.length} nodes (${opSummary(u.nodes)})\n${u.nodes
+              .slice(0, 12)
+              .map((x) => x.id)
+              .join("\n")}${u.nodes.length > 12 ? "\n…" : ""}`;
       const pick = () => handlers.onPick(first, u);
       g.addEventListener("click", pick);
       g.addEventListener("keydown", (ev) => {
@@ -222,7 +281,14 @@ export async function drawGraph(s: ModelSummary, levelIndex: number, handlers: G
   for (const e of laid.edges ?? []) {
     for (const sec of e.sections ?? []) {
       const pts = [sec.startPoint, ...(sec.bendPoints ?? []), sec.endPoint];
-      el("path", { d: pts.map((p, i) => `${i ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" "), "marker-end": "url(#arrow)" }, edgeLayer);
+      el(
+        "path",
+        {
+          d: pts.map((p, i) => `${i ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" "),
+          "marker-end": "url(#arrow)",
+        },
+        edgeLayer,
+      );
     }
   }
 

@@ -31,7 +31,10 @@ function normalise(path: string): string {
  * "std/x/y", "std/x/y.mtl", "stdlib/x/y.mtl", "/stdlib/x/y.mtl"; other relative paths also
  * look in examples/ so an example loaded into the editor can import its siblings.
  */
-export function createHost(files: ReadonlyMap<string, string>, entry: { path: string; text: () => string }): SourceHost {
+export function createHost(
+  files: ReadonlyMap<string, string>,
+  entry: { path: string; text: () => string },
+): SourceHost {
   const entryPath = normalise(entry.path);
   return {
     readFile(path: string): string | undefined {

@@ -35,7 +35,11 @@ model Scene {
 }
 `;
 
-const exampleSources = import.meta.glob<string>("../../examples/*.mtl", { query: "?raw", import: "default", eager: true });
+const exampleSources = import.meta.glob<string>("../../examples/*.mtl", {
+  query: "?raw",
+  import: "default",
+  eager: true,
+});
 const examples = Object.entries(exampleSources)
   .map(([key, text]) => ({ name: globKeyToPath(key).replace(/^examples\//, ""), text }))
   .sort((a, b) => a.name.localeCompare(b.name));
@@ -110,7 +114,10 @@ worker.onmessage = (ev: MessageEvent<WorkerResponse>) => {
     if (msg.error) {
       applyDiagnostics([]);
       ui.setSummary(undefined, latestCheckText);
-      setStatus(compilerAvailable ? "error" : "unavailable", compilerAvailable ? `internal compiler error: ${msg.error}` : msg.error);
+      setStatus(
+        compilerAvailable ? "error" : "unavailable",
+        compilerAvailable ? `internal compiler error: ${msg.error}` : msg.error,
+      );
       if (compilerAvailable) console.warn("mtl compiler crashed:", msg.error);
       return;
     }
@@ -141,9 +148,13 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" 
 function nodeSite(n: NodeSummary): { line: number; col: number; note?: string } {
   if (isEntry(n.file)) return { line: n.line, col: n.col };
   const lines = model.getLinesContent();
-  const re = n.part === "shared" ? /^\s*encoder\b/ : new RegExp(`^\\s*task\\s+${n.part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`);
+  const re =
+    n.part === "shared"
+      ? /^\s*encoder\b/
+      : new RegExp(`^\\s*task\\s+${n.part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`);
   const at = lines.findIndex((l) => re.test(l));
-  if (at >= 0) return { line: at + 1, col: lines[at].search(/\S/) + 1, note: `${n.id} is defined in ${n.file}:${n.line}` };
+  if (at >= 0)
+    return { line: at + 1, col: lines[at].search(/\S/) + 1, note: `${n.id} is defined in ${n.file}:${n.line}` };
   const r = importSiteRange(n.file);
   return { line: r.startLineNumber, col: r.startColumn, note: `${n.id} is defined in ${n.file}:${n.line}` };
 }
@@ -357,7 +368,8 @@ const tabs = [...document.querySelectorAll<HTMLButtonElement>(".tabs [role=tab]"
 for (const tab of tabs) {
   tab.addEventListener("click", () => {
     for (const t of tabs) t.setAttribute("aria-selected", String(t === tab));
-    for (const p of document.querySelectorAll<HTMLElement>("[role=tabpanel]")) p.hidden = p.dataset.tab !== tab.dataset.tab;
+    for (const p of document.querySelectorAll<HTMLElement>("[role=tabpanel]"))
+      p.hidden = p.dataset.tab !== tab.dataset.tab;
   });
 }
 
@@ -398,7 +410,12 @@ void start();
 // A handle for debugging in the console and for the browser tests.
 declare global {
   interface Window {
-    mtlPlayground?: { monaco: typeof monaco; editor: monaco.editor.IStandaloneCodeEditor; model: monaco.editor.ITextModel; ui: ModelUi };
+    mtlPlayground?: {
+      monaco: typeof monaco;
+      editor: monaco.editor.IStandaloneCodeEditor;
+      model: monaco.editor.ITextModel;
+      ui: ModelUi;
+    };
   }
 }
 window.mtlPlayground = { monaco, editor, model, ui };

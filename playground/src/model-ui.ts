@@ -231,15 +231,27 @@ export class ModelUi {
     this.outcome = runPlan(s.costs, this.metric, Number(this.budget.toFixed(2)), this.prefer);
     const plan = this.outcome.plan;
     const full = ev?.full ?? 0;
-    $("budget-value").textContent = `${this.budget.toFixed(1)}% ${this.metric === "macs" ? "MACs" : "params"} (${amount((full * this.budget) / 100)} of ${amount(full)})`;
-    $("prefer-summary").textContent = s.tasks.length <= 4 ? s.tasks.map((t) => `${t.name} ${this.prefer[t.name].toFixed(2)}`).join(", ") : `${s.tasks.length} tasks`;
+    $("budget-value").textContent =
+      `${this.budget.toFixed(1)}% ${this.metric === "macs" ? "MACs" : "params"} (${amount((full * this.budget) / 100)} of ${amount(full)})`;
+    $("prefer-summary").textContent =
+      s.tasks.length <= 4
+        ? s.tasks.map((t) => `${t.name} ${this.prefer[t.name].toFixed(2)}`).join(", ")
+        : `${s.tasks.length} tasks`;
     $("explain").textContent = this.outcome.text;
     this.markOutputStale();
     const sum = $("plan-summary");
     if (plan) {
       const ws = [...new Set(Object.values(plan.widths))];
-      const widths = ws.length === 1 ? `all ×${ws[0]}` : s.groups.length <= 4 ? s.groups.map((g) => `${g.name} ×${plan.widths[g.name]}`).join(", ") : `${s.groups.length} groups, ${s.groups.filter((g) => plan.widths[g.name] < 1).length} slimmed`;
-      sum.textContent = `Plan: ${widths} · ${amount(plan.cost.macs)} MACs · ${amount(plan.cost.params)} params · objective ${plan.objective.toFixed(4)} · ${plan.strategy} (${this.outcome.ms.toFixed(0)} ms)`;
+      const widths =
+        ws.length === 1
+          ? `all ×${ws[0]}`
+          : s.groups.length <= 4
+            ? s.groups.map((g) => `${g.name} ×${plan.widths[g.name]}`).join(", ")
+            : `${s.groups.length} groups, ${s.groups.filter((g) => plan.widths[g.name] < 1).length} slimmed`;
+      sum.textContent =
+        `Plan: ${widths} · ${amount(plan.cost.macs)} MACs · ${amount(plan.cost.params)} ` +
+        `params · objective ${plan.objective.toFixed(4)} ` +
+        `· ${plan.strategy} (${this.outcome.ms.toFixed(0)} ms)`;
       sum.dataset.state = "ok";
     } else {
       sum.textContent = `No plan: ${this.outcome.error?.message ?? "?"}`;
@@ -265,7 +277,11 @@ export class ModelUi {
     host.replaceChildren(drawn.svg);
     this.graph = drawn;
     $("graph-toolbar").hidden = false;
-    $("graph-note").textContent = `${s.name}: ${s.nodes.length} nodes${drawn.unitCount !== s.nodes.length ? ` in ${drawn.unitCount} boxes (${LEVELS[level].name})` : ""} · layout ${Math.round(performance.now() - t0)} ms · click a box to see its source${s.others.length ? ` · also in this file: ${s.others.join(", ")}` : ""}`;
+    const boxes = drawn.unitCount !== s.nodes.length ? ` in ${drawn.unitCount} boxes (${LEVELS[level].name})` : "";
+    const others = s.others.length ? ` · also in this file: ${s.others.join(", ")}` : "";
+    $("graph-note").textContent =
+      `${s.name}: ${s.nodes.length} nodes${boxes} · layout ${Math.round(performance.now() - t0)} ms` +
+      ` · click a box to see its source${others}`;
     drawn.setWidths(this.outcome?.plan?.widths);
     this.fit();
   }
@@ -292,12 +308,18 @@ export class ModelUi {
     const macsFull = this.metric === "macs" ? ev?.full : undefined;
     const params = s.costs.terms.reduce((a, t) => a + (t.params[t.params.length - 1] ?? 0), 0);
     const mb = (params * 4) / 1e6;
-    const pixels = Math.max(0, ...s.inputs.map((i) => i.shape.filter((d): d is number => typeof d === "number").reduce((a, b) => a * b, 1)));
+    const pixels = Math.max(
+      0,
+      ...s.inputs.map((i) => i.shape.filter((d): d is number => typeof d === "number").reduce((a, b) => a * b, 1)),
+    );
     const warn = $("run-warning");
     const big = mb > 40 || (macsFull ?? 0) > 2e9 || pixels > 3 * 256 * 256;
     warn.hidden = !big;
     warn.textContent = big
-      ? `Large model: about ${mb.toFixed(0)} MB of weights${macsFull ? `, ${amount(macsFull)} MACs at full width` : ""}, input ${s.inputs.map((i) => `${i.name} ${i.shape.join("×")}`).join(", ")}. Compiling and running it in the browser can take tens of seconds and several hundred MB of memory; Run still works.`
+      ? `Large model: about ${mb.toFixed(0)} MB of ` +
+        `weights${macsFull ? `, ${amount(macsFull)} MACs at full width` : ""}, ` +
+        `input ${s.inputs.map((i) => `${i.name} ${i.shape.join("×")}`).join(", ")}. Compiling and running it in the ` +
+        `browser can take tens of seconds and several hundred MB of memory; Run still works.`
       : "";
   }
 
@@ -322,7 +344,13 @@ export class ModelUi {
     this.setBusy(true);
     $("run-status").textContent = "compiling…";
     const t0 = performance.now();
-    const msg = await this.request({ kind: "run", id: this.deps.newId(), text: this.text, config, ortBase: new URL("./ort/", document.baseURI).href });
+    const msg = await this.request({
+      kind: "run",
+      id: this.deps.newId(),
+      text: this.text,
+      config,
+      ortBase: new URL("./ort/", document.baseURI).href,
+    });
     this.setBusy(false);
     const out = $("output");
     if (msg.kind !== "run" || !msg.result) {
@@ -358,9 +386,10 @@ export class ModelUi {
     $("panel-output").dataset.stale = String(stale);
     const note = $("output-stale");
     note.hidden = !stale;
-    note.textContent = stale && this.shownOutput
-      ? `This output is for ${this.shownOutput.configText}; the chosen configuration is now ${this.configText()}. Run again to update it.`
-      : "";
+    note.textContent =
+      stale && this.shownOutput
+        ? `This output is for ${this.shownOutput.configText}; the chosen configuration is now ${this.configText()}. Run again to update it.`
+        : "";
   }
 
   async download(chosen: boolean): Promise<void> {
@@ -370,7 +399,12 @@ export class ModelUi {
     if (chosen && !config) return;
     this.setBusy(true);
     $("run-status").textContent = "compiling to ONNX…";
-    const msg = await this.request({ kind: "emit", id: this.deps.newId(), text: this.text, config: config ? { ...config } : null });
+    const msg = await this.request({
+      kind: "emit",
+      id: this.deps.newId(),
+      text: this.text,
+      config: config ? { ...config } : null,
+    });
     this.setBusy(false);
     if (msg.kind !== "emit" || !msg.bytes) {
       $("run-status").textContent = `download failed: ${msg.kind === "emit" ? msg.error : "unexpected reply"}`;

@@ -20,13 +20,19 @@ export { TYPE_NAMES };
 export const DTYPE_NAMES: readonly string[] = INPUT_DTYPE_NAMES;
 
 /** Builtin layers (and their aliases), with their docs, from the compiler's op registry. */
-export const BUILTIN_LAYERS: Readonly<Record<string, string>> = Object.fromEntries([...layers].map(([name, def]) => [name, def.doc]));
+export const BUILTIN_LAYERS: Readonly<Record<string, string>> = Object.fromEntries(
+  [...layers].map(([name, def]) => [name, def.doc]),
+);
 
 /** Builtin functions (`min`, `make_divisible`, ...), with their docs. */
-export const BUILTIN_FUNCTIONS: Readonly<Record<string, string>> = Object.fromEntries([...functions].map(([name, def]) => [name, def.doc]));
+export const BUILTIN_FUNCTIONS: Readonly<Record<string, string>> = Object.fromEntries(
+  [...functions].map(([name, def]) => [name, def.doc]),
+);
 
 /** Output decoders usable after `decode`, from the compiler's decoder catalogue. */
-export const DECODERS: Readonly<Record<string, string>> = Object.fromEntries([...decoders].map(([name, def]) => [name, def.doc]));
+export const DECODERS: Readonly<Record<string, string>> = Object.fromEntries(
+  [...decoders].map(([name, def]) => [name, def.doc]),
+);
 
 /** Losses, metrics and `train` settings, from the compiler's catalogues (highlighted like builtins). */
 const TRAINING_WORDS = [...new Set([...LOSS_KINDS, ...Object.keys(METRICS), ...Object.keys(TRAIN_SETTINGS)])].filter(
@@ -48,7 +54,7 @@ export const KEYWORD_DOCS: Partial<Record<string, string>> = {
   metric: "The task's evaluation metric, e.g. `metric accuracy` or `metric miou`.",
   fixed: "Marks a layer whose channel count never slims (e.g. a classifier's class count).",
   input: "Declares a model input: `input image: f32[N, 3, 224, 224]`.",
-  import: "Imports blocks from another file: `import { resnet18 } from \"std/encoders/resnet\"`.",
+  import: 'Imports blocks from another file: `import { resnet18 } from "std/encoders/resnet"`.',
 };
 
 export const languageConfiguration: Monaco.languages.LanguageConfiguration = {
@@ -82,7 +88,10 @@ export const monarch: Monaco.languages.IMonarchLanguage & Record<string, unknown
   defaultToken: "invalid",
   keywords: [...KEYWORDS],
   typeKeywords: [...TYPE_NAMES, ...DTYPE_NAMES],
-  builtins: [...new Set([...Object.keys(BUILTIN_LAYERS), ...Object.keys(BUILTIN_FUNCTIONS), ...Object.keys(DECODERS)]), ...TRAINING_WORDS],
+  builtins: [
+    ...new Set([...Object.keys(BUILTIN_LAYERS), ...Object.keys(BUILTIN_FUNCTIONS), ...Object.keys(DECODERS)]),
+    ...TRAINING_WORDS,
+  ],
   operators: ["|>", "?", ":", "||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "=", ".."],
   symbols: /[=><!?:&|+\-*\/%.]+/,
   escapes: /\\(?:[\\"nrt0]|u[0-9A-Fa-f]{4})/,
@@ -152,7 +161,9 @@ export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => Stdl
       provideCompletionItems(model, position) {
         const word = model.getWordUntilPosition(position);
         const range = new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn);
-        const before = model.getValueInRange(new monaco.Range(position.lineNumber, 1, position.lineNumber, position.column));
+        const before = model.getValueInRange(
+          new monaco.Range(position.lineNumber, 1, position.lineNumber, position.column),
+        );
         const stdlib = getStdlib();
 
         // Inside `from "...`: offer stdlib module paths.
@@ -184,13 +195,27 @@ export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => Stdl
         if (afterLoss || /\bmetric\s+[A-Za-z_]*$/.test(before)) {
           const names = afterLoss ? [...LOSS_KINDS] : Object.keys(METRICS);
           const detail = (n: string) => (afterLoss ? "loss" : `metric: ${METRICS[n].summary}`);
-          return { suggestions: names.map((n) => ({ label: n, kind: Kind.EnumMember, detail: detail(n), insertText: n, range })) };
+          return {
+            suggestions: names.map((n) => ({
+              label: n,
+              kind: Kind.EnumMember,
+              detail: detail(n),
+              insertText: n,
+              range,
+            })),
+          };
         }
         const textBefore = model.getValueInRange(new monaco.Range(1, 1, position.lineNumber, position.column));
         const trainAt = textBefore.search(/\btrain\s*\{[^}]*$/);
         if (trainAt >= 0 && /^\s*[A-Za-z_]*$/.test(before)) {
           const settings = Object.entries(TRAIN_SETTINGS);
-          const item = ([n, example]: [string, string]) => ({ label: n, kind: Kind.Property, detail: example, insertText: `${n} `, range });
+          const item = ([n, example]: [string, string]) => ({
+            label: n,
+            kind: Kind.Property,
+            detail: example,
+            insertText: `${n} `,
+            range,
+          });
           return { suggestions: settings.map(item) };
         }
         const afterDecode = /\bdecode\s+[A-Za-z_]*$/.test(before);
@@ -198,11 +223,26 @@ export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => Stdl
         // Inside a call: its named parameters first.
         const callee = openCall(before);
         for (const p of callee ? paramsOf(callee) : []) {
-          suggestions.push({ label: `${p.name}:`, kind: Kind.Property, detail: `${callee} ${p.detail}`, insertText: `${p.name}: `, range, sortText: `0${p.name}` });
+          suggestions.push({
+            label: `${p.name}:`,
+            kind: Kind.Property,
+            detail: `${callee} ${p.detail}`,
+            insertText: `${p.name}: `,
+            range,
+            sortText: `0${p.name}`,
+          });
         }
         // In `prefer`: the model's tasks.
         if (inPrefer(before)) {
-          for (const t of taskNames(model.getValue())) suggestions.push({ label: t, kind: Kind.EnumMember, detail: "task", insertText: `${t}: `, range, sortText: `0${t}` });
+          for (const t of taskNames(model.getValue()))
+            suggestions.push({
+              label: t,
+              kind: Kind.EnumMember,
+              detail: "task",
+              insertText: `${t}: `,
+              range,
+              sortText: `0${t}`,
+            });
           return { suggestions };
         }
         for (const [name, doc] of Object.entries(DECODERS)) {
@@ -228,8 +268,16 @@ export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => Stdl
           });
         }
         for (const [name, doc] of Object.entries(BUILTIN_FUNCTIONS)) {
-          suggestions.push({ label: name, kind: Kind.Function, detail: "builtin function", documentation: doc, insertText: `${name}($0)`,
-            insertTextRules: Rule.InsertAsSnippet, range, sortText: `1${name}` });
+          suggestions.push({
+            label: name,
+            kind: Kind.Function,
+            detail: "builtin function",
+            documentation: doc,
+            insertText: `${name}($0)`,
+            insertTextRules: Rule.InsertAsSnippet,
+            range,
+            sortText: `1${name}`,
+          });
         }
         for (const t of [...TYPE_NAMES, ...DTYPE_NAMES]) {
           suggestions.push({ label: t, kind: Kind.TypeParameter, insertText: t, range, sortText: `4${t}` });
@@ -248,8 +296,16 @@ export function registerMtlLanguage(monaco: typeof Monaco, getStdlib: () => Stdl
           });
         }
         const snippets: [string, string, string][] = [
-          ["model", "model declaration", 'model ${1:Name} {\n\tinput ${2:image}: f32[N, 3, 224, 224]\n\twidths 0.25, 0.5, 0.75, 1.0\n\t$0\n}'],
-          ["task", "task declaration", "task ${1:name} { head ${2:conv}(${3:backbone}, ${4:classes}) decode ${5:argmax}(axis: 1) }"],
+          [
+            "model",
+            "model declaration",
+            "model ${1:Name} {\n\tinput ${2:image}: f32[N, 3, 224, 224]\n\twidths 0.25, 0.5, 0.75, 1.0\n\t$0\n}",
+          ],
+          [
+            "task",
+            "task declaration",
+            "task ${1:name} { head ${2:conv}(${3:backbone}, ${4:classes}) decode ${5:argmax}(axis: 1) }",
+          ],
           ["block", "block declaration", "block ${1:name}(x, out: int) {\n\t$0\n\treturn x\n}"],
           ["import", "import from a module", 'import { $2 } from "${1:std/}"'],
         ];

@@ -70,7 +70,15 @@ export type WorkerRequest =
 
 export type WorkerResponse =
   | { kind: "ready"; compilerAvailable: boolean; stdlib: StdlibModule[]; error?: string }
-  | { kind: "check"; id: number; diagnostics: Diagnostic[]; ms: number; error?: string; summary?: ModelSummary; summaryError?: string }
+  | {
+      kind: "check";
+      id: number;
+      diagnostics: Diagnostic[];
+      ms: number;
+      error?: string;
+      summary?: ModelSummary;
+      summaryError?: string;
+    }
   | { kind: "format"; id: number; text: string; diagnostics: Diagnostic[]; error?: string }
   | { kind: "progress"; id: number; text: string }
   | { kind: "run"; id: number; result?: RunResult; error?: string }

@@ -14,7 +14,6 @@ import { seededRng } from "../../compiler/util/prng";
 import { checkInputs, type InputTensor } from "../../runtime/inputs";
 import { controlFeeds, decodeTask, tokenInput, withTokenPrefix } from "../../runtime/sequence";
 
-
 interface Entry {
   text: string;
   prepared: Prepared;
@@ -49,7 +48,11 @@ function dynamic(e: Entry): NonNullable<Entry["dynamic"]> {
 }
 
 /** The `.onnx` bytes: dynamic (every configuration) or static at `config`. */
-export function emitBytes(text: string, host: SourceHost, config: Record<string, number> | null): { bytes: Uint8Array; name: string } {
+export function emitBytes(
+  text: string,
+  host: SourceHost,
+  config: Record<string, number> | null,
+): { bytes: Uint8Array; name: string } {
   const e = prepared(text, host);
   const g = e.prepared.graph;
   if (!config) return { bytes: dynamic(e).compiled.bytes, name: `${g.name}.onnx` };
@@ -80,7 +83,10 @@ export async function runModel(
     ort.env.wasm.wasmPaths = ortBase;
     ort.env.wasm.numThreads = 1; // the page already runs Monaco and the compiler; keep wasm single-threaded
     const t0 = performance.now();
-    e.session = ort.InferenceSession.create(compiled.bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+    e.session = ort.InferenceSession.create(compiled.bytes, {
+      executionProviders: ["wasm"],
+      graphOptimizationLevel: "all",
+    });
     e.session.then(() => (e.sessionMs = performance.now() - t0)).catch(() => (e.session = undefined));
   }
   const session = await e.session;
@@ -100,7 +106,9 @@ export async function runModel(
       const s = sampleImage(dims[2], dims[3], 7, inp.preprocess);
       synthetic[inp.name] = { data: s.normalised, dims };
       image = { width: dims[3], height: dims[2], rgb: s.rgb, input: inp.name };
-      notes.push(`${inp.name}: seeded synthetic ${dims[3]}×${dims[2]} image (${inp.preprocess ? "normalised as declared" : "in [0, 1]"})`);
+      notes.push(
+        `${inp.name}: seeded synthetic ${dims[3]}×${dims[2]} image (${inp.preprocess ? "normalised as declared" : "in [0, 1]"})`,
+      );
     } else if (inp.dtype === "f32") {
       const rng = seededRng(7);
       synthetic[inp.name] = { data: Float32Array.from({ length: size }, () => rng.next() * 2 - 1), dims };
@@ -111,17 +119,31 @@ export async function runModel(
     } else synthetic[inp.name] = { data: new Uint8Array(size), dims };
   }
   const given = withTokenPrefix(meta, synthetic, sequence) as Record<string, InputTensor>;
-  if (tokens && sequence.length) notes.push(`${tokens}: token prefix [${(sequence[0].decode as { bos: number }).bos}] (bos)`);
+  if (tokens && sequence.length)
+    notes.push(`${tokens}: token prefix [${(sequence[0].decode as { bos: number }).bos}] (bos)`);
   const checked = checkInputs(meta, given);
-  const makeTensor = (dtype: "float32" | "int64" | "bool", data: Float32Array | BigInt64Array | Uint8Array, dims: number[]) =>
-    new ort.Tensor(dtype, data, dims);
-  const feeds: Record<string, ort.Tensor> = controlFeeds(meta, config, meta.tasks.map((t) => t.name), makeTensor);
+  const makeTensor = (
+    dtype: "float32" | "int64" | "bool",
+    data: Float32Array | BigInt64Array | Uint8Array,
+    dims: number[],
+  ) => new ort.Tensor(dtype, data, dims);
+  const feeds: Record<string, ort.Tensor> = controlFeeds(
+    meta,
+    config,
+    meta.tasks.map((t) => t.name),
+    makeTensor,
+  );
   for (const c of checked) feeds[c.name] = makeTensor(c.dtype, c.data, [...c.dims]);
 
   progress("running…");
   const t0 = performance.now();
   const plain = meta.tasks.filter((t) => !sequence.includes(t));
-  const res = plain.length ? await session.run(feeds, plain.flatMap((t) => t.outputs)) : {};
+  const res = plain.length
+    ? await session.run(
+        feeds,
+        plain.flatMap((t) => t.outputs),
+      )
+    : {};
   const tasks: TaskOutput[] = meta.tasks.map((t) => ({
     task: t.name,
     decode: t.decode as TaskOutput["decode"],

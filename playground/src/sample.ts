@@ -8,13 +8,20 @@ import { mulberry32 } from "../../compiler/weights/init";
  * `rgb`: interleaved bytes (H×W×3); `normalised`: planar [3, H, W] floats in [0, 1], then
  * (x - mean) / std when the input declares `as image(mean, std)` (as `mtl run` does with files).
  */
-export function sampleImage(height: number, width: number, seed: number, pre?: ImagePreprocess): { rgb: Uint8Array; normalised: Float32Array } {
+export function sampleImage(
+  height: number,
+  width: number,
+  seed: number,
+  pre?: ImagePreprocess,
+): { rgb: Uint8Array; normalised: Float32Array } {
   const rnd = mulberry32(seed);
   const rgb = new Uint8Array(height * width * 3);
   const horizon = 0.55 + 0.1 * rnd();
   const shapes = Array.from({ length: 4 }, () => ({
     circle: rnd() < 0.5,
-    cx: rnd(), cy: 0.35 + 0.5 * rnd(), r: 0.08 + 0.15 * rnd(),
+    cx: rnd(),
+    cy: 0.35 + 0.5 * rnd(),
+    r: 0.08 + 0.15 * rnd(),
     c: [rnd() * 255, rnd() * 255, rnd() * 255],
   }));
   for (let y = 0; y < height; y++) {
@@ -37,6 +44,7 @@ export function sampleImage(height: number, width: number, seed: number, pre?: I
   const normalised = new Float32Array(3 * plane);
   const mean = pre?.mean ?? [0, 0, 0];
   const std = pre?.std ?? [1, 1, 1];
-  for (let p = 0; p < plane; p++) for (let k = 0; k < 3; k++) normalised[k * plane + p] = (rgb[p * 3 + k] / 255 - mean[k]) / std[k];
+  for (let p = 0; p < plane; p++)
+    for (let k = 0; k < 3; k++) normalised[k * plane + p] = (rgb[p * 3 + k] / 255 - mean[k]) / std[k];
   return { rgb, normalised };
 }

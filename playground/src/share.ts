@@ -50,7 +50,8 @@ export function encodeControls(c: ControlState): string {
   const parts: string[] = [];
   if (c.budget !== undefined && Number.isFinite(c.budget)) parts.push(`budget=${+c.budget.toFixed(2)}`);
   const prefer = Object.entries(c.prefer ?? {});
-  if (prefer.length) parts.push(`prefer=${prefer.map(([t, w]) => `${encodeURIComponent(t)}:${+w.toFixed(3)}`).join(",")}`);
+  if (prefer.length)
+    parts.push(`prefer=${prefer.map(([t, w]) => `${encodeURIComponent(t)}:${+w.toFixed(3)}`).join(",")}`);
   return parts.map((p) => `&${p}`).join("");
 }
 

@@ -2,10 +2,25 @@
 // run's results. No chart library: a scatter of at most 2,000 points is a few SVG circles.
 import type { CostTable } from "../../compiler/cost/types";
 import type { Config } from "../../compiler/ir/types";
-import { amount, configAt, configCount, flatIndex, fullConfig, rowOf, sampleFlats, TABLE_LIMIT, CHART_LIMIT, type Evaluator } from "./configs";
+import {
+  amount,
+  configAt,
+  configCount,
+  flatIndex,
+  fullConfig,
+  rowOf,
+  sampleFlats,
+  TABLE_LIMIT,
+  CHART_LIMIT,
+  type Evaluator,
+} from "./configs";
 import { MAX_DECODE_STEPS, type RunResult, type TaskOutput, type TensorOut } from "./protocol";
 
-const h = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] => {
+const h = <K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] => {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
@@ -25,10 +40,27 @@ export function configTable(t: CostTable, ev: Evaluator | undefined): TableView 
   const root = h("div", { class: "configs" });
   const full = rowOf(t, flatIndex(t, fullConfig(t)));
   if (n <= TABLE_LIMIT) {
-    root.append(h("p", { class: "note" }, `${n} configuration${n === 1 ? "" : "s"} (${t.groups.map((g) => `${g.name}: ${g.choices.length}`).join(" × ")}). MACs and parameters per part; utility is the search's predicted, preference-weighted objective.`));
+    root.append(
+      h(
+        "p",
+        { class: "note" },
+        `${n} configuration${n === 1 ? "" : "s"} ` +
+          `(${t.groups.map((g) => `${g.name}: ${g.choices.length}`).join(" × ")}). MACs and parameters per part; ` +
+          `utility is the search's predicted, preference-weighted objective.`,
+      ),
+    );
     const table = h("table", { class: "cfg-table", "data-view": "all" });
     const head = h("tr");
-    for (const c of ["#", ...t.groups.map((g) => g.name), "MACs", "%", "params", ...parts.map((p) => `${p} MACs / params`), "utility"]) head.append(h("th", {}, c));
+    for (const c of [
+      "#",
+      ...t.groups.map((g) => g.name),
+      "MACs",
+      "%",
+      "params",
+      ...parts.map((p) => `${p} MACs / params`),
+      "utility",
+    ])
+      head.append(h("th", {}, c));
     table.append(h("thead"));
     table.tHead!.append(head);
     const body = h("tbody");
@@ -66,7 +98,13 @@ export function configTable(t: CostTable, ev: Evaluator | undefined): TableView 
   }
   // Too many to list: the factorised view, one small table per group (the others at full width).
   root.append(
-    h("p", { class: "note" }, `${n.toExponential(2).replace("e+", "e")} configurations (${t.groups.map((g) => g.choices.length).join(" × ")}): too many to list. Per group: its part's MACs and parameters at each width, every other group at full width; a configuration's cost is the sum of its parts (the cost table is factorised).`),
+    h(
+      "p",
+      { class: "note" },
+      `${n.toExponential(2).replace("e+", "e")} configurations (${t.groups.map((g) => g.choices.length).join(" × ")}): ` +
+        `too many to list. Per group: its part's MACs and parameters at each width, every other group ` +
+        `at full width; a configuration's cost is the sum of its parts (the cost table is factorised).`,
+    ),
   );
   const wrap = h("div", { class: "cfg-groups", "data-view": "groups" });
   const rows = new Map<string, HTMLTableRowElement[]>();
@@ -75,14 +113,21 @@ export function configTable(t: CostTable, ev: Evaluator | undefined): TableView 
     const cap = h("caption", {}, `${g.name} (${g.part})`);
     table.append(cap);
     const head = h("tr");
-    for (const c of ["width", g.part === "shared" ? "shared MACs" : "head MACs", "params", "model MACs"]) head.append(h("th", {}, c));
+    for (const c of ["width", g.part === "shared" ? "shared MACs" : "head MACs", "params", "model MACs"])
+      head.append(h("th", {}, c));
     table.append(head);
     const list: HTMLTableRowElement[] = [];
     g.choices.forEach((w, i) => {
       const cfg = { ...fullConfig(t), [g.name]: i };
       const r = rowOf(t, flatIndex(t, cfg), cfg);
       const tr = h("tr", { "data-group": g.name, "data-choice": String(i) });
-      for (const c of [String(w), amount(r.byPart[g.part]?.macs ?? 0), amount(r.byPart[g.part]?.params ?? 0), amount(r.macs)]) tr.append(h("td", {}, c));
+      for (const c of [
+        String(w),
+        amount(r.byPart[g.part]?.macs ?? 0),
+        amount(r.byPart[g.part]?.params ?? 0),
+        amount(r.macs),
+      ])
+        tr.append(h("td", {}, c));
       list.push(tr);
       table.append(tr);
     });
@@ -112,7 +157,12 @@ export interface ChartView {
 }
 
 const SVGNS = "http://www.w3.org/2000/svg";
-function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, parent?: Element, text?: string): SVGElementTagNameMap[K] {
+function s<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  parent?: Element,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVGNS, tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
   if (text !== undefined) e.textContent = text;
@@ -129,17 +179,37 @@ export function costChart(t: CostTable, ev: Evaluator): ChartView {
     return { flat, config, macs: r.macs, u: ev.objective(config) };
   });
   const root = h("div", { class: "chart" });
+  const sampled = `A seeded sample of ${CHART_LIMIT} of ${n.toExponential(2).replace("e+", "e")} configurations`;
+  const which = n <= CHART_LIMIT ? `All ${n} configurations` : sampled;
+  const fallback = ev.fallback ? ` Preferences unusable (${ev.fallback}); equal weights shown.` : "";
   root.append(
-    h("p", { class: "note" }, `${n <= CHART_LIMIT ? `All ${n} configurations` : `A seeded sample of ${CHART_LIMIT} of ${n.toExponential(2).replace("e+", "e")} configurations`}: MACs against predicted utility (sum over tasks of preference × proxy utility relative to full width). The line is the best utility at each cost; the dashed line is the budget.${ev.fallback ? ` Preferences unusable (${ev.fallback}); equal weights shown.` : ""}`),
+    h(
+      "p",
+      { class: "note" },
+      `${which}: MACs against predicted utility (sum over tasks of preference × proxy utility relative to full width). ` +
+        `The line is the best utility at each cost; the dashed line is the budget.${fallback}`,
+    ),
   );
-  const W = 640, H = 400, L = 64, R = 16, T = 16, B = 44;
+  const W = 640,
+    H = 400,
+    L = 64,
+    R = 16,
+    T = 16,
+    B = 44;
   const xmax = Math.max(...pts.map((p) => p.macs), ev.full) * 1.02;
   const umin = Math.min(...pts.map((p) => p.u));
   const ymin = Math.max(0, Math.floor((umin - 0.02) * 50) / 50);
   const ymax = 1.005;
   const X = (v: number) => L + ((W - L - R) * v) / xmax;
   const Y = (v: number) => T + (H - T - B) * (1 - (v - ymin) / (ymax - ymin));
-  const svg = s("svg", { class: "scatter", viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": "cost against utility" });
+  const svg = s("svg", {
+    class: "scatter",
+    viewBox: `0 0 ${W} ${H}`,
+    width: W,
+    height: H,
+    role: "img",
+    "aria-label": "cost against utility",
+  });
   // Axes and ticks.
   for (let i = 0; i <= 5; i++) {
     const xv = (xmax * i) / 5;
@@ -150,16 +220,39 @@ export function costChart(t: CostTable, ev: Evaluator): ChartView {
     s("text", { x: L - 6, y: Y(yv) + 4, "text-anchor": "end", class: "tick" }, svg, yv.toFixed(3));
   }
   s("text", { x: (L + W - R) / 2, y: H - 8, "text-anchor": "middle", class: "axis" }, svg, "MACs (every task on)");
-  s("text", { x: 14, y: (T + H - B) / 2, "text-anchor": "middle", class: "axis", transform: `rotate(-90 14 ${(T + H - B) / 2})` }, svg, "predicted utility");
+  s(
+    "text",
+    {
+      x: 14,
+      y: (T + H - B) / 2,
+      "text-anchor": "middle",
+      class: "axis",
+      transform: `rotate(-90 14 ${(T + H - B) / 2})`,
+    },
+    svg,
+    "predicted utility",
+  );
   // Pareto front: best utility at or below each cost.
   const sorted = [...pts].sort((a, b) => a.macs - b.macs || b.u - a.u);
   const front: typeof pts = [];
   for (const p of sorted) if (!front.length || p.u > front[front.length - 1].u + 1e-12) front.push(p);
-  s("path", { class: "front", d: front.map((p, i) => `${i ? "L" : "M"}${X(p.macs).toFixed(1)},${Y(p.u).toFixed(1)}`).join(" ") }, svg);
+  s(
+    "path",
+    {
+      class: "front",
+      d: front.map((p, i) => `${i ? "L" : "M"}${X(p.macs).toFixed(1)},${Y(p.u).toFixed(1)}`).join(" "),
+    },
+    svg,
+  );
   const dots = s("g", { class: "dots" }, svg);
   for (const p of pts) {
     const c = s("circle", { cx: X(p.macs).toFixed(1), cy: Y(p.u).toFixed(1), r: 2.6, "data-flat": p.flat }, dots);
-    s("title", {}, c, `${t.groups.map((g) => `${g.name} ${g.choices[p.config[g.name]]}`).join(", ")}\n${amount(p.macs)} MACs, utility ${p.u.toFixed(4)}`);
+    s(
+      "title",
+      {},
+      c,
+      `${t.groups.map((g) => `${g.name} ${g.choices[p.config[g.name]]}`).join(", ")}\n${amount(p.macs)} MACs, utility ${p.u.toFixed(4)}`,
+    );
   }
   const budgetLine = s("line", { class: "budget", y1: T, y2: H - B, x1: -10, x2: -10 }, svg);
   const chosen = s("circle", { class: "chosen", r: 6, cx: -20, cy: -20 }, svg);
@@ -194,9 +287,26 @@ export function costChart(t: CostTable, ev: Evaluator): ChartView {
 // ---------------------------------------------------------------- output
 
 const PALETTE = [
-  [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48], [145, 30, 180], [70, 240, 240], [240, 50, 230],
-  [210, 245, 60], [250, 190, 212], [0, 128, 128], [220, 190, 255], [170, 110, 40], [255, 250, 200], [128, 0, 0], [170, 255, 195],
-  [128, 128, 0], [255, 215, 180], [0, 0, 128], [128, 128, 128],
+  [230, 25, 75],
+  [60, 180, 75],
+  [255, 225, 25],
+  [0, 130, 200],
+  [245, 130, 48],
+  [145, 30, 180],
+  [70, 240, 240],
+  [240, 50, 230],
+  [210, 245, 60],
+  [250, 190, 212],
+  [0, 128, 128],
+  [220, 190, 255],
+  [170, 110, 40],
+  [255, 250, 200],
+  [128, 0, 0],
+  [170, 255, 195],
+  [128, 128, 0],
+  [255, 215, 180],
+  [0, 0, 128],
+  [128, 128, 128],
 ];
 const classColour = (k: number): number[] => {
   if (k < PALETTE.length) return PALETTE[k];
@@ -223,11 +333,18 @@ function canvasFrom(width: number, height: number, pixel: (i: number) => number[
   return c;
 }
 
-const num = (t: TensorOut, i: number): number => (t.data instanceof BigInt64Array ? Number(t.data[i]) : (t.data[i] as number));
+const num = (t: TensorOut, i: number): number =>
+  t.data instanceof BigInt64Array ? Number(t.data[i]) : (t.data[i] as number);
 
 /** Viridis-like ramp for single-channel maps. */
 function ramp(x: number): number[] {
-  const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+  const stops = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ];
   const p = Math.max(0, Math.min(1, x)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(p));
   const f = p - i;
@@ -258,7 +375,13 @@ function renderTask(o: TaskOutput): HTMLElement {
   const [name, main] = Object.entries(o.outputs)[0] ?? [];
   if (o.tokens) {
     body.append(h("div", { class: "tokens" }, `${strategyName(o.decode)} tokens: [${o.tokens.join(", ")}]`));
-    body.append(h("div", { class: "note" }, `decoded step by step from ${name ?? `${o.task}.logits`} with the declared strategy (at most ${MAX_DECODE_STEPS} tokens here)`));
+    body.append(
+      h(
+        "div",
+        { class: "note" },
+        `decoded step by step from ${name ?? `${o.task}.logits`} with the declared strategy (at most ${MAX_DECODE_STEPS} tokens here)`,
+      ),
+    );
     return card;
   }
   if (!main) return card;
@@ -279,17 +402,20 @@ function renderTask(o: TaskOutput): HTMLElement {
     const plane = Hh * Ww;
     if (dims.length === 3) {
       const seen = new Set<number>();
-      body.append(canvasFrom(Ww, Hh, (i) => {
-        const k = num(main, i);
-        seen.add(k);
-        return classColour(k);
-      }));
+      body.append(
+        canvasFrom(Ww, Hh, (i) => {
+          const k = num(main, i);
+          seen.add(k);
+          return classColour(k);
+        }),
+      );
       body.append(h("div", { class: "note" }, `${Ww}×${Hh} class map, ${seen.size} classes present`));
       return card;
     }
     const C = dims[1];
     const ch = (c: number) => {
-      let lo = Infinity, hi = -Infinity;
+      let lo = Infinity,
+        hi = -Infinity;
       for (let i = 0; i < plane; i++) {
         const v = num(main, c * plane + i);
         if (v < lo) lo = v;
@@ -299,12 +425,22 @@ function renderTask(o: TaskOutput): HTMLElement {
     };
     if (C === 3) {
       const r = [0, 1, 2].map(ch);
-      body.append(canvasFrom(Ww, Hh, (i) => [0, 1, 2].map((c) => Math.round((255 * (num(main, c * plane + i) - r[c].lo)) / (r[c].hi - r[c].lo)))));
+      body.append(
+        canvasFrom(Ww, Hh, (i) =>
+          [0, 1, 2].map((c) => Math.round((255 * (num(main, c * plane + i) - r[c].lo)) / (r[c].hi - r[c].lo))),
+        ),
+      );
       body.append(h("div", { class: "note" }, `${Ww}×${Hh}×3, each channel min-max normalised to RGB`));
     } else {
       const r = ch(0);
       body.append(canvasFrom(Ww, Hh, (i) => ramp((num(main, i) - r.lo) / (r.hi - r.lo))));
-      body.append(h("div", { class: "note" }, `${Ww}×${Hh}${C > 1 ? ` (channel 0 of ${C})` : ""}, range ${r.lo.toPrecision(3)} … ${r.hi.toPrecision(3)}`));
+      body.append(
+        h(
+          "div",
+          { class: "note" },
+          `${Ww}×${Hh}${C > 1 ? ` (channel 0 of ${C})` : ""}, range ${r.lo.toPrecision(3)} … ${r.hi.toPrecision(3)}`,
+        ),
+      );
     }
     return card;
   }
@@ -317,11 +453,19 @@ function renderTask(o: TaskOutput): HTMLElement {
   if (o.decode.kind === "threshold") {
     const on: number[] = [];
     for (let i = 0; i < C; i++) if (num(main, i)) on.push(i);
-    body.append(h("div", { class: "label" }, on.length ? `on: ${on.slice(0, 16).join(", ")}${on.length > 16 ? ", …" : ""}` : "none above threshold"));
+    body.append(
+      h(
+        "div",
+        { class: "label" },
+        on.length ? `on: ${on.slice(0, 16).join(", ")}${on.length > 16 ? ", …" : ""}` : "none above threshold",
+      ),
+    );
     body.append(h("div", { class: "note" }, `${on.length} of ${C} labels`));
     return card;
   }
-  const vals = Array.from({ length: C }, (_, i) => ({ i, v: num(main, i) })).sort((a, b) => b.v - a.v).slice(0, 5);
+  const vals = Array.from({ length: C }, (_, i) => ({ i, v: num(main, i) }))
+    .sort((a, b) => b.v - a.v)
+    .slice(0, 5);
   const max = Math.max(...vals.map((x) => Math.abs(x.v)), 1e-9);
   const list = h("div", { class: "bars" });
   for (const { i, v } of vals) {
@@ -339,8 +483,13 @@ export function renderRun(r: RunResult, configText: string): HTMLElement {
   const root = h("div", { class: "run-result" });
   const tm = r.timings;
   root.append(
-    h("p", { class: "note" },
-      `Ran ${configText}. ${(tm.bytes / 1e6).toFixed(1)} MB model; compile ${Math.round(tm.prepareMs + tm.emitMs)} ms, session ${tm.cached ? "cached" : `${Math.round(tm.sessionMs)} ms`}, run ${Math.round(tm.runMs)} ms (onnxruntime-web, wasm). Weights are seeded, not trained: outputs show the plumbing, not accuracy.`),
+    h(
+      "p",
+      { class: "note" },
+      `Ran ${configText}. ${(tm.bytes / 1e6).toFixed(1)} MB model; compile ${Math.round(tm.prepareMs + tm.emitMs)} ` +
+        `ms, session ${tm.cached ? "cached" : `${Math.round(tm.sessionMs)} ms`}, run ${Math.round(tm.runMs)} ms ` +
+        `(onnxruntime-web, wasm). Weights are seeded, not trained: outputs show the plumbing, not accuracy.`,
+    ),
   );
   const grid = h("div", { class: "out-grid" });
   if (r.image) {

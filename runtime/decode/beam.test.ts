@@ -39,7 +39,9 @@ function referenceBeam(m: ToyModel, B: number, lp: number, maxLen: number) {
   const finished: { tokens: number[]; score: number }[] = [];
   for (let t = 1; t <= maxLen && live.length > 0; t++) {
     const cands: { b: number; v: number; s: number }[] = [];
-    live.forEach((beam, b) => naiveLogSoftmax(m.logitsOf([BOS, ...beam.tokens])).forEach((l, v) => cands.push({ b, v, s: beam.sum + l })));
+    live.forEach((beam, b) =>
+      naiveLogSoftmax(m.logitsOf([BOS, ...beam.tokens])).forEach((l, v) => cands.push({ b, v, s: beam.sum + l })),
+    );
     cands.sort((x, y) => y.s - x.s || x.b - y.b || x.v - y.v);
     const next: typeof live = [];
     for (let rank = 0; rank < cands.length && next.length < B; rank++) {
@@ -60,19 +62,29 @@ const arbLp = fc.constantFrom(0, 0.5, 0.8, 1, 2, -0.5);
 describe("beam search", () => {
   it("with enough beams finds the true best sequence of an exhaustive search (and ranks every sequence)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 3, max: 5 }), fc.integer({ min: 1, max: 4 }), arbLp, fc.boolean(), async (seed, vocab, maxLen, lp, markov) => {
-        const m = toyModel({ vocab, seed, markov });
-        const all = allSequences(m, vocab, maxLen, lp);
-        const [r] = await decodeBeam({ beams: vocab ** maxLen, lengthPenalty: lp, maxLen, bos: BOS, eos: EOS }, m.step);
-        // A Markov table gives exact ties up to rounding (the same transitions in another order),
-        // so compare scores by rank and sequences as sets, and check the best is a true optimum.
-        expect(r.score).toBeCloseTo(all[0].score, 9);
-        expect(sequenceLogProb(m, BOS, r.tokens) / r.tokens.length ** lp).toBeCloseTo(all[0].score, 9);
-        expect(r.beams!.length).toBe(all.length);
-        r.beams!.forEach((h, i) => expect(h.score).toBeCloseTo(all[i].score, 9));
-        expect(new Set(r.beams!.map((h) => h.tokens.join(",")))).toEqual(new Set(all.map((s) => s.tokens.join(","))));
-        if (!markov) expect(r.tokens).toEqual(all[0].tokens);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 3, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        arbLp,
+        fc.boolean(),
+        async (seed, vocab, maxLen, lp, markov) => {
+          const m = toyModel({ vocab, seed, markov });
+          const all = allSequences(m, vocab, maxLen, lp);
+          const [r] = await decodeBeam(
+            { beams: vocab ** maxLen, lengthPenalty: lp, maxLen, bos: BOS, eos: EOS },
+            m.step,
+          );
+          // A Markov table gives exact ties up to rounding (the same transitions in another order),
+          // so compare scores by rank and sequences as sets, and check the best is a true optimum.
+          expect(r.score).toBeCloseTo(all[0].score, 9);
+          expect(sequenceLogProb(m, BOS, r.tokens) / r.tokens.length ** lp).toBeCloseTo(all[0].score, 9);
+          expect(r.beams!.length).toBe(all.length);
+          r.beams!.forEach((h, i) => expect(h.score).toBeCloseTo(all[i].score, 9));
+          expect(new Set(r.beams!.map((h) => h.tokens.join(",")))).toEqual(new Set(all.map((s) => s.tokens.join(","))));
+          if (!markov) expect(r.tokens).toEqual(all[0].tokens);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -100,47 +112,59 @@ describe("beam search", () => {
 
   it("returns consistent hypotheses: sorted, at most `beams`, scores from the model, eos only last, at most maxLen tokens", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 10 }), arbLp, async (seed, B, maxLen, lp) => {
-        const m = toyModel({ vocab: 7, seed, eosBias: 1 });
-        const [r] = await decodeBeam({ beams: B, lengthPenalty: lp, maxLen, bos: BOS, eos: EOS }, m.step);
-        const hs = r.beams!;
-        expect(hs.length).toBeGreaterThan(0);
-        expect(hs.length).toBeLessThanOrEqual(B);
-        expect(r.tokens).toEqual(hs[0].tokens);
-        expect(r.score).toBe(hs[0].score);
-        for (let i = 1; i < hs.length; i++) expect(hs[i - 1].score).toBeGreaterThanOrEqual(hs[i].score);
-        for (const h of hs) {
-          expect(h.tokens.length).toBeGreaterThan(0);
-          expect(h.tokens.length).toBeLessThanOrEqual(maxLen);
-          expect(h.tokens.slice(0, -1)).not.toContain(EOS);
-          expect(h.finished).toBe(h.tokens[h.tokens.length - 1] === EOS);
-          if (!h.finished) expect(h.tokens.length).toBe(maxLen);
-          expect(h.logProb).toBeCloseTo(sequenceLogProb(m, BOS, h.tokens), 9);
-          expect(h.score).toBeCloseTo(h.logProb / h.tokens.length ** lp, 9);
-          expect(h.searchScore).toBe(h.score);
-        }
-        expect(new Set(hs.map((h) => h.tokens.join(","))).size).toBe(hs.length);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 10 }),
+        arbLp,
+        async (seed, B, maxLen, lp) => {
+          const m = toyModel({ vocab: 7, seed, eosBias: 1 });
+          const [r] = await decodeBeam({ beams: B, lengthPenalty: lp, maxLen, bos: BOS, eos: EOS }, m.step);
+          const hs = r.beams!;
+          expect(hs.length).toBeGreaterThan(0);
+          expect(hs.length).toBeLessThanOrEqual(B);
+          expect(r.tokens).toEqual(hs[0].tokens);
+          expect(r.score).toBe(hs[0].score);
+          for (let i = 1; i < hs.length; i++) expect(hs[i - 1].score).toBeGreaterThanOrEqual(hs[i].score);
+          for (const h of hs) {
+            expect(h.tokens.length).toBeGreaterThan(0);
+            expect(h.tokens.length).toBeLessThanOrEqual(maxLen);
+            expect(h.tokens.slice(0, -1)).not.toContain(EOS);
+            expect(h.finished).toBe(h.tokens[h.tokens.length - 1] === EOS);
+            if (!h.finished) expect(h.tokens.length).toBe(maxLen);
+            expect(h.logProb).toBeCloseTo(sequenceLogProb(m, BOS, h.tokens), 9);
+            expect(h.score).toBeCloseTo(h.logProb / h.tokens.length ** lp, 9);
+            expect(h.searchScore).toBe(h.score);
+          }
+          expect(new Set(hs.map((h) => h.tokens.join(","))).size).toBe(hs.length);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it("with one beam and no length penalty equals greedy decoding", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 3, max: 10 }), fc.integer({ min: 1, max: 8 }), async (seed, vocab, maxLen) => {
-        const m = toyModel({ vocab, seed, eosBias: 1 });
-        const [b] = await decodeBeam({ beams: 1, lengthPenalty: 0, maxLen, bos: BOS, eos: EOS }, m.step);
-        const [g] = await decodeGreedy({ maxLen, bos: BOS, eos: EOS }, m.step);
-        expect(b.tokens).toEqual(g.tokens);
-        expect(b.score).toBeCloseTo(g.score, 9);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 3, max: 10 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (seed, vocab, maxLen) => {
+          const m = toyModel({ vocab, seed, eosBias: 1 });
+          const [b] = await decodeBeam({ beams: 1, lengthPenalty: 0, maxLen, bos: BOS, eos: EOS }, m.step);
+          const [g] = await decodeGreedy({ maxLen, bos: BOS, eos: EOS }, m.step);
+          expect(b.tokens).toEqual(g.tokens);
+          expect(b.score).toBeCloseTo(g.score, 9);
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it("length penalty: 0 prefers short sequences, a large one long sequences", async () => {
     // Only eos and token 3 are possible; log p(3) = -0.31, log p(eos) = -1.31 at every step.
-    const step = async (ps: readonly (readonly number[])[]) => ps.map(() => Float32Array.from([-Infinity, -Infinity, 0, 1]));
+    const step = async (ps: readonly (readonly number[])[]) =>
+      ps.map(() => Float32Array.from([-Infinity, -Infinity, 0, 1]));
     const l3 = -Math.log(1 + Math.exp(-1));
     const [short] = await decodeBeam({ beams: 2, lengthPenalty: 0, maxLen: 5, bos: BOS, eos: EOS }, step);
     expect(short.tokens).toEqual([EOS]);
@@ -176,7 +200,8 @@ describe("beam search", () => {
         fc.constantFrom(-1, -0.5, 0, 0.5, 1, 2),
         (sum, t, extra, drop, lp) => {
           const maxLen = t + extra;
-          for (let L = t + 1; L <= maxLen; L++) expect((sum - drop) / L ** lp).toBeLessThanOrEqual(continuationBound(sum, t, maxLen, lp) + 1e-12);
+          for (let L = t + 1; L <= maxLen; L++)
+            expect((sum - drop) / L ** lp).toBeLessThanOrEqual(continuationBound(sum, t, maxLen, lp) + 1e-12);
         },
       ),
     );
@@ -184,7 +209,11 @@ describe("beam search", () => {
 
   it("rejects bad parameters", async () => {
     const m = toyModel({ vocab: 5, seed: 1 });
-    await expect(decodeBeam({ beams: 0, lengthPenalty: 1, maxLen: 3, bos: BOS, eos: EOS }, m.step)).rejects.toThrow(DecodeError);
-    await expect(decodeBeam({ beams: 2, lengthPenalty: NaN, maxLen: 3, bos: BOS, eos: EOS }, m.step)).rejects.toThrow(/lengthPenalty/);
+    await expect(decodeBeam({ beams: 0, lengthPenalty: 1, maxLen: 3, bos: BOS, eos: EOS }, m.step)).rejects.toThrow(
+      DecodeError,
+    );
+    await expect(decodeBeam({ beams: 2, lengthPenalty: NaN, maxLen: 3, bos: BOS, eos: EOS }, m.step)).rejects.toThrow(
+      /lengthPenalty/,
+    );
   });
 });

@@ -111,7 +111,11 @@ export async function beamEngine(p: BeamEngineParams, step: StepFn, batchSize = 
           const tokens = [...beam.tokens, v];
           const logProb = beam.logProb + lps[b][v];
           if (v === p.eos || t === p.maxLen) {
-            addToPool(st.pool, { tokens, score: norm(logProb, t), logProb, searchScore: norm(s, t), finished: v === p.eos }, K);
+            addToPool(
+              st.pool,
+              { tokens, score: norm(logProb, t), logProb, searchScore: norm(s, t), finished: v === p.eos },
+              K,
+            );
           } else {
             next.push({ tokens, sum: s, logProb });
           }
@@ -120,7 +124,12 @@ export async function beamEngine(p: BeamEngineParams, step: StepFn, batchSize = 
         }
         st.live = next;
         if (st.live.length === 0) st.done = true;
-        else if (p.diversity >= 0 && st.pool.length === K && continuationBound(st.live[0].sum, t, p.maxLen, p.lengthPenalty) <= st.pool[K - 1].searchScore) st.done = true;
+        else if (
+          p.diversity >= 0 &&
+          st.pool.length === K &&
+          continuationBound(st.live[0].sum, t, p.maxLen, p.lengthPenalty) <= st.pool[K - 1].searchScore
+        )
+          st.done = true;
       }
     }
   }

@@ -23,14 +23,20 @@ const naiveLogSoftmax = (l: Float32Array) => {
 function referenceDiverse(m: ToyModel, B: number, G: number, diversity: number, maxLen: number, lp = 1) {
   const K = B / G;
   type Fin = { tokens: number[]; searchScore: number; score: number };
-  const groups = Array.from({ length: G }, () => ({ live: [{ tokens: [] as number[], sum: 0, logProb: 0 }], fin: [] as Fin[], done: false }));
+  const groups = Array.from({ length: G }, () => ({
+    live: [{ tokens: [] as number[], sum: 0, logProb: 0 }],
+    fin: [] as Fin[],
+    done: false,
+  }));
   for (let t = 1; t <= maxLen; t++) {
     const count = new Map<number, number>();
     for (const g of groups) {
       if (g.done) continue;
       const cands: { b: number; v: number; s: number; l: number }[] = [];
       g.live.forEach((beam, b) =>
-        naiveLogSoftmax(m.logitsOf([BOS, ...beam.tokens])).forEach((l, v) => cands.push({ b, v, l, s: beam.sum + l - diversity * (count.get(v) ?? 0) })),
+        naiveLogSoftmax(m.logitsOf([BOS, ...beam.tokens])).forEach((l, v) =>
+          cands.push({ b, v, l, s: beam.sum + l - diversity * (count.get(v) ?? 0) }),
+        ),
       );
       cands.sort((x, y) => y.s - x.s || x.b - y.b || x.v - y.v);
       const next: typeof g.live = [];
@@ -47,13 +53,22 @@ function referenceDiverse(m: ToyModel, B: number, G: number, diversity: number, 
       }
       g.fin = g.fin.sort((a, b) => b.searchScore - a.searchScore).slice(0, K);
       g.live = next;
-      g.done = next.length === 0 || (g.fin.length === K && continuationBound(next[0].sum, t, maxLen, lp) <= g.fin[K - 1].searchScore);
+      g.done =
+        next.length === 0 ||
+        (g.fin.length === K && continuationBound(next[0].sum, t, maxLen, lp) <= g.fin[K - 1].searchScore);
     }
   }
   return groups.map((g) => g.fin);
 }
 
-const spec = (beams: number, groups: number, diversity: number, maxLen: number) => ({ beams, groups, diversity, maxLen, bos: BOS, eos: EOS });
+const spec = (beams: number, groups: number, diversity: number, maxLen: number) => ({
+  beams,
+  groups,
+  diversity,
+  maxLen,
+  bos: BOS,
+  eos: EOS,
+});
 
 describe("diverse beam search", () => {
   it("equals a naive reference implementation", async () => {
@@ -86,14 +101,20 @@ describe("diverse beam search", () => {
 
   it("with diversity 0, every group equals beam search with beams / groups beams (length penalty 1)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 7 }), async (seed, K, G, maxLen) => {
-        const m = toyModel({ vocab: 8, seed, eosBias: 1 });
-        const [d] = await decodeDiverseBeam(spec(K * G, G, 0, maxLen), m.step);
-        const [b] = await decodeBeam({ beams: K, lengthPenalty: 1, maxLen, bos: BOS, eos: EOS }, m.step);
-        for (const hs of d.groups!) expect(hs).toEqual(b.beams);
-        expect(d.tokens).toEqual(b.tokens);
-        expect(d.score).toBe(b.score);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 7 }),
+        async (seed, K, G, maxLen) => {
+          const m = toyModel({ vocab: 8, seed, eosBias: 1 });
+          const [d] = await decodeDiverseBeam(spec(K * G, G, 0, maxLen), m.step);
+          const [b] = await decodeBeam({ beams: K, lengthPenalty: 1, maxLen, bos: BOS, eos: EOS }, m.step);
+          for (const hs of d.groups!) expect(hs).toEqual(b.beams);
+          expect(d.tokens).toEqual(b.tokens);
+          expect(d.score).toBe(b.score);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -107,15 +128,22 @@ describe("diverse beam search", () => {
 
   it("with a large diversity, the groups' hypotheses start with different tokens", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 2, max: 6 }), async (seed, G, K, maxLen) => {
-        const m = toyModel({ vocab: 10, seed });
-        const [r] = await decodeDiverseBeam(spec(K * G, G, 1e6, maxLen), m.step);
-        const firsts = r.groups!.map((hs) => new Set(hs.map((h) => h.tokens[0])));
-        for (let a = 0; a < G; a++) for (let b = a + 1; b < G; b++) for (const t of firsts[a]) expect(firsts[b].has(t)).toBe(false);
-        // and without diversity they would share at least their best first token
-        const [same] = await decodeDiverseBeam(spec(K * G, G, 0, maxLen), m.step);
-        expect(new Set(same.groups!.map((hs) => hs[0].tokens[0])).size).toBe(1);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 2, max: 4 }),
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 2, max: 6 }),
+        async (seed, G, K, maxLen) => {
+          const m = toyModel({ vocab: 10, seed });
+          const [r] = await decodeDiverseBeam(spec(K * G, G, 1e6, maxLen), m.step);
+          const firsts = r.groups!.map((hs) => new Set(hs.map((h) => h.tokens[0])));
+          for (let a = 0; a < G; a++)
+            for (let b = a + 1; b < G; b++) for (const t of firsts[a]) expect(firsts[b].has(t)).toBe(false);
+          // and without diversity they would share at least their best first token
+          const [same] = await decodeDiverseBeam(spec(K * G, G, 0, maxLen), m.step);
+          expect(new Set(same.groups!.map((hs) => hs[0].tokens[0])).size).toBe(1);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -138,25 +166,31 @@ describe("diverse beam search", () => {
 
   it("returns consistent groups and the best model score over all groups", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 8 }), async (seed, K, G, maxLen) => {
-        const m = toyModel({ vocab: 7, seed, eosBias: 1 });
-        const [r] = await decodeDiverseBeam(spec(K * G, G, 0.7, maxLen), m.step);
-        const all = r.groups!.flat();
-        expect(r.score).toBe(Math.max(...all.map((h) => h.score)));
-        r.groups!.forEach((hs, g) => {
-          expect(hs.length).toBeGreaterThan(0);
-          expect(hs.length).toBeLessThanOrEqual(K);
-          for (let i = 1; i < hs.length; i++) expect(hs[i - 1].searchScore).toBeGreaterThanOrEqual(hs[i].searchScore);
-          for (const h of hs) {
-            expect(h.tokens.length).toBeLessThanOrEqual(maxLen);
-            expect(h.tokens.slice(0, -1)).not.toContain(EOS);
-            expect(h.logProb).toBeCloseTo(sequenceLogProb(m, BOS, h.tokens), 9);
-            expect(h.score).toBeCloseTo(h.logProb / h.tokens.length, 9);
-            if (g === 0) expect(h.searchScore).toBe(h.score);
-            else expect(h.searchScore).toBeLessThanOrEqual(h.score + 1e-12);
-          }
-        });
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (seed, K, G, maxLen) => {
+          const m = toyModel({ vocab: 7, seed, eosBias: 1 });
+          const [r] = await decodeDiverseBeam(spec(K * G, G, 0.7, maxLen), m.step);
+          const all = r.groups!.flat();
+          expect(r.score).toBe(Math.max(...all.map((h) => h.score)));
+          r.groups!.forEach((hs, g) => {
+            expect(hs.length).toBeGreaterThan(0);
+            expect(hs.length).toBeLessThanOrEqual(K);
+            for (let i = 1; i < hs.length; i++) expect(hs[i - 1].searchScore).toBeGreaterThanOrEqual(hs[i].searchScore);
+            for (const h of hs) {
+              expect(h.tokens.length).toBeLessThanOrEqual(maxLen);
+              expect(h.tokens.slice(0, -1)).not.toContain(EOS);
+              expect(h.logProb).toBeCloseTo(sequenceLogProb(m, BOS, h.tokens), 9);
+              expect(h.score).toBeCloseTo(h.logProb / h.tokens.length, 9);
+              if (g === 0) expect(h.searchScore).toBe(h.score);
+              else expect(h.searchScore).toBeLessThanOrEqual(h.score + 1e-12);
+            }
+          });
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -22,14 +22,20 @@ function argmaxChain(m: ToyModel, maxLen: number, row = 0): number[] {
 describe("greedy decoding", () => {
   it("equals the argmax chain, with the sum of log-probs as score", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 3, max: 10 }), fc.integer({ min: 1, max: 8 }), fc.boolean(), async (seed, vocab, maxLen, markov) => {
-        const m = toyModel({ vocab, seed, markov });
-        const [r] = await decodeGreedy({ maxLen, bos: BOS, eos: EOS }, m.step);
-        expect(r.tokens).toEqual(argmaxChain(m, maxLen));
-        expect(r.score).toBeCloseTo(sequenceLogProb(m, BOS, r.tokens), 9);
-        expect(r.logProb).toBe(r.score);
-        expect(r.finished).toBe(r.tokens[r.tokens.length - 1] === EOS);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 3, max: 10 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.boolean(),
+        async (seed, vocab, maxLen, markov) => {
+          const m = toyModel({ vocab, seed, markov });
+          const [r] = await decodeGreedy({ maxLen, bos: BOS, eos: EOS }, m.step);
+          expect(r.tokens).toEqual(argmaxChain(m, maxLen));
+          expect(r.score).toBeCloseTo(sequenceLogProb(m, BOS, r.tokens), 9);
+          expect(r.logProb).toBe(r.score);
+          expect(r.finished).toBe(r.tokens[r.tokens.length - 1] === EOS);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -39,7 +45,8 @@ describe("greedy decoding", () => {
     const [r] = await decodeGreedy({ maxLen: 7, bos: BOS, eos: EOS }, always);
     expect(r.tokens).toEqual([3, 3, 3, 3, 3, 3, 3]);
     expect(r.finished).toBe(false);
-    const eosSoon = async (ps: readonly (readonly number[])[]) => ps.map((p) => Float32Array.from(p.length < 3 ? [0, 0, 0, 5] : [0, 0, 9, 0]));
+    const eosSoon = async (ps: readonly (readonly number[])[]) =>
+      ps.map((p) => Float32Array.from(p.length < 3 ? [0, 0, 0, 5] : [0, 0, 9, 0]));
     const [e] = await decodeGreedy({ maxLen: 7, bos: BOS, eos: EOS }, eosSoon);
     expect(e.tokens).toEqual([3, 3, EOS]);
     expect(e.finished).toBe(true);

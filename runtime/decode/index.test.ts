@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { DecodeSpec } from "../../compiler/ir/types";
-import { DecodeError, decodeBeam, decodeDiverseBeam, decodeGreedy, decodeSample, decodeSequence, isSequenceSpec, type StepFn } from "./index";
+import {
+  DecodeError,
+  decodeBeam,
+  decodeDiverseBeam,
+  decodeGreedy,
+  decodeSample,
+  decodeSequence,
+  isSequenceSpec,
+  type StepFn,
+} from "./index";
 import { toyModel } from "./test-model";
 
 const seq = { maxLen: 6, bos: 1, eos: 2 };
@@ -17,7 +26,9 @@ describe("decodeSequence", () => {
     const direct = [decodeGreedy, decodeBeam, decodeDiverseBeam, decodeSample] as const;
     for (const [i, spec] of specs.entries()) {
       const got = await decodeSequence(spec, m.step, 2);
-      expect(got).toEqual(await (direct[i] as (s: DecodeSpec, f: StepFn, n: number) => Promise<unknown>)(spec, m.step, 2));
+      expect(got).toEqual(
+        await (direct[i] as (s: DecodeSpec, f: StepFn, n: number) => Promise<unknown>)(spec, m.step, 2),
+      );
       expect(got.length).toBe(2);
       for (const r of got) {
         expect(Array.isArray(r.tokens)).toBe(true);
@@ -43,7 +54,8 @@ describe("decodeSequence", () => {
     const m = toyModel({ vocab: 7, seed: 9, eosBias: 0.5 });
     const PAD = 0;
     let runs = 0;
-    const network = (tokens: number[][], rows: readonly number[]) => tokens.map((row, b) => row.map((_, t) => m.logitsOf(row.slice(0, t + 1), rows[b])));
+    const network = (tokens: number[][], rows: readonly number[]) =>
+      tokens.map((row, b) => row.map((_, t) => m.logitsOf(row.slice(0, t + 1), rows[b])));
     const padded: StepFn = async (prefixes, rows) => {
       runs++;
       const T = Math.max(...prefixes.map((p) => p.length));

@@ -37,6 +37,8 @@ export async function decodeSequence(spec: DecodeSpec, step: StepFn, batchSize =
     case "sample":
       return decodeSample(spec, step, batchSize);
     default:
-      throw new DecodeError(`\`${spec.kind}\` is not a sequence decoding strategy (${sequenceDecoderNames().join(", ")})`);
+      throw new DecodeError(
+        `\`${spec.kind}\` is not a sequence decoding strategy (${sequenceDecoderNames().join(", ")})`,
+      );
   }
 }

@@ -75,7 +75,9 @@ describe("argmax and topIndices", () => {
 describe("runStep", () => {
   it("rejects a StepFn returning the wrong count or inconsistent lengths", async () => {
     await expect(runStep(async () => [], [[1]], [0], { size: -1 })).rejects.toThrow(/0 logits vectors for 1 prefixes/);
-    await expect(runStep(async () => [new Float32Array(3), new Float32Array(4)], [[1], [1]], [0, 0], { size: -1 })).rejects.toThrow(/length 4, expected 3/);
+    await expect(
+      runStep(async () => [new Float32Array(3), new Float32Array(4)], [[1], [1]], [0, 0], { size: -1 }),
+    ).rejects.toThrow(/length 4, expected 3/);
     await expect(runStep(async () => [new Float32Array(0)], [[1]], [0], { size: -1 })).rejects.toThrow(DecodeError);
   });
 });

@@ -69,13 +69,23 @@ export function topIndices(xs: ArrayLike<number>, k: number): number[] {
 }
 
 /** Calls `step` and checks it returned one logits vector per prefix, all of one length. */
-export async function runStep(step: StepFn, prefixes: number[][], rows: number[], vocab: { size: number }): Promise<Float32Array[]> {
+export async function runStep(
+  step: StepFn,
+  prefixes: number[][],
+  rows: number[],
+  vocab: { size: number },
+): Promise<Float32Array[]> {
   const out = await step(prefixes, rows);
   if (!Array.isArray(out) || out.length !== prefixes.length)
-    throw new DecodeError(`the step function returned ${Array.isArray(out) ? out.length : typeof out} logits vectors for ${prefixes.length} prefixes`);
+    throw new DecodeError(
+      `the step function returned ${Array.isArray(out) ? out.length : typeof out} logits vectors for ${prefixes.length} prefixes`,
+    );
   for (const l of out) {
     if (vocab.size < 0) vocab.size = l.length;
-    if (l.length !== vocab.size || l.length === 0) throw new DecodeError(`the step function returned logits of length ${l.length}, expected ${vocab.size > 0 ? vocab.size : "at least 1"}`);
+    if (l.length !== vocab.size || l.length === 0)
+      throw new DecodeError(
+        `the step function returned logits of length ${l.length}, expected ${vocab.size > 0 ? vocab.size : "at least 1"}`,
+      );
   }
   return out;
 }

@@ -17,7 +17,12 @@ export async function decodeOneByOne(
     const rows: number[] = [];
     for (let r = 0; r < batchSize; r++) if (!finished[r]) rows.push(r);
     if (rows.length === 0) break;
-    const logits = await runStep(step, rows.map((r) => [p.bos, ...tokens[r]]), rows, vocab);
+    const logits = await runStep(
+      step,
+      rows.map((r) => [p.bos, ...tokens[r]]),
+      rows,
+      vocab,
+    );
     rows.forEach((r, i) => {
       const lp = logSoftmax(logits[i]); // also rejects NaN / +Infinity logits
       const tok = pick(logits[i], r);

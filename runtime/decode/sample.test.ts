@@ -9,8 +9,17 @@ import { DecodeError } from "./types";
 
 const BOS = 1;
 const EOS = 2;
-const params = (o: Partial<{ temperature: number; topK: number; topP: number; seed: number; maxLen: number }> = {}) => ({
-  temperature: 1, topK: 0, topP: 1, seed: 0, maxLen: 6, bos: BOS, eos: EOS, ...o,
+const params = (
+  o: Partial<{ temperature: number; topK: number; topP: number; seed: number; maxLen: number }> = {},
+) => ({
+  temperature: 1,
+  topK: 0,
+  topP: 1,
+  seed: 0,
+  maxLen: 6,
+  bos: BOS,
+  eos: EOS,
+  ...o,
 });
 
 /** Reference filter: tokens sorted by (logit / T desc, id asc); top-k prefix; then the shortest prefix reaching top_p. */
@@ -76,21 +85,28 @@ describe("sampling", () => {
     const b = await decodeSample(params({ seed: 123, maxLen: 12 }), m.step, 3);
     expect(a).toEqual(b);
     const outs = new Set<string>();
-    for (let seed = 0; seed < 20; seed++) outs.add((await decodeSample(params({ seed, maxLen: 12 }), m.step))[0].tokens.join(","));
+    for (let seed = 0; seed < 20; seed++)
+      outs.add((await decodeSample(params({ seed, maxLen: 12 }), m.step))[0].tokens.join(","));
     expect(outs.size).toBeGreaterThan(10);
     expect(new Set(a.map((r) => r.tokens.join(","))).size).toBe(3); // rows draw from their own streams
   });
 
   it("top-k = 1 and a tiny top-p both equal greedy decoding, at any temperature", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 0, max: 1e6 }), fc.constantFrom(0.1, 1, 5), fc.integer({ min: 1, max: 8 }), async (mseed, seed, T, maxLen) => {
-        const m = toyModel({ vocab: 8, seed: mseed, eosBias: 0.5 });
-        const [g] = await decodeGreedy({ maxLen, bos: BOS, eos: EOS }, m.step);
-        const [k1] = await decodeSample(params({ seed, temperature: T, topK: 1, maxLen }), m.step);
-        const [p0] = await decodeSample(params({ seed, temperature: T, topP: 1e-9, maxLen }), m.step);
-        expect(k1).toEqual(g);
-        expect(p0).toEqual(g);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.constantFrom(0.1, 1, 5),
+        fc.integer({ min: 1, max: 8 }),
+        async (mseed, seed, T, maxLen) => {
+          const m = toyModel({ vocab: 8, seed: mseed, eosBias: 0.5 });
+          const [g] = await decodeGreedy({ maxLen, bos: BOS, eos: EOS }, m.step);
+          const [k1] = await decodeSample(params({ seed, temperature: T, topK: 1, maxLen }), m.step);
+          const [p0] = await decodeSample(params({ seed, temperature: T, topP: 1e-9, maxLen }), m.step);
+          expect(k1).toEqual(g);
+          expect(p0).toEqual(g);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -99,10 +115,22 @@ describe("sampling", () => {
     const logits = Float32Array.from([0.5, -1, 1.2, 0, 2, -0.3, 0.8]);
     const step = async (ps: readonly (readonly number[])[]) => ps.map(() => logits);
     const N = 6000;
-    for (const [T, k, p] of [[1, 0, 1], [0.6, 0, 1], [2, 0, 1], [1, 3, 1], [1, 0, 0.8]] as const) {
+    for (const [T, k, p] of [
+      [1, 0, 1],
+      [0.6, 0, 1],
+      [2, 0, 1],
+      [1, 3, 1],
+      [1, 0, 0.8],
+    ] as const) {
       const counts = new Array(logits.length).fill(0);
-      for (let seed = 0; seed < N; seed++) counts[(await decodeSample(params({ seed, temperature: T, topK: k, topP: p, maxLen: 1 }), step))[0].tokens[0]]++;
-      const want = k === 0 && p === 1 ? softmax(Array.from(logits, (x) => x / T)) : samplingDistribution(logits, { temperature: T, topK: k, topP: p });
+      for (let seed = 0; seed < N; seed++)
+        counts[
+          (await decodeSample(params({ seed, temperature: T, topK: k, topP: p, maxLen: 1 }), step))[0].tokens[0]
+        ]++;
+      const want =
+        k === 0 && p === 1
+          ? softmax(Array.from(logits, (x) => x / T))
+          : samplingDistribution(logits, { temperature: T, topK: k, topP: p });
       want.forEach((q, i) => {
         const sd = Math.sqrt((q * (1 - q)) / N);
         expect(Math.abs(counts[i] / N - q)).toBeLessThanOrEqual(4.5 * sd + 1e-9);
@@ -112,18 +140,23 @@ describe("sampling", () => {
 
   it("scores with the model's own log-probabilities, stops at eos and respects maxLen", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 10 }), fc.constantFrom(0.5, 1, 3), async (seed, maxLen, T) => {
-        const m = toyModel({ vocab: 6, seed: 77, eosBias: 1 });
-        const rs = await decodeSample(params({ seed, temperature: T, maxLen }), m.step, 4);
-        rs.forEach((r, row) => {
-          expect(r.tokens.length).toBeGreaterThan(0);
-          expect(r.tokens.length).toBeLessThanOrEqual(maxLen);
-          expect(r.tokens.slice(0, -1)).not.toContain(EOS);
-          expect(r.finished).toBe(r.tokens[r.tokens.length - 1] === EOS);
-          if (!r.finished) expect(r.tokens.length).toBe(maxLen);
-          expect(r.score).toBeCloseTo(sequenceLogProb(m, BOS, r.tokens, row), 9);
-        });
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.constantFrom(0.5, 1, 3),
+        async (seed, maxLen, T) => {
+          const m = toyModel({ vocab: 6, seed: 77, eosBias: 1 });
+          const rs = await decodeSample(params({ seed, temperature: T, maxLen }), m.step, 4);
+          rs.forEach((r, row) => {
+            expect(r.tokens.length).toBeGreaterThan(0);
+            expect(r.tokens.length).toBeLessThanOrEqual(maxLen);
+            expect(r.tokens.slice(0, -1)).not.toContain(EOS);
+            expect(r.finished).toBe(r.tokens[r.tokens.length - 1] === EOS);
+            if (!r.finished) expect(r.tokens.length).toBe(maxLen);
+            expect(r.score).toBeCloseTo(sequenceLogProb(m, BOS, r.tokens, row), 9);
+          });
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -139,13 +172,24 @@ describe("sampling", () => {
     // a hand-rolled sampler with seededRng(seed, row) reproduces row 2
     const rng = seededRng(5, 2);
     const toks: number[] = [];
-    while (toks.length < 7 && toks[toks.length - 1] !== EOS) toks.push(drawToken(samplingDistribution(m.logitsOf([BOS, ...toks], 2), { temperature: 1, topK: 0, topP: 1 }), rng));
+    while (toks.length < 7 && toks[toks.length - 1] !== EOS)
+      toks.push(
+        drawToken(samplingDistribution(m.logitsOf([BOS, ...toks], 2), { temperature: 1, topK: 0, topP: 1 }), rng),
+      );
     expect(rs[2].tokens).toEqual(toks);
   });
 
   it("rejects bad parameters", async () => {
     const m = toyModel({ vocab: 5, seed: 1 });
-    for (const bad of [{ temperature: 0 }, { temperature: -1 }, { topK: -1 }, { topK: 1.5 }, { topP: 0 }, { topP: 1.5 }, { seed: NaN }])
+    for (const bad of [
+      { temperature: 0 },
+      { temperature: -1 },
+      { topK: -1 },
+      { topK: 1.5 },
+      { topP: 0 },
+      { topP: 1.5 },
+      { seed: NaN },
+    ])
       await expect(decodeSample(params(bad), m.step)).rejects.toThrow(DecodeError);
   });
 });

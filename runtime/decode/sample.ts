@@ -29,14 +29,19 @@ export interface SampleParams {
 }
 
 export function checkSampleParams(p: Pick<SampleParams, "temperature" | "topK" | "topP" | "seed">): void {
-  if (!(p.temperature > 0) || !Number.isFinite(p.temperature)) throw new DecodeError(`temperature must be > 0, got ${p.temperature}`);
-  if (!Number.isInteger(p.topK) || p.topK < 0) throw new DecodeError(`topK must be an integer >= 0 (0: off), got ${p.topK}`);
+  if (!(p.temperature > 0) || !Number.isFinite(p.temperature))
+    throw new DecodeError(`temperature must be > 0, got ${p.temperature}`);
+  if (!Number.isInteger(p.topK) || p.topK < 0)
+    throw new DecodeError(`topK must be an integer >= 0 (0: off), got ${p.topK}`);
   if (!(p.topP > 0 && p.topP <= 1)) throw new DecodeError(`topP must be in (0, 1] (1: off), got ${p.topP}`);
   if (!Number.isFinite(p.seed)) throw new DecodeError(`seed must be a finite number, got ${p.seed}`);
 }
 
 /** The distribution tokens are drawn from (steps 1-3 above); filtered tokens get probability 0. */
-export function samplingDistribution(logits: ArrayLike<number>, p: Pick<SampleParams, "temperature" | "topK" | "topP">): Float64Array {
+export function samplingDistribution(
+  logits: ArrayLike<number>,
+  p: Pick<SampleParams, "temperature" | "topK" | "topP">,
+): Float64Array {
   const n = logits.length;
   const z = new Float64Array(n);
   for (let i = 0; i < n; i++) z[i] = logits[i] / p.temperature;

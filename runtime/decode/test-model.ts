@@ -51,7 +51,10 @@ export function toyModel(o: ToyModelOptions): ToyModel {
 }
 
 /** A StepFn that decodes input `row` of `model` while the decoder thinks it is row 0. */
-export const rowView = (model: ToyModel, row: number): StepFn => async (prefixes) => prefixes.map((p) => model.logitsOf(p, row));
+export const rowView =
+  (model: ToyModel, row: number): StepFn =>
+  async (prefixes) =>
+    prefixes.map((p) => model.logitsOf(p, row));
 
 /** Log-probability of `tokens` after bos under the model (naive log-softmax in float64). */
 export function sequenceLogProb(model: ToyModel, bos: number, tokens: readonly number[], row = 0): number {

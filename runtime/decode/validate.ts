@@ -13,5 +13,6 @@ export function checkSequenceParams(p: { maxLen: number; bos: number; eos: numbe
 
 export function checkBeams(beams: number, groups = 1): void {
   if (!isInt(beams) || beams < 1) throw new DecodeError(`beams must be an integer >= 1, got ${beams}`);
-  if (!isInt(groups) || groups < 1 || beams % groups !== 0) throw new DecodeError(`${beams} beams cannot be split evenly into ${groups} groups`);
+  if (!isInt(groups) || groups < 1 || beams % groups !== 0)
+    throw new DecodeError(`${beams} beams cannot be split evenly into ${groups} groups`);
 }

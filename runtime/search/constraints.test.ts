@@ -17,13 +17,19 @@ describe("parseBudget", () => {
     // flops count 2 per MAC, as in a .mtl file's `budget` (issue 15.2)
     ["flops <= 1G", { metric: "macs", value: 5e8, relative: false }],
     [{ flops: "2M" }, { metric: "macs", value: 1e6, relative: false }],
-    [{ metric: "flops", value: 4e6, relative: false }, { metric: "macs", value: 2e6, relative: false }],
+    [
+      { metric: "flops", value: 4e6, relative: false },
+      { metric: "macs", value: 2e6, relative: false },
+    ],
     ["macs <= 60", { metric: "macs", value: 60, relative: false }],
     ["latency 80%", { metric: "latency", value: 0.8, relative: true }],
     [1234, { metric: "macs", value: 1234, relative: false }],
     [{ macs: "1.5k" }, { metric: "macs", value: 1500, relative: false }],
     [{ latency: 12 }, { metric: "latency", value: 12, relative: false }],
-    [{ metric: "params", value: 0.5, relative: true }, { metric: "params", value: 0.5, relative: true }],
+    [
+      { metric: "params", value: 0.5, relative: true },
+      { metric: "params", value: 0.5, relative: true },
+    ],
   ])("reads %j", (input, expected) => {
     expect(parseBudget(input)).toEqual(expected);
   });
@@ -62,7 +68,11 @@ describe("parseBudget", () => {
 
 describe("parseConstraints", () => {
   it("defaults to every task with equal preference and no budget", () => {
-    expect(parseConstraints({}, TASKS)).toEqual({ budget: null, tasks: TASKS, prefer: { semseg: 1 / 3, depth: 1 / 3, normals: 1 / 3 } });
+    expect(parseConstraints({}, TASKS)).toEqual({
+      budget: null,
+      tasks: TASKS,
+      prefer: { semseg: 1 / 3, depth: 1 / 3, normals: 1 / 3 },
+    });
   });
 
   it("normalises preferences over the running tasks and drops those of tasks that are off", () => {
@@ -71,7 +81,9 @@ describe("parseConstraints", () => {
   });
 
   it("gives running tasks left out of prefer weight 0", () => {
-    expect(parseConstraints({ prefer: { depth: 3 } }, TASKS)).toMatchObject({ prefer: { semseg: 0, depth: 1, normals: 0 } });
+    expect(parseConstraints({ prefer: { depth: 3 } }, TASKS)).toMatchObject({
+      prefer: { semseg: 0, depth: 1, normals: 0 },
+    });
   });
 
   it.each([
@@ -98,12 +110,16 @@ describe("parseConstraints", () => {
 
   it("never throws, whatever it is given", () => {
     fc.assert(
-      fc.property(fc.anything(), fc.record({ budget: fc.anything(), prefer: fc.anything(), tasks: fc.anything() }, { requiredKeys: [] }), (a, b) => {
-        for (const input of [a, b]) {
-          const r = parseConstraints(input, TASKS);
-          expect(isSearchError(r) || Array.isArray(r.tasks)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.anything(),
+        fc.record({ budget: fc.anything(), prefer: fc.anything(), tasks: fc.anything() }, { requiredKeys: [] }),
+        (a, b) => {
+          for (const input of [a, b]) {
+            const r = parseConstraints(input, TASKS);
+            expect(isSearchError(r) || Array.isArray(r.tasks)).toBe(true);
+          }
+        },
+      ),
     );
   });
 

@@ -8,7 +8,12 @@ import { arbPrefer, arbTable, makeTable, WIDTHS4 } from "./test-tables";
 import { isSearchError } from "./types";
 
 const arbCase = arbTable({ maxStages: 3, maxHeadGroups: 2 }).chain((t) =>
-  fc.tuple(fc.constant(t), arbPrefer(t.tasks), fc.double({ min: 0.15, max: 1.1, noNaN: true }), fc.integer({ min: 0, max: 2 ** 31 - 1 })),
+  fc.tuple(
+    fc.constant(t),
+    arbPrefer(t.tasks),
+    fc.double({ min: 0.15, max: 1.1, noNaN: true }),
+    fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  ),
 );
 
 describe("evolutionary search", () => {

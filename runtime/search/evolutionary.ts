@@ -25,7 +25,13 @@ export interface EvolutionSettings {
   readonly elite: number;
 }
 
-export const DEFAULT_EVOLUTION: EvolutionSettings = { population: 40, generations: 120, patience: 25, tournament: 3, elite: 2 };
+export const DEFAULT_EVOLUTION: EvolutionSettings = {
+  population: 40,
+  generations: 120,
+  patience: 25,
+  tournament: 3,
+  elite: 2,
+};
 
 interface Scored {
   readonly g: Genome;

@@ -54,7 +54,11 @@ describe("exact search", () => {
       fc.property(arbCase(), fc.integer({ min: 1, max: 10 }), fc.nat(), ([t, prefer, tasks, frac], raise, pick) => {
         const task = tasks[pick % tasks.length];
         const before = plan(t, { prefer, tasks, budget: `${frac * 100}%` }, { strategy: "exact" });
-        const after = plan(t, { prefer: { ...prefer, [task]: prefer[task] + raise }, tasks, budget: `${frac * 100}%` }, { strategy: "exact" });
+        const after = plan(
+          t,
+          { prefer: { ...prefer, [task]: prefer[task] + raise }, tasks, budget: `${frac * 100}%` },
+          { strategy: "exact" },
+        );
         if (isSearchError(after)) return; // infeasible budget: nothing to compare
         if (isSearchError(before)) {
           expect(before.code).toBe("bad-preference"); // the raise made an all-zero subset valid
@@ -79,7 +83,11 @@ describe("exact search", () => {
       return {
         ...t,
         groups: t.groups.map((g) => (g.name === "backbone" ? { ...g, choices: [1] } : g)),
-        terms: t.terms.map((term) => ({ ...term, macs: keep(term.groups, term.macs), params: keep(term.groups, term.params) })),
+        terms: t.terms.map((term) => ({
+          ...term,
+          macs: keep(term.groups, term.macs),
+          params: keep(term.groups, term.params),
+        })),
       };
     };
     fc.assert(
@@ -87,7 +95,11 @@ describe("exact search", () => {
         const t = fixedEncoder(t0);
         const task = tasks[pick % tasks.length];
         const before = plan(t, { prefer, tasks, budget: `${frac * 100}%` }, { strategy: "exact" });
-        const after = plan(t, { prefer: { ...prefer, [task]: prefer[task] + raise }, tasks, budget: `${frac * 100}%` }, { strategy: "exact" });
+        const after = plan(
+          t,
+          { prefer: { ...prefer, [task]: prefer[task] + raise }, tasks, budget: `${frac * 100}%` },
+          { strategy: "exact" },
+        );
         if (isSearchError(before) || isSearchError(after)) return;
         expect(after.config[task]).toBeGreaterThanOrEqual(before.config[task]);
       }),
@@ -97,7 +109,10 @@ describe("exact search", () => {
 
   it("refuses tables whose task costs depend on another task's groups", () => {
     const t = makeTable({ choices: [0.5, 1], tasks: 2 });
-    const crossed: CostTable = { ...t, terms: [...t.terms, { part: "t0", groups: ["t1"], macs: [1, 2], params: [1, 2] }] };
+    const crossed: CostTable = {
+      ...t,
+      terms: [...t.terms, { part: "t0", groups: ["t1"], macs: [1, 2], params: [1, 2] }],
+    };
     const p = buildProblem(crossed, { budget: null, tasks: ["t0", "t1"], prefer: { t0: 0.5, t1: 0.5 } });
     if (isSearchError(p)) throw new Error(p.message);
     expect(p.separable).toBe(false);

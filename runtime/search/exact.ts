@@ -14,7 +14,11 @@ import type { Problem } from "./problem";
 
 export function exact(p: Problem, reason = "requested"): Plan | SearchError {
   if (!p.separable) {
-    return searchError("bad-table", "exact search needs each task's cost to depend only on shared groups and its own", 'use strategy "evolutionary"');
+    return searchError(
+      "bad-table",
+      "exact search needs each task's cost to depend only on shared groups and its own",
+      'use strategy "evolutionary"',
+    );
   }
   const { space, tasks, budget } = p;
   const capacity = budget.limit + 1e-9 * Math.abs(budget.limit); // same tolerance as `fits`

@@ -9,7 +9,14 @@ import type { LatencyTable } from "./latency";
 import { paperRule } from "./paper-rule";
 import { buildProblem, type Problem } from "./problem";
 import { assignments } from "./space";
-import { isSearchError, searchError, STRATEGY_OPTIONS, type Plan, type SearchError, type StrategyOption } from "./types";
+import {
+  isSearchError,
+  searchError,
+  STRATEGY_OPTIONS,
+  type Plan,
+  type SearchError,
+  type StrategyOption,
+} from "./types";
 import type { Profile } from "./utility";
 
 export interface PlanOptions {
@@ -39,7 +46,8 @@ export function exactWork(p: Problem): number {
 
 function auto(p: Problem): Plan | SearchError {
   const work = exactWork(p);
-  if (p.separable && work <= EXACT_WORK_LIMIT) return exact(p, `auto: exact search over ${work} (encoder, head) evaluations`);
+  if (p.separable && work <= EXACT_WORK_LIMIT)
+    return exact(p, `auto: exact search over ${work} (encoder, head) evaluations`);
   const why = p.separable ? `${work} evaluations exceed ${EXACT_WORK_LIMIT}` : "tasks' costs are not separable";
   return evolutionary(p, `auto: evolutionary search (exact would need ${why})`);
 }
@@ -47,7 +55,8 @@ function auto(p: Problem): Plan | SearchError {
 export function plan(table: CostTable, constraints: ConstraintsInput, options: PlanOptions = {}): Plan | SearchError {
   const c = parseConstraints(constraints, table.tasks);
   if (isSearchError(c)) return c;
-  if (options.seed !== undefined && !Number.isInteger(options.seed)) return searchError("bad-option", `seed must be an integer, got ${options.seed}`);
+  if (options.seed !== undefined && !Number.isInteger(options.seed))
+    return searchError("bad-option", `seed must be an integer, got ${options.seed}`);
   const p = buildProblem(table, c, options);
   if (isSearchError(p)) return p;
   switch (options.strategy ?? "auto") {
@@ -60,7 +69,11 @@ export function plan(table: CostTable, constraints: ConstraintsInput, options: P
     case "evolutionary":
       return evolutionary(p);
     default:
-      return searchError("bad-option", `unknown strategy "${String(options.strategy)}"`, `strategies: ${STRATEGY_OPTIONS.join(", ")}`);
+      return searchError(
+        "bad-option",
+        `unknown strategy "${String(options.strategy)}"`,
+        `strategies: ${STRATEGY_OPTIONS.join(", ")}`,
+      );
   }
 }
 
@@ -72,7 +85,17 @@ export { parseProfile } from "./utility";
 export type { Profile, ProfilePoint, ProfileTask } from "./utility";
 export { explain } from "./explain";
 export { isSearchError, STRATEGY_OPTIONS } from "./types";
-export type { Plan, PlanBudget, PlanCost, PlanGroup, SearchError, SearchErrorCode, StrategyName, StrategyOption, BindingKind } from "./types";
+export type {
+  Plan,
+  PlanBudget,
+  PlanCost,
+  PlanGroup,
+  SearchError,
+  SearchErrorCode,
+  StrategyName,
+  StrategyOption,
+  BindingKind,
+} from "./types";
 export { buildProblem } from "./problem";
 export type { Problem, Strategy } from "./problem";
 export { paperRule } from "./paper-rule";

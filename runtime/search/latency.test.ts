@@ -20,7 +20,10 @@ describe("latency table", () => {
 
   it.each([
     [{ ...lat, terms: lat.terms.map((t, i) => (i === 1 ? { ...t, ms: t.ms.slice(1) } : t)) }, "15 timings for 16"],
-    [{ ...lat, terms: lat.terms.map((t, i) => (i === 1 ? { ...t, groups: ["backbone", "semsg"] } : t)) }, 'did you mean "semseg"'],
+    [
+      { ...lat, terms: lat.terms.map((t, i) => (i === 1 ? { ...t, groups: ["backbone", "semsg"] } : t)) },
+      'did you mean "semseg"',
+    ],
     [{ ...lat, terms: lat.terms.slice(0, 2) }, 'no latency measured for task "depth"'],
     [{ ...lat, terms: lat.terms.slice(1) }, "shared encoder"],
     [{ ...lat, terms: [...lat.terms, { part: "edges", groups: [], ms: [1] }] }, 'unknown part "edges"'],
@@ -35,13 +38,16 @@ describe("latency table", () => {
     expect(isSearchError(r)).toBe(false);
   });
 
-  it.each([[null], [{ version: 2, terms: [] }], [{ version: 1, terms: {} }], [{ version: 1, terms: [{ part: "shared", groups: [], ms: [-1] }] }], [{ version: 1, overheadMs: "x", terms: [] }]])(
-    "rejects a malformed table: %j",
-    (json) => {
-      const r = parseLatencyTable(json);
-      expect(isSearchError(r) && r.code).toBe("bad-latency");
-    },
-  );
+  it.each([
+    [null],
+    [{ version: 2, terms: [] }],
+    [{ version: 1, terms: {} }],
+    [{ version: 1, terms: [{ part: "shared", groups: [], ms: [-1] }] }],
+    [{ version: 1, overheadMs: "x", terms: [] }],
+  ])("rejects a malformed table: %j", (json) => {
+    const r = parseLatencyTable(json);
+    expect(isSearchError(r) && r.code).toBe("bad-latency");
+  });
 
   it("round-trips through JSON", () => {
     expect(parseLatencyTable(JSON.parse(JSON.stringify(lat)))).toEqual(lat);
@@ -54,19 +60,24 @@ describe("latency table", () => {
 
   it("keeps every strategy's plan within a latency budget", () => {
     fc.assert(
-      fc.property(arbTable(), fc.double({ min: 0.2, max: 1.1, noNaN: true }), fc.constantFrom("paper", "exact", "evolutionary" as const), (t, frac, strategy) => {
-        const l = latencyLike(t);
-        const r = plan(t, { budget: { latency: `${frac * 100}%` } }, { strategy, latency: l });
-        if (isSearchError(r)) {
-          expect(r.code).toBe("infeasible");
-          return;
-        }
-        expect(r.cost.metric).toBe("latency");
-        expect(r.cost.latencyMs).toBe(r.cost.total);
-        expect(r.cost.total).toBeLessThanOrEqual(r.budget.limit * (1 + 1e-9));
-        const predicted = predictLatency(l, t, r.config, r.tasks);
-        expect(predicted).toBeCloseTo(r.cost.total, 9);
-      }),
+      fc.property(
+        arbTable(),
+        fc.double({ min: 0.2, max: 1.1, noNaN: true }),
+        fc.constantFrom("paper", "exact", "evolutionary" as const),
+        (t, frac, strategy) => {
+          const l = latencyLike(t);
+          const r = plan(t, { budget: { latency: `${frac * 100}%` } }, { strategy, latency: l });
+          if (isSearchError(r)) {
+            expect(r.code).toBe("infeasible");
+            return;
+          }
+          expect(r.cost.metric).toBe("latency");
+          expect(r.cost.latencyMs).toBe(r.cost.total);
+          expect(r.cost.total).toBeLessThanOrEqual(r.budget.limit * (1 + 1e-9));
+          const predicted = predictLatency(l, t, r.config, r.tasks);
+          expect(predicted).toBeCloseTo(r.cost.total, 9);
+        },
+      ),
       { numRuns: 40 },
     );
   });

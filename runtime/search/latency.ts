@@ -42,7 +42,13 @@ export interface LatencyQuality {
   readonly noisy: number; // measurements whose spread exceeds 25% and 0.05 ms
   readonly outliers: number; // runs far from their measurement's median (ignored by the median)
   /** Places where a wider configuration measured faster than a narrower one beyond the noise. */
-  readonly violations: readonly { part: string; group: string; at: readonly number[]; narrowerMs: number; widerMs: number }[];
+  readonly violations: readonly {
+    part: string;
+    group: string;
+    at: readonly number[];
+    narrowerMs: number;
+    widerMs: number;
+  }[];
   readonly reliable: boolean;
   readonly problems: readonly string[];
 }
@@ -52,9 +58,11 @@ const isMs = (x: unknown): x is number => typeof x === "number" && Number.isFini
 
 /** Checks the JSON shape of a latency table (as read from a file). */
 export function parseLatencyTable(json: unknown): LatencyTable | SearchError {
-  if (typeof json !== "object" || json === null) return bad("a latency table must be an object { version: 1, terms: [...] }");
+  if (typeof json !== "object" || json === null)
+    return bad("a latency table must be an object { version: 1, terms: [...] }");
   const o = json as Record<string, unknown>;
-  if (o.version !== 1) return bad(`unsupported latency table version ${String(o.version)}`, "this runtime reads version 1");
+  if (o.version !== 1)
+    return bad(`unsupported latency table version ${String(o.version)}`, "this runtime reads version 1");
   if (o.device !== undefined && typeof o.device !== "string") return bad("device must be text");
   if (o.overheadMs !== undefined && !isMs(o.overheadMs)) return bad("overheadMs must be a non-negative number");
   if (!Array.isArray(o.terms)) return bad("terms must be a list");
@@ -62,14 +70,20 @@ export function parseLatencyTable(json: unknown): LatencyTable | SearchError {
     const q = o.quality as Record<string, unknown>;
     const texts = (x: unknown) => Array.isArray(x) && x.every((y) => typeof y === "string");
     if (typeof q !== "object" || q === null || typeof q.reliable !== "boolean" || !texts(q.problems))
-      return bad("quality must be an object { reliable: boolean, problems: [text], ... }", "`mtl profile` writes it; remove it or profile again");
+      return bad(
+        "quality must be an object { reliable: boolean, problems: [text], ... }",
+        "`mtl profile` writes it; remove it or profile again",
+      );
     if (!isMs(q.noise)) return bad("quality.noise must be a non-negative number");
   }
   for (const [i, t] of o.terms.entries()) {
     const term = t as Record<string, unknown>;
-    if (typeof term !== "object" || term === null || typeof term.part !== "string") return bad(`term ${i}: part must be text`);
-    if (!Array.isArray(term.groups) || term.groups.some((g) => typeof g !== "string")) return bad(`term ${i}: groups must be a list of group names`);
-    if (!Array.isArray(term.ms) || !term.ms.every(isMs)) return bad(`term ${i}: ms must be a list of non-negative numbers`);
+    if (typeof term !== "object" || term === null || typeof term.part !== "string")
+      return bad(`term ${i}: part must be text`);
+    if (!Array.isArray(term.groups) || term.groups.some((g) => typeof g !== "string"))
+      return bad(`term ${i}: groups must be a list of group names`);
+    if (!Array.isArray(term.ms) || !term.ms.every(isMs))
+      return bad(`term ${i}: ms must be a list of non-negative numbers`);
   }
   return json as LatencyTable;
 }
@@ -79,12 +93,17 @@ export function parseLatencyTable(json: unknown): LatencyTable | SearchError {
  * cover every choice combination, and the encoder and every running task need at least one
  * measurement (a missing part would silently count as free).
  */
-export function latencyTerms(latency: LatencyTable, table: CostTable, tasks: readonly string[]): readonly RawTerm[] | SearchError {
+export function latencyTerms(
+  latency: LatencyTable,
+  table: CostTable,
+  tasks: readonly string[],
+): readonly RawTerm[] | SearchError {
   const names = table.groups.map((g) => g.name);
   const parts = ["shared", ...table.tasks];
   const terms: RawTerm[] = [];
   for (const [i, t] of latency.terms.entries()) {
-    if (!parts.includes(t.part)) return bad(`term ${i}: unknown part "${t.part}"`, unknownNameHint(t.part, parts, "parts"));
+    if (!parts.includes(t.part))
+      return bad(`term ${i}: unknown part "${t.part}"`, unknownNameHint(t.part, parts, "parts"));
     let size = 1;
     for (const g of t.groups) {
       const info = table.groups.find((x) => x.name === g);
@@ -92,19 +111,31 @@ export function latencyTerms(latency: LatencyTable, table: CostTable, tasks: rea
       size *= info.choices.length;
     }
     if (t.ms.length !== size) {
-      return bad(`term ${i} (${t.part}): ${t.ms.length} timings for ${size} choice combinations of [${t.groups.join(", ")}]`, "the table was measured on a different model; profile again");
+      return bad(
+        `term ${i} (${t.part}): ${t.ms.length} timings for ${size} choice combinations of [${t.groups.join(", ")}]`,
+        "the table was measured on a different model; profile again",
+      );
     }
     terms.push({ part: t.part, groups: t.groups, values: t.ms });
   }
   for (const p of ["shared", ...tasks]) {
-    if (!terms.some((t) => t.part === p)) return bad(`no latency measured for ${p === "shared" ? "the shared encoder" : `task "${p}"`}`, "profile the model again with this task on");
+    if (!terms.some((t) => t.part === p))
+      return bad(
+        `no latency measured for ${p === "shared" ? "the shared encoder" : `task "${p}"`}`,
+        "profile the model again with this task on",
+      );
   }
   if (latency.overheadMs) terms.push({ part: "shared", groups: [], values: [latency.overheadMs] });
   return terms;
 }
 
 /** Predicted latency (ms) of a configuration with the given tasks running. */
-export function predictLatency(latency: LatencyTable, table: CostTable, config: Config, tasks: readonly string[]): number | SearchError {
+export function predictLatency(
+  latency: LatencyTable,
+  table: CostTable,
+  config: Config,
+  tasks: readonly string[],
+): number | SearchError {
   const terms = latencyTerms(latency, table, tasks);
   if (isSearchError(terms)) return terms;
   const space = makeSpace(table, tasks);

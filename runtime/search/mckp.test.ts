@@ -16,7 +16,10 @@ function brute(classes: Item[][], cap: number): number | null {
   return best;
 }
 
-const item = fc.record({ cost: fc.double({ min: 0, max: 100, noNaN: true }), value: fc.double({ min: 0, max: 10, noNaN: true }) });
+const item = fc.record({
+  cost: fc.double({ min: 0, max: 100, noNaN: true }),
+  value: fc.double({ min: 0, max: 10, noNaN: true }),
+});
 const classes = fc.array(fc.array(item, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 });
 
 describe("solveMckp", () => {
@@ -40,7 +43,16 @@ describe("solveMckp", () => {
   });
 
   it("takes the best item of each class when capacity is unlimited", () => {
-    const cs = [[{ cost: 1, value: 1 }, { cost: 5, value: 3 }], [{ cost: 2, value: 2 }, { cost: 1, value: 0.5 }]];
+    const cs = [
+      [
+        { cost: 1, value: 1 },
+        { cost: 5, value: 3 },
+      ],
+      [
+        { cost: 2, value: 2 },
+        { cost: 1, value: 0.5 },
+      ],
+    ];
     expect(solveMckp(cs, Infinity)).toMatchObject({ value: 5, cost: 7 });
   });
 });

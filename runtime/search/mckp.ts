@@ -30,7 +30,9 @@ const EPS = 1e-12;
 
 /** Items not dominated by a cheaper-or-equal item of at least the same value, by ascending cost. */
 function undominated(items: readonly Item[]): number[] {
-  const order = items.map((_, i) => i).sort((a, b) => items[a].cost - items[b].cost || items[b].value - items[a].value || a - b);
+  const order = items
+    .map((_, i) => i)
+    .sort((a, b) => items[a].cost - items[b].cost || items[b].value - items[a].value || a - b);
   const kept: number[] = [];
   for (const i of order) {
     if (kept.length === 0 || items[i].value > items[kept[kept.length - 1]].value) kept.push(i);

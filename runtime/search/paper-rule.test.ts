@@ -20,7 +20,9 @@ describe("paper rule", () => {
   });
 
   it("gives ranked decoders widths 1.0 / 0.75 / 0.25 of four choices, then the widest encoder that fits", () => {
-    const p = mustPlan(plan(table, { prefer: { semseg: 5, depth: 3, normals: 2 }, budget: "60%" }, { strategy: "paper" }));
+    const p = mustPlan(
+      plan(table, { prefer: { semseg: 5, depth: 3, normals: 2 }, budget: "60%" }, { strategy: "paper" }),
+    );
     expect(p.widths).toMatchObject({ semseg: 1, depth: 0.75, normals: 0.25 }); // round(3 * 0.5) = 2 -> 0.75
     // the encoder one step wider would not fit
     const wider = mustPlan(plan(table, { prefer: { semseg: 5, depth: 3, normals: 2 } }, { strategy: "paper" }));
@@ -31,7 +33,9 @@ describe("paper rule", () => {
 
   it("shrinks the least preferred decoder first when no encoder fits", () => {
     // 20%: even the narrowest encoder does not fit with semseg and depth at their ranked widths
-    const p = mustPlan(plan(table, { prefer: { semseg: 5, depth: 3, normals: 2 }, budget: "20%" }, { strategy: "paper" }));
+    const p = mustPlan(
+      plan(table, { prefer: { semseg: 5, depth: 3, normals: 2 }, budget: "20%" }, { strategy: "paper" }),
+    );
     expect(p.cost.total).toBeLessThanOrEqual(p.budget.limit);
     expect(p.widths.normals).toBe(0.25);
     expect(p.widths.semseg).toBeGreaterThanOrEqual(p.widths.depth);
@@ -40,11 +44,23 @@ describe("paper rule", () => {
   it("never gives a task a narrower decoder when its preference rises", () => {
     fc.assert(
       fc.property(
-        arbTable().chain((t) => fc.tuple(fc.constant(t), arbPrefer(t.tasks), fc.nat(t.tasks.length - 1), fc.integer({ min: 1, max: 10 }), fc.double({ min: 0.15, max: 1.1, noNaN: true }))),
+        arbTable().chain((t) =>
+          fc.tuple(
+            fc.constant(t),
+            arbPrefer(t.tasks),
+            fc.nat(t.tasks.length - 1),
+            fc.integer({ min: 1, max: 10 }),
+            fc.double({ min: 0.15, max: 1.1, noNaN: true }),
+          ),
+        ),
         ([t, prefer, i, raise, frac]) => {
           const task = t.tasks[i];
           const before = plan(t, { prefer, budget: `${frac * 100}%` }, { strategy: "paper" });
-          const after = plan(t, { prefer: { ...prefer, [task]: prefer[task] + raise }, budget: `${frac * 100}%` }, { strategy: "paper" });
+          const after = plan(
+            t,
+            { prefer: { ...prefer, [task]: prefer[task] + raise }, budget: `${frac * 100}%` },
+            { strategy: "paper" },
+          );
           if (isSearchError(before) || isSearchError(after)) {
             expect(isSearchError(before) && before.code).toBe("infeasible");
             expect(isSearchError(after) && after.code).toBe("infeasible");

@@ -23,7 +23,10 @@ import { objective, type Problem } from "./problem";
 /** Above this many shared assignments, step 2 climbs greedily instead of enumerating. */
 const SHARED_ENUMERATION_LIMIT = 4096;
 
-export function rankFractions(tasks: readonly string[], prefer: Readonly<Record<string, number>>): Record<string, number> {
+export function rankFractions(
+  tasks: readonly string[],
+  prefer: Readonly<Record<string, number>>,
+): Record<string, number> {
   const levels = [...new Set(tasks.map((t) => prefer[t]))].sort((a, b) => b - a);
   const d = levels.length;
   return Object.fromEntries(tasks.map((t) => [t, d === 1 ? 1 : (d - 1 - levels.indexOf(prefer[t])) / (d - 1)]));
@@ -95,5 +98,9 @@ export function paperRule(p: Problem, reason = "requested"): Plan | SearchError 
     for (const pos of space.own.get(t)!) if (widestPos < 0 || g[pos] >= g[widestPos]) widestPos = pos;
     g[widestPos]--;
   }
-  return searchError("infeasible", "no encoder configuration fits the budget even with every decoder at its narrowest", "raise the budget or run fewer tasks");
+  return searchError(
+    "infeasible",
+    "no encoder configuration fits the budget even with every decoder at its narrowest",
+    "raise the budget or run fewer tasks",
+  );
 }

@@ -46,7 +46,9 @@ describe("plan", () => {
           // the named minimum is real: it is the cost of the narrowest configuration, above the budget
           const narrow = Object.fromEntries(t.groups.map((g) => [g.name, 0]));
           expect(r.minimum).toBe(tableCost(t, narrow, tasks, metric));
-          expect(r.minimum!).toBeGreaterThan(frac * tableCost(t, Object.fromEntries(t.groups.map((g) => [g.name, g.choices.length - 1])), tasks, metric));
+          expect(r.minimum!).toBeGreaterThan(
+            frac * tableCost(t, Object.fromEntries(t.groups.map((g) => [g.name, g.choices.length - 1])), tasks, metric),
+          );
           return;
         }
         expect(r.cost.total).toBeLessThanOrEqual(r.budget.limit);
@@ -98,7 +100,9 @@ describe("plan", () => {
     expect(mustPlan(plan(nyud, {})).binding.kind).toBe("max-width");
     expect(mustPlan(plan(nyud, { budget: "60%" }, { strategy: "exact" })).binding.kind).toBe("budget");
     // the paper rule keeps the least preferred decoder narrow even with budget to spare
-    const paper = mustPlan(plan(nyud, { budget: "95%", prefer: { semseg: 2, depth: 1, normals: 1 } }, { strategy: "paper" }));
+    const paper = mustPlan(
+      plan(nyud, { budget: "95%", prefer: { semseg: 2, depth: 1, normals: 1 } }, { strategy: "paper" }),
+    );
     expect(paper.binding.kind).toBe("preference");
     expect(paper.binding.detail).toContain("depth");
     // a zero-preference task gets nothing from widening, so exact leaves it narrow
@@ -126,7 +130,9 @@ describe("plan", () => {
   });
 
   it("explains itself", () => {
-    const p = mustPlan(plan(nyud, { budget: "60%", prefer: { semseg: 2, depth: 1, normals: 1 }, tasks: ["semseg", "depth", "normals"] }));
+    const p = mustPlan(
+      plan(nyud, { budget: "60%", prefer: { semseg: 2, depth: 1, normals: 1 }, tasks: ["semseg", "depth", "normals"] }),
+    );
     const text = explain(p);
     expect(text).toContain("strategy: exact (auto: exact search");
     expect(text).toMatch(/budget: macs <= 4\.7\dG \(60% of 7\.8\dG\); uses /);

@@ -8,8 +8,19 @@ import type { Constraints } from "./constraints";
 import { latencyTerms, type LatencyTable } from "./latency";
 import { formatAmount, formatPercent } from "./format";
 import {
-  assignments, compileMetric, fits, forEachAssignment, makeSpace, narrowest, partCost, totalCost, widest,
-  type Genome, type Metric, type RawTerm, type Space,
+  assignments,
+  compileMetric,
+  fits,
+  forEachAssignment,
+  makeSpace,
+  narrowest,
+  partCost,
+  totalCost,
+  widest,
+  type Genome,
+  type Metric,
+  type RawTerm,
+  type Space,
 } from "./space";
 import { isSearchError, searchError, type Plan, type PlanBudget, type SearchError } from "./types";
 import { makeUtility, type Profile, type UtilityModel } from "./utility";
@@ -52,8 +63,10 @@ export const objective = (p: Problem, g: Genome): number =>
 function checkTable(table: CostTable): SearchError | null {
   const parts = ["shared", ...table.tasks];
   for (const g of table.groups) {
-    if (!parts.includes(g.part)) return searchError("bad-table", `group "${g.name}" belongs to unknown part "${g.part}"`);
-    if (g.choices.length < 1 || g.choices.length > 255) return searchError("bad-table", `group "${g.name}" has ${g.choices.length} choices (1 to 255 supported)`);
+    if (!parts.includes(g.part))
+      return searchError("bad-table", `group "${g.name}" belongs to unknown part "${g.part}"`);
+    if (g.choices.length < 1 || g.choices.length > 255)
+      return searchError("bad-table", `group "${g.name}" has ${g.choices.length} choices (1 to 255 supported)`);
   }
   for (const [i, t] of table.terms.entries()) {
     if (!parts.includes(t.part)) return searchError("bad-table", `cost term ${i} belongs to unknown part "${t.part}"`);
@@ -63,7 +76,8 @@ function checkTable(table: CostTable): SearchError | null {
       if (!g) return searchError("bad-table", `cost term ${i} depends on unknown group "${name}"`);
       size *= g.choices.length;
     }
-    if (t.macs.length !== size || t.params.length !== size) return searchError("bad-table", `cost term ${i} has ${t.macs.length} entries for ${size} choice combinations`);
+    if (t.macs.length !== size || t.params.length !== size)
+      return searchError("bad-table", `cost term ${i} has ${t.macs.length} entries for ${size} choice combinations`);
   }
   return null;
 }
@@ -72,7 +86,7 @@ function isSeparable(space: Space, metrics: readonly Metric[]): boolean {
   const shared = new Set(space.shared);
   return metrics.every((m) =>
     m.all.every((t) => {
-      const own = new Set(t.part === "shared" ? [] : space.own.get(t.part) ?? []);
+      const own = new Set(t.part === "shared" ? [] : (space.own.get(t.part) ?? []));
       return Array.from(t.pos).every((p) => shared.has(p) || own.has(p));
     }),
   );
@@ -114,11 +128,16 @@ function cheapestOf(space: Space, cost: Metric, separable: boolean): Genome {
   return best;
 }
 
-export function buildProblem(table: CostTable, constraints: Constraints, options: ProblemOptions = {}): Problem | SearchError {
+export function buildProblem(
+  table: CostTable,
+  constraints: Constraints,
+  options: ProblemOptions = {},
+): Problem | SearchError {
   const tableError = checkTable(table);
   if (tableError) return tableError;
   const space = makeSpace(table, constraints.tasks);
-  const raw = (key: "macs" | "params"): RawTerm[] => table.terms.map((t) => ({ part: t.part, groups: t.groups, values: t[key] }));
+  const raw = (key: "macs" | "params"): RawTerm[] =>
+    table.terms.map((t) => ({ part: t.part, groups: t.groups, values: t[key] }));
   const macs = compileMetric(space, raw("macs"));
   const params = compileMetric(space, raw("params"));
   let latency: Metric | null = null;
@@ -130,7 +149,11 @@ export function buildProblem(table: CostTable, constraints: Constraints, options
   const budget: Budget | null = constraints.budget;
   const metric: BudgetMetric = budget?.metric ?? "macs";
   if (metric === "latency" && !latency) {
-    return searchError("missing-latency", "a latency budget needs a latency table measured on the target device", "pass a latency table (from `mtl profile`), or budget macs or params instead");
+    return searchError(
+      "missing-latency",
+      "a latency budget needs a latency table measured on the target device",
+      "pass a latency table (from `mtl profile`), or budget macs or params instead",
+    );
   }
   const quality = options.latency?.quality;
   if (metric === "latency" && quality && !quality.reliable && !options.acceptUnreliableLatency) {
@@ -148,11 +171,15 @@ export function buildProblem(table: CostTable, constraints: Constraints, options
   const cheapest = cheapestOf(space, cost, separable);
   const minimum = totalCost(cost, cheapest);
   if (!fits(minimum, limit)) {
-    const asked = budget?.relative ? `${formatPercent(budget.value)} = ${formatAmount(metric, limit)}` : formatAmount(metric, limit);
+    const asked = budget?.relative
+      ? `${formatPercent(budget.value)} = ${formatAmount(metric, limit)}`
+      : formatAmount(metric, limit);
     return searchError(
       "infeasible",
-      `budget ${metric} <= ${asked} is below the smallest achievable cost ${formatAmount(metric, minimum)} for ${constraints.tasks.join(", ")}`,
-      `raise the budget to at least ${formatAmount(metric, minimum)} (${formatPercent(minimum / full)} of the full model), or run fewer tasks`,
+      `budget ${metric} <= ${asked} is below the smallest achievable cost ${formatAmount(metric, minimum)} ` +
+        `for ${constraints.tasks.join(", ")}`,
+      `raise the budget to at least ${formatAmount(metric, minimum)} (${formatPercent(minimum / full)} ` +
+        `of the full model), or run fewer tasks`,
       minimum,
     );
   }

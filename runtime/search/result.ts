@@ -11,7 +11,9 @@ function binding(p: Problem, g: Genome): { kind: BindingKind; detail: string } {
   const { space, budget } = p;
   const narrow = Array.from(space.active).filter((pos) => g[pos] < space.size[pos] - 1);
   if (narrow.length === 0) {
-    const room = Number.isFinite(budget.limit) ? `uses ${formatAmount(budget.metric, totalCost(p.cost, g))} of ${formatAmount(budget.metric, budget.limit)}` : "no budget given";
+    const room = Number.isFinite(budget.limit)
+      ? `uses ${formatAmount(budget.metric, totalCost(p.cost, g))} of ${formatAmount(budget.metric, budget.limit)}`
+      : "no budget given";
     return { kind: "max-width", detail: `every group is at full width (${room})` };
   }
   const base = objective(p, g);
@@ -22,13 +24,19 @@ function binding(p: Problem, g: Genome): { kind: BindingKind; detail: string } {
       const grp = space.groups[pos];
       const gain = objective(p, g) - base;
       const owner = grp.part === "shared" ? "shared" : `${grp.part}, preference ${p.prefer[grp.part].toFixed(2)}`;
-      roomy.push(`${grp.name} (${owner}) could widen to ${grp.choices[g[pos]]} within budget (objective ${gain >= 0 ? "+" : ""}${gain.toPrecision(2)})`);
+      roomy.push(
+        `${grp.name} (${owner}) could widen to ${grp.choices[g[pos]]} within budget (objective ` +
+          `${gain >= 0 ? "+" : ""}${gain.toPrecision(2)})`,
+      );
     }
     g[pos]--;
   }
   if (roomy.length > 0) return { kind: "preference", detail: roomy.join("; ") };
   const headroom = budget.limit - totalCost(p.cost, g);
-  return { kind: "budget", detail: `no group can widen one step within the budget (headroom ${formatAmount(budget.metric, headroom)})` };
+  return {
+    kind: "budget",
+    detail: `no group can widen one step within the budget (headroom ${formatAmount(budget.metric, headroom)})`,
+  };
 }
 
 export function makePlan(p: Problem, genome: Genome, strategy: StrategyName, reason = "requested"): Plan {
@@ -45,7 +53,13 @@ export function makePlan(p: Problem, genome: Genome, strategy: StrategyName, rea
     widths: Object.fromEntries(space.groups.map((grp, i) => [grp.name, grp.choices[g[i]]])),
     groups: Array.from(space.active, (pos) => {
       const grp = space.groups[pos];
-      return { name: grp.name, part: grp.part, choice: g[pos], choices: grp.choices.length, width: grp.choices[g[pos]] };
+      return {
+        name: grp.name,
+        part: grp.part,
+        choice: g[pos],
+        choices: grp.choices.length,
+        width: grp.choices[g[pos]],
+      };
     }),
     budget: p.budget,
     cost: {

@@ -26,7 +26,15 @@ export interface TableSpec {
 
 export const WIDTHS4 = [0.25, 0.5, 0.75, 1] as const;
 
-function pairTerm(part: string, groups: string[], sizes: number[][], macs: number, params: number, mix: number, last: boolean): CostTerm {
+function pairTerm(
+  part: string,
+  groups: string[],
+  sizes: number[][],
+  macs: number,
+  params: number,
+  mix: number,
+  last: boolean,
+): CostTerm {
   // groups: [in, out] or [out]; a term with a single group is the first layer (fixed input).
   const m: number[] = [];
   const p: number[] = [];
@@ -57,7 +65,17 @@ export function makeTable(spec: TableSpec): CostTable {
   for (let k = 0; k < stages; k++) {
     groups.push({ name: encName(k), part: "shared", choices: ch });
     const gs = k === 0 ? [encName(0)] : [encName(k - 1), encName(k)];
-    terms.push(pairTerm("shared", gs, gs.map(() => [...ch]), enc / stages, enc / stages / 300, mixAt(termIndex++), false));
+    terms.push(
+      pairTerm(
+        "shared",
+        gs,
+        gs.map(() => [...ch]),
+        enc / stages,
+        enc / stages / 300,
+        mixAt(termIndex++),
+        false,
+      ),
+    );
   }
   names.forEach((t, i) => {
     const hName = (j: number) => (heads === 1 ? t : `${t}.h${j}`);
@@ -72,7 +90,9 @@ export function makeTable(spec: TableSpec): CostTable {
 }
 
 /** Random realistic tables: 1-4 tasks, 2-4 widths, random head sizes and layer mixes. */
-export function arbTable(opts: { maxTasks?: number; maxStages?: number; maxHeadGroups?: number } = {}): fc.Arbitrary<CostTable> {
+export function arbTable(
+  opts: { maxTasks?: number; maxStages?: number; maxHeadGroups?: number } = {},
+): fc.Arbitrary<CostTable> {
   return fc
     .record({
       tasks: fc.integer({ min: 1, max: opts.maxTasks ?? 4 }),
@@ -111,6 +131,10 @@ export function latencyLike(table: CostTable, msPerGmac = 3, launchMs = 0.05, ov
     version: 1,
     device: "synthetic",
     overheadMs,
-    terms: table.terms.map((t) => ({ part: t.part, groups: t.groups, ms: t.macs.map((m) => launchMs + (m / 1e9) * msPerGmac) })),
+    terms: table.terms.map((t) => ({
+      part: t.part,
+      groups: t.groups,
+      ms: t.macs.map((m) => launchMs + (m / 1e9) * msPerGmac),
+    })),
   };
 }

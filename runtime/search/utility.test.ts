@@ -27,14 +27,19 @@ describe("proxy utility", () => {
     const p = problemWith();
     expect(p.utility.utility("semseg", genome(3, 3, 0))).toBeCloseTo(1, 12);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 }), (b, s, which) => {
-        const g = genome(b, s, 0);
-        const wider = g.slice();
-        if (wider[which] === 3) return;
-        wider[which]++;
-        const task = which === 2 ? "depth" : "semseg";
-        expect(p.utility.utility(task, wider)).toBeGreaterThanOrEqual(p.utility.utility(task, g));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 2 }),
+        (b, s, which) => {
+          const g = genome(b, s, 0);
+          const wider = g.slice();
+          if (wider[which] === 3) return;
+          wider[which]++;
+          const task = which === 2 ? "depth" : "semseg";
+          expect(p.utility.utility(task, wider)).toBeGreaterThanOrEqual(p.utility.utility(task, g));
+        },
+      ),
     );
   });
 
@@ -47,14 +52,23 @@ describe("proxy utility", () => {
   it("depends only on shared groups and the task's own groups", () => {
     fc.assert(
       fc.property(arbTable({ maxHeadGroups: 2, maxStages: 2 }), (t) => {
-        const p = buildProblem(t, { budget: null, tasks: t.tasks, prefer: Object.fromEntries(t.tasks.map((x) => [x, 1 / t.tasks.length])) });
+        const p = buildProblem(t, {
+          budget: null,
+          tasks: t.tasks,
+          prefer: Object.fromEntries(t.tasks.map((x) => [x, 1 / t.tasks.length])),
+        });
         if (isSearchError(p)) throw new Error(p.message);
         const task = t.tasks[0];
         const g = new Uint8Array(t.groups.length);
         const base = p.utility.utility(task, g);
-        forEachAssignment(p.space, Int32Array.from(t.groups.flatMap((grp, i) => (grp.part !== "shared" && grp.part !== task ? [i] : []))), g, () => {
-          expect(p.utility.utility(task, g)).toBe(base);
-        });
+        forEachAssignment(
+          p.space,
+          Int32Array.from(t.groups.flatMap((grp, i) => (grp.part !== "shared" && grp.part !== task ? [i] : []))),
+          g,
+          () => {
+            expect(p.utility.utility(task, g)).toBe(base);
+          },
+        );
       }),
       { numRuns: 30 },
     );
@@ -70,7 +84,13 @@ describe("measured profile", () => {
         { config: { backbone: 0.25, semseg: 0.25 }, score: 0.3 },
         { config: { backbone: 0.25, semseg: 0.25, depth: 0.5 }, score: 0.32 }, // depth's group is ignored: a repeat
       ],
-      depth: { lowerIsBetter: true, points: [{ config: {}, score: 0.5 }, { config: { backbone: 0.5 }, score: 0.6 }] },
+      depth: {
+        lowerIsBetter: true,
+        points: [
+          { config: {}, score: 0.5 },
+          { config: { backbone: 0.5 }, score: 0.6 },
+        ],
+      },
     },
   };
 

@@ -71,9 +71,12 @@ function proxy(space: Space, macs: Metric): (task: string, g: Genome) => number 
 }
 
 const isPoint = (p: unknown): p is ProfilePoint =>
-  typeof p === "object" && p !== null &&
-  typeof (p as ProfilePoint).score === "number" && Number.isFinite((p as ProfilePoint).score) &&
-  typeof (p as ProfilePoint).config === "object" && (p as ProfilePoint).config !== null &&
+  typeof p === "object" &&
+  p !== null &&
+  typeof (p as ProfilePoint).score === "number" &&
+  Number.isFinite((p as ProfilePoint).score) &&
+  typeof (p as ProfilePoint).config === "object" &&
+  (p as ProfilePoint).config !== null &&
   Object.values((p as ProfilePoint).config).every((w) => typeof w === "number" && Number.isFinite(w) && w > 0);
 
 /** Checks the JSON shape of a profile (as read from a file). */
@@ -81,11 +84,16 @@ export function parseProfile(json: unknown): Profile | SearchError {
   if (typeof json !== "object" || json === null) return bad("a profile must be an object { version: 1, tasks: {...} }");
   const o = json as Record<string, unknown>;
   if (o.version !== 1) return bad(`unsupported profile version ${String(o.version)}`, "this runtime reads version 1");
-  if (typeof o.tasks !== "object" || o.tasks === null || Array.isArray(o.tasks)) return bad("tasks must be an object of task -> points");
+  if (typeof o.tasks !== "object" || o.tasks === null || Array.isArray(o.tasks))
+    return bad("tasks must be an object of task -> points");
   for (const [t, v] of Object.entries(o.tasks as Record<string, unknown>)) {
     const points = Array.isArray(v) ? v : (v as ProfileTask | null)?.points;
     if (!Array.isArray(points) || points.length === 0) return bad(`task "${t}": needs a non-empty list of points`);
-    if (!Array.isArray(v) && (v as ProfileTask).lowerIsBetter !== undefined && typeof (v as ProfileTask).lowerIsBetter !== "boolean") {
+    if (
+      !Array.isArray(v) &&
+      (v as ProfileTask).lowerIsBetter !== undefined &&
+      typeof (v as ProfileTask).lowerIsBetter !== "boolean"
+    ) {
       return bad(`task "${t}": lowerIsBetter must be true or false`);
     }
     const i = points.findIndex((p) => !isPoint(p));
@@ -95,7 +103,12 @@ export function parseProfile(json: unknown): Profile | SearchError {
 }
 
 /** Measured utility of one task: exact at measured points, inverse-distance weighted between. */
-function measured(space: Space, task: string, spec: ProfileTask, table: CostTable): ((g: Genome) => number) | SearchError {
+function measured(
+  space: Space,
+  task: string,
+  spec: ProfileTask,
+  table: CostTable,
+): ((g: Genome) => number) | SearchError {
   const rel = Int32Array.from([...space.shared, ...(space.own.get(task) ?? [])]);
   const names = table.groups.map((g) => g.name);
   // Repeated measurements of one configuration are averaged first, so that a repeat does not
@@ -103,7 +116,8 @@ function measured(space: Space, task: string, spec: ProfileTask, table: CostTabl
   const merged = new Map<string, { w: Float64Array; sum: number; n: number }>();
   for (const p of spec.points) {
     for (const name of Object.keys(p.config)) {
-      if (!space.position.has(name)) return bad(`task "${task}": unknown group "${name}"`, unknownNameHint(name, names, "groups"));
+      if (!space.position.has(name))
+        return bad(`task "${task}": unknown group "${name}"`, unknownNameHint(name, names, "groups"));
     }
     const w = Float64Array.from(rel, (pos) => {
       const grp = space.groups[pos];
@@ -123,7 +137,8 @@ function measured(space: Space, task: string, spec: ProfileTask, table: CostTabl
   const lower = spec.lowerIsBetter === true;
   // Reference: the full-width measurement, else the best measured score.
   const ref = atFull ? atFull.score : lower ? Math.min(...scores) : Math.max(...scores);
-  if (!(ref > 0)) return bad(`task "${task}": the reference score must be positive to compare relative to full width, got ${ref}`);
+  if (!(ref > 0))
+    return bad(`task "${task}": the reference score must be positive to compare relative to full width, got ${ref}`);
   const relScore = (s: number) => (lower ? 2 - s / ref : s / ref);
 
   const cache = new Map<string, number>();
@@ -152,12 +167,18 @@ function measured(space: Space, task: string, spec: ProfileTask, table: CostTabl
   };
 }
 
-export function makeUtility(space: Space, macs: Metric, table: CostTable, profile?: Profile): UtilityModel | SearchError {
+export function makeUtility(
+  space: Space,
+  macs: Metric,
+  table: CostTable,
+  profile?: Profile,
+): UtilityModel | SearchError {
   const fallback = proxy(space, macs);
   const byTask = new Map<string, (g: Genome) => number>();
   if (profile) {
     for (const [task, v] of Object.entries(profile.tasks)) {
-      if (!table.tasks.includes(task)) return bad(`profile for unknown task "${task}"`, unknownNameHint(task, table.tasks, "tasks"));
+      if (!table.tasks.includes(task))
+        return bad(`profile for unknown task "${task}"`, unknownNameHint(task, table.tasks, "tasks"));
       if (!space.tasks.includes(task)) continue; // measured, but not running now
       const m = measured(space, task, Array.isArray(v) ? { points: v } : (v as ProfileTask), table);
       if (typeof m !== "function") return m;

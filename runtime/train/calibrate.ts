@@ -21,7 +21,9 @@ export function calibrationConfigs(graph: Graph, maxConfigs = 64): Config[] {
     return all;
   }
   const k = Math.max(...graph.groups.map((g) => g.choices.length));
-  return Array.from({ length: k }, (_, i) => Object.fromEntries(graph.groups.map((g) => [g.name, Math.min(i, g.choices.length - 1)])));
+  return Array.from({ length: k }, (_, i) =>
+    Object.fromEntries(graph.groups.map((g) => [g.name, Math.min(i, g.choices.length - 1)])),
+  );
 }
 
 /**
@@ -32,7 +34,13 @@ export async function calibrate(
   state: TrainState,
   data: DatasetLike,
   feedsOf: (batch: BatchLike) => Feeds,
-  o: { batches: number; batchSize: number; seed: number; configs?: readonly Config[]; onConfig?: (i: number, n: number) => void },
+  o: {
+    batches: number;
+    batchSize: number;
+    seed: number;
+    configs?: readonly Config[];
+    onConfig?: (i: number, n: number) => void;
+  },
 ): Promise<WeightMap> {
   const graph = state.graph;
   const configs = o.configs ?? calibrationConfigs(graph);

@@ -8,7 +8,12 @@ import { dirname } from "node:path";
 import { MtlError } from "../../compiler/errors";
 import type { Graph } from "../../compiler/ir/types";
 import { rowsOf } from "../../compiler/weights/init";
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafeTensor } from "../../compiler/weights/safetensors";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  SafetensorsError,
+  type SafeTensor,
+} from "../../compiler/weights/safetensors";
 
 export const CHECKPOINT_FORMAT = "mtl-checkpoint/1";
 
@@ -19,7 +24,11 @@ export interface Checkpoint {
   readonly epoch: number;
   readonly rngState: number;
   readonly weights: ReadonlyMap<string, Float32Array>;
-  readonly optimizer: { readonly kind: string; readonly steps: number; readonly tensors: ReadonlyMap<string, Float32Array> };
+  readonly optimizer: {
+    readonly kind: string;
+    readonly steps: number;
+    readonly tensors: ReadonlyMap<string, Float32Array>;
+  };
   readonly sourceHash: string;
 }
 
@@ -35,7 +44,11 @@ export function encodeCheckpoint(graph: Graph, c: Checkpoint): Uint8Array {
   const tensors = new Map<string, SafeTensor>();
   for (const p of graph.params.values()) {
     const k = rowsOf(graph, p);
-    tensors.set(`weight.${p.name}`, { dtype: "F32", shape: k > 1 ? [k, ...p.shape] : [...p.shape], data: c.weights.get(p.name)! });
+    tensors.set(`weight.${p.name}`, {
+      dtype: "F32",
+      shape: k > 1 ? [k, ...p.shape] : [...p.shape],
+      data: c.weights.get(p.name)!,
+    });
   }
   for (const [key, v] of c.optimizer.tensors) tensors.set(`optim.${key}`, { dtype: "F32", shape: [v.length], data: v });
   return encodeSafetensors(tensors, {
@@ -50,7 +63,11 @@ export function encodeCheckpoint(graph: Graph, c: Checkpoint): Uint8Array {
 }
 
 const bad = (path: string, why: string) =>
-  new MtlError("MTL-TRAIN-010", `cannot resume from ${path}: ${why}`, "start without --resume, or point -o at the run's folder");
+  new MtlError(
+    "MTL-TRAIN-010",
+    `cannot resume from ${path}: ${why}`,
+    "start without --resume, or point -o at the run's folder",
+  );
 
 export function decodeCheckpoint(graph: Graph, bytes: Uint8Array, path: string): Checkpoint {
   let file;
@@ -62,16 +79,19 @@ export function decodeCheckpoint(graph: Graph, bytes: Uint8Array, path: string):
   }
   const m = file.metadata;
   if (m.format !== CHECKPOINT_FORMAT) throw bad(path, `it is not an mtl checkpoint (format ${m.format ?? "missing"})`);
-  if (m.sourceHash !== graph.sourceHash) throw bad(path, "it was written for a different model (the .mtl source changed)");
+  if (m.sourceHash !== graph.sourceHash)
+    throw bad(path, "it was written for a different model (the .mtl source changed)");
   const weights = new Map<string, Float32Array>();
   for (const p of graph.params.values()) {
     const t = file.tensors.get(`weight.${p.name}`);
     const size = p.shape.reduce((a, b) => a * b, 1) * rowsOf(graph, p);
-    if (!t || t.dtype !== "F32" || t.data.length !== size) throw bad(path, `parameter ${p.name} is missing or has the wrong size`);
+    if (!t || t.dtype !== "F32" || t.data.length !== size)
+      throw bad(path, `parameter ${p.name} is missing or has the wrong size`);
     weights.set(p.name, t.data.slice());
   }
   const tensors = new Map<string, Float32Array>();
-  for (const [name, t] of file.tensors) if (name.startsWith("optim.") && t.dtype === "F32") tensors.set(name.slice(6), t.data.slice());
+  for (const [name, t] of file.tensors)
+    if (name.startsWith("optim.") && t.dtype === "F32") tensors.set(name.slice(6), t.data.slice());
   const int = (key: string) => {
     const v = Number(m[key]);
     if (!Number.isSafeInteger(v) || v < 0) throw bad(path, `its ${key} is not a count`);

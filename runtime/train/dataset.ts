@@ -7,7 +7,9 @@ export type { Batch as BatchLike, BatchOptions, Dataset as DatasetLike } from ".
 
 /** Per input, the normalisation its declared preprocessing asks for (`as image(mean:, std:)`). */
 export function normalisationOf(graph: Graph): Record<string, Normalisation> {
-  return Object.fromEntries(Object.entries(graph.preprocess ?? {}).map(([name, p]) => [name, { mean: p.mean, std: p.std }]));
+  return Object.fromEntries(
+    Object.entries(graph.preprocess ?? {}).map(([name, p]) => [name, { mean: p.mean, std: p.std }]),
+  );
 }
 
 export interface TensorData {

@@ -71,7 +71,9 @@ export function feedsOf(graph: Graph, batch: BatchLike): Feeds {
 
 const fmtScores = (s: Record<string, TaskScore>) =>
   Object.entries(s)
-    .map(([task, x]) => (x.metric === "accuracy" ? `${task} ${(x.value * 100).toFixed(2)}%` : `${task} rmse ${x.value.toFixed(4)}`))
+    .map(([task, x]) =>
+      x.metric === "accuracy" ? `${task} ${(x.value * 100).toFixed(2)}%` : `${task} rmse ${x.value.toFixed(4)}`,
+    )
     .join(", ");
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
@@ -159,7 +161,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const largest = await validate(graph, weights, largestConfig(graph), data, opts);
       const smallest = await validate(graph, weights, smallestConfig(graph), data, opts);
       reports.push({ epoch, step, largest, smallest });
-      o.progress.line(`epoch ${epoch + 1}: ${o.valSplit} largest: ${fmtScores(largest)}; smallest: ${fmtScores(smallest)}`);
+      o.progress.line(
+        `epoch ${epoch + 1}: ${o.valSplit} largest: ${fmtScores(largest)}; smallest: ${fmtScores(smallest)}`,
+      );
     }
     checkpoint(epoch + 1);
     if (o.stopAfterEpochs !== undefined && epoch + 1 >= o.stopAfterEpochs && step < total) {

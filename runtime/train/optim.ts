@@ -24,7 +24,8 @@ function buffer(store: Map<string, Float32Array>, key: string, size: number): { 
   let buf = store.get(key);
   const fresh = buf === undefined;
   if (!buf) store.set(key, (buf = new Float32Array(size)));
-  if (buf.length !== size) throw new Error(`internal: optimiser state ${key} has ${buf.length} values, expected ${size}`);
+  if (buf.length !== size)
+    throw new Error(`internal: optimiser state ${key} has ${buf.length} values, expected ${size}`);
   return { buf, fresh };
 }
 
@@ -39,7 +40,8 @@ export function sgd(spec: Extract<OptimizerSpec, { kind: "sgd" }>): Optimizer {
     step(slots, lr) {
       for (const s of slots) {
         const wd = s.decay ? weightDecay : 0;
-        const { buf, fresh } = mu !== 0 ? buffer(store, `${s.name}.momentum_buffer`, s.value.length) : { buf: null, fresh: false };
+        const { buf, fresh } =
+          mu !== 0 ? buffer(store, `${s.name}.momentum_buffer`, s.value.length) : { buf: null, fresh: false };
         const p = s.value;
         const g = s.grad;
         for (let i = 0; i < p.length; i++) {

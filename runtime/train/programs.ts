@@ -10,7 +10,11 @@ import { buildTrainingGraph } from "../../compiler/train/graph";
 import type { TrainSpec } from "../../compiler/train/spec";
 import type { BuildProgram, ProgramRole, TrainingProgram } from "./program";
 
-export function trainingPrograms(graph: Graph, spec: TrainSpec, tasks: readonly string[] = graph.tasks.map((t) => t.name)): BuildProgram {
+export function trainingPrograms(
+  graph: Graph,
+  spec: TrainSpec,
+  tasks: readonly string[] = graph.tasks.map((t) => t.name),
+): BuildProgram {
   return (config: Config, role: ProgramRole): TrainingProgram => {
     const student = role === "student";
     const g = buildTrainingGraph(graph, config, {
@@ -29,7 +33,12 @@ export function trainingPrograms(graph: Graph, spec: TrainSpec, tasks: readonly 
     return {
       bytes: encodeModel(g.model),
       params: g.params,
-      batchnorms: g.batchStats.map((s) => ({ mean: s.mean, variance: s.var, runningMean: s.runningMean, runningVar: s.runningVar })),
+      batchnorms: g.batchStats.map((s) => ({
+        mean: s.mean,
+        variance: s.var,
+        runningMean: s.runningMean,
+        runningVar: s.runningVar,
+      })),
       inputs: g.model.graph.inputs.map((i) => i.name),
       outputs: g.model.graph.outputs.map((o) => o.name),
     };

@@ -18,7 +18,12 @@ export function sessionSettings(threads?: number, provider: string = "cpu"): Ses
     throw new MtlError("MTL-TRAIN-020", `--threads must be a positive whole number, got ${threads}`, undefined, 2);
   }
   if (provider !== "cpu" && provider !== "cuda") {
-    throw new MtlError("MTL-TRAIN-021", `unknown execution provider '${provider}'`, "use --provider cpu or --provider cuda", 2);
+    throw new MtlError(
+      "MTL-TRAIN-021",
+      `unknown execution provider '${provider}'`,
+      "use --provider cpu or --provider cuda",
+      2,
+    );
   }
   if (provider === "cuda") {
     const cuda = ort.listSupportedBackends().find((b) => b.name === "cuda");

@@ -49,7 +49,9 @@ export class TrainState {
     private readonly build: BuildProgram,
     readonly sessions: TrainingSessions,
   ) {
-    this.grads = new Map([...weights].filter(([k]) => trainable.has(k)).map(([k, v]) => [k, new Float32Array(v.length)]));
+    this.grads = new Map(
+      [...weights].filter(([k]) => trainable.has(k)).map(([k, v]) => [k, new Float32Array(v.length)]),
+    );
   }
 
   mapsFor(config: Config): Map<string, CutMap> {
@@ -93,7 +95,8 @@ const KEEP = 96;
 
 function recent<T>(cache: Map<string, T>, key: string, make: () => T): T {
   let v = cache.get(key);
-  if (v !== undefined) cache.delete(key); // re-insert: most recently used last
+  if (v !== undefined)
+    cache.delete(key); // re-insert: most recently used last
   else v = make();
   cache.set(key, v);
   if (cache.size > KEEP) cache.delete(cache.keys().next().value as string);
@@ -123,7 +126,8 @@ export async function sandwichStep(
     const role: ProgramRole = i === 0 ? "teacher" : "student";
     const out = await state.run(configs[i], role, { ...data, ...teacher });
     const losses: Record<string, number> = {};
-    for (const name of Object.keys(out)) if (name === "loss" || name.startsWith("loss.")) losses[name] = scalar(out[name]);
+    for (const name of Object.keys(out))
+      if (name === "loss" || name.startsWith("loss.")) losses[name] = scalar(out[name]);
     const loss = losses.loss;
     if (!Number.isFinite(loss)) throw new NonFiniteLoss(step, Number.isNaN(loss) ? "NaN" : "infinite");
     total += loss;

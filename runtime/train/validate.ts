@@ -101,7 +101,8 @@ export async function validate(
       for (const t of graph.tasks) {
         const target = batch.targets[t.name];
         if (!target) continue;
-        if (t.loss?.kind === "cross_entropy") tallyClasses(out[t.name], target, t.loss.ignoreIndex, tallies.get(t.name)!);
+        if (t.loss?.kind === "cross_entropy")
+          tallyClasses(out[t.name], target, t.loss.ignoreIndex, tallies.get(t.name)!);
         else tallyRegression(out[t.name], target, tallies.get(t.name)!);
       }
     }

@@ -18,7 +18,12 @@ describe("playground source host", () => {
     expect(host.readFile("./main.mtl")).toBe("model N {}");
   });
   it("resolves the spellings of a stdlib path", () => {
-    for (const p of ["std/encoders/resnet.mtl", "std/encoders/resnet", "stdlib/encoders/resnet.mtl", "/stdlib/encoders/resnet.mtl"]) {
+    for (const p of [
+      "std/encoders/resnet.mtl",
+      "std/encoders/resnet",
+      "stdlib/encoders/resnet.mtl",
+      "/stdlib/encoders/resnet.mtl",
+    ]) {
       expect(host.readFile(p), p).toContain("resnet18");
     }
     expect(host.readFile("std/encoders/nope.mtl")).toBeUndefined();
@@ -84,39 +89,45 @@ describe("playground model helpers", async () => {
   };
   const summary = (name: string) => summarise(checkProgram(`examples/${name}`, host).graphs)!;
 
-  it.skipIf(!existsSync(join(root, "examples/nyud.mtl")))("lists, indexes and costs configurations; plans like the runtime", () => {
-    const s = summary("nyud.mtl");
-    const t = s.costs;
-    expect(cfg.configCount(t)).toBe(256);
-    for (const flat of [0, 17, 255]) expect(cfg.flatIndex(t, cfg.configAt(t, flat))).toBe(flat);
-    expect(cfg.rowOf(t, 255).macs).toBeGreaterThan(cfg.rowOf(t, 0).macs);
-    expect(cfg.sampleFlats(t, 2000)).toHaveLength(256);
-    const ev = cfg.evaluator(t, "macs", s.prefer);
-    if ("kind" in ev) throw new Error(ev.message);
-    expect(ev.objective(cfg.fullConfig(t))).toBeCloseTo(1, 9);
-    expect(ev.cheapest / ev.full).toBeLessThan(0.1);
-    const p = cfg.runPlan(t, "macs", 60, s.prefer);
-    expect(p.plan?.cost.macs).toBeLessThanOrEqual(0.6 * ev.full);
-    expect(p.text).toContain("objective");
-    expect(cfg.runPlan(t, "macs", 1, s.prefer).error?.code).toBe("infeasible");
-    expect(cfg.amount(610.2e6)).toBe("610M");
-    expect(cfg.amount(27.93e6)).toBe("27.9M");
-  });
+  it.skipIf(!existsSync(join(root, "examples/nyud.mtl")))(
+    "lists, indexes and costs configurations; plans like the runtime",
+    () => {
+      const s = summary("nyud.mtl");
+      const t = s.costs;
+      expect(cfg.configCount(t)).toBe(256);
+      for (const flat of [0, 17, 255]) expect(cfg.flatIndex(t, cfg.configAt(t, flat))).toBe(flat);
+      expect(cfg.rowOf(t, 255).macs).toBeGreaterThan(cfg.rowOf(t, 0).macs);
+      expect(cfg.sampleFlats(t, 2000)).toHaveLength(256);
+      const ev = cfg.evaluator(t, "macs", s.prefer);
+      if ("kind" in ev) throw new Error(ev.message);
+      expect(ev.objective(cfg.fullConfig(t))).toBeCloseTo(1, 9);
+      expect(ev.cheapest / ev.full).toBeLessThan(0.1);
+      const p = cfg.runPlan(t, "macs", 60, s.prefer);
+      expect(p.plan?.cost.macs).toBeLessThanOrEqual(0.6 * ev.full);
+      expect(p.text).toContain("objective");
+      expect(cfg.runPlan(t, "macs", 1, s.prefer).error?.code).toBe("infeasible");
+      expect(cfg.amount(610.2e6)).toBe("610M");
+      expect(cfg.amount(27.93e6)).toBe("27.9M");
+    },
+  );
 
-  it.skipIf(!existsSync(join(root, "examples/cifar_mtl.mtl")))("samples huge spaces with a seed, and collapses big graphs into blocks", () => {
-    const s = summary("cifar_mtl.mtl");
-    expect(cfg.configCount(s.costs)).toBe(4 ** 21);
-    const a = cfg.sampleFlats(s.costs, 2000, 1);
-    expect(new Set(a).size).toBe(2000);
-    expect(cfg.sampleFlats(s.costs, 2000, 1)).toEqual(a);
-    // 128 nodes: too many for one box each; the twenty 5-node heads fold into one box per task.
-    const level = gv.autoLevel(s);
-    const { units } = gv.unitsAt(s, gv.LEVELS[level]);
-    expect(units.length).toBeLessThanOrEqual(gv.AUTO_LIMIT);
-    expect(units.filter((u) => u.part !== "shared")).toHaveLength(20);
-    expect(units.find((u) => u.label === "stage.1")?.nodes.length).toBeGreaterThan(5);
-    expect(gv.unitsAt(s, gv.LEVELS[0]).units).toHaveLength(s.nodes.length);
-  });
+  it.skipIf(!existsSync(join(root, "examples/cifar_mtl.mtl")))(
+    "samples huge spaces with a seed, and collapses big graphs into blocks",
+    () => {
+      const s = summary("cifar_mtl.mtl");
+      expect(cfg.configCount(s.costs)).toBe(4 ** 21);
+      const a = cfg.sampleFlats(s.costs, 2000, 1);
+      expect(new Set(a).size).toBe(2000);
+      expect(cfg.sampleFlats(s.costs, 2000, 1)).toEqual(a);
+      // 128 nodes: too many for one box each; the twenty 5-node heads fold into one box per task.
+      const level = gv.autoLevel(s);
+      const { units } = gv.unitsAt(s, gv.LEVELS[level]);
+      expect(units.length).toBeLessThanOrEqual(gv.AUTO_LIMIT);
+      expect(units.filter((u) => u.part !== "shared")).toHaveLength(20);
+      expect(units.find((u) => u.label === "stage.1")?.nodes.length).toBeGreaterThan(5);
+      expect(gv.unitsAt(s, gv.LEVELS[0]).units).toHaveLength(s.nodes.length);
+    },
+  );
 
   it("carries control settings in the share link", () => {
     const hash = `code=abc${encodeControls({ budget: 37.5, prefer: { a: 2, b_c: 0.25 } })}`;
@@ -164,7 +175,9 @@ describe("the playground's rebuild inputs", async () => {
       if (seen.has(file)) continue;
       seen.add(file);
       const text = readFileSync(file, "utf8");
-      for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\.meta\.glob(?:<[^>]*>)?\(\s*)"(\.{1,2}\/[^"]+)"/g)) {
+      for (const m of text.matchAll(
+        /(?:from\s+|import\s*\(\s*|import\.meta\.glob(?:<[^>]*>)?\(\s*)"(\.{1,2}\/[^"]+)"/g,
+      )) {
         const target = resolve(dirname(file), m[1]);
         if (m[1].includes("*")) {
           seen.add(target.slice(0, target.indexOf("*")));
@@ -193,6 +206,8 @@ describe("sequence outputs name the declared strategy", async () => {
     const d = { kind: "diverse_beam", beams: 6, groups: 3, diversity: 0.5, maxLen: 20, bos: 1, eos: 2 } as const;
     expect(strategyName(d)).toBe("diverse beam search (6 beams, 3 groups)");
     expect(strategyName({ kind: "greedy", maxLen: 20, bos: 1, eos: 2 })).toBe("greedy");
-    expect(strategyName({ kind: "beam", beams: 4, maxLen: 20, bos: 1, eos: 2, lengthPenalty: 1 })).toBe("beam search (4 beams)");
+    expect(strategyName({ kind: "beam", beams: 4, maxLen: 20, bos: 1, eos: 2, lengthPenalty: 1 })).toBe(
+      "beam search (4 beams)",
+    );
   });
 });

@@ -14,7 +14,9 @@ const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
 const haveCompiler = existsSync(join(repoRoot, "compiler", "index.ts"));
 const exampleFiles = existsSync(join(repoRoot, "examples"))
-  ? readdirSync(join(repoRoot, "examples")).filter((f) => f.endsWith(".mtl")).sort()
+  ? readdirSync(join(repoRoot, "examples"))
+      .filter((f) => f.endsWith(".mtl"))
+      .sort()
   : [];
 
 let outDir = "";
@@ -93,7 +95,9 @@ const hasExample = (name: string): boolean => exampleFiles.includes(name);
 
 /** Waits until the views show model `name` (the graph's note names it) and a plan was made. */
 async function waitModel(p: Page, name: string): Promise<void> {
-  await p.waitForFunction((n) => (document.getElementById("graph-note")?.textContent ?? "").startsWith(`${n}:`), name, { timeout: 30_000 });
+  await p.waitForFunction((n) => (document.getElementById("graph-note")?.textContent ?? "").startsWith(`${n}:`), name, {
+    timeout: 30_000,
+  });
   await p.waitForFunction(() => (document.getElementById("plan-summary")?.textContent ?? "").length > 0);
 }
 
@@ -105,16 +109,20 @@ async function loadExample(p: Page, file: string, model: string): Promise<void> 
 
 /** Moves a range input as a user would (value + input event). */
 async function slide(p: Page, selector: string, value: number): Promise<void> {
-  await p.$eval(selector, (el, v) => {
-    const input = el as HTMLInputElement;
-    input.value = String(v);
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-  }, value);
+  await p.$eval(
+    selector,
+    (el, v) => {
+      const input = el as HTMLInputElement;
+      input.value = String(v);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    value,
+  );
 }
 
 const tab = (p: Page, name: string) => p.click(`.tabs [role=tab][data-tab=${name}]`);
-const chosenRows = (p: Page): Promise<string[]> => p.$$eval("#configs tr.chosen", (rows) => rows.map((r) => [...r.children].map((c) => c.textContent).join(" | ")));
-
+const chosenRows = (p: Page): Promise<string[]> =>
+  p.$$eval("#configs tr.chosen", (rows) => rows.map((r) => [...r.children].map((c) => c.textContent).join(" | ")));
 
 describe.skipIf(!haveChromium)("playground in Chromium", () => {
   beforeAll(async () => {
@@ -191,7 +199,9 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
     await page.keyboard.type("// typed by the browser test");
     await expect.poll(() => editorText(page)).toContain("// typed by the browser test");
     await expect
-      .poll(() => page.evaluate(() => (document.querySelector(".view-lines")?.textContent ?? "").replace(/\u00a0/g, " ")))
+      .poll(() =>
+        page.evaluate(() => (document.querySelector(".view-lines")?.textContent ?? "").replace(/\u00a0/g, " ")),
+      )
       .toContain("typed by the browser test");
     const typed = await editorText(page);
 
@@ -249,36 +259,41 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
     await page.keyboard.press("Escape");
   });
 
-  it.skipIf(!haveCompiler)("shows a compiler diagnostic as a marker with its code, and clears it when fixed", async () => {
-    await setText(page, starter);
-    await page.waitForTimeout(300); // past the check debounce
-    await waitChecked(page);
-    const baseline = await markers(page);
+  it.skipIf(!haveCompiler)(
+    "shows a compiler diagnostic as a marker with its code, and clears it when fixed",
+    async () => {
+      await setText(page, starter);
+      await page.waitForTimeout(300); // past the check debounce
+      await waitChecked(page);
+      const baseline = await markers(page);
 
-    const source = await editorText(page);
-    const at = source.indexOf("linear(10)");
-    expect(at).toBeGreaterThan(0);
-    await setText(page, source.replace("linear(10)", "linearx(10)"));
-    const line = source.slice(0, at).split("\n").length;
-    await expect
-      .poll(async () => (await markers(page)).filter((m) => m.line === line).length, { timeout: 10_000 })
-      .toBeGreaterThan(baseline.filter((m) => m.line === line).length);
-    const added = (await markers(page)).filter((m) => m.line === line);
-    expect(added.some((m) => /^MTL\d+$/.test(m.code))).toBe(true);
-    await page.waitForSelector(".squiggly-error", { timeout: 5_000 });
-    await page.screenshot({ path: join(artifacts, "playground-marker.png") });
+      const source = await editorText(page);
+      const at = source.indexOf("linear(10)");
+      expect(at).toBeGreaterThan(0);
+      await setText(page, source.replace("linear(10)", "linearx(10)"));
+      const line = source.slice(0, at).split("\n").length;
+      await expect
+        .poll(async () => (await markers(page)).filter((m) => m.line === line).length, { timeout: 10_000 })
+        .toBeGreaterThan(baseline.filter((m) => m.line === line).length);
+      const added = (await markers(page)).filter((m) => m.line === line);
+      expect(added.some((m) => /^MTL\d+$/.test(m.code))).toBe(true);
+      await page.waitForSelector(".squiggly-error", { timeout: 5_000 });
+      await page.screenshot({ path: join(artifacts, "playground-marker.png") });
 
-    await setText(page, source);
-    await expect.poll(async () => (await markers(page)).length, { timeout: 10_000 }).toBe(baseline.length);
-    expect(await markers(page)).toEqual(baseline);
-    await page.screenshot({ path: join(artifacts, "playground-fixed.png") });
-    expect(consoleErrors).toEqual([]);
-  });
+      await setText(page, source);
+      await expect.poll(async () => (await markers(page)).length, { timeout: 10_000 }).toBe(baseline.length);
+      expect(await markers(page)).toEqual(baseline);
+      await page.screenshot({ path: join(artifacts, "playground-fixed.png") });
+      expect(consoleErrors).toEqual([]);
+    },
+  );
 
   it.skipIf(!haveCompiler)("formats the document with the compiler's formatter", async () => {
     const { formatSource } = await import("../../compiler/format/index.ts");
     const clean = starter;
-    const messy = clean.replace("widths 0.25, 0.5, 0.75, 1.0", "widths   0.25,0.5,  0.75 ,1.0").replace("\n  budget", "\n        budget");
+    const messy = clean
+      .replace("widths 0.25, 0.5, 0.75, 1.0", "widths   0.25,0.5,  0.75 ,1.0")
+      .replace("\n  budget", "\n        budget");
     expect(messy).not.toBe(clean);
     const expected = formatSource(messy, "main.mtl");
     expect(expected.diagnostics).toEqual([]);
@@ -288,125 +303,162 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  it.skipIf(!haveCompiler || exampleFiles.length === 0)("loads each example from the menu; the browser check agrees with Node's", async () => {
-    const { checkProgram } = await import("../../compiler/index.ts");
-    const options = await page.$$eval("#examples option", (os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
-    expect(options).toEqual(exampleFiles);
-    for (const name of exampleFiles) {
-      const text = readFileSync(join(repoRoot, "examples", name), "utf8");
-      const node = checkProgram(`examples/${name}`, {
-        readFile: (p) => {
-          const f = join(repoRoot, p.startsWith("std/") ? `stdlib/${p.slice(4)}` : p);
-          return existsSync(f) ? readFileSync(f, "utf8") : undefined;
-        },
-      });
-      await page.selectOption("#examples", name);
-      await expect.poll(() => editorText(page)).toBe(text);
-      await page.waitForTimeout(300); // past the check debounce
-      await waitChecked(page);
-      const got = await markers(page);
-      expect(got.map((m) => m.code).sort(), name).toEqual(node.diagnostics.map((d) => d.code).sort());
-      await page.screenshot({ path: join(artifacts, `playground-example-${name.replace(/\.mtl$/, "")}.png`) });
-    }
-    expect(consoleErrors).toEqual([]);
-    expect(foreignRequests).toEqual([]);
-  });
-
-  describe.skipIf(!haveCompiler)("model views, controls and Run", () => {
-    it.skipIf(!hasExample("nyud.mtl"))("shows the graph, every configuration and the chart for an example that checks clean", async () => {
-      await tab(page, "graph");
-      await loadExample(page, "nyud.mtl", "NYUD");
-      const units = await page.$$eval("svg.graph .gnode[data-unit]", (els) => els.map((e) => (e as SVGElement).dataset.part));
-      expect(units.length).toBeGreaterThan(10);
-      expect(new Set(units)).toEqual(new Set(["shared", "semseg", "depth", "normals"]));
-      const badges = await page.$$eval("svg.graph .badge", (els) => els.map((e) => e.textContent));
-      expect(badges.every((b) => /^×/.test(b ?? ""))).toBe(true);
-      await page.screenshot({ path: join(artifacts, "playground-graph.png") });
-
-      // Clicking a head node (defined in the stdlib) puts the cursor on its task's line.
-      await page.click('svg.graph .gnode[data-part="depth"]');
-      const line = await page.evaluate(() => window.mtlPlayground!.editor.getPosition()!.lineNumber);
-      expect(example("nyud.mtl").split("\n")[line - 1]).toMatch(/^\s*task depth\b/);
-
-      await tab(page, "configs");
-      expect(await page.$$eval("#configs tbody tr", (rows) => rows.length)).toBe(256);
-      expect(await chosenRows(page)).toHaveLength(1);
-      await page.screenshot({ path: join(artifacts, "playground-configs.png") });
-      await tab(page, "chart");
-      expect(await page.$$eval("svg.scatter .dots circle", (c) => c.length)).toBe(256);
-      expect(Number(await page.getAttribute("svg.scatter circle.chosen", "cx"))).toBeGreaterThan(0);
-      await page.screenshot({ path: join(artifacts, "playground-chart.png") });
-      expect(consoleErrors).toEqual([]);
-    });
-
-    it.skipIf(!hasExample("nyud.mtl"))("moving the budget slider re-plans: the highlighted row, point and badges change", async () => {
-      await tab(page, "configs");
-      const before = await chosenRows(page);
-      const flatBefore = await page.getAttribute("svg.scatter circle.chosen", "data-flat");
-      const explainBefore = await page.textContent("#explain");
-      await slide(page, "#budget", 25);
-      await expect.poll(() => chosenRows(page)).not.toEqual(before);
-      expect(await chosenRows(page)).toHaveLength(1);
-      expect(await page.getAttribute("svg.scatter circle.chosen", "data-flat")).not.toBe(flatBefore);
-      expect(await page.textContent("#explain")).not.toBe(explainBefore);
-      expect(await page.textContent("#budget-value")).toMatch(/^25\.0% MACs/);
-      await page.click("#plan-box summary");
-      await page.screenshot({ path: join(artifacts, "playground-budget-25.png") });
-      await page.click("#plan-box summary");
-      expect(consoleErrors).toEqual([]);
-    });
-
-    it.skipIf(!hasExample("cifar_mtl.mtl"))("Run compiles cifar_mtl in the browser and shows all 20 tasks; downloads the static model", async () => {
-      await loadExample(page, "cifar_mtl.mtl", "CifarMTL");
-      await tab(page, "graph");
-      await page.screenshot({ path: join(artifacts, "playground-graph-cifar.png") });
-      await tab(page, "configs");
-      expect(await page.$$eval("#configs tr.chosen", (r) => r.length)).toBe(21); // per-group view: one row per group
-      await tab(page, "output");
-      await page.click("#run");
-      await page.waitForFunction(() => ["done", "error"].includes(document.getElementById("panel-output")?.dataset.state ?? ""), null, { timeout: 60_000 });
-      expect(await page.$eval("#panel-output", (e) => (e as HTMLElement).dataset.state), await page.textContent("#output") ?? "").toBe("done");
-      const tasks = await page.$$eval(".out-card[data-task]", (cards) => cards.map((c) => (c as HTMLElement).dataset.task));
-      expect(tasks).toHaveLength(20);
-      expect(await page.$$eval(".out-card[data-task] .bar-row", (r) => r.length)).toBe(14 * 5); // softmax heads: 5 classes each
-      expect(await page.$$eval(".out-card[data-task] .topk li", (r) => r.length)).toBe(2 * 2); // top-2 heads
-      await page.screenshot({ path: join(artifacts, "playground-output.png") });
-      expect(await page.isVisible("#output-stale")).toBe(false);
-      await slide(page, "#budget", 1); // clamps to the cheapest plan, another configuration: the output is now stale
-      await page.waitForFunction(() => document.getElementById("panel-output")?.dataset.stale === "true", null, { timeout: 5_000 });
-      expect(await page.textContent("#output-stale")).toMatch(/Run again/);
-
-      const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), page.click("#dl-static")]);
-      expect(download.suggestedFilename()).toMatch(/^CifarMTL\.w.*\.onnx$/);
-      const file = await download.path();
-      expect(file && readFileSync(file).length).toBeGreaterThan(10_000);
+  it.skipIf(!haveCompiler || exampleFiles.length === 0)(
+    "loads each example from the menu; the browser check agrees with Node's",
+    async () => {
+      const { checkProgram } = await import("../../compiler/index.ts");
+      const options = await page.$$eval("#examples option", (os) =>
+        os.map((o) => (o as HTMLOptionElement).value).filter(Boolean),
+      );
+      expect(options).toEqual(exampleFiles);
+      for (const name of exampleFiles) {
+        const text = readFileSync(join(repoRoot, "examples", name), "utf8");
+        const node = checkProgram(`examples/${name}`, {
+          readFile: (p) => {
+            const f = join(repoRoot, p.startsWith("std/") ? `stdlib/${p.slice(4)}` : p);
+            return existsSync(f) ? readFileSync(f, "utf8") : undefined;
+          },
+        });
+        await page.selectOption("#examples", name);
+        await expect.poll(() => editorText(page)).toBe(text);
+        await page.waitForTimeout(300); // past the check debounce
+        await waitChecked(page);
+        const got = await markers(page);
+        expect(got.map((m) => m.code).sort(), name).toEqual(node.diagnostics.map((d) => d.code).sort());
+        await page.screenshot({ path: join(artifacts, `playground-example-${name.replace(/\.mtl$/, "")}.png`) });
+      }
       expect(consoleErrors).toEqual([]);
       expect(foreignRequests).toEqual([]);
-    });
+    },
+  );
 
-    it.skipIf(!hasExample("cifar_mtl.mtl"))("a shared link restores the budget and preference sliders and the highlighted configuration", async () => {
-      await slide(page, "#budget", 35);
-      await slide(page, "#prefer-fish", 1.5);
-      await page.waitForFunction(() => location.hash.includes("&budget=35") && location.hash.includes("fish:1.5"), null, { timeout: 5_000 });
-      const plan = await page.textContent("#explain");
-      const rows = await chosenRows(page);
-      const shared = page.url();
+  describe.skipIf(!haveCompiler)("model views, controls and Run", () => {
+    it.skipIf(!hasExample("nyud.mtl"))(
+      "shows the graph, every configuration and the chart for an example that checks clean",
+      async () => {
+        await tab(page, "graph");
+        await loadExample(page, "nyud.mtl", "NYUD");
+        const units = await page.$$eval("svg.graph .gnode[data-unit]", (els) =>
+          els.map((e) => (e as SVGElement).dataset.part),
+        );
+        expect(units.length).toBeGreaterThan(10);
+        expect(new Set(units)).toEqual(new Set(["shared", "semseg", "depth", "normals"]));
+        const badges = await page.$$eval("svg.graph .badge", (els) => els.map((e) => e.textContent));
+        expect(badges.every((b) => /^×/.test(b ?? ""))).toBe(true);
+        await page.screenshot({ path: join(artifacts, "playground-graph.png") });
 
-      const other = await context.newPage();
-      watch(context, other);
-      await other.goto(shared);
-      await waitReady(other);
-      await waitModel(other, "CifarMTL");
-      expect(await other.$eval("#budget", (e) => (e as HTMLInputElement).value)).toBe("35");
-      expect(await other.$eval("#prefer-fish", (e) => (e as HTMLInputElement).value)).toBe("1.5");
-      expect(await other.textContent("#explain")).toBe(plan);
-      expect(plan).toContain("preference");
-      await tab(other, "configs");
-      expect(await chosenRows(other)).toEqual(rows);
-      await other.click("#prefer-box summary");
-      await other.screenshot({ path: join(artifacts, "playground-shared-controls.png") });
-      await other.close();
-      expect(consoleErrors).toEqual([]);
-    });
+        // Clicking a head node (defined in the stdlib) puts the cursor on its task's line.
+        await page.click('svg.graph .gnode[data-part="depth"]');
+        const line = await page.evaluate(() => window.mtlPlayground!.editor.getPosition()!.lineNumber);
+        expect(example("nyud.mtl").split("\n")[line - 1]).toMatch(/^\s*task depth\b/);
+
+        await tab(page, "configs");
+        expect(await page.$$eval("#configs tbody tr", (rows) => rows.length)).toBe(256);
+        expect(await chosenRows(page)).toHaveLength(1);
+        await page.screenshot({ path: join(artifacts, "playground-configs.png") });
+        await tab(page, "chart");
+        expect(await page.$$eval("svg.scatter .dots circle", (c) => c.length)).toBe(256);
+        expect(Number(await page.getAttribute("svg.scatter circle.chosen", "cx"))).toBeGreaterThan(0);
+        await page.screenshot({ path: join(artifacts, "playground-chart.png") });
+        expect(consoleErrors).toEqual([]);
+      },
+    );
+
+    it.skipIf(!hasExample("nyud.mtl"))(
+      "moving the budget slider re-plans: the highlighted row, point and badges change",
+      async () => {
+        await tab(page, "configs");
+        const before = await chosenRows(page);
+        const flatBefore = await page.getAttribute("svg.scatter circle.chosen", "data-flat");
+        const explainBefore = await page.textContent("#explain");
+        await slide(page, "#budget", 25);
+        await expect.poll(() => chosenRows(page)).not.toEqual(before);
+        expect(await chosenRows(page)).toHaveLength(1);
+        expect(await page.getAttribute("svg.scatter circle.chosen", "data-flat")).not.toBe(flatBefore);
+        expect(await page.textContent("#explain")).not.toBe(explainBefore);
+        expect(await page.textContent("#budget-value")).toMatch(/^25\.0% MACs/);
+        await page.click("#plan-box summary");
+        await page.screenshot({ path: join(artifacts, "playground-budget-25.png") });
+        await page.click("#plan-box summary");
+        expect(consoleErrors).toEqual([]);
+      },
+    );
+
+    it.skipIf(!hasExample("cifar_mtl.mtl"))(
+      "Run compiles cifar_mtl in the browser and shows all 20 tasks; downloads the static model",
+      async () => {
+        await loadExample(page, "cifar_mtl.mtl", "CifarMTL");
+        await tab(page, "graph");
+        await page.screenshot({ path: join(artifacts, "playground-graph-cifar.png") });
+        await tab(page, "configs");
+        expect(await page.$$eval("#configs tr.chosen", (r) => r.length)).toBe(21); // per-group view: one row per group
+        await tab(page, "output");
+        await page.click("#run");
+        await page.waitForFunction(
+          () => ["done", "error"].includes(document.getElementById("panel-output")?.dataset.state ?? ""),
+          null,
+          { timeout: 60_000 },
+        );
+        expect(
+          await page.$eval("#panel-output", (e) => (e as HTMLElement).dataset.state),
+          (await page.textContent("#output")) ?? "",
+        ).toBe("done");
+        const tasks = await page.$$eval(".out-card[data-task]", (cards) =>
+          cards.map((c) => (c as HTMLElement).dataset.task),
+        );
+        expect(tasks).toHaveLength(20);
+        expect(await page.$$eval(".out-card[data-task] .bar-row", (r) => r.length)).toBe(14 * 5); // softmax heads: 5 classes each
+        expect(await page.$$eval(".out-card[data-task] .topk li", (r) => r.length)).toBe(2 * 2); // top-2 heads
+        await page.screenshot({ path: join(artifacts, "playground-output.png") });
+        expect(await page.isVisible("#output-stale")).toBe(false);
+        await slide(page, "#budget", 1); // clamps to the cheapest plan, another configuration: the output is now stale
+        await page.waitForFunction(() => document.getElementById("panel-output")?.dataset.stale === "true", null, {
+          timeout: 5_000,
+        });
+        expect(await page.textContent("#output-stale")).toMatch(/Run again/);
+
+        const [download] = await Promise.all([
+          page.waitForEvent("download", { timeout: 30_000 }),
+          page.click("#dl-static"),
+        ]);
+        expect(download.suggestedFilename()).toMatch(/^CifarMTL\.w.*\.onnx$/);
+        const file = await download.path();
+        expect(file && readFileSync(file).length).toBeGreaterThan(10_000);
+        expect(consoleErrors).toEqual([]);
+        expect(foreignRequests).toEqual([]);
+      },
+    );
+
+    it.skipIf(!hasExample("cifar_mtl.mtl"))(
+      "a shared link restores the budget and preference sliders and the highlighted configuration",
+      async () => {
+        await slide(page, "#budget", 35);
+        await slide(page, "#prefer-fish", 1.5);
+        await page.waitForFunction(
+          () => location.hash.includes("&budget=35") && location.hash.includes("fish:1.5"),
+          null,
+          { timeout: 5_000 },
+        );
+        const plan = await page.textContent("#explain");
+        const rows = await chosenRows(page);
+        const shared = page.url();
+
+        const other = await context.newPage();
+        watch(context, other);
+        await other.goto(shared);
+        await waitReady(other);
+        await waitModel(other, "CifarMTL");
+        expect(await other.$eval("#budget", (e) => (e as HTMLInputElement).value)).toBe("35");
+        expect(await other.$eval("#prefer-fish", (e) => (e as HTMLInputElement).value)).toBe("1.5");
+        expect(await other.textContent("#explain")).toBe(plan);
+        expect(plan).toContain("preference");
+        await tab(other, "configs");
+        expect(await chosenRows(other)).toEqual(rows);
+        await other.click("#prefer-box summary");
+        await other.screenshot({ path: join(artifacts, "playground-shared-controls.png") });
+        await other.close();
+        expect(consoleErrors).toEqual([]);
+      },
+    );
   });
 });

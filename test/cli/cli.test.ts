@@ -13,7 +13,11 @@ const bin = join(root, "cli", "bin.js");
 const dir = mkdtempSync(join(tmpdir(), "mtl-cli-"));
 
 function mtl(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -42,7 +46,11 @@ describe("mtl check", () => {
     const r = mtl("check", "--json", "bad.mtl");
     expect(r.code).toBe(1);
     const ds = JSON.parse(r.out);
-    expect(ds.find((d: { code: string }) => d.code === "MTL2003")).toMatchObject({ code: "MTL2003", severity: "error", span: { file: "bad.mtl", line: 3, col: 20 } });
+    expect(ds.find((d: { code: string }) => d.code === "MTL2003")).toMatchObject({
+      code: "MTL2003",
+      severity: "error",
+      span: { file: "bad.mtl", line: 3, col: 20 },
+    });
   });
   it("exits 2 on usage errors and 1 on a missing file", () => {
     expect(mtl("chek").code).toBe(2);
@@ -88,7 +96,11 @@ describe("mtl compile / info / search / run", () => {
     const r = mtl("run", "two.onnx", "--random", "--tasks", "cls", "-o", "outs");
     expect(r.code).toBe(0);
     expect(r.out).toContain("cls.indices: int64[1, 3]");
-    expect(readFileSync(join(dir, "outs", "cls.values.npy")).subarray(1, 6).toString()).toBe("NUMPY");
+    expect(
+      readFileSync(join(dir, "outs", "cls.values.npy"))
+        .subarray(1, 6)
+        .toString(),
+    ).toBe("NUMPY");
   });
 
   it("benchmarks configurations side by side", () => {
@@ -122,4 +134,3 @@ describe("mtl compile / info / search / run", () => {
     for (const x of [a, b, c]) noTrace(x.err);
   });
 });
-

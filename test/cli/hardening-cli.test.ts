@@ -39,7 +39,8 @@ beforeAll(() => {
   writeFileSync(join(dir, "deep.json"), `${"[".repeat(100_000)}1${"]".repeat(100_000)}`);
   writeFileSync(
     join(dir, "rec.mtl"),
-    "block g(n: int) -> int {\n  return n <= 0 ? 8 : max(g(n - 1), g(n - 1))\n}\nmodel M {\n  input x: f32[N, 3, 8, 8]\n  encoder e = x |> conv(g(16), k: 1)\n  task t { head e |> fixed conv(2, k: 1) }\n}\n",
+    "block g(n: int) -> int {\n  return n <= 0 ? 8 : max(g(n - 1), g(n - 1))\n}\nmodel M {\n  input " +
+      "x: f32[N, 3, 8, 8]\n  encoder e = x |> conv(g(16), k: 1)\n  task t { head e |> fixed conv(2, k: 1) }\n}\n",
   );
 });
 

@@ -14,7 +14,11 @@ const bin = join(root, "cli", "bin.js");
 const dir = mkdtempSync(join(tmpdir(), "mtl-harden-"));
 
 function mtl(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const noTrace = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
@@ -115,7 +119,9 @@ describe("info --params (15.4)", () => {
     const info = JSON.parse(mtl("info", "two.onnx", "--json").out);
     const r = mtl("weights", "export", "two.onnx", "-o", "w.safetensors");
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`${info.configurations.rows.at(-1).params.toLocaleString("en-US")} parameters at full width`);
+    expect(r.out).toContain(
+      `${info.configurations.rows.at(-1).params.toLocaleString("en-US")} parameters at full width`,
+    );
   });
 });
 
@@ -146,10 +152,14 @@ describe("paths and flags that crashed (15.11)", () => {
   });
 
   it("stops quietly when its reader closes the pipe (EPIPE)", () => {
-    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" info two.onnx --json --all | head -c 100 >/dev/null`], {
-      cwd: dir,
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      "sh",
+      ["-c", `"${process.execPath}" "${bin}" info two.onnx --json --all | head -c 100 >/dev/null`],
+      {
+        cwd: dir,
+        encoding: "utf8",
+      },
+    );
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
   });
@@ -181,7 +191,10 @@ describe("paths and flags that crashed (15.11)", () => {
     );
     const out = join(dir, "bigout");
     mkdirSync(out, { recursive: true });
-    const child = spawn(process.execPath, [bin, "compile", "big.mtl", "-o", join(out, "big.onnx")], { cwd: dir, stdio: "ignore" });
+    const child = spawn(process.execPath, [bin, "compile", "big.mtl", "-o", join(out, "big.onnx")], {
+      cwd: dir,
+      stdio: "ignore",
+    });
     const code = await new Promise<number | null>((done) => {
       const poll = setInterval(() => {
         if (readdirSync(out).some((f) => f.includes(".tmp-"))) {
@@ -206,7 +219,11 @@ describe("errors as JSON and codes (13.4, 15 smaller things)", () => {
     const r = mtl("search", "two.onnx", "--budget", "macs <= 10", "--json");
     expect(r.code).toBe(1);
     const e = JSON.parse(r.out);
-    expect(e).toMatchObject({ kind: "error", code: "infeasible", message: expect.stringContaining("smallest achievable") });
+    expect(e).toMatchObject({
+      kind: "error",
+      code: "infeasible",
+      message: expect.stringContaining("smallest achievable"),
+    });
     expect(typeof e.minimum).toBe("number");
   });
   it("info --json on a non-model prints the error with its code", () => {

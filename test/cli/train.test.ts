@@ -35,14 +35,27 @@ describe("mtl train / mtl calibrate", () => {
     const run = mtl("train", file, "--data", data, "-o", "run", "--steps", "30", "--threads", "1");
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/epoch 1 \[#+\] 30\/30 [\d.]+ steps\/s ETA 0:00 {2}left [\d.]+ {2}right [\d.]+/); // plain lines off a TTY
-    expect(run.stdout).toMatch(/epoch 1: test largest: left [\d.]+%, right [\d.]+%; smallest: left [\d.]+%, right [\d.]+%/);
+    expect(run.stdout).toMatch(
+      /epoch 1: test largest: left [\d.]+%, right [\d.]+%; smallest: left [\d.]+%, right [\d.]+%/,
+    );
     for (const f of ["checkpoint.safetensors", "model.onnx", "weights.safetensors"])
       expect(statSync(join(work, "run", f)).size).toBeGreaterThan(0);
     const m = await load(join(work, "run", "model.onnx"));
     expect(m.meta.groups.map((g) => g.choices.length)).toEqual([2, 2, 2]);
     await m.close();
     const before = readFileSync(join(work, "run", "model.onnx"));
-    const cal = mtl("calibrate", join(work, "run", "model.onnx"), "--data", data, "--batches", "1", "--threads", "1", "--source", file);
+    const cal = mtl(
+      "calibrate",
+      join(work, "run", "model.onnx"),
+      "--data",
+      data,
+      "--batches",
+      "1",
+      "--threads",
+      "1",
+      "--source",
+      file,
+    );
     expect(cal.status, cal.stderr).toBe(0);
     expect(cal.stdout).toMatch(/^calibrated .* over 1 batches of 50 per configuration/);
     expect(readFileSync(join(work, "run", "model.onnx")).equals(before)).toBe(false);
@@ -57,22 +70,36 @@ describe("mtl train / mtl calibrate", () => {
     writeFileSync(join(broken, "manifest.json"), "{ not json");
     const wrongShape = model((s) => s.replace("f32[N, 1, 28, 28]", "f32[N, 1, 32, 32]"));
     const noLoss = model((s) => s.replace(/ loss cross_entropy metric accuracy\n {2}\}\n {2}train/, "\n  }\n  train"));
-    const noLossNoTrain = model((s) => s.replace(/ loss cross_entropy metric accuracy\n {2}\}\n {2}train \{[^}]*\}/, "\n  }"));
+    const noLossNoTrain = model((s) =>
+      s.replace(/ loss cross_entropy metric accuracy\n {2}\}\n {2}train \{[^}]*\}/, "\n  }"),
+    );
     const noCuda: [string[], RegExp] = [
       ["train", model(), "--data", data, "-o", "r7", "--provider", "cuda"],
       /^error[^:\n]*: this onnxruntime-node build has no CUDA/,
     ];
     const cases: [string[], RegExp][] = [
-      [["train", model(), "--data", join(work, "nowhere"), "-o", "r1"], /^error[^:\n]*: .*nowhere.*manifest\.json does not exist/],
+      [
+        ["train", model(), "--data", join(work, "nowhere"), "-o", "r1"],
+        /^error[^:\n]*: .*nowhere.*manifest\.json does not exist/,
+      ],
       [["train", model(), "--data", broken, "-o", "r2"], /^error[^:\n]*: .*manifest\.json is not valid JSON/],
       [
         ["train", wrongShape, "--data", data, "-o", "r3"],
         /^error[^:\n]*: .*input `image` has per-sample shape \[1, 28, 28\] in the data set but \[1, 32, 32\] in the model/,
       ],
       [["train", noLoss, "--data", data, "-o", "r4"], /error MTL5109/],
-      [["train", noLossNoTrain, "--data", data, "-o", "r4b"], /^error[^:\n]*: task `right` declares no loss, so it cannot be trained/],
-      [["train", model(), "--data", data, "-o", "r5", "--epochs", "1", "--steps", "3"], /^error[^:\n]*: give either --epochs or --steps/],
-      [["train", model(), "--data", data, "-o", "r6", "--provider", "tpu"], /^error[^:\n]*: unknown execution provider 'tpu'/],
+      [
+        ["train", noLossNoTrain, "--data", data, "-o", "r4b"],
+        /^error[^:\n]*: task `right` declares no loss, so it cannot be trained/,
+      ],
+      [
+        ["train", model(), "--data", data, "-o", "r5", "--epochs", "1", "--steps", "3"],
+        /^error[^:\n]*: give either --epochs or --steps/,
+      ],
+      [
+        ["train", model(), "--data", data, "-o", "r6", "--provider", "tpu"],
+        /^error[^:\n]*: unknown execution provider 'tpu'/,
+      ],
       ...(cudaBundled ? [] : [noCuda]),
     ];
     for (const [args, message] of cases) {
@@ -87,7 +114,9 @@ describe("mtl train / mtl calibrate", () => {
     const file = model((s) => s.replace("optimizer adamw(lr: 0.003)", "optimizer sgd(lr: 1e30, momentum: 0)"));
     const run = mtl("train", file, "--data", data, "-o", "nan", "--threads", "1");
     expect(run.status, run.stderr).toBe(1);
-    expect(run.stderr).toMatch(/^error[^:\n]*: the loss became (NaN|infinite) at step \d+\n {2}hint: .*last good checkpoint is kept/);
+    expect(run.stderr).toMatch(
+      /^error[^:\n]*: the loss became (NaN|infinite) at step \d+\n {2}hint: .*last good checkpoint is kept/,
+    );
     expect(() => statSync(join(work, "nan", "checkpoint.safetensors"))).toThrow();
   }, 120_000);
 });

@@ -17,7 +17,9 @@ import type { Tensor } from "../helpers/reference-ops";
 import { testWeights } from "../helpers/test-data";
 
 const root = join(import.meta.dirname, "..", "..");
-const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".mtl")).sort();
+const examples = readdirSync(join(root, "examples"))
+  .filter((f) => f.endsWith(".mtl"))
+  .sort();
 const SAMPLE = 16;
 const TOL = 1e-5;
 
@@ -30,7 +32,8 @@ function sampleConfigs(graph: Graph, n: number, seed: number): Config[] {
   const add = (c: Config) => picked.set(JSON.stringify(c), c);
   add(Object.fromEntries(graph.groups.map((g) => [g.name, 0])));
   add(Object.fromEntries(graph.groups.map((g) => [g.name, g.choices.length - 1])));
-  while (picked.size < n) add(Object.fromEntries(graph.groups.map((g) => [g.name, Math.floor(rand() * g.choices.length)])));
+  while (picked.size < n)
+    add(Object.fromEntries(graph.groups.map((g) => [g.name, Math.floor(rand() * g.choices.length)])));
   return [...picked.values()];
 }
 
@@ -42,13 +45,24 @@ function inputsFor(graph: Graph, seed: number): Record<string, Tensor> {
       const t = graph.values.get(i.value)!.type;
       const shape = t.shape.map((d) => (typeof d === "number" ? d : d === "N" ? 1 : 5));
       const n = shape.reduce((a, b) => a * b, 1);
-      return [i.name, { shape, data: Float32Array.from({ length: n }, () => (t.dtype === "i64" ? Math.floor(rand() * 8) : rand() * 2 - 1)) }];
+      return [
+        i.name,
+        {
+          shape,
+          data: Float32Array.from({ length: n }, () => (t.dtype === "i64" ? Math.floor(rand() * 8) : rand() * 2 - 1)),
+        },
+      ];
     }),
   );
 }
 
 /** Feeds restricted to what a session takes (a static model has no `width.*` inputs). */
-function feedsFor(session: ort.InferenceSession, graph: Graph, inputs: Record<string, Tensor>, config: Config): Record<string, ort.Tensor> {
+function feedsFor(
+  session: ort.InferenceSession,
+  graph: Graph,
+  inputs: Record<string, Tensor>,
+  config: Config,
+): Record<string, ort.Tensor> {
   const all = feeds(graph, inputs, config);
   return Object.fromEntries(session.inputNames.map((n) => [n, all[n]]));
 }
@@ -61,7 +75,14 @@ interface Out {
   data: ArrayLike<number>;
   float: boolean;
 }
-const fromOrt = (t: ort.Tensor): Out => ({ dims: t.dims, data: t.type === "float32" ? (t.data as Float32Array) : Array.from(t.data as ArrayLike<number | bigint | boolean>, Number), float: t.type === "float32" });
+const fromOrt = (t: ort.Tensor): Out => ({
+  dims: t.dims,
+  data:
+    t.type === "float32"
+      ? (t.data as Float32Array)
+      : Array.from(t.data as ArrayLike<number | bigint | boolean>, Number),
+  float: t.type === "float32",
+});
 
 /** Largest absolute difference over the largest magnitude of `want`. */
 function relError(got: Out, want: Out): number {
@@ -81,7 +102,10 @@ function relError(got: Out, want: Out): number {
 const DECISIONS = new Set(["argmax", "topk", "threshold"]);
 const hasDecisions = (g: Graph) => g.tasks.some((t) => DECISIONS.has(t.decode.kind));
 function scoresModel(p: Prepared, config: Config | null, source: string): Uint8Array {
-  const graph: Graph = { ...p.graph, tasks: p.graph.tasks.map((t) => (DECISIONS.has(t.decode.kind) ? { ...t, decode: { kind: "identity" } } : t)) };
+  const graph: Graph = {
+    ...p.graph,
+    tasks: p.graph.tasks.map((t) => (DECISIONS.has(t.decode.kind) ? { ...t, decode: { kind: "identity" } } : t)),
+  };
   return emitModel({ ...p, graph }, config, source).bytes;
 }
 
@@ -93,13 +117,20 @@ function scoresModel(p: Prepared, config: Config | null, source: string): Uint8A
  * differing entry is therefore accepted exactly when its scores tie within TOL (relative to the
  * largest score), and the count of such entries is asserted small. Any other difference fails.
  */
-async function decisionsAgree(graph: Graph, name: string, got: Out, want: Out, raw: (task: string) => Promise<Out>): Promise<string | null> {
+async function decisionsAgree(
+  graph: Graph,
+  name: string,
+  got: Out,
+  want: Out,
+  raw: (task: string) => Promise<Out>,
+): Promise<string | null> {
   if (got.dims.join() !== want.dims.join()) return `${name}: dims [${got.dims}] vs [${want.dims}]`;
   const differing: number[] = [];
   for (let i = 0; i < want.data.length; i++) if (got.data[i] !== want.data[i]) differing.push(i);
   if (differing.length === 0) return null;
   const task = graph.tasks.find((t) => t.name === name || name.startsWith(`${t.name}.`))!;
-  if (differing.length > Math.max(3, want.data.length * 1e-3)) return `${name}: ${differing.length} of ${want.data.length} entries differ (too many to be ties)`;
+  if (differing.length > Math.max(3, want.data.length * 1e-3))
+    return `${name}: ${differing.length} of ${want.data.length} entries differ (too many to be ties)`;
   const s = await raw(task.name);
   let scale = 1e-6;
   for (let i = 0; i < s.data.length; i++) scale = Math.max(scale, Math.abs(s.data[i]));
@@ -109,7 +140,8 @@ async function decisionsAgree(graph: Graph, name: string, got: Out, want: Out, r
   if (d.kind === "threshold") {
     for (const i of differing) {
       const prob = 1 / (1 + Math.exp(-s.data[i]));
-      if (Math.abs(prob - d.value) > TOL) return `${name}[${i}]: ${got.data[i]} vs ${want.data[i]}, but sigmoid = ${prob} is not at the threshold ${d.value}`;
+      if (Math.abs(prob - d.value) > TOL)
+        return `${name}[${i}]: ${got.data[i]} vs ${want.data[i]}, but sigmoid = ${prob} is not at the threshold ${d.value}`;
     }
     return null;
   }
@@ -128,12 +160,18 @@ async function decisionsAgree(graph: Graph, name: string, got: Out, want: Out, r
   for (const i of differing) {
     const a = score(i, got.data[i]);
     const b = score(i, want.data[i]);
-    if (Math.abs(a - b) > tol) return `${name}[${i}]: index ${got.data[i]} (score ${a}) vs ${want.data[i]} (score ${b}): not a tie within ${TOL}`;
+    if (Math.abs(a - b) > tol)
+      return `${name}[${i}]: index ${got.data[i]} (score ${a}) vs ${want.data[i]} (score ${b}): not a tie within ${TOL}`;
   }
   return null;
 }
 
-async function compare(graph: Graph, got: Record<string, Out>, want: Record<string, Out>, raw: (task: string) => Promise<Out>): Promise<string[]> {
+async function compare(
+  graph: Graph,
+  got: Record<string, Out>,
+  want: Record<string, Out>,
+  raw: (task: string) => Promise<Out>,
+): Promise<string[]> {
   const problems: string[] = [];
   expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
   for (const name of Object.keys(want)) {
@@ -149,7 +187,8 @@ async function compare(graph: Graph, got: Record<string, Out>, want: Record<stri
   return problems;
 }
 
-const toOuts = (r: ort.InferenceSession.ReturnType): Record<string, Out> => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, fromOrt(v)]));
+const toOuts = (r: ort.InferenceSession.ReturnType): Record<string, Out> =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, fromOrt(v)]));
 
 describe.each(examples)("examples/%s", (file) => {
   const source = `examples/${file}`;
@@ -174,7 +213,8 @@ describe.each(examples)("examples/%s", (file) => {
 
   beforeAll(async () => {
     const r = prepareModel(source, fileHost(join(root, source), root));
-    if (!r.ok) throw new Error(`${source} does not compile: ${r.message ?? r.diagnostics.map((d) => d.message).join("; ")}`);
+    if (!r.ok)
+      throw new Error(`${source} does not compile: ${r.message ?? r.diagnostics.map((d) => d.message).join("; ")}`);
     graph = r.prepared.graph;
     // Seeded weights where every switchable row differs, so a wrong width row changes outputs.
     prepared = { ...r.prepared, weights: testWeights(graph, 1) };
@@ -187,60 +227,77 @@ describe.each(examples)("examples/%s", (file) => {
     await scores?.release();
   });
 
-  it(`matches the static export at ${SAMPLE} sampled configurations (all when fewer; all-min and all-max included), decisions and the scores behind them`, async () => {
-    const total = graph.groups.reduce((a, g) => a * g.choices.length, 1);
-    expect(configs.length).toBe(Math.min(SAMPLE, total));
-    const keys = configs.map((c) => JSON.stringify(c));
-    expect(keys).toContain(JSON.stringify(Object.fromEntries(graph.groups.map((g) => [g.name, 0]))));
-    expect(keys).toContain(JSON.stringify(Object.fromEntries(graph.groups.map((g) => [g.name, g.choices.length - 1]))));
-    const failures: string[] = [];
-    for (const config of configs) {
-      const raw = rawScores(config);
-      const fixed = await ort.InferenceSession.create(emitModel(prepared, config, source).bytes);
-      try {
-        const want = toOuts(await fixed.run(feedsFor(fixed, graph, inputs, config)));
-        const got = toOuts(await dynamic.run(feedsFor(dynamic, graph, inputs, config)));
-        for (const [name, o] of Object.entries(want)) {
-          expect(o.data.length, `${name} is empty`).toBeGreaterThan(0);
-          if (o.float) expect(Array.from(o.data).every(Number.isFinite), `${name} is not finite`).toBe(true);
-        }
-        failures.push(...(await compare(graph, got, want, raw)).map((p) => `${label(graph, config)}: ${p}`));
-      } finally {
-        await fixed.release();
-      }
-      // Decisions can hide a wrong head (nyud's seeded semseg head picks one class everywhere):
-      // compare the float scores behind them as well, static against dynamic.
-      if (hasDecisions(graph)) {
-        const fixedScores = await ort.InferenceSession.create(scoresModel(prepared, config, source));
+  it(
+    `matches the static export at ${SAMPLE} sampled configurations (all when fewer; all-min and ` +
+      `all-max included), decisions and the scores behind them`,
+    async () => {
+      const total = graph.groups.reduce((a, g) => a * g.choices.length, 1);
+      expect(configs.length).toBe(Math.min(SAMPLE, total));
+      const keys = configs.map((c) => JSON.stringify(c));
+      expect(keys).toContain(JSON.stringify(Object.fromEntries(graph.groups.map((g) => [g.name, 0]))));
+      expect(keys).toContain(
+        JSON.stringify(Object.fromEntries(graph.groups.map((g) => [g.name, g.choices.length - 1]))),
+      );
+      const failures: string[] = [];
+      for (const config of configs) {
+        const raw = rawScores(config);
+        const fixed = await ort.InferenceSession.create(emitModel(prepared, config, source).bytes);
         try {
-          const want = toOuts(await fixedScores.run(feedsFor(fixedScores, graph, inputs, config)));
-          for (const t of graph.tasks.filter((x) => DECISIONS.has(x.decode.kind))) {
-            const [g, w] = [await raw(t.name), want[t.name]];
-            if (g.dims.join() !== w.dims.join() || !(relError(g, w) < TOL)) failures.push(`${label(graph, config)}: scores of ${t.name}: dims [${g.dims}] vs [${w.dims}], relative error ${relError(g, w)}`);
+          const want = toOuts(await fixed.run(feedsFor(fixed, graph, inputs, config)));
+          const got = toOuts(await dynamic.run(feedsFor(dynamic, graph, inputs, config)));
+          for (const [name, o] of Object.entries(want)) {
+            expect(o.data.length, `${name} is empty`).toBeGreaterThan(0);
+            if (o.float) expect(Array.from(o.data).every(Number.isFinite), `${name} is not finite`).toBe(true);
           }
+          failures.push(...(await compare(graph, got, want, raw)).map((p) => `${label(graph, config)}: ${p}`));
         } finally {
-          await fixedScores.release();
+          await fixed.release();
+        }
+        // Decisions can hide a wrong head (nyud's seeded semseg head picks one class everywhere):
+        // compare the float scores behind them as well, static against dynamic.
+        if (hasDecisions(graph)) {
+          const fixedScores = await ort.InferenceSession.create(scoresModel(prepared, config, source));
+          try {
+            const want = toOuts(await fixedScores.run(feedsFor(fixedScores, graph, inputs, config)));
+            for (const t of graph.tasks.filter((x) => DECISIONS.has(x.decode.kind))) {
+              const [g, w] = [await raw(t.name), want[t.name]];
+              if (g.dims.join() !== w.dims.join() || !(relError(g, w) < TOL))
+                failures.push(
+                  `${label(graph, config)}: scores of ${t.name}: dims [${g.dims}] vs [${w.dims}], relative error ${relError(g, w)}`,
+                );
+            }
+          } finally {
+            await fixedScores.release();
+          }
         }
       }
-    }
-    expect(failures).toEqual([]);
-  }, 170_000); // nyud (ResNet-34 at 288x384) takes ~40 s alone; the machine is shared
+      expect(failures).toEqual([]);
+    },
+    170_000,
+  ); // nyud (ResNet-34 at 288x384) takes ~40 s alone; the machine is shared
 
   // The reference interpreter runs every op with plain loops: affordable for the smallest example.
-  if (file === "cifar_mtl.mtl") it("matches the reference interpreter at 4 configurations", async () => {
-    const picked = [configs[0], configs[1], configs[2], configs[3]];
-    for (const config of picked) {
-      const got = toOuts(await dynamic.run(feedsFor(dynamic, graph, inputs, config)));
-      const want: Record<string, Out> = {};
-      for (const [name, t] of runReference(graph, prepared.weights, config, inputs)) want[name] = { dims: t.shape, data: t.data, float: got[name]?.float ?? true };
-      expect(await compare(graph, got, want, rawScores(config)), label(graph, config)).toEqual([]);
-    }
-  });
+  if (file === "cifar_mtl.mtl")
+    it("matches the reference interpreter at 4 configurations", async () => {
+      const picked = [configs[0], configs[1], configs[2], configs[3]];
+      for (const config of picked) {
+        const got = toOuts(await dynamic.run(feedsFor(dynamic, graph, inputs, config)));
+        const want: Record<string, Out> = {};
+        for (const [name, t] of runReference(graph, prepared.weights, config, inputs))
+          want[name] = { dims: t.shape, data: t.data, float: got[name]?.float ?? true };
+        expect(await compare(graph, got, want, rawScores(config)), label(graph, config)).toEqual([]);
+      }
+    });
 });
 
 describe("the tie rule for integer outputs", () => {
   // Scores [1, 3 classes, 2 positions]: position 0 has classes 0 and 2 tied, position 1 does not.
-  const graph = { tasks: [{ name: "t", decode: { kind: "argmax", axis: 1 } }, { name: "k", decode: { kind: "topk", axis: 1, k: 2 } }] } as unknown as Graph;
+  const graph = {
+    tasks: [
+      { name: "t", decode: { kind: "argmax", axis: 1 } },
+      { name: "k", decode: { kind: "topk", axis: 1, k: 2 } },
+    ],
+  } as unknown as Graph;
   const scores: Out = { dims: [1, 3, 2], data: [5, 0, 1, 9, 5 + 1e-7, 3], float: true };
   const raw = async () => scores;
   const ints = (dims: number[], data: number[]): Out => ({ dims, data, float: false });
@@ -252,7 +309,11 @@ describe("the tie rule for integer outputs", () => {
 
   it("accepts a top-k index swap between tied scores and rejects any other", async () => {
     // top-2 at position 0: classes {0, 2} in either order; at position 1: [1, 2]
-    expect(await decisionsAgree(graph, "k.indices", ints([1, 2, 2], [0, 1, 2, 2]), ints([1, 2, 2], [2, 1, 0, 2]), raw)).toBeNull();
-    expect(await decisionsAgree(graph, "k.indices", ints([1, 2, 2], [2, 2, 0, 1]), ints([1, 2, 2], [2, 1, 0, 2]), raw)).toMatch(/not a tie/);
+    expect(
+      await decisionsAgree(graph, "k.indices", ints([1, 2, 2], [0, 1, 2, 2]), ints([1, 2, 2], [2, 1, 0, 2]), raw),
+    ).toBeNull();
+    expect(
+      await decisionsAgree(graph, "k.indices", ints([1, 2, 2], [2, 2, 0, 1]), ints([1, 2, 2], [2, 1, 0, 2]), raw),
+    ).toMatch(/not a tie/);
   });
 });

@@ -63,7 +63,8 @@ it("exports weights torchvision's resnet18 loads with strict=True, and computes 
   // Seeded weights with non-trivial BatchNorm statistics (a swapped mean/var would show), as a
   // state dict: the model is compiled from them, and `mtl weights export` must give them back.
   const r = prepareModel("r18.mtl", fileHost(join(work, "r18.mtl"), work));
-  if (!r.ok) throw new Error(`r18.mtl does not compile: ${r.message ?? r.diagnostics.map((d) => d.message).join("; ")}`);
+  if (!r.ok)
+    throw new Error(`r18.mtl does not compile: ${r.message ?? r.diagnostics.map((d) => d.message).join("; ")}`);
   const initial = encodeSafetensors(exportWeights(r.prepared.graph, testWeights(r.prepared.graph, 9)));
   writeFileSync(join(work, "init.safetensors"), initial);
   mtl("compile", "r18.mtl", "--weights", "init.safetensors", "-o", "r18.onnx");
@@ -74,14 +75,22 @@ it("exports weights torchvision's resnet18 loads with strict=True, and computes 
   // rows; torchvision's strict load takes the export without them.
   expect(decodeSafetensors(new Uint8Array(exported)).tensors.has("bn1.running_mean.per_width")).toBe(true);
   mtl("weights", "export", "r18.onnx", "-o", "r18.safetensors", "--full-width-only");
-  const keys = [...decodeSafetensors(new Uint8Array(readFileSync(join(work, "r18.safetensors")))).tensors.keys()].sort();
-  const torchKeys = JSON.parse(readFileSync(join(root, "test", "helpers", "resnet18-state-dict-keys.json"), "utf8")) as string[]; // without the counters
+  const keys = [
+    ...decodeSafetensors(new Uint8Array(readFileSync(join(work, "r18.safetensors")))).tensors.keys(),
+  ].sort();
+  const torchKeys = JSON.parse(
+    readFileSync(join(root, "test", "helpers", "resnet18-state-dict-keys.json"), "utf8"),
+  ) as string[]; // without the counters
   expect(keys.filter((k) => !k.endsWith(".num_batches_tracked"))).toEqual([...torchKeys].sort());
 
   const rand = mulberry32(42);
   const image = Float32Array.from({ length: 3 * 224 * 224 }, () => rand() * 2 - 1);
   writeFileSync(join(work, "image.f32"), new Uint8Array(image.buffer));
-  execFileSync("/usr/bin/python3", ["-c", PYTHON, join(work, "r18.safetensors"), join(work, "image.f32"), join(work, "torch.f32")], { stdio: ["ignore", "pipe", "pipe"] });
+  execFileSync(
+    "/usr/bin/python3",
+    ["-c", PYTHON, join(work, "r18.safetensors"), join(work, "image.f32"), join(work, "torch.f32")],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   const want = new Float32Array(new Uint8Array(readFileSync(join(work, "torch.f32"))).buffer);
 
   const session = await ort.InferenceSession.create(join(work, "r18.onnx"));

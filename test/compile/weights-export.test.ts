@@ -17,7 +17,9 @@ import { testWeights } from "../helpers/test-data";
 
 const root = join(import.meta.dirname, "..", "..");
 const bin = join(root, "cli", "bin.js");
-const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".mtl")).sort();
+const examples = readdirSync(join(root, "examples"))
+  .filter((f) => f.endsWith(".mtl"))
+  .sort();
 const work = mkdtempSync(join(tmpdir(), "mtl-weights-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -51,7 +53,9 @@ describe("mtl weights export (the CLI)", () => {
     }
     expect(readFileSync(b).equals(readFileSync(a))).toBe(true);
     expect(readFileSync(w2).equals(readFileSync(w))).toBe(true);
-    expect(mtl("weights", "export", a, "-o", w).stdout).toMatch(/^wrote .*w\.safetensors: CifarMTL, \d+ tensors, [\d,]+ parameters at full width/);
+    expect(mtl("weights", "export", a, "-o", w).stdout).toMatch(
+      /^wrote .*w\.safetensors: CifarMTL, \d+ tensors, [\d,]+ parameters at full width/,
+    );
   }, 60_000);
 
   it("exports a static model's weights as cut to its configuration", () => {
@@ -75,11 +79,25 @@ describe("mtl weights export (the CLI)", () => {
     expect(mtl("compile", "examples/cifar_mtl.mtl", "-o", a).status).toBe(0);
     const foreign = join(work, "foreign.onnx");
     // A valid ONNX model without mtl metadata, made by onnx itself.
-    execFileSync("/usr/bin/python3", ["-c", `import onnx, onnx.helper as h; g = h.make_graph([h.make_node("Relu", ["x"], ["y"])], "g", [h.make_tensor_value_info("x", 1, [1])], [h.make_tensor_value_info("y", 1, [1])]); onnx.save(h.make_model(g), ${JSON.stringify(foreign)})`]);
+    execFileSync("/usr/bin/python3", [
+      "-c",
+      `import onnx, onnx.helper as h; g = h.make_graph([h.make_node("Relu", ["x"], ["y"])], "g", ` +
+        `[h.make_tensor_value_info("x", 1, [1])], [h.make_tensor_value_info("y", ` +
+        `1, [1])]); onnx.save(h.make_model(g), ${JSON.stringify(foreign)})`,
+    ]);
     const cases: [string[], RegExp][] = [
-      [["weights", "export", join(work, "missing.onnx"), "-o", join(work, "x.safetensors")], /^error MTL-[A-Z]+-\d{3}: model file .*missing\.onnx does not exist/],
-      [["weights", "export", notOnnx, "-o", join(work, "x.safetensors")], /^error MTL-[A-Z]+-\d{3}: .*not\.onnx is not an ONNX model/],
-      [["weights", "export", foreign, "-o", join(work, "x.safetensors")], /^error MTL-[A-Z]+-\d{3}: .*foreign\.onnx is an ONNX model, but not one compiled by mtl/],
+      [
+        ["weights", "export", join(work, "missing.onnx"), "-o", join(work, "x.safetensors")],
+        /^error MTL-[A-Z]+-\d{3}: model file .*missing\.onnx does not exist/,
+      ],
+      [
+        ["weights", "export", notOnnx, "-o", join(work, "x.safetensors")],
+        /^error MTL-[A-Z]+-\d{3}: .*not\.onnx is not an ONNX model/,
+      ],
+      [
+        ["weights", "export", foreign, "-o", join(work, "x.safetensors")],
+        /^error MTL-[A-Z]+-\d{3}: .*foreign\.onnx is an ONNX model, but not one compiled by mtl/,
+      ],
       [["weights", "export", a, "-o", dir], /^error MTL-[A-Z]+-\d{3}: cannot write .*dir\.safetensors: it is a folder/],
     ];
     for (const [args, message] of cases) {

@@ -15,7 +15,11 @@ for (const doc of ["README.md", "docs/stdlib.md", "docs/architecture.md", "docs/
     blocks.forEach((source, i) => {
       it(`example ${i + 1} checks clean`, () => {
         const r = checkProgram("main.mtl", memoryHost({ ...stdlibFiles, "main.mtl": source }));
-        expect(r.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`)).toEqual([]);
+        expect(
+          r.diagnostics
+            .filter((d) => d.severity === "error")
+            .map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`),
+        ).toEqual([]);
       });
     });
   });

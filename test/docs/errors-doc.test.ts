@@ -16,14 +16,18 @@ describe("coded errors", () => {
 
   it("no error class in runtime/ or cli/ extends Error directly", () => {
     const direct = [...sources("runtime"), ...sources("cli")].flatMap((f) =>
-      [...readFileSync(f, "utf8").matchAll(/class (\w+) extends Error\b/g)].map((m) => `${f.slice(root.length + 1)}: ${m[1]}`),
+      [...readFileSync(f, "utf8").matchAll(/class (\w+) extends Error\b/g)].map(
+        (m) => `${f.slice(root.length + 1)}: ${m[1]}`,
+      ),
     );
     expect(direct).toEqual([]);
   });
 
   it("documents every MTL-AREA-NNN code in docs/errors.md", () => {
     const doc = readFileSync(join(root, "docs", "errors.md"), "utf8");
-    const codes = new Set(files.flatMap((f) => [...readFileSync(f, "utf8").matchAll(/"(MTL-[A-Z]+-\d{3})"/g)].map((m) => m[1])));
+    const codes = new Set(
+      files.flatMap((f) => [...readFileSync(f, "utf8").matchAll(/"(MTL-[A-Z]+-\d{3})"/g)].map((m) => m[1])),
+    );
     expect(codes.size).toBeGreaterThan(10);
     expect([...codes].filter((c) => !doc.includes(`| \`${c}\` |`))).toEqual([]);
   });

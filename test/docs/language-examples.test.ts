@@ -75,7 +75,10 @@ describe("docs/language.md examples", () => {
 function rowsOf(heading: string): string[] {
   const from = doc.indexOf(`\n## ${heading}`);
   const to = doc.indexOf("\n## ", from + 1);
-  return doc.slice(from, to === -1 ? undefined : to).split("\n").filter((l) => l.startsWith("| `"));
+  return doc
+    .slice(from, to === -1 ? undefined : to)
+    .split("\n")
+    .filter((l) => l.startsWith("| `"));
 }
 const rowFor = (rows: string[], name: string): string | undefined => rows.find((l) => l.startsWith(`| \`${name}\` |`));
 
@@ -105,8 +108,14 @@ describe("docs/language.md covers the built-ins", () => {
 
   it("lists every function and every keyword", () => {
     const rows = rowsOf("7. Functions");
-    for (const name of functions.keys()) expect(rows.some((r) => r.startsWith(`| \`${name}(`)), `function ${name}`).toBe(true);
-    const keywordBlock = all.find((e) => e.lang === "mtl-fragment" && e.source.includes("widths") && e.source.includes("fixed"))!;
+    for (const name of functions.keys())
+      expect(
+        rows.some((r) => r.startsWith(`| \`${name}(`)),
+        `function ${name}`,
+      ).toBe(true);
+    const keywordBlock = all.find(
+      (e) => e.lang === "mtl-fragment" && e.source.includes("widths") && e.source.includes("fixed"),
+    )!;
     expect(keywordBlock.source.split(/\s+/).filter(Boolean).sort()).toEqual([...keywordNames].sort());
   });
 

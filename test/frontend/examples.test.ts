@@ -6,7 +6,9 @@ import { verify } from "../../compiler/ir/verify";
 import { check, stdlibFiles } from "../helpers/check";
 
 const examplesDir = join(import.meta.dirname, "..", "..", "examples");
-const examples = readdirSync(examplesDir).filter((f) => f.endsWith(".mtl")).sort();
+const examples = readdirSync(examplesDir)
+  .filter((f) => f.endsWith(".mtl"))
+  .sort();
 
 describe("examples", () => {
   it("there are at least three", () => expect(examples.length).toBeGreaterThanOrEqual(3));

@@ -94,12 +94,14 @@ describe("unbounded evaluation", () => {
     ).toEqual(["MTL4018"]);
     expect(
       codes(
-        "model M {\n  input x: f32[N, 3, 1000000, 1000000]\n  encoder e = x |> conv(8, k: 1)\n  task t { head e |> fixed conv(2, k: 1) }\n}\n",
+        "model M {\n  input x: f32[N, 3, 1000000, 1000000]\n  encoder e = x |> conv(8, k: 1)\n  task " +
+          "t { head e |> fixed conv(2, k: 1) }\n}\n",
       ),
     ).toEqual(["MTL4018"]);
     expect(
       codes(
-        "model M {\n  input x: f32[N, 30000]\n  encoder e = x |> linear(30000) as a |> linear(30000) as b\n  task t { head e |> fixed linear(2) }\n}\n",
+        "model M {\n  input x: f32[N, 30000]\n  encoder e = x |> linear(30000) as a |> linear(30000) " +
+          "as b\n  task t { head e |> fixed linear(2) }\n}\n",
       ),
     ).toEqual(["MTL4019"]);
   });
@@ -109,7 +111,8 @@ describe("unbounded evaluation", () => {
     expect(codes(src)).toEqual([]);
     expect(codes(src, { limits: { steps: 1000 } })).toEqual(["MTL4016"]);
     const wide =
-      "model M {\n  input x: f32[N, 30000]\n  encoder e = x |> linear(30000) as a |> linear(30000) as b\n  task t { head e |> fixed linear(2) }\n}\n";
+      "model M {\n  input x: f32[N, 30000]\n  encoder e = x |> linear(30000) as a |> linear(30000) as " +
+      "b\n  task t { head e |> fixed linear(2) }\n}\n";
     expect(codes(wide, { limits: { params: 2e9, weightBytes: 8e9 } })).toEqual([]);
   });
 

@@ -46,7 +46,10 @@ const head = (kind: HeadKind) =>
     if (kind === "seg")
       return `e |> conv(${c}, k: 3) |> relu |> fixed conv(${classes}, k: 1) decode ${decodeArgs ? "argmax(axis: 1)" : "argmax"}`;
     if (kind === "cls")
-      return `e |> gap |> flatten |> linear(${c}) |> relu |> fixed linear(${classes}) decode ${decodeArgs ? `topk(k: ${Math.min(classes, 3)})` : "argmax"}`;
+      return (
+        `e |> gap |> flatten |> linear(${c}) |> relu |> fixed linear(${classes}) decode ` +
+        `${decodeArgs ? `topk(k: ${Math.min(classes, 3)})` : "argmax"}`
+      );
     return `e |> gap |> flatten |> fixed linear(${classes}) decode identity`;
   });
 
@@ -55,8 +58,10 @@ const block = fc
   .tuple(fc.integer({ min: 0, max: 3 }), channels, fc.boolean())
   .map(([n, c, loopFor]) => ({
     decl: loopFor
-      ? `block body(x: tensor, out: int = ${c}) -> tensor {\n  y = x\n  for i in 0..${n} {\n    y = y |> conv(out, k: 3) |> relu\n  }\n  return y\n}\n`
-      : `block body(x: tensor, out: int = ${c}) -> tensor {\n  y = x\n  repeat ${n} {\n    y = y |> conv(out, k: 3) |> bn |> relu\n  }\n  return y\n}\n`,
+      ? `block body(x: tensor, out: int = ${c}) -> tensor {\n  y = x\n  for i in 0..${n} {\n    y = ` +
+        `y |> conv(out, k: 3) |> relu\n  }\n  return y\n}\n`
+      : `block body(x: tensor, out: int = ${c}) -> tensor {\n  y = x\n  repeat ${n} {\n    y = y |> ` +
+        `conv(out, k: 3) |> bn |> relu\n  }\n  return y\n}\n`,
     use: fc.constantFrom("body", `body(${c})`, `body(out: ${c})`),
   }))
   .chain((b) => b.use.map((use) => ({ decl: b.decl, use })));

@@ -34,7 +34,9 @@ const covered = new Set<string>();
 const unreachable: Record<string, string> = {
   MTL6001: "reported by `mtl export torch` only (checked in test/export/torch-export.test.ts); every op the front end builds exports",
   MTL1099: "reported by `mtl fmt` only, when the formatter fails its own round-trip check (a bug in mtl), never by `mtl check`",
-  MTL3012: "input sizes are checked first (MTL5012) and layers whose output would vanish report MTL3011 (kernel bigger than its padded input)",
+  MTL3012:
+    "input sizes are checked first (MTL5012) and layers whose output would vanish report MTL3011 " +
+    "(kernel bigger than its padded input)",
   // Shape errors the builder raises but the front end never lets happen.
   MTL3004: "every width group a layer can use (encoder, task, `group` block) is declared by the evaluator before use",
   MTL3005: "groups are deduplicated by the evaluator and width lists are rejected first as MTL5002",
@@ -99,7 +101,10 @@ describe("docs/diagnostics.md", () => {
   const rows = docRows();
   const summaries = new Map<string, { severity: string; summary: string }>([
     ...Object.entries(catalogue).map(([code, e]) => [code, e] as const),
-    ...Object.values(ShapeErrors).map((e) => [e.code, { severity: "error", summary: `${e.description[0].toUpperCase()}${e.description.slice(1)}.` }] as const),
+    ...Object.values(ShapeErrors).map((e) => {
+      const summary = `${e.description[0].toUpperCase()}${e.description.slice(1)}.`;
+      return [e.code, { severity: "error", summary }] as const;
+    }),
   ]);
 
   it("has a row for every code, with the catalogue's severity and summary, and no other rows", () => {

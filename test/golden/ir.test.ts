@@ -26,7 +26,10 @@ describe.each(examples)("examples/%s", (file) => {
   });
 });
 
-const valueInfo = (v: OnnxValueInfo) => `${v.name}: ${v.dtype}[${v.shape === null ? "?" : v.shape.map((d) => (d === null ? "?" : d)).join(",")}]`;
+const valueInfo = (v: OnnxValueInfo) => {
+  const dims = v.shape === null ? "?" : v.shape.map((d) => (d === null ? "?" : d)).join(",");
+  return `${v.name}: ${v.dtype}[${dims}]`;
+};
 
 /** One line per node (op type, name, inputs -> outputs), subgraphs indented under their node. */
 function formatOnnxGraph(g: OnnxGraph, indent = ""): string[] {
@@ -37,7 +40,11 @@ function formatOnnxGraph(g: OnnxGraph, indent = ""): string[] {
   }
   for (const n of g.nodes) {
     lines.push(`${indent}${n.opType} ${n.name} (${n.inputs.join(", ")}) -> (${n.outputs.join(", ")})`);
-    for (const a of n.attributes) if (a.kind === "graph") lines.push(`${indent}  ${a.name}:`, ...formatOnnxGraph(a.value, `${indent}    `), `${indent}    return (${a.value.outputs.map((o) => o.name).join(", ")})`);
+    for (const a of n.attributes) {
+      if (a.kind !== "graph") continue;
+      const returns = `${indent}    return (${a.value.outputs.map((o) => o.name).join(", ")})`;
+      lines.push(`${indent}  ${a.name}:`, ...formatOnnxGraph(a.value, `${indent}    `), returns);
+    }
   }
   if (!indent) for (const o of g.outputs) lines.push(`output ${valueInfo(o)}`);
   return lines;

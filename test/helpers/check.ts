@@ -15,7 +15,9 @@ function walk(dir: string): string[] {
 }
 
 export const stdlibFiles: Record<string, string> = Object.fromEntries(
-  walk(stdlibDir).filter((f) => f.endsWith(".mtl")).map((f) => [`std/${relative(stdlibDir, f).split("\\").join("/")}`, readFileSync(f, "utf8")]),
+  walk(stdlibDir)
+    .filter((f) => f.endsWith(".mtl"))
+    .map((f) => [`std/${relative(stdlibDir, f).split("\\").join("/")}`, readFileSync(f, "utf8")]),
 );
 
 export function check(source: string, extra: Record<string, string> = {}): CheckResult {
@@ -24,7 +26,11 @@ export function check(source: string, extra: Record<string, string> = {}): Check
 
 export function expectClean(source: string): CheckResult {
   const r = check(source);
-  expect(r.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`)).toEqual([]);
+  expect(
+    r.diagnostics
+      .filter((d) => d.severity === "error")
+      .map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`),
+  ).toEqual([]);
   return r;
 }
 
@@ -32,7 +38,10 @@ export function expectClean(source: string): CheckResult {
 export function expectError(source: string, code: string, at?: string) {
   const r = check(source);
   const errors = r.diagnostics.filter((d) => d.severity === "error");
-  expect(errors.map((d) => d.code), errors.map((d) => d.message).join("; ")).toContain(code);
+  expect(
+    errors.map((d) => d.code),
+    errors.map((d) => d.message).join("; "),
+  ).toContain(code);
   const d = errors.find((x) => x.code === code)!;
   if (at !== undefined) expect(source.slice(d.span.start, d.span.end)).toBe(at);
   return d;

@@ -5,7 +5,10 @@ import { stdlibFiles } from "./check";
 
 export function compileSource(source: string, staticWidths?: Record<string, number>): Uint8Array {
   const r = compileProgram("main.mtl", memoryHost({ ...stdlibFiles, "main.mtl": source }), { staticWidths });
-  if (!r.ok) throw new Error(`test model does not compile: ${r.diagnostics.map((d) => d.message).join("; ")} ${r.message ?? ""}`);
+  if (!r.ok)
+    throw new Error(
+      `test model does not compile: ${r.diagnostics.map((d) => d.message).join("; ")} ${r.message ?? ""}`,
+    );
   return r.compiled.bytes;
 }
 

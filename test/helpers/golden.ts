@@ -11,5 +11,7 @@ export function expectGolden(actual: string, referencePath: string): void {
     if (!accepting) throw new Error(`wrote new reference ${referencePath}: review it, then run the tests again`);
     return;
   }
-  expect(actual, `differs from ${referencePath} (run \`npm run golden:accept\` to accept after review)`).toBe(readFileSync(referencePath, "utf8"));
+  expect(actual, `differs from ${referencePath} (run \`npm run golden:accept\` to accept after review)`).toBe(
+    readFileSync(referencePath, "utf8"),
+  );
 }

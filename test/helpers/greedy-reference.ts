@@ -6,7 +6,13 @@ import { runInputName } from "../../compiler/io-names";
 export async function greedyByHand(
   session: ort.InferenceSession,
   image: { data: Float32Array; dims: number[] },
-  o: { task: string; bos: number; eos: number; maxLen: number; onLogits?: (positions: number, prefixLength: number) => void },
+  o: {
+    task: string;
+    bos: number;
+    eos: number;
+    maxLen: number;
+    onLogits?: (positions: number, prefixLength: number) => void;
+  },
 ): Promise<number[]> {
   const prefix = [o.bos];
   const tokens: number[] = [];
@@ -29,7 +35,10 @@ export async function greedyByHand(
 }
 
 /** max |got - want| / max |want|, for comparing logits against a reference framework. */
-export function maxRelativeDiff(got: ArrayLike<number>, want: ArrayLike<number>): { rel: number; diff: number; scale: number } {
+export function maxRelativeDiff(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+): { rel: number; diff: number; scale: number } {
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < want.length; i++) {

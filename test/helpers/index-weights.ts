@@ -8,7 +8,10 @@ export function indexWeights(graph: Graph): WeightMap {
   for (const p of graph.params.values()) {
     const size = p.shape.reduce((a, b) => a * b, 1);
     const rows = p.perWidth === null ? 1 : graph.groups.find((g) => g.name === p.perWidth)!.choices.length;
-    out.set(p.name, Float32Array.from({ length: rows * size }, (_, i) => (i % size) + Math.floor(i / size) * 0.5));
+    out.set(
+      p.name,
+      Float32Array.from({ length: rows * size }, (_, i) => (i % size) + Math.floor(i / size) * 0.5),
+    );
   }
   return out;
 }

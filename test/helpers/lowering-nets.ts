@@ -18,9 +18,15 @@ export function convNet(): Graph {
   };
   const stem = cbr(image, "stem", "backbone", convOpts(16, 3));
   const y = cbr(stem, "block1", "backbone", convOpts(16, 3));
-  const z = b.batchnorm(at("block2.bn", "backbone"), b.conv(at("block2.conv", "backbone"), y, convOpts(16, 3)), { eps: 1e-5 });
+  const z = b.batchnorm(at("block2.bn", "backbone"), b.conv(at("block2.conv", "backbone"), y, convOpts(16, 3)), {
+    eps: 1e-5,
+  });
   const res = b.unary(at("block.relu"), "relu", b.binary(at("block.add"), "add", stem, z));
-  const dw = b.unary(at("dw.relu6"), "relu6", b.batchnorm(at("dw.bn", "backbone"), b.conv(at("dw.conv"), res, convOpts(16, 3, 1, { groups: 16 })), { eps: 1e-5 }));
+  const dw = b.unary(
+    at("dw.relu6"),
+    "relu6",
+    b.batchnorm(at("dw.bn", "backbone"), b.conv(at("dw.conv"), res, convOpts(16, 3, 1, { groups: 16 })), { eps: 1e-5 }),
+  );
   const pw = b.conv(at("pw.conv", "backbone"), dw, convOpts(8, 1));
   const cat = b.concat(at("cat"), [res, pw], 1);
   // Depthwise over a two-segment layout: its If chain branches on the summed length.
@@ -51,10 +57,34 @@ export function decodeNet(): Graph {
   const trunk = b.unary(at("trunk.relu"), "relu", b.linear(at("trunk.fc", "backbone"), scaled, { out: 8, bias: true }));
   const head = (name: string, out = 4) => b.linear(at(`${name}.fc`), trunk, { out, bias: true });
   b.addTask({ name: "label", output: head("label"), decode: { kind: "argmax", axis: 1 }, loss: null, metric: null });
-  b.addTask({ name: "top", output: head("top", 5), decode: { kind: "topk", k: 2, axis: -1 }, loss: null, metric: null });
-  b.addTask({ name: "tags", output: head("tags"), decode: { kind: "threshold", value: 0.5 }, loss: null, metric: null });
-  b.addTask({ name: "normal", output: head("normal", 3), decode: { kind: "l2norm", axis: 1 }, loss: null, metric: null });
-  b.addTask({ name: "text", output: head("text", 7), decode: { kind: "greedy", maxLen: 4, bos: 0, eos: 1 }, loss: null, metric: null });
+  b.addTask({
+    name: "top",
+    output: head("top", 5),
+    decode: { kind: "topk", k: 2, axis: -1 },
+    loss: null,
+    metric: null,
+  });
+  b.addTask({
+    name: "tags",
+    output: head("tags"),
+    decode: { kind: "threshold", value: 0.5 },
+    loss: null,
+    metric: null,
+  });
+  b.addTask({
+    name: "normal",
+    output: head("normal", 3),
+    decode: { kind: "l2norm", axis: 1 },
+    loss: null,
+    metric: null,
+  });
+  b.addTask({
+    name: "text",
+    output: head("text", 7),
+    decode: { kind: "greedy", maxLen: 4, bos: 0, eos: 1 },
+    loss: null,
+    metric: null,
+  });
   return b.finish();
 }
 
@@ -70,7 +100,11 @@ export function transformerNet(): Graph {
   h = b.binary(at("pos.add"), "add", h, b.param(at("pos", "backbone"), [5, 16], { kind: "normal", std: 0.5 }, 1));
   const a = b.attention(at("attn", "heads"), b.layernorm(at("ln1"), h, { eps: 1e-5 }), { heads: 4 });
   h = b.binary(at("attn.add"), "add", h, a);
-  h = b.unary(at("mlp.gelu"), "gelu", b.linear(at("mlp.fc", "backbone"), b.layernorm(at("ln2"), h, { eps: 1e-5 }), { out: 16, bias: true }));
+  h = b.unary(
+    at("mlp.gelu"),
+    "gelu",
+    b.linear(at("mlp.fc", "backbone"), b.layernorm(at("ln2"), h, { eps: 1e-5 }), { out: 16, bias: true }),
+  );
   const cls = b.select(at("cls"), h, 1, 0);
   const pooled = b.mean(at("pooled"), h, [1], false);
   const both = b.binary(at("mix"), "add", cls, pooled);

@@ -12,14 +12,31 @@ export function allConfigs(graph: Graph): Config[] {
 }
 
 /** Feeds for a run: data inputs, `width.<group>` indices and `run.<task>` flags. */
-export function feeds(graph: Graph, inputs: Record<string, Tensor>, config: Config, run: Record<string, boolean> = {}, gated = true): Record<string, ort.Tensor> {
+export function feeds(
+  graph: Graph,
+  inputs: Record<string, Tensor>,
+  config: Config,
+  run: Record<string, boolean> = {},
+  gated = true,
+): Record<string, ort.Tensor> {
   const f: Record<string, ort.Tensor> = {};
   for (const i of graph.inputs) {
     const t = inputs[i.name];
     const ints = graph.values.get(i.value)!.type.dtype === "i64";
-    f[i.name] = ints ? new ort.Tensor("int64", BigInt64Array.from(t.data, (v) => BigInt(v)), [...t.shape]) : new ort.Tensor("float32", t.data, [...t.shape]);
+    f[i.name] = ints
+      ? new ort.Tensor(
+          "int64",
+          BigInt64Array.from(t.data, (v) => BigInt(v)),
+          [...t.shape],
+        )
+      : new ort.Tensor("float32", t.data, [...t.shape]);
   }
-  for (const g of graph.groups) f[widthInputName(g.name)] = new ort.Tensor("int64", BigInt64Array.from([BigInt(config[g.name] ?? g.choices.length - 1)]), []);
+  for (const g of graph.groups)
+    f[widthInputName(g.name)] = new ort.Tensor(
+      "int64",
+      BigInt64Array.from([BigInt(config[g.name] ?? g.choices.length - 1)]),
+      [],
+    );
   if (gated) for (const t of graph.tasks) f[runInputName(t.name)] = new ort.Tensor("bool", [run[t.name] ?? true], []);
   return f;
 }

@@ -37,9 +37,12 @@ function decode(task: Task, raw: Tensor): [string, Tensor][] {
   const d = task.decode;
   const rank = raw.shape.length;
   switch (d.kind) {
-    case "identity": return [[task.name, raw]];
-    case "softmax": return [[task.name, R.softmax(raw, axisOf(d.axis, rank))]];
-    case "threshold": return [[task.name, R.map(raw, (v) => (1 / (1 + Math.exp(-v)) > d.value ? 1 : 0))]];
+    case "identity":
+      return [[task.name, raw]];
+    case "softmax":
+      return [[task.name, R.softmax(raw, axisOf(d.axis, rank))]];
+    case "threshold":
+      return [[task.name, R.map(raw, (v) => (1 / (1 + Math.exp(-v)) > d.value ? 1 : 0))]];
     case "l2norm": {
       const norm = R.reduce(raw, [axisOf(d.axis, rank)], (v) => Math.sqrt(v.reduce((s, y) => s + y * y, 0)));
       return [[task.name, R.broadcast(raw, norm, (a, l) => a / Math.max(l, 1e-12))]];
@@ -54,7 +57,9 @@ function decode(task: Task, raw: Tensor): [string, Tensor][] {
       const vals: number[] = [];
       const idxs: number[] = [];
       for (let r = 0; r < rows; r++) {
-        const order = [...Array(L).keys()].sort((i, j) => moved.data[r * L + j] - moved.data[r * L + i] || i - j).slice(0, k);
+        const order = [...Array(L).keys()]
+          .sort((i, j) => moved.data[r * L + j] - moved.data[r * L + i] || i - j)
+          .slice(0, k);
         order.forEach((i) => (vals.push(moved.data[r * L + i]), idxs.push(i)));
       }
       const outer = moved.shape.slice(0, -1);
@@ -66,12 +71,19 @@ function decode(task: Task, raw: Tensor): [string, Tensor][] {
         [`${task.name}.indices`, R.transpose(R.tensor([...outer, k], idxs), back)],
       ];
     }
-    default: return [[`${task.name}.logits`, raw]];
+    default:
+      return [[`${task.name}.logits`, raw]];
   }
 }
 
 /** Runs the graph at `config` on named inputs; returns the decoded outputs of `tasks` (default all). */
-export function runReference(graph: Graph, weights: WeightMap, config: Config, inputs: Record<string, Tensor>, tasks?: readonly string[]): Map<string, Tensor> {
+export function runReference(
+  graph: Graph,
+  weights: WeightMap,
+  config: Config,
+  inputs: Record<string, Tensor>,
+  tasks?: readonly string[],
+): Map<string, Tensor> {
   const env = new Map<string, Tensor>();
   for (const i of graph.inputs) env.set(i.value, inputs[i.name]);
   for (const n of graph.nodes) {
@@ -81,9 +93,17 @@ export function runReference(graph: Graph, weights: WeightMap, config: Config, i
     };
     const kernel = KERNELS[n.op] as Kernel<typeof n.op>;
     const ctx = { graph, config, param: p, has: (role: string) => n.params[role] !== undefined };
-    env.set(n.outputs[0], kernel(n as TypedNode<typeof n.op>, n.inputs.map((id) => env.get(id)!), ctx));
+    env.set(
+      n.outputs[0],
+      kernel(
+        n as TypedNode<typeof n.op>,
+        n.inputs.map((id) => env.get(id)!),
+        ctx,
+      ),
+    );
   }
   const out = new Map<string, Tensor>();
-  for (const t of graph.tasks) if (!tasks || tasks.includes(t.name)) for (const [name, v] of decode(t, env.get(t.output)!)) out.set(name, v);
+  for (const t of graph.tasks)
+    if (!tasks || tasks.includes(t.name)) for (const [name, v] of decode(t, env.get(t.output)!)) out.set(name, v);
   return out;
 }

@@ -23,18 +23,34 @@ export function convOpts(out: number, k: number, stride = 1, opts: { groups?: nu
 }
 
 /** conv -> bn (-> relu), the way torchvision names them under `prefix`. */
-function convBn(b: GraphBuilder, x: string, conv: string, bn: string, group: string | null, o: ReturnType<typeof convOpts>): string {
+function convBn(
+  b: GraphBuilder,
+  x: string,
+  conv: string,
+  bn: string,
+  group: string | null,
+  o: ReturnType<typeof convOpts>,
+): string {
   const y = b.conv(at(conv, group), x, o);
   return b.batchnorm(at(bn, group), y, { eps: 1e-5 });
 }
 
-function basicBlock(b: GraphBuilder, x: string, name: string, out: number, stride: number, group: string | null): string {
+function basicBlock(
+  b: GraphBuilder,
+  x: string,
+  name: string,
+  out: number,
+  stride: number,
+  group: string | null,
+): string {
   const inC = b.type(x).shape[1];
   let y = convBn(b, x, `${name}.conv1`, `${name}.bn1`, group, convOpts(out, 3, stride));
   y = b.unary(at(`${name}.relu`), "relu", y);
   y = convBn(b, y, `${name}.conv2`, `${name}.bn2`, group, convOpts(out, 3));
   const skip =
-    stride !== 1 || inC !== out ? convBn(b, x, `${name}.downsample.0`, `${name}.downsample.1`, group, convOpts(out, 1, stride)) : x;
+    stride !== 1 || inC !== out
+      ? convBn(b, x, `${name}.downsample.0`, `${name}.downsample.1`, group, convOpts(out, 1, stride))
+      : x;
   return b.unary(at(`${name}.relu`), "relu", b.binary(at(`${name}.add`), "add", y, skip));
 }
 
@@ -88,12 +104,26 @@ const MBV2 = [
   [6, 320, 1, 1],
 ];
 
-function convBnRelu6(b: GraphBuilder, x: string, name: string, group: string | null, o: ReturnType<typeof convOpts>): string {
+function convBnRelu6(
+  b: GraphBuilder,
+  x: string,
+  name: string,
+  group: string | null,
+  o: ReturnType<typeof convOpts>,
+): string {
   const y = convBn(b, x, `${name}.0`, `${name}.1`, group, o);
   return b.unary(at(`${name}.2`), "relu6", y);
 }
 
-function invertedResidual(b: GraphBuilder, x: string, name: string, t: number, out: number, stride: number, group: string | null): string {
+function invertedResidual(
+  b: GraphBuilder,
+  x: string,
+  name: string,
+  t: number,
+  out: number,
+  stride: number,
+  group: string | null,
+): string {
   const inC = b.type(x).shape[1] as number;
   const hidden = inC * t;
   let y = x;
@@ -112,7 +142,8 @@ export function mobilenetV2(o: NetOptions = {}): Graph {
   const { b, image, group } = start("mobilenet_v2", o);
   let x = convBnRelu6(b, image, "features.0", group, convOpts(32, 3, 2));
   let f = 1;
-  for (const [t, c, n, s] of MBV2) for (let j = 0; j < n; j++) x = invertedResidual(b, x, `features.${f++}`, t, c, j === 0 ? s : 1, group);
+  for (const [t, c, n, s] of MBV2)
+    for (let j = 0; j < n; j++) x = invertedResidual(b, x, `features.${f++}`, t, c, j === 0 ? s : 1, group);
   x = convBnRelu6(b, x, `features.${f}`, null, convOpts(1280, 1));
   x = b.globalAvgPool(at("pool"), x);
   x = b.flatten(at("flatten"), x, 1);

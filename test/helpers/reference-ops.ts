@@ -110,7 +110,11 @@ export function reduce(x: Tensor, axes: readonly number[], f: (values: number[])
 export function softmax(x: Tensor, axis: number): Tensor {
   const max = reduce(x, [axis], (v) => Math.max(...v));
   const e = broadcast(x, max, (a, m) => Math.exp(a - m));
-  return broadcast(e, reduce(e, [axis], (v) => v.reduce((s, y) => s + y, 0)), (a, s) => a / s);
+  return broadcast(
+    e,
+    reduce(e, [axis], (v) => v.reduce((s, y) => s + y, 0)),
+    (a, s) => a / s,
+  );
 }
 
 /** y[..., o] = sum_i x[..., i] w[o, i] + b[o] */
@@ -149,7 +153,8 @@ export interface Window {
   dilation: readonly number[];
 }
 
-const outSize = (d: number, k: number, s: number, p: number, dil: number) => Math.floor((d + p - dil * (k - 1) - 1) / s) + 1;
+const outSize = (d: number, k: number, s: number, p: number, dil: number) =>
+  Math.floor((d + p - dil * (k - 1) - 1) / s) + 1;
 
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, win: Window, groups: number): Tensor {
   const [N, C, H, W] = x.shape;
@@ -204,7 +209,14 @@ export function pool2d(x: Tensor, win: Window, kind: "max" | "avg"): Tensor {
 }
 
 /** Resize of the last two axes: nearest (floor, asymmetric) or bilinear (half-pixel), as PyTorch. */
-export function resize2d(x: Tensor, oh: number, ow: number, sh: number, sw: number, mode: "nearest" | "linear"): Tensor {
+export function resize2d(
+  x: Tensor,
+  oh: number,
+  ow: number,
+  sh: number,
+  sw: number,
+  mode: "nearest" | "linear",
+): Tensor {
   const [N, C, H, W] = x.shape;
   const out = tensor([N, C, oh, ow]);
   const src = (d: number, s: number, n: number) => Math.min(Math.max((d + 0.5) / s - 0.5, 0), n - 1);
@@ -212,7 +224,8 @@ export function resize2d(x: Tensor, oh: number, ow: number, sh: number, sw: numb
     for (let i = 0; i < oh; i++)
       for (let j = 0; j < ow; j++) {
         let v: number;
-        if (mode === "nearest") v = x.data[(nc * H + Math.min(Math.floor(i / sh), H - 1)) * W + Math.min(Math.floor(j / sw), W - 1)];
+        if (mode === "nearest")
+          v = x.data[(nc * H + Math.min(Math.floor(i / sh), H - 1)) * W + Math.min(Math.floor(j / sw), W - 1)];
         else {
           const [y, xx] = [src(i, sh, H), src(j, sw, W)];
           const [y0, x0] = [Math.floor(y), Math.floor(xx)];
@@ -231,7 +244,17 @@ export function erf(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
   const poly =
-    -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    -z * z -
+    1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   const erfc = t * Math.exp(poly);
   return x >= 0 ? 1 - erfc : erfc - 1;
 }

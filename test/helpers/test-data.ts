@@ -22,8 +22,10 @@ export function testInputs(graph: Graph, seed: number): Record<string, Tensor> {
       const shape = graph.values.get(i.value)!.type.shape.map((d) => (typeof d === "number" ? d : 2));
       const n = shape.reduce((a, b) => a * b, 1);
       const ints = graph.values.get(i.value)!.type.dtype === "i64"; // token ids in [0, 8)
-      return [i.name, { shape, data: Float32Array.from({ length: n }, () => (ints ? Math.floor(rand() * 8) : rand() * 2 - 1)) }];
+      return [
+        i.name,
+        { shape, data: Float32Array.from({ length: n }, () => (ints ? Math.floor(rand() * 8) : rand() * 2 - 1)) },
+      ];
     }),
   );
 }
-

@@ -30,7 +30,10 @@ model MM {
 
 export function prepareSource(source: string): Prepared {
   const r = prepareModel("main.mtl", memoryHost({ ...stdlibFiles, "main.mtl": source }));
-  if (!r.ok) throw new Error(`test model does not compile: ${r.diagnostics.map((d) => d.message).join("; ")} ${r.message ?? ""}`);
+  if (!r.ok)
+    throw new Error(
+      `test model does not compile: ${r.diagnostics.map((d) => d.message).join("; ")} ${r.message ?? ""}`,
+    );
   return r.prepared;
 }
 

@@ -13,9 +13,22 @@ import { runReference } from "../helpers/reference-interpreter";
 import type { Tensor } from "../helpers/reference-ops";
 import { testInputs, testWeights } from "../helpers/test-data";
 
-async function expectMatches(session: ort.InferenceSession, graph: Graph, weights: WeightMap, config: Config, inputs: Record<string, Tensor>, run: Record<string, boolean> = {}) {
+async function expectMatches(
+  session: ort.InferenceSession,
+  graph: Graph,
+  weights: WeightMap,
+  config: Config,
+  inputs: Record<string, Tensor>,
+  run: Record<string, boolean> = {},
+) {
   const got = await session.run(feeds(graph, inputs, config, run));
-  const want = runReference(graph, weights, config, inputs, graph.tasks.filter((t) => run[t.name] !== false).map((t) => t.name));
+  const want = runReference(
+    graph,
+    weights,
+    config,
+    inputs,
+    graph.tasks.filter((t) => run[t.name] !== false).map((t) => t.name),
+  );
   for (const [name, w] of want) {
     const err = relativeError(got[name], w);
     expect(err, `${name} at ${JSON.stringify(config)}: dims ${got[name].dims} vs ${w.shape}`).toBeLessThan(1e-5);
@@ -69,7 +82,8 @@ describe.each(NETS)("lowering the %s", (_, make) => {
   });
 
   it("names nodes after IR ids and documents their source", () => {
-    const all = (g: OnnxGraph): OnnxNode[] => g.nodes.flatMap((n) => [n, ...n.attributes.flatMap((a) => (a.kind === "graph" ? all(a.value) : []))]);
+    const all = (g: OnnxGraph): OnnxNode[] =>
+      g.nodes.flatMap((n) => [n, ...n.attributes.flatMap((a) => (a.kind === "graph" ? all(a.value) : []))]);
     const byName = new Map(all(decodeModel(bytes).graph).map((n) => [n.name, n]));
     const named = graph.nodes.map((n) => byName.get(n.id)).filter((n) => n !== undefined);
     expect(named.length).toBeGreaterThan(graph.nodes.length / 2);

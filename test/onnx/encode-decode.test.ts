@@ -5,8 +5,12 @@ import { decodeModel, OnnxDecodeError } from "../../compiler/onnx/decode";
 import { IR_VERSION, OPSET, PRODUCER, type OnnxGraph, type OnnxModel } from "../../compiler/onnx/model";
 import { checkOnnx } from "../helpers/onnx-check";
 
-const node = (opType: string, inputs: string[], outputs: string[], attributes: OnnxGraph["nodes"][number]["attributes"] = []) =>
-  ({ opType, inputs, outputs, name: outputs[0], domain: "", docString: "a.mtl:1:1", attributes });
+const node = (
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attributes: OnnxGraph["nodes"][number]["attributes"] = [],
+) => ({ opType, inputs, outputs, name: outputs[0], domain: "", docString: "a.mtl:1:1", attributes });
 
 function sampleModel(metadata: Record<string, string> = { mtl: '{"format":1}', b: "x" }): OnnxModel {
   const branch = (value: number): OnnxGraph => ({
@@ -30,10 +34,15 @@ function sampleModel(metadata: Record<string, string> = { mtl: '{"format":1}', b
       nodes: [
         node("Slice", ["w", "starts", "ends"], ["ws"]),
         node("Add", ["x", "ws"], ["s"]),
-        node("If", ["flag"], ["y"], [
-          { name: "then_branch", kind: "graph", value: branch(2) },
-          { name: "else_branch", kind: "graph", value: branch(3) },
-        ]),
+        node(
+          "If",
+          ["flag"],
+          ["y"],
+          [
+            { name: "then_branch", kind: "graph", value: branch(2) },
+            { name: "else_branch", kind: "graph", value: branch(3) },
+          ],
+        ),
         node("Flatten", ["s"], ["f"], [{ name: "axis", kind: "int", value: 1 }]),
       ],
       inputs: [

@@ -51,7 +51,8 @@ writeFileSync("net.onnx", r.compiled.bytes);
 const model = await load("net.onnx");
 const plan = model.plan({ budget: "60%" });
 const out = await model.run({ image: { data: new Float32Array(768), dims: [1, 3, 16, 16] } }, { plan });
-console.log(JSON.stringify({ diagnostics: check("main.mtl", host).diagnostics.length, isModel: model instanceof MtlModel, tasks: Object.keys(out.outputs) }));
+const diagnostics = check("main.mtl", host).diagnostics.length;
+console.log(JSON.stringify({ diagnostics, isModel: model instanceof MtlModel, tasks: Object.keys(out.outputs) }));
 `;
 
 const GOOD_TS = `import { load, type MtlModel, type Plan, type RunResult } from "mtl";

@@ -37,13 +37,83 @@ const timed = <T>(f: () => T): T => {
 // (a) Random token streams.
 
 const KEYWORDS = [
-  "import", "from", "model", "block", "input", "widths", "divisor", "encoder", "task", "head", "decode", "loss", "metric", "budget",
-  "prefer", "train", "return", "for", "in", "repeat", "if", "else", "group", "fixed", "as", "true", "false",
+  "import",
+  "from",
+  "model",
+  "block",
+  "input",
+  "widths",
+  "divisor",
+  "encoder",
+  "task",
+  "head",
+  "decode",
+  "loss",
+  "metric",
+  "budget",
+  "prefer",
+  "train",
+  "return",
+  "for",
+  "in",
+  "repeat",
+  "if",
+  "else",
+  "group",
+  "fixed",
+  "as",
+  "true",
+  "false",
 ];
-const PUNCTUATION = ["|>", "||", "&&", "==", "!=", "<=", ">=", "->", "..", "<", ">", "=", "+", "-", "*", "/", "!", "?", ":", ",", ".", "(", ")", "{", "}", "[", "]"];
+const PUNCTUATION = [
+  "|>",
+  "||",
+  "&&",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "->",
+  "..",
+  "<",
+  ">",
+  "=",
+  "+",
+  "-",
+  "*",
+  "/",
+  "!",
+  "?",
+  ":",
+  ",",
+  ".",
+  "(",
+  ")",
+  "{",
+  "}",
+  "[",
+  "]",
+];
 const WORDS = ["x", "conv", "bn", "inputs", "model2", "N", "f32", "_t", "layer1"];
 const LITERALS = ["0", "1", "64", "0.5", "2.5G", "60%", "12ms", "1e3", "5K", '"std/x"', '"a\\"b"'];
-const JUNK = ["@", "#", "$", "~", "`", "'", "\\", "é", '"open', "/* open", "//", "// c\n", "/* c */", "\u0000", "1.", "..."];
+const JUNK = [
+  "@",
+  "#",
+  "$",
+  "~",
+  "`",
+  "'",
+  "\\",
+  "é",
+  '"open',
+  "/* open",
+  "//",
+  "// c\n",
+  "/* c */",
+  "\u0000",
+  "1.",
+  "...",
+];
 const VOCABULARY = [...KEYWORDS, ...PUNCTUATION, ...WORDS, ...LITERALS, ...JUNK];
 
 const tokenStream = fc
@@ -83,12 +153,35 @@ const optional = (arb: fc.Arbitrary<Toks>) => fc.oneof(DEPTH, fc.constant<Toks>(
 const binaryLevel = (operand: fc.Arbitrary<Toks>, ops: string[]) =>
   fc.oneof(
     { weight: 4, arbitrary: operand },
-    { weight: 1, arbitrary: fc.tuple(operand, fc.constantFrom(...ops), operand, fc.option(fc.tuple(fc.constantFrom(...ops), operand), { freq: 3 })).map(([a, op, b, more]) => cat(a, t(op), b, more ? cat(t(more[0]), more[1]) : [])) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          operand,
+          fc.constantFrom(...ops),
+          operand,
+          fc.option(fc.tuple(fc.constantFrom(...ops), operand), { freq: 3 }),
+        )
+        .map(([a, op, b, more]) => cat(a, t(op), b, more ? cat(t(more[0]), more[1]) : [])),
+    },
   );
 
 const { expression } = fc.letrec<{
-  expression: Toks; pipe: Toks; or: Toks; and: Toks; eq: Toks; rel: Toks; range: Toks; add: Toks; mul: Toks;
-  unary: Toks; postfix: Toks; primary: Toks; suffix: Toks; label: Toks; argument: Toks;
+  expression: Toks;
+  pipe: Toks;
+  or: Toks;
+  and: Toks;
+  eq: Toks;
+  rel: Toks;
+  range: Toks;
+  add: Toks;
+  mul: Toks;
+  unary: Toks;
+  postfix: Toks;
+  primary: Toks;
+  suffix: Toks;
+  label: Toks;
+  argument: Toks;
 }>((tie) => ({
   expression: fc.oneof(
     DEPTH,
@@ -100,24 +193,45 @@ const { expression } = fc.letrec<{
   and: binaryLevel(tie("eq"), ["&&"]),
   eq: binaryLevel(tie("rel"), ["==", "!="]),
   rel: binaryLevel(tie("range"), ["<", "<=", ">", ">="]),
-  range: fc.oneof({ weight: 4, arbitrary: tie("add") }, { weight: 1, arbitrary: fc.tuple(tie("add"), tie("add")).map(([a, b]) => cat(a, t(".."), b)) }),
+  range: fc.oneof(
+    { weight: 4, arbitrary: tie("add") },
+    { weight: 1, arbitrary: fc.tuple(tie("add"), tie("add")).map(([a, b]) => cat(a, t(".."), b)) },
+  ),
   add: binaryLevel(tie("mul"), ["+", "-"]),
   mul: binaryLevel(tie("unary"), ["*", "/"]),
-  unary: fc.oneof(DEPTH, tie("postfix"), fc.tuple(fc.constantFrom("-", "!", "fixed"), tie("unary")).map(([op, e]) => cat(t(op), e))),
+  unary: fc.oneof(
+    DEPTH,
+    tie("postfix"),
+    fc.tuple(fc.constantFrom("-", "!", "fixed"), tie("unary")).map(([op, e]) => cat(t(op), e)),
+  ),
   postfix: fc
-    .tuple(tie("primary"), optional(few(tie("suffix"), 1, 3).map((ss) => cat(...ss))), optional(tie("label").map((l) => cat(t("as"), l))))
+    .tuple(
+      tie("primary"),
+      optional(few(tie("suffix"), 1, 3).map((ss) => cat(...ss))),
+      optional(tie("label").map((l) => cat(t("as"), l))),
+    )
     .map(([p, suffixes, label]) => cat(p, suffixes, label)),
   suffix: fc.oneof(
     few(tie("argument"), 0, 3).map((args) => cat(glued("("), joinWith(args, ","), t(")"))),
     tie("expression").map((e) => cat(glued("["), e, t("]"))),
     name.map((n) => t(".", n)),
   ),
-  argument: fc.oneof(tie("expression"), fc.tuple(name, tie("expression")).map(([n, e]) => cat(t(n, ":"), e))),
+  argument: fc.oneof(
+    tie("expression"),
+    fc.tuple(name, tie("expression")).map(([n, e]) => cat(t(n, ":"), e)),
+  ),
   label: few(
-    fc.oneof(DEPTH, name.map((n) => t(n)), integer.map((i) => t(i)), tie("expression").map((e) => cat(t("("), e, t(")")))),
+    fc.oneof(
+      DEPTH,
+      name.map((n) => t(n)),
+      integer.map((i) => t(i)),
+      tie("expression").map((e) => cat(t("("), e, t(")"))),
+    ),
     1,
     3,
-  ).map((parts) => parts.flatMap((part, i) => (i ? [glued("."), { ...part[0], glued: true }, ...part.slice(1)] : part))),
+  ).map((parts) =>
+    parts.flatMap((part, i) => (i ? [glued("."), { ...part[0], glued: true }, ...part.slice(1)] : part)),
+  ),
   primary: fc.oneof(
     DEPTH,
     name.map((n) => t(n)),
@@ -129,7 +243,19 @@ const { expression } = fc.letrec<{
   ),
 }));
 
-const target = fc.oneof(name.map((n) => t(n)), few(name, 1, 3).map((ns) => cat(t("["), joinWith(ns.map((n) => t(n)), ","), t("]"))));
+const target = fc.oneof(
+  name.map((n) => t(n)),
+  few(name, 1, 3).map((ns) =>
+    cat(
+      t("["),
+      joinWith(
+        ns.map((n) => t(n)),
+        ",",
+      ),
+      t("]"),
+    ),
+  ),
+);
 const body = (stmt: fc.Arbitrary<Toks>) =>
   few(stmt, 0, 3).map((ss) => cat(t("{"), ...ss.map((s) => cat(t("\n"), s)), t("\n", "}")));
 
@@ -144,11 +270,17 @@ const { statement } = fc.letrec<{ statement: Toks; ifStmt: Toks }>((tie) => ({
     fc.tuple(name, body(tie("statement"))).map(([n, b]) => cat(t("group", n), b)),
   ),
   ifStmt: fc
-    .tuple(expression, body(tie("statement")), fc.option(fc.oneof(tie("ifStmt"), body(tie("statement"))), { nil: undefined }))
+    .tuple(
+      expression,
+      body(tie("statement")),
+      fc.option(fc.oneof(tie("ifStmt"), body(tie("statement"))), { nil: undefined }),
+    )
     .map(([c, b, otherwise]) => cat(t("if"), c, b, otherwise ? cat(t("else"), otherwise) : [])),
 }));
 
-const typeRef = fc.tuple(fc.constantFrom("int", "float", "tensor", "bool"), fc.nat(2)).map(([n, depth]) => cat(t(n), ...Array.from({ length: depth }, () => t("[", "]"))));
+const typeRef = fc
+  .tuple(fc.constantFrom("int", "float", "tensor", "bool"), fc.nat(2))
+  .map(([n, depth]) => cat(t(n), ...Array.from({ length: depth }, () => t("[", "]"))));
 const param = fc
   .tuple(name, fc.option(typeRef, { nil: undefined }), fc.option(expression, { nil: undefined }))
   .map(([n, ty, def]) => cat(t(n), ty ? cat(t(":"), ty) : [], def ? cat(t("="), def) : []));
@@ -156,8 +288,12 @@ const blockDecl = fc
   .tuple(name, few(param, 0, 3), fc.option(typeRef, { nil: undefined }), body(statement))
   .map(([n, ps, ret, b]) => cat(t("block", n), glued("("), joinWith(ps, ","), t(")"), ret ? cat(t("->"), ret) : [], b));
 
-const importSpec = fc.tuple(name, fc.option(name, { nil: undefined })).map(([n, alias]) => (alias ? t(n, "as", alias) : t(n)));
-const importDecl = fc.tuple(few(importSpec, 0, 3), string).map(([specs, s]) => cat(t("import", "{"), joinWith(specs, ","), t("}", "from", s)));
+const importSpec = fc
+  .tuple(name, fc.option(name, { nil: undefined }))
+  .map(([n, alias]) => (alias ? t(n, "as", alias) : t(n)));
+const importDecl = fc
+  .tuple(few(importSpec, 0, 3), string)
+  .map(([specs, s]) => cat(t("import", "{"), joinWith(specs, ","), t("}", "from", s)));
 
 const clause = fc.oneof(
   expression.map((e) => cat(t("head"), e)),
@@ -168,16 +304,51 @@ const clause = fc.oneof(
 );
 /** `name arg, key: arg`: a setting of a `train { }` section. */
 const trainSetting = fc
-  .tuple(name, few(fc.oneof(expression, fc.tuple(name, expression).map(([n, e]) => cat(t(n, ":"), e))), 1, 3))
+  .tuple(
+    name,
+    few(
+      fc.oneof(
+        expression,
+        fc.tuple(name, expression).map(([n, e]) => cat(t(n, ":"), e)),
+      ),
+      1,
+      3,
+    ),
+  )
   .map(([n, args]) => cat(t(n), joinWith(args, ",")));
 const modelItem = fc.oneof(
-  fc.tuple(name, few(fc.oneof(name, integer), 1, 4)).map(([n, dims]) => cat(t("input", n, ":", "f32", "["), joinWith(dims.map((d) => t(d)), ","), t("]"))),
-  few(number, 1, 4).map((ns) => cat(t("widths"), joinWith(ns.map((n) => t(n)), ","))),
+  fc.tuple(name, few(fc.oneof(name, integer), 1, 4)).map(([n, dims]) =>
+    cat(
+      t("input", n, ":", "f32", "["),
+      joinWith(
+        dims.map((d) => t(d)),
+        ",",
+      ),
+      t("]"),
+    ),
+  ),
+  few(number, 1, 4).map((ns) =>
+    cat(
+      t("widths"),
+      joinWith(
+        ns.map((n) => t(n)),
+        ",",
+      ),
+    ),
+  ),
   integer.map((n) => t("divisor", n)),
   fc.tuple(target, expression).map(([tg, e]) => cat(t("encoder"), tg, t("="), e)),
   fc.tuple(name, few(clause, 0, 4)).map(([n, cs]) => cat(t("task", n, "{"), ...cs, t("}"))),
   fc.tuple(name, expression).map(([n, e]) => cat(t("budget", n, "<="), e)),
-  few(fc.tuple(name, expression), 1, 3).map((es) => cat(t("prefer"), joinWith(es.map(([n, e]) => cat(t(n, ":"), e)), ","))),
+  few(fc.tuple(name, expression), 1, 3).map((es) =>
+    cat(
+      t("prefer"),
+      joinWith(
+        es.map(([n, e]) => cat(t(n, ":"), e)),
+        ",",
+      ),
+    ),
+  ),
   fc.tuple(target, expression).map(([tg, e]) => cat(tg, t("="), e)),
   few(trainSetting, 0, 3).map((ss) => cat(t("train", "{"), ...ss.map((x) => cat(t("\n"), x)), t("\n", "}"))),
 );
@@ -188,7 +359,22 @@ const modelDecl = fc
 const program = few(fc.oneof(importDecl, blockDecl, modelDecl), 1, 3).map((decls) => joinWith(decls, "\n"));
 
 /** Separators between tokens. A glued token takes one without a line break. */
-const SEPARATORS = [" ", " ", " ", " ", " ", " ", "\n", "\n", "\n\n\n  ", "\t", " /* c */ ", " // line\n", "\n// own line\n", " /* two\nlines */ "];
+const SEPARATORS = [
+  " ",
+  " ",
+  " ",
+  " ",
+  " ",
+  " ",
+  "\n",
+  "\n",
+  "\n\n\n  ",
+  "\t",
+  " /* c */ ",
+  " // line\n",
+  "\n// own line\n",
+  " /* two\nlines */ ",
+];
 const GLUE = ["", "", " ", " /* c */ "];
 
 const layout = (toks: Toks, choices: number[]): string => {
@@ -239,7 +425,11 @@ const sampleTokens = SAMPLES.map((s) => {
 });
 
 type Mutation = { kind: "delete" | "duplicate" | "swap"; i: number; j: number };
-const mutation: fc.Arbitrary<Mutation> = fc.record({ kind: fc.constantFrom("delete", "duplicate", "swap"), i: fc.nat(), j: fc.nat() });
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  kind: fc.constantFrom("delete", "duplicate", "swap"),
+  i: fc.nat(),
+  j: fc.nat(),
+});
 
 function mutate(tokens: string[], mutations: Mutation[]): string[] {
   const out = [...tokens];
@@ -256,7 +446,11 @@ function mutate(tokens: string[], mutations: Mutation[]): string[] {
 
 const mutatedProgram = fc
   .tuple(fc.nat(SAMPLES.length - 1), few(mutation, 1, 5), few(fc.boolean(), 1, 20))
-  .map(([k, ms, breaks]) => mutate(sampleTokens[k], ms).map((tk, i) => tk + (tk.startsWith("//") || breaks[i % breaks.length] ? "\n" : " ")).join(""));
+  .map(([k, ms, breaks]) =>
+    mutate(sampleTokens[k], ms)
+      .map((tk, i) => tk + (tk.startsWith("//") || breaks[i % breaks.length] ? "\n" : " "))
+      .join(""),
+  );
 
 // ---------------------------------------------------------------------------------------------
 
@@ -329,6 +523,10 @@ describe("front-end regressions", () => {
     // Was: `0.1` lexes as one NumberLiteral, which became the single part 0.1.
     const ast = cstToAst(parseText("block f() {\n  y = conv(x) as features.0.1\n  return y\n}").cst, "p.mtl");
     const stmt = ast.blocks[0].body[0];
-    expect(stmt.kind === "assign" && stmt.value.kind === "labeled" ? stmt.value.label.map((p) => (p.kind === "index" ? p.value : p.kind)) : []).toEqual(["name", 0, 1]);
+    expect(
+      stmt.kind === "assign" && stmt.value.kind === "labeled"
+        ? stmt.value.label.map((p) => (p.kind === "index" ? p.value : p.kind))
+        : [],
+    ).toEqual(["name", 0, 1]);
   });
 });

@@ -33,15 +33,24 @@ describe("runtime", () => {
       const config = { e: w, seg: 3 - w, cls: w };
       const a = await model.run({ image }, { config, mode: "specialised" });
       const b = await model.run({ image }, { config, mode: "dynamic" });
-      expect(Array.from(a.outputs.seg.seg.data as BigInt64Array)).toEqual(Array.from(b.outputs.seg.seg.data as BigInt64Array));
-      expect(maxRelDiff(a.outputs.cls["cls.values"].data as Float32Array, b.outputs.cls["cls.values"].data as Float32Array)).toBeLessThan(1e-5);
+      expect(Array.from(a.outputs.seg.seg.data as BigInt64Array)).toEqual(
+        Array.from(b.outputs.seg.seg.data as BigInt64Array),
+      );
+      expect(
+        maxRelDiff(a.outputs.cls["cls.values"].data as Float32Array, b.outputs.cls["cls.values"].data as Float32Array),
+      ).toBeLessThan(1e-5);
     }
   });
 
   it("different widths give different outputs (the widths really switch)", async () => {
     const small = await model.run({ image }, { config: { e: 0, cls: 0 }, tasks: ["cls"] });
     const full = await model.run({ image }, { tasks: ["cls"] });
-    expect(maxRelDiff(small.outputs.cls["cls.values"].data as Float32Array, full.outputs.cls["cls.values"].data as Float32Array)).toBeGreaterThan(1e-3);
+    expect(
+      maxRelDiff(
+        small.outputs.cls["cls.values"].data as Float32Array,
+        full.outputs.cls["cls.values"].data as Float32Array,
+      ),
+    ).toBeGreaterThan(1e-3);
   });
 
   it("runs only the requested tasks, and caches the specialised session", async () => {
@@ -62,8 +71,12 @@ describe("runtime", () => {
 
   it("names the input at fault", async () => {
     await expect(model.run({ imag: image } as never)).rejects.toThrow(/no input `imag`/);
-    await expect(model.run({ image: { data: new Float32Array(10), dims: [1, 3, 8, 8] } })).rejects.toBeInstanceOf(InputError);
-    await expect(model.run({ image: { data: new Float32Array(3 * 16 * 16), dims: [1, 3, 16, 16, 1] } })).rejects.toThrow(/shape \[1, 3, 16, 16, 1\] but the model takes f32\[N, 3, 16, 16\]/);
+    await expect(model.run({ image: { data: new Float32Array(10), dims: [1, 3, 8, 8] } })).rejects.toBeInstanceOf(
+      InputError,
+    );
+    await expect(
+      model.run({ image: { data: new Float32Array(3 * 16 * 16), dims: [1, 3, 16, 16, 1] } }),
+    ).rejects.toThrow(/shape \[1, 3, 16, 16, 1\] but the model takes f32\[N, 3, 16, 16\]/);
   });
 
   it("explains impossible budgets and unknown tasks", () => {
@@ -75,14 +88,18 @@ describe("runtime", () => {
 
 describe("failures inside the graph", () => {
   it("point at the .mtl line of the failing layer", async () => {
-    const m = await load(compileSource(`
+    const m = await load(
+      compileSource(`
 model Sym {
   input image: f32[N, 3, H, W]
   widths 0.5, 1.0
   encoder e = image |> conv(8, k: 7, pad: 0) as big |> relu
   task t { head e |> gap |> flatten |> fixed linear(2) }
-}`));
-    await expect(m.run({ image: { data: new Float32Array(3 * 4 * 4), dims: [1, 3, 4, 4] } })).rejects.toThrow(/main\.mtl:5:\d+: layer `big` failed at run time/);
+}`),
+    );
+    await expect(m.run({ image: { data: new Float32Array(3 * 4 * 4), dims: [1, 3, 4, 4] } })).rejects.toThrow(
+      /main\.mtl:5:\d+: layer `big` failed at run time/,
+    );
     await m.close();
   });
 });
@@ -109,13 +126,15 @@ describe("latency profile", () => {
 
 describe("concat broadcasting", () => {
   it("joins a [1, 1, D] class token to [N, T, D] tokens at any batch size", async () => {
-    const m = await load(compileSource(`
+    const m = await load(
+      compileSource(`
 model Tok {
   input tokens: f32[N, T, 8]
   widths 0.5, 1.0
   encoder e = concat([fixed param([1, 1, 8]) as cls, tokens], axis: 1) |> linear(16) |> relu
   task t { head e |> select(axis: 1, index: 0) |> fixed linear(2) }
-}`));
+}`),
+    );
     const one = await m.run({ tokens: { data: new Float32Array(4 * 8).fill(0.5), dims: [1, 4, 8] } });
     for (const mode of ["specialised", "dynamic"] as const) {
       const two = await m.run({ tokens: { data: new Float32Array(2 * 4 * 8).fill(0.5), dims: [2, 4, 8] } }, { mode });

@@ -42,7 +42,10 @@ function stub(ms: (c: Call, n: number) => number) {
 
 /** Time that grows with width: encoder 1 ms per unit of e-choice, head a 0.5 ms per step. */
 const clean = (c: Call) =>
-  1 + c.config.e + (c.tasks.includes("a") ? 0.2 + 0.5 * c.config.h * (1 + c.config.e) : 0) + (c.tasks.includes("b") ? 0.1 : 0);
+  1 +
+  c.config.e +
+  (c.tasks.includes("a") ? 0.2 + 0.5 * c.config.h * (1 + c.config.e) : 0) +
+  (c.tasks.includes("b") ? 0.1 : 0);
 
 describe("profileLatency", () => {
   it("warms up, interleaves the measurements of a block, and recovers the parts' times", async () => {
@@ -60,7 +63,11 @@ describe("profileLatency", () => {
   });
 
   it("ignores outliers (every 4th run 50x slower) and counts them", async () => {
-    const table = await profileLatency(stub((c, n) => (n % 4 === 0 ? 50 : 1) * clean(c)).model, {}, { runs: 9, warmup: 1 });
+    const table = await profileLatency(
+      stub((c, n) => (n % 4 === 0 ? 50 : 1) * clean(c)).model,
+      {},
+      { runs: 9, warmup: 1 },
+    );
     expect(table.terms.find((t) => t.part === "shared")!.ms.map((x) => +x.toFixed(6))).toEqual([1, 2]);
     expect(table.quality!.outliers).toBeGreaterThan(0);
   });
@@ -101,7 +108,9 @@ describe("the search and a table's quality", () => {
     expect(isSearchError(parsed)).toBe(false);
     const refused = plan(COSTS, { budget: "100ms" }, { latency: table });
     expect(isSearchError(refused) && refused.code).toBe("unreliable-latency");
-    expect(isSearchError(plan(COSTS, { budget: "100ms" }, { latency: table, acceptUnreliableLatency: true }))).toBe(false);
+    expect(isSearchError(plan(COSTS, { budget: "100ms" }, { latency: table, acceptUnreliableLatency: true }))).toBe(
+      false,
+    );
     // Other metrics do not depend on the table: no refusal.
     expect(isSearchError(plan(COSTS, { budget: "macs <= 500" }, { latency: table }))).toBe(false);
   });

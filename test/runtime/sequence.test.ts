@@ -42,7 +42,9 @@ describe("sequence decoding in the runtime", () => {
     const r = await greedy.run({ image }, { config: { e: 0 } });
     const got = Array.from(r.outputs.caption["caption.tokens"].data as BigInt64Array, Number);
 
-    const session = await ort.InferenceSession.create(compileSource(source("greedy(max_len: 6, bos: 1, eos: 2)"), { e: 0.5 }));
+    const session = await ort.InferenceSession.create(
+      compileSource(source("greedy(max_len: 6, bos: 1, eos: 2)"), { e: 0.5 }),
+    );
     const want = await greedyByHand(session, image, { task: "caption", bos: 1, eos: 2, maxLen: 6 });
     expect(got.slice(0, want.length)).toEqual(want);
   });
@@ -50,6 +52,8 @@ describe("sequence decoding in the runtime", () => {
   it("beam search with one beam and no length penalty equals greedy", async () => {
     const a = await greedy.run({ image }, { config: { e: 1 } });
     const b = await beam1.run({ image }, { config: { e: 1 } });
-    expect(Array.from(b.outputs.caption["caption.tokens"].data as BigInt64Array)).toEqual(Array.from(a.outputs.caption["caption.tokens"].data as BigInt64Array));
+    expect(Array.from(b.outputs.caption["caption.tokens"].data as BigInt64Array)).toEqual(
+      Array.from(a.outputs.caption["caption.tokens"].data as BigInt64Array),
+    );
   });
 });

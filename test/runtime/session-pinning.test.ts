@@ -16,7 +16,8 @@ afterAll(async () => model.close());
 /** Distinct configurations of the model: choice indices of (e, seg, cls). */
 function configs(n: number): Record<string, number>[] {
   const out: Record<string, number>[] = [];
-  for (let e = 0; e < 4 && out.length < n; e++) for (let s = 0; s < 4 && out.length < n; s++) out.push({ e, seg: s, cls: (e + s) % 4 });
+  for (let e = 0; e < 4 && out.length < n; e++)
+    for (let s = 0; s < 4 && out.length < n; s++) out.push({ e, seg: s, cls: (e + s) % 4 });
   return out;
 }
 
@@ -24,7 +25,9 @@ describe("concurrent runs and the session cache", () => {
   it("runs more distinct configurations at once than the cache holds, every run succeeding", async () => {
     const cs = configs(12); // 12 > cacheSize 2 (the failure: 9 with the default 8)
     const results = await Promise.allSettled(cs.map((config) => model.run({ image }, { config })));
-    const failed = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+    const failed = results
+      .filter((r) => r.status === "rejected")
+      .map((r) => String((r as PromiseRejectedResult).reason));
     expect(failed).toEqual([]);
     // Each result matches a run of the same configuration on its own.
     for (const [i, config] of cs.entries()) {

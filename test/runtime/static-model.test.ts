@@ -61,6 +61,8 @@ describe("static models", () => {
       message: expect.stringMatching(/is static/),
     });
     // Choice 0 of its cut-down table is its own configuration (what `mtl profile` asks for).
-    await expect(fixed.run({ image }, { config: { e: 0, seg: 0, cls: 0 } })).resolves.toMatchObject({ tasks: ["seg", "cls"] });
+    await expect(fixed.run({ image }, { config: { e: 0, seg: 0, cls: 0 } })).resolves.toMatchObject({
+      tasks: ["seg", "cls"],
+    });
   });
 });

@@ -12,12 +12,20 @@ import { fileHost } from "../../cli/host";
 import { checkProgram } from "../../compiler/index";
 
 const root = join(import.meta.dirname, "..", "..");
-const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".mtl")).sort();
+const examples = readdirSync(join(root, "examples"))
+  .filter((f) => f.endsWith(".mtl"))
+  .sort();
 const docs = readFileSync(join(root, "docs", "stdlib.md"), "utf8");
 
 // `mtl info`'s number format.
 const human = (n: number): string =>
-  n >= 1e9 ? `${(n / 1e9).toFixed(3)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}K` : String(Math.round(n));
+  n >= 1e9
+    ? `${(n / 1e9).toFixed(3)}G`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(2)}M`
+      : n >= 1e3
+        ? `${(n / 1e3).toFixed(1)}K`
+        : String(Math.round(n));
 
 type Config = Record<string, number>;
 const fullConfig = (t: CostTable): Config => Object.fromEntries(t.groups.map((g) => [g.name, g.choices.length - 1]));
@@ -37,13 +45,22 @@ export function renderTable(t: CostTable): string {
   const total = t.groups.reduce((n, g) => n * g.choices.length, 1);
   const full = costAt(t, fullConfig(t));
   const small = costAt(t, Object.fromEntries(t.groups.map((g) => [g.name, 0])));
-  const head = `${total} configurations; ${human(full.macs)} MACs, ${human(full.params)} params at full width; ${human(small.macs)} MACs, ${human(small.params)} params at the smallest.`;
+  const head =
+    `${total} configurations; ${human(full.macs)} MACs, ${human(full.params)} params at ` +
+    `full width; ${human(small.macs)} MACs, ${human(small.params)} params at the smallest.`;
   if (total <= 256) {
     const parts = ["shared", ...t.tasks];
-    const lines = [`  ${t.groups.map((g) => g.name.padStart(10)).join(" ")} | ${"MACs".padStart(9)} ${"params".padStart(9)} | ${parts.map((p) => p.padStart(9)).join(" ")}`];
+    const lines = [
+      `  ${t.groups.map((g) => g.name.padStart(10)).join(" ")} | ${"MACs".padStart(9)} ${"params".padStart(9)} ` +
+        `| ${parts.map((p) => p.padStart(9)).join(" ")}`,
+    ];
     for (const c of allConfigs(t)) {
       const cost = costAt(t, c);
-      lines.push(`  ${t.groups.map((g) => String(g.choices[c[g.name]]).padStart(10)).join(" ")} | ${human(cost.macs).padStart(9)} ${human(cost.params).padStart(9)} | ${parts.map((p) => human(cost.byPart[p]?.macs ?? 0).padStart(9)).join(" ")}`);
+      lines.push(
+        `  ${t.groups.map((g) => String(g.choices[c[g.name]]).padStart(10)).join(" ")} | ` +
+          `${human(cost.macs).padStart(9)} ${human(cost.params).padStart(9)} ` +
+          `| ${parts.map((p) => human(cost.byPart[p]?.macs ?? 0).padStart(9)).join(" ")}`,
+      );
     }
     return [head, "", "```text", "configurations (MACs per part):", ...lines, "```"].join("\n");
   }

@@ -52,20 +52,62 @@ interface Row {
 }
 
 const ROWS: Row[] = [
-  { id: "resnet18 + classifier(1000)", source: whole("resnet18(image)", "classifier(backbone, 1000)"), part: "all", params: 11_689_512, macs: 1.814e9 },
-  { id: "resnet34 + classifier(1000)", source: whole("resnet34(image)", "classifier(backbone, 1000)"), part: "all", params: 21_797_672, macs: 3.664e9 },
-  { id: "resnet50 + classifier(1000)", source: whole("resnet50(image)", "classifier(backbone, 1000)"), part: "all", params: 25_557_032, macs: 4.089e9 },
-  { id: "mobilenet_v2 + mobilenet_v2_classifier(1000)", source: whole("mobilenet_v2(image)", "mobilenet_v2_classifier(backbone, 1000)"), part: "all", params: 3_504_872, macs: 0.301e9 },
-  { id: "vit_b_16 + vit_classifier(1000)", source: whole("vit_b_16(image)", "vit_classifier(backbone, 1000)"), part: "all", params: 86_567_656, macs: 17.564e9 },
-  { id: "vit_tiny + vit_classifier(1000)", source: whole("vit_tiny(image)", "vit_classifier(backbone, 1000)"), part: "all" },
+  {
+    id: "resnet18 + classifier(1000)",
+    source: whole("resnet18(image)", "classifier(backbone, 1000)"),
+    part: "all",
+    params: 11_689_512,
+    macs: 1.814e9,
+  },
+  {
+    id: "resnet34 + classifier(1000)",
+    source: whole("resnet34(image)", "classifier(backbone, 1000)"),
+    part: "all",
+    params: 21_797_672,
+    macs: 3.664e9,
+  },
+  {
+    id: "resnet50 + classifier(1000)",
+    source: whole("resnet50(image)", "classifier(backbone, 1000)"),
+    part: "all",
+    params: 25_557_032,
+    macs: 4.089e9,
+  },
+  {
+    id: "mobilenet_v2 + mobilenet_v2_classifier(1000)",
+    source: whole("mobilenet_v2(image)", "mobilenet_v2_classifier(backbone, 1000)"),
+    part: "all",
+    params: 3_504_872,
+    macs: 0.301e9,
+  },
+  {
+    id: "vit_b_16 + vit_classifier(1000)",
+    source: whole("vit_b_16(image)", "vit_classifier(backbone, 1000)"),
+    part: "all",
+    params: 86_567_656,
+    macs: 17.564e9,
+  },
+  {
+    id: "vit_tiny + vit_classifier(1000)",
+    source: whole("vit_tiny(image)", "vit_classifier(backbone, 1000)"),
+    part: "all",
+  },
   { id: "classifier(c5, 1000)", source: head("classifier(c5, 1000)"), part: "head" },
   { id: "mlp_classifier(c5, 1000)", source: head("mlp_classifier(c5, 1000)"), part: "head" },
   { id: "regressor(c5, 4)", source: head("regressor(c5, 4)"), part: "head" },
   { id: "fcn(c5, classes: 21)", source: head("fcn(c5, classes: 21)"), part: "head" },
   { id: "aspp(c5, classes: 21)", source: head("aspp(c5, classes: 21)"), part: "head" },
-  { id: "deeplab_v3plus([c2, c3, c4, c5], classes: 21)", source: head("deeplab_v3plus([c2, c3, c4, c5], classes: 21)"), part: "head" },
+  {
+    id: "deeplab_v3plus([c2, c3, c4, c5], classes: 21)",
+    source: head("deeplab_v3plus([c2, c3, c4, c5], classes: 21)"),
+    part: "head",
+  },
   { id: "fpn([c2, c3, c4, c5], classes: 21)", source: head("fpn([c2, c3, c4, c5], classes: 21)"), part: "head" },
-  { id: "transformer_decoder(c5, tokens, vocab: 1000)", source: head("transformer_decoder(c5, tokens, vocab: 1000)"), part: "head" },
+  {
+    id: "transformer_decoder(c5, tokens, vocab: 1000)",
+    source: head("transformer_decoder(c5, tokens, vocab: 1000)"),
+    part: "head",
+  },
 ];
 
 function fullCost(row: Row): { params: number; macs: number } {
@@ -86,12 +128,16 @@ describe("stdlib costs at full width", () => {
   for (const row of ROWS)
     it(row.id, () => {
       const c = fullCost(row);
-      if (process.env.MTL_PRINT) appendFileSync(process.env.MTL_PRINT, `| \`${row.id}\` | ${withCommas(c.params)} | ${withCommas(c.macs)} |\n`);
+      if (process.env.MTL_PRINT)
+        appendFileSync(process.env.MTL_PRINT, `| \`${row.id}\` | ${withCommas(c.params)} | ${withCommas(c.macs)} |\n`);
       if (row.params !== undefined) expect(c.params).toBe(row.params);
       if (row.macs !== undefined) expect(Math.round(c.macs / 1e6) / 1e3, `MACs ${c.macs}`).toBe(row.macs / 1e9);
       // docs/stdlib.md prints the same numbers.
       const line = docs.split("\n").find((l) => l.startsWith(`| \`${row.id}\` |`));
-      expect(line, `docs/stdlib.md has no row for \`${row.id}\` (want params ${withCommas(c.params)}, MACs ${withCommas(c.macs)})`).toBeDefined();
+      expect(
+        line,
+        `docs/stdlib.md has no row for \`${row.id}\` (want params ${withCommas(c.params)}, MACs ${withCommas(c.macs)})`,
+      ).toBeDefined();
       const cells = line!.split("|").map((s) => s.trim());
       expect(cells).toContain(withCommas(c.params));
       expect(cells).toContain(withCommas(c.macs));

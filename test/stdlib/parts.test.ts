@@ -32,10 +32,20 @@ const ENCODERS: { name: string; pyramid: string; final: string; vector: boolean 
   { name: "resnet34", pyramid: "resnet34_features(image)", final: "resnet34(image)", vector: false },
   { name: "resnet50", pyramid: "resnet50_features(image)", final: "resnet50(image)", vector: false },
   { name: "mobilenet_v2", pyramid: "mobilenet_v2_features(image)", final: "mobilenet_v2(image)", vector: false },
-  { name: "mobilenet_v2 x0.5", pyramid: "mobilenet_v2_features(image, width_mult: 0.5)", final: "mobilenet_v2(image, width_mult: 0.5)", vector: false },
+  {
+    name: "mobilenet_v2 x0.5",
+    pyramid: "mobilenet_v2_features(image, width_mult: 0.5)",
+    final: "mobilenet_v2(image, width_mult: 0.5)",
+    vector: false,
+  },
   { name: "vit_b_16", pyramid: "vit_b_16_features(image)", final: "vit_b_16(image)", vector: true },
   { name: "vit_tiny", pyramid: "vit_tiny_features(image)", final: "vit_tiny(image)", vector: true },
-  { name: "vit small, pooled", pyramid: `vit_features(image, ${SMALL_VIT}, class_token: false)`, final: `vit(image, ${SMALL_VIT}, class_token: false)`, vector: true },
+  {
+    name: "vit small, pooled",
+    pyramid: `vit_features(image, ${SMALL_VIT}, class_token: false)`,
+    final: `vit(image, ${SMALL_VIT}, class_token: false)`,
+    vector: true,
+  },
 ];
 
 const S = 64; // input size: strides 4 .. 32 give 16x16 .. 2x2 maps
@@ -44,7 +54,8 @@ const S = 64; // input size: strides 4 .. 32 give 16x16 .. 2x2 maps
 function allHeads(e: (typeof ENCODERS)[number]): string {
   const finalHeads = e.vector
     ? `  task vcls { head vit_classifier(last, 10) }\n`
-    : `  task fcls { head classifier(last, 10) }\n  task fmlp { head mlp_classifier(last, 10, hidden: 32) }\n  task ffcn { head fcn(last, classes: 2, hidden: 32) }\n`;
+    : `  task fcls { head classifier(last, 10) }\n  task fmlp { head mlp_classifier(last, 10, hidden: ` +
+      `32) }\n  task ffcn { head fcn(last, classes: 2, hidden: 32) }\n`;
   return `${IMPORTS}
 model M {
   input image: f32[N, 3, ${S}, ${S}]
@@ -101,7 +112,13 @@ describe("every head on every encoder", () => {
         else expect(shape, t.name).toEqual(EXPECTED[t.name]);
       }
       // Every task with a slimming layer has its own width group, plus the two encoders' groups.
-      expect(g.groups.map((x) => x.name).sort()).toEqual(["c2_c3_c4_c5", "last", ...g.tasks.filter((t) => !["cls", "fcls", "vcls", "reg0"].includes(t.name)).map((t) => t.name)].sort());
+      expect(g.groups.map((x) => x.name).sort()).toEqual(
+        [
+          "c2_c3_c4_c5",
+          "last",
+          ...g.tasks.filter((t) => !["cls", "fcls", "vcls", "reg0"].includes(t.name)).map((t) => t.name),
+        ].sort(),
+      );
     });
 });
 
@@ -137,7 +154,8 @@ describe("runs in the runtime", () => {
           expect([...r.outputs.pyramid.pyramid.dims]).toEqual([2, 1, S, S]);
           expect([...r.outputs.reg.reg.dims]).toEqual([2, 3]);
           for (const out of Object.values(r.outputs))
-            for (const t of Object.values(out)) if (t.data instanceof Float32Array) expect(t.data.every(Number.isFinite)).toBe(true);
+            for (const t of Object.values(out))
+              if (t.data instanceof Float32Array) expect(t.data.every(Number.isFinite)).toBe(true);
         }
       } finally {
         await model.close();
@@ -175,7 +193,10 @@ describe("transformer_decoder with greedy decoding", () => {
     const session = await ort.InferenceSession.create(compileSource(CAPTION, widths));
     try {
       const want = await greedyByHand(session, image, {
-        task: "caption", bos: 1, eos: 2, maxLen: 6,
+        task: "caption",
+        bos: 1,
+        eos: 2,
+        maxLen: 6,
         onLogits: (positions, prefixLength) => expect(positions).toBe(prefixLength + 4), // 2x2 memory tokens before the words
       });
       expect(got).toEqual(want);

@@ -51,29 +51,86 @@ model Net {
 const COMPARED: Case[] = [
   {
     name: "resnet18",
-    source: classifierModel(`import { resnet18 } from "std/encoders/resnet"\nimport { classifier } from "std/heads/classify"`, "resnet18(image)", "classifier(backbone, 1000)", 224),
+    source: classifierModel(
+      `import { resnet18 } from "std/encoders/resnet"\nimport { classifier } from "std/heads/classify"`,
+      "resnet18(image)",
+      "classifier(backbone, 1000)",
+      224,
+    ),
     shape: [1, 3, 224, 224],
     torch: "torchvision.models.resnet18()",
   },
   {
     name: "mobilenet_v2",
-    source: classifierModel(`import { mobilenet_v2, mobilenet_v2_classifier } from "std/encoders/mobilenet"`, "mobilenet_v2(image)", "mobilenet_v2_classifier(backbone, 1000)", 224),
+    source: classifierModel(
+      `import { mobilenet_v2, mobilenet_v2_classifier } from "std/encoders/mobilenet"`,
+      "mobilenet_v2(image)",
+      "mobilenet_v2_classifier(backbone, 1000)",
+      224,
+    ),
     shape: [1, 3, 224, 224],
     torch: "torchvision.models.mobilenet_v2()",
   },
   {
     name: "vit_small",
-    source: classifierModel(`import { vit, vit_classifier } from "std/encoders/vit"`, "vit(image, patch: 16, dim: 64, layers: 2, heads: 4, mlp_dim: 128)", "vit_classifier(backbone, 10)", 64),
+    source: classifierModel(
+      `import { vit, vit_classifier } from "std/encoders/vit"`,
+      "vit(image, patch: 16, dim: 64, layers: 2, heads: 4, mlp_dim: 128)",
+      "vit_classifier(backbone, 10)",
+      64,
+    ),
     shape: [1, 3, 64, 64],
-    torch: "torchvision.models.vision_transformer.VisionTransformer(image_size=64, patch_size=16, num_layers=2, num_heads=4, hidden_dim=64, mlp_dim=128, num_classes=10)",
+    torch:
+      "torchvision.models.vision_transformer.VisionTransformer(image_size=64, patch_size=16, num_layers=2, " +
+      "num_heads=4, hidden_dim=64, mlp_dim=128, num_classes=10)",
   },
 ];
 
 const NAMED: Case[] = [
-  { name: "resnet34", source: classifierModel(`import { resnet34 } from "std/encoders/resnet"\nimport { classifier } from "std/heads/classify"`, "resnet34(image)", "classifier(backbone, 1000)", 224), shape: [], torch: "torchvision.models.resnet34()" },
-  { name: "resnet50", source: classifierModel(`import { resnet50 } from "std/encoders/resnet"\nimport { classifier } from "std/heads/classify"`, "resnet50(image)", "classifier(backbone, 1000)", 224), shape: [], torch: "torchvision.models.resnet50()" },
-  { name: "mobilenet_v2_x0.5", source: classifierModel(`import { mobilenet_v2, mobilenet_v2_classifier } from "std/encoders/mobilenet"`, "mobilenet_v2(image, width_mult: 0.5)", "mobilenet_v2_classifier(backbone, 1000)", 224), shape: [], torch: "torchvision.models.mobilenet_v2(width_mult=0.5)" },
-  { name: "vit_b_16", source: classifierModel(`import { vit_b_16, vit_classifier } from "std/encoders/vit"`, "vit_b_16(image)", "vit_classifier(backbone, 1000)", 224), shape: [], torch: "torchvision.models.vit_b_16()" },
+  {
+    name: "resnet34",
+    source: classifierModel(
+      `import { resnet34 } from "std/encoders/resnet"\nimport { classifier } from "std/heads/classify"`,
+      "resnet34(image)",
+      "classifier(backbone, 1000)",
+      224,
+    ),
+    shape: [],
+    torch: "torchvision.models.resnet34()",
+  },
+  {
+    name: "resnet50",
+    source: classifierModel(
+      `import { resnet50 } from "std/encoders/resnet"\nimport { classifier } from "std/heads/classify"`,
+      "resnet50(image)",
+      "classifier(backbone, 1000)",
+      224,
+    ),
+    shape: [],
+    torch: "torchvision.models.resnet50()",
+  },
+  {
+    name: "mobilenet_v2_x0.5",
+    source: classifierModel(
+      `import { mobilenet_v2, mobilenet_v2_classifier } from "std/encoders/mobilenet"`,
+      "mobilenet_v2(image, width_mult: 0.5)",
+      "mobilenet_v2_classifier(backbone, 1000)",
+      224,
+    ),
+    shape: [],
+    torch: "torchvision.models.mobilenet_v2(width_mult=0.5)",
+  },
+  {
+    name: "vit_b_16",
+    source: classifierModel(
+      `import { vit_b_16, vit_classifier } from "std/encoders/vit"`,
+      "vit_b_16(image)",
+      "vit_classifier(backbone, 1000)",
+      224,
+    ),
+    shape: [],
+    torch: "torchvision.models.vit_b_16()",
+  },
 ];
 
 // Reads safetensors without the safetensors package (not installed for /usr/bin/python3). For
@@ -116,7 +173,8 @@ beforeAll(() => {
   const jobs: object[] = [];
   for (const c of COMPARED) {
     const r = prepareModel("main.mtl", host(c.source));
-    if (!r.ok) throw new Error(`${c.name} does not compile: ${r.message ?? r.diagnostics.map((d) => d.message).join("; ")}`);
+    if (!r.ok)
+      throw new Error(`${c.name} does not compile: ${r.message ?? r.diagnostics.map((d) => d.message).join("; ")}`);
     // Seeded weights with non-trivial BatchNorm statistics and LayerNorm affine parameters.
     const weights = testWeights(r.prepared.graph, 9);
     // torchvision keeps one row per BatchNorm: the `<name>.per_width` extras that mtl exports for
@@ -126,17 +184,28 @@ beforeAll(() => {
     writeFileSync(join(work, `${c.name}.safetensors`), encodeSafetensors(state));
     writeFileSync(onnxPath(c), emitModel({ ...r.prepared, weights }, null, "main.mtl").bytes);
     writeFileSync(join(work, `${c.name}.f32`), new Uint8Array(inputOf(c).buffer));
-    jobs.push({ name: c.name, torch: c.torch, weights: join(work, `${c.name}.safetensors`), image: join(work, `${c.name}.f32`), out: join(work, `${c.name}.out.f32`), shape: c.shape });
+    jobs.push({
+      name: c.name,
+      torch: c.torch,
+      weights: join(work, `${c.name}.safetensors`),
+      image: join(work, `${c.name}.f32`),
+      out: join(work, `${c.name}.out.f32`),
+      shape: c.shape,
+    });
   }
   for (const c of NAMED) {
     const checked = checkProgram("main.mtl", host(c.source));
-    if (checked.diagnostics.some((d) => d.severity === "error")) throw new Error(`${c.name}: ${checked.diagnostics.map((d) => d.message).join("; ")}`);
+    if (checked.diagnostics.some((d) => d.severity === "error"))
+      throw new Error(`${c.name}: ${checked.diagnostics.map((d) => d.message).join("; ")}`);
     const graph = optimise(checked.graphs[0]);
     mtlNames[c.name] = Object.fromEntries([...graph.params.values()].map((p) => [p.name, [...p.shape]]));
     jobs.push({ name: c.name, torch: c.torch });
   }
   writeFileSync(join(work, "jobs.json"), JSON.stringify(jobs));
-  const out = execFileSync("/usr/bin/python3", ["-c", PYTHON, join(work, "jobs.json")], { encoding: "utf8", maxBuffer: 64 << 20 });
+  const out = execFileSync("/usr/bin/python3", ["-c", PYTHON, join(work, "jobs.json")], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
   torchNames = JSON.parse(out);
 }, 150_000);
 
@@ -164,7 +233,9 @@ describe("stdlib encoders against torchvision", () => {
 
   for (const c of NAMED)
     it(`${c.name}: parameter names and shapes are torchvision's`, () => {
-      const want = Object.fromEntries(Object.entries(torchNames[c.name]).filter(([k]) => !k.endsWith(".num_batches_tracked")));
+      const want = Object.fromEntries(
+        Object.entries(torchNames[c.name]).filter(([k]) => !k.endsWith(".num_batches_tracked")),
+      );
       expect(mtlNames[c.name]).toEqual(want);
     });
 });

@@ -33,10 +33,23 @@ describe("BatchNorm calibration", () => {
     const state = new TrainState(graph, weights, none, none, trainingPrograms(graph, graph.train), sessions);
     const largest = { e: 1, left: 1, right: 1 };
     expect(graph.groups.map((g) => g.name).sort()).toEqual(["e", "left", "right"]);
-    const calibrated = await calibrate(state, data, (b) => feedsOf(graph, b), { batches: 2, batchSize: 50, seed: 0, configs: [largest] });
+    const calibrated = await calibrate(state, data, (b) => feedsOf(graph, b), {
+      batches: 2,
+      batchSize: 50,
+      seed: 0,
+      configs: [largest],
+    });
     // the same two batches through the teacher graph, whose statistics outputs are an independent reading
     const expected = new Map<string, Float32Array[]>();
-    const batches = data.batches({ split: "train", batchSize: 50, shuffle: true, seed: 0, epoch: 0, dropLast: true, limit: 100 });
+    const batches = data.batches({
+      split: "train",
+      batchSize: 50,
+      shuffle: true,
+      seed: 0,
+      epoch: 0,
+      dropLast: true,
+      limit: 100,
+    });
     for await (const b of batches) {
       const out = await state.run(largest, "teacher", feedsOf(graph, b));
       for (const bn of state.program(largest, "teacher").batchnorms) {
@@ -53,7 +66,9 @@ describe("BatchNorm calibration", () => {
     expect(expected.size).toBe(8);
     for (const [param, [a, b]] of expected) {
       const got = cut(calibrated.get(param)!, maps.get(param)!);
-      got.forEach((x, i) => expect(Math.abs(x - (a[i] + b[i]) / 2)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(x))));
+      got.forEach((x, i) =>
+        expect(Math.abs(x - (a[i] + b[i]) / 2)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(x))),
+      );
       const touched = new Set(maps.get(param)!.index);
       calibrated.get(param)!.forEach((x, i) => touched.has(i) || expect(x).toBe(weights.get(param)![i]));
     }

@@ -40,7 +40,11 @@ describe.each(["captioning.mtl", "cifar_mtl.mtl", "multimnist.mtl"])("cut of exa
     const graph = r.prepared.graph;
     const weights = testWeights(graph, 1); // distinct per-width rows
     const rng = new StepRng(3);
-    const configs = [largestConfig(graph), smallestConfig(graph), ...Array.from({ length: 2 }, () => randomConfig(graph, rng))];
+    const configs = [
+      largestConfig(graph),
+      smallestConfig(graph),
+      ...Array.from({ length: 2 }, () => randomConfig(graph, rng)),
+    ];
     for (const config of configs) {
       const ref = specialise(graph, weights, config);
       for (const [name, map] of cutMaps(graph, config)) {

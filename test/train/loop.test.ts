@@ -90,7 +90,10 @@ describe("mtl training loop on MultiMNIST", () => {
 
   it("stops at the step whose loss turns NaN and keeps the last good checkpoint", async () => {
     // a fine first epoch (40 steps, checkpointed), then a learning rate multiplied by 1e30
-    const spec = { ...prepared.graph.train, schedule: { kind: "step", warmupSteps: 0, everySteps: 40, gamma: 1e30 } as const };
+    const spec = {
+      ...prepared.graph.train,
+      schedule: { kind: "step", warmupSteps: 0, everySteps: 40, gamma: 1e30 } as const,
+    };
     const err = await run("nan", { spec }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NonFiniteLoss);
     expect((err as NonFiniteLoss).step).toBeGreaterThanOrEqual(40);

@@ -56,14 +56,17 @@ function torchRun(input: unknown): { values: number[][]; lrs: number[]; norms: n
 
 // Relative to the larger of the two values and `scale` (a tensor's largest magnitude): an entry that
 // cancels to near zero is compared at the precision float32 gives its tensor.
-const relClose = (a: number, b: number, tol: number, scale = 1e-3) => Math.abs(a - b) <= tol * Math.max(scale, Math.abs(a), Math.abs(b));
+const relClose = (a: number, b: number, tol: number, scale = 1e-3) =>
+  Math.abs(a - b) <= tol * Math.max(scale, Math.abs(a), Math.abs(b));
 
 function run(opt: OptimizerSpec, schedule: ScheduleSpec, clip: number | null, total = 6) {
   const rand = mulberry32(7);
   const sizes = [12, 5, 3];
   const decay = [true, false, true];
   const values = sizes.map((n) => Float32Array.from({ length: n }, () => rand() * 2 - 1));
-  const grads = Array.from({ length: total }, () => sizes.map((n) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * 3)));
+  const grads = Array.from({ length: total }, () =>
+    sizes.map((n) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * 3)),
+  );
   const input = {
     values: values.map((v) => [...v]),
     decay,
@@ -89,17 +92,28 @@ function run(opt: OptimizerSpec, schedule: ScheduleSpec, clip: number | null, to
   norms.forEach((n, k) => expect(relClose(n, ref.norms[k], 1e-6), `norm at step ${k}`).toBe(true));
   values.forEach((v, i) => {
     const scale = Math.max(...ref.values[i].map(Math.abs));
-    v.forEach((x, j) => expect(relClose(x, ref.values[i][j], 1e-6, scale), `p${i}[${j}]: ${x} vs ${ref.values[i][j]}`).toBe(true));
+    v.forEach((x, j) =>
+      expect(relClose(x, ref.values[i][j], 1e-6, scale), `p${i}[${j}]: ${x} vs ${ref.values[i][j]}`).toBe(true),
+    );
   });
 }
 
-const SGD = (momentum: number, nesterov: boolean): OptimizerSpec => ({ kind: "sgd", lr: 0.1, momentum, nesterov, weightDecay: 5e-4 });
+const SGD = (momentum: number, nesterov: boolean): OptimizerSpec => ({
+  kind: "sgd",
+  lr: 0.1,
+  momentum,
+  nesterov,
+  weightDecay: 5e-4,
+});
 const ADAMW: OptimizerSpec = { kind: "adamw", lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05 };
 
 describe("optimisers and schedules match torch.optim", () => {
   it("SGD without momentum, constant lr", () => run(SGD(0, false), { kind: "constant", warmupSteps: 0 }, null));
-  it("SGD with momentum, cosine with warm-up", () => run(SGD(0.9, false), { kind: "cosine", warmupSteps: 2, minLr: 0.001 }, null, 7));
-  it("SGD Nesterov, step schedule, clipping", () => run(SGD(0.9, true), { kind: "step", warmupSteps: 0, everySteps: 2, gamma: 0.5 }, 1.0));
+  it("SGD with momentum, cosine with warm-up", () =>
+    run(SGD(0.9, false), { kind: "cosine", warmupSteps: 2, minLr: 0.001 }, null, 7));
+  it("SGD Nesterov, step schedule, clipping", () =>
+    run(SGD(0.9, true), { kind: "step", warmupSteps: 0, everySteps: 2, gamma: 0.5 }, 1.0));
   it("AdamW, cosine without warm-up, clipping", () => run(ADAMW, { kind: "cosine", warmupSteps: 0, minLr: 0 }, 2.0));
-  it("AdamW, step schedule with warm-up", () => run(ADAMW, { kind: "step", warmupSteps: 3, everySteps: 2, gamma: 0.3 }, null, 8));
+  it("AdamW, step schedule with warm-up", () =>
+    run(ADAMW, { kind: "step", warmupSteps: 3, everySteps: 2, gamma: 0.3 }, null, 8));
 });

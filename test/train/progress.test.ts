@@ -5,9 +5,14 @@ import { formatProgress, Progress, RunningLoss } from "../../runtime/train/progr
 
 describe("training progress", () => {
   it("formats step, rate, ETA and losses", () => {
-    const line = formatProgress({ step: 30, total: 120, epoch: 1, stepsPerSecond: 2, losses: { left: 0.5, right: 1.25 } }, 8);
+    const line = formatProgress(
+      { step: 30, total: 120, epoch: 1, stepsPerSecond: 2, losses: { left: 0.5, right: 1.25 } },
+      8,
+    );
     expect(line).toBe("epoch 2 [##......] 30/120 2.00 steps/s ETA 0:45  left 0.5000  right 1.2500");
-    expect(formatProgress({ step: 0, total: 9000, epoch: 0, stepsPerSecond: 1, losses: {} }, 4)).toContain("ETA 2:30:00");
+    expect(formatProgress({ step: 0, total: 9000, epoch: 0, stepsPerSecond: 1, losses: {} }, 4)).toContain(
+      "ETA 2:30:00",
+    );
   });
 
   it("redraws one line on a terminal and prints plain lines elsewhere", () => {

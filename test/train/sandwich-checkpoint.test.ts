@@ -61,7 +61,17 @@ describe("checkpoints", () => {
     const weights = testWeights(graph, 2) as Map<string, Float32Array>;
     const opt = makeOptimizer({ kind: "adamw", lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
     const name = "c1.weight";
-    opt.step([{ name, value: weights.get(name)!.slice(), grad: new Float32Array(weights.get(name)!.length).fill(0.5), decay: true }], 0.01);
+    opt.step(
+      [
+        {
+          name,
+          value: weights.get(name)!.slice(),
+          grad: new Float32Array(weights.get(name)!.length).fill(0.5),
+          decay: true,
+        },
+      ],
+      0.01,
+    );
     const path = join(work, "ck.safetensors");
     const rng = new StepRng(99);
     rng.next();

@@ -14,7 +14,9 @@ const mean = (a: Float32Array) => a.reduce((s, x) => s + x, 0) / a.length;
 const std = (a: Float32Array, m = mean(a)) => Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / a.length);
 /** Byte equality: deep equality of million-element arrays is far too slow in expect(). */
 const same = (a: Float32Array | undefined, b: Float32Array | undefined) =>
-  a !== undefined && b !== undefined && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  a !== undefined &&
+  b !== undefined &&
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 describe("initWeights", () => {
   const graph = resnet18({ size: 32 });
@@ -46,7 +48,11 @@ describe("bindWeights and exportWeights", () => {
 
   it("round-trips through a PyTorch-style state_dict, broadcasting plain [C] rows", () => {
     const exported = exportWeights(graph, weights);
-    expect(exported.get("stem.bn.num_batches_tracked")).toEqual({ dtype: "I64", shape: [], data: BigInt64Array.from([0n]) });
+    expect(exported.get("stem.bn.num_batches_tracked")).toEqual({
+      dtype: "I64",
+      shape: [],
+      data: BigInt64Array.from([0n]),
+    });
     expect(exported.get("stem.bn.weight")!.shape).toEqual([16]);
     const bound = bindWeights(graph, exported);
     expect(bound.ok).toBe(true);

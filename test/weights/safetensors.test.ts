@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafeTensor } from "../../compiler/weights/safetensors";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  SafetensorsError,
+  type SafeTensor,
+} from "../../compiler/weights/safetensors";
 
 const sample = (): Map<string, SafeTensor> =>
   new Map<string, SafeTensor>([
@@ -69,13 +74,19 @@ describe("safetensors", () => {
     notJson.set(new TextEncoder().encode("{x}"), 8);
     expect(errorOf(notJson).message).toMatch(/not valid JSON/);
     expect(errorOf(withHeader([1, 2])).reason).toBe("bad-header");
-    expect(errorOf(withHeader({ x: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8))).message).toMatch(/needs 12 bytes/);
-    expect(errorOf(withHeader({ x: { dtype: "F32", shape: [-1], data_offsets: [0, 0] } })).message).toMatch(/invalid shape/);
+    expect(
+      errorOf(withHeader({ x: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8))).message,
+    ).toMatch(/needs 12 bytes/);
+    expect(errorOf(withHeader({ x: { dtype: "F32", shape: [-1], data_offsets: [0, 0] } })).message).toMatch(
+      /invalid shape/,
+    );
   });
 
   it("names unsupported dtypes", () => {
     const e = errorOf(withHeader({ w: { dtype: "F16", shape: [1], data_offsets: [0, 2] } }, new Uint8Array(2)));
     expect(e.reason).toBe("unsupported-dtype");
-    expect(e.message).toBe('tensor "w" has dtype F16; mtl reads F32 and I64 only (convert the checkpoint to float32 first)');
+    expect(e.message).toBe(
+      'tensor "w" has dtype F16; mtl reads F32 and I64 only (convert the checkpoint to float32 first)',
+    );
   });
 });

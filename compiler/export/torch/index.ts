@@ -33,4 +33,4 @@ export function exportTorch(graph: Graph, opts: TorchExportOptions): TorchPackag
   return { files, className: model.className, diagnostics: model.diagnostics };
 }
 
-export { TORCH_OPS } from "./ops";
+export { TORCH_OPS } from "./registry";

@@ -6,7 +6,8 @@ import { diag } from "../../messages";
 import type { DecodeSpec, Graph, Node, Param, Task, ValueType } from "../../ir/types";
 import { MODEL_RUNTIME, SAFETENSORS_IO } from "./model-runtime";
 import { blockRuns, runInterface } from "./blocks";
-import { segmentTuple, TORCH_OPS, type TorchOpCtx } from "./ops";
+import { specOf } from "../../ops";
+import { segmentTuple, type TorchOpCtx } from "./ops";
 import { indent, py, pyAssign, pyIdent, pyNumber } from "./python";
 import { lossOf } from "./spec";
 
@@ -79,7 +80,7 @@ function emitNodes(x: Emit, nodes: readonly Node[], names: Names, lines: string[
       lines.push(sourceComment(node, x.sourceOf));
       lastSource = where;
     }
-    const r = TORCH_OPS[node.op](ctx);
+    const r = specOf(node.op).pytorch(ctx);
     if (!r.ok) {
       const span = { file: node.source.file, start: 0, end: 0, line: node.source.line, col: node.source.col };
       const message = `\`${node.id}\` (${node.op}) cannot be exported to PyTorch: ${r.reason}`;

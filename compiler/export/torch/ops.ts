@@ -1,8 +1,9 @@
-// Every IR op as PyTorch: one entry per OpKind (a missing op is a compile error), each returning
+// Every IR op as PyTorch: one mapping per OpKind (named by the op's spec in compiler/ops/, so a
+// missing one is a type error there), each returning
 // the Python expression of the node's output, or the reason it cannot be exported (reported as
 // MTL6001 at the node's source line). Semantics follow compiler/lower/ exactly; comments say where
 // PyTorch's defaults differ from ONNX's and how the expression makes them agree.
-import type { AttrValue, Node, OpKind, Segment, ValueType } from "../../ir/types";
+import type { AttrValue, Node, Segment, ValueType } from "../../ir/types";
 import { py, pyNumber, pyTuple } from "./python";
 
 /** What an op's mapping sees: Python expressions for inputs and cut parameters, and IR types. */
@@ -41,7 +42,7 @@ const slims = (segs: readonly Segment[]): boolean => segs.some((s) => s.group !=
 const padArgs = (p: readonly number[]): string => pyTuple([p[1], p[3], p[0], p[2]]);
 const symmetric = (p: readonly number[]): boolean => p[0] === p[2] && p[1] === p[3];
 
-function conv(c: TorchOpCtx): TorchExpr {
+export function torchConv(c: TorchOpCtx): TorchExpr {
   const kernel = nums(c, "kernel", [1, 1]);
   if (kernel.length !== 2)
     return unsupported(`a ${kernel.length}-D convolution (the PyTorch export writes 2-D convolutions only)`);
@@ -63,7 +64,7 @@ function conv(c: TorchOpCtx): TorchExpr {
   return ok(`F.conv2d(${x}, ${c.param("weight")}, ${bias}, ${stride}, ${padding}, ${dilation}, ${groupArg})`);
 }
 
-function batchnorm(c: TorchOpCtx): TorchExpr {
+export function torchBatchnorm(c: TorchOpCtx): TorchExpr {
   const names = ["weight", "bias", "running_mean", "running_var"].map((r) => c.node.params[r]);
   if (names.some((n) => n === undefined))
     return unsupported("a batch norm without weight, bias and running statistics");
@@ -79,7 +80,7 @@ function batchnorm(c: TorchOpCtx): TorchExpr {
  * Pools: PyTorch takes only symmetric padding of at most half the kernel; otherwise the input is
  * padded first (with -inf for max, zeros for average, which is ONNX's count_include_pad = 1).
  */
-function pool(c: TorchOpCtx): TorchExpr {
+export function torchPool(c: TorchOpCtx): TorchExpr {
   const kernel = nums(c, "kernel", [1, 1]);
   const stride = nums(c, "stride", kernel);
   const pads = nums(c, "pads", [0, 0, 0, 0]);
@@ -92,7 +93,7 @@ function pool(c: TorchOpCtx): TorchExpr {
 }
 
 /** ONNX nearest + asymmetric + floor is PyTorch's "nearest"; linear + half_pixel is bilinear without corners. */
-function resize(c: TorchOpCtx): TorchExpr {
+export function torchResize(c: TorchOpCtx): TorchExpr {
   const mode = c.node.attrs.mode ?? "nearest";
   if (mode !== "nearest" && mode !== "linear") return unsupported(`resize mode "${String(mode)}"`);
   const rank = c.inType(0).shape.length;
@@ -103,11 +104,11 @@ function resize(c: TorchOpCtx): TorchExpr {
   return ok(`F.interpolate(${c.in(0)}, size=${pyTuple(nums(c, "size", [1, 1]))}, ${how})`);
 }
 
-function linear(c: TorchOpCtx): TorchExpr {
+export function torchLinear(c: TorchOpCtx): TorchExpr {
   return ok(`F.linear(${c.in(0)}, ${c.param("weight")}, ${c.hasParam("bias") ? c.param("bias") : "None"})`);
 }
 
-function layernorm(c: TorchOpCtx): TorchExpr {
+export function torchLayernorm(c: TorchOpCtx): TorchExpr {
   const bias = c.hasParam("bias") ? c.param("bias") : "None";
   return ok(
     `F.layer_norm(${c.in(0)}, (${c.in(0)}.shape[-1],), ${c.param("weight")}, ${bias}, eps=${pyNumber(num(c, "eps", 1e-5))})`,
@@ -115,7 +116,7 @@ function layernorm(c: TorchOpCtx): TorchExpr {
 }
 
 /** Statistics per sample and group of whole channels (groups divide every slim width), then a per-channel affine. */
-function groupnorm(c: TorchOpCtx): TorchExpr {
+export function torchGroupnorm(c: TorchOpCtx): TorchExpr {
   const groups = num(c, "groups", 0);
   if (groups <= 0) return unsupported("a group norm without a group count");
   return ok(
@@ -123,14 +124,14 @@ function groupnorm(c: TorchOpCtx): TorchExpr {
   );
 }
 
-function param(c: TorchOpCtx): TorchExpr {
+export function torchParam(c: TorchOpCtx): TorchExpr {
   const roles = Object.keys(c.node.params);
   if (roles.length !== 1) return unsupported("a parameter node that does not name exactly one parameter");
   return ok(c.param(roles[0]));
 }
 
 /** As compiler/lower/ops-attention.ts: heads of headDim each, as many as the slim width keeps. */
-function attention(c: TorchOpCtx): TorchExpr {
+export function torchAttention(c: TorchOpCtx): TorchExpr {
   const hd = num(c, "headDim", 0);
   if (hd <= 0) return unsupported("attention without a head size");
   const bias = (role: string) => (c.hasParam(role) ? c.param(role) : "None");
@@ -154,7 +155,7 @@ const binary =
   (c) =>
     ok(`${c.in(0)} ${sign} ${c.in(1)}`);
 
-function concat(c: TorchOpCtx): TorchExpr {
+export function torchConcat(c: TorchOpCtx): TorchExpr {
   const out = c.outType().shape;
   const axis = axisOf(c, "axis", out.length, 0);
   const ref = c.node.inputs.findIndex((_, i) => c.inType(i).shape.every((d, j) => j === axis || d === out[j]));
@@ -167,7 +168,7 @@ function concat(c: TorchOpCtx): TorchExpr {
 }
 
 /** As compiler/lower/ops-shape.ts: slim axis from the configuration, symbolic axes from the input. */
-function reshape(c: TorchOpCtx): TorchExpr {
+export function torchReshape(c: TorchOpCtx): TorchExpr {
   const out = c.outType();
   const inShape = c.inType(0).shape;
   let unknown = 0;
@@ -184,14 +185,14 @@ function reshape(c: TorchOpCtx): TorchExpr {
 }
 
 /** ONNX Flatten: always 2-D, the axes before `axis` times each other, then the rest. */
-function flatten(c: TorchOpCtx): TorchExpr {
+export function torchFlatten(c: TorchOpCtx): TorchExpr {
   const rank = c.inType(0).shape.length;
   const axis = axisOf(c, "axis", rank, 1);
   if (axis === 0) return ok(`${c.in(0)}.reshape(1, -1)`);
   return ok(`${c.in(0)}.reshape(math.prod(${c.in(0)}.shape[:${axis}]), -1)`);
 }
 
-function mean(c: TorchOpCtx): TorchExpr {
+export function torchMean(c: TorchOpCtx): TorchExpr {
   const rank = c.inType(0).shape.length;
   const axes = nums(c, "axes", []).map((a) => (a < 0 ? a + rank : a));
   const keep = !(c.node.attrs.keepdims === false || c.node.attrs.keepdims === 0);
@@ -200,36 +201,25 @@ function mean(c: TorchOpCtx): TorchExpr {
 
 export const segmentTuple = (s: Segment): (number | string | null)[] => [s.max, s.group, s.scale, s.divisor];
 
-export const TORCH_OPS: Readonly<Record<OpKind, TorchOp>> = {
-  conv,
-  batchnorm,
-  maxpool: pool,
-  avgpool: pool,
-  globalavgpool: (c) => ok(`${c.in(0)}.mean(tuple(range(2, ${c.in(0)}.dim())), keepdim=True)`),
-  resize,
-  linear,
-  layernorm,
-  groupnorm,
-  embedding: (c) => ok(`F.embedding(${c.in(0)}, ${c.param("weight")})`),
-  param,
-  attention,
-  relu: unary("F.relu"),
-  relu6: unary("F.relu6"),
-  gelu: unary("F.gelu"), // exact (erf) GELU, as the lowering
-  sigmoid: unary("torch.sigmoid"),
-  tanh: unary("torch.tanh"),
-  silu: unary("F.silu"),
-  identity: (c) => ok(c.in(0)),
-  softmax: (c) => ok(`torch.softmax(${c.in(0)}, ${axisOf(c, "axis", c.inType(0).shape.length, -1)})`),
-  add: binary("+"),
-  sub: binary("-"),
-  mul: binary("*"),
-  div: binary("/"),
-  const: (c) => ok(`torch.tensor(${pyNumber(num(c, "value", 0))}, dtype=torch.float32, device=device)`),
-  concat,
-  reshape,
-  flatten,
-  transpose: (c) => ok(`${c.in(0)}.permute(${pyTuple(nums(c, "perm", []))})`),
-  select: (c) => ok(`${c.in(0)}.select(${axisOf(c, "axis", c.inType(0).shape.length, 0)}, ${num(c, "index", 0)})`),
-  mean,
-};
+// One mapping per op kind; each op's spec (compiler/ops/<op>.ts) names its mapping in `pytorch`.
+export const torchGlobalAvgPool: TorchOp = (c) =>
+  ok(`${c.in(0)}.mean(tuple(range(2, ${c.in(0)}.dim())), keepdim=True)`);
+export const torchEmbedding: TorchOp = (c) => ok(`F.embedding(${c.in(0)}, ${c.param("weight")})`);
+export const torchRelu = unary("F.relu");
+export const torchRelu6 = unary("F.relu6");
+export const torchGelu = unary("F.gelu"); // exact (erf) GELU, as the lowering
+export const torchSigmoid = unary("torch.sigmoid");
+export const torchTanh = unary("torch.tanh");
+export const torchSilu = unary("F.silu");
+export const torchIdentity: TorchOp = (c) => ok(c.in(0));
+export const torchSoftmax: TorchOp = (c) =>
+  ok(`torch.softmax(${c.in(0)}, ${axisOf(c, "axis", c.inType(0).shape.length, -1)})`);
+export const torchAdd = binary("+");
+export const torchSub = binary("-");
+export const torchMul = binary("*");
+export const torchDiv = binary("/");
+export const torchConst: TorchOp = (c) =>
+  ok(`torch.tensor(${pyNumber(num(c, "value", 0))}, dtype=torch.float32, device=device)`);
+export const torchTranspose: TorchOp = (c) => ok(`${c.in(0)}.permute(${pyTuple(nums(c, "perm", []))})`);
+export const torchSelect: TorchOp = (c) =>
+  ok(`${c.in(0)}.select(${axisOf(c, "axis", c.inType(0).shape.length, 0)}, ${num(c, "index", 0)})`);

@@ -21,7 +21,7 @@ export function gradAttention(c: GradCtx): void {
   let qkv = mm(x, tr(win, [1, 0]));
   if (c.hasParam("in_proj_bias")) qkv = op1(c, "Add", [qkv, c.param("in_proj_bias")]);
   const heads = tr(op1(c, "Reshape", [qkv, i64(c, [0, 0, 3, -1, headDim])]), [2, 0, 3, 1, 4]); // [3, N, H, T, hd]
-  const [q, k, v] = [0, 1, 2].map((i) => op1(c, "Gather", [heads, c.lw.i64([i], [])], [attr.int("axis", 0)]));
+  const [q, k, v] = [0, 1, 2].map((i) => op1(c, "Gather", [heads, c.lowerer.i64([i], [])], [attr.int("axis", 0)]));
   const p = op1(c, "Softmax", [op1(c, "Mul", [mm(q, tr(k, T)), scale])], [attr.int("axis", -1)]); // [N, H, T, T]
   const merged = op1(c, "Reshape", [tr(mm(p, v), [0, 2, 1, 3]), i64(c, [0, 0, -1])]); // [N, T, D']
 

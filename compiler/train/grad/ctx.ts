@@ -8,8 +8,8 @@ import { attr, type Emitter, type Lowerer } from "../../lower/scope";
 
 export interface GradCtx {
   readonly node: Node;
-  readonly e: Emitter;
-  readonly lw: Lowerer;
+  readonly emit: Emitter;
+  readonly lowerer: Lowerer;
   /** Forward value names. */
   x(i: number): string;
   y(): string;
@@ -54,9 +54,9 @@ export const op1 = (
   type: string,
   inputs: readonly string[],
   attrs: readonly OnnxAttribute[] = [],
-): string => c.e.op1(type, inputs, attrs);
-export const f32 = (c: GradCtx, v: number): string => c.lw.f32([v]);
-export const i64 = (c: GradCtx, v: readonly number[]): string => c.lw.i64(v);
+): string => c.emit.op1(type, inputs, attrs);
+export const f32 = (c: GradCtx, v: number): string => c.lowerer.f32([v]);
+export const i64 = (c: GradCtx, v: readonly number[]): string => c.lowerer.i64(v);
 
 export const reduceSum = (c: GradCtx, x: string, axes: readonly number[], keepdims: boolean): string =>
   op1(c, "ReduceSum", [x, i64(c, axes)], [attr.int("keepdims", keepdims ? 1 : 0)]);

@@ -38,7 +38,7 @@ export function gradEmbedding(c: GradCtx): void {
   const vocab = c.node.attrs.vocab as number;
   const zeros = op1(c, "ConstantOfShape", [i64(c, [vocab, dim])]);
   const index = op1(c, "Unsqueeze", [c.x(0), i64(c, [-1])]);
-  c.paramGrad("weight", c.e.op1("ScatterND", [zeros, index, c.dy()], [attr.string("reduction", "add")]));
+  c.paramGrad("weight", c.emit.op1("ScatterND", [zeros, index, c.dy()], [attr.string("reduction", "add")]));
 }
 
 /** A parameter used as a value: its gradient is the output's. */

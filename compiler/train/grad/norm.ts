@@ -18,7 +18,7 @@ const bnAxes = (rank: number): number[] => Array.from({ length: rank }, (_, i) =
 
 /** The training-mode forward of a BatchNorm node; saves `mean` and `centred` = x - mean, and `var` (biased, kept dims). */
 export function forwardBatchnormTrain(c: NodeCtx, save: (key: string, value: string) => void): BatchStats {
-  const { e, lw } = c;
+  const { emit: e, lowerer: lw } = c;
   const rank = c.inType(0).shape.length;
   const axes = [attr.ints("axes", bnAxes(rank)), attr.int("keepdims", 1)];
   const x = c.in(0);

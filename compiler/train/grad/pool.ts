@@ -22,7 +22,7 @@ export function maxPoolAttrsOf(n: Node): OnnxAttribute[] {
 export function gradMaxPool(c: GradCtx): void {
   if (!c.needs(0)) return;
   // The training forward keeps the Indices (flat over N*C*H*W); recompute them if it did not.
-  const indices = c.saved("indices") ?? c.e.op("MaxPool", [c.x(0)], maxPoolAttrsOf(c.node), 2)[1];
+  const indices = c.saved("indices") ?? c.emit.op("MaxPool", [c.x(0)], maxPoolAttrsOf(c.node), 2)[1];
   const w = poolWindow(c.node);
   if (w.stride.every((s, i) => s >= w.kernel[i])) {
     // Windows do not overlap, so every input position is picked at most once: MaxUnpool's plain
@@ -53,7 +53,7 @@ export function gradAvgPool(c: GradCtx): void {
   if (typeof channels !== "number")
     return c.fail(`avgpool ${c.node.id} over a symbolic channel count has no gradient mtl can write`);
   const area = w.kernel[0] * w.kernel[1];
-  const ones = op1(c, "Expand", [c.lw.f32([1 / area]), i64(c, [channels, 1, w.kernel[0], w.kernel[1]])]);
+  const ones = op1(c, "Expand", [c.lowerer.f32([1 / area]), i64(c, [channels, 1, w.kernel[0], w.kernel[1]])]);
   const dx = convInputGrad(c, c.dy(), ones, w, channels);
   if (dx === null)
     return c.fail(
@@ -65,6 +65,6 @@ export function gradAvgPool(c: GradCtx): void {
 export function gradGlobalAvgPool(c: GradCtx): void {
   if (!c.needs(0)) return;
   const hw = staticCount(c.inType(0).shape.slice(2));
-  const scale = hw === null ? op1(c, "Div", [runtimeCount(c, c.x(0)), runtimeCount(c, c.y())]) : c.lw.f32([hw]);
+  const scale = hw === null ? op1(c, "Div", [runtimeCount(c, c.x(0)), runtimeCount(c, c.y())]) : c.lowerer.f32([hw]);
   c.grad(0, op1(c, "Div", [op1(c, "Expand", [c.dy(), op1(c, "Shape", [c.x(0)])]), scale]));
 }

@@ -51,8 +51,8 @@ export function gradResize(c: GradCtx): void {
     const m = interpolationMatrix(mode, dims[axis], dims[2 + axis], scales[axis]);
     const [rows, cols] = [dims[2 + axis], dims[axis]];
     const data = transposed ? transpose(m, rows, cols) : m;
-    const name = c.lw.values.fresh(`${c.node.id}/interp${axis === 0 ? "H" : "W"}`);
-    c.lw.initializers.push({ name, dtype: "float", dims: transposed ? [cols, rows] : [rows, cols], data });
+    const name = c.lowerer.values.fresh(`${c.node.id}/interp${axis === 0 ? "H" : "W"}`);
+    c.lowerer.initializers.push({ name, dtype: "float", dims: transposed ? [cols, rows] : [rows, cols], data });
     return name;
   };
   const alongW = op1(c, "MatMul", [c.dy(), matrix(1, false)]); // [N, C, Ho, Wi]

@@ -1,59 +1,9 @@
-// One gradient rule per IR op kind: a missing rule is a type error.
+// Each op's gradient rule, read from its spec in the op registry (compiler/ops/): the rule
+// implementations live in this folder, the per-op table in the op's own file.
 import type { OpKind } from "../../ir/types";
-import { gradAttention } from "./attention";
-import { gradConv } from "./conv";
+import { OP_KINDS, specOf } from "../../ops";
 import type { GradRule } from "./ctx";
-import { gradEmbedding, gradLinear, gradParam } from "./dense";
-import {
-  gradAdd,
-  gradConst,
-  gradDiv,
-  gradGelu,
-  gradIdentity,
-  gradMul,
-  gradRelu,
-  gradRelu6,
-  gradSigmoid,
-  gradSilu,
-  gradSoftmax,
-  gradSub,
-  gradTanh,
-} from "./elementwise";
-import { gradBatchnorm, gradGroupnorm, gradLayernorm } from "./norm";
-import { gradAvgPool, gradGlobalAvgPool, gradMaxPool } from "./pool";
-import { gradResize } from "./resize";
-import { gradConcat, gradFlatten, gradMean, gradReshape, gradSelect, gradTranspose } from "./shape";
 
-export const GRAD_RULES: Readonly<Record<OpKind, GradRule>> = {
-  conv: gradConv,
-  linear: gradLinear,
-  batchnorm: gradBatchnorm,
-  layernorm: gradLayernorm,
-  groupnorm: gradGroupnorm,
-  relu: gradRelu,
-  relu6: gradRelu6,
-  gelu: gradGelu,
-  sigmoid: gradSigmoid,
-  tanh: gradTanh,
-  silu: gradSilu,
-  identity: gradIdentity,
-  softmax: gradSoftmax,
-  maxpool: gradMaxPool,
-  avgpool: gradAvgPool,
-  globalavgpool: gradGlobalAvgPool,
-  resize: gradResize,
-  concat: gradConcat,
-  add: gradAdd,
-  sub: gradSub,
-  mul: gradMul,
-  div: gradDiv,
-  reshape: gradReshape,
-  flatten: gradFlatten,
-  transpose: gradTranspose,
-  select: gradSelect,
-  mean: gradMean,
-  attention: gradAttention,
-  embedding: gradEmbedding,
-  param: gradParam,
-  const: gradConst,
-};
+export const GRAD_RULES: Readonly<Record<OpKind, GradRule>> = Object.fromEntries(
+  OP_KINDS.map((k) => [k, specOf(k).gradient]),
+) as Record<OpKind, GradRule>;
