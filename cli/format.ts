@@ -18,3 +18,11 @@ export function formatBytes(bytes: number): string {
   const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
   return `${v.toFixed(digits)} ${units[u]}`;
 }
+
+/** MACs and parameter counts as `mtl info` prints them: "1.814G", "11.69M", "96.0K", "512". */
+export function human(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(3)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
+  return String(Math.round(n));
+}

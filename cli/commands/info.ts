@@ -7,7 +7,7 @@ import { readArtifact, type Artifact } from "../../runtime/artifact";
 import { parameterList, type ParameterEntry } from "../../runtime/parameters";
 import { readBytes } from "../files";
 import { describeStatic } from "../../runtime/static-model";
-import { plural } from "../format";
+import { human, plural } from "../format";
 import { out } from "../io";
 
 export interface InfoOptions {
@@ -15,15 +15,6 @@ export interface InfoOptions {
   params?: boolean;
   all?: boolean;
 }
-
-const human = (n: number): string =>
-  n >= 1e9
-    ? `${(n / 1e9).toFixed(3)}G`
-    : n >= 1e6
-      ? `${(n / 1e6).toFixed(2)}M`
-      : n >= 1e3
-        ? `${(n / 1e3).toFixed(1)}K`
-        : String(Math.round(n));
 
 /** Every configuration, when the space is small enough to list. */
 function* configs(a: Artifact): Generator<Config> {

@@ -9,6 +9,7 @@ import { optimise } from "../../compiler/compile";
 import { buildCostTable, costAt } from "../../compiler/cost/table";
 import type { CostTable } from "../../compiler/cost/types";
 import { fileHost } from "../../cli/host";
+import { human } from "../../cli/format";
 import { checkProgram } from "../../compiler/index";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -16,16 +17,6 @@ const examples = readdirSync(join(root, "examples"))
   .filter((f) => f.endsWith(".mtl"))
   .sort();
 const docs = readFileSync(join(root, "docs", "stdlib.md"), "utf8");
-
-// `mtl info`'s number format.
-const human = (n: number): string =>
-  n >= 1e9
-    ? `${(n / 1e9).toFixed(3)}G`
-    : n >= 1e6
-      ? `${(n / 1e6).toFixed(2)}M`
-      : n >= 1e3
-        ? `${(n / 1e3).toFixed(1)}K`
-        : String(Math.round(n));
 
 type Config = Record<string, number>;
 const fullConfig = (t: CostTable): Config => Object.fromEntries(t.groups.map((g) => [g.name, g.choices.length - 1]));
