@@ -26,6 +26,9 @@ import { describeStatic } from "./static-model";
 import { specialiseBytes } from "./specialise";
 import { isControlInput } from "../compiler/io-names";
 import { type SessionSettings, toOrtOptions } from "./session-options";
+import { decodeMetadata } from "../compiler/onnx/decode-metadata";
+import { createInt8Session, type Int8Context } from "./quantize/session";
+import { parseQuantSpec, QUANT_KEY, QuantizeError } from "./quantize/spec";
 
 /** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
 export class RunError extends MtlError {
@@ -40,7 +43,14 @@ const STATIC_HINT = "compile the model without --config/--budget to choose width
 export interface LoadOptions extends SessionSettings {
   /** Specialised sessions kept (least recently used go first; default 8). */
   readonly cacheSize?: number;
+  /**
+   * "int8": every configuration runs as a statically quantised int8 session built from the file's
+   * calibration (`mtl compile --quantize int8`, docs/quantization.md); default "fp32".
+   */
+  readonly precision?: Precision;
 }
+
+export type Precision = "fp32" | "int8";
 
 /** Node name -> "file:line:col" from the doc_strings the compiler writes, subgraphs included. */
 function sourceMap(graph: OnnxGraph, into = new Map<string, string>()): Map<string, string> {
@@ -109,6 +119,8 @@ export class MtlModel {
   private sources?: Map<string, string>;
   /** The file it was loaded from, for messages. */
   private path = "<bytes>";
+  /** Set when loaded with precision "int8": the calibration every session is quantised with. */
+  private int8?: Int8Context;
 
   private constructor(
     private readonly artifact: Artifact,
@@ -140,12 +152,25 @@ export class MtlModel {
     } else bytes = source;
     const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8, sessionOptions);
     model.path = path;
+    if (opts.precision !== undefined && opts.precision !== "fp32" && opts.precision !== "int8")
+      throw new QuantizeError("MTL-QNT-004", `precision must be "fp32" or "int8", not ${String(opts.precision)}`);
+    if (opts.precision === "int8") {
+      if (model.artifact.staticConfig)
+        throw new QuantizeError("MTL-QNT-001", `${path} is a static model; int8 runs dynamic models`, STATIC_HINT);
+      const spec = parseQuantSpec(decodeMetadata(bytes)[QUANT_KEY], path);
+      model.int8 = { spec, groups: model.meta.groups, path };
+    }
     return model;
   }
 
   /** The one configuration (width per group) of a static model, else null. */
   get staticConfig(): Readonly<Record<string, number>> | null {
     return this.artifact.staticConfig;
+  }
+
+  /** "int8" when loaded with that precision, else "fp32". */
+  get precision(): Precision {
+    return this.int8 ? "int8" : "fp32";
   }
 
   get tasks(): string[] {
@@ -248,7 +273,10 @@ export class MtlModel {
     tasks: readonly string[],
     mode: RunMode,
   ): { via: "specialised" | "dynamic"; start?: () => void } {
-    if (mode !== "auto") return { via: mode };
+    // int8 answers only from quantised sessions: the dynamic graph is fp32.
+    if (this.int8 && mode === "dynamic")
+      throw new QuantizeError("MTL-QNT-004", "int8 models run specialised sessions only", 'use mode "auto" or "specialised"');
+    if (mode !== "auto" || this.int8) return { via: mode === "auto" ? "specialised" : mode };
     if (!this.dynamicReady || this.cache.ready(cacheKey(config, tasks))) return { via: "specialised" };
     if (this.cache.has(cacheKey(config, tasks))) return { via: "dynamic" }; // already building
     let open = () => undefined as void;
@@ -282,7 +310,10 @@ export class MtlModel {
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
     const specialised = () => specialiseBytes(this.bytes, { widths: config, run });
-    const build = () => createSession(specialised(), this.path, this.sessionOptions);
+    const int8 = this.int8;
+    const build = int8
+      ? () => createInt8Session(this.bytes, { widths: config, run }, int8, this.sessionOptions)
+      : () => createSession(specialised(), this.path, this.sessionOptions);
     // onnxruntime builds a session on this thread: a background build waits until the run the dynamic
     // graph answers has returned, so that answer is not held up by it.
     const create = after ? () => after.then(build) : build;
@@ -342,7 +373,7 @@ export class MtlModel {
       ? await session.run(feeds, fetches).catch(async (e: unknown) => {
           // A specialised session's nodes are renamed by onnxruntime's fusions: rerun the dynamic
           // graph, whose node names map back to the source, to say where it fails.
-          if (mode === "specialised") await this.run(inputs, { ...o, mode: "dynamic" });
+          if (mode === "specialised" && !this.int8) await this.run(inputs, { ...o, mode: "dynamic" });
           return explainFailure(e, sources);
         })
       : {};
