@@ -27,7 +27,7 @@ import { specialiseBytes } from "./specialise";
 import { isControlInput } from "../compiler/io-names";
 import { type SessionSettings, toOrtOptions } from "./session-options";
 import { decodeMetadata } from "../compiler/onnx/decode-metadata";
-import { createInt8Session, type Int8Context } from "./quantize/session";
+import { createFlatSession, type Int8Context } from "./quantize/session";
 import { parseQuantSpec, QUANT_KEY, QuantizeError } from "./quantize/spec";
 
 /** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
@@ -48,6 +48,12 @@ export interface LoadOptions extends SessionSettings {
    * calibration (`mtl compile --quantize int8`, docs/quantization.md); default "fp32".
    */
   readonly precision?: Precision;
+  /**
+   * "low-resolution": a dense head that resizes its logits and then takes the argmax takes the
+   * argmax first and resizes the class map (nearest): much cheaper, not exact at class boundaries
+   * (docs/quantization.md, "Dense heads"). Default "exact".
+   */
+  readonly denseArgmax?: "exact" | "low-resolution";
 }
 
 export type Precision = "fp32" | "int8";
@@ -121,6 +127,7 @@ export class MtlModel {
   private path = "<bytes>";
   /** Set when loaded with precision "int8": the calibration every session is quantised with. */
   private int8?: Int8Context;
+  private lowResolutionArgmax = false;
 
   private constructor(
     private readonly artifact: Artifact,
@@ -154,6 +161,9 @@ export class MtlModel {
     model.path = path;
     if (opts.precision !== undefined && opts.precision !== "fp32" && opts.precision !== "int8")
       throw new QuantizeError("MTL-QNT-004", `precision must be "fp32" or "int8", not ${String(opts.precision)}`);
+    if (opts.denseArgmax !== undefined && opts.denseArgmax !== "exact" && opts.denseArgmax !== "low-resolution")
+      throw new QuantizeError("MTL-QNT-004", `denseArgmax must be "exact" or "low-resolution", not ${String(opts.denseArgmax)}`);
+    model.lowResolutionArgmax = opts.denseArgmax === "low-resolution";
     if (opts.precision === "int8") {
       if (model.artifact.staticConfig)
         throw new QuantizeError("MTL-QNT-001", `${path} is a static model; int8 runs dynamic models`, STATIC_HINT);
@@ -276,7 +286,8 @@ export class MtlModel {
     // int8 answers only from quantised sessions: the dynamic graph is fp32.
     if (this.int8 && mode === "dynamic")
       throw new QuantizeError("MTL-QNT-004", "int8 models run specialised sessions only", 'use mode "auto" or "specialised"');
-    if (mode !== "auto" || this.int8) return { via: mode === "auto" ? "specialised" : mode };
+    // The dynamic graph's argmax is exact: with the low-resolution one, "auto" waits for it too.
+    if (mode !== "auto" || this.int8 || this.lowResolutionArgmax) return { via: mode === "auto" ? "specialised" : mode };
     if (!this.dynamicReady || this.cache.ready(cacheKey(config, tasks))) return { via: "specialised" };
     if (this.cache.has(cacheKey(config, tasks))) return { via: "dynamic" }; // already building
     let open = () => undefined as void;
@@ -310,10 +321,11 @@ export class MtlModel {
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
     const specialised = () => specialiseBytes(this.bytes, { widths: config, run });
-    const int8 = this.int8;
-    const build = int8
-      ? () => createInt8Session(this.bytes, { widths: config, run }, int8, this.sessionOptions)
-      : () => createSession(specialised(), this.path, this.sessionOptions);
+    const flat = { int8: this.int8, lowResolutionArgmax: this.lowResolutionArgmax, path: this.path };
+    const build =
+      flat.int8 || flat.lowResolutionArgmax
+        ? () => createFlatSession(this.bytes, { widths: config, run }, flat, this.sessionOptions)
+        : () => createSession(specialised(), this.path, this.sessionOptions);
     // onnxruntime builds a session on this thread: a background build waits until the run the dynamic
     // graph answers has returned, so that answer is not held up by it.
     const create = after ? () => after.then(build) : build;

@@ -1,4 +1,4 @@
-// An int8 session for one configuration: its flat fp32 graph (flatten.ts), quantised with the
+// A session for one configuration made from its flat graph (int8, cheaper dense argmax): its flat fp32 graph (flatten.ts), quantised with the
 // configuration's calibrated ranges (compiler/quantize/qdq.ts), built at onnxruntime's full
 // optimisation level, where the Q/DQ pairs fuse into QLinearConv / QGemm / QLinearMatMul.
 import type * as ort from "onnxruntime-node";
@@ -8,6 +8,7 @@ import { MissingRangeError, quantizeModel } from "../../compiler/quantize/qdq";
 import type { Fixed } from "../specialise";
 import { createSession } from "../session-load";
 import { describeStatic } from "../static-model";
+import { lowResolutionArgmax } from "../../compiler/rewrite/dense-argmax";
 import { flattenConfiguration } from "./flatten";
 import { QuantizeError, rangesFor, type QuantSpec } from "./spec";
 
@@ -36,13 +37,23 @@ export function quantizeFlat(flat: OnnxModel, widths: Readonly<Record<string, nu
   }
 }
 
-export async function createInt8Session(
+/** How a configuration's session is made from its flat graph: int8, and/or the low-resolution dense argmax. */
+export interface FlatOptions {
+  readonly int8?: Int8Context;
+  readonly lowResolutionArgmax: boolean;
+  readonly path: string;
+}
+
+export async function createFlatSession(
   bytes: Uint8Array,
   fixed: Fixed,
-  c: Int8Context,
+  o: FlatOptions,
   options: ort.InferenceSession.SessionOptions,
 ): Promise<ort.InferenceSession> {
-  rangesFor(c.spec, fixed.widths, (w) => describeWidths(c.groups, w)); // an uncalibrated configuration fails before the work
-  const flat = await flattenConfiguration(bytes, fixed, c.path, options);
-  return createSession(encodeModel(quantizeFlat(flat, fixed.widths, c)), c.path, options);
+  const int8 = o.int8;
+  if (int8) rangesFor(int8.spec, fixed.widths, (w) => describeWidths(int8.groups, w)); // fail before the work
+  let flat = await flattenConfiguration(bytes, fixed, o.path, options);
+  if (int8) flat = quantizeFlat(flat, fixed.widths, int8);
+  if (o.lowResolutionArgmax) flat = lowResolutionArgmax(flat).model;
+  return createSession(encodeModel(flat), o.path, options);
 }
