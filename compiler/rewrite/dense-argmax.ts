@@ -34,7 +34,7 @@ export function lowResolutionArgmax(model: OnnxModel): { model: OnnxModel; rewri
       opType,
       inputs,
       outputs: [out],
-      name: `${p}.${opType}`,
+      name: `${out}/node`,
       domain: "",
       docString: argmax.docString,
       attributes,
