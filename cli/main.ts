@@ -116,6 +116,7 @@ function program(): Command {
     .option("--config <widths>", "run this configuration instead of searching, e.g. backbone=0.5")
     .option("--dynamic", "run the dynamic graph instead of a specialised session")
     .option("--precision <p>", "fp32 (default) or int8 (a model compiled with --quantize int8; docs/quantization.md)")
+    .option("--dense-argmax <how>", "exact (default) or low-resolution: argmax before a dense head's upsampling (not exact)")
     .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
     .option("--accept-unreliable-latency", "plan a latency budget even on a table `mtl profile` flagged as unreliable")
     .option("--profile <file>", "measured utility per configuration (see docs/search.md)")
