@@ -36,7 +36,10 @@ for (const op of ["Conv", "MatMul"]) {
   const times: Record<string, string> = {};
   for (const name of ["fp32", "bf16"]) {
     try {
-      const s = await ort.InferenceSession.create(`${dir}/${op}-${name}.onnx`, { intraOpNumThreads: 1, logSeverityLevel: 3 });
+      const s = await ort.InferenceSession.create(`${dir}/${op}-${name}.onnx`, {
+        intraOpNumThreads: 1,
+        logSeverityLevel: 3,
+      });
       const dims = op === "Conv" ? [1, 256, 56, 56] : [512, 1024];
       const x = new ort.Tensor("float32", new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5), dims);
       await s.run({ x });
@@ -48,7 +51,9 @@ for (const op of ["Conv", "MatMul"]) {
       }
       times[name] = `${ts.sort((a, b) => a - b)[2].toFixed(1)} ms`;
     } catch (e) {
-      times[name] = `fails: ${String((e as Error).message).replace(/\s+/g, " ").slice(0, 160)}`;
+      times[name] = `fails: ${String((e as Error).message)
+        .replace(/\s+/g, " ")
+        .slice(0, 160)}`;
     }
   }
   console.log(`${op}: fp32 ${times.fp32}; bf16 ${times.bf16}`);

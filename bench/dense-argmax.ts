@@ -58,7 +58,9 @@ try {
       const [e, l] = [median(times.exact), median(times.cheap)];
       const width = exact.meta.groups[0].choices[config[exact.meta.groups[0].name]];
       const cells = [e.toFixed(1).padStart(9), l.toFixed(1).padStart(11), `${(e / l).toFixed(2)}x`.padStart(14)];
-      console.log(`${name.slice(0, 8).padEnd(8)} ${String(width).padEnd(5)} ${cells.join(" ")} ${((100 * same) / total).toFixed(2)}%`);
+      console.log(
+        `${name.slice(0, 8).padEnd(8)} ${String(width).padEnd(5)} ${cells.join(" ")} ${((100 * same) / total).toFixed(2)}%`,
+      );
     }
     await exact.close();
     await cheap.close();

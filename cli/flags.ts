@@ -41,5 +41,9 @@ export function precisionFlag(text: string | undefined): "fp32" | "int8" {
 /** --dense-argmax of `mtl run`: exact (default) or low-resolution (docs/quantization.md, Dense heads). */
 export function denseArgmaxFlag(text: string | undefined): "exact" | "low-resolution" {
   if (text === undefined || text === "exact" || text === "low-resolution") return text ?? "exact";
-  throw new UserError(`--dense-argmax takes exact or low-resolution, not ${text}`, 2, "e.g. --dense-argmax low-resolution");
+  throw new UserError(
+    `--dense-argmax takes exact or low-resolution, not ${text}`,
+    2,
+    "e.g. --dense-argmax low-resolution",
+  );
 }

@@ -162,7 +162,10 @@ export class MtlModel {
     if (opts.precision !== undefined && opts.precision !== "fp32" && opts.precision !== "int8")
       throw new QuantizeError("MTL-QNT-004", `precision must be "fp32" or "int8", not ${String(opts.precision)}`);
     if (opts.denseArgmax !== undefined && opts.denseArgmax !== "exact" && opts.denseArgmax !== "low-resolution")
-      throw new QuantizeError("MTL-QNT-004", `denseArgmax must be "exact" or "low-resolution", not ${String(opts.denseArgmax)}`);
+      throw new QuantizeError(
+        "MTL-QNT-004",
+        `denseArgmax must be "exact" or "low-resolution", not ${String(opts.denseArgmax)}`,
+      );
     model.lowResolutionArgmax = opts.denseArgmax === "low-resolution";
     if (opts.precision === "int8") {
       if (model.artifact.staticConfig)
@@ -285,9 +288,14 @@ export class MtlModel {
   ): { via: "specialised" | "dynamic"; start?: () => void } {
     // int8 answers only from quantised sessions: the dynamic graph is fp32.
     if (this.int8 && mode === "dynamic")
-      throw new QuantizeError("MTL-QNT-004", "int8 models run specialised sessions only", 'use mode "auto" or "specialised"');
+      throw new QuantizeError(
+        "MTL-QNT-004",
+        "int8 models run specialised sessions only",
+        'use mode "auto" or "specialised"',
+      );
     // The dynamic graph's argmax is exact: with the low-resolution one, "auto" waits for it too.
-    if (mode !== "auto" || this.int8 || this.lowResolutionArgmax) return { via: mode === "auto" ? "specialised" : mode };
+    if (mode !== "auto" || this.int8 || this.lowResolutionArgmax)
+      return { via: mode === "auto" ? "specialised" : mode };
     if (!this.dynamicReady || this.cache.ready(cacheKey(config, tasks))) return { via: "specialised" };
     if (this.cache.has(cacheKey(config, tasks))) return { via: "dynamic" }; // already building
     let open = () => undefined as void;

@@ -1,7 +1,12 @@
 // The int8 part of `mtl compile`: --quantize int8 --calibrate DIR and their settings, checked
 // before compiling; after it, calibration and the int8-against-fp32 report (docs/quantization.md).
 import type { Compiled } from "../../compiler/compile";
-import { CALIBRATION_METHODS, describeWidths, quantizeCompiled, type CalibrationMethod } from "../../runtime/quantize/index";
+import {
+  CALIBRATION_METHODS,
+  describeWidths,
+  quantizeCompiled,
+  type CalibrationMethod,
+} from "../../runtime/quantize/index";
 import type { ConfigAgreement } from "../../runtime/quantize/index";
 import { wholeNumber } from "../flags";
 import { out, UserError } from "../io";
@@ -34,15 +39,28 @@ const CONFIG_SETS = ["auto", "all", "diagonal"] as const;
 /** The checked settings, or null without --quantize; usage errors (exit 2) for flags that cannot work. */
 export function quantizeSettings(o: QuantizeCliOptions): QuantizeSettings | null {
   if (o.quantize === undefined) {
-    if (o.calibrate !== undefined) throw new UserError("--calibrate goes with --quantize int8", 2, "add --quantize int8");
+    if (o.calibrate !== undefined)
+      throw new UserError("--calibrate goes with --quantize int8", 2, "add --quantize int8");
     return null;
   }
   if (o.quantize !== "int8")
-    throw new UserError(`--quantize takes int8, not ${o.quantize}`, 2, "bf16 is not offered: docs/quantization.md says why");
+    throw new UserError(
+      `--quantize takes int8, not ${o.quantize}`,
+      2,
+      "bf16 is not offered: docs/quantization.md says why",
+    );
   if (o.calibrate === undefined)
-    throw new UserError("--quantize int8 needs --calibrate DIR", 2, "a data set folder (docs/data.md) or a folder of images");
+    throw new UserError(
+      "--quantize int8 needs --calibrate DIR",
+      2,
+      "a data set folder (docs/data.md) or a folder of images",
+    );
   if (o.config || o.budget)
-    throw new UserError("--quantize works on the dynamic model, not with --config/--budget", 2, "drop --config/--budget");
+    throw new UserError(
+      "--quantize works on the dynamic model, not with --config/--budget",
+      2,
+      "drop --config/--budget",
+    );
   const method = o.calibrationMethod ?? "minmax";
   if (!(CALIBRATION_METHODS as readonly string[]).includes(method))
     throw new UserError(`--calibration-method takes ${CALIBRATION_METHODS.join(" or ")}, not ${method}`, 2);
@@ -51,7 +69,11 @@ export function quantizeSettings(o: QuantizeCliOptions): QuantizeSettings | null
     throw new UserError(`--calibrate-configs takes ${CONFIG_SETS.join(", ")}, not ${configs}`, 2);
   const percentile = o.percentile === undefined ? 99.99 : Number(o.percentile);
   if (!Number.isFinite(percentile) || percentile < 50 || percentile > 100)
-    throw new UserError(`--percentile takes a number from 50 to 100, not ${o.percentile}`, 2, "e.g. --percentile 99.99");
+    throw new UserError(
+      `--percentile takes a number from 50 to 100, not ${o.percentile}`,
+      2,
+      "e.g. --percentile 99.99",
+    );
   return {
     dataDir: o.calibrate,
     samples: wholeNumber(o.calibrationSamples, "--calibration-samples", 32),
@@ -72,7 +94,9 @@ export async function quantizeForOutput(compiled: Compiled, s: QuantizeSettings,
   });
   const groups = compiled.graph.groups.map((g) => ({ name: g.name, choices: g.choices }));
   const samples = q.spec.samples;
-  out.log(`int8: ${q.spec.configs.length} configuration(s) calibrated on ${samples} sample(s), ${q.spec.method} ranges`);
+  out.log(
+    `int8: ${q.spec.configs.length} configuration(s) calibrated on ${samples} sample(s), ${q.spec.method} ranges`,
+  );
   for (const a of q.agreement) out.log(agreementLine(a, describeWidths(groups, a.widths)));
   return q.bytes;
 }

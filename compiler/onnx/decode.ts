@@ -33,7 +33,10 @@ const DTYPES: Record<number, OnnxDType> = { 1: "float", 7: "int64", 9: "bool", 3
 
 function dtypeOf(code: number, what: string): OnnxDType {
   const t = DTYPES[code];
-  if (!t) throw new OnnxDecodeError(`${what} has element type ${code}; mtl reads float, int64, bool, int8, uint8 and int32 only`);
+  if (!t)
+    throw new OnnxDecodeError(
+      `${what} has element type ${code}; mtl reads float, int64, bool, int8, uint8 and int32 only`,
+    );
   return t;
 }
 

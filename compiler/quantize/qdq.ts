@@ -24,6 +24,15 @@ const transB = (n: OnnxNode): number => {
   return a?.kind === "int" ? a.value : 0;
 };
 
+/** A Gemm computing x W (+ b): no transposed input, alpha and beta 1 (the QDQ fusion's pattern). */
+const plainGemm = (n: OnnxNode): boolean =>
+  n.attributes.every(
+    (a) =>
+      a.name === "transB" ||
+      (a.name === "transA" && a.kind === "int" && a.value === 0) ||
+      ((a.name === "alpha" || a.name === "beta") && a.kind === "float" && a.value === 1),
+  );
+
 /** Conv / Gemm / MatMul nodes of the top-level graph whose weight is a constant, in graph order. */
 function sites(graph: OnnxGraph): Site[] {
   const inits = new Map(graph.initializers.map((t) => [t.name, t]));
@@ -37,9 +46,8 @@ function sites(graph: OnnxGraph): Site[] {
     if (b && (!bias || bias.dtype !== "float" || bias.dims.length !== 1)) continue;
     if (node.opType === "Conv") out.push({ node, x, weight, bias: bias ?? null, axis: 0 });
     else if (node.opType === "Gemm" && weight.dims.length === 2) {
+      if (!plainGemm(node)) continue;
       // Per-channel needs the output channels on one axis of the weight: axis 0 with transB, else 1.
-      const alpha = node.attributes.find((a) => a.name === "alpha" || a.name === "beta" || a.name === "transA");
-      if (alpha && !(alpha.kind === "int" && alpha.value === 0) && !(alpha.kind === "float" && alpha.value === 1)) continue;
       out.push({ node, x, weight, bias: bias ?? null, axis: transB(node) ? 0 : 1 });
     } else if (node.opType === "MatMul" && weight.dims.length === 2 && !b)
       out.push({ node, x, weight, bias: null, axis: null });
@@ -75,7 +83,9 @@ export function activationTensors(graph: OnnxGraph): string[] {
 /** The graph with `names` added as float outputs, for calibration runs. */
 export function withActivationOutputs(model: OnnxModel, names: readonly string[]): OnnxModel {
   const have = new Set(model.graph.outputs.map((o) => o.name));
-  const extra: OnnxValueInfo[] = names.filter((n) => !have.has(n)).map((name) => ({ name, dtype: "float", shape: null }));
+  const extra: OnnxValueInfo[] = names
+    .filter((n) => !have.has(n))
+    .map((name) => ({ name, dtype: "float", shape: null }));
   return { ...model, graph: { ...model.graph, outputs: [...model.graph.outputs, ...extra] } };
 }
 
@@ -139,7 +149,12 @@ export function quantizeModel(model: OnnxModel, ranges: ReadonlyMap<string, Rang
       );
       const axis = site.axis === null ? [] : [{ name: "axis", kind: "int" as const, value: site.axis }];
       nodes.push({
-        ...plain("DequantizeLinear", [`${wName}.w`, `${wName}.wscale`, `${wName}.wzero`], [dq(site.weight.name)], `${wName}.DQ`),
+        ...plain(
+          "DequantizeLinear",
+          [`${wName}.w`, `${wName}.wscale`, `${wName}.wzero`],
+          [dq(site.weight.name)],
+          `${wName}.DQ`,
+        ),
         attributes: axis,
       });
       inputs = [inputs[0], dq(site.weight.name), ...inputs.slice(2)];
@@ -154,7 +169,12 @@ export function quantizeModel(model: OnnxModel, ranges: ReadonlyMap<string, Rang
         );
         const bAxis = b.scales.dims.length ? [{ name: "axis", kind: "int" as const, value: 0 }] : [];
         nodes.push({
-          ...plain("DequantizeLinear", [`${bName}.b`, `${bName}.bscale`, `${bName}.bzero`], [dq(site.bias.name)], `${bName}.DQ`),
+          ...plain(
+            "DequantizeLinear",
+            [`${bName}.b`, `${bName}.bscale`, `${bName}.bzero`],
+            [dq(site.bias.name)],
+            `${bName}.DQ`,
+          ),
           attributes: bAxis,
         });
         inputs[2] = dq(site.bias.name);

@@ -35,7 +35,9 @@ export function calibrationConfigs(groups: MtlMetadata["groups"], which: "auto" 
     return all;
   }
   const k = Math.max(...groups.map((g) => g.choices.length));
-  return Array.from({ length: k }, (_, i) => Object.fromEntries(groups.map((g) => [g.name, Math.min(i, g.choices.length - 1)])));
+  return Array.from({ length: k }, (_, i) =>
+    Object.fromEntries(groups.map((g) => [g.name, Math.min(i, g.choices.length - 1)])),
+  );
 }
 
 /** Running statistics of one tensor over samples. */

@@ -74,5 +74,7 @@ export async function compareConfig(
 }
 
 /** Whether an output holds integers (or booleans) rather than floats. */
-const isIntegerOutput = (flat: { graph: { outputs: readonly { name: string; dtype: string }[] } }, n: string): boolean =>
-  flat.graph.outputs.find((o) => o.name === n)?.dtype !== "float";
+const isIntegerOutput = (
+  flat: { graph: { outputs: readonly { name: string; dtype: string }[] } },
+  n: string,
+): boolean => flat.graph.outputs.find((o) => o.name === n)?.dtype !== "float";

@@ -1,6 +1,7 @@
-// A session for one configuration made from its flat graph (int8, cheaper dense argmax): its flat fp32 graph (flatten.ts), quantised with the
-// configuration's calibrated ranges (compiler/quantize/qdq.ts), built at onnxruntime's full
-// optimisation level, where the Q/DQ pairs fuse into QLinearConv / QGemm / QLinearMatMul.
+// A session for one configuration made from its flat fp32 graph (flatten.ts): quantised with the
+// configuration's calibrated ranges (compiler/quantize/qdq.ts) and/or with the low-resolution dense
+// argmax (compiler/rewrite/dense-argmax.ts), then built at onnxruntime's full optimisation level,
+// where the Q/DQ pairs fuse into QLinearConv / QGemm / QLinearMatMul.
 import type * as ort from "onnxruntime-node";
 import { encodeModel } from "../../compiler/onnx/encode";
 import type { OnnxModel } from "../../compiler/onnx/model";

@@ -9,7 +9,10 @@ import { load } from "../../runtime/index";
 import { flattenConfiguration } from "../../runtime/quantize/flatten";
 import { compileSource, TWO_TASK } from "../helpers/compiled";
 
-const SEG = TWO_TASK.replace("f32[N, 3, 16, 16]", "f32[N, 3, 64, 64]").replace("upsample(scale: 2)", "upsample(scale: 8)");
+const SEG = TWO_TASK.replace("f32[N, 3, 16, 16]", "f32[N, 3, 64, 64]").replace(
+  "upsample(scale: 2)",
+  "upsample(scale: 8)",
+);
 
 /** A smooth seeded image: neighbouring pixels close, so most class regions are wider than one low-res pixel. */
 function smooth(n: number, side: number): Float32Array {

@@ -88,7 +88,10 @@ describe("int8 quantisation", () => {
     const values = q.values.data as Int8Array;
     expect(values[1]).toBe(-127);
     expect(values[3]).toBe(127);
-    for (let i = 0; i < 6; i++) expect(Math.abs(values[i] * scales[Math.floor(i / 3)] - w.data[i])).toBeLessThanOrEqual(scales[Math.floor(i / 3)] / 2);
+    for (let i = 0; i < 6; i++)
+      expect(Math.abs(values[i] * scales[Math.floor(i / 3)] - w.data[i])).toBeLessThanOrEqual(
+        scales[Math.floor(i / 3)] / 2,
+      );
   });
 
   it("says which configurations are calibrated, and that an fp32 file has no calibration", async () => {
@@ -98,6 +101,8 @@ describe("int8 quantisation", () => {
     await expect(m.run(input, { config: FULL, mode: "dynamic" })).rejects.toMatchObject({ code: "MTL-QNT-004" });
     await m.close();
     await expect(load(fp32, { precision: "int8" })).rejects.toMatchObject({ code: "MTL-QNT-001" });
-    expect(await main(["compile", "examples/multimnist.mtl", "-o", join(work, "x.onnx"), "--quantize", "int4"])).toBe(2);
+    expect(await main(["compile", "examples/multimnist.mtl", "-o", join(work, "x.onnx"), "--quantize", "int4"])).toBe(
+      2,
+    );
   });
 });
