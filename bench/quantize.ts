@@ -63,18 +63,21 @@ with torch.no_grad():
 print(json.dumps({"ms": out, "torch": torch.__version__}))
 `;
 
-async function timeRun(model: MtlModel, config: Record<string, number>, batch: number): Promise<number> {
+/** Medians of int8 and fp32 cached runs, interleaved run by run so that both see the same load. */
+async function timeBoth(models: MtlModel[], config: Record<string, number>, batch: number): Promise<number[]> {
   const inputs = Object.fromEntries(
-    model.meta.inputs.map((i) => {
+    models[0].meta.inputs.map((i) => {
       const dims = [batch, ...i.shape.slice(1).map((d) => (typeof d === "number" ? d : 1))];
       const n = dims.reduce((a, b) => a * b, 1);
       return [i.name, { data: Float32Array.from({ length: n }, (_, k) => Math.sin(k) * 2), dims }];
     }),
   );
-  await model.run(inputs, { config, mode: "specialised" }); // builds and caches the session
-  const ts: number[] = [];
-  for (let r = 0; r < runs; r++) ts.push((await model.run(inputs, { config, mode: "specialised" })).ms);
-  return median(ts);
+  for (const m of models) await m.run(inputs, { config, mode: "specialised" }); // builds and caches the session
+  const ts = models.map(() => [] as number[]);
+  for (let r = 0; r < runs; r++)
+    for (let k = 0; k < models.length; k++)
+      ts[k].push((await models[k].run(inputs, { config, mode: "specialised" })).ms);
+  return ts.map(median);
 }
 
 try {
@@ -94,19 +97,22 @@ try {
     Object.fromEntries(groups.map((g) => [g.name, g.choices.findIndex((c) => Math.abs(c - width) < 1e-9)]));
   const cases = [1, 0.5].flatMap((width) => [1, 8].map((batch) => ({ width, batch, config: at(width) })));
   const rows: { width: number; batch: number; fp32: number; int8: number }[] = [];
-  for (const c of cases) {
-    const f = await timeRun(fp32, c.config, c.batch);
-    const i = await timeRun(int8, c.config, c.batch);
-    rows.push({ width: c.width, batch: c.batch, fp32: f, int8: i });
-  }
   const shapes = Object.fromEntries(fp32.meta.inputs.map((i) => [i.name, i.shape.slice(1)]));
-  const torchCases = cases.map((c) => ({ batch: c.batch, config: c.config, inputs: shapes }));
-  const py = execFileSync(
-    "/usr/bin/python3",
-    ["-c", PYTHON, join(work, "torch"), String(threads), String(runs), JSON.stringify(torchCases)],
-    { encoding: "utf8", maxBuffer: 1 << 20 },
-  );
-  const torch = JSON.parse(py) as { ms: number[]; torch: string };
+  const torch = { ms: [] as number[], torch: "" };
+  // Each case in turn (onnxruntime, then PyTorch right after), so a case's figures share the machine's load.
+  for (const c of cases) {
+    const [i, f] = await timeBoth([int8, fp32], c.config, c.batch);
+    rows.push({ width: c.width, batch: c.batch, fp32: f, int8: i });
+    const torchCase = [{ batch: c.batch, config: c.config, inputs: shapes }];
+    const py = execFileSync(
+      "/usr/bin/python3",
+      ["-c", PYTHON, join(work, "torch"), String(threads), String(runs), JSON.stringify(torchCase)],
+      { encoding: "utf8", maxBuffer: 1 << 20 },
+    );
+    const t = JSON.parse(py) as { ms: number[]; torch: string };
+    torch.ms.push(t.ms[0]);
+    torch.torch = t.torch;
+  }
   console.log(`\n${threads} intra-op thread(s), median of ${runs} runs; shared, loaded machine: noisy`);
   console.log("width batch   int8 ms   fp32 ms  torch ms  fp32/int8  torch/int8  torch/fp32");
   rows.forEach((r, k) => {
