@@ -80,6 +80,20 @@ describe("int8 quantisation", () => {
     expect(ops.filter((o) => o === "QGemm" || o === "QLinearMatMul").length).toBeGreaterThan(0);
   }, 60_000);
 
+  it("int8, uint8 and int32 tensors survive encode and decode", () => {
+    const inits = [
+      { name: "a", dtype: "int8" as const, dims: [3], data: Int8Array.from([-127, 0, 5]) },
+      { name: "b", dtype: "uint8" as const, dims: [2], data: Uint8Array.from([0, 255]) },
+      { name: "c", dtype: "int32" as const, dims: [2], data: Int32Array.from([-(2 ** 31) + 1, 7]) },
+    ];
+    const graph = { name: "g", nodes: [], inputs: [], outputs: [], initializers: inits, valueInfo: [], docString: "" };
+    const m = { irVersion: 8, opset: 17, producerName: "t", producerVersion: "", docString: "", metadata: {}, graph };
+    const back = decodeModel(encodeModel(m)).graph.initializers;
+    expect(back.map((t) => [t.dtype, [...t.data]])).toEqual(inits.map((t) => [t.dtype, [...t.data]]));
+    expect(back[0].data).toBeInstanceOf(Int8Array);
+    expect(back[2].data).toBeInstanceOf(Int32Array);
+  });
+
   it("per-channel symmetric weights round to within half a step of their channel's scale", () => {
     const w = { name: "w", dtype: "float" as const, dims: [2, 3], data: Float32Array.from([0.5, -1, 0.25, 8, 2, -4]) };
     const q = quantizeWeight(w, 0);
@@ -93,6 +107,26 @@ describe("int8 quantisation", () => {
         scales[Math.floor(i / 3)] / 2,
       );
   });
+
+  it("mtl compile reports int8 against fp32 on held-out samples", async () => {
+    const printed: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((s) => (printed.push(String(s)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const q = ["--quantize", "int8", "--calibrate", data, "--calibration-samples", "16", "--check-samples", "16"];
+    const code = await main(["compile", "examples/multimnist.mtl", "-o", join(work, "checked.onnx"), ...q]);
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    const lines = printed
+      .join("")
+      .split("\n")
+      .filter((l) => l.includes("int8 vs fp32"));
+    expect(lines).toHaveLength(4); // the diagonal configurations of 64
+    for (const l of lines) {
+      const rates = [...l.matchAll(/agreement ([\d.]+)%/g)].map((m) => Number(m[1]));
+      expect(rates).toHaveLength(2);
+      for (const r of rates) expect(r).toBeGreaterThanOrEqual(75);
+    }
+  }, 60_000);
 
   it("says which configurations are calibrated, and that an fp32 file has no calibration", async () => {
     const m = await load(model, { precision: "int8" });
