@@ -143,6 +143,13 @@ export class MtlModel {
 
   static async load(source: string | Uint8Array, opts: LoadOptions = {}): Promise<MtlModel> {
     const sessionOptions = toOrtOptions(opts); // bad options fail before the file is read
+    if (opts.precision !== undefined && opts.precision !== "fp32" && opts.precision !== "int8")
+      throw new QuantizeError("MTL-QNT-004", `precision must be "fp32" or "int8", not ${String(opts.precision)}`);
+    if (opts.denseArgmax !== undefined && opts.denseArgmax !== "exact" && opts.denseArgmax !== "low-resolution")
+      throw new QuantizeError(
+        "MTL-QNT-004",
+        `denseArgmax must be "exact" or "low-resolution", not ${String(opts.denseArgmax)}`,
+      );
     const path = typeof source === "string" ? source : "<bytes>";
     let bytes: Uint8Array;
     if (typeof source === "string") {
@@ -159,13 +166,6 @@ export class MtlModel {
     } else bytes = source;
     const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8, sessionOptions);
     model.path = path;
-    if (opts.precision !== undefined && opts.precision !== "fp32" && opts.precision !== "int8")
-      throw new QuantizeError("MTL-QNT-004", `precision must be "fp32" or "int8", not ${String(opts.precision)}`);
-    if (opts.denseArgmax !== undefined && opts.denseArgmax !== "exact" && opts.denseArgmax !== "low-resolution")
-      throw new QuantizeError(
-        "MTL-QNT-004",
-        `denseArgmax must be "exact" or "low-resolution", not ${String(opts.denseArgmax)}`,
-      );
     model.lowResolutionArgmax = opts.denseArgmax === "low-resolution";
     if (opts.precision === "int8") {
       if (model.artifact.staticConfig)
