@@ -31,3 +31,19 @@ export function sessionFlags(o: { threads?: string; spin?: boolean; ep?: string 
     executionProvider: o.ep,
   };
 }
+
+/** --precision of `mtl run`: fp32 (default) or int8. */
+export function precisionFlag(text: string | undefined): "fp32" | "int8" {
+  if (text === undefined || text === "fp32" || text === "int8") return text ?? "fp32";
+  throw new UserError(`--precision takes fp32 or int8, not ${text}`, 2, "e.g. --precision int8");
+}
+
+/** --dense-argmax of `mtl run`: exact (default) or low-resolution (docs/quantization.md, Dense heads). */
+export function denseArgmaxFlag(text: string | undefined): "exact" | "low-resolution" {
+  if (text === undefined || text === "exact" || text === "low-resolution") return text ?? "exact";
+  throw new UserError(
+    `--dense-argmax takes exact or low-resolution, not ${text}`,
+    2,
+    "e.g. --dense-argmax low-resolution",
+  );
+}

@@ -63,6 +63,24 @@ function program(): Command {
     .option("--seed <n>", "seed of the weight initialisation", "0")
     .option("--root <dir>", "project root that imports may not leave")
     .option("--limits <list>", "raise work and size limits, e.g. steps=1e7,params=2e9 (docs/language.md, Limits)")
+    .option(
+      "--quantize <int8>",
+      "add an int8 calibration: `mtl run --precision int8` then runs int8 (docs/quantization.md)",
+    )
+    .option(
+      "--calibrate <dir>",
+      "calibration data for --quantize: a data set folder (docs/data.md) or a folder of images",
+    )
+    .option("--calibration-samples <n>", "samples that set the activation ranges", "32")
+    .option("--check-samples <n>", "further samples on which int8 is compared with fp32 (0: no check)", "8")
+    .option("--calibration-method <m>", "activation ranges: minmax or percentile", "minmax")
+    .option("--percentile <p>", "the percentile of --calibration-method percentile", "99.99")
+    .option(
+      "--calibrate-configs <set>",
+      "configurations to calibrate: auto (all if <= 16, else diagonal), all, diagonal",
+      "auto",
+    )
+    .option("--threads <n>", "onnxruntime intra-op threads for calibration (default: one per core)")
     .action(async (file: string, o) => {
       result = await (await command<typeof import("./commands/compile")>("compile")).runCompile(file, o);
     });
@@ -107,6 +125,11 @@ function program(): Command {
     .option("--tasks <names>", "only these tasks run")
     .option("--config <widths>", "run this configuration instead of searching, e.g. backbone=0.5")
     .option("--dynamic", "run the dynamic graph instead of a specialised session")
+    .option("--precision <p>", "fp32 (default) or int8 (a model compiled with --quantize int8; docs/quantization.md)")
+    .option(
+      "--dense-argmax <how>",
+      "exact (default) or low-resolution: argmax before a dense head's upsampling (not exact)",
+    )
     .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
     .option("--accept-unreliable-latency", "plan a latency budget even on a table `mtl profile` flagged as unreliable")
     .option("--profile <file>", "measured utility per configuration (see docs/search.md)")

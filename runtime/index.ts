@@ -8,7 +8,9 @@ export {
   type RunResult,
   type OutputTensor,
   type LoadOptions,
+  type Precision,
 } from "./model";
+export { QuantizeError } from "./quantize/spec";
 export { availableProviders, SessionOptionsError, type SessionSettings } from "./session-options";
 export { ArtifactError, readArtifact, type Artifact } from "./artifact";
 export { InputError, type InputTensor } from "./inputs";

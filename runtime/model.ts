@@ -26,6 +26,9 @@ import { describeStatic } from "./static-model";
 import { specialiseBytes } from "./specialise";
 import { isControlInput } from "../compiler/io-names";
 import { type SessionSettings, toOrtOptions } from "./session-options";
+import { decodeMetadata } from "../compiler/onnx/decode-metadata";
+import { createFlatSession, type Int8Context } from "./quantize/session";
+import { parseQuantSpec, QUANT_KEY, QuantizeError } from "./quantize/spec";
 
 /** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
 export class RunError extends MtlError {
@@ -40,7 +43,20 @@ const STATIC_HINT = "compile the model without --config/--budget to choose width
 export interface LoadOptions extends SessionSettings {
   /** Specialised sessions kept (least recently used go first; default 8). */
   readonly cacheSize?: number;
+  /**
+   * "int8": every configuration runs as a statically quantised int8 session built from the file's
+   * calibration (`mtl compile --quantize int8`, docs/quantization.md); default "fp32".
+   */
+  readonly precision?: Precision;
+  /**
+   * "low-resolution": a dense head that resizes its logits and then takes the argmax takes the
+   * argmax first and resizes the class map (nearest): much cheaper, not exact at class boundaries
+   * (docs/quantization.md, "Dense heads"). Default "exact".
+   */
+  readonly denseArgmax?: "exact" | "low-resolution";
 }
+
+export type Precision = "fp32" | "int8";
 
 /** Node name -> "file:line:col" from the doc_strings the compiler writes, subgraphs included. */
 function sourceMap(graph: OnnxGraph, into = new Map<string, string>()): Map<string, string> {
@@ -109,6 +125,9 @@ export class MtlModel {
   private sources?: Map<string, string>;
   /** The file it was loaded from, for messages. */
   private path = "<bytes>";
+  /** Set when loaded with precision "int8": the calibration every session is quantised with. */
+  private int8?: Int8Context;
+  private lowResolutionArgmax = false;
 
   private constructor(
     private readonly artifact: Artifact,
@@ -124,6 +143,13 @@ export class MtlModel {
 
   static async load(source: string | Uint8Array, opts: LoadOptions = {}): Promise<MtlModel> {
     const sessionOptions = toOrtOptions(opts); // bad options fail before the file is read
+    if (opts.precision !== undefined && opts.precision !== "fp32" && opts.precision !== "int8")
+      throw new QuantizeError("MTL-QNT-004", `precision must be "fp32" or "int8", not ${String(opts.precision)}`);
+    if (opts.denseArgmax !== undefined && opts.denseArgmax !== "exact" && opts.denseArgmax !== "low-resolution")
+      throw new QuantizeError(
+        "MTL-QNT-004",
+        `denseArgmax must be "exact" or "low-resolution", not ${String(opts.denseArgmax)}`,
+      );
     const path = typeof source === "string" ? source : "<bytes>";
     let bytes: Uint8Array;
     if (typeof source === "string") {
@@ -140,12 +166,24 @@ export class MtlModel {
     } else bytes = source;
     const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8, sessionOptions);
     model.path = path;
+    model.lowResolutionArgmax = opts.denseArgmax === "low-resolution";
+    if (opts.precision === "int8") {
+      if (model.artifact.staticConfig)
+        throw new QuantizeError("MTL-QNT-001", `${path} is a static model; int8 runs dynamic models`, STATIC_HINT);
+      const spec = parseQuantSpec(decodeMetadata(bytes)[QUANT_KEY], path);
+      model.int8 = { spec, groups: model.meta.groups, path };
+    }
     return model;
   }
 
   /** The one configuration (width per group) of a static model, else null. */
   get staticConfig(): Readonly<Record<string, number>> | null {
     return this.artifact.staticConfig;
+  }
+
+  /** "int8" when loaded with that precision, else "fp32". */
+  get precision(): Precision {
+    return this.int8 ? "int8" : "fp32";
   }
 
   get tasks(): string[] {
@@ -248,7 +286,16 @@ export class MtlModel {
     tasks: readonly string[],
     mode: RunMode,
   ): { via: "specialised" | "dynamic"; start?: () => void } {
-    if (mode !== "auto") return { via: mode };
+    // int8 answers only from quantised sessions: the dynamic graph is fp32.
+    if (this.int8 && mode === "dynamic")
+      throw new QuantizeError(
+        "MTL-QNT-004",
+        "int8 models run specialised sessions only",
+        'use mode "auto" or "specialised"',
+      );
+    // The dynamic graph's argmax is exact: with the low-resolution one, "auto" waits for it too.
+    if (mode !== "auto" || this.int8 || this.lowResolutionArgmax)
+      return { via: mode === "auto" ? "specialised" : mode };
     if (!this.dynamicReady || this.cache.ready(cacheKey(config, tasks))) return { via: "specialised" };
     if (this.cache.has(cacheKey(config, tasks))) return { via: "dynamic" }; // already building
     let open = () => undefined as void;
@@ -282,7 +329,11 @@ export class MtlModel {
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
     const specialised = () => specialiseBytes(this.bytes, { widths: config, run });
-    const build = () => createSession(specialised(), this.path, this.sessionOptions);
+    const flat = { int8: this.int8, lowResolutionArgmax: this.lowResolutionArgmax, path: this.path };
+    const build =
+      flat.int8 || flat.lowResolutionArgmax
+        ? () => createFlatSession(this.bytes, { widths: config, run }, flat, this.sessionOptions)
+        : () => createSession(specialised(), this.path, this.sessionOptions);
     // onnxruntime builds a session on this thread: a background build waits until the run the dynamic
     // graph answers has returned, so that answer is not held up by it.
     const create = after ? () => after.then(build) : build;
@@ -342,7 +393,7 @@ export class MtlModel {
       ? await session.run(feeds, fetches).catch(async (e: unknown) => {
           // A specialised session's nodes are renamed by onnxruntime's fusions: rerun the dynamic
           // graph, whose node names map back to the source, to say where it fails.
-          if (mode === "specialised") await this.run(inputs, { ...o, mode: "dynamic" });
+          if (mode === "specialised" && !this.int8) await this.run(inputs, { ...o, mode: "dynamic" });
           return explainFailure(e, sources);
         })
       : {};

@@ -12,8 +12,9 @@ import { formatBytes, plural } from "../format";
 import { fileHost } from "../host";
 import { cliLimits } from "../limits";
 import { out, useColor, UserError } from "../io";
+import { quantizeForOutput, quantizeSettings, type QuantizeCliOptions } from "./compile-quantize";
 
-export interface CompileCliOptions {
+export interface CompileCliOptions extends QuantizeCliOptions {
   output: string;
   weights?: string;
   config?: string;
@@ -54,6 +55,7 @@ export function reportFailure(
 export async function runCompile(file: string, o: CompileCliOptions): Promise<number> {
   if (o.config && o.budget) throw new UserError("give either --config or --budget, not both", 2);
   checkOutputFile(o.output, "-o", "model.onnx");
+  const quantize = quantizeSettings(o);
   const host = fileHost(file, o.root);
   const seed = o.seed === undefined ? 0 : Number(o.seed);
   if (!Number.isInteger(seed)) throw new UserError(`--seed takes a whole number, not ${o.seed}`, 2);
@@ -80,13 +82,14 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
     config = chosen.config;
   }
   const compiled = emitModel(p, config, host.entryOf(file));
-  await writeOutput(o.output, compiled.bytes);
+  const bytes = quantize ? await quantizeForOutput(compiled, quantize, o.output) : compiled.bytes;
+  await writeOutput(o.output, bytes);
   const widths = config
     ? Object.entries(config).map(([g, i]) => `${g}=${p.graph.groups.find((x) => x.name === g)!.choices[i]}`)
     : [];
   const kind = config ? `static model (${widths.join(", ")})` : countConfigs(p);
   const took = ((performance.now() - t0) / 1000).toFixed(1);
-  const size = formatBytes(compiled.bytes.length);
+  const size = formatBytes(bytes.length);
   out.log(`wrote ${o.output}: ${p.graph.name}, ${plural(p.graph.tasks.length, "task")}, ${kind}, ${size} in ${took} s`);
   return 0;
 }

@@ -10,7 +10,7 @@ import type { InputTensor } from "../../runtime/inputs";
 import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
 import { parseAssignments, readBytes } from "../files";
-import { sessionFlags, wholeNumber } from "../flags";
+import { denseArgmaxFlag, precisionFlag, sessionFlags, wholeNumber } from "../flags";
 import { prepareOutputDir, writeOutput } from "../output";
 import { out, UserError } from "../io";
 import { randomInput } from "./inputs";
@@ -18,6 +18,8 @@ import { constraintsFrom, planOptionsFrom } from "./search";
 
 export interface RunCliOptions {
   threads?: string;
+  precision?: string;
+  denseArgmax?: string;
   spin?: boolean;
   ep?: string;
   input?: string[];
@@ -78,7 +80,8 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
       "--config runs that configuration; --budget and --prefer plan one",
     );
   if (o.output !== undefined) prepareOutputDir(o.output, "-o");
-  const model = await load(path, session);
+  const precision = precisionFlag(o.precision);
+  const model = await load(path, { ...session, precision, denseArgmax: denseArgmaxFlag(o.denseArgmax) });
   const inputs: Record<string, InputTensor> = {};
   for (const spec of o.input ?? []) {
     const eq = spec.indexOf("=");

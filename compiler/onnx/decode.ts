@@ -3,6 +3,7 @@
 import onnxProto from "onnx-proto";
 import { MtlError } from "../errors";
 import type { onnx as P } from "onnx-proto";
+import { DTYPE_BYTES } from "./model";
 import type {
   OnnxAttribute,
   OnnxDType,
@@ -28,11 +29,14 @@ type Int64 = number | { toNumber(): number } | null | undefined;
 /** protobufjs gives int64 fields as numbers or Long objects, depending on the environment. */
 const num = (x: Int64): number => (x == null ? 0 : typeof x === "number" ? x : x.toNumber());
 
-const DTYPES: Record<number, OnnxDType> = { 1: "float", 7: "int64", 9: "bool" };
+const DTYPES: Record<number, OnnxDType> = { 1: "float", 7: "int64", 9: "bool", 3: "int8", 2: "uint8", 6: "int32" };
 
 function dtypeOf(code: number, what: string): OnnxDType {
   const t = DTYPES[code];
-  if (!t) throw new OnnxDecodeError(`${what} has element type ${code}; mtl reads float, int64 and bool only`);
+  if (!t)
+    throw new OnnxDecodeError(
+      `${what} has element type ${code}; mtl reads float, int64, bool, int8, uint8 and int32 only`,
+    );
   return t;
 }
 
@@ -40,16 +44,19 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Copies raw little-endian bytes into a fresh, aligned typed array. */
 function fromRaw(dtype: OnnxDType, raw: Uint8Array, count: number, name: string): TensorData {
-  const width = dtype === "float" ? 4 : dtype === "int64" ? 8 : 1;
+  const width = DTYPE_BYTES[dtype];
   if (raw.length !== count * width) {
     throw new OnnxDecodeError(`tensor ${name} holds ${raw.length} bytes, expected ${count * width}`);
   }
-  if (dtype === "bool") return raw.slice();
+  if (dtype === "bool" || dtype === "uint8") return raw.slice();
+  if (dtype === "int8") return new Int8Array(raw.slice().buffer);
   if (LITTLE_ENDIAN) {
     const copy = raw.slice().buffer; // slice() gives a fresh buffer, so it is aligned
+    if (dtype === "int32") return new Int32Array(copy);
     return dtype === "float" ? new Float32Array(copy) : new BigInt64Array(copy);
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (dtype === "int32") return Int32Array.from({ length: count }, (_, i) => view.getInt32(i * 4, true));
   if (dtype === "float") {
     const out = new Float32Array(count);
     for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
@@ -69,6 +76,8 @@ function tensor(t: P.ITensorProto): OnnxTensor {
   if (t.rawData && t.rawData.length > 0) data = fromRaw(dtype, t.rawData, count, name);
   else if (dtype === "float") data = Float32Array.from(t.floatData ?? []);
   else if (dtype === "int64") data = BigInt64Array.from((t.int64Data ?? []).map((x) => BigInt(num(x))));
+  else if (dtype === "int8") data = Int8Array.from(t.int32Data ?? []);
+  else if (dtype === "int32") data = Int32Array.from(t.int32Data ?? []);
   else data = Uint8Array.from(t.int32Data ?? []);
   if (data.length !== count) throw new OnnxDecodeError(`tensor ${name} holds ${data.length} values, expected ${count}`);
   return { name, dtype, dims, data };

@@ -25,6 +25,8 @@ export function tensorBytes(t: OnnxTensor): Uint8Array {
   const out = new Uint8Array(d.byteLength);
   const view = new DataView(out.buffer);
   if (d instanceof Float32Array) d.forEach((x, i) => view.setFloat32(i * 4, x, true));
+  else if (d instanceof Int8Array) out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+  else if (d instanceof Int32Array) d.forEach((x, i) => view.setInt32(i * 4, x, true));
   else d.forEach((x, i) => view.setBigInt64(i * 8, x, true));
   return out;
 }
@@ -34,7 +36,10 @@ function checkTensor(t: OnnxTensor): void {
   const ok =
     (t.dtype === "float" && t.data instanceof Float32Array) ||
     (t.dtype === "int64" && t.data instanceof BigInt64Array) ||
-    (t.dtype === "bool" && t.data instanceof Uint8Array);
+    (t.dtype === "bool" && t.data instanceof Uint8Array) ||
+    (t.dtype === "uint8" && t.data instanceof Uint8Array) ||
+    (t.dtype === "int8" && t.data instanceof Int8Array) ||
+    (t.dtype === "int32" && t.data instanceof Int32Array);
   if (!ok || t.data.length !== count) {
     throw new Error(`internal: tensor ${t.name} has ${t.data.length} ${t.dtype} values for dims [${t.dims}]`);
   }

@@ -1,12 +1,31 @@
 // A proto-free picture of an ONNX model: what the lowering builds and what decode returns.
 // Only encode.ts / decode.ts know about protobuf; everything else works with these plain types.
 
-export type OnnxDType = "float" | "int64" | "bool";
+// int8 / uint8 / int32 appear only in quantised models (compiler/quantize/): weights, zero points, biases.
+export type OnnxDType = "float" | "int64" | "bool" | "int8" | "uint8" | "int32";
 
 /** Element type numbers of onnx.TensorProto.DataType. */
-export const DTYPE_CODE: Readonly<Record<OnnxDType, number>> = { float: 1, int64: 7, bool: 9 };
+export const DTYPE_CODE: Readonly<Record<OnnxDType, number>> = {
+  float: 1,
+  int64: 7,
+  bool: 9,
+  int8: 3,
+  uint8: 2,
+  int32: 6,
+};
 
-export type TensorData = Float32Array | BigInt64Array | Uint8Array; // Uint8Array holds bool as 0/1
+/** Bytes per element of each dtype. */
+export const DTYPE_BYTES: Readonly<Record<OnnxDType, number>> = {
+  float: 4,
+  int64: 8,
+  bool: 1,
+  int8: 1,
+  uint8: 1,
+  int32: 4,
+};
+
+// Uint8Array holds bool as 0/1, and uint8.
+export type TensorData = Float32Array | BigInt64Array | Uint8Array | Int8Array | Int32Array;
 
 export interface OnnxTensor {
   readonly name: string;
