@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { decodeModel } from "../../compiler/onnx/decode";
+import { encodeModel } from "../../compiler/onnx/encode";
 import { KServeRestClient } from "../../runtime/client/index";
 import { seededImage } from "../helpers/compiled";
 import { modelBytes } from "./fixtures";
@@ -66,6 +68,32 @@ describe("mtl serve", () => {
     const c = mtl("serve", model, "--backend", "http://x");
     expect(c.status).toBe(2);
     expect(c.stderr).toContain("is not a kserve-grpc://HOST:PORT address");
+  }, 60_000);
+
+  it("names the user's file when a model cannot be read or loaded", async () => {
+    const broken = join(tmp, "broken.onnx");
+    writeFileSync(broken, "not a model\n");
+    const r = mtl("serve", broken);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`error MTL-ART-001: ${broken} is not an ONNX model`);
+    // Valid mtl metadata, but onnxruntime refuses the graph: the Pareto preload builds sessions at start.
+    const onnx = decodeModel(modelBytes().two);
+    const opset = join(tmp, "opset999.onnx");
+    writeFileSync(opset, encodeModel({ ...onnx, opset: 999 }));
+    const child = spawn("node", [bin, "serve", opset, "--port", "0", "--grpc-port", "none", "--preload", "pareto"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    await new Promise<void>((done) => {
+      child.stderr.on("data", (d) => {
+        stderr += d;
+        if (stderr.includes("MTL-MF-002")) done();
+      });
+      child.once("exit", () => done());
+    });
+    child.kill("SIGKILL");
+    expect(stderr).toContain(`onnxruntime cannot load ${opset}`);
+    expect(stderr).not.toContain("<bytes>");
   }, 60_000);
 });
 
