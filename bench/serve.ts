@@ -99,71 +99,34 @@ const row = (what: string, c: number, f: Figures) =>
   );
 
 let port = 18_400;
+/** `mtl serve` of one model on the next port, REST only, with a queue deep enough for 64 clients. */
+const serveArgs = (file: string, flags: string[] = []) => [
+  "cli/bin.js",
+  "serve",
+  file,
+  "--port",
+  String(port++),
+  "--grpc-port",
+  "none",
+  "--max-queue",
+  "1024",
+  ...flags,
+];
+/** The line `mtl serve` prints once it listens. */
+const SERVING = /on (http:\S+) /;
 try {
   console.log(`mtl serve benchmark: loopback, ${seconds} s per run, shared 2-core machine (figures are noisy)`);
   for (const key of loadRuns ? wanted : []) {
     const m = compile(key);
     console.log(`\n${m.name} (${key}), input [${m.shape.join(", ")}], budgets cycling 25/50/75/100%`);
     const servers: [string, string[], RegExp][] = [
-      [
-        "mtl serve (batch 16, wait 0)",
-        [
-          "cli/bin.js",
-          "serve",
-          m.file,
-          "--port",
-          String(port++),
-          "--grpc-port",
-          "none",
-          "--max-batch",
-          "16",
-          "--preload",
-          "pareto",
-          "--max-queue",
-          "1024",
-        ],
-        /on (http:\S+) /,
-      ],
+      ["mtl serve (batch 16, wait 0)", serveArgs(m.file, ["--max-batch", "16", "--preload", "pareto"]), SERVING],
       [
         "mtl serve (batch 16, wait 2)",
-        [
-          "cli/bin.js",
-          "serve",
-          m.file,
-          "--port",
-          String(port++),
-          "--grpc-port",
-          "none",
-          "--max-batch",
-          "16",
-          "--batch-wait-ms",
-          "2",
-          "--preload",
-          "pareto",
-          "--max-queue",
-          "1024",
-        ],
-        /on (http:\S+) /,
+        serveArgs(m.file, ["--max-batch", "16", "--batch-wait-ms", "2", "--preload", "pareto"]),
+        SERVING,
       ],
-      [
-        "mtl serve (no batching)",
-        [
-          "cli/bin.js",
-          "serve",
-          m.file,
-          "--port",
-          String(port++),
-          "--grpc-port",
-          "none",
-          "--max-batch",
-          "1",
-          "--preload",
-          "pareto",
-          "--max-queue",
-          "1024",
-        ],
-        /on (http:\S+) /,
-      ],
+      ["mtl serve (no batching)", serveArgs(m.file, ["--max-batch", "1", "--preload", "pareto"]), SERVING],
       ["fastify + model.run", ["--import", "tsx", "bench/serve-baseline.ts", m.file, String(port++)], /on (http:\S+)/],
     ];
     for (const [what, args, match] of servers) {
@@ -175,10 +138,7 @@ try {
   }
   if (soakSeconds > 0) {
     const m = compile(wanted[0]);
-    const s = await start(
-      ["cli/bin.js", "serve", m.file, "--port", String(port++), "--grpc-port", "none", "--max-queue", "1024"],
-      /on (http:\S+) /,
-    );
+    const s = await start(serveArgs(m.file), SERVING);
     const rss = async () => {
       const text = await (await fetch(`${s.url}/metrics`)).text();
       return Number(/mtl_process_resident_memory_bytes (\d+)/.exec(text)?.[1] ?? NaN) / 1e6;

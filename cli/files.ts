@@ -5,10 +5,15 @@ import { dirname } from "node:path";
 import { UserError } from "./io";
 import { checkRegularFile } from "../runtime/file-guard";
 
-export function readBytes(path: string, what: string): Uint8Array {
+/** Throws a UserError unless `path` names a regular file mtl can read (not a device, pipe or folder; not over 2 GiB). */
+export function checkReadable(path: string, what: string): void {
   if (!existsSync(path)) throw new UserError(`${what} ${path} does not exist`, 1, "check the path");
   if (statSync(path).isDirectory()) throw new UserError(`${what} ${path} is a folder, not a file`);
-  checkRegularFile(path, what); // not a device (/dev/zero), pipe or folder; not over 2 GiB
+  checkRegularFile(path, what);
+}
+
+export function readBytes(path: string, what: string): Uint8Array {
+  checkReadable(path, what);
   const b = readFileSync(path);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a view: copying would hold the file twice
 }

@@ -39,15 +39,15 @@ export function prepareOutputDir(path: string, flag: string): void {
       `e.g. ${flag} ${join(dirname(path), "outputs")}`,
       OUTPUT_CODE,
     );
+  makeFolder(path, "choose another folder");
+}
+
+/** Creates `dir` and its parents; a coded error naming it (permissions, a full disk) if that fails. */
+function makeFolder(dir: string, hint: string): void {
   try {
-    mkdirSync(path, { recursive: true });
+    mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new UserError(
-      `cannot create the folder ${path}: ${(e as Error).message}`,
-      1,
-      "choose another folder",
-      OUTPUT_CODE,
-    );
+    throw new UserError(`cannot create the folder ${dir}: ${(e as Error).message}`, 1, hint, OUTPUT_CODE);
   }
 }
 
@@ -85,16 +85,7 @@ function untrack(tmp: string): void {
 export async function writeOutput(path: string, bytes: Uint8Array | string, flag = "-o"): Promise<void> {
   checkOutputFile(path, flag, "out");
   const dir = dirname(path);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new UserError(
-      `cannot create the folder ${dir}: ${(e as Error).message}`,
-      1,
-      "choose another path",
-      OUTPUT_CODE,
-    );
-  }
+  makeFolder(dir, "choose another path");
   const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}`);
   track(tmp);
   try {

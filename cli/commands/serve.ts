@@ -8,7 +8,7 @@ import { KServeGrpcClient } from "../../runtime/client/grpc";
 import { readRoutes, routerExecutor } from "../../runtime/serve/router";
 import { DEFAULTS, startServer } from "../../runtime/serve/server";
 import { paretoConfigs } from "../../runtime/serve/pareto";
-import { readBytes } from "../files";
+import { checkReadable, readBytes } from "../files";
 import { out, UserError } from "../io";
 
 export interface ServeCliOptions {
@@ -60,15 +60,16 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
     throw new UserError(`--preload takes pareto or none, not ${preload}`, 2);
   const models = new Map<string, MtlModel>();
   for (const [name, file] of modelFiles(paths)) {
-    const bytes = readBytes(file, "model");
-    let m = await load(bytes, { cacheSize: cache });
+    checkReadable(file, "model");
+    // Loaded by path, not from bytes, so every load and session error names the user's file.
+    let m = await load(file, { cacheSize: cache });
     const wanted = preload === "pareto" ? paretoConfigs(m.costs, m.meta).length : 0;
     if (wanted > cache) {
       out.err(
         `note: ${m.meta.name} has ${wanted} Pareto configurations; the session cache holds ${wanted} instead of ${cache}`,
       );
       await m.close();
-      m = await load(bytes, { cacheSize: wanted });
+      m = await load(file, { cacheSize: wanted });
     }
     const key = name ?? m.meta.name;
     if (models.has(key))

@@ -1,27 +1,16 @@
 // The `mtl` command as users meet it: exit codes, messages, and never a stack trace for a user's
 // mistake. Runs the real binary.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { mtlIn, STACK_TRACE } from "../helpers/cli";
 import { TWO_TASK } from "../helpers/compiled";
 
-const root = join(import.meta.dirname, "..", "..");
-const bin = join(root, "cli", "bin.js");
 const dir = mkdtempSync(join(tmpdir(), "mtl-cli-"));
-
-function mtl(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-const noTrace = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
+const mtl = mtlIn(dir);
+const noTrace = (s: string) => expect(s).not.toMatch(STACK_TRACE);
 
 beforeAll(() => {
   writeFileSync(join(dir, "two.mtl"), TWO_TASK);

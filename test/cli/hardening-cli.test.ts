@@ -1,27 +1,21 @@
 // Issue 15 items 6, 7, 9 and 10 as users meet them through the real binary: exit 1 or 2 with a
 // plain message, never a stack trace, exit 3 or a signal.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeModel } from "../../compiler/onnx/decode";
 import { encodeModel } from "../../compiler/onnx/encode";
+import { runMtl, STACK_TRACE } from "../helpers/cli";
 import { compileSource, TWO_TASK } from "../helpers/compiled";
 
-const bin = join(import.meta.dirname, "..", "..", "cli", "bin.js");
 const dir = mkdtempSync(join(tmpdir(), "mtl-harden-"));
 
 function mtl(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  const r = runMtl(dir, args, 120_000);
+  expect(r.err).not.toMatch(STACK_TRACE);
   expect(r.signal).toBeNull();
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return r;
 }
 
 beforeAll(() => {

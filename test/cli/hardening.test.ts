@@ -7,21 +7,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MTL_BIN, mtlIn, STACK_TRACE } from "../helpers/cli";
 import { TWO_TASK } from "../helpers/compiled";
 
-const root = join(import.meta.dirname, "..", "..");
-const bin = join(root, "cli", "bin.js");
+const bin = MTL_BIN;
 const dir = mkdtempSync(join(tmpdir(), "mtl-harden-"));
-
-function mtl(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-const noTrace = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
+const mtl = mtlIn(dir);
+const noTrace = (s: string) => expect(s).not.toMatch(STACK_TRACE);
 
 const ONE_TASK = `
 model One {

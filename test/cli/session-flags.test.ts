@@ -1,23 +1,14 @@
 // --threads, --no-spin and --ep on the commands that build sessions: accepted on run and bench,
 // a usage error for a bad thread count, a coded error naming the provider for one not in this build.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { mtlIn } from "../helpers/cli";
 import { compileSource, TWO_TASK } from "../helpers/compiled";
 
-const bin = join(import.meta.dirname, "..", "..", "cli", "bin.js");
 const dir = mkdtempSync(join(tmpdir(), "mtl-session-flags-"));
-
-function mtl(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const mtl = mtlIn(dir);
 
 beforeAll(() => writeFileSync(join(dir, "two.onnx"), compileSource(TWO_TASK)));
 

@@ -3,22 +3,20 @@
 // each (no stack trace): a missing or malformed data folder, data that does not fit the model, a
 // task without a loss, an existing run without --resume, and a loss that turns NaN (named by step,
 // with the last good checkpoint left as it was).
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { load } from "../../runtime/model";
+import { mtlIn } from "../helpers/cli";
 import { SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
 
 const cudaBundled = ort.listSupportedBackends().some((b) => b.name === "cuda" && b.bundled);
-const root = join(import.meta.dirname, "..", "..");
-const bin = join(root, "cli", "bin.js");
 const work = mkdtempSync(join(tmpdir(), "mtl-train-cli-"));
 let data = "";
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const mtl = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: "utf8" });
+const mtl = mtlIn(work);
 const model = (edit: (s: string) => string = (s) => s) => {
   const file = join(work, `m${Math.random().toString(36).slice(2)}.mtl`);
   writeFileSync(file, edit(SMALL_MULTIMNIST));
@@ -33,9 +31,9 @@ describe("mtl train / mtl calibrate", () => {
   it("trains, writes checkpoint, model.onnx (every configuration) and weights; calibrate rewrites the model", async () => {
     const file = model();
     const run = mtl("train", file, "--data", data, "-o", "run", "--steps", "30", "--threads", "1");
-    expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/epoch 1 \[#+\] 30\/30 [\d.]+ steps\/s ETA 0:00 {2}left [\d.]+ {2}right [\d.]+/); // plain lines off a TTY
-    expect(run.stdout).toMatch(
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).toMatch(/epoch 1 \[#+\] 30\/30 [\d.]+ steps\/s ETA 0:00 {2}left [\d.]+ {2}right [\d.]+/); // plain lines off a TTY
+    expect(run.out).toMatch(
       /epoch 1: test largest: left [\d.]+%, right [\d.]+%; smallest: left [\d.]+%, right [\d.]+%/,
     );
     for (const f of ["checkpoint.safetensors", "model.onnx", "weights.safetensors"])
@@ -56,12 +54,12 @@ describe("mtl train / mtl calibrate", () => {
       "--source",
       file,
     );
-    expect(cal.status, cal.stderr).toBe(0);
-    expect(cal.stdout).toMatch(/^calibrated .* over 1 batches of 50 per configuration/);
+    expect(cal.code, cal.err).toBe(0);
+    expect(cal.out).toMatch(/^calibrated .* over 1 batches of 50 per configuration/);
     expect(readFileSync(join(work, "run", "model.onnx")).equals(before)).toBe(false);
     const again = mtl("train", file, "--data", data, "-o", "run", "--steps", "30");
-    expect(again.status).toBe(1);
-    expect(again.stderr).toMatch(/already holds a run .*\n {2}hint: pass --resume/);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/already holds a run .*\n {2}hint: pass --resume/);
   }, 120_000);
 
   it("names the problem with the data folder or the model, without a stack trace", () => {
@@ -104,17 +102,17 @@ describe("mtl train / mtl calibrate", () => {
     ];
     for (const [args, message] of cases) {
       const run = mtl(...args);
-      expect(run.status, `${args.join(" ")}: ${run.stderr}`).toBeGreaterThanOrEqual(1);
-      expect(run.stderr).toMatch(message);
-      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.code, `${args.join(" ")}: ${run.err}`).toBeGreaterThanOrEqual(1);
+      expect(run.err).toMatch(message);
+      expect(run.err).not.toMatch(/\n\s+at /);
     }
   }, 120_000);
 
   it("stops at the step whose loss turns NaN, naming it, and writes no checkpoint of the bad weights", () => {
     const file = model((s) => s.replace("optimizer adamw(lr: 0.003)", "optimizer sgd(lr: 1e30, momentum: 0)"));
     const run = mtl("train", file, "--data", data, "-o", "nan", "--threads", "1");
-    expect(run.status, run.stderr).toBe(1);
-    expect(run.stderr).toMatch(
+    expect(run.code, run.err).toBe(1);
+    expect(run.err).toMatch(
       /^error[^:\n]*: the loss became (NaN|infinite) at step \d+\n {2}hint: .*last good checkpoint is kept/,
     );
     expect(() => statSync(join(work, "nan", "checkpoint.safetensors"))).toThrow();

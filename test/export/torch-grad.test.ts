@@ -25,7 +25,7 @@ import { buildTrainingGraph } from "../../compiler/train/graph";
 import { mulberry32 } from "../../compiler/weights/init";
 import { encodeSafetensors } from "../../compiler/weights/safetensors";
 import { stdlibFiles } from "../helpers/check";
-import { sessionOf } from "../helpers/train-check";
+import { relError, sessionOf } from "../helpers/train-check";
 
 const N = 8;
 const work = mkdtempSync(join(tmpdir(), "mtl-torch-grad-"));
@@ -83,16 +83,6 @@ interface TorchResult {
   sandwich?: Record<string, number[] | null>;
   distill_outputs?: number;
   distill_features?: number;
-}
-
-function relError(got: ArrayLike<number>, want: readonly number[]): number {
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return got.length === want.length ? diff / scale : Infinity;
 }
 
 // A second model, small and fast: a depthwise conv and a concat (two channel segments) in the

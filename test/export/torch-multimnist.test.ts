@@ -6,9 +6,7 @@
 // checkpoint compiles with `mtl compile --weights`, and the compiled model's accuracy on the test
 // split (runtime/model.ts fed by runtime/data's loader) equals train.py's own evaluation at the
 // largest and the smallest configuration. About 40-60 s on the shared 2-core machine.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -19,41 +17,14 @@ import { openDataset } from "../../runtime/data";
 import { load } from "../../runtime/model";
 import { normalisationOf } from "../../runtime/train/dataset";
 import { stdlibFiles } from "../helpers/check";
+import { MTL_BIN } from "../helpers/cli";
+import { launchRanks, runProcess } from "../helpers/torch-ranks";
 
 const STEPS = 150;
 const work = mkdtempSync(join(tmpdir(), "mtl-torch-multimnist-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function run(
-  cmd: string,
-  args: string[],
-  env: Record<string, string> = {},
-  ms = 90_000,
-): Promise<{ code: number; out: string }> {
-  return new Promise((done) => {
-    const p = spawn(cmd, args, { env: { ...process.env, OMP_NUM_THREADS: "1", ...env } });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    const timer = setTimeout(() => p.kill("SIGKILL"), ms);
-    p.on("close", (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? -1, out });
-    });
-  });
-}
-
-const freePort = (): Promise<number> =>
-  new Promise((done, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
-
-const mtl = (...args: string[]) => run(process.execPath, ["cli/bin.js", ...args]);
+const mtl = (...args: string[]) => runProcess(process.execPath, [MTL_BIN, ...args]);
 
 describe("mtl export torch: MultiMNIST on two gloo ranks, back through mtl compile --weights", () => {
   it(`${STEPS} steps: loss falls, ranks agree, ONNX accuracy equals PyTorch's`, async () => {
@@ -64,21 +35,15 @@ describe("mtl export torch: MultiMNIST on two gloo ranks, back through mtl compi
     ])
       expect(x.code, x.out).toBe(0);
 
-    const port = String(await freePort());
-    const ranks = await Promise.all(
-      [0, 1].map((r) =>
-        run(
-          "/usr/bin/python3",
-          [join(pkg, "train.py"), "--data", data, "-o", out, "--steps", String(STEPS), "--batch-size", "16"].concat([
-            "--log-every",
-            "50",
-            "--save-every-rank",
-            "--eval-split",
-            "test",
-          ]),
-          { MASTER_ADDR: "127.0.0.1", MASTER_PORT: port, RANK: String(r), WORLD_SIZE: "2", LOCAL_RANK: String(r) },
-        ),
-      ),
+    const ranks = await launchRanks(
+      [join(pkg, "train.py"), "--data", data, "-o", out, "--steps", String(STEPS), "--batch-size", "16"].concat([
+        "--log-every",
+        "50",
+        "--save-every-rank",
+        "--eval-split",
+        "test",
+      ]),
+      90_000,
     );
     for (const x of ranks) expect(x.code, x.out).toBe(0);
     const log = ranks[0].out;

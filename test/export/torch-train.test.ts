@@ -4,9 +4,7 @@
 // the loss falls, both ranks end with identical weights, the checkpoint keeps one BatchNorm row
 // per width (calibrated, so the rows differ) and loads into `mtl compile --weights`, and the compiled
 // ONNX model's accuracy equals train.py's own evaluation. About 10-15 s.
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
@@ -19,6 +17,7 @@ import type { Task } from "../../compiler/ir/types";
 import { decodeSafetensors, type SafeTensor as SafeTensorLike } from "../../compiler/weights/safetensors";
 import { readNpy } from "../../runtime/npy";
 import { stdlibFiles } from "../helpers/check";
+import { launchRanks, runPython } from "../helpers/torch-ranks";
 
 const SOURCE = `import { mlp_classifier } from "std/heads/classify"
 
@@ -72,34 +71,6 @@ json.dump(manifest, open(os.path.join(root, "manifest.json"), "w"))
 const work = mkdtempSync(join(tmpdir(), "mtl-export-torch-train-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const freePort = (): Promise<number> =>
-  new Promise((done, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
-
-function run(
-  args: string[],
-  env: Record<string, string>,
-  timeoutMs: number,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((done) => {
-    const p = spawn("/usr/bin/python3", args, { env: { ...process.env, OMP_NUM_THREADS: "1", ...env } });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
-    p.on("close", (code) => {
-      clearTimeout(timer);
-      done({ code, out });
-    });
-  });
-}
-
 describe("mtl export torch: train.py", () => {
   it("two gloo ranks launched by hand: loss falls, identical weights, checkpoint compiles with --weights", async () => {
     const host = memoryHost({ ...stdlibFiles, "tiny.mtl": SOURCE });
@@ -109,10 +80,9 @@ describe("mtl export torch: train.py", () => {
     const dir = join(work, "pkg");
     mkdirSync(dir);
     for (const [name, text] of pkg.files) writeFileSync(join(dir, name), text);
-    const made = await run(["-c", MAKE_DATA, join(work, "data")], {}, 30_000);
+    const made = await runPython(["-c", MAKE_DATA, join(work, "data")], {}, 30_000);
     expect(made.code, made.out).toBe(0);
 
-    const port = String(await freePort());
     const flags = [
       "--data",
       join(work, "data"),
@@ -126,20 +96,9 @@ describe("mtl export torch: train.py", () => {
       "0.05",
     ];
     flags.push("--distill-features", "1", "--eval-split", "train"); // configuration-invariant distillation on, too
-    const ranks = await Promise.all(
-      [0, 1].map((rank) =>
-        run(
-          [join(dir, "train.py"), ...flags, "--log-every", "5", "--calibration-batches", "2", "--save-every-rank"],
-          {
-            MASTER_ADDR: "127.0.0.1",
-            MASTER_PORT: port,
-            RANK: String(rank),
-            WORLD_SIZE: "2",
-            LOCAL_RANK: String(rank),
-          },
-          50_000,
-        ),
-      ),
+    const ranks = await launchRanks(
+      [join(dir, "train.py"), ...flags, "--log-every", "5", "--calibration-batches", "2", "--save-every-rank"],
+      50_000,
     );
     for (const x of ranks) expect(x.code, x.out).toBe(0);
 
@@ -208,7 +167,7 @@ describe("mtl export torch: train.py", () => {
     const dir = join(work, "dense");
     mkdirSync(dir);
     for (const [name, text] of pkg.files) writeFileSync(join(dir, name), text);
-    const made = await run(["-c", MAKE_DENSE, join(work, "dense-data")], {}, 30_000);
+    const made = await runPython(["-c", MAKE_DENSE, join(work, "dense-data")], {}, 30_000);
     expect(made.code, made.out).toBe(0);
     const args = [
       join(dir, "train.py"),
@@ -219,7 +178,7 @@ describe("mtl export torch: train.py", () => {
       "--steps",
       "60",
     ];
-    const out = await run(
+    const out = await runPython(
       [...args, "--batch-size", "16", "--lr", "0.01", "--log-every", "20", "--eval-split", "train"],
       {},
       50_000,
@@ -235,7 +194,7 @@ describe("mtl export torch: train.py", () => {
     // Without the ignore index the 255s are a user's mistake: one line naming the task, no trace.
     const plain = exportTorch({ ...graph, tasks: r.prepared.graph.tasks }, { entry: "dense.mtl" });
     writeFileSync(join(dir, "model.py"), plain.files.get("model.py")!);
-    const refused = await run([...args, "--batch-size", "16"], {}, 50_000);
+    const refused = await runPython([...args, "--batch-size", "16"], {}, 50_000);
     expect(refused.code).toBe(1);
     expect(refused.out).toContain("error: task 'seg' has class target 255 at step 0, outside 0..3; declare it ignored");
     expect(refused.out).not.toContain("Traceback");
@@ -293,7 +252,7 @@ describe("mtl export torch: train.py --resume", () => {
     };
     for (const [name, text] of exportTorch(constant, { entry: "tiny.mtl" }).files) writeFileSync(join(dir, name), text);
     const data = join(work, "resume-data");
-    expect((await run(["-c", MAKE_DATA, data], {}, 30_000)).code).toBe(0);
+    expect((await runPython(["-c", MAKE_DATA, data], {}, 30_000)).code).toBe(0);
     // 16 steps per epoch (512 / 32): the resumed run starts mid-epoch, at its 11th batch.
     const train = (out: string, steps: number, more: string[] = []) => {
       const args = [
@@ -307,7 +266,7 @@ describe("mtl export torch: train.py --resume", () => {
         "--batch-size",
         "32",
       ];
-      return run([...args, ...more], {}, 50_000);
+      return runPython([...args, ...more], {}, 50_000);
     };
     for (const x of [await train("straight", 20), await train("halves", 10), await train("halves", 20, ["--resume"])]) {
       expect(x.code, x.out).toBe(0);

@@ -59,6 +59,17 @@ export function randomFeeds(tg: TrainingGraph, seed: number, batch = 2, classes:
 type LossOf = (results: ort.InferenceSession.OnnxValueMapType, feeds: Feeds) => number;
 const graphLoss: LossOf = (r) => (r.loss.data as Float32Array)[0];
 
+/** The largest absolute difference relative to the largest |want|; Infinity when the lengths differ. */
+export function relError(got: ArrayLike<number>, want: readonly number[]): number {
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return got.length === want.length ? diff / scale : Infinity;
+}
+
 /** The L2 loss of task `task` recomputed in float64 from the float32 outputs (less round-off). */
 export const l2In64 =
   (task: string): LossOf =>

@@ -17,7 +17,7 @@ import { buildTrainingGraph } from "../../compiler/train/graph";
 import { mulberry32 } from "../../compiler/weights/init";
 import { at, convOpts } from "../helpers/reference-nets";
 import { testWeights } from "../helpers/test-data";
-import { sessionOf, lossOf } from "../helpers/train-check";
+import { lossOf, relError, sessionOf } from "../helpers/train-check";
 
 const N = 4;
 const IGNORE = 255;
@@ -173,16 +173,6 @@ async function run(config: Config): Promise<Run> {
     running: Object.fromEntries(tg.buffers.map((p) => [p, flat(cut.get(p)!, shapeOf(p))])),
   };
   return { got, job, cut, tgParams: tg.params, stats: tg.batchStats };
-}
-
-function relError(got: ArrayLike<number>, want: readonly number[]): number {
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return got.length === want.length ? diff / scale : Infinity;
 }
 
 const CONFIGS: Record<string, Config> = {

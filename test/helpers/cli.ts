@@ -1,0 +1,34 @@
+// Runs the real `mtl` binary (cli/bin.js) as users do, for the CLI tests: plain output (NO_COLOR),
+// the exit code, both streams and the signal that ended it, if any.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+/** The `mtl` command's entry point. */
+export const MTL_BIN = join(import.meta.dirname, "..", "..", "cli", "bin.js");
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly out: string;
+  readonly err: string;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** `mtl ARGS...` in `cwd`, waiting for it to end (killed after `timeoutMs`, if given). */
+export function runMtl(cwd: string, args: readonly string[], timeoutMs?: number): CliResult {
+  const r = spawnSync(process.execPath, [MTL_BIN, ...args], {
+    cwd,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
+}
+
+/** A `mtl(...args)` function running in `cwd`, the shape every CLI test uses. */
+export const mtlIn =
+  (cwd: string, timeoutMs?: number) =>
+  (...args: string[]): CliResult =>
+    runMtl(cwd, args, timeoutMs);
+
+/** A stack trace in a command's output: a user's mistake must never show one. */
+export const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
