@@ -1,0 +1,64 @@
+// Sessions for the step forms of sequence heads (compiler/lower/step.ts), built on first use from
+// the `mtl.step` metadata of the loaded file: each stored graph gets back the parameter
+// initializers it reads from the main graph (the weights are stored once), then one session each.
+// Both run with width inputs (one session for every configuration).
+import * as ort from "onnxruntime-node";
+import { fromBase64, STEP_METADATA_KEY, type StepMetadata, type StoredStepForm } from "../compiler/lower/step-meta";
+import { decodeModel } from "../compiler/onnx/decode";
+import { encodeModel } from "../compiler/onnx/encode";
+import type { OnnxModel } from "../compiler/onnx/model";
+import { createSession } from "./session-load";
+
+export interface StepSessions {
+  readonly form: StoredStepForm;
+  readonly encoder: ort.InferenceSession;
+  readonly step: ort.InferenceSession;
+}
+
+/** The stored step metadata of a model (none for files without sequence heads or older files). */
+export function stepMetadataOf(model: OnnxModel): StepMetadata | null {
+  const text = model.metadata[STEP_METADATA_KEY];
+  return text ? (JSON.parse(text) as StepMetadata) : null;
+}
+
+/** A stored graph with the main graph's initializers that it reads. */
+function withWeights(stored: string, main: OnnxModel): Uint8Array {
+  const m = decodeModel(fromBase64(stored));
+  const have = new Set(m.graph.initializers.map((t) => t.name));
+  const reads = new Set(m.graph.nodes.flatMap((n) => n.inputs));
+  const weights = main.graph.initializers.filter((t) => reads.has(t.name) && !have.has(t.name));
+  return encodeModel({ ...m, graph: { ...m.graph, initializers: [...m.graph.initializers, ...weights] } });
+}
+
+export class StepSessionCache {
+  private readonly built = new Map<string, Promise<StepSessions>>();
+  constructor(
+    private readonly main: OnnxModel,
+    private readonly path: string,
+    private readonly options: ort.InferenceSession.SessionOptions,
+  ) {}
+
+  /** The task's step sessions, or null when the file holds no step form for it. */
+  get(task: string): Promise<StepSessions> | null {
+    const form = stepMetadataOf(this.main)?.forms.find((f) => f.task === task);
+    if (!form) return null;
+    let p = this.built.get(task);
+    if (!p) {
+      p = Promise.all([
+        createSession(withWeights(form.encoder, this.main), this.path, this.options),
+        createSession(withWeights(form.step, this.main), this.path, this.options),
+      ]).then(([encoder, step]) => ({ form, encoder, step }));
+      this.built.set(task, p);
+    }
+    return p;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.built.values()) {
+      const s = await p;
+      await s.encoder.release();
+      await s.step.release();
+    }
+    this.built.clear();
+  }
+}
