@@ -6,7 +6,7 @@ import * as ort from "onnxruntime-node";
 import { fromBase64, STEP_METADATA_KEY, type StepMetadata, type StoredStepForm } from "../compiler/lower/step-meta";
 import { decodeModel } from "../compiler/onnx/decode";
 import { encodeModel } from "../compiler/onnx/encode";
-import type { OnnxModel } from "../compiler/onnx/model";
+import type { OnnxGraph, OnnxModel } from "../compiler/onnx/model";
 import { createSession } from "./session-load";
 
 export interface StepSessions {
@@ -21,11 +21,20 @@ export function stepMetadataOf(model: OnnxModel): StepMetadata | null {
   return text ? (JSON.parse(text) as StepMetadata) : null;
 }
 
+/** Every name the graph's nodes read, inside `If` branches too (depthwise convs lower to `If`s). */
+function namesRead(g: OnnxGraph, into = new Set<string>()): Set<string> {
+  for (const n of g.nodes) {
+    n.inputs.forEach((i) => into.add(i));
+    for (const a of n.attributes) if (a.kind === "graph") namesRead(a.value, into);
+  }
+  return into;
+}
+
 /** A stored graph with the main graph's initializers that it reads. */
 function withWeights(stored: string, main: OnnxModel): Uint8Array {
   const m = decodeModel(fromBase64(stored));
   const have = new Set(m.graph.initializers.map((t) => t.name));
-  const reads = new Set(m.graph.nodes.flatMap((n) => n.inputs));
+  const reads = namesRead(m.graph);
   const weights = main.graph.initializers.filter((t) => reads.has(t.name) && !have.has(t.name));
   return encodeModel({ ...m, graph: { ...m.graph, initializers: [...m.graph.initializers, ...weights] } });
 }
