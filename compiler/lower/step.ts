@@ -100,7 +100,11 @@ export function stepFormOf(graph: Graph, weights: WeightMap, task: Task): StepFo
   });
   encoderNodes.reverse();
   const memory = memoryIds.map((_, i) => `memory.${i}`);
-  const controls: OnnxValueInfo[] = graph.groups.map((g) => ({ name: widthInputName(g.name), dtype: "int64", shape: [] }));
+  const controls: OnnxValueInfo[] = graph.groups.map((g) => ({
+    name: widthInputName(g.name),
+    dtype: "int64",
+    shape: [],
+  }));
   const info = (id: string, name: string): OnnxValueInfo => {
     const t = graph.values.get(id)!.type;
     return { name, dtype: onnxDType(t), shape: onnxShape(t) };
@@ -109,10 +113,14 @@ export function stepFormOf(graph: Graph, weights: WeightMap, task: Task): StepFo
   // Encoder graph.
   const enc = new Lowerer(graph, weights);
   const encInputs = graph.inputs.filter((i) => i.value !== tokens.value && needed.has(i.value));
-  nameAll(enc, [...controls.map((c) => c.name), ...memory], [
-    ...encInputs.map((i): [string, string] => [i.value, i.name]),
-    ...memoryIds.map((id, k): [string, string] => [id, memory[k]]),
-  ]);
+  nameAll(
+    enc,
+    [...controls.map((c) => c.name), ...memory],
+    [
+      ...encInputs.map((i): [string, string] => [i.value, i.name]),
+      ...memoryIds.map((id, k): [string, string] => [id, memory[k]]),
+    ],
+  );
   for (const n of encoderNodes) lowerNode(enc.top, n);
   const encoder = modelOf(
     graph,
@@ -138,11 +146,15 @@ export function stepFormOf(graph: Graph, weights: WeightMap, task: Task): StepFo
   st.kvCache = new Map(attentionIds.map((id, i) => [id, layers[i]]));
   const logits = `${task.name}.logits`;
   const cacheNames = layers.flatMap((l) => [l.pastKey, l.pastValue, l.presentKey, l.presentValue]);
-  nameAll(st, [...controls.map((c) => c.name), ...memory, ...cacheNames, logits], [
-    [tokens.value, tokens.name],
-    ...memoryIds.map((id, k): [string, string] => [id, memory[k]]),
-    [task.output, logits],
-  ]);
+  nameAll(
+    st,
+    [...controls.map((c) => c.name), ...memory, ...cacheNames, logits],
+    [
+      [tokens.value, tokens.name],
+      ...memoryIds.map((id, k): [string, string] => [id, memory[k]]),
+      [task.output, logits],
+    ],
+  );
   for (const n of stepNodes) lowerNode(st.top, n);
   const cacheInfo = (name: string): OnnxValueInfo => ({ name, dtype: "float", shape: ["N", null, null, null] });
   const step = modelOf(

@@ -52,7 +52,9 @@ function pickRows<T extends TensorLike>(t: T, rows: readonly number[], make: Mak
 }
 
 /** Runs the encoder once; returns the StepFn and how many step-graph runs it made. */
-export async function cachedStepFn<T extends TensorLike>(o: CachedStepOptions<T>): Promise<{ step: StepFn; runs: () => number }> {
+export async function cachedStepFn<T extends TensorLike>(
+  o: CachedStepOptions<T>,
+): Promise<{ step: StepFn; runs: () => number }> {
   const { form, makeTensor: make } = o;
   const memory = await o.encoder.run(only(o.feeds, o.encoder.inputNames), form.memory);
   const controls = only(
@@ -65,7 +67,11 @@ export async function cachedStepFn<T extends TensorLike>(o: CachedStepOptions<T>
   const key = (row: number, prefix: readonly number[]) => `${row}:${prefix.join(",")}`;
 
   /** One step-graph run for prefixes of one length whose parents are cached (or empty). */
-  const advance = async (prefixes: readonly (readonly number[])[], rows: readonly number[], into: Map<string, Entry>) => {
+  const advance = async (
+    prefixes: readonly (readonly number[])[],
+    rows: readonly number[],
+    into: Map<string, Entry>,
+  ) => {
     runs++;
     const B = prefixes.length;
     const P = prefixes[0].length - 1;
@@ -75,7 +81,11 @@ export async function cachedStepFn<T extends TensorLike>(o: CachedStepOptions<T>
       return cache.get(k) ?? into.get(k);
     });
     const feeds: Record<string, T> = { ...controls };
-    feeds[form.tokens] = make("int64", BigInt64Array.from(prefixes, (p) => BigInt(p[p.length - 1])), [B, 1]);
+    feeds[form.tokens] = make(
+      "int64",
+      BigInt64Array.from(prefixes, (p) => BigInt(p[p.length - 1])),
+      [B, 1],
+    );
     form.memory.forEach((m) => (feeds[m] = pickRows(memory[m], rows, make)));
     form.layers.forEach((l, j) => {
       const heads = parents[0]?.heads ?? 1;

@@ -33,7 +33,8 @@ const image = { data: seededImage(2 * 3 * 64 * 64, 5), dims: [2, 3, 64, 64] };
 
 const models = new Map<string, MtlModel>();
 beforeAll(async () => {
-  for (const [name, decode] of Object.entries(STRATEGIES)) models.set(name, await load(compileSource(withDecode(decode))));
+  for (const [name, decode] of Object.entries(STRATEGIES))
+    models.set(name, await load(compileSource(withDecode(decode))));
 }, 120_000);
 afterAll(async () => {
   for (const m of models.values()) await m.close();
