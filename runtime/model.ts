@@ -358,7 +358,10 @@ export class MtlModel {
     const controls = Object.fromEntries(Object.entries(feeds).filter(([k]) => isControlInput(k)));
     for (const t of sequence) {
       this.steps ??= new StepSessionCache(this.artifact.model, this.path, this.sessionOptions);
-      const stepSessions = o.stepForm === false ? null : this.steps.get(t.name);
+      // Specialised like the main graph unless the run asked for the dynamic graph.
+      const widths = Object.fromEntries(this.meta.groups.map((g) => [g.name, config[g.name] ?? g.choices.length - 1]));
+      const stepSessions =
+        o.stepForm === false ? null : this.steps.get(t.name, mode === "dynamic" ? undefined : widths);
       const results = stepSessions
         ? await decodeTaskCached(
             await stepSessions,

@@ -1,13 +1,20 @@
 // Sessions for the step forms of sequence heads (compiler/lower/step.ts), built on first use from
 // the `mtl.step` metadata of the loaded file: each stored graph gets back the parameter
 // initializers it reads from the main graph (the weights are stored once), then one session each.
-// Both run with width inputs (one session for every configuration).
+// Without a configuration both keep their width inputs (one session for every configuration);
+// with one they are specialised on load like the main graph (runtime/specialise.ts), which lets
+// onnxruntime fold the weight slices: the encoder then runs at static speed. A few configurations'
+// sessions are kept (least recently used first out).
 import * as ort from "onnxruntime-node";
 import { fromBase64, STEP_METADATA_KEY, type StepMetadata, type StoredStepForm } from "../compiler/lower/step-meta";
 import { decodeModel } from "../compiler/onnx/decode";
 import { encodeModel } from "../compiler/onnx/encode";
 import type { OnnxGraph, OnnxModel } from "../compiler/onnx/model";
 import { createSession } from "./session-load";
+import { specialiseBytes } from "./specialise";
+
+/** Configurations whose step sessions are kept per model. */
+const KEPT = 4;
 
 export interface StepSessions {
   readonly form: StoredStepForm;
@@ -47,27 +54,45 @@ export class StepSessionCache {
     private readonly options: ort.InferenceSession.SessionOptions,
   ) {}
 
-  /** The task's step sessions, or null when the file holds no step form for it. */
-  get(task: string): Promise<StepSessions> | null {
+  /**
+   * The task's step sessions, or null when the file holds no step form for it; specialised to
+   * `widths` (choice index per group, every group) when given.
+   */
+  get(task: string, widths?: Readonly<Record<string, number>>): Promise<StepSessions> | null {
     const form = stepMetadataOf(this.main)?.forms.find((f) => f.task === task);
     if (!form) return null;
-    let p = this.built.get(task);
-    if (!p) {
+    const key = `${task}|${widths ? JSON.stringify(widths) : "dynamic"}`;
+    let p = this.built.get(key);
+    if (p)
+      this.built.delete(key); // re-inserted below: most recently used last
+    else {
+      const bytesOf = (stored: string) => {
+        const full = withWeights(stored, this.main);
+        return widths ? specialiseBytes(full, { widths, run: {} }) : full;
+      };
       p = Promise.all([
-        createSession(withWeights(form.encoder, this.main), this.path, this.options),
-        createSession(withWeights(form.step, this.main), this.path, this.options),
+        createSession(bytesOf(form.encoder), this.path, this.options),
+        createSession(bytesOf(form.step), this.path, this.options),
       ]).then(([encoder, step]) => ({ form, encoder, step }));
-      this.built.set(task, p);
+      p.catch(() => this.built.delete(key));
+    }
+    this.built.set(key, p);
+    while (this.built.size > KEPT) {
+      const [oldest, old] = this.built.entries().next().value!;
+      this.built.delete(oldest);
+      void old.then(release, () => undefined);
     }
     return p;
   }
 
   async close(): Promise<void> {
-    for (const p of this.built.values()) {
-      const s = await p;
-      await s.encoder.release();
-      await s.step.release();
-    }
+    const all = [...this.built.values()];
     this.built.clear();
+    for (const p of all) await p.then(release, () => undefined);
   }
+}
+
+async function release(s: StepSessions): Promise<void> {
+  await s.encoder.release();
+  await s.step.release();
 }
