@@ -33,15 +33,28 @@ export function lowerAttention(c: NodeCtx): void {
   outProjection(c, mergeHeads(e, e.op1("MatMul", [p, v])));
 }
 
+/** The memory's keys and values [N, H, S, hd] of a cross_attention node (named `key`/`value` when given). */
+export function lowerCrossMemory(c: NodeCtx, key?: string, value?: string): [string, string] {
+  const e = c.emit;
+  const headDim = c.num("headDim");
+  const w = c.param("in_proj_weight");
+  const b = bias(c, "in_proj_bias");
+  const part = (i: number, out?: string) => {
+    const heads = splitHeads(e, project(e, c.in(1), ...projectionPart(e, w, b, i)), headDim);
+    return out === undefined ? heads : e.op1("Identity", [heads], [], out);
+  };
+  return [part(1, key), part(2, value)];
+}
+
 export function lowerCrossAttention(c: NodeCtx): void {
   const e = c.emit;
   const headDim = c.num("headDim");
   const w = c.param("in_proj_weight");
   const b = bias(c, "in_proj_bias");
-  const headsOf = (x: string, i: number) => splitHeads(e, project(e, x, ...projectionPart(e, w, b, i)), headDim);
-  const q = headsOf(c.in(0), 0);
-  const k = headsOf(c.in(1), 1);
-  const v = headsOf(c.in(1), 2);
+  const q = splitHeads(e, project(e, c.in(0), ...projectionPart(e, w, b, 0)), headDim);
+  // Step form: the encoder graph projected the memory once.
+  const cached = c.lowerer.crossCache?.get(c.node.id);
+  const [k, v] = cached ? [cached.key, cached.value] : lowerCrossMemory(c);
   const p = attentionWeights(e, q, k, headDim, false);
   outProjection(c, mergeHeads(e, e.op1("MatMul", [p, v])));
 }

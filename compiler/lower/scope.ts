@@ -102,6 +102,8 @@ export class Lowerer {
   private readonly constants = new Map<string, string>();
   /** Step form only (compiler/lower/step.ts): per causal attention node, its cache's ONNX names. */
   kvCache?: ReadonlyMap<string, KvCacheNames>;
+  /** Step form only: per cross_attention node, the ONNX names of its memory's keys and values. */
+  crossCache?: ReadonlyMap<string, { readonly key: string; readonly value: string }>;
   private readonly valueNames = new Map<string, string>();
 
   constructor(

@@ -1,8 +1,7 @@
 // The step form of a sequence head (docs/architecture.md): two ONNX graphs beside the main one.
-// - encoder: the data inputs (not the tokens) -> the values the head's token path reads from
-//   outside it (`memory.<i>`, e.g. the image features its cross-attention attends to). Run once per
-//   input.
-// - step: one new token per row [N, 1], the memory, and per causal attention layer its past keys
+// - encoder: the data inputs (not the tokens) -> each cross-attention's keys and values of the
+//   memory it attends to (`cross.<i>.key` / `.value`, [N, H, S, hd]). Run once per input.
+// - step: one new token per row [N, 1], those keys and values, and per causal attention layer its past keys
 //   and values [N, H, P, hd] -> the next-token logits [N, 1, vocab] and the present keys and
 //   values [N, H, P + 1, hd].
 // A head has a step form when every node on its token path works position by position (linear,
@@ -16,7 +15,9 @@ import type { OnnxModel, OnnxValueInfo } from "../onnx/model";
 import { IR_VERSION, OPSET, PRODUCER } from "../onnx/model";
 import { onnxDType, onnxShape } from "./decode";
 import { lowerNode } from "./ops";
-import { Lowerer, type KvCacheNames } from "./scope";
+import { NodeCtx } from "./node-ctx";
+import { lowerCrossMemory } from "./ops-attention";
+import { Emitter, Lowerer, type KvCacheNames } from "./scope";
 import { widthInputName } from "./slicing";
 
 const POSITIONWISE = new Set<OpKind>([
@@ -91,6 +92,7 @@ export function stepFormOf(graph: Graph, weights: WeightMap, task: Task): StepFo
       return { reason: `${n.id}: combines the tokens with a value computed outside the head's token path` };
     }
   }
+  if (memoryIds.length === 0) return { reason: "no cross_attention reads a memory (nothing to run once)" };
   // The encoder: every node the memory needs.
   const needed = new Set(memoryIds);
   const encoderNodes = [...graph.nodes].reverse().filter((n) => {
@@ -99,7 +101,11 @@ export function stepFormOf(graph: Graph, weights: WeightMap, task: Task): StepFo
     return true;
   });
   encoderNodes.reverse();
-  const memory = memoryIds.map((_, i) => `memory.${i}`);
+  // What the step graph reads from the encoder: each cross-attention's keys and values, projected
+  // once [N, heads, S, headDim], so a step costs no projection of the memory.
+  const crossNodes = stepNodes.filter((n) => n.op === "cross_attention");
+  const cross = crossNodes.map((n, i) => ({ node: n, key: `cross.${i}.key`, value: `cross.${i}.value` }));
+  const memory = cross.flatMap((x) => [x.key, x.value]);
   const controls: OnnxValueInfo[] = graph.groups.map((g) => ({
     name: widthInputName(g.name),
     dtype: "int64",
@@ -116,18 +122,17 @@ export function stepFormOf(graph: Graph, weights: WeightMap, task: Task): StepFo
   nameAll(
     enc,
     [...controls.map((c) => c.name), ...memory],
-    [
-      ...encInputs.map((i): [string, string] => [i.value, i.name]),
-      ...memoryIds.map((id, k): [string, string] => [id, memory[k]]),
-    ],
+    encInputs.map((i): [string, string] => [i.value, i.name]),
   );
   for (const n of encoderNodes) lowerNode(enc.top, n);
+  for (const x of cross) lowerCrossMemory(new NodeCtx(new Emitter(enc.top, x.node.id, ""), x.node), x.key, x.value);
+  const kvInfo = (name: string): OnnxValueInfo => ({ name, dtype: "float", shape: ["N", null, null, null] });
   const encoder = modelOf(
     graph,
     `${task.name}.encoder`,
     enc,
     [...encInputs.map((i) => info(i.value, i.name)), ...controls],
-    memoryIds.map((id, k) => info(id, memory[k])),
+    memory.map(kvInfo),
   );
 
   // Step graph.
@@ -144,6 +149,7 @@ export function stepFormOf(graph: Graph, weights: WeightMap, task: Task): StepFo
     }));
   const attentionIds = stepNodes.filter((n) => n.op === "attention").map((n) => n.id);
   st.kvCache = new Map(attentionIds.map((id, i) => [id, layers[i]]));
+  st.crossCache = new Map(cross.map((x) => [x.node.id, { key: x.key, value: x.value }]));
   const logits = `${task.name}.logits`;
   const cacheNames = layers.flatMap((l) => [l.pastKey, l.pastValue, l.presentKey, l.presentValue]);
   nameAll(
@@ -151,7 +157,6 @@ export function stepFormOf(graph: Graph, weights: WeightMap, task: Task): StepFo
     [...controls.map((c) => c.name), ...memory, ...cacheNames, logits],
     [
       [tokens.value, tokens.name],
-      ...memoryIds.map((id, k): [string, string] => [id, memory[k]]),
       [task.output, logits],
     ],
   );
@@ -163,7 +168,7 @@ export function stepFormOf(graph: Graph, weights: WeightMap, task: Task): StepFo
     st,
     [
       { name: tokens.name, dtype: "int64", shape: ["N", 1] },
-      ...memoryIds.map((id, k) => info(id, memory[k])),
+      ...memory.map(kvInfo),
       ...layers.flatMap((l) => [cacheInfo(l.pastKey), cacheInfo(l.pastValue)]),
       ...controls,
     ],
