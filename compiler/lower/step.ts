@@ -11,7 +11,8 @@
 // Both graphs take the `width.<group>` inputs. Parameter initializers are left out: they are the
 // main graph's, by the same names (the runtime adds them back), so the weights are stored once.
 import type { Graph, OpKind, Task, WeightMap } from "../ir/types";
-import type { OnnxModel, OnnxValueInfo } from "../onnx/model";
+import type { OnnxModel, OnnxNode, OnnxValueInfo } from "../onnx/model";
+import { WIDTH_INPUT_PREFIX } from "../io-names";
 import { IR_VERSION, OPSET, PRODUCER } from "../onnx/model";
 import { onnxDType, onnxShape } from "./decode";
 import { lowerNode } from "./ops";
@@ -188,13 +189,25 @@ function nameAll(lw: Lowerer, reserved: readonly string[], fixed: readonly [stri
   for (const id of lw.graph.values.keys()) if (!fixed.some(([f]) => f === id)) lw.nameValue(id, lw.values.fresh(id));
 }
 
+/** Every name a graph's nodes read, inside `If` branches too. */
+function namesRead(nodes: readonly OnnxNode[], into = new Set<string>()): Set<string> {
+  for (const n of nodes) {
+    n.inputs.forEach((i) => into.add(i));
+    for (const a of n.attributes) if (a.kind === "graph") namesRead(a.value.nodes, into);
+  }
+  return into;
+}
+
 function modelOf(
   graph: Graph,
   name: string,
   lw: Lowerer,
-  inputs: OnnxValueInfo[],
+  allInputs: OnnxValueInfo[],
   outputs: OnnxValueInfo[],
 ): OnnxModel {
+  // Width inputs no node reads are left out (onnxruntime warns about unused ones once specialised).
+  const read = namesRead(lw.top.nodes);
+  const inputs = allInputs.filter((i) => !i.name.startsWith(WIDTH_INPUT_PREFIX) || read.has(i.name));
   return {
     irVersion: IR_VERSION,
     opset: OPSET,
