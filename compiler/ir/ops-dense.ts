@@ -116,7 +116,7 @@ export function crossAttention(c: OpCtx, x: ValueType, memory: ValueType, o: { h
   if (JSON.stringify(xs) !== JSON.stringify(ms))
     fail(
       "LayoutMismatch",
-      `cross_attention memory has ${describeLayout(ms)} features, the queries ${describeLayout(xs)}`,
+      `cross_attention's memory (${describeLayout(ms)}) does not match its queries' features (${describeLayout(xs)})`,
       "project the memory to the queries' width with a fixed linear (or conv) first",
     );
   return attentionLike(c, x, o.heads, "cross_attention");

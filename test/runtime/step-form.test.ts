@@ -11,6 +11,7 @@ import { cachedStepFn } from "../../runtime/decode/cached-step";
 import { load, type MtlModel } from "../../runtime/index";
 import { StepSessionCache, stepMetadataOf } from "../../runtime/step-sessions";
 import { decodeModel } from "../../compiler/onnx/decode";
+import { fromBase64 } from "../../compiler/lower/step-meta";
 import { compileSource, seededImage } from "../helpers/compiled";
 
 const example = readFileSync(join(import.meta.dirname, "..", "..", "examples", "captioning.mtl"), "utf8");
@@ -90,6 +91,26 @@ describe("step form with key/value caches", () => {
     await full.release();
     await steps.encoder.release();
     await steps.step.release();
+  }, 60_000);
+
+  it("a static export (one configuration) has a step form too, with the same tokens", async () => {
+    const bytes = compileSource(withDecode(STRATEGIES.beam), { backbone: 0.75, caption: 0.5 });
+    const form = stepMetadataOf(decodeModel(bytes))?.forms[0];
+    expect(form?.task).toBe("caption");
+    const step = decodeModel(fromBase64(form!.step));
+    expect(step.graph.inputs.filter((i) => i.name.startsWith("width."))).toEqual([]); // no width inputs left
+    const model = await load(bytes);
+    try {
+      const run = (stepForm: boolean) => model.run({ image }, { tasks: ["caption"], stepForm });
+      const [cached, full] = [await run(true), await run(false)];
+      expect(Array.from(cached.outputs.caption["caption.tokens"].data as BigInt64Array)).toEqual(
+        Array.from(full.outputs.caption["caption.tokens"].data as BigInt64Array),
+      );
+      const [a, b] = [cached, full].map((r) => r.outputs.caption["caption.scores"].data as Float32Array);
+      a.forEach((s, i) => expect(Math.abs(s - b[i])).toBeLessThan(1e-5));
+    } finally {
+      await model.close();
+    }
   }, 60_000);
 
   it("the prefix decoder has no step form, says why, and still decodes", async () => {
