@@ -10,6 +10,7 @@ const BENCHES: [string, string[]][] = [
   ["runtime.ts", process.argv.slice(2)],
   ["search.ts", []],
   ["serve.ts", ["--seconds", "3", "--soak", "30"]],
+  ["captioning-decode.ts", []],
 ];
 
 let failed = 0;

@@ -10,6 +10,7 @@ import type { Limits } from "./limits";
 import type { Config, Graph, WeightMap } from "./ir/types";
 import { verify } from "./ir/verify";
 import { lowerToOnnx } from "./lower/lower";
+import { STEP_METADATA_KEY, stepMetadata } from "./lower/step-meta";
 import { encodeModel } from "./onnx/encode";
 import type { OnnxModel } from "./onnx/model";
 import { constfold } from "./passes/constfold";
@@ -148,6 +149,9 @@ export function emitModel(p: Prepared, config: Config | null, source: string): C
     extraMetadata["mtl.config"] = JSON.stringify(
       Object.fromEntries(p.graph.groups.map((g) => [g.name, g.choices[config[g.name]]])),
     );
+  // Sequence heads: their encoder and step graphs, for decoding with key/value caches.
+  const step = stepMetadata(lowered.graph, lowered.weights);
+  if (step !== null) extraMetadata[STEP_METADATA_KEY] = step;
   const onnx = lowerToOnnx(lowered.graph, lowered.weights, {
     extraMetadata,
     docString: `compiled by mtl from ${source}`,

@@ -20,7 +20,8 @@ import { PlanError } from "./plan-error";
 
 export { PlanError };
 import { isSequenceSpec } from "./decode/index";
-import { controlFeeds, decodeTask, withTokenPrefix } from "./sequence";
+import { controlFeeds, decodeTask, decodeTaskCached, withTokenPrefix } from "./sequence";
+import { StepSessionCache } from "./step-sessions";
 import { type Lease, SessionCache } from "./session-cache";
 import { describeStatic } from "./static-model";
 import { specialiseBytes } from "./specialise";
@@ -111,6 +112,12 @@ export interface RunOptions {
    * the specialised session. "dynamic": the one graph for all configurations.
    */
   readonly mode?: RunMode;
+  /**
+   * Sequence tasks: decode with the step form and key/value caches when the file holds one
+   * (default true); false recomputes every prefix with the full graph (the older path, kept for
+   * cross-checks and benchmarks).
+   */
+  readonly stepForm?: boolean;
 }
 
 export type RunMode = "auto" | "specialised" | "dynamic";
@@ -123,6 +130,7 @@ export class MtlModel {
   /** The dynamic session is built (not just being built): it can stand in for a specialised one. */
   private dynamicReady = false;
   private sources?: Map<string, string>;
+  private steps?: StepSessionCache;
   /** The file it was loaded from, for messages. */
   private path = "<bytes>";
   /** Set when loaded with precision "int8": the calibration every session is quantised with. */
@@ -400,13 +408,27 @@ export class MtlModel {
     const outputs: Record<string, Record<string, OutputTensor>> = {};
     const controls = Object.fromEntries(Object.entries(feeds).filter(([k]) => isControlInput(k)));
     for (const t of sequence) {
-      const results = await decodeTask(
-        { session, makeTensor },
-        this.meta,
-        { name: t.name, decode: t.decode as never, outputs: t.outputs },
-        checked,
-        controls,
-      );
+      this.steps ??= new StepSessionCache(this.artifact.model, this.path, this.sessionOptions);
+      // Specialised like the main graph unless the run asked for the dynamic graph.
+      const widths = Object.fromEntries(this.meta.groups.map((g) => [g.name, config[g.name] ?? g.choices.length - 1]));
+      const stepSessions =
+        o.stepForm === false ? null : this.steps.get(t.name, mode === "dynamic" ? undefined : widths);
+      const results = stepSessions
+        ? await decodeTaskCached(
+            await stepSessions,
+            makeTensor,
+            this.meta,
+            { name: t.name, decode: t.decode as never },
+            checked,
+            controlFeeds(this.meta, config, tasks, makeTensor),
+          )
+        : await decodeTask(
+            { session, makeTensor },
+            this.meta,
+            { name: t.name, decode: t.decode as never, outputs: t.outputs },
+            checked,
+            controls,
+          );
       const width = Math.max(1, ...results.map((r) => r.tokens.length));
       const eos = (t.decode as { eos: number }).eos;
       const ids = new BigInt64Array(results.length * width).fill(BigInt(eos));
@@ -434,6 +456,7 @@ export class MtlModel {
 
   async close(): Promise<void> {
     await this.cache.clear();
+    await this.steps?.close();
     if (this.dynamic) await (await this.dynamic).release();
   }
 }

@@ -9,6 +9,8 @@ import type { MtlMetadata } from "../compiler/lower/metadata";
 import { runInputName, widthInputName } from "../compiler/io-names";
 import type { CheckedInput } from "./inputs";
 import { decodeSequence, type SequenceDecodeSpec, type SequenceResult } from "./decode/index";
+import { cachedStepFn, type SessionLike } from "./decode/cached-step";
+import type { StoredStepForm } from "../compiler/lower/step-meta";
 
 /** The part of an onnxruntime tensor the decoding reads. */
 export interface TensorLike {
@@ -86,6 +88,29 @@ export async function decodeTask<T extends TensorLike>(
     }
     return result;
   };
+  return decodeSequence(task.decode, step, batch);
+}
+
+/**
+ * Decodes with the head's step form: its encoder once for the batch, then one step-graph run per
+ * step over the new tokens with cached keys and values (runtime/decode/cached-step.ts).
+ * `controls` must hold the width inputs (the step graphs are not specialised).
+ */
+export async function decodeTaskCached<T extends TensorLike>(
+  sessions: { form: StoredStepForm; encoder: SessionLike<T>; step: SessionLike<T> },
+  makeTensor: MakeTensor<T>,
+  meta: MtlMetadata,
+  task: { name: string; decode: SequenceDecodeSpec },
+  inputs: readonly CheckedInput[],
+  controls: Record<string, T>,
+  onStep?: (step: number) => void,
+): Promise<SequenceResult[]> {
+  const tokensName = tokenInput(meta)!;
+  const others = inputs.filter((i) => i.name !== tokensName);
+  const batch = others.length ? others[0].dims[0] : 1;
+  const feeds: Record<string, T> = { ...controls };
+  for (const i of others) feeds[i.name] = makeTensor(i.dtype, i.data, [...i.dims]);
+  const { step } = await cachedStepFn({ ...sessions, makeTensor, feeds, onStep });
   return decodeSequence(task.decode, step, batch);
 }
 

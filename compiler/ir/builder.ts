@@ -174,8 +174,12 @@ export class GraphBuilder {
     return this.op(ctx, "mean", [x], { axes, keepdims });
   }
 
-  attention(ctx: LayerCtx, x: string, o: { heads: number }): string {
+  attention(ctx: LayerCtx, x: string, o: { heads: number; causal?: boolean }): string {
     return this.op(ctx, "attention", [x], o);
+  }
+
+  crossAttention(ctx: LayerCtx, x: string, memory: string, o: { heads: number }): string {
+    return this.op(ctx, "cross_attention", [x, memory], o);
   }
 
   embedding(ctx: LayerCtx, idx: string, o: { vocab: number; dim: number }): string {

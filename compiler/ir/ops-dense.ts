@@ -97,16 +97,42 @@ export function layernorm(c: OpCtx, x: ValueType, o: { eps: number }): OpResult 
  * number of heads (each head keeps its full size); the output keeps the input's layout so that
  * residual connections line up.
  */
-export function attention(c: OpCtx, x: ValueType, o: { heads: number }): OpResult {
-  expectRank(x, 3, "attention", "[N, T, D]");
-  expectFloat(x, "attention");
-  expectPositive([o.heads], "attention heads");
-  const segs = layoutOnAxis(x, 2, "attention");
+export function attention(c: OpCtx, x: ValueType, o: { heads: number; causal?: boolean }): OpResult {
+  const r = attentionLike(c, x, o.heads, "attention");
+  // Only a causal layer carries the attribute, so that existing graphs and dumps stay as they were.
+  return o.causal ? { ...r, attrs: { ...r.attrs, causal: true } } : r;
+}
+
+/**
+ * Cross-attention: queries from x [N, T, D], keys and values from memory [N, S, D] (the image
+ * features of a caption decoder), with nn.MultiheadAttention's parameters; slims by heads like
+ * `attention`. The memory's features must have x's layout (one in_proj weight projects both).
+ */
+export function crossAttention(c: OpCtx, x: ValueType, memory: ValueType, o: { heads: number }): OpResult {
+  expectRank(memory, 3, "cross_attention memory", "[N, S, D]");
+  expectFloat(memory, "cross_attention memory");
+  const xs = layoutOnAxis(x, 2, "cross_attention");
+  const ms = layoutOnAxis(memory, 2, "cross_attention memory");
+  if (JSON.stringify(xs) !== JSON.stringify(ms))
+    fail(
+      "LayoutMismatch",
+      `cross_attention's memory (${describeLayout(ms)}) does not match its queries' features (${describeLayout(xs)})`,
+      "project the memory to the queries' width with a fixed linear (or conv) first",
+    );
+  return attentionLike(c, x, o.heads, "cross_attention");
+}
+
+function attentionLike(c: OpCtx, x: ValueType, headCount: number, what: string): OpResult {
+  const o = { heads: headCount };
+  expectRank(x, 3, what, "[N, T, D]");
+  expectFloat(x, what);
+  expectPositive([o.heads], `${what} heads`);
+  const segs = layoutOnAxis(x, 2, what);
   const D = layoutMax(segs);
   if (D % o.heads !== 0)
     fail(
       "HeadsDivide",
-      `attention over ${D} features cannot be split into ${o.heads} heads`,
+      `${what} over ${D} features cannot be split into ${o.heads} heads`,
       `use a number of heads that divides ${D}`,
     );
   const headDim = D / o.heads;

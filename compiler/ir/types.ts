@@ -97,7 +97,10 @@ export type OpAttrMap = {
   transpose: { readonly perm: readonly number[] };
   select: { readonly axis: number; readonly index: number }; // drops the axis, e.g. the class token
   mean: { readonly axes: readonly number[]; readonly keepdims: boolean };
-  attention: { readonly heads: number; readonly headDim: number }; // multi-head self-attention, batch first [N, T, D]
+  // multi-head self-attention, batch first [N, T, D]; causal: position t sees positions <= t only
+  attention: { readonly heads: number; readonly headDim: number; readonly causal?: boolean };
+  // queries from x [N, T, D], keys and values from memory [N, S, D]
+  cross_attention: { readonly heads: number; readonly headDim: number };
   embedding: { readonly vocab: number }; // int64 indices -> vectors
   param: NoAttrs; // outputs a parameter as a value (class token, positional embedding)
   const: { readonly value: number }; // scalar f32

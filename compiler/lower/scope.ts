@@ -85,6 +85,14 @@ export class Emitter {
   ): string => this.op(opType, inputs, attributes, output === undefined ? 1 : [output])[0];
 }
 
+/** The past (input) and present (output) keys and values of one cached attention layer. */
+export interface KvCacheNames {
+  readonly pastKey: string;
+  readonly pastValue: string;
+  readonly presentKey: string;
+  readonly presentValue: string;
+}
+
 /** Model-wide state: names, initializers (all at top level, visible in every branch), constants. */
 export class Lowerer {
   readonly values = new Names();
@@ -92,6 +100,10 @@ export class Lowerer {
   readonly initializers: OnnxTensor[] = [];
   readonly top: Scope = new Scope(this, null);
   private readonly constants = new Map<string, string>();
+  /** Step form only (compiler/lower/step.ts): per causal attention node, its cache's ONNX names. */
+  kvCache?: ReadonlyMap<string, KvCacheNames>;
+  /** Step form only: per cross_attention node, the ONNX names of its memory's keys and values. */
+  crossCache?: ReadonlyMap<string, { readonly key: string; readonly value: string }>;
   private readonly valueNames = new Map<string, string>();
 
   constructor(

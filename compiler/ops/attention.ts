@@ -1,25 +1,28 @@
 // attention: batch-first multi-head self-attention (nn.MultiheadAttention); slims by heads.
+import { bool } from "../elaborate/values";
 import { sizeAt, typeOf } from "../cost/measure";
 import { attention } from "../ir/ops-dense";
 import { channelsAt, layoutLength, widthOf } from "../ir/width";
 import { lowerAttention } from "../lower/ops-attention";
-import { expectAtLeast, numArg, tensorArg, X, type LayerDef } from "./layer-def";
+import { expectAtLeast, flagArg, numArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { sortedAttrs, type OpSpec } from "./spec";
 import { torchAttention } from "../export/torch/ops";
 import { gradAttention } from "../train/grad/attention";
 
 const layer: LayerDef = {
   name: "attention",
-  doc: "Multi-head self-attention over [N, T, D] (PyTorch nn.MultiheadAttention, batch first). Slims by number of heads.",
+  doc:
+    "Multi-head self-attention over [N, T, D] (PyTorch nn.MultiheadAttention, batch first). Slims by number of heads. " +
+    "`causal: true` lets position t attend to positions <= t only (a decoder's self-attention).",
   hasParams: true,
-  params: [X, { name: "heads", type: "int" }],
+  params: [X, { name: "heads", type: "int" }, { name: "causal", type: "bool", default: bool(false) }],
   apply: ({ b, ctx, args }) => {
     expectAtLeast(args, "heads");
-    return b.attention(ctx, tensorArg(args, "x"), { heads: numArg(args, "heads") });
+    return b.attention(ctx, tensorArg(args, "x"), { heads: numArg(args, "heads"), causal: flagArg(args, "causal") });
   },
 };
 
-export const attentionSpec: OpSpec<"attention", { heads: number }> = {
+export const attentionSpec: OpSpec<"attention", { heads: number; causal?: boolean }> = {
   kind: "attention",
   gradient: gradAttention,
   pytorch: torchAttention,

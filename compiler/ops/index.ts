@@ -4,6 +4,7 @@ import type { OpKind } from "../ir/types";
 import { reluSpec, relu6Spec, geluSpec, sigmoidSpec, tanhSpec, siluSpec } from "./activations";
 import { addSpec, subSpec, mulSpec, divSpec } from "./arithmetic";
 import { attentionSpec } from "./attention";
+import { crossAttentionSpec } from "./cross-attention";
 import { batchnormSpec } from "./batchnorm";
 import { concatSpec } from "./concat";
 import { constSpec } from "./const";
@@ -54,6 +55,7 @@ export const OPS = {
   select: selectSpec,
   mean: meanSpec,
   attention: attentionSpec,
+  cross_attention: crossAttentionSpec,
   embedding: embeddingSpec,
   param: paramSpec,
   const: constSpec,

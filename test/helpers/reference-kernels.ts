@@ -30,6 +30,26 @@ function reshapeTarget(graph: Graph, t: ValueType, x: Tensor, inType: ValueType,
   return dims.map((d) => (d < 0 ? x.data.length / known : d));
 }
 
+/** [N, T, H * hd] -> [N, H, T, hd]. */
+const headsOf = (x: Tensor, hd: number): Tensor => {
+  const [N, T, F] = x.shape;
+  return R.transpose(R.tensor([N, T, F / hd, hd], x.data), [0, 2, 1, 3]);
+};
+
+/** Softmax(q k^T / sqrt(hd)) v over [N, H, *, hd], merged to [N, Tq, H * hd]; causal hides later keys. */
+function attend(q: Tensor, k: Tensor, v: Tensor, hd: number, causal: boolean): Tensor {
+  const [N, H, Tq] = q.shape;
+  const Tk = k.shape[2];
+  const scores = R.map(R.matmul(q, R.transpose(k, [0, 1, 3, 2])), (x) => x / Math.sqrt(hd));
+  if (causal)
+    scores.data.forEach((_, i) => {
+      const [tq, tk] = [Math.floor(i / Tk) % Tq, i % Tk];
+      if (tk > tq + Tk - Tq) scores.data[i] = -Infinity;
+    });
+  const mixed = R.transpose(R.matmul(R.softmax(scores, 3), v), [0, 2, 1, 3]);
+  return R.tensor([N, Tq, H * hd], mixed.data);
+}
+
 function attention(n: TypedNode<"attention">, x: Tensor, p: (role: string) => Tensor): Tensor {
   const hd = n.attrs.headDim;
   const [N, T] = x.shape;
@@ -38,9 +58,24 @@ function attention(n: TypedNode<"attention">, x: Tensor, p: (role: string) => Te
   const heads = R.transpose(R.tensor([N, T, 3, H, hd], qkv.data), [2, 0, 3, 1, 4]);
   const part = (i: number) =>
     R.tensor([N, H, T, hd], heads.data.subarray(i * N * H * T * hd, (i + 1) * N * H * T * hd));
-  const scores = R.map(R.matmul(part(0), R.transpose(part(1), [0, 1, 3, 2])), (v) => v / Math.sqrt(hd));
-  const mixed = R.transpose(R.matmul(R.softmax(scores, 3), part(2)), [0, 2, 1, 3]);
-  return R.linear(R.tensor([N, T, H * hd], mixed.data), p("out_proj.weight"), p("out_proj.bias"));
+  const mixed = attend(part(0), part(1), part(2), hd, n.attrs.causal === true);
+  return R.linear(mixed, p("out_proj.weight"), p("out_proj.bias"));
+}
+
+/** Rows [i * F, (i + 1) * F) of the stacked q/k/v weight (or bias), F a third of them. */
+function third(t: Tensor, i: number): Tensor {
+  const rows = t.shape[0] / 3;
+  const per = t.data.length / 3;
+  return R.tensor([rows, ...t.shape.slice(1)], t.data.slice(i * per, (i + 1) * per));
+}
+
+function crossAttention(n: TypedNode<"cross_attention">, x: Tensor, m: Tensor, p: (role: string) => Tensor): Tensor {
+  const hd = n.attrs.headDim;
+  const [w, b] = [p("in_proj_weight"), p("in_proj_bias")];
+  const q = headsOf(R.linear(x, third(w, 0), third(b, 0)), hd);
+  const k = headsOf(R.linear(m, third(w, 1), third(b, 1)), hd);
+  const v = headsOf(R.linear(m, third(w, 2), third(b, 2)), hd);
+  return R.linear(attend(q, k, v, hd, false), p("out_proj.weight"), p("out_proj.bias"));
 }
 
 /** GroupNorm: statistics over each (sample, group of C / G channels, every position). */
@@ -167,6 +202,7 @@ export const KERNELS: { readonly [K in OpKind]: Kernel<K> } = {
         );
   },
   attention: (n, [x], c) => attention(n, x, c.param),
+  cross_attention: (n, [x, m], c) => crossAttention(n, x, m, c.param),
   embedding: (_n, [x], c) => {
     const w = c.param("weight");
     const D = w.shape[1];

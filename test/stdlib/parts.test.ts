@@ -197,7 +197,7 @@ describe("transformer_decoder with greedy decoding", () => {
         bos: 1,
         eos: 2,
         maxLen: 6,
-        onLogits: (positions, prefixLength) => expect(positions).toBe(prefixLength + 4), // 2x2 memory tokens before the words
+        onLogits: (positions, prefixLength) => expect(positions).toBe(prefixLength), // causal: one position per word
       });
       expect(got).toEqual(want);
     } finally {

@@ -315,6 +315,19 @@ describe("gradient rules against finite differences", () => {
     ),
   );
   it(
+    "causal attention (masked positions get no gradient)",
+    prop(["attention"], fc.constantFrom(2, 4), (b, heads) =>
+      b.attention(at("attn", "g"), learned(b, [2, 4, 8], 2), { heads, causal: true }),
+    ),
+  );
+  it(
+    "cross_attention (queries and memory both learned, heads slimming)",
+    prop(["cross_attention"], fc.constantFrom(2, 4), (b, heads) => {
+      const memory = b.param(at("memory"), [2, 5, 8], init, 2);
+      return b.crossAttention(at("xattn", "g"), learned(b, [2, 3, 8], 2), memory, { heads });
+    }),
+  );
+  it(
     "embedding (repeated indices add up)",
     prop(["embedding", "param"], fc.integer({ min: 3, max: 6 }), (b, vocab) => {
       const idx = b.input("ids", "i64", ["N", 5], null);

@@ -19,11 +19,28 @@ def expand_like(x, like, axis):
     return x.expand(*sizes)
 
 
-def self_attention(x, w_in, b_in, w_out, b_out, head_dim):
-    """Multi-head self-attention, batch first; a slim layer keeps head_dim and drops heads."""
+def self_attention(x, w_in, b_in, w_out, b_out, head_dim, causal=False):
+    """Multi-head self-attention, batch first; a slim layer keeps head_dim and drops heads.
+    causal: position t attends to positions <= t only."""
     n, t = x.shape[0], x.shape[1]
     qkv = F.linear(x, w_in, b_in).reshape(n, t, 3, -1, head_dim).permute(2, 0, 3, 1, 4)
     q, k, v = qkv[0], qkv[1], qkv[2]
+    scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(head_dim))
+    if causal:
+        future = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
+        scores = scores.masked_fill(future, float("-inf"))
+    mixed = torch.matmul(torch.softmax(scores, -1), v)
+    return F.linear(mixed.transpose(1, 2).reshape(n, t, -1), w_out, b_out)
+
+
+def cross_attention(x, memory, w_in, b_in, w_out, b_out, head_dim):
+    """Queries from x [N, T, D], keys and values from memory [N, S, D]; in_proj stacks q, k, v."""
+    n, t, s = x.shape[0], x.shape[1], memory.shape[1]
+    w_q, w_k, w_v = w_in.chunk(3, 0)
+    b_q, b_k, b_v = b_in.chunk(3, 0) if b_in is not None else (None, None, None)
+    q = F.linear(x, w_q, b_q).reshape(n, t, -1, head_dim).transpose(1, 2)
+    k = F.linear(memory, w_k, b_k).reshape(n, s, -1, head_dim).transpose(1, 2)
+    v = F.linear(memory, w_v, b_v).reshape(n, s, -1, head_dim).transpose(1, 2)
     scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(head_dim))
     mixed = torch.matmul(torch.softmax(scores, -1), v)
     return F.linear(mixed.transpose(1, 2).reshape(n, t, -1), w_out, b_out)

@@ -131,19 +131,31 @@ export function torchParam(c: TorchOpCtx): TorchExpr {
 }
 
 /** As compiler/lower/ops-attention.ts: heads of headDim each, as many as the slim width keeps. */
-export function torchAttention(c: TorchOpCtx): TorchExpr {
+function attentionArgs(c: TorchOpCtx, inputs: string[]): string[] | null {
   const hd = num(c, "headDim", 0);
-  if (hd <= 0) return unsupported("attention without a head size");
+  if (hd <= 0) return null;
   const bias = (role: string) => (c.hasParam(role) ? c.param(role) : "None");
-  const args = [
-    c.in(0),
+  return [
+    ...inputs,
     c.param("in_proj_weight"),
     bias("in_proj_bias"),
     c.param("out_proj.weight"),
     bias("out_proj.bias"),
     String(hd),
   ];
+}
+
+export function torchAttention(c: TorchOpCtx): TorchExpr {
+  const args = attentionArgs(c, [c.in(0)]);
+  if (!args) return unsupported("attention without a head size");
+  if (c.node.attrs.causal === true) args.push("causal=True");
   return ok(`self_attention(${args.join(", ")})`);
+}
+
+export function torchCrossAttention(c: TorchOpCtx): TorchExpr {
+  const args = attentionArgs(c, [c.in(0), c.in(1)]);
+  if (!args) return unsupported("cross_attention without a head size");
+  return ok(`cross_attention(${args.join(", ")})`);
 }
 
 const unary =

@@ -1,6 +1,7 @@
-// Gradient of multi-head self-attention as compiler/lower/ops-attention.ts computes it. The rule
+// Gradient of multi-head self-attention (causal or not) as compiler/lower/ops-attention.ts computes it. The rule
 // recomputes q, k, v and the attention weights from the input (one more forward of the layer)
 // rather than reaching into the forward lowering's intermediate values.
+import { causalMask } from "../../lower/attention-parts";
 import { attr } from "../../lower/scope";
 import { f32, i64, num, op1, reduceSum, type GradCtx } from "./ctx";
 
@@ -22,7 +23,10 @@ export function gradAttention(c: GradCtx): void {
   if (c.hasParam("in_proj_bias")) qkv = op1(c, "Add", [qkv, c.param("in_proj_bias")]);
   const heads = tr(op1(c, "Reshape", [qkv, i64(c, [0, 0, 3, -1, headDim])]), [2, 0, 3, 1, 4]); // [3, N, H, T, hd]
   const [q, k, v] = [0, 1, 2].map((i) => op1(c, "Gather", [heads, c.lowerer.i64([i], [])], [attr.int("axis", 0)]));
-  const p = op1(c, "Softmax", [op1(c, "Mul", [mm(q, tr(k, T)), scale])], [attr.int("axis", -1)]); // [N, H, T, T]
+  let scores = op1(c, "Mul", [mm(q, tr(k, T)), scale]);
+  // Masked weights are 0, so the backward below (through p) gives masked positions no gradient.
+  if (c.node.attrs.causal === true) scores = op1(c, "Add", [scores, causalMask(c.emit, q, k)]);
+  const p = op1(c, "Softmax", [scores], [attr.int("axis", -1)]); // [N, H, T, T]
   const merged = op1(c, "Reshape", [tr(mm(p, v), [0, 2, 1, 3]), i64(c, [0, 0, -1])]); // [N, T, D']
 
   // Output projection.
