@@ -216,7 +216,10 @@ function program(): Command {
     .option("--configs <which>", "factorised (default), all, pareto, or a number N (seeded sample); see docs/eval.md")
     .option("--split <name>", "the split to score (default: test, else val)")
     .option("--samples <n>", "score the first N samples of the split (default: all)")
-    .option("--batches <n>", "calibration batches per configuration; 0 keeps the file's statistics (default: the model's `calibrate`)")
+    .option(
+      "--batches <n>",
+      "calibration batches per configuration; 0 keeps the file's statistics (default: the model's `calibrate`)",
+    )
     .option("--batch-size <n>", "samples per batch (default: the model's `batch` setting)")
     .option("--source <file>", "the .mtl file the model was compiled from (default: the one named in the file)")
     .option("-o, --output <file>", "write the measured utility profile as JSON")
@@ -230,7 +233,9 @@ function program(): Command {
     });
 
   p.command("report")
-    .description("controllability report: plans over seeded preferences x budgets, rank correlations, uniformity, hypervolume")
+    .description(
+      "controllability report: plans over seeded preferences x budgets, rank correlations, uniformity, hypervolume",
+    )
     .argument("<model>", ".onnx file compiled by mtl (trained)")
     .option("--data <dir>", "measure on this data set first (as mtl eval); default: the profile stored in the model")
     .option("--profile <file>", "use this profile (JSON from mtl eval -o) instead of the stored one")

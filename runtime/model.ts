@@ -176,7 +176,8 @@ export class MtlModel {
       tasks: constraints.tasks,
     };
     // The measured profile stored by `mtl eval --write` is the default; `profile: null` asks for the proxy.
-    const profile = options.profile === undefined ? (this.artifact.profile ?? undefined) : (options.profile ?? undefined);
+    const profile =
+      options.profile === undefined ? (this.artifact.profile ?? undefined) : (options.profile ?? undefined);
     const p = search(this.costs, withDefaults, { ...options, profile });
     if (isSearchError(p) && p.code === "infeasible" && this.artifact.staticConfig) {
       // One configuration to offer: say so, rather than "below the cheapest configuration".

@@ -61,13 +61,17 @@ export function checkProfile(json: unknown, where: string, costs: CostTable): St
   const check = (w: Record<string, number>, at: string) => {
     for (const [name, width] of Object.entries(w)) {
       const choices = groups.get(name);
-      if (!choices) throw new ModelMetadataError(`${where}: ${at} names width group \`${name}\`, which the model lacks`);
+      if (!choices)
+        throw new ModelMetadataError(`${where}: ${at} names width group \`${name}\`, which the model lacks`);
       if (!choices.some((c) => Math.abs(c - width) < 1e-9))
-        throw new ModelMetadataError(`${where}: ${at} gives group \`${name}\` width ${width}, not one of ${choices.join(", ")}`);
+        throw new ModelMetadataError(
+          `${where}: ${at} gives group \`${name}\` width ${width}, not one of ${choices.join(", ")}`,
+        );
     }
   };
   for (const [t, spec] of Object.entries(r.data.tasks)) {
-    if (!costs.tasks.includes(t)) throw new ModelMetadataError(`${where}: the utility profile names task \`${t}\`, which the model lacks`);
+    if (!costs.tasks.includes(t))
+      throw new ModelMetadataError(`${where}: the utility profile names task \`${t}\`, which the model lacks`);
     spec.points.forEach((p, i) => check(p.config, `tasks.${t}.points[${i}]`));
   }
   r.data.evaluated?.forEach((e, i) => check(e.widths, `evaluated[${i}]`));

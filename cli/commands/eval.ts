@@ -51,7 +51,10 @@ export async function measure(
       `its splits: ${splits.join(", ")}; choose one with --split`,
     );
   const selection = parseSelection(o.configs);
-  const configs = selectConfigs(costs, selection, { seed: graph.train.seed, profile: model.artifact.profile ?? undefined });
+  const configs = selectConfigs(costs, selection, {
+    seed: graph.train.seed,
+    profile: model.artifact.profile ?? undefined,
+  });
   const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider);
   const state = frozenState(model, settings);
   const calibrationBatches = wholeNumber("batches", o.batches, 0) ?? graph.train.calibrationBatches;
@@ -99,7 +102,12 @@ export async function runEval(file: string, o: EvalCliOptions): Promise<number> 
   if (o.write) writeAtomic(file, withProfile(model.bytes, profile));
   if (o.json) out.log(JSON.stringify({ ...result, profile }, null, 2));
   else {
-    out.log(formatTable(result, model.prepared.costs.groups.map((g) => g.name)));
+    out.log(
+      formatTable(
+        result,
+        model.prepared.costs.groups.map((g) => g.name),
+      ),
+    );
     const calib =
       result.calibrationBatches > 0
         ? `BatchNorm calibrated per configuration on ${result.calibrationBatches} x ${result.calibrationBatchSize} training samples`

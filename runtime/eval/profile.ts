@@ -8,8 +8,10 @@ import { checkProfile, type StoredProfile } from "../profile-schema";
 import type { EvalResult } from "./evaluate";
 
 export function buildProfile(r: EvalResult, costs: CostTable, o: { data: string; selection: string }): StoredProfile {
-  const tasks: Record<string, { metric: string; lowerIsBetter: boolean; points: StoredProfile["tasks"][string]["points"] }> =
-    {};
+  const tasks: Record<
+    string,
+    { metric: string; lowerIsBetter: boolean; points: StoredProfile["tasks"][string]["points"] }
+  > = {};
   for (const [task, info] of Object.entries(r.tasks)) {
     const relevant = costs.groups.filter((g) => g.part === "shared" || g.part === task).map((g) => g.name);
     const seen = new Set<string>();
