@@ -46,6 +46,11 @@ export function buildProfile(r: EvalResult, costs: CostTable, o: { data: string;
 
 /** The model file's bytes with `mtl.profile` set to this profile (everything else unchanged). */
 export function withProfile(bytes: Uint8Array, profile: StoredProfile): Uint8Array {
-  const model = decodeModel(bytes);
+  // A plain Uint8Array (a Node Buffer's slice() is a view, which the decoder's copies rely on), aligned for float views.
+  const plain =
+    bytes.byteOffset % 4 === 0
+      ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      : Uint8Array.from(bytes);
+  const model = decodeModel(plain);
   return encodeModel({ ...model, metadata: { ...model.metadata, "mtl.profile": JSON.stringify(profile) } });
 }
