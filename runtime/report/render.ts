@@ -95,6 +95,36 @@ function plot(title: string, xLabel: string, yLabel: string, series: readonly Se
   return parts.join("");
 }
 
+/** Per budget, the planner's 20 plans: preference, widths, MACs against the limit, each task's metric. */
+function planTables(d: ReportData): string {
+  const tasks = Object.keys(d.tasks);
+  return d.budgets
+    .map((b) => {
+      const head = ["preference", "widths", "MACs / budget", ...tasks.map((t) => `${t} ${d.tasks[t].metric}`)];
+      const rows = b.controlled.plans.map((p) => {
+        const widths = p.widths
+          ? Object.entries(p.widths)
+              .map(([g, w]) => `${g} ${w}`)
+              .join(", ")
+          : "no configuration fits";
+        const cost = p.macs === null ? "-" : `${(p.macs / 1e6).toFixed(3)}M / ${(p.limit / 1e6).toFixed(3)}M`;
+        const cells = [
+          tasks.map((t) => p.prefer[t].toFixed(2)).join(" : "),
+          widths,
+          cost,
+          ...tasks.map((t) => fmt(p.metric[t])),
+        ];
+        return `<tr${p.withinBudget ? "" : ' class="over"'}>${cells.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`;
+      });
+      return (
+        `<details><summary>plans at ${b.budget * 100}%</summary><table class="plans"><tr>` +
+        head.map((h) => `<th>${esc(h)}</th>`).join("") +
+        `</tr>${rows.join("")}</table></details>`
+      );
+    })
+    .join("\n");
+}
+
 export function html(d: ReportData): string {
   const mid = d.budgets.find((b) => b.budget === 0.5) ?? d.budgets[0];
   const figures: string[] = [];
@@ -147,9 +177,10 @@ export function html(d: ReportData): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Controllability report: ${esc(d.model)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-.plots{display:flex;flex-wrap:wrap;gap:12px}svg{background:#fafafa;border:1px solid #ddd}</style></head>
+.plots{display:flex;flex-wrap:wrap;gap:12px}.over{color:#b00}svg{background:#fafafa;border:1px solid #ddd}</style></head>
 <body><h1>Controllability report: ${esc(d.model)}</h1><p>${about} ${d.budgets[0].controlled.plans.length} seeded preference vectors (seed ${d.seed}); baseline: one decoder width for every task.</p>
 <table id="stats"><tr><th>statistic</th><th>planner</th><th>baseline</th></tr>${rows}</table>
-<h2>Plots</h2><div class="plots">${figures.join("\n")}</div></body></html>
+<h2>Plots</h2><div class="plots">${figures.join("\n")}</div>
+<h2>Plans</h2><p>Preference order: ${esc(Object.keys(d.tasks).join(" : "))}.</p>${planTables(d)}</body></html>
 `;
 }

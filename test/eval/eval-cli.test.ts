@@ -167,6 +167,7 @@ describe("mtl report", () => {
       expect(await page.locator("svg circle").count()).toBeGreaterThan(8);
       const box = await page.locator("svg").first().boundingBox();
       expect(box?.width).toBeGreaterThan(100);
+      expect(await page.locator("table.plans tr").count()).toBe(4 * 21); // per budget: a header and 20 plans
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
