@@ -76,11 +76,13 @@ function plot(title: string, xLabel: string, yLabel: string, series: readonly Se
     `<text x="${(L + W) / 2}" y="${H - 8}" font-size="11" text-anchor="middle">${esc(xLabel)}</text>`,
     `<text x="12" y="${H / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${H / 2})">${esc(yLabel)}</text>`,
   ];
+  const polyline = (pts: readonly (readonly [number, number])[]) =>
+    pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
   series.forEach((s, i) => {
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (s.line && pts.length)
       parts.push(
-        `<polyline class="front" fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ")}"/>`,
+        `<polyline class="front" fill="none" stroke="${s.color}" stroke-width="1.5" points="${polyline(pts)}"/>`,
       );
     else
       for (const [x, y] of pts)
@@ -176,9 +178,11 @@ export function html(d: ReportData): string {
     : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Controllability report: ${esc(d.model)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-.plots{display:flex;flex-wrap:wrap;gap:12px}.over{color:#b00}svg{background:#fafafa;border:1px solid #ddd}</style></head>
-<body><h1>Controllability report: ${esc(d.model)}</h1><p>${about} ${d.budgets[0].controlled.plans.length} seeded preference vectors (seed ${d.seed}); baseline: one decoder width for every task.</p>
+<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.plots{display:flex;flex-wrap:wrap;gap:12px}
+.over{color:#b00}svg{background:#fafafa;border:1px solid #ddd}</style></head>
+<body><h1>Controllability report: ${esc(d.model)}</h1><p>${about} ${d.budgets[0].controlled.plans.length} seeded
+preference vectors (seed ${d.seed}); baseline: one decoder width for every task.</p>
 <table id="stats"><tr><th>statistic</th><th>planner</th><th>baseline</th></tr>${rows}</table>
 <h2>Plots</h2><div class="plots">${figures.join("\n")}</div>
 <h2>Plans</h2><p>Preference order: ${esc(Object.keys(d.tasks).join(" : "))}.</p>${planTables(d)}</body></html>
