@@ -12,6 +12,7 @@ const STAT_ROWS: readonly [string, (s: Summary) => number | null][] = [
   ["uniformity (DYMU)", (s) => s.uniformity],
   ["hypervolume of achieved relative errors", (s) => s.hypervolume],
   ["share of plans within budget", (s) => s.withinBudget],
+  ["share of plans measured at their configuration", (s) => s.measured],
 ];
 
 export function markdown(d: ReportData): string {

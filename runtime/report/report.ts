@@ -30,6 +30,8 @@ export interface Summary {
   readonly uniformity: number | null;
   readonly hypervolume: number;
   readonly withinBudget: number; // share of plans
+  /** Share of plans whose configuration was measured for every task (the others are left out of the statistics). */
+  readonly measured: number;
   readonly perTask: Readonly<Record<string, { readonly spearman: number | null; readonly kendall: number | null }>>;
 }
 
@@ -104,7 +106,18 @@ export function buildReport(name: string, costs: CostTable, profile: StoredProfi
   const at = lookup(profile, costs);
   const fullWidths = Object.fromEntries(costs.groups.map((g) => [g.name, g.choices[g.choices.length - 1]]));
   const error = (t: string, m: number) => (tasks[t].lowerIsBetter ? m : 1 - m);
-  const fullError = Object.fromEntries(names.map((t) => [t, error(t, at(t, fullWidths) ?? NaN)]));
+  // A perfect full-width score (error 0) would divide by zero: the smallest positive error measured stands in.
+  const floor = (t: string) =>
+    Math.min(
+      ...(profile.evaluated ?? []).map((e) => error(t, e.metrics[t]?.[tasks[t].metric] ?? NaN)).filter((x) => x > 0),
+      1,
+    );
+  const fullError = Object.fromEntries(
+    names.map((t) => {
+      const e = error(t, at(t, fullWidths) ?? NaN);
+      return [t, e > 0 ? e : floor(t)];
+    }),
+  );
   const loss = (t: string, m: number) => error(t, m) / fullError[t];
   const evaluated = profile.evaluated ?? [];
   const ref = names.map(
@@ -165,6 +178,7 @@ export function buildReport(name: string, costs: CostTable, profile: StoredProfi
       ),
       hypervolume: hypervolume(losses, ref),
       withinBudget: plans.filter((p) => p.withinBudget).length / plans.length,
+      measured: complete.length / plans.length,
       perTask,
     };
   };

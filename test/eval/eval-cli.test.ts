@@ -141,7 +141,7 @@ describe("mtl report", () => {
     const rows = md
       .split("\n")
       .filter((l) => l.startsWith("| ") && !l.startsWith("| statistic") && !l.startsWith("| ---"));
-    const keys = ["spearman", "kendall", "uniformity", "hypervolume", "withinBudget"] as const;
+    const keys = ["spearman", "kendall", "uniformity", "hypervolume", "withinBudget", "measured"] as const;
     expect(rows).toHaveLength(4 * keys.length);
     rows.forEach((row, i) => {
       const b = json.budgets[Math.floor(i / keys.length)];
