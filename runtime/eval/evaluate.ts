@@ -6,6 +6,7 @@ import * as ort from "onnxruntime-node";
 import { costAt } from "../../compiler/cost/table";
 import type { CostTable } from "../../compiler/cost/types";
 import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
+import { METRICS } from "../../compiler/train/spec";
 import { calibrate } from "../train/calibrate";
 import { normalisationOf, type BatchLike, type DatasetLike } from "../train/dataset";
 import { ortOptions, type SessionSettings } from "../train/sessions";
@@ -144,7 +145,7 @@ export async function evaluate(
   for (const r of results.slice(0, 1))
     for (const [task, m] of Object.entries(r.metrics)) {
       const first = Object.keys(m)[0];
-      tasks[task] = { metrics: Object.keys(m), lowerIsBetter: createMetric(first).higherIsBetter === false };
+      tasks[task] = { metrics: Object.keys(m), lowerIsBetter: METRICS[first]?.higherIsBetter === false };
     }
   return {
     split: o.split,
