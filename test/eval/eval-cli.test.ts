@@ -13,6 +13,7 @@ import { withProfile } from "../../runtime/eval/profile";
 import { load } from "../../runtime/model";
 import type { StoredProfile } from "../../runtime/profile-schema";
 import { fmt } from "../../runtime/report/render";
+import { Router } from "../../runtime/serve/params";
 import type { ReportData } from "../../runtime/report/report";
 import { SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
 
@@ -115,6 +116,9 @@ describe("mtl eval", () => {
     expect(proxy.widths[left]).toBeGreaterThan(proxy.widths[right]); // the proxy follows the preference
     expect(measured.widths[right]).toBeGreaterThan(measured.widths[left]); // the measurement says right gains
     expect(measured.utilitySource.right).toBe("profile");
+    // mtl serve plans per request with the stored profile too
+    const routed = new Router(m).route({ budget: `${budget}%`, prefer: "left=0.8,right=0.2" });
+    expect(routed.config).toEqual(measured.config);
     await m.close();
   }, 60_000);
 
