@@ -81,9 +81,14 @@ function topK(name: string, k: number, o: MetricOptions): MetricAccumulator {
         if (ignore !== null && num(target, pos) === ignore) return;
         const t = classTarget(target, pos, c, name);
         const s = x[base + t * stride];
-        // Rank of the target: classes scoring strictly higher (ties count for the target).
+        // Rank of the target: classes scoring strictly higher, and for accuracy (k = 1) also equal
+        // scores at lower classes, so that it is the argmax with ties to the first class (as
+        // validation and torch.argmax); top-5 counts ties for the target.
         let above = 0;
-        for (let j = 0; j < c && above < k; j++) if (x[base + j * stride] > s) above++;
+        for (let j = 0; j < c && above < k; j++) {
+          const v = x[base + j * stride];
+          if (v > s || (k === 1 && v === s && j < t)) above++;
+        }
         hits += above < k ? 1 : 0;
         count++;
       });

@@ -17,6 +17,8 @@ describe("metrics by hand", () => {
     // three samples, 3 classes: argmax 1, 0, 2; targets 1, 2, 255 (ignored)
     const x = [0, 5, 1, 4, 1, 3, 0, 0, 9];
     expect(score("accuracy", x, [3, 3], [1, 2, 255], 255)).toBeCloseTo(0.5);
+    // a tie for the maximum goes to the first class, as argmax: (2, 2) with target 1 is a miss
+    expect(score("accuracy", [2, 2, 2, 2], [2, 2], [1, 0])).toBeCloseTo(0.5);
     // top5 of 3 classes is always a hit
     expect(score("top5", x, [3, 3], [1, 2, 255], 255)).toBe(1);
   });
