@@ -232,6 +232,51 @@ function program(): Command {
       result = await (await command<typeof import("./commands/calibrate")>("calibrate")).runCalibrate(file, o);
     });
 
+  p.command("eval")
+    .description("measure each task's metric per width configuration on data (BatchNorm calibrated per configuration)")
+    .argument("<model>", ".onnx file compiled by mtl (trained)")
+    .requiredOption("--data <dir>", "the data set folder (calibration on its train split; scores on --split)")
+    .option("--configs <which>", "factorised (default), all, pareto, or a number N (seeded sample); see docs/eval.md")
+    .option("--split <name>", "the split to score (default: test, else val)")
+    .option("--samples <n>", "score the first N samples of the split (default: all)")
+    .option(
+      "--batches <n>",
+      "calibration batches per configuration; 0 keeps the file's statistics (default: the model's `calibrate`)",
+    )
+    .option("--batch-size <n>", "samples per batch (default: the model's `batch` setting)")
+    .option("--source <file>", "the .mtl file the model was compiled from (default: the one named in the file)")
+    .option("-o, --output <file>", "write the measured utility profile as JSON")
+    .option("--write", "store the measured utility profile in the model file (rewritten atomically)")
+    .option("--json", "print the results and the profile as JSON")
+    .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
+    .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
+    .option("--root <dir>", "project root that imports may not leave")
+    .action(async (file: string, o) => {
+      result = await (await command<typeof import("./commands/eval")>("eval")).runEval(file, o);
+    });
+
+  p.command("report")
+    .description(
+      "controllability report: plans over seeded preferences x budgets, rank correlations, uniformity, hypervolume",
+    )
+    .argument("<model>", ".onnx file compiled by mtl (trained)")
+    .option("--data <dir>", "measure on this data set first (as mtl eval); default: the profile stored in the model")
+    .option("--profile <file>", "use this profile (JSON from mtl eval -o) instead of the stored one")
+    .requiredOption("-o, --output <dir>", "folder for index.html, report.md and report.json")
+    .option("--configs <which>", "with --data: which configurations to measure (as mtl eval)")
+    .option("--split <name>", "with --data: the split to score")
+    .option("--samples <n>", "with --data: score the first N samples")
+    .option("--batches <n>", "with --data: calibration batches per configuration")
+    .option("--batch-size <n>", "with --data: samples per batch")
+    .option("--source <file>", "with --data: the .mtl file the model was compiled from")
+    .option("--seed <n>", "seed of the preference vectors", "0")
+    .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
+    .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
+    .option("--root <dir>", "project root that imports may not leave")
+    .action(async (file: string, o) => {
+      result = await (await command<typeof import("./commands/report")>("report")).runReport(file, o);
+    });
+
   const data = p.command("data").description("build and check training data sets (see docs/data.md)");
   data
     .command("multimnist")

@@ -7,6 +7,7 @@ import { decodeModel, OnnxDecodeError } from "../compiler/onnx/decode";
 import { decodeMetadata } from "../compiler/onnx/decode-metadata";
 import type { OnnxModel } from "../compiler/onnx/model";
 import { parseCosts, parseMetadata, parseStaticConfig } from "./artifact-schema";
+import { parseStoredProfile, type StoredProfile } from "./profile-schema";
 import { restrictToStatic, staticChoices } from "./static-model";
 
 /** A file that is not a model this mtl can read (MTL-ART-001, docs/errors.md). */
@@ -24,6 +25,8 @@ export interface Artifact {
    * `costs` then holds that one configuration only (runtime/static-model.ts).
    */
   readonly staticConfig: Readonly<Record<string, number>> | null;
+  /** The measured utility profile `mtl eval --write` stored (`mtl.profile`), else null. */
+  readonly profile: StoredProfile | null;
   /** The whole graph, weights included: decoded on first use (`info`, `search` and planning never need it). */
   readonly model: OnnxModel;
 }
@@ -64,9 +67,10 @@ function readMetadata(metadata: Record<string, string>, path: string): Omit<Arti
   const meta = parseMetadata(raw, path);
   const costs = parseCosts(metadata["mtl.costs"], path, meta);
   const staticConfig = parseStaticConfig(metadata["mtl.config"], path);
-  if (!staticConfig) return { meta, costs, staticConfig };
+  const profile = parseStoredProfile(metadata["mtl.profile"], path, costs);
+  if (!staticConfig) return { meta, costs, staticConfig, profile };
   const choices = staticChoices(costs, staticConfig);
   if (typeof choices === "string")
     throw new ArtifactError(`${path} is damaged: ${choices}`, "recompile it with this version of mtl");
-  return { meta, costs: restrictToStatic(costs, choices), staticConfig };
+  return { meta, costs: restrictToStatic(costs, choices), staticConfig, profile: null };
 }

@@ -184,6 +184,11 @@ export class MtlModel {
     return model;
   }
 
+  /** The measured utility profile stored in the file by `mtl eval --write`, else null. */
+  get profile(): Artifact["profile"] {
+    return this.artifact.profile;
+  }
+
   /** The one configuration (width per group) of a static model, else null. */
   get staticConfig(): Readonly<Record<string, number>> | null {
     return this.artifact.staticConfig;
@@ -216,7 +221,10 @@ export class MtlModel {
       prefer: constraints.prefer ?? (Object.keys(this.meta.prefer).length ? this.meta.prefer : undefined),
       tasks: constraints.tasks,
     };
-    const p = search(this.costs, withDefaults, options);
+    // The measured profile stored by `mtl eval --write` is the default; `profile: null` asks for the proxy.
+    const profile =
+      options.profile === undefined ? (this.artifact.profile ?? undefined) : (options.profile ?? undefined);
+    const p = search(this.costs, withDefaults, { ...options, profile });
     if (isSearchError(p) && p.code === "infeasible" && this.artifact.staticConfig) {
       // One configuration to offer: say so, rather than "below the cheapest configuration".
       const only = describeStatic(this.artifact.staticConfig);

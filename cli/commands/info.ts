@@ -56,6 +56,14 @@ export function configTable(
   return { rows, total };
 }
 
+/** Whether plans use measured utilities (a profile from `mtl eval --write`) or the proxy. */
+function measuredLine(a: Artifact): string {
+  const p = a.profile?.measured;
+  if (!a.profile) return "utilities: proxy (no measured profile; see `mtl eval --write`)";
+  if (!p) return "utilities: measured profile (no provenance)";
+  return `utilities: measured on ${p.data} (${p.split}), ${p.images} images, ${plural(p.configurations, "configuration")}`;
+}
+
 export function runInfo(path: string, o: InfoOptions): number {
   const a = readArtifact(readBytes(path, "model file"), path);
   const m = a.meta;
@@ -64,7 +72,14 @@ export function runInfo(path: string, o: InfoOptions): number {
     const params = o.params ? parameterList(a.model.graph) : undefined;
     out.log(
       JSON.stringify(
-        { metadata: m, costs: a.costs, staticConfig: a.staticConfig, configurations: table, params },
+        {
+          metadata: m,
+          costs: a.costs,
+          staticConfig: a.staticConfig,
+          configurations: table,
+          params,
+          measured: a.profile?.measured ?? null,
+        },
         null,
         2,
       ),
@@ -78,6 +93,7 @@ export function runInfo(path: string, o: InfoOptions): number {
     a.staticConfig
       ? `static configuration: ${describeStatic(a.staticConfig)}`
       : `widths ${m.widths.join(", ")}; ${plural(table.total, "configuration")}`,
+    measuredLine(a),
     "",
     "inputs:",
     ...m.inputs.map((i) => {

@@ -6,7 +6,14 @@ import { costAt } from "../../compiler/cost/table";
 import type { CostTable } from "../../compiler/cost/types";
 import type { BudgetMetric, Config } from "../../compiler/ir/types";
 import { parseConstraints } from "../../runtime/search/constraints";
-import { explain, isSearchError, plan as search, type Plan, type SearchError } from "../../runtime/search/index";
+import {
+  explain,
+  isSearchError,
+  plan as search,
+  type Plan,
+  type Profile,
+  type SearchError,
+} from "../../runtime/search/index";
 import { buildProblem, objective, type Problem } from "../../runtime/search/problem";
 import { totalCost } from "../../runtime/search/space";
 import { mulberry32 } from "../../compiler/weights/init";
@@ -127,12 +134,14 @@ export function runPlan(
   metric: BudgetMetric,
   percent: number,
   prefer: Readonly<Record<string, number>>,
+  /** A measured utility profile (from `mtl eval`): planned with and explained as measured; else the proxy. */
+  profile?: Profile,
 ): PlanOutcome {
   const t0 = performance.now();
   const r = search(
     t,
     { budget: `${metric} <= ${percent}%`, prefer: normalisedPrefer(t, prefer) },
-    { strategy: "auto" },
+    { strategy: "auto", ...(profile ? { profile } : {}) },
   );
   const ms = performance.now() - t0;
   if (isSearchError(r)) return { error: r, text: `${r.code}: ${r.message}${r.hint ? `\nhint: ${r.hint}` : ""}`, ms };

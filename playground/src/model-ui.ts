@@ -7,7 +7,7 @@ import { autoLevel, drawGraph, LEVELS, partColour, type DrawnGraph } from "./gra
 import type { ModelSummary, NodeSummary, WorkerRequest, WorkerResponse } from "./protocol";
 import type { ControlState } from "./share";
 import { configTable, costChart, renderRun, type ChartView, type TableView } from "./views";
-import { isSearchError } from "../../runtime/search/index";
+import { isSearchError, type Profile } from "../../runtime/search/index";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -36,6 +36,8 @@ export class ModelUi {
   private pendingControls?: ControlState;
   private evalr?: Evaluator;
   private outcome?: PlanOutcome;
+  /** A measured utility profile for the current model (an example shipped with one), else the proxy. */
+  private profile?: Profile;
   private graph?: DrawnGraph;
   private level = -1; // -1: automatic
   private zoom = 1;
@@ -224,11 +226,17 @@ export class ModelUi {
     });
   }
 
+  /** Plans with measured utilities from now on (undefined: the proxy again). */
+  useProfile(profile: Profile | undefined): void {
+    this.profile = profile;
+    this.replan();
+  }
+
   private replan(): void {
     const s = this.summary;
     if (!s) return;
     const ev = this.evaluator();
-    this.outcome = runPlan(s.costs, this.metric, Number(this.budget.toFixed(2)), this.prefer);
+    this.outcome = runPlan(s.costs, this.metric, Number(this.budget.toFixed(2)), this.prefer, this.profile);
     const plan = this.outcome.plan;
     const full = ev?.full ?? 0;
     $("budget-value").textContent =

@@ -6,6 +6,16 @@ import type { Plan } from "./types";
 
 const pad = (s: string, n: number) => s + " ".repeat(Math.max(0, n - s.length));
 
+/** "measured on DIR, N images", "interpolated between ...", or "proxy". */
+function sourceText(plan: Plan, task: string): string {
+  const source = plan.utilitySource[task];
+  const m = plan.measured;
+  const on = m ? `${m.data} (${m.split}), ${m.images} images` : "the profile";
+  if (source === "profile") return `measured on ${on}`;
+  if (source === "interpolated") return `interpolated between configurations measured on ${on}`;
+  return "proxy: no measurement";
+}
+
 export function explain(plan: Plan): string {
   const { budget, cost } = plan;
   const m = budget.metric;
@@ -40,7 +50,7 @@ export function explain(plan: Plan): string {
   lines.push("predicted utility (relative to full width):");
   for (const t of plan.tasks) {
     lines.push(
-      `  ${pad(t, w)}  ${plan.utility[t].toFixed(3)}  preference ${plan.prefer[t].toFixed(2)}  (${plan.utilitySource[t]})`,
+      `  ${pad(t, w)}  ${plan.utility[t].toFixed(3)}  preference ${plan.prefer[t].toFixed(2)}  (${sourceText(plan, t)})`,
     );
   }
   lines.push(`objective (sum preference * utility): ${plan.objective.toFixed(4)}`);

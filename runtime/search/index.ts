@@ -23,8 +23,11 @@ export interface PlanOptions {
   readonly strategy?: StrategyOption;
   /** Seed of the evolutionary search (default 1): the same inputs and seed give the same plan. */
   readonly seed?: number;
-  /** Measured utility per configuration (docs/search.md); tasks it leaves out use the proxy. */
-  readonly profile?: Profile;
+  /**
+   * Measured utility per configuration (docs/search.md); tasks it leaves out use the proxy. A loaded
+   * model's plan() defaults to the profile stored in the file; null there means the proxy.
+   */
+  readonly profile?: Profile | null;
   /** Measured latency per part; required for a latency budget. */
   readonly latency?: LatencyTable;
   /** Plan a latency budget even on a table `mtl profile` flagged as unreliable (default: refuse). */
@@ -57,7 +60,7 @@ export function plan(table: CostTable, constraints: ConstraintsInput, options: P
   if (isSearchError(c)) return c;
   if (options.seed !== undefined && !Number.isInteger(options.seed))
     return searchError("bad-option", `seed must be an integer, got ${options.seed}`);
-  const p = buildProblem(table, c, options);
+  const p = buildProblem(table, c, { ...options, profile: options.profile ?? undefined });
   if (isSearchError(p)) return p;
   switch (options.strategy ?? "auto") {
     case "auto":

@@ -44,6 +44,8 @@ export interface Problem {
   readonly params: Metric;
   readonly latency: Metric | null;
   readonly utility: UtilityModel;
+  /** Where the profile's measurements come from, when it says (mtl eval writes it). */
+  readonly measured?: { readonly data: string; readonly split: string; readonly images: number };
   readonly seed: number;
   /** A configuration of least cost in the budget's metric (the narrowest one for MACs and params). */
   readonly cheapest: Genome;
@@ -196,6 +198,15 @@ export function buildProblem(
     params,
     latency,
     utility,
+    ...(options.profile?.measured
+      ? {
+          measured: {
+            data: options.profile.measured.data,
+            split: options.profile.measured.split,
+            images: options.profile.measured.images,
+          },
+        }
+      : {}),
     seed: options.seed ?? 1,
     cheapest,
     separable,

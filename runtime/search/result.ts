@@ -72,7 +72,8 @@ export function makePlan(p: Problem, genome: Genome, strategy: StrategyName, rea
     },
     prefer: p.prefer,
     utility: Object.fromEntries(p.tasks.map((t) => [t, p.utility.utility(t, g)])),
-    utilitySource: p.utility.source,
+    utilitySource: Object.fromEntries(p.tasks.map((t) => [t, p.utility.sourceAt(t, g)])),
+    measured: p.measured ?? null,
     objective: objective(p, g),
     binding: binding(p, g),
   };

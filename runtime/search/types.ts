@@ -87,7 +87,10 @@ export interface Plan {
   readonly cost: PlanCost;
   readonly prefer: Readonly<Record<string, number>>; // normalised, running tasks only
   readonly utility: Readonly<Record<string, number>>; // predicted, relative to full width (1.0)
-  readonly utilitySource: Readonly<Record<string, "profile" | "proxy">>;
+  /** "profile": measured at this configuration; "interpolated": between measured ones; "proxy": no measurement. */
+  readonly utilitySource: Readonly<Record<string, "profile" | "interpolated" | "proxy">>;
+  /** Where the measured utilities come from (a profile written by `mtl eval`), else null. */
+  readonly measured?: { readonly data: string; readonly split: string; readonly images: number } | null;
   readonly objective: number; // sum over running tasks of prefer * utility
   readonly binding: { readonly kind: BindingKind; readonly detail: string };
 }

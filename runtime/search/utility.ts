@@ -12,23 +12,46 @@ export interface ProfilePoint {
   /** Width multiplier per group; groups left out are at full width; other tasks' groups are ignored. */
   readonly config: Readonly<Record<string, number>>;
   readonly score: number;
+  /** `mtl eval`: every metric measured for the task at this configuration (the score is the first). */
+  readonly metrics?: Readonly<Record<string, number>>;
 }
 
 export interface ProfileTask {
   readonly lowerIsBetter?: boolean; // e.g. depth RMSE
+  /** The metric the scores are (`mtl eval` writes the task's declared metric). */
+  readonly metric?: string;
   readonly points: readonly ProfilePoint[];
+}
+
+/** Where a measured profile comes from (`mtl eval` writes it; explain() quotes it). */
+export interface ProfileProvenance {
+  readonly data: string;
+  readonly split: string;
+  readonly images: number;
+  readonly calibrationBatches: number;
+  readonly calibrationBatchSize: number;
+  /** Which configurations were run: all, factorised, pareto or a sample of N. */
+  readonly selection: string;
+  readonly configurations: number;
 }
 
 export interface Profile {
   readonly version: 1;
   /** A list of points (higher score is better) or { lowerIsBetter, points }. */
   readonly tasks: Readonly<Record<string, readonly ProfilePoint[] | ProfileTask>>;
+  readonly measured?: ProfileProvenance;
 }
 
+/** Where a task's utility at a configuration comes from: measured there, interpolated between measurements, or the proxy. */
+export type UtilitySource = "profile" | "interpolated" | "proxy";
+
 export interface UtilityModel {
+  /** Per running task: "profile" when the profile covers it, else "proxy". */
   readonly source: Readonly<Record<string, "profile" | "proxy">>;
   /** Predicted relative utility of a running task; depends only on shared and that task's groups. */
   utility(task: string, g: Genome): number;
+  /** Whether the task's utility at `g` is a measurement ("profile"), interpolated, or the proxy. */
+  sourceAt(task: string, g: Genome): UtilitySource;
 }
 
 const bad = (message: string, hint?: string) => searchError("bad-profile", message, hint);
@@ -103,12 +126,13 @@ export function parseProfile(json: unknown): Profile | SearchError {
 }
 
 /** Measured utility of one task: exact at measured points, inverse-distance weighted between. */
-function measured(
-  space: Space,
-  task: string,
-  spec: ProfileTask,
-  table: CostTable,
-): ((g: Genome) => number) | SearchError {
+interface Measured {
+  (g: Genome): number;
+  /** The configuration's (shared + own) widths were measured. */
+  exact(g: Genome): boolean;
+}
+
+function measured(space: Space, task: string, spec: ProfileTask, table: CostTable): Measured | SearchError {
   const rel = Int32Array.from([...space.shared, ...(space.own.get(task) ?? [])]);
   const names = table.groups.map((g) => g.name);
   // Repeated measurements of one configuration are averaged first, so that a repeat does not
@@ -142,9 +166,14 @@ function measured(
   const relScore = (s: number) => (lower ? 2 - s / ref : s / ref);
 
   const cache = new Map<string, number>();
-  return (g) => {
+  const exactKeys = new Set<string>();
+  const keyOf = (g: Genome) => {
     let key = "";
     for (const p of rel) key += String.fromCharCode(48 + g[p]);
+    return key;
+  };
+  const f = (g: Genome): number => {
+    const key = keyOf(g);
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     const v = Float64Array.from(rel, (pos) => space.groups[pos].choices[g[pos]]);
@@ -156,6 +185,7 @@ function measured(
       for (let i = 0; i < v.length; i++) d2 += (v[i] - p.w[i]) ** 2;
       if (d2 < 1e-18) {
         u = relScore(p.score);
+        exactKeys.add(key);
         break;
       }
       num += relScore(p.score) / d2;
@@ -165,6 +195,12 @@ function measured(
     cache.set(key, u);
     return u;
   };
+  return Object.assign(f, {
+    exact: (g: Genome) => {
+      f(g);
+      return exactKeys.has(keyOf(g));
+    },
+  });
 }
 
 export function makeUtility(
@@ -174,7 +210,7 @@ export function makeUtility(
   profile?: Profile,
 ): UtilityModel | SearchError {
   const fallback = proxy(space, macs);
-  const byTask = new Map<string, (g: Genome) => number>();
+  const byTask = new Map<string, Measured>();
   if (profile) {
     for (const [task, v] of Object.entries(profile.tasks)) {
       if (!table.tasks.includes(task))
@@ -190,6 +226,11 @@ export function makeUtility(
     utility: (task, g) => {
       const m = byTask.get(task);
       return m ? m(g) : fallback(task, g);
+    },
+    sourceAt: (task, g) => {
+      const m = byTask.get(task);
+      if (!m) return "proxy";
+      return m.exact(g) ? "profile" : "interpolated";
     },
   };
 }

@@ -185,6 +185,8 @@ export class Router {
     const options: PlanOptions = {
       strategy: (strategy ?? "auto") as PlanOptions["strategy"],
       ...(seed !== undefined ? { seed: seed as number } : {}),
+      // measured utilities stored by `mtl eval --write`, as model.plan() uses them
+      ...(this.model.profile ? { profile: this.model.profile } : {}),
     };
     const p = search(this.model.costs, constraints, options);
     if (isSearchError(p)) throw badRequest(`parameters.${FIELD_OF[p.code] ?? "budget"}: ${p.message}`, p.hint);

@@ -106,6 +106,23 @@ describe("playground model helpers", async () => {
       expect(p.plan?.cost.macs).toBeLessThanOrEqual(0.6 * ev.full);
       expect(p.text).toContain("objective");
       expect(cfg.runPlan(t, "macs", 1, s.prefer).error?.code).toBe("infeasible");
+      // with a measured profile the plan is explained as measured
+      const measured = {
+        version: 1 as const,
+        measured: {
+          data: "nyud-val",
+          split: "val",
+          images: 654,
+          calibrationBatches: 1,
+          calibrationBatchSize: 8,
+          selection: "all",
+          configurations: 1,
+        },
+        tasks: { [s.tasks[0].name]: [{ config: {}, score: 0.4 }] },
+      };
+      const pm = cfg.runPlan(t, "macs", 60, s.prefer, measured);
+      expect(pm.plan?.utilitySource[s.tasks[0].name]).not.toBe("proxy");
+      expect(pm.text).toContain("configurations measured on nyud-val (val), 654 images");
       expect(cfg.amount(610.2e6)).toBe("610M");
       expect(cfg.amount(27.93e6)).toBe("27.9M");
     },

@@ -1,0 +1,46 @@
+// `mtl report MODEL.onnx [--data DIR | --profile FILE] -o DIR`: the controllability report
+// (runtime/report/) as index.html, report.md and report.json. With --data it measures first (as
+// `mtl eval`); otherwise it reads --profile or the profile stored in the model by `mtl eval --write`.
+import { join } from "node:path";
+import { readArtifact } from "../../runtime/artifact";
+import { checkProfile, type StoredProfile } from "../../runtime/profile-schema";
+import { buildReport } from "../../runtime/report/report";
+import { html, markdown } from "../../runtime/report/render";
+import { readBytes, writeAtomic } from "../files";
+import { wholeNumber } from "../flags";
+import { out, UserError } from "../io";
+import { measure, type EvalCliOptions } from "./eval";
+
+export interface ReportCliOptions extends Partial<EvalCliOptions> {
+  output: string;
+  profile?: string;
+  seed?: string;
+}
+
+export async function runReport(file: string, o: ReportCliOptions): Promise<number> {
+  const a = readArtifact(readBytes(file, "model file"), file);
+  let profile: StoredProfile | null;
+  if (o.data) profile = (await measure(file, { ...o, data: o.data, output: undefined })).profile;
+  else if (o.profile) {
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(readBytes(o.profile, "utility profile")));
+    } catch (e) {
+      throw new UserError(`${o.profile} is not valid JSON (${(e as Error).message})`);
+    }
+    profile = checkProfile(json, o.profile, a.costs);
+  } else profile = a.profile;
+  if (!profile?.evaluated?.length)
+    throw new UserError(
+      `${file} has no measured utility profile to report on`,
+      1,
+      "pass --data DIR to measure now, or run `mtl eval MODEL.onnx --data DIR --write` first",
+    );
+  const data = buildReport(a.meta.name, a.costs, profile, wholeNumber(o.seed, "--seed", 0, 0));
+  writeAtomic(join(o.output, "report.json"), `${JSON.stringify(data, null, 2)}\n`);
+  writeAtomic(join(o.output, "report.md"), `${markdown(data)}\n`);
+  writeAtomic(join(o.output, "index.html"), html(data));
+  out.log(markdown(data));
+  out.log(`wrote ${join(o.output, "index.html")}, report.md and report.json`);
+  return 0;
+}

@@ -1,0 +1,74 @@
+// A compiled model file with what `mtl eval` and `mtl report` need to run training-mode graphs
+// (BatchNorm calibration): the IR rebuilt from its .mtl source (the file named when it was compiled,
+// or --source), checked to be that source, with the file's weights (every per-width row), and a
+// TrainState over them. The same steps as `mtl calibrate` (cli/commands/calibrate.ts).
+import { existsSync } from "node:fs";
+import { prepareModel, type Prepared } from "../compiler/compile";
+import { MtlError } from "../compiler/errors";
+import { ArtifactError, readArtifact, type Artifact } from "../runtime/artifact";
+import { trainingPrograms } from "../runtime/train/programs";
+import { TrainingSessions, type SessionSettings } from "../runtime/train/sessions";
+import { TrainState } from "../runtime/train/step";
+import { readBytes } from "./files";
+import { fileHost } from "./host";
+import { UserError } from "./io";
+import { stateDictOf } from "./commands/weights";
+
+const COMPILED_FROM = /^compiled by mtl from (.+)$/;
+
+export interface TrainedModel {
+  readonly bytes: Uint8Array;
+  readonly artifact: Artifact;
+  readonly prepared: Prepared;
+  readonly source: string;
+}
+
+/** Reads the file and rebuilds its IR; a failed compile of the source is returned as diagnostics by `prepareModel`. */
+export function loadTrained(file: string, o: { source?: string; root?: string }): TrainedModel {
+  const bytes = readBytes(file, "model file");
+  let a: Artifact;
+  try {
+    a = readArtifact(bytes, file);
+  } catch (e) {
+    if (e instanceof ArtifactError) throw new UserError(e.message, 1, e.hint);
+    throw e;
+  }
+  if (a.staticConfig)
+    throw new UserError(`${file} holds one static configuration; evaluate the model with every configuration`, 1);
+  const source = o.source ?? COMPILED_FROM.exec(a.model.docString)?.[1];
+  if (!source || !existsSync(source))
+    throw new MtlError(
+      "MTL-TRAIN-040",
+      `cannot find the .mtl source of ${file}${source ? ` (${source})` : ""}`,
+      "pass it with --source FILE.mtl",
+    );
+  const host = fileHost(source, o.root);
+  const r = prepareModel(host.entryOf(source), host, { tensors: stateDictOf(a) });
+  if (!r.ok)
+    throw new UserError(
+      `${source} does not compile: ${r.diagnostics.map((d) => d.message).join("; ") || (r.message ?? "")}`,
+      1,
+      "run `mtl check` on it",
+    );
+  if (r.prepared.graph.sourceHash !== a.meta.sourceHash)
+    throw new MtlError(
+      "MTL-TRAIN-041",
+      `${source} is not the source ${file} was compiled from (it changed since)`,
+      "pass the matching source with --source",
+    );
+  return { bytes, artifact: a, prepared: r.prepared, source };
+}
+
+/** A TrainState with the weights frozen (nothing trainable): what calibration runs on. */
+export function frozenState(m: TrainedModel, settings: SessionSettings): TrainState {
+  const { graph, weights } = m.prepared;
+  const none = new Set<string>();
+  return new TrainState(
+    graph,
+    new Map([...weights].map(([k, v]) => [k, v.slice()])),
+    none,
+    none,
+    trainingPrograms(graph, graph.train),
+    new TrainingSessions(settings),
+  );
+}

@@ -1,0 +1,180 @@
+// `mtl eval` and `mtl report` end to end on a small seeded two-task model and a MultiMNIST subset:
+// the measured profile goes into the file and back out through load() / plan() / explain() and
+// `mtl search`; a profile that disagrees with the proxy moves the plan; the report's HTML opens in
+// Chromium without console errors and shows its plots, and its markdown repeats the JSON's numbers.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withProfile } from "../../runtime/eval/profile";
+import { load } from "../../runtime/model";
+import type { StoredProfile } from "../../runtime/profile-schema";
+import { fmt } from "../../runtime/report/render";
+import { Router } from "../../runtime/serve/params";
+import type { ReportData } from "../../runtime/report/report";
+import { SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
+
+const root = join(import.meta.dirname, "..", "..");
+const bin = join(root, "cli", "bin.js");
+const work = mkdtempSync(join(tmpdir(), "mtl-eval-cli-"));
+const mtl = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: "utf8" });
+let data = "";
+const source = join(work, "mm.mtl");
+const onnx = join(work, "mm.onnx");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  data = await smallMultiMnist();
+  writeFileSync(source, SMALL_MULTIMNIST);
+  const c = mtl("compile", source, "-o", onnx);
+  expect(c.status, c.stderr).toBe(0);
+}, 120_000);
+
+describe("mtl eval", () => {
+  it("measures every task per configuration, stores the profile, and plan() uses it", async () => {
+    const r = mtl(
+      "eval",
+      onnx,
+      "--data",
+      data,
+      "--batches",
+      "1",
+      "--samples",
+      "100",
+      "--threads",
+      "1",
+      "-o",
+      "p.json",
+      "--write",
+      "--json",
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout);
+    // 2 encoder widths x 2 tied head widths: every (encoder, own head) pair of each task
+    expect(res.results).toHaveLength(4);
+    expect(res.images).toBe(100);
+    expect(Object.keys(res.tasks)).toEqual(["left", "right"]);
+    for (const c of res.results)
+      for (const t of ["left", "right"]) expect(c.metrics[t].accuracy).toBeGreaterThanOrEqual(0);
+    const file: StoredProfile = JSON.parse(readFileSync(join(work, "p.json"), "utf8"));
+    expect(file.measured).toMatchObject({ data, split: "test", images: 100, calibrationBatches: 1, configurations: 4 });
+    expect(file.tasks.left.points).toHaveLength(4);
+
+    const m = await load(onnx);
+    expect(m.profile?.tasks.left.points).toEqual(file.tasks.left.points);
+    const p = m.plan({ budget: "100%" });
+    expect(p.utilitySource).toEqual({ left: "profile", right: "profile" });
+    expect(m.explain(p)).toContain(`measured on ${data} (test), 100 images`);
+    // the measured utility is the score at the plan's widths over the full-width score
+    const [enc, left] = m.meta.groups.map((g) => g.name);
+    const at = (w: Record<string, number>) =>
+      file.tasks.left.points.find((q) => q.config[enc] === w[enc] && q.config[left] === w[left])!.score;
+    expect(p.utility.left).toBeCloseTo(at(p.widths) / at({ [enc]: 1, [left]: 1 }), 9);
+    const proxy = m.plan({ budget: "100%" }, { profile: null });
+    expect(proxy.utilitySource).toEqual({ left: "proxy", right: "proxy" });
+    expect(m.explain(proxy)).toContain("proxy: no measurement");
+    await m.close();
+    const s = mtl("search", onnx, "--budget", "60%");
+    expect(s.status, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/\(measured on .*100 images\)/);
+  }, 180_000);
+
+  it("a profile that disagrees with the proxy moves the plan", async () => {
+    const base = await load(onnx);
+    const groups = base.meta.groups.map((g) => g.name); // shared group, then left's and right's
+    const [enc, left, right] = groups;
+    // Measured: left gains nothing from its wider head, right gains a lot; left is preferred.
+    const pts = (task: string, f: (e: number, h: number) => number) =>
+      [0.5, 1].flatMap((e) => [0.5, 1].map((h) => ({ config: { [enc]: e, [task]: h }, score: f(e, h) })));
+    const profile = {
+      version: 1 as const,
+      tasks: {
+        left: { metric: "accuracy", points: pts(left, (e) => 0.8 + 0.1 * e) },
+        right: { metric: "accuracy", points: pts(right, (e, h) => 0.3 + 0.1 * e + 0.5 * h) },
+      },
+    };
+    await base.close();
+    const file = join(work, "disagree.onnx");
+    writeFileSync(file, withProfile(readFileSync(onnx), profile as StoredProfile));
+    const m = await load(file);
+    // the largest budget at which the proxy plan cannot give both heads the same width
+    const prefer = { left: 0.8, right: 0.2 };
+    let budget = 0;
+    for (let b = 100; b > 5; b--) {
+      const p = m.plan({ budget: `${b}%`, prefer }, { profile: null });
+      if (p.widths[left] !== p.widths[right]) {
+        budget = b;
+        break;
+      }
+    }
+    expect(budget, "some budget makes the proxy plan choose between the heads").toBeGreaterThan(0);
+    const proxy = m.plan({ budget: `${budget}%`, prefer }, { profile: null });
+    const measured = m.plan({ budget: `${budget}%`, prefer });
+    expect(proxy.widths[left]).toBeGreaterThan(proxy.widths[right]); // the proxy follows the preference
+    expect(measured.widths[right]).toBeGreaterThan(measured.widths[left]); // the measurement says right gains
+    expect(measured.utilitySource.right).toBe("profile");
+    // mtl serve plans per request with the stored profile too
+    const routed = new Router(m).route({ budget: `${budget}%`, prefer: "left=0.8,right=0.2" });
+    expect(routed.config).toEqual(measured.config);
+    await m.close();
+  }, 60_000);
+
+  it("refuses --configs all above the limit and bad --configs", () => {
+    const r = mtl("eval", onnx, "--data", data, "--configs", "many");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/MTL-EVAL-004.*--configs many/s);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  });
+});
+
+describe("mtl report", () => {
+  it("writes HTML, markdown and JSON from the stored profile; the page opens in Chromium", async () => {
+    const r = mtl("report", onnx, "-o", "rep");
+    expect(r.status, r.stderr).toBe(0);
+    const json: ReportData = JSON.parse(readFileSync(join(work, "rep", "report.json"), "utf8"));
+    expect(json.budgets.map((b) => b.budget)).toEqual([0.25, 0.5, 0.75, 1]);
+    for (const b of json.budgets) {
+      expect(b.controlled.plans).toHaveLength(20);
+      expect(b.baseline.plans).toHaveLength(20);
+    }
+    // every statistic in the markdown equals the JSON's, rounded as printed
+    const md = readFileSync(join(work, "rep", "report.md"), "utf8");
+    const rows = md
+      .split("\n")
+      .filter((l) => l.startsWith("| ") && !l.startsWith("| statistic") && !l.startsWith("| ---"));
+    const keys = ["spearman", "kendall", "uniformity", "hypervolume", "withinBudget", "measured"] as const;
+    expect(rows).toHaveLength(4 * keys.length);
+    rows.forEach((row, i) => {
+      const b = json.budgets[Math.floor(i / keys.length)];
+      const k = keys[i % keys.length];
+      const cells = row.split("|").map((c) => c.trim());
+      expect(cells[2]).toBe(fmt(b.controlled.summary[k]));
+      expect(cells[3]).toBe(fmt(b.baseline.summary[k]));
+    });
+
+    if (!existsSync("/usr/bin/chromium")) return;
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(join(work, "rep", "index.html")).href);
+      expect(await page.locator("svg").count()).toBe(4); // per task: metric vs MACs, preference vs metric
+      expect(await page.locator("polyline.front").count()).toBe(2);
+      expect(await page.locator("svg circle").count()).toBeGreaterThan(8);
+      const box = await page.locator("svg").first().boundingBox();
+      expect(box?.width).toBeGreaterThan(100);
+      expect(await page.locator("table.plans tr").count()).toBe(4 * 21); // per budget: a header and 20 plans
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});
