@@ -14,6 +14,7 @@ import { encodeModel } from "./onnx/encode";
 import type { OnnxModel } from "./onnx/model";
 import { constfold } from "./passes/constfold";
 import { dce } from "./passes/dce";
+import { graphToJson } from "./ir/serialise";
 import { specialise } from "./passes/specialise";
 import { initWeights } from "./weights/init";
 import { bindWeights, type WeightProblem } from "./weights/load";
@@ -144,6 +145,8 @@ export function prepareModel(entry: string, host: SourceHost, opts: CompileOptio
 export function emitModel(p: Prepared, config: Config | null, source: string): Compiled {
   const lowered = config ? specialise(p.graph, p.weights, config) : { graph: p.graph, weights: p.weights };
   const extraMetadata: Record<string, string> = { "mtl.costs": JSON.stringify(p.costs) };
+  // A dynamic model carries its IR so that the runtime specialises a configuration as below (static path).
+  if (!config) extraMetadata["mtl.ir"] = graphToJson(p.graph);
   if (config)
     extraMetadata["mtl.config"] = JSON.stringify(
       Object.fromEntries(p.graph.groups.map((g) => [g.name, g.choices[config[g.name]]])),

@@ -8,6 +8,8 @@ export {
   type RunResult,
   type OutputTensor,
   type LoadOptions,
+  type Preload,
+  type PreloadResult,
 } from "./model";
 export { availableProviders, SessionOptionsError, type SessionSettings } from "./session-options";
 export { ArtifactError, readArtifact, type Artifact } from "./artifact";

@@ -17,6 +17,9 @@ import { checkInputs, type InputTensor } from "./inputs";
 import { explain, isSearchError, plan as search, type Plan, type ConstraintsInput } from "./search/index";
 import type { PlanOptions } from "./search/index";
 import { PlanError } from "./plan-error";
+import { type Preload, preloadConfigs, type PreloadResult } from "./preload";
+
+export type { Preload, PreloadResult };
 
 export { PlanError };
 import { isSequenceSpec } from "./decode/index";
@@ -38,8 +41,13 @@ const STATIC_HINT = "compile the model without --config/--budget to choose width
 
 /** Options of `load()`: the session cache's size and how onnxruntime runs (runtime/session-options.ts). */
 export interface LoadOptions extends SessionSettings {
-  /** Specialised sessions kept (least recently used go first; default 8). */
+  /** Specialised sessions kept (least recently used go first; default 8, raised to hold what `preload` builds). */
   readonly cacheSize?: number;
+  /**
+   * Specialised sessions (every task) to build in the background after load, one after another:
+   * the Pareto configurations (runtime/serve/pareto.ts), every configuration, or these (choice index per group).
+   */
+  readonly preload?: Preload;
 }
 
 /** Node name -> "file:line:col" from the doc_strings the compiler writes, subgraphs included. */
@@ -109,6 +117,9 @@ export class MtlModel {
   private sources?: Map<string, string>;
   /** The file it was loaded from, for messages. */
   private path = "<bytes>";
+  /** Settles when the background preload has finished (at once without one); see `load(file, {preload})`. */
+  preloaded: Promise<PreloadResult> = Promise.resolve({ built: 0, failed: 0 });
+  private closing = false;
 
   private constructor(
     private readonly artifact: Artifact,
@@ -138,9 +149,35 @@ export class MtlModel {
         );
       }
     } else bytes = source;
-    const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8, sessionOptions);
+    const artifact = readArtifact(bytes, path);
+    const preload = opts.preload === undefined ? [] : preloadConfigs(artifact.meta, artifact.costs, opts.preload);
+    const model = new MtlModel(artifact, bytes, Math.max(opts.cacheSize ?? 8, preload.length), sessionOptions);
     model.path = path;
+    if (preload.length) model.preloaded = model.preloadInBackground(preload);
     return model;
+  }
+
+  /**
+   * Builds these configurations' specialised sessions one at a time, each after the event loop has
+   * turned (onnxruntime builds on this thread, so runs in between are answered between builds). A
+   * failed build is counted, not thrown: the cache drops it and a run of that configuration retries.
+   */
+  private async preloadInBackground(configs: readonly Config[]): Promise<PreloadResult> {
+    const result = { built: 0, failed: 0 };
+    for (const config of configs) {
+      await new Promise((go) => setImmediate(go));
+      if (this.closing) break;
+      const lease = this.session(config, this.tasks, "specialised");
+      try {
+        await lease.session;
+        result.built++;
+      } catch {
+        result.failed++;
+      } finally {
+        lease.release();
+      }
+    }
+    return result;
   }
 
   /** The one configuration (width per group) of a static model, else null. */
@@ -281,7 +318,11 @@ export class MtlModel {
       return { session: this.dynamic, release: () => undefined };
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    const specialised = () => specialiseBytes(this.bytes, { widths: config, run });
+    // From the file's IR when it has one (only this configuration's weights), else by patching its bytes.
+    const specialised = () =>
+      this.artifact.ir
+        ? this.artifact.ir.bytesFor({ widths: config, run })
+        : specialiseBytes(this.bytes, { widths: config, run });
     const build = () => createSession(specialised(), this.path, this.sessionOptions);
     // onnxruntime builds a session on this thread: a background build waits until the run the dynamic
     // graph answers has returned, so that answer is not held up by it.
@@ -382,6 +423,8 @@ export class MtlModel {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    await this.preloaded;
     await this.cache.clear();
     if (this.dynamic) await (await this.dynamic).release();
   }
