@@ -107,6 +107,10 @@ function program(): Command {
     .option("--tasks <names>", "only these tasks run")
     .option("--config <widths>", "run this configuration instead of searching, e.g. backbone=0.5")
     .option("--dynamic", "run the dynamic graph instead of a specialised session")
+    .option(
+      "--preload <which>",
+      "also build these configurations' sessions in the background: pareto, all, or configurations separated by ;",
+    )
     .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
     .option("--accept-unreliable-latency", "plan a latency budget even on a table `mtl profile` flagged as unreliable")
     .option("--profile <file>", "measured utility per configuration (see docs/search.md)")
@@ -247,7 +251,7 @@ function program(): Command {
     .option("--cache <n>", "specialised sessions kept per model", "16")
     .option(
       "--preload <which>",
-      "pareto: build the Pareto configurations' sessions before reporting ready; none",
+      "build these configurations' sessions before reporting ready: pareto, all, configurations separated by ;, or none",
       "none",
     )
     .option("--max-queue <n>", "requests that may wait; beyond it 429 with Retry-After", "256")

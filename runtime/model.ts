@@ -149,12 +149,23 @@ export class MtlModel {
         );
       }
     } else bytes = source;
-    const artifact = readArtifact(bytes, path);
-    const preload = opts.preload === undefined ? [] : preloadConfigs(artifact.meta, artifact.costs, opts.preload);
-    const model = new MtlModel(artifact, bytes, Math.max(opts.cacheSize ?? 8, preload.length), sessionOptions);
+    const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8, sessionOptions);
     model.path = path;
-    if (preload.length) model.preloaded = model.preloadInBackground(preload);
+    if (opts.preload !== undefined) void model.preload(opts.preload);
     return model;
+  }
+
+  /**
+   * Starts building these configurations' specialised sessions (every task) in the background and
+   * returns `preloaded`; the cache grows to hold them. Bad configurations throw at once (PlanError).
+   */
+  preload(which: Preload): Promise<PreloadResult> {
+    // A static model has one configuration, run straight from its file: nothing to build ahead.
+    const configs = this.artifact.staticConfig ? [] : preloadConfigs(this.meta, this.costs, which);
+    this.cache.reserve(configs.length);
+    const previous = this.preloaded;
+    this.preloaded = previous.then(() => this.preloadInBackground(configs));
+    return this.preloaded;
   }
 
   /**
