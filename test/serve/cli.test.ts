@@ -66,6 +66,9 @@ describe("mtl serve", () => {
     const c = mtl("serve", model, "--backend", "http://x");
     expect(c.status).toBe(2);
     expect(c.stderr).toContain("is not a kserve-grpc://HOST:PORT address");
+    const d = mtl("serve", model, "--preload", "e=0.3");
+    expect(d.status).toBe(1);
+    expect(d.stderr).toContain("--preload: width 0.3 is not a choice of group `e`");
   }, 60_000);
 });
 
