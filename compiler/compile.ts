@@ -10,6 +10,7 @@ import type { Limits } from "./limits";
 import type { Config, Graph, WeightMap } from "./ir/types";
 import { verify } from "./ir/verify";
 import { lowerToOnnx } from "./lower/lower";
+import { alignTensorData } from "./onnx/align";
 import { encodeModel } from "./onnx/encode";
 import type { OnnxModel } from "./onnx/model";
 import { constfold } from "./passes/constfold";
@@ -155,7 +156,8 @@ export function emitModel(p: Prepared, config: Config | null, source: string): C
     extraMetadata,
     docString: `compiled by mtl from ${source}`,
   });
-  return { ...p, config, onnx, bytes: encodeModel(onnx) };
+  // Weights 4-byte aligned in the file: the runtime views them in place (runtime/specialise-ir.ts).
+  return { ...p, config, onnx, bytes: alignTensorData(encodeModel(onnx)) };
 }
 
 export function compileProgram(entry: string, host: SourceHost, opts: CompileOptions = {}): CompileResult {
