@@ -28,7 +28,7 @@ const BENCHES: [string, string[]][] = [
   ["search.ts", []],
   ["serve.ts", ["--seconds", "3", "--soak", "30"]],
   ["first-use.ts", [nyud, "3"]],
-  ["specialise-cost.ts", [nyud]],
+  ["specialise-cost.ts", [nyud, join(import.meta.dirname, "..", "examples", "nyud.mtl")]],
   ["threads.ts", [nyud, "5"]],
   ["startup.ts", [nyud, "-", "5"]],
   ["rss-vs-torch.ts", [join(import.meta.dirname, "..", "examples", "nyud.mtl"), "3"]],

@@ -1,9 +1,14 @@
 // What a configuration's first use costs, by step, for the two ways of building its session:
 // "ir" (runtime/specialise-ir.ts: the IR cut to the configuration, only its weights encoded) and
 // "patch" (runtime/specialise.ts: the whole file with its control inputs made constants, folded by
-// onnxruntime), at the smallest and the full width, one thread, side by side in one run.
-// Run: npx tsx bench/specialise-cost.ts out/nyud.onnx   (a file compiled by this mtl, so it has "mtl.ir")
-import { readFileSync } from "node:fs";
+// onnxruntime), against "static", the static export of that configuration (`mtl compile --config`)
+// read from disk, at the smallest and the full width, one thread, side by side in one run.
+// Run: npx tsx bench/specialise-cost.ts out/nyud.onnx [examples/nyud.mtl]   (a file compiled by this
+// mtl, so it has "mtl.ir"; with the source, the static exports are compiled and timed too)
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { randomInputs } from "../cli/commands/inputs";
 import { decodeMetadata } from "../compiler/onnx/decode-metadata";
@@ -11,7 +16,7 @@ import { readArtifact } from "../runtime/artifact";
 import { specialiseBytes } from "../runtime/specialise";
 import { IrSpecialiser } from "../runtime/specialise-ir";
 
-const path = process.argv[2];
+const [path, source] = process.argv.slice(2);
 if (!path) {
   console.error("usage: npx tsx bench/specialise-cost.ts MODEL.onnx");
   process.exit(2);
@@ -35,18 +40,35 @@ for (const [label, pick] of [
   ["width 1", -1],
 ] as const) {
   const widths = Object.fromEntries(meta.groups.map((g) => [g.name, pick < 0 ? g.choices.length - 1 : pick]));
-  for (const [way, make] of [
+  const ways: [string, () => Uint8Array][] = [
     ["ir", () => ir.bytesFor({ widths, run })],
     ["patch", () => specialiseBytes(bytes, { widths, run })],
-  ] as const) {
+  ];
+  if (source) {
+    const file = join(mkdtempSync(join(tmpdir(), "mtl-static-")), "static.onnx");
+    const config = meta.groups.map((g) => `${g.name}=${g.choices[widths[g.name]]}`).join(",");
+    const bin = join(import.meta.dirname, "..", "cli", "bin.js");
+    const r = spawnSync(process.execPath, [bin, "compile", source, "--config", config, "-o", file], {
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`cannot compile the static export: ${r.stderr}`);
+    ways.push(["static", () => new Uint8Array(readFileSync(file))]);
+  }
+  for (const [way, make] of ways) {
     const t0 = performance.now();
     const model = make();
     const t1 = performance.now();
     const session = await ort.InferenceSession.create(model, options);
     const t2 = performance.now();
-    await session.run(feeds);
+    // The static export keeps its task switches (run.<task>) as inputs: every task runs.
+    const on = new ort.Tensor("bool", Uint8Array.from([1]), []);
+    const all = {
+      ...feeds,
+      ...Object.fromEntries(session.inputNames.filter((n) => n.startsWith("run.")).map((n) => [n, on])),
+    };
+    await session.run(all);
     const t3 = performance.now();
-    await session.run(feeds);
+    await session.run(all);
     const t4 = performance.now();
     const ms = (a: number, b: number) => `${(b - a).toFixed(0)} ms`;
     const cells = [`model ${(model.length / 1e6).toFixed(1)} MB in ${ms(t0, t1)}`, `session ${ms(t1, t2)}`];
