@@ -27,6 +27,7 @@ import { controlFeeds, decodeTask, withTokenPrefix } from "./sequence";
 import { type Lease, SessionCache } from "./session-cache";
 import { describeStatic } from "./static-model";
 import { specialiseBytes } from "./specialise";
+import { decodeGraphOutputs } from "../compiler/onnx/decode-outputs";
 import { isControlInput } from "../compiler/io-names";
 import { type SessionSettings, toOrtOptions } from "./session-options";
 
@@ -115,6 +116,7 @@ export class MtlModel {
   /** The dynamic session is built (not just being built): it can stand in for a specialised one. */
   private dynamicReady = false;
   private sources?: Map<string, string>;
+  private outputs?: readonly OnnxValueInfo[];
   /** The file it was loaded from, for messages. */
   private path = "<bytes>";
   /** Settles when the background preload has finished (at once without one); see `load(file, {preload})`. */
@@ -202,7 +204,8 @@ export class MtlModel {
 
   /** The graph's outputs (name, dtype, shape with symbolic dimensions), e.g. for server metadata. */
   outputInfo(): readonly OnnxValueInfo[] {
-    return this.artifact.model.graph.outputs;
+    // Read from the graph's output fields: decoding the whole model would hold a copy of every weight.
+    return (this.outputs ??= decodeGraphOutputs(this.bytes));
   }
 
   /** Resolves constraints to a configuration; defaults come from the model's `budget` / `prefer`. */

@@ -1,9 +1,11 @@
 // alignTensorData (compiler/onnx/align.ts): every float initializer's raw_data starts at a multiple
-// of 4 in the file, the model decodes to the same model, and onnxruntime computes the same outputs.
+// of 4 in the file, the model decodes to the same model, and onnxruntime computes the same outputs;
+// decodeGraphOutputs reads the outputs without decoding the weights.
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { alignTensorData } from "../../compiler/onnx/align";
-import { decodeModel } from "../../compiler/onnx/decode";
+import { decodeModel, OnnxDecodeError } from "../../compiler/onnx/decode";
+import { decodeGraphOutputs } from "../../compiler/onnx/decode-outputs";
 import { encodeModel } from "../../compiler/onnx/encode";
 import { floatInitializers } from "../../compiler/onnx/initializer-views";
 import { compileSource, seededImage, TWO_TASK } from "../helpers/compiled";
@@ -46,5 +48,13 @@ describe("alignTensorData", () => {
       return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v.data as ArrayLike<unknown>)]));
     };
     expect(await run(compiled)).toEqual(await run(plain));
+  });
+});
+
+describe("decodeGraphOutputs", () => {
+  it("equals the decoded model's outputs, and refuses bytes that are not a model", () => {
+    expect(decodeGraphOutputs(compiled)).toEqual(decodeModel(compiled).graph.outputs);
+    expect(decodeGraphOutputs(compiled).length).toBeGreaterThan(1);
+    expect(() => decodeGraphOutputs(compiled.subarray(0, 200))).toThrow(OnnxDecodeError);
   });
 });

@@ -18,7 +18,7 @@ const all = ["seg", "cls"];
 
 describe("preload", () => {
   it("builds a list of configurations in the background; their first runs are cached", async () => {
-    const list = [
+    const list: Record<string, number>[] = [
       { e: 0, seg: 1 },
       { e: 2, cls: 0 },
     ];
