@@ -1,6 +1,7 @@
 // The parameters a compiled model holds, read from its initializers: the lowering names each one
 // by its PyTorch name, its own constants `const.i64...` / `const.f32...`. A switchable (per-width)
-// tensor is stored [K, ...shape] and read through `Gather(initializer, width.<group>)`.
+// tensor is stored [K, ...shape] and read through `Gather(initializer, width.<group>)`, or through
+// `Gather(initializer, row.<g1>*<g2>)` when the widths of several groups key its rows.
 // BatchNorm's running statistics are state, not parameters: listed, but not counted, the way
 // PyTorch's parameters() leaves out buffers and the cost table's parameter count does.
 import type { OnnxGraph, OnnxNode } from "../compiler/onnx/model";
@@ -16,8 +17,8 @@ export interface ParameterEntry {
   /** The shape of one width's tensor (per-width tensors: one row). */
   readonly shape: readonly number[];
   readonly count: number;
-  /** The group whose width picks the row, for per-width (switchable) tensors. */
-  readonly perWidthOf?: string;
+  /** The groups whose widths pick the row, for per-width (switchable) tensors. */
+  readonly perWidthOf?: readonly string[];
   readonly statistic: boolean;
 }
 
@@ -25,12 +26,15 @@ function allNodes(g: OnnxGraph): OnnxNode[] {
   return g.nodes.flatMap((n) => [n, ...n.attributes.flatMap((a) => (a.kind === "graph" ? allNodes(a.value) : []))]);
 }
 
-/** Initializers read per width: name -> the group whose `width.<group>` input picks the row. */
-export function perWidthInitializers(g: OnnxGraph): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const n of allNodes(g))
-    if (n.opType === "Gather" && n.inputs.length === 2 && n.inputs[1].startsWith("width."))
-      found.set(n.inputs[0], n.inputs[1].slice("width.".length));
+/** Initializers read per width: name -> the groups whose widths pick the row. */
+export function perWidthInitializers(g: OnnxGraph): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const n of allNodes(g)) {
+    if (n.opType !== "Gather" || n.inputs.length !== 2) continue;
+    const [table, index] = n.inputs;
+    if (index.startsWith("width.")) found.set(table, [index.slice("width.".length)]);
+    else if (index.startsWith("row.")) found.set(table, index.slice("row.".length).split("*"));
+  }
   return found;
 }
 

@@ -188,7 +188,8 @@ export function costPerGroupChoice(table: CostTable, full: MacsParams): Map<stri
 /** Parameters (which sum to the model's parameter count at full width), then BatchNorm statistics. */
 function paramLines(a: Artifact): string[] {
   const all = parameterList(a.model.graph);
-  const perWidth = (p: ParameterEntry) => (p.perWidthOf ? `  (one row per width of \`${p.perWidthOf}\`)` : "");
+  const groups = (names: readonly string[]) => names.map((g) => `\`${g}\``).join(" x ");
+  const perWidth = (p: ParameterEntry) => (p.perWidthOf ? `  (one row per width of ${groups(p.perWidthOf)})` : "");
   const row = (p: ParameterEntry) => `  ${p.name} [${p.shape.join(", ")}]${perWidth(p)}`;
   const params = all.filter((p) => !p.statistic);
   const stats = all.filter((p) => p.statistic);

@@ -6,19 +6,17 @@
 // The ONNX file holds no parameter list, but it does not need one: the lowering stores every
 // parameter as an initializer named exactly by its PyTorch name, and the only other initializers
 // are its shared constants (`const.i64...`, `const.f32...`). A switchable (per-width) parameter is
-// stored [K, ...shape] and read through `Gather(initializer, width.<group>)`; its last row is
-// the full-width one. BatchNorm layers get torch's `num_batches_tracked` counter (int64 0). When a
+// stored [K, ...shape] and read through `Gather(initializer, width.<group>)` (or `row.<g1>*<g2>`,
+// one row per width combination of several groups); its last row is the full-width one. BatchNorm layers get torch's `num_batches_tracked` counter (int64 0). When a
 // switchable parameter's rows differ (a trained model), every row is kept too, as
 // `<name>.per_width` of shape [K, ...shape], which `mtl compile --weights` reads back.
 import { ArtifactError, readArtifact, type Artifact } from "../../runtime/artifact";
-import type { OnnxGraph, OnnxNode } from "../../compiler/onnx/model";
 import { PER_WIDTH_SUFFIX, rowsDiffer } from "../../compiler/weights/load";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
-import { isStatistic } from "../../runtime/parameters";
+import { isStatistic, perWidthInitializers } from "../../runtime/parameters";
 import { readBytes, writeAtomic } from "../files";
 import { formatBytes, plural } from "../format";
 import { out, UserError } from "../io";
-import { controlInput, WIDTH_INPUT_PREFIX } from "../../compiler/io-names";
 
 export interface WeightsExportOptions {
   output: string;
@@ -29,26 +27,11 @@ export interface WeightsExportOptions {
 const CONSTANT = /^const\.(i64|f32)s?\./; // names the lowering gives its own constants
 const BATCH_COUNTER = ".num_batches_tracked";
 
-/** Every node of a graph and of its subgraphs (task branches sit inside If nodes). */
-function allNodes(g: OnnxGraph): OnnxNode[] {
-  return g.nodes.flatMap((n) => [n, ...n.attributes.flatMap((a) => (a.kind === "graph" ? allNodes(a.value) : []))]);
-}
-
-/** Initializers read per width: name -> the group whose `width.<group>` input picks the row. */
-function switchableInitializers(g: OnnxGraph): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const n of allNodes(g)) {
-    if (n.opType === "Gather" && n.inputs.length === 2 && controlInput(n.inputs[1])?.kind === "width")
-      found.set(n.inputs[0], n.inputs[1].slice(WIDTH_INPUT_PREFIX.length));
-  }
-  return found;
-}
-
 /** The state dict of a compiled model: full-width parameters by name, plus BatchNorm counters. */
 export function stateDictOf(a: Artifact): Map<string, SafeTensor> {
   const g = a.model.graph;
-  const switchable = switchableInitializers(g);
-  const rows = new Map(a.meta.groups.map((x) => [x.name, x.choices.length]));
+  const switchable = perWidthInitializers(g);
+  const choices = new Map(a.meta.groups.map((x) => [x.name, x.choices.length]));
   const tensors = new Map<string, SafeTensor>();
   for (const t of g.initializers) {
     if (CONSTANT.test(t.name)) continue;
@@ -58,15 +41,15 @@ export function stateDictOf(a: Artifact): Map<string, SafeTensor> {
         1,
         "was this file compiled by this version of mtl?",
       );
-    const group = switchable.get(t.name);
-    if (group === undefined) {
+    const groups = switchable.get(t.name);
+    if (groups === undefined) {
       tensors.set(t.name, { dtype: "F32", shape: [...t.dims], data: t.data });
       continue;
     }
-    const k = rows.get(group);
-    if (k === undefined || t.dims[0] !== k)
+    const k = groups.reduce((n, group) => n * (choices.get(group) ?? NaN), 1);
+    if (t.dims[0] !== k)
       throw new UserError(
-        `${t.name} is read per width of group \`${group}\` but has shape [${t.dims.join(", ")}]`,
+        `${t.name} is read per width of ${groups.map((x) => `\`${x}\``).join(" x ")} but has shape [${t.dims.join(", ")}]`,
         1,
         "was this file compiled by this version of mtl?",
       );

@@ -375,7 +375,7 @@ function dropUnusedGroups(g: Graph): Graph {
   for (const v of g.values.values()) for (const s of v.type.channels) if (s.group) used.add(s.group);
   for (const p of g.params.values()) {
     for (const axis of p.axes) for (const s of axis ?? []) if (s.group) used.add(s.group);
-    if (p.perWidth) used.add(p.perWidth);
+    for (const g of p.perWidth ?? []) used.add(g);
   }
   return { ...g, groups: g.groups.filter((x) => used.has(x.name)) };
 }

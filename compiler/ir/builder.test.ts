@@ -233,7 +233,7 @@ describe("normalisation, attention and embeddings", () => {
     const g = b.finish();
     expect(g.params.get("bn.running_var")).toMatchObject({
       shape: [64],
-      perWidth: "backbone",
+      perWidth: ["backbone"],
       init: { kind: "const", value: 1 },
     });
     expect(g.params.get("bnf.weight")).toMatchObject({ shape: [3], perWidth: null, axes: [null] });

@@ -9,6 +9,7 @@ import type { OpCtx, OpResult } from "./op-common";
 import type { ConvOptions, PoolOptions, ResizeOptions } from "./ops-spatial";
 import { assignGroupParts, assignNodeParts } from "./parts";
 import { fail } from "./shape-errors";
+import { keySwitchableRows, switchRows } from "./switchable";
 import { DEFAULT_TRAIN, type TrainSpec } from "../train/spec";
 import type { LimitCounter } from "../limits";
 import type {
@@ -221,14 +222,15 @@ export class GraphBuilder {
 
   finish(): Graph {
     const nodes = assignNodeParts(this.nodes, this.tasks);
+    const params = keySwitchableRows(nodes, this.values, this.params, this.groups);
     return {
       name: this.name,
       inputs: [...this.inputs],
       values: new Map(this.values),
       nodes,
-      params: new Map(this.params),
+      params,
       widths: [...this.widths],
-      groups: assignGroupParts(this.groups, nodes, this.values, this.params),
+      groups: assignGroupParts(this.groups, nodes, this.values, params),
       tasks: [...this.tasks],
       budgets: [...this.budgets],
       prefer: { ...this.prefer },
@@ -271,8 +273,7 @@ export class GraphBuilder {
     params.forEach((p) => this.checkParam(p));
     this.limits?.tensor(r.type.shape);
     for (const p of params) {
-      const rows = p.perWidth === null ? 1 : (this.groups.find((g) => g.name === p.perWidth)?.choices.length ?? 1);
-      this.limits?.param(p.name, p.shape, rows);
+      this.limits?.param(p.name, p.shape, switchRows(this.groups, p));
     }
     params.forEach((p) => this.params.set(p.name, p));
     const id = this.unique(ctx.name || op);

@@ -32,7 +32,7 @@ function formatInit(i: InitKind): string {
 
 function formatParam(p: Param): string {
   const axes = p.axes.map((a) => (a === null ? "-" : formatLayout(a)));
-  const perWidth = p.perWidth === null ? "" : ` perWidth=${p.perWidth}`;
+  const perWidth = p.perWidth === null ? "" : ` perWidth=${p.perWidth.join("*")}`;
   return `param ${p.name} ${list(p.shape)} axes=${list(axes)}${perWidth} init=${formatInit(p.init)}`;
 }
 

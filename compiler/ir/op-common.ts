@@ -26,7 +26,7 @@ export function param(
   shape: readonly number[],
   axes: readonly (readonly Segment[] | null)[],
   init: InitKind,
-  perWidth: string | null = null,
+  perWidth: readonly string[] | null = null,
 ): Param {
   return { name, shape, axes, perWidth, init };
 }

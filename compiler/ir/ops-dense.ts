@@ -54,7 +54,7 @@ export function batchnorm(c: OpCtx, x: ValueType, o: { eps: number }): OpResult 
         `${groups.map((g) => `'${g}'`).join(" and ")}`,
       "normalise each branch before concatenating them",
     );
-  const perWidth = groups[0] ?? null;
+  const perWidth = groups.length > 0 ? groups : null; // keyed by every upstream group in builder.finish()
   const C = layoutMax(segs);
   const axes = [paramAxis(segs)];
   const p = (role: string, init: typeof one) => param(`${c.name}.${role}`, [C], axes, init, perWidth);

@@ -43,7 +43,6 @@ export function nodeGroups(
   for (const name of Object.values(n.params)) {
     const p = params.get(name);
     if (!p) continue;
-    if (p.perWidth !== null) out.add(p.perWidth);
     for (const axis of p.axes) for (const s of axis ?? []) if (s.group !== null) out.add(s.group);
   }
   return out;

@@ -43,8 +43,11 @@ export interface Param {
   readonly shape: readonly number[]; // full-width shape (without the per-width axis)
   /** Per axis: the segments the axis slims by, or null when the axis never slims. */
   readonly axes: readonly (readonly Segment[] | null)[];
-  /** Switchable parameters (BatchNorm) keep one row per width choice of this group: stored [K, ...shape]. */
-  readonly perWidth: string | null;
+  /**
+   * Switchable parameters (BatchNorm) keep one row per combination of the widths of these groups (the
+   * groups upstream of the layer, see ir/switchable.ts), stored [K, ...shape]; null when not switchable.
+   */
+  readonly perWidth: readonly string[] | null;
   readonly init: InitKind;
 }
 
@@ -226,6 +229,6 @@ export type Config = Readonly<Record<string, number>>;
 
 /**
  * Weights by parameter name, row-major float32. A parameter with `perWidth` set stores one row per
- * width choice of that group, i.e. shape [K, ...param.shape].
+ * combination of its groups' widths, i.e. shape [K, ...param.shape] (ir/switchable.ts).
  */
 export type WeightMap = ReadonlyMap<string, Float32Array>;

@@ -98,8 +98,8 @@ function checkParam(p: Param, groups: Set<string>, say: (m: string) => void): vo
     if (a && layoutMax(a) !== p.shape[i])
       say(`parameter '${p.name}': axis ${i} has size ${p.shape[i]} but its segments sum to ${layoutMax(a)}`);
   });
-  if (p.perWidth !== null && !groups.has(p.perWidth))
-    say(`parameter '${p.name}': switchable over unknown group '${p.perWidth}'`);
+  for (const g of p.perWidth ?? [])
+    if (!groups.has(g)) say(`parameter '${p.name}': switchable over unknown group '${g}'`);
 }
 
 /** Arity and parameters from the op's spec, then the spec's own invariants. */

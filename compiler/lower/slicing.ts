@@ -37,6 +37,26 @@ function widthIndex1d(lw: Lowerer, group: string): string {
   );
 }
 
+/**
+ * int64 scalar: the row of a switchable parameter (ir/switchable.ts), its groups' width indices as one
+ * mixed-radix number, first group most significant. Named `row.<g1>*<g2>` so readers of the file
+ * (runtime/parameters.ts) can tell which groups key a parameter.
+ */
+export function switchRowIndex(lw: Lowerer, groups: readonly string[]): string {
+  if (groups.length === 1) return widthInputName(groups[0]);
+  const key = `row:${groups.join("*")}`;
+  const known = lw.top.lookup(key);
+  if (known) return known;
+  const e = topEmitter(lw);
+  let row = widthInputName(groups[0]);
+  groups.slice(1).forEach((g, i) => {
+    const scaled = e.op1("Mul", [row, lw.i64([groupChoices(lw, g).length], [])]);
+    const name = i === groups.length - 2 ? lw.values.fresh(`row.${groups.join("*")}`) : undefined;
+    row = e.op1("Add", [scaled, widthInputName(g)], [], name);
+  });
+  return lw.top.remember(key, row);
+}
+
 /** int64 [1]: `offset` plus the segment's length at run time (a constant when it never slims). */
 export function segmentEnd(lw: Lowerer, seg: Segment, offset: number): string {
   if (seg.group === null) return lw.i64([offset + seg.max * seg.scale]);
@@ -136,7 +156,7 @@ export function cutParam(e: Emitter, name: string): string {
   const p: Param = lw.param(name);
   let v = lw.paramInitializer(p);
   if (p.perWidth !== null && !lw.sharedRows(p))
-    v = e.op1("Gather", [v, widthInputName(p.perWidth)], [attr.int("axis", 0)]);
+    v = e.op1("Gather", [v, switchRowIndex(lw, p.perWidth)], [attr.int("axis", 0)]);
   const single = p.axes.flatMap((segs, axis) => (slims(segs) && segs!.length === 1 ? [axis] : []));
   if (single.length > 0) {
     const end = axisEnds(

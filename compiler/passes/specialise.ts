@@ -4,6 +4,7 @@
 // of that configuration, which onnxruntime can fold and fuse (see docs: "specialise on load").
 
 import type { Config, Graph, Node, Param, Segment, TypedNode, Value, WeightMap } from "../ir/types";
+import { switchRow, switchRows } from "../ir/switchable";
 import { channelsAt, layoutLength, layoutMax, widthOf } from "../ir/width";
 import { specOf } from "../ops";
 import { gatherAxes, leadingOfEach } from "./gather";
@@ -40,11 +41,11 @@ function specialiseNode(graph: Graph, n: Node, values: ReadonlyMap<string, Value
 
 function specialiseWeights(graph: Graph, p: Param, data: Float32Array | undefined, config: Config): Float32Array {
   const size = p.shape.reduce((a, b) => a * b, 1);
-  const rows = p.perWidth === null ? 1 : graph.groups.find((g) => g.name === p.perWidth)!.choices.length;
+  const rows = switchRows(graph.groups, p);
   if (!data) throw new Error(`specialise: no weights for parameter '${p.name}'`);
   if (data.length !== rows * size)
     throw new Error(`specialise: '${p.name}' has ${data.length} weights, expected ${rows * size}`);
-  const row = p.perWidth === null ? 0 : (config[p.perWidth] ?? rows - 1);
+  const row = switchRow(graph.groups, p, config);
   const own = data.subarray(row * size, (row + 1) * size);
   const keep = p.axes.map((segs) =>
     segs === null

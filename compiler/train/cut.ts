@@ -6,6 +6,7 @@
 // running-statistics row of the configuration's width. Indices follow specialise()'s cut exactly
 // (the leading channels of each segment, see compiler/passes/gather.ts).
 import type { Config, Graph, Param } from "../ir/types";
+import { switchRow } from "../ir/switchable";
 import { channelsAt, widthOf } from "../ir/width";
 import { leadingOfEach } from "../passes/gather";
 import { rowsOf } from "../weights/init";
@@ -40,7 +41,7 @@ export function cutMap(graph: Graph, p: Param, config: Config): CutMap {
   if (rowsOf(graph, p) * size > 2 ** 31 - 1)
     throw new Error(`internal: parameter ${p.name} is too large for 32-bit index maps`);
   const rows = rowsOf(graph, p);
-  const row = p.perWidth === null ? 0 : (config[p.perWidth] ?? rows - 1);
+  const row = switchRow(graph.groups, p, config);
   const keep = p.axes.map((segs) =>
     segs === null
       ? null

@@ -3,6 +3,7 @@
 // values of the others.
 import type { Graph, InitKind, Param } from "../ir/types";
 import { mulberry32 } from "../util/prng";
+import { switchRows } from "../ir/switchable";
 
 export { mulberry32 } from "../util/prng";
 
@@ -62,12 +63,9 @@ function fill(out: Float32Array, init: InitKind, seed: number): void {
   }
 }
 
-/** Rows stored for a parameter: K for a switchable (perWidth) one, else 1. */
+/** Rows stored for a parameter: one per width combination of a switchable (perWidth) one, else 1. */
 export function rowsOf(graph: Graph, p: Param): number {
-  if (p.perWidth === null) return 1;
-  const group = graph.groups.find((g) => g.name === p.perWidth);
-  if (!group) throw new Error(`internal: parameter ${p.name} is switchable over unknown group ${p.perWidth}`);
-  return group.choices.length;
+  return switchRows(graph.groups, p);
 }
 
 export function initWeights(graph: Graph, seed: number): Map<string, Float32Array> {

@@ -51,7 +51,10 @@ function bindOne(graph: Graph, p: Param, t: SafeTensor): Float32Array | WeightPr
     return data;
   }
   if (k > 1 && sameShape(t.shape, [k, ...p.shape])) return t.data;
-  const expected = k > 1 ? `${fmt(p.shape)} or ${fmt([k, ...p.shape])} (one row per width)` : fmt(p.shape);
+  const legacy = legacyRows(graph, p, t);
+  if (legacy) return legacy;
+  const keyed = (p.perWidth ?? []).map((g) => `'${g}'`).join(" x ");
+  const expected = k > 1 ? `${fmt(p.shape)} or ${fmt([k, ...p.shape])} (one row per width of ${keyed})` : fmt(p.shape);
   return {
     kind: "shape",
     name: p.name,
@@ -59,6 +62,34 @@ function bindOne(graph: Graph, p: Param, t: SafeTensor): Float32Array | WeightPr
     got: t.shape,
     message: `${p.name}: expected shape ${expected}, got ${fmt(t.shape)}`,
   };
+}
+
+/**
+ * Rows written before switchable parameters were keyed by every upstream group (one row per width of
+ * the layer's own group): each is copied to every row with that own width, which reproduces the old
+ * behaviour exactly.
+ */
+function legacyRows(graph: Graph, p: Param, t: SafeTensor): Float32Array | undefined {
+  const keys = p.perWidth ?? [];
+  const own = [...new Set(p.axes.flatMap((segs) => (segs ?? []).flatMap((s) => (s.group === null ? [] : [s.group]))))];
+  if (keys.length < 2 || own.length !== 1 || !keys.includes(own[0])) return undefined;
+  const choices = (g: string) => graph.groups.find((x) => x.name === g)!.choices.length;
+  if (!sameShape(t.shape, [choices(own[0]), ...p.shape])) return undefined;
+  const data = t.data as Float32Array; // bindOne checked the dtype
+  const size = data.length / choices(own[0]);
+  const rows = rowsOf(graph, p);
+  const out = new Float32Array(rows * size);
+  for (let row = 0; row < rows; row++) {
+    let rest = row;
+    let ownIndex = 0;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const index = rest % choices(keys[i]);
+      rest = Math.floor(rest / choices(keys[i]));
+      if (keys[i] === own[0]) ownIndex = index;
+    }
+    out.set(data.subarray(ownIndex * size, (ownIndex + 1) * size), row * size);
+  }
+  return out;
 }
 
 export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTensor>): BindResult {

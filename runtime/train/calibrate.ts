@@ -2,29 +2,16 @@
 // forward graphs (batch statistics, no gradients) and set every running-statistics row to the
 // cumulative average of its batch statistics over N batches.
 //
-// A switchable BatchNorm row belongs to one width choice of one group, but its statistics also
-// depend on the widths upstream, so a row is the average over every calibrated configuration that
-// uses it. When the model has at most `maxConfigs` configurations all of them are calibrated
-// (MultiMNIST's 4 x 4 x 4 = 64); otherwise (cifar_mtl: 4^21) the "diagonal" ones, where every
-// group takes its k-th choice (or its last, if it has fewer), which visits every row of every
-// group once per choice index with the rest of the network at the same relative width.
+// A statistics row is keyed by the widths of every group upstream of its layer (ir/switchable.ts), so
+// each calibrated configuration sets exactly the rows it reads; which configurations run is
+// compiler/train/calibration-configs.ts.
 import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { scatterAdd } from "../../compiler/train/cut";
 import { normalisationOf, type BatchLike, type DatasetLike } from "./dataset";
 import type { Feeds, TrainState } from "./step";
+import { calibrationConfigs } from "../../compiler/train/calibration-configs";
 
-export function calibrationConfigs(graph: Graph, maxConfigs = 64): Config[] {
-  const count = graph.groups.reduce((n, g) => n * g.choices.length, 1);
-  if (count <= maxConfigs) {
-    let all: Record<string, number>[] = [{}];
-    for (const g of graph.groups) all = all.flatMap((c) => g.choices.map((_, i) => ({ ...c, [g.name]: i })));
-    return all;
-  }
-  const k = Math.max(...graph.groups.map((g) => g.choices.length));
-  return Array.from({ length: k }, (_, i) =>
-    Object.fromEntries(graph.groups.map((g) => [g.name, Math.min(i, g.choices.length - 1)])),
-  );
-}
+export { calibrationConfigs } from "../../compiler/train/calibration-configs";
 
 /**
  * Returns new weights whose running statistics are recalibrated; other parameters are shared with

@@ -58,7 +58,7 @@ describe("sharing and width groups", () => {
     ]);
     expect(g.nodes.find((n) => n.id === "conv")?.part).toBe("shared");
     expect(g.nodes.find((n) => n.id === "a.conv")?.part).toBe("a");
-    expect(g.params.get("bn.weight")?.perWidth).toBe("e");
+    expect(g.params.get("bn.weight")?.perWidth).toEqual(["e"]);
   });
 
   it("makes finer groups with `group`", () => {

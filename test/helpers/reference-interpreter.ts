@@ -1,6 +1,7 @@
 // A slow, obviously correct interpreter of the IR at one width configuration, the yardstick for
 // emitted ONNX. It cuts parameters by explicit index lists (rows for switchable ones, then the
 // first k entries of every segment) and runs each op's kernel (reference-kernels.ts).
+import { switchRow } from "../../compiler/ir/switchable";
 import type { Config, Graph, Param, Task, TypedNode, WeightMap } from "../../compiler/ir/types";
 import { segmentLength } from "../../compiler/ir/width";
 import { KERNELS, type Kernel } from "./reference-kernels";
@@ -12,8 +13,7 @@ export function paramAt(graph: Graph, p: Param, data: Float32Array, config: Conf
   const n = R.size(p.shape);
   let t = R.tensor(p.shape, data.subarray(0, n));
   if (p.perWidth !== null) {
-    const g = graph.groups.find((x) => x.name === p.perWidth)!;
-    const row = config[g.name] ?? g.choices.length - 1;
+    const row = switchRow(graph.groups, p, config);
     t = R.tensor(p.shape, data.subarray(row * n, (row + 1) * n));
   }
   p.axes.forEach((segs, axis) => {

@@ -1,7 +1,8 @@
 // BatchNorm calibration: with one configuration, its running rows become the cumulative average
 // of the batch statistics (checked against the teacher graph's own statistics for the same
-// batches, a different graph), other widths' rows stay as they were; which configurations are
-// calibrated: all of them when few, the diagonal ones for cifar_mtl's 4^21.
+// batches, a different graph), other widths' rows stay as they were; after calibrating every
+// configuration each one's statistics are its own; which configurations are calibrated: all of them
+// when few, every encoder width with every head width for cifar_mtl's 4^21.
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { prepareModel, type Prepared } from "../../compiler/compile";
@@ -75,7 +76,43 @@ describe("BatchNorm calibration", () => {
     for (const [name, w] of weights) if (!expected.has(name)) expect(calibrated.get(name)).toBe(w);
   }, 60_000);
 
-  it("calibrates every configuration when few, the diagonal ones when too many to enumerate", () => {
+  it("gives every configuration its own statistics, a head's included, when all are calibrated", async () => {
+    // A head's BatchNorm sees features at the encoder's width, so its statistics must be kept per
+    // (encoder width, head width); rows keyed by the head's width alone would average the encoder
+    // widths and this equality would fail for every head BatchNorm.
+    const { graph } = prepared;
+    const weights = testWeights(graph, 5) as Map<string, Float32Array>;
+    const sessions = new TrainingSessions(sessionSettings(1));
+    const none = new Set<string>();
+    const state = new TrainState(graph, weights, none, none, trainingPrograms(graph, graph.train), sessions);
+    const configs = calibrationConfigs(graph);
+    const calibrated = await calibrate(state, data, (b) => feedsOf(graph, b), { batches: 1, batchSize: 50, seed: 1 });
+    const batches = [];
+    for await (const b of data.batches({ split: "train", batchSize: 50, shuffle: true, seed: 1, epoch: 0, limit: 50 }))
+      batches.push(b);
+    expect(batches).toHaveLength(1);
+    const batch = batches[0];
+    let heads = 0;
+    for (const config of configs) {
+      const out = await state.run(config, "teacher", feedsOf(graph, batch));
+      const maps = cutMaps(graph, config);
+      for (const bn of state.program(config, "teacher").batchnorms) {
+        if (graph.params.get(bn.runningMean)!.perWidth!.length > 1) heads++;
+        for (const [param, name] of [
+          [bn.runningMean, bn.mean],
+          [bn.runningVar, bn.variance],
+        ] as const) {
+          const want = out[name].data as Float32Array;
+          const got = cut(calibrated.get(param)!, maps.get(param)!);
+          got.forEach((x, i) => expect(Math.abs(x - want[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(x))));
+        }
+      }
+    }
+    await sessions.close();
+    expect(heads).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("calibrates every configuration when few, else every shared width with every task width", () => {
     expect(calibrationConfigs(prepared.graph)).toHaveLength(8);
     const root = join(import.meta.dirname, "..", "..");
     const file = join(root, "examples", "cifar_mtl.mtl");
@@ -84,8 +121,11 @@ describe("BatchNorm calibration", () => {
     if (!r.ok) throw new Error("cifar_mtl does not compile");
     const g = r.prepared.graph;
     const configs = calibrationConfigs(g);
-    const k = Math.max(...g.groups.map((x) => x.choices.length));
-    expect(configs).toHaveLength(k);
-    configs.forEach((c, i) => g.groups.forEach((x) => expect(c[x.name]).toBe(Math.min(i, x.choices.length - 1))));
+    const shared = g.groups.filter((x) => x.part === "shared");
+    expect(shared.map((x) => x.name)).toEqual(["features"]);
+    expect(configs).toHaveLength(16); // 4 encoder widths x 4 head widths (all heads alike), not 4^21
+    const rows = new Set(configs.map((c) => `${c.features}/${c.aquatic_mammals}`));
+    expect(rows.size).toBe(16);
+    configs.forEach((c) => g.groups.forEach((x) => x.part === "shared" || expect(c[x.name]).toBe(c.aquatic_mammals)));
   }, 60_000);
 });

@@ -80,7 +80,7 @@ describe("bindWeights and exportWeights", () => {
     expect(bound.problems.map((p) => p.message).sort()).toEqual([
       "cls.fc.bias: expected F32 values, got I64",
       "cls.fc.weight: expected shape [5, 72], got [5, 71]",
-      "stem.bn.bias: expected shape [16] or [4, 16] (one row per width), got [3, 16]",
+      "stem.bn.bias: expected shape [16] or [4, 16] (one row per width of 'backbone'), got [3, 16]",
       "stem.conv.weight: missing (expected shape [16, 3, 3, 3])",
       "stem.extra: not a parameter of convnet (shape [1])",
     ]);

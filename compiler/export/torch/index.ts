@@ -7,6 +7,7 @@ import { generateModel } from "./model";
 import { generateReadme } from "./readme";
 import { trainSpecOf } from "./spec";
 import { generateTrainScript } from "./train-script";
+import { calibrationConfigs } from "../../train/calibration-configs";
 
 export interface TorchPackage {
   /** File name (inside the output folder) -> text. */
@@ -26,7 +27,7 @@ export function exportTorch(graph: Graph, opts: TorchExportOptions): TorchPackag
   const model = generateModel(graph, opts.entry, opts.sourceOf ?? (() => undefined));
   const files = new Map<string, string>([
     ["model.py", model.text],
-    ["train.py", generateTrainScript(trainSpecOf(graph), "model")],
+    ["train.py", generateTrainScript(trainSpecOf(graph), "model", calibrationConfigs(graph))],
     ["mtl_data.py", DATA_SCRIPT],
     ["README.md", generateReadme(graph, opts.entry, model.className)],
   ]);

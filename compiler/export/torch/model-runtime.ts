@@ -34,7 +34,8 @@ class SlimmableModel(nn.Module):
 
     A configuration maps each width group to the index of its width in GROUPS[group], as mtl's
     width.<group> inputs do; groups left out run at full width. Parameter and buffer names are
-    mtl's; switchable BatchNorm keeps one row per width choice ([K, C]), as mtl stores it.
+    mtl's; switchable BatchNorm keeps one row per combination of the widths of the groups upstream
+    of it ([K, C], first group most significant), as mtl stores it.
     """
 
     GROUPS: Dict[str, List[float]] = {}
@@ -50,7 +51,7 @@ class SlimmableModel(nn.Module):
         self.calibrating = False
         self._calibration_seen = {}
         for name, (shape, _axes, per_width, statistic, _init) in self.PARAMS.items():
-            rows = [len(self.GROUPS[per_width])] if per_width is not None else []
+            rows = [self.rows_of(per_width)] if per_width is not None else []
             owner, leaf = self._owner(name)
             full = torch.zeros(rows + list(shape))
             # Straight into the module's tables: mtl names may equal nn.Module attributes ("half", "train").
@@ -121,12 +122,23 @@ class SlimmableModel(nn.Module):
             offset += s[0] * s[2]
         return torch.tensor(index, dtype=torch.long, device=device)
 
+    def rows_of(self, per_width):
+        """Rows of a switchable tensor: one per combination of the widths of its groups."""
+        return math.prod(len(self.GROUPS[g]) for g in per_width)
+
+    def row_of(self, per_width, cfg):
+        """The row a configuration reads: its groups' width indices as one mixed-radix number."""
+        row = 0
+        for g in per_width:
+            row = row * len(self.GROUPS[g]) + cfg[g]
+        return row
+
     def cut(self, name, cfg):
         """A parameter at a configuration: its width's row if switchable, then the first k of each slim axis."""
         t = self.tensor(name)
         _shape, axes, per_width, _statistic, _init = self.PARAMS[name]
         if per_width is not None:
-            t = t[cfg[per_width]]
+            t = t[self.row_of(per_width, cfg)]
         for axis, segments in enumerate(axes):
             if segments is None or all(s[1] is None for s in segments):
                 continue
@@ -154,7 +166,7 @@ class SlimmableModel(nn.Module):
         if not (self.training or self.calibrating):
             return F.batch_norm(x, self.cut(names[2], cfg), self.cut(names[3], cfg), weight, bias, False, 0.0, eps)
         _shape, axes, per_width, _statistic, _init = self.PARAMS[names[2]]
-        row = cfg[per_width] if per_width is not None else None
+        row = self.row_of(per_width, cfg) if per_width is not None else None
         mean_all, var_all = self.tensor(names[2]), self.tensor(names[3])
         mean_row = mean_all[row] if row is not None else mean_all
         var_row = var_all[row] if row is not None else var_all

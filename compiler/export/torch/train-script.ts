@@ -1,6 +1,7 @@
 // train.py: the training method of mtl (docs/export-torch.md) in PyTorch, for one process or many
 // (DistributedDataParallel under torchrun, or ranks launched by hand with RANK / WORLD_SIZE /
 // MASTER_ADDR / MASTER_PORT / LOCAL_RANK). The model's train { } section arrives as TRAIN.
+import type { Config } from "../../ir/types";
 import type { TrainSpec } from "../../train/spec";
 import { pyAssign } from "./python";
 
@@ -34,13 +35,16 @@ function trainDict(t: TrainSpec): Record<string, unknown> {
   };
 }
 
-export function generateTrainScript(train: TrainSpec, modelModule: string): string {
+export function generateTrainScript(train: TrainSpec, modelModule: string, calibration: readonly Config[]): string {
   return `${HEAD}
 from ${modelModule} import Model  # noqa: E402
 from mtl_data import Split, augment, batches, to_tensors  # noqa: E402
 
 # The model's train { } section (defaults filled in by mtl); command-line flags override it.
 ${pyAssign("TRAIN", trainDict(train)).join("\n")}
+# The configurations BatchNorm calibration runs (mtl's compiler/train/calibration-configs.ts): together
+# they set every row of every switchable statistic.
+${pyAssign("CALIBRATION_CONFIGS", calibration).join("\n")}
 ${BODY}`;
 }
 
@@ -205,18 +209,16 @@ def lr_factor(step, total, spec, base_lr):
 
 
 # ---------------------------------------------------------------------------------------------
-# BatchNorm calibration: per width choice, every group at that choice, cumulative statistics.
+# BatchNorm calibration: each of CALIBRATION_CONFIGS in turn, cumulative statistics of its rows.
 
 
 @torch.no_grad()
 def calibrate(model, split, args, device, rank, world):
-    widest = max(len(c) for c in model.GROUPS.values())
     model.eval()
     model.calibrating = True
-    for choice in range(widest):
-        cfg = {g: min(choice, len(c) - 1) for g, c in model.GROUPS.items()}
-        model._calibration_seen.clear()
-        for n, arrays in enumerate(batches(split, args.batch_size, rank, world, args.seed, 10_000 + choice)):
+    model._calibration_seen.clear()  # a row read by several configurations averages over all their batches
+    for index, cfg in enumerate(CALIBRATION_CONFIGS):
+        for n, arrays in enumerate(batches(split, args.batch_size, rank, world, args.seed, 10_000 + index)):
             if n >= args.calibration_batches:
                 break
             inputs, _ = to_tensors(model, arrays, device)
