@@ -5,7 +5,7 @@
 // runs, and a damaged IR is a coded error.
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { prepareModel } from "../../compiler/compile";
+import { emitModel, prepareModel } from "../../compiler/compile";
 import { memoryHost } from "../../compiler/host";
 import { graphFromJson, graphToJson } from "../../compiler/ir/serialise";
 import { decodeModel } from "../../compiler/onnx/decode";
@@ -57,6 +57,31 @@ describe("specialisation in the IR", () => {
     const model = decodeModel(small);
     expect(model.graph.inputs.map((i) => i.name)).toEqual(["image"]); // no width or task inputs left
     if (fixed.widths.e === 0) expect(small.length).toBeLessThan(bytes.length / 4);
+  });
+
+  it("picks the configuration's row of switchable BatchNorm parameters whose rows differ", async () => {
+    const r = prepareModel("main.mtl", memoryHost({ ...stdlibFiles, "main.mtl": TWO_TASK }));
+    if (!r.ok) throw new Error("does not compile");
+    const weights = new Map(r.prepared.weights);
+    let switchable = 0;
+    for (const p of r.prepared.graph.params.values()) {
+      if (p.perWidth === null) continue;
+      const data = Float32Array.from(weights.get(p.name)!);
+      const size = p.shape.reduce((a, b) => a * b, 1);
+      // Row k's channel c scaled by 1 + k (c mod 3) / 2: positive, and different per channel (argmax moves).
+      for (let i = size; i < data.length; i++) data[i] *= 1 + (Math.floor(i / size) * ((i % size) % 3)) / 2;
+      weights.set(p.name, data);
+      switchable++;
+    }
+    expect(switchable).toBeGreaterThan(0);
+    const rows = emitModel({ ...r.prepared, weights }, null, "main.mtl").bytes;
+    const own = IrSpecialiser.from(decodeMetadata(rows), rows, "rows.onnx")!;
+    for (const fixed of cases.slice(2)) {
+      const names = fetched(fixed.run);
+      const ours = await outputs(own.bytesFor(fixed), names);
+      expect(ours).toEqual(await outputs(specialiseBytes(rows, fixed), names));
+      expect(ours).not.toEqual(await outputs(ir.bytesFor(fixed), names)); // rows other than the first were read
+    }
   });
 
   it("gives the static export's outputs", async () => {
