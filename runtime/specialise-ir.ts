@@ -4,7 +4,7 @@
 // model. Its session then costs about what loading the static export costs, and no copy of the
 // whole model is made. Files without "mtl.ir" (older ones) use runtime/specialise.ts instead.
 import type { Graph, Param } from "../compiler/ir/types";
-import { graphFromJson } from "../compiler/ir/serialise";
+import { graphFromJson, IrFormatError } from "../compiler/ir/serialise";
 import { lowerToOnnx } from "../compiler/lower/lower";
 import { encodeModel } from "../compiler/onnx/encode";
 import { type FloatInitializer, floatInitializers, floatsOf } from "../compiler/onnx/initializer-views";
@@ -41,7 +41,7 @@ function withRows(data: Float32Array, p: Param, rows: number): Float32Array {
   return out;
 }
 
-/** Builds specialised models of one file from its IR; null when the file carries none. */
+/** Builds specialised models of one file from its IR; null when the file carries none, or one of another format. */
 export class IrSpecialiser {
   private inits?: Map<string, FloatInitializer>;
 
@@ -57,6 +57,7 @@ export class IrSpecialiser {
     try {
       return new IrSpecialiser(graphFromJson(text), bytes, path);
     } catch (e) {
+      if (e instanceof IrFormatError) return null; // another mtl's IR: specialise the file's bytes instead
       throw damaged(path, e);
     }
   }

@@ -4,8 +4,14 @@
 // Everything in a Graph is plain data except its two Maps, written as arrays of entries.
 import type { Graph, Param, Value } from "./types";
 
-/** The format's version: a reader refuses another, so an old runtime never misreads a newer file. */
-export const IR_FORMAT = 1;
+/**
+ * The format's version: a reader refuses another (IrFormatError), so a runtime never misreads a file
+ * of another mtl; the runtime then specialises that file without its IR. 2: `Param.perWidth` is a list.
+ */
+export const IR_FORMAT = 2;
+
+/** The IR was written in another format version (by another mtl). */
+export class IrFormatError extends Error {}
 
 interface GraphJson extends Omit<Graph, "values" | "params"> {
   readonly format: number;
@@ -32,7 +38,7 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "obj
 export function graphFromJson(text: string): Graph {
   const raw: unknown = JSON.parse(text);
   if (!isObject(raw)) throw new Error("not an object");
-  if (raw.format !== IR_FORMAT) throw new Error(`IR format ${String(raw.format)}, this mtl reads ${IR_FORMAT}`);
+  if (raw.format !== IR_FORMAT) throw new IrFormatError(`IR format ${String(raw.format)}, this mtl reads ${IR_FORMAT}`);
   const { format: _format, values, params, ...rest } = raw;
   for (const key of ["name", "inputs", "nodes", "groups", "tasks"])
     if (rest[key] === undefined) throw new Error(`no \`${key}\``);
