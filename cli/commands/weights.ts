@@ -7,9 +7,10 @@
 // parameter as an initializer named exactly by its PyTorch name, and the only other initializers
 // are its shared constants (`const.i64...`, `const.f32...`). A switchable (per-width) parameter is
 // stored [K, ...shape] and read through `Gather(initializer, width.<group>)` (or `row.<g1>*<g2>`,
-// one row per width combination of several groups); its last row is the full-width one. BatchNorm layers get torch's `num_batches_tracked` counter (int64 0). When a
-// switchable parameter's rows differ (a trained model), every row is kept too, as
-// `<name>.per_width` of shape [K, ...shape], which `mtl compile --weights` reads back.
+// one row per width combination of several groups); its last row is the full-width one. BatchNorm
+// layers get torch's `num_batches_tracked` counter (int64 0). When a switchable parameter's rows
+// differ (a trained model), every row is kept too, as `<name>.per_width` of shape [K, ...shape],
+// which `mtl compile --weights` reads back.
 import { ArtifactError, readArtifact, type Artifact } from "../../runtime/artifact";
 import { PER_WIDTH_SUFFIX, rowsDiffer } from "../../compiler/weights/load";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
