@@ -2,7 +2,24 @@
 // heap do not colour the next), printing their figures. Extra arguments go to bench/runtime.ts.
 // Run: npm run bench [-- examples/FILE.mtl]
 import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+// The session benches need a compiled nyud (compiled here by this checkout, so it carries its IR).
+const nyud = join(mkdtempSync(join(tmpdir(), "mtl-bench-")), "nyud.onnx");
+const compiled = spawnSync(
+  process.execPath,
+  [
+    join(import.meta.dirname, "..", "cli", "bin.js"),
+    "compile",
+    join(import.meta.dirname, "..", "examples", "nyud.mtl"),
+    "-o",
+    nyud,
+  ],
+  { stdio: "inherit" },
+);
+if (compiled.status !== 0) throw new Error("cannot compile examples/nyud.mtl for the benches");
 
 const BENCHES: [string, string[]][] = [
   ["check.ts", []],
@@ -11,6 +28,11 @@ const BENCHES: [string, string[]][] = [
   ["search.ts", []],
   ["serve.ts", ["--seconds", "3", "--soak", "30"]],
   ["captioning-decode.ts", []],
+  ["first-use.ts", [nyud, "3"]],
+  ["specialise-cost.ts", [nyud, join(import.meta.dirname, "..", "examples", "nyud.mtl")]],
+  ["threads.ts", [nyud, "5"]],
+  ["startup.ts", [nyud, "-", "5"]],
+  ["rss-vs-torch.ts", [join(import.meta.dirname, "..", "examples", "nyud.mtl"), "3"]],
 ];
 
 let failed = 0;

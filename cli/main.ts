@@ -130,6 +130,10 @@ function program(): Command {
       "--dense-argmax <how>",
       "exact (default) or low-resolution: argmax before a dense head's upsampling (not exact)",
     )
+    .option(
+      "--preload <which>",
+      "also build these configurations' sessions in the background: pareto, all, or configurations separated by ;",
+    )
     .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
     .option("--accept-unreliable-latency", "plan a latency budget even on a table `mtl profile` flagged as unreliable")
     .option("--profile <file>", "measured utility per configuration (see docs/search.md)")
@@ -315,7 +319,7 @@ function program(): Command {
     .option("--cache <n>", "specialised sessions kept per model", "16")
     .option(
       "--preload <which>",
-      "pareto: build the Pareto configurations' sessions before reporting ready; none",
+      "build these configurations' sessions before reporting ready: pareto, all, configurations separated by ;, or none",
       "none",
     )
     .option("--max-queue <n>", "requests that may wait; beyond it 429 with Retry-After", "256")

@@ -11,10 +11,12 @@ import type { Config, Graph, WeightMap } from "./ir/types";
 import { verify } from "./ir/verify";
 import { lowerToOnnx } from "./lower/lower";
 import { STEP_METADATA_KEY, stepMetadata } from "./lower/step-meta";
+import { alignTensorData } from "./onnx/align";
 import { encodeModel } from "./onnx/encode";
 import type { OnnxModel } from "./onnx/model";
 import { constfold } from "./passes/constfold";
 import { dce } from "./passes/dce";
+import { graphToJson } from "./ir/serialise";
 import { specialise } from "./passes/specialise";
 import { initWeights } from "./weights/init";
 import { bindWeights, type WeightProblem } from "./weights/load";
@@ -145,6 +147,8 @@ export function prepareModel(entry: string, host: SourceHost, opts: CompileOptio
 export function emitModel(p: Prepared, config: Config | null, source: string): Compiled {
   const lowered = config ? specialise(p.graph, p.weights, config) : { graph: p.graph, weights: p.weights };
   const extraMetadata: Record<string, string> = { "mtl.costs": JSON.stringify(p.costs) };
+  // A dynamic model carries its IR so that the runtime specialises a configuration as below (static path).
+  if (!config) extraMetadata["mtl.ir"] = graphToJson(p.graph);
   if (config)
     extraMetadata["mtl.config"] = JSON.stringify(
       Object.fromEntries(p.graph.groups.map((g) => [g.name, g.choices[config[g.name]]])),
@@ -156,7 +160,8 @@ export function emitModel(p: Prepared, config: Config | null, source: string): C
     extraMetadata,
     docString: `compiled by mtl from ${source}`,
   });
-  return { ...p, config, onnx, bytes: encodeModel(onnx) };
+  // Weights 4-byte aligned in the file: the runtime views them in place (runtime/specialise-ir.ts).
+  return { ...p, config, onnx, bytes: alignTensorData(encodeModel(onnx)) };
 }
 
 export function compileProgram(entry: string, host: SourceHost, opts: CompileOptions = {}): CompileResult {

@@ -9,6 +9,7 @@ import type { OnnxModel } from "../compiler/onnx/model";
 import { parseCosts, parseMetadata, parseStaticConfig } from "./artifact-schema";
 import { parseStoredProfile, type StoredProfile } from "./profile-schema";
 import { restrictToStatic, staticChoices } from "./static-model";
+import { IrSpecialiser } from "./specialise-ir";
 
 /** A file that is not a model this mtl can read (MTL-ART-001, docs/errors.md). */
 export class ArtifactError extends MtlError {
@@ -29,6 +30,8 @@ export interface Artifact {
   readonly profile: StoredProfile | null;
   /** The whole graph, weights included: decoded on first use (`info`, `search` and planning never need it). */
   readonly model: OnnxModel;
+  /** Builds configurations' static models from the file's IR; null for a file without one (runtime/specialise-ir.ts). */
+  readonly ir: IrSpecialiser | null;
 }
 
 function decoded<T>(path: string, decode: () => T): T {
@@ -47,16 +50,21 @@ function decoded<T>(path: string, decode: () => T): T {
 export function readArtifact(bytes: Uint8Array, path: string): Artifact {
   const metadata = decoded(path, () => decodeMetadata(bytes));
   let model: OnnxModel | undefined;
+  let ir: IrSpecialiser | null | undefined;
   const parts = readMetadata(metadata, path);
   return {
     ...parts,
+    get ir(): IrSpecialiser | null {
+      if (ir === undefined) ir = parts.staticConfig ? null : IrSpecialiser.from(metadata, bytes, path);
+      return ir;
+    },
     get model(): OnnxModel {
       return (model ??= decoded(path, () => decodeModel(bytes)));
     },
   };
 }
 
-function readMetadata(metadata: Record<string, string>, path: string): Omit<Artifact, "model"> {
+function readMetadata(metadata: Record<string, string>, path: string): Omit<Artifact, "model" | "ir"> {
   const raw = metadata.mtl;
   if (!raw)
     throw new ArtifactError(

@@ -9,6 +9,8 @@ export {
   type OutputTensor,
   type LoadOptions,
   type Precision,
+  type Preload,
+  type PreloadResult,
 } from "./model";
 export { QuantizeError } from "./quantize/spec";
 export { availableProviders, SessionOptionsError, type SessionSettings } from "./session-options";

@@ -17,6 +17,9 @@ import { checkInputs, type InputTensor } from "./inputs";
 import { explain, isSearchError, plan as search, type Plan, type ConstraintsInput } from "./search/index";
 import type { PlanOptions } from "./search/index";
 import { PlanError } from "./plan-error";
+import { type Preload, preloadConfigs, type PreloadResult } from "./preload";
+
+export type { Preload, PreloadResult };
 
 export { PlanError };
 import { isSequenceSpec } from "./decode/index";
@@ -25,6 +28,7 @@ import { StepSessionCache } from "./step-sessions";
 import { type Lease, SessionCache } from "./session-cache";
 import { describeStatic } from "./static-model";
 import { specialiseBytes } from "./specialise";
+import { decodeGraphOutputs } from "../compiler/onnx/decode-outputs";
 import { isControlInput } from "../compiler/io-names";
 import { type SessionSettings, toOrtOptions } from "./session-options";
 import { decodeMetadata } from "../compiler/onnx/decode-metadata";
@@ -42,7 +46,7 @@ const STATIC_HINT = "compile the model without --config/--budget to choose width
 
 /** Options of `load()`: the session cache's size and how onnxruntime runs (runtime/session-options.ts). */
 export interface LoadOptions extends SessionSettings {
-  /** Specialised sessions kept (least recently used go first; default 8). */
+  /** Specialised sessions kept (least recently used go first; default 8, raised to hold what `preload` builds). */
   readonly cacheSize?: number;
   /**
    * "int8": every configuration runs as a statically quantised int8 session built from the file's
@@ -55,6 +59,11 @@ export interface LoadOptions extends SessionSettings {
    * (docs/quantization.md, "Dense heads"). Default "exact".
    */
   readonly denseArgmax?: "exact" | "low-resolution";
+  /**
+   * Specialised sessions (every task) to build in the background after load, one after another:
+   * the Pareto configurations (runtime/serve/pareto.ts), every configuration, or these (choice index per group).
+   */
+  readonly preload?: Preload;
 }
 
 export type Precision = "fp32" | "int8";
@@ -131,11 +140,15 @@ export class MtlModel {
   private dynamicReady = false;
   private sources?: Map<string, string>;
   private steps?: StepSessionCache;
+  private outputs?: readonly OnnxValueInfo[];
   /** The file it was loaded from, for messages. */
   private path = "<bytes>";
   /** Set when loaded with precision "int8": the calibration every session is quantised with. */
   private int8?: Int8Context;
   private lowResolutionArgmax = false;
+  /** Settles when the background preload has finished (at once without one); see `load(file, {preload})`. */
+  preloaded: Promise<PreloadResult> = Promise.resolve({ built: 0, failed: 0 });
+  private closing = false;
 
   private constructor(
     private readonly artifact: Artifact,
@@ -181,7 +194,44 @@ export class MtlModel {
       const spec = parseQuantSpec(decodeMetadata(bytes)[QUANT_KEY], path);
       model.int8 = { spec, groups: model.meta.groups, path };
     }
+    if (opts.preload !== undefined) void model.preload(opts.preload);
     return model;
+  }
+
+  /**
+   * Starts building these configurations' specialised sessions (every task) in the background and
+   * returns `preloaded`; the cache grows to hold them. Bad configurations throw at once (PlanError).
+   */
+  preload(which: Preload): Promise<PreloadResult> {
+    // A static model has one configuration, run straight from its file: nothing to build ahead.
+    const configs = this.artifact.staticConfig ? [] : preloadConfigs(this.meta, this.costs, which);
+    this.cache.reserve(configs.length);
+    const previous = this.preloaded;
+    this.preloaded = previous.then(() => this.preloadInBackground(configs));
+    return this.preloaded;
+  }
+
+  /**
+   * Builds these configurations' specialised sessions one at a time, each after the event loop has
+   * turned (onnxruntime builds on this thread, so runs in between are answered between builds). A
+   * failed build is counted, not thrown: the cache drops it and a run of that configuration retries.
+   */
+  private async preloadInBackground(configs: readonly Config[]): Promise<PreloadResult> {
+    const result = { built: 0, failed: 0 };
+    for (const config of configs) {
+      await new Promise((go) => setImmediate(go));
+      if (this.closing) break;
+      const lease = this.session(config, this.tasks, "specialised");
+      try {
+        await lease.session;
+        result.built++;
+      } catch {
+        result.failed++;
+      } finally {
+        lease.release();
+      }
+    }
+    return result;
   }
 
   /** The measured utility profile stored in the file by `mtl eval --write`, else null. */
@@ -205,7 +255,8 @@ export class MtlModel {
 
   /** The graph's outputs (name, dtype, shape with symbolic dimensions), e.g. for server metadata. */
   outputInfo(): readonly OnnxValueInfo[] {
-    return this.artifact.model.graph.outputs;
+    // Read from the graph's output fields: decoding the whole model would hold a copy of every weight.
+    return (this.outputs ??= decodeGraphOutputs(this.bytes));
   }
 
   /** Resolves constraints to a configuration; defaults come from the model's `budget` / `prefer`. */
@@ -344,7 +395,11 @@ export class MtlModel {
       return { session: this.dynamic, release: () => undefined };
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    const specialised = () => specialiseBytes(this.bytes, { widths: config, run });
+    // From the file's IR when it has one (only this configuration's weights), else by patching its bytes.
+    const specialised = () =>
+      this.artifact.ir
+        ? this.artifact.ir.bytesFor({ widths: config, run })
+        : specialiseBytes(this.bytes, { widths: config, run });
     const flat = { int8: this.int8, lowResolutionArgmax: this.lowResolutionArgmax, path: this.path };
     const build =
       flat.int8 || flat.lowResolutionArgmax
@@ -463,6 +518,8 @@ export class MtlModel {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    await this.preloaded;
     await this.cache.clear();
     await this.steps?.close();
     if (this.dynamic) await (await this.dynamic).release();

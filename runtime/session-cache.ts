@@ -23,7 +23,12 @@ export interface Lease<S> {
 export class SessionCache<S extends Session = ort.InferenceSession> {
   private readonly entries = new Map<string, Entry<S>>();
 
-  constructor(private readonly capacity = 8) {}
+  constructor(private capacity = 8) {}
+
+  /** Holds at least `n` sessions from now on (a preload of n configurations must not evict itself). */
+  reserve(n: number): void {
+    this.capacity = Math.max(this.capacity, n);
+  }
 
   get size(): number {
     return this.entries.size;

@@ -14,6 +14,7 @@ import { denseArgmaxFlag, precisionFlag, sessionFlags, wholeNumber } from "../fl
 import { prepareOutputDir, writeOutput } from "../output";
 import { out, UserError } from "../io";
 import { randomInput } from "./inputs";
+import { preloadFlag } from "../preload";
 import { constraintsFrom, planOptionsFrom } from "./search";
 
 export interface RunCliOptions {
@@ -29,6 +30,7 @@ export interface RunCliOptions {
   prefer?: string;
   tasks?: string;
   config?: string;
+  preload?: string;
   output?: string;
   json?: boolean;
   dynamic?: boolean;
@@ -82,6 +84,8 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   if (o.output !== undefined) prepareOutputDir(o.output, "-o");
   const precision = precisionFlag(o.precision);
   const model = await load(path, { ...session, precision, denseArgmax: denseArgmaxFlag(o.denseArgmax) });
+  const t0 = performance.now();
+  const preloading = o.preload === undefined ? undefined : model.preload(preloadFlag(o.preload, model.meta));
   const inputs: Record<string, InputTensor> = {};
   for (const spec of o.input ?? []) {
     const eq = spec.indexOf("=");
@@ -169,6 +173,11 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
       for (const [name, t] of Object.entries(outs))
         out.log(`  ${name}: ${t.dtype}[${t.dims.join(", ")}] ${preview(t.data as ArrayLike<number>)}`);
     for (const file of written) out.log(`wrote ${file}`);
+  }
+  if (preloading) {
+    const p = await preloading;
+    const failed = p.failed ? ` (${p.failed} failed)` : "";
+    out.err(`preloaded ${p.built} configurations${failed} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   await model.close();
   return 0;

@@ -7,7 +7,9 @@ import { load, type MtlModel } from "../../runtime/index";
 import { KServeGrpcClient } from "../../runtime/client/grpc";
 import { readRoutes, routerExecutor } from "../../runtime/serve/router";
 import { DEFAULTS, startServer } from "../../runtime/serve/server";
-import { paretoConfigs } from "../../runtime/serve/pareto";
+import type { Config } from "../../compiler/ir/types";
+import { preloadConfigs } from "../../runtime/preload";
+import { preloadFlag } from "../preload";
 import { checkReadable, readBytes } from "../files";
 import { out, UserError } from "../io";
 
@@ -56,22 +58,23 @@ function modelFiles(paths: readonly string[]): [string | null, string][] {
 export async function runServe(paths: string[], o: ServeCliOptions): Promise<number> {
   const cache = whole(o.cache, "--cache", 16, 1);
   const preload = o.preload ?? "none";
-  if (preload !== "pareto" && preload !== "none")
-    throw new UserError(`--preload takes pareto or none, not ${preload}`, 2);
   const models = new Map<string, MtlModel>();
+  const preloads = new Map<string, Config[]>();
   for (const [name, file] of modelFiles(paths)) {
     checkReadable(file, "model");
     // Loaded by path, not from bytes, so every load and session error names the user's file.
     let m = await load(file, { cacheSize: cache });
-    const wanted = preload === "pareto" ? paretoConfigs(m.costs, m.meta).length : 0;
+    const configs = preload === "none" ? [] : preloadConfigs(m.meta, m.costs, preloadFlag(preload, m.meta));
+    const wanted = configs.length;
     if (wanted > cache) {
       out.err(
-        `note: ${m.meta.name} has ${wanted} Pareto configurations; the session cache holds ${wanted} instead of ${cache}`,
+        `note: ${m.meta.name} preloads ${wanted} configurations; the session cache holds ${wanted} instead of ${cache}`,
       );
       await m.close();
       m = await load(file, { cacheSize: wanted });
     }
     const key = name ?? m.meta.name;
+    preloads.set(key, configs);
     if (models.has(key))
       throw new UserError(
         `two models are named ${key}`,
@@ -107,7 +110,7 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
     bodyLimit: whole(o.bodyLimitMb, "--body-limit-mb", DEFAULTS.bodyLimit / 1048576, 1) * 1048576,
     maxElements: whole(o.maxElements, "--max-elements", DEFAULTS.maxElements, 1),
     parallel: whole(o.parallel, "--parallel", DEFAULTS.parallel, 1),
-    preload: preload as "pareto" | "none",
+    preload: preload === "none" || preload === "pareto" ? preload : preloads,
     executor,
     log: (msg) => out.err(msg),
   });

@@ -117,7 +117,7 @@ function node(n: P.INodeProto): OnnxNode {
   };
 }
 
-function valueInfo(v: P.IValueInfoProto): OnnxValueInfo {
+export function valueInfo(v: P.IValueInfoProto): OnnxValueInfo {
   const name = v.name ?? "";
   const tt = v.type?.tensorType;
   if (!tt) throw new OnnxDecodeError(`value ${name} is not a tensor`);

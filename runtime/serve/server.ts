@@ -2,6 +2,7 @@
 // optionally preloads the Pareto configurations before reporting ready, and drains on close.
 import type * as grpc from "@grpc/grpc-js";
 import type { FastifyInstance } from "fastify";
+import type { Config } from "../../compiler/ir/types";
 import type { MtlModel } from "../model";
 import { Engine, localExecutor, type EngineOptions, type Executor } from "./engine";
 import { bindGrpc, grpcServer } from "./grpc";
@@ -16,7 +17,8 @@ export interface ServeOptions extends EngineOptions {
   /** null: no gRPC endpoint. */
   readonly grpcPort: number | null;
   readonly bodyLimit: number;
-  readonly preload: "pareto" | "none";
+  /** Sessions built before the server reports ready: the Pareto configurations, or these per model name. */
+  readonly preload: "pareto" | "none" | ReadonlyMap<string, readonly Config[]>;
   /** Router mode: run batches here instead of on the local models. */
   readonly executor?: Executor;
   readonly log?: (msg: string) => void;
@@ -58,13 +60,14 @@ export async function startServer(models: ReadonlyMap<string, MtlModel>, o: Serv
     rpc = grpcServer(engine, limits, o.log);
     grpcPort = await bindGrpc(rpc, o.host, o.grpcPort);
   }
-  if (o.preload === "pareto")
+  if (o.preload !== "none")
     for (const [name, m] of models) {
       const t0 = performance.now();
-      const configs = paretoConfigs(m.costs, m.meta);
+      const configs = o.preload === "pareto" ? paretoConfigs(m.costs, m.meta) : (o.preload.get(name) ?? []);
       await engine.preload(name, configs);
+      const which = o.preload === "pareto" ? "Pareto " : "";
       o.log?.(
-        `preloaded ${configs.length} Pareto configurations of ${name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        `preloaded ${configs.length} ${which}configurations of ${name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
     }
   engine.ready = true;

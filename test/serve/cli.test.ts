@@ -68,6 +68,9 @@ describe("mtl serve", () => {
     const c = mtl("serve", model, "--backend", "http://x");
     expect(c.code).toBe(2);
     expect(c.err).toContain("is not a kserve-grpc://HOST:PORT address");
+    const d = mtl("serve", model, "--preload", "e=0.3");
+    expect(d.code).toBe(1);
+    expect(d.err).toContain("--preload: width 0.3 is not a choice of group `e`");
   }, 60_000);
 
   it("names the user's file when a model cannot be read or loaded", async () => {

@@ -343,4 +343,17 @@ describe("limits and faults", () => {
       await s.close();
     }
   }, 60_000);
+
+  it("--preload with a list builds those configurations' sessions before ready", async () => {
+    const s = await serve({ preload: new Map([["Two", [{ e: 1, seg: 3, cls: 0 }]]]), grpcPort: null });
+    try {
+      const client = new KServeRestClient(s.url);
+      const hit = await client.infer("Two", [image(1, 16)], { config: "e=0.5,seg=1,cls=0.25" });
+      expect(hit.parameters.cached).toBe(true);
+      const miss = await client.infer("Two", [image(1, 16)], { config: "e=0.75,seg=1,cls=0.25" });
+      expect(miss.parameters.cached).toBe(false);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
 });

@@ -1,0 +1,56 @@
+// `load(file, {preload})`: which configurations to build specialised sessions for in the background
+// after load ("pareto", "all", or a list), checked against the model before anything is built.
+import type { CostTable } from "../compiler/cost/types";
+import type { Config } from "../compiler/ir/types";
+import type { MtlMetadata } from "../compiler/lower/metadata";
+import { didYouMean } from "../compiler/messages";
+import { PlanError } from "./plan-error";
+import { paretoConfigs } from "./serve/pareto";
+
+export type Preload = "pareto" | "all" | readonly Readonly<Record<string, number>>[];
+
+/** What a background preload did: sessions built, and builds that failed (retried on a run). */
+export interface PreloadResult {
+  readonly built: number;
+  readonly failed: number;
+}
+
+/** The configurations `preload` names, checked against the model's groups (bad ones: PlanError "bad-config"). */
+export function preloadConfigs(meta: MtlMetadata, costs: CostTable, preload: Preload): Config[] {
+  if (preload === "pareto") return paretoConfigs(costs, meta);
+  if (preload === "all")
+    return meta.groups.reduce<Config[]>(
+      (acc, g) => acc.flatMap((c) => g.choices.map((_, i) => ({ ...c, [g.name]: i }))),
+      [{}],
+    );
+  if (!Array.isArray(preload))
+    throw new PlanError(
+      "bad-config",
+      `preload must be "pareto", "all" or a list of configurations`,
+      'e.g. preload: "pareto"',
+    );
+  return preload.map((given) => {
+    const config: Record<string, number> = {};
+    for (const k of Object.keys(given))
+      if (!meta.groups.some((g) => g.name === k))
+        throw new PlanError(
+          "bad-config",
+          `preload: model ${meta.name} has no width group \`${k}\``,
+          didYouMean(
+            k,
+            meta.groups.map((g) => g.name),
+          ) ?? `its groups are ${meta.groups.map((g) => g.name).join(", ")}`,
+        );
+    for (const g of meta.groups) {
+      const i = given[g.name] ?? g.choices.length - 1;
+      if (!Number.isInteger(i) || i < 0 || i >= g.choices.length)
+        throw new PlanError(
+          "bad-config",
+          `preload: width choice ${i} is out of range for group \`${g.name}\``,
+          `use 0 to ${g.choices.length - 1}`,
+        );
+      config[g.name] = i;
+    }
+    return config;
+  });
+}
