@@ -80,9 +80,11 @@ describe("mtl serve", () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain(`error MTL-ART-001: ${broken} is not an ONNX model`);
     // Valid mtl metadata, but onnxruntime refuses the graph: the Pareto preload builds sessions at start.
+    // Without its IR ("mtl.ir"), so that the preloaded sessions come from the edited graph.
     const onnx = decodeModel(modelBytes().two);
+    const { "mtl.ir": _ir, ...metadata } = onnx.metadata;
     const opset = join(tmp, "opset999.onnx");
-    writeFileSync(opset, encodeModel({ ...onnx, opset: 999 }));
+    writeFileSync(opset, encodeModel({ ...onnx, metadata, opset: 999 }));
     const child = spawn("node", [bin, "serve", opset, "--port", "0", "--grpc-port", "none", "--preload", "pareto"], {
       stdio: ["ignore", "ignore", "pipe"],
     });
