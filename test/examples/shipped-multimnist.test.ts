@@ -84,6 +84,21 @@ describe("the shipped MultiMNIST model", () => {
     expect([outputs.left.left.data[0], outputs.right.right.data[0]]).toEqual([label("left"), label("right")]);
   }, 30_000);
 
+  it("scripts/demo-digits.ts prints the planned configurations and predictions next to the true digits", () => {
+    const tsx = join(root, "node_modules", ".bin", "tsx");
+    const digits = join(shipped, "digits");
+    const r = spawnSync(tsx, ["scripts/demo-digits.ts", onnx, digits, "6", "30%", "100%"], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("budget 100%: features 1, left 1, right 1; 5.19M MACs (100% of full width)");
+    expect(r.stdout).toContain("measured on 10000 test pairs: left 92.92%, right 88.84%");
+    expect(r.stdout).toMatch(/budget 30%: .*\n {2}measured on 10000 test pairs: left \d+\.\d\d%/);
+    // pair 0 is a 7 and a 4, right at full width
+    expect(r.stdout).toMatch(/^ {3}0 {2}7 4 {4}.{10}7 {2}4 *$/m);
+  }, 30_000);
+
   it("compile --profile refuses a profile that does not fit, and static models", () => {
     const bad = join(work, "bad.json");
     writeFileSync(bad, JSON.stringify({ ...profile, tasks: { middle: profile.tasks.left } }));
