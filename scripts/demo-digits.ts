@@ -51,8 +51,10 @@ async function main(): Promise<void> {
   const tasks = model.meta.tasks.map((t) => t.name);
   const truth = (t: string, i: number) => Number(batch.targets[t].data[i]);
 
+  if (!(image.data instanceof Float32Array)) throw new Error(`${digits}: input ${input.name} is not an image`);
+  const pixels = image.data;
   const raw = (i: number) =>
-    Array.from(image.data.subarray(i * h * w, (i + 1) * h * w), (v) => Number(v) * norm.std[0] + norm.mean[0]);
+    Array.from(pixels.subarray(i * h * w, (i + 1) * h * w), (v) => v * norm.std[0] + norm.mean[0]);
   const drawn = Array.from({ length: Math.min(DRAWN, pairs) }, (_, i) => drawRows(raw(i), h, w));
   console.log(`\nThe first ${drawn.length} of ${pairs} test pairs (${tasks.join(" digit, ")} digit):`);
   for (let r = 0; r < drawn[0].length; r++)
