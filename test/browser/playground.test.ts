@@ -460,5 +460,25 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
         expect(consoleErrors).toEqual([]);
       },
     );
+
+    it.skipIf(!hasExample("multimnist.mtl"))(
+      "the MultiMNIST example plans with its shipped measured profile and shows the measured accuracy",
+      async () => {
+        const p = await context.newPage();
+        watch(context, p);
+        await p.goto(server.url);
+        await waitReady(p);
+        await loadExample(p, "multimnist.mtl", "MultiMNIST");
+        const summary = () => p.textContent("#plan-summary");
+        await expect.poll(summary).toMatch(/measured on 10000 test samples: left accuracy \d+\.\d\d%, right accuracy/);
+        expect(await p.textContent("#explain")).toContain("measured on data/mm (test), 10000 images");
+        await slide(p, "#budget", 100);
+        await expect.poll(summary).toContain("left accuracy 92.92%, right accuracy 88.84%");
+        await p.click("#plan-box summary");
+        await p.screenshot({ path: join(artifacts, "playground-multimnist-measured.png") });
+        await p.close();
+        expect(consoleErrors).toEqual([]);
+      },
+    );
   });
 });
