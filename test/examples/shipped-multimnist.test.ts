@@ -57,6 +57,13 @@ describe("the shipped MultiMNIST model", () => {
     }
   }, 60_000);
 
+  it("without --batches 0, eval on the test-only digits says how to keep the stored statistics", () => {
+    const r = mtl("eval", onnx, "--data", join(shipped, "digits"));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/MTL-EVAL-006.*no train split.*--batches 0/s);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+  }, 30_000);
+
   it("stores the measured profile, which validates and drives model.plan()", async () => {
     const m = await load(onnx);
     expect(() => checkProfile(profile, "profile.json", m.costs)).not.toThrow();
