@@ -64,6 +64,10 @@ function program(): Command {
     .option("--root <dir>", "project root that imports may not leave")
     .option("--limits <list>", "raise work and size limits, e.g. steps=1e7,params=2e9 (docs/language.md, Limits)")
     .option(
+      "--profile <file>",
+      "store this measured utility profile (JSON from `mtl eval -o`) in the file, as `mtl eval --write` does",
+    )
+    .option(
       "--quantize <int8>",
       "add an int8 calibration: `mtl run --precision int8` then runs int8 (docs/quantization.md)",
     )

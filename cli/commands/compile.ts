@@ -4,7 +4,9 @@ import { configFromWidths, emitModel, prepareModel, type PrepareResult } from ".
 import { renderAll } from "../../compiler/render";
 import type { Config } from "../../compiler/ir/types";
 import { decodeSafetensors, SafetensorsError } from "../../compiler/weights/safetensors";
+import { withProfile } from "../../runtime/eval/profile";
 import { PlanError } from "../../runtime/plan-error";
+import { checkProfile } from "../../runtime/profile-schema";
 import { explain, isSearchError, plan } from "../../runtime/search/index";
 import { parseAssignments, readBytes } from "../files";
 import { checkOutputFile, writeOutput } from "../output";
@@ -24,6 +26,7 @@ export interface CompileCliOptions extends QuantizeCliOptions {
   seed?: string;
   root?: string;
   limits?: string;
+  profile?: string;
 }
 
 export function loadTensors(path: string) {
@@ -54,6 +57,12 @@ export function reportFailure(
 
 export async function runCompile(file: string, o: CompileCliOptions): Promise<number> {
   if (o.config && o.budget) throw new UserError("give either --config or --budget, not both", 2);
+  if (o.profile && (o.config || o.budget))
+    throw new UserError(
+      "--profile is for the model holding every configuration",
+      2,
+      "a static model runs one configuration and plans nothing: drop --profile or --config/--budget",
+    );
   checkOutputFile(o.output, "-o", "model.onnx");
   const quantize = quantizeSettings(o);
   const host = fileHost(file, o.root);
@@ -82,7 +91,9 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
     config = chosen.config;
   }
   const compiled = emitModel(p, config, host.entryOf(file));
-  const bytes = quantize ? await quantizeForOutput(compiled, quantize, o.output) : compiled.bytes;
+  const emitted = quantize ? await quantizeForOutput(compiled, quantize, o.output) : compiled.bytes;
+  // Checked against this model's tasks and width choices before anything is written.
+  const bytes = o.profile ? withProfile(emitted, checkProfile(readJson(o.profile), o.profile, p.costs)) : emitted;
   await writeOutput(o.output, bytes);
   const widths = config
     ? Object.entries(config).map(([g, i]) => `${g}=${p.graph.groups.find((x) => x.name === g)!.choices[i]}`)
@@ -92,6 +103,17 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
   const size = formatBytes(bytes.length);
   out.log(`wrote ${o.output}: ${p.graph.name}, ${plural(p.graph.tasks.length, "task")}, ${kind}, ${size} in ${took} s`);
   return 0;
+}
+
+/** A measured utility profile (`mtl eval -o`) to store in the file, as `mtl eval --write` does. */
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(readBytes(path, "utility profile")));
+  } catch (e) {
+    if (e instanceof SyntaxError)
+      throw new UserError(`${path} is not valid JSON (${e.message})`, 1, "pass the file `mtl eval ... -o` wrote");
+    throw e;
+  }
 }
 
 const countConfigs = (p: { graph: { groups: readonly { choices: readonly number[] }[] } }): string => {

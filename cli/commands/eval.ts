@@ -58,6 +58,13 @@ export async function measure(
   const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider);
   const state = frozenState(model, settings);
   const calibrationBatches = wholeNumber("batches", o.batches, 0) ?? graph.train.calibrationBatches;
+  if (calibrationBatches > 0 && !splits.includes("train"))
+    throw new EvalError(
+      "MTL-EVAL-006",
+      `${o.data} has no train split to calibrate BatchNorm on (${calibrationBatches} batches per configuration)`,
+      "pass --batches 0 to keep the statistics stored in the file (a trained or `mtl calibrate`d model), " +
+        "or use a data set with a train split",
+    );
   const calibrationBatchSize = wholeNumber("batch-size", o.batchSize) ?? graph.train.batchSize;
   try {
     const result = await evaluate(state, costs, configs, data, (b) => feedsOf(graph, b), {

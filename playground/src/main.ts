@@ -10,6 +10,7 @@ import { ModelUi } from "./model-ui";
 import type { NodeSummary } from "./protocol";
 import { decodeControls, decodeHash, encodeControls, encodeSource } from "./share";
 import "./style.css";
+import { trainedProfile } from "./trained";
 
 self.MonacoEnvironment = { getWorker: () => new EditorWorker() };
 
@@ -123,6 +124,7 @@ worker.onmessage = (ev: MessageEvent<WorkerResponse>) => {
     }
     applyDiagnostics(msg.diagnostics);
     ui.setSummary(msg.summary, latestCheckText, msg.summaryError);
+    ui.useProfile(msg.summary ? trainedProfile(latestCheckText, examples) : undefined);
     if (msg.summaryError) console.warn("mtl model summary failed:", msg.summaryError);
     const n = (s: Diagnostic["severity"]) => msg.diagnostics.filter((d) => d.severity === s).length;
     const errors = n("error");

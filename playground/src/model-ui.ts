@@ -2,6 +2,7 @@
 // search run on every change, and the Graph, Configurations, Chart and Output tabs, all
 // highlighting the chosen configuration.
 import type { BudgetMetric } from "../../compiler/ir/types";
+import { measuredLine } from "./trained";
 import { amount, evaluator, runPlan, sliderMetric, type Evaluator, type PlanOutcome } from "./configs";
 import { autoLevel, drawGraph, LEVELS, partColour, type DrawnGraph } from "./graph-view";
 import type { ModelSummary, NodeSummary, WorkerRequest, WorkerResponse } from "./protocol";
@@ -228,6 +229,7 @@ export class ModelUi {
 
   /** Plans with measured utilities from now on (undefined: the proxy again). */
   useProfile(profile: Profile | undefined): void {
+    if (profile === this.profile) return;
     this.profile = profile;
     this.replan();
   }
@@ -260,6 +262,8 @@ export class ModelUi {
         `Plan: ${widths} · ${amount(plan.cost.macs)} MACs · ${amount(plan.cost.params)} ` +
         `params · objective ${plan.objective.toFixed(4)} ` +
         `· ${plan.strategy} (${this.outcome.ms.toFixed(0)} ms)`;
+      const measured = this.profile && measuredLine(this.profile, plan.widths);
+      if (measured) sum.textContent += ` · ${measured}`;
       sum.dataset.state = "ok";
     } else {
       sum.textContent = `No plan: ${this.outcome.error?.message ?? "?"}`;

@@ -58,6 +58,8 @@ export interface RunResult {
   tasks: TaskOutput[];
   /** The sample input image shown beside the outputs (RGB bytes), when the model has one. */
   image?: { width: number; height: number; rgb: Uint8Array; input: string };
+  /** A trained example's real inputs: grey pixels [n, 1, h, w] (0..255) and each task's true labels. */
+  digits?: { grey: Uint8Array; dims: number[]; labels: Record<string, number[]> };
   inputsNote: string[];
   timings: { prepareMs: number; emitMs: number; sessionMs: number; runMs: number; bytes: number; cached: boolean };
 }

@@ -488,9 +488,13 @@ export function renderRun(r: RunResult, configText: string): HTMLElement {
       { class: "note" },
       `Ran ${configText}. ${(tm.bytes / 1e6).toFixed(1)} MB model; compile ${Math.round(tm.prepareMs + tm.emitMs)} ` +
         `ms, session ${tm.cached ? "cached" : `${Math.round(tm.sessionMs)} ms`}, run ${Math.round(tm.runMs)} ms ` +
-        `(onnxruntime-web, wasm). Weights are seeded, not trained: outputs show the plumbing, not accuracy.`,
+        `(onnxruntime-web, wasm). ` +
+        (r.digits
+          ? "Trained weights shipped in examples/trained/multimnist: real test digit pairs."
+          : "Weights are seeded, not trained: outputs show the plumbing, not accuracy."),
     ),
   );
+  if (r.digits) root.append(renderDigits(r.digits, r.tasks));
   const grid = h("div", { class: "out-grid" });
   if (r.image) {
     const card = h("div", { class: "out-card input" });
@@ -504,5 +508,44 @@ export function renderRun(r: RunResult, configText: string): HTMLElement {
   for (const t of r.tasks) grid.append(renderTask(t));
   root.append(grid);
   root.append(h("p", { class: "note" }, r.inputsNote.join("; ")));
+  return root;
+}
+
+/** Each class task's prediction per sample: the argmax over the last axis of its first output. */
+function predictions(t: TaskOutput): number[] {
+  const out = Object.values(t.outputs)[0];
+  if (out?.dims.length === 1) return Array.from(out.data, Number); // already decoded (argmax)
+  if (!out || out.dims.length !== 2) return [];
+  const [n, c] = out.dims;
+  return Array.from({ length: n }, (_, i) => {
+    let best = 0;
+    for (let k = 1; k < c; k++) if (Number(out.data[i * c + k]) > Number(out.data[i * c + best])) best = k;
+    return best;
+  });
+}
+
+/** Real inputs of a trained example: each pair drawn, its true digits and the predicted ones. */
+function renderDigits(d: NonNullable<RunResult["digits"]>, tasks: readonly TaskOutput[]): HTMLElement {
+  const [n, , height, width] = d.dims;
+  const predicted = Object.fromEntries(tasks.map((t) => [t.task, predictions(t)]));
+  const names = tasks.map((t) => t.task).filter((t) => d.labels[t]);
+  const right = (t: string, i: number) => predicted[t][i] === d.labels[t][i];
+  const counts = names.map((t) => `${t} ${d.labels[t].filter((_, i) => right(t, i)).length}/${n}`);
+  const root = h("div", { class: "digits" });
+  root.append(h("p", { class: "note digits-score" }, `Right on these ${n} pairs: ${counts.join(", ")}.`));
+  const grid = h("div", { class: "digits-grid" });
+  for (let i = 0; i < n; i++) {
+    const cell = h("div", { class: "digit-pair" });
+    const at = i * height * width;
+    cell.append(canvasFrom(width, height, (p) => [d.grey[at + p], d.grey[at + p], d.grey[at + p]]));
+    const truth = names.map((t) => d.labels[t][i]).join(" ");
+    const guess = names.map((t) => `${predicted[t][i]}${right(t, i) ? "" : "✗"}`).join(" ");
+    const ok = names.every((t) => right(t, i));
+    const label = h("div", { class: ok ? "digit-label right" : "digit-label wrong" });
+    label.append(h("div", {}, `true ${truth}`), h("div", {}, `predicted ${guess}`));
+    cell.append(label);
+    grid.append(cell);
+  }
+  root.append(grid);
   return root;
 }

@@ -128,6 +128,34 @@ describe("playground model helpers", async () => {
     },
   );
 
+  it("plans the shipped MultiMNIST example with its measured profile while its source is unedited", async () => {
+    const { trainedProfile, measuredLine } = await import("../../playground/src/trained.ts");
+    const text = readFileSync(join(root, "examples/multimnist.mtl"), "utf8");
+    const examples = [{ name: "multimnist.mtl", text }];
+    const profile = trainedProfile(text, examples)!;
+    expect(profile.measured).toMatchObject({ data: "data/mm", images: 10000 });
+    expect(trainedProfile(text, examples)).toBe(profile); // the same object: useProfile() sees no change
+    expect(trainedProfile(`${text}// edited\n`, examples)).toBeUndefined();
+    const s = summary("multimnist.mtl");
+    const p = cfg.runPlan(s.costs, "macs", 30, s.prefer, profile);
+    expect(p.plan?.utilitySource).toEqual({ left: "profile", right: "profile" });
+    expect(p.text).toContain("measured on data/mm (test), 10000 images");
+    // the line the plan summary shows: the shipped profile's accuracy at the planned widths
+    const shipped = JSON.parse(readFileSync(join(root, "examples/trained/multimnist/profile.json"), "utf8"));
+    const widths = p.plan!.widths;
+    const at = (task: string) =>
+      shipped.tasks[task].points.find((q: { config: Record<string, number> }) =>
+        Object.entries(q.config).every(([g, w]) => widths[g] === w),
+      ).score;
+    const line = measuredLine(profile, widths)!;
+    expect(line).toContain(`left accuracy ${(at("left") * 100).toFixed(2)}%`);
+    expect(line).toContain(`right accuracy ${(at("right") * 100).toFixed(2)}%`);
+    expect(line).toMatch(/^measured on 10000 test samples: /);
+    const full = measuredLine(profile, { features: 1, left: 1, right: 1 });
+    expect(full).toBe("measured on 10000 test samples: left accuracy 92.92%, right accuracy 88.84%");
+    expect(measuredLine(profile, { features: 0.3 })).toBeUndefined(); // not a measured width
+  });
+
   it.skipIf(!existsSync(join(root, "examples/cifar_mtl.mtl")))(
     "samples huge spaces with a seed, and collapses big graphs into blocks",
     () => {

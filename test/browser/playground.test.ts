@@ -1,5 +1,6 @@
 // Browser test of the web playground: builds it once, serves it with cli/playground.ts and drives
 // Debian's Chromium through playwright-core. Screenshots go to test/artifacts/ (gitignored).
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -459,6 +460,73 @@ describe.skipIf(!haveChromium)("playground in Chromium", () => {
         await other.close();
         expect(consoleErrors).toEqual([]);
       },
+    );
+
+    it.skipIf(!hasExample("multimnist.mtl"))(
+      "the MultiMNIST example plans with its shipped measured profile and shows the measured accuracy",
+      async () => {
+        const p = await context.newPage();
+        watch(context, p);
+        await p.goto(server.url);
+        await waitReady(p);
+        await loadExample(p, "multimnist.mtl", "MultiMNIST");
+        const summary = () => p.textContent("#plan-summary");
+        await expect.poll(summary).toMatch(/measured on 10000 test samples: left accuracy \d+\.\d\d%, right accuracy/);
+        expect(await p.textContent("#explain")).toContain("measured on data/mm (test), 10000 images");
+        // Run feeds the first 16 shipped test pairs to the trained weights: the same right answers as
+        // scripts/demo-digits.ts computes with onnxruntime-node from the CLI-compiled model
+        const onnx = join(outDir, "mm-trained.onnx");
+        const shipped = join(repoRoot, "examples", "trained", "multimnist");
+        const bin = join(repoRoot, "cli", "bin.js");
+        const c = spawnSync(
+          process.execPath,
+          [
+            bin,
+            "compile",
+            "examples/multimnist.mtl",
+            "-o",
+            onnx,
+            "--weights",
+            join(shipped, "weights.safetensors"),
+            "--profile",
+            join(shipped, "profile.json"),
+          ],
+          { cwd: repoRoot, encoding: "utf8" },
+        );
+        expect(c.status, c.stderr).toBe(0);
+        const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
+        const demo = spawnSync(tsx, ["scripts/demo-digits.ts", onnx, join(shipped, "digits"), "16", "30%", "100%"], {
+          cwd: repoRoot,
+          encoding: "utf8",
+        });
+        expect(demo.status, demo.stderr).toBe(0);
+        const expected = [...demo.stdout.matchAll(/on these 16 pairs: (.*)/g)].map(
+          (m) => `Right on these 16 pairs: ${m[1]}.`,
+        );
+        expect(expected).toHaveLength(2);
+        await tab(p, "output");
+        for (const [budget, want] of [
+          [30, expected[0]],
+          [100, expected[1]],
+        ] as const) {
+          await slide(p, "#budget", budget);
+          await p.click("#run");
+          const score = async () =>
+            (await p.$(".digits-score")) ? p.textContent(".digits-score") : p.textContent("#panel-output");
+          await expect.poll(score, { timeout: 60_000 }).toBe(want);
+          expect(await p.$$eval(".digit-pair canvas", (cs) => cs.length)).toBe(16);
+        }
+        expect(await p.textContent(".run-result .note")).toContain(
+          "Trained weights shipped in examples/trained/multimnist",
+        );
+        await p.screenshot({ path: join(artifacts, "playground-multimnist-digits.png") });
+        await expect.poll(summary).toContain("left accuracy 92.92%, right accuracy 88.84%");
+        await p.click("#plan-box summary");
+        await p.screenshot({ path: join(artifacts, "playground-multimnist-measured.png") });
+        await p.close();
+        expect(consoleErrors).toEqual([]);
+      },
+      180_000,
     );
   });
 });
