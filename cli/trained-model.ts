@@ -17,6 +17,18 @@ import { stateDictOf } from "./commands/weights";
 
 const COMPILED_FROM = /^compiled by mtl from (.+)$/;
 
+/** The flags of the commands that calibrate a trained model's BatchNorm statistics: `mtl calibrate`, `mtl eval`, `mtl report`. */
+export interface CalibratingCliOptions {
+  data: string;
+  /** Calibration batches (per configuration). */
+  batches?: string;
+  batchSize?: string;
+  source?: string;
+  threads?: string;
+  provider?: string;
+  root?: string;
+}
+
 export interface TrainedModel {
   readonly bytes: Uint8Array;
   readonly artifact: Artifact;

@@ -11,19 +11,11 @@ import { feedsOf } from "../../runtime/train/loop";
 import { sessionSettings } from "../../runtime/train/sessions";
 import { writeAtomic } from "../files";
 import { out } from "../io";
-import { frozenState, prepareTrained } from "../trained-model";
+import { frozenState, prepareTrained, type CalibratingCliOptions } from "../trained-model";
 import { reportFailure } from "./compile";
 import { wholeNumber } from "./train";
 
-export interface CalibrateCliOptions {
-  data: string;
-  batches?: string;
-  batchSize?: string;
-  source?: string;
-  threads?: string;
-  provider?: string;
-  root?: string;
-}
+export type CalibrateCliOptions = CalibratingCliOptions;
 
 export async function runCalibrate(file: string, o: CalibrateCliOptions): Promise<number> {
   const t = prepareTrained(file, o, "calibrate the model with every configuration instead");
