@@ -4,10 +4,10 @@
 // in any order, so a tensor gets an empty-ish `doc_string` (field 12, 2-5 bytes) before its raw_data
 // as padding; decoders (onnx, onnxruntime, ours) read the same model.
 import protobuf from "protobufjs/minimal.js";
-import { OnnxDecodeError } from "./decode";
 import {
   type Field,
   fields,
+  graphField,
   GRAPH_INITIALIZER,
   LENGTH_DELIMITED,
   lengthDelimitedHeader as tagged,
@@ -66,15 +66,7 @@ function alignedGraph(bytes: Uint8Array, graph: Field, pos: number): Uint8Array[
 
 /** `bytes` (an encoded model) with every initializer's raw_data 4-byte aligned; the same model otherwise. */
 export function alignTensorData(bytes: Uint8Array): Uint8Array {
-  let top: Field[];
-  try {
-    top = fields(bytes, 0, bytes.length);
-  } catch (e) {
-    throw new OnnxDecodeError(`not an ONNX model (${(e as Error).message})`);
-  }
-  const graphs = top.filter((f) => f.field === MODEL_GRAPH && f.wire === LENGTH_DELIMITED);
-  if (graphs.length !== 1) throw new OnnxDecodeError("the ONNX model has no graph, or several");
-  const graph = graphs[0];
+  const graph = graphField(bytes);
   // The graph's length prefix comes before its body: guess its size, rebuild, and redo if it differs.
   let lengthBytes = graph.body - graph.start - 1;
   for (;;) {

@@ -4,12 +4,12 @@
 // configuration's width and task inputs this way: one copy of a 100 MB model instead of a decode
 // (weights materialised) plus a full re-encode.
 import onnxProto from "onnx-proto";
-import { OnnxDecodeError } from "./decode";
 import { tensorProto } from "./encode";
 import type { OnnxTensor } from "./model";
 import {
   type Field,
   fields,
+  graphField,
   GRAPH_INITIALIZER,
   GRAPH_INPUT,
   LENGTH_DELIMITED,
@@ -27,15 +27,7 @@ export function inputsToConstants(
   bytes: Uint8Array,
   constantFor: (input: string) => OnnxTensor | undefined,
 ): Uint8Array {
-  let top: Field[];
-  try {
-    top = fields(bytes, 0, bytes.length);
-  } catch (e) {
-    throw new OnnxDecodeError(`not an ONNX model (${(e as Error).message})`);
-  }
-  const graph = top.find((f) => f.field === MODEL_GRAPH && f.wire === LENGTH_DELIMITED);
-  if (!graph || top.filter((f) => f.field === MODEL_GRAPH).length !== 1)
-    throw new OnnxDecodeError("the ONNX model has no graph, or several");
+  const graph = graphField(bytes);
   const kept: Field[] = [];
   const constants: OnnxTensor[] = [];
   for (const f of fields(bytes, graph.body, graph.end)) {

@@ -2,6 +2,7 @@
 // byte ranges, for the modules that read or rewrite a model's bytes in place (align.ts,
 // patch-inputs.ts, initializer-views.ts, decode-outputs.ts) instead of decoding the whole model.
 import protobuf from "protobufjs/minimal.js";
+import { OnnxDecodeError } from "./decode";
 
 /** Field numbers of onnx.proto. */
 export const MODEL_GRAPH = 7; // ModelProto.graph
@@ -43,6 +44,20 @@ export function fields(bytes: Uint8Array, from: number, to: number): Field[] {
     }
   }
   return out;
+}
+
+/** The ModelProto's one graph field; an OnnxDecodeError when the bytes are not a model or hold no graph or several. */
+export function graphField(bytes: Uint8Array): Field {
+  let top: Field[];
+  try {
+    top = fields(bytes, 0, bytes.length);
+  } catch (e) {
+    throw new OnnxDecodeError(`not an ONNX model (${(e as Error).message})`);
+  }
+  const graphs = top.filter((f) => f.field === MODEL_GRAPH);
+  if (graphs.length !== 1 || graphs[0].wire !== LENGTH_DELIMITED)
+    throw new OnnxDecodeError("the ONNX model has no graph, or several");
+  return graphs[0];
 }
 
 /** The payloads [start, end) of the length-delimited fields numbered `field` in bytes[from, to). */
