@@ -1,20 +1,33 @@
 // A compiled model file with what `mtl eval` and `mtl report` need to run training-mode graphs
 // (BatchNorm calibration): the IR rebuilt from its .mtl source (the file named when it was compiled,
 // or --source), checked to be that source, with the file's weights (every per-width row), and a
-// TrainState over them. The same steps as `mtl calibrate` (cli/commands/calibrate.ts).
+// TrainState over them. `mtl calibrate` (cli/commands/calibrate.ts) takes the same steps through
+// `prepareTrained`, reporting a source that does not compile with its diagnostics.
 import { existsSync } from "node:fs";
-import { prepareModel, type Prepared } from "../compiler/compile";
+import { prepareModel, type Prepared, type PrepareResult } from "../compiler/compile";
 import { MtlError } from "../compiler/errors";
 import { ArtifactError, readArtifact, type Artifact } from "../runtime/artifact";
 import { trainingPrograms } from "../runtime/train/programs";
 import { TrainingSessions, type SessionSettings } from "../runtime/train/sessions";
 import { TrainState } from "../runtime/train/step";
 import { readBytes } from "./files";
-import { fileHost } from "./host";
+import { fileHost, type FileHost } from "./host";
 import { UserError } from "./io";
 import { stateDictOf } from "./commands/weights";
 
 const COMPILED_FROM = /^compiled by mtl from (.+)$/;
+
+/** The flags of the commands that calibrate a trained model's BatchNorm statistics: `mtl calibrate`, `mtl eval`, `mtl report`. */
+export interface CalibratingCliOptions {
+  data: string;
+  /** Calibration batches (per configuration). */
+  batches?: string;
+  batchSize?: string;
+  source?: string;
+  threads?: string;
+  provider?: string;
+  root?: string;
+}
 
 export interface TrainedModel {
   readonly bytes: Uint8Array;
@@ -23,8 +36,25 @@ export interface TrainedModel {
   readonly source: string;
 }
 
-/** Reads the file and rebuilds its IR; a failed compile of the source is returned as diagnostics by `prepareModel`. */
-export function loadTrained(file: string, o: { source?: string; root?: string }): TrainedModel {
+export type PreparedTrained =
+  | { readonly ok: true; readonly model: TrainedModel }
+  | {
+      readonly ok: false;
+      readonly failure: Extract<PrepareResult, { ok: false }>;
+      readonly host: FileHost;
+      readonly source: string;
+    };
+
+/**
+ * Reads the file and rebuilds its IR from its source, checked to be the source it was compiled from;
+ * a source that does not compile comes back as `prepareModel`'s failure (with the host to show it).
+ * `staticAdvice` finishes the error for a file holding one static configuration ("evaluate the model ...").
+ */
+export function prepareTrained(
+  file: string,
+  o: { source?: string; root?: string },
+  staticAdvice: string,
+): PreparedTrained {
   const bytes = readBytes(file, "model file");
   let a: Artifact;
   try {
@@ -33,8 +63,7 @@ export function loadTrained(file: string, o: { source?: string; root?: string })
     if (e instanceof ArtifactError) throw new UserError(e.message, 1, e.hint);
     throw e;
   }
-  if (a.staticConfig)
-    throw new UserError(`${file} holds one static configuration; evaluate the model with every configuration`, 1);
+  if (a.staticConfig) throw new UserError(`${file} holds one static configuration; ${staticAdvice}`, 1);
   const source = o.source ?? COMPILED_FROM.exec(a.model.docString)?.[1];
   if (!source || !existsSync(source))
     throw new MtlError(
@@ -44,19 +73,26 @@ export function loadTrained(file: string, o: { source?: string; root?: string })
     );
   const host = fileHost(source, o.root);
   const r = prepareModel(host.entryOf(source), host, { tensors: stateDictOf(a) });
-  if (!r.ok)
-    throw new UserError(
-      `${source} does not compile: ${r.diagnostics.map((d) => d.message).join("; ") || (r.message ?? "")}`,
-      1,
-      "run `mtl check` on it",
-    );
+  if (!r.ok) return { ok: false, failure: r, host, source };
   if (r.prepared.graph.sourceHash !== a.meta.sourceHash)
     throw new MtlError(
       "MTL-TRAIN-041",
       `${source} is not the source ${file} was compiled from (it changed since)`,
       "pass the matching source with --source",
     );
-  return { bytes, artifact: a, prepared: r.prepared, source };
+  return { ok: true, model: { bytes, artifact: a, prepared: r.prepared, source } };
+}
+
+/** `prepareTrained` for `mtl eval`/`mtl report`: a source that does not compile is a UserError naming its problems. */
+export function loadTrained(file: string, o: { source?: string; root?: string }): TrainedModel {
+  const t = prepareTrained(file, o, "evaluate the model with every configuration");
+  if (t.ok) return t.model;
+  const { failure, source } = t;
+  throw new UserError(
+    `${source} does not compile: ${failure.diagnostics.map((d) => d.message).join("; ") || (failure.message ?? "")}`,
+    1,
+    "run `mtl check` on it",
+  );
 }
 
 /** A TrainState with the weights frozen (nothing trainable): what calibration runs on. */

@@ -2,14 +2,19 @@
 // before compiling; after it, calibration and the int8-against-fp32 report (docs/quantization.md).
 import type { Compiled } from "../../compiler/compile";
 import {
+  CALIBRATION_CONFIG_SETS as CONFIG_SETS,
   CALIBRATION_METHODS,
   describeWidths,
   quantizeCompiled,
+  type CalibrationConfigSet,
   type CalibrationMethod,
+  type ConfigAgreement,
+  type QuantizeSettings,
 } from "../../runtime/quantize/index";
-import type { ConfigAgreement } from "../../runtime/quantize/index";
 import { wholeNumber } from "../flags";
 import { out, UserError } from "../io";
+
+export type { QuantizeSettings };
 
 export interface QuantizeCliOptions {
   quantize?: string;
@@ -23,18 +28,6 @@ export interface QuantizeCliOptions {
   config?: string;
   budget?: string;
 }
-
-export interface QuantizeSettings {
-  readonly dataDir: string;
-  readonly samples: number;
-  readonly checkSamples: number;
-  readonly method: CalibrationMethod;
-  readonly percentile: number;
-  readonly configs: "auto" | "all" | "diagonal";
-  readonly threads?: number;
-}
-
-const CONFIG_SETS = ["auto", "all", "diagonal"] as const;
 
 /** The checked settings, or null without --quantize; usage errors (exit 2) for flags that cannot work. */
 export function quantizeSettings(o: QuantizeCliOptions): QuantizeSettings | null {
@@ -80,7 +73,7 @@ export function quantizeSettings(o: QuantizeCliOptions): QuantizeSettings | null
     checkSamples: wholeNumber(o.checkSamples, "--check-samples", 8, 0),
     method: method as CalibrationMethod,
     percentile,
-    configs: configs as QuantizeSettings["configs"],
+    configs: configs as CalibrationConfigSet,
     threads: o.threads === undefined ? undefined : wholeNumber(o.threads, "--threads", 1),
   };
 }

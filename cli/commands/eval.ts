@@ -14,20 +14,13 @@ import { writeAtomic } from "../files";
 import { human } from "../format";
 import { out } from "../io";
 import { progressReporter } from "../progress";
-import { loadTrained, frozenState, type TrainedModel } from "../trained-model";
+import { loadTrained, frozenState, type CalibratingCliOptions, type TrainedModel } from "../trained-model";
 import { wholeNumber } from "./train";
 
-export interface EvalCliOptions {
-  data: string;
+export interface EvalCliOptions extends CalibratingCliOptions {
   configs?: string;
   split?: string;
   samples?: string;
-  batches?: string;
-  batchSize?: string;
-  source?: string;
-  threads?: string;
-  provider?: string;
-  root?: string;
   json?: boolean;
   output?: string;
   write?: boolean;

@@ -4,20 +4,16 @@
 import { isSequenceDecode } from "../elaborate/decoders";
 import type { Graph, WeightMap } from "../ir/types";
 import { encodeModel } from "../onnx/encode";
-import { stepFormOf, type StepLayer } from "./step";
+import { stepFormOf, type StepForm } from "./step";
 
 export const STEP_METADATA_KEY = "mtl.step";
 
-export interface StoredStepForm {
-  readonly task: string;
-  readonly tokens: string;
-  readonly logits: string;
-  readonly memory: readonly string[];
-  readonly layers: readonly StepLayer[];
+/** A StepForm as stored in the model's metadata. */
+export type StoredStepForm = Omit<StepForm, "encoder" | "step"> & {
   /** base64 ONNX models without the parameter initializers (they are the main graph's). */
   readonly encoder: string;
   readonly step: string;
-}
+};
 
 export interface StepMetadata {
   readonly forms: readonly StoredStepForm[];

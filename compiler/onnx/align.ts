@@ -4,48 +4,19 @@
 // in any order, so a tensor gets an empty-ish `doc_string` (field 12, 2-5 bytes) before its raw_data
 // as padding; decoders (onnx, onnxruntime, ours) read the same model.
 import protobuf from "protobufjs/minimal.js";
-import { OnnxDecodeError } from "./decode";
-
-const MODEL_GRAPH = 7;
-const GRAPH_INITIALIZER = 5;
-const TENSOR_RAW_DATA = 9;
-const TENSOR_DOC_STRING = 12;
-const LENGTH_DELIMITED = 2;
-
-interface Field {
-  readonly field: number;
-  readonly wire: number;
-  readonly start: number; // the tag
-  readonly body: number; // the payload of a length-delimited field
-  readonly end: number;
-}
-
-function fields(bytes: Uint8Array, from: number, to: number): Field[] {
-  const r = protobuf.Reader.create(bytes.subarray(0, to));
-  r.pos = from;
-  const out: Field[] = [];
-  while (r.pos < to) {
-    const start = r.pos;
-    const tag = r.uint32();
-    if ((tag & 7) === LENGTH_DELIMITED) {
-      const length = r.uint32();
-      const body = r.pos;
-      r.skip(length);
-      out.push({ field: tag >>> 3, wire: LENGTH_DELIMITED, start, body, end: r.pos });
-    } else {
-      r.skipType(tag & 7);
-      out.push({ field: tag >>> 3, wire: tag & 7, start, body: r.pos, end: r.pos });
-    }
-  }
-  return out;
-}
+import {
+  type Field,
+  fields,
+  graphField,
+  GRAPH_INITIALIZER,
+  LENGTH_DELIMITED,
+  lengthDelimitedHeader as tagged,
+  MODEL_GRAPH,
+  TENSOR_DOC_STRING,
+  TENSOR_RAW_DATA,
+} from "./wire-fields";
 
 const varint = (n: number): Uint8Array => protobuf.Writer.create().uint32(n).finish();
-const tagged = (field: number, length: number): Uint8Array =>
-  protobuf.Writer.create()
-    .uint32((field << 3) | LENGTH_DELIMITED)
-    .uint32(length)
-    .finish();
 
 /** A doc_string field of exactly n bytes (2 <= n <= 129): tag, length, spaces. */
 function padding(n: number): Uint8Array {
@@ -95,15 +66,7 @@ function alignedGraph(bytes: Uint8Array, graph: Field, pos: number): Uint8Array[
 
 /** `bytes` (an encoded model) with every initializer's raw_data 4-byte aligned; the same model otherwise. */
 export function alignTensorData(bytes: Uint8Array): Uint8Array {
-  let top: Field[];
-  try {
-    top = fields(bytes, 0, bytes.length);
-  } catch (e) {
-    throw new OnnxDecodeError(`not an ONNX model (${(e as Error).message})`);
-  }
-  const graphs = top.filter((f) => f.field === MODEL_GRAPH && f.wire === LENGTH_DELIMITED);
-  if (graphs.length !== 1) throw new OnnxDecodeError("the ONNX model has no graph, or several");
-  const graph = graphs[0];
+  const graph = graphField(bytes);
   // The graph's length prefix comes before its body: guess its size, rebuild, and redo if it differs.
   let lengthBytes = graph.body - graph.start - 1;
   for (;;) {

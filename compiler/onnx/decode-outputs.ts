@@ -1,34 +1,11 @@
 // The protobuf edge, inbound: a model's graph outputs without decoding its nodes or weights (what
 // `mtl serve` reports as a model's metadata), by walking the ModelProto and GraphProto fields.
-import protobuf from "protobufjs/minimal.js";
 import onnxProto from "onnx-proto";
 import { OnnxDecodeError, valueInfo } from "./decode";
 import type { OnnxValueInfo } from "./model";
+import { GRAPH_OUTPUT, MODEL_GRAPH, payloads } from "./wire-fields";
 
 const { onnx } = onnxProto;
-
-const MODEL_GRAPH = 7;
-const GRAPH_OUTPUT = 12;
-const LENGTH_DELIMITED = 2;
-
-/** The payloads [start, end) of the length-delimited fields numbered `field` in bytes[from, to). */
-function payloads(bytes: Uint8Array, from: number, to: number, field: number): [number, number][] {
-  const r = protobuf.Reader.create(bytes.subarray(0, to));
-  r.pos = from;
-  const out: [number, number][] = [];
-  while (r.pos < to) {
-    const tag = r.uint32();
-    if ((tag & 7) !== LENGTH_DELIMITED) {
-      r.skipType(tag & 7);
-      continue;
-    }
-    const length = r.uint32();
-    const start = r.pos;
-    r.skip(length);
-    if (tag >>> 3 === field) out.push([start, r.pos]);
-  }
-  return out;
-}
 
 /** Equal to `decodeModel(bytes).graph.outputs`. */
 export function decodeGraphOutputs(bytes: Uint8Array): OnnxValueInfo[] {

@@ -2,40 +2,19 @@
 // the file's bytes, found by walking the graph's fields and decoding only the tensor headers. The
 // runtime's specialisation in the IR (runtime/specialise-ir.ts) reads the weights one configuration
 // uses from these, so no decoded copy of the whole model is ever made.
-import protobuf from "protobufjs/minimal.js";
 import onnxProto from "onnx-proto";
 import { OnnxDecodeError } from "./decode";
 import { DTYPE_CODE } from "./model";
+import { GRAPH_INITIALIZER, MODEL_GRAPH, payloads } from "./wire-fields";
 
 const { onnx } = onnxProto;
 
-/** Field numbers of onnx.proto: ModelProto.graph, GraphProto.initializer. */
-const MODEL_GRAPH = 7;
-const GRAPH_INITIALIZER = 5;
-const LENGTH_DELIMITED = 2;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export interface FloatInitializer {
   readonly dims: readonly number[];
   /** The little-endian float32 bytes: a view into the file, not a copy. */
   readonly raw: Uint8Array;
-}
-
-/** Each length-delimited field `field` of the message in bytes[from, to): its payload's [start, end). */
-function payloads(bytes: Uint8Array, from: number, to: number, field: number): [number, number][] {
-  const r = protobuf.Reader.create(bytes.subarray(0, to));
-  r.pos = from;
-  const out: [number, number][] = [];
-  while (r.pos < to) {
-    const tag = r.uint32();
-    if ((tag & 7) === LENGTH_DELIMITED) {
-      const length = r.uint32();
-      const start = r.pos;
-      r.skip(length); // bounds-checked
-      if (tag >>> 3 === field) out.push([start, r.pos]);
-    } else r.skipType(tag & 7);
-  }
-  return out;
 }
 
 /** The float initializers held as raw_data, by name; other initializers (int64 constants) are left out. */

@@ -3,57 +3,21 @@
 // graph, not by decoding and re-encoding it. "Specialise on load" (runtime/specialise.ts) fixes a
 // configuration's width and task inputs this way: one copy of a 100 MB model instead of a decode
 // (weights materialised) plus a full re-encode.
-import protobuf from "protobufjs/minimal.js";
 import onnxProto from "onnx-proto";
-import { OnnxDecodeError } from "./decode";
 import { tensorProto } from "./encode";
 import type { OnnxTensor } from "./model";
+import {
+  type Field,
+  fields,
+  graphField,
+  GRAPH_INITIALIZER,
+  GRAPH_INPUT,
+  LENGTH_DELIMITED,
+  lengthDelimitedHeader as header,
+  MODEL_GRAPH,
+} from "./wire-fields";
 
 const { onnx } = onnxProto;
-
-/** Field numbers of onnx.proto: ModelProto.graph, GraphProto.initializer, GraphProto.input. */
-const MODEL_GRAPH = 7;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const LENGTH_DELIMITED = 2;
-
-interface Field {
-  readonly field: number;
-  readonly wire: number;
-  /** The whole field, tag included: [start, end). */
-  readonly start: number;
-  readonly end: number;
-  /** The payload of a length-delimited field. */
-  readonly body: number;
-}
-
-/** The top-level fields of a message in `bytes[from, to)`, bounds-checked. */
-function fields(bytes: Uint8Array, from: number, to: number): Field[] {
-  const r = protobuf.Reader.create(bytes.subarray(0, to));
-  r.pos = from;
-  const out: Field[] = [];
-  while (r.pos < to) {
-    const start = r.pos;
-    const tag = r.uint32();
-    const wire = tag & 7;
-    if (wire === LENGTH_DELIMITED) {
-      const length = r.uint32();
-      const body = r.pos;
-      r.skip(length);
-      out.push({ field: tag >>> 3, wire, start, end: r.pos, body });
-    } else {
-      r.skipType(wire);
-      out.push({ field: tag >>> 3, wire, start, end: r.pos, body: r.pos });
-    }
-  }
-  return out;
-}
-
-const header = (field: number, length: number): Uint8Array =>
-  protobuf.Writer.create()
-    .uint32((field << 3) | LENGTH_DELIMITED)
-    .uint32(length)
-    .finish();
 
 /**
  * `bytes` with each graph input for which `constantFor(name)` gives a tensor removed and that tensor
@@ -63,15 +27,7 @@ export function inputsToConstants(
   bytes: Uint8Array,
   constantFor: (input: string) => OnnxTensor | undefined,
 ): Uint8Array {
-  let top: Field[];
-  try {
-    top = fields(bytes, 0, bytes.length);
-  } catch (e) {
-    throw new OnnxDecodeError(`not an ONNX model (${(e as Error).message})`);
-  }
-  const graph = top.find((f) => f.field === MODEL_GRAPH && f.wire === LENGTH_DELIMITED);
-  if (!graph || top.filter((f) => f.field === MODEL_GRAPH).length !== 1)
-    throw new OnnxDecodeError("the ONNX model has no graph, or several");
+  const graph = graphField(bytes);
   const kept: Field[] = [];
   const constants: OnnxTensor[] = [];
   for (const f of fields(bytes, graph.body, graph.end)) {

@@ -5,7 +5,8 @@ import { attention } from "../ir/ops-dense";
 import { channelsAt, layoutLength, widthOf } from "../ir/width";
 import { lowerAttention } from "../lower/ops-attention";
 import { expectAtLeast, flagArg, numArg, tensorArg, X, type LayerDef } from "./layer-def";
-import { sortedAttrs, type OpSpec } from "./spec";
+import { sortedAttrs, type OpSpec, type SpecialiseCtx } from "./spec";
+import type { Node, TypedNode } from "../ir/types";
 import { torchAttention } from "../export/torch/ops";
 import { gradAttention } from "../train/grad/attention";
 
@@ -21,6 +22,15 @@ const layer: LayerDef = {
     return b.attention(ctx, tensorArg(args, "x"), { heads: numArg(args, "heads"), causal: flagArg(args, "causal") });
   },
 };
+
+/** Self- and cross-attention specialised: the number of heads follows the configuration (out_proj's input axis). */
+export function specialiseHeads<K extends "attention" | "cross_attention">(n: TypedNode<K>, s: SpecialiseCtx): Node {
+  const w = s.graph.params.get(n.params["out_proj.weight"])!;
+  const heads = w.axes[1]
+    ? channelsAt(w.axes[1][0].max, widthOf(s.graph, w.axes[1][0].group, s.config), 1)
+    : n.attrs.heads;
+  return { ...n, attrs: { ...n.attrs, heads } };
+}
 
 export const attentionSpec: OpSpec<"attention", { heads: number; causal?: boolean }> = {
   kind: "attention",
@@ -41,13 +51,6 @@ export const attentionSpec: OpSpec<"attention", { heads: number; causal?: boolea
     return T * D * 3 * inner + T * inner * D + 2 * T * T * inner;
   },
   lower: lowerAttention,
-  // The number of heads follows the configuration.
-  specialise: (n, s) => {
-    const w = s.graph.params.get(n.params["out_proj.weight"])!;
-    const heads = w.axes[1]
-      ? channelsAt(w.axes[1][0].max, widthOf(s.graph, w.axes[1][0].group, s.config), 1)
-      : n.attrs.heads;
-    return { ...n, attrs: { ...n.attrs, heads } };
-  },
+  specialise: specialiseHeads,
   dump: sortedAttrs,
 };

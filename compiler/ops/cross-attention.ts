@@ -2,10 +2,11 @@
 // (image features); nn.MultiheadAttention's parameters, slims by heads like `attention`.
 import { sizeAt, typeOf } from "../cost/measure";
 import { crossAttention } from "../ir/ops-dense";
-import { channelsAt, layoutLength, widthOf } from "../ir/width";
+import { layoutLength } from "../ir/width";
 import { lowerCrossAttention } from "../lower/ops-attention";
 import { expectAtLeast, numArg, tensorArg, X, type LayerDef } from "./layer-def";
 import { sortedAttrs, type OpSpec } from "./spec";
+import { specialiseHeads } from "./attention";
 import { torchCrossAttention } from "../export/torch/ops";
 import { gradCrossAttention } from "../train/grad/cross-attention";
 
@@ -43,12 +44,6 @@ export const crossAttentionSpec: OpSpec<"cross_attention", { heads: number }> = 
     return T * D * inner + 2 * S * D * inner + T * inner * D + 2 * T * S * inner;
   },
   lower: lowerCrossAttention,
-  specialise: (n, s) => {
-    const w = s.graph.params.get(n.params["out_proj.weight"])!;
-    const heads = w.axes[1]
-      ? channelsAt(w.axes[1][0].max, widthOf(s.graph, w.axes[1][0].group, s.config), 1)
-      : n.attrs.heads;
-    return { ...n, attrs: { ...n.attrs, heads } };
-  },
+  specialise: specialiseHeads,
   dump: sortedAttrs,
 };

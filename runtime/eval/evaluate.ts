@@ -8,10 +8,10 @@ import type { CostTable } from "../../compiler/cost/types";
 import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { METRICS } from "../../compiler/train/spec";
 import { calibrate } from "../train/calibrate";
-import { normalisationOf, type BatchLike, type DatasetLike } from "../train/dataset";
-import { ortOptions, type SessionSettings } from "../train/sessions";
+import type { BatchLike, DatasetLike } from "../train/dataset";
+import type { SessionSettings } from "../train/sessions";
 import type { Feeds, TrainState } from "../train/step";
-import { evalModelBytes, toOrt } from "../train/validate";
+import { runSplit } from "../train/validate";
 import { createMetric, taskMetrics, type MetricAccumulator } from "./metrics";
 
 export interface EvalOptions {
@@ -73,35 +73,18 @@ async function scoreConfig(
   data: DatasetLike,
   o: EvalOptions,
 ): Promise<{ metrics: Record<string, Record<string, number>>; images: number }> {
-  const session = await ort.InferenceSession.create(evalModelBytes(graph, weights, config), ortOptions(o.settings));
   let accs: Map<string, MetricAccumulator[]> | undefined;
   let images = 0;
-  try {
-    const batches = data.batches({
-      split: o.split,
-      batchSize: o.batchSize,
-      shuffle: false,
-      seed: 0,
-      epoch: 0,
-      dropLast: false,
-      limit: o.limit,
-      normalize: normalisationOf(graph),
-    });
-    for await (const batch of batches) {
-      const feeds = Object.fromEntries(graph.inputs.map((i) => [i.name, toOrt(batch.inputs[i.name])]));
-      const out = await session.run(feeds);
-      accs ??= accumulators(graph, out);
-      images += batch.size;
-      for (const [task, list] of accs) {
-        const target = batch.targets[task];
-        if (!target) continue;
-        const scores = { data: out[task].data as Float32Array, dims: out[task].dims };
-        for (const m of list) m.add(scores, target);
-      }
+  await runSplit(graph, weights, config, data, o, (batch, out) => {
+    accs ??= accumulators(graph, out);
+    images += batch.size;
+    for (const [task, list] of accs) {
+      const target = batch.targets[task];
+      if (!target) continue;
+      const scores = { data: out[task].data as Float32Array, dims: out[task].dims };
+      for (const m of list) m.add(scores, target);
     }
-  } finally {
-    await session.release();
-  }
+  });
   const metrics: Record<string, Record<string, number>> = {};
   for (const [task, list] of accs ?? []) {
     if (list[0].count === 0) continue; // no targets for this task in the split

@@ -9,7 +9,7 @@ import { activationTensors, withActivationOutputs } from "../../compiler/quantiz
 import { createSession } from "../session-load";
 import { flattenConfiguration } from "./flatten";
 import type { Sample } from "./samples";
-import { type CalibrationMethod, type QuantSpec } from "./spec";
+import { type CalibrationConfigSet, type CalibrationMethod, type QuantSpec } from "./spec";
 
 export type Widths = Readonly<Record<string, number>>;
 
@@ -27,7 +27,7 @@ export interface CalibrateOptions {
  * choice, as BatchNorm calibration does for large models), or "auto": all when there are at most
  * 16, else the diagonal (nyud's 256 configurations: its 4 diagonal ones).
  */
-export function calibrationConfigs(groups: MtlMetadata["groups"], which: "auto" | "all" | "diagonal"): Widths[] {
+export function calibrationConfigs(groups: MtlMetadata["groups"], which: CalibrationConfigSet): Widths[] {
   const count = groups.reduce((n, g) => n * g.choices.length, 1);
   if (which === "all" || (which === "auto" && count <= 16)) {
     let all: Record<string, number>[] = [{}];

@@ -9,13 +9,19 @@ import { toOrtOptions, type SessionSettings } from "../session-options";
 import { calibrate, calibrationConfigs, type Widths } from "./calibrate";
 import { compareConfig, type ConfigAgreement } from "./compare";
 import { readSamples } from "./samples";
-import { QUANT_KEY, QuantizeError, type CalibrationMethod, type QuantSpec } from "./spec";
+import { QUANT_KEY, QuantizeError, type CalibrationConfigSet, type CalibrationMethod, type QuantSpec } from "./spec";
 
 export { describeWidths } from "./session";
 export type { ConfigAgreement, OutputAgreement } from "./compare";
-export { CALIBRATION_METHODS, type CalibrationMethod } from "./spec";
+export {
+  CALIBRATION_CONFIG_SETS,
+  CALIBRATION_METHODS,
+  type CalibrationConfigSet,
+  type CalibrationMethod,
+} from "./spec";
 
-export interface QuantizeOptions extends SessionSettings {
+/** What calibration reads and how: the checked settings of `mtl compile --quantize int8`. */
+export interface QuantizeSettings extends SessionSettings {
   readonly dataDir: string;
   /** Samples whose activations set the ranges (the first of the data). */
   readonly samples: number;
@@ -23,7 +29,10 @@ export interface QuantizeOptions extends SessionSettings {
   readonly checkSamples: number;
   readonly method: CalibrationMethod;
   readonly percentile: number;
-  readonly configs: "auto" | "all" | "diagonal";
+  readonly configs: CalibrationConfigSet;
+}
+
+export interface QuantizeOptions extends QuantizeSettings {
   readonly path: string;
   readonly onProgress?: (what: string) => void;
 }

@@ -19,6 +19,9 @@ export class QuantizeError extends MtlError {
 
 export const CALIBRATION_METHODS = ["minmax", "percentile"] as const;
 export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
+/** Which configurations are calibrated (runtime/quantize/calibrate.ts, calibrationConfigs). */
+export const CALIBRATION_CONFIG_SETS = ["auto", "all", "diagonal"] as const;
+export type CalibrationConfigSet = (typeof CALIBRATION_CONFIG_SETS)[number];
 
 const range = z.tuple([z.number().finite(), z.number().finite()]);
 

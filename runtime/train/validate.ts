@@ -7,7 +7,7 @@ import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { lowerToOnnx } from "../../compiler/lower/lower";
 import { encodeModel } from "../../compiler/onnx/encode";
 import { specialise } from "../../compiler/passes/specialise";
-import { normalisationOf, type DatasetLike, type TensorData } from "./dataset";
+import { normalisationOf, type BatchLike, type DatasetLike, type TensorData } from "./dataset";
 import { ortOptions, type SessionSettings } from "./sessions";
 
 export interface TaskScore {
@@ -73,18 +73,29 @@ function tallyRegression(out: ort.Tensor, target: TensorData, tally: Tally): voi
   }
 }
 
-/** Each task's score at one configuration over (up to `limit` samples of) a split. */
-export async function validate(
+export interface SplitRunOptions {
+  readonly split: string;
+  readonly batchSize: number;
+  readonly settings: SessionSettings;
+  /** The first `limit` samples of the split (default: all). */
+  readonly limit?: number;
+}
+
+/**
+ * Runs the eval-mode model cut to `config` over a split in order (no shuffling, last batch kept),
+ * handing each batch and the heads' raw outputs to `visit`; one session, released at the end.
+ * Shared by validation (below) and `mtl eval` (runtime/eval/evaluate.ts).
+ */
+export async function runSplit(
   graph: Graph,
   weights: WeightMap,
   config: Config,
   data: DatasetLike,
-  o: { split: string; batchSize: number; settings: SessionSettings; limit?: number },
-): Promise<Record<string, TaskScore>> {
+  o: SplitRunOptions,
+  visit: (batch: BatchLike, out: ort.InferenceSession.OnnxValueMapType) => void,
+): Promise<void> {
   const session = await ort.InferenceSession.create(evalModelBytes(graph, weights, config), ortOptions(o.settings));
-  const tallies = new Map(graph.tasks.map((t) => [t.name, { hits: 0, count: 0, sq: 0 }]));
   try {
-    const normalize = normalisationOf(graph);
     const batches = data.batches({
       split: o.split,
       batchSize: o.batchSize,
@@ -93,22 +104,34 @@ export async function validate(
       epoch: 0,
       dropLast: false,
       limit: o.limit,
-      normalize,
+      normalize: normalisationOf(graph),
     });
     for await (const batch of batches) {
       const feeds = Object.fromEntries(graph.inputs.map((i) => [i.name, toOrt(batch.inputs[i.name])]));
-      const out = await session.run(feeds);
-      for (const t of graph.tasks) {
-        const target = batch.targets[t.name];
-        if (!target) continue;
-        if (t.loss?.kind === "cross_entropy")
-          tallyClasses(out[t.name], target, t.loss.ignoreIndex, tallies.get(t.name)!);
-        else tallyRegression(out[t.name], target, tallies.get(t.name)!);
-      }
+      visit(batch, await session.run(feeds));
     }
   } finally {
     await session.release();
   }
+}
+
+/** Each task's score at one configuration over (up to `limit` samples of) a split. */
+export async function validate(
+  graph: Graph,
+  weights: WeightMap,
+  config: Config,
+  data: DatasetLike,
+  o: SplitRunOptions,
+): Promise<Record<string, TaskScore>> {
+  const tallies = new Map(graph.tasks.map((t) => [t.name, { hits: 0, count: 0, sq: 0 }]));
+  await runSplit(graph, weights, config, data, o, (batch, out) => {
+    for (const t of graph.tasks) {
+      const target = batch.targets[t.name];
+      if (!target) continue;
+      if (t.loss?.kind === "cross_entropy") tallyClasses(out[t.name], target, t.loss.ignoreIndex, tallies.get(t.name)!);
+      else tallyRegression(out[t.name], target, tallies.get(t.name)!);
+    }
+  });
   const scores: Record<string, TaskScore> = {};
   for (const t of graph.tasks) {
     const x = tallies.get(t.name)!;

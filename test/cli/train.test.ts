@@ -2,7 +2,8 @@
 // model.onnx and weights; calibrate rewrites the model; and the user's mistakes get one clear line
 // each (no stack trace): a missing or malformed data folder, data that does not fit the model, a
 // task without a loss, an existing run without --resume, and a loss that turns NaN (named by step,
-// with the last good checkpoint left as it was).
+// with the last good checkpoint left as it was); calibrate refuses a missing, changed or failing source and a
+// static model.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,6 +104,34 @@ describe("mtl train / mtl calibrate", () => {
     for (const [args, message] of cases) {
       const run = mtl(...args);
       expect(run.code, `${args.join(" ")}: ${run.err}`).toBeGreaterThanOrEqual(1);
+      expect(run.err).toMatch(message);
+      expect(run.err).not.toMatch(/\n\s+at /);
+    }
+  }, 120_000);
+
+  it("calibrate names a missing, changed or failing source and a static model, without a stack trace", () => {
+    const file = model();
+    for (const args of [
+      ["-o", "cal.onnx"],
+      ["-o", "cal-static.onnx", "--budget", "100%", "--prefer", "left=1,right=1"],
+    ]) {
+      const c = mtl("compile", file, ...args);
+      expect(c.code, c.err).toBe(0);
+    }
+    const changed = model((s) => s.replace("optimizer adamw(lr: 0.003)", "optimizer adamw(lr: 0.002)"));
+    const failing = model((s) => s.replace("loss cross_entropy", "loss cross_entropy_typo"));
+    const cal = (onnx: string, ...rest: string[]) => mtl("calibrate", join(work, onnx), "--data", data, ...rest);
+    const cases: [ReturnType<typeof mtl>, RegExp][] = [
+      [
+        cal("cal.onnx", "--source", join(work, "nowhere.mtl")),
+        /MTL-TRAIN-040.*cannot find the \.mtl source of .*cal\.onnx/,
+      ],
+      [cal("cal.onnx", "--source", changed), /MTL-TRAIN-041.*is not the source .*cal\.onnx was compiled from/],
+      [cal("cal.onnx", "--source", failing), /error MTL\d+/],
+      [cal("cal-static.onnx"), /holds one static configuration; calibrate the model with every configuration instead/],
+    ];
+    for (const [run, message] of cases) {
+      expect(run.code, run.err).toBe(1);
       expect(run.err).toMatch(message);
       expect(run.err).not.toMatch(/\n\s+at /);
     }

@@ -1,6 +1,7 @@
 // alignTensorData (compiler/onnx/align.ts): every float initializer's raw_data starts at a multiple
 // of 4 in the file, the model decodes to the same model, and onnxruntime computes the same outputs;
-// decodeGraphOutputs reads the outputs without decoding the weights.
+// decodeGraphOutputs reads the outputs without decoding the weights; align and inputsToConstants refuse
+// bytes that are not a model with one graph.
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { alignTensorData } from "../../compiler/onnx/align";
@@ -8,6 +9,7 @@ import { decodeModel, OnnxDecodeError } from "../../compiler/onnx/decode";
 import { decodeGraphOutputs } from "../../compiler/onnx/decode-outputs";
 import { encodeModel } from "../../compiler/onnx/encode";
 import { floatInitializers } from "../../compiler/onnx/initializer-views";
+import { inputsToConstants } from "../../compiler/onnx/patch-inputs";
 import { compileSource, seededImage, TWO_TASK } from "../helpers/compiled";
 
 const compiled = compileSource(TWO_TASK); // mtl compile aligns
@@ -48,6 +50,18 @@ describe("alignTensorData", () => {
       return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v.data as ArrayLike<unknown>)]));
     };
     expect(await run(compiled)).toEqual(await run(plain));
+  });
+
+  it("refuses bytes that are not a model, and a model with no graph or two (as inputsToConstants does)", () => {
+    const none = () => undefined;
+    const noGraph = Uint8Array.from([0x08, 7]); // ir_version 7 and nothing else
+    const twoGraphs = Uint8Array.from([...compiled, ...compiled]); // protobuf concatenation repeats the field
+    for (const edit of [(b: Uint8Array) => alignTensorData(b), (b: Uint8Array) => inputsToConstants(b, none)]) {
+      expect(() => edit(compiled.subarray(0, 200))).toThrow(/not an ONNX model/);
+      expect(() => edit(twoGraphs)).toThrow(/no graph, or several/);
+      expect(() => edit(noGraph)).toThrow(/no graph, or several/);
+      expect(() => edit(noGraph)).toThrow(OnnxDecodeError);
+    }
   });
 });
 
