@@ -61,7 +61,8 @@ export function readNpy(bytes: Uint8Array): NpyArray {
     throw new NpyError(
       `truncated: the shape (${shape.join(", ")}) needs ${count * size} bytes of ${descr}; the file has ${available}`,
     );
-  const body = bytes.slice(start + headerLen, start + headerLen + count * size); // copy: typed arrays need aligned offsets
+  // A copy, since typed arrays need aligned offsets; not bytes.slice(), which is a view for a Node Buffer.
+  const body = new Uint8Array(bytes.subarray(start + headerLen, start + headerLen + count * size));
   const buf = body.buffer;
   const data =
     descr === "<f4"

@@ -48,10 +48,12 @@ function fromRaw(dtype: OnnxDType, raw: Uint8Array, count: number, name: string)
   if (raw.length !== count * width) {
     throw new OnnxDecodeError(`tensor ${name} holds ${raw.length} bytes, expected ${count * width}`);
   }
-  if (dtype === "bool" || dtype === "uint8") return raw.slice();
-  if (dtype === "int8") return new Int8Array(raw.slice().buffer);
+  // `new Uint8Array(raw)` always copies into a fresh, aligned buffer; `raw.slice()` would not when raw
+  // is a Node Buffer (protobufjs hands out Buffer views when it decodes a Buffer): Buffer#slice is a view.
+  if (dtype === "bool" || dtype === "uint8") return new Uint8Array(raw);
+  if (dtype === "int8") return new Int8Array(new Uint8Array(raw).buffer);
   if (LITTLE_ENDIAN) {
-    const copy = raw.slice().buffer; // slice() gives a fresh buffer, so it is aligned
+    const copy = new Uint8Array(raw).buffer;
     if (dtype === "int32") return new Int32Array(copy);
     return dtype === "float" ? new Float32Array(copy) : new BigInt64Array(copy);
   }

@@ -42,7 +42,7 @@ export function floatsOf(t: FloatInitializer, name: string): Float32Array {
   if (t.raw.byteLength !== count * 4)
     throw new OnnxDecodeError(`tensor ${name} holds ${t.raw.byteLength} bytes, expected ${count * 4}`);
   if (LITTLE_ENDIAN && t.raw.byteOffset % 4 === 0) return new Float32Array(t.raw.buffer, t.raw.byteOffset, count);
-  if (LITTLE_ENDIAN) return new Float32Array(t.raw.slice().buffer);
+  if (LITTLE_ENDIAN) return new Float32Array(new Uint8Array(t.raw).buffer); // a copy even when raw is a Buffer
   const view = new DataView(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength);
   return Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true));
 }

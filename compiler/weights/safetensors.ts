@@ -153,7 +153,7 @@ function readTensor(bytes: Uint8Array, name: string, entry: Entry, dataStart: nu
   }
   const raw = bytes.subarray(dataStart + begin, dataStart + end);
   if (LITTLE_ENDIAN) {
-    const copy = raw.slice().buffer; // a fresh buffer is aligned for the typed array
+    const copy = new Uint8Array(raw).buffer; // a fresh, aligned copy (raw.slice() is a view when bytes is a Buffer)
     return dtype === "F32"
       ? { dtype, shape, data: new Float32Array(copy) }
       : { dtype, shape, data: new BigInt64Array(copy) };
