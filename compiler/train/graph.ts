@@ -213,7 +213,8 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
       seed(t.output, term);
     }
   }
-  if (opts.distillFeatures > 0) {
+  // A model with no shared encoder (one task owns every layer) has no features to distil.
+  if (opts.distillFeatures > 0 && features.length > 0) {
     const e = top("loss.features");
     const values = features.map((v, i) => {
       const teacher = claim(`teacher.feature.${i}`);
