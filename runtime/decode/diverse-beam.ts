@@ -3,19 +3,15 @@
 // g's candidate (beam, token v) scores sum + logp(v) - diversity * count(v), count(v) being how many
 // picks of groups < g (of the same input, at this step) took v. Each group is otherwise a beam search
 // with K beams (see beam.ts); penalties accumulate into the group's search scores.
+import type { DecodeSpec } from "../../compiler/ir/types";
 import { beamEngine } from "./beam";
 import type { SequenceResult, StepFn } from "./types";
 
-export interface DiverseBeamParams {
-  readonly beams: number;
-  readonly groups: number;
-  readonly diversity: number;
-  readonly maxLen: number;
-  readonly bos: number;
-  readonly eos: number;
+/** The `diverse_beam` decoding spec's parameters (compiler/ir/types.ts), plus a length penalty. */
+export type DiverseBeamParams = Omit<Extract<DecodeSpec, { kind: "diverse_beam" }>, "kind"> & {
   /** The DecodeSpec has none; default 1 (like beam's default): score = sum / L. */
   readonly lengthPenalty?: number;
-}
+};
 
 export const DIVERSE_LENGTH_PENALTY = 1;
 

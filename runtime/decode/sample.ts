@@ -9,6 +9,7 @@
 // Each input row r draws from its own stream seededRng(seed, r): one number per generated token, so
 // the result depends only on the seed, the row and the model. The score is the model's log-prob of
 // the tokens (log-softmax of the raw logits, no temperature or filtering).
+import type { DecodeSpec } from "../../compiler/ir/types";
 import { softmax, topIndices } from "./logits";
 import { decodeOneByOne } from "./one-by-one";
 import { seededRng, type Rng } from "./rng";
@@ -18,15 +19,8 @@ import { checkSequenceParams } from "./validate";
 /** Relative slack for the top-p comparison, so that rounding (0.1 * 5 = 0.49999...) does not keep an extra token. */
 export const TOP_P_SLACK = 1e-12;
 
-export interface SampleParams {
-  readonly temperature: number;
-  readonly topK: number;
-  readonly topP: number;
-  readonly seed: number;
-  readonly maxLen: number;
-  readonly bos: number;
-  readonly eos: number;
-}
+/** The `sample` decoding spec's parameters, as the compiler declares them (compiler/ir/types.ts). */
+export type SampleParams = Omit<Extract<DecodeSpec, { kind: "sample" }>, "kind">;
 
 export function checkSampleParams(p: Pick<SampleParams, "temperature" | "topK" | "topP" | "seed">): void {
   if (!(p.temperature > 0) || !Number.isFinite(p.temperature))
