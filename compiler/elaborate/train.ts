@@ -164,11 +164,12 @@ export function trainSpec(
         for (const [k, v] of w) {
           if (k === "outputs") spec.distillOutputs = v.value;
           else if (k === "features") spec.distillFeatures = v.value;
+          else if (k === "labels") spec.distillLabels = v.value;
           else
             bad(
               v.span,
               `\`distill\` has no term \`${k}\``,
-              didYouMean(k, ["outputs", "features"]) ?? "its terms are outputs and features",
+              didYouMean(k, ["outputs", "features", "labels"]) ?? "its terms are outputs, features and labels",
             );
         }
         break;

@@ -20,6 +20,7 @@ export interface TrainingGraphOptions {
   readonly tasks: readonly string[]; // tasks whose heads run and whose losses count
   readonly lossWeights?: Readonly<Record<string, number>>; // default 1
   readonly labels: boolean; // label losses on (inputs `target.<task>`)
+  readonly labelWeight?: number; // scales the label losses (default 1)
   readonly distillOutputs: number; // 0 = off; else inputs `teacher.<task>` = the largest config's raw head outputs
   readonly distillFeatures: number; // 0 = off; else inputs `teacher.feature.<i>` = the largest config's encoder features
   readonly gradients: boolean; // false: forward in training mode only (for BN calibration)
@@ -191,9 +192,10 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
           "MTL-TRAIN-002",
           `task '${t.name}': cross-entropy needs a fixed number of classes, got '${classes}'`,
         );
-      const term = labelLoss(e, spec, out, target, classes as number, w, axis);
+      const labelScale = w * (opts.labelWeight ?? 1);
+      const term = labelLoss(e, spec, out, target, classes as number, labelScale, axis);
       outputs.push(scalar(named(e, term.value, `loss.${t.name}`)));
-      addTotal(e, term.value, w);
+      addTotal(e, term.value, labelScale);
       seed(t.output, term);
     }
     if (opts.distillOutputs > 0) {

@@ -56,6 +56,12 @@ export interface TrainSpec {
   readonly distillOutputs: number;
   /** Weight of configuration-invariant distillation of the encoder features (0: off). */
   readonly distillFeatures: number;
+  /**
+   * Weight of the label loss for the smaller configurations while output distillation is on
+   * (0: they learn from the teacher alone, as in US-Nets). Without output distillation every
+   * configuration learns from labels at weight 1.
+   */
+  readonly distillLabels: number;
   /** Per-task loss weights; tasks not named weigh 1. */
   readonly lossWeights: Readonly<Record<string, number>>;
   readonly augment: AugmentSpec;
@@ -76,6 +82,7 @@ export const DEFAULT_TRAIN: TrainSpec = {
   configsPerStep: 4,
   distillOutputs: 1,
   distillFeatures: 0,
+  distillLabels: 0,
   lossWeights: {},
   augment: { cropPadding: 0, hflip: false },
   clipNorm: null,

@@ -1,7 +1,8 @@
 // Training programs from compiler/train/graph.ts: one ONNX graph per (configuration, role).
 // The teacher (largest) learns from labels and emits raw outputs and encoder features; students
-// learn from the teacher's outputs (in-place distillation, US-Nets: no labels) when output
-// distillation is on, from labels otherwise, plus feature distillation when its weight is set;
+// learn from the teacher's outputs (in-place distillation, US-Nets: no labels unless `distill
+// labels: w` asks for them) when output distillation is on, from labels otherwise, plus feature
+// distillation when its weight is set;
 // calibration graphs run the forward pass in training mode without losses or gradients.
 import { MtlError } from "../../compiler/errors";
 import type { Config, Graph } from "../../compiler/ir/types";
@@ -20,7 +21,8 @@ export function trainingPrograms(
     const g = buildTrainingGraph(graph, config, {
       tasks,
       lossWeights: spec.lossWeights,
-      labels: role === "teacher" || (student && spec.distillOutputs === 0),
+      labels: role === "teacher" || (student && (spec.distillOutputs === 0 || spec.distillLabels > 0)),
+      labelWeight: student && spec.distillOutputs > 0 ? spec.distillLabels : 1,
       distillOutputs: student ? spec.distillOutputs : 0,
       distillFeatures: student ? spec.distillFeatures : 0,
       gradients: role !== "calibrate",

@@ -105,7 +105,7 @@ model Small {
   }
   task b { head features |> gap |> flatten |> fixed linear(3) as fc decode argmax loss cross_entropy }
   train {
-    distill outputs: 0.7, features: 0.3
+    distill outputs: 0.7, features: 0.3, labels: 0.4
     loss_weights a: 1.0, b: 0.5
   }
 }
@@ -154,7 +154,8 @@ function suite(label: string, source: string): void {
     const tg = buildTrainingGraph(graph, config, {
       tasks,
       lossWeights: train.lossWeights,
-      labels: !distill,
+      labels: !distill || train.distillLabels > 0,
+      labelWeight: distill ? train.distillLabels : 1,
       distillOutputs: distill ? train.distillOutputs : 0,
       distillFeatures: distill ? train.distillFeatures : 0,
       gradients: true,

@@ -37,6 +37,7 @@ describe("train section", () => {
       configsPerStep: 3,
       distillOutputs: 0.5,
       distillFeatures: 0.25,
+      distillLabels: 0.75,
       lossWeights: { left: 1, right: 0.5 },
       augment: { cropPadding: 2, hflip: true },
       clipNorm: 5,

@@ -27,6 +27,7 @@ function trainDict(t: TrainSpec): Record<string, unknown> {
     configs_per_step: t.configsPerStep,
     distill_outputs: t.distillOutputs,
     distill_features: t.distillFeatures,
+    distill_labels: t.distillLabels,
     loss_weights: t.lossWeights,
     augment: { crop_padding: t.augment.cropPadding, hflip: t.augment.hflip },
     clip_norm: t.clipNorm,
@@ -171,6 +172,9 @@ def sandwich_step(ddp, model, inputs, targets, configs, losses, weights, scaler,
                 else:
                     soft = sum(weights[t] * distill_loss(k, outputs[t], teacher[t]) for t, (k, _) in losses.items())
                     loss = TRAIN["distill_outputs"] * soft
+                    if TRAIN["distill_labels"] > 0:
+                        hard = sum(weights[t] * task_loss(k, outputs[t], targets[t], ig) for t, (k, ig) in losses.items())
+                        loss = loss + TRAIN["distill_labels"] * hard
                 if i > 0 and TRAIN["distill_features"] > 0:
                     invariance = feature_loss(model, model.resolve(cfg), features, teacher_features)
                     loss = loss + TRAIN["distill_features"] * invariance
@@ -282,6 +286,7 @@ def parse_args():
     p.add_argument("--configs-per-step", type=int, default=TRAIN["configs_per_step"], help="sandwich rule: configurations per step")
     p.add_argument("--distill-outputs", type=float, default=TRAIN["distill_outputs"], help="in-place distillation weight (0: off)")
     p.add_argument("--distill-features", type=float, default=TRAIN["distill_features"], help="feature distillation weight (0: off)")
+    p.add_argument("--distill-labels", type=float, default=TRAIN["distill_labels"], help="label loss weight of the distilled configurations (0: teacher only)")
     p.add_argument("--checkpoint-every", type=int, default=1000, help="steps between checkpoints")
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--amp", choices=["auto", "on", "off"], default="auto", help="mixed precision (auto: on GPU)")
@@ -293,7 +298,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    TRAIN.update(configs_per_step=args.configs_per_step, distill_outputs=args.distill_outputs, distill_features=args.distill_features)
+    TRAIN.update(configs_per_step=args.configs_per_step, distill_outputs=args.distill_outputs, distill_features=args.distill_features, distill_labels=args.distill_labels)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
