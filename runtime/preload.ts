@@ -5,6 +5,7 @@ import type { Config } from "../compiler/ir/types";
 import type { MtlMetadata } from "../compiler/lower/metadata";
 import { didYouMean } from "../compiler/messages";
 import { PlanError } from "./plan-error";
+import type { Profile } from "./search/index";
 import { paretoConfigs } from "./serve/pareto";
 
 export type Preload = "pareto" | "all" | readonly Readonly<Record<string, number>>[];
@@ -16,8 +17,13 @@ export interface PreloadResult {
 }
 
 /** The configurations `preload` names, checked against the model's groups (bad ones: PlanError "bad-config"). */
-export function preloadConfigs(meta: MtlMetadata, costs: CostTable, preload: Preload): Config[] {
-  if (preload === "pareto") return paretoConfigs(costs, meta);
+export function preloadConfigs(
+  meta: MtlMetadata,
+  costs: CostTable,
+  preload: Preload,
+  profile: Profile | null = null,
+): Config[] {
+  if (preload === "pareto") return paretoConfigs(costs, meta, profile);
   if (preload === "all")
     return meta.groups.reduce<Config[]>(
       (acc, g) => acc.flatMap((c) => g.choices.map((_, i) => ({ ...c, [g.name]: i }))),

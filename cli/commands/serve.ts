@@ -64,7 +64,7 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
     checkReadable(file, "model");
     // Loaded by path, not from bytes, so every load and session error names the user's file.
     let m = await load(file, { cacheSize: cache });
-    const configs = preload === "none" ? [] : preloadConfigs(m.meta, m.costs, preloadFlag(preload, m.meta));
+    const configs = preload === "none" ? [] : preloadConfigs(m.meta, m.costs, preloadFlag(preload, m.meta), m.profile);
     const wanted = configs.length;
     if (wanted > cache) {
       out.err(

@@ -63,7 +63,7 @@ export async function startServer(models: ReadonlyMap<string, MtlModel>, o: Serv
   if (o.preload !== "none")
     for (const [name, m] of models) {
       const t0 = performance.now();
-      const configs = o.preload === "pareto" ? paretoConfigs(m.costs, m.meta) : (o.preload.get(name) ?? []);
+      const configs = o.preload === "pareto" ? paretoConfigs(m.costs, m.meta, m.profile) : (o.preload.get(name) ?? []);
       await engine.preload(name, configs);
       const which = o.preload === "pareto" ? "Pareto " : "";
       o.log?.(

@@ -30,7 +30,7 @@ export interface ExportSummary {
 
 function chooseConfigs(m: MtlModel, spec: string): Config[] {
   const meta = m.meta;
-  if (spec === "pareto") return paretoConfigs(m.costs, meta);
+  if (spec === "pareto") return paretoConfigs(m.costs, meta, m.profile);
   if (spec === "all") {
     const n = meta.groups.reduce((a, g) => a * g.choices.length, 1);
     if (n > ALL_LIMIT)

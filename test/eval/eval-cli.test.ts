@@ -14,6 +14,8 @@ import { load } from "../../runtime/model";
 import type { StoredProfile } from "../../runtime/profile-schema";
 import { fmt } from "../../runtime/report/render";
 import { Router } from "../../runtime/serve/params";
+import { paretoConfigs } from "../../runtime/serve/pareto";
+import { preloadConfigs } from "../../runtime/preload";
 import type { ReportData } from "../../runtime/report/report";
 import { SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
 
@@ -119,6 +121,11 @@ describe("mtl eval", () => {
     // mtl serve plans per request with the stored profile too
     const routed = new Router(m).route({ budget: `${budget}%`, prefer: "left=0.8,right=0.2" });
     expect(routed.config).toEqual(measured.config);
+    // and so do the configurations `mtl serve --preload pareto` and `export triton --configs pareto` prepare
+    const pareto = paretoConfigs(m.costs, m.meta, m.profile);
+    expect(pareto).not.toEqual(paretoConfigs(m.costs, m.meta));
+    expect(pareto).toContainEqual(m.plan({ budget: `${budget}%` }).config);
+    expect(preloadConfigs(m.meta, m.costs, "pareto", m.profile)).toEqual(pareto);
     await m.close();
   }, 60_000);
 
