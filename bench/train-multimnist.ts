@@ -1,6 +1,7 @@
 // A full MultiMNIST experiment with `mtl train`'s loop: the multi-task model of
 // examples/multimnist.mtl trained (1) as declared (sandwich rule, in-place and feature
-// distillation), (2) without the distillation terms, and (3) on each task alone (same steps);
+// distillation), (2) the same with the smaller configurations keeping their label loss (`distill
+// labels: 1`), (3) without the distillation terms, and (4) on each task alone (same steps);
 // then test accuracy per task at every uniform width (largest and smallest included), with
 // calibrated BatchNorm. Goals (issue 9): largest within 1 point of single-task; distillation worth
 // >= 2 points at the smallest; accuracy never lower at a wider configuration.
@@ -90,6 +91,10 @@ async function experiment(label: string, spec: TrainSpec, tasks: readonly string
 const all = graph.tasks.map((t) => t.name);
 const results: [string, Record<string, number[]>][] = [];
 results.push(["multi-task, distillation", await experiment("multi-task, distillation", base, all)]);
+results.push([
+  "multi-task, distillation + labels",
+  await experiment("multi-task, distillation + labels", { ...base, distillLabels: 1 }, all),
+]);
 results.push([
   "multi-task, no distillation",
   await experiment("multi-task, no distillation", { ...base, distillOutputs: 0, distillFeatures: 0 }, all),
