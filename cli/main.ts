@@ -256,6 +256,10 @@ function program(): Command {
     .option("-o, --output <file>", "write the measured utility profile as JSON")
     .option("--write", "store the measured utility profile in the model file (rewritten atomically)")
     .option("--json", "print the results and the profile as JSON")
+    .option(
+      "--precision <p>",
+      "fp32 (default) or int8: the file's int8 sessions, its calibrated configurations by default (docs/quantization.md)",
+    )
     .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
     .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
     .option("--root <dir>", "project root that imports may not leave")

@@ -13,9 +13,11 @@ import type { StoredProfile } from "../../runtime/profile-schema";
 import { writeAtomic } from "../files";
 import { human } from "../format";
 import { out } from "../io";
+import { precisionFlag } from "../flags";
 import { progressReporter } from "../progress";
 import { loadTrained, frozenState, type CalibratingCliOptions, type TrainedModel } from "../trained-model";
 import { wholeNumber } from "./train";
+import { int8Sessions } from "./eval-int8";
 
 export interface EvalCliOptions extends CalibratingCliOptions {
   configs?: string;
@@ -24,6 +26,7 @@ export interface EvalCliOptions extends CalibratingCliOptions {
   json?: boolean;
   output?: string;
   write?: boolean;
+  precision?: string;
 }
 
 /** Runs the evaluation; shared with `mtl report`. */
@@ -43,14 +46,17 @@ export async function measure(
       `${o.data} has no ${o.split ? `split "${o.split}"` : "test or val split"} to evaluate on`,
       `its splits: ${splits.join(", ")}; choose one with --split`,
     );
-  const selection = parseSelection(o.configs);
-  const configs = selectConfigs(costs, selection, {
-    seed: graph.train.seed,
-    profile: model.artifact.profile ?? undefined,
-  });
   const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider);
+  const int8 = precisionFlag(o.precision) === "int8" ? int8Sessions(file, model, o, settings) : undefined;
+  const selection = int8?.selection ?? parseSelection(o.configs);
+  const configs =
+    int8?.configs ??
+    selectConfigs(costs, parseSelection(o.configs), {
+      seed: graph.train.seed,
+      profile: model.artifact.profile ?? undefined,
+    });
   const state = frozenState(model, settings);
-  const calibrationBatches = wholeNumber("batches", o.batches, 0) ?? graph.train.calibrationBatches;
+  const calibrationBatches = int8 ? 0 : (wholeNumber("batches", o.batches, 0) ?? graph.train.calibrationBatches);
   if (calibrationBatches > 0 && !splits.includes("train"))
     throw new EvalError(
       "MTL-EVAL-006",
@@ -68,9 +74,14 @@ export async function measure(
       calibrationBatchSize,
       seed: graph.train.seed,
       settings,
+      session: int8?.session,
       onConfig: progressReporter("mtl eval", "configurations"),
     });
-    const profile = buildProfile(result, costs, { data: o.data, selection: String(selection) });
+    const profile = buildProfile(result, costs, {
+      data: o.data,
+      selection: String(selection),
+      ...(int8 && { precision: "int8" as const }),
+    });
     return { model, result, profile };
   } finally {
     await state.sessions.close();
@@ -112,9 +123,10 @@ export async function runEval(file: string, o: EvalCliOptions): Promise<number> 
       result.calibrationBatches > 0
         ? `BatchNorm calibrated per configuration on ${result.calibrationBatches} x ${result.calibrationBatchSize} training samples`
         : "BatchNorm statistics as stored in the file";
+    const precision = profile.measured!.precision === "int8" ? ", int8 (the file's calibration)" : "";
     out.log(
       `\n${result.results.length} configurations (${profile.measured!.selection}) on ${o.data} (${result.split}), ` +
-        `${result.images} images each; ${calib}; ${result.seconds.toFixed(1)} s`,
+        `${result.images} images each${precision}; ${calib}; ${result.seconds.toFixed(1)} s`,
     );
     if (o.output) out.log(`wrote the profile to ${o.output}`);
     if (o.write) out.log(`stored the profile in ${file}: search, run and plan() now use measured utilities`);
