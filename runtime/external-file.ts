@@ -8,9 +8,10 @@
 // onnxruntime opens the file by its path (it resolves links and refuses a reference that leads out
 // of the folder it is given, so /proc/self/fd/N is not an option). Before each encoding the path
 // must still lead to the file that was read, unchanged: the same device and inode as the descriptor
-// opened to read it (a file compiled again and renamed over has another inode), the same size and
+// it was read through (a file compiled again and renamed over has another inode), the same size and
 // modification time (rewritten in place); otherwise every weight is encoded, as for a model loaded
-// from bytes. A change between that check and onnxruntime's read is not detected.
+// from bytes. A change between that check and onnxruntime's read is not detected. No descriptor is
+// kept open.
 import { closeSync, fstatSync, open, readFile, realpathSync, statSync, type Stats } from "node:fs";
 import { basename, dirname } from "node:path";
 import { promisify } from "node:util";
@@ -24,23 +25,22 @@ export class ExternalFile {
   private closed = false;
 
   private constructor(
-    private readonly fd: number,
+    /** The file as it was read (from the descriptor it was read through). */
     private readonly stat: Stats,
     private readonly bytes: Uint8Array,
     /** The file's real path: onnxruntime's folder and the references' location. */
     private readonly real: string,
   ) {}
 
-  /** Reads the model file through a descriptor kept open to check the file against later. Throws what reading throws. */
+  /** Reads the model file, noting which file it was (through the descriptor it reads). Throws what reading throws. */
   static async read(path: string): Promise<{ bytes: Uint8Array; external: ExternalFile }> {
     const fd = await promisify(open)(path, "r");
     try {
       const b = await promisify(readFile)(fd);
       const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a view: a copy would hold the file twice
-      return { bytes, external: new ExternalFile(fd, fstatSync(fd), bytes, realpathSync(path)) };
-    } catch (e) {
+      return { bytes, external: new ExternalFile(fstatSync(fd), bytes, realpathSync(path)) };
+    } finally {
       closeSync(fd);
-      throw e;
     }
   }
 
@@ -55,7 +55,7 @@ export class ExternalFile {
     } catch {
       return undefined; // moved or deleted since
     }
-    if (!same(now, this.stat) || !same(fstatSync(this.fd), this.stat)) return undefined;
+    if (!same(now, this.stat)) return undefined;
     const { buffer, byteOffset, byteLength } = this.bytes;
     const location = basename(this.real);
     return (t: OnnxTensor) => {
@@ -72,9 +72,8 @@ export class ExternalFile {
     return { model_external_initializers_file_folder_path: dirname(this.real) };
   }
 
+  /** No more references (the model is closed). */
   close(): void {
-    if (this.closed) return;
     this.closed = true;
-    closeSync(this.fd);
   }
 }

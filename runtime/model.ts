@@ -146,7 +146,7 @@ export class MtlModel {
   /** Set when loaded with precision "int8": the calibration every session is quantised with. */
   private int8?: Int8Context;
   private lowResolutionArgmax = false;
-  /** The file, held open so that onnxruntime reads whole weights from it (null: loaded from bytes). */
+  /** The file it was read from, whose whole weights onnxruntime reads itself (null: loaded from bytes). */
   private external: ExternalFile | null = null;
   /** Settles when the background preload has finished (at once without one); see `load(file, {preload})`. */
   preloaded: Promise<PreloadResult> = Promise.resolve({ built: 0, failed: 0 });
