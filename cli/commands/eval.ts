@@ -1,7 +1,8 @@
 // `mtl eval MODEL.onnx --data DIR [--configs factorised|all|pareto|N] [--batches N] [--json]
-// [-o profile.json] [--write]`: each task's metrics per configuration, BatchNorm calibrated per
+// [-o profile.json] [--write] [--precision fp32|int8]`: each task's metrics per configuration, BatchNorm calibrated per
 // configuration on the training split; a table (or JSON) and the measured utility profile, written
 // to a JSON file and/or into the model file's metadata (atomically). See docs/eval.md.
+// `--precision int8` scores the file's int8 sessions instead (./eval-int8.ts, docs/quantization.md).
 import { checkDataFitsModel, modelDataSpec, openDataset } from "../../runtime/data/index";
 import { parseSelection, selectConfigs } from "../../runtime/eval/configs";
 import { evaluate, type EvalResult } from "../../runtime/eval/evaluate";
