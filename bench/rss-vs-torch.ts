@@ -3,6 +3,8 @@
 // one image, one thread each, side by side in one run. Node's and Python's own start-up memory is
 // included on both sides, as a user sees it.
 // Run: npx tsx bench/rss-vs-torch.ts [examples/nyud.mtl] [runs]
+// MTL_BEFORE_BIN=/path/to/other/cli/bin.js also times another build of mtl (e.g. the previous
+// commit's) in the same interleaved rounds, for before/after figures from one run.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,10 +47,11 @@ with torch.no_grad():
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 `;
 
-const mtlRss = (config: string): number => {
+const before = process.env.MTL_BEFORE_BIN;
+const mtlRss = (config: string, cli = bin): number => {
   const r = sh(
     process.execPath,
-    ["-r", join(here, "bench", "report-rss.cjs"), bin, "run", model, "--random", "--threads", "1"].concat(
+    ["-r", join(here, "bench", "report-rss.cjs"), cli, "run", model, "--random", "--threads", "1"].concat(
       config ? ["--config", config] : [],
     ),
   );
@@ -72,12 +75,15 @@ for (const [label, pick] of [
   const widths = meta.groups.map((g) => `${g.name}=${g.choices[indices[g.name]]}`).join(",");
   const a: number[] = [];
   const b: number[] = [];
+  const c: number[] = [];
   for (let i = 0; i < runs; i++) {
     a.push(mtlRss(widths));
     b.push(torchRss(indices));
+    if (before) c.push(mtlRss(widths, before));
   }
   const [m, t] = [median(a), median(b)];
+  const old = before ? `  before ${median(c).toFixed(0)} MiB (${(median(c) / t).toFixed(2)}x)` : "";
   console.log(
-    `${label.padEnd(11)} mtl run ${m.toFixed(0)} MiB  PyTorch ${t.toFixed(0)} MiB  mtl/PyTorch ${(m / t).toFixed(2)}x`,
+    `${label.padEnd(11)} mtl run ${m.toFixed(0)} MiB  PyTorch ${t.toFixed(0)} MiB  mtl/PyTorch ${(m / t).toFixed(2)}x${old}`,
   );
 }

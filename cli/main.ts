@@ -7,6 +7,14 @@ import { portNumber } from "./flags";
 import { STRATEGY_OPTIONS } from "../runtime/search/types";
 
 /** The options of commands that build onnxruntime sessions (runtime/session-options.ts). */
+/** --precision of the commands that run a compiled model's sessions (docs/quantization.md). */
+function withPrecision(c: Command): Command {
+  return c.option(
+    "--precision <p>",
+    "fp32 (default) or int8 (a model compiled with --quantize int8; docs/quantization.md)",
+  );
+}
+
 function withSessionOptions(c: Command): Command {
   return c
     .option("--threads <n>", "intra-op threads per onnxruntime session (default: onnxruntime's, one per core)")
@@ -115,7 +123,7 @@ function program(): Command {
       result = await (await command<typeof import("./commands/search")>("search")).runSearch(file, o);
     });
 
-  withSessionOptions(p.command("run"))
+  withPrecision(withSessionOptions(p.command("run")))
     .description("run a compiled model under constraints and print or save each task's decoded output")
     .argument("<model>", ".onnx file compiled by mtl")
     .option(
@@ -129,7 +137,6 @@ function program(): Command {
     .option("--tasks <names>", "only these tasks run")
     .option("--config <widths>", "run this configuration instead of searching, e.g. backbone=0.5")
     .option("--dynamic", "run the dynamic graph instead of a specialised session")
-    .option("--precision <p>", "fp32 (default) or int8 (a model compiled with --quantize int8; docs/quantization.md)")
     .option(
       "--dense-argmax <how>",
       "exact (default) or low-resolution: argmax before a dense head's upsampling (not exact)",
@@ -176,7 +183,7 @@ function program(): Command {
       result = await (await command<typeof import("./commands/export-torch")>("export-torch")).runExportTorch(file, o);
     });
 
-  withSessionOptions(p.command("profile"))
+  withPrecision(withSessionOptions(p.command("profile")))
     .description(
       "measure this machine's latency table for latency budgets (--latency of search/run), and how noisy it is",
     )
@@ -189,7 +196,7 @@ function program(): Command {
       result = await (await command<typeof import("./commands/profile")>("profile")).runProfile(file, o);
     });
 
-  withSessionOptions(p.command("bench"))
+  withPrecision(withSessionOptions(p.command("bench")))
     .description("time configurations side by side: cached specialised session, dynamic graph, switching")
     .argument("<model>", ".onnx file compiled by mtl")
     .option("--runs <n>", "timed runs per configuration (the median is kept)", "10")
@@ -256,6 +263,10 @@ function program(): Command {
     .option("-o, --output <file>", "write the measured utility profile as JSON")
     .option("--write", "store the measured utility profile in the model file (rewritten atomically)")
     .option("--json", "print the results and the profile as JSON")
+    .option(
+      "--precision <p>",
+      "fp32 (default) or int8: the file's int8 sessions, its calibrated configurations by default (docs/quantization.md)",
+    )
     .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
     .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
     .option("--root <dir>", "project root that imports may not leave")
@@ -308,7 +319,7 @@ function program(): Command {
       result = await (await command<typeof import("./commands/data")>("data")).runDataCheck(dir, o);
     });
 
-  p.command("serve")
+  withPrecision(p.command("serve"))
     .description("serve models over KServe v2 (REST and gRPC) with per-request budgets, preferences and tasks")
     .argument("<models...>", ".onnx files compiled by mtl, or a repository written by `mtl export triton`")
     .option("--port <n>", "REST port (0: any free port)", "8000")

@@ -9,7 +9,8 @@ import type { MtlModel } from "./model";
 export interface BenchRow {
   readonly config: Config;
   readonly macs: number;
-  readonly dynamicMs: number;
+  /** null for an int8 model, which runs only specialised (quantised) sessions. */
+  readonly dynamicMs: number | null;
   readonly specialisedMs: number;
   readonly buildMs: number; // first use of the configuration: specialise + create the session + first run
 }
@@ -47,7 +48,8 @@ export async function benchModel(
     await model.run(inputs, { config, mode: "specialised" }); // wait for the session: its build is what is timed
     const buildMs = performance.now() - t0;
     const specialisedMs = await timeRuns(() => model.run(inputs, { config, mode: "specialised" }), runs);
-    const dynamicMs = await timeRuns(() => model.run(inputs, { config, mode: "dynamic" }), runs);
+    const dynamicMs =
+      model.precision === "int8" ? null : await timeRuns(() => model.run(inputs, { config, mode: "dynamic" }), runs);
     // A static model's config is empty (its graph has no width inputs); its table has one choice per group.
     const costConfig = Object.fromEntries(
       model.costs.groups.map((g) => [g.name, config[g.name] ?? g.choices.length - 1]),

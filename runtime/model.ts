@@ -2,7 +2,6 @@
 // constraints, run it. The dynamic graph serves any configuration at once; configurations in use
 // are specialised (widths folded to constants) into cached sessions for static-model speed.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
 import { checkRegularFile } from "./file-guard";
 import { createSession } from "./session-load";
@@ -27,12 +26,13 @@ import { controlFeeds, decodeTask, decodeTaskCached, withTokenPrefix } from "./s
 import { StepSessionCache } from "./step-sessions";
 import { type Lease, SessionCache } from "./session-cache";
 import { describeStatic } from "./static-model";
-import { specialiseBytes } from "./specialise";
+import { type Fixed, specialiseBytes } from "./specialise";
 import { decodeGraphOutputs } from "../compiler/onnx/decode-outputs";
 import { isControlInput } from "../compiler/io-names";
 import { type SessionSettings, toOrtOptions } from "./session-options";
 import { decodeMetadata } from "../compiler/onnx/decode-metadata";
 import { createFlatSession, type Int8Context } from "./quantize/session";
+import { ExternalFile } from "./external-file";
 import { parseQuantSpec, QUANT_KEY, QuantizeError } from "./quantize/spec";
 
 /** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
@@ -146,6 +146,8 @@ export class MtlModel {
   /** Set when loaded with precision "int8": the calibration every session is quantised with. */
   private int8?: Int8Context;
   private lowResolutionArgmax = false;
+  /** The file it was read from, whose whole weights onnxruntime reads itself (null: loaded from bytes). */
+  private external: ExternalFile | null = null;
   /** Settles when the background preload has finished (at once without one); see `load(file, {preload})`. */
   preloaded: Promise<PreloadResult> = Promise.resolve({ built: 0, failed: 0 });
   private closing = false;
@@ -173,11 +175,11 @@ export class MtlModel {
       );
     const path = typeof source === "string" ? source : "<bytes>";
     let bytes: Uint8Array;
+    let external: ExternalFile | null = null;
     if (typeof source === "string") {
       if (existsSync(source)) checkRegularFile(source, "model file"); // a missing file is MTL-ART-001 below
       try {
-        const b = await readFile(source);
-        bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a view: a copy would hold the file twice
+        ({ bytes, external } = await ExternalFile.read(source));
       } catch {
         throw new ArtifactError(
           `cannot read ${source}`,
@@ -185,17 +187,23 @@ export class MtlModel {
         );
       }
     } else bytes = source;
-    const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8, sessionOptions);
-    model.path = path;
-    model.lowResolutionArgmax = opts.denseArgmax === "low-resolution";
-    if (opts.precision === "int8") {
-      if (model.artifact.staticConfig)
-        throw new QuantizeError("MTL-QNT-001", `${path} is a static model; int8 runs dynamic models`, STATIC_HINT);
-      const spec = parseQuantSpec(decodeMetadata(bytes)[QUANT_KEY], path);
-      model.int8 = { spec, groups: model.meta.groups, path };
+    try {
+      const model = new MtlModel(readArtifact(bytes, path), bytes, opts.cacheSize ?? 8, sessionOptions);
+      model.path = path;
+      model.external = external;
+      model.lowResolutionArgmax = opts.denseArgmax === "low-resolution";
+      if (opts.precision === "int8") {
+        if (model.artifact.staticConfig)
+          throw new QuantizeError("MTL-QNT-001", `${path} is a static model; int8 runs dynamic models`, STATIC_HINT);
+        const spec = parseQuantSpec(decodeMetadata(bytes)[QUANT_KEY], path);
+        model.int8 = { spec, groups: model.meta.groups, path };
+      }
+      if (opts.preload !== undefined) void model.preload(opts.preload);
+      return model;
+    } catch (e) {
+      external?.close();
+      throw e;
     }
-    if (opts.preload !== undefined) void model.preload(opts.preload);
-    return model;
   }
 
   /**
@@ -395,20 +403,32 @@ export class MtlModel {
       return { session: this.dynamic, release: () => undefined };
     }
     const run = Object.fromEntries(this.tasks.map((t) => [t, tasks.includes(t)]));
-    // From the file's IR when it has one (only this configuration's weights), else by patching its bytes.
-    const specialised = () =>
-      this.artifact.ir
-        ? this.artifact.ir.bytesFor({ widths: config, run })
-        : specialiseBytes(this.bytes, { widths: config, run });
     const flat = { int8: this.int8, lowResolutionArgmax: this.lowResolutionArgmax, path: this.path };
     const build =
       flat.int8 || flat.lowResolutionArgmax
         ? () => createFlatSession(this.bytes, { widths: config, run }, flat, this.sessionOptions)
-        : () => createSession(specialised(), this.path, this.sessionOptions);
+        : () => this.createSpecialised({ widths: config, run });
     // onnxruntime builds a session on this thread: a background build waits until the run the dynamic
     // graph answers has returned, so that answer is not held up by it.
     const create = after ? () => after.then(build) : build;
     return this.cache.acquire(cacheKey(config, tasks), create);
+  }
+
+  /**
+   * A configuration's session from the file's IR when it has one (only this configuration's weights),
+   * else by patching its bytes. Whole tensors of the file are read by onnxruntime from the file
+   * (runtime/external-file.ts) rather than encoded again; should that fail, they are encoded.
+   */
+  private async createSpecialised(fixed: Fixed): Promise<ort.InferenceSession> {
+    const ir = this.artifact.ir;
+    if (!ir) return createSession(specialiseBytes(this.bytes, fixed), this.path, this.sessionOptions);
+    const refs = this.external?.references();
+    if (refs && this.external) {
+      const options = withSessionConfig(this.sessionOptions, this.external.sessionConfig());
+      const made = await createSession(ir.bytesFor(fixed, refs), this.path, options).catch(() => null);
+      if (made) return made;
+    }
+    return createSession(ir.bytesFor(fixed), this.path, this.sessionOptions);
   }
 
   async run(inputs: Readonly<Record<string, InputTensor>>, o: RunOptions = {}): Promise<RunResult> {
@@ -523,7 +543,17 @@ export class MtlModel {
     await this.cache.clear();
     await this.steps?.close();
     if (this.dynamic) await (await this.dynamic).release();
+    this.external?.close();
   }
+}
+
+/** The options with these entries added to `extra.session` (onnxruntime's session config). */
+function withSessionConfig(
+  o: ort.InferenceSession.SessionOptions,
+  entries: Record<string, string>,
+): ort.InferenceSession.SessionOptions {
+  const extra = (o.extra ?? {}) as { session?: Record<string, unknown> };
+  return { ...o, extra: { ...extra, session: { ...extra.session, ...entries } } };
 }
 
 const makeTensor = (

@@ -28,6 +28,8 @@ export const profileSchema = z.object({
       calibrationBatchSize: z.number().int().positive(),
       selection: z.string(),
       configurations: z.number().int().nonnegative(),
+      /** `mtl eval --precision int8`'s profiles say so; fp32 when absent. */
+      precision: z.enum(["fp32", "int8"]).optional(),
     })
     .optional(),
   tasks: z.record(z.string().min(1), task),

@@ -70,7 +70,7 @@ interface Measurement {
   samples: number[];
 }
 
-type Runner = Pick<MtlModel, "run" | "costs" | "tasks">;
+type Runner = Pick<MtlModel, "run" | "costs" | "tasks"> & { readonly precision?: MtlModel["precision"] };
 
 /** Times every measurement: blocks of `interleave`, warm-up, then rounds in rotating order. */
 async function measureAll(
@@ -170,7 +170,9 @@ export async function profileLatency(
     return { part: p.part, groups: p.groups, ms };
   });
   const quality = assess(model.costs, terms, list, opts, negative);
-  return { version: 1, device: `${process.platform}-${process.arch}, onnxruntime-node`, overheadMs: 0, terms, quality };
+  // An int8 table says so: its times are int8 sessions', not fp32 ones.
+  const device = `${process.platform}-${process.arch}, onnxruntime-node${model.precision === "int8" ? ", int8" : ""}`;
+  return { version: 1, device, overheadMs: 0, terms, quality };
 }
 
 /** How far the table can be trusted: noise over all measurements, outliers, and width monotonicity. */

@@ -6,7 +6,7 @@
 import type { Graph, Param } from "../compiler/ir/types";
 import { graphFromJson, IrFormatError } from "../compiler/ir/serialise";
 import { lowerToOnnx } from "../compiler/lower/lower";
-import { encodeModel } from "../compiler/onnx/encode";
+import { encodeModel, type ExternalOf } from "../compiler/onnx/encode";
 import { type FloatInitializer, floatInitializers, floatsOf } from "../compiler/onnx/initializer-views";
 import { dce } from "../compiler/passes/dce";
 import { specialise } from "../compiler/passes/specialise";
@@ -62,8 +62,11 @@ export class IrSpecialiser {
     }
   }
 
-  /** The static model of `fixed` (its tasks only, no control inputs), encoded, ready for onnxruntime. */
-  bytesFor(fixed: Fixed): Uint8Array {
+  /**
+   * The static model of `fixed` (its tasks only, no control inputs), encoded, ready for onnxruntime;
+   * `external` names the initializers onnxruntime reads from the file instead (runtime/external-file.ts).
+   */
+  bytesFor(fixed: Fixed, external?: ExternalOf): Uint8Array {
     try {
       this.inits ??= floatInitializers(this.bytes);
       const pruned = dce({ ...this.graph, tasks: this.graph.tasks.filter((t) => fixed.run[t.name]) });
@@ -71,7 +74,7 @@ export class IrSpecialiser {
         pruned.groups.map((g) => [g.name, fixed.widths[g.name] ?? g.choices.length - 1]),
       );
       const cut = specialise(pruned, new FileWeights(pruned, this.inits), config);
-      return encodeModel(lowerToOnnx(cut.graph, cut.weights, { gateTasks: false }));
+      return encodeModel(lowerToOnnx(cut.graph, cut.weights, { gateTasks: false }), external);
     } catch (e) {
       throw damaged(this.path, e);
     }

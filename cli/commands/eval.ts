@@ -1,7 +1,8 @@
 // `mtl eval MODEL.onnx --data DIR [--configs factorised|all|pareto|N] [--batches N] [--json]
-// [-o profile.json] [--write]`: each task's metrics per configuration, BatchNorm calibrated per
+// [-o profile.json] [--write] [--precision fp32|int8]`: each task's metrics per configuration, BatchNorm calibrated per
 // configuration on the training split; a table (or JSON) and the measured utility profile, written
 // to a JSON file and/or into the model file's metadata (atomically). See docs/eval.md.
+// `--precision int8` scores the file's int8 sessions instead (./eval-int8.ts, docs/quantization.md).
 import { checkDataFitsModel, modelDataSpec, openDataset } from "../../runtime/data/index";
 import { parseSelection, selectConfigs } from "../../runtime/eval/configs";
 import { evaluate, type EvalResult } from "../../runtime/eval/evaluate";
@@ -13,9 +14,11 @@ import type { StoredProfile } from "../../runtime/profile-schema";
 import { writeAtomic } from "../files";
 import { human } from "../format";
 import { out } from "../io";
+import { precisionFlag } from "../flags";
 import { progressReporter } from "../progress";
 import { loadTrained, frozenState, type CalibratingCliOptions, type TrainedModel } from "../trained-model";
 import { wholeNumber } from "./train";
+import { int8Sessions } from "./eval-int8";
 
 export interface EvalCliOptions extends CalibratingCliOptions {
   configs?: string;
@@ -24,6 +27,7 @@ export interface EvalCliOptions extends CalibratingCliOptions {
   json?: boolean;
   output?: string;
   write?: boolean;
+  precision?: string;
 }
 
 /** Runs the evaluation; shared with `mtl report`. */
@@ -43,14 +47,17 @@ export async function measure(
       `${o.data} has no ${o.split ? `split "${o.split}"` : "test or val split"} to evaluate on`,
       `its splits: ${splits.join(", ")}; choose one with --split`,
     );
-  const selection = parseSelection(o.configs);
-  const configs = selectConfigs(costs, selection, {
-    seed: graph.train.seed,
-    profile: model.artifact.profile ?? undefined,
-  });
   const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider);
+  const int8 = precisionFlag(o.precision) === "int8" ? int8Sessions(file, model, o, settings) : undefined;
+  const selection = int8?.selection ?? parseSelection(o.configs);
+  const configs =
+    int8?.configs ??
+    selectConfigs(costs, parseSelection(o.configs), {
+      seed: graph.train.seed,
+      profile: model.artifact.profile ?? undefined,
+    });
   const state = frozenState(model, settings);
-  const calibrationBatches = wholeNumber("batches", o.batches, 0) ?? graph.train.calibrationBatches;
+  const calibrationBatches = int8 ? 0 : (wholeNumber("batches", o.batches, 0) ?? graph.train.calibrationBatches);
   if (calibrationBatches > 0 && !splits.includes("train"))
     throw new EvalError(
       "MTL-EVAL-006",
@@ -68,9 +75,14 @@ export async function measure(
       calibrationBatchSize,
       seed: graph.train.seed,
       settings,
+      session: int8?.session,
       onConfig: progressReporter("mtl eval", "configurations"),
     });
-    const profile = buildProfile(result, costs, { data: o.data, selection: String(selection) });
+    const profile = buildProfile(result, costs, {
+      data: o.data,
+      selection: String(selection),
+      ...(int8 && { precision: "int8" as const }),
+    });
     return { model, result, profile };
   } finally {
     await state.sessions.close();
@@ -112,9 +124,10 @@ export async function runEval(file: string, o: EvalCliOptions): Promise<number> 
       result.calibrationBatches > 0
         ? `BatchNorm calibrated per configuration on ${result.calibrationBatches} x ${result.calibrationBatchSize} training samples`
         : "BatchNorm statistics as stored in the file";
+    const precision = profile.measured!.precision === "int8" ? ", int8 (the file's calibration)" : "";
     out.log(
       `\n${result.results.length} configurations (${profile.measured!.selection}) on ${o.data} (${result.split}), ` +
-        `${result.images} images each; ${calib}; ${result.seconds.toFixed(1)} s`,
+        `${result.images} images each${precision}; ${calib}; ${result.seconds.toFixed(1)} s`,
     );
     if (o.output) out.log(`wrote the profile to ${o.output}`);
     if (o.write) out.log(`stored the profile in ${file}: search, run and plan() now use measured utilities`);

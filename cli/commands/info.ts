@@ -9,6 +9,7 @@ import { readBytes } from "../files";
 import { describeStatic } from "../../runtime/static-model";
 import { human, plural } from "../format";
 import { out } from "../io";
+import { int8Info, int8Lines } from "./info-int8";
 
 export interface InfoOptions {
   json?: boolean;
@@ -65,9 +66,11 @@ function measuredLine(a: Artifact): string {
 }
 
 export function runInfo(path: string, o: InfoOptions): number {
-  const a = readArtifact(readBytes(path, "model file"), path);
+  const bytes = readBytes(path, "model file");
+  const a = readArtifact(bytes, path);
   const m = a.meta;
   const table = configTable(a, o.all ? 1e6 : 256);
+  const int8 = a.staticConfig ? null : int8Info(bytes, a, path);
   if (o.json) {
     const params = o.params ? parameterList(a.model.graph) : undefined;
     out.log(
@@ -79,6 +82,7 @@ export function runInfo(path: string, o: InfoOptions): number {
           configurations: table,
           params,
           measured: a.profile?.measured ?? null,
+          int8: int8 instanceof Error ? { error: int8.message, code: int8.code } : int8,
         },
         null,
         2,
@@ -94,6 +98,7 @@ export function runInfo(path: string, o: InfoOptions): number {
       ? `static configuration: ${describeStatic(a.staticConfig)}`
       : `widths ${m.widths.join(", ")}; ${plural(table.total, "configuration")}`,
     measuredLine(a),
+    ...(a.staticConfig ? [] : int8Lines(int8, table.total)),
     "",
     "inputs:",
     ...m.inputs.map((i) => {

@@ -3,7 +3,7 @@
 import type { LatencyQuality } from "../../runtime/search/latency";
 import { load } from "../../runtime/index";
 import { profileLatency } from "../../runtime/profile";
-import { sessionFlags, wholeNumber } from "../flags";
+import { precisionFlag, sessionFlags, wholeNumber } from "../flags";
 import { plural } from "../format";
 import { out } from "../io";
 import { checkOutputFile, writeOutput } from "../output";
@@ -14,6 +14,7 @@ export interface ProfileCliOptions {
   threads?: string;
   spin?: boolean;
   ep?: string;
+  precision?: string;
   output: string;
   runs?: string;
   warmup?: string;
@@ -46,7 +47,7 @@ export async function runProfile(path: string, o: ProfileCliOptions): Promise<nu
   const warmup = wholeNumber(o.warmup, "--warmup", 2, 0);
   const max = wholeNumber(o.max, "--max", 2000);
   checkOutputFile(o.output, "-o", "latency.json");
-  const model = await load(path, { cacheSize: 8, ...sessionFlags(o) });
+  const model = await load(path, { cacheSize: 8, ...sessionFlags(o), precision: precisionFlag(o.precision) });
   const t0 = performance.now();
   const table = await profileLatency(model, randomInputs(model.meta, 0), {
     runs,

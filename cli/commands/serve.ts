@@ -12,6 +12,7 @@ import { preloadConfigs } from "../../runtime/preload";
 import { preloadFlag } from "../preload";
 import { checkReadable, readBytes } from "../files";
 import { out, UserError } from "../io";
+import { precisionFlag } from "../flags";
 
 export interface ServeCliOptions {
   port?: string;
@@ -28,6 +29,7 @@ export interface ServeCliOptions {
   parallel?: string;
   backend?: string;
   routes?: string;
+  precision?: string;
 }
 
 function whole(v: string | undefined, flag: string, fallback: number, min = 0): number {
@@ -58,12 +60,13 @@ function modelFiles(paths: readonly string[]): [string | null, string][] {
 export async function runServe(paths: string[], o: ServeCliOptions): Promise<number> {
   const cache = whole(o.cache, "--cache", 16, 1);
   const preload = o.preload ?? "none";
+  const precision = precisionFlag(o.precision);
   const models = new Map<string, MtlModel>();
   const preloads = new Map<string, Config[]>();
   for (const [name, file] of modelFiles(paths)) {
     checkReadable(file, "model");
     // Loaded by path, not from bytes, so every load and session error names the user's file.
-    let m = await load(file, { cacheSize: cache });
+    let m = await load(file, { cacheSize: cache, precision });
     const configs = preload === "none" ? [] : preloadConfigs(m.meta, m.costs, preloadFlag(preload, m.meta), m.profile);
     const wanted = configs.length;
     if (wanted > cache) {
@@ -71,7 +74,7 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
         `note: ${m.meta.name} preloads ${wanted} configurations; the session cache holds ${wanted} instead of ${cache}`,
       );
       await m.close();
-      m = await load(file, { cacheSize: wanted });
+      m = await load(file, { cacheSize: wanted, precision });
     }
     const key = name ?? m.meta.name;
     preloads.set(key, configs);

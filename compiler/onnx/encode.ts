@@ -50,6 +50,31 @@ export function tensorProto(t: OnnxTensor): P.ITensorProto {
   return { name: t.name, dims: [...t.dims], dataType: DTYPE_CODE[t.dtype], rawData: tensorBytes(t) };
 }
 
+/** Where an initializer's raw bytes already are: a file (relative to a folder onnxruntime is told of) and a byte range. */
+export interface ExternalRef {
+  readonly location: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Which initializers onnxruntime reads from a file instead of from the encoded bytes (ONNX external data). */
+export type ExternalOf = (t: OnnxTensor) => ExternalRef | undefined;
+
+function initializerProto(t: OnnxTensor, external: ExternalOf | undefined): P.ITensorProto {
+  const ref = external?.(t);
+  if (!ref) return tensorProto(t);
+  checkTensor(t);
+  if (ref.length !== t.data.byteLength) throw new Error(`internal: external data of ${t.name} has the wrong length`);
+  const entry = (key: string, value: string | number) => ({ key, value: String(value) });
+  return {
+    name: t.name,
+    dims: [...t.dims],
+    dataType: DTYPE_CODE[t.dtype],
+    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: [entry("location", ref.location), entry("offset", ref.offset), entry("length", ref.length)],
+  };
+}
+
 const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7 } as const;
 
 function attributeProto(a: OnnxAttribute): P.IAttributeProto {
@@ -91,19 +116,20 @@ function valueInfoProto(v: OnnxValueInfo): P.IValueInfoProto {
   return { name: v.name, type: { tensorType } };
 }
 
-function graphProto(g: OnnxGraph): P.IGraphProto {
+function graphProto(g: OnnxGraph, external?: ExternalOf): P.IGraphProto {
   return {
     name: g.name,
     node: g.nodes.map(nodeProto),
     input: g.inputs.map(valueInfoProto),
     output: g.outputs.map(valueInfoProto),
-    initializer: g.initializers.map(tensorProto),
+    initializer: g.initializers.map((t) => initializerProto(t, external)),
     valueInfo: g.valueInfo.map(valueInfoProto),
     docString: g.docString,
   };
 }
 
-export function encodeModel(m: OnnxModel): Uint8Array {
+/** `external` (top graph's initializers only): tensors left out of the bytes and referenced in a file instead. */
+export function encodeModel(m: OnnxModel, external?: ExternalOf): Uint8Array {
   const metadataProps = Object.keys(m.metadata)
     .sort()
     .map((key) => ({ key, value: m.metadata[key] }));
@@ -113,7 +139,7 @@ export function encodeModel(m: OnnxModel): Uint8Array {
     producerName: m.producerName,
     producerVersion: m.producerVersion,
     docString: m.docString,
-    graph: graphProto(m.graph),
+    graph: graphProto(m.graph, external),
     metadataProps,
   });
   const bytes = onnx.ModelProto.encode(proto).finish();

@@ -11,7 +11,7 @@ import { calibrate } from "../train/calibrate";
 import type { BatchLike, DatasetLike } from "../train/dataset";
 import type { SessionSettings } from "../train/sessions";
 import type { Feeds, TrainState } from "../train/step";
-import { runSplit } from "../train/validate";
+import { runSplit, type SplitRunOptions } from "../train/validate";
 import { createMetric, taskMetrics, type MetricAccumulator } from "./metrics";
 
 export interface EvalOptions {
@@ -24,6 +24,8 @@ export interface EvalOptions {
   readonly calibrationBatchSize: number;
   readonly seed: number;
   readonly settings: SessionSettings;
+  /** Runs a configuration instead of the eval-mode graph (runtime/train/validate.ts, runSplit); needs calibrationBatches 0. */
+  readonly session?: SplitRunOptions["session"];
   readonly onConfig?: (done: number, total: number) => void;
 }
 
@@ -102,6 +104,8 @@ export async function evaluate(
   o: EvalOptions,
 ): Promise<EvalResult> {
   const graph = state.graph;
+  if (o.session && o.calibrationBatches > 0)
+    throw new Error("internal: BatchNorm calibration changes the weights a given session does not use");
   const t0 = performance.now();
   const results: ConfigScores[] = [];
   let images = 0;

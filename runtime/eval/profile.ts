@@ -7,7 +7,11 @@ import { encodeModel } from "../../compiler/onnx/encode";
 import { checkProfile, type StoredProfile } from "../profile-schema";
 import type { EvalResult } from "./evaluate";
 
-export function buildProfile(r: EvalResult, costs: CostTable, o: { data: string; selection: string }): StoredProfile {
+export function buildProfile(
+  r: EvalResult,
+  costs: CostTable,
+  o: { data: string; selection: string; precision?: "int8" },
+): StoredProfile {
   const tasks: Record<
     string,
     { metric: string; lowerIsBetter: boolean; points: StoredProfile["tasks"][string]["points"] }
@@ -37,6 +41,7 @@ export function buildProfile(r: EvalResult, costs: CostTable, o: { data: string;
       calibrationBatchSize: r.calibrationBatchSize,
       selection: o.selection,
       configurations: r.results.length,
+      ...(o.precision && { precision: o.precision }),
     },
     tasks,
     evaluated: r.results.map((c) => ({ widths: c.widths, macs: c.macs, params: c.params, metrics: c.metrics })),

@@ -5,12 +5,13 @@
 import type * as ort from "onnxruntime-node";
 import { encodeModel } from "../../compiler/onnx/encode";
 import type { OnnxModel } from "../../compiler/onnx/model";
-import { MissingRangeError, quantizeModel } from "../../compiler/quantize/qdq";
+import { activationTensors, MissingRangeError, quantizeModel } from "../../compiler/quantize/qdq";
 import type { Fixed } from "../specialise";
 import { createSession } from "../session-load";
 import { describeStatic } from "../static-model";
 import { lowResolutionArgmax } from "../../compiler/rewrite/dense-argmax";
 import { flattenConfiguration } from "./flatten";
+import { rangesByGraphName } from "./names";
 import { QuantizeError, rangesFor, type QuantSpec } from "./spec";
 
 export interface Int8Context {
@@ -25,7 +26,8 @@ export const describeWidths = (groups: Int8Context["groups"], widths: Readonly<R
 
 /** The int8 model of a flat configuration, or MTL-QNT-002/003 if its calibration is missing or does not fit. */
 export function quantizeFlat(flat: OnnxModel, widths: Readonly<Record<string, number>>, c: Int8Context): OnnxModel {
-  const ranges = rangesFor(c.spec, widths, (w) => describeWidths(c.groups, w));
+  const calibrated = rangesFor(c.spec, widths, (w) => describeWidths(c.groups, w));
+  const ranges = rangesByGraphName(calibrated, activationTensors(flat.graph));
   try {
     return quantizeModel(flat, ranges).model;
   } catch (e) {

@@ -79,6 +79,12 @@ export interface SplitRunOptions {
   readonly settings: SessionSettings;
   /** The first `limit` samples of the split (default: all). */
   readonly limit?: number;
+  /**
+   * The session that runs a configuration, yielding the heads' raw outputs by task (default: the
+   * eval-mode graph cut to it, from `graph` and `weights`); `mtl eval --precision int8` passes the
+   * compiled file's int8 sessions (runtime/quantize/eval-session.ts).
+   */
+  readonly session?: (config: Config) => Promise<ort.InferenceSession>;
 }
 
 /**
@@ -94,7 +100,9 @@ export async function runSplit(
   o: SplitRunOptions,
   visit: (batch: BatchLike, out: ort.InferenceSession.OnnxValueMapType) => void,
 ): Promise<void> {
-  const session = await ort.InferenceSession.create(evalModelBytes(graph, weights, config), ortOptions(o.settings));
+  const session = o.session
+    ? await o.session(config)
+    : await ort.InferenceSession.create(evalModelBytes(graph, weights, config), ortOptions(o.settings));
   try {
     const batches = data.batches({
       split: o.split,
