@@ -30,6 +30,12 @@ export async function runReport(file: string, o: ReportCliOptions): Promise<numb
     }
     profile = checkProfile(json, o.profile, a.costs);
   } else profile = a.profile;
+  if (o.profile && !o.data && !profile?.evaluated?.length)
+    throw new UserError(
+      `${o.profile} lists no evaluated configurations (its \`evaluated\` field), which the report needs`,
+      1,
+      "write the profile with `mtl eval MODEL.onnx --data DIR -o P.json`, or pass --data DIR to measure now",
+    );
   if (!profile?.evaluated?.length)
     throw new UserError(
       `${file} has no measured utility profile to report on`,

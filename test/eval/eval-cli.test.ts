@@ -184,4 +184,16 @@ describe("mtl report", () => {
       await browser.close();
     }
   }, 120_000);
+
+  it("names a --profile that lacks the evaluated configurations, and how to write one", async () => {
+    const m = await load(onnx);
+    const bare = { version: 1, tasks: m.profile!.tasks }; // tasks only: enough to plan, not to report
+    await m.close();
+    writeFileSync(join(work, "bare.json"), JSON.stringify(bare));
+    const r = mtl("report", onnx, "--profile", "bare.json", "-o", "rep2");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/bare\.json lists no evaluated configurations.*mtl eval MODEL\.onnx --data DIR -o P\.json/s);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+    expect(existsSync(join(work, "rep2"))).toBe(false);
+  });
 });
