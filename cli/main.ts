@@ -289,6 +289,7 @@ function program(): Command {
     .option("--batch-size <n>", "with --data: samples per batch")
     .option("--source <file>", "with --data: the .mtl file the model was compiled from")
     .option("--seed <n>", "seed of the preference vectors", "0")
+    .option("--strategy <name>", "the planner's search: auto, paper, exact, evolutionary", "auto")
     .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
     .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
     .option("--root <dir>", "project root that imports may not leave")

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { readArtifact } from "../../runtime/artifact";
 import { checkProfile, type StoredProfile } from "../../runtime/profile-schema";
 import { buildReport } from "../../runtime/report/report";
+import { STRATEGY_OPTIONS, type StrategyOption } from "../../runtime/search/index";
 import { html, markdown } from "../../runtime/report/render";
 import { readBytes, writeAtomic } from "../files";
 import { wholeNumber } from "../flags";
@@ -15,9 +16,13 @@ export interface ReportCliOptions extends Partial<EvalCliOptions> {
   output: string;
   profile?: string;
   seed?: string;
+  strategy?: string;
 }
 
 export async function runReport(file: string, o: ReportCliOptions): Promise<number> {
+  const strategy = o.strategy ?? "auto";
+  if (!(STRATEGY_OPTIONS as readonly string[]).includes(strategy))
+    throw new UserError(`unknown --strategy ${strategy}`, 2, `strategies: ${STRATEGY_OPTIONS.join(", ")}`);
   const a = readArtifact(readBytes(file, "model file"), file);
   let profile: StoredProfile | null;
   if (o.data) profile = (await measure(file, { ...o, data: o.data, output: undefined })).profile;
@@ -42,7 +47,13 @@ export async function runReport(file: string, o: ReportCliOptions): Promise<numb
       1,
       "pass --data DIR to measure now, or run `mtl eval MODEL.onnx --data DIR --write` first",
     );
-  const data = buildReport(a.meta.name, a.costs, profile, wholeNumber(o.seed, "--seed", 0, 0));
+  const data = buildReport(
+    a.meta.name,
+    a.costs,
+    profile,
+    wholeNumber(o.seed, "--seed", 0, 0),
+    strategy as StrategyOption,
+  );
   writeAtomic(join(o.output, "report.json"), `${JSON.stringify(data, null, 2)}\n`);
   writeAtomic(join(o.output, "report.md"), `${markdown(data)}\n`);
   writeAtomic(join(o.output, "index.html"), html(data));

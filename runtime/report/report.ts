@@ -7,7 +7,7 @@ import { costAt } from "../../compiler/cost/table";
 import type { CostTable } from "../../compiler/cost/types";
 import type { Config } from "../../compiler/ir/types";
 import type { StoredProfile } from "../profile-schema";
-import { isSearchError, plan } from "../search/index";
+import { isSearchError, plan, type StrategyOption } from "../search/index";
 import { simplexPreferences } from "../eval/preferences";
 import { hypervolume, kendall, mean, spearman, uniformity } from "./stats";
 
@@ -44,6 +44,8 @@ export interface BudgetReport {
 export interface ReportData {
   readonly model: string;
   readonly seed: number;
+  /** The search strategy the planner column used (`auto` unless asked otherwise). */
+  readonly strategy: StrategyOption;
   readonly tasks: Readonly<Record<string, { readonly metric: string; readonly lowerIsBetter: boolean }>>;
   readonly measured: StoredProfile["measured"] | null;
   /** Loss j = error_j / error_j at full width; error = 1 - metric (higher is better) or the metric. */
@@ -93,7 +95,13 @@ function baseline(costs: CostTable, limit: number, score: (w: Record<string, num
   return best?.c ?? null;
 }
 
-export function buildReport(name: string, costs: CostTable, profile: StoredProfile, seed: number): ReportData {
+export function buildReport(
+  name: string,
+  costs: CostTable,
+  profile: StoredProfile,
+  seed: number,
+  strategy: StrategyOption = "auto",
+): ReportData {
   const tasks = Object.fromEntries(
     costs.tasks
       .filter((t) => profile.tasks[t])
@@ -186,7 +194,7 @@ export function buildReport(name: string, costs: CostTable, profile: StoredProfi
   const budgets = REPORT_BUDGETS.map((b) => {
     const limit = b * fullMacs;
     const controlled = prefs.map((prefer) => {
-      const p = plan(costs, { budget: `${b * 100}%`, prefer }, { profile });
+      const p = plan(costs, { budget: `${b * 100}%`, prefer }, { profile, strategy });
       return row(prefer, isSearchError(p) ? null : p.config, limit);
     });
     const blind = baseline(costs, limit, relScore);
@@ -200,6 +208,7 @@ export function buildReport(name: string, costs: CostTable, profile: StoredProfi
   return {
     model: name,
     seed,
+    strategy,
     tasks,
     measured: profile.measured ?? null,
     hypervolumeReference: ref,

@@ -185,6 +185,25 @@ describe("mtl report", () => {
     }
   }, 120_000);
 
+  it("--strategy picks the planner the report measures; an unknown one is a usage error", () => {
+    const r = mtl("report", onnx, "-o", "rep-paper", "--strategy", "paper");
+    expect(r.status, r.stderr).toBe(0);
+    const paper: ReportData = JSON.parse(readFileSync(join(work, "rep-paper", "report.json"), "utf8"));
+    const auto: ReportData = JSON.parse(readFileSync(join(work, "rep", "report.json"), "utf8"));
+    expect([paper.strategy, auto.strategy]).toEqual(["paper", "auto"]);
+    expect(readFileSync(join(work, "rep-paper", "report.md"), "utf8")).toContain("Planner: the paper search.");
+    // the paper's rule gives the preferred task's head (its group is named after it) its full width
+    const planned = paper.budgets.at(-1)!.controlled.plans.filter((p) => p.widths !== null);
+    expect(planned.length).toBeGreaterThan(0);
+    for (const p of planned) {
+      const [top] = Object.entries(p.prefer).sort((x, y) => y[1] - x[1]);
+      expect(p.widths![top[0]], JSON.stringify(p)).toBe(1);
+    }
+    const bad = mtl("report", onnx, "-o", "rep-bad", "--strategy", "greedy");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown --strategy greedy.*auto, paper, exact, evolutionary/s);
+  });
+
   it("names a --profile that lacks the evaluated configurations, and how to write one", async () => {
     const m = await load(onnx);
     const bare = { version: 1, tasks: m.profile!.tasks }; // tasks only: enough to plan, not to report
