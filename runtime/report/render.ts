@@ -25,7 +25,8 @@ export function markdown(d: ReportData): string {
   );
   lines.push(
     `${d.budgets[0].controlled.plans.length} preference vectors drawn uniformly from the simplex (seed ${d.seed}) x budgets ` +
-      `${d.budgets.map((b) => `${b.budget * 100}%`).join(", ")} of the full model's MACs. Planner: the ${d.strategy} search. Baseline: every task decoder at ` +
+      `${d.budgets.map((b) => `${b.budget * 100}%`).join(", ")} of the full model's MACs. ` +
+      `Planner: the ${d.strategy} search. Baseline: every task decoder at ` +
       "one width, preferences ignored.",
     "",
     `Tasks: ${Object.entries(d.tasks)

@@ -45,7 +45,7 @@ describe("the shipped MultiMNIST model", () => {
     expect(r.status, r.stderr).toBe(0);
     const res: { images: number; results: Evaluated[] } = JSON.parse(r.stdout);
     expect(res.images).toBe(256);
-    expect(res.results).toHaveLength(16); // factorised: 4 encoder widths x 4 tied head widths
+    expect(res.results).toHaveLength(49); // factorised: 7 encoder widths x 7 tied head widths
     const at = (w: number) => res.results.find((c) => Object.values(c.widths).every((x) => x === w))!.metrics;
     const [largest, smallest] = [at(1), at(0.25)];
     expect(largest.left.accuracy).toBeGreaterThanOrEqual(0.85);
@@ -99,9 +99,24 @@ describe("the shipped MultiMNIST model", () => {
       encoding: "utf8",
     });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain("budget 100%: features 1, left 1, right 1; 5.19M MACs (100% of full width)");
-    expect(r.stdout).toContain("measured on 10000 test pairs: left 92.92%, right 88.84%");
-    expect(r.stdout).toMatch(/budget 30%: .*\n {2}measured on 10000 test pairs: left \d+\.\d\d%/);
+    // each budget's plan, and the shipped profile's accuracy at the planned widths
+    const profile = JSON.parse(readFileSync(join(shipped, "profile.json"), "utf8"));
+    const score = (task: string, features: number, head: number) =>
+      (
+        profile.tasks[task].points.find(
+          (q: { config: Record<string, number> }) => q.config.features === features && q.config[task] === head,
+        ).score * 100
+      ).toFixed(2);
+    for (const budget of ["30%", "100%"]) {
+      const m = new RegExp(
+        `budget ${budget}: features ([\\d.]+), left ([\\d.]+), right ([\\d.]+); [\\d.]+M MACs \\((\\d+)% of full width\\)\n` +
+          "  measured on 10000 test pairs: left ([\\d.]+)%, right ([\\d.]+)%",
+      ).exec(r.stdout);
+      expect(m, budget).not.toBeNull();
+      const [f, l, rt, share, accL, accR] = m!.slice(1).map(Number);
+      expect(share).toBeLessThanOrEqual(parseInt(budget));
+      expect([accL.toFixed(2), accR.toFixed(2)]).toEqual([score("left", f, l), score("right", f, rt)]);
+    }
     // pair 0 is a 7 and a 4, right at full width
     expect(r.stdout).toMatch(/^ {3}0 {2}7 4 {4}.{10}7 {2}4 *$/m);
   }, 30_000);

@@ -93,7 +93,7 @@ describe("mtl eval --precision int8", () => {
     const r = mtl("eval", model, "--data", data, "--precision", "int8", "--json", "--threads", "1");
     expect(r.code, r.err).toBe(0);
     const res = JSON.parse(r.out);
-    expect(res.results.map((c: { config: unknown }) => c.config)).toEqual(spec4());
+    expect(res.results.map((c: { config: unknown }) => c.config)).toEqual(diagonal());
     expect(res.calibrationBatches).toBe(0);
     expect(res.profile.measured).toMatchObject({ precision: "int8", selection: "calibrated", images: 64 });
     const f = JSON.parse(mtl("eval", model, "--data", data, "--batches", "0", "--configs", "all", "--json").out);
@@ -124,7 +124,7 @@ describe("mtl eval --precision int8", () => {
   }, 60_000);
 });
 
-/** The diagonal configurations `--calibrate-configs auto` calibrates for MultiMNIST's 64. */
-function spec4() {
-  return [0, 1, 2, 3].map((k) => ({ features: k, left: k, right: k }));
+/** The diagonal configurations `--calibrate-configs auto` calibrates for MultiMNIST (7 widths, 343). */
+function diagonal() {
+  return [0, 1, 2, 3, 4, 5, 6].map((k) => ({ features: k, left: k, right: k }));
 }

@@ -1,4 +1,5 @@
-// int8 quantisation end to end on MultiMNIST (seeded weights, a small generated data set):
+// int8 quantisation end to end on MultiMNIST (seeded weights, a small generated data set; the
+// example at four widths):
 // `mtl compile --quantize int8 --calibrate DIR`, then int8 runs agree with fp32, the session's
 // optimised graph holds integer kernels (QLinearConv) and no float Conv, and mistakes are coded.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -17,8 +18,10 @@ import { readSamples } from "../../runtime/quantize/samples";
 import { quantizeFlat } from "../../runtime/quantize/session";
 import { parseQuantSpec, QUANT_KEY } from "../../runtime/quantize/spec";
 import { decodeMetadata } from "../../compiler/onnx/decode-metadata";
+import { multiMnist4 } from "../helpers/multimnist4";
 
 const work = mkdtempSync(join(tmpdir(), "mtl-int8-"));
+const mm4 = multiMnist4(work);
 const data = join(work, "mm");
 const model = join(work, "mm.onnx");
 const fp32 = join(work, "fp32.onnx");
@@ -29,8 +32,8 @@ beforeAll(async () => {
   vi.spyOn(console, "error").mockImplementation(() => undefined);
   expect(await main(["data", "multimnist", "-o", data, "--train", "8", "--test", "64"])).toBe(0);
   const q = ["--quantize", "int8", "--calibrate", data, "--calibration-samples", "32", "--check-samples", "0"];
-  expect(await main(["compile", "examples/multimnist.mtl", "-o", model, ...q])).toBe(0);
-  expect(await main(["compile", "examples/multimnist.mtl", "-o", fp32])).toBe(0);
+  expect(await main(["compile", mm4, "-o", model, ...q])).toBe(0);
+  expect(await main(["compile", mm4, "-o", fp32])).toBe(0);
   vi.restoreAllMocks();
 }, 120_000);
 
@@ -113,7 +116,7 @@ describe("int8 quantisation", () => {
     vi.spyOn(process.stdout, "write").mockImplementation((s) => (printed.push(String(s)), true));
     vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     const q = ["--quantize", "int8", "--calibrate", data, "--calibration-samples", "16", "--check-samples", "16"];
-    const code = await main(["compile", "examples/multimnist.mtl", "-o", join(work, "checked.onnx"), ...q]);
+    const code = await main(["compile", mm4, "-o", join(work, "checked.onnx"), ...q]);
     vi.restoreAllMocks();
     expect(code).toBe(0);
     const lines = printed
@@ -135,7 +138,7 @@ describe("int8 quantisation", () => {
     await expect(m.run(input, { config: FULL, mode: "dynamic" })).rejects.toMatchObject({ code: "MTL-QNT-004" });
     await m.close();
     await expect(load(fp32, { precision: "int8" })).rejects.toMatchObject({ code: "MTL-QNT-001" });
-    expect(await main(["compile", "examples/multimnist.mtl", "-o", join(work, "x.onnx"), "--quantize", "int4"])).toBe(
+    expect(await main(["compile", mm4, "-o", join(work, "x.onnx"), "--quantize", "int4"])).toBe(
       2,
     );
   });

@@ -1,6 +1,6 @@
 // --precision int8 on `mtl bench`, `mtl profile` and `mtl serve` (as on `mtl run`), and what
 // `mtl info` says about a file's int8 calibration. A small MultiMNIST set calibrates two files:
-// the diagonal configurations (auto, 64 > 16) and every configuration.
+// the diagonal configurations (auto, 64 > 16) and every configuration (the example at four widths).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,9 +11,11 @@ import { KServeRestClient } from "../../runtime/client/index";
 import { load } from "../../runtime/index";
 import { readSamples } from "../../runtime/quantize/samples";
 import { MTL_BIN, mtlIn, STACK_TRACE } from "../helpers/cli";
+import { multiMnist4 } from "../helpers/multimnist4";
 
 const root = join(import.meta.dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "mtl-precision-"));
+const mm4 = multiMnist4(work);
 const mtl = mtlIn(root, 120_000);
 const data = join(work, "mm");
 const diag = join(work, "diag.onnx");
@@ -25,9 +27,9 @@ beforeAll(() => {
   const q = ["--quantize", "int8", "--calibrate", data, "--calibration-samples", "16", "--check-samples", "0"];
   for (const args of [
     ["data", "multimnist", "-o", data, "--train", "8", "--test", "32"],
-    ["compile", "examples/multimnist.mtl", "-o", fp32],
-    ["compile", "examples/multimnist.mtl", "-o", diag, ...q],
-    ["compile", "examples/multimnist.mtl", "-o", all, ...q, "--calibrate-configs", "all"],
+    ["compile", mm4, "-o", fp32],
+    ["compile", mm4, "-o", diag, ...q],
+    ["compile", mm4, "-o", all, ...q, "--calibrate-configs", "all"],
   ]) {
     const r = mtl(...args);
     expect(r.code, r.err).toBe(0);
@@ -56,7 +58,7 @@ describe("--precision on bench, profile and serve", () => {
     expect(f.precision).toBe("fp32");
     for (const row of f.rows) expect(row.dynamicMs).toBeGreaterThan(0);
     const t = mtl("bench", diag, "--precision", "int8", "--runs", "1", "--threads", "1");
-    expect(t.out).toMatch(/features=1,left=1,right=1 +5\.2M +[\d.]+ +- +- /);
+    expect(t.out).toMatch(/features=1,left=1,right=1 +5\.4M +[\d.]+ +- +- /);
     expectError(["bench", fp32, "--precision", "int8", "--runs", "1"], "MTL-QNT-001");
   }, 120_000);
 

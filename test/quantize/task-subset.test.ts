@@ -11,9 +11,11 @@ import { load } from "../../runtime/index";
 import { rangesByGraphName, mtlName } from "../../runtime/quantize/names";
 import { readSamples } from "../../runtime/quantize/samples";
 import { mtlIn } from "../helpers/cli";
+import { multiMnist4 } from "../helpers/multimnist4";
 
 const root = join(import.meta.dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "mtl-int8-tasks-"));
+const mm4 = multiMnist4(work);
 const mtl = mtlIn(root);
 const data = join(work, "mm");
 const model = join(work, "int8.onnx");
@@ -23,7 +25,7 @@ beforeAll(() => {
   let r = mtl("data", "multimnist", "-o", data, "--train", "8", "--test", "48");
   expect(r.code, r.err).toBe(0);
   const q = ["--quantize", "int8", "--calibrate", data, "--check-samples", "0"];
-  r = mtl("compile", "examples/multimnist.mtl", "-o", model, ...q);
+  r = mtl("compile", mm4, "-o", model, ...q);
   expect(r.code, r.err).toBe(0);
 }, 120_000);
 

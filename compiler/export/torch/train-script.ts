@@ -286,7 +286,8 @@ def parse_args():
     p.add_argument("--configs-per-step", type=int, default=TRAIN["configs_per_step"], help="sandwich rule: configurations per step")
     p.add_argument("--distill-outputs", type=float, default=TRAIN["distill_outputs"], help="in-place distillation weight (0: off)")
     p.add_argument("--distill-features", type=float, default=TRAIN["distill_features"], help="feature distillation weight (0: off)")
-    p.add_argument("--distill-labels", type=float, default=TRAIN["distill_labels"], help="label loss weight of the distilled configurations (0: teacher only)")
+    p.add_argument("--distill-labels", type=float, default=TRAIN["distill_labels"],
+                   help="label loss weight of the distilled configurations (0: teacher only)")
     p.add_argument("--checkpoint-every", type=int, default=1000, help="steps between checkpoints")
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--amp", choices=["auto", "on", "off"], default="auto", help="mixed precision (auto: on GPU)")
@@ -298,7 +299,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    TRAIN.update(configs_per_step=args.configs_per_step, distill_outputs=args.distill_outputs, distill_features=args.distill_features, distill_labels=args.distill_labels)
+    TRAIN.update(configs_per_step=args.configs_per_step, distill_outputs=args.distill_outputs,
+                 distill_features=args.distill_features, distill_labels=args.distill_labels)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
