@@ -118,7 +118,9 @@ export function checkProgram(entry: string, host: SourceHost, opts: CheckOptions
     if (!parsed.syntaxOk) continue;
     const scope = scopes.get(file) ?? new Map<string, Val>();
     const failed = new Set([...scope].filter(([, v]) => v.kind === "error").map(([k]) => k));
-    for (const b of parsed.program.blocks) checkBlock(b, new Set(scope.keys()), diags, failed);
+    // One set per file, not per block: a copy per block was quadratic in the number of blocks.
+    const names: ReadonlySet<string> = new Set(scope.keys());
+    for (const b of parsed.program.blocks) checkBlock(b, names, diags, failed);
   }
   const graphs: Graph[] = [];
   const entryFile = program.files.get(entry);
