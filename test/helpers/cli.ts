@@ -32,3 +32,20 @@ export const mtlIn =
 
 /** A stack trace in a command's output: a user's mistake must never show one. */
 export const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
+
+/** The URL `mtl serve` prints once it listens; rejects with its stderr if it exits first. */
+export function servedUrl(
+  child: import("node:child_process").ChildProcessWithoutNullStreams | import("node:child_process").ChildProcess,
+): Promise<string> {
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  return new Promise<string>((done, fail) => {
+    let text = "";
+    child.stdout!.on("data", (d) => {
+      text += d;
+      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
+      if (m) done(m[1]);
+    });
+    child.once("exit", (code) => fail(new Error(`exited ${code}: ${stderr}`)));
+  });
+}

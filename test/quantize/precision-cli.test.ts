@@ -10,7 +10,7 @@ import { readArtifact } from "../../runtime/artifact";
 import { KServeRestClient } from "../../runtime/client/index";
 import { load } from "../../runtime/index";
 import { readSamples } from "../../runtime/quantize/samples";
-import { MTL_BIN, mtlIn, STACK_TRACE } from "../helpers/cli";
+import { MTL_BIN, mtlIn, servedUrl, STACK_TRACE } from "../helpers/cli";
 import { multiMnist4 } from "../helpers/multimnist4";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -84,19 +84,10 @@ describe("--precision on bench, profile and serve", () => {
     const child = spawn("node", [MTL_BIN, "serve", diag, "--precision", "int8", "--port", "0", "--grpc-port", "none"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
+    const served = servedUrl(child);
     const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
     try {
-      const url = await new Promise<string>((done, fail) => {
-        let text = "";
-        child.stdout.on("data", (d) => {
-          text += d;
-          const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
-          if (m) done(m[1]);
-        });
-        child.once("exit", (code) => fail(new Error(`exited ${code}: ${stderr}`)));
-      });
+      const url = await served;
       const client = new KServeRestClient(url);
       const bytes = new Uint8Array(readFileSync(diag));
       const samples = await readSamples(data, readArtifact(bytes, diag).meta, 8);
