@@ -212,7 +212,9 @@ export class MtlModel {
    */
   preload(which: Preload): Promise<PreloadResult> {
     // A static model has one configuration, run straight from its file: nothing to build ahead.
-    const configs = this.artifact.staticConfig ? [] : preloadConfigs(this.meta, this.costs, which, this.artifact.profile);
+    const configs = this.artifact.staticConfig
+      ? []
+      : preloadConfigs(this.meta, this.costs, which, this.artifact.profile);
     this.cache.reserve(configs.length);
     const previous = this.preloaded;
     this.preloaded = previous.then(() => this.preloadInBackground(configs));

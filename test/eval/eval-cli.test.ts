@@ -211,7 +211,9 @@ describe("mtl report", () => {
     writeFileSync(join(work, "bare.json"), JSON.stringify(bare));
     const r = mtl("report", onnx, "--profile", "bare.json", "-o", "rep2");
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/bare\.json lists no evaluated configurations.*mtl eval MODEL\.onnx --data DIR -o P\.json/s);
+    expect(r.stderr).toMatch(
+      /bare\.json lists no evaluated configurations.*mtl eval MODEL\.onnx --data DIR -o P\.json/s,
+    );
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
     expect(existsSync(join(work, "rep2"))).toBe(false);
   });

@@ -138,8 +138,6 @@ describe("int8 quantisation", () => {
     await expect(m.run(input, { config: FULL, mode: "dynamic" })).rejects.toMatchObject({ code: "MTL-QNT-004" });
     await m.close();
     await expect(load(fp32, { precision: "int8" })).rejects.toMatchObject({ code: "MTL-QNT-001" });
-    expect(await main(["compile", mm4, "-o", join(work, "x.onnx"), "--quantize", "int4"])).toBe(
-      2,
-    );
+    expect(await main(["compile", mm4, "-o", join(work, "x.onnx"), "--quantize", "int4"])).toBe(2);
   });
 });
