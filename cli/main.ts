@@ -114,6 +114,11 @@ function program(): Command {
     .option("--prefer <weights>", "task preferences, e.g. semseg=2,depth=1 (default: the model's `prefer`)")
     .option("--tasks <names>", "only these tasks run, e.g. semseg,depth (the others cost nothing)")
     .option("--strategy <name>", STRATEGY_OPTIONS.join(", "), "auto")
+    .option(
+      "--objective <name>",
+      "sum (preference-weighted utility) or chebyshev (balanced losses); see docs/search.md",
+      "sum",
+    )
     .option("--seed <n>", "seed of the evolutionary search")
     .option("--latency <file>", "latency table from `mtl profile` (needed for latency budgets)")
     .option("--accept-unreliable-latency", "plan a latency budget even on a table `mtl profile` flagged as unreliable")
@@ -135,6 +140,11 @@ function program(): Command {
     .option("--budget <budget>", "compute budget (default: the model's `budget`)")
     .option("--prefer <weights>", "task preferences, e.g. semseg=2,depth=1")
     .option("--tasks <names>", "only these tasks run")
+    .option(
+      "--objective <name>",
+      "sum (preference-weighted utility) or chebyshev (balanced losses); see docs/search.md",
+      "sum",
+    )
     .option("--config <widths>", "run this configuration instead of searching, e.g. backbone=0.5")
     .option("--dynamic", "run the dynamic graph instead of a specialised session")
     .option(
@@ -290,6 +300,11 @@ function program(): Command {
     .option("--source <file>", "with --data: the .mtl file the model was compiled from")
     .option("--seed <n>", "seed of the preference vectors", "0")
     .option("--strategy <name>", "the planner's search: auto, paper, exact, evolutionary", "auto")
+    .option(
+      "--objective <name>",
+      "sum (preference-weighted utility) or chebyshev (balanced losses); see docs/search.md",
+      "sum",
+    )
     .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
     .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
     .option("--root <dir>", "project root that imports may not leave")

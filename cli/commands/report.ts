@@ -5,7 +5,12 @@ import { join } from "node:path";
 import { readArtifact } from "../../runtime/artifact";
 import { checkProfile, type StoredProfile } from "../../runtime/profile-schema";
 import { buildReport } from "../../runtime/report/report";
-import { STRATEGY_OPTIONS, type StrategyOption } from "../../runtime/search/index";
+import {
+  OBJECTIVE_OPTIONS,
+  STRATEGY_OPTIONS,
+  type ObjectiveName,
+  type StrategyOption,
+} from "../../runtime/search/index";
 import { html, markdown } from "../../runtime/report/render";
 import { readBytes, writeAtomic } from "../files";
 import { wholeNumber } from "../flags";
@@ -17,12 +22,16 @@ export interface ReportCliOptions extends Partial<EvalCliOptions> {
   profile?: string;
   seed?: string;
   strategy?: string;
+  objective?: string;
 }
 
 export async function runReport(file: string, o: ReportCliOptions): Promise<number> {
   const strategy = o.strategy ?? "auto";
   if (!(STRATEGY_OPTIONS as readonly string[]).includes(strategy))
     throw new UserError(`unknown --strategy ${strategy}`, 2, `strategies: ${STRATEGY_OPTIONS.join(", ")}`);
+  const objective = o.objective ?? "sum";
+  if (!(OBJECTIVE_OPTIONS as readonly string[]).includes(objective))
+    throw new UserError(`unknown --objective ${objective}`, 2, `objectives: ${OBJECTIVE_OPTIONS.join(", ")}`);
   const a = readArtifact(readBytes(file, "model file"), file);
   let profile: StoredProfile | null;
   if (o.data) profile = (await measure(file, { ...o, data: o.data, output: undefined })).profile;
@@ -53,6 +62,7 @@ export async function runReport(file: string, o: ReportCliOptions): Promise<numb
     profile,
     wholeNumber(o.seed, "--seed", 0, 0),
     strategy as StrategyOption,
+    objective as ObjectiveName,
   );
   writeAtomic(join(o.output, "report.json"), `${JSON.stringify(data, null, 2)}\n`);
   writeAtomic(join(o.output, "report.md"), `${markdown(data)}\n`);

@@ -5,6 +5,7 @@ import { PlanError } from "../../runtime/plan-error";
 import {
   isSearchError,
   parseLatencyTable,
+  OBJECTIVE_OPTIONS,
   parseProfile,
   STRATEGY_OPTIONS,
   type PlanOptions,
@@ -18,6 +19,7 @@ export interface SearchCliOptions {
   prefer?: string;
   tasks?: string;
   strategy?: string;
+  objective?: string;
   seed?: string;
   latency?: string;
   profile?: string;
@@ -28,6 +30,7 @@ export interface SearchCliOptions {
 /** --latency (a table from `mtl profile`) and --profile (measured task utility) as plan options. */
 export interface PlanFlags {
   strategy?: string;
+  objective?: string;
   seed?: string;
   latency?: string;
   profile?: string;
@@ -38,6 +41,9 @@ export function planOptionsFrom(o: PlanFlags): PlanOptions {
   const strategies: readonly string[] = STRATEGY_OPTIONS;
   if (o.strategy && !strategies.includes(o.strategy))
     throw new UserError(`unknown strategy "${o.strategy}"`, 2, `use one of ${strategies.join(", ")}`);
+  const objectives: readonly string[] = OBJECTIVE_OPTIONS;
+  if (o.objective && !objectives.includes(o.objective))
+    throw new UserError(`unknown objective "${o.objective}"`, 2, `use one of ${objectives.join(", ")}`);
   const json = (path: string, what: string): unknown => {
     try {
       return JSON.parse(new TextDecoder().decode(readBytes(path, what)));
@@ -49,6 +55,7 @@ export function planOptionsFrom(o: PlanFlags): PlanOptions {
   const options: { -readonly [K in keyof PlanOptions]: PlanOptions[K] } = {
     strategy: (o.strategy ?? "auto") as PlanOptions["strategy"],
   };
+  if (o.objective) options.objective = o.objective as PlanOptions["objective"];
   if (o.seed !== undefined) options.seed = wholeNumber(o.seed, "--seed", 1, 0);
   if (o.latency) {
     const t = parseLatencyTable(json(o.latency, "latency table"));

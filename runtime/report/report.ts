@@ -7,7 +7,7 @@ import { costAt } from "../../compiler/cost/table";
 import type { CostTable } from "../../compiler/cost/types";
 import type { Config } from "../../compiler/ir/types";
 import type { StoredProfile } from "../profile-schema";
-import { isSearchError, plan, type StrategyOption } from "../search/index";
+import { isSearchError, plan, type ObjectiveName, type StrategyOption } from "../search/index";
 import { simplexPreferences } from "../eval/preferences";
 import { hypervolume, kendall, mean, spearman, uniformity } from "./stats";
 
@@ -46,6 +46,8 @@ export interface ReportData {
   readonly seed: number;
   /** The search strategy the planner column used (`auto` unless asked otherwise). */
   readonly strategy: StrategyOption;
+  /** What the planner column optimised (`sum` unless asked otherwise). */
+  readonly objective: ObjectiveName;
   readonly tasks: Readonly<Record<string, { readonly metric: string; readonly lowerIsBetter: boolean }>>;
   readonly measured: StoredProfile["measured"] | null;
   /** Loss j = error_j / error_j at full width; error = 1 - metric (higher is better) or the metric. */
@@ -101,6 +103,7 @@ export function buildReport(
   profile: StoredProfile,
   seed: number,
   strategy: StrategyOption = "auto",
+  objective: ObjectiveName = "sum",
 ): ReportData {
   const tasks = Object.fromEntries(
     costs.tasks
@@ -194,7 +197,7 @@ export function buildReport(
   const budgets = REPORT_BUDGETS.map((b) => {
     const limit = b * fullMacs;
     const controlled = prefs.map((prefer) => {
-      const p = plan(costs, { budget: `${b * 100}%`, prefer }, { profile, strategy });
+      const p = plan(costs, { budget: `${b * 100}%`, prefer }, { profile, strategy, objective });
       return row(prefer, isSearchError(p) ? null : p.config, limit);
     });
     const blind = baseline(costs, limit, relScore);
@@ -209,6 +212,7 @@ export function buildReport(
     model: name,
     seed,
     strategy,
+    objective,
     tasks,
     measured: profile.measured ?? null,
     hypervolumeReference: ref,

@@ -53,6 +53,10 @@ export function explain(plan: Plan): string {
       `  ${pad(t, w)}  ${plan.utility[t].toFixed(3)}  preference ${plan.prefer[t].toFixed(2)}  (${sourceText(plan, t)})`,
     );
   }
-  lines.push(`objective (sum preference * utility): ${plan.objective.toFixed(4)}`);
+  lines.push(
+    plan.objectiveName === "chebyshev"
+      ? `objective (chebyshev: -(max + 0.001 sum) of preference * scaled loss): ${plan.objective.toFixed(4)}`
+      : `objective (sum preference * utility): ${plan.objective.toFixed(4)}`,
+  );
   return lines.join("\n");
 }

@@ -5,14 +5,17 @@ import type { CostTable } from "../../compiler/cost/types";
 import { parseConstraints, type ConstraintsInput } from "./constraints";
 import { evolutionary } from "./evolutionary";
 import { exact } from "./exact";
+import { withChebyshevScale } from "./chebyshev";
 import type { LatencyTable } from "./latency";
 import { paperRule } from "./paper-rule";
 import { buildProblem, type Problem } from "./problem";
 import { assignments } from "./space";
 import {
   isSearchError,
+  OBJECTIVE_OPTIONS,
   searchError,
   STRATEGY_OPTIONS,
+  type ObjectiveName,
   type Plan,
   type SearchError,
   type StrategyOption,
@@ -21,6 +24,8 @@ import type { Profile } from "./utility";
 
 export interface PlanOptions {
   readonly strategy?: StrategyOption;
+  /** What to optimise (default "sum"): see ObjectiveName and docs/search.md. */
+  readonly objective?: ObjectiveName;
   /** Seed of the evolutionary search (default 1): the same inputs and seed give the same plan. */
   readonly seed?: number;
   /**
@@ -60,7 +65,16 @@ export function plan(table: CostTable, constraints: ConstraintsInput, options: P
   if (isSearchError(c)) return c;
   if (options.seed !== undefined && !Number.isInteger(options.seed))
     return searchError("bad-option", `seed must be an integer, got ${options.seed}`);
-  const p = buildProblem(table, c, { ...options, profile: options.profile ?? undefined });
+  if (options.objective !== undefined && !(OBJECTIVE_OPTIONS as readonly string[]).includes(options.objective))
+    return searchError(
+      "bad-option",
+      `unknown objective "${String(options.objective)}"`,
+      `objectives: ${OBJECTIVE_OPTIONS.join(", ")}`,
+    );
+  const built = buildProblem(table, c, { ...options, profile: options.profile ?? undefined });
+  if (isSearchError(built)) return built;
+  // The Chebyshev scale comes from each task's best plan, found by the search that suits the space.
+  const p = built.objective === "chebyshev" ? withChebyshevScale(built, auto) : built;
   if (isSearchError(p)) return p;
   switch (options.strategy ?? "auto") {
     case "auto":
@@ -87,7 +101,7 @@ export type { LatencyQuality, LatencyTable, LatencyTerm } from "./latency";
 export { parseProfile } from "./utility";
 export type { Profile, ProfilePoint, ProfileTask } from "./utility";
 export { explain } from "./explain";
-export { isSearchError, STRATEGY_OPTIONS } from "./types";
+export { isSearchError, OBJECTIVE_OPTIONS, STRATEGY_OPTIONS } from "./types";
 export type {
   Plan,
   PlanBudget,
@@ -98,6 +112,7 @@ export type {
   StrategyName,
   StrategyOption,
   BindingKind,
+  ObjectiveName,
 } from "./types";
 export { buildProblem } from "./problem";
 export type { Problem, Strategy } from "./problem";

@@ -22,11 +22,18 @@ import {
   type RawTerm,
   type Space,
 } from "./space";
-import { isSearchError, searchError, type Plan, type PlanBudget, type SearchError } from "./types";
+import { isSearchError, searchError, type ObjectiveName, type Plan, type PlanBudget, type SearchError } from "./types";
 import { makeUtility, type Profile, type UtilityModel } from "./utility";
+
+export interface ChebyshevScale {
+  readonly ideal: Readonly<Record<string, number>>;
+  readonly range: Readonly<Record<string, number>>;
+}
 
 export interface ProblemOptions {
   readonly seed?: number;
+  /** What to optimise (default "sum"). */
+  readonly objective?: ObjectiveName;
   readonly profile?: Profile;
   readonly latency?: LatencyTable;
   /** Plan a latency budget even on a table `mtl profile` flagged as unreliable. */
@@ -44,6 +51,13 @@ export interface Problem {
   readonly params: Metric;
   readonly latency: Metric | null;
   readonly utility: UtilityModel;
+  readonly objective: ObjectiveName;
+  /**
+   * The Chebyshev objective's per-task scale (chebyshev.ts): loss_t = (ideal_t - u_t) / range_t, where
+   * ideal_t is the task's best utility within the budget and range_t how far it falls at the other
+   * tasks' best plans. Without it, loss_t = 1 - u_t.
+   */
+  readonly scale?: ChebyshevScale;
   /** Where the profile's measurements come from, when it says (mtl eval writes it). */
   readonly measured?: { readonly data: string; readonly split: string; readonly images: number };
   readonly seed: number;
@@ -59,8 +73,33 @@ export interface Problem {
 /** Beyond this many assignments the cheapest configuration is not searched for; see `cheapestOf`. */
 const ENUMERATION_LIMIT = 4096;
 
-export const objective = (p: Problem, g: Genome): number =>
+/**
+ * Weight of the weighted sum in the Chebyshev objective. Small enough that it only separates plans
+ * whose largest weighted loss ties, large enough to keep every plan Pareto-optimal instead of only
+ * weakly so.
+ */
+export const CHEBYSHEV_AUGMENT = 1e-3;
+
+export const weightedSum = (p: Problem, g: Genome): number =>
   p.tasks.reduce((s, t) => s + p.prefer[t] * p.utility.utility(t, g), 0);
+
+/** A task's loss on the Chebyshev scale: 0 at its best within the budget, 1 at its worst Pareto anchor. */
+export const scaledLoss = (p: Problem, t: string, u: number): number =>
+  p.scale ? (p.scale.ideal[t] - u) / p.scale.range[t] : 1 - u;
+
+/** The largest preference-weighted scaled loss over the running tasks. */
+export const weightedMaxLoss = (p: Problem, g: Genome): number =>
+  p.tasks.reduce((m, t) => Math.max(m, p.prefer[t] * scaledLoss(p, t, p.utility.utility(t, g))), 0);
+
+/** The preference-weighted sum of scaled losses. */
+export const weightedLossSum = (p: Problem, g: Genome): number =>
+  p.tasks.reduce((s, t) => s + p.prefer[t] * scaledLoss(p, t, p.utility.utility(t, g)), 0);
+
+/** Augmented weighted Chebyshev, as a value to maximise: -(max_t p_t l_t + rho * sum_t p_t l_t). */
+export const chebyshevValue = (maxLoss: number, lossSum: number): number => -(maxLoss + CHEBYSHEV_AUGMENT * lossSum);
+
+export const objective = (p: Problem, g: Genome): number =>
+  p.objective === "sum" ? weightedSum(p, g) : chebyshevValue(weightedMaxLoss(p, g), weightedLossSum(p, g));
 
 function checkTable(table: CostTable): SearchError | null {
   const parts = ["shared", ...table.tasks];
@@ -198,6 +237,7 @@ export function buildProblem(
     params,
     latency,
     utility,
+    objective: options.objective ?? "sum",
     ...(options.profile?.measured
       ? {
           measured: {

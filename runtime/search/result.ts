@@ -74,6 +74,7 @@ export function makePlan(p: Problem, genome: Genome, strategy: StrategyName, rea
     utility: Object.fromEntries(p.tasks.map((t) => [t, p.utility.utility(t, g)])),
     utilitySource: Object.fromEntries(p.tasks.map((t) => [t, p.utility.sourceAt(t, g)])),
     measured: p.measured ?? null,
+    objectiveName: p.objective,
     objective: objective(p, g),
     binding: binding(p, g),
   };

@@ -36,6 +36,15 @@ export type StrategyOption = (typeof STRATEGY_OPTIONS)[number];
 /** The strategy a plan reports (auto resolves to one of these). */
 export type StrategyName = Exclude<StrategyOption, "auto">;
 
+/**
+ * What a plan optimises over the running tasks t, with normalised preferences p_t and utilities u_t
+ * relative to full width: "sum" maximises sum_t p_t u_t (the weighted sum); "chebyshev" minimises
+ * the largest preference-weighted relative loss max_t p_t (1 - u_t), ties broken by the weighted sum
+ * (the augmented weighted Chebyshev scalarisation, docs/search.md).
+ */
+export const OBJECTIVE_OPTIONS = ["sum", "chebyshev"] as const;
+export type ObjectiveName = (typeof OBJECTIVE_OPTIONS)[number];
+
 /** What stopped the plan from going wider. */
 export type BindingKind =
   | "budget" // no group can widen one step without exceeding the budget
@@ -91,7 +100,9 @@ export interface Plan {
   readonly utilitySource: Readonly<Record<string, "profile" | "interpolated" | "proxy">>;
   /** Where the measured utilities come from (a profile written by `mtl eval`), else null. */
   readonly measured?: { readonly data: string; readonly split: string; readonly images: number } | null;
-  readonly objective: number; // sum over running tasks of prefer * utility
+  /** Which objective the plan optimised, and its value there (higher is better for both). */
+  readonly objectiveName: ObjectiveName;
+  readonly objective: number; // "sum": sum_t prefer_t * utility_t; "chebyshev": see chebyshevValue
   readonly binding: { readonly kind: BindingKind; readonly detail: string };
 }
 

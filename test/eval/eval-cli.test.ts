@@ -191,7 +191,7 @@ describe("mtl report", () => {
     const paper: ReportData = JSON.parse(readFileSync(join(work, "rep-paper", "report.json"), "utf8"));
     const auto: ReportData = JSON.parse(readFileSync(join(work, "rep", "report.json"), "utf8"));
     expect([paper.strategy, auto.strategy]).toEqual(["paper", "auto"]);
-    expect(readFileSync(join(work, "rep-paper", "report.md"), "utf8")).toContain("Planner: the paper search.");
+    expect(readFileSync(join(work, "rep-paper", "report.md"), "utf8")).toContain("Planner: the paper search, sum objective.");
     // the paper's rule gives the preferred task's head (its group is named after it) its full width
     const planned = paper.budgets.at(-1)!.controlled.plans.filter((p) => p.widths !== null);
     expect(planned.length).toBeGreaterThan(0);
@@ -202,6 +202,40 @@ describe("mtl report", () => {
     const bad = mtl("report", onnx, "-o", "rep-bad", "--strategy", "greedy");
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown --strategy greedy.*auto, paper, exact, evolutionary/s);
+  });
+
+  it("--objective picks what the planner optimises, recorded in the report; an unknown one is a usage error", () => {
+    const r = mtl("report", onnx, "-o", "rep-cheb", "--objective", "chebyshev");
+    expect(r.status, r.stderr).toBe(0);
+    const cheb: ReportData = JSON.parse(readFileSync(join(work, "rep-cheb", "report.json"), "utf8"));
+    const sum: ReportData = JSON.parse(readFileSync(join(work, "rep", "report.json"), "utf8"));
+    expect([cheb.objective, sum.objective]).toEqual(["chebyshev", "sum"]);
+    expect(readFileSync(join(work, "rep-cheb", "report.md"), "utf8")).toContain("chebyshev objective");
+    // the report's plans are the planner's: each equals `mtl search` with the same objective
+    const row = cheb.budgets[1].controlled.plans[0];
+    const prefer = Object.entries(row.prefer)
+      .map(([t, w]) => `${t}=${w}`)
+      .join(",");
+    const s = mtl(
+      "search",
+      onnx,
+      "--budget",
+      `${cheb.budgets[1].budget * 100}%`,
+      "--prefer",
+      prefer,
+      "--objective",
+      "chebyshev",
+      "--json",
+    );
+    expect(s.status, s.stderr).toBe(0);
+    expect(JSON.parse(s.stdout).widths).toEqual(row.widths);
+    const bad = mtl("report", onnx, "-o", "rep-bad", "--objective", "median");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown --objective median.*sum, chebyshev/s);
+    const badSearch = mtl("search", onnx, "--objective", "median");
+    expect(badSearch.status).toBe(2);
+    expect(badSearch.stderr).toMatch(/unknown objective "median".*sum, chebyshev/s);
+    expect(badSearch.stderr).not.toMatch(/\bat .*\.(ts|js|mjs):\d+/);
   });
 
   it("names a --profile that lacks the evaluated configurations, and how to write one", async () => {
