@@ -19,6 +19,8 @@ export interface InferOptions {
   readonly prefer?: Readonly<Record<string, number>>;
   readonly tasks?: readonly string[];
   readonly strategy?: "auto" | "paper" | "exact" | "evolutionary";
+  /** What the search optimises: "sum" (default) or "chebyshev" (docs/search.md). */
+  readonly objective?: "sum" | "chebyshev";
   /** An explicit configuration, e.g. "features=0.5,fish=1" (instead of a budget). */
   readonly config?: string;
   readonly outputs?: readonly string[];
@@ -60,6 +62,7 @@ export function requestParameters(o: InferOptions): Record<string, string | numb
       .join(",");
   if (o.tasks) p.tasks = o.tasks.join(",");
   if (o.strategy) p.strategy = o.strategy;
+  if (o.objective) p.objective = o.objective;
   if (o.config) p.config = o.config;
   if (o.timeoutMs !== undefined) p.timeout_ms = o.timeoutMs;
   return p;

@@ -1,10 +1,17 @@
 // Per-request `parameters` -> the configuration and tasks to run. A request either asks the search
-// (budget, prefer, tasks, strategy) or names a configuration (`config: "features=0.5,fish=1"`);
+// (budget, prefer, tasks, strategy, objective) or names a configuration (`config: "features=0.5,fish=1"`);
 // Triton-style `width.<group>` / `run.<task>` inputs select a configuration the same way.
 import type { Config } from "../../compiler/ir/types";
 import { didYouMean } from "../../compiler/messages";
 import type { MtlModel } from "../model";
-import { isSearchError, plan as search, type ConstraintsInput, type Plan, type PlanOptions } from "../search/index";
+import {
+  isSearchError,
+  OBJECTIVE_OPTIONS,
+  plan as search,
+  type ConstraintsInput,
+  type Plan,
+  type PlanOptions,
+} from "../search/index";
 import { badRequest } from "./errors";
 
 export type Scalar = string | number | boolean;
@@ -15,6 +22,7 @@ export const KNOWN_PARAMETERS = [
   "prefer",
   "tasks",
   "strategy",
+  "objective",
   "seed",
   "config",
   "binary_data_output",
@@ -142,7 +150,7 @@ const FIELD_OF: Record<string, string> = {
   "bad-option": "strategy",
 };
 
-/** Plans once per distinct (budget, prefer, tasks, strategy, seed); plans are pure, so they are memoised. */
+/** Plans once per distinct (budget, prefer, tasks, strategy, objective, seed); plans are pure, so they are memoised. */
 export class Router {
   private readonly memo = new Map<string, Route>();
   constructor(
@@ -155,11 +163,11 @@ export class Router {
     const tasks = readTasks(this.model, params.tasks);
     const configText = text(params, "config");
     if (configText !== undefined || controls) {
-      for (const k of ["budget", "prefer", "strategy"] as const)
+      for (const k of ["budget", "prefer", "strategy", "objective"] as const)
         if (params[k] !== undefined)
           throw badRequest(
             `parameters.${k} cannot be combined with an explicit configuration`,
-            "give either config (or width inputs) or budget/prefer/strategy",
+            "give either config (or width inputs) or budget/prefer/strategy/objective",
           );
       const config = configText !== undefined ? readConfig(this.model, configText) : controls!.config;
       return { config, tasks: tasks ?? controls?.tasks ?? this.model.tasks, plan: null };
@@ -167,12 +175,18 @@ export class Router {
     const strategy = text(params, "strategy");
     if (strategy !== undefined && !(STRATEGIES as readonly string[]).includes(strategy))
       throw badRequest(`parameters.strategy "${strategy}" is not a strategy`, `use one of ${STRATEGIES.join(", ")}`);
+    const objective = text(params, "objective");
+    if (objective !== undefined && !(OBJECTIVE_OPTIONS as readonly string[]).includes(objective))
+      throw badRequest(
+        `parameters.objective "${objective}" is not an objective`,
+        `use one of ${OBJECTIVE_OPTIONS.join(", ")}`,
+      );
     const seed = params.seed;
     if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed)))
       throw badRequest("parameters.seed must be a whole number");
     const budget = text(params, "budget");
     const prefer = readPrefer(params.prefer);
-    const key = JSON.stringify([budget, prefer, tasks, strategy, seed]);
+    const key = JSON.stringify([budget, prefer, tasks, strategy, objective, seed]);
     const hit = this.memo.get(key);
     if (hit) return hit;
     const meta = this.model.meta;
@@ -184,6 +198,7 @@ export class Router {
     };
     const options: PlanOptions = {
       strategy: (strategy ?? "auto") as PlanOptions["strategy"],
+      ...(objective !== undefined ? { objective: objective as PlanOptions["objective"] } : {}),
       ...(seed !== undefined ? { seed: seed as number } : {}),
       // measured utilities stored by `mtl eval --write`, as model.plan() uses them
       ...(this.model.profile ? { profile: this.model.profile } : {}),

@@ -42,9 +42,12 @@ async function expectSameAsRun(
   model: MtlModel,
   input: ClientTensor,
   result: { outputs: Record<string, { data: ArrayLike<number | bigint>; shape: readonly number[] }> },
-  o: { budget?: string; prefer?: Record<string, number>; tasks?: string[] },
+  o: { budget?: string; prefer?: Record<string, number>; tasks?: string[]; objective?: "sum" | "chebyshev" },
 ) {
-  const plan = model.plan({ budget: o.budget, prefer: o.prefer, tasks: o.tasks });
+  const plan = model.plan(
+    { budget: o.budget, prefer: o.prefer, tasks: o.tasks },
+    o.objective ? { objective: o.objective } : {},
+  );
   const r = await model.run({ [input.name]: { data: input.data as Float32Array, dims: input.shape } }, { plan });
   const want = Object.assign({}, ...Object.values(r.outputs)) as Record<
     string,
@@ -142,6 +145,9 @@ describe("KServe v2 REST and gRPC", () => {
     expect(closeTo(c.outputs["cls.indices"].data, want.outputs.cls["cls.indices"].data)).toBe(true);
     const paper = await rest.infer("Two", [x], { budget: "50%", strategy: "paper" });
     expect(paper.parameters.strategy).toBe("paper");
+    const balanced = { budget: "40%", prefer: { seg: 3, cls: 1 }, objective: "chebyshev" as const };
+    const b = await rest.infer("Two", [x], balanced);
+    await expectSameAsRun(ref.two, x, b, balanced);
   });
 
   it("takes PNG uploads and preprocesses them as the model declares", async () => {
@@ -241,6 +247,7 @@ describe("errors name the field and the fix", () => {
     ["unknown task", { inputs: [ok], parameters: { tasks: "sag" } }, 400, /parameters\.tasks: .*no task `sag`/],
     ["bad prefer", { inputs: [ok], parameters: { prefer: "seg=x" } }, 400, /parameters\.prefer/],
     ["bad strategy", { inputs: [ok], parameters: { strategy: "fast" } }, 400, /parameters\.strategy "fast"/],
+    ["bad objective", { inputs: [ok], parameters: { objective: "median" } }, 400, /parameters\.objective "median"/],
     ["bad config", { inputs: [ok], parameters: { config: "e=0.3" } }, 400, /parameters\.config: width 0.3/],
     ["config with budget", { inputs: [ok], parameters: { config: "e=0.5", budget: "40%" } }, 400, /cannot be combined/],
     ["unknown output", { inputs: [ok], outputs: [{ name: "depth" }] }, 400, /outputs: `depth`/],
