@@ -6,8 +6,11 @@
 // per configuration (bench/train/torch-codegen.ts) with the same losses: cross-entropy on labels
 // for the largest, soft cross-entropy to its detached outputs for the others.
 // images/s counts each sample once per step (as US-Nets reports epochs), with "largest only" (one
-// configuration per step) beside it.
-// Run: npx tsx bench/train.ts [examples/multimnist.mtl] [--batch 256] [--threads 2] [--steps 5]
+// configuration per step) beside it. On a shared machine the load changes within a minute, so the
+// two sides run in alternating rounds (`--rounds`, each a warm-up step then `--steps` timed ones)
+// and the medians are compared; CPU time per step (all threads of the process) is printed too,
+// being steadier than wall time under load.
+// Run: npx tsx bench/train.ts [examples/multimnist.mtl] [--batch 256] [--threads 2] [--steps 5] [--rounds 3]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,12 +36,20 @@ const { values: flags, positionals } = parseArgs({
     batch: { type: "string", default: "256" },
     threads: { type: "string", default: "2" },
     steps: { type: "string", default: "5" },
+    rounds: { type: "string", default: "3" },
   },
 });
 const file = positionals[0] ?? "examples/multimnist.mtl";
 const batch = Number(flags.batch);
 const threads = Number(flags.threads);
 const steps = Number(flags.steps);
+const rounds = Number(flags.rounds);
+
+interface Rate {
+  readonly imagesPerSecond: number;
+  readonly cpuMsPerStep: number;
+}
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const host = fileHost(file);
 const r = prepareModel(host.entryOf(file), host);
@@ -56,7 +67,10 @@ const labels = Object.fromEntries(
   graph.tasks.map((t) => [t.name, BigInt64Array.from({ length: batch }, () => BigInt(Math.floor(rand() * 10)))]),
 );
 
-async function mtlRate(which: readonly Config[]): Promise<number> {
+/** Builds the training state once; each call of the returned function is one timed round. */
+async function mtlRunner(
+  which: readonly Config[],
+): Promise<{ round: () => Promise<Rate>; close: () => Promise<void> }> {
   const settings = sessionSettings(threads);
   const sessions = new TrainingSessions(settings);
   const roles = paramRoles(graph);
@@ -73,15 +87,21 @@ async function mtlRate(which: readonly Config[]): Promise<number> {
   const feeds: Record<string, ort.Tensor> = { [input.name]: new ort.Tensor("float32", x, shape) };
   for (const t of graph.tasks) feeds[`target.${t.name}`] = new ort.Tensor("int64", labels[t.name], [batch]);
   const opt = makeOptimizer({ kind: "sgd", lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
-  await sandwichStep(state, which, feeds, opt, 0.01, 0, null); // warm-up: builds every graph and session
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await sandwichStep(state, which, feeds, opt, 0.01, i + 1, null);
-  const seconds = (performance.now() - t0) / 1000;
-  await sessions.close();
-  return (batch * steps) / seconds;
+  let step = 0;
+  await sandwichStep(state, which, feeds, opt, 0.01, step++, null); // warm-up: builds every graph and session
+  const round = async (): Promise<Rate> => {
+    await sandwichStep(state, which, feeds, opt, 0.01, step++, null);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await sandwichStep(state, which, feeds, opt, 0.01, step++, null);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(c0);
+    return { imagesPerSecond: (batch * steps) / seconds, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps };
+  };
+  return { round, close: () => sessions.close() };
 }
 
-function torchRate(which: readonly Config[]): number {
+function torchRate(which: readonly Config[]): Rate {
   const dir = mkdtempSync(join(tmpdir(), "mtl-bench-train-"));
   try {
     const modules = which.map((c, i) =>
@@ -111,10 +131,11 @@ def step():
         loss.backward()
     opt.step()
 step()
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 for _ in range(${steps}):
     step()
-print(json.dumps(${batch} * ${steps} / (time.perf_counter() - t0)))
+wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+print(json.dumps({"imagesPerSecond": ${batch} * ${steps} / wall, "cpuMsPerStep": 1000 * cpu / ${steps}}))
 `;
     const path = join(dir, "bench.py");
     writeFileSync(path, py);
@@ -132,15 +153,29 @@ console.log(
     `onnxruntime-node ${ort.env.versions.common}, PyTorch ${torchVersion}`,
 );
 console.log(
-  `${"step".padEnd(34)} ${"mtl img/s".padStart(10)} ${"torch img/s".padStart(12)} ${"mtl/torch".padStart(10)}`,
+  `${rounds} alternating rounds; medians (wall images/s, CPU ms per step over all threads)\n` +
+    `${"step".padEnd(30)} ${"mtl img/s".padStart(10)} ${"torch img/s".padStart(12)} ${"mtl/torch".padStart(10)}` +
+    ` ${"mtl CPU ms".padStart(11)} ${"torch CPU ms".padStart(13)} ${"torch/mtl CPU".padStart(14)}`,
 );
 for (const [label, which] of [
   ["largest only", configs.slice(0, 1)],
   [`sandwich (${configs.length} configurations)`, configs],
 ] as const) {
-  const m = await mtlRate(which);
-  const t = torchRate(which);
+  const runner = await mtlRunner(which);
+  const m: Rate[] = [];
+  const t: Rate[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      m.push(await runner.round());
+      t.push(torchRate(which));
+    }
+  } finally {
+    await runner.close();
+  }
+  const [mw, tw] = [median(m.map((x) => x.imagesPerSecond)), median(t.map((x) => x.imagesPerSecond))];
+  const [mc, tc] = [median(m.map((x) => x.cpuMsPerStep)), median(t.map((x) => x.cpuMsPerStep))];
   console.log(
-    `${label.padEnd(34)} ${m.toFixed(0).padStart(10)} ${t.toFixed(0).padStart(12)} ${(m / t).toFixed(2).padStart(10)}`,
+    `${label.padEnd(30)} ${mw.toFixed(0).padStart(10)} ${tw.toFixed(0).padStart(12)} ${(mw / tw).toFixed(2).padStart(10)}` +
+      ` ${mc.toFixed(0).padStart(11)} ${tc.toFixed(0).padStart(13)} ${(tc / mc).toFixed(2).padStart(14)}`,
   );
 }
