@@ -21,13 +21,16 @@ export const TRAIN_SETTINGS: Readonly<Record<string, string>> = {
   steps: "steps 5000",
   batch: "batch 256",
   configs: "configs 4",
-  distill: "distill outputs: 1.0, features: 0.5",
+  distill: "distill outputs: 1.0, features: 0.5, temperature: 4",
   loss_weights: "loss_weights left: 1, right: 0.5",
   augment: "augment crop(padding: 2), hflip",
   clip: "clip 5",
   calibrate: "calibrate 10",
   seed: "seed 0",
 };
+
+/** The `name: value` entries of `distill`: three weights and the temperature of output distillation. */
+export const DISTILL_TERMS = ["outputs", "features", "labels", "temperature"];
 
 /** The model's TrainSpec: DEFAULT_TRAIN overridden by the settings of its (at most one) `train` section. */
 export function trainSpec(
@@ -70,8 +73,14 @@ export function trainSpec(
     return n;
   };
 
-  /** `name: value` entries of `distill` and `loss_weights`: numbers of 0 or more. */
-  const weights = (s: A.TrainSetting): Map<string, { value: number; span: Span }> => {
+  /**
+   * `name: value` entries of `distill` and `loss_weights`: numbers of 0 or more, or what `rule`
+   * asks of the entry it names (its test, and how its values are described).
+   */
+  const weights = (
+    s: A.TrainSetting,
+    rule: (name: string) => { ok: (x: number) => boolean; what: string; hint?: string } | undefined = () => undefined,
+  ): Map<string, { value: number; span: Span }> => {
     const out = new Map<string, { value: number; span: Span }>();
     for (const a of s.args) {
       if (!a.name) {
@@ -80,11 +89,9 @@ export function trainSpec(
       }
       const v = evalExpr(a.value);
       if (v.kind === "error") continue;
-      if ((v.kind !== "int" && v.kind !== "float") || !(v.value >= 0) || !Number.isFinite(v.value)) {
-        bad(
-          a.value.span,
-          `a weight is a number of 0 or more, not ${v.kind === "int" || v.kind === "float" ? v.value : v.kind}`,
-        );
+      const r = rule(a.name.name) ?? { ok: nonNegative, what: "a weight is a number of 0 or more" };
+      if ((v.kind !== "int" && v.kind !== "float") || !r.ok(v.value)) {
+        bad(a.value.span, `${r.what}, not ${v.kind === "int" || v.kind === "float" ? v.value : v.kind}`, r.hint);
         continue;
       }
       if (out.has(a.name.name))
@@ -160,16 +167,25 @@ export function trainSpec(
         break;
       }
       case "distill": {
-        const w = weights(s);
+        const w = weights(s, (k) =>
+          k === "temperature"
+            ? {
+                ok: positive,
+                what: "a distillation temperature is a number above 0",
+                hint: "1 is plain distillation; Hinton et al. use 2 to 20, e.g. `temperature: 4`",
+              }
+            : undefined,
+        );
         for (const [k, v] of w) {
           if (k === "outputs") spec.distillOutputs = v.value;
           else if (k === "features") spec.distillFeatures = v.value;
           else if (k === "labels") spec.distillLabels = v.value;
+          else if (k === "temperature") spec.distillTemperature = v.value;
           else
             bad(
               v.span,
               `\`distill\` has no term \`${k}\``,
-              didYouMean(k, ["outputs", "features", "labels"]) ?? "its terms are outputs, features and labels",
+              didYouMean(k, DISTILL_TERMS) ?? "its terms are outputs, features, labels and temperature",
             );
         }
         break;

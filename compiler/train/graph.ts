@@ -22,6 +22,7 @@ export interface TrainingGraphOptions {
   readonly labels: boolean; // label losses on (inputs `target.<task>`)
   readonly labelWeight?: number; // scales the label losses (default 1)
   readonly distillOutputs: number; // 0 = off; else inputs `teacher.<task>` = the largest config's raw head outputs
+  readonly distillTemperature?: number; // temperature of cross-entropy output distillation (default 1)
   readonly distillFeatures: number; // 0 = off; else inputs `teacher.feature.<i>` = the largest config's encoder features
   readonly gradients: boolean; // false: forward in training mode only (for BN calibration)
 }
@@ -209,6 +210,7 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
         studentChannels(e, graph, t.output, config, teacher),
         w * opts.distillOutputs,
         axis,
+        opts.distillTemperature ?? 1,
       );
       outputs.push(scalar(named(e, term.value, `loss.distill.${t.name}`)));
       addTotal(e, term.value, w * opts.distillOutputs);

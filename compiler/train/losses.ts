@@ -63,14 +63,29 @@ export function crossEntropy(
   return { value, grad: scaled(e, g, scale, n) };
 }
 
-/** Soft cross-entropy -sum softmax(teacher) log_softmax(x) over axis 1, mean over the positions. */
-export function softCrossEntropy(e: Emitter, x: string, teacher: string, scale: number, axis = 1): LossTerm {
-  const logp = e.op1("LogSoftmax", [x], [attr.int("axis", axis)]);
-  const pt = e.op1("Softmax", [teacher], [attr.int("axis", axis)]);
+/**
+ * Soft cross-entropy -sum softmax(teacher) log_softmax(x) over the class axis, mean over the
+ * positions. With a temperature T (Hinton et al. 2015) both sides are divided by T and the value
+ * is multiplied by T^2: T^2 mean(-sum softmax(teacher/T) log_softmax(x/T)), whose gradient is
+ * T (softmax(x/T) - softmax(teacher/T)) / positions. T = 1 emits no extra ops.
+ */
+export function softCrossEntropy(
+  e: Emitter,
+  x: string,
+  teacher: string,
+  scale: number,
+  axis = 1,
+  temperature = 1,
+): LossTerm {
+  const tempered = temperature !== 1;
+  const cool = (v: string): string => (tempered ? e.op1("Div", [v, e.lower.f32([temperature])]) : v);
+  const logp = e.op1("LogSoftmax", [cool(x)], [attr.int("axis", axis)]);
+  const pt = e.op1("Softmax", [cool(teacher)], [attr.int("axis", axis)]);
   const classes = e.op1("Gather", [e.op1("Shape", [x]), e.lower.i64([axis], [])], [attr.int("axis", 0)]); // a scalar
   const positions = e.op1("Div", [count(e, x), toFloat(e, classes)]);
-  const value = e.op1("Neg", [e.op1("Div", [sumAll(e, e.op1("Mul", [pt, logp])), positions])]);
-  return { value, grad: scaled(e, e.op1("Sub", [e.op1("Exp", [logp]), pt]), scale, positions) };
+  let value = e.op1("Neg", [e.op1("Div", [sumAll(e, e.op1("Mul", [pt, logp])), positions])]);
+  if (tempered) value = e.op1("Mul", [value, e.lower.f32([temperature * temperature])]);
+  return { value, grad: scaled(e, e.op1("Sub", [e.op1("Exp", [logp]), pt]), scale * temperature, positions) };
 }
 
 /** Binary cross-entropy with logits against targets in [0, 1], mean over elements. */
@@ -142,11 +157,22 @@ export function labelLoss(
   }
 }
 
-/** In-place distillation toward the teacher's raw output, by the task's loss kind. */
-export function distillLoss(e: Emitter, kind: LossKind, x: string, teacher: string, scale: number, axis = 1): LossTerm {
+/**
+ * In-place distillation toward the teacher's raw output, by the task's loss kind. The temperature
+ * applies to cross-entropy tasks only (soft targets of a softmax); bce, l1, l2 and cosine ignore it.
+ */
+export function distillLoss(
+  e: Emitter,
+  kind: LossKind,
+  x: string,
+  teacher: string,
+  scale: number,
+  axis = 1,
+  temperature = 1,
+): LossTerm {
   switch (kind) {
     case "cross_entropy":
-      return softCrossEntropy(e, x, teacher, scale, axis);
+      return softCrossEntropy(e, x, teacher, scale, axis, temperature);
     case "bce":
       return bceWithLogits(e, x, e.op1("Sigmoid", [teacher]), scale);
     case "l1":

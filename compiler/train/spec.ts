@@ -62,6 +62,13 @@ export interface TrainSpec {
    * configuration learns from labels at weight 1.
    */
   readonly distillLabels: number;
+  /**
+   * Temperature T of output distillation for cross-entropy tasks (Hinton et al. 2015): the soft
+   * cross-entropy between softmax(teacher / T) and log_softmax(student / T), times T^2 so that its
+   * gradient keeps the scale of T = 1. 1 is plain in-place distillation (US-Nets); regression,
+   * cosine and binary cross-entropy distillation ignore it.
+   */
+  readonly distillTemperature: number;
   /** Per-task loss weights; tasks not named weigh 1. */
   readonly lossWeights: Readonly<Record<string, number>>;
   readonly augment: AugmentSpec;
@@ -83,6 +90,7 @@ export const DEFAULT_TRAIN: TrainSpec = {
   distillOutputs: 1,
   distillFeatures: 0,
   distillLabels: 0,
+  distillTemperature: 1,
   lossWeights: {},
   augment: { cropPadding: 0, hflip: false },
   clipNorm: null,

@@ -24,6 +24,7 @@ export function trainingPrograms(
       labels: role === "teacher" || (student && (spec.distillOutputs === 0 || spec.distillLabels > 0)),
       labelWeight: student && spec.distillOutputs > 0 ? spec.distillLabels : 1,
       distillOutputs: student ? spec.distillOutputs : 0,
+      distillTemperature: spec.distillTemperature,
       distillFeatures: student ? spec.distillFeatures : 0,
       gradients: role !== "calibrate",
     });

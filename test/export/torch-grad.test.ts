@@ -6,7 +6,8 @@
 // buildTrainingGraph run in onnxruntime-node with its gradients scattered back by
 // compiler/train/cut.ts, at the largest, the smallest and one mixed configuration; and with the
 // largest configuration as teacher (in-place output distillation plus feature distillation, as the
-// `train { distill ... }` section declares) the same distillation losses and summed gradients.
+// `train { distill ... }` section declares; the small model's at temperature 3, multimnist's at 1)
+// the same distillation losses and summed gradients.
 // mtl computes in float32: gradients agree within 1e-4 of each tensor's largest magnitude, the
 // label loss within 1e-5, the distillation losses within 1e-4 (relative). About 8 s.
 import { execFileSync } from "node:child_process";
@@ -67,10 +68,12 @@ for cfg in job["configs"]:
         with torch.no_grad():
             t_out, t_feat = m({"image": x}, job["largest"], None, True)
             s_out, s_feat = m({"image": x}, cfg, None, True)
-            r["distill"] = {t: float(train.distill_loss(k, s_out[t], t_out[t])) for t, (k, _) in losses.items()}
+            temp = train.TRAIN["distill_temperature"]
+            r["distill"] = {t: float(train.distill_loss(k, s_out[t], t_out[t], temp)) for t, (k, _) in losses.items()}
             r["features"] = float(train.feature_loss(m, m.resolve(cfg), s_feat, t_feat))
         r["sandwich"] = grads
         r["distill_outputs"], r["distill_features"] = train.TRAIN["distill_outputs"], train.TRAIN["distill_features"]
+        r["distill_temperature"] = train.TRAIN["distill_temperature"]
     out.append(r)
 print(json.dumps(out))
 `;
@@ -83,10 +86,11 @@ interface TorchResult {
   sandwich?: Record<string, number[] | null>;
   distill_outputs?: number;
   distill_features?: number;
+  distill_temperature?: number;
 }
 
 // A second model, small and fast: a depthwise conv and a concat (two channel segments) in the
-// encoder, per-task loss weights and its own distillation weights.
+// encoder, per-task loss weights and its own distillation weights and temperature.
 const SMALL = `block mix(x: tensor) -> tensor {
   y = x |> conv(16, k: 3, bias: false) as c1 |> bn as b1 |> relu
   d = y |> conv(16, k: 3, groups: y.channels, bias: false) as dw |> bn as b2 |> relu6
@@ -105,7 +109,7 @@ model Small {
   }
   task b { head features |> gap |> flatten |> fixed linear(3) as fc decode argmax loss cross_entropy }
   train {
-    distill outputs: 0.7, features: 0.3, labels: 0.4
+    distill outputs: 0.7, features: 0.3, labels: 0.4, temperature: 3
     loss_weights a: 1.0, b: 0.5
   }
 }
@@ -157,6 +161,7 @@ function suite(label: string, source: string): void {
       labels: !distill || train.distillLabels > 0,
       labelWeight: distill ? train.distillLabels : 1,
       distillOutputs: distill ? train.distillOutputs : 0,
+      distillTemperature: train.distillTemperature,
       distillFeatures: distill ? train.distillFeatures : 0,
       gradients: true,
     });
@@ -239,6 +244,7 @@ function suite(label: string, source: string): void {
         const { out } = distilled[name];
         expect(want.distill_outputs).toBe(graph.train!.distillOutputs);
         expect(want.distill_features).toBe(graph.train!.distillFeatures);
+        expect(want.distill_temperature).toBe(graph.train!.distillTemperature);
         for (const t of tasks) {
           const got = scalar(out, `loss.distill.${t}`);
           expect(Math.abs(got - want.distill![t]) / want.distill![t], `distillation of ${t}`).toBeLessThan(1e-4);

@@ -198,6 +198,12 @@ describe("mtl export torch: train.py", () => {
     expect(refused.code).toBe(1);
     expect(refused.out).toContain("error: task 'seg' has class target 255 at step 0, outside 0..3; declare it ignored");
     expect(refused.out).not.toContain("Traceback");
+
+    // A distillation temperature that is not above 0 stops train.py before it reads any data.
+    const cold = await runPython([...args, "--distill-temperature", "0"], {}, 50_000);
+    expect(cold.code).toBe(1);
+    expect(cold.out).toContain("error: --distill-temperature must be above 0, not 0.0");
+    expect(cold.out).not.toContain("Traceback");
   }, 60_000);
 });
 

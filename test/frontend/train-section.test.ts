@@ -38,6 +38,7 @@ describe("train section", () => {
       distillOutputs: 0.5,
       distillFeatures: 0.25,
       distillLabels: 0.75,
+      distillTemperature: 2,
       lossWeights: { left: 1, right: 0.5 },
       augment: { cropPadding: 2, hflip: true },
       clipNorm: 5,
@@ -61,6 +62,31 @@ describe("train section", () => {
   it("reads steps in place of epochs", () => {
     const r = expectClean(model(twoTasks, "  train {\n    steps 40\n  }"));
     expect([r.graphs[0].train.epochs, r.graphs[0].train.steps]).toEqual([null, 40]);
+  });
+
+  it("reads the distillation temperature (default 1)", () => {
+    expect(DEFAULT_TRAIN.distillTemperature).toBe(1);
+    const plain = expectClean(model(twoTasks, "  train {\n    distill outputs: 1, labels: 0.5\n  }"));
+    expect(plain.graphs[0].train.distillTemperature).toBe(1);
+    const hot = expectClean(model(twoTasks, "  train {\n    distill outputs: 1, temperature: 4\n  }"));
+    expect(hot.graphs[0].train).toEqual({ ...DEFAULT_TRAIN, distillOutputs: 1, distillTemperature: 4 });
+    const alone = expectClean(model(twoTasks, "  train {\n    distill temperature: 0.5\n  }"));
+    expect(alone.graphs[0].train.distillTemperature).toBe(0.5);
+  });
+
+  it("reports a distillation temperature that is not a number above 0 at the value", () => {
+    const zero = expectError(model(twoTasks, "  train {\n    distill outputs: 1, temperature: 0\n  }"), "MTL5106", "0");
+    expect(zero.message).toBe("a distillation temperature is a number above 0, not 0");
+    expect(zero.hint).toContain("temperature: 4");
+    expectError(model(twoTasks, "  train {\n    distill temperature: -2\n  }"), "MTL5106", "-2");
+    expectError(model(twoTasks, "  train {\n    distill temperature: true\n  }"), "MTL5106", "true");
+    expectError(
+      model(twoTasks, "  train {\n    distill temperature: 2, temperature: 3\n  }"),
+      "MTL5013",
+      "temperature: 3",
+    );
+    const typo = expectError(model(twoTasks, "  train {\n    distill temprature: 2\n  }"), "MTL5106", "temprature: 2");
+    expect(typo.hint).toContain("temperature");
   });
 
   it("reports wrong values at the value", () => {
@@ -104,13 +130,13 @@ describe("train section", () => {
   it("formats a one-line section one setting per line, idempotently", () => {
     const src = model(
       twoTasks,
-      "  train { optimizer sgd(lr: 0.1) epochs 3 distill outputs: 1, features: 0.5 augment crop(padding: 2), hflip }",
+      "  train { optimizer sgd(lr: 0.1) epochs 3 distill outputs: 1, features: 0.5, temperature: 4 augment crop(padding: 2), hflip }",
     );
     const once = formatSource(src, "m.mtl");
     expect(once.diagnostics).toEqual([]);
     expect(once.text).toContain(
       "  train {\n    optimizer sgd(lr: 0.1)\n    epochs 3\n" +
-        "    distill outputs: 1, features: 0.5\n    augment crop(padding: 2), hflip\n  }\n",
+        "    distill outputs: 1, features: 0.5, temperature: 4\n    augment crop(padding: 2), hflip\n  }\n",
     );
     expect(formatSource(once.text, "m.mtl").text).toBe(once.text);
   });

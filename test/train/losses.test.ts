@@ -1,7 +1,8 @@
 // Every loss kind, the ignore index, output distillation (soft targets from a teacher with the
 // largest configuration's shapes, cut to the student's channels) and feature distillation:
 // values against PyTorch (/usr/bin/python3, float64, from the graph's own outputs), gradients
-// against finite differences of the graph's total loss.
+// against finite differences of the graph's total loss. Distillation at a temperature: values
+// and gradients with respect to the head outputs against PyTorch autograd.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,10 +11,11 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { GraphBuilder } from "../../compiler/ir/builder";
 import type { Graph, Task } from "../../compiler/ir/types";
-import { buildTrainingGraph } from "../../compiler/train/graph";
+import { encodeModel } from "../../compiler/onnx/encode";
+import { buildTrainingGraph, type TrainingGraphOptions } from "../../compiler/train/graph";
 import { lossSpecOf } from "../../compiler/train/losses";
 import { at, convOpts } from "../helpers/reference-nets";
-import { checkGradients, randomFeeds, sessionOf, lossOf } from "../helpers/train-check";
+import { checkGradients, randomFeeds, relError, sessionOf, lossOf } from "../helpers/train-check";
 
 const IGNORE = 255;
 
@@ -132,6 +134,102 @@ describe("losses and distillation", () => {
     const checks = await checkGradients(tg, feeds, 9);
     for (const c of checks) expect(c.error, `${c.param}: ${c.analytic} vs ${c.numeric}`).toBeLessThan(1e-2);
   }, 60_000);
+
+  describe("distillation temperature", () => {
+    // Each task's output is a learned tensor (a `param` node), so the graph's `grad.<task>` is the
+    // gradient of the weighted total with respect to that output: classes [3, 5], a dense head
+    // [2, 4, 3, 3], a sequence head [2, 3, 5] (classes on its channel axis, the last), and an l2
+    // task, whose distillation ignores the temperature.
+    const OUTPUTS = { cls: [3, 5], seg: [2, 4, 3, 3], tok: [2, 3, 5], reg: [3, 2] };
+    const KD_WEIGHTS = { cls: 1.5, seg: 0.5, tok: 0.75, reg: 2 };
+    function outputsNet(): Graph {
+      const b = new GraphBuilder("kd", [0.5, 1.0], 1);
+      b.addGroup("g");
+      b.input("unused", "f32", ["N", 1], 1);
+      for (const [name, shape] of Object.entries(OUTPUTS)) {
+        const out = b.param(at(name), shape, { kind: "normal", std: 1 }, name === "tok" ? 2 : 1);
+        const loss = lossOf(name === "reg" ? "l2" : "cross_entropy");
+        b.addTask({ name, output: out, decode: { kind: "identity" }, loss, metric: null });
+      }
+      return b.finish();
+    }
+    const kdOpts = (temperature?: number): TrainingGraphOptions => ({
+      tasks: Object.keys(OUTPUTS),
+      lossWeights: KD_WEIGHTS,
+      labels: false,
+      distillOutputs: 0.5,
+      distillFeatures: 0,
+      gradients: true,
+      ...(temperature === undefined ? {} : { distillTemperature: temperature }),
+    });
+
+    const KD_PYTHON = String.raw`
+import json, sys
+import torch, torch.nn.functional as F
+j = json.load(open(sys.argv[1]))
+T = j["temperature"]
+out = {}
+for task, w in j["weights"].items():
+    x = torch.tensor(j["x"][task]["data"], dtype=torch.float64).reshape(j["x"][task]["shape"]).requires_grad_()
+    t = torch.tensor(j["teacher"][task]["data"], dtype=torch.float64).reshape(j["teacher"][task]["shape"])
+    if task == "reg":
+        d = F.mse_loss(x, t)
+    else:
+        axis = 2 if x.dim() == 3 else 1
+        d = T * T * (-(torch.softmax(t / T, axis) * torch.log_softmax(x / T, axis)).sum(axis)).mean()
+    (w * j["distill"] * d).backward()
+    out[task] = {"value": d.item(), "grad": x.grad.flatten().tolist()}
+print(json.dumps(out))
+`;
+
+    it("T = 1 emits the same graph as no temperature; T = 4 adds ops", () => {
+      const plain = encodeModel(buildTrainingGraph(outputsNet(), { g: 0 }, kdOpts()).model);
+      const one = encodeModel(buildTrainingGraph(outputsNet(), { g: 0 }, kdOpts(1)).model);
+      const four = buildTrainingGraph(outputsNet(), { g: 0 }, kdOpts(4)).model;
+      expect(Buffer.from(one).equals(Buffer.from(plain))).toBe(true);
+      const nodes = (m: typeof four) => m.graph.nodes.length;
+      expect(nodes(four)).toBeGreaterThan(nodes(buildTrainingGraph(outputsNet(), { g: 0 }, kdOpts(1)).model));
+    });
+
+    for (const temperature of [1, 4]) {
+      it(`T = ${temperature}: soft cross-entropy value and output gradient equal PyTorch autograd`, async () => {
+        const tg = buildTrainingGraph(outputsNet(), { g: 0 }, kdOpts(temperature));
+        expect(tg.params.slice().sort()).toEqual(Object.keys(OUTPUTS).sort());
+        const feeds = randomFeeds(tg, 11, 2);
+        // Logits of several units, so that the temperature changes the soft targets a lot.
+        for (const [k, t] of Object.entries(feeds)) {
+          if (k === "unused") continue;
+          const d = t.data as Float32Array;
+          d.forEach((v, i) => (d[i] = v * (k.startsWith("teacher.") ? 6 : 4)));
+        }
+        const got = await (await sessionOf(tg)).run(feeds);
+        const arr = (t: ort.Tensor) => ({ data: Array.from(t.data as Float32Array), shape: [...t.dims] });
+        const job = {
+          temperature,
+          distill: 0.5,
+          weights: KD_WEIGHTS,
+          x: Object.fromEntries(Object.keys(OUTPUTS).map((k) => [k, arr(feeds[k])])),
+          teacher: Object.fromEntries(Object.keys(OUTPUTS).map((k) => [k, arr(feeds[`teacher.${k}`])])),
+        };
+        const file = join(mkdtempSync(join(tmpdir(), "mtl-kd-")), "job.json");
+        writeFileSync(file, JSON.stringify(job));
+        const want = JSON.parse(
+          execFileSync("/usr/bin/python3", ["-c", KD_PYTHON, file], { encoding: "utf8" }),
+        ) as Record<string, { value: number; grad: number[] }>;
+        let total = 0;
+        for (const k of Object.keys(OUTPUTS)) {
+          const value = (got[`loss.distill.${k}`].data as Float32Array)[0];
+          expect(
+            Math.abs(value - want[k].value) / want[k].value,
+            `value of ${k}: ${value} vs ${want[k].value}`,
+          ).toBeLessThan(1e-5);
+          expect(relError(got[`grad.${k}`].data as Float32Array, want[k].grad), `gradient of ${k}`).toBeLessThan(1e-5);
+          total += 0.5 * KD_WEIGHTS[k as keyof typeof KD_WEIGHTS] * want[k].value;
+        }
+        expect(Math.abs((got.loss.data as Float32Array)[0] - total) / total).toBeLessThan(1e-5);
+      });
+    }
+  });
 
   it("feature distillation keeps the leading channels of each segment of a concatenated feature", async () => {
     const b = new GraphBuilder("cat", [0.5, 1.0], 1);

@@ -1,6 +1,7 @@
 // Which losses each role's training program carries: the teacher learns from labels; a student
 // learns from the teacher alone (US-Nets) unless `distill labels: w` keeps its label loss too, and
-// from labels alone when output distillation is off.
+// from labels alone when output distillation is off. The distillation temperature reaches the
+// students' programs only.
 import { describe, expect, it } from "vitest";
 import type { TrainSpec } from "../../compiler/train/spec";
 import { trainingPrograms } from "../../runtime/train/programs";
@@ -38,6 +39,20 @@ describe("training programs per role", () => {
     const s = losses({ distillOutputs: 1, distillLabels: 0.5 }, "student");
     expect(s.labels).toEqual(["target.left", "target.right"]);
     expect(s.outputs).toEqual(["loss", "loss.distill.left", "loss.distill.right", "loss.left", "loss.right"]);
+  });
+
+  it("`distill temperature: T` reaches the students' distillation and leaves the teacher alone", () => {
+    const bytes = (spec: Partial<TrainSpec>, role: "teacher" | "student") =>
+      Buffer.from(
+        trainingPrograms(graph, { ...graph.train, distillOutputs: 1, ...spec })(
+          role === "teacher" ? largest : smallest,
+          role,
+        ).bytes,
+      );
+    expect(bytes({ distillTemperature: 4 }, "teacher").equals(bytes({ distillTemperature: 1 }, "teacher"))).toBe(true);
+    const hot = bytes({ distillTemperature: 4 }, "student");
+    expect(hot.equals(bytes({ distillTemperature: 1 }, "student"))).toBe(false);
+    expect(hot.equals(bytes({ distillTemperature: 4 }, "student"))).toBe(true); // deterministic
   });
 
   it("without output distillation a student learns from labels", () => {

@@ -100,7 +100,8 @@ On CPUs the processes talk over gloo. \`--batch-size\` counts the rows each proc
 
 Each step trains the largest configuration, the smallest and ${Math.max(0, t.configsPerStep - 2)} random ones (sandwich rule,
 ${t.configsPerStep} per step); the smaller ones learn from the largest one's detached outputs (in-place
-distillation, weight ${t.distillOutputs}; labels at weight ${t.distillLabels}) and match its encoder features on the channels they have
+distillation, weight ${t.distillOutputs}, temperature ${t.distillTemperature} on cross-entropy outputs; labels at
+weight ${t.distillLabels}) and match its encoder features on the channels they have
 (configuration-invariant distillation, weight ${t.distillFeatures}). Optimiser ${t.optimizer.kind}, learning rate
 ${t.optimizer.lr}, schedule ${t.schedule.kind}, from the model's \`train { }\` section; flags override them
 (\`python train.py --help\`). At the end BatchNorm statistics are recalibrated for every width

@@ -28,6 +28,7 @@ function trainDict(t: TrainSpec): Record<string, unknown> {
     distill_outputs: t.distillOutputs,
     distill_features: t.distillFeatures,
     distill_labels: t.distillLabels,
+    distill_temperature: t.distillTemperature,
     loss_weights: t.lossWeights,
     augment: { crop_padding: t.augment.cropPadding, hflip: t.augment.hflip },
     clip_norm: t.clipNorm,
@@ -114,12 +115,18 @@ def fail(message):
     raise SystemExit(f"error: {message}")
 
 
-def distill_loss(kind, out, teacher):
-    """A student's output against the largest configuration's detached output."""
+def distill_loss(kind, out, teacher, temperature=1.0):
+    """A student's output against the largest configuration's detached output.
+
+    Cross-entropy tasks compare softmax(teacher / T) with log_softmax(out / T), times T^2 (Hinton et
+    al. 2015; T = 1: plain soft cross-entropy); the other losses ignore the temperature.
+    """
     out, teacher = out.float(), teacher.float()
     if kind == "cross_entropy":
         axis = 2 if out.dim() == 3 else 1
-        return -(torch.softmax(teacher, axis) * torch.log_softmax(out, axis)).sum(axis).mean()
+        t = float(temperature)
+        soft = -(torch.softmax(teacher / t, axis) * torch.log_softmax(out / t, axis)).sum(axis).mean()
+        return soft * (t * t)
     if kind == "bce":
         return F.binary_cross_entropy_with_logits(out, torch.sigmoid(teacher))
     if kind == "l1":
@@ -170,7 +177,8 @@ def sandwich_step(ddp, model, inputs, targets, configs, losses, weights, scaler,
                 if i == 0 or TRAIN["distill_outputs"] == 0:
                     loss = sum(weights[t] * task_loss(k, outputs[t], targets[t], ig) for t, (k, ig) in losses.items())
                 else:
-                    soft = sum(weights[t] * distill_loss(k, outputs[t], teacher[t]) for t, (k, _) in losses.items())
+                    temp = TRAIN["distill_temperature"]
+                    soft = sum(weights[t] * distill_loss(k, outputs[t], teacher[t], temp) for t, (k, _) in losses.items())
                     loss = TRAIN["distill_outputs"] * soft
                     if TRAIN["distill_labels"] > 0:
                         hard = sum(weights[t] * task_loss(k, outputs[t], targets[t], ig) for t, (k, ig) in losses.items())
@@ -288,6 +296,8 @@ def parse_args():
     p.add_argument("--distill-features", type=float, default=TRAIN["distill_features"], help="feature distillation weight (0: off)")
     p.add_argument("--distill-labels", type=float, default=TRAIN["distill_labels"],
                    help="label loss weight of the distilled configurations (0: teacher only)")
+    p.add_argument("--distill-temperature", type=float, default=TRAIN["distill_temperature"],
+                   help="temperature of cross-entropy output distillation (1: none; loss times T^2)")
     p.add_argument("--checkpoint-every", type=int, default=1000, help="steps between checkpoints")
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--amp", choices=["auto", "on", "off"], default="auto", help="mixed precision (auto: on GPU)")
@@ -300,7 +310,10 @@ def parse_args():
 def main():
     args = parse_args()
     TRAIN.update(configs_per_step=args.configs_per_step, distill_outputs=args.distill_outputs,
-                 distill_features=args.distill_features, distill_labels=args.distill_labels)
+                 distill_features=args.distill_features, distill_labels=args.distill_labels,
+                 distill_temperature=args.distill_temperature)
+    if not TRAIN["distill_temperature"] > 0:
+        fail(f"--distill-temperature must be above 0, not {TRAIN['distill_temperature']}")
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
