@@ -1,7 +1,6 @@
-// File reading and writing for the commands: clear errors for missing files, and atomic writes so
-// an interrupted command never leaves a half-written model behind.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+// File reading for the commands: clear errors for missing files and flags naming files
+// (writing goes through output.ts, which writes atomically).
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { UserError } from "./io";
 import { checkRegularFile } from "../runtime/file-guard";
 
@@ -16,19 +15,6 @@ export function readBytes(path: string, what: string): Uint8Array {
   checkReadable(path, what);
   const b = readFileSync(path);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a view: copying would hold the file twice
-}
-
-export function writeAtomic(path: string, bytes: Uint8Array | string): void {
-  const dir = dirname(path);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true }); // no temporary file left behind by a failed write
-    throw e;
-  }
 }
 
 const ASSIGNMENT_HINTS: Record<string, string> = {

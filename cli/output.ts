@@ -2,7 +2,7 @@
 // file is wanted, a file where a folder is wanted), and files are written atomically through a
 // temporary file that is removed on an error or when the command is interrupted (Ctrl+C, SIGTERM),
 // so nothing half-written or left over stays behind.
-import { existsSync, mkdirSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { rename, writeFile, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UserError } from "./io";
@@ -81,27 +81,51 @@ function untrack(tmp: string): void {
   if (pending.size === 0) for (const s of ["SIGINT", "SIGTERM"] as const) process.off(s, onSignal);
 }
 
-/** Writes `bytes` to `path` through `path`'s folder's temporary file; never leaves a partial or temporary file. */
-export async function writeOutput(path: string, bytes: Uint8Array | string, flag = "-o"): Promise<void> {
+/** The temporary file beside `path` (same folder, so the rename is atomic), after checking the path. */
+function temporaryFor(path: string, flag: string): string {
   checkOutputFile(path, flag, "out");
   const dir = dirname(path);
   makeFolder(dir, "choose another path");
-  const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}`);
+  return join(dir, `.${basename(path)}.tmp-${process.pid}`);
+}
+
+/** A file system error while writing `path` as a coded user error (permissions, a full disk). */
+function writeError(path: string, e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err.code !== "string") return e;
+  return new UserError(
+    `cannot write ${path}: ${err.message}`,
+    1,
+    "check the path, its permissions and the free space",
+    OUTPUT_CODE,
+  );
+}
+
+/** Writes `bytes` to `path` through `path`'s folder's temporary file; never leaves a partial or temporary file. */
+export async function writeOutput(path: string, bytes: Uint8Array | string, flag = "-o"): Promise<void> {
+  const tmp = temporaryFor(path, flag);
   track(tmp);
   try {
     await writeFile(tmp, bytes);
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    const err = e as NodeJS.ErrnoException;
-    if (typeof err.code === "string")
-      throw new UserError(
-        `cannot write ${path}: ${err.message}`,
-        1,
-        "check the path, its permissions and the free space",
-        OUTPUT_CODE,
-      );
-    throw e;
+    throw writeError(path, e);
+  } finally {
+    untrack(tmp);
+  }
+}
+
+/** writeOutput for code that cannot await (the same guarantees). */
+export function writeOutputSync(path: string, bytes: Uint8Array | string, flag = "-o"): void {
+  const tmp = temporaryFor(path, flag);
+  track(tmp);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw writeError(path, e);
   } finally {
     untrack(tmp);
   }

@@ -9,7 +9,7 @@ import { checkDataFitsModel, modelDataSpec, openDataset } from "../../runtime/da
 import { calibrate } from "../../runtime/train/calibrate";
 import { feedsOf } from "../../runtime/train/loop";
 import { sessionSettings } from "../../runtime/train/sessions";
-import { writeAtomic } from "../files";
+import { writeOutputSync } from "../output";
 import { out } from "../io";
 import { frozenState, prepareTrained, type CalibratingCliOptions } from "../trained-model";
 import { reportFailure } from "./compile";
@@ -39,7 +39,7 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
       onConfig: (i, n) => process.stderr.isTTY && process.stderr.write(`\rconfiguration ${i + 1}/${n}`),
     });
     if (process.stderr.isTTY) process.stderr.write("\n");
-    writeAtomic(file, emitModel({ ...prepared, weights: calibrated }, null, source).bytes);
+    writeOutputSync(file, emitModel({ ...prepared, weights: calibrated }, null, source).bytes);
     const rows = [...roles].filter(([, x]) => !x.trainable).length;
     out.log(
       `calibrated ${rows} running-statistics tensors of ${graph.name} over ${batches} batches of ${batchSize} per configuration ` +

@@ -11,7 +11,7 @@ import { EvalError } from "../../runtime/eval/metrics";
 import { feedsOf } from "../../runtime/train/loop";
 import { sessionSettings } from "../../runtime/train/sessions";
 import type { StoredProfile } from "../../runtime/profile-schema";
-import { writeAtomic } from "../files";
+import { writeOutputSync } from "../output";
 import { human } from "../format";
 import { out } from "../io";
 import { precisionFlag } from "../flags";
@@ -110,8 +110,8 @@ export function formatTable(r: EvalResult, groups: readonly string[]): string {
 
 export async function runEval(file: string, o: EvalCliOptions): Promise<number> {
   const { model, result, profile } = await measure(file, o);
-  if (o.output) writeAtomic(o.output, `${JSON.stringify(profile, null, 2)}\n`);
-  if (o.write) writeAtomic(file, withProfile(model.bytes, profile));
+  if (o.output) writeOutputSync(o.output, `${JSON.stringify(profile, null, 2)}\n`);
+  if (o.write) writeOutputSync(file, withProfile(model.bytes, profile));
   if (o.json) out.log(JSON.stringify({ ...result, profile }, null, 2));
   else {
     out.log(

@@ -4,7 +4,7 @@
 import { chmodSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { formatSource } from "../../compiler/format/index";
 import { renderAll } from "../../compiler/render";
-import { writeAtomic } from "../files";
+import { writeOutputSync } from "../output";
 import { out, useColor, UserError } from "../io";
 
 const BOM = "\uFEFF";
@@ -38,7 +38,7 @@ export function runFmt(files: string[], o: { check?: boolean; stdout?: boolean }
         status = Math.max(status, 1);
       } else {
         const mode = statSync(target).mode & 0o7777;
-        writeAtomic(target, bom + r.text);
+        writeOutputSync(target, bom + r.text);
         chmodSync(target, mode);
         out.log(`${file}: formatted`);
       }

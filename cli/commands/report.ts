@@ -12,7 +12,8 @@ import {
   type StrategyOption,
 } from "../../runtime/search/index";
 import { html, markdown } from "../../runtime/report/render";
-import { readBytes, writeAtomic } from "../files";
+import { readBytes } from "../files";
+import { writeOutputSync } from "../output";
 import { wholeNumber } from "../flags";
 import { out, UserError } from "../io";
 import { measure, type EvalCliOptions } from "./eval";
@@ -64,9 +65,9 @@ export async function runReport(file: string, o: ReportCliOptions): Promise<numb
     strategy as StrategyOption,
     objective as ObjectiveName,
   );
-  writeAtomic(join(o.output, "report.json"), `${JSON.stringify(data, null, 2)}\n`);
-  writeAtomic(join(o.output, "report.md"), `${markdown(data)}\n`);
-  writeAtomic(join(o.output, "index.html"), html(data));
+  writeOutputSync(join(o.output, "report.json"), `${JSON.stringify(data, null, 2)}\n`);
+  writeOutputSync(join(o.output, "report.md"), `${markdown(data)}\n`);
+  writeOutputSync(join(o.output, "index.html"), html(data));
   out.log(markdown(data));
   out.log(`wrote ${join(o.output, "index.html")}, report.md and report.json`);
   return 0;

@@ -15,7 +15,7 @@ import { CHECKPOINT_FILE, train } from "../../runtime/train/loop";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { Progress } from "../../runtime/train/progress";
 import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
-import { writeAtomic } from "../files";
+import { writeOutputSync } from "../output";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
 import { loadTensors, reportFailure } from "./compile";
@@ -109,8 +109,8 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
       valSplit,
     });
     const model = join(o.output, "model.onnx");
-    writeAtomic(model, emitModel({ ...r.prepared, weights: res.calibrated }, null, file).bytes);
-    writeAtomic(join(o.output, "weights.safetensors"), encodeSafetensors(exportWeights(graph, res.calibrated)));
+    writeOutputSync(model, emitModel({ ...r.prepared, weights: res.calibrated }, null, file).bytes);
+    writeOutputSync(join(o.output, "weights.safetensors"), encodeSafetensors(exportWeights(graph, res.calibrated)));
     out.log(
       `trained ${res.steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
         `wrote ${model} and ${join(o.output, "weights.safetensors")}`,

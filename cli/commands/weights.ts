@@ -15,7 +15,8 @@ import { ArtifactError, readArtifact, type Artifact } from "../../runtime/artifa
 import { PER_WIDTH_SUFFIX, rowsDiffer } from "../../compiler/weights/load";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
 import { isStatistic, perWidthInitializers } from "../../runtime/parameters";
-import { readBytes, writeAtomic } from "../files";
+import { readBytes } from "../files";
+import { writeOutputSync } from "../output";
 import { formatBytes, plural } from "../format";
 import { out, UserError } from "../io";
 
@@ -84,14 +85,7 @@ export function runWeightsExport(file: string, o: WeightsExportOptions): number 
     for (const name of [...tensors.keys()]) if (name.endsWith(PER_WIDTH_SUFFIX)) tensors.delete(name);
   if (tensors.size === 0) throw new UserError(`${file} has no parameters to export`);
   const bytes = encodeSafetensors(tensors);
-  try {
-    writeAtomic(o.output, bytes);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (typeof err.code === "string")
-      throw new UserError(`cannot write ${o.output}: ${err.code === "EISDIR" ? "it is a folder" : err.message}`);
-    throw e;
-  }
+  writeOutputSync(o.output, bytes); // a folder, a file as parent or a failed write: MTL-CLI-003
   // BatchNorm statistics are state, not parameters (PyTorch's parameters() leaves them out too).
   const params = [...tensors].reduce(
     (n, [name, t]) =>

@@ -127,6 +127,9 @@ describe("paths and flags that crashed (15.11)", () => {
     [["profile", "two.onnx", "-o", "folder"], 1, "MTL-CLI-003", "is a folder"],
     [["run", "two.onnx", "--random", "-o", "afile"], 1, "MTL-CLI-003", "is a file"],
     [["compile", "two.mtl", "-o", "afile/x.onnx"], 1, "MTL-CLI-003", "is a file, not a folder"],
+    // commands that write synchronously (weights export, eval, report, calibrate, train, fmt) check the same way
+    [["weights", "export", "two.onnx", "-o", "afile/w.safetensors"], 1, "MTL-CLI-003", "is a file, not a folder"],
+    [["weights", "export", "two.onnx", "-o", "folder"], 1, "MTL-CLI-003", "is a folder"],
     [["bench", "two.onnx", "--runs", "0"], 2, "MTL-CLI-001", "--runs takes a whole number"],
     [["profile", "two.onnx", "-o", "l.json", "--runs", "0"], 2, "MTL-CLI-001", "--runs takes a whole number"],
     [["run", "two.onnx", "--random", "--seed", "x"], 2, "MTL-CLI-001", "--seed takes a whole number"],
