@@ -98,7 +98,10 @@ describe("mtl weights export (the CLI)", () => {
         ["weights", "export", foreign, "-o", join(work, "x.safetensors")],
         /^error MTL-[A-Z]+-\d{3}: .*foreign\.onnx is an ONNX model, but not one compiled by mtl/,
       ],
-      [["weights", "export", a, "-o", dir], /^error MTL-[A-Z]+-\d{3}: cannot write .*dir\.safetensors: it is a folder/],
+      [
+        ["weights", "export", a, "-o", dir],
+        /^error MTL-CLI-003: -o .*dir\.safetensors is a folder; it takes a file name/,
+      ],
     ];
     for (const [args, message] of cases) {
       const run = mtl(...args);
