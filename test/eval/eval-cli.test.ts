@@ -191,7 +191,9 @@ describe("mtl report", () => {
     const paper: ReportData = JSON.parse(readFileSync(join(work, "rep-paper", "report.json"), "utf8"));
     const auto: ReportData = JSON.parse(readFileSync(join(work, "rep", "report.json"), "utf8"));
     expect([paper.strategy, auto.strategy]).toEqual(["paper", "auto"]);
-    expect(readFileSync(join(work, "rep-paper", "report.md"), "utf8")).toContain("Planner: the paper search, sum objective.");
+    expect(readFileSync(join(work, "rep-paper", "report.md"), "utf8")).toContain(
+      "Planner: the paper search, sum objective.",
+    );
     // the paper's rule gives the preferred task's head (its group is named after it) its full width
     const planned = paper.budgets.at(-1)!.controlled.plans.filter((p) => p.widths !== null);
     expect(planned.length).toBeGreaterThan(0);
