@@ -71,7 +71,6 @@ async function main(): Promise<void> {
       .trimEnd(),
   );
 
-  const fullMacs = model.plan({ budget: "100%" }).cost.macs;
   const columns: { head: string; predicted: (t: string, i: number) => number }[] = [];
   for (const budget of budgets) {
     const plan = model.plan({ budget });
@@ -79,7 +78,8 @@ async function main(): Promise<void> {
     const widths = Object.entries(plan.widths)
       .map(([g, x]) => `${g} ${x}`)
       .join(", ");
-    const share = ((plan.cost.macs / fullMacs) * 100).toFixed(0);
+    // the full-width model's cost (the plan at 100% need not be full width: a narrower head can measure better)
+    const share = ((plan.cost.macs / plan.budget.full) * 100).toFixed(0);
     const accuracy = tasks.map((t) => `${t} ${measured(model.profile, t, plan.widths)}`).join(", ");
     console.log(`\nbudget ${budget}: ${widths}; ${(plan.cost.macs / 1e6).toFixed(2)}M MACs (${share}% of full width)`);
     console.log(`  measured on ${model.profile?.measured?.images ?? "?"} test pairs: ${accuracy}`);
