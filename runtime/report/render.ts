@@ -184,7 +184,8 @@ export function html(d: ReportData): string {
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.plots{display:flex;flex-wrap:wrap;gap:12px}
 .over{color:#b00}svg{background:#fafafa;border:1px solid #ddd}</style></head>
 <body><h1>Controllability report: ${esc(d.model)}</h1><p>${about} ${d.budgets[0].controlled.plans.length} seeded
-preference vectors (seed ${d.seed}); planner: the ${esc(d.strategy)} search, ${esc(d.objective)} objective; baseline: one decoder width for every task.</p>
+preference vectors (seed ${d.seed}); planner: the ${esc(d.strategy)} search, ${esc(d.objective)} objective;
+baseline: one decoder width for every task.</p>
 <table id="stats"><tr><th>statistic</th><th>planner</th><th>baseline</th></tr>${rows}</table>
 <h2>Plots</h2><div class="plots">${figures.join("\n")}</div>
 <h2>Plans</h2><p>Preference order: ${esc(Object.keys(d.tasks).join(" : "))}.</p>${planTables(d)}</body></html>
