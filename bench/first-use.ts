@@ -1,8 +1,11 @@
 // First use of a configuration against a cached run, at widths 0.25 and 1, on one model, plus this
 // process's peak RSS. Two first uses: waiting for the specialised session (mode "specialised": build
-// + first run, in a fresh model), and the default "auto", where the dynamic graph, already built
-// for another configuration, answers while the specialised session builds in the background. Every configuration is timed
-// in a fresh model (so nothing is cached), side by side in one run. Figures are noisy on a shared machine.
+// + first run, in a fresh model), and the default "auto", where the dynamic graph answers while the
+// specialised session builds in the background: "auto cold", the dynamic graph built by a run of
+// another configuration, and "auto warm", a model loaded with a preload (of another configuration),
+// which builds the dynamic graph and warms it at the largest configuration first. Every
+// configuration is timed in a fresh model (so nothing is cached), side by side in one run. Figures
+// are noisy on a shared machine.
 // Run: npx tsx bench/first-use.ts out/nyud.onnx [runs]   (compile it first: mtl compile examples/nyud.mtl -o out/nyud.onnx)
 import { load } from "../runtime/index";
 import { randomInputs } from "../cli/commands/inputs";
@@ -21,6 +24,7 @@ for (const [label, pick] of [
 ] as const) {
   const first: number[] = [];
   const auto: number[] = [];
+  const warm: number[] = [];
   const cached: number[] = [];
   for (let i = 0; i < runs; i++) {
     // Waiting: a fresh model, the configuration's specialised session built, then its first run.
@@ -49,14 +53,23 @@ for (const [label, pick] of [
       cached.push(performance.now() - t2);
     }
     await model.close();
+    // Auto, warm: a fresh model whose preload (of another configuration) warmed the dynamic graph.
+    const preloaded = await load(path, { threads: 1, preload: [other] });
+    if (!(await preloaded.preloaded).dynamic) throw new Error("the preload did not warm the dynamic graph");
+    const t3 = performance.now();
+    const w = await preloaded.run(inputs, { config });
+    warm.push(performance.now() - t3);
+    if (w.via !== "dynamic") throw new Error("a warm auto run did not answer from the dynamic graph");
+    await preloaded.close();
   }
   const f = median(first);
   const a = median(auto);
+  const w = median(warm);
   const c = median(cached);
-  const cells = [`first use: wait ${f.toFixed(0)} ms`, `auto ${a.toFixed(0)} ms`, `cached ${c.toFixed(0)} ms`];
-  console.log(
-    `${label.padEnd(11)} ${cells.join("  ")}  wait/cached ${(f / c).toFixed(2)}x  auto/cached ${(a / c).toFixed(2)}x`,
-  );
+  const ms = (x: number) => `${x.toFixed(0)} ms`;
+  const cells = [`first use: wait ${ms(f)}`, `auto cold ${ms(a)}`, `auto warm ${ms(w)}`, `cached ${ms(c)}`];
+  const ratios = [`wait ${(f / c).toFixed(2)}x`, `cold ${(a / c).toFixed(2)}x`, `warm ${(w / c).toFixed(2)}x`];
+  console.log(`${label.padEnd(11)} ${cells.join("  ")}  /cached: ${ratios.join("  ")}`);
 }
 console.log(
   `peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (one thread; noisy: shared machine)`,

@@ -99,3 +99,17 @@ export function checkInputs(meta: MtlMetadata, given: Readonly<Record<string, In
     };
   });
 }
+
+/** Zeros of every declared input, symbolic dimensions as 1: for warm-up runs and preloads. */
+export function zeroInputs(meta: MtlMetadata): Record<string, InputTensor> {
+  const inputs: Record<string, InputTensor> = {};
+  for (const i of meta.inputs) {
+    const dims = i.shape.map((d) => (typeof d === "number" ? d : 1));
+    const n = dims.reduce((a, b) => a * b, 1);
+    inputs[i.name] = {
+      data: i.dtype === "f32" ? new Float32Array(n) : i.dtype === "i64" ? new BigInt64Array(n) : new Uint8Array(n),
+      dims,
+    };
+  }
+  return inputs;
+}

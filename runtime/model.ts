@@ -12,7 +12,7 @@ import type { MtlMetadata } from "../compiler/lower/metadata";
 import type { OnnxGraph, OnnxValueInfo } from "../compiler/onnx/model";
 import { didYouMean } from "../compiler/messages";
 import { type Artifact, ArtifactError, readArtifact } from "./artifact";
-import { checkInputs, type InputTensor } from "./inputs";
+import { checkInputs, zeroInputs, type InputTensor } from "./inputs";
 import { explain, isSearchError, plan as search, type Plan, type ConstraintsInput } from "./search/index";
 import type { PlanOptions } from "./search/index";
 import { PlanError } from "./plan-error";
@@ -116,8 +116,9 @@ export interface RunOptions {
   readonly tasks?: readonly string[];
   /**
    * "auto" (default): the configuration's specialised session once it is built; until then, if the
-   * dynamic graph is already built, it answers while the specialised session builds in the
-   * background (a first use costs about a dynamic run, not a session build). "specialised": wait for
+   * dynamic graph is already built (by a preload, `warmDynamic()` or a "dynamic" run), it answers
+   * while the specialised session builds in the background (a first use costs about a dynamic run,
+   * not a session build). "specialised": wait for
    * the specialised session. "dynamic": the one graph for all configurations.
    */
   readonly mode?: RunMode;
@@ -138,6 +139,7 @@ export class MtlModel {
   private dynamic?: Promise<ort.InferenceSession>;
   /** The dynamic session is built (not just being built): it can stand in for a specialised one. */
   private dynamicReady = false;
+  private warming?: Promise<boolean>;
   private sources?: Map<string, string>;
   private steps?: StepSessionCache;
   private outputs?: readonly OnnxValueInfo[];
@@ -149,7 +151,7 @@ export class MtlModel {
   /** The file it was read from, whose whole weights onnxruntime reads itself (null: loaded from bytes). */
   private external: ExternalFile | null = null;
   /** Settles when the background preload has finished (at once without one); see `load(file, {preload})`. */
-  preloaded: Promise<PreloadResult> = Promise.resolve({ built: 0, failed: 0 });
+  preloaded: Promise<PreloadResult> = Promise.resolve({ built: 0, failed: 0, dynamic: false });
   private closing = false;
 
   private constructor(
@@ -227,7 +229,7 @@ export class MtlModel {
    * failed build is counted, not thrown: the cache drops it and a run of that configuration retries.
    */
   private async preloadInBackground(configs: readonly Config[]): Promise<PreloadResult> {
-    const result = { built: 0, failed: 0 };
+    const result = { built: 0, failed: 0, dynamic: await this.warmDynamic() };
     for (const config of configs) {
       await new Promise((go) => setImmediate(go));
       if (this.closing) break;
@@ -242,6 +244,33 @@ export class MtlModel {
       }
     }
     return result;
+  }
+
+  /**
+   * Builds the dynamic graph and runs it twice at the largest configuration on zero inputs, so that
+   * "auto" runs of configurations not yet built are answered by it at once, and the first of them
+   * finds onnxruntime's memory already grown to the largest sizes. A run at sizes not seen before
+   * pays for fresh memory (page faults): on nyud at width 1, 21k faults and 430 ms of CPU against
+   * 650 and 150 ms. Twice, as onnxruntime records a memory pattern on the first run of an input
+   * shape and allocates it on the second. False where "auto" never answers from the dynamic graph
+   * (int8, low-resolution argmax, static models) or when a run fails.
+   */
+  warmDynamic(): Promise<boolean> {
+    if (this.int8 || this.lowResolutionArgmax || this.artifact.staticConfig) return Promise.resolve(false);
+    const full = Object.fromEntries(this.meta.groups.map((g) => [g.name, g.choices.length - 1]));
+    // Sequence tasks would decode a whole sequence; their step sessions are built on their first run.
+    const tasks = this.meta.tasks.filter((t) => !isSequenceSpec(t.decode as never)).map((t) => t.name);
+    this.warming ??= (async () => {
+      const inputs = zeroInputs(this.meta);
+      if (tasks.length > 0)
+        for (let i = 0; i < 2; i++) await this.run(inputs, { config: full, tasks, mode: "dynamic" });
+      else await this.session(full, [], "dynamic").session;
+      return true;
+    })().catch(() => {
+      this.warming = undefined; // tried again by the next preload
+      return false;
+    });
+    return this.warming;
   }
 
   /** The measured utility profile stored in the file by `mtl eval --write`, else null. */

@@ -10,10 +10,14 @@ import { paretoConfigs } from "./serve/pareto";
 
 export type Preload = "pareto" | "all" | readonly Readonly<Record<string, number>>[];
 
-/** What a background preload did: sessions built, and builds that failed (retried on a run). */
+/**
+ * What a background preload did: sessions built, builds that failed (retried on a run), and whether
+ * the dynamic graph is built and warm (it answers "auto" runs of configurations not built yet).
+ */
 export interface PreloadResult {
   readonly built: number;
   readonly failed: number;
+  readonly dynamic: boolean;
 }
 
 /** The configurations `preload` names, checked against the model's groups (bad ones: PlanError "bad-config"). */

@@ -4,7 +4,7 @@
 // that carry the configuration chosen, its cost and the binding constraint.
 import type { Config } from "../../compiler/ir/types";
 import { isSequenceSpec } from "../decode/index";
-import type { InputTensor } from "../inputs";
+import { zeroInputs, type InputTensor } from "../inputs";
 import type { MtlModel, OutputTensor } from "../model";
 import { Batcher, type BatchItem } from "./batcher";
 import { badRequest, ServeError } from "./errors";
@@ -46,6 +46,8 @@ export interface Executor {
     route: Route,
     inputs: Readonly<Record<string, InputTensor>>,
   ): Promise<{ outputs: Record<string, OutputTensor>; cached: boolean; backendModel?: string }>;
+  /** Gets the model ready to answer any configuration at once (local: its warm dynamic graph). */
+  warm?(model: string): Promise<void>;
 }
 
 export interface EngineOptions {
@@ -78,6 +80,9 @@ export const localExecutor = (models: ReadonlyMap<string, MtlModel>): Executor =
       outputs: Object.assign({}, ...Object.values(r.outputs)) as Record<string, OutputTensor>,
       cached: r.cached,
     };
+  },
+  async warm(name) {
+    await models.get(name)!.warmDynamic();
   },
 });
 
@@ -272,22 +277,19 @@ export class Engine {
     }
   }
 
-  /** Builds the specialised sessions of these configurations (all tasks) before traffic arrives. */
+  /**
+   * Builds the specialised sessions of these configurations (all tasks) before traffic arrives, then
+   * warms the dynamic graph, which answers other configurations while their sessions build.
+   */
   async preload(name: string, configs: readonly Config[]): Promise<void> {
     const m = this.model(name);
-    const inputs: Record<string, InputTensor> = {};
-    for (const i of m.meta.inputs) {
-      const dims = i.shape.map((d) => (typeof d === "number" ? d : 1));
-      const n = dims.reduce((a, b) => a * b, 1);
-      inputs[i.name] = {
-        data: i.dtype === "f32" ? new Float32Array(n) : i.dtype === "i64" ? new BigInt64Array(n) : new Uint8Array(n),
-        dims,
-      };
-    }
+    const inputs = zeroInputs(m.meta);
     for (const config of configs) {
       const r = await this.executor.run(name, { config, tasks: m.tasks, plan: null }, inputs);
       if (!r.cached) this.metrics.sessionBuilds.inc({ model: name });
     }
+    // Last: with the dynamic graph warm, the runs above would be answered by it instead of building.
+    await this.executor.warm?.(name);
   }
 
   /** Stops taking requests and waits for queued and running ones to finish. */

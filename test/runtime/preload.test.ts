@@ -25,7 +25,7 @@ describe("preload", () => {
     const model = await load(bytes, { preload: list, cacheSize: 1 });
     const full = (c: Record<string, number>) => ({ e: 3, seg: 3, cls: 3, ...c });
     expect(model.isCached(full(list[0]), all)).toBe(false); // not built before load returns
-    expect(await model.preloaded).toEqual({ built: 2, failed: 0 });
+    expect(await model.preloaded).toEqual({ built: 2, failed: 0, dynamic: true });
     for (const c of list) expect(model.isCached(full(c), all)).toBe(true); // the cache grew to hold both
     const r = await model.run({ image }, { config: list[1] });
     expect(r).toMatchObject({ cached: true, via: "specialised" });
@@ -37,13 +37,45 @@ describe("preload", () => {
     const model = await load(bytes, { preload: "pareto" });
     const pareto = paretoConfigs(model.costs, model.meta);
     expect(pareto.length).toBeGreaterThan(1);
-    expect(await model.preloaded).toEqual({ built: pareto.length, failed: 0 });
+    expect(await model.preloaded).toEqual({ built: pareto.length, failed: 0, dynamic: true });
     for (const c of pareto) expect(model.isCached(c, all)).toBe(true);
     await model.close();
     const { meta, costs } = readArtifact(bytes, "two.onnx");
     const every = preloadConfigs(meta, costs, "all");
     expect(every).toHaveLength(4 * 4 * 4);
     expect(new Set(every.map((c) => JSON.stringify(c))).size).toBe(64);
+  });
+
+  it("warms the dynamic graph first: a configuration not preloaded is answered by it, as the specialised one would", async () => {
+    const model = await load(bytes, { preload: [{ e: 0 }] });
+    expect((await model.preloaded).dynamic).toBe(true);
+    const config = { e: 1, seg: 2, cls: 0 };
+    const first = await model.run({ image }, { config });
+    expect(first).toMatchObject({ via: "dynamic", cached: false });
+    const specialised = await model.run({ image }, { config, mode: "specialised" });
+    expect(specialised.via).toBe("specialised");
+    for (const [task, outs] of Object.entries(specialised.outputs))
+      for (const [name, t] of Object.entries(outs)) {
+        const d = first.outputs[task][name];
+        expect(d.dims).toEqual(t.dims);
+        if (t.dtype === "float32")
+          (t.data as Float32Array).forEach((v, i) => expect(d.data[i] as number).toBeCloseTo(v, 4));
+        else expect(d.data).toEqual(t.data);
+      }
+    // once built, the specialised session answers
+    expect((await model.run({ image }, { config })).via).toBe("specialised");
+    await model.close();
+  });
+
+  it("warmDynamic is false where auto runs never use the dynamic graph", async () => {
+    const low = await load(bytes, { denseArgmax: "low-resolution" });
+    expect(await low.warmDynamic()).toBe(false);
+    await low.close();
+    const plain = await load(bytes);
+    expect(await plain.warmDynamic()).toBe(true);
+    expect(await plain.warmDynamic()).toBe(true); // once: the same promise
+    expect((await plain.run({ image }, { config: { e: 2 } })).via).toBe("dynamic");
+    await plain.close();
   });
 
   it("refuses an unknown group or a choice out of range before building anything", async () => {
