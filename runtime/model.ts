@@ -13,7 +13,14 @@ import type { OnnxGraph, OnnxValueInfo } from "../compiler/onnx/model";
 import { didYouMean } from "../compiler/messages";
 import { type Artifact, ArtifactError, readArtifact } from "./artifact";
 import { checkInputs, zeroInputs, type InputTensor } from "./inputs";
-import { explain, isSearchError, plan as search, type Plan, type ConstraintsInput } from "./search/index";
+import {
+  explain,
+  isSearchError,
+  latencyPrecision,
+  plan as search,
+  type Plan,
+  type ConstraintsInput,
+} from "./search/index";
 import type { PlanOptions } from "./search/index";
 import { PlanError } from "./plan-error";
 import { type Preload, preloadConfigs, type PreloadResult } from "./preload";
@@ -314,6 +321,14 @@ export class MtlModel {
     // The measured profile stored by `mtl eval --write` is the default; `profile: null` asks for the proxy.
     const profile =
       options.profile === undefined ? (this.artifact.profile ?? undefined) : (options.profile ?? undefined);
+    // Timings of the other precision would plan on wrong latencies without a word.
+    const timed = options.latency ? latencyPrecision(options.latency) : this.precision;
+    if (timed !== this.precision)
+      throw new PlanError(
+        "bad-latency",
+        `the latency table was measured on ${timed} sessions, and this model runs ${this.precision}`,
+        `measure one at this precision: \`mtl profile MODEL.onnx --precision ${this.precision} -o latency.json\``,
+      );
     const p = search(this.costs, withDefaults, { ...options, profile });
     if (isSearchError(p) && p.code === "infeasible" && this.artifact.staticConfig) {
       // One configuration to offer: say so, rather than "below the cheapest configuration".

@@ -172,7 +172,7 @@ export async function profileLatency(
   const quality = assess(model.costs, terms, list, opts, negative);
   // An int8 table says so: its times are int8 sessions', not fp32 ones.
   const device = `${process.platform}-${process.arch}, onnxruntime-node${model.precision === "int8" ? ", int8" : ""}`;
-  return { version: 1, device, overheadMs: 0, terms, quality };
+  return { version: 1, device, precision: model.precision ?? "fp32", overheadMs: 0, terms, quality };
 }
 
 /** How far the table can be trusted: noise over all measurements, outliers, and width monotonicity. */

@@ -96,7 +96,7 @@ export function plan(table: CostTable, constraints: ConstraintsInput, options: P
 
 export { parseConstraints, parseBudget, parseQuantity } from "./constraints";
 export type { BudgetInput, Constraints, ConstraintsInput } from "./constraints";
-export { parseLatencyTable, predictLatency } from "./latency";
+export { latencyPrecision, parseLatencyTable, predictLatency } from "./latency";
 export type { LatencyQuality, LatencyTable, LatencyTerm } from "./latency";
 export { parseProfile } from "./utility";
 export type { Profile, ProfilePoint, ProfileTask } from "./utility";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { latencyTerms, parseLatencyTable, predictLatency, type LatencyTable } from "./latency";
+import { latencyPrecision, latencyTerms, parseLatencyTable, predictLatency, type LatencyTable } from "./latency";
 import { plan } from "./index";
 import { arbTable, latencyLike, makeTable, WIDTHS4 } from "./test-tables";
 import { isSearchError } from "./types";
@@ -44,9 +44,17 @@ describe("latency table", () => {
     [{ version: 1, terms: {} }],
     [{ version: 1, terms: [{ part: "shared", groups: [], ms: [-1] }] }],
     [{ version: 1, overheadMs: "x", terms: [] }],
+    [{ version: 1, precision: "fp16", terms: [] }],
   ])("rejects a malformed table: %j", (json) => {
     const r = parseLatencyTable(json);
     expect(isSearchError(r) && r.code).toBe("bad-latency");
+  });
+
+  it("says which precision its times are of: its record, else the device text, else fp32", () => {
+    expect(latencyPrecision({ ...lat, precision: "int8" })).toBe("int8");
+    expect(latencyPrecision({ ...lat, device: "linux-x64, onnxruntime-node, int8" })).toBe("int8");
+    expect(latencyPrecision({ ...lat, device: "linux-x64, onnxruntime-node" })).toBe("fp32");
+    expect(latencyPrecision({ ...lat, device: undefined })).toBe("fp32");
   });
 
   it("round-trips through JSON", () => {

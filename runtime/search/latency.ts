@@ -23,6 +23,11 @@ export interface LatencyTable {
   readonly version: 1;
   /** Free text naming where it was measured, e.g. "cpu x86-64, onnxruntime-node 1.30, 4 threads". */
   readonly device?: string;
+  /**
+   * The precision of the sessions it timed (`mtl profile` writes it). Absent: "int8" when `device`
+   * ends in ", int8" (tables from an older mtl), else "fp32".
+   */
+  readonly precision?: "fp32" | "int8";
   /** Paid once per run whatever the configuration (session call, input copy). */
   readonly overheadMs?: number;
   readonly terms: readonly LatencyTerm[];
@@ -64,6 +69,8 @@ export function parseLatencyTable(json: unknown): LatencyTable | SearchError {
   if (o.version !== 1)
     return bad(`unsupported latency table version ${String(o.version)}`, "this runtime reads version 1");
   if (o.device !== undefined && typeof o.device !== "string") return bad("device must be text");
+  if (o.precision !== undefined && o.precision !== "fp32" && o.precision !== "int8")
+    return bad(`precision must be "fp32" or "int8", not ${JSON.stringify(o.precision)}`);
   if (o.overheadMs !== undefined && !isMs(o.overheadMs)) return bad("overheadMs must be a non-negative number");
   if (!Array.isArray(o.terms)) return bad("terms must be a list");
   if (o.quality !== undefined) {
@@ -87,6 +94,10 @@ export function parseLatencyTable(json: unknown): LatencyTable | SearchError {
   }
   return json as LatencyTable;
 }
+
+/** The precision a table's times are of: its own record, else what its device text says. */
+export const latencyPrecision = (t: LatencyTable): "fp32" | "int8" =>
+  t.precision ?? (t.device?.endsWith(", int8") ? "int8" : "fp32");
 
 /**
  * Matches a latency table to a model and the running tasks: groups must exist, each `ms` list must

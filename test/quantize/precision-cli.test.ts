@@ -2,7 +2,7 @@
 // `mtl info` says about a file's int8 calibration. A small MultiMNIST set calibrates two files:
 // the diagonal configurations (auto, 64 > 16) and every configuration (the example at four widths).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -68,12 +68,33 @@ describe("--precision on bench, profile and serve", () => {
     expect(r.code, r.err).toBe(0);
     const table = JSON.parse(readFileSync(out, "utf8"));
     expect(table.device).toMatch(/, int8$/);
+    expect(table.precision).toBe("int8");
+    // Planning with timings of the other precision is refused, naming both and the command that fits.
+    const int8Table = join(work, "lat-int8.json");
+    writeFileSync(int8Table, JSON.stringify(table));
+    const budget = ["--random", "--budget", "60%", "--latency", int8Table, "--accept-unreliable-latency"];
+    const wrong = mtl("run", all, ...budget);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain("the latency table was measured on int8 sessions, and this model runs fp32");
+    expect(wrong.err).toContain("mtl profile MODEL.onnx --precision fp32");
+    expect(wrong.err).not.toMatch(STACK_TRACE);
+    const right = mtl("run", all, ...budget, "--precision", "int8");
+    expect(right.code, right.err).toBe(0);
+    // An older table without the field: its device text tells
+    const { precision: _p, ...older } = table;
+    writeFileSync(int8Table, JSON.stringify(older));
+    expect(mtl("run", all, ...budget).err).toContain("measured on int8 sessions");
     expect(table.terms.map((t: { part: string }) => t.part).sort()).toEqual(["left", "right", "shared"]);
     // The per-task timings run configurations off the diagonal: a diagonal calibration cannot.
     expectError(["profile", diag, "--precision", "int8", "--runs", "1", "-o", join(work, "x.json")], "MTL-QNT-002");
     const plain = mtl("profile", all, "--runs", "1", "--warmup", "0", "--threads", "1", "-o", out);
     expect(plain.code, plain.err).toBe(0);
-    expect(JSON.parse(readFileSync(out, "utf8")).device).not.toContain("int8");
+    const fp32Table = JSON.parse(readFileSync(out, "utf8"));
+    expect(fp32Table.device).not.toContain("int8");
+    expect(fp32Table.precision).toBe("fp32");
+    const wrongWay = mtl("run", all, "--random", "--budget", "60%", "--latency", out, "--precision", "int8");
+    expect(wrongWay.code).toBe(1);
+    expect(wrongWay.err).toContain("measured on fp32 sessions, and this model runs int8");
   }, 120_000);
 
   it("mtl serve --precision int8 answers from int8 sessions, as load(file, {precision: int8}).run", async () => {
