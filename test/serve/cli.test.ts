@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { decodeModel } from "../../compiler/onnx/decode";
 import { encodeModel } from "../../compiler/onnx/encode";
 import { KServeRestClient } from "../../runtime/client/index";
-import { MTL_BIN, mtlIn } from "../helpers/cli";
+import { MTL_BIN, mtlIn, servedUrl } from "../helpers/cli";
 import { seededImage } from "../helpers/compiled";
 import { modelBytes } from "./fixtures";
 
@@ -30,15 +30,7 @@ describe("mtl serve", () => {
     );
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
-    const url = await new Promise<string>((done, fail) => {
-      let text = "";
-      child.stdout.on("data", (d) => {
-        text += d;
-        const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
-        if (m) done(m[1]);
-      });
-      child.once("exit", (code) => fail(new Error(`exited ${code}: ${stderr}`)));
-    });
+    const url = await servedUrl(child);
     const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
     const client = new KServeRestClient(url);
     expect(await client.ready()).toBe(true);
