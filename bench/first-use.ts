@@ -18,14 +18,26 @@ if (!path) {
 }
 const runs = Number(runsText ?? 3);
 
+/** Wall and process CPU time (all threads) of one awaited call: CPU is the steadier under load. */
+async function timed<T>(into: { ms: number[]; cpu: number[] }, f: () => Promise<T>): Promise<T> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = await f();
+  into.ms.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  into.cpu.push((c.user + c.system) / 1000);
+  return r;
+}
+
 for (const [label, pick] of [
   ["width 0.25", 0],
   ["width 1", -1],
 ] as const) {
-  const first: number[] = [];
-  const auto: number[] = [];
-  const warm: number[] = [];
-  const cached: number[] = [];
+  const sample = () => ({ ms: [] as number[], cpu: [] as number[] });
+  const first = sample();
+  const auto = sample();
+  const warm = sample();
+  const cached = sample();
   for (let i = 0; i < runs; i++) {
     // Waiting: a fresh model, the configuration's specialised session built, then its first run.
     const waiting = await load(path, { threads: 1 });
@@ -33,43 +45,33 @@ for (const [label, pick] of [
       pick < 0 ? g.choices.length - 1 - shift : pick + shift;
     const config = Object.fromEntries(waiting.meta.groups.map((g) => [g.name, pickOf(g, 0)]));
     const inputs = randomInputs(waiting.meta, 0);
-    const t0 = performance.now();
-    await waiting.run(inputs, { config, mode: "specialised" });
-    first.push(performance.now() - t0);
+    await timed(first, () => waiting.run(inputs, { config, mode: "specialised" }));
     await waiting.close();
-    // Auto: a fresh model whose dynamic graph served another configuration; this one's first request.
+    // Auto, cold: a fresh model whose dynamic graph served another configuration; this one's first request.
     const model = await load(path, { threads: 1 });
     const other = Object.fromEntries(model.meta.groups.map((g) => [g.name, pickOf(g, 1)]));
     await model.run(inputs, { config: other, mode: "dynamic" });
-    const t1 = performance.now();
-    const r = await model.run(inputs, { config });
-    auto.push(performance.now() - t1);
+    const r = await timed(auto, () => model.run(inputs, { config }));
     if (r.via !== "dynamic") throw new Error("auto mode did not answer from the dynamic graph");
     await model.run(inputs, { config, mode: "specialised" }); // the background build finishes
     await model.run(inputs, { config });
-    for (let j = 0; j < 3; j++) {
-      const t2 = performance.now();
-      await model.run(inputs, { config });
-      cached.push(performance.now() - t2);
-    }
+    for (let j = 0; j < 3; j++) await timed(cached, () => model.run(inputs, { config }));
     await model.close();
     // Auto, warm: a fresh model whose preload (of another configuration) warmed the dynamic graph.
     const preloaded = await load(path, { threads: 1, preload: [other] });
     if (!(await preloaded.preloaded).dynamic) throw new Error("the preload did not warm the dynamic graph");
-    const t3 = performance.now();
-    const w = await preloaded.run(inputs, { config });
-    warm.push(performance.now() - t3);
+    const w = await timed(warm, () => preloaded.run(inputs, { config }));
     if (w.via !== "dynamic") throw new Error("a warm auto run did not answer from the dynamic graph");
     await preloaded.close();
   }
-  const f = median(first);
-  const a = median(auto);
-  const w = median(warm);
-  const c = median(cached);
-  const ms = (x: number) => `${x.toFixed(0)} ms`;
-  const cells = [`first use: wait ${ms(f)}`, `auto cold ${ms(a)}`, `auto warm ${ms(w)}`, `cached ${ms(c)}`];
-  const ratios = [`wait ${(f / c).toFixed(2)}x`, `cold ${(a / c).toFixed(2)}x`, `warm ${(w / c).toFixed(2)}x`];
-  console.log(`${label.padEnd(11)} ${cells.join("  ")}  /cached: ${ratios.join("  ")}`);
+  for (const key of ["ms", "cpu"] as const) {
+    const [f, a, w, c] = [first, auto, warm, cached].map((x) => median(x[key]));
+    const v = (x: number) => `${x.toFixed(0)} ms`;
+    const cells = [`first use: wait ${v(f)}`, `auto cold ${v(a)}`, `auto warm ${v(w)}`, `cached ${v(c)}`];
+    const ratios = [`wait ${(f / c).toFixed(2)}x`, `cold ${(a / c).toFixed(2)}x`, `warm ${(w / c).toFixed(2)}x`];
+    const what = key === "ms" ? "wall" : "CPU ";
+    console.log(`${label.padEnd(11)} ${what} ${cells.join("  ")}  /cached: ${ratios.join("  ")}`);
+  }
 }
 console.log(
   `peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (one thread; noisy: shared machine)`,
