@@ -254,13 +254,12 @@ export class MtlModel {
   }
 
   /**
-   * Builds the dynamic graph and runs it twice at the largest configuration on zero inputs, so that
+   * Builds the dynamic graph and runs it once at the largest configuration on zero inputs, so that
    * "auto" runs of configurations not yet built are answered by it at once, and the first of them
    * finds onnxruntime's memory already grown to the largest sizes. A run at sizes not seen before
    * pays for fresh memory (page faults): on nyud at width 1, 21k faults and 430 ms of CPU against
-   * 650 and 150 ms. Twice, as onnxruntime records a memory pattern on the first run of an input
-   * shape and allocates it on the second. False where "auto" never answers from the dynamic graph
-   * (int8, low-resolution argmax, static models) or when a run fails.
+   * 650 and 150 ms. False where "auto" never answers from the dynamic graph (int8, low-resolution
+   * argmax, static models) or when the run fails.
    */
   warmDynamic(): Promise<boolean> {
     if (this.int8 || this.lowResolutionArgmax || this.artifact.staticConfig) return Promise.resolve(false);
@@ -269,8 +268,7 @@ export class MtlModel {
     const tasks = this.meta.tasks.filter((t) => !isSequenceSpec(t.decode as never)).map((t) => t.name);
     this.warming ??= (async () => {
       const inputs = zeroInputs(this.meta);
-      if (tasks.length > 0)
-        for (let i = 0; i < 2; i++) await this.run(inputs, { config: full, tasks, mode: "dynamic" });
+      if (tasks.length > 0) await this.run(inputs, { config: full, tasks, mode: "dynamic" });
       else await this.session(full, [], "dynamic").session;
       return true;
     })().catch(() => {

@@ -30,7 +30,11 @@ export function availableProviders(): string[] {
 }
 
 export function toOrtOptions(s: SessionSettings = {}): ort.InferenceSession.SessionOptions {
-  const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 4 };
+  // No memory pattern: onnxruntime records one on the first run of an input shape and allocates it
+  // on the second, so the second run paid for fresh memory again (nyud width 1, one thread: 249
+  // against 128 ms of CPU), and its one block raised the peak (batch 4: 875 against 748 MiB). The
+  // arena reuses memory run to run either way: cached runs took the same time (bench/mem-pattern.ts).
+  const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 4, enableMemPattern: false };
   const threads = s.threads;
   if (threads !== undefined) {
     if (!Number.isSafeInteger(threads) || threads < 1 || threads > 1024)

@@ -15,11 +15,12 @@ describe("session options", () => {
   it("map to onnxruntime's options: threads, the spinning config entry, the provider", () => {
     expect(toOrtOptions({ threads: 2, spinning: false })).toEqual({
       logSeverityLevel: 4,
+      enableMemPattern: false,
       intraOpNumThreads: 2,
       extra: { session: { intra_op: { allow_spinning: "0" } } },
       executionProviders: ["cpu"],
     });
-    expect(toOrtOptions({})).toEqual({ logSeverityLevel: 4, executionProviders: ["cpu"] });
+    expect(toOrtOptions({})).toEqual({ logSeverityLevel: 4, enableMemPattern: false, executionProviders: ["cpu"] });
     expect(toOrtOptions({ spinning: true }).extra).toEqual({ session: { intra_op: { allow_spinning: "1" } } });
   });
 
