@@ -584,6 +584,7 @@ export class MtlModel {
   async close(): Promise<void> {
     this.closing = true;
     await this.preloaded;
+    await this.warming; // a warm-up run in flight holds the dynamic session
     await this.cache.clear();
     await this.steps?.close();
     if (this.dynamic) await (await this.dynamic).release();

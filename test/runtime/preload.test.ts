@@ -67,6 +67,13 @@ describe("preload", () => {
     await model.close();
   });
 
+  it("close() right after warmDynamic() waits for the warm-up run", async () => {
+    const model = await load(bytes);
+    const warming = model.warmDynamic();
+    await model.close();
+    expect(await warming).toBe(true);
+  });
+
   it("warmDynamic is false where auto runs never use the dynamic graph", async () => {
     const low = await load(bytes, { denseArgmax: "low-resolution" });
     expect(await low.warmDynamic()).toBe(false);
