@@ -4,14 +4,25 @@
 // so nothing half-written or left over stays behind.
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { rename, writeFile, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "./io";
 
 const OUTPUT_CODE = "MTL-CLI-003";
 
-/** Refuses an output file path that names a folder (checked before the command does its work). */
-export function checkOutputFile(path: string, flag: string, example: string): void {
+/**
+ * Refuses an output file path that names a folder, or one of the command's `inputs` (the result
+ * would replace it: `mtl compile net.mtl -o net.mtl`). Checked before the command does its work.
+ */
+export function checkOutputFile(path: string, flag: string, example: string, inputs: Inputs = []): void {
   if (path.trim() === "") throw new UserError(`${flag} needs a file name`, 2, `e.g. ${flag} ${example}`);
+  const input = inputs.find((i) => i !== undefined && sameFile(i, path));
+  if (input !== undefined)
+    throw new UserError(
+      `${flag} ${path} is ${input === path ? "an input" : `the input ${input}`} of this command; writing would replace it`,
+      1,
+      `write to another file, e.g. ${flag} ${join(dirname(path), example)}`,
+      OUTPUT_CODE,
+    );
   if (existsSync(path) && statSync(path).isDirectory())
     throw new UserError(
       `${flag} ${path} is a folder; it takes a file name`,
@@ -51,6 +62,20 @@ function makeFolder(dir: string, hint: string): void {
   }
 }
 
+/** Files a command reads; undefined entries (flags not given) are skipped. */
+export type Inputs = readonly (string | undefined)[];
+
+/** Whether two paths lead to one existing file (links and different spellings included). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    // resolve() first: `sub/../net.mtl` names net.mtl even when sub does not exist yet
+    const [x, y] = [statSync(resolve(a)), statSync(resolve(b))];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false; // either does not exist
+  }
+}
+
 function existingAncestor(dir: string): string | undefined {
   for (let d = dir; ; d = dirname(d)) {
     if (existsSync(d)) return d;
@@ -82,8 +107,8 @@ function untrack(tmp: string): void {
 }
 
 /** The temporary file beside `path` (same folder, so the rename is atomic), after checking the path. */
-function temporaryFor(path: string, flag: string): string {
-  checkOutputFile(path, flag, "out");
+function temporaryFor(path: string, flag: string, inputs: Inputs): string {
+  checkOutputFile(path, flag, "out", inputs);
   const dir = dirname(path);
   makeFolder(dir, "choose another path");
   return join(dir, `.${basename(path)}.tmp-${process.pid}`);
@@ -102,8 +127,13 @@ function writeError(path: string, e: unknown): unknown {
 }
 
 /** Writes `bytes` to `path` through `path`'s folder's temporary file; never leaves a partial or temporary file. */
-export async function writeOutput(path: string, bytes: Uint8Array | string, flag = "-o"): Promise<void> {
-  const tmp = temporaryFor(path, flag);
+export async function writeOutput(
+  path: string,
+  bytes: Uint8Array | string,
+  flag = "-o",
+  inputs: Inputs = [],
+): Promise<void> {
+  const tmp = temporaryFor(path, flag, inputs);
   track(tmp);
   try {
     await writeFile(tmp, bytes);
@@ -117,8 +147,8 @@ export async function writeOutput(path: string, bytes: Uint8Array | string, flag
 }
 
 /** writeOutput for code that cannot await (the same guarantees). */
-export function writeOutputSync(path: string, bytes: Uint8Array | string, flag = "-o"): void {
-  const tmp = temporaryFor(path, flag);
+export function writeOutputSync(path: string, bytes: Uint8Array | string, flag = "-o", inputs: Inputs = []): void {
+  const tmp = temporaryFor(path, flag, inputs);
   track(tmp);
   try {
     writeFileSync(tmp, bytes);

@@ -63,7 +63,8 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
       2,
       "a static model runs one configuration and plans nothing: drop --profile or --config/--budget",
     );
-  checkOutputFile(o.output, "-o", "model.onnx");
+  const inputs = [file, o.weights, o.profile];
+  checkOutputFile(o.output, "-o", "model.onnx", inputs);
   const quantize = quantizeSettings(o);
   const host = fileHost(file, o.root);
   const seed = o.seed === undefined ? 0 : Number(o.seed);
@@ -94,7 +95,7 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
   const emitted = quantize ? await quantizeForOutput(compiled, quantize, o.output) : compiled.bytes;
   // Checked against this model's tasks and width choices before anything is written.
   const bytes = o.profile ? withProfile(emitted, checkProfile(readJson(o.profile), o.profile, p.costs)) : emitted;
-  await writeOutput(o.output, bytes);
+  await writeOutput(o.output, bytes, "-o", inputs);
   const widths = config
     ? Object.entries(config).map(([g, i]) => `${g}=${p.graph.groups.find((x) => x.name === g)!.choices[i]}`)
     : [];

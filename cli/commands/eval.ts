@@ -11,7 +11,7 @@ import { EvalError } from "../../runtime/eval/metrics";
 import { feedsOf } from "../../runtime/train/loop";
 import { sessionSettings } from "../../runtime/train/sessions";
 import type { StoredProfile } from "../../runtime/profile-schema";
-import { writeOutputSync } from "../output";
+import { checkOutputFile, writeOutputSync } from "../output";
 import { human } from "../format";
 import { out } from "../io";
 import { precisionFlag } from "../flags";
@@ -35,6 +35,7 @@ export async function measure(
   file: string,
   o: EvalCliOptions,
 ): Promise<{ model: TrainedModel; result: EvalResult; profile: StoredProfile }> {
+  if (o.output) checkOutputFile(o.output, "-o", "profile.json", [file]);
   const model = loadTrained(file, o);
   const { graph, costs } = model.prepared;
   const data = await openDataset(o.data);
@@ -110,7 +111,7 @@ export function formatTable(r: EvalResult, groups: readonly string[]): string {
 
 export async function runEval(file: string, o: EvalCliOptions): Promise<number> {
   const { model, result, profile } = await measure(file, o);
-  if (o.output) writeOutputSync(o.output, `${JSON.stringify(profile, null, 2)}\n`);
+  if (o.output) writeOutputSync(o.output, `${JSON.stringify(profile, null, 2)}\n`, "-o", [file]);
   if (o.write) writeOutputSync(file, withProfile(model.bytes, profile));
   if (o.json) out.log(JSON.stringify({ ...result, profile }, null, 2));
   else {

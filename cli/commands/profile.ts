@@ -46,7 +46,7 @@ export async function runProfile(path: string, o: ProfileCliOptions): Promise<nu
   const runs = wholeNumber(o.runs, "--runs", 7);
   const warmup = wholeNumber(o.warmup, "--warmup", 2, 0);
   const max = wholeNumber(o.max, "--max", 2000);
-  checkOutputFile(o.output, "-o", "latency.json");
+  checkOutputFile(o.output, "-o", "latency.json", [path]);
   const model = await load(path, { cacheSize: 8, ...sessionFlags(o), precision: precisionFlag(o.precision) });
   const t0 = performance.now();
   const table = await profileLatency(model, randomInputs(model.meta, 0), {
@@ -56,7 +56,7 @@ export async function runProfile(path: string, o: ProfileCliOptions): Promise<nu
     maxMeasurements: max,
     onProgress: progressReporter("profile", "measurements"),
   });
-  await writeOutput(o.output, JSON.stringify(table, null, 2));
+  await writeOutput(o.output, JSON.stringify(table, null, 2), "-o", [path]);
   const q = table.quality!;
   const took = ((performance.now() - t0) / 1000).toFixed(1);
   out.log(

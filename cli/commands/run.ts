@@ -87,6 +87,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   const t0 = performance.now();
   const preloading = o.preload === undefined ? undefined : model.preload(preloadFlag(o.preload, model.meta));
   const inputs: Record<string, InputTensor> = {};
+  const inputFiles: string[] = [path];
   for (const spec of o.input ?? []) {
     const eq = spec.indexOf("=");
     const [name, file] =
@@ -99,6 +100,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
         2,
         `write --input NAME=FILE; inputs: ${model.meta.inputs.map((i) => i.name).join(", ")}`,
       );
+    inputFiles.push(file);
     inputs[name] = readInput(
       name,
       file,
@@ -145,7 +147,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
     for (const outs of Object.values(result.outputs))
       for (const [name, t] of Object.entries(outs)) {
         const file = join(o.output, `${name}.npy`);
-        await writeOutput(file, writeNpy(t.data as Float32Array, t.dims, t.dtype === "bool"));
+        await writeOutput(file, writeNpy(t.data as Float32Array, t.dims, t.dtype === "bool"), "-o", inputFiles);
         written.push(file);
       }
   }

@@ -16,7 +16,7 @@ import { PER_WIDTH_SUFFIX, rowsDiffer } from "../../compiler/weights/load";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
 import { isStatistic, perWidthInitializers } from "../../runtime/parameters";
 import { readBytes } from "../files";
-import { writeOutputSync } from "../output";
+import { checkOutputFile, writeOutputSync } from "../output";
 import { formatBytes, plural } from "../format";
 import { out, UserError } from "../io";
 
@@ -73,6 +73,7 @@ export function stateDictOf(a: Artifact): Map<string, SafeTensor> {
 }
 
 export function runWeightsExport(file: string, o: WeightsExportOptions): number {
+  checkOutputFile(o.output, "-o", "weights.safetensors", [file]);
   let a: Artifact;
   try {
     a = readArtifact(readBytes(file, "model file"), file);
@@ -85,7 +86,7 @@ export function runWeightsExport(file: string, o: WeightsExportOptions): number 
     for (const name of [...tensors.keys()]) if (name.endsWith(PER_WIDTH_SUFFIX)) tensors.delete(name);
   if (tensors.size === 0) throw new UserError(`${file} has no parameters to export`);
   const bytes = encodeSafetensors(tensors);
-  writeOutputSync(o.output, bytes); // a folder, a file as parent or a failed write: MTL-CLI-003
+  writeOutputSync(o.output, bytes, "-o", [file]); // a folder, a file as parent or a failed write: MTL-CLI-003
   // BatchNorm statistics are state, not parameters (PyTorch's parameters() leaves them out too).
   const params = [...tensors].reduce(
     (n, [name, t]) =>

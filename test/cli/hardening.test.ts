@@ -3,12 +3,13 @@
 // real binary; asserts exit codes 1/2 and no stack trace.
 import { spawn, spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MTL_BIN, mtlIn, STACK_TRACE } from "../helpers/cli";
 import { TWO_TASK } from "../helpers/compiled";
+import { writeNpy } from "../../runtime/npy";
 
 const bin = MTL_BIN;
 const dir = mkdtempSync(join(tmpdir(), "mtl-harden-"));
@@ -140,6 +141,34 @@ describe("paths and flags that crashed (15.11)", () => {
     expect(r.err).toContain(`error ${errCode}: `);
     expect(r.err).toContain(text);
     noTrace(r.err);
+  });
+  it("refuses an output that is one of the command's inputs, and leaves the input as it was", () => {
+    const copy = (from: string, to: string) => writeFileSync(join(dir, to), readFileSync(join(dir, from)));
+    copy("two.mtl", "self.mtl");
+    copy("two.onnx", "self.onnx");
+    expect(mtl("weights", "export", "two.onnx", "-o", "w.safetensors").code).toBe(0);
+    mkdirSync(join(dir, "outs"), { recursive: true });
+    writeFileSync(join(dir, "outs", "cls.values.npy"), writeNpy(new Float32Array(768), [1, 3, 16, 16]));
+    for (const [args, input] of [
+      [["compile", "self.mtl", "-o", "self.mtl"], "self.mtl"],
+      [["compile", "two.mtl", "--weights", "w.safetensors", "-o", "w.safetensors"], "w.safetensors"],
+      [["compile", "self.mtl", "-o", `./sub/../self.mtl`], "self.mtl"],
+      [["weights", "export", "self.onnx", "-o", "self.onnx"], "self.onnx"],
+      [["eval", "self.onnx", "--data", "nowhere", "-o", "self.onnx"], "self.onnx"],
+      [["profile", "self.onnx", "-o", "self.onnx"], "self.onnx"],
+      [
+        ["run", "self.onnx", "--tasks", "cls", "--input", "image=outs/cls.values.npy", "-o", "outs"],
+        "outs/cls.values.npy",
+      ],
+    ] as const) {
+      const before = readFileSync(join(dir, input));
+      const r = mtl(...args);
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.err).toContain("error MTL-CLI-003: ");
+      expect(r.err).toMatch(/is (an|the) input .*of this command; writing would replace it/);
+      noTrace(r.err);
+      expect(readFileSync(join(dir, input)).equals(before), input).toBe(true);
+    }
   });
   it("writes no table for --runs 0 and no file where the folder is", () => {
     expect(existsSync(join(dir, "l.json"))).toBe(false);
