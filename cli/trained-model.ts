@@ -88,6 +88,18 @@ export function loadTrained(file: string, o: { source?: string; root?: string })
   const t = prepareTrained(file, o, "evaluate the model with every configuration");
   if (t.ok) return t.model;
   const { failure, source } = t;
+  // It compiles, but the file's weights do not fit it: most likely another model's source.
+  const problems = failure.diagnostics.length === 0 ? (failure.weightProblems ?? []) : [];
+  if (problems.length > 0)
+    throw new UserError(
+      `${file}'s weights do not fit ${source} (${problems
+        .slice(0, 3)
+        .map((p) => p.message)
+        .join("; ")}${problems.length > 3 ? `; and ${problems.length - 3} more` : ""})`,
+      1,
+      `pass the .mtl file ${file} was compiled from with --source`,
+      "MTL-TRAIN-041",
+    );
   throw new UserError(
     `${source} does not compile: ${failure.diagnostics.map((d) => d.message).join("; ") || (failure.message ?? "")}`,
     1,

@@ -135,6 +135,16 @@ describe("mtl eval", () => {
     expect(r.stderr).toMatch(/MTL-EVAL-004.*--configs many/s);
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
   });
+
+  it("names the weight mismatch when --source is another model's (it printed an empty reason)", () => {
+    const r = mtl("eval", onnx, "--data", data, "--source", join(root, "examples", "nyud.mtl"), "--batches", "0");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /MTL-TRAIN-041: .*mm\.onnx's weights do not fit .*nyud\.mtl \(.*missing.*; and \d+ more\)/,
+    );
+    expect(r.stderr).toContain("pass the .mtl file");
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
 });
 
 describe("mtl report", () => {
