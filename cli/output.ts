@@ -2,7 +2,7 @@
 // file is wanted, a file where a folder is wanted), and files are written atomically through a
 // temporary file that is removed on an error or when the command is interrupted (Ctrl+C, SIGTERM),
 // so nothing half-written or left over stays behind.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { rename, writeFile, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "./io";
@@ -40,8 +40,8 @@ export function checkOutputFile(path: string, flag: string, example: string, inp
     );
 }
 
-/** Refuses an output folder path that names a file; creates the folder. */
-export function prepareOutputDir(path: string, flag: string): void {
+/** Refuses an output folder path that names a file (checked before the work; nothing is created). */
+export function checkOutputDir(path: string, flag: string): void {
   if (path.trim() === "") throw new UserError(`${flag} needs a folder name`, 2, `e.g. ${flag} outputs`);
   if (existsSync(path) && !statSync(path).isDirectory())
     throw new UserError(
@@ -50,6 +50,11 @@ export function prepareOutputDir(path: string, flag: string): void {
       `e.g. ${flag} ${join(dirname(path), "outputs")}`,
       OUTPUT_CODE,
     );
+}
+
+/** Refuses an output folder path that names a file; creates the folder. */
+export function prepareOutputDir(path: string, flag: string): void {
+  checkOutputDir(path, flag);
   makeFolder(path, "choose another folder");
 }
 
@@ -83,16 +88,11 @@ function existingAncestor(dir: string): string | undefined {
   }
 }
 
-// Temporary files being written, removed if the process is interrupted before they are renamed.
+// Temporary files and folders being written, removed if the process is interrupted before they
+// are renamed into place.
 const pending = new Set<string>();
 const onSignal = (signal: NodeJS.Signals): void => {
-  for (const tmp of pending) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-  }
+  for (const tmp of pending) rmSync(tmp, { recursive: true, force: true });
   process.exit(signal === "SIGINT" ? 130 : 143);
 };
 
@@ -104,6 +104,15 @@ function track(tmp: string): void {
 function untrack(tmp: string): void {
   pending.delete(tmp);
   if (pending.size === 0) for (const s of ["SIGINT", "SIGTERM"] as const) process.off(s, onSignal);
+}
+
+/**
+ * Removes `path` (a temporary file or folder some other code writes) if the command is interrupted
+ * (Ctrl+C, SIGTERM) before the returned function is called.
+ */
+export function removedIfInterrupted(path: string): () => void {
+  track(path);
+  return () => untrack(path);
 }
 
 /** The temporary file beside `path` (same folder, so the rename is atomic), after checking the path. */

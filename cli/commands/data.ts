@@ -4,9 +4,10 @@ import { checkProgram } from "../../compiler/index";
 import { renderAll } from "../../compiler/render";
 import { modelDataSpec } from "../../runtime/data/check";
 import { openDataset } from "../../runtime/data/dataset";
-import { buildMultiMnist } from "../../runtime/data/multimnist";
+import { buildMultiMnist, temporaryFolderFor } from "../../runtime/data/multimnist";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
+import { removedIfInterrupted } from "../output";
 
 export interface MultiMnistCliOptions {
   output: string;
@@ -26,17 +27,23 @@ export async function runDataMultiMnist(o: MultiMnistCliOptions): Promise<number
   if (seed > 0xffffffff) throw new UserError(`--seed must be at most ${0xffffffff}`, 2);
   const started = Date.now();
   let last = "";
-  const m = await buildMultiMnist({
-    output: o.output,
-    seed,
-    train: count("train", o.train),
-    test: count("test", o.test),
-    onProgress: (split, done, total) => {
-      const line = `${split}: ${done}/${total} pairs`;
-      if (line !== last) out.err(line);
-      last = line;
-    },
-  });
+  const forget = removedIfInterrupted(temporaryFolderFor(o.output));
+  let m: Awaited<ReturnType<typeof buildMultiMnist>>;
+  try {
+    m = await buildMultiMnist({
+      output: o.output,
+      seed,
+      train: count("train", o.train),
+      test: count("test", o.test),
+      onProgress: (split, done, total) => {
+        const line = `${split}: ${done}/${total} pairs`;
+        if (line !== last) out.err(line);
+        last = line;
+      },
+    });
+  } finally {
+    forget();
+  }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   out.log(
     `wrote MultiMNIST to ${o.output}: ${m.splits.train.samples} train / ${m.splits.test.samples} test pairs, ` +

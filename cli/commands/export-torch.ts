@@ -8,7 +8,7 @@ import { renderAll } from "../../compiler/render";
 import type { Graph, WeightMap } from "../../compiler/ir/types";
 import { rowsOf } from "../../compiler/weights/init";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
-import { prepareOutputDir, writeOutput } from "../output";
+import { checkOutputDir, prepareOutputDir, writeOutput } from "../output";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
 import { loadTensors, reportFailure } from "./compile";
@@ -36,7 +36,7 @@ export function fullStateDict(graph: Graph, weights: WeightMap): Map<string, Saf
 }
 
 export async function runExportTorch(file: string, o: ExportTorchOptions): Promise<number> {
-  prepareOutputDir(o.output, "-o");
+  checkOutputDir(o.output, "-o"); // created once there is something to write into it
   const host = fileHost(file, o.root);
   const seed = o.seed === undefined ? 0 : Number(o.seed);
   if (!Number.isInteger(seed)) throw new UserError(`--seed takes a whole number, not ${o.seed}`, 2);
@@ -48,6 +48,7 @@ export async function runExportTorch(file: string, o: ExportTorchOptions): Promi
   const diagnostics = [...r.diagnostics, ...pkg.diagnostics];
   if (diagnostics.length) out.err(renderAll(diagnostics, { source: (f) => host.readFile(f), color }));
   if (pkg.diagnostics.some((d) => d.severity === "error")) return 1;
+  prepareOutputDir(o.output, "-o");
   for (const [name, text] of pkg.files) await writeOutput(join(o.output, name), text);
   await writeOutput(
     join(o.output, "weights.safetensors"),

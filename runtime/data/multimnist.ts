@@ -105,6 +105,10 @@ export function partners(n: number, seed: number, split: string): Uint32Array {
 }
 
 /** Builds the data set; returns its manifest. */
+/** The folder the data set is built in before it is renamed to `output` (beside it, so the rename is atomic). */
+export const temporaryFolderFor = (output: string): string =>
+  join(dirname(output), `.${basename(output)}.tmp-${process.pid}`);
+
 export async function buildMultiMnist(o: MultiMnistOptions): Promise<Manifest> {
   if (existsSync(o.output) && (await readdir(o.output).catch(() => ["(not a folder)"])).length)
     throw new DataError(
@@ -124,7 +128,7 @@ export async function buildMultiMnist(o: MultiMnistOptions): Promise<Manifest> {
         undefined,
       );
   }
-  const tmp = join(dirname(o.output), `.${basename(o.output)}.tmp-${process.pid}`);
+  const tmp = temporaryFolderFor(o.output);
   await rm(tmp, { recursive: true, force: true });
   try {
     const splits: Record<string, { samples: number; shards: Shard[] }> = {};

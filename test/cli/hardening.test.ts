@@ -236,6 +236,30 @@ describe("paths and flags that crashed (15.11)", () => {
     // Either the signal came while writing (exit 143, no file) or just after the rename (a whole file).
     expect(code === 143 ? left : ["big.onnx"]).toEqual(code === 143 ? [] : left);
   }, 60_000);
+
+  it("leaves no temporary folder when building a data set is interrupted (SIGINT while its shards are written)", async () => {
+    const parent = join(dir, "dataout");
+    mkdirSync(parent, { recursive: true });
+    const child = spawn(process.execPath, [bin, "data", "multimnist", "-o", join(parent, "mm")], {
+      cwd: dir,
+      stdio: "ignore",
+    });
+    const code = await new Promise<number | null>((done) => {
+      const poll = setInterval(() => {
+        const tmp = readdirSync(parent).find((f) => f.includes(".tmp-"));
+        if (tmp && existsSync(join(parent, tmp, "train"))) {
+          child.kill("SIGINT");
+          clearInterval(poll);
+        }
+      }, 5);
+      child.on("exit", (c, sig) => {
+        clearInterval(poll);
+        done(c ?? (sig ? -1 : null));
+      });
+    });
+    expect(code).toBe(130);
+    expect(readdirSync(parent)).toEqual([]);
+  }, 60_000);
 });
 
 describe("errors as JSON and codes (13.4, 15 smaller things)", () => {

@@ -102,6 +102,13 @@ describe("mtl export torch (the command)", () => {
     expect(r.err).toContain("error MTL-CLI-003: -o afile is a file; it takes a folder to write into");
     expect(r.err).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
+
+  it("creates no output folder for a source that does not compile", () => {
+    writeFileSync(join(work, "broken.mtl"), "model Broken {\n  input x: f32[N, 3\n}\n");
+    const r = mtl("export", "torch", "broken.mtl", "-o", "never");
+    expect(r.code).toBe(1);
+    expect(existsSync(join(work, "never"))).toBe(false);
+  });
 });
 
 describe("mtl_data.py reads the folders layout of docs/data.md", () => {
