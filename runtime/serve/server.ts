@@ -38,6 +38,20 @@ export const DEFAULTS: Omit<ServeOptions, "executor" | "log"> = {
   parallel: 1,
 };
 
+/** A port that could not be taken: which endpoint, and the socket error (its code: EADDRINUSE, ...). */
+export class ListenError extends Error {
+  readonly code: string | undefined;
+  constructor(
+    readonly endpoint: "REST" | "gRPC",
+    readonly host: string,
+    readonly port: number,
+    cause: unknown,
+  ) {
+    super(`${endpoint} cannot listen on ${host}:${port}: ${cause instanceof Error ? cause.message : cause}`, { cause });
+    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}
+
 export interface RunningServer {
   readonly engine: Engine;
   readonly url: string; // http://host:port
@@ -51,25 +65,40 @@ export async function startServer(models: ReadonlyMap<string, MtlModel>, o: Serv
   const engine = new Engine(models, o.executor ?? localExecutor(models), o, metrics);
   const limits = { maxElements: o.maxElements };
   const app: FastifyInstance = restServer(engine, { bodyLimit: o.bodyLimit, limits, log: o.log });
-  await app.listen({ host: o.host, port: o.port });
+  try {
+    await app.listen({ host: o.host, port: o.port });
+  } catch (e) {
+    await app.close();
+    throw new ListenError("REST", o.host, o.port, e);
+  }
   const addr = app.server.address();
   const port = typeof addr === "object" && addr ? addr.port : o.port;
   let rpc: grpc.Server | null = null;
   let grpcPort: number | null = null;
-  if (o.grpcPort !== null) {
-    rpc = grpcServer(engine, limits, o.log);
-    grpcPort = await bindGrpc(rpc, o.host, o.grpcPort);
-  }
-  if (o.preload !== "none")
-    for (const [name, m] of models) {
-      const t0 = performance.now();
-      const configs = o.preload === "pareto" ? paretoConfigs(m.costs, m.meta, m.profile) : (o.preload.get(name) ?? []);
-      await engine.preload(name, configs);
-      const which = o.preload === "pareto" ? "Pareto " : "";
-      o.log?.(
-        `preloaded ${configs.length} ${which}configurations of ${name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-      );
+  // Whatever fails from here (a busy gRPC port, a preload), both endpoints close: an open one keeps the process alive.
+  try {
+    if (o.grpcPort !== null) {
+      const wanted = o.grpcPort;
+      rpc = grpcServer(engine, limits, o.log);
+      grpcPort = await bindGrpc(rpc, o.host, wanted).catch((e: unknown) => {
+        throw new ListenError("gRPC", o.host, wanted, e);
+      });
     }
+    if (o.preload !== "none")
+      for (const [name, m] of models) {
+        const t0 = performance.now();
+        const configs =
+          o.preload === "pareto" ? paretoConfigs(m.costs, m.meta, m.profile) : (o.preload.get(name) ?? []);
+        await engine.preload(name, configs);
+        const which = o.preload === "pareto" ? "Pareto " : "";
+        const s = ((performance.now() - t0) / 1000).toFixed(1);
+        o.log?.(`preloaded ${configs.length} ${which}configurations of ${name} in ${s} s`);
+      }
+  } catch (e) {
+    rpc?.forceShutdown();
+    await app.close();
+    throw e;
+  }
   engine.ready = true;
   let closing: Promise<void> | undefined;
   return {
