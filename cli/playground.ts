@@ -8,6 +8,7 @@ import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "./io";
 import { listenError } from "./listen";
+import { prepareOutputDir } from "./output";
 import { findPackageRoot } from "./package-root";
 
 const repoRoot = findPackageRoot(import.meta.url);
@@ -87,18 +88,23 @@ export async function buildPlayground(
   opts: BuildOptions = {},
 ): Promise<string> {
   const out = resolve(outDir);
-  if (existsSync(out)) {
-    const entries = readdirSync(out);
-    if (entries.length > 0 && !entries.includes("index.html")) {
-      throw new Error(`refusing to overwrite ${out}: it is not empty and does not hold a playground build`);
-    }
-  }
+  prepareOutputDir(outDir, "--build"); // a file where the folder should be: MTL-CLI-003, exit 1
+  const entries = readdirSync(out);
+  if (entries.length > 0 && !entries.includes("index.html"))
+    throw new UserError(
+      `refusing to overwrite ${out}: it is not empty and does not hold a playground build`,
+      1,
+      `build into a new or empty folder (e.g. --build ${join(outDir, "playground")}), or empty this one`,
+      "MTL-CLI-003",
+    );
   let vite: typeof import("vite");
   try {
     vite = await import("vite");
   } catch {
-    throw new Error(
-      "building the playground needs the vite package (a dev dependency): run npm install in the mtl repository",
+    throw new UserError(
+      "building the playground needs the vite package (a dev dependency)",
+      1,
+      "run `npm install` in mtl's folder (it installs vite)",
     );
   }
   await vite.build({
