@@ -6,7 +6,13 @@ import { join } from "node:path";
 import { load, type MtlModel } from "../../runtime/index";
 import { KServeGrpcClient } from "../../runtime/client/grpc";
 import { readRoutes, routerExecutor } from "../../runtime/serve/router";
-import { DEFAULTS, ListenError, startServer, type ServeOptions } from "../../runtime/serve/server";
+import {
+  DEFAULTS,
+  listenFailureOf,
+  startServer,
+  type ListenFailure,
+  type ServeOptions,
+} from "../../runtime/serve/server";
 import type { Config } from "../../compiler/ir/types";
 import { preloadConfigs } from "../../runtime/preload";
 import { preloadFlag } from "../preload";
@@ -82,9 +88,9 @@ function serveOptions(o: ServeCliOptions): Omit<ServeOptions, "preload"> {
 }
 
 /** Where a listen failed, for the shared MTL-CLI-004 wording. */
-function listenPlace(e: ListenError): ListenPlace {
-  const { host, port } = e;
-  if (e.endpoint === "REST") return { host, port, flag: "--port", example: DEFAULTS.port };
+function listenPlace(f: ListenFailure): ListenPlace {
+  const { host, port } = f;
+  if (f.endpoint === "REST") return { host, port, flag: "--port", example: DEFAULTS.port };
   return {
     host,
     port,
@@ -149,7 +155,8 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
   } catch (e) {
     client?.close();
     for (const m of models.values()) await m.close();
-    throw e instanceof ListenError ? listenError(e, listenPlace(e)) : e;
+    const failure = listenFailureOf(e);
+    throw failure ? listenError(e, listenPlace(failure)) : e;
   }
   out.log(
     [

@@ -38,19 +38,20 @@ export const DEFAULTS: Omit<ServeOptions, "executor" | "log"> = {
   parallel: 1,
 };
 
-/** A port that could not be taken: which endpoint, and the socket error (its code: EADDRINUSE, ...). */
-export class ListenError extends Error {
-  readonly code: string | undefined;
-  constructor(
-    readonly endpoint: "REST" | "gRPC",
-    readonly host: string,
-    readonly port: number,
-    cause: unknown,
-  ) {
-    super(`${endpoint} cannot listen on ${host}:${port}: ${cause instanceof Error ? cause.message : cause}`, { cause });
-    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  }
+/** Where a listen failed; startServer rethrows the socket error (code EADDRINUSE, ...) with this as `listen`. */
+export interface ListenFailure {
+  readonly endpoint: "REST" | "gRPC";
+  readonly host: string;
+  readonly port: number;
 }
+
+function listenFailed(e: unknown, listen: ListenFailure): Error {
+  return Object.assign(e instanceof Error ? e : new Error(String(e)), { listen });
+}
+
+/** The ListenFailure of an error from startServer, if it is one. */
+export const listenFailureOf = (e: unknown): ListenFailure | undefined =>
+  e instanceof Error ? (e as Error & { listen?: ListenFailure }).listen : undefined;
 
 export interface RunningServer {
   readonly engine: Engine;
@@ -69,7 +70,7 @@ export async function startServer(models: ReadonlyMap<string, MtlModel>, o: Serv
     await app.listen({ host: o.host, port: o.port });
   } catch (e) {
     await app.close();
-    throw new ListenError("REST", o.host, o.port, e);
+    throw listenFailed(e, { endpoint: "REST", host: o.host, port: o.port });
   }
   const addr = app.server.address();
   const port = typeof addr === "object" && addr ? addr.port : o.port;
@@ -81,7 +82,7 @@ export async function startServer(models: ReadonlyMap<string, MtlModel>, o: Serv
       const wanted = o.grpcPort;
       rpc = grpcServer(engine, limits, o.log);
       grpcPort = await bindGrpc(rpc, o.host, wanted).catch((e: unknown) => {
-        throw new ListenError("gRPC", o.host, wanted, e);
+        throw listenFailed(e, { endpoint: "gRPC", host: o.host, port: wanted });
       });
     }
     if (o.preload !== "none")
