@@ -16,10 +16,11 @@ export function wholeNumber(text: string | undefined, flag: string, fallback: nu
   return n;
 }
 
-/** A TCP port, 0 (any free port) to 65535. */
-export function portNumber(text: string): number {
-  const n = wholeNumber(text, "--port", 5178, 0);
-  if (n > 65535) throw new UserError(`--port takes 0 to 65535, not ${text}`, 2, "e.g. --port 5178 (0: any free port)");
+/** A TCP port, 0 (any free port) to 65535, for `flag` (e.g. --port, --grpc-port) with an example value. */
+export function portNumber(text: string, flag = "--port", example = 5178): number {
+  const n = wholeNumber(text, flag, example, 0);
+  if (n > 65535)
+    throw new UserError(`${flag} takes 0 to 65535, not ${text}`, 2, `e.g. ${flag} ${example} (0: any free port)`);
   return n;
 }
 

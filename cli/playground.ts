@@ -7,6 +7,8 @@ import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "./io";
+import { listenError } from "./listen";
+import { prepareOutputDir } from "./output";
 import { findPackageRoot } from "./package-root";
 
 const repoRoot = findPackageRoot(import.meta.url);
@@ -86,18 +88,23 @@ export async function buildPlayground(
   opts: BuildOptions = {},
 ): Promise<string> {
   const out = resolve(outDir);
-  if (existsSync(out)) {
-    const entries = readdirSync(out);
-    if (entries.length > 0 && !entries.includes("index.html")) {
-      throw new Error(`refusing to overwrite ${out}: it is not empty and does not hold a playground build`);
-    }
-  }
+  prepareOutputDir(outDir, "--build"); // a file where the folder should be: MTL-CLI-003, exit 1
+  const entries = readdirSync(out);
+  if (entries.length > 0 && !entries.includes("index.html"))
+    throw new UserError(
+      `refusing to overwrite ${out}: it is not empty and does not hold a playground build`,
+      1,
+      `build into a new or empty folder (e.g. --build ${join(outDir, "playground")}), or empty this one`,
+      "MTL-CLI-003",
+    );
   let vite: typeof import("vite");
   try {
     vite = await import("vite");
   } catch {
-    throw new Error(
-      "building the playground needs the vite package (a dev dependency): run npm install in the mtl repository",
+    throw new UserError(
+      "building the playground needs the vite package (a dev dependency)",
+      1,
+      "run `npm install` in mtl's folder (it installs vite)",
     );
   }
   await vite.build({
@@ -148,21 +155,6 @@ async function ensureBuilt(opts: ServeOptions, dir: string, log: (line: string) 
     throw new UserError(`no index.html in ${dir}`, 1, "build the playground with `mtl playground --build DIR`");
 }
 
-/** A listen failure users can fix (busy port, no permission, unknown interface) as a UserError. */
-function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
-  const fail = (message: string, hint: string) => new UserError(message, 1, hint, "MTL-CLI-004");
-  if (e.code === "EADDRINUSE")
-    return fail(
-      `port ${port} on ${host} is in use`,
-      `stop what is using it, or pick another: mtl playground --port ${port + 1} (0: any free port)`,
-    );
-  if (e.code === "EACCES")
-    return fail(`no permission to listen on port ${port}`, "ports below 1024 need privileges; use --port 5178");
-  if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND")
-    return fail(`cannot listen on ${host}: no such interface`, "use --host 127.0.0.1");
-  return e;
-}
-
 /** Serves the built playground over HTTP; builds it first if needed. */
 export async function servePlayground(opts: ServeOptions = {}): Promise<PlaygroundServer> {
   const log = opts.log === null ? () => {} : (opts.log ?? ((line: string) => console.log(line)));
@@ -178,7 +170,9 @@ export async function servePlayground(opts: ServeOptions = {}): Promise<Playgrou
     });
   });
   await new Promise<void>((resolveListen, reject) => {
-    server.once("error", (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)));
+    server.once("error", (e: NodeJS.ErrnoException) =>
+      reject(listenError(e, { host, port, flag: "--port", example: 5178 })),
+    );
     server.listen(port, host, () => {
       server.removeAllListeners("error");
       resolveListen();

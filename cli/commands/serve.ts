@@ -6,13 +6,20 @@ import { join } from "node:path";
 import { load, type MtlModel } from "../../runtime/index";
 import { KServeGrpcClient } from "../../runtime/client/grpc";
 import { readRoutes, routerExecutor } from "../../runtime/serve/router";
-import { DEFAULTS, startServer } from "../../runtime/serve/server";
+import {
+  DEFAULTS,
+  listenFailureOf,
+  startServer,
+  type ListenFailure,
+  type ServeOptions,
+} from "../../runtime/serve/server";
 import type { Config } from "../../compiler/ir/types";
 import { preloadConfigs } from "../../runtime/preload";
 import { preloadFlag } from "../preload";
 import { checkReadable, readBytes } from "../files";
 import { out, UserError } from "../io";
-import { precisionFlag } from "../flags";
+import { portNumber, precisionFlag } from "../flags";
+import { listenError, type ListenPlace } from "../listen";
 
 export interface ServeCliOptions {
   port?: string;
@@ -57,8 +64,46 @@ function modelFiles(paths: readonly string[]): [string | null, string][] {
   return files;
 }
 
+/** The server's flags, checked; the ports 0-65535 here, not as a socket error after the models load. */
+function serveOptions(o: ServeCliOptions): Omit<ServeOptions, "preload"> {
+  return {
+    ...DEFAULTS,
+    host: o.host ?? DEFAULTS.host,
+    port: o.port === undefined ? DEFAULTS.port : portNumber(o.port, "--port", DEFAULTS.port),
+    grpcPort:
+      o.grpcPort === "none"
+        ? null
+        : o.grpcPort === undefined
+          ? DEFAULTS.grpcPort
+          : portNumber(o.grpcPort, "--grpc-port", DEFAULTS.grpcPort!),
+    maxBatch: whole(o.maxBatch, "--max-batch", DEFAULTS.maxBatch, 1),
+    batchWaitMs: whole(o.batchWaitMs, "--batch-wait-ms", DEFAULTS.batchWaitMs),
+    maxQueue: whole(o.maxQueue, "--max-queue", DEFAULTS.maxQueue, 1),
+    timeoutMs: whole(o.timeoutMs, "--timeout-ms", DEFAULTS.timeoutMs, 1),
+    bodyLimit: whole(o.bodyLimitMb, "--body-limit-mb", DEFAULTS.bodyLimit / 1048576, 1) * 1048576,
+    maxElements: whole(o.maxElements, "--max-elements", DEFAULTS.maxElements, 1),
+    parallel: whole(o.parallel, "--parallel", DEFAULTS.parallel, 1),
+    log: (msg) => out.err(msg),
+  };
+}
+
+/** Where a listen failed, for the shared MTL-CLI-004 wording. */
+function listenPlace(f: ListenFailure): ListenPlace {
+  const { host, port } = f;
+  if (f.endpoint === "REST") return { host, port, flag: "--port", example: DEFAULTS.port };
+  return {
+    host,
+    port,
+    flag: "--grpc-port",
+    example: DEFAULTS.grpcPort!,
+    what: "gRPC port",
+    alsoHint: ", none: no gRPC",
+  };
+}
+
 export async function runServe(paths: string[], o: ServeCliOptions): Promise<number> {
   const cache = whole(o.cache, "--cache", 16, 1);
+  const options = serveOptions(o); // every flag is checked before the models load
   const preload = o.preload ?? "none";
   const precision = precisionFlag(o.precision);
   const models = new Map<string, MtlModel>();
@@ -100,23 +145,19 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
     client = new KServeGrpcClient(m[1]);
     executor = routerExecutor(models, readRoutes(readBytes(o.routes, "routing table"), o.routes), client);
   }
-  const grpcPort = o.grpcPort === "none" ? null : whole(o.grpcPort, "--grpc-port", DEFAULTS.grpcPort!);
-  const server = await startServer(models, {
-    ...DEFAULTS,
-    host: o.host ?? DEFAULTS.host,
-    port: whole(o.port, "--port", DEFAULTS.port),
-    grpcPort,
-    maxBatch: whole(o.maxBatch, "--max-batch", DEFAULTS.maxBatch, 1),
-    batchWaitMs: whole(o.batchWaitMs, "--batch-wait-ms", DEFAULTS.batchWaitMs),
-    maxQueue: whole(o.maxQueue, "--max-queue", DEFAULTS.maxQueue, 1),
-    timeoutMs: whole(o.timeoutMs, "--timeout-ms", DEFAULTS.timeoutMs, 1),
-    bodyLimit: whole(o.bodyLimitMb, "--body-limit-mb", DEFAULTS.bodyLimit / 1048576, 1) * 1048576,
-    maxElements: whole(o.maxElements, "--max-elements", DEFAULTS.maxElements, 1),
-    parallel: whole(o.parallel, "--parallel", DEFAULTS.parallel, 1),
-    preload: preload === "none" || preload === "pareto" ? preload : preloads,
-    executor,
-    log: (msg) => out.err(msg),
-  });
+  let server;
+  try {
+    server = await startServer(models, {
+      ...options,
+      preload: preload === "none" || preload === "pareto" ? preload : preloads,
+      executor,
+    });
+  } catch (e) {
+    client?.close();
+    for (const m of models.values()) await m.close();
+    const failure = listenFailureOf(e);
+    throw failure ? listenError(e, listenPlace(failure)) : e;
+  }
   out.log(
     [
       `serving ${[...models.keys()].join(", ")} on ${server.url} (REST)`,

@@ -38,6 +38,21 @@ export const DEFAULTS: Omit<ServeOptions, "executor" | "log"> = {
   parallel: 1,
 };
 
+/** Where a listen failed; startServer rethrows the socket error (code EADDRINUSE, ...) with this as `listen`. */
+export interface ListenFailure {
+  readonly endpoint: "REST" | "gRPC";
+  readonly host: string;
+  readonly port: number;
+}
+
+function listenFailed(e: unknown, listen: ListenFailure): Error {
+  return Object.assign(e instanceof Error ? e : new Error(String(e)), { listen });
+}
+
+/** The ListenFailure of an error from startServer, if it is one. */
+export const listenFailureOf = (e: unknown): ListenFailure | undefined =>
+  e instanceof Error ? (e as Error & { listen?: ListenFailure }).listen : undefined;
+
 export interface RunningServer {
   readonly engine: Engine;
   readonly url: string; // http://host:port
@@ -51,25 +66,40 @@ export async function startServer(models: ReadonlyMap<string, MtlModel>, o: Serv
   const engine = new Engine(models, o.executor ?? localExecutor(models), o, metrics);
   const limits = { maxElements: o.maxElements };
   const app: FastifyInstance = restServer(engine, { bodyLimit: o.bodyLimit, limits, log: o.log });
-  await app.listen({ host: o.host, port: o.port });
+  try {
+    await app.listen({ host: o.host, port: o.port });
+  } catch (e) {
+    await app.close();
+    throw listenFailed(e, { endpoint: "REST", host: o.host, port: o.port });
+  }
   const addr = app.server.address();
   const port = typeof addr === "object" && addr ? addr.port : o.port;
   let rpc: grpc.Server | null = null;
   let grpcPort: number | null = null;
-  if (o.grpcPort !== null) {
-    rpc = grpcServer(engine, limits, o.log);
-    grpcPort = await bindGrpc(rpc, o.host, o.grpcPort);
-  }
-  if (o.preload !== "none")
-    for (const [name, m] of models) {
-      const t0 = performance.now();
-      const configs = o.preload === "pareto" ? paretoConfigs(m.costs, m.meta, m.profile) : (o.preload.get(name) ?? []);
-      await engine.preload(name, configs);
-      const which = o.preload === "pareto" ? "Pareto " : "";
-      o.log?.(
-        `preloaded ${configs.length} ${which}configurations of ${name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-      );
+  // Whatever fails from here (a busy gRPC port, a preload), both endpoints close: an open one keeps the process alive.
+  try {
+    if (o.grpcPort !== null) {
+      const wanted = o.grpcPort;
+      rpc = grpcServer(engine, limits, o.log);
+      grpcPort = await bindGrpc(rpc, o.host, wanted).catch((e: unknown) => {
+        throw listenFailed(e, { endpoint: "gRPC", host: o.host, port: wanted });
+      });
     }
+    if (o.preload !== "none")
+      for (const [name, m] of models) {
+        const t0 = performance.now();
+        const configs =
+          o.preload === "pareto" ? paretoConfigs(m.costs, m.meta, m.profile) : (o.preload.get(name) ?? []);
+        await engine.preload(name, configs);
+        const which = o.preload === "pareto" ? "Pareto " : "";
+        const s = ((performance.now() - t0) / 1000).toFixed(1);
+        o.log?.(`preloaded ${configs.length} ${which}configurations of ${name} in ${s} s`);
+      }
+  } catch (e) {
+    rpc?.forceShutdown();
+    await app.close();
+    throw e;
+  }
   engine.ready = true;
   let closing: Promise<void> | undefined;
   return {

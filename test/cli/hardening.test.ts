@@ -207,6 +207,24 @@ describe("paths and flags that crashed (15.11)", () => {
     });
   });
 
+  it("playground --build refuses a file or a folder of other things with exit 1 (MTL-CLI-003)", () => {
+    writeFileSync(join(dir, "site.txt"), "x");
+    const f = mtl("playground", "--build", "site.txt");
+    expect(f.code).toBe(1);
+    expect(f.err).toContain("error MTL-CLI-003: --build site.txt is a file");
+    noTrace(f.err);
+    mkdirSync(join(dir, "stuff"), { recursive: true });
+    writeFileSync(join(dir, "stuff", "notes.txt"), "mine");
+    const d = mtl("playground", "--build", "stuff");
+    expect(d.code).toBe(1);
+    expect(d.err).toMatch(
+      /error MTL-CLI-003: refusing to overwrite .*stuff: it is not empty[^\n]*\n\s+hint: build into/,
+    );
+    expect(d.err).not.toContain("internal error");
+    noTrace(d.err);
+    expect(readdirSync(join(dir, "stuff"))).toEqual(["notes.txt"]);
+  });
+
   it("leaves no temporary file when a compile is interrupted (SIGTERM while writing)", async () => {
     // A model whose file takes a while to write: a 4096x4096 linear layer (64 MB of weights).
     writeFileSync(

@@ -1,14 +1,15 @@
 // The `mtl serve` and `mtl export triton` commands as users run them: a real process on
 // loopback that serves, drains on SIGTERM and exits 0; clear errors for bad flags and files.
 import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeModel } from "../../compiler/onnx/decode";
 import { encodeModel } from "../../compiler/onnx/encode";
 import { KServeRestClient } from "../../runtime/client/index";
-import { MTL_BIN, mtlIn, servedUrl } from "../helpers/cli";
+import { MTL_BIN, mtlIn, servedUrl, STACK_TRACE, type CliResult } from "../helpers/cli";
 import { seededImage } from "../helpers/compiled";
 import { modelBytes } from "./fixtures";
 
@@ -81,16 +82,61 @@ describe("mtl serve", () => {
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
-    await new Promise<void>((done) => {
-      child.stderr.on("data", (d) => {
-        stderr += d;
-        if (stderr.includes("MTL-MF-002")) done();
-      });
-      child.once("exit", () => done());
-    });
-    child.kill("SIGKILL");
+    child.stderr.on("data", (d) => (stderr += d));
+    // The failed preload closes both endpoints, so the process exits by itself (a hang is killed).
+    const kill = setTimeout(() => child.kill("SIGKILL"), 40_000);
+    const code = await new Promise<number | null>((done) => child.once("exit", (c) => done(c)));
+    clearTimeout(kill);
+    expect(code, stderr).toBe(1);
     expect(stderr).toContain(`onnxruntime cannot load ${opset}`);
     expect(stderr).not.toContain("<bytes>");
+  }, 60_000);
+});
+
+describe("mtl serve cannot listen", () => {
+  // A hang shows as a kill by the timeout (signal set, no exit code).
+  const serve = mtlIn(process.cwd(), 30_000);
+  let busy: Server;
+  let port = 0;
+  beforeAll(async () => {
+    busy = createServer();
+    await new Promise<void>((done) => busy.listen(0, "127.0.0.1", done));
+    port = (busy.address() as { port: number }).port;
+  });
+  afterAll(() => busy.close());
+  const failed = (r: CliResult, code: number, text: string) => {
+    expect(r.signal, r.err).toBeNull();
+    expect(r.code, r.err).toBe(code);
+    expect(r.err).toContain(text);
+    expect(r.err).not.toMatch(STACK_TRACE);
+    expect(r.err).not.toContain("internal error");
+  };
+
+  it("a busy REST port: MTL-CLI-004 naming it, exit 1", () => {
+    const r = serve("serve", model, "--port", String(port), "--grpc-port", "none");
+    failed(r, 1, `error MTL-CLI-004: port ${port} on 127.0.0.1 is in use`);
+    expect(r.err).toContain(`--port ${port + 1} (0: any free port)`);
+  }, 60_000);
+
+  it("a busy gRPC port: MTL-CLI-004, the REST server closed and the process exits", () => {
+    const r = serve("serve", model, "--port", "0", "--grpc-port", String(port));
+    failed(r, 1, `error MTL-CLI-004: gRPC port ${port} on 127.0.0.1 is in use`);
+    expect(r.err).toContain("none: no gRPC");
+  }, 60_000);
+
+  it("a port out of range is a usage error before the model loads, exit 2", () => {
+    failed(serve("serve", model, "--port", "70000"), 2, "error MTL-CLI-001: --port takes 0 to 65535, not 70000");
+    const g = serve("serve", model, "--port", "0", "--grpc-port", "70000");
+    failed(g, 2, "error MTL-CLI-001: --grpc-port takes 0 to 65535, not 70000");
+    // Checked before loading: a missing model is not reached.
+    failed(serve("serve", join(tmp, "missing.onnx"), "--port", "70000"), 2, "--port takes 0 to 65535");
+  }, 60_000);
+
+  it("a host that is not this machine's, or does not resolve: MTL-CLI-004 naming it, exit 1", () => {
+    const a = serve("serve", model, "--port", "0", "--grpc-port", "none", "--host", "10.254.254.254");
+    failed(a, 1, "error MTL-CLI-004: cannot listen on 10.254.254.254");
+    const b = serve("serve", model, "--port", "0", "--grpc-port", "none", "--host", "999.1.1.1");
+    failed(b, 1, "error MTL-CLI-004: cannot listen on 999.1.1.1");
   }, 60_000);
 });
 
