@@ -2,12 +2,11 @@
 // paths and flags that used to crash, error codes and JSON errors, and the small things. Runs the
 // real binary; asserts exit codes 1/2 and no stack trace.
 import { spawn, spawnSync } from "node:child_process";
-import { createServer, type Server } from "node:http";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MTL_BIN, mtlIn, STACK_TRACE } from "../helpers/cli";
+import { busyPort, MTL_BIN, mtlIn, STACK_TRACE } from "../helpers/cli";
 import { TWO_TASK } from "../helpers/compiled";
 import { writeNpy } from "../../runtime/npy";
 
@@ -189,19 +188,12 @@ describe("paths and flags that crashed (15.11)", () => {
   });
 
   describe("mtl playground on a busy port", () => {
-    let busy: Server;
-    let port = 0;
-    beforeAll(async () => {
-      busy = createServer();
-      await new Promise<void>((done) => busy.listen(0, "127.0.0.1", done));
-      port = (busy.address() as { port: number }).port;
-    });
-    afterAll(() => busy.close());
+    const busy = busyPort();
     it("says so at once (before any build), exit 1", () => {
       const t0 = Date.now();
-      const r = mtl("playground", "--port", String(port));
+      const r = mtl("playground", "--port", String(busy()));
       expect(r.code).toBe(1);
-      expect(r.err).toContain(`error MTL-CLI-004: port ${port} on 127.0.0.1 is in use`);
+      expect(r.err).toContain(`error MTL-CLI-004: port ${busy()} on 127.0.0.1 is in use`);
       expect(r.out).not.toMatch(/building/);
       expect(Date.now() - t0).toBeLessThan(15_000);
     });

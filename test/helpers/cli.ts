@@ -1,6 +1,8 @@
 // Runs the real `mtl` binary (cli/bin.js) as users do, for the CLI tests: plain output (NO_COLOR),
 // the exit code, both streams and the signal that ended it, if any.
 import { spawnSync } from "node:child_process";
+import { createServer, type Server as NetServer } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 import { join } from "node:path";
 
 /** The `mtl` command's entry point. */
@@ -48,4 +50,20 @@ export function servedUrl(
     });
     child.once("exit", (code) => fail(new Error(`exited ${code}: ${stderr}`)));
   });
+}
+
+/**
+ * A loopback port held by a server for the tests of the enclosing describe block (taken before
+ * them, released after): read it with the returned function inside a test.
+ */
+export function busyPort(): () => number {
+  let server: NetServer | undefined;
+  let port = 0;
+  beforeAll(async () => {
+    const s = (server = createServer());
+    await new Promise<void>((done) => s.listen(0, "127.0.0.1", done));
+    port = (s.address() as { port: number }).port;
+  });
+  afterAll(() => void server?.close());
+  return () => port;
 }

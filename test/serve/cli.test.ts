@@ -1,7 +1,6 @@
 // The `mtl serve` and `mtl export triton` commands as users run them: a real process on
 // loopback that serves, drains on SIGTERM and exits 0; clear errors for bad flags and files.
 import { spawn } from "node:child_process";
-import { createServer, type Server } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeModel } from "../../compiler/onnx/decode";
 import { encodeModel } from "../../compiler/onnx/encode";
 import { KServeRestClient } from "../../runtime/client/index";
-import { MTL_BIN, mtlIn, servedUrl, STACK_TRACE, type CliResult } from "../helpers/cli";
+import { busyPort, MTL_BIN, mtlIn, servedUrl, STACK_TRACE, type CliResult } from "../helpers/cli";
 import { seededImage } from "../helpers/compiled";
 import { modelBytes } from "./fixtures";
 
@@ -96,14 +95,7 @@ describe("mtl serve", () => {
 describe("mtl serve cannot listen", () => {
   // A hang shows as a kill by the timeout (signal set, no exit code).
   const serve = mtlIn(process.cwd(), 30_000);
-  let busy: Server;
-  let port = 0;
-  beforeAll(async () => {
-    busy = createServer();
-    await new Promise<void>((done) => busy.listen(0, "127.0.0.1", done));
-    port = (busy.address() as { port: number }).port;
-  });
-  afterAll(() => busy.close());
+  const busy = busyPort();
   const failed = (r: CliResult, code: number, text: string) => {
     expect(r.signal, r.err).toBeNull();
     expect(r.code, r.err).toBe(code);
@@ -113,14 +105,14 @@ describe("mtl serve cannot listen", () => {
   };
 
   it("a busy REST port: MTL-CLI-004 naming it, exit 1", () => {
-    const r = serve("serve", model, "--port", String(port), "--grpc-port", "none");
-    failed(r, 1, `error MTL-CLI-004: port ${port} on 127.0.0.1 is in use`);
-    expect(r.err).toContain(`--port ${port + 1} (0: any free port)`);
+    const r = serve("serve", model, "--port", String(busy()), "--grpc-port", "none");
+    failed(r, 1, `error MTL-CLI-004: port ${busy()} on 127.0.0.1 is in use`);
+    expect(r.err).toContain(`--port ${busy() + 1} (0: any free port)`);
   }, 60_000);
 
   it("a busy gRPC port: MTL-CLI-004, the REST server closed and the process exits", () => {
-    const r = serve("serve", model, "--port", "0", "--grpc-port", String(port));
-    failed(r, 1, `error MTL-CLI-004: gRPC port ${port} on 127.0.0.1 is in use`);
+    const r = serve("serve", model, "--port", "0", "--grpc-port", String(busy()));
+    failed(r, 1, `error MTL-CLI-004: gRPC port ${busy()} on 127.0.0.1 is in use`);
     expect(r.err).toContain("none: no gRPC");
   }, 60_000);
 
