@@ -48,7 +48,8 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
     writeOutputSync(file, emitModel({ ...prepared, weights: calibrated }, null, source).bytes);
     const rows = [...roles].filter(([, x]) => !x.trainable).length;
     out.log(
-      `calibrated ${rows} running-statistics tensors of ${graph.name} over ${over(plan, batchSize)} per configuration ` +
+      `calibrated ${rows} running-statistics tensors of ${graph.name} ` +
+        `over ${over(plan, batchSize)} per configuration ` +
         `in ${((performance.now() - t0) / 1000).toFixed(1)} s; rewrote ${file}`,
     );
   } finally {
