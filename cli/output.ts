@@ -29,14 +29,18 @@ export function checkOutputFile(path: string, flag: string, example: string): vo
     );
 }
 
-/** Refuses an output folder path that names a file; creates the folder. */
-export function prepareOutputDir(path: string, flag: string): void {
-  if (path.trim() === "") throw new UserError(`${flag} needs a folder name`, 2, `e.g. ${flag} outputs`);
+/** Refuses an output folder path that names a file; creates the folder. `o` words the errors for a command. */
+export function prepareOutputDir(
+  path: string,
+  flag: string,
+  { what = "a folder to write into", example = "outputs" }: { what?: string; example?: string } = {},
+): void {
+  if (path.trim() === "") throw new UserError(`${flag} needs a folder name`, 2, `e.g. ${flag} ${example}`);
   if (existsSync(path) && !statSync(path).isDirectory())
     throw new UserError(
-      `${flag} ${path} is a file; it takes a folder to write into`,
+      `${flag} ${path} is a file; it takes ${what}`,
       1,
-      `e.g. ${flag} ${join(dirname(path), "outputs")}`,
+      `e.g. ${flag} ${join(dirname(path), example)}`,
       OUTPUT_CODE,
     );
   makeFolder(path, "choose another folder");
