@@ -11,7 +11,7 @@ import { EvalError } from "../../runtime/eval/metrics";
 import { feedsOf } from "../../runtime/train/loop";
 import { sessionSettings } from "../../runtime/train/sessions";
 import type { StoredProfile } from "../../runtime/profile-schema";
-import { writeOutputSync } from "../output";
+import { checkOutputFile, writeOutputSync } from "../output";
 import { human } from "../format";
 import { out } from "../io";
 import { precisionFlag } from "../flags";
@@ -117,6 +117,7 @@ export function calibratedOn(r: EvalResult): string {
 }
 
 export async function runEval(file: string, o: EvalCliOptions): Promise<number> {
+  if (o.output !== undefined) checkOutputFile(o.output, "-o", "profile.json"); // before measuring, not after
   const { model, result, profile } = await measure(file, o);
   if (o.output) writeOutputSync(o.output, `${JSON.stringify(profile, null, 2)}\n`);
   if (o.write) writeOutputSync(file, withProfile(model.bytes, profile));

@@ -172,8 +172,19 @@ describe("mtl eval", () => {
       expect(t.stderr).toMatch(/^error MTL-TRAIN-042: .*training split has 1\n {2}hint: .*--batches 0/);
       expect(t.stderr).not.toMatch(/at .*\.ts:\d+/);
     }
-    expect(existsSync(join(work, "tiny-report"))).toBe(false);
-  }, 120_000);
+    expect(existsSync(join(work, "tiny-report", "report.json"))).toBe(false);
+    // an output path that cannot be written is refused first, before the calibration that would fail
+    writeFileSync(join(work, "a-file"), "x");
+    for (const [cmd, text] of [
+      [["eval", onnx, "-o", work], "is a folder; it takes a file name"],
+      [["report", onnx, "-o", join(work, "a-file")], "/report.json: "],
+    ] as const) {
+      const t = mtl(...cmd, "--data", tiny, "--threads", "1");
+      expect(t.status).toBe(1);
+      expect(t.stderr).toContain(`error MTL-CLI-003: -o ${cmd[3]}`);
+      expect(t.stderr).toContain(text);
+    }
+  }, 300_000);
 });
 
 describe("mtl report", () => {
