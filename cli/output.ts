@@ -40,21 +40,31 @@ export function checkOutputFile(path: string, flag: string, example: string, inp
     );
 }
 
+/** How a command words its output folder in errors: what it takes, and an example name. */
+export interface FolderWording {
+  readonly what?: string;
+  readonly example?: string;
+}
+
 /** Refuses an output folder path that names a file (checked before the work; nothing is created). */
-export function checkOutputDir(path: string, flag: string): void {
-  if (path.trim() === "") throw new UserError(`${flag} needs a folder name`, 2, `e.g. ${flag} outputs`);
+export function checkOutputDir(
+  path: string,
+  flag: string,
+  { what = "a folder to write into", example = "outputs" }: FolderWording = {},
+): void {
+  if (path.trim() === "") throw new UserError(`${flag} needs a folder name`, 2, `e.g. ${flag} ${example}`);
   if (existsSync(path) && !statSync(path).isDirectory())
     throw new UserError(
-      `${flag} ${path} is a file; it takes a folder to write into`,
+      `${flag} ${path} is a file; it takes ${what}`,
       1,
-      `e.g. ${flag} ${join(dirname(path), "outputs")}`,
+      `e.g. ${flag} ${join(dirname(path), example)}`,
       OUTPUT_CODE,
     );
 }
 
 /** Refuses an output folder path that names a file; creates the folder. */
-export function prepareOutputDir(path: string, flag: string): void {
-  checkOutputDir(path, flag);
+export function prepareOutputDir(path: string, flag: string, wording: FolderWording = {}): void {
+  checkOutputDir(path, flag, wording);
   makeFolder(path, "choose another folder");
 }
 

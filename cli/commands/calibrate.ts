@@ -6,7 +6,7 @@
 import { emitModel } from "../../compiler/compile";
 import { paramRoles } from "../../compiler/train/roles";
 import { checkDataFitsModel, modelDataSpec, openDataset } from "../../runtime/data/index";
-import { calibrate } from "../../runtime/train/calibrate";
+import { calibrate, calibrationPlan, type CalibrationPlan } from "../../runtime/train/calibrate";
 import { feedsOf } from "../../runtime/train/loop";
 import { sessionSettings } from "../../runtime/train/sessions";
 import { writeOutputSync } from "../output";
@@ -16,6 +16,11 @@ import { reportFailure } from "./compile";
 import { wholeNumber } from "./train";
 
 export type CalibrateCliOptions = CalibratingCliOptions;
+
+const over = (p: CalibrationPlan, size: number): string =>
+  p.samples === p.batches * size
+    ? `${p.batches} batches of ${size}`
+    : `${p.batches} batch${p.batches === 1 ? "" : "es"} (${p.samples} samples)`;
 
 export async function runCalibrate(file: string, o: CalibrateCliOptions): Promise<number> {
   const t = prepareTrained(file, o, "calibrate the model with every configuration instead");
@@ -30,6 +35,7 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
   const roles = paramRoles(graph);
   const batches = wholeNumber("batches", o.batches) ?? graph.train.calibrationBatches;
   const batchSize = wholeNumber("batch-size", o.batchSize) ?? graph.train.batchSize;
+  const plan = calibrationPlan(data, batches, batchSize); // what is really used, or MTL-TRAIN-042 before any work
   try {
     const t0 = performance.now();
     const calibrated = await calibrate(state, data, (b) => feedsOf(graph, b), {
@@ -42,7 +48,8 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
     writeOutputSync(file, emitModel({ ...prepared, weights: calibrated }, null, source).bytes);
     const rows = [...roles].filter(([, x]) => !x.trainable).length;
     out.log(
-      `calibrated ${rows} running-statistics tensors of ${graph.name} over ${batches} batches of ${batchSize} per configuration ` +
+      `calibrated ${rows} running-statistics tensors of ${graph.name} ` +
+        `over ${over(plan, batchSize)} per configuration ` +
         `in ${((performance.now() - t0) / 1000).toFixed(1)} s; rewrote ${file}`,
     );
   } finally {

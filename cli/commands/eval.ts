@@ -35,7 +35,6 @@ export async function measure(
   file: string,
   o: EvalCliOptions,
 ): Promise<{ model: TrainedModel; result: EvalResult; profile: StoredProfile }> {
-  if (o.output) checkOutputFile(o.output, "-o", "profile.json", [file]);
   const model = loadTrained(file, o);
   const { graph, costs } = model.prepared;
   const data = await openDataset(o.data);
@@ -109,7 +108,16 @@ export function formatTable(r: EvalResult, groups: readonly string[]): string {
   return [line(head), ...rows.map(line)].join("\n");
 }
 
+/** "5 x 64 training samples", or the true counts when the split held fewer: "4 batches (200 training samples)". */
+export function calibratedOn(r: EvalResult): string {
+  const { calibrationBatches: n, calibrationBatchSize: size, calibrationSamples: samples } = r;
+  return samples === n * size
+    ? `${n} x ${size} training samples`
+    : `${n} batch${n === 1 ? "" : "es"} (${samples} training samples)`;
+}
+
 export async function runEval(file: string, o: EvalCliOptions): Promise<number> {
+  if (o.output !== undefined) checkOutputFile(o.output, "-o", "profile.json", [file]); // before measuring, not after
   const { model, result, profile } = await measure(file, o);
   if (o.output) writeOutputSync(o.output, `${JSON.stringify(profile, null, 2)}\n`, "-o", [file]);
   if (o.write) writeOutputSync(file, withProfile(model.bytes, profile));
@@ -123,7 +131,7 @@ export async function runEval(file: string, o: EvalCliOptions): Promise<number> 
     );
     const calib =
       result.calibrationBatches > 0
-        ? `BatchNorm calibrated per configuration on ${result.calibrationBatches} x ${result.calibrationBatchSize} training samples`
+        ? `BatchNorm calibrated per configuration on ${calibratedOn(result)}`
         : "BatchNorm statistics as stored in the file";
     const precision = profile.measured!.precision === "int8" ? ", int8 (the file's calibration)" : "";
     out.log(

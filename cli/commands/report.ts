@@ -13,7 +13,7 @@ import {
 } from "../../runtime/search/index";
 import { html, markdown } from "../../runtime/report/render";
 import { readBytes } from "../files";
-import { writeOutputSync } from "../output";
+import { checkOutputFile, writeOutputSync } from "../output";
 import { wholeNumber } from "../flags";
 import { out, UserError } from "../io";
 import { measure, type EvalCliOptions } from "./eval";
@@ -26,6 +26,8 @@ export interface ReportCliOptions extends Partial<EvalCliOptions> {
   objective?: string;
 }
 
+const REPORT_FILES = ["report.json", "report.md", "index.html"];
+
 export async function runReport(file: string, o: ReportCliOptions): Promise<number> {
   const strategy = o.strategy ?? "auto";
   if (!(STRATEGY_OPTIONS as readonly string[]).includes(strategy))
@@ -34,6 +36,8 @@ export async function runReport(file: string, o: ReportCliOptions): Promise<numb
   if (!(OBJECTIVE_OPTIONS as readonly string[]).includes(objective))
     throw new UserError(`unknown --objective ${objective}`, 2, `objectives: ${OBJECTIVE_OPTIONS.join(", ")}`);
   const a = readArtifact(readBytes(file, "model file"), file);
+  // before measuring, not after; creates nothing, so a failed report leaves no folder behind
+  for (const f of REPORT_FILES) checkOutputFile(join(o.output, f), "-o", "report");
   let profile: StoredProfile | null;
   if (o.data) profile = (await measure(file, { ...o, data: o.data, output: undefined })).profile;
   else if (o.profile) {

@@ -15,7 +15,7 @@ import { CHECKPOINT_FILE, train } from "../../runtime/train/loop";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { Progress } from "../../runtime/train/progress";
 import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
-import { writeOutputSync } from "../output";
+import { prepareOutputDir, writeOutputSync } from "../output";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
 import { loadTensors, reportFailure } from "./compile";
@@ -76,6 +76,11 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
   }
   const data = await openDataset(o.data);
   checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data);
+  // -o is the run folder: a file there (or an uncreatable folder) is refused now, not after an epoch
+  prepareOutputDir(o.output, "-o", {
+    what: "the run folder (for checkpoint.safetensors, model.onnx, weights.safetensors)",
+    example: "run",
+  });
   const checkpoint = join(o.output, CHECKPOINT_FILE);
   if (!o.resume && existsSync(checkpoint)) {
     throw new UserError(

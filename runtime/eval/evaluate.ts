@@ -7,7 +7,7 @@ import { costAt } from "../../compiler/cost/table";
 import type { CostTable } from "../../compiler/cost/types";
 import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { METRICS } from "../../compiler/train/spec";
-import { calibrate } from "../train/calibrate";
+import { calibrate, calibrationPlan } from "../train/calibrate";
 import type { BatchLike, DatasetLike } from "../train/dataset";
 import type { SessionSettings } from "../train/sessions";
 import type { Feeds, TrainState } from "../train/step";
@@ -44,8 +44,10 @@ export interface EvalResult {
   readonly split: string;
   /** Samples of the split scored per configuration. */
   readonly images: number;
+  /** Calibration batches and samples really used per configuration (fewer than asked on a small split). */
   readonly calibrationBatches: number;
   readonly calibrationBatchSize: number;
+  readonly calibrationSamples: number;
   /** Task -> its metrics, declared first, and whether lower is better for the first. */
   readonly tasks: Readonly<Record<string, { readonly metrics: readonly string[]; readonly lowerIsBetter: boolean }>>;
   readonly results: readonly ConfigScores[];
@@ -106,6 +108,9 @@ export async function evaluate(
   const graph = state.graph;
   if (o.session && o.calibrationBatches > 0)
     throw new Error("internal: BatchNorm calibration changes the weights a given session does not use");
+  // before any configuration runs: a split too small to calibrate on is refused, not found out late
+  const plan =
+    o.calibrationBatches > 0 ? calibrationPlan(data, o.calibrationBatches, o.calibrationBatchSize) : undefined;
   const t0 = performance.now();
   const results: ConfigScores[] = [];
   let images = 0;
@@ -137,8 +142,9 @@ export async function evaluate(
   return {
     split: o.split,
     images,
-    calibrationBatches: o.calibrationBatches,
+    calibrationBatches: plan?.batches ?? 0,
     calibrationBatchSize: o.calibrationBatchSize,
+    calibrationSamples: plan?.samples ?? 0,
     tasks,
     results,
     seconds: (performance.now() - t0) / 1000,

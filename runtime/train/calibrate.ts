@@ -1,10 +1,12 @@
 // BatchNorm calibration (US-Nets' post-hoc statistics): with the weights frozen, run training-mode
 // forward graphs (batch statistics, no gradients) and set every running-statistics row to the
-// cumulative average of its batch statistics over N batches.
+// cumulative average of its batch statistics over N batches. A split shorter than N batches is used
+// whole, its last partial batch weighed by its share of a full batch (so each sample counts the same).
 //
 // A statistics row is keyed by the widths of every group upstream of its layer (ir/switchable.ts), so
 // each calibrated configuration sets exactly the rows it reads; which configurations run is
 // compiler/train/calibration-configs.ts.
+import { MtlError } from "../../compiler/errors";
 import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { scatterAdd } from "../../compiler/train/cut";
 import { normalisationOf, type BatchLike, type DatasetLike } from "./dataset";
@@ -12,6 +14,34 @@ import type { Feeds, TrainState } from "./step";
 import { calibrationConfigs } from "../../compiler/train/calibration-configs";
 
 export { calibrationConfigs } from "../../compiler/train/calibration-configs";
+
+/** The batches and samples calibration really uses (per configuration). */
+export interface CalibrationPlan {
+  readonly batches: number;
+  readonly samples: number;
+}
+
+/**
+ * The first `batches × batchSize` training samples, or the whole split when smaller. A last batch of one
+ * sample is left out (a one-sample unbiased variance divides by zero), and a batch size of 1 leaves nothing.
+ * Throws MTL-TRAIN-042 when no batch remains.
+ */
+export function calibrationPlan(data: DatasetLike, batches: number, batchSize: number): CalibrationPlan {
+  const total = data.samples("train");
+  const n = Math.min(total, batches * batchSize);
+  const rest = n % batchSize;
+  const samples = batchSize < 2 ? 0 : n - (rest === 1 ? 1 : 0);
+  const count = Math.floor(samples / batchSize) + (samples % batchSize > 0 ? 1 : 0);
+  if (count === 0)
+    throw new MtlError(
+      "MTL-TRAIN-042",
+      `BatchNorm calibration needs a batch of at least 2 training samples; the training split has ${total}` +
+        (batchSize === 1 ? ", in batches of 1" : ""),
+      "add training data or raise --batch-size (`batch` in train { }); " +
+        "`mtl eval` and `mtl report` take --batches 0 to keep the model's stored statistics",
+    );
+  return { batches: count, samples };
+}
 
 /**
  * Returns new weights whose running statistics are recalibrated; other parameters are shared with
@@ -31,24 +61,26 @@ export async function calibrate(
 ): Promise<WeightMap> {
   const graph = state.graph;
   const configs = o.configs ?? calibrationConfigs(graph);
+  const plan = calibrationPlan(data, o.batches, o.batchSize);
   const sums = new Map<string, Float32Array>();
   const counts = new Map<string, Float32Array>();
   for (let c = 0; c < configs.length; c++) {
     o.onConfig?.(c, configs.length);
     const config = configs[c];
     const maps = state.mapsFor(config);
-    const limit = o.batches * o.batchSize;
     const batches = data.batches({
       split: "train",
       batchSize: o.batchSize,
       shuffle: true,
       seed: o.seed,
       epoch: 0,
-      dropLast: true,
-      limit,
+      dropLast: false,
+      limit: plan.samples,
       normalize: normalisationOf(graph),
     });
     for await (const batch of batches) {
+      // a full batch weighs 1 (as before: a plain mean), a partial one its share of samples
+      const w = batch.size / o.batchSize;
       const out = await state.run(config, "calibrate", feedsOf(batch));
       for (const bn of state.program(config, "calibrate").batchnorms) {
         for (const [param, output] of [
@@ -61,8 +93,9 @@ export async function calibrate(
             sums.set(param, new Float32Array(full));
             counts.set(param, new Float32Array(full));
           }
-          scatterAdd(sums.get(param)!, map, out[output].data as Float32Array);
-          scatterAdd(counts.get(param)!, map, new Float32Array(map.index.length).fill(1));
+          const stat = out[output].data as Float32Array;
+          scatterAdd(sums.get(param)!, map, w === 1 ? stat : stat.map((x) => x * w));
+          scatterAdd(counts.get(param)!, map, new Float32Array(map.index.length).fill(w));
         }
       }
     }

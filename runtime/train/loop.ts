@@ -8,7 +8,7 @@ import { MtlError } from "../../compiler/errors";
 import type { Graph, WeightMap } from "../../compiler/ir/types";
 import type { TrainSpec } from "../../compiler/train/spec";
 import { paramRoles } from "../../compiler/train/roles";
-import { calibrate } from "./calibrate";
+import { calibrate, calibrationPlan } from "./calibrate";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { normalisationOf, type BatchLike, type DatasetLike } from "./dataset";
 import { makeOptimizer } from "./optim";
@@ -86,6 +86,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       "lower batch in train { } or add data",
     );
   }
+  const calibrating = o.calibrate !== false && spec.calibrationBatches > 0;
+  // checked now, not after the training it would end
+  const plan = calibrating ? calibrationPlan(data, spec.calibrationBatches, spec.batchSize) : undefined;
   const total = spec.steps ?? (spec.epochs ?? 1) * perEpoch;
   const epochs = Math.ceil(total / perEpoch);
   const roles = paramRoles(graph);
@@ -171,8 +174,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     }
   }
   let calibrated: WeightMap = weights;
-  if (o.calibrate !== false && spec.calibrationBatches > 0) {
-    o.progress.line(`calibrating BatchNorm statistics over ${spec.calibrationBatches} batches per configuration`);
+  if (plan) {
+    o.progress.line(
+      `calibrating BatchNorm statistics over ${plan.batches} batches (${plan.samples} samples) per configuration`,
+    );
     calibrated = await calibrate(state, data, (b) => feedsOf(graph, b), {
       batches: spec.calibrationBatches,
       batchSize: spec.batchSize,

@@ -3,14 +3,16 @@
 // each (no stack trace): a missing or malformed data folder, data that does not fit the model, a
 // task without a loss, an existing run without --resume, and a loss that turns NaN (named by step,
 // with the last good checkpoint left as it was); calibrate refuses a missing, changed or failing source and a
-// static model.
+// static model. Calibration on a train split shorter than asked reports what it really used and refuses
+// one too small; `-o` naming a file is refused before any training.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildMultiMnist } from "../../runtime/data/multimnist";
 import { load } from "../../runtime/model";
-import { mtlIn } from "../helpers/cli";
+import { mtlIn, STACK_TRACE } from "../helpers/cli";
 import { SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
 
 const cudaBundled = ort.listSupportedBackends().some((b) => b.name === "cuda" && b.bundled);
@@ -146,4 +148,35 @@ describe("mtl train / mtl calibrate", () => {
     );
     expect(() => statSync(join(work, "nan", "checkpoint.safetensors"))).toThrow();
   }, 120_000);
+
+  it("calibrates on a train split smaller than one batch, saying so, and refuses one with no batch of 2", async () => {
+    const file = model();
+    expect(mtl("compile", file, "-o", "small.onnx").code).toBe(0);
+    const before = readFileSync(join(work, "small.onnx"));
+    const sizes = [10, 1];
+    for (const n of sizes) await buildMultiMnist({ output: join(work, `train${n}`), seed: 0, train: n, test: 10 });
+    // 10 batches of 50 asked for, 10 samples there: one batch of 10
+    const ten = mtl("calibrate", "small.onnx", "--data", "train10", "--batches", "10", "--threads", "1");
+    expect(ten.code, ten.err).toBe(0);
+    expect(ten.out).toMatch(/ over 1 batch \(10 samples\) per configuration /);
+    const after = readFileSync(join(work, "small.onnx"));
+    expect(after.equals(before)).toBe(false);
+    const one = mtl("calibrate", "small.onnx", "--data", "train1", "--threads", "1");
+    expect(one.code).toBe(1);
+    expect(one.err).toMatch(/^error MTL-TRAIN-042: .*training split has 1\n {2}hint: .*--batch-size/);
+    expect(one.err).not.toMatch(STACK_TRACE);
+    expect(readFileSync(join(work, "small.onnx")).equals(after)).toBe(true);
+  }, 120_000);
+
+  it("refuses -o naming a file (it is the run folder) before any training", () => {
+    writeFileSync(join(work, "taken.onnx"), "x");
+    const run = mtl("train", model(), "--data", data, "-o", "taken.onnx", "--steps", "2", "--threads", "1");
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(
+      /^error MTL-CLI-003: -o taken\.onnx is a file; it takes the run folder .*\n {2}hint: e\.g\. -o run/,
+    );
+    expect(run.err).not.toMatch(STACK_TRACE);
+    expect(run.out).not.toMatch(/training|epoch/);
+    expect(readFileSync(join(work, "taken.onnx"), "utf8")).toBe("x");
+  }, 60_000);
 });

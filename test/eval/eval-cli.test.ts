@@ -2,6 +2,7 @@
 // the measured profile goes into the file and back out through load() / plan() / explain() and
 // `mtl search`; a profile that disagrees with the proxy moves the plan; the report's HTML opens in
 // Chromium without console errors and shows its plots, and its markdown repeats the JSON's numbers.
+// A train split shorter than the calibration asked for is used whole and the true counts reported.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildMultiMnist } from "../../runtime/data/multimnist";
 import { withProfile } from "../../runtime/eval/profile";
 import { load } from "../../runtime/model";
 import type { StoredProfile } from "../../runtime/profile-schema";
@@ -145,6 +147,54 @@ describe("mtl eval", () => {
     expect(r.stderr).toContain("pass the .mtl file");
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
+
+  it("calibrates on a train split shorter than asked, reporting the batches and samples really used", async () => {
+    const small = join(work, "small-train");
+    const tiny = join(work, "tiny-train");
+    await buildMultiMnist({ output: small, seed: 0, train: 30, test: 40 });
+    await buildMultiMnist({ output: tiny, seed: 0, train: 1, test: 40 });
+    const json = (...rest: string[]) => {
+      const r = mtl("eval", onnx, "--data", small, "--threads", "1", "--json", ...rest);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    // 5 x 50 asked for, 30 there: one batch of 30 that does change the statistics
+    const one = json("--batches", "5");
+    expect(one).toMatchObject({ calibrationBatches: 1, calibrationBatchSize: 50, calibrationSamples: 30 });
+    expect(one.profile.measured.calibrationBatches).toBe(1);
+    const stored = json("--batches", "0");
+    expect(stored.calibrationBatches).toBe(0);
+    expect(one.results.map((c: { metrics: unknown }) => c.metrics)).not.toEqual(
+      stored.results.map((c: { metrics: unknown }) => c.metrics),
+    );
+    // 5 x 8 asked for: batches of 8, 8, 8 and 6
+    const r = mtl("eval", onnx, "--data", small, "--threads", "1", "--batches", "5", "--batch-size", "8");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/BatchNorm calibrated per configuration on 4 batches \(30 training samples\);/);
+    const full = mtl("eval", onnx, "--data", small, "--threads", "1", "--batches", "2", "--batch-size", "8");
+    expect(full.stdout).toMatch(/BatchNorm calibrated per configuration on 2 x 8 training samples;/);
+    for (const cmd of [
+      ["eval", onnx],
+      ["report", onnx, "-o", join(work, "tiny-report")],
+    ]) {
+      const t = mtl(...cmd, "--data", tiny, "--threads", "1");
+      expect(t.status).toBe(1);
+      expect(t.stderr).toMatch(/^error MTL-TRAIN-042: .*training split has 1\n {2}hint: .*--batches 0/);
+      expect(t.stderr).not.toMatch(/at .*\.ts:\d+/);
+    }
+    expect(existsSync(join(work, "tiny-report", "report.json"))).toBe(false);
+    // an output path that cannot be written is refused first, before the calibration that would fail
+    writeFileSync(join(work, "a-file"), "x");
+    for (const [cmd, text] of [
+      [["eval", onnx, "-o", work], "is a folder; it takes a file name"],
+      [["report", onnx, "-o", join(work, "a-file")], "/report.json: "],
+    ] as const) {
+      const t = mtl(...cmd, "--data", tiny, "--threads", "1");
+      expect(t.status).toBe(1);
+      expect(t.stderr).toContain(`error MTL-CLI-003: -o ${cmd[3]}`);
+      expect(t.stderr).toContain(text);
+    }
+  }, 300_000);
 });
 
 describe("mtl report", () => {

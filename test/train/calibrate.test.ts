@@ -2,14 +2,15 @@
 // of the batch statistics (checked against the teacher graph's own statistics for the same
 // batches, a different graph), other widths' rows stay as they were; after calibrating every
 // configuration each one's statistics are its own; which configurations are calibrated: all of them
-// when few, every encoder width with every head width for cifar_mtl's 4^21.
+// when few, every encoder width with every head width for cifar_mtl's 4^21. A split shorter than the
+// batches asked for is used whole (a partial last batch weighed by its samples); one too small is refused.
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { prepareModel, type Prepared } from "../../compiler/compile";
 import { cut, cutMaps } from "../../compiler/train/cut";
 import { fileHost } from "../../cli/host";
 import { openDataset, type Dataset } from "../../runtime/data/index";
-import { calibrate, calibrationConfigs } from "../../runtime/train/calibrate";
+import { calibrate, calibrationConfigs, calibrationPlan } from "../../runtime/train/calibrate";
 import { feedsOf } from "../../runtime/train/loop";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
@@ -128,4 +129,60 @@ describe("BatchNorm calibration", () => {
     expect(rows.size).toBe(16);
     configs.forEach((c) => g.groups.forEach((x) => x.part === "shared" || expect(c[x.name]).toBe(c.aquatic_mammals)));
   }, 60_000);
+
+  it("uses a split shorter than the batches asked for whole, a partial last batch weighed by its samples", async () => {
+    const { graph } = prepared;
+    const weights = testWeights(graph, 7) as Map<string, Float32Array>;
+    const sessions = new TrainingSessions(sessionSettings(1));
+    const none = new Set<string>();
+    const state = new TrainState(graph, weights, none, none, trainingPrograms(graph, graph.train), sessions);
+    const largest = { e: 1, left: 1, right: 1 };
+    // the same data with a train split of 70: batches of 50 and 20
+    const small = Object.create(data, {
+      samples: { value: (split: string) => (split === "train" ? 70 : data.samples(split)) },
+    }) as Dataset;
+    expect(calibrationPlan(small, 2, 50)).toEqual({ batches: 2, samples: 70 });
+    const o = { batches: 2, batchSize: 50, seed: 0, configs: [largest] };
+    const calibrated = await calibrate(state, small, (b) => feedsOf(graph, b), o);
+    const stats = new Map<string, Float32Array[]>();
+    const sizes: number[] = [];
+    const options = { split: "train", batchSize: 50, shuffle: true, seed: 0, epoch: 0, limit: 70 };
+    for await (const b of data.batches(options)) {
+      sizes.push(b.size);
+      const out = await state.run(largest, "teacher", feedsOf(graph, b));
+      for (const bn of state.program(largest, "teacher").batchnorms)
+        for (const [param, name] of [
+          [bn.runningMean, bn.mean],
+          [bn.runningVar, bn.variance],
+        ] as const)
+          stats.set(param, [...(stats.get(param) ?? []), out[name].data as Float32Array]);
+    }
+    await sessions.close();
+    expect(sizes).toEqual([50, 20]);
+    const maps = cutMaps(graph, largest);
+    for (const [param, [a, b]] of stats) {
+      const got = cut(calibrated.get(param)!, maps.get(param)!);
+      got.forEach((x, i) => {
+        const want = (a[i] * 50 + b[i] * 20) / 70;
+        expect(Math.abs(x - want)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(x)));
+      });
+    }
+  }, 60_000);
+
+  it("plans the batches and samples really used, and refuses a split with no batch of 2 samples", () => {
+    const split = (n: number) => ({ samples: () => n }) as unknown as Dataset;
+    expect(calibrationPlan(split(200), 5, 256)).toEqual({ batches: 1, samples: 200 });
+    expect(calibrationPlan(split(200), 5, 64)).toEqual({ batches: 4, samples: 200 });
+    expect(calibrationPlan(split(1000), 5, 64)).toEqual({ batches: 5, samples: 320 });
+    expect(calibrationPlan(split(10), 10, 256)).toEqual({ batches: 1, samples: 10 });
+    expect(calibrationPlan(split(129), 5, 64)).toEqual({ batches: 2, samples: 128 }); // a 1-sample batch is left out
+    for (const [n, size] of [
+      [0, 256],
+      [1, 256],
+      [200, 1],
+    ])
+      expect(() => calibrationPlan(split(n), 5, size)).toThrow(
+        expect.objectContaining({ code: "MTL-TRAIN-042", message: expect.stringMatching(`has ${n}`) }),
+      );
+  });
 });
