@@ -38,14 +38,16 @@ async function tsxRegister() {
 const hasBundle = existsSync(bundle);
 const fresh = hasBundle && ["grammar", "compiler", "runtime", "cli"].every((d) => newestSource(join(root, d)) <= statSync(bundle).mtimeMs);
 const register = fresh ? undefined : await tsxRegister();
-let main;
+let main, rerunForTraining;
 if (register) {
   register();
-  ({ main } = await import("./main.ts"));
+  ({ main, rerunForTraining } = await import("./main.ts"));
 } else if (hasBundle) {
-  ({ main } = await import(pathToFileURL(bundle).href));
+  ({ main, rerunForTraining } = await import(pathToFileURL(bundle).href));
 } else {
   console.error("error: mtl is not built (dist/main.mjs is missing): run `npm run build` in its folder");
   process.exit(3);
 }
-process.exitCode = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+const rerun = rerunForTraining(args);
+process.exitCode = rerun ? await rerun : await main(args);
