@@ -216,6 +216,22 @@ describe("gradient rules against finite differences", () => {
       (b, [o, op]) => b.pool(at("pool"), op, learned(b, [2, 3, o.h, o.w]), { kernel: o.k, stride: o.s, pads: o.pads }),
     ),
   );
+  const reluPool = (b: GraphBuilder, o: { k: number[]; s: number[]; pads: number[]; h: number; w: number }): string =>
+    b.pool(at("pool"), "maxpool", b.unary(at("act"), "relu", learned(b, [2, 3, o.h, o.w])), {
+      kernel: o.k as [number, number],
+      stride: o.s as [number, number],
+      pads: o.pads as [number, number, number, number],
+    });
+  it("relu then maxpool (the pool masks its pooled gradient, the relu passes it through)", async () => {
+    const names = buildTrainingGraph(
+      graphOf((b) => reluPool(b, { k: [2, 2], s: [2, 2], pads: [0, 0, 0, 0], h: 6, w: 6 })),
+      { g: 1 },
+      { tasks: ["t"], labels: true, distillOutputs: 0, distillFeatures: 0, gradients: true },
+    ).model.graph.nodes.map((n) => n.name);
+    expect(names.some((n) => n.startsWith("pool/grad/Greater"))).toBe(true);
+    expect(names.some((n) => n.startsWith("act/grad/"))).toBe(false);
+    await prop(["relu", "maxpool"], pool, reluPool)();
+  });
   it(
     "globalavgpool",
     prop(["globalavgpool"], fc.integer({ min: 2, max: 5 }), (b, h) =>
