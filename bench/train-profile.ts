@@ -1,8 +1,8 @@
 // One training step of the largest configuration's teacher graph of a model (examples/multimnist.mtl
 // by default) on onnxruntime-node, with the session options `mtl train` uses: CPU and wall time per
 // run, then (unless --no-profile) onnxruntime's profile, kernel time per op type and the top nodes.
-// The profiler slows runs several-fold and charges the most to ops that write new large tensors, so
-// time before/after changes with --no-profile; --dump writes the graph for a closer look.
+// Profiled runs use onnxruntime's memory arena (see below), so time whole runs with --no-profile;
+// --dump writes the graph for a closer look.
 // Run: npx tsx bench/train-profile.ts [MODEL.mtl] [--batch 256] [--threads 1] [--steps 4] [--nodes 15]
 //      [--dump FILE.onnx]
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -43,6 +43,9 @@ if (flags.dump) writeFileSync(flags.dump, program.bytes);
 const session = await ort.InferenceSession.create(program.bytes, {
   ...ortOptions(sessionSettings(Number(flags.threads))),
   enableProfiling: profile,
+  // With the arena off, profiled runs page-fault their tensors in and the profiler charges that to
+  // the ops; with it on, the per-node figures add up to the run's time (docs/training.md, Speed).
+  enableCpuMemArena: profile,
   profileFilePrefix: `/tmp/mtl-train-profile-${process.pid}`,
 });
 let seed = 7;
@@ -92,17 +95,18 @@ const events = (JSON.parse(readFileSync(path, "utf8")) as Event[]).filter(
   (e) => e.cat === "Node" && e.name.endsWith("_kernel_time"),
 );
 rmSync(path);
-const runs = steps + 1;
-const byOp = new Map<string, number>();
-const byNode = new Map<string, number>();
+// Per node, the median over the runs (the warm-up included, whose allocations are slower).
+const durations = new Map<string, number[]>();
 for (const e of events) {
-  const op = e.args?.op_name ?? "?";
-  byOp.set(op, (byOp.get(op) ?? 0) + e.dur / runs);
-  const node = `${op} ${e.name.replace(/_kernel_time$/, "")}`;
-  byNode.set(node, (byNode.get(node) ?? 0) + e.dur / runs);
+  const node = `${e.args?.op_name ?? "?"} ${e.name.replace(/_kernel_time$/, "")}`;
+  durations.set(node, [...(durations.get(node) ?? []), e.dur]);
 }
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const byNode = new Map([...durations].map(([k, v]) => [k, median(v)]));
+const byOp = new Map<string, number>();
+for (const [node, us] of byNode) byOp.set(node.split(" ")[0], (byOp.get(node.split(" ")[0]) ?? 0) + us);
 const total = [...byOp.values()].reduce((a, b) => a + b, 0);
-console.log(`kernels ${(total / 1000).toFixed(0)} ms per run (profiled runs are slower)`);
+console.log(`kernels ${(total / 1000).toFixed(0)} ms per run (sum of per-node medians)`);
 const show = (m: Map<string, number>, n: number) =>
   [...m]
     .sort((a, b) => b[1] - a[1])
