@@ -167,6 +167,22 @@ describe("gradient rules against finite differences", () => {
     }),
   );
   it(
+    "conv: fewer im2col rows (kh kw C) than output channels transposes the im2col instead of dy",
+    prop(["conv"], fc.tuple(window, fc.constantFrom(1, 2)), (b, [o, cin]) => {
+      const kernel = o.k.map((k) => Math.min(k, 2)) as [number, number];
+      expect(kernel[0] * kernel[1] * cin).toBeLessThan(16); // 16 output channels at either width
+      return b.conv(at("conv", "g"), learned(b, [2, cin, o.h, o.w]), {
+        out: 32,
+        kernel,
+        stride: o.s,
+        pads: o.pads.map((p, i) => Math.min(p, kernel[i % 2] - 1)) as [number, number, number, number],
+        dilation: o.d,
+        groups: 1,
+        bias: false,
+      });
+    }),
+  );
+  it(
     "linear on rank 2 and 3",
     prop(["linear"], fc.tuple(fc.boolean(), fc.boolean()), (b, [rank3, bias]) =>
       b.linear(at("fc", "g"), learned(b, rank3 ? [2, 3, 5] : [3, 5], rank3 ? 2 : 1), { out: 4, bias }),
