@@ -17,7 +17,8 @@ import { ortOptions, sessionSettings } from "../runtime/train/sessions";
 
 // As `mtl train` does (cli/training-malloc.ts); MTL_TRAINING_MALLOC=1 runs with glibc's defaults.
 const rerun = rerunWithTrainingMalloc();
-if (rerun) process.exit(await rerun);
+const code = rerun ? await rerun : null;
+if (code !== null) process.exit(code);
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,

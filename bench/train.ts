@@ -33,7 +33,8 @@ import { sandwichStep, TrainState } from "../runtime/train/step";
 import { torchModule } from "./train/torch-codegen";
 
 const rerun = rerunWithTrainingMalloc();
-if (rerun) process.exit(await rerun);
+const code = rerun ? await rerun : null;
+if (code !== null) process.exit(code);
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,

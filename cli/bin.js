@@ -50,4 +50,4 @@ if (register) {
 }
 const args = process.argv.slice(2);
 const rerun = rerunForTraining(args);
-process.exitCode = rerun ? await rerun : await main(args);
+process.exitCode = (rerun ? await rerun : null) ?? (await main(args));

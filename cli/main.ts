@@ -432,9 +432,10 @@ const TRAINING_COMMANDS = new Set(["train", "calibrate"]);
 
 /**
  * For the `mtl` executable only (cli/bin.js): a training command reruns itself with the training
- * malloc settings and this resolves to its exit code; null when this process runs the command.
+ * malloc settings and this resolves to its exit code; null (or a promise of null) when this
+ * process runs the command.
  */
-export function rerunForTraining(argv: readonly string[]): Promise<number> | null {
+export function rerunForTraining(argv: readonly string[]): Promise<number | null> | null {
   return TRAINING_COMMANDS.has(argv.find((a) => !a.startsWith("-")) ?? "") ? rerunWithTrainingMalloc() : null;
 }
 

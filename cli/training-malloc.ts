@@ -7,6 +7,7 @@
 // CPU (docs/training.md, Speed). glibc reads GLIBC_TUNABLES only at start-up, so the command
 // runs itself again in a child process with them set.
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 
 export const TRAINING_TUNABLES = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=17179869184";
 
@@ -25,10 +26,11 @@ const onGlibc = (): boolean =>
   Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
 
 /**
- * Runs this very command again with the training tunables and resolves to its exit code, or to
- * null when this process should go on itself (not glibc, tunables already set, or already the child).
+ * Runs this very command again with the training tunables and resolves to its exit code (128 + the
+ * signal's number when a signal ended it). Null, or a promise of null when the child could not
+ * start, means this process runs the command itself (not glibc, tunables set, or already the child).
  */
-export function rerunWithTrainingMalloc(): Promise<number> | null {
+export function rerunWithTrainingMalloc(): Promise<number | null> | null {
   if (!wantsTrainingMalloc(process.env, onGlibc())) return null;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: "inherit",
@@ -37,10 +39,12 @@ export function rerunWithTrainingMalloc(): Promise<number> | null {
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
   for (const s of signals) process.on(s, forward);
-  return new Promise((done) =>
-    child.on("exit", (code, signal) => {
+  return new Promise((done) => {
+    const finish = (code: number | null): void => {
       for (const s of signals) process.off(s, forward);
-      done(code ?? 128 + (signal === "SIGINT" ? 2 : signal === "SIGHUP" ? 1 : 15));
-    }),
-  );
+      done(code);
+    };
+    child.on("error", () => finish(null));
+    child.on("exit", (code, signal) => finish(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  });
 }
