@@ -23,7 +23,7 @@ import type { Config } from "../compiler/ir/types";
 import { specialise } from "../compiler/passes/specialise";
 import { paramRoles } from "../compiler/train/roles";
 import { fileHost } from "../cli/host";
-import { rerunWithTrainingMalloc } from "../cli/training-malloc";
+import { rerunWithTrainingMalloc } from "../cli/training-malloc.js";
 import { makeOptimizer } from "../runtime/train/optim";
 import { trainingPrograms } from "../runtime/train/programs";
 import { StepRng } from "../runtime/train/rng";

@@ -4,7 +4,6 @@ import { Command, CommanderError } from "commander";
 import { out } from "./io";
 import { isMtlError, reportError } from "./errors";
 import { portNumber } from "./flags";
-import { rerunWithTrainingMalloc } from "./training-malloc";
 import { STRATEGY_OPTIONS } from "../runtime/search/types";
 
 /** The options of commands that build onnxruntime sessions (runtime/session-options.ts). */
@@ -425,18 +424,6 @@ function quietOnClosedPipe(): void {
       throw e;
     });
   }
-}
-
-/** Commands that run training graphs, and so want glibc's heap tuned for them (training-malloc.ts). */
-const TRAINING_COMMANDS = new Set(["train", "calibrate"]);
-
-/**
- * For the `mtl` executable only (cli/bin.js): a training command reruns itself with the training
- * malloc settings and this resolves to its exit code; null (or a promise of null) when this
- * process runs the command.
- */
-export function rerunForTraining(argv: readonly string[]): Promise<number | null> | null {
-  return TRAINING_COMMANDS.has(argv.find((a) => !a.startsWith("-")) ?? "") ? rerunWithTrainingMalloc() : null;
 }
 
 export async function main(argv: string[]): Promise<number> {

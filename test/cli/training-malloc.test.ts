@@ -1,6 +1,6 @@
-// The glibc tunables `mtl train` and `mtl calibrate` rerun themselves with (cli/training-malloc.ts).
+// The glibc tunables `mtl train` and `mtl calibrate` rerun themselves with (cli/training-malloc.js).
 import { describe, expect, it } from "vitest";
-import { TRAINING_TUNABLES, trainingEnv, wantsTrainingMalloc } from "../../cli/training-malloc";
+import { TRAINING_TUNABLES, trainingEnv, wantsTrainingMalloc } from "../../cli/training-malloc.js";
 
 describe("training malloc", () => {
   it("reruns only on glibc, once, and never over the user's own malloc tunables", () => {

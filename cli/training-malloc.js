@@ -5,42 +5,38 @@
 // MultiMNIST). With mmap off and no trimming, freed blocks stay in the heap and every session
 // reuses them: one step of MultiMNIST's largest configuration went from 850-1000 to 210-260 ms
 // CPU (docs/training.md, Speed). glibc reads GLIBC_TUNABLES only at start-up, so the command
-// runs itself again in a child process with them set.
+// runs itself again in a child process with them set. Plain JavaScript (types in the .d.ts) so
+// that cli/bin.js decides before loading the CLI: the parent then costs a bare Node start-up.
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 
 export const TRAINING_TUNABLES = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=17179869184";
 
-/** Whether this process runs on glibc and has not set malloc tunables of its own. */
-export function wantsTrainingMalloc(env: NodeJS.ProcessEnv, glibc: boolean): boolean {
+/** Commands that run training graphs. */
+export const TRAINING_COMMANDS = new Set(["train", "calibrate"]);
+
+export function wantsTrainingMalloc(env, glibc) {
   return glibc && env.MTL_TRAINING_MALLOC === undefined && !(env.GLIBC_TUNABLES ?? "").includes("glibc.malloc.");
 }
 
-/** The child's environment: the tunables added to any the parent has, and the guard against respawning. */
-export function trainingEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function trainingEnv(env) {
   const tunables = env.GLIBC_TUNABLES ? `${env.GLIBC_TUNABLES}:${TRAINING_TUNABLES}` : TRAINING_TUNABLES;
   return { ...env, GLIBC_TUNABLES: tunables, MTL_TRAINING_MALLOC: "1" };
 }
 
-const onGlibc = (): boolean =>
-  Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
+const onGlibc = () => Boolean(process.report?.getReport().header?.glibcVersionRuntime);
 
-/**
- * Runs this very command again with the training tunables and resolves to its exit code (128 + the
- * signal's number when a signal ended it). Null, or a promise of null when the child could not
- * start, means this process runs the command itself (not glibc, tunables set, or already the child).
- */
-export function rerunWithTrainingMalloc(): Promise<number | null> | null {
+export function rerunWithTrainingMalloc() {
   if (!wantsTrainingMalloc(process.env, onGlibc())) return null;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: "inherit",
     env: trainingEnv(process.env),
   });
-  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  const forward = (signal) => void child.kill(signal);
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const s of signals) process.on(s, forward);
   return new Promise((done) => {
-    const finish = (code: number | null): void => {
+    const finish = (code) => {
       for (const s of signals) process.off(s, forward);
       done(code);
     };
