@@ -9,7 +9,8 @@
 // configuration per step) beside it. On a shared machine the load changes within a minute, so the
 // two sides run in alternating rounds (`--rounds`, each a warm-up step then `--steps` timed ones)
 // and the medians are compared; CPU time per step (all threads of the process) is printed too,
-// being steadier than wall time under load.
+// being steadier than wall time under load. Both sides run with the glibc malloc settings `mtl
+// train` uses (PyTorch's process inherits them); MTL_TRAINING_MALLOC=1 runs both with glibc's defaults.
 // Run: npx tsx bench/train.ts [examples/multimnist.mtl] [--batch 256] [--threads 2] [--steps 5] [--rounds 3]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -22,6 +23,7 @@ import type { Config } from "../compiler/ir/types";
 import { specialise } from "../compiler/passes/specialise";
 import { paramRoles } from "../compiler/train/roles";
 import { fileHost } from "../cli/host";
+import { rerunWithTrainingMalloc } from "../cli/training-malloc.js";
 import { makeOptimizer } from "../runtime/train/optim";
 import { trainingPrograms } from "../runtime/train/programs";
 import { StepRng } from "../runtime/train/rng";
@@ -29,6 +31,10 @@ import { sandwich } from "../runtime/train/sandwich";
 import { sessionSettings, TrainingSessions } from "../runtime/train/sessions";
 import { sandwichStep, TrainState } from "../runtime/train/step";
 import { torchModule } from "./train/torch-codegen";
+
+const rerun = rerunWithTrainingMalloc();
+const code = rerun ? await rerun : null;
+if (code !== null) process.exit(code);
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -150,7 +156,8 @@ const torchVersion = execFileSync("/usr/bin/python3", ["-c", "import torch; prin
 }).trim();
 console.log(
   `${graph.name} (${file}): batch ${batch}, ${threads} threads, ${steps} timed steps after one warm-up; ` +
-    `onnxruntime-node ${ort.env.versions.common}, PyTorch ${torchVersion}`,
+    `onnxruntime-node ${ort.env.versions.common}, PyTorch ${torchVersion}; ` +
+    `malloc: ${process.env.GLIBC_TUNABLES ? `GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}` : "glibc defaults"}`,
 );
 console.log(
   `${rounds} alternating rounds; medians (wall images/s, CPU ms per step over all threads)\n` +

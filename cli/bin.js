@@ -7,10 +7,18 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import v8 from "node:v8";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { rerunWithTrainingMalloc, TRAINING_COMMANDS } from "./training-malloc.js";
 
 // Checking allocates many short-lived objects (CST, AST, IR): a larger young generation means
 // fewer scavenges (a 5,000-line file checks about 1.3x faster).
 v8.setFlagsFromString("--max-semi-space-size=64");
+
+// Training commands rerun themselves with glibc malloc tunables (training-malloc.js), decided
+// here so that the parent process loads nothing else.
+const args = process.argv.slice(2);
+const rerun = TRAINING_COMMANDS.has(args.find((a) => !a.startsWith("-")) ?? "") ? rerunWithTrainingMalloc() : null;
+const rerunCode = rerun ? await rerun : null;
+if (rerunCode !== null) process.exit(rerunCode);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(root, "dist", "main.mjs");
@@ -48,4 +56,4 @@ if (register) {
   console.error("error: mtl is not built (dist/main.mjs is missing): run `npm run build` in its folder");
   process.exit(3);
 }
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(args);

@@ -35,6 +35,24 @@ function requiringGrad(nodes: readonly Node[], trained: ReadonlySet<string>): Se
 }
 
 /**
+ * Relus whose output only a max-pool reads and no loss seeds: that pool applies their mask on its
+ * pooled gradient (grad/pool.ts). Returns the relu node ids and the pool node ids.
+ */
+function reluPoolPairs(nodes: readonly Node[], seeds: ReadonlyMap<string, readonly string[]>) {
+  const readers = new Map<string, Node[]>();
+  for (const n of nodes) for (const v of n.inputs) readers.set(v, [...(readers.get(v) ?? []), n]);
+  const relus = new Set<string>();
+  const pools = new Set<string>();
+  for (const n of nodes) {
+    const r = readers.get(n.outputs[0]) ?? [];
+    if (n.op !== "relu" || seeds.has(n.outputs[0]) || r.length !== 1 || r[0].op !== "maxpool") continue;
+    relus.add(n.id);
+    pools.add(r[0].id);
+  }
+  return { relus, pools };
+}
+
+/**
  * Emits the backward pass of `nodes` (topological order) for the given output gradients
  * (`seeds`: IR value id -> gradient names to sum), for the parameters in `trained`.
  */
@@ -49,6 +67,7 @@ export function emitBackward(
   const grads = new Map<string, string[]>([...seeds].map(([k, v]) => [k, [...v]]));
   const paramParts = new Map<string, string[]>();
   const diagnostics: Diagnostic[] = [];
+  const fused = reluPoolPairs(nodes, seeds);
   for (const n of [...nodes].reverse()) {
     const parts = grads.get(n.outputs[0]);
     if (!parts || parts.length === 0 || !need.has(n.outputs[0])) continue;
@@ -70,6 +89,8 @@ export function emitBackward(
       needsParam: (role) => n.params[role] !== undefined && trained.has(n.params[role]),
       hasParam: (role) => n.params[role] !== undefined,
       param: (role) => fwd.param(role),
+      masksRelu: fused.pools.has(n.id),
+      maskedByPool: fused.relus.has(n.id),
       saved: (key) => saved.get(n.id)?.get(key),
       grad: (i, value) => add(grads, n.inputs[i], value),
       paramGrad: (role, value) => add(paramParts, n.params[role], value),

@@ -167,6 +167,22 @@ describe("gradient rules against finite differences", () => {
     }),
   );
   it(
+    "conv: fewer im2col rows (kh kw C) than output channels transposes the im2col instead of dy",
+    prop(["conv"], fc.tuple(window, fc.constantFrom(1, 2)), (b, [o, cin]) => {
+      const kernel = o.k.map((k) => Math.min(k, 2)) as [number, number];
+      expect(kernel[0] * kernel[1] * cin).toBeLessThan(16); // 16 output channels at either width
+      return b.conv(at("conv", "g"), learned(b, [2, cin, o.h, o.w]), {
+        out: 32,
+        kernel,
+        stride: o.s,
+        pads: o.pads.map((p, i) => Math.min(p, kernel[i % 2] - 1)) as [number, number, number, number],
+        dilation: o.d,
+        groups: 1,
+        bias: false,
+      });
+    }),
+  );
+  it(
     "linear on rank 2 and 3",
     prop(["linear"], fc.tuple(fc.boolean(), fc.boolean()), (b, [rank3, bias]) =>
       b.linear(at("fc", "g"), learned(b, rank3 ? [2, 3, 5] : [3, 5], rank3 ? 2 : 1), { out: 4, bias }),
@@ -216,6 +232,22 @@ describe("gradient rules against finite differences", () => {
       (b, [o, op]) => b.pool(at("pool"), op, learned(b, [2, 3, o.h, o.w]), { kernel: o.k, stride: o.s, pads: o.pads }),
     ),
   );
+  const reluPool = (b: GraphBuilder, o: { k: number[]; s: number[]; pads: number[]; h: number; w: number }): string =>
+    b.pool(at("pool"), "maxpool", b.unary(at("act"), "relu", learned(b, [2, 3, o.h, o.w])), {
+      kernel: o.k as [number, number],
+      stride: o.s as [number, number],
+      pads: o.pads as [number, number, number, number],
+    });
+  it("relu then maxpool (the pool masks its pooled gradient, the relu passes it through)", async () => {
+    const names = buildTrainingGraph(
+      graphOf((b) => reluPool(b, { k: [2, 2], s: [2, 2], pads: [0, 0, 0, 0], h: 6, w: 6 })),
+      { g: 1 },
+      { tasks: ["t"], labels: true, distillOutputs: 0, distillFeatures: 0, gradients: true },
+    ).model.graph.nodes.map((n) => n.name);
+    expect(names.some((n) => n.startsWith("pool/grad/Greater"))).toBe(true);
+    expect(names.some((n) => n.startsWith("act/grad/"))).toBe(false);
+    await prop(["relu", "maxpool"], pool, reluPool)();
+  });
   it(
     "globalavgpool",
     prop(["globalavgpool"], fc.integer({ min: 2, max: 5 }), (b, h) =>

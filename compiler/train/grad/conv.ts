@@ -132,6 +132,19 @@ function denseWeightGrad(c: GradCtx, w: Window, cin: number, out: readonly numbe
     }
   const cat = pieces.length === 1 ? pieces[0] : op1(c, "Concat", pieces, [attr.int("axis", 1)]);
   const cols = op1(c, "Reshape", [cat, i64(c, [0, kh * kw * cin, -1])]); // [N, kh kw C, Ho Wo]
+  if (kh * kw * cin < cout) {
+    // Fewer im2col rows than output channels (a first layer on 1-3 input channels): transposing
+    // the im2col moves less data than transposing dy.
+    const dyRows = op1(c, "Reshape", [c.dy(), i64(c, [0, cout, -1])]); // [N, O, Ho Wo]
+    const colsT = op1(c, "Transpose", [cols], [attr.ints("perm", [0, 2, 1])]); // [N, Ho Wo, kh kw C]
+    const perO = op1(c, "ReduceSum", [op1(c, "MatMul", [dyRows, colsT]), i64(c, [0])], [attr.int("keepdims", 0)]);
+    return op1(
+      c,
+      "Transpose",
+      [op1(c, "Reshape", [perO, i64(c, [cout, kh, kw, cin])])],
+      [attr.ints("perm", [0, 3, 1, 2])],
+    );
+  }
   const channelLast = op1(c, "Transpose", [c.dy()], [attr.ints("perm", [0, 2, 3, 1])]);
   const rows = op1(c, "Reshape", [channelLast, i64(c, [0, -1, cout])]); // [N, Ho Wo, O]
   const summed = op1(c, "ReduceSum", [op1(c, "MatMul", [cols, rows]), i64(c, [0])], [attr.int("keepdims", 0)]); // [kh kw C, O]

@@ -24,6 +24,12 @@ export interface GradCtx {
   hasParam(role: string): boolean;
   /** The parameter in `role` as used by the forward pass (cut to the configuration). */
   param(role: string): string;
+  /**
+   * A relu whose output only a max-pool reads (and no loss): the pool applies the relu's mask to
+   * its pooled gradient (`masksRelu`), and the relu passes its gradient through (`maskedByPool`).
+   */
+  readonly masksRelu?: boolean;
+  readonly maskedByPool?: boolean;
   /** A value the training forward kept for this node (e.g. max-pool indices, batch statistics). */
   saved(key: string): string | undefined;
   grad(i: number, value: string): void;

@@ -9,6 +9,7 @@ import { f32, normAxis, num, op1, reduceSum, sumToShape, type GradCtx } from "./
  */
 export function gradRelu(c: GradCtx): void {
   if (!c.needs(0)) return;
+  if (c.maskedByPool) return c.grad(0, c.dy());
   c.grad(0, op1(c, "Mul", [c.dy(), op1(c, "Cast", [op1(c, "Greater", [c.y(), f32(c, 0)])], [attr.int("to", 1)])]));
 }
 

@@ -1,0 +1,46 @@
+// glibc settings for training processes. A training step allocates and frees the same large
+// activations (tens of MB each) on every run; glibc serves blocks that large with mmap and gives
+// them back with munmap, so each step page-faults every one of them in again. onnxruntime's own
+// arena would keep them, but per session (one per configuration: 8.6 GB RSS measured on
+// MultiMNIST). With mmap off and no trimming, freed blocks stay in the heap and every session
+// reuses them: one step of MultiMNIST's largest configuration went from 850-1000 to 210-260 ms
+// CPU (docs/training.md, Speed). glibc reads GLIBC_TUNABLES only at start-up, so the command
+// runs itself again in a child process with them set. Plain JavaScript (types in the .d.ts) so
+// that cli/bin.js decides before loading the CLI: the parent then costs a bare Node start-up.
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+
+export const TRAINING_TUNABLES = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=17179869184";
+
+/** Commands that run training graphs. */
+export const TRAINING_COMMANDS = new Set(["train", "calibrate"]);
+
+export function wantsTrainingMalloc(env, glibc) {
+  return glibc && env.MTL_TRAINING_MALLOC === undefined && !(env.GLIBC_TUNABLES ?? "").includes("glibc.malloc.");
+}
+
+export function trainingEnv(env) {
+  const tunables = env.GLIBC_TUNABLES ? `${env.GLIBC_TUNABLES}:${TRAINING_TUNABLES}` : TRAINING_TUNABLES;
+  return { ...env, GLIBC_TUNABLES: tunables, MTL_TRAINING_MALLOC: "1" };
+}
+
+const onGlibc = () => Boolean(process.report?.getReport().header?.glibcVersionRuntime);
+
+export function rerunWithTrainingMalloc() {
+  if (!wantsTrainingMalloc(process.env, onGlibc())) return null;
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: trainingEnv(process.env),
+  });
+  const forward = (signal) => void child.kill(signal);
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of signals) process.on(s, forward);
+  return new Promise((done) => {
+    const finish = (code) => {
+      for (const s of signals) process.off(s, forward);
+      done(code);
+    };
+    child.on("error", () => finish(null));
+    child.on("exit", (code, signal) => finish(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  });
+}
