@@ -20,6 +20,9 @@ export function readBytes(path: string, what: string): Uint8Array {
 const ASSIGNMENT_HINTS: Record<string, string> = {
   "--config": "write group=width pairs separated by commas, e.g. --config backbone=0.5,semseg=1.0",
   "--prefer": "write task=weight pairs with weights of 0 or more, separated by commas, e.g. --prefer semseg=2,depth=1",
+  "--preload":
+    "write pareto, all, or configurations as --config takes them separated by `;`, " +
+    "e.g. --preload pareto or --preload backbone=0.5;backbone=1",
 };
 
 /** Parses `backbone=0.5,semseg=1` into { backbone: 0.5, semseg: 1 }. */

@@ -83,6 +83,12 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
     );
   if (o.output !== undefined) prepareOutputDir(o.output, "-o");
   const precision = precisionFlag(o.precision);
+  if (o.dynamic && precision === "int8")
+    throw new UserError(
+      "--dynamic runs the fp32 graph of every configuration; int8 runs a configuration's own session",
+      2,
+      "drop --dynamic (or --precision int8)",
+    );
   const model = await load(path, { ...session, precision, denseArgmax: denseArgmaxFlag(o.denseArgmax) });
   const t0 = performance.now();
   const preloading = o.preload === undefined ? undefined : model.preload(preloadFlag(o.preload, model.meta));

@@ -331,6 +331,8 @@ describe("flag combinations and empty paths", () => {
     [["compile", "two.mtl", "-o", ""], "-o needs a file name"],
     [["run", "two.onnx", "--random", "-o", ""], "-o needs a folder name"],
     [["run", "two.onnx", "--random", "--config", "e=0.5", "--budget", "10%"], "either --config or --budget/--prefer"],
+    [["run", "two.onnx", "--random", "--dynamic", "--precision", "int8"], "drop --dynamic (or --precision int8)"],
+    [["run", "two.onnx", "--random", "--preload", "paretto"], "write pareto, all, or configurations"],
   ])("%j is a usage error", (args, text) => {
     const r = mtl(...args);
     expect(r.code).toBe(2);
