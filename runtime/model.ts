@@ -325,7 +325,10 @@ export class MtlModel {
       throw new PlanError(
         "bad-latency",
         `the latency table was measured on ${timed} sessions, and this model runs ${this.precision}`,
-        `measure one at this precision: \`mtl profile MODEL.onnx --precision ${this.precision} -o latency.json\``,
+        `measure one at this precision: \`mtl profile MODEL.onnx --precision ${this.precision} -o latency.json\`` +
+          (this.precision === "int8"
+            ? " (int8 timings need every configuration calibrated: --calibrate-configs all)"
+            : ""),
       );
     const p = search(this.costs, withDefaults, { ...options, profile });
     if (isSearchError(p) && p.code === "infeasible" && this.artifact.staticConfig) {
