@@ -10,15 +10,13 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { prepareModel } from "../compiler/compile";
 import { fileHost } from "../cli/host";
-import { rerunWithTrainingMalloc } from "../cli/training-malloc.js";
+import { exitAfterTrainingRerun } from "../cli/training-malloc.js";
 import { trainingPrograms } from "../runtime/train/programs";
 import { largestConfig } from "../runtime/train/sandwich";
 import { ortOptions, sessionSettings } from "../runtime/train/sessions";
 
 // As `mtl train` does (cli/training-malloc.js); MTL_TRAINING_MALLOC=1 runs with glibc's defaults.
-const rerun = rerunWithTrainingMalloc();
-const code = rerun ? await rerun : null;
-if (code !== null) process.exit(code);
+await exitAfterTrainingRerun();
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,

@@ -23,7 +23,7 @@ import type { Config } from "../compiler/ir/types";
 import { specialise } from "../compiler/passes/specialise";
 import { paramRoles } from "../compiler/train/roles";
 import { fileHost } from "../cli/host";
-import { rerunWithTrainingMalloc } from "../cli/training-malloc.js";
+import { exitAfterTrainingRerun } from "../cli/training-malloc.js";
 import { makeOptimizer } from "../runtime/train/optim";
 import { trainingPrograms } from "../runtime/train/programs";
 import { StepRng } from "../runtime/train/rng";
@@ -32,9 +32,7 @@ import { sessionSettings, TrainingSessions } from "../runtime/train/sessions";
 import { sandwichStep, TrainState } from "../runtime/train/step";
 import { torchModule } from "./train/torch-codegen";
 
-const rerun = rerunWithTrainingMalloc();
-const code = rerun ? await rerun : null;
-if (code !== null) process.exit(code);
+await exitAfterTrainingRerun();
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,

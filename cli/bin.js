@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import v8 from "node:v8";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { rerunWithTrainingMalloc, TRAINING_COMMANDS } from "./training-malloc.js";
+import { exitAfterTrainingRerun, TRAINING_COMMANDS } from "./training-malloc.js";
 
 // Checking allocates many short-lived objects (CST, AST, IR): a larger young generation means
 // fewer scavenges (a 5,000-line file checks about 1.3x faster).
@@ -16,9 +16,7 @@ v8.setFlagsFromString("--max-semi-space-size=64");
 // Training commands rerun themselves with glibc malloc tunables (training-malloc.js), decided
 // here so that the parent process loads nothing else.
 const args = process.argv.slice(2);
-const rerun = TRAINING_COMMANDS.has(args.find((a) => !a.startsWith("-")) ?? "") ? rerunWithTrainingMalloc() : null;
-const rerunCode = rerun ? await rerun : null;
-if (rerunCode !== null) process.exit(rerunCode);
+if (TRAINING_COMMANDS.has(args.find((a) => !a.startsWith("-")) ?? "")) await exitAfterTrainingRerun();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(root, "dist", "main.mjs");
@@ -44,7 +42,9 @@ async function tsxRegister() {
 }
 
 const hasBundle = existsSync(bundle);
-const fresh = hasBundle && ["grammar", "compiler", "runtime", "cli"].every((d) => newestSource(join(root, d)) <= statSync(bundle).mtimeMs);
+const fresh =
+  hasBundle &&
+  ["grammar", "compiler", "runtime", "cli"].every((d) => newestSource(join(root, d)) <= statSync(bundle).mtimeMs);
 const register = fresh ? undefined : await tsxRegister();
 let main;
 if (register) {

@@ -12,3 +12,5 @@ export declare function trainingEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
  * start, means this process runs the command itself (not glibc, tunables set, or already the child).
  */
 export declare function rerunWithTrainingMalloc(): Promise<number | null> | null;
+/** rerunWithTrainingMalloc, then process.exit with the child's code; returns when this process runs the command. */
+export declare function exitAfterTrainingRerun(): Promise<void>;

@@ -26,6 +26,13 @@ export function trainingEnv(env) {
 
 const onGlibc = () => Boolean(process.report?.getReport().header?.glibcVersionRuntime);
 
+/** Reruns this command with the tunables when wanted and exits with the child's code; returns otherwise. */
+export async function exitAfterTrainingRerun() {
+  const rerun = rerunWithTrainingMalloc();
+  const code = rerun ? await rerun : null;
+  if (code !== null) process.exit(code);
+}
+
 export function rerunWithTrainingMalloc() {
   if (!wantsTrainingMalloc(process.env, onGlibc())) return null;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {

@@ -263,10 +263,10 @@ export class MtlModel {
    */
   warmDynamic(): Promise<boolean> {
     if (this.int8 || this.lowResolutionArgmax || this.artifact.staticConfig) return Promise.resolve(false);
-    const full = Object.fromEntries(this.meta.groups.map((g) => [g.name, g.choices.length - 1]));
-    // Sequence tasks would decode a whole sequence; their step sessions are built on their first run.
-    const tasks = this.meta.tasks.filter((t) => !isSequenceSpec(t.decode as never)).map((t) => t.name);
     this.warming ??= (async () => {
+      const full = Object.fromEntries(this.meta.groups.map((g) => [g.name, g.choices.length - 1]));
+      // Sequence tasks would decode a whole sequence; their step sessions are built on their first run.
+      const tasks = this.meta.tasks.filter((t) => !isSequenceSpec(t.decode as never)).map((t) => t.name);
       const inputs = zeroInputs(this.meta);
       if (tasks.length > 0) await this.run(inputs, { config: full, tasks, mode: "dynamic" });
       else await this.session(full, [], "dynamic").session;

@@ -6,7 +6,7 @@
 import { emitModel } from "../../compiler/compile";
 import { paramRoles } from "../../compiler/train/roles";
 import { checkDataFitsModel, modelDataSpec, openDataset } from "../../runtime/data/index";
-import { calibrate, calibrationPlan, type CalibrationPlan } from "../../runtime/train/calibrate";
+import { calibrate, calibrationPlan, partialCalibration, type CalibrationPlan } from "../../runtime/train/calibrate";
 import { feedsOf } from "../../runtime/train/loop";
 import { sessionSettings } from "../../runtime/train/sessions";
 import { writeOutputSync } from "../output";
@@ -18,9 +18,7 @@ import { wholeNumber } from "./train";
 export type CalibrateCliOptions = CalibratingCliOptions;
 
 const over = (p: CalibrationPlan, size: number): string =>
-  p.samples === p.batches * size
-    ? `${p.batches} batches of ${size}`
-    : `${p.batches} batch${p.batches === 1 ? "" : "es"} (${p.samples} samples)`;
+  partialCalibration(p, size, "samples") ?? `${p.batches} batches of ${size}`;
 
 export async function runCalibrate(file: string, o: CalibrateCliOptions): Promise<number> {
   const t = prepareTrained(file, o, "calibrate the model with every configuration instead");

@@ -9,6 +9,7 @@ import { evaluate, type EvalResult } from "../../runtime/eval/evaluate";
 import { buildProfile, withProfile } from "../../runtime/eval/profile";
 import { EvalError } from "../../runtime/eval/metrics";
 import { feedsOf } from "../../runtime/train/loop";
+import { partialCalibration } from "../../runtime/train/calibrate";
 import { sessionSettings } from "../../runtime/train/sessions";
 import type { StoredProfile } from "../../runtime/profile-schema";
 import { checkOutputFile, writeOutputSync } from "../output";
@@ -110,10 +111,8 @@ export function formatTable(r: EvalResult, groups: readonly string[]): string {
 
 /** "5 x 64 training samples", or the true counts when the split held fewer: "4 batches (200 training samples)". */
 export function calibratedOn(r: EvalResult): string {
-  const { calibrationBatches: n, calibrationBatchSize: size, calibrationSamples: samples } = r;
-  return samples === n * size
-    ? `${n} x ${size} training samples`
-    : `${n} batch${n === 1 ? "" : "es"} (${samples} training samples)`;
+  const { calibrationBatches: batches, calibrationBatchSize: size, calibrationSamples: samples } = r;
+  return partialCalibration({ batches, samples }, size, "training samples") ?? `${batches} x ${size} training samples`;
 }
 
 export async function runEval(file: string, o: EvalCliOptions): Promise<number> {

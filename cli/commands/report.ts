@@ -37,7 +37,7 @@ export async function runReport(file: string, o: ReportCliOptions): Promise<numb
     throw new UserError(`unknown --objective ${objective}`, 2, `objectives: ${OBJECTIVE_OPTIONS.join(", ")}`);
   const a = readArtifact(readBytes(file, "model file"), file);
   // before measuring, not after; creates nothing, so a failed report leaves no folder behind
-  for (const f of REPORT_FILES) checkOutputFile(join(o.output, f), "-o", "report");
+  for (const f of REPORT_FILES) checkOutputFile(join(o.output, f), "-o", "report", [file]);
   let profile: StoredProfile | null;
   if (o.data) profile = (await measure(file, { ...o, data: o.data, output: undefined })).profile;
   else if (o.profile) {

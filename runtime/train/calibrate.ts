@@ -21,6 +21,12 @@ export interface CalibrationPlan {
   readonly samples: number;
 }
 
+/** "4 batches (200 <noun>)" when the split held fewer than the full batches asked for, else null. */
+export function partialCalibration(p: CalibrationPlan, batchSize: number, noun: string): string | null {
+  if (p.samples === p.batches * batchSize) return null;
+  return `${p.batches} batch${p.batches === 1 ? "" : "es"} (${p.samples} ${noun})`;
+}
+
 /**
  * The first `batches × batchSize` training samples, or the whole split when smaller. A last batch of one
  * sample is left out (a one-sample unbiased variance divides by zero), and a batch size of 1 leaves nothing.
