@@ -18,6 +18,7 @@ import { fileHost } from "../cli/host";
 import { buildMultiMnist } from "../runtime/data/multimnist";
 import { openDataset } from "../runtime/data/index";
 import { train } from "../runtime/train/loop";
+import { nchwcBlock } from "../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../runtime/train/programs";
 import { Progress } from "../runtime/train/progress";
 import { sessionSettings, TrainingSessions } from "../runtime/train/sessions";
@@ -62,7 +63,7 @@ async function experiment(label: string, spec: TrainSpec, tasks: readonly string
       spec,
       weights,
       data,
-      build: trainingPrograms(graph, spec, tasks),
+      build: trainingPrograms(graph, spec, tasks, await nchwcBlock(settings)),
       sessions,
       settings,
       runDir: mkdtempSync(join(tmpdir(), "mtl-mm-run-")),

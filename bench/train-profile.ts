@@ -4,13 +4,14 @@
 // Profiled runs use onnxruntime's memory arena (see below), so time whole runs with --no-profile;
 // --dump writes the graph for a closer look.
 // Run: npx tsx bench/train-profile.ts [MODEL.mtl] [--batch 256] [--threads 1] [--steps 4] [--nodes 15]
-//      [--dump FILE.onnx]
+//      [--dump FILE.onnx] [--nchwc BLOCK (0: standard convs; default: as mtl train)]
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { prepareModel } from "../compiler/compile";
 import { fileHost } from "../cli/host";
 import { exitAfterTrainingRerun } from "../cli/training-malloc.js";
+import { nchwcBlock } from "../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../runtime/train/programs";
 import { largestConfig } from "../runtime/train/sandwich";
 import { ortOptions, sessionSettings } from "../runtime/train/sessions";
@@ -26,6 +27,7 @@ const { values: flags, positionals } = parseArgs({
     steps: { type: "string", default: "4" },
     nodes: { type: "string", default: "15" },
     dump: { type: "string" },
+    nchwc: { type: "string" }, // the conv channel block; default: what `mtl train` uses (the probe's)
     "no-profile": { type: "boolean", default: false },
   },
 });
@@ -36,7 +38,10 @@ const host = fileHost(file);
 const r = prepareModel(host.entryOf(file), host);
 if (!r.ok) throw new Error(`${file} does not compile`);
 const { graph } = r.prepared;
-const program = trainingPrograms(graph, graph.train)(largestConfig(graph), "teacher");
+const tasks = graph.tasks.map((t) => t.name);
+const block =
+  flags.nchwc === undefined ? await nchwcBlock(sessionSettings(Number(flags.threads))) : Number(flags.nchwc);
+const program = trainingPrograms(graph, graph.train, tasks, block)(largestConfig(graph), "teacher");
 if (flags.dump) writeFileSync(flags.dump, program.bytes);
 
 const session = await ort.InferenceSession.create(program.bytes, {
@@ -75,7 +80,8 @@ for (let i = 0; i < steps; i++) await session.run(feeds);
 const wall = (performance.now() - t0) / steps;
 const cpu = process.cpuUsage(c0);
 console.log(
-  `${graph.name}, largest configuration, batch ${batch}, ${flags.threads} threads: wall ${wall.toFixed(0)} ms, ` +
+  `${graph.name}, largest configuration, batch ${batch}, ${flags.threads} threads, ` +
+    `blocked convs ${block || "off"}: wall ${wall.toFixed(0)} ms, ` +
     `CPU ${((cpu.user + cpu.system) / 1000 / steps).toFixed(0)} ms per step`,
 );
 if (!profile) process.exit(0);

@@ -11,6 +11,8 @@
 // and the medians are compared; CPU time per step (all threads of the process) is printed too,
 // being steadier than wall time under load. Both sides run with the glibc malloc settings `mtl
 // train` uses (PyTorch's process inherits them); MTL_TRAINING_MALLOC=1 runs both with glibc's defaults.
+// mtl's convs run on onnxruntime's blocked kernels where the CPU has them (compiler/train/nchwc.ts);
+// MTL_NCHWC=0 times the standard ops instead.
 // Run: npx tsx bench/train.ts [examples/multimnist.mtl] [--batch 256] [--threads 2] [--steps 5] [--rounds 3]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -25,6 +27,7 @@ import { paramRoles } from "../compiler/train/roles";
 import { fileHost } from "../cli/host";
 import { exitAfterTrainingRerun } from "../cli/training-malloc.js";
 import { makeOptimizer } from "../runtime/train/optim";
+import { nchwcBlock } from "../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../runtime/train/programs";
 import { StepRng } from "../runtime/train/rng";
 import { sandwich } from "../runtime/train/sandwich";
@@ -85,7 +88,7 @@ async function mtlRunner(
     new Map([...weights].map(([k, v]) => [k, v.slice()])),
     trainable,
     decay,
-    trainingPrograms(graph, spec),
+    trainingPrograms(graph, spec, undefined, await nchwcBlock(settings)),
     sessions,
   );
   const feeds: Record<string, ort.Tensor> = { [input.name]: new ort.Tensor("float32", x, shape) };
@@ -155,6 +158,7 @@ const torchVersion = execFileSync("/usr/bin/python3", ["-c", "import torch; prin
 console.log(
   `${graph.name} (${file}): batch ${batch}, ${threads} threads, ${steps} timed steps after one warm-up; ` +
     `onnxruntime-node ${ort.env.versions.common}, PyTorch ${torchVersion}; ` +
+    `blocked convs: ${(await nchwcBlock(sessionSettings(threads))) || "off"}; ` +
     `malloc: ${process.env.GLIBC_TUNABLES ? `GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}` : "glibc defaults"}`,
 );
 console.log(

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { prepareModel, type Prepared, type PrepareResult } from "../compiler/compile";
 import { MtlError } from "../compiler/errors";
 import { ArtifactError, readArtifact, type Artifact } from "../runtime/artifact";
+import { nchwcBlock } from "../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../runtime/train/programs";
 import { TrainingSessions, type SessionSettings } from "../runtime/train/sessions";
 import { TrainState } from "../runtime/train/step";
@@ -108,15 +109,16 @@ export function loadTrained(file: string, o: { source?: string; root?: string })
 }
 
 /** A TrainState with the weights frozen (nothing trainable): what calibration runs on. */
-export function frozenState(m: TrainedModel, settings: SessionSettings): TrainState {
+export async function frozenState(m: TrainedModel, settings: SessionSettings): Promise<TrainState> {
   const { graph, weights } = m.prepared;
   const none = new Set<string>();
+  const tasks = graph.tasks.map((t) => t.name);
   return new TrainState(
     graph,
     new Map([...weights].map(([k, v]) => [k, v.slice()])),
     none,
     none,
-    trainingPrograms(graph, graph.train),
+    trainingPrograms(graph, graph.train, tasks, await nchwcBlock(settings)),
     new TrainingSessions(settings),
   );
 }

@@ -28,7 +28,7 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
   const data = await openDataset(o.data);
   checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data, []);
   const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider);
-  const state = frozenState(t.model, settings);
+  const state = await frozenState(t.model, settings);
   const sessions = state.sessions;
   const roles = paramRoles(graph);
   const batches = wholeNumber("batches", o.batches) ?? graph.train.calibrationBatches;

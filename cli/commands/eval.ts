@@ -57,7 +57,7 @@ export async function measure(
       seed: graph.train.seed,
       profile: model.artifact.profile ?? undefined,
     });
-  const state = frozenState(model, settings);
+  const state = await frozenState(model, settings);
   const calibrationBatches = int8 ? 0 : (wholeNumber("batches", o.batches, 0) ?? graph.train.calibrationBatches);
   if (calibrationBatches > 0 && !splits.includes("train"))
     throw new EvalError(

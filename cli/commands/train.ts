@@ -12,6 +12,7 @@ import { exportWeights } from "../../compiler/weights/load";
 import { encodeSafetensors } from "../../compiler/weights/safetensors";
 import { checkDataFitsModel, modelDataSpec, openDataset } from "../../runtime/data/index";
 import { CHECKPOINT_FILE, train } from "../../runtime/train/loop";
+import { nchwcBlock } from "../../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { Progress } from "../../runtime/train/progress";
 import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
@@ -105,7 +106,7 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
       spec,
       weights: r.prepared.weights,
       data,
-      build: trainingPrograms(graph, spec),
+      build: trainingPrograms(graph, spec, undefined, await nchwcBlock(settings)),
       sessions,
       settings,
       runDir: o.output,

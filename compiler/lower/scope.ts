@@ -61,6 +61,7 @@ export class Emitter {
     inputs: readonly string[],
     attributes: readonly OnnxAttribute[] = [],
     outputs: readonly string[] | number = 1,
+    domain = "",
   ): string[] {
     const outs =
       typeof outputs === "number"
@@ -71,7 +72,7 @@ export class Emitter {
       inputs,
       outputs: outs,
       name: this.lower.nodeNames.fresh(outs[0]),
-      domain: "",
+      domain,
       docString: this.doc,
       attributes,
     });

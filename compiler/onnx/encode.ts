@@ -135,7 +135,7 @@ export function encodeModel(m: OnnxModel, external?: ExternalOf): Uint8Array {
     .map((key) => ({ key, value: m.metadata[key] }));
   const proto = onnx.ModelProto.create({
     irVersion: m.irVersion,
-    opsetImport: [{ domain: "", version: m.opset }],
+    opsetImport: [{ domain: "", version: m.opset }, ...(m.extraOpsets ?? [])],
     producerName: m.producerName,
     producerVersion: m.producerVersion,
     docString: m.docString,

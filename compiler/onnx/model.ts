@@ -76,6 +76,8 @@ export interface OnnxGraph {
 export interface OnnxModel {
   readonly irVersion: number;
   readonly opset: number; // of the default domain
+  /** Other operator domains the graph uses (onnxruntime's `com.microsoft.nchwc` in training graphs). */
+  readonly extraOpsets?: readonly { readonly domain: string; readonly version: number }[];
   readonly producerName: string;
   readonly producerVersion: string;
   readonly docString: string;

@@ -91,6 +91,7 @@ export function emitBackward(
       param: (role) => fwd.param(role),
       masksRelu: fused.pools.has(n.id),
       maskedByPool: fused.relus.has(n.id),
+      nchwcBlock: lw.nchwcBlock,
       saved: (key) => saved.get(n.id)?.get(key),
       grad: (i, value) => add(grads, n.inputs[i], value),
       paramGrad: (role, value) => add(paramParts, n.params[role], value),

@@ -8,6 +8,7 @@ import { Emitter } from "../lower/scope";
 import { forwardBatchnormTrain, type BatchStats } from "./grad/norm";
 import { maxPoolAttrsOf } from "./grad/pool";
 import type { TrainLowerer } from "./lowerer";
+import { nchwcConv } from "./nchwc";
 
 export type Saved = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
@@ -33,7 +34,23 @@ export function emitTrainingForward(lw: TrainLowerer, nodes: readonly Node[]): F
         "indices",
         c.emit.op("MaxPool", [c.in(0)], maxPoolAttrsOf(n), [c.out(), lw.values.fresh(`${n.id}/indices`)])[1],
       );
-    else lowerNode(lw.top, n);
+    else if (!(n.op === "conv" && lw.nchwcBlock > 0 && blockedConv(c, lw.nchwcBlock))) lowerNode(lw.top, n);
   }
   return { saved, stats };
+}
+
+/** An ungrouped conv on the blocked kernels; false (nothing emitted) when they cannot take it. */
+function blockedConv(c: NodeCtx, block: number): boolean {
+  if (c.flag("depthwise") || c.num("groups", 1) !== 1 || c.inType(0).dtype !== "f32") return false;
+  const cin = c.inType(0).shape[1];
+  const cout = c.outType().shape[1];
+  if (typeof cin !== "number" || typeof cout !== "number") return false;
+  const window = {
+    kernel: c.nums("kernel"),
+    stride: c.nums("stride", [1, 1]),
+    pads: c.nums("pads", [0, 0, 0, 0]),
+    dilation: c.nums("dilation", [1, 1]),
+  };
+  const bias = c.hasParam("bias") ? c.param("bias") : null;
+  return nchwcConv(c.emit, block, c.in(0), c.param("weight"), bias, cin, cout, window, c.out()) !== null;
 }

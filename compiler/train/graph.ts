@@ -12,6 +12,7 @@ import { emitBackward } from "./backward";
 import { emitTrainingForward } from "./forward";
 import { distillLoss, featureLoss, labelLoss, lossSpecOf, type LossTerm } from "./losses";
 import { TrainLowerer } from "./lowerer";
+import { NCHWC_DOMAIN } from "./nchwc";
 import { pruneUnused } from "./prune";
 import type { LossSpec } from "./spec";
 import { studentChannels } from "./teacher";
@@ -25,6 +26,7 @@ export interface TrainingGraphOptions {
   readonly distillTemperature?: number; // temperature of cross-entropy output distillation (default 1)
   readonly distillFeatures: number; // 0 = off; else inputs `teacher.feature.<i>` = the largest config's encoder features
   readonly gradients: boolean; // false: forward in training mode only (for BN calibration)
+  readonly nchwcBlock?: number; // onnxruntime's conv channel block (nchwc.ts); 0 or absent: standard ops only
 }
 
 export interface TrainingGraph {
@@ -112,7 +114,7 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
   const params = [...fixed.params.keys()].filter((p) => paramsUsed.has(p));
   const bns = nodes.filter((n) => n.op === "batchnorm");
   const buffers = bns.flatMap((n) => [n.params.running_mean, n.params.running_var]);
-  const lw = new TrainLowerer(fixed);
+  const lw = new TrainLowerer(fixed, opts.nchwcBlock ?? 0);
   const type = (id: string) => fixed.values.get(id)!.type;
   const info = (name: string, id: string): OnnxValueInfo => ({
     name,
@@ -273,6 +275,9 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
   const model: OnnxModel = {
     irVersion: IR_VERSION,
     opset: OPSET,
+    ...(live.nodes.some((n) => n.domain === NCHWC_DOMAIN)
+      ? { extraOpsets: [{ domain: NCHWC_DOMAIN, version: 1 }] }
+      : {}),
     producerName: PRODUCER,
     producerVersion: "",
     docString: `training graph of ${graph.name}`,

@@ -15,6 +15,7 @@ export function trainingPrograms(
   graph: Graph,
   spec: TrainSpec,
   tasks: readonly string[] = graph.tasks.map((t) => t.name),
+  nchwcBlock = 0,
 ): BuildProgram {
   return (config: Config, role: ProgramRole): TrainingProgram => {
     const student = role === "student";
@@ -27,6 +28,7 @@ export function trainingPrograms(
       distillTemperature: spec.distillTemperature,
       distillFeatures: student ? spec.distillFeatures : 0,
       gradients: role !== "calibrate",
+      nchwcBlock,
     });
     const errors = g.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0) {

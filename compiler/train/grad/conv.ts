@@ -5,6 +5,7 @@
 // group axis into the channels of that Conv.
 import type { Dim } from "../../ir/types";
 import { attr } from "../../lower/scope";
+import { nchwcConvInputGrad } from "../nchwc";
 import { i64, nums, num, op1, reduceSum, type GradCtx } from "./ctx";
 
 export interface Window {
@@ -32,10 +33,15 @@ export function outputPadding(w: Window, hw: readonly Dim[]): number[] | null {
   );
 }
 
-/** dx = ConvTranspose(dy, W) with the forward's window and groups. */
+/** dx = ConvTranspose(dy, W) with the forward's window and groups (or a conv on the blocked kernels). */
 export function convInputGrad(c: GradCtx, dy: string, weight: string, w: Window, group: number): string | null {
   const pad = outputPadding(w, c.inType(0).shape.slice(2));
   if (pad === null) return null;
+  const [cin, cout] = [c.inType(0).shape[1], c.outType().shape[1]];
+  if (c.nchwcBlock && group === 1 && typeof cin === "number" && typeof cout === "number" && pad.every((p) => p === 0)) {
+    const dx = nchwcConvInputGrad(c.emit, c.nchwcBlock, dy, weight, cin, cout, w);
+    if (dx !== null) return dx;
+  }
   return op1(
     c,
     "ConvTranspose",

@@ -30,6 +30,8 @@ export interface GradCtx {
    */
   readonly masksRelu?: boolean;
   readonly maskedByPool?: boolean;
+  /** onnxruntime's channel block for convs on its blocked kernels (../nchwc.ts); 0 or absent: off. */
+  readonly nchwcBlock?: number;
   /** A value the training forward kept for this node (e.g. max-pool indices, batch statistics). */
   saved(key: string): string | undefined;
   grad(i: number, value: string): void;
