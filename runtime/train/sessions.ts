@@ -65,14 +65,8 @@ export class TrainingSessions {
   ) {
     this.cache = new SessionCache(capacity);
   }
-  /** Intra-op threads of a session built without a count of its own. */
-  get threads(): number {
-    return this.settings.threads;
-  }
-  /** `threads` (default: the settings') is part of the key: the same graph on fewer threads is another session. */
-  get(key: string, make: () => Uint8Array, threads = this.settings.threads): Promise<ort.InferenceSession> {
-    const k = threads === this.settings.threads ? key : `${key}@${threads}`;
-    return this.cache.get(k, () => ort.InferenceSession.create(make(), ortOptions({ ...this.settings, threads })));
+  get(key: string, make: () => Uint8Array): Promise<ort.InferenceSession> {
+    return this.cache.get(key, () => ort.InferenceSession.create(make(), ortOptions(this.settings)));
   }
   close(): Promise<void> {
     return this.cache.clear();

@@ -62,18 +62,12 @@ export class TrainState {
     return recent(this.programs, `${role}:${configKey(this.graph, config)}`, () => this.build(config, role));
   }
 
-  session(config: Config, role: ProgramRole, threads?: number): Promise<ort.InferenceSession> {
-    const key = `${role}:${configKey(this.graph, config)}`;
-    return this.sessions.get(key, () => this.program(config, role).bytes, threads);
+  session(config: Config, role: ProgramRole): Promise<ort.InferenceSession> {
+    return this.sessions.get(`${role}:${configKey(this.graph, config)}`, () => this.program(config, role).bytes);
   }
 
   /** Runs one configuration: parameters cut and fed; returns every output. */
-  async run(
-    config: Config,
-    role: ProgramRole,
-    data: Feeds,
-    threads?: number,
-  ): Promise<ort.InferenceSession.ReturnType> {
+  async run(config: Config, role: ProgramRole, data: Feeds): Promise<ort.InferenceSession.ReturnType> {
     const program = this.program(config, role);
     const maps = this.mapsFor(config);
     const feeds: Record<string, ort.Tensor> = {};
@@ -82,7 +76,7 @@ export class TrainState {
       const map = maps.get(name)!;
       feeds[name] = new ort.Tensor("float32", cut(this.weights.get(name)!, map), [...map.shape]);
     }
-    const session = await this.session(config, role, threads);
+    const session = await this.session(config, role);
     return session.run(feeds);
   }
 
@@ -112,29 +106,8 @@ function recent<T>(cache: Map<string, T>, key: string, make: () => T): T {
 const scalar = (t: ort.Tensor | undefined): number => (t ? Number((t.data as Float32Array)[0]) : NaN);
 
 /**
- * Runs `tasks` with at most `lanes` in flight; results in task order. onnxruntime-node runs a
- * session off the main thread, so sessions on different cores overlap.
- */
-async function inLanes<T>(tasks: readonly (() => Promise<T>)[], lanes: number): Promise<T[]> {
-  const out: T[] = new Array<T>(tasks.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const i = next++;
-      out[i] = await tasks[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, tasks.length)) }, lane));
-  return out;
-}
-
-/**
  * Runs the step's configurations (largest first) on one batch, accumulates gradients, updates
- * BatchNorm rows, clips and takes one optimiser step at `lr`. The students, which need only the
- * teacher's outputs, run side by side on the threads (one lane per thread, each session on
- * threads / lanes of them: onnxruntime's intra-op threads speed up these small ops far less than
- * separate runs do); their results are applied in configuration order, so the step's arithmetic
- * is the sequential one. With one thread nothing runs side by side.
+ * BatchNorm rows, clips and takes one optimiser step at `lr`.
  */
 export async function sandwichStep(
   state: TrainState,
@@ -147,8 +120,11 @@ export async function sandwichStep(
 ): Promise<StepLosses> {
   for (const g of state.grads.values()) g.fill(0);
   const perConfig: Record<string, number>[] = [];
+  let teacher: Record<string, ort.Tensor> = {};
   let total = 0;
-  const record = (i: number, role: ProgramRole, out: ort.InferenceSession.ReturnType): void => {
+  for (let i = 0; i < configs.length; i++) {
+    const role: ProgramRole = i === 0 ? "teacher" : "student";
+    const out = await state.run(configs[i], role, { ...data, ...teacher });
     const losses: Record<string, number> = {};
     for (const name of Object.keys(out))
       if (name === "loss" || name.startsWith("loss.")) losses[name] = scalar(out[name]);
@@ -160,23 +136,14 @@ export async function sandwichStep(
     for (const name of state.program(configs[i], role).params)
       scatterAdd(state.grads.get(name)!, maps.get(name)!, out[`grad.${name}`].data as Float32Array);
     state.updateBatchnorm(configs[i], role, out);
-  };
-  const first = await state.run(configs[0], "teacher", data);
-  record(0, "teacher", first);
-  const teacher: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(first)) {
-    if (name.startsWith("output.")) teacher[`teacher.${name.slice(7)}`] = t;
-    else if (name.startsWith("feature.")) teacher[`teacher.${name}`] = t;
+    if (i === 0) {
+      teacher = {};
+      for (const [name, t] of Object.entries(out)) {
+        if (name.startsWith("output.")) teacher[`teacher.${name.slice(7)}`] = t;
+        else if (name.startsWith("feature.")) teacher[`teacher.${name}`] = t;
+      }
+    }
   }
-  const students = configs.slice(1);
-  const lanes = Math.min(state.sessions.threads, students.length);
-  const threads = Math.max(1, Math.floor(state.sessions.threads / Math.max(1, lanes)));
-  const feeds = { ...data, ...teacher };
-  const outs = await inLanes(
-    students.map((c) => () => state.run(c, "student", feeds, threads)),
-    lanes,
-  );
-  outs.forEach((out, i) => record(i + 1, "student", out));
   const names = [...state.grads.keys()];
   if (clipNorm !== null)
     clipGlobalNorm(
