@@ -95,9 +95,11 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
   const tty = Boolean(process.stdout.isTTY);
   const progress = new Progress((s) => void process.stdout.write(s), tty, 20);
   const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");
+  const block = await nchwcBlock(settings);
   out.log(
     `training ${graph.name}: ${graph.groups.length} width groups, ${spec.configsPerStep} configurations per step, ` +
-      `batch ${spec.batchSize}, ${settings.threads} threads (${settings.provider})`,
+      `batch ${spec.batchSize}, ${settings.threads} threads (${settings.provider}` +
+      `${block > 0 ? `, convs in channel blocks of ${block}` : ""})`,
   );
   try {
     const t0 = performance.now();
@@ -106,7 +108,7 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
       spec,
       weights: r.prepared.weights,
       data,
-      build: trainingPrograms(graph, spec, undefined, await nchwcBlock(settings)),
+      build: trainingPrograms(graph, spec, undefined, block),
       sessions,
       settings,
       runDir: o.output,

@@ -12,6 +12,8 @@ import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildMultiMnist } from "../../runtime/data/multimnist";
 import { load } from "../../runtime/model";
+import { nchwcBlock } from "../../runtime/train/nchwc-probe";
+import { sessionSettings } from "../../runtime/train/sessions";
 import { mtlIn, STACK_TRACE } from "../helpers/cli";
 import { SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
 
@@ -35,6 +37,13 @@ describe("mtl train / mtl calibrate", () => {
     const file = model();
     const run = mtl("train", file, "--data", data, "-o", "run", "--steps", "30", "--threads", "1");
     expect(run.code, run.err).toBe(0);
+    // The header says whether convs run on onnxruntime's blocked kernels (the probe's block).
+    const block = await nchwcBlock(sessionSettings(1));
+    expect(run.out).toMatch(
+      block > 0
+        ? new RegExp(`^training MM: .*, 1 threads \\(cpu, convs in channel blocks of ${block}\\)\n`)
+        : /^training MM: .*, 1 threads \(cpu\)\n/,
+    );
     expect(run.out).toMatch(/epoch 1 \[#+\] 30\/30 [\d.]+ steps\/s ETA 0:00 {2}left [\d.]+ {2}right [\d.]+/); // plain lines off a TTY
     expect(run.out).toMatch(
       /epoch 1: test largest: left [\d.]+%, right [\d.]+%; smallest: left [\d.]+%, right [\d.]+%/,
