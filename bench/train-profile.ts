@@ -14,6 +14,7 @@ import { exitAfterTrainingRerun } from "../cli/training-malloc.js";
 import { nchwcBlock } from "../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../runtime/train/programs";
 import { largestConfig } from "../runtime/train/sandwich";
+import { seededFeeds } from "../runtime/train/seeded-feeds";
 import { ortOptions, sessionSettings } from "../runtime/train/sessions";
 
 // As `mtl train` does (cli/training-malloc.js); MTL_TRAINING_MALLOC=1 runs with glibc's defaults.
@@ -52,26 +53,7 @@ const session = await ort.InferenceSession.create(program.bytes, {
   enableCpuMemArena: profile,
   profileFilePrefix: `/tmp/mtl-train-profile-${process.pid}`,
 });
-let seed = 7;
-const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-const feeds: Record<string, ort.Tensor> = {};
-for (const meta of session.inputMetadata) {
-  if (!meta.isTensor) continue;
-  const shape = meta.shape.map((d) => (typeof d === "number" ? d : batch));
-  const n = shape.reduce((a, b) => a * b, 1);
-  feeds[meta.name] =
-    meta.type === "int64"
-      ? new ort.Tensor(
-          "int64",
-          BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 10))),
-          shape,
-        )
-      : new ort.Tensor(
-          "float32",
-          Float32Array.from({ length: n }, () => rand() - 0.5),
-          shape,
-        );
-}
+const feeds = seededFeeds(session, batch, 7);
 await session.run(feeds); // warm-up
 const steps = Number(flags.steps);
 const c0 = process.cpuUsage();

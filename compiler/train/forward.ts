@@ -6,6 +6,7 @@ import { NodeCtx } from "../lower/node-ctx";
 import { lowerNode } from "../lower/ops";
 import { Emitter } from "../lower/scope";
 import { forwardBatchnormTrain, type BatchStats } from "./grad/norm";
+import { windowOf } from "./grad/conv";
 import { maxPoolAttrsOf } from "./grad/pool";
 import type { TrainLowerer } from "./lowerer";
 import { nchwcConv } from "./nchwc";
@@ -45,12 +46,6 @@ function blockedConv(c: NodeCtx, block: number): boolean {
   const cin = c.inType(0).shape[1];
   const cout = c.outType().shape[1];
   if (typeof cin !== "number" || typeof cout !== "number") return false;
-  const window = {
-    kernel: c.nums("kernel"),
-    stride: c.nums("stride", [1, 1]),
-    pads: c.nums("pads", [0, 0, 0, 0]),
-    dilation: c.nums("dilation", [1, 1]),
-  };
   const bias = c.hasParam("bias") ? c.param("bias") : null;
-  return nchwcConv(c.emit, block, c.in(0), c.param("weight"), bias, cin, cout, window, c.out()) !== null;
+  return nchwcConv(c.emit, block, c.in(0), c.param("weight"), bias, cin, cout, windowOf(c), c.out()) !== null;
 }

@@ -8,15 +8,9 @@
 // comes from a run-time probe (runtime/train/nchwc-probe.ts), and 0 keeps every conv on standard
 // ops. docs/training.md ("Speed") has the figures.
 import { attr, type Emitter } from "../lower/scope";
+import type { Window } from "./grad/conv";
 
 export const NCHWC_DOMAIN = "com.microsoft.nchwc";
-
-export interface ConvWindow {
-  readonly kernel: readonly number[];
-  readonly stride: readonly number[];
-  readonly pads: readonly number[]; // t, l, b, r (ONNX order)
-  readonly dilation: readonly number[];
-}
 
 /**
  * Most extra work, as a ratio of multiply-adds, that padding the channels to whole blocks may
@@ -73,7 +67,7 @@ export function nchwcConv(
   bias: string | null,
   cin: number,
   cout: number,
-  window: ConvWindow,
+  window: Window,
   output?: string,
 ): string | null {
   const to = blockedShape(block, cin, cout);
@@ -112,7 +106,7 @@ export function nchwcConvInputGrad(
   w: string,
   cin: number,
   cout: number,
-  window: ConvWindow,
+  window: Window,
 ): string | null {
   if (window.stride.some((s) => s !== 1) || blockedShape(block, cout, cin) === null) return null;
   const [kh, kw] = window.kernel;

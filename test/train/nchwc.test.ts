@@ -10,6 +10,7 @@ import { buildTrainingGraph } from "../../compiler/train/graph";
 import { nchwcBlock } from "../../runtime/train/nchwc-probe";
 import type { ProgramRole } from "../../runtime/train/program";
 import { trainingPrograms } from "../../runtime/train/programs";
+import { seededFeeds } from "../../runtime/train/seeded-feeds";
 import { ortOptions, sessionSettings } from "../../runtime/train/sessions";
 import { prepareSource } from "../helpers/train-fixture";
 
@@ -43,27 +44,7 @@ async function run(block: number, config: Config, role: ProgramRole) {
   const program = trainingPrograms(graph, graph.train, tasks, block)(config, role);
   const session = await ort.InferenceSession.create(program.bytes, ortOptions(settings));
   try {
-    let seed = 11;
-    const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const meta of session.inputMetadata) {
-      if (!meta.isTensor) continue;
-      const shape = meta.shape.map((d) => (typeof d === "number" ? d : 8));
-      const n = shape.reduce((a, b) => a * b, 1);
-      feeds[meta.name] =
-        meta.type === "int64"
-          ? new ort.Tensor(
-              "int64",
-              BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 10))),
-              shape,
-            )
-          : new ort.Tensor(
-              "float32",
-              Float32Array.from({ length: n }, () => rand() - 0.5),
-              shape,
-            );
-    }
-    return await session.run(feeds);
+    return await session.run(seededFeeds(session, 8, 11));
   } finally {
     await session.release();
   }

@@ -3,7 +3,7 @@
 // is dy (batch and channel axes swapped), with the forward's stride as its dilation and the
 // forward's dilation as its stride, cut to the kernel size. Groups (depthwise included) move the
 // group axis into the channels of that Conv.
-import type { Dim } from "../../ir/types";
+import type { Dim, Node } from "../../ir/types";
 import { attr } from "../../lower/scope";
 import { nchwcConvInputGrad } from "../nchwc";
 import { i64, nums, num, op1, reduceSum, type GradCtx } from "./ctx";
@@ -15,7 +15,8 @@ export interface Window {
   readonly dilation: readonly number[];
 }
 
-export const windowOf = (c: GradCtx): Window => ({
+/** The window of a conv node (its training forward reads it too: forward.ts). */
+export const windowOf = (c: { readonly node: Node }): Window => ({
   kernel: nums(c, "kernel"),
   stride: nums(c, "stride", [1, 1]),
   pads: nums(c, "pads", [0, 0, 0, 0]),

@@ -43,7 +43,7 @@ export interface GradCtx {
 export type GradRule = (c: GradCtx) => void;
 
 // Attribute access, as the lowering reads them.
-export function nums(c: GradCtx, name: string, fallback?: readonly number[]): number[] {
+export function nums(c: { readonly node: Node }, name: string, fallback?: readonly number[]): number[] {
   const v = c.node.attrs[name] ?? fallback;
   if (!Array.isArray(v) || !v.every((x) => typeof x === "number"))
     throw new Error(`internal: attribute ${name} of ${c.node.id} is not a number list`);
