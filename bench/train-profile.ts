@@ -5,6 +5,7 @@
 // --dump writes the graph for a closer look.
 // Run: npx tsx bench/train-profile.ts [MODEL.mtl] [--batch 256] [--threads 1] [--steps 4] [--nodes 15]
 //      [--dump FILE.onnx] [--nchwc BLOCK (0: standard convs; default: as mtl train)]
+//      [--config largest|smallest|I,J,... (each width group's choice index)] [--role teacher|student]
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
@@ -13,7 +14,8 @@ import { fileHost } from "../cli/host";
 import { exitAfterTrainingRerun } from "../cli/training-malloc.js";
 import { nchwcBlock } from "../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../runtime/train/programs";
-import { largestConfig } from "../runtime/train/sandwich";
+import type { ProgramRole } from "../runtime/train/program";
+import { largestConfig, smallestConfig } from "../runtime/train/sandwich";
 import { seededFeeds } from "../runtime/train/seeded-feeds";
 import { ortOptions, sessionSettings } from "../runtime/train/sessions";
 
@@ -30,6 +32,8 @@ const { values: flags, positionals } = parseArgs({
     dump: { type: "string" },
     nchwc: { type: "string" }, // the conv channel block; default: what `mtl train` uses (the probe's)
     "no-profile": { type: "boolean", default: false },
+    config: { type: "string", default: "largest" },
+    role: { type: "string", default: "teacher" },
   },
 });
 const file = positionals[0] ?? "examples/multimnist.mtl";
@@ -42,7 +46,22 @@ const { graph } = r.prepared;
 const tasks = graph.tasks.map((t) => t.name);
 const block =
   flags.nchwc === undefined ? await nchwcBlock(sessionSettings(Number(flags.threads))) : Number(flags.nchwc);
-const program = trainingPrograms(graph, graph.train, tasks, block)(largestConfig(graph), "teacher");
+const config =
+  flags.config === "largest"
+    ? largestConfig(graph)
+    : flags.config === "smallest"
+      ? smallestConfig(graph)
+      : Object.fromEntries(graph.groups.map((g, i) => [g.name, Number(flags.config!.split(",")[i])]));
+for (const g of graph.groups)
+  if (!Number.isInteger(config[g.name]) || config[g.name] < 0 || config[g.name] >= g.choices.length)
+    throw new Error(
+      `--config: give largest, smallest or ${graph.groups.length} choice indices (${graph.groups
+        .map((x) => `${x.name} 0-${x.choices.length - 1}`)
+        .join(", ")})`,
+    );
+if (flags.role !== "teacher" && flags.role !== "student") throw new Error("--role: teacher or student");
+const role: ProgramRole = flags.role;
+const program = trainingPrograms(graph, graph.train, tasks, block)(config, role);
 if (flags.dump) writeFileSync(flags.dump, program.bytes);
 
 const session = await ort.InferenceSession.create(program.bytes, {
@@ -62,7 +81,7 @@ for (let i = 0; i < steps; i++) await session.run(feeds);
 const wall = (performance.now() - t0) / steps;
 const cpu = process.cpuUsage(c0);
 console.log(
-  `${graph.name}, largest configuration, batch ${batch}, ${flags.threads} threads, ` +
+  `${graph.name}, ${flags.config} configuration (${role}), batch ${batch}, ${flags.threads} threads, ` +
     `blocked convs ${block || "off"}: wall ${wall.toFixed(0)} ms, ` +
     `CPU ${((cpu.user + cpu.system) / 1000 / steps).toFixed(0)} ms per step`,
 );

@@ -8,16 +8,19 @@
 // images/s counts each sample once per step (as US-Nets reports epochs), with "largest only" (one
 // configuration per step) beside it. On a shared machine the load changes within a minute, so the
 // two sides run in alternating rounds (`--rounds`, each a warm-up step then `--steps` timed ones)
-// and the medians are compared; CPU time per step (all threads of the process) is printed too,
+// and the medians are compared (PyTorch in one Python process started first: see TorchWorker); CPU time per step (all threads of the process) is printed too,
 // being steadier than wall time under load. Both sides run with the glibc malloc settings `mtl
 // train` uses (PyTorch's process inherits them); MTL_TRAINING_MALLOC=1 runs both with glibc's defaults.
 // mtl's convs run on onnxruntime's blocked kernels where the CPU has them (compiler/train/nchwc.ts);
 // MTL_NCHWC=0 times the standard ops instead.
-// Run: npx tsx bench/train.ts [examples/multimnist.mtl] [--batch 256] [--threads 2] [--steps 5] [--rounds 3]
-import { execFileSync } from "node:child_process";
+// --each adds one row per configuration of the sandwich, trained alone (labels only, as the largest).
+// Run: npx tsx bench/train.ts [examples/multimnist.mtl] [--batch 256] [--threads 2] [--steps 5] [--rounds 3] [--each]
+import { execFileSync, spawn, type ChildProcessByStdio } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
 import * as ort from "onnxruntime-node";
 import { parseArgs } from "node:util";
 import { prepareModel } from "../compiler/compile";
@@ -44,6 +47,7 @@ const { values: flags, positionals } = parseArgs({
     threads: { type: "string", default: "2" },
     steps: { type: "string", default: "5" },
     rounds: { type: "string", default: "3" },
+    each: { type: "boolean", default: false },
   },
 });
 const file = positionals[0] ?? "examples/multimnist.mtl";
@@ -108,24 +112,58 @@ async function mtlRunner(
   return { round, close: () => sessions.close() };
 }
 
-function torchRate(which: readonly Config[]): Rate {
-  const dir = mkdtempSync(join(tmpdir(), "mtl-bench-train-"));
-  try {
+/**
+ * PyTorch's side: one long-lived Python process holding every row's networks, started before mtl
+ * builds anything. Spawning a child forks this process, and every page of its heap then faults once
+ * more on the next write (copy-on-write): on this virtual machine about 120,000 faults and 1-2 s of
+ * CPU spread over the next steps, which a child spawned per round charged to mtl's timed steps.
+ */
+class TorchWorker {
+  private readonly child: ChildProcessByStdio<Writable, Readable, null>;
+  private readonly lines: AsyncIterator<string>;
+  private readonly dir = mkdtempSync(join(tmpdir(), "mtl-bench-train-"));
+
+  constructor(rowConfigs: readonly (readonly Config[])[]) {
+    const path = join(this.dir, "bench.py");
+    writeFileSync(path, torchScript(rowConfigs));
+    this.child = spawn("/usr/bin/python3", [path], { stdio: ["pipe", "pipe", "inherit"] });
+    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** One round of row `row`: a warm-up step, then `steps` timed ones. */
+  async round(row: number): Promise<Rate> {
+    this.child.stdin.write(`${row}\n`);
+    const line = await this.lines.next();
+    if (line.done) throw new Error("the PyTorch worker stopped (its error is above)");
+    return JSON.parse(line.value) as Rate;
+  }
+
+  close(): void {
+    this.child.stdin.end();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function torchScript(rowConfigs: readonly (readonly Config[])[]): string {
+  const tasks = JSON.stringify(graph.tasks.map((t) => t.name));
+  const rows = rowConfigs.map((which, r) => {
     const modules = which.map((c, i) =>
-      torchModule(specialise(graph, weights, c).graph).replace("class Net(", `class Net${i}(`),
+      torchModule(specialise(graph, weights, c).graph).replace("class Net(", `class Net${r}_${i}(`),
     );
-    const tasks = JSON.stringify(graph.tasks.map((t) => t.name));
-    const py = `
-import json, time, torch, torch.nn as nn, torch.nn.functional as F
+    return { modules, nets: `[${which.map((_, i) => `Net${r}_${i}()`).join(", ")}]` };
+  });
+  return `
+import json, sys, time, torch, torch.nn as nn, torch.nn.functional as F
 torch.set_num_threads(${threads})
 torch.manual_seed(0)
-${modules.join("\n")}
-nets = [${which.map((_, i) => `Net${i}()`).join(", ")}]
-params = [p for n in nets for p in n.parameters()]
-opt = torch.optim.SGD(params, lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)
+${rows.flatMap((r) => r.modules).join("\n")}
+rows = []
+for nets in [${rows.map((r) => r.nets).join(", ")}]:
+    params = [p for n in nets for p in n.parameters()]
+    rows.append((nets, torch.optim.SGD(params, lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)))
 x = torch.rand(${JSON.stringify(shape)})
 y = {t: torch.randint(0, 10, (${batch},)) for t in ${tasks}}
-def step():
+def step(nets, opt):
     opt.zero_grad()
     teacher = None
     for i, net in enumerate(nets):
@@ -137,24 +175,29 @@ def step():
             loss = sum(-(F.softmax(teacher[t], 1) * F.log_softmax(out[t], 1)).sum(1).mean() for t in ${tasks})
         loss.backward()
     opt.step()
-step()
-t0, c0 = time.perf_counter(), time.process_time()
-for _ in range(${steps}):
-    step()
-wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-print(json.dumps({"imagesPerSecond": ${batch} * ${steps} / wall, "cpuMsPerStep": 1000 * cpu / ${steps}}))
+for line in sys.stdin:
+    nets, opt = rows[int(line)]
+    step(nets, opt)
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(${steps}):
+        step(nets, opt)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({"imagesPerSecond": ${batch} * ${steps} / wall, "cpuMsPerStep": 1000 * cpu / ${steps}}), flush=True)
 `;
-    const path = join(dir, "bench.py");
-    writeFileSync(path, py);
-    return JSON.parse(execFileSync("/usr/bin/python3", [path], { encoding: "utf8" }));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
+const rows: [string, readonly Config[]][] = [
+  ["largest only", configs.slice(0, 1)],
+  [`sandwich (${configs.length} configurations)`, configs],
+];
+if (flags.each)
+  for (const c of configs.slice(1))
+    rows.push([`alone: ${graph.groups.map((g) => g.choices[c[g.name]]).join("/")}`, [c]]);
 const torchVersion = execFileSync("/usr/bin/python3", ["-c", "import torch; print(torch.__version__)"], {
   encoding: "utf8",
 }).trim();
+// Before mtl builds anything, so that no fork happens while mtl's heap is in use (TorchWorker).
+const torch = new TorchWorker(rows.map(([, which]) => which));
 console.log(
   `${graph.name} (${file}): batch ${batch}, ${threads} threads, ${steps} timed steps after one warm-up; ` +
     `onnxruntime-node ${ort.env.versions.common}, PyTorch ${torchVersion}; ` +
@@ -166,17 +209,14 @@ console.log(
     `${"step".padEnd(30)} ${"mtl img/s".padStart(10)} ${"torch img/s".padStart(12)} ${"mtl/torch".padStart(10)}` +
     ` ${"mtl CPU ms".padStart(11)} ${"torch CPU ms".padStart(13)} ${"torch/mtl CPU".padStart(14)}`,
 );
-for (const [label, which] of [
-  ["largest only", configs.slice(0, 1)],
-  [`sandwich (${configs.length} configurations)`, configs],
-] as const) {
+for (const [row, [label, which]] of rows.entries()) {
   const runner = await mtlRunner(which);
   const m: Rate[] = [];
   const t: Rate[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
       m.push(await runner.round());
-      t.push(torchRate(which));
+      t.push(await torch.round(row));
     }
   } finally {
     await runner.close();
@@ -188,3 +228,4 @@ for (const [label, which] of [
       ` ${mc.toFixed(0).padStart(11)} ${tc.toFixed(0).padStart(13)} ${(tc / mc).toFixed(2).padStart(14)}`,
   );
 }
+torch.close();
