@@ -74,6 +74,10 @@ export const catalogue = {
   MTL5014: { severity: "error", summary: "An encoder or head that does not produce a tensor." },
   MTL5015: { severity: "error", summary: "An invalid channel divisor." },
   MTL5017: { severity: "error", summary: "Invalid input preprocessing (`as image(...)`)." },
+  MTL5018: {
+    severity: "warning",
+    summary: "A MACs or parameter budget below the cost of the narrowest configuration with every task.",
+  },
   MTL5101: { severity: "error", summary: "An unknown loss." },
   MTL5102: { severity: "error", summary: "A loss that does not fit the head's output." },
   MTL5103: { severity: "error", summary: "An unknown metric." },

@@ -14,6 +14,7 @@ import type { Val } from "./values";
 import { DEFAULT_LIMITS, LimitCounter, LimitExceeded, limitHint, type Limits } from "../limits";
 import { INPUT_DTYPE_NAMES, INPUT_DTYPES } from "../names";
 import { DECLARATION_CHECKS, MODEL_CHECKS } from "../check/model-items";
+import { checkBudgetsReachable } from "../check/budget-reach";
 
 export { DEFAULT_DIVISOR, DEFAULT_WIDTHS } from "../check/model-items";
 
@@ -366,6 +367,7 @@ function elaborateWithin(
 
   if (diags.slice(before).some((d) => d.severity === "error")) return undefined;
   const graph = dropUnusedGroups(b.finish());
+  checkBudgetsReachable(graph, items("budget"), report);
   return Object.keys(preprocess).length ? { ...graph, preprocess } : graph;
 }
 

@@ -1,7 +1,7 @@
 // A plan as text for the CLI: what was chosen, what it costs against the budget, what each task is
 // predicted to get, and why it stopped there.
 
-import { formatAmount, formatPercent } from "./format";
+import { formatAmount, formatPercent } from "../../compiler/cost/amounts";
 import type { Plan } from "./types";
 
 const pad = (s: string, n: number) => s + " ".repeat(Math.max(0, n - s.length));

@@ -6,7 +6,7 @@ import type { CostTable } from "../../compiler/cost/types";
 import type { Budget, BudgetMetric } from "../../compiler/ir/types";
 import type { Constraints } from "./constraints";
 import { latencyTerms, type LatencyTable } from "./latency";
-import { formatAmount, formatPercent } from "./format";
+import { formatAmount, formatPercent } from "../../compiler/cost/amounts";
 import {
   assignments,
   compileMetric,

@@ -2,7 +2,7 @@
 // the budget, predicted utility per task, and what stopped it from going wider. Every strategy goes
 // through here, so plans are reported the same way whichever search found them.
 
-import { formatAmount } from "./format";
+import { formatAmount } from "../../compiler/cost/amounts";
 import { objective, type Problem } from "./problem";
 import { costByPart, fits, toConfig, totalCost, type Genome } from "./space";
 import type { BindingKind, Plan, StrategyName } from "./types";

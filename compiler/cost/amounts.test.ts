@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAmount, formatPercent } from "./format";
+import { formatAmount, formatPercent } from "./amounts";
 
 describe("amount formatting", () => {
   it("keeps zeros before the decimal point and trims them after it", () => {

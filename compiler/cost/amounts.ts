@@ -1,6 +1,6 @@
 // Human-readable amounts for messages and explanations, in the units users write budgets in.
 
-import type { BudgetMetric } from "../../compiler/ir/types";
+import type { BudgetMetric } from "../ir/types";
 
 function count(v: number): string {
   const a = Math.abs(v);
