@@ -3,7 +3,8 @@
 // 3.11 here, see docs/export-torch.md), on a tiny generated data set in mtl's format (docs/data.md):
 // the loss falls, both ranks end with identical weights, the checkpoint keeps one BatchNorm row
 // per width (calibrated, so the rows differ) and loads into `mtl compile --weights`, and the compiled
-// ONNX model's accuracy equals train.py's own evaluation. About 10-15 s.
+// ONNX model's accuracy equals train.py's own evaluation. About 10-15 s. --steps 0 calibrates the
+// weights given, on a split shorter than one batch as mtl does.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +15,18 @@ import { exportTorch } from "../../compiler/export/torch/index";
 import { DEFAULT_TRAIN } from "../../compiler/train/spec";
 import { memoryHost } from "../../compiler/host";
 import type { Task } from "../../compiler/ir/types";
-import { decodeSafetensors, type SafeTensor as SafeTensorLike } from "../../compiler/weights/safetensors";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafeTensor as SafeTensorLike,
+} from "../../compiler/weights/safetensors";
+import { exportWeights } from "../../compiler/weights/load";
+import { openDataset } from "../../runtime/data/index";
+import { calibrate } from "../../runtime/train/calibrate";
+import { feedsOf } from "../../runtime/train/loop";
+import { trainingPrograms } from "../../runtime/train/programs";
+import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
+import { TrainState } from "../../runtime/train/step";
 import { readNpy } from "../../runtime/npy";
 import { stdlibFiles } from "../helpers/check";
 import { launchRanks, runPython } from "../helpers/torch-ranks";
@@ -36,7 +48,7 @@ model Tiny {
 }
 `;
 
-// Two shards of 256 samples in the layout of docs/data.md: uint8 8x8 images with a bright 4x4
+// Two shards of 256 samples (or argv[2]) in the layout of docs/data.md: uint8 8x8 images with a bright 4x4
 // quadrant (its index is the \`quadrant\` label) and whether the top half is brighter (\`half\`).
 const MAKE_DATA = `
 import json, os, sys
@@ -45,8 +57,8 @@ root = sys.argv[1]
 rng = np.random.default_rng(0)
 os.makedirs(os.path.join(root, "train"), exist_ok=True)
 shards = []
+n = int(sys.argv[2]) if len(sys.argv) > 2 else 256  # samples per shard
 for s in range(2):
-    n = 256
     q = rng.integers(0, 4, n)
     img = rng.normal(60, 30, (n, 1, 8, 8))
     for i in range(n):
@@ -63,7 +75,7 @@ manifest = {
     "format": "mtl-dataset", "version": 1, "layout": "shards",
     "inputs": {"image": {"dtype": "uint8", "shape": [1, 8, 8]}},
     "targets": {"quadrant": {"dtype": "int64", "shape": []}, "half": {"dtype": "int64", "shape": []}},
-    "splits": {"train": {"samples": 512, "shards": shards}},
+    "splits": {"train": {"samples": 2 * n, "shards": shards}},
 }
 json.dump(manifest, open(os.path.join(root, "manifest.json"), "w"))
 `;
@@ -283,5 +295,48 @@ describe("mtl export torch: train.py --resume", () => {
     const trained = [...r.prepared.graph.params.keys()].filter((n) => !/running_(mean|var)$/.test(n));
     const values = (t: SafeTensorLike | undefined) => Array.from(t!.data as Float32Array);
     for (const name of trained) expect(values(b.get(name)), name).toEqual(values(a.get(name)));
+  }, 90_000);
+});
+
+describe("mtl export torch: train.py calibration", () => {
+  it("calibration on a split shorter than one batch uses it whole, as mtl's calibrate does", async () => {
+    // 4 samples, batches of 8: train.py once dropped the short batch and left the statistics as
+    // they were; mtl calibrates on the 4. Same weights, same samples: the same rows.
+    const host = memoryHost({ ...stdlibFiles, "tiny.mtl": SOURCE });
+    const r = prepareModel("tiny.mtl", host, {});
+    if (!r.ok) throw new Error("the tiny model does not compile");
+    const { graph, weights } = r.prepared;
+    const dir = join(work, "short");
+    mkdirSync(join(dir, "pkg"), { recursive: true });
+    const pkg = exportTorch(graph, { entry: "tiny.mtl", sourceOf: (f) => host.readFile(f) });
+    for (const [name, text] of pkg.files) writeFileSync(join(dir, "pkg", name), text);
+    expect((await runPython(["-c", MAKE_DATA, join(dir, "data"), "2"], {}, 30_000)).code).toBe(0);
+    writeFileSync(join(dir, "w.safetensors"), encodeSafetensors(exportWeights(graph, weights)));
+    const flags = ["--data", join(dir, "data"), "-o", join(dir, "run"), "--weights", join(dir, "w.safetensors")];
+    flags.push("--steps", "0", "--batch-size", "8", "--calibration-batches", "2");
+    const py = await runPython([join(dir, "pkg", "train.py"), ...flags], {}, 60_000);
+    expect(py.code, py.out).toBe(0);
+    const torch = decodeSafetensors(new Uint8Array(readFileSync(join(dir, "run", "model.safetensors")))).tensors;
+
+    const sessions = new TrainingSessions(sessionSettings(1));
+    const none = new Set<string>();
+    const own = new Map([...weights].map(([k, v]) => [k, (v as Float32Array).slice()]));
+    const state = new TrainState(graph, own, none, none, trainingPrograms(graph, graph.train), sessions);
+    const data = await openDataset(join(dir, "data"));
+    const calibrated = await calibrate(state, data, (b) => feedsOf(graph, b), { batches: 2, batchSize: 8, seed: 0 });
+    await sessions.close();
+    const statistics = [...graph.params.keys()].filter((k) => /running_(mean|var)$/.test(k));
+    expect(statistics.length).toBe(4);
+    for (const name of statistics) {
+      const ours = calibrated.get(name) as Float32Array;
+      const theirs = torch.get(name)!.data as Float32Array;
+      expect(
+        Array.from(ours).some((x, i) => x !== (weights.get(name) as Float32Array)[i]),
+        name,
+      ).toBe(true);
+      ours.forEach((x, i) =>
+        expect(Math.abs(x - theirs[i]), `${name}[${i}]`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(x))),
+      );
+    }
   }, 90_000);
 });

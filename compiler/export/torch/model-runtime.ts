@@ -175,7 +175,7 @@ class SlimmableModel(nn.Module):
         names: the module prefix of weight, bias, running_mean, running_var, or the four names.
 
         In training (and calibration) the batch statistics normalise and the running statistics of
-        this row are updated in place; calibration uses a cumulative average (momentum None).
+        this row are updated in place; calibration uses a cumulative average over samples.
         """
         if isinstance(names, str):
             names = [f"{names}.{role}" for role in ("weight", "bias", "running_mean", "running_var")]
@@ -190,10 +190,10 @@ class SlimmableModel(nn.Module):
         index = self.kept_index(axes[0], cfg, x.device)
         running_mean, running_var = mean_row.index_select(0, index), var_row.index_select(0, index)
         momentum = self.momentum
-        if self.calibrating:
+        if self.calibrating:  # cumulative average over samples: a short batch weighs its share
             seen = self._calibration_seen.get((names[2], row), 0)
-            self._calibration_seen[(names[2], row)] = seen + 1
-            momentum = 1.0 / (seen + 1)
+            self._calibration_seen[(names[2], row)] = seen + x.shape[0]
+            momentum = x.shape[0] / (seen + x.shape[0])
         y = F.batch_norm(x, running_mean, running_var, weight, bias, True, momentum, eps)
         with torch.no_grad():
             mean_row.index_copy_(0, index, running_mean)

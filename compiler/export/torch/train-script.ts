@@ -230,10 +230,16 @@ def calibrate(model, split, args, device, rank, world):
     model.calibrating = True
     model._calibration_seen.clear()  # a row read by several configurations averages over all their batches
     for index, cfg in enumerate(CALIBRATION_CONFIGS):
-        for n, arrays in enumerate(batches(split, args.batch_size, rank, world, args.seed, 10_000 + index)):
+        # As mtl calibrates: a split shorter than the batches asked for is used whole, its short
+        # last batch weighed by its samples (the model's cumulative average counts samples); a
+        # batch of one sample has no unbiased variance and is left out.
+        read = enumerate(batches(split, args.batch_size, rank, world, args.seed, 10_000 + index, drop_last=False))
+        for n, arrays in read:
             if n >= args.calibration_batches:
                 break
             inputs, _ = to_tensors(model, arrays, device)
+            if next(iter(inputs.values())).shape[0] < 2:
+                continue
             model(inputs, cfg)
     model.calibrating = False
     if world > 1:  # every rank calibrated on its own rows: average, so all ranks hold the same statistics
@@ -344,8 +350,15 @@ def main():
     ddp = DistributedDataParallel(model, device_ids=[device] if use_cuda else None, find_unused_parameters=unused) if world > 1 else model
     scaler = torch.cuda.amp.GradScaler(enabled=amp)
 
-    steps_per_epoch = max(1, (train_split.size // world) // args.batch_size)
-    total = args.steps if args.steps else steps_per_epoch * (args.epochs or 1)
+    if args.steps is not None and args.steps < 0:
+        fail(f"--steps must be 0 or more, not {args.steps}")
+    per_rank = train_split.size // world
+    steps_per_epoch = max(1, per_rank // args.batch_size)
+    # --steps 0 trains nothing (then calibrates the --weights given); None: the epochs decide
+    total = args.steps if args.steps is not None else steps_per_epoch * (args.epochs or 1)
+    if total > 0 and per_rank < args.batch_size:
+        fail(f"the training split has {per_rank} samples per process, fewer than one batch of {args.batch_size}; "
+             "lower --batch-size or add data")
     losses = {t: (spec_["kind"], spec_["ignore_index"]) for t, spec_ in model.LOSSES.items() if spec_ is not None}
     if not losses:
         raise SystemExit("error: no task declares a loss; add 'loss cross_entropy' (or another) to a task")
