@@ -2,7 +2,8 @@
 
 import type { BudgetMetric } from "../ir/types";
 
-function count(v: number): string {
+/** 27900000 -> "27.9M": a count with K/M/G/T as budgets are written. */
+export function formatCount(v: number): string {
   const a = Math.abs(v);
   for (const [s, u] of [
     [1e12, "T"],
@@ -27,7 +28,7 @@ const trim = (v: number): string =>
 export function formatAmount(metric: BudgetMetric, v: number): string {
   if (!Number.isFinite(v)) return "unlimited";
   if (metric === "latency") return `${trim(v)}ms`;
-  return count(v);
+  return formatCount(v);
 }
 
 export const formatPercent = (fraction: number): string => `${trim(fraction * 100)}%`;

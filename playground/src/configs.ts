@@ -2,6 +2,7 @@
 // per part (costAt), the search's predicted utility (preference-weighted proxy, exactly the
 // objective the built-in search maximises), a seeded sample when there are too many, and the plan
 // for the controls' budget and preferences. Pure: no DOM, usable in Node tests.
+import { formatCount } from "../../compiler/cost/amounts";
 import { costAt } from "../../compiler/cost/table";
 import type { CostTable } from "../../compiler/cost/types";
 import type { BudgetMetric, Config } from "../../compiler/ir/types";
@@ -148,23 +149,5 @@ export function runPlan(
   return { plan: r, text: explain(r), ms };
 }
 
-// Trailing zeros go only after a decimal point: 610 stays 610 (not 61).
-const trim = (v: number): string =>
-  Number.isInteger(v)
-    ? String(v)
-    : v
-        .toPrecision(3)
-        .replace(/(\.\d*?)0+$/, "$1")
-        .replace(/\.$/, "");
 /** 27900000 -> "27.9M". */
-export function amount(v: number): string {
-  const a = Math.abs(v);
-  for (const [s, u] of [
-    [1e12, "T"],
-    [1e9, "G"],
-    [1e6, "M"],
-    [1e3, "k"],
-  ] as const)
-    if (a >= s) return `${trim(v / s)}${u}`;
-  return trim(v);
-}
+export const amount = formatCount;
