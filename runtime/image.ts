@@ -91,3 +91,30 @@ export function imageInput(
     );
   return imageTensor(decodeImage(bytes, path), c, h, w, decl.preprocess);
 }
+
+/**
+ * uint8 pixel values (a .npy of a data set's images, docs/data.md) for a float32 input: scaled to
+ * [0, 1] and normalised by the input's declared `as image(mean:, std:)` on axis 1, as the data
+ * loader and image files are.
+ */
+export function pixelsTensor(
+  data: Uint8Array,
+  dims: readonly number[],
+  decl: { name: string; shape: readonly (number | string)[]; preprocess?: ImagePreprocess },
+): InputTensor {
+  const pre = decl.preprocess;
+  const channels = dims.length >= 2 ? dims[1] : 1;
+  if (pre && dims.length === 4 && channels !== pre.mean.length)
+    throw new InputError(
+      `input \`${decl.name}\` has ${channels} channels but its preprocessing has ${pre.mean.length}`,
+      `give a [N, ${pre.mean.length}, H, W] array`,
+    );
+  const plane = dims.slice(2).reduce((a, b) => a * b, 1);
+  const out = Float32Array.from(data, (v, i) => {
+    const x = v / 255;
+    if (!pre || dims.length !== 4) return x;
+    const c = Math.floor(i / plane) % channels;
+    return (x - pre.mean[c]) / pre.std[c];
+  });
+  return { data: out, dims: [...dims] };
+}

@@ -35,6 +35,13 @@ function convert(
   if (dtype === "f32") {
     if (data instanceof Float32Array) return data;
     if (data instanceof BigInt64Array) throw new InputError(`input \`${name}\` takes float32 values, but got int64`);
+    // Integer arrays are not converted silently: uint8 pixels need scaling and normalising first
+    // (pixelsTensor in runtime/image.ts), and the model would take raw 0-255 values as they are.
+    if (data instanceof Int32Array || data instanceof Uint8Array)
+      throw new InputError(
+        `input \`${name}\` takes float32 values, but got ${data instanceof Int32Array ? "int32" : "uint8"}`,
+        "pass a Float32Array (uint8 pixels: scale and normalise them with pixelsTensor, as image files are)",
+      );
     return Float32Array.from(data as ArrayLike<number>);
   }
   if (dtype === "i64") {

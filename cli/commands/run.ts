@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import type { MtlMetadata } from "../../compiler/lower/metadata";
 import { didYouMean } from "../../compiler/messages";
-import { imageInput } from "../../runtime/image";
+import { imageInput, pixelsTensor } from "../../runtime/image";
 import { jsonTensor } from "../../runtime/json-input";
 import { describeStatic } from "../../runtime/static-model";
 import type { InputTensor } from "../../runtime/inputs";
@@ -49,6 +49,13 @@ function readInput(name: string, path: string, decl: MtlMetadata["inputs"][numbe
   if (path.endsWith(".npy")) {
     try {
       const a = readNpy(readBytes(path, `input ${name}:`));
+      if (decl?.dtype === "f32" && a.dtype === "|u1") return pixelsTensor(a.data as Uint8Array, a.shape, decl);
+      if (decl?.dtype === "f32" && (a.dtype === "<i4" || a.dtype === "|b1"))
+        throw new UserError(
+          `input \`${name}\` takes float32 values, but ${path} holds ${a.dtype === "<i4" ? "int32" : "bool"}`,
+          1,
+          "save it as float32 (or uint8 pixels, which are scaled to [0, 1] and normalised as a data set's images are)",
+        );
       const data = a.data instanceof Float64Array ? Float32Array.from(a.data) : a.data;
       return { data, dims: a.shape };
     } catch (e) {
