@@ -1,4 +1,5 @@
-// `mtl fmt FILE...`: rewrites files in the canonical layout (comments kept). --check only reports.
+// `mtl fmt FILE...`: rewrites files in the canonical layout (comments kept). --check only reports
+// (with --stdout: prints the formatted text and still exits 1 for a file not formatted).
 // A file keeps its permissions and its byte order mark; a symbolic link is written through (the
 // target is formatted, the link stays a link).
 import { chmodSync, readFileSync, realpathSync, statSync } from "node:fs";
@@ -19,7 +20,18 @@ export function runFmt(files: string[], o: { check?: boolean; stdout?: boolean }
       if (!statSync(target).isFile()) throw new Error("not a file");
       raw = readFileSync(target, "utf8");
     } catch {
-      throw new UserError(`cannot read ${file}`, 1, "check the path");
+      const folder = (() => {
+        try {
+          return statSync(file).isDirectory();
+        } catch {
+          return false;
+        }
+      })();
+      throw new UserError(
+        folder ? `${file} is a folder, not a .mtl file` : `cannot read ${file}`,
+        1,
+        folder ? `give its files: mtl fmt ${file}/*.mtl` : "check the path",
+      );
     }
     const bom = raw.startsWith(BOM) ? BOM : "";
     const text = raw.slice(bom.length);
@@ -31,8 +43,14 @@ export function runFmt(files: string[], o: { check?: boolean; stdout?: boolean }
         continue;
       }
     }
-    if (o.stdout) out.log(r.text);
-    else if (r.text !== text) {
+    if (o.stdout) {
+      out.log(r.text);
+      // with --check too, the exit status still says whether the file was formatted
+      if (o.check && r.text !== text) {
+        out.err(`${file}: not formatted`);
+        status = Math.max(status, 1);
+      }
+    } else if (r.text !== text) {
       if (o.check) {
         out.log(`${file}: not formatted`);
         status = Math.max(status, 1);

@@ -61,4 +61,20 @@ describe("mtl fmt", () => {
     expect(after.slice(1)).toContain("  encoder e");
     expect(checkProgram("m.mtl", memoryHost({ "m.mtl": `\uFEFF${UGLY}` })).diagnostics).toEqual([]);
   });
+
+  it("--check --stdout prints the formatted text and still exits 1 for a file not formatted", () => {
+    const f = join(dir, "ugly.mtl");
+    writeFileSync(f, UGLY);
+    expect(runFmt([f], { check: true, stdout: true })).toBe(1);
+    expect(printed.join("\n")).toContain("ugly.mtl: not formatted");
+    expect(readFileSync(f, "utf8")).toBe(UGLY); // nothing written
+    const formatted = printed[0];
+    writeFileSync(f, formatted.endsWith("\n") ? formatted : `${formatted}\n`);
+    printed = [];
+    expect(runFmt([f], { check: true, stdout: true })).toBe(0);
+  });
+
+  it("names a folder given as a file", () => {
+    expect(() => runFmt([dir], {})).toThrow(/is a folder, not a \.mtl file/);
+  });
 });
