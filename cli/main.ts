@@ -171,7 +171,9 @@ function program(): Command {
     .requiredOption("-o, --output <file>", "the .safetensors file to write")
     .option(
       "--full-width-only",
-      "leave out the per-width BatchNorm rows (`<name>.per_width`), e.g. for torchvision's strict=True load",
+      "leave out the per-width BatchNorm rows (`<name>.per_width`), e.g. for torchvision's strict=True load; " +
+        "a model compiled from the file normalises every width with the full-width statistics until " +
+        "calibrated (`mtl calibrate OUT.onnx --data DIR`)",
     )
     .action(async (file: string, o) => {
       result = (await command<typeof import("./commands/weights")>("weights")).runWeightsExport(file, o);

@@ -19,7 +19,7 @@ import { dce } from "./passes/dce";
 import { graphToJson } from "./ir/serialise";
 import { specialise } from "./passes/specialise";
 import { initWeights } from "./weights/init";
-import { bindWeights, type WeightProblem } from "./weights/load";
+import { bindWeights, type WeightProblem, type WeightWarning } from "./weights/load";
 import type { SafeTensor } from "./weights/safetensors";
 
 export interface CompileOptions {
@@ -44,7 +44,7 @@ export interface Compiled {
 }
 
 export type CompileResult =
-  | { ok: true; diagnostics: Diagnostic[]; compiled: Compiled }
+  | { ok: true; diagnostics: Diagnostic[]; weightWarnings: readonly WeightWarning[]; compiled: Compiled }
   | {
       ok: false;
       diagnostics: Diagnostic[];
@@ -98,7 +98,13 @@ export interface Prepared {
 }
 
 export type PrepareResult =
-  | { ok: true; diagnostics: Diagnostic[]; prepared: Prepared }
+  | {
+      ok: true;
+      diagnostics: Diagnostic[];
+      /** Weights that bound but lose something (compiler/weights/load.ts); empty without tensors. */
+      weightWarnings: readonly WeightWarning[];
+      prepared: Prepared;
+    }
   | {
       ok: false;
       diagnostics: Diagnostic[];
@@ -135,12 +141,14 @@ export function prepareModel(entry: string, host: SourceHost, opts: CompileOptio
     };
   const graph = optimise(picked);
   let weights: WeightMap;
+  let weightWarnings: readonly WeightWarning[] = [];
   if (opts.tensors) {
     const bound = bindWeights(graph, opts.tensors);
     if (!bound.ok) return { ok: false, diagnostics, weightProblems: bound.problems };
     weights = bound.weights;
+    weightWarnings = bound.warnings;
   } else weights = initWeights(graph, opts.seed ?? 0);
-  return { ok: true, diagnostics, prepared: { graph, weights, costs: buildCostTable(graph) } };
+  return { ok: true, diagnostics, weightWarnings, prepared: { graph, weights, costs: buildCostTable(graph) } };
 }
 
 /** Lowers a prepared model to ONNX: every configuration, or one (static) when `config` is given. */
@@ -173,5 +181,10 @@ export function compileProgram(entry: string, host: SourceHost, opts: CompileOpt
     if (!c.ok) return { ok: false, diagnostics: r.diagnostics, message: c.message, hint: c.hint };
     config = c.config;
   }
-  return { ok: true, diagnostics: r.diagnostics, compiled: emitModel(r.prepared, config, entry) };
+  return {
+    ok: true,
+    diagnostics: r.diagnostics,
+    weightWarnings: r.weightWarnings,
+    compiled: emitModel(r.prepared, config, entry),
+  };
 }

@@ -3,6 +3,7 @@
 import { configFromWidths, emitModel, prepareModel, type PrepareResult } from "../../compiler/compile";
 import { renderAll } from "../../compiler/render";
 import type { Config } from "../../compiler/ir/types";
+import type { WeightWarning } from "../../compiler/weights/load";
 import { decodeSafetensors, SafetensorsError } from "../../compiler/weights/safetensors";
 import { withProfile } from "../../runtime/eval/profile";
 import { PlanError } from "../../runtime/plan-error";
@@ -55,6 +56,11 @@ export function reportFailure(
   return 1;
 }
 
+/** Weights that bound but lose something (full-width-only BatchNorm statistics): a warning and the fix. */
+export function reportWeightWarnings(warnings: readonly WeightWarning[], hint: string): void {
+  for (const w of warnings) out.err(`warning: ${w.message}\n  hint: ${hint}`);
+}
+
 export async function runCompile(file: string, o: CompileCliOptions): Promise<number> {
   if (o.config && o.budget) throw new UserError("give either --config or --budget, not both", 2);
   if (o.profile && (o.config || o.budget))
@@ -91,6 +97,16 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
     out.log(explain(chosen));
     config = chosen.config;
   }
+  // A static model at full width reads only the full-width rows: nothing is lost.
+  const fullWidth = config !== null && p.graph.groups.every((g) => config![g.name] === g.choices.length - 1);
+  if (!fullWidth)
+    reportWeightWarnings(
+      r.weightWarnings,
+      config === null
+        ? `run \`mtl calibrate ${o.output} --data DIR\` to measure every width's statistics`
+        : "compile without --config/--budget, run `mtl calibrate OUT.onnx --data DIR`, export its weights " +
+            "(`mtl weights export OUT.onnx -o W.safetensors`) and compile this configuration from them",
+    );
   const compiled = emitModel(p, config, host.entryOf(file));
   const emitted = quantize ? await quantizeForOutput(compiled, quantize, o.output) : compiled.bytes;
   // Checked against this model's tasks and width choices before anything is written.

@@ -11,7 +11,7 @@ import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safet
 import { checkOutputDir, prepareOutputDir, writeOutput } from "../output";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
-import { loadTensors, reportFailure } from "./compile";
+import { loadTensors, reportFailure, reportWeightWarnings } from "./compile";
 
 export interface ExportTorchOptions {
   output: string;
@@ -45,6 +45,11 @@ export async function runExportTorch(file: string, o: ExportTorchOptions): Promi
   if (!r.ok) return reportFailure(r, (f) => host.readFile(f));
   const color = useColor(process.stderr);
   const pkg = exportTorch(r.prepared.graph, { entry: file, sourceOf: (f) => host.readFile(f) });
+  reportWeightWarnings(
+    r.weightWarnings,
+    `the package's train.py calibrates every width at the end of training; to calibrate without training: ` +
+      `\`python train.py --data DIR --weights ${join(o.output, "weights.safetensors")} --steps 0 -o RUN\``,
+  );
   const diagnostics = [...r.diagnostics, ...pkg.diagnostics];
   if (diagnostics.length) out.err(renderAll(diagnostics, { source: (f) => host.readFile(f), color }));
   if (pkg.diagnostics.some((d) => d.severity === "error")) return 1;

@@ -19,7 +19,7 @@ import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions"
 import { prepareOutputDir, writeOutputSync } from "../output";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
-import { loadTensors, reportFailure } from "./compile";
+import { loadTensors, reportFailure, reportWeightWarnings } from "./compile";
 
 export interface TrainCliOptions {
   data: string;
@@ -67,6 +67,15 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
     out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
   const { graph } = r.prepared;
   const spec = withFlags(graph.train, o);
+  if (!o.resume)
+    // a resumed run takes its weights from the checkpoint
+    reportWeightWarnings(
+      r.weightWarnings,
+      spec.calibrationBatches > 0
+        ? "the run calibrates every width at its end; until then validation of narrower configurations uses " +
+            "the full-width statistics"
+        : `the model's calibrate is 0: run \`mtl calibrate ${join(o.output, "model.onnx")} --data DIR\` after training`,
+    );
   const untrained = graph.tasks.filter((t) => t.loss === null);
   if (untrained.length > 0) {
     throw new MtlError(

@@ -22,7 +22,11 @@ import { out, UserError } from "../io";
 
 export interface WeightsExportOptions {
   output: string;
-  /** Leave out the `<name>.per_width` rows, for loaders that want exactly torchvision's names. */
+  /**
+   * Leave out the `<name>.per_width` rows, for loaders that want exactly torchvision's names. A model
+   * compiled from such a file normalises every width with the full-width statistics until calibrated
+   * (`mtl compile --weights` warns so).
+   */
   fullWidthOnly?: boolean;
 }
 

@@ -19,8 +19,21 @@ export type WeightProblem =
     }
   | { readonly kind: "dtype"; readonly name: string; readonly got: string; readonly message: string };
 
+/**
+ * Weights that bind but lose something: switchable BatchNorm statistics given only as the plain
+ * full-width tensor (e.g. `mtl weights export --full-width-only`, or a torchvision state dict), so
+ * every width normalises with the full-width statistics until the model is calibrated. Statistics
+ * still at their initial values (an untrained model) lose nothing and are not reported.
+ */
+export interface WeightWarning {
+  readonly kind: "full-width-statistics";
+  /** The switchable statistics that had no `<name>.per_width` rows. */
+  readonly names: readonly string[];
+  readonly message: string;
+}
+
 export type BindResult =
-  | { readonly ok: true; readonly weights: WeightMap }
+  | { readonly ok: true; readonly weights: WeightMap; readonly warnings: readonly WeightWarning[] }
   | { readonly ok: false; readonly problems: readonly WeightProblem[] };
 
 const BATCH_COUNTER = ".num_batches_tracked"; // torch BatchNorm bookkeeping, meaningless here
@@ -92,11 +105,41 @@ function legacyRows(graph: Graph, p: Param, t: SafeTensor): Float32Array | undef
   return out;
 }
 
+const STATISTIC = /\.(running_mean|running_var)$/;
+
+/** True when a plain tensor still holds its parameter's constant initial value (0 mean, 1 variance). */
+function atInitialValue(p: Param, t: SafeTensor): boolean {
+  const init = p.init;
+  return init.kind === "const" && (t.data as Float32Array).every((x) => x === init.value); // F32: bindOne checked
+}
+
+/** The warning for switchable statistics bound from their full-width row alone, or none. */
+function fullWidthStatistics(graph: Graph, names: readonly string[]): WeightWarning[] {
+  if (names.length === 0) return [];
+  const total = [...graph.params.values()].filter((p) => STATISTIC.test(p.name) && rowsOf(graph, p) > 1).length;
+  const all = names.length === total;
+  const rows = `no \`<name>${PER_WIDTH_SUFFIX}\` rows for ${all ? "any" : names.length} of the ${total} switchable statistics, e.g. ${names[0]}`;
+  return [
+    {
+      kind: "full-width-statistics",
+      names,
+      message: all
+        ? `the weights hold only full-width BatchNorm statistics (${rows}): every width will normalise with ` +
+          `the full-width statistics until calibrated`
+        : `the weights hold only full-width statistics for some switchable BatchNorm layers (${rows}): every ` +
+          `width of those layers will normalise with the full-width statistics until calibrated`,
+    },
+  ];
+}
+
 export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTensor>): BindResult {
   const problems: WeightProblem[] = [];
   const weights = new Map<string, Float32Array>();
+  const fullWidthOnly: string[] = [];
   for (const p of graph.params.values()) {
-    const t = (rowsOf(graph, p) > 1 ? tensors.get(p.name + PER_WIDTH_SUFFIX) : undefined) ?? tensors.get(p.name);
+    const switchable = rowsOf(graph, p) > 1;
+    const rows = switchable ? tensors.get(p.name + PER_WIDTH_SUFFIX) : undefined;
+    const t = rows ?? tensors.get(p.name);
     if (!t) {
       problems.push({ kind: "missing", name: p.name, message: `${p.name}: missing (expected shape ${fmt(p.shape)})` });
       continue;
@@ -104,6 +147,15 @@ export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTenso
     const bound = bindOne(graph, p, t);
     if (bound instanceof Float32Array) weights.set(p.name, bound);
     else problems.push(bound);
+    if (
+      bound instanceof Float32Array &&
+      switchable &&
+      !rows &&
+      STATISTIC.test(p.name) &&
+      sameShape(t.shape, p.shape) &&
+      !atInitialValue(p, t)
+    )
+      fullWidthOnly.push(p.name);
   }
   for (const [name, t] of tensors) {
     if (graph.params.has(name) || name.endsWith(BATCH_COUNTER)) continue;
@@ -117,7 +169,9 @@ export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTenso
       message: `${name}: not a parameter of ${graph.name} (shape ${fmt(t.shape)})`,
     });
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, weights };
+  return problems.length > 0
+    ? { ok: false, problems }
+    : { ok: true, weights, warnings: fullWidthStatistics(graph, fullWidthOnly) };
 }
 
 /** Module prefix of a BatchNorm node ("layer1.0.bn1"), from any of its parameter names. */

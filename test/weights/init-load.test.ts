@@ -67,6 +67,47 @@ describe("bindWeights and exportWeights", () => {
     expect(bound.ok && bound.weights.get("stem.bn.running_mean")).toEqual(rows);
   });
 
+  it("warns when switchable statistics come without per-width rows, unless they are still initial", () => {
+    // Rows that differ per width (as after training), exported as --full-width-only does.
+    const trained = new Map(weights);
+    for (const name of ["stem.bn.running_mean", "stem.bn.running_var"])
+      trained.set(
+        name,
+        Float32Array.from({ length: 4 * 16 }, (_, i) => 1 + i / 64),
+      );
+    const full = exportWeights(graph, trained);
+    expect(full.has("stem.bn.running_mean.per_width")).toBe(true);
+    const withRows = bindWeights(graph, full);
+    expect(withRows.ok && withRows.warnings).toEqual([]);
+
+    const fullWidthOnly = new Map([...full].filter(([name]) => !name.endsWith(".per_width")));
+    const bound = bindWeights(graph, fullWidthOnly);
+    expect(bound.ok).toBe(true); // the file is valid: a warning, not a problem
+    if (!bound.ok) return;
+    const switchable = [...graph.params.values()].filter(
+      (p) => /\.running_(mean|var)$/.test(p.name) && p.perWidth !== null,
+    );
+    expect(bound.warnings.map((w) => w.kind)).toEqual(["full-width-statistics"]);
+    expect(bound.warnings[0].names).toEqual(["stem.bn.running_mean", "stem.bn.running_var"]);
+    expect(bound.warnings[0].message).toMatch(/only full-width statistics for some switchable BatchNorm layers/);
+    expect(bound.warnings[0].message).toMatch(
+      new RegExp(`no \`<name>\\.per_width\` rows for 2 of the ${switchable.length} switchable statistics`),
+    );
+    expect(bound.warnings[0].message).toMatch(/full-width statistics until calibrated/);
+
+    // Every statistic measured but none per width: every width is affected.
+    const measured = new Map(fullWidthOnly);
+    for (const p of switchable)
+      measured.set(p.name, { dtype: "F32", shape: p.shape, data: new Float32Array(p.shape[0]).fill(2) });
+    const all = bindWeights(graph, measured);
+    expect(all.ok && all.warnings[0].message).toMatch(
+      /^the weights hold only full-width BatchNorm statistics \(no `<name>\.per_width` rows for any of/,
+    );
+    // Statistics at their initial values (mean 0, variance 1: an untrained model) lose nothing.
+    const seeded = bindWeights(graph, exportWeights(graph, weights));
+    expect(seeded.ok && seeded.warnings).toEqual([]);
+  });
+
   it("lists every problem: missing, unexpected, wrong shape, wrong dtype", () => {
     const tensors = exportWeights(graph, weights);
     tensors.delete("stem.conv.weight");
