@@ -2,7 +2,8 @@
 // (BatchNorm calibration): the IR rebuilt from its .mtl source (the file named when it was compiled,
 // or --source), checked to be that source, with the file's weights (every per-width row), and a
 // TrainState over them. `mtl calibrate` (cli/commands/calibrate.ts) takes the same steps through
-// `prepareTrained`, reporting a source that does not compile with its diagnostics.
+// `prepareTrained`, reporting a source that does not compile with its diagnostics (and a source the
+// weights do not fit as `weightsMisfit`, as eval does).
 import { existsSync } from "node:fs";
 import { prepareModel, type Prepared, type PrepareResult } from "../compiler/compile";
 import { MtlError } from "../compiler/errors";
@@ -89,22 +90,34 @@ export function loadTrained(file: string, o: { source?: string; root?: string })
   const t = prepareTrained(file, o, "evaluate the model with every configuration");
   if (t.ok) return t.model;
   const { failure, source } = t;
-  // It compiles, but the file's weights do not fit it: most likely another model's source.
-  const problems = failure.diagnostics.length === 0 ? (failure.weightProblems ?? []) : [];
-  if (problems.length > 0)
-    throw new UserError(
-      `${file}'s weights do not fit ${source} (${problems
-        .slice(0, 3)
-        .map((p) => p.message)
-        .join("; ")}${problems.length > 3 ? `; and ${problems.length - 3} more` : ""})`,
-      1,
-      `pass the .mtl file ${file} was compiled from with --source`,
-      "MTL-TRAIN-041",
-    );
+  const misfit = weightsMisfit(file, failure, source);
+  if (misfit) throw misfit;
   throw new UserError(
     `${source} does not compile: ${failure.diagnostics.map((d) => d.message).join("; ") || (failure.message ?? "")}`,
     1,
     "run `mtl check` on it",
+  );
+}
+
+/**
+ * The error for a source that compiles but that the file's weights do not fit (most likely another
+ * model's source: MTL-TRAIN-041 with the first problems), or null when the source itself fails.
+ */
+export function weightsMisfit(
+  file: string,
+  failure: Extract<PrepareResult, { ok: false }>,
+  source: string,
+): UserError | null {
+  const problems = failure.diagnostics.length === 0 ? (failure.weightProblems ?? []) : [];
+  if (problems.length === 0) return null;
+  return new UserError(
+    `${file}'s weights do not fit ${source} (${problems
+      .slice(0, 3)
+      .map((p) => p.message)
+      .join("; ")}${problems.length > 3 ? `; and ${problems.length - 3} more` : ""})`,
+    1,
+    `pass the .mtl file ${file} was compiled from with --source`,
+    "MTL-TRAIN-041",
   );
 }
 
