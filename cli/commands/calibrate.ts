@@ -1,8 +1,9 @@
 // `mtl calibrate MODEL.onnx --data DIR [--batches N] [--source FILE.mtl]`: recomputes every width's
 // BatchNorm running statistics with the weights frozen (US-Nets' post-hoc statistics; see
 // runtime/train/calibrate.ts for which configurations are run) and rewrites MODEL.onnx atomically.
-// The training-mode graphs are built from the model's .mtl source (the file named when it was
-// compiled, or --source), which must be the source the file was compiled from.
+// The training-mode graphs are built from the model's .mtl source (the file recorded when it was
+// compiled, found from the model's folder: cli/source-record.ts; or --source), which must be the
+// source the file was compiled from. The rewritten file records the source relative to its folder.
 import { emitModel } from "../../compiler/compile";
 import { paramRoles } from "../../compiler/train/roles";
 import { checkDataFitsModel, modelDataSpec, openDataset } from "../../runtime/data/index";
@@ -23,7 +24,7 @@ const over = (p: CalibrationPlan, size: number): string =>
 export async function runCalibrate(file: string, o: CalibrateCliOptions): Promise<number> {
   const t = prepareTrained(file, o, "calibrate the model with every configuration instead");
   if (!t.ok) return reportFailure(t.failure, (f) => t.host.readFile(f));
-  const { prepared, source } = t.model;
+  const { prepared, record } = t.model;
   const { graph } = prepared;
   const data = await openDataset(o.data);
   checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data, []);
@@ -43,7 +44,7 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
       onConfig: (i, n) => process.stderr.isTTY && process.stderr.write(`\rconfiguration ${i + 1}/${n}`),
     });
     if (process.stderr.isTTY) process.stderr.write("\n");
-    writeOutputSync(file, emitModel({ ...prepared, weights: calibrated }, null, source).bytes);
+    writeOutputSync(file, emitModel({ ...prepared, weights: calibrated }, null, record).bytes);
     const rows = [...roles].filter(([, x]) => !x.trainable).length;
     out.log(
       `calibrated ${rows} running-statistics tensors of ${graph.name} ` +

@@ -13,6 +13,7 @@ import { checkOutputFile, writeOutput } from "../output";
 import { formatBytes, plural } from "../format";
 import { fileHost } from "../host";
 import { cliLimits } from "../limits";
+import { sourceRecord } from "../source-record";
 import { out, useColor, UserError } from "../io";
 import { quantizeForOutput, quantizeSettings, type QuantizeCliOptions } from "./compile-quantize";
 
@@ -91,7 +92,7 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
     out.log(explain(chosen));
     config = chosen.config;
   }
-  const compiled = emitModel(p, config, host.entryOf(file));
+  const compiled = emitModel(p, config, sourceRecord(host, file, o.output));
   const emitted = quantize ? await quantizeForOutput(compiled, quantize, o.output) : compiled.bytes;
   // Checked against this model's tasks and width choices before anything is written.
   const bytes = o.profile ? withProfile(emitted, checkProfile(readJson(o.profile), o.profile, p.costs)) : emitted;
