@@ -1,6 +1,6 @@
 // A compiled model file with what `mtl eval` and `mtl report` need to run training-mode graphs
-// (BatchNorm calibration): the IR rebuilt from its .mtl source (the file named when it was compiled,
-// or --source), checked to be that source, with the file's weights (every per-width row), and a
+// (BatchNorm calibration): the IR rebuilt from its .mtl source (the file recorded when it was
+// compiled, found from the model's folder (cli/source-record.ts), or --source), checked to be that source, with the file's weights (every per-width row), and a
 // TrainState over them. `mtl calibrate` (cli/commands/calibrate.ts) takes the same steps through
 // `prepareTrained`, reporting a source that does not compile with its diagnostics (and a source the
 // weights do not fit as `weightsMisfit`, as eval does).
@@ -16,8 +16,7 @@ import { readBytes } from "./files";
 import { fileHost, type FileHost } from "./host";
 import { UserError } from "./io";
 import { stateDictOf } from "./commands/weights";
-
-const COMPILED_FROM = /^compiled by mtl from (.+)$/;
+import { findSource, sourceRecord } from "./source-record";
 
 /** The flags of the commands that calibrate a trained model's BatchNorm statistics: `mtl calibrate`, `mtl eval`, `mtl report`. */
 export interface CalibratingCliOptions {
@@ -36,6 +35,8 @@ export interface TrainedModel {
   readonly artifact: Artifact;
   readonly prepared: Prepared;
   readonly source: string;
+  /** What to record as the source of the model rewritten in place (`emitModel`'s `source`). */
+  readonly record: string;
 }
 
 export type PreparedTrained =
@@ -66,14 +67,15 @@ export function prepareTrained(
     throw e;
   }
   if (a.staticConfig) throw new UserError(`${file} holds one static configuration; ${staticAdvice}`, 1);
-  const source = o.source ?? COMPILED_FROM.exec(a.model.docString)?.[1];
-  if (!source || !existsSync(source))
+  const found = findSource(file, a.model.docString, o);
+  const source = found.path;
+  if (source === undefined || !existsSync(source))
     throw new MtlError(
       "MTL-TRAIN-040",
-      `cannot find the .mtl source of ${file}${source ? ` (${source})` : ""}`,
+      `cannot find the .mtl source of ${file}${found.recorded ? ` (${found.recorded})` : ""}`,
       "pass it with --source FILE.mtl",
     );
-  const host = fileHost(source, o.root);
+  const host = fileHost(source, found.root);
   const r = prepareModel(host.entryOf(source), host, { tensors: stateDictOf(a) });
   if (!r.ok) return { ok: false, failure: r, host, source };
   if (r.prepared.graph.sourceHash !== a.meta.sourceHash)
@@ -82,7 +84,8 @@ export function prepareTrained(
       `${source} is not the source ${file} was compiled from (it changed since)`,
       "pass the matching source with --source",
     );
-  return { ok: true, model: { bytes, artifact: a, prepared: r.prepared, source } };
+  const record = sourceRecord(host, source, file);
+  return { ok: true, model: { bytes, artifact: a, prepared: r.prepared, source, record } };
 }
 
 /** `prepareTrained` for `mtl eval`/`mtl report`: a source that does not compile is a UserError naming its problems. */

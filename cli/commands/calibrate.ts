@@ -1,9 +1,10 @@
 // `mtl calibrate MODEL.onnx --data DIR [--batches N] [--source FILE.mtl]`: recomputes every width's
 // BatchNorm running statistics with the weights frozen (US-Nets' post-hoc statistics; see
 // runtime/train/calibrate.ts for which configurations are run) and rewrites MODEL.onnx atomically.
-// The training-mode graphs are built from the model's .mtl source (the file named when it was
-// compiled, or --source), which must be the source the file was compiled from (a source the weights
-// do not fit is MTL-TRAIN-041, as in `mtl eval`).
+// The training-mode graphs are built from the model's .mtl source (the file recorded when it was
+// compiled, found from the model's folder: cli/source-record.ts; or --source), which must be the
+// source the file was compiled from (a source the weights do not fit is MTL-TRAIN-041, as in
+// `mtl eval`). The rewritten file records the source relative to its folder.
 //
 // The rewritten file keeps every metadata entry the old one had, with two consequences said on
 // stderr: the measured utility profile (`mtl.profile`) is kept with a note that it was measured
@@ -38,7 +39,7 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
     if (misfit) throw misfit;
     return reportFailure(t.failure, (f) => t.host.readFile(f));
   }
-  const { prepared, source } = t.model;
+  const { prepared, record } = t.model;
   const { graph } = prepared;
   const data = await openDataset(o.data);
   checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data, []);
@@ -59,7 +60,7 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
     });
     if (process.stderr.isTTY) process.stderr.write("\n");
     const old = decodeMetadata(t.model.bytes);
-    writeOutputSync(file, keepMetadata(emitModel({ ...prepared, weights: calibrated }, null, source), old));
+    writeOutputSync(file, keepMetadata(emitModel({ ...prepared, weights: calibrated }, null, record), old));
     const rows = [...roles].filter(([, x]) => !x.trainable).length;
     out.log(
       `calibrated ${rows} running-statistics tensors of ${graph.name} ` +

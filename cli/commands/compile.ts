@@ -14,6 +14,7 @@ import { checkOutputFile, writeOutput } from "../output";
 import { formatBytes, plural } from "../format";
 import { fileHost } from "../host";
 import { cliLimits } from "../limits";
+import { sourceRecord } from "../source-record";
 import { out, useColor, UserError } from "../io";
 import { quantizeForOutput, quantizeSettings, type QuantizeCliOptions } from "./compile-quantize";
 
@@ -107,7 +108,7 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
         : "compile without --config/--budget, run `mtl calibrate OUT.onnx --data DIR`, export its weights " +
             "(`mtl weights export OUT.onnx -o W.safetensors`) and compile this configuration from them",
     );
-  const compiled = emitModel(p, config, host.entryOf(file));
+  const compiled = emitModel(p, config, sourceRecord(host, file, o.output));
   const emitted = quantize ? await quantizeForOutput(compiled, quantize, o.output) : compiled.bytes;
   // Checked against this model's tasks and width choices before anything is written.
   const bytes = o.profile ? withProfile(emitted, checkProfile(readJson(o.profile), o.profile, p.costs)) : emitted;

@@ -10,6 +10,7 @@ import { describeStatic } from "../../runtime/static-model";
 import { human, plural } from "../format";
 import { out } from "../io";
 import { int8Info, int8Lines } from "./info-int8";
+import { sourceLine } from "../source-record";
 
 export interface InfoOptions {
   json?: boolean;
@@ -94,6 +95,7 @@ export function runInfo(path: string, o: InfoOptions): number {
   const small = costAt(a.costs, Object.fromEntries(a.costs.groups.map((g) => [g.name, 0])));
   const lines = [
     `model ${m.name}  (${path}, source hash ${m.sourceHash})`,
+    ...sourceLine(path, a.model.docString),
     a.staticConfig
       ? `static configuration: ${describeStatic(a.staticConfig)}`
       : `widths ${m.widths.join(", ")}; ${plural(table.total, "configuration")}`,

@@ -18,6 +18,7 @@ import { Progress } from "../../runtime/train/progress";
 import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
 import { prepareOutputDir, writeOutputSync } from "../output";
 import { fileHost } from "../host";
+import { sourceRecord } from "../source-record";
 import { out, useColor, UserError } from "../io";
 import { loadTensors, reportFailure, reportWeightWarnings } from "./compile";
 
@@ -126,7 +127,10 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
       valSplit,
     });
     const model = join(o.output, "model.onnx");
-    writeOutputSync(model, emitModel({ ...r.prepared, weights: res.calibrated }, null, file).bytes);
+    writeOutputSync(
+      model,
+      emitModel({ ...r.prepared, weights: res.calibrated }, null, sourceRecord(host, file, model)).bytes,
+    );
     writeOutputSync(join(o.output, "weights.safetensors"), encodeSafetensors(exportWeights(graph, res.calibrated)));
     out.log(
       `trained ${res.steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +

@@ -1,7 +1,8 @@
 // Checkpoints: one safetensors file per run directory holding everything a resumed run needs to
 // continue bit for bit: the full every-width weights (`weight.<param>`, switchable parameters as
 // [K, ...shape]), the optimiser's buffers (`optim.<param>.<buffer>`), and in the metadata the step,
-// epoch, optimiser step count, the sampler's RNG state and the model's source hash. Written to a
+// epoch, optimiser step count, the sampler's RNG state, the run's seed (which also shuffles the data)
+// and the model's source hash. Written to a
 // temporary file and renamed, so a crash mid-write leaves the previous checkpoint intact.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -30,6 +31,8 @@ export interface Checkpoint {
     readonly tensors: ReadonlyMap<string, Float32Array>;
   };
   readonly sourceHash: string;
+  /** The run's seed (train { seed } or --seed); absent from checkpoints written before it was stored. */
+  readonly seed?: number;
 }
 
 export function writeAtomic(path: string, bytes: Uint8Array): void {
@@ -59,6 +62,7 @@ export function encodeCheckpoint(graph: Graph, c: Checkpoint): Uint8Array {
     optimizer: c.optimizer.kind,
     optimizerSteps: String(c.optimizer.steps),
     sourceHash: c.sourceHash,
+    ...(c.seed !== undefined ? { seed: String(c.seed) } : {}),
   });
 }
 
@@ -104,6 +108,7 @@ export function decodeCheckpoint(graph: Graph, bytes: Uint8Array, path: string):
     weights,
     optimizer: { kind: m.optimizer ?? "", steps: int("optimizerSteps"), tensors },
     sourceHash: m.sourceHash,
+    ...(m.seed !== undefined ? { seed: int("seed") } : {}),
   };
 }
 

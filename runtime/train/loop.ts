@@ -101,6 +101,20 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let step = 0;
   if (o.resume) {
     const c = loadCheckpoint(path, graph);
+    // refused before anything is trained or written: the run folder stays as it was
+    if (c.step > total)
+      throw new MtlError(
+        "MTL-TRAIN-012",
+        `cannot resume: the checkpoint in ${o.runDir} is already at step ${c.step}, past the ${total} steps asked for`,
+        `pass --steps ${c.step + 1} or more (or --epochs) to train on, or start a new run without --resume`,
+      );
+    // the seed shuffles the data and seeded the checkpoint's RNG state: another one would mix two runs
+    if (c.seed !== undefined && c.seed !== spec.seed)
+      throw new MtlError(
+        "MTL-TRAIN-013",
+        `cannot resume: the checkpoint in ${o.runDir} was trained with seed ${c.seed}, this run asks for seed ${spec.seed}`,
+        `resume with --seed ${c.seed} (or without --seed if train { } declares it), or start a new run without --resume`,
+      );
     for (const [k, v] of c.weights) weights.set(k, v);
     if (c.optimizer.kind !== spec.optimizer.kind)
       throw new MtlError(
@@ -123,6 +137,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       weights,
       optimizer: { kind: optimizer.kind, ...optimizer.state() },
       sourceHash: graph.sourceHash,
+      seed: spec.seed,
     });
   };
   const normalize = normalisationOf(graph);

@@ -4,7 +4,8 @@
 // task without a loss, an existing run without --resume, and a loss that turns NaN (named by step,
 // with the last good checkpoint left as it was); calibrate refuses a missing, changed or failing source and a
 // static model. Calibration on a train split shorter than asked reports what it really used and refuses
-// one too small; `-o` naming a file is refused before any training.
+// one too small; `-o` naming a file is refused before any training; --resume from a checkpoint already
+// past --steps, or trained with another seed, is refused before anything is written.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -175,6 +176,32 @@ describe("mtl train / mtl calibrate", () => {
     expect(one.err).toMatch(/^error MTL-TRAIN-042: .*training split has 1\n {2}hint: .*--batch-size/);
     expect(one.err).not.toMatch(STACK_TRACE);
     expect(readFileSync(join(work, "small.onnx")).equals(after)).toBe(true);
+  }, 120_000);
+
+  it("refuses --resume from a checkpoint past --steps or trained with another seed, touching nothing", () => {
+    const file = model();
+    const first = mtl("train", file, "--data", data, "-o", "past", "--steps", "3", "--threads", "1");
+    expect(first.code, first.err).toBe(0);
+    const files = ["checkpoint.safetensors", "model.onnx", "weights.safetensors"];
+    const before = files.map((f) => readFileSync(join(work, "past", f)));
+    const cases: [string[], RegExp][] = [
+      [
+        ["--steps", "1"],
+        /^error MTL-TRAIN-012: cannot resume: the checkpoint in past is already at step 3, past the 1 steps asked for\n {2}hint: pass --steps 4 or more .*without --resume/,
+      ],
+      [
+        ["--steps", "4", "--seed", "7"],
+        /^error MTL-TRAIN-013: cannot resume: the checkpoint in past was trained with seed 0, this run asks for seed 7\n {2}hint: resume with --seed 0/,
+      ],
+    ];
+    for (const [flags, message] of cases) {
+      const run = mtl("train", file, "--data", data, "-o", "past", "--resume", "--threads", "1", ...flags);
+      expect(run.code, run.err).toBe(1);
+      expect(run.err).toMatch(message);
+      expect(run.err).not.toMatch(STACK_TRACE);
+      expect(run.out).not.toMatch(/resuming|calibrating|wrote/);
+      files.forEach((f, i) => expect(readFileSync(join(work, "past", f)).equals(before[i]), f).toBe(true));
+    }
   }, 120_000);
 
   it("refuses -o naming a file (it is the run folder) before any training", () => {

@@ -85,6 +85,9 @@ describe("checkpoints", () => {
     });
     const c = loadCheckpoint(path, graph);
     expect([c.step, c.epoch, c.rngState, c.optimizer.steps, c.optimizer.kind]).toEqual([17, 2, rng.state, 1, "adamw"]);
+    expect(c.seed).toBeUndefined(); // written without one (as before the seed was stored): not checked on resume
+    saveCheckpoint(path, graph, { ...c, seed: 7 });
+    expect(loadCheckpoint(path, graph).seed).toBe(7);
     for (const [k, v] of weights) expect(c.weights.get(k)).toEqual(v);
     expect(c.optimizer.tensors.get(`${name}.exp_avg`)).toEqual(opt.state().tensors.get(`${name}.exp_avg`));
   });
