@@ -39,7 +39,7 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
     if (misfit) throw misfit;
     return reportFailure(t.failure, (f) => t.host.readFile(f));
   }
-  const { prepared, record } = t.model;
+  const { prepared, record, source } = t.model;
   const { graph } = prepared;
   const data = await openDataset(o.data);
   checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data, []);
