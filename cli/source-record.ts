@@ -43,7 +43,10 @@ export function findSource(model: string, doc: string, o: { source?: string; roo
   }
   const name = LEGACY.exec(doc)?.[1];
   if (!name) return { path: undefined, root: o.root, recorded: "" };
-  // read with the root it was compiled with: the folder the name is relative to
+  // An absolute name (`mtl train` recorded the path as given) was read with fileHost's default root
+  // (the current folder when the file is under it, else the file's folder): read it so again.
+  if (isAbsolute(name)) return { path: existsSync(name) ? name : undefined, root: o.root, recorded: name };
+  // A relative one was relative to the root it was compiled with: the folder it is found under.
   const root = [dir, process.cwd()].find((r) => existsSync(resolve(r, name)));
   return { path: root && resolve(root, name), root: o.root ?? root, recorded: name };
 }

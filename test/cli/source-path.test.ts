@@ -59,6 +59,20 @@ describe("the recorded .mtl source", () => {
     );
     const cal = mtlIn(work)("calibrate", join(work, "proj", "old.onnx"), "--data", data, "--batches", "1");
     expect(cal.code, cal.err).toBe(0);
+    // `mtl train` recorded the path as given, often absolute: read with fileHost's default root, as
+    // before (its folder, run from a folder it is not under)
+    const alone = join(work, "alone");
+    mkdirSync(alone);
+    writeFileSync(join(alone, "mm.mtl"), SMALL_MULTIMNIST);
+    const own = mtlIn(alone)("compile", "mm.mtl", "-o", join(alone, "own.onnx"));
+    expect(own.code, own.err).toBe(0);
+    const m2 = decodeModel(new Uint8Array(readFileSync(join(alone, "own.onnx"))));
+    writeFileSync(
+      join(alone, "abs.onnx"),
+      encodeModel({ ...m2, docString: `compiled by mtl from ${join(alone, "mm.mtl")}` }),
+    );
+    const abs = mtlIn(join(work, "elsewhere"))("calibrate", join(alone, "abs.onnx"), "--data", data, "--batches", "1");
+    expect(abs.code, abs.err).toBe(0);
     const missing = mtlIn(work)("calibrate", join(work, "out", "c.onnx"), "--data", data, "--source", "nope.mtl");
     expect(missing.err).toMatch(/MTL-TRAIN-040/);
   }, 120_000);
