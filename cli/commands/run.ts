@@ -101,6 +101,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   const preloading = o.preload === undefined ? undefined : model.preload(preloadFlag(o.preload, model.meta));
   const inputs: Record<string, InputTensor> = {};
   const inputFiles: string[] = [path];
+  const given = new Map<string, string>(); // input name -> the --input that gave it
   for (const spec of o.input ?? []) {
     const eq = spec.indexOf("=");
     const [name, file] =
@@ -113,6 +114,16 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
         2,
         `write --input NAME=FILE; inputs: ${model.meta.inputs.map((i) => i.name).join(", ")}`,
       );
+    const earlier = given.get(name);
+    if (earlier !== undefined)
+      throw new UserError(
+        `--input gives input \`${name}\` twice (${earlier} and ${spec})`,
+        2,
+        model.meta.inputs.length === 1
+          ? "give one file per run (run the model once per file)"
+          : `give each input once: --input NAME=FILE for each of ${model.meta.inputs.map((i) => i.name).join(", ")}`,
+      );
+    given.set(name, spec);
     inputFiles.push(file);
     inputs[name] = readInput(
       name,
