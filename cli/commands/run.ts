@@ -88,7 +88,22 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
       2,
       "--config runs that configuration; --budget and --prefer plan one",
     );
-  if (o.output !== undefined) prepareOutputDir(o.output, "-o");
+  // -o is checked and created before the work; an error before anything is written removes it again
+  const removeIfUnused = o.output !== undefined ? prepareOutputDir(o.output, "-o") : () => undefined;
+  try {
+    return await runChecked(path, o, seed, session);
+  } catch (e) {
+    removeIfUnused();
+    throw e;
+  }
+}
+
+async function runChecked(
+  path: string,
+  o: RunCliOptions,
+  seed: number,
+  session: ReturnType<typeof sessionFlags>,
+): Promise<number> {
   const precision = precisionFlag(o.precision);
   if (o.dynamic && precision === "int8")
     throw new UserError(

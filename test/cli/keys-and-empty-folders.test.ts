@@ -1,5 +1,6 @@
-// A key or input given twice is a usage error (not silently the last value).
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// A key or input given twice is a usage error (not silently the last value); a failing `mtl run -o`
+// or `mtl train -o` leaves no empty folder it created (but keeps one that existed).
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -55,4 +56,51 @@ describe("a key given twice", () => {
     usage(mtl("run", onnx, "--input", png0, "--input", `image=${png1}`), /--input gives input `image` twice/);
     usage(mtl("run", onnx, "--input", png0, "--input", png1), /--input gives input `image` twice/);
   });
+});
+
+describe("a failing command leaves no empty output folder", () => {
+  it("run: an infeasible budget or an unknown task removes the -o folder it created", () => {
+    const out1 = join(work, "out1");
+    const r1 = mtl("run", onnx, "--input", png0, "-o", out1, "--budget", "5%");
+    expect(r1.code, r1.err).toBe(1);
+    expect(existsSync(out1)).toBe(false);
+    const out2 = join(work, "out2", "nested");
+    const r2 = mtl("run", onnx, "--input", png0, "-o", out2, "--tasks", "left,nope");
+    expect(r2.code, r2.err).toBe(1);
+    expect(existsSync(join(work, "out2"))).toBe(false); // the parents it made too
+  });
+
+  it("run: a folder that existed before is kept, and a successful run writes into a new one", () => {
+    const kept = join(work, "kept");
+    mkdirSync(kept);
+    expect(mtl("run", onnx, "--input", png0, "-o", kept, "--tasks", "left,nope").code).toBe(1);
+    expect(existsSync(kept)).toBe(true);
+    const fresh = join(work, "fresh");
+    const ok = mtl("run", onnx, "--input", png0, "-o", fresh);
+    expect(ok.code, ok.err).toBe(0);
+    expect(readdirSync(fresh).sort()).toEqual(["left.npy", "right.npy"]);
+  });
+
+  it("train: bad --threads, no train split, --resume with no checkpoint, --provider cuda", () => {
+    const noTrain = join(work, "no-train");
+    mkdirSync(noTrain);
+    const manifest = JSON.parse(readFileSync(join(data, "manifest.json"), "utf8"));
+    delete manifest.splits.train;
+    writeFileSync(join(noTrain, "manifest.json"), JSON.stringify(manifest));
+    cpSync(join(data, "test"), join(noTrain, "test"), { recursive: true });
+    const cases: [string[], number][] = [
+      [["--data", data, "--threads", "0"], 2],
+      [["--data", noTrain], 1],
+      [["--data", data, "--resume"], 1],
+      [["--data", data, "--provider", "cuda"], 1],
+    ];
+    for (const [i, [flags, code]] of cases.entries()) {
+      const run = join(work, `run${i}`);
+      const r = mtl("train", small, "-o", run, "--steps", "2", "--threads", "1", ...flags);
+      if (flags.includes("cuda") && r.code === 0) continue; // a CUDA build trains
+      expect(r.code, `${flags.join(" ")}: ${r.err}`).toBe(code);
+      expect(r.err).not.toMatch(STACK_TRACE);
+      expect(existsSync(run), flags.join(" ")).toBe(false);
+    }
+  }, 60_000);
 });
