@@ -1,5 +1,6 @@
 // A key or input given twice is a usage error (not silently the last value); a failing `mtl run -o`
-// or `mtl train -o` leaves no empty folder it created (but keeps one that existed).
+// or `mtl train -o` leaves no empty folder it created (but keeps one that existed); `mtl data check
+// --model` prints "ok" only when the model was read and the data fits it.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,4 +104,24 @@ describe("a failing command leaves no empty output folder", () => {
       expect(existsSync(run), flags.join(" ")).toBe(false);
     }
   }, 60_000);
+});
+
+describe("mtl data check --model", () => {
+  it("prints ok only when the model is read and the data fits it", () => {
+    const good = mtl("data", "check", data, "--model", small);
+    expect(good.code, good.err).toBe(0);
+    expect(good.out).toMatch(/: ok \(/);
+    expect(good.out).toMatch(/feeds model MM/);
+
+    const missing = mtl("data", "check", data, "--model", join(work, "nope.mtl"));
+    expect(missing.code).toBe(1);
+    expect(missing.out).toBe("");
+
+    const misfit = join(work, "misfit.mtl");
+    writeFileSync(misfit, SMALL_MULTIMNIST.replace("f32[N, 1, 28, 28]", "f32[N, 3, 28, 28]"));
+    const r = mtl("data", "check", data, "--model", misfit);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/MTL-DATA-005/);
+    expect(r.out).toBe("");
+  });
 });
