@@ -25,7 +25,7 @@ const ASSIGNMENT_HINTS: Record<string, string> = {
     "e.g. --preload pareto or --preload backbone=0.5;backbone=1",
 };
 
-/** Parses `backbone=0.5,semseg=1` into { backbone: 0.5, semseg: 1 }. */
+/** Parses `backbone=0.5,semseg=1` into { backbone: 0.5, semseg: 1 }; a name given twice is a usage error. */
 export function parseAssignments(text: string, what: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of text
@@ -38,6 +38,12 @@ export function parseAssignments(text: string, what: string): Record<string, num
         `cannot read ${what} "${part}"`,
         2,
         ASSIGNMENT_HINTS[what] ?? "write name=value pairs separated by commas",
+      );
+    if (Object.hasOwn(out, m[1]))
+      throw new UserError(
+        `${what} gives \`${m[1]}\` twice (${m[1]}=${out[m[1]]} and ${m[1]}=${m[2]})`,
+        2,
+        `give each name once, e.g. ${what} ${m[1]}=${m[2]}`,
       );
     out[m[1]] = Number(m[2]);
   }

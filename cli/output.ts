@@ -2,7 +2,7 @@
 // file is wanted, a file where a folder is wanted), and files are written atomically through a
 // temporary file that is removed on an error or when the command is interrupted (Ctrl+C, SIGTERM),
 // so nothing half-written or left over stays behind.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { rename, writeFile, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "./io";
@@ -62,16 +62,36 @@ export function checkOutputDir(
     );
 }
 
-/** Refuses an output folder path that names a file; creates the folder. */
-export function prepareOutputDir(path: string, flag: string, wording: FolderWording = {}): void {
+/**
+ * Refuses an output folder path that names a file; creates the folder. Returns a function that
+ * removes the folders this call created (`path` and any parents it made) while they are still
+ * empty: a command that fails before writing anything calls it, so an error leaves no empty folder.
+ * A folder that existed before, or one holding files, is never removed.
+ */
+export function prepareOutputDir(path: string, flag: string, wording: FolderWording = {}): () => void {
   checkOutputDir(path, flag, wording);
-  makeFolder(path, "choose another folder");
+  const first = makeFolder(path, "choose another folder");
+  return () => {
+    if (first === undefined) return; // the folder existed already
+    const top = resolve(first);
+    for (let d = resolve(path); ; d = dirname(d)) {
+      try {
+        rmdirSync(d); // only an empty folder
+      } catch {
+        return;
+      }
+      if (d === top || dirname(d) === d) return;
+    }
+  };
 }
 
-/** Creates `dir` and its parents; a coded error naming it (permissions, a full disk) if that fails. */
-function makeFolder(dir: string, hint: string): void {
+/**
+ * Creates `dir` and its parents; a coded error naming it (permissions, a full disk) if that fails.
+ * Returns the first folder created, or undefined if `dir` existed.
+ */
+function makeFolder(dir: string, hint: string): string | undefined {
   try {
-    mkdirSync(dir, { recursive: true });
+    return mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw new UserError(`cannot create the folder ${dir}: ${(e as Error).message}`, 1, hint, OUTPUT_CODE);
   }

@@ -67,25 +67,28 @@ export async function runDataCheck(dir: string, o: DataCheckOptions): Promise<nu
   const splits = Object.entries(ds.manifest.splits)
     .map(([n, s]) => `${n} ${s.samples}`)
     .join(", ");
-  out.log(
+  const ok =
     `${dir}: ok (${ds.manifest.layout}; inputs ${fields(ds.manifest.inputs)}; ` +
-      `targets ${fields(ds.manifest.targets) || "none"}; samples ${splits})`,
-  );
-  if (!o.model) return 0;
+    `targets ${fields(ds.manifest.targets) || "none"}; samples ${splits})`;
+  // "ok" only once everything passed: the model is read and checked against the data first
+  if (!o.model) {
+    out.log(ok);
+    return 0;
+  }
   const host = fileHost(o.model);
   const r = checkProgram(host.entryOf(o.model), host);
   if (r.diagnostics.some((d) => d.severity === "error")) {
     out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
     return 1;
   }
-  for (const g of r.graphs) {
+  const feeds = r.graphs.map((g) => {
     ds.checkModel(modelDataSpec(g));
-    out.log(
-      `${dir} feeds model ${g.name} (${o.model}): inputs ${g.inputs.map((i) => i.name).join(", ")}; tasks ${g.tasks
-        .filter((t) => t.loss)
-        .map((t) => t.name)
-        .join(", ")}`,
-    );
-  }
+    return `${dir} feeds model ${g.name} (${o.model}): inputs ${g.inputs.map((i) => i.name).join(", ")}; tasks ${g.tasks
+      .filter((t) => t.loss)
+      .map((t) => t.name)
+      .join(", ")}`;
+  });
+  out.log(ok);
+  for (const line of feeds) out.log(line);
   return 0;
 }

@@ -88,7 +88,22 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
       2,
       "--config runs that configuration; --budget and --prefer plan one",
     );
-  if (o.output !== undefined) prepareOutputDir(o.output, "-o");
+  // -o is checked and created before the work; an error before anything is written removes it again
+  const removeIfUnused = o.output !== undefined ? prepareOutputDir(o.output, "-o") : () => undefined;
+  try {
+    return await runChecked(path, o, seed, session);
+  } catch (e) {
+    removeIfUnused();
+    throw e;
+  }
+}
+
+async function runChecked(
+  path: string,
+  o: RunCliOptions,
+  seed: number,
+  session: ReturnType<typeof sessionFlags>,
+): Promise<number> {
   const precision = precisionFlag(o.precision);
   if (o.dynamic && precision === "int8")
     throw new UserError(
@@ -101,6 +116,7 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   const preloading = o.preload === undefined ? undefined : model.preload(preloadFlag(o.preload, model.meta));
   const inputs: Record<string, InputTensor> = {};
   const inputFiles: string[] = [path];
+  const given = new Map<string, string>(); // input name -> the --input that gave it
   for (const spec of o.input ?? []) {
     const eq = spec.indexOf("=");
     const [name, file] =
@@ -113,6 +129,16 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
         2,
         `write --input NAME=FILE; inputs: ${model.meta.inputs.map((i) => i.name).join(", ")}`,
       );
+    const earlier = given.get(name);
+    if (earlier !== undefined)
+      throw new UserError(
+        `--input gives input \`${name}\` twice (${earlier} and ${spec})`,
+        2,
+        model.meta.inputs.length === 1
+          ? "give one file per run (run the model once per file)"
+          : `give each input once: --input NAME=FILE for each of ${model.meta.inputs.map((i) => i.name).join(", ")}`,
+      );
+    given.set(name, spec);
     inputFiles.push(file);
     inputs[name] = readInput(
       name,
