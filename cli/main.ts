@@ -136,14 +136,13 @@ function program(): Command {
       "inputs as .npy, .json (nested arrays), .png or .jpg files (NAME= may go when there is one input)",
     )
     .option("--random", "use seeded random inputs for those not given")
-    .option("--seed <n>", "seed of --random", "0")
+    .option("--seed <n>", "seed of --random inputs and of the planner's evolutionary search (default: 0)")
     .option("--budget <budget>", "compute budget (default: the model's `budget`)")
     .option("--prefer <weights>", "task preferences, e.g. semseg=2,depth=1")
     .option("--tasks <names>", "only these tasks run")
     .option(
       "--objective <name>",
-      "sum (preference-weighted utility) or chebyshev (balanced losses); see docs/search.md",
-      "sum",
+      "sum (default; preference-weighted utility) or chebyshev (balanced losses); see docs/search.md",
     )
     .option("--config <widths>", "run this configuration instead of searching, e.g. backbone=0.5")
     .option("--dynamic", "run the dynamic graph instead of a specialised session")

@@ -1,0 +1,54 @@
+// Flags that cannot apply to the command as given are usage errors (exit 2) naming both flags, not
+// silently ignored: run's planning flags with --config, report's measuring flags without --data,
+// compile's --prefer without --budget and its --quantize settings without --quantize.
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mtlIn, STACK_TRACE } from "../helpers/cli";
+
+const root = resolve(import.meta.dirname, "..", "..");
+const src = join(root, "examples", "multimnist.mtl");
+const weights = join(root, "examples", "trained", "multimnist", "weights.safetensors");
+const images = join(root, "examples", "trained", "multimnist", "digits", "test", "image");
+const dir = mkdtempSync(join(tmpdir(), "mtl-flags-"));
+const mtl = mtlIn(dir);
+
+beforeAll(() => {
+  const r = mtl("compile", src, "-o", "mm.onnx", "--weights", weights);
+  expect(r.code).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const image = () =>
+  join(
+    images,
+    readdirSync(images).find((f) => f.endsWith(".png"))!,
+  );
+
+function usageError(args: string[], ...texts: string[]): void {
+  const r = mtl(...args);
+  expect(r.code, r.err).toBe(2);
+  for (const t of texts) expect(r.err).toContain(t);
+  expect(r.err).not.toMatch(STACK_TRACE);
+}
+
+describe("run --config plans nothing", () => {
+  const run = ["run", "mm.onnx", "--random", "--config", "features=0.5"];
+  it.each([
+    [["--latency", "missing.json"], "--latency"],
+    [["--profile", "missing.json"], "--profile"],
+    [["--objective", "chebyshev"], "--objective"],
+    [["--accept-unreliable-latency"], "--accept-unreliable-latency"],
+  ])("refuses %j", (more, flag) => usageError([...run, ...more], `give either --config or ${flag}, not both`));
+  it("refuses --seed without --random, which seeds nothing then", () =>
+    usageError(
+      ["run", "mm.onnx", "--input", image(), "--config", "features=0.5", "--seed", "3"],
+      "--seed",
+      "--random",
+    ));
+  it("keeps --seed with --random, and --seed for planning", () => {
+    expect(mtl(...run, "--seed", "3").code).toBe(0);
+    expect(mtl("run", "mm.onnx", "--input", image(), "--seed", "3").code).toBe(0);
+  });
+});
