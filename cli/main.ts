@@ -306,8 +306,8 @@ function program(): Command {
       "sum (preference-weighted utility) or chebyshev (balanced losses); see docs/search.md",
       "sum",
     )
-    .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
-    .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
+    .option("--threads <n>", "with --data: onnxruntime intra-op threads (default: every core)")
+    .option("--provider <name>", "with --data: execution provider: cpu (default) or cuda")
     .option("--root <dir>", "project root that imports may not leave")
     .action(async (file: string, o) => {
       result = await (await command<typeof import("./commands/report")>("report")).runReport(file, o);

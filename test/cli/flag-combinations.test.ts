@@ -52,3 +52,22 @@ describe("run --config plans nothing", () => {
     expect(mtl("run", "mm.onnx", "--input", image(), "--seed", "3").code).toBe(0);
   });
 });
+
+describe("report", () => {
+  it("refuses --profile with --data", () =>
+    usageError(["report", "mm.onnx", "-o", "r", "--profile", "p.json", "--data", "d"], "--data or --profile"));
+  it.each([
+    ["--configs", "all"],
+    ["--split", "test"],
+    ["--batches", "2"],
+    ["--samples", "5"],
+    ["--batch-size", "4"],
+    ["--threads", "1"],
+    ["--provider", "cpu"],
+    ["--source", "m.mtl"],
+  ])("refuses %s without --data", (flag, value) =>
+    usageError(["report", "mm.onnx", "-o", "r", flag, value], flag, "--data"),
+  );
+  it("checks --seed before measuring", () =>
+    usageError(["report", "mm.onnx", "-o", "r", "--data", "no-such-data", "--seed", "abc"], "--seed"));
+});
