@@ -71,3 +71,36 @@ describe("report", () => {
   it("checks --seed before measuring", () =>
     usageError(["report", "mm.onnx", "-o", "r", "--data", "no-such-data", "--seed", "abc"], "--seed"));
 });
+
+describe("compile", () => {
+  it("refuses --prefer without --budget, and with --config", () => {
+    usageError(["compile", src, "-o", "x.onnx", "--prefer", "left=5"], "--prefer", "--budget");
+    usageError(
+      ["compile", src, "-o", "x.onnx", "--prefer", "left=5", "--config", "features=0.5"],
+      "give either --config or --prefer",
+    );
+  });
+  it.each([
+    ["--threads", "0"],
+    ["--calibration-samples", "0"],
+    ["--check-samples", "3"],
+    ["--calibration-method", "percentile"],
+    ["--percentile", "99"],
+    ["--calibrate-configs", "all"],
+  ])("refuses %s without --quantize", (flag, value) =>
+    usageError(["compile", src, "-o", "x.onnx", flag, value], flag, "--quantize int8"),
+  );
+  it("refuses negative seeds, as other commands do", () => {
+    usageError(["compile", src, "-o", "x.onnx", "--seed", "-5"], "--seed takes a whole number of at least 0");
+    usageError(["export", "torch", src, "-o", "torch", "--seed", "-3"], "--seed takes a whole number of at least 0");
+  });
+  it("says latency budgets are not for compile", () => {
+    const r = mtl("compile", src, "-o", "x.onnx", "--budget", "latency <= 3ms");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("macs or params budget");
+    expect(r.err).toContain("mtl run");
+    expect(r.err).not.toContain("pass a latency table");
+  });
+  it("keeps --prefer with --budget", () =>
+    expect(mtl("compile", src, "-o", "s.onnx", "--budget", "50%", "--prefer", "left=5").code).toBe(0));
+});
