@@ -65,10 +65,10 @@ function program(): Command {
     .option("--budget <budget>", "emit the static model the search picks for this budget, e.g. 60% or 2.5G")
     .option(
       "--prefer <weights>",
-      "task preferences for --budget, e.g. semseg=2,depth=1 (default: the model's `prefer`)",
+      "with --budget: task preferences of its search, e.g. semseg=2,depth=1 (default: the model's `prefer`)",
     )
     .option("--model <name>", "which model, when the file has several")
-    .option("--seed <n>", "seed of the weight initialisation", "0")
+    .option("--seed <n>", "seed of the weight initialisation (default: 0)")
     .option("--root <dir>", "project root that imports may not leave")
     .option("--limits <list>", "raise work and size limits, e.g. steps=1e7,params=2e9 (docs/language.md, Limits)")
     .option(
@@ -83,16 +83,18 @@ function program(): Command {
       "--calibrate <dir>",
       "calibration data for --quantize: a data set folder (docs/data.md) or a folder of images",
     )
-    .option("--calibration-samples <n>", "samples that set the activation ranges", "32")
-    .option("--check-samples <n>", "further samples on which int8 is compared with fp32 (0: no check)", "8")
-    .option("--calibration-method <m>", "activation ranges: minmax or percentile", "minmax")
-    .option("--percentile <p>", "the percentile of --calibration-method percentile", "99.99")
+    .option("--calibration-samples <n>", "with --quantize: samples that set the activation ranges (default: 32)")
+    .option(
+      "--check-samples <n>",
+      "with --quantize: further samples on which int8 is compared with fp32 (0: no check; default: 8)",
+    )
+    .option("--calibration-method <m>", "with --quantize: activation ranges: minmax (default) or percentile")
+    .option("--percentile <p>", "the percentile of --calibration-method percentile (default: 99.99)")
     .option(
       "--calibrate-configs <set>",
-      "configurations to calibrate: auto (all if <= 16, else diagonal), all, diagonal",
-      "auto",
+      "with --quantize: configurations to calibrate: auto (default; all if <= 16, else diagonal), all, diagonal",
     )
-    .option("--threads <n>", "onnxruntime intra-op threads for calibration (default: one per core)")
+    .option("--threads <n>", "with --quantize: onnxruntime intra-op threads for calibration (default: one per core)")
     .action(async (file: string, o) => {
       result = await (await command<typeof import("./commands/compile")>("compile")).runCompile(file, o);
     });
@@ -136,14 +138,13 @@ function program(): Command {
       "inputs as .npy, .json (nested arrays), .png or .jpg files (NAME= may go when there is one input)",
     )
     .option("--random", "use seeded random inputs for those not given")
-    .option("--seed <n>", "seed of --random", "0")
+    .option("--seed <n>", "seed of --random inputs and of the planner's evolutionary search (default: 0)")
     .option("--budget <budget>", "compute budget (default: the model's `budget`)")
     .option("--prefer <weights>", "task preferences, e.g. semseg=2,depth=1")
     .option("--tasks <names>", "only these tasks run")
     .option(
       "--objective <name>",
-      "sum (preference-weighted utility) or chebyshev (balanced losses); see docs/search.md",
-      "sum",
+      "sum (default; preference-weighted utility) or chebyshev (balanced losses); see docs/search.md",
     )
     .option("--config <widths>", "run this configuration instead of searching, e.g. backbone=0.5")
     .option("--dynamic", "run the dynamic graph instead of a specialised session")
@@ -307,8 +308,8 @@ function program(): Command {
       "sum (preference-weighted utility) or chebyshev (balanced losses); see docs/search.md",
       "sum",
     )
-    .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
-    .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
+    .option("--threads <n>", "with --data: onnxruntime intra-op threads (default: every core)")
+    .option("--provider <name>", "with --data: execution provider: cpu (default) or cuda")
     .option("--root <dir>", "project root that imports may not leave")
     .action(async (file: string, o) => {
       result = await (await command<typeof import("./commands/report")>("report")).runReport(file, o);

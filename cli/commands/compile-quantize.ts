@@ -29,11 +29,29 @@ export interface QuantizeCliOptions {
   budget?: string;
 }
 
+/** The flags that only set up --quantize's calibration. */
+const QUANTIZE_FLAGS: readonly (readonly [keyof QuantizeCliOptions, string])[] = [
+  ["calibrationSamples", "--calibration-samples"],
+  ["checkSamples", "--check-samples"],
+  ["calibrationMethod", "--calibration-method"],
+  ["percentile", "--percentile"],
+  ["calibrateConfigs", "--calibrate-configs"],
+  ["threads", "--threads"],
+];
+
 /** The checked settings, or null without --quantize; usage errors (exit 2) for flags that cannot work. */
 export function quantizeSettings(o: QuantizeCliOptions): QuantizeSettings | null {
   if (o.quantize === undefined) {
     if (o.calibrate !== undefined)
       throw new UserError("--calibrate goes with --quantize int8", 2, "add --quantize int8");
+    const given = QUANTIZE_FLAGS.filter(([k]) => o[k] !== undefined).map(([, flag]) => flag);
+    if (given.length)
+      throw new UserError(
+        `${given.join(", ")} ${given.length > 1 ? "go" : "goes"} with --quantize int8`,
+        2,
+        `${given.length > 1 ? "they only set" : "it only sets"} up the int8 calibration: ` +
+          `add --quantize int8 --calibrate DIR, or drop ${given.join(", ")}`,
+      );
     return null;
   }
   if (o.quantize !== "int8")

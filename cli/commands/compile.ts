@@ -12,6 +12,7 @@ import { explain, isSearchError, plan } from "../../runtime/search/index";
 import { parseAssignments, readBytes } from "../files";
 import { checkOutputFile, writeOutput } from "../output";
 import { formatBytes, plural } from "../format";
+import { wholeNumber } from "../flags";
 import { fileHost } from "../host";
 import { cliLimits } from "../limits";
 import { sourceRecord } from "../source-record";
@@ -64,6 +65,19 @@ export function reportWeightWarnings(warnings: readonly WeightWarning[], hint: s
 
 export async function runCompile(file: string, o: CompileCliOptions): Promise<number> {
   if (o.config && o.budget) throw new UserError("give either --config or --budget, not both", 2);
+  if (o.config && o.prefer)
+    throw new UserError(
+      "give either --config or --prefer, not both",
+      2,
+      "--config names the static model's configuration; --prefer steers the --budget search that picks one",
+    );
+  if (o.prefer && !o.budget)
+    throw new UserError(
+      "--prefer goes with --budget",
+      2,
+      "compile's --prefer only steers the --budget search for a static model; add --budget B, or drop --prefer " +
+        "(preferences at run time: `mtl run`/`mtl search --prefer`; the model's own: its `prefer`)",
+    );
   if (o.profile && (o.config || o.budget))
     throw new UserError(
       "--profile is for the model holding every configuration",
@@ -74,8 +88,7 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
   checkOutputFile(o.output, "-o", "model.onnx", inputs);
   const quantize = quantizeSettings(o);
   const host = fileHost(file, o.root);
-  const seed = o.seed === undefined ? 0 : Number(o.seed);
-  if (!Number.isInteger(seed)) throw new UserError(`--seed takes a whole number, not ${o.seed}`, 2);
+  const seed = wholeNumber(o.seed, "--seed", 0, 0);
   const tensors = o.weights ? loadTensors(o.weights) : undefined;
   const t0 = performance.now();
   const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed, limits: cliLimits(o.limits) });
@@ -94,7 +107,16 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
       budget: o.budget,
       prefer: o.prefer ? parseAssignments(o.prefer, "--prefer") : p.graph.prefer,
     });
-    if (isSearchError(chosen)) throw PlanError.from(chosen);
+    if (isSearchError(chosen)) {
+      if (chosen.code === "missing-latency")
+        throw new UserError(
+          "compile cannot plan a latency budget",
+          2,
+          "a static model is chosen at compile time by a macs or params budget (e.g. --budget 60% or " +
+            '"params <= 5M"); latency budgets are for `mtl run`/`mtl search` with --latency (a table from `mtl profile`)',
+        );
+      throw PlanError.from(chosen);
+    }
     out.log(explain(chosen));
     config = chosen.config;
   }

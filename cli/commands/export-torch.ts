@@ -10,6 +10,7 @@ import { rowsOf } from "../../compiler/weights/init";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
 import { checkOutputDir, prepareOutputDir, writeOutput } from "../output";
 import { fileHost } from "../host";
+import { wholeNumber } from "../flags";
 import { out, useColor, UserError } from "../io";
 import { loadTensors, reportFailure, reportWeightWarnings } from "./compile";
 
@@ -38,8 +39,7 @@ export function fullStateDict(graph: Graph, weights: WeightMap): Map<string, Saf
 export async function runExportTorch(file: string, o: ExportTorchOptions): Promise<number> {
   checkOutputDir(o.output, "-o"); // created once there is something to write into it
   const host = fileHost(file, o.root);
-  const seed = o.seed === undefined ? 0 : Number(o.seed);
-  if (!Number.isInteger(seed)) throw new UserError(`--seed takes a whole number, not ${o.seed}`, 2);
+  const seed = wholeNumber(o.seed, "--seed", 0, 0);
   const tensors = o.weights ? loadTensors(o.weights) : undefined;
   const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed });
   if (!r.ok) return reportFailure(r, (f) => host.readFile(f));

@@ -28,6 +28,18 @@ export interface ReportCliOptions extends Partial<EvalCliOptions> {
 
 const REPORT_FILES = ["report.json", "report.md", "index.html"];
 
+/** The flags that only set up measuring with --data (as `mtl eval`). */
+const MEASURE_FLAGS: readonly (readonly [keyof ReportCliOptions, string])[] = [
+  ["configs", "--configs"],
+  ["split", "--split"],
+  ["samples", "--samples"],
+  ["batches", "--batches"],
+  ["batchSize", "--batch-size"],
+  ["source", "--source"],
+  ["threads", "--threads"],
+  ["provider", "--provider"],
+];
+
 export async function runReport(file: string, o: ReportCliOptions): Promise<number> {
   const strategy = o.strategy ?? "auto";
   if (!(STRATEGY_OPTIONS as readonly string[]).includes(strategy))
@@ -35,6 +47,22 @@ export async function runReport(file: string, o: ReportCliOptions): Promise<numb
   const objective = o.objective ?? "sum";
   if (!(OBJECTIVE_OPTIONS as readonly string[]).includes(objective))
     throw new UserError(`unknown --objective ${objective}`, 2, `objectives: ${OBJECTIVE_OPTIONS.join(", ")}`);
+  const seed = wholeNumber(o.seed, "--seed", 0, 0);
+  if (o.data !== undefined && o.profile !== undefined)
+    throw new UserError(
+      "give either --data or --profile, not both",
+      2,
+      "--data measures a profile now; --profile reads one `mtl eval -o` wrote",
+    );
+  if (o.data === undefined) {
+    const measuring = MEASURE_FLAGS.filter(([k]) => o[k] !== undefined).map(([, flag]) => flag);
+    if (measuring.length)
+      throw new UserError(
+        `${measuring.join(", ")} only ${measuring.length > 1 ? "apply" : "applies"} when measuring with --data`,
+        2,
+        `add --data DIR to measure now, or drop ${measuring.join(", ")}`,
+      );
+  }
   const a = readArtifact(readBytes(file, "model file"), file);
   // before measuring, not after; creates nothing, so a failed report leaves no folder behind
   for (const f of REPORT_FILES) checkOutputFile(join(o.output, f), "-o", "report", [file]);
@@ -61,14 +89,7 @@ export async function runReport(file: string, o: ReportCliOptions): Promise<numb
       1,
       "pass --data DIR to measure now, or run `mtl eval MODEL.onnx --data DIR --write` first",
     );
-  const data = buildReport(
-    a.meta.name,
-    a.costs,
-    profile,
-    wholeNumber(o.seed, "--seed", 0, 0),
-    strategy as StrategyOption,
-    objective as ObjectiveName,
-  );
+  const data = buildReport(a.meta.name, a.costs, profile, seed, strategy as StrategyOption, objective as ObjectiveName);
   writeOutputSync(join(o.output, "report.json"), `${JSON.stringify(data, null, 2)}\n`);
   writeOutputSync(join(o.output, "report.md"), `${markdown(data)}\n`);
   writeOutputSync(join(o.output, "index.html"), html(data));

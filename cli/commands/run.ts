@@ -36,6 +36,7 @@ export interface RunCliOptions {
   dynamic?: boolean;
   latency?: string;
   profile?: string;
+  objective?: string;
   acceptUnreliableLatency?: boolean;
 }
 
@@ -88,6 +89,27 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
       2,
       "--config runs that configuration; --budget and --prefer plan one",
     );
+  if (o.config) {
+    // with --config nothing is planned: the planner's flags would be ignored
+    const planning = [
+      o.latency !== undefined && "--latency",
+      o.acceptUnreliableLatency && "--accept-unreliable-latency",
+      o.profile !== undefined && "--profile",
+      o.objective !== undefined && "--objective",
+    ].filter((f): f is string => typeof f === "string");
+    if (planning.length)
+      throw new UserError(
+        `give either --config or ${planning.join("/")}, not both`,
+        2,
+        `--config runs that configuration and plans nothing; ${planning.join(", ")} only ${planning.length > 1 ? "steer" : "steers"} planning: drop one`,
+      );
+    if (o.seed !== undefined && !o.random)
+      throw new UserError(
+        "--seed with --config goes with --random",
+        2,
+        "--seed seeds --random inputs (and planning, which --config skips): add --random or drop --seed",
+      );
+  }
   // -o is checked and created before the work; an error before anything is written removes it again
   const removeIfUnused = o.output !== undefined ? prepareOutputDir(o.output, "-o") : () => undefined;
   try {
@@ -150,7 +172,7 @@ async function runChecked(
   if (!Object.keys(inputs).length)
     throw new UserError("no input given", 2, "pass --input NAME=FILE.npy (or --random for a seeded random input)");
 
-  const plan = o.config ? undefined : model.plan(constraintsFrom(o), planOptionsFrom(o));
+  const plan = o.config ? undefined : model.plan(constraintsFrom(o), planOptionsFrom({ ...o, seed: o.seed ?? "0" }));
   let config: Record<string, number> | undefined;
   if (o.config) {
     const widths = parseAssignments(o.config, "--config");
