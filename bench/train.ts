@@ -9,8 +9,9 @@
 // configuration per step) beside it. On a shared machine the load changes within a minute, so the
 // two sides run in alternating rounds (`--rounds`, each a warm-up step then `--steps` timed ones)
 // and the medians are compared (PyTorch in one Python process started first: see TorchWorker);
-// CPU time per step (all threads of the process) is printed too, being steadier than wall time under load. Both sides run with the glibc malloc settings `mtl
-// train` uses (PyTorch's process inherits them); MTL_TRAINING_MALLOC=1 runs both with glibc's defaults.
+// CPU time per step (all threads of the process) is printed too, being steadier than wall time
+// under load. Both sides run with the glibc malloc settings `mtl train` uses (PyTorch's process
+// inherits them); MTL_TRAINING_MALLOC=1 runs both with glibc's defaults.
 // mtl's convs run on onnxruntime's blocked kernels where the CPU has them (compiler/train/nchwc.ts);
 // MTL_NCHWC=0 times the standard ops instead.
 // --each adds one row per configuration of the sandwich, trained alone (labels only, as the largest).

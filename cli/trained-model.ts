@@ -1,6 +1,7 @@
 // A compiled model file with what `mtl eval` and `mtl report` need to run training-mode graphs
 // (BatchNorm calibration): the IR rebuilt from its .mtl source (the file recorded when it was
-// compiled, found from the model's folder (cli/source-record.ts), or --source), checked to be that source, with the file's weights (every per-width row), and a
+// compiled, found from the model's folder (cli/source-record.ts), or --source), checked to be that
+// source, with the file's weights (every per-width row), and a
 // TrainState over them. `mtl calibrate` (cli/commands/calibrate.ts) takes the same steps through
 // `prepareTrained`, reporting a source that does not compile with its diagnostics (and a source the
 // weights do not fit as `weightsMisfit`, as eval does).

@@ -101,7 +101,8 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
       throw new UserError(
         `give either --config or ${planning.join("/")}, not both`,
         2,
-        `--config runs that configuration and plans nothing; ${planning.join(", ")} only ${planning.length > 1 ? "steer" : "steers"} planning: drop one`,
+        `--config runs that configuration and plans nothing; ${planning.join(", ")} only ` +
+          `${planning.length > 1 ? "steer" : "steers"} planning: drop one`,
       );
     if (o.seed !== undefined && !o.random)
       throw new UserError(

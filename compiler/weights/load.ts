@@ -118,7 +118,9 @@ function fullWidthStatistics(graph: Graph, names: readonly string[]): WeightWarn
   if (names.length === 0) return [];
   const total = [...graph.params.values()].filter((p) => STATISTIC.test(p.name) && rowsOf(graph, p) > 1).length;
   const all = names.length === total;
-  const rows = `no \`<name>${PER_WIDTH_SUFFIX}\` rows for ${all ? "any" : names.length} of the ${total} switchable statistics, e.g. ${names[0]}`;
+  const rows =
+    `no \`<name>${PER_WIDTH_SUFFIX}\` rows for ${all ? "any" : names.length} of the ${total} ` +
+    `switchable statistics, e.g. ${names[0]}`;
   return [
     {
       kind: "full-width-statistics",

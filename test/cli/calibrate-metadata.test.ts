@@ -76,7 +76,10 @@ describe("mtl calibrate keeps the file's metadata", () => {
     expect(cal.err).toMatch(/`mtl eval .*q\.onnx --data mm --write`/);
     expect(cal.err).toMatch(/warning: removed .*q\.onnx's int8 calibration: .*old BatchNorm statistics/);
     expect(cal.err).toMatch(
-      /`mtl weights export .*q\.onnx -o W\.safetensors`, then `mtl compile .*multimnist\.mtl --weights W\.safetensors --quantize int8 --calibrate DIR -o /,
+      new RegExp(
+        "`mtl weights export .*q\\.onnx -o W\\.safetensors`, then " +
+          "`mtl compile .*multimnist\\.mtl --weights W\\.safetensors --quantize int8 --calibrate DIR -o ",
+      ),
     );
     const after = decodeMetadata(new Uint8Array(readFileSync(model)));
     expect(after["mtl.profile"]).toBe(before["mtl.profile"]);
@@ -108,7 +111,10 @@ describe("mtl calibrate keeps the file's metadata", () => {
     const cal = mtl("calibrate", model, "--data", "mm", "--source", wrong, "--threads", "1");
     expect(cal.code).toBe(1);
     expect(cal.err).toMatch(
-      /^error MTL-TRAIN-041: .*q\.onnx's weights do not fit .*wrong\.mtl \([^\n]*; and \d+ more\)\n {2}hint: pass the \.mtl file .*q\.onnx was compiled from with --source\n$/,
+      new RegExp(
+        "^error MTL-TRAIN-041: .*q\\.onnx's weights do not fit .*wrong\\.mtl \\([^\\n]*; and \\d+ more\\)\\n" +
+          " {2}hint: pass the \\.mtl file .*q\\.onnx was compiled from with --source\\n$",
+      ),
     );
     expect(cal.err).not.toMatch(STACK_TRACE);
     expect(readFileSync(model).equals(before)).toBe(true);

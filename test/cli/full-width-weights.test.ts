@@ -23,8 +23,11 @@ const ok = (...args: string[]) => {
   expect(r.status, `mtl ${args.join(" ")}: ${r.stderr}`).toBe(0);
   return r;
 };
-const WARNING =
-  /^warning: the weights hold only full-width BatchNorm statistics \(no `<name>\.per_width` rows for any of the 4 switchable statistics, e\.g\. b1\.running_mean\): every width will normalise with the full-width statistics until calibrated\n/;
+const WARNING = new RegExp(
+  "^warning: the weights hold only full-width BatchNorm statistics \\(no `<name>\\.per_width` rows for any of " +
+    "the 4 switchable statistics, e\\.g\\. b1\\.running_mean\\): every width will normalise with the " +
+    "full-width statistics until calibrated\\n",
+);
 
 describe("weights without per-width BatchNorm rows", () => {
   beforeAll(() => {

@@ -187,11 +187,17 @@ describe("mtl train / mtl calibrate", () => {
     const cases: [string[], RegExp][] = [
       [
         ["--steps", "1"],
-        /^error MTL-TRAIN-012: cannot resume: the checkpoint in past is already at step 3, past the 1 steps asked for\n {2}hint: pass --steps 4 or more .*without --resume/,
+        new RegExp(
+          "^error MTL-TRAIN-012: cannot resume: the checkpoint in past is already at step 3, " +
+            "past the 1 steps asked for\\n {2}hint: pass --steps 4 or more .*without --resume",
+        ),
       ],
       [
         ["--steps", "4", "--seed", "7"],
-        /^error MTL-TRAIN-013: cannot resume: the checkpoint in past was trained with seed 0, this run asks for seed 7\n {2}hint: resume with --seed 0/,
+        new RegExp(
+          "^error MTL-TRAIN-013: cannot resume: the checkpoint in past was trained with seed 0, " +
+            "this run asks for seed 7\\n {2}hint: resume with --seed 0",
+        ),
       ],
     ];
     for (const [flags, message] of cases) {
