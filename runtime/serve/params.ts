@@ -186,6 +186,13 @@ export class Router {
       throw badRequest("parameters.seed must be a whole number");
     const budget = text(params, "budget");
     const prefer = readPrefer(params.prefer);
+    // named here, not by the search (whose unknown-task error would be charged to parameters.tasks)
+    for (const t of Object.keys(prefer ?? {}))
+      if (!this.model.tasks.includes(t))
+        throw badRequest(
+          `parameters.prefer: model ${this.model.meta.name} has no task \`${t}\``,
+          didYouMean(t, this.model.tasks) ?? `its tasks are ${this.model.tasks.join(", ")}`,
+        );
     const key = JSON.stringify([budget, prefer, tasks, strategy, objective, seed]);
     const hit = this.memo.get(key);
     if (hit) return hit;

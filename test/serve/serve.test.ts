@@ -246,6 +246,12 @@ describe("errors name the field and the fix", () => {
     ["infeasible budget", { inputs: [ok], parameters: { budget: "0.1%" } }, 400, /parameters\.budget/],
     ["unknown task", { inputs: [ok], parameters: { tasks: "sag" } }, 400, /parameters\.tasks: .*no task `sag`/],
     ["bad prefer", { inputs: [ok], parameters: { prefer: "seg=x" } }, 400, /parameters\.prefer/],
+    [
+      "prefer for an unknown task",
+      { inputs: [ok], parameters: { prefer: "seg=2,bogus=1" } },
+      400,
+      /parameters\.prefer: .*no task `bogus`/,
+    ],
     ["bad strategy", { inputs: [ok], parameters: { strategy: "fast" } }, 400, /parameters\.strategy "fast"/],
     ["bad objective", { inputs: [ok], parameters: { objective: "median" } }, 400, /parameters\.objective "median"/],
     ["bad config", { inputs: [ok], parameters: { config: "e=0.3" } }, 400, /parameters\.config: width 0.3/],
