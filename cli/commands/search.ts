@@ -57,6 +57,12 @@ export function planOptionsFrom(o: PlanFlags): PlanOptions {
   };
   if (o.objective) options.objective = o.objective as PlanOptions["objective"];
   if (o.seed !== undefined) options.seed = wholeNumber(o.seed, "--seed", 1, 0);
+  if (o.acceptUnreliableLatency && !o.latency)
+    throw new UserError(
+      "--accept-unreliable-latency goes with --latency",
+      2,
+      "it accepts a latency table flagged as unreliable: pass the table with --latency, or drop the flag",
+    );
   if (o.latency) {
     const t = parseLatencyTable(json(o.latency, "latency table"));
     if (isSearchError(t)) {

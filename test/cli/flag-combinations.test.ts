@@ -33,6 +33,12 @@ function usageError(args: string[], ...texts: string[]): void {
   expect(r.err).not.toMatch(STACK_TRACE);
 }
 
+describe("--accept-unreliable-latency needs --latency", () => {
+  it.each([[["search", "mm.onnx"]], [["run", "mm.onnx", "--random"]]])("refuses it alone in %j", (args) =>
+    usageError([...args, "--accept-unreliable-latency"], "--accept-unreliable-latency goes with --latency"),
+  );
+});
+
 describe("run --config plans nothing", () => {
   const run = ["run", "mm.onnx", "--random", "--config", "features=0.5"];
   it.each([
