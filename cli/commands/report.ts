@@ -38,6 +38,7 @@ const MEASURE_FLAGS: readonly (readonly [keyof ReportCliOptions, string])[] = [
   ["source", "--source"],
   ["threads", "--threads"],
   ["provider", "--provider"],
+  ["root", "--root"],
 ];
 
 export async function runReport(file: string, o: ReportCliOptions): Promise<number> {

@@ -71,6 +71,7 @@ describe("report", () => {
     ["--threads", "1"],
     ["--provider", "cpu"],
     ["--source", "m.mtl"],
+    ["--root", "."],
   ])("refuses %s without --data", (flag, value) =>
     usageError(["report", "mm.onnx", "-o", "r", flag, value], flag, "--data"),
   );
