@@ -86,6 +86,25 @@ export function prepareOutputDir(path: string, flag: string, wording: FolderWord
 }
 
 /**
+ * `work` with the output folder `path` checked and created first (prepareOutputDir); if `work` fails,
+ * the folders that were created are removed again while still empty, and the error goes on.
+ */
+export async function inOutputDir<T>(
+  path: string,
+  flag: string,
+  work: () => Promise<T>,
+  wording: FolderWording = {},
+): Promise<T> {
+  const removeIfUnused = prepareOutputDir(path, flag, wording);
+  try {
+    return await work();
+  } catch (e) {
+    removeIfUnused();
+    throw e;
+  }
+}
+
+/**
  * Creates `dir` and its parents; a coded error naming it (permissions, a full disk) if that fails.
  * Returns the first folder created, or undefined if `dir` existed.
  */

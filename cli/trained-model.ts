@@ -3,8 +3,8 @@
 // compiled, found from the model's folder (cli/source-record.ts), or --source), checked to be that
 // source, with the file's weights (every per-width row), and a
 // TrainState over them. `mtl calibrate` (cli/commands/calibrate.ts) takes the same steps through
-// `prepareTrained`, reporting a source that does not compile with its diagnostics (and a source the
-// weights do not fit as `weightsMisfit`, as eval does).
+// `prepareTrained`, reporting a source that does not compile with its diagnostics; a source the
+// weights do not fit is MTL-TRAIN-041 for all three (`prepareTrained` throws it).
 import { existsSync } from "node:fs";
 import { prepareModel, type Prepared, type PrepareResult } from "../compiler/compile";
 import { MtlError } from "../compiler/errors";
@@ -78,7 +78,11 @@ export function prepareTrained(
     );
   const host = fileHost(source, found.root);
   const r = prepareModel(host.entryOf(source), host, { tensors: stateDictOf(a) });
-  if (!r.ok) return { ok: false, failure: r, host, source };
+  if (!r.ok) {
+    const misfit = weightsMisfit(file, r, source);
+    if (misfit) throw misfit;
+    return { ok: false, failure: r, host, source };
+  }
   if (r.prepared.graph.sourceHash !== a.meta.sourceHash)
     throw new MtlError(
       "MTL-TRAIN-041",
@@ -94,8 +98,6 @@ export function loadTrained(file: string, o: { source?: string; root?: string })
   const t = prepareTrained(file, o, "evaluate the model with every configuration");
   if (t.ok) return t.model;
   const { failure, source } = t;
-  const misfit = weightsMisfit(file, failure, source);
-  if (misfit) throw misfit;
   throw new UserError(
     `${source} does not compile: ${failure.diagnostics.map((d) => d.message).join("; ") || (failure.message ?? "")}`,
     1,
@@ -107,11 +109,7 @@ export function loadTrained(file: string, o: { source?: string; root?: string })
  * The error for a source that compiles but that the file's weights do not fit (most likely another
  * model's source: MTL-TRAIN-041 with the first problems), or null when the source itself fails.
  */
-export function weightsMisfit(
-  file: string,
-  failure: Extract<PrepareResult, { ok: false }>,
-  source: string,
-): UserError | null {
+function weightsMisfit(file: string, failure: Extract<PrepareResult, { ok: false }>, source: string): UserError | null {
   const problems = failure.diagnostics.length === 0 ? (failure.weightProblems ?? []) : [];
   if (problems.length === 0) return null;
   return new UserError(

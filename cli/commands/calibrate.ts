@@ -13,7 +13,6 @@
 // commands that add it again are named.
 import { emitModel, type Compiled } from "../../compiler/compile";
 import { alignTensorData } from "../../compiler/onnx/align";
-import { decodeMetadata } from "../../compiler/onnx/decode-metadata";
 import { encodeModel } from "../../compiler/onnx/encode";
 import { paramRoles } from "../../compiler/train/roles";
 import { checkDataFitsModel, modelDataSpec, openDataset } from "../../runtime/data/index";
@@ -23,7 +22,7 @@ import { feedsOf } from "../../runtime/train/loop";
 import { sessionSettings } from "../../runtime/train/sessions";
 import { writeOutputSync } from "../output";
 import { out } from "../io";
-import { frozenState, prepareTrained, weightsMisfit, type CalibratingCliOptions } from "../trained-model";
+import { frozenState, prepareTrained, type CalibratingCliOptions } from "../trained-model";
 import { reportFailure } from "./compile";
 import { wholeNumber } from "./train";
 
@@ -34,11 +33,7 @@ const over = (p: CalibrationPlan, size: number): string =>
 
 export async function runCalibrate(file: string, o: CalibrateCliOptions): Promise<number> {
   const t = prepareTrained(file, o, "calibrate the model with every configuration instead");
-  if (!t.ok) {
-    const misfit = weightsMisfit(file, t.failure, t.source);
-    if (misfit) throw misfit;
-    return reportFailure(t.failure, (f) => t.host.readFile(f));
-  }
+  if (!t.ok) return reportFailure(t.failure, (f) => t.host.readFile(f));
   const { prepared, record, source } = t.model;
   const { graph } = prepared;
   const data = await openDataset(o.data);
@@ -59,7 +54,7 @@ export async function runCalibrate(file: string, o: CalibrateCliOptions): Promis
       onConfig: (i, n) => process.stderr.isTTY && process.stderr.write(`\rconfiguration ${i + 1}/${n}`),
     });
     if (process.stderr.isTTY) process.stderr.write("\n");
-    const old = decodeMetadata(t.model.bytes);
+    const old = t.model.artifact.model.metadata; // decoded already (its weights were read)
     writeOutputSync(file, keepMetadata(emitModel({ ...prepared, weights: calibrated }, null, record), old));
     const rows = [...roles].filter(([, x]) => !x.trainable).length;
     out.log(

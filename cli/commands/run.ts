@@ -11,7 +11,7 @@ import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
 import { parseAssignments, readBytes } from "../files";
 import { denseArgmaxFlag, precisionFlag, sessionFlags, wholeNumber } from "../flags";
-import { prepareOutputDir, writeOutput } from "../output";
+import { inOutputDir, writeOutput } from "../output";
 import { out, UserError } from "../io";
 import { randomInput } from "./inputs";
 import { preloadFlag } from "../preload";
@@ -112,13 +112,8 @@ export async function runRun(path: string, o: RunCliOptions): Promise<number> {
       );
   }
   // -o is checked and created before the work; an error before anything is written removes it again
-  const removeIfUnused = o.output !== undefined ? prepareOutputDir(o.output, "-o") : () => undefined;
-  try {
-    return await runChecked(path, o, seed, session);
-  } catch (e) {
-    removeIfUnused();
-    throw e;
-  }
+  const work = () => runChecked(path, o, seed, session);
+  return o.output !== undefined ? inOutputDir(o.output, "-o", work) : work();
 }
 
 async function runChecked(

@@ -16,7 +16,7 @@ import { nchwcBlock } from "../../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { Progress } from "../../runtime/train/progress";
 import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
-import { prepareOutputDir, writeOutputSync } from "../output";
+import { inOutputDir, writeOutputSync } from "../output";
 import { fileHost } from "../host";
 import { sourceRecord } from "../source-record";
 import { out, useColor, UserError } from "../io";
@@ -90,60 +90,62 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
   const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider); // flags first: exit 2
   // -o is the run folder: a file there (or an uncreatable folder) is refused now, not after an epoch;
   // an error before anything is written into it removes the folder again
-  const removeIfUnused = prepareOutputDir(o.output, "-o", {
+  const wording = {
     what: "the run folder (for checkpoint.safetensors, model.onnx, weights.safetensors)",
     example: "run",
-  });
-  try {
-    const checkpoint = join(o.output, CHECKPOINT_FILE);
-    if (!o.resume && existsSync(checkpoint)) {
-      throw new UserError(
-        `${o.output} already holds a run (${CHECKPOINT_FILE})`,
-        1,
-        "pass --resume to continue it, or choose another -o folder",
-      );
-    }
-    const sessions = new TrainingSessions(settings);
-    const tty = Boolean(process.stdout.isTTY);
-    const progress = new Progress((s) => void process.stdout.write(s), tty, 20);
-    const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");
-    const block = await nchwcBlock(settings);
-    out.log(
-      `training ${graph.name}: ${graph.groups.length} width groups, ${spec.configsPerStep} configurations per step, ` +
-        `batch ${spec.batchSize}, ${settings.threads} threads (${settings.provider}` +
-        `${block > 0 ? `, convs in channel blocks of ${block}` : ""})`,
-    );
-    try {
-      const t0 = performance.now();
-      const res = await train({
-        graph,
-        spec,
-        weights: r.prepared.weights,
-        data,
-        build: trainingPrograms(graph, spec, undefined, block),
-        sessions,
-        settings,
-        runDir: o.output,
-        resume: Boolean(o.resume),
-        progress,
-        valSplit,
-      });
-      const model = join(o.output, "model.onnx");
-      writeOutputSync(
-        model,
-        emitModel({ ...r.prepared, weights: res.calibrated }, null, sourceRecord(host, file, model)).bytes,
-      );
-      writeOutputSync(join(o.output, "weights.safetensors"), encodeSafetensors(exportWeights(graph, res.calibrated)));
+  };
+  await inOutputDir(
+    o.output,
+    "-o",
+    async () => {
+      const checkpoint = join(o.output, CHECKPOINT_FILE);
+      if (!o.resume && existsSync(checkpoint)) {
+        throw new UserError(
+          `${o.output} already holds a run (${CHECKPOINT_FILE})`,
+          1,
+          "pass --resume to continue it, or choose another -o folder",
+        );
+      }
+      const sessions = new TrainingSessions(settings);
+      const tty = Boolean(process.stdout.isTTY);
+      const progress = new Progress((s) => void process.stdout.write(s), tty, 20);
+      const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");
+      const block = await nchwcBlock(settings);
       out.log(
-        `trained ${res.steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
-          `wrote ${model} and ${join(o.output, "weights.safetensors")}`,
+        `training ${graph.name}: ${graph.groups.length} width groups, ${spec.configsPerStep} configurations per step, ` +
+          `batch ${spec.batchSize}, ${settings.threads} threads (${settings.provider}` +
+          `${block > 0 ? `, convs in channel blocks of ${block}` : ""})`,
       );
-    } finally {
-      await sessions.close();
-    }
-  } catch (e) {
-    removeIfUnused();
-    throw e;
-  }
+      try {
+        const t0 = performance.now();
+        const res = await train({
+          graph,
+          spec,
+          weights: r.prepared.weights,
+          data,
+          build: trainingPrograms(graph, spec, undefined, block),
+          sessions,
+          settings,
+          runDir: o.output,
+          resume: Boolean(o.resume),
+          progress,
+          valSplit,
+        });
+        const model = join(o.output, "model.onnx");
+        writeOutputSync(
+          model,
+          emitModel({ ...r.prepared, weights: res.calibrated }, null, sourceRecord(host, file, model)).bytes,
+        );
+        writeOutputSync(join(o.output, "weights.safetensors"), encodeSafetensors(exportWeights(graph, res.calibrated)));
+        out.log(
+          `trained ${res.steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+            `wrote ${model} and ${join(o.output, "weights.safetensors")}`,
+        );
+      } finally {
+        await sessions.close();
+      }
+    },
+    wording,
+  );
   return 0;
 }

@@ -4,6 +4,7 @@
 // (a trained model) travel as an extra `<name>.per_width` tensor of shape [K, ...shape] beside the
 // plain full-width one (docs/training.md, "Per-width BatchNorm rows in exported weights").
 import type { Graph, Param, WeightMap } from "../ir/types";
+import { paramRoles } from "../train/roles";
 import { rowsOf } from "./init";
 import type { SafeTensor } from "./safetensors";
 
@@ -105,8 +106,6 @@ function legacyRows(graph: Graph, p: Param, t: SafeTensor): Float32Array | undef
   return out;
 }
 
-const STATISTIC = /\.(running_mean|running_var)$/;
-
 /** True when a plain tensor still holds its parameter's constant initial value (0 mean, 1 variance). */
 function atInitialValue(p: Param, t: SafeTensor): boolean {
   const init = p.init;
@@ -114,9 +113,9 @@ function atInitialValue(p: Param, t: SafeTensor): boolean {
 }
 
 /** The warning for switchable statistics bound from their full-width row alone, or none. */
-function fullWidthStatistics(graph: Graph, names: readonly string[]): WeightWarning[] {
+function fullWidthStatistics(graph: Graph, statistics: ReadonlySet<string>, names: readonly string[]): WeightWarning[] {
   if (names.length === 0) return [];
-  const total = [...graph.params.values()].filter((p) => STATISTIC.test(p.name) && rowsOf(graph, p) > 1).length;
+  const total = [...statistics].filter((n) => rowsOf(graph, graph.params.get(n)!) > 1).length;
   const all = names.length === total;
   const rows =
     `no \`<name>${PER_WIDTH_SUFFIX}\` rows for ${all ? "any" : names.length} of the ${total} ` +
@@ -138,6 +137,8 @@ export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTenso
   const problems: WeightProblem[] = [];
   const weights = new Map<string, Float32Array>();
   const fullWidthOnly: string[] = [];
+  // BatchNorm's running statistics, as training tells them apart (compiler/train/roles.ts)
+  const statistics = new Set([...paramRoles(graph)].filter(([, r]) => !r.trainable).map(([n]) => n));
   for (const p of graph.params.values()) {
     const switchable = rowsOf(graph, p) > 1;
     const rows = switchable ? tensors.get(p.name + PER_WIDTH_SUFFIX) : undefined;
@@ -153,7 +154,7 @@ export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTenso
       bound instanceof Float32Array &&
       switchable &&
       !rows &&
-      STATISTIC.test(p.name) &&
+      statistics.has(p.name) &&
       sameShape(t.shape, p.shape) &&
       !atInitialValue(p, t)
     )
@@ -173,7 +174,7 @@ export function bindWeights(graph: Graph, tensors: ReadonlyMap<string, SafeTenso
   }
   return problems.length > 0
     ? { ok: false, problems }
-    : { ok: true, weights, warnings: fullWidthStatistics(graph, fullWidthOnly) };
+    : { ok: true, weights, warnings: fullWidthStatistics(graph, statistics, fullWidthOnly) };
 }
 
 /** Module prefix of a BatchNorm node ("layer1.0.bn1"), from any of its parameter names. */
