@@ -21,7 +21,7 @@ import { train } from "../runtime/train/loop";
 import { nchwcBlock } from "../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../runtime/train/programs";
 import { Progress } from "../runtime/train/progress";
-import { sessionSettings, TrainingSessions } from "../runtime/train/sessions";
+import { sessionCapacity, sessionSettings, TrainingSessions } from "../runtime/train/sessions";
 import { validate } from "../runtime/train/validate";
 
 const { values: flags } = parseArgs({
@@ -55,7 +55,7 @@ const uniform = (k: number): Config =>
   Object.fromEntries(graph.groups.map((g) => [g.name, Math.min(k, g.choices.length - 1)]));
 
 async function experiment(label: string, spec: TrainSpec, tasks: readonly string[]): Promise<Record<string, number[]>> {
-  const sessions = new TrainingSessions(settings);
+  const sessions = new TrainingSessions(settings, sessionCapacity(graph, settings.threads));
   const t0 = performance.now();
   try {
     const res = await train({

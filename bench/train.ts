@@ -82,9 +82,10 @@ const labels = Object.fromEntries(
 /** Builds the training state once; each call of the returned function is one timed round. */
 async function mtlRunner(
   which: readonly Config[],
+  workers: boolean,
 ): Promise<{ round: () => Promise<Rate>; close: () => Promise<void> }> {
   const settings = sessionSettings(threads);
-  const sessions = new TrainingSessions(settings);
+  const sessions = workers ? new TrainingSessions(settings) : new TrainingSessions(settings, undefined, 0);
   const roles = paramRoles(graph);
   const trainable = new Set([...roles].filter(([, v]) => v.trainable).map(([k]) => k));
   const decay = new Set([...roles].filter(([, v]) => v.decay).map(([k]) => k));
@@ -100,7 +101,8 @@ async function mtlRunner(
   for (const t of graph.tasks) feeds[`target.${t.name}`] = new ort.Tensor("int64", labels[t.name], [batch]);
   const opt = makeOptimizer({ kind: "sgd", lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
   let step = 0;
-  await sandwichStep(state, which, feeds, opt, 0.01, step++, null); // warm-up: builds every graph and session
+  // warm-up: builds every graph and session; the worker threads' first runs also grow their heaps
+  for (let i = 0; i < 3; i++) await sandwichStep(state, which, feeds, opt, 0.01, step++, null);
   const round = async (): Promise<Rate> => {
     await sandwichStep(state, which, feeds, opt, 0.01, step++, null);
     const c0 = process.cpuUsage();
@@ -187,13 +189,15 @@ for line in sys.stdin:
 `;
 }
 
-const rows: [string, readonly Config[]][] = [
-  ["largest only", configs.slice(0, 1)],
-  [`sandwich (${configs.length} configurations)`, configs],
+// [label, configurations, whether mtl runs them side by side on worker threads]
+const rows: [string, readonly Config[], boolean][] = [
+  ["largest only", configs.slice(0, 1), true],
+  [`sandwich (${configs.length} configurations)`, configs, true],
 ];
+if (threads > 1) rows.push(["sandwich, no worker threads", configs, false]);
 if (flags.each)
   for (const c of configs.slice(1))
-    rows.push([`alone: ${graph.groups.map((g) => g.choices[c[g.name]]).join("/")}`, [c]]);
+    rows.push([`alone: ${graph.groups.map((g) => g.choices[c[g.name]]).join("/")}`, [c], true]);
 const torchVersion = execFileSync("/usr/bin/python3", ["-c", "import torch; print(torch.__version__)"], {
   encoding: "utf8",
 }).trim();
@@ -210,8 +214,8 @@ console.log(
     `${"step".padEnd(30)} ${"mtl img/s".padStart(10)} ${"torch img/s".padStart(12)} ${"mtl/torch".padStart(10)}` +
     ` ${"mtl CPU ms".padStart(11)} ${"torch CPU ms".padStart(13)} ${"torch/mtl CPU".padStart(14)}`,
 );
-for (const [row, [label, which]] of rows.entries()) {
-  const runner = await mtlRunner(which);
+for (const [row, [label, which, workers]] of rows.entries()) {
+  const runner = await mtlRunner(which, workers);
   const m: Rate[] = [];
   const t: Rate[] = [];
   try {

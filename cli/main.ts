@@ -235,7 +235,10 @@ function program(): Command {
       "--seed <n>",
       "seed of initialisation, shuffling, augmentation and sampling (overrides the train { } section)",
     )
-    .option("--threads <n>", "onnxruntime intra-op threads (default: every core)")
+    .option(
+      "--threads <n>",
+      "threads (default: every core): the largest configuration's intra-op threads; the step's others run side by side, one thread each",
+    )
     .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
     .option("--weights <file>", "start from these weights (.safetensors by PyTorch-style names) instead of seeded ones")
     .option("--model <name>", "which model, when the file has several")

@@ -15,7 +15,7 @@ import { CHECKPOINT_FILE, train } from "../../runtime/train/loop";
 import { nchwcBlock } from "../../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { Progress } from "../../runtime/train/progress";
-import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
+import { sessionCapacity, sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
 import { inOutputDir, writeOutputSync } from "../output";
 import { fileHost } from "../host";
 import { sourceRecord } from "../source-record";
@@ -106,7 +106,7 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
           "pass --resume to continue it, or choose another -o folder",
         );
       }
-      const sessions = new TrainingSessions(settings);
+      const sessions = new TrainingSessions(settings, sessionCapacity(graph, settings.threads));
       const tty = Boolean(process.stdout.isTTY);
       const progress = new Progress((s) => void process.stdout.write(s), tty, 20);
       const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");

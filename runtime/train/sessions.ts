@@ -4,7 +4,9 @@
 import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import { MtlError } from "../../compiler/errors";
+import type { Graph } from "../../compiler/ir/types";
 import { SessionCache } from "../session-cache";
+import { WorkerPool } from "./worker-pool";
 
 export type ExecutionProvider = "cpu" | "cuda";
 
@@ -56,19 +58,47 @@ export function ortOptions(s: SessionSettings): ort.InferenceSession.SessionOpti
   };
 }
 
-/** Sessions by key, built on first use from the bytes `make` returns. */
+/**
+ * How many sessions each thread keeps while training `graph` on `threads` threads: one per
+ * configuration (the random students) plus the teacher's and a spare, so that after the first epochs
+ * nothing is built again (a miss costs 50-100 ms: the training graph, the session, its first run; a
+ * kept session about 3 MB). At least 96; at most 1,024 over all threads (cifar_mtl has 4^21).
+ * MultiMNIST (343 configurations, 2 threads): 345 each, 2.5 against 2.0 steps/s in the second epoch
+ * than with 96 (docs/training.md, Speed).
+ */
+export function sessionCapacity(graph: Graph, threads: number): number {
+  const configurations = graph.groups.reduce((n, g) => n * g.choices.length, 1);
+  return Math.max(96, Math.min(configurations + 2, Math.floor(1024 / Math.max(1, threads))));
+}
+
+/**
+ * Sessions by key, built on first use from the bytes `make` returns, on `threads` intra-op threads
+ * (default: the settings'). With more than one thread, a pool of `threads - 1` worker threads runs
+ * configurations beside the main thread (`workers`, one intra-op thread each; CPU only).
+ */
 export class TrainingSessions {
   private readonly cache: SessionCache;
+  private pool: WorkerPool | undefined;
   constructor(
     private readonly settings: SessionSettings,
-    capacity = 96, // MultiMNIST-sized models have 64 configurations; a session holds ~10 MB between steps
+    private readonly capacity = 96,
+    private readonly poolSize = settings.provider === "cpu" ? settings.threads - 1 : 0,
   ) {
     this.cache = new SessionCache(capacity);
   }
-  get(key: string, make: () => Uint8Array): Promise<ort.InferenceSession> {
-    return this.cache.get(key, () => ort.InferenceSession.create(make(), ortOptions(this.settings)));
+  get(key: string, make: () => Uint8Array, threads = this.settings.threads): Promise<ort.InferenceSession> {
+    const options = ortOptions({ ...this.settings, threads });
+    return this.cache.get(`${threads}:${key}`, () => ort.InferenceSession.create(make(), options));
   }
-  close(): Promise<void> {
-    return this.cache.clear();
+  /** The worker pool (started on first use), or undefined when this runs on one thread. */
+  workers(): WorkerPool | undefined {
+    if (this.poolSize < 1) return undefined;
+    this.pool ??= new WorkerPool(this.poolSize, ortOptions({ ...this.settings, threads: 1 }), this.capacity);
+    return this.pool;
+  }
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+    await this.cache.clear();
   }
 }

@@ -5,6 +5,7 @@
 // move towards its batch statistics (PyTorch momentum 0.1); then clipping and one update.
 import * as ort from "onnxruntime-node";
 import { MtlError } from "../../compiler/errors";
+import { nodeMacs } from "../../compiler/cost";
 import type { Config, Graph } from "../../compiler/ir/types";
 import { cut, cutMaps, scatterAdd, updateRunning, type CutMap } from "../../compiler/train/cut";
 import { clipGlobalNorm } from "./clip";
@@ -12,6 +13,7 @@ import type { Optimizer, Slot } from "./optim";
 import type { BuildProgram, ProgramRole, TrainingProgram } from "./program";
 import { configKey } from "./sandwich";
 import type { TrainingSessions } from "./sessions";
+import type { Outputs } from "./worker-pool";
 
 export type Feeds = Readonly<Record<string, ort.Tensor>>;
 
@@ -35,11 +37,18 @@ export class NonFiniteLoss extends MtlError {
   }
 }
 
+/** One configuration to run, in one role. */
+export interface Job {
+  readonly config: Config;
+  readonly role: ProgramRole;
+}
+
 /** State shared by every step: the full weights, their gradient buffers, caches. */
 export class TrainState {
   readonly grads: Map<string, Float32Array>;
   private readonly maps = new Map<string, Map<string, CutMap>>();
   private readonly programs = new Map<string, TrainingProgram>();
+  private readonly costs = new Map<string, number>();
 
   constructor(
     readonly graph: Graph,
@@ -62,12 +71,8 @@ export class TrainState {
     return recent(this.programs, `${role}:${configKey(this.graph, config)}`, () => this.build(config, role));
   }
 
-  session(config: Config, role: ProgramRole): Promise<ort.InferenceSession> {
-    return this.sessions.get(`${role}:${configKey(this.graph, config)}`, () => this.program(config, role).bytes);
-  }
-
-  /** Runs one configuration: parameters cut and fed; returns every output. */
-  async run(config: Config, role: ProgramRole, data: Feeds): Promise<ort.InferenceSession.ReturnType> {
+  /** The feeds of one configuration's program: the data it takes and its parameters, cut. */
+  private feeds(config: Config, role: ProgramRole, data: Feeds): Record<string, ort.Tensor> {
     const program = this.program(config, role);
     const maps = this.mapsFor(config);
     const feeds: Record<string, ort.Tensor> = {};
@@ -76,18 +81,79 @@ export class TrainState {
       const map = maps.get(name)!;
       feeds[name] = new ort.Tensor("float32", cut(this.weights.get(name)!, map), [...map.shape]);
     }
-    const session = await this.session(config, role);
+    return feeds;
+  }
+
+  /** Runs one configuration (on `threads` intra-op threads): parameters cut and fed; returns every output. */
+  async run(config: Config, role: ProgramRole, data: Feeds, threads?: number): Promise<Outputs> {
+    const feeds = this.feeds(config, role, data);
+    const key = `${role}:${configKey(this.graph, config)}`;
+    const session = await this.sessions.get(key, () => this.program(config, role).bytes, threads);
     return session.run(feeds);
   }
 
+  /**
+   * Runs several configurations on the same feeds, side by side when the sessions have a worker
+   * pool: the main thread and each worker take a share, balanced by MACs (longest first), every
+   * program on one intra-op thread. Outputs come back in the order of `configs`, so the results do
+   * not depend on which thread ran what.
+   */
+  async runAll(jobs: readonly Job[], data: Feeds): Promise<Outputs[]> {
+    const pool = this.sessions.workers();
+    if (!pool || jobs.length < 2) {
+      const out: Outputs[] = [];
+      for (const j of jobs) out.push(await this.run(j.config, j.role, data));
+      return out;
+    }
+    const share = balance(
+      jobs.map((j) => this.macs(j.config)),
+      pool.size + 1,
+    );
+    const results: Promise<Outputs>[] = new Array(jobs.length);
+    share.forEach((thread, i) => {
+      if (thread === 0) return;
+      const { config, role } = jobs[i];
+      const key = `${role}:${configKey(this.graph, config)}`;
+      results[i] = pool.run(thread - 1, key, this.program(config, role).bytes, this.feeds(config, role, data));
+    });
+    // the main thread's share runs while the workers run theirs
+    for (let i = 0; i < jobs.length; i++)
+      if (share[i] === 0) results[i] = this.run(jobs[i].config, jobs[i].role, data, 1);
+    return Promise.all(results);
+  }
+
+  private macs(config: Config): number {
+    return recent(this.costs, configKey(this.graph, config), () =>
+      this.graph.nodes.reduce((sum, n) => sum + nodeMacs(this.graph, n, config), 0),
+    );
+  }
+
   /** Moves the active width's running statistics towards this run's batch statistics. */
-  updateBatchnorm(config: Config, role: ProgramRole, out: ort.InferenceSession.ReturnType): void {
+  updateBatchnorm(config: Config, role: ProgramRole, out: Outputs): void {
     const maps = this.mapsFor(config);
     for (const bn of this.program(config, role).batchnorms) {
       updateRunning(this.weights.get(bn.runningMean)!, maps.get(bn.runningMean)!, out[bn.mean].data as Float32Array);
       updateRunning(this.weights.get(bn.runningVar)!, maps.get(bn.runningVar)!, out[bn.variance].data as Float32Array);
     }
   }
+}
+
+/**
+ * Which of `threads` threads runs each job: longest first, each to the least loaded thread (ties to
+ * the lowest, so the main thread, 0, takes the longest). Each job costs its MACs plus a fixed
+ * per-run overhead (an eighth of the longest job's MACs, about what onnxruntime's per-node work
+ * costs on MultiMNIST).
+ */
+export function balance(macs: readonly number[], threads: number): number[] {
+  const overhead = Math.max(...macs) / 8;
+  const load = new Array<number>(threads).fill(0);
+  const out = new Array<number>(macs.length).fill(0);
+  for (const i of macs.map((_, i) => i).sort((a, b) => macs[b] - macs[a] || a - b)) {
+    const t = load.indexOf(Math.min(...load));
+    out[i] = t;
+    load[t] += macs[i] + overhead;
+  }
+  return out;
 }
 
 /** Models with more configurations than this (cifar_mtl: 4^21) keep only the most recently used. */
@@ -101,6 +167,16 @@ function recent<T>(cache: Map<string, T>, key: string, make: () => T): T {
   cache.set(key, v);
   if (cache.size > KEEP) cache.delete(cache.keys().next().value as string);
   return v;
+}
+
+/** The teacher's raw outputs and encoder features as the students' `teacher.*` inputs (detached: plain data). */
+function teacherFeeds(out: Outputs): Feeds {
+  const teacher: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(out)) {
+    if (name.startsWith("output.")) teacher[`teacher.${name.slice(7)}`] = t;
+    else if (name.startsWith("feature.")) teacher[`teacher.${name}`] = t;
+  }
+  return teacher;
 }
 
 const scalar = (t: ort.Tensor | undefined): number => (t ? Number((t.data as Float32Array)[0]) : NaN);
@@ -119,12 +195,16 @@ export async function sandwichStep(
   clipNorm: number | null,
 ): Promise<StepLosses> {
   for (const g of state.grads.values()) g.fill(0);
+  const jobs: Job[] = configs.map((config, i) => ({ config, role: i === 0 ? "teacher" : "student" }));
+  // students that learn from the teacher's outputs wait for it; otherwise every configuration runs at once
+  const taught =
+    jobs.length > 1 && state.program(jobs[1].config, "student").inputs.some((n) => n.startsWith("teacher."));
+  const outs = taught ? [await state.run(jobs[0].config, "teacher", data)] : await state.runAll(jobs, data);
+  if (taught) outs.push(...(await state.runAll(jobs.slice(1), { ...data, ...teacherFeeds(outs[0]) })));
   const perConfig: Record<string, number>[] = [];
-  let teacher: Record<string, ort.Tensor> = {};
   let total = 0;
-  for (let i = 0; i < configs.length; i++) {
-    const role: ProgramRole = i === 0 ? "teacher" : "student";
-    const out = await state.run(configs[i], role, { ...data, ...teacher });
+  outs.forEach((out, i) => {
+    const { config, role } = jobs[i];
     const losses: Record<string, number> = {};
     for (const name of Object.keys(out))
       if (name === "loss" || name.startsWith("loss.")) losses[name] = scalar(out[name]);
@@ -132,18 +212,11 @@ export async function sandwichStep(
     if (!Number.isFinite(loss)) throw new NonFiniteLoss(step, Number.isNaN(loss) ? "NaN" : "infinite");
     total += loss;
     perConfig.push(losses);
-    const maps = state.mapsFor(configs[i]);
-    for (const name of state.program(configs[i], role).params)
+    const maps = state.mapsFor(config);
+    for (const name of state.program(config, role).params)
       scatterAdd(state.grads.get(name)!, maps.get(name)!, out[`grad.${name}`].data as Float32Array);
-    state.updateBatchnorm(configs[i], role, out);
-    if (i === 0) {
-      teacher = {};
-      for (const [name, t] of Object.entries(out)) {
-        if (name.startsWith("output.")) teacher[`teacher.${name.slice(7)}`] = t;
-        else if (name.startsWith("feature.")) teacher[`teacher.${name}`] = t;
-      }
-    }
-  }
+    state.updateBatchnorm(config, role, out);
+  });
   const names = [...state.grads.keys()];
   if (clipNorm !== null)
     clipGlobalNorm(
