@@ -41,6 +41,17 @@ const MODEL = `model Net {
 }
 `;
 
+// Four configurations a step, so that students run on the worker thread.
+const TRAINABLE = `model Two {
+  input image: f32[N, 1, 28, 28]
+  widths 0.5, 1.0
+  encoder e = image |> conv(8, k: 3, stride: 2) |> bn |> relu
+  task left { head e |> gap |> flatten |> fixed linear(10) decode argmax loss cross_entropy metric accuracy }
+  task right { head e |> gap |> flatten |> fixed linear(10) decode argmax loss cross_entropy metric accuracy }
+  train { optimizer sgd(lr: 0.01) batch 20 configs 4 calibrate 1 }
+}
+`;
+
 const USE_ESM = `import { load, MtlModel } from "mtl";
 import { check, compile, memoryHost } from "mtl/compiler";
 import { writeFileSync } from "node:fs";
@@ -125,4 +136,17 @@ describe("the packed package", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
   }, 60_000);
+
+  it("trains from the installed bundles on worker threads (the worker script ships and is found)", () => {
+    writeFileSync(join(project, "two.mtl"), TRAINABLE);
+    const mtl = (...args: string[]) =>
+      spawnSync(join(project, "node_modules", ".bin", "mtl"), args, { cwd: project, encoding: "utf8" });
+    const data = mtl("data", "multimnist", "-o", "mm", "--train", "120", "--test", "40");
+    expect(data.status, data.stderr).toBe(0);
+    const r = mtl("train", "two.mtl", "--data", "mm", "-o", "run", "--threads", "2", "--steps", "3");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("2 threads");
+    expect(existsSync(join(project, "run", "model.onnx"))).toBe(true);
+  }, 120_000);
 });
