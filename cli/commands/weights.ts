@@ -86,8 +86,10 @@ export function runWeightsExport(file: string, o: WeightsExportOptions): number 
     throw e;
   }
   const tensors = stateDictOf(a);
+  let dropped = 0;
   if (o.fullWidthOnly)
-    for (const name of [...tensors.keys()]) if (name.endsWith(PER_WIDTH_SUFFIX)) tensors.delete(name);
+    for (const name of [...tensors.keys()])
+      if (name.endsWith(PER_WIDTH_SUFFIX)) dropped += Number(tensors.delete(name));
   if (tensors.size === 0) throw new UserError(`${file} has no parameters to export`);
   const bytes = encodeSafetensors(tensors);
   writeOutputSync(o.output, bytes, "-o", [file]); // a folder, a file as parent or a failed write: MTL-CLI-003
@@ -105,5 +107,12 @@ export function runWeightsExport(file: string, o: WeightsExportOptions): number 
   const count = `${params.toLocaleString("en-US")} parameters`;
   const what = `${plural(tensors.size, "tensor")}, ${count} at ${which} (BatchNorm statistics not counted)`;
   out.log(`wrote ${o.output}: ${a.meta.name}, ${what}, ${formatBytes(bytes.length)}`);
+  // the narrower widths' statistics are gone: say so where the user looks, not only in --help
+  if (dropped > 0)
+    out.err(
+      `note: left out ${plural(dropped, "per-width BatchNorm row tensor")} (--full-width-only): a model compiled ` +
+        "from this file normalises every width with the full-width statistics until calibrated " +
+        "(`mtl calibrate OUT.onnx --data DIR`)",
+    );
   return 0;
 }

@@ -29,6 +29,8 @@ const WARNING = new RegExp(
     "full-width statistics until calibrated\\n",
 );
 
+let fullExport = "";
+
 describe("weights without per-width BatchNorm rows", () => {
   beforeAll(() => {
     // A model whose switchable rows all differ, as after training.
@@ -37,8 +39,15 @@ describe("weights without per-width BatchNorm rows", () => {
     writeFileSync(join(work, "two.mtl"), TWO_TASK);
     const weights = testWeights(r.prepared.graph, 5);
     writeFileSync(join(work, "trained.onnx"), emitModel({ ...r.prepared, weights }, null, "two.mtl").bytes);
-    ok("weights", "export", "trained.onnx", "-o", "rows.safetensors");
-    ok("weights", "export", "trained.onnx", "-o", "full.safetensors", "--full-width-only");
+    expect(ok("weights", "export", "trained.onnx", "-o", "rows.safetensors").stderr).toBe("");
+    const full = ok("weights", "export", "trained.onnx", "-o", "full.safetensors", "--full-width-only");
+    fullExport = full.stderr;
+  });
+
+  it("mtl weights export --full-width-only says what it left out and how to get it back", () => {
+    expect(fullExport).toMatch(
+      /^note: left out 8 per-width BatchNorm row tensors \(--full-width-only\): .* full-width statistics until calibrated \(`mtl calibrate OUT\.onnx --data DIR`\)\n$/,
+    );
   });
 
   it("mtl compile --weights warns with the fix, and still writes the model", () => {
