@@ -123,9 +123,16 @@ export function grpcServer(engine: Engine, limits: Limits, log?: (m: string) => 
 }
 
 export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
-  return new Promise((done, fail) =>
+  // grpc-js logs a failed bind ("No address added out of total 1 resolved") on its own before the
+  // error reaches the caller, who reports it with the fix (MTL-CLI-004): quiet while binding, unless
+  // the user set GRPC_VERBOSITY.
+  const quiet = process.env.GRPC_VERBOSITY === undefined;
+  if (quiet) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+  return new Promise<number>((done, fail) =>
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
       err ? fail(err) : done(bound),
     ),
-  );
+  ).finally(() => {
+    if (quiet) grpc.setLogVerbosity(grpc.logVerbosity.ERROR);
+  });
 }

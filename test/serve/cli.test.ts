@@ -110,10 +110,13 @@ describe("mtl serve cannot listen", () => {
     expect(r.err).toContain(`--port ${busy() + 1} (0: any free port)`);
   }, 60_000);
 
-  it("a busy gRPC port: MTL-CLI-004, the REST server closed and the process exits", () => {
+  it("a busy gRPC port: MTL-CLI-004 alone, the REST server closed and the process exits", () => {
     const r = serve("serve", model, "--port", "0", "--grpc-port", String(busy()));
     failed(r, 1, `error MTL-CLI-004: gRPC port ${busy()} on 127.0.0.1 is in use`);
     expect(r.err).toContain("none: no gRPC");
+    // mtl's message is the first line: grpc-js's own log of the failed bind is kept quiet
+    expect(r.err).toMatch(/^error MTL-CLI-004/);
+    expect(r.err).not.toContain("No address added");
   }, 60_000);
 
   it("a port out of range is a usage error before the model loads, exit 2", () => {
