@@ -68,7 +68,12 @@ export class TrainState {
   }
 
   program(config: Config, role: ProgramRole): TrainingProgram {
-    return recent(this.programs, `${role}:${configKey(this.graph, config)}`, () => this.build(config, role));
+    return recent(this.programs, this.key(config, role), () => this.build(config, role));
+  }
+
+  /** Names a configuration's program in every cache (programs, sessions, the workers' sessions). */
+  private key(config: Config, role: ProgramRole): string {
+    return `${role}:${configKey(this.graph, config)}`;
   }
 
   /** The feeds of one configuration's program: the data it takes and its parameters, cut. */
@@ -87,15 +92,14 @@ export class TrainState {
   /** Runs one configuration (on `threads` intra-op threads): parameters cut and fed; returns every output. */
   async run(config: Config, role: ProgramRole, data: Feeds, threads?: number): Promise<Outputs> {
     const feeds = this.feeds(config, role, data);
-    const key = `${role}:${configKey(this.graph, config)}`;
-    const session = await this.sessions.get(key, () => this.program(config, role).bytes, threads);
+    const session = await this.sessions.get(this.key(config, role), () => this.program(config, role).bytes, threads);
     return session.run(feeds);
   }
 
   /**
    * Runs several configurations on the same feeds, side by side when the sessions have a worker
    * pool: the main thread and each worker take a share, balanced by MACs (longest first), every
-   * program on one intra-op thread. Outputs come back in the order of `configs`, so the results do
+   * program on one intra-op thread. Outputs come back in the order of `jobs`, so the results do
    * not depend on which thread ran what.
    */
   async runAll(jobs: readonly Job[], data: Feeds): Promise<Outputs[]> {
@@ -113,8 +117,8 @@ export class TrainState {
     share.forEach((thread, i) => {
       if (thread === 0) return;
       const { config, role } = jobs[i];
-      const key = `${role}:${configKey(this.graph, config)}`;
-      results[i] = pool.run(thread - 1, key, this.program(config, role).bytes, this.feeds(config, role, data));
+      const bytes = this.program(config, role).bytes;
+      results[i] = pool.run(thread - 1, this.key(config, role), bytes, this.feeds(config, role, data));
     });
     // the main thread's share runs while the workers run theirs
     for (let i = 0; i < jobs.length; i++)
