@@ -1,7 +1,8 @@
 // Flags that cannot apply to the command as given are usage errors (exit 2) naming both flags, not
 // silently ignored: run's planning flags with --config, report's measuring flags without --data,
 // compile's --prefer without --budget and its --quantize settings without --quantize. Bad values are
-// usage errors too: `data multimnist --train 0`, `eval --configs bogus`.
+// usage errors too: `data multimnist --train 0`, `eval --configs bogus`; and search's --seed with a
+// strategy that never draws random numbers.
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -130,5 +131,18 @@ describe("bad counts and selections are usage errors", () => {
       ["eval", "mm.onnx", "--data", "no-such-data", "--configs", value],
       `--configs takes factorised, all, pareto or a number N of at least 2, not "${value}"`,
     ),
+  );
+});
+
+describe("search --seed", () => {
+  it.each(["exact", "paper"])("refuses it with --strategy %s, which never draws random numbers", (strategy) =>
+    usageError(["search", "mm.onnx", "--strategy", strategy, "--seed", "3"], "--seed", `--strategy ${strategy}`),
+  );
+  it.each([[["evolutionary"]], [["auto"]], [["exact", "--objective", "chebyshev"]]])(
+    "keeps it with --strategy %j",
+    (flags) => {
+      const r = mtl("search", "mm.onnx", "--budget", "50%", "--strategy", ...flags, "--seed", "3");
+      expect(r.code, r.err).toBe(0);
+    },
   );
 });
