@@ -2,7 +2,7 @@
 // silently ignored: run's planning flags with --config, report's measuring flags without --data,
 // compile's --prefer without --budget and its --quantize settings without --quantize. Bad values are
 // usage errors too: `data multimnist --train 0`, `eval --configs bogus`; and search's --seed with a
-// strategy that never draws random numbers.
+// strategy that never draws random numbers, and serve's --routes without --backend.
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -145,4 +145,11 @@ describe("search --seed", () => {
       expect(r.code, r.err).toBe(0);
     },
   );
+});
+
+describe("serve --routes needs --backend", () => {
+  it("refuses --routes alone, which only the router reads, before loading the models", () =>
+    usageError(["serve", "no-such-model.onnx", "--routes", "mtl.json"], "--routes goes with --backend"));
+  it("checks --backend before loading the models too", () =>
+    usageError(["serve", "no-such-model.onnx", "--backend", "http://x"], "--backend http://x is not"));
 });
