@@ -45,8 +45,10 @@ export function fileHost(file: string, rootOption?: string): FileHost {
     if (!existsSync(full)) return undefined;
     const target = real(full);
     const within = isStd(p) ? realStd : realRoot;
-    if (!inside(target, within))
-      return `leads outside the ${isStd(p) ? "standard library" : "project"} root (through a symbolic link)`;
+    const what = isStd(p) ? "the standard library" : `the project root ${root}`;
+    // the path itself outside the root, or a symbolic link inside it leading out
+    if (!inside(resolve(full), isStd(p) ? stdlibRoot : root)) return `lies outside ${what}`;
+    if (!inside(target, within)) return `leads outside ${what} (through a symbolic link)`;
     if (!target.endsWith(".mtl")) return "is not .mtl source (or is a link to a file that is not)";
     return undefined;
   };

@@ -8,7 +8,7 @@ import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "./io";
 import { listenError } from "./listen";
-import { prepareOutputDir } from "./output";
+import { inOutputDir } from "./output";
 import { findPackageRoot } from "./package-root";
 
 const repoRoot = findPackageRoot(import.meta.url);
@@ -88,7 +88,11 @@ export async function buildPlayground(
   opts: BuildOptions = {},
 ): Promise<string> {
   const out = resolve(outDir);
-  prepareOutputDir(outDir, "--build"); // a file where the folder should be: MTL-CLI-003, exit 1
+  // a file where the folder should be: MTL-CLI-003, exit 1; a failed build removes a folder it created
+  return inOutputDir(outDir, "--build", () => build(outDir, out, opts));
+}
+
+async function build(outDir: string, out: string, opts: BuildOptions): Promise<string> {
   const entries = readdirSync(out);
   if (entries.length > 0 && !entries.includes("index.html"))
     throw new UserError(

@@ -40,7 +40,8 @@ function decoded<T>(path: string, decode: () => T): T {
   } catch (e) {
     if (e instanceof OnnxDecodeError)
       throw new ArtifactError(
-        `${path} is not an ONNX model: ${e.message}`,
+        // the decoder's "not an ONNX model (why)" would repeat the words: keep only its why
+        `${path} is not an ONNX model: ${e.message.replace(/^not an ONNX model \((.*)\)$/s, "$1")}`,
         "compile one with `mtl compile FILE.mtl -o OUT.onnx`",
       );
     throw e;

@@ -22,9 +22,25 @@ const count = (flag: string, v: string | undefined): number | undefined => {
   return Number(v);
 };
 
+/** The sizes of MNIST's splits: --train and --test take 1 to these (a usage error otherwise, exit 2). */
+const MNIST_SPLITS = { train: 60_000, test: 10_000 } as const;
+
+const splitCount = (split: "train" | "test", v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  const [n, max] = [Number(v), MNIST_SPLITS[split]];
+  if (!/^\d+$/.test(v) || n < 1 || n > max)
+    throw new UserError(
+      `--${split} takes a whole number from 1 to ${max} (MNIST's ${split} split), not ${JSON.stringify(v)}`,
+      2,
+      `e.g. --${split} ${split === "train" ? 1000 : 200}, or leave it out for all ${max}`,
+    );
+  return n;
+};
+
 export async function runDataMultiMnist(o: MultiMnistCliOptions): Promise<number> {
   const seed = count("seed", o.seed)!;
   if (seed > 0xffffffff) throw new UserError(`--seed must be at most ${0xffffffff}`, 2);
+  const [train, test] = [splitCount("train", o.train), splitCount("test", o.test)];
   const started = Date.now();
   let last = "";
   const forget = removedIfInterrupted(temporaryFolderFor(o.output));
@@ -33,8 +49,8 @@ export async function runDataMultiMnist(o: MultiMnistCliOptions): Promise<number
     m = await buildMultiMnist({
       output: o.output,
       seed,
-      train: count("train", o.train),
-      test: count("test", o.test),
+      train,
+      test,
       onProgress: (split, done, total) => {
         const line = `${split}: ${done}/${total} pairs`;
         if (line !== last) out.err(line);

@@ -36,6 +36,7 @@ export async function measure(
   file: string,
   o: EvalCliOptions,
 ): Promise<{ model: TrainedModel; result: EvalResult; profile: StoredProfile }> {
+  parseSelection(o.configs); // a bad --configs is a usage error (exit 2) before the model or data is read
   const model = loadTrained(file, o);
   const { graph, costs } = model.prepared;
   const data = await openDataset(o.data);

@@ -8,7 +8,7 @@ import { renderAll } from "../../compiler/render";
 import type { Graph, WeightMap } from "../../compiler/ir/types";
 import { rowsOf } from "../../compiler/weights/init";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
-import { checkOutputDir, prepareOutputDir, writeOutput } from "../output";
+import { checkOutputDir, inOutputDir, writeOutput } from "../output";
 import { fileHost } from "../host";
 import { wholeNumber } from "../flags";
 import { out, useColor, UserError } from "../io";
@@ -53,12 +53,14 @@ export async function runExportTorch(file: string, o: ExportTorchOptions): Promi
   const diagnostics = [...r.diagnostics, ...pkg.diagnostics];
   if (diagnostics.length) out.err(renderAll(diagnostics, { source: (f) => host.readFile(f), color }));
   if (pkg.diagnostics.some((d) => d.severity === "error")) return 1;
-  prepareOutputDir(o.output, "-o");
-  for (const [name, text] of pkg.files) await writeOutput(join(o.output, name), text);
-  await writeOutput(
-    join(o.output, "weights.safetensors"),
-    encodeSafetensors(fullStateDict(r.prepared.graph, r.prepared.weights)),
-  );
+  // a write that fails (a full disk) removes the folder again while it is still empty
+  await inOutputDir(o.output, "-o", async () => {
+    for (const [name, text] of pkg.files) await writeOutput(join(o.output, name), text);
+    await writeOutput(
+      join(o.output, "weights.safetensors"),
+      encodeSafetensors(fullStateDict(r.prepared.graph, r.prepared.weights)),
+    );
+  });
   out.log(`wrote ${o.output}: ${[...pkg.files.keys(), "weights.safetensors"].join(", ")} (class ${pkg.className})`);
   return 0;
 }

@@ -3,6 +3,7 @@
 // `mtl eval`); otherwise it reads --profile or the profile stored in the model by `mtl eval --write`.
 import { join } from "node:path";
 import { readArtifact } from "../../runtime/artifact";
+import { parseSelection } from "../../runtime/eval/configs";
 import { checkProfile, type StoredProfile } from "../../runtime/profile-schema";
 import { buildReport } from "../../runtime/report/report";
 import {
@@ -64,6 +65,7 @@ export async function runReport(file: string, o: ReportCliOptions): Promise<numb
         `add --data DIR to measure now, or drop ${measuring.join(", ")}`,
       );
   }
+  if (o.data !== undefined) parseSelection(o.configs); // a bad --configs is a usage error before any work
   const a = readArtifact(readBytes(file, "model file"), file);
   // before measuring, not after; creates nothing, so a failed report leaves no folder behind
   for (const f of REPORT_FILES) checkOutputFile(join(o.output, f), "-o", "report", [file]);

@@ -57,6 +57,13 @@ export function planOptionsFrom(o: PlanFlags): PlanOptions {
   };
   if (o.objective) options.objective = o.objective as PlanOptions["objective"];
   if (o.seed !== undefined) options.seed = wholeNumber(o.seed, "--seed", 1, 0);
+  // only the evolutionary search draws random numbers: auto may run it, and so may chebyshev's scale (found with auto)
+  if (o.seed !== undefined && (o.strategy === "paper" || o.strategy === "exact") && o.objective !== "chebyshev")
+    throw new UserError(
+      `--seed seeds the evolutionary search, which --strategy ${o.strategy} never runs`,
+      2,
+      "drop --seed, or use --strategy evolutionary (or auto, which runs it on large spaces)",
+    );
   if (o.acceptUnreliableLatency && !o.latency)
     throw new UserError(
       "--accept-unreliable-latency goes with --latency",

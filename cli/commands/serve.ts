@@ -101,9 +101,32 @@ function listenPlace(f: ListenFailure): ListenPlace {
   };
 }
 
+/** --backend's HOST:PORT, with --routes; --routes alone is a usage error (only the router reads it). */
+function backendAddress(o: ServeCliOptions): string | undefined {
+  if (o.backend === undefined) {
+    if (o.routes !== undefined)
+      throw new UserError(
+        "--routes goes with --backend: only the router in front of Triton reads the routing table",
+        2,
+        "add --backend kserve-grpc://HOST:PORT, or drop --routes to serve the models here",
+      );
+    return undefined;
+  }
+  const m = /^kserve-grpc:\/\/([^/]+:\d+)\/?$/.exec(o.backend);
+  if (!m)
+    throw new UserError(
+      `--backend ${o.backend} is not a kserve-grpc://HOST:PORT address`,
+      2,
+      "e.g. --backend kserve-grpc://127.0.0.1:8001",
+    );
+  if (!o.routes) throw new UserError("--backend needs --routes REPO/mtl.json (written by `mtl export triton`)", 2);
+  return m[1];
+}
+
 export async function runServe(paths: string[], o: ServeCliOptions): Promise<number> {
   const cache = whole(o.cache, "--cache", 16, 1);
   const options = serveOptions(o); // every flag is checked before the models load
+  const backend = backendAddress(o);
   const preload = o.preload ?? "none";
   const precision = precisionFlag(o.precision);
   const models = new Map<string, MtlModel>();
@@ -133,16 +156,8 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
   }
   let executor;
   let client: KServeGrpcClient | undefined;
-  if (o.backend) {
-    const m = /^kserve-grpc:\/\/([^/]+:\d+)\/?$/.exec(o.backend);
-    if (!m)
-      throw new UserError(
-        `--backend ${o.backend} is not a kserve-grpc://HOST:PORT address`,
-        2,
-        "e.g. --backend kserve-grpc://127.0.0.1:8001",
-      );
-    if (!o.routes) throw new UserError("--backend needs --routes REPO/mtl.json (written by `mtl export triton`)", 2);
-    client = new KServeGrpcClient(m[1]);
+  if (backend !== undefined && o.routes !== undefined) {
+    client = new KServeGrpcClient(backend);
     executor = routerExecutor(models, readRoutes(readBytes(o.routes, "routing table"), o.routes), client);
   }
   let server;

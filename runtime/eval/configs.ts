@@ -127,9 +127,14 @@ export function selectConfigs(
   return sampled(groups, selection, o.seed ?? 0);
 }
 
-/** Reads --configs: all, factorised, pareto, or a whole number. */
+/** Reads --configs: all, factorised, pareto, or a whole number of at least 2; anything else is a usage error (exit 2). */
 export function parseSelection(text: string | undefined): ConfigSelection {
   if (text === undefined || text === "factorised" || text === "all" || text === "pareto") return text ?? "factorised";
-  if (/^\d+$/.test(text)) return Number(text);
-  throw new EvalError("MTL-EVAL-004", `--configs ${text} is not understood`, "use all, factorised, pareto or a number");
+  if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text)) && Number(text) >= 2) return Number(text);
+  throw new EvalError(
+    "MTL-EVAL-004",
+    `--configs takes factorised, all, pareto or a number N of at least 2, not ${JSON.stringify(text)}`,
+    "e.g. --configs pareto, or --configs 50 for a seeded sample of 50 (factorised is the default)",
+    2,
+  );
 }

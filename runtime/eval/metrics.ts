@@ -9,8 +9,8 @@ import { METRICS } from "../../compiler/train/spec";
 
 /** A metric the evaluator cannot compute, or data it cannot score (docs/errors.md). */
 export class EvalError extends MtlError {
-  constructor(code: `MTL-EVAL-${string}`, message: string, hint?: string) {
-    super(code, message, hint);
+  constructor(code: `MTL-EVAL-${string}`, message: string, hint?: string, exitCode = 1) {
+    super(code, message, hint, exitCode);
   }
 }
 

@@ -1,6 +1,8 @@
 // Flags that cannot apply to the command as given are usage errors (exit 2) naming both flags, not
 // silently ignored: run's planning flags with --config, report's measuring flags without --data,
-// compile's --prefer without --budget and its --quantize settings without --quantize.
+// compile's --prefer without --budget and its --quantize settings without --quantize. Bad values are
+// usage errors too: `data multimnist --train 0`, `eval --configs bogus`; and search's --seed with a
+// strategy that never draws random numbers, and serve's --routes without --backend.
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -75,6 +77,8 @@ describe("report", () => {
   ])("refuses %s without --data", (flag, value) =>
     usageError(["report", "mm.onnx", "-o", "r", flag, value], flag, "--data"),
   );
+  it("checks --configs before measuring", () =>
+    usageError(["report", "mm.onnx", "-o", "r", "--data", "no-such-data", "--configs", "bogus"], "--configs takes"));
   it("checks --seed before measuring", () =>
     usageError(["report", "mm.onnx", "-o", "r", "--data", "no-such-data", "--seed", "abc"], "--seed"));
 });
@@ -110,4 +114,42 @@ describe("compile", () => {
   });
   it("keeps --prefer with --budget", () =>
     expect(mtl("compile", src, "-o", "s.onnx", "--budget", "50%", "--prefer", "left=5").code).toBe(0));
+});
+
+describe("bad counts and selections are usage errors", () => {
+  it.each([
+    [["--train", "0"], "--train takes a whole number from 1 to 60000"],
+    [["--train", "abc"], "--train takes a whole number from 1 to 60000"],
+    [["--test", "10001"], "--test takes a whole number from 1 to 10000"],
+  ])("data multimnist %j", (flags, text) => {
+    usageError(["data", "multimnist", "-o", "mm-data", ...flags], text);
+    expect(readdirSync(dir)).not.toContain("mm-data");
+  });
+
+  it.each(["bogus", "1", "0"])("eval --configs %s names the accepted values before reading anything", (value) =>
+    usageError(
+      ["eval", "mm.onnx", "--data", "no-such-data", "--configs", value],
+      `--configs takes factorised, all, pareto or a number N of at least 2, not "${value}"`,
+    ),
+  );
+});
+
+describe("search --seed", () => {
+  it.each(["exact", "paper"])("refuses it with --strategy %s, which never draws random numbers", (strategy) =>
+    usageError(["search", "mm.onnx", "--strategy", strategy, "--seed", "3"], "--seed", `--strategy ${strategy}`),
+  );
+  it.each([[["evolutionary"]], [["auto"]], [["exact", "--objective", "chebyshev"]]])(
+    "keeps it with --strategy %j",
+    (flags) => {
+      const r = mtl("search", "mm.onnx", "--budget", "50%", "--strategy", ...flags, "--seed", "3");
+      expect(r.code, r.err).toBe(0);
+    },
+  );
+});
+
+describe("serve --routes needs --backend", () => {
+  it("refuses --routes alone, which only the router reads, before loading the models", () =>
+    usageError(["serve", "no-such-model.onnx", "--routes", "mtl.json"], "--routes goes with --backend"));
+  it("checks --backend before loading the models too", () =>
+    usageError(["serve", "no-such-model.onnx", "--backend", "http://x"], "--backend http://x is not"));
 });

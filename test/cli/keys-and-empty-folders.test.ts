@@ -1,12 +1,14 @@
-// A key or input given twice is a usage error (not silently the last value); a failing `mtl run -o`
-// or `mtl train -o` leaves no empty folder it created (but keeps one that existed); `mtl data check
-// --model` prints "ok" only when the model was read and the data fits it.
+// A key or input given twice is a usage error (not silently the last value); a failing `mtl run -o`,
+// `mtl train -o`, `mtl export torch -o` or `mtl playground --build` leaves no empty folder it created
+// (but keeps one that existed); `mtl data check --model` prints "ok" only when the model was read and
+// the data fits it.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildMultiMnist } from "../../runtime/data/multimnist";
-import { mtlIn, STACK_TRACE } from "../helpers/cli";
+import { MTL_BIN, mtlIn, STACK_TRACE } from "../helpers/cli";
 import { SMALL_MULTIMNIST } from "../helpers/train-fixture";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -104,6 +106,32 @@ describe("a failing command leaves no empty output folder", () => {
       expect(existsSync(run), flags.join(" ")).toBe(false);
     }
   }, 60_000);
+
+  it("export torch: a write that fails (a file size limit here) removes the -o folder it created", () => {
+    const pkg = join(work, "torch", "nested");
+    // ulimit -f 1: every file over 1 kB fails to write (EFBIG), as on a full disk
+    const r = spawnSync(
+      "sh",
+      ["-c", 'ulimit -f 1; exec "$0" "$@"', process.execPath, MTL_BIN, "export", "torch"].concat([example, "-o", pkg]),
+      { cwd: work, encoding: "utf8" },
+    );
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/cannot write .*EFBIG/);
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+    expect(existsSync(join(work, "torch"))).toBe(false);
+  });
+
+  it("playground --build: a build that fails removes the folder it created", async () => {
+    vi.doMock("vite", () => ({ build: () => Promise.reject(new Error("the build broke")) }));
+    try {
+      const { buildPlayground } = await import("../../cli/playground");
+      const site = join(work, "site", "nested");
+      await expect(buildPlayground(site, { verbose: false })).rejects.toThrow("the build broke");
+      expect(existsSync(join(work, "site"))).toBe(false);
+    } finally {
+      vi.doUnmock("vite");
+    }
+  });
 });
 
 describe("mtl data check --model", () => {

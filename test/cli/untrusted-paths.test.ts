@@ -1,5 +1,6 @@
 // Issue 15 items 13 and 14: imports never follow symbolic links out of the project, never read (or
-// quote) files that are not .mtl source, and a project's own `std/` folder is its own.
+// quote) files that are not .mtl source, and a project's own `std/` folder is its own. A file outside
+// --root is said to lie outside it (a symbolic link is named only when one leads out).
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { checkProgram } from "../../compiler/index";
 import { renderAll } from "../../compiler/render";
 import { fileHost } from "../../cli/host";
+import { runMtl, STACK_TRACE } from "../helpers/cli";
 
 const MODEL = (imp: string, use: string) =>
   `${imp}\nmodel M {\n  input x: f32[N, 3, 8, 8]\n  encoder e = x |> conv(${use}, k: 1)\n  task t { head e |> fixed conv(2, k: 1) }\n}\n`;
@@ -35,7 +37,17 @@ describe("imports and symbolic links", () => {
     writeFileSync(join(root, "main.mtl"), MODEL('import { leak } from "./lib"', "leak()"));
     const { r } = check(root, "main.mtl");
     expect(r.diagnostics.map((d) => d.code)).toEqual(["MTL2002"]);
-    expect(r.diagnostics[0].message).toMatch(/outside the project root/);
+    expect(r.diagnostics[0].message).toMatch(/leads outside the project root .* \(through a symbolic link\)/);
+  });
+
+  it("says a file outside --root lies outside it, without blaming a symbolic link that is not there", () => {
+    const { root, outside } = project();
+    writeFileSync(join(outside, "main.mtl"), MODEL("", "8"));
+    const r = runMtl(outside, ["check", join(outside, "main.mtl"), "--root", root]);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toContain(`lies outside the project root ${root}`);
+    expect(r.err).not.toContain("symbolic link");
+    expect(r.err).not.toMatch(STACK_TRACE);
   });
 
   it("refuses a symlinked folder that leads out of the project", () => {

@@ -129,7 +129,7 @@ describe("mtl data multimnist", () => {
     writeFileSync(join(full, "keep.txt"), "x");
     expect(await main(["data", "multimnist", "-o", full, "--train", "10", "--test", "10"])).toBe(1);
     expect(readdirSync(full)).toEqual(["keep.txt"]);
-    expect(await main(["data", "multimnist", "-o", join(work, "big"), "--train", "70000", "--test", "10"])).toBe(1);
+    expect(await main(["data", "multimnist", "-o", join(work, "big"), "--train", "70000", "--test", "10"])).toBe(2); // usage
     expect(await main(["data", "multimnist", "-o", join(work, "neg"), "--train", "-3"])).toBe(2);
     expect(existsSync(join(work, "big"))).toBe(false);
     expect(readdirSync(work).filter((f) => f.includes("tmp"))).toEqual([]);

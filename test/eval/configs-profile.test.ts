@@ -46,7 +46,10 @@ describe("configuration selection", () => {
     expect(selectConfigs(table(20), 10, { seed: 3 })).toEqual(s); // seeded
     expect(parseSelection(undefined)).toBe("factorised");
     expect(parseSelection("12")).toBe(12);
-    expect(() => parseSelection("some")).toThrow(/--configs some/);
+    expect(() => parseSelection("some")).toThrow(
+      /--configs takes factorised, all, pareto or a number N of at least 2, not "some"/,
+    );
+    expect(() => parseSelection("1")).toThrow(expect.objectContaining({ code: "MTL-EVAL-004", exitCode: 2 }));
   });
 
   it("pareto: the configurations plans pick, each a real configuration", () => {
