@@ -46,7 +46,10 @@ describe("weights without per-width BatchNorm rows", () => {
 
   it("mtl weights export --full-width-only says what it left out and how to get it back", () => {
     expect(fullExport).toMatch(
-      /^note: left out 8 per-width BatchNorm row tensors \(--full-width-only\): .* full-width statistics until calibrated \(`mtl calibrate OUT\.onnx --data DIR`\)\n$/,
+      new RegExp(
+        "^note: left out 8 per-width BatchNorm row tensors \\(--full-width-only\\): .* full-width statistics " +
+          "until calibrated \\(`mtl calibrate OUT\\.onnx --data DIR`\\)\\n$",
+      ),
     );
   });
 
