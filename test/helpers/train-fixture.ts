@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { prepareModel, type Prepared } from "../../compiler/compile";
 import { memoryHost } from "../../compiler/host";
 import { buildMultiMnist } from "../../runtime/data/multimnist";
+import { expect } from "vitest";
 import { stdlibFiles } from "./check";
 
 export const SMALL_MULTIMNIST = `
@@ -41,4 +42,10 @@ export async function smallMultiMnist(): Promise<string> {
   const dir = join(mkdtempSync(join(tmpdir(), "mtl-mm-")), "data");
   await buildMultiMnist({ output: dir, seed: 0, train: 2000, test: 500 });
   return dir;
+}
+
+/** Both maps hold the same names with bitwise the same values. */
+export function expectSameWeights(a: ReadonlyMap<string, Float32Array>, b: ReadonlyMap<string, Float32Array>): void {
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  for (const [k, v] of a) expect(Buffer.from(b.get(k)!.buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
 }

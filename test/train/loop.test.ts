@@ -15,7 +15,7 @@ import { NonFiniteLoss } from "../../runtime/train/step";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { Progress } from "../../runtime/train/progress";
 import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
-import { prepareSource, SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
+import { expectSameWeights, prepareSource, SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
 
 const work = mkdtempSync(join(tmpdir(), "mtl-loop-"));
 let data: Dataset;
@@ -48,11 +48,6 @@ async function run(runDir: string, extra: Partial<TrainOptions> = {}): Promise<T
   }
 }
 
-const same = (a: ReadonlyMap<string, Float32Array>, b: ReadonlyMap<string, Float32Array>) => {
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  for (const [k, v] of a) expect(Buffer.from(b.get(k)!.buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
-};
-
 describe("mtl training loop on MultiMNIST", () => {
   beforeAll(async () => {
     data = await openDataset(await smallMultiMnist());
@@ -77,12 +72,12 @@ describe("mtl training loop on MultiMNIST", () => {
     expect(first.steps).toBe(40);
     const resumed = await run("b", { resume: true });
     expect(resumed.steps).toBe(80);
-    same(resumed.weights, unbroken.weights);
+    expectSameWeights(resumed.weights, unbroken.weights);
   }, 120_000);
 
   it("same seed, one thread: the same weights; another seed: different ones", async () => {
     const again = await run("c");
-    same(again.weights, unbroken.weights);
+    expectSameWeights(again.weights, unbroken.weights);
     const other = await run("d", { spec: { ...prepared.graph.train, seed: 1, epochs: 1 } });
     const w = (r: TrainResult) => Buffer.from(r.weights.get("conv.weight")!.buffer);
     expect(w(other).equals(w(unbroken))).toBe(false);
@@ -112,6 +107,6 @@ describe("mtl training loop on MultiMNIST", () => {
     for (const p of switchable) expect(exported.has(p.name + PER_WIDTH_SUFFIX)).toBe(true);
     const bound = bindWeights(graph, exported);
     if (!bound.ok) throw new Error(bound.problems.map((x) => x.message).join("; "));
-    same(bound.weights, unbroken.weights);
+    expectSameWeights(bound.weights, unbroken.weights);
   });
 });

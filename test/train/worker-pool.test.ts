@@ -18,7 +18,7 @@ import { largestConfig } from "../../runtime/train/sandwich";
 import { sessionCapacity, sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
 import { balance } from "../../runtime/train/step";
 import { WorkerPool } from "../../runtime/train/worker-pool";
-import { prepareSource, SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
+import { expectSameWeights, prepareSource, SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
 
 const work = mkdtempSync(join(tmpdir(), "mtl-pool-"));
 let data: Dataset;
@@ -51,11 +51,6 @@ async function weightsAfter(spec: TrainSpec, workers: number, runDir: string): P
   }
 }
 
-function expectSame(a: Map<string, Float32Array>, b: Map<string, Float32Array>): void {
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  for (const [k, v] of a) expect(Buffer.from(b.get(k)!.buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
-}
-
 describe("training on worker threads", () => {
   beforeAll(async () => {
     data = await openDataset(await smallMultiMnist());
@@ -67,7 +62,7 @@ describe("training on worker threads", () => {
     expect(spec.distillOutputs).toBeGreaterThan(0);
     const serial = await weightsAfter(spec, 0, "serial-taught");
     const pooled = await weightsAfter(spec, 2, "pooled-taught");
-    expectSame(pooled, serial);
+    expectSameWeights(pooled, serial);
     // and training moved them
     expect([...serial].some(([k, v]) => !Buffer.from(v.buffer).equals(Buffer.from(prepared.weights.get(k)!.buffer))));
   }, 120_000);
@@ -82,7 +77,7 @@ describe("training on worker threads", () => {
     };
     const serial = await weightsAfter(spec, 0, "serial-plain");
     const pooled = await weightsAfter(spec, 1, "pooled-plain");
-    expectSame(pooled, serial);
+    expectSameWeights(pooled, serial);
   }, 120_000);
 
   it("reports a failing run as MTL-TRAIN-031 and keeps working", async () => {
