@@ -3,8 +3,10 @@
 // sandwich rule's: the largest, the smallest and `configs - 2` random configurations (drawn once
 // with the seeded sampler and reused, so neither side pays for building new graphs while timed),
 // forward + backward each, gradients summed, one SGD step. PyTorch runs one generated nn.Module
-// per configuration (bench/train/torch-codegen.ts) with the same losses: cross-entropy on labels
-// for the largest, soft cross-entropy to its detached outputs for the others.
+// per configuration (bench/train/torch-codegen.ts) with the same losses, the file's `distill`
+// recipe: cross-entropy on labels for the largest; for the others, soft cross-entropy to its
+// detached outputs, their own label loss (`labels:`) and the feature term (`features:`, the mean
+// squared difference to the largest's encoder features on the channels they have).
 // images/s counts each sample once per step (as US-Nets reports epochs), with "largest only" (one
 // configuration per step) beside it. On a shared machine the load changes within a minute, so the
 // two sides run in alternating rounds (`--rounds`, each a warm-up step then `--steps` timed ones)
@@ -27,6 +29,7 @@ import { parseArgs } from "node:util";
 import { prepareModel } from "../compiler/compile";
 import type { Config } from "../compiler/ir/types";
 import { specialise } from "../compiler/passes/specialise";
+import { encoderFeatures } from "../compiler/train/graph";
 import { paramRoles } from "../compiler/train/roles";
 import { fileHost } from "../cli/host";
 import { exitAfterTrainingRerun } from "../cli/training-malloc.js";
@@ -35,7 +38,7 @@ import { nchwcBlock } from "../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../runtime/train/programs";
 import { StepRng } from "../runtime/train/rng";
 import { sandwich } from "../runtime/train/sandwich";
-import { sessionSettings, TrainingSessions } from "../runtime/train/sessions";
+import { defaultSplit, sessionSettings, TrainingSessions, type Split } from "../runtime/train/sessions";
 import { sandwichStep, TrainState } from "../runtime/train/step";
 import { torchModule } from "./train/torch-codegen";
 
@@ -60,6 +63,8 @@ const rounds = Number(flags.rounds);
 interface Rate {
   readonly imagesPerSecond: number;
   readonly cpuMsPerStep: number;
+  /** Minor page faults per step (mtl only): a step that keeps faulting in fresh pages pays in CPU. */
+  readonly faults?: number;
 }
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -82,10 +87,10 @@ const labels = Object.fromEntries(
 /** Builds the training state once; each call of the returned function is one timed round. */
 async function mtlRunner(
   which: readonly Config[],
-  workers: boolean,
+  split: Split,
 ): Promise<{ round: () => Promise<Rate>; close: () => Promise<void> }> {
   const settings = sessionSettings(threads);
-  const sessions = workers ? new TrainingSessions(settings) : new TrainingSessions(settings, undefined, 0);
+  const sessions = new TrainingSessions(settings, undefined, split);
   const roles = paramRoles(graph);
   const trainable = new Set([...roles].filter(([, v]) => v.trainable).map(([k]) => k));
   const decay = new Set([...roles].filter(([, v]) => v.decay).map(([k]) => k));
@@ -106,11 +111,13 @@ async function mtlRunner(
   const round = async (): Promise<Rate> => {
     await sandwichStep(state, which, feeds, opt, 0.01, step++, null);
     const c0 = process.cpuUsage();
+    const f0 = process.resourceUsage().minorPageFault;
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) await sandwichStep(state, which, feeds, opt, 0.01, step++, null);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(c0);
-    return { imagesPerSecond: (batch * steps) / seconds, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps };
+    const faults = (process.resourceUsage().minorPageFault - f0) / steps;
+    return { imagesPerSecond: (batch * steps) / seconds, cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps, faults };
   };
   return { round, close: () => sessions.close() };
 }
@@ -150,9 +157,11 @@ class TorchWorker {
 function torchScript(rowConfigs: readonly (readonly Config[])[]): string {
   const tasks = JSON.stringify(graph.tasks.map((t) => t.name));
   const rows = rowConfigs.map((which, r) => {
-    const modules = which.map((c, i) =>
-      torchModule(specialise(graph, weights, c).graph).replace("class Net(", `class Net${r}_${i}(`),
-    );
+    const modules = which.map((c, i) => {
+      const fixed = specialise(graph, weights, c).graph;
+      const features = spec.distillFeatures > 0 ? encoderFeatures(fixed, fixed.tasks) : [];
+      return torchModule(fixed, features).replace("class Net(", `class Net${r}_${i}(`);
+    });
     return { modules, nets: `[${which.map((_, i) => `Net${r}_${i}()`).join(", ")}]` };
   });
   return `
@@ -166,16 +175,25 @@ for nets in [${rows.map((r) => r.nets).join(", ")}]:
     rows.append((nets, torch.optim.SGD(params, lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)))
 x = torch.rand(${JSON.stringify(shape)})
 y = {t: torch.randint(0, 10, (${batch},)) for t in ${tasks}}
+tasks = ${tasks}
+outputs, features, labels, T = ${spec.distillOutputs}, ${spec.distillFeatures}, ${spec.distillLabels}, ${spec.distillTemperature}
+def soft(s, t):
+    return T * T * -(F.softmax(t / T, 1) * F.log_softmax(s / T, 1)).sum(1).mean()
 def step(nets, opt):
     opt.zero_grad()
     teacher = None
     for i, net in enumerate(nets):
         out = net(x)
-        if i == 0:
-            loss = sum(F.cross_entropy(out[t], y[t]) for t in ${tasks})
-            teacher = {t: out[t].detach() for t in ${tasks}}
+        if i == 0 or outputs == 0:
+            loss = sum(F.cross_entropy(out[t], y[t]) for t in tasks)
+            teacher = {k: v.detach() for k, v in out.items()}
         else:
-            loss = sum(-(F.softmax(teacher[t], 1) * F.log_softmax(out[t], 1)).sum(1).mean() for t in ${tasks})
+            loss = outputs * sum(soft(out[t], teacher[t]) for t in tasks)
+            if labels > 0:
+                loss = loss + labels * sum(F.cross_entropy(out[t], y[t]) for t in tasks)
+        if i > 0 and features > 0:
+            f = [k for k in out if k.startswith("feature.")]
+            loss = loss + features * sum(F.mse_loss(out[k], teacher[k][:, :out[k].shape[1]]) for k in f)
         loss.backward()
     opt.step()
 for line in sys.stdin:
@@ -189,15 +207,20 @@ for line in sys.stdin:
 `;
 }
 
-// [label, configurations, whether mtl runs them side by side on worker threads]
-const rows: [string, readonly Config[], boolean][] = [
-  ["largest only", configs.slice(0, 1), true],
-  [`sandwich (${configs.length} configurations)`, configs, true],
+// [label, configurations, how mtl spreads a step over the threads (sessions.ts)]
+const split = defaultSplit(sessionSettings(threads));
+const rows: [string, readonly Config[], Split][] = [
+  ["largest only", configs.slice(0, 1), split],
+  [`sandwich (${configs.length} configurations)`, configs, split],
 ];
-if (threads > 1) rows.push(["sandwich, no worker threads", configs, false]);
+if (threads > 1) {
+  rows.push(["largest, --split configs", configs.slice(0, 1), "configs"]);
+  rows.push(["sandwich, --split configs", configs, "configs"]);
+  rows.push(["sandwich, --split serial", configs, "serial"]);
+}
 if (flags.each)
   for (const c of configs.slice(1))
-    rows.push([`alone: ${graph.groups.map((g) => g.choices[c[g.name]]).join("/")}`, [c], true]);
+    rows.push([`alone: ${graph.groups.map((g) => g.choices[c[g.name]]).join("/")}`, [c], split]);
 const torchVersion = execFileSync("/usr/bin/python3", ["-c", "import torch; print(torch.__version__)"], {
   encoding: "utf8",
 }).trim();
@@ -212,10 +235,10 @@ console.log(
 console.log(
   `${rounds} alternating rounds; medians (wall images/s, CPU ms per step over all threads)\n` +
     `${"step".padEnd(30)} ${"mtl img/s".padStart(10)} ${"torch img/s".padStart(12)} ${"mtl/torch".padStart(10)}` +
-    ` ${"mtl CPU ms".padStart(11)} ${"torch CPU ms".padStart(13)} ${"torch/mtl CPU".padStart(14)}`,
+    ` ${"mtl CPU ms".padStart(11)} ${"torch CPU ms".padStart(13)} ${"torch/mtl CPU".padStart(14)} ${"mtl faults".padStart(11)}`,
 );
-for (const [row, [label, which, workers]] of rows.entries()) {
-  const runner = await mtlRunner(which, workers);
+for (const [row, [label, which, how]] of rows.entries()) {
+  const runner = await mtlRunner(which, how);
   const m: Rate[] = [];
   const t: Rate[] = [];
   try {
@@ -230,7 +253,10 @@ for (const [row, [label, which, workers]] of rows.entries()) {
   const [mc, tc] = [median(m.map((x) => x.cpuMsPerStep)), median(t.map((x) => x.cpuMsPerStep))];
   console.log(
     `${label.padEnd(30)} ${mw.toFixed(0).padStart(10)} ${tw.toFixed(0).padStart(12)} ${(mw / tw).toFixed(2).padStart(10)}` +
-      ` ${mc.toFixed(0).padStart(11)} ${tc.toFixed(0).padStart(13)} ${(tc / mc).toFixed(2).padStart(14)}`,
+      ` ${mc.toFixed(0).padStart(11)} ${tc.toFixed(0).padStart(13)} ${(tc / mc).toFixed(2).padStart(14)}` +
+      ` ${median(m.map((x) => x.faults ?? 0))
+        .toFixed(0)
+        .padStart(11)}`,
   );
 }
 torch.close();

@@ -235,9 +235,11 @@ function program(): Command {
       "--seed <n>",
       "seed of initialisation, shuffling, augmentation and sampling (overrides the train { } section)",
     )
+    .option("--threads <n>", "threads (default: every core); --split says how a step uses them")
     .option(
-      "--threads <n>",
-      "threads (default: every core): the largest configuration's intra-op threads; the step's others run side by side, one thread each",
+      "--split <how>",
+      "batch (default on several threads: each thread trains every configuration on its share of the batch), " +
+        "configs (the whole batch; the configurations side by side) or serial",
     )
     .option("--provider <name>", "execution provider: cpu or cuda", "cpu")
     .option("--weights <file>", "start from these weights (.safetensors by PyTorch-style names) instead of seeded ones")

@@ -17,8 +17,11 @@ const BIN: Readonly<Record<string, string>> = { add: "+", sub: "-", mul: "*", di
 const py = (s: string) => s.replace(/[^A-Za-z0-9_]/g, "_");
 const nums = (n: Node, k: string) => n.attrs[k] as readonly number[];
 
-/** Python source defining `class Net(nn.Module)` whose forward returns {task: raw output}. */
-export function torchModule(graph: Graph): string {
+/**
+ * Python source defining `class Net(nn.Module)` whose forward returns {task: raw output}, and
+ * `"feature.<i>"` for each of `features` (value ids: the encoder features that distillation matches).
+ */
+export function torchModule(graph: Graph, features: readonly string[] = []): string {
   const init: string[] = [];
   const body: string[] = [];
   const v = new Map<string, string>();
@@ -96,7 +99,10 @@ export function torchModule(graph: Graph): string {
     }
   });
   const args = graph.inputs.map((i) => py(i.name)).join(", ");
-  const outs = graph.tasks.map((t) => `${JSON.stringify(t.name)}: ${v.get(t.output)}`).join(", ");
+  const outs = [
+    ...graph.tasks.map((t) => `${JSON.stringify(t.name)}: ${v.get(t.output)}`),
+    ...features.map((id, i) => `"feature.${i}": ${v.get(id)}`),
+  ].join(", ");
   return [
     "class Net(nn.Module):",
     "    def __init__(self):",

@@ -15,7 +15,7 @@ import { CHECKPOINT_FILE, train } from "../../runtime/train/loop";
 import { nchwcBlock } from "../../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { Progress } from "../../runtime/train/progress";
-import { sessionCapacity, sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
+import { sessionCapacity, sessionSettings, splitOf, TrainingSessions } from "../../runtime/train/sessions";
 import { inOutputDir, writeOutputSync } from "../output";
 import { fileHost } from "../host";
 import { sourceRecord } from "../source-record";
@@ -30,6 +30,7 @@ export interface TrainCliOptions {
   steps?: string;
   seed?: string;
   threads?: string;
+  split?: string;
   provider?: string;
   weights?: string;
   model?: string;
@@ -88,6 +89,7 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
   const data = await openDataset(o.data);
   checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data);
   const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider); // flags first: exit 2
+  const split = splitOf(o.split, settings);
   // -o is the run folder: a file there (or an uncreatable folder) is refused now, not after an epoch;
   // an error before anything is written into it removes the folder again
   const wording = {
@@ -106,7 +108,7 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
           "pass --resume to continue it, or choose another -o folder",
         );
       }
-      const sessions = new TrainingSessions(settings, sessionCapacity(graph, settings.threads));
+      const sessions = new TrainingSessions(settings, sessionCapacity(graph, settings.threads), split);
       const tty = Boolean(process.stdout.isTTY);
       const progress = new Progress((s) => void process.stdout.write(s), tty, 20);
       const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");
@@ -114,6 +116,7 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
       out.log(
         `training ${graph.name}: ${graph.groups.length} width groups, ${spec.configsPerStep} configurations per step, ` +
           `batch ${spec.batchSize}, ${settings.threads} threads (${settings.provider}` +
+          `${split === "serial" ? "" : `, split by ${split === "batch" ? "batch" : "configuration"}`}` +
           `${block > 0 ? `, convs in channel blocks of ${block}` : ""})`,
       );
       try {

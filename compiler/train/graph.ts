@@ -29,11 +29,22 @@ export interface TrainingGraphOptions {
   readonly nchwcBlock?: number; // onnxruntime's conv channel block (nchwc.ts); 0 or absent: standard ops only
 }
 
+/** One BatchNorm's batch statistics as graph outputs. */
+export interface BatchStatsOutput {
+  readonly node: string;
+  readonly mean: string;
+  readonly var: string;
+  readonly runningMean: string;
+  readonly runningVar: string;
+  /** Values each sample gives each channel (the spatial size), null when a spatial axis is symbolic. */
+  readonly perSample: number | null;
+}
+
 export interface TrainingGraph {
   readonly model: OnnxModel;
   readonly params: readonly string[];
   readonly buffers: readonly string[];
-  readonly batchStats: readonly { node: string; mean: string; var: string; runningMean: string; runningVar: string }[];
+  readonly batchStats: readonly BatchStatsOutput[];
   readonly features: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -252,9 +263,21 @@ export function buildTrainingGraph(graph: Graph, config: Config, opts: TrainingG
     const ee = top(n.id);
     const mean = named(ee, s.mean, `stats.${n.id}.mean`);
     const variance = named(ee, s.var, `stats.${n.id}.var`);
-    const c = type(n.outputs[0]).shape[1];
+    const shape = type(n.outputs[0]).shape;
+    const c = shape[1];
     outputs.push({ name: mean, dtype: "float", shape: [c] }, { name: variance, dtype: "float", shape: [c] });
-    return { node: n.id, mean, var: variance, runningMean: n.params.running_mean, runningVar: n.params.running_var };
+    const spatial = shape.slice(2);
+    const perSample = spatial.every((d) => typeof d === "number")
+      ? spatial.reduce<number>((a, d) => a * (d as number), 1)
+      : null;
+    return {
+      node: n.id,
+      mean,
+      var: variance,
+      runningMean: n.params.running_mean,
+      runningVar: n.params.running_var,
+      perSample,
+    };
   });
   for (const t of tasks) outputs.push(info(`output.${t.name}`, t.output));
   const featureNames = features.map((v, i) => {

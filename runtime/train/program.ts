@@ -10,6 +10,8 @@ export interface BatchnormStats {
   /** The running-statistics parameters (IR names) whose active-width row they update. */
   readonly runningMean: string;
   readonly runningVar: string;
+  /** Values each sample gives each channel (the spatial size); null when not known statically. */
+  readonly perSample: number | null;
 }
 
 export interface TrainingProgram {

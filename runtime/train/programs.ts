@@ -43,6 +43,7 @@ export function trainingPrograms(
         variance: s.var,
         runningMean: s.runningMean,
         runningVar: s.runningVar,
+        perSample: s.perSample,
       })),
       inputs: g.model.graph.inputs.map((i) => i.name),
       outputs: g.model.graph.outputs.map((o) => o.name),

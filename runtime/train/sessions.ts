@@ -72,17 +72,47 @@ export function sessionCapacity(graph: Graph, threads: number): number {
 }
 
 /**
+ * How a training step uses several threads (CPU): `batch` splits the batch between `threads` worker
+ * threads, each running every configuration of the step on its share (data parallelism; BatchNorm
+ * normalises each share by its own statistics); `configs` keeps the whole batch and runs the
+ * largest configuration on every thread, then the others side by side on the main thread and
+ * `threads - 1` workers (BatchNorm exactly as on one thread); `serial` runs everything on the main
+ * thread.
+ */
+export type Split = "batch" | "configs" | "serial";
+
+export function defaultSplit(settings: SessionSettings): Split {
+  return settings.provider === "cpu" && settings.threads > 1 ? "batch" : "serial";
+}
+
+/** `--split` checked (absent: the default for these settings). */
+export function splitOf(value: string | undefined, settings: SessionSettings): Split {
+  if (value === undefined) return defaultSplit(settings);
+  if (value !== "batch" && value !== "configs" && value !== "serial")
+    throw new MtlError("MTL-TRAIN-023", `unknown --split '${value}'`, "use --split batch, configs or serial", 2);
+  if (value !== "serial" && settings.provider !== "cpu")
+    throw new MtlError(
+      "MTL-TRAIN-023",
+      `--split ${value} runs worker threads on the CPU, but the provider is ${settings.provider}`,
+      "use --split serial with --provider cuda",
+      2,
+    );
+  return value;
+}
+
+/**
  * Sessions by key, built on first use from the bytes `make` returns, on `threads` intra-op threads
- * (default: the settings'). With more than one thread, a pool of `threads - 1` worker threads runs
- * configurations beside the main thread (`workers`, one intra-op thread each; CPU only).
+ * (default: the settings'). A pool of worker threads (`workers`, one intra-op thread each) runs a
+ * step's work as `split` says.
  */
 export class TrainingSessions {
   private readonly cache: SessionCache;
   private pool: WorkerPool | undefined;
   constructor(
     private readonly settings: SessionSettings,
-    private readonly capacity = 96,
-    private readonly poolSize = settings.provider === "cpu" ? settings.threads - 1 : 0,
+    readonly capacity = 96,
+    readonly split: Split = defaultSplit(settings),
+    private readonly poolSize = split === "batch" ? settings.threads : split === "configs" ? settings.threads - 1 : 0,
   ) {
     this.cache = new SessionCache(capacity);
   }

@@ -13,6 +13,7 @@ import type { Optimizer, Slot } from "./optim";
 import type { BuildProgram, ProgramRole, TrainingProgram } from "./program";
 import { configKey } from "./sandwich";
 import type { TrainingSessions } from "./sessions";
+import { batchOf, combineShares, shareSizes, splitFeeds } from "./shares";
 import type { Outputs } from "./worker-pool";
 
 export type Feeds = Readonly<Record<string, ort.Tensor>>;
@@ -49,6 +50,11 @@ export class TrainState {
   private readonly maps = new Map<string, Map<string, CutMap>>();
   private readonly programs = new Map<string, TrainingProgram>();
   private readonly costs = new Map<string, number>();
+  /**
+   * Programs (about 90 kB each on MultiMNIST) and cut maps are kept as long as the sessions: a
+   * program evicted before its session is built again (20-70 ms) only for its input names.
+   */
+  private readonly keep: number;
 
   constructor(
     readonly graph: Graph,
@@ -58,17 +64,18 @@ export class TrainState {
     private readonly build: BuildProgram,
     readonly sessions: TrainingSessions,
   ) {
+    this.keep = sessions.capacity;
     this.grads = new Map(
       [...weights].filter(([k]) => trainable.has(k)).map(([k, v]) => [k, new Float32Array(v.length)]),
     );
   }
 
   mapsFor(config: Config): Map<string, CutMap> {
-    return recent(this.maps, configKey(this.graph, config), () => cutMaps(this.graph, config));
+    return recent(this.maps, configKey(this.graph, config), () => cutMaps(this.graph, config), this.keep);
   }
 
   program(config: Config, role: ProgramRole): TrainingProgram {
-    return recent(this.programs, this.key(config, role), () => this.build(config, role));
+    return recent(this.programs, this.key(config, role), () => this.build(config, role), this.keep);
   }
 
   /** Names a configuration's program in every cache (programs, sessions, the workers' sessions). */
@@ -126,9 +133,70 @@ export class TrainState {
     return Promise.all(results);
   }
 
+  /**
+   * Data parallelism: the batch split into one share per worker thread, every job run on every
+   * share, and each job's shares combined into its whole-batch losses, gradients and BatchNorm
+   * statistics (shares.ts). The (share, job) runs go to whichever worker is free, longest first
+   * (with `taught`, a share's students once its teacher is done, fed its outputs on that share),
+   * so a worker slowed by the machine costs no more than one run. Each run's result depends only on
+   * its program and feeds, never on which worker ran it.
+   */
+  async runShares(jobs: readonly Job[], data: Feeds, taught: boolean): Promise<Outputs[]> {
+    const pool = this.sessions.workers();
+    if (!pool) throw new Error("internal: splitting the batch needs the worker pool");
+    const sizes = shareSizes(batchOf(data), pool.size);
+    const shares = splitFeeds(data, sizes);
+    const results: Outputs[][] = sizes.map(() => new Array<Outputs>(jobs.length));
+    const ready: { share: number; job: number }[] = [];
+    const release = (share: number, from: number, to: number) => {
+      for (let job = from; job < to; job++) ready.push({ share, job });
+      ready.sort((a, b) => this.macs(jobs[b.job].config) - this.macs(jobs[a.job].config) || a.share - b.share);
+    };
+    sizes.forEach((_, share) => release(share, 0, taught ? 1 : jobs.length));
+    let teachersRunning = taught ? sizes.length : 0;
+    let wake: (() => void)[] = [];
+    const serve = async (w: number): Promise<void> => {
+      for (;;) {
+        const next = ready.shift();
+        if (!next) {
+          if (teachersRunning === 0) return;
+          await new Promise<void>((resolve) => wake.push(resolve));
+          continue;
+        }
+        const { config, role } = jobs[next.job];
+        const own = shares[next.share];
+        const feeds = taught && next.job > 0 ? { ...own, ...teacherFeeds(results[next.share][0]) } : own;
+        const bytes = this.program(config, role).bytes;
+        results[next.share][next.job] = await pool.run(
+          w,
+          this.key(config, role),
+          bytes,
+          this.feeds(config, role, feeds),
+        );
+        if (taught && next.job === 0) {
+          teachersRunning--;
+          release(next.share, 1, jobs.length);
+          for (const resolve of wake) resolve();
+          wake = [];
+        }
+      }
+    };
+    await Promise.all(sizes.map((_, w) => serve(w)));
+    return jobs.map((j, i) =>
+      combineShares(
+        results.map((r) => r[i]),
+        sizes,
+        this.program(j.config, j.role).batchnorms,
+      ),
+    );
+  }
+
   private macs(config: Config): number {
-    return recent(this.costs, configKey(this.graph, config), () =>
-      this.graph.nodes.reduce((sum, n) => sum + nodeMacs(this.graph, n, config), 0),
+    return recent(
+      this.costs,
+      configKey(this.graph, config),
+      () => this.graph.nodes.reduce((sum, n) => sum + nodeMacs(this.graph, n, config), 0),
+      this.keep,
     );
   }
 
@@ -160,16 +228,14 @@ export function balance(macs: readonly number[], threads: number): number[] {
   return out;
 }
 
-/** Models with more configurations than this (cifar_mtl: 4^21) keep only the most recently used. */
-const KEEP = 96;
-
-function recent<T>(cache: Map<string, T>, key: string, make: () => T): T {
+/** Least recently used first; at most `keep` entries. */
+function recent<T>(cache: Map<string, T>, key: string, make: () => T, keep: number): T {
   let v = cache.get(key);
   if (v !== undefined)
     cache.delete(key); // re-insert: most recently used last
   else v = make();
   cache.set(key, v);
-  if (cache.size > KEEP) cache.delete(cache.keys().next().value as string);
+  if (cache.size > keep) cache.delete(cache.keys().next().value as string);
   return v;
 }
 
@@ -203,8 +269,12 @@ export async function sandwichStep(
   // students that learn from the teacher's outputs wait for it; otherwise every configuration runs at once
   const taught =
     jobs.length > 1 && state.program(jobs[1].config, "student").inputs.some((n) => n.startsWith("teacher."));
-  const outs = taught ? [await state.run(jobs[0].config, "teacher", data)] : await state.runAll(jobs, data);
-  if (taught) outs.push(...(await state.runAll(jobs.slice(1), { ...data, ...teacherFeeds(outs[0]) })));
+  let outs: Outputs[];
+  if (state.sessions.split === "batch") outs = await state.runShares(jobs, data, taught);
+  else {
+    outs = taught ? [await state.run(jobs[0].config, "teacher", data)] : await state.runAll(jobs, data);
+    if (taught) outs.push(...(await state.runAll(jobs.slice(1), { ...data, ...teacherFeeds(outs[0]) })));
+  }
   const perConfig: Record<string, number>[] = [];
   let total = 0;
   outs.forEach((out, i) => {

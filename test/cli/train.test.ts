@@ -47,7 +47,7 @@ describe("mtl train / mtl calibrate", () => {
     );
     expect(run.out).toMatch(/epoch 1 \[#+\] 30\/30 [\d.]+ steps\/s ETA 0:00 {2}left [\d.]+ {2}right [\d.]+/); // plain lines off a TTY
     expect(run.out).toMatch(
-      /epoch 1: test largest: left [\d.]+%, right [\d.]+%; smallest: left [\d.]+%, right [\d.]+%/,
+      /epoch 1: test largest: left [\d.]+%, right [\d.]+%; smallest: left [\d.]+%, right [\d.]+% \(30 steps in [\d.]+ s\)/,
     );
     for (const f of ["checkpoint.safetensors", "model.onnx", "weights.safetensors"])
       expect(statSync(join(work, "run", f)).size).toBeGreaterThan(0);
@@ -110,6 +110,10 @@ describe("mtl train / mtl calibrate", () => {
       [
         ["train", model(), "--data", data, "-o", "r6", "--provider", "tpu"],
         /^error[^:\n]*: unknown execution provider 'tpu'/,
+      ],
+      [
+        ["train", model(), "--data", data, "-o", "r8", "--split", "rows"],
+        /^error MTL-TRAIN-023: unknown --split 'rows'\n {2}hint: use --split batch, configs or serial/,
       ],
       ...(cudaBundled ? [] : [noCuda]),
     ];

@@ -28,7 +28,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function weightsAfter(spec: TrainSpec, workers: number, runDir: string): Promise<Map<string, Float32Array>> {
   const { graph, weights } = prepared;
-  const sessions = new TrainingSessions(settings, 96, workers);
+  const sessions = new TrainingSessions(settings, 96, "configs", workers);
   try {
     const result = await train({
       graph,
