@@ -4,6 +4,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepareModel, type Prepared } from "../../compiler/compile";
+import type { TrainSpec } from "../../compiler/train/spec";
+import type { DatasetLike } from "../../runtime/train/dataset";
+import { train, type TrainResult } from "../../runtime/train/loop";
+import { trainingPrograms } from "../../runtime/train/programs";
+import { Progress } from "../../runtime/train/progress";
+import type { SessionSettings, TrainingSessions } from "../../runtime/train/sessions";
 import { memoryHost } from "../../compiler/host";
 import { buildMultiMnist } from "../../runtime/data/multimnist";
 import { expect } from "vitest";
@@ -48,4 +54,29 @@ export async function smallMultiMnist(): Promise<string> {
 export function expectSameWeights(a: ReadonlyMap<string, Float32Array>, b: ReadonlyMap<string, Float32Array>): void {
   expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
   for (const [k, v] of a) expect(Buffer.from(b.get(k)!.buffer).equals(Buffer.from(v.buffer)), k).toBe(true);
+}
+
+/** `spec` trained from the prepared weights on `sessions`, silently and without calibration. */
+export function trainQuietly(
+  prepared: Prepared,
+  spec: TrainSpec,
+  data: DatasetLike,
+  sessions: TrainingSessions,
+  settings: SessionSettings,
+  runDir: string,
+): Promise<TrainResult> {
+  const { graph, weights } = prepared;
+  return train({
+    graph,
+    spec,
+    weights,
+    data,
+    build: trainingPrograms(graph, spec),
+    sessions,
+    settings,
+    runDir,
+    resume: false,
+    progress: new Progress(() => undefined, false, 1000),
+    calibrate: false,
+  });
 }

@@ -10,15 +10,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prepared } from "../../compiler/compile";
 import { paramRoles } from "../../compiler/train/roles";
 import { openDataset, type Dataset } from "../../runtime/data/index";
-import { feedsOf, train } from "../../runtime/train/loop";
+import { feedsOf } from "../../runtime/train/loop";
 import { makeOptimizer } from "../../runtime/train/optim";
 import { trainingPrograms } from "../../runtime/train/programs";
-import { Progress } from "../../runtime/train/progress";
 import { StepRng } from "../../runtime/train/rng";
 import { sandwich } from "../../runtime/train/sandwich";
 import { sessionSettings, splitOf, TrainingSessions, type Split } from "../../runtime/train/sessions";
 import { sandwichStep, TrainState, type Feeds } from "../../runtime/train/step";
-import { expectSameWeights, prepareSource, SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
+import {
+  expectSameWeights,
+  prepareSource,
+  SMALL_MULTIMNIST,
+  smallMultiMnist,
+  trainQuietly,
+} from "../helpers/train-fixture";
 
 const work = mkdtempSync(join(tmpdir(), "mtl-split-"));
 let data: Dataset;
@@ -104,25 +109,13 @@ describe("splitting the batch between threads", () => {
 
   it("trains bitwise the same weights twice on the same thread count", async () => {
     const prepared = prepareSource(SMALL_MULTIMNIST);
-    const { graph, weights } = prepared;
-    const spec = { ...graph.train!, steps: 3 };
+    const spec = { ...prepared.graph.train!, steps: 3 };
     const settings = sessionSettings(2);
     const run = async (dir: string) => {
       const sessions = new TrainingSessions(settings, 96, "batch");
       try {
-        const result = await train({
-          graph,
-          spec,
-          weights,
-          data,
-          build: trainingPrograms(graph, spec),
-          sessions,
-          settings,
-          runDir: join(work, dir),
-          resume: false,
-          progress: new Progress(() => undefined, false, 1000),
-          calibrate: false,
-        });
+        const result = await trainQuietly(prepared, spec, data, sessions, settings, join(work, dir));
+        expect(result.steps).toBe(3);
         expect(sessions.workers()?.size).toBe(2);
         return result.weights;
       } finally {

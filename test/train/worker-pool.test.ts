@@ -11,14 +11,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prepared } from "../../compiler/compile";
 import type { TrainSpec } from "../../compiler/train/spec";
 import { openDataset, type Dataset } from "../../runtime/data/index";
-import { train } from "../../runtime/train/loop";
 import { trainingPrograms } from "../../runtime/train/programs";
-import { Progress } from "../../runtime/train/progress";
 import { largestConfig } from "../../runtime/train/sandwich";
 import { sessionCapacity, sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
 import { balance } from "../../runtime/train/step";
 import { WorkerPool } from "../../runtime/train/worker-pool";
-import { expectSameWeights, prepareSource, SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
+import {
+  expectSameWeights,
+  prepareSource,
+  SMALL_MULTIMNIST,
+  smallMultiMnist,
+  trainQuietly,
+} from "../helpers/train-fixture";
 
 const work = mkdtempSync(join(tmpdir(), "mtl-pool-"));
 let data: Dataset;
@@ -27,22 +31,9 @@ const settings = sessionSettings(1);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function weightsAfter(spec: TrainSpec, workers: number, runDir: string): Promise<Map<string, Float32Array>> {
-  const { graph, weights } = prepared;
   const sessions = new TrainingSessions(settings, 96, "configs", workers);
   try {
-    const result = await train({
-      graph,
-      spec,
-      weights,
-      data,
-      build: trainingPrograms(graph, spec),
-      sessions,
-      settings,
-      runDir: join(work, runDir),
-      resume: false,
-      progress: new Progress(() => undefined, false, 1000),
-      calibrate: false,
-    });
+    const result = await trainQuietly(prepared, spec, data, sessions, settings, join(work, runDir));
     expect(result.steps).toBe(spec.steps);
     if (workers > 0) expect(sessions.workers()?.size).toBe(workers);
     return result.weights;
