@@ -184,9 +184,10 @@ def step(nets, opt):
     teacher = None
     for i, net in enumerate(nets):
         out = net(x)
+        if i == 0:
+            teacher = {k: v.detach() for k, v in out.items()}
         if i == 0 or outputs == 0:
             loss = sum(F.cross_entropy(out[t], y[t]) for t in tasks)
-            teacher = {k: v.detach() for k, v in out.items()}
         else:
             loss = outputs * sum(soft(out[t], teacher[t]) for t in tasks)
             if labels > 0:
