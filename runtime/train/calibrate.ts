@@ -11,6 +11,7 @@ import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { scatterAdd } from "../../compiler/train/cut";
 import { normalisationOf, type BatchLike, type DatasetLike } from "./dataset";
 import type { Feeds, TrainState } from "./step";
+import type { Outputs } from "./worker-pool";
 import { calibrationConfigs } from "../../compiler/train/calibration-configs";
 
 export { calibrationConfigs } from "../../compiler/train/calibration-configs";
@@ -70,10 +71,9 @@ export async function calibrate(
   const plan = calibrationPlan(data, o.batches, o.batchSize);
   const sums = new Map<string, Float32Array>();
   const counts = new Map<string, Float32Array>();
-  for (let c = 0; c < configs.length; c++) {
-    o.onConfig?.(c, configs.length);
-    const config = configs[c];
-    const maps = state.mapsFor(config);
+  /** One configuration's batch statistics over the plan's batches, with each batch's weight. */
+  const statistics = async (config: Config, worker: number | undefined) => {
+    const runs: { w: number; out: Outputs }[] = [];
     const batches = data.batches({
       split: "train",
       batchSize: o.batchSize,
@@ -87,7 +87,22 @@ export async function calibrate(
     for await (const batch of batches) {
       // a full batch weighs 1 (as before: a plain mean), a partial one its share of samples
       const w = batch.size / o.batchSize;
-      const out = await state.run(config, "calibrate", feedsOf(batch));
+      const feeds = feedsOf(batch);
+      const out = await (worker === undefined
+        ? state.run(config, "calibrate", feeds)
+        : state.runOn(worker, config, "calibrate", feeds));
+      // only the statistics are kept (a dense head's outputs would be large)
+      const kept: Outputs = {};
+      for (const bn of state.program(config, "calibrate").batchnorms)
+        for (const name of [bn.mean, bn.variance]) kept[name] = out[name];
+      runs.push({ w, out: kept });
+    }
+    return runs;
+  };
+  /** Adds a configuration's statistics to the sums: in configuration order, so the sums are the serial ones. */
+  const add = (config: Config, runs: readonly { w: number; out: Outputs }[]) => {
+    const maps = state.mapsFor(config);
+    for (const { w, out } of runs)
       for (const bn of state.program(config, "calibrate").batchnorms) {
         for (const [param, output] of [
           [bn.runningMean, bn.mean],
@@ -104,8 +119,21 @@ export async function calibrate(
           scatterAdd(counts.get(param)!, map, new Float32Array(map.index.length).fill(w));
         }
       }
-    }
-  }
+  };
+  // With two or more worker threads and configurations the configurations run side by side, one per
+  // worker (one intra-op thread each: the same statistics as a one-thread run); else one after
+  // another on the main thread, on every intra-op thread (mtl eval calibrates one at a time).
+  const pool = configs.length > 1 ? state.sessions.workers() : undefined; // no threads started for one
+  const lanes = pool && pool.size > 1 ? pool.size : 1;
+  await inOrder(
+    configs.length,
+    lanes,
+    (c, lane) => {
+      o.onConfig?.(c, configs.length);
+      return statistics(configs[c], lanes > 1 ? lane : undefined);
+    },
+    (c, runs) => add(configs[c], runs),
+  );
   const weights = new Map(state.weights);
   for (const [param, sum] of sums) {
     const count = counts.get(param)!;
@@ -114,4 +142,36 @@ export async function calibrate(
     weights.set(param, next);
   }
   return weights;
+}
+
+/**
+ * Runs jobs 0..count-1, at most `lanes` at once (each told its lane), starting them in order, and
+ * hands each result to `consume` in job order. The first failure stops new jobs and is thrown.
+ */
+export async function inOrder<T>(
+  count: number,
+  lanes: number,
+  run: (job: number, lane: number) => Promise<T>,
+  consume: (job: number, result: T) => void,
+): Promise<void> {
+  const done = new Map<number, T>();
+  let next = 0;
+  let flushed = 0;
+  let failed = false;
+  const lane = async (l: number) => {
+    while (next < count && !failed) {
+      const job = next++;
+      try {
+        done.set(job, await run(job, l));
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      for (; done.has(flushed); flushed++) {
+        consume(flushed, done.get(flushed)!);
+        done.delete(flushed);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, count) }, (_, l) => lane(l)));
 }

@@ -103,6 +103,14 @@ export class TrainState {
     return session.run(feeds);
   }
 
+  /** Runs one configuration on worker `worker` of the pool (one intra-op thread). */
+  runOn(worker: number, config: Config, role: ProgramRole, data: Feeds): Promise<Outputs> {
+    const pool = this.sessions.workers();
+    if (!pool) throw new Error("internal: no worker pool to run on");
+    const bytes = this.program(config, role).bytes;
+    return pool.run(worker, this.key(config, role), bytes, this.feeds(config, role, data));
+  }
+
   /**
    * Runs several configurations on the same feeds, side by side when the sessions have a worker
    * pool: the main thread and each worker take a share, balanced by MACs (longest first), every
@@ -122,10 +130,7 @@ export class TrainState {
     );
     const results: Promise<Outputs>[] = new Array(jobs.length);
     share.forEach((thread, i) => {
-      if (thread === 0) return;
-      const { config, role } = jobs[i];
-      const bytes = this.program(config, role).bytes;
-      results[i] = pool.run(thread - 1, this.key(config, role), bytes, this.feeds(config, role, data));
+      if (thread > 0) results[i] = this.runOn(thread - 1, jobs[i].config, jobs[i].role, data);
     });
     // the main thread's share runs while the workers run theirs
     for (let i = 0; i < jobs.length; i++)
@@ -166,13 +171,7 @@ export class TrainState {
         const { config, role } = jobs[next.job];
         const own = shares[next.share];
         const feeds = taught && next.job > 0 ? { ...own, ...teacherFeeds(results[next.share][0]) } : own;
-        const bytes = this.program(config, role).bytes;
-        results[next.share][next.job] = await pool.run(
-          w,
-          this.key(config, role),
-          bytes,
-          this.feeds(config, role, feeds),
-        );
+        results[next.share][next.job] = await this.runOn(w, config, role, feeds);
         if (taught && next.job === 0) {
           teachersRunning--;
           release(next.share, 1, jobs.length);

@@ -4,19 +4,21 @@
 // configuration each one's statistics are its own; which configurations are calibrated: all of them
 // when few, every encoder width with every head width for cifar_mtl's 4^21. A split shorter than the
 // batches asked for is used whole (a partial last batch weighed by its samples); one too small is refused.
+// On worker threads the configurations run side by side with bitwise the one-thread result, and the
+// scheduler hands results over in order whatever order they finish in.
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { prepareModel, type Prepared } from "../../compiler/compile";
 import { cut, cutMaps } from "../../compiler/train/cut";
 import { fileHost } from "../../cli/host";
 import { openDataset, type Dataset } from "../../runtime/data/index";
-import { calibrate, calibrationConfigs, calibrationPlan } from "../../runtime/train/calibrate";
+import { calibrate, calibrationConfigs, calibrationPlan, inOrder } from "../../runtime/train/calibrate";
 import { feedsOf } from "../../runtime/train/loop";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
 import { TrainState } from "../../runtime/train/step";
 import { testWeights } from "../helpers/test-data";
-import { prepareSource, SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
+import { expectSameWeights, prepareSource, SMALL_MULTIMNIST, smallMultiMnist } from "../helpers/train-fixture";
 
 let data: Dataset;
 let prepared: Prepared;
@@ -184,5 +186,72 @@ describe("BatchNorm calibration", () => {
       expect(() => calibrationPlan(split(n), 5, size)).toThrow(
         expect.objectContaining({ code: "MTL-TRAIN-042", message: expect.stringMatching(`has ${n}`) }),
       );
+  });
+  it("on worker threads: every configuration side by side, bitwise the one-thread statistics", async () => {
+    const { graph } = prepared;
+    const run = async (threads: number) => {
+      const sessions = new TrainingSessions(sessionSettings(threads));
+      const none = new Set<string>();
+      const weights = testWeights(graph, 9) as Map<string, Float32Array>;
+      const state = new TrainState(graph, weights, none, none, trainingPrograms(graph, graph.train), sessions);
+      const started: number[] = [];
+      try {
+        const calibrated = await calibrate(state, data, (b) => feedsOf(graph, b), {
+          batches: 2,
+          batchSize: 50,
+          seed: 2,
+          onConfig: (i) => started.push(i),
+        });
+        expect(sessions.workers()?.size).toBe(threads > 1 ? threads : undefined);
+        expect(started).toEqual(calibrationConfigs(graph).map((_, i) => i));
+        return new Map([...calibrated].map(([k, v]) => [k, v as Float32Array]));
+      } finally {
+        await sessions.close();
+      }
+    };
+    const [side, serial] = [await run(2), await run(1)];
+    expectSameWeights(side, serial);
+    const before = testWeights(graph, 9);
+    const bn = graph.nodes.find((n) => n.op === "batchnorm")!.params.running_mean;
+    expect(serial.get(bn)!.some((x, i) => x !== before.get(bn)![i])).toBe(true);
+  }, 120_000);
+
+  it("runs jobs at most `lanes` at once and hands their results over in job order", async () => {
+    const running = new Set<number>();
+    let most = 0;
+    const seen: number[] = [];
+    const lanesSeen = new Set<number>();
+    // later jobs finish first
+    await inOrder(
+      6,
+      2,
+      async (job, lane) => {
+        running.add(job);
+        lanesSeen.add(lane);
+        most = Math.max(most, running.size);
+        await new Promise((r) => setTimeout(r, (6 - job) * 3));
+        running.delete(job);
+        return job * 10;
+      },
+      (job, result) => seen.push(job, result),
+    );
+    expect(most).toBe(2);
+    expect([...lanesSeen].sort()).toEqual([0, 1]);
+    expect(seen).toEqual([0, 0, 1, 10, 2, 20, 3, 30, 4, 40, 5, 50]);
+    // a failure is thrown and starts nothing more
+    const startedAfter: number[] = [];
+    await expect(
+      inOrder(
+        5,
+        1,
+        async (job) => {
+          startedAfter.push(job);
+          if (job === 1) throw new Error("boom");
+          return job;
+        },
+        () => undefined,
+      ),
+    ).rejects.toThrow("boom");
+    expect(startedAfter).toEqual([0, 1]);
   });
 });
