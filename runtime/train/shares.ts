@@ -6,9 +6,8 @@
 // as PyTorch's DistributedDataParallel does without SyncBatchNorm.
 import * as ort from "onnxruntime-node";
 import type { BatchnormStats } from "./program";
+import type { Feeds } from "./step";
 import type { Outputs } from "./worker-pool";
-
-type Feeds = Readonly<Record<string, ort.Tensor>>;
 
 /** Shares smaller than this are not worth a thread's per-run overhead (and BatchNorm needs a few samples). */
 export const MIN_SHARE = 8;
