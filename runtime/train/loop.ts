@@ -149,7 +149,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     let done = 0;
     let sum = 0;
     let index = 0;
-    const epochStart = { time: performance.now(), step };
     const batches = data.batches({
       split: "train",
       batchSize: spec.batchSize,
@@ -175,7 +174,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       o.progress.update({ step, total, epoch, stepsPerSecond: done / Math.max(seconds, 1e-9), losses: running.get() });
     }
     epochLoss.push(sum / Math.max(1, done));
-    const took = `${step - epochStart.step} steps in ${((performance.now() - epochStart.time) / 1000).toFixed(1)} s`;
+    const took = `${done} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     if (hasVal) {
       const opts = { split: o.valSplit!, batchSize: spec.batchSize, settings: o.settings };
       const largest = await validate(graph, weights, largestConfig(graph), data, opts);
