@@ -41,6 +41,7 @@ import { decodeMetadata } from "../compiler/onnx/decode-metadata";
 import { createFlatSession, type Int8Context } from "./quantize/session";
 import { ExternalFile } from "./external-file";
 import { parseQuantSpec, QUANT_KEY, QuantizeError } from "./quantize/spec";
+import { denseArgmaxSites } from "../compiler/rewrite/dense-argmax";
 
 /** onnxruntime failed inside the graph; the message names the .mtl source of the failing node. */
 export class RunError extends MtlError {
@@ -201,6 +202,13 @@ export class MtlModel {
       model.path = path;
       model.external = external;
       model.lowResolutionArgmax = opts.denseArgmax === "low-resolution";
+      if (model.lowResolutionArgmax && denseArgmaxSites(model.artifact.model.graph) === 0)
+        throw new QuantizeError(
+          "MTL-QNT-005",
+          `${path} has no dense argmax head (a Resize of class scores followed by an ArgMax over them): ` +
+            "the low-resolution dense argmax would change nothing",
+          "drop --dense-argmax: it only speeds up heads that resize class scores to the input's size",
+        );
       if (opts.precision === "int8") {
         if (model.artifact.staticConfig)
           throw new QuantizeError("MTL-QNT-001", `${path} is a static model; int8 runs dynamic models`, STATIC_HINT);

@@ -4,7 +4,7 @@
 // channel instead of C, at full resolution. It is not exact: near class boundaries the argmax of
 // bilinearly upsampled logits can differ from the nearest low-resolution pixel's class
 // (docs/quantization.md gives the measured agreement). Works on a flat graph (runtime/quantize/flatten.ts).
-import type { OnnxAttribute, OnnxModel, OnnxNode, OnnxTensor } from "../onnx/model";
+import type { OnnxAttribute, OnnxGraph, OnnxModel, OnnxNode, OnnxTensor } from "../onnx/model";
 
 const attr = (n: OnnxNode, name: string): OnnxAttribute | undefined => n.attributes.find((a) => a.name === name);
 const intAttr = (n: OnnxNode, name: string, fallback: number): number => {
@@ -12,22 +12,40 @@ const intAttr = (n: OnnxNode, name: string, fallback: number): number => {
   return a?.kind === "int" ? a.value : fallback;
 };
 
-/** The model with every Resize -> ArgMax(axis 1) pair whose Resize feeds nothing else rewritten; and how many. */
-export function lowResolutionArgmax(model: OnnxModel): { model: OnnxModel; rewritten: number } {
-  const g = model.graph;
+/** Each ArgMax(axis 1) of one graph (not its subgraphs) with the Resize it reads, where nothing else reads that Resize. */
+function resizeArgmaxPairs(g: OnnxGraph): { argmax: OnnxNode; resize: OnnxNode }[] {
   const readers = new Map<string, number>();
   for (const n of g.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   const outputs = new Set(g.outputs.map((o) => o.name));
   const producer = new Map(g.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  return g.nodes.flatMap((argmax) => {
+    if (argmax.opType !== "ArgMax" || intAttr(argmax, "axis", 0) !== 1 || intAttr(argmax, "select_last_index", 0) !== 0)
+      return [];
+    const resize = producer.get(argmax.inputs[0]);
+    if (!resize || resize.opType !== "Resize" || readers.get(resize.outputs[0]) !== 1 || outputs.has(resize.outputs[0]))
+      return [];
+    return [{ argmax, resize }];
+  });
+}
+
+/**
+ * How many Resize -> ArgMax(axis 1) pairs a graph holds, its subgraphs (a gated head's `If` branches)
+ * included: zero means the low-resolution argmax would change none of its configurations.
+ */
+export function denseArgmaxSites(g: OnnxGraph): number {
+  let sites = resizeArgmaxPairs(g).length;
+  for (const n of g.nodes)
+    for (const a of n.attributes) if (a.kind === "graph") sites += denseArgmaxSites(a.value);
+  return sites;
+}
+
+/** The model with every Resize -> ArgMax(axis 1) pair whose Resize feeds nothing else rewritten; and how many. */
+export function lowResolutionArgmax(model: OnnxModel): { model: OnnxModel; rewritten: number } {
+  const g = model.graph;
   const drop = new Set<OnnxNode>();
   const replace = new Map<OnnxNode, OnnxNode[]>();
   const initializers: OnnxTensor[] = [];
-  for (const argmax of g.nodes) {
-    if (argmax.opType !== "ArgMax" || intAttr(argmax, "axis", 0) !== 1 || intAttr(argmax, "select_last_index", 0) !== 0)
-      continue;
-    const resize = producer.get(argmax.inputs[0]);
-    if (!resize || resize.opType !== "Resize" || readers.get(resize.outputs[0]) !== 1 || outputs.has(resize.outputs[0]))
-      continue;
+  for (const { argmax, resize } of resizeArgmaxPairs(g)) {
     const p = `${argmax.outputs[0]}/lowres`;
     const keep = intAttr(argmax, "keepdims", 1);
     const node = (opType: string, inputs: string[], out: string, attributes: OnnxAttribute[] = []): OnnxNode => ({

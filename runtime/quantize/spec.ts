@@ -12,7 +12,7 @@ export const QUANT_KEY = "mtl.quant";
 
 /** What is wrong with int8 quantisation: no calibration, a configuration not calibrated, bad data (docs/errors.md). */
 export class QuantizeError extends MtlError {
-  constructor(code: `MTL-QNT-00${1 | 2 | 3 | 4}`, message: string, hint?: string) {
+  constructor(code: `MTL-QNT-00${1 | 2 | 3 | 4 | 5}`, message: string, hint?: string) {
     super(code, message, hint);
   }
 }

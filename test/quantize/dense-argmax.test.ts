@@ -59,6 +59,13 @@ describe("low-resolution dense argmax", () => {
       expect(same / a.length).toBeGreaterThan(0.8);
     }
     await expect(load(bytes, { denseArgmax: "fast" as never })).rejects.toMatchObject({ code: "MTL-QNT-004" });
+    // a model whose argmax reads the logits at their own resolution has nothing to rewrite: asking is a mistake
+    const noResize = compileSource(SEG.replace("|> upsample(scale: 8) decode", "decode"));
+    await expect(load(noResize, { denseArgmax: "low-resolution" })).rejects.toMatchObject({
+      code: "MTL-QNT-005",
+      message: expect.stringContaining("no dense argmax head"),
+    });
+    await (await load(noResize, { denseArgmax: "exact" })).close();
     await exact.close();
     await cheap.close();
   });
