@@ -9,12 +9,14 @@ import { precisionFlag, sessionFlags, wholeNumber } from "../flags";
 import { out } from "../io";
 import { progressReporter } from "../progress";
 import { randomInputs } from "./inputs";
+import { checkReadable } from "../files";
 
 export async function runBench(
   path: string,
   o: { runs?: string; json?: boolean; threads?: string; spin?: boolean; ep?: string; precision?: string },
 ): Promise<number> {
   const runs = wholeNumber(o.runs, "--runs", 10);
+  checkReadable(path, "model file"); // the same code for a missing file or a folder as every command
   const model = await load(path, { ...sessionFlags(o), precision: precisionFlag(o.precision) });
   const configs = diagonalConfigs(model);
   if (!o.json)

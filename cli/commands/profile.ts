@@ -9,6 +9,7 @@ import { out } from "../io";
 import { checkOutputFile, writeOutput } from "../output";
 import { progressReporter } from "../progress";
 import { randomInputs } from "./inputs";
+import { checkReadable } from "../files";
 
 export interface ProfileCliOptions {
   threads?: string;
@@ -47,6 +48,7 @@ export async function runProfile(path: string, o: ProfileCliOptions): Promise<nu
   const warmup = wholeNumber(o.warmup, "--warmup", 2, 0);
   const max = wholeNumber(o.max, "--max", 2000);
   checkOutputFile(o.output, "-o", "latency.json", [path]);
+  checkReadable(path, "model file"); // the same code for a missing file or a folder as every command
   const model = await load(path, { cacheSize: 8, ...sessionFlags(o), precision: precisionFlag(o.precision) });
   const t0 = performance.now();
   const table = await profileLatency(model, randomInputs(model.meta, 0), {

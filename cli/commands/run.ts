@@ -9,7 +9,7 @@ import { describeStatic } from "../../runtime/static-model";
 import type { InputTensor } from "../../runtime/inputs";
 import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
-import { parseAssignments, readBytes } from "../files";
+import { checkReadable, parseAssignments, readBytes } from "../files";
 import { denseArgmaxFlag, precisionFlag, sessionFlags, wholeNumber } from "../flags";
 import { inOutputDir, writeOutput } from "../output";
 import { out, UserError } from "../io";
@@ -129,6 +129,7 @@ async function runChecked(
       2,
       "drop --dynamic (or --precision int8)",
     );
+  checkReadable(path, "model file"); // the same code for a missing file or a folder as every command
   const model = await load(path, { ...session, precision, denseArgmax: denseArgmaxFlag(o.denseArgmax) });
   const t0 = performance.now();
   const preloading = o.preload === undefined ? undefined : model.preload(preloadFlag(o.preload, model.meta));

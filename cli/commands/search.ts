@@ -10,7 +10,7 @@ import {
   STRATEGY_OPTIONS,
   type PlanOptions,
 } from "../../runtime/search/index";
-import { parseAssignments, readBytes } from "../files";
+import { checkReadable, parseAssignments, readBytes } from "../files";
 import { wholeNumber } from "../flags";
 import { out, UserError } from "../io";
 
@@ -111,6 +111,7 @@ export function constraintsFrom(o: { budget?: string; prefer?: string; tasks?: s
 
 export async function runSearch(path: string, o: SearchCliOptions): Promise<number> {
   const options = planOptionsFrom(o);
+  checkReadable(path, "model file"); // the same code for a missing file or a folder as every command
   const model = await load(path);
   const t0 = performance.now();
   const plan = model.plan(constraintsFrom(o), options);

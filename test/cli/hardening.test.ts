@@ -290,6 +290,19 @@ describe("errors as JSON and codes (13.4, 15 smaller things)", () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toMatchObject({ kind: "error", code: "MTL-ART-001" });
   });
+  it("every command that reads a model gives a missing file and a folder the same code", () => {
+    mkdirSync(join(dir, "a-folder"), { recursive: true });
+    for (const args of [["info"], ["run"], ["search"], ["bench"], ["profile", "-o", "p.json"]])
+      for (const [file, said] of [
+        ["missing.onnx", "missing.onnx does not exist"],
+        ["a-folder", "a-folder is a folder, not a file"],
+      ]) {
+        const r = mtl(...args, file);
+        expect(r.code, `${args[0]} ${file}`).toBe(1);
+        expect(r.err).toContain(`error MTL-CLI-002: model file ${said}`);
+        noTrace(r.err);
+      }
+  });
   it("--prefer with a negative weight hints at --prefer, not --config", () => {
     const r = mtl("search", "two.onnx", "--prefer", "seg=-1");
     expect(r.code).toBe(2);
