@@ -34,8 +34,7 @@ function resizeArgmaxPairs(g: OnnxGraph): { argmax: OnnxNode; resize: OnnxNode }
  */
 export function denseArgmaxSites(g: OnnxGraph): number {
   let sites = resizeArgmaxPairs(g).length;
-  for (const n of g.nodes)
-    for (const a of n.attributes) if (a.kind === "graph") sites += denseArgmaxSites(a.value);
+  for (const n of g.nodes) for (const a of n.attributes) if (a.kind === "graph") sites += denseArgmaxSites(a.value);
   return sites;
 }
 
