@@ -1,17 +1,18 @@
 // `mtl eval`'s engine: for each configuration, calibrate BatchNorm on the training split for that
 // configuration alone (runtime/train/calibrate.ts with `configs: [config]`, so every row it uses
 // holds that configuration's statistics), cut the model to it, run the evaluation split and score
-// each task's metrics (metrics.ts). Configurations run one after another; one session at a time.
-import * as ort from "onnxruntime-node";
+// each task's metrics (metrics.ts). Configurations run side by side on worker threads (one each) when
+// there are several, else one after another.
 import { costAt } from "../../compiler/cost/table";
 import type { CostTable } from "../../compiler/cost/types";
 import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { METRICS } from "../../compiler/train/spec";
-import { calibrate, calibrationPlan } from "../train/calibrate";
+import { calibrate, calibrationPlan, inOrder } from "../train/calibrate";
 import type { BatchLike, DatasetLike } from "../train/dataset";
 import type { SessionSettings } from "../train/sessions";
 import type { Feeds, TrainState } from "../train/step";
-import { runSplit, type SplitRunOptions } from "../train/validate";
+import { runSplit, type OnWorker, type SplitRunOptions } from "../train/validate";
+import type { Outputs } from "../train/worker-pool";
 import { createMetric, taskMetrics, type MetricAccumulator } from "./metrics";
 
 export interface EvalOptions {
@@ -55,7 +56,7 @@ export interface EvalResult {
 }
 
 /** Each task's metric accumulators for one configuration; the channel count comes from the first batch. */
-function accumulators(graph: Graph, out: ort.InferenceSession.OnnxValueMapType): Map<string, MetricAccumulator[]> {
+function accumulators(graph: Graph, out: Outputs): Map<string, MetricAccumulator[]> {
   const m = new Map<string, MetricAccumulator[]>();
   for (const t of graph.tasks) {
     const o = out[t.name];
@@ -76,19 +77,28 @@ async function scoreConfig(
   config: Config,
   data: DatasetLike,
   o: EvalOptions,
+  on: OnWorker | undefined,
 ): Promise<{ metrics: Record<string, Record<string, number>>; images: number }> {
   let accs: Map<string, MetricAccumulator[]> | undefined;
   let images = 0;
-  await runSplit(graph, weights, config, data, o, (batch, out) => {
-    accs ??= accumulators(graph, out);
-    images += batch.size;
-    for (const [task, list] of accs) {
-      const target = batch.targets[task];
-      if (!target) continue;
-      const scores = { data: out[task].data as Float32Array, dims: out[task].dims };
-      for (const m of list) m.add(scores, target);
-    }
-  });
+  await runSplit(
+    graph,
+    weights,
+    config,
+    data,
+    o,
+    (batch, out) => {
+      accs ??= accumulators(graph, out);
+      images += batch.size;
+      for (const [task, list] of accs) {
+        const target = batch.targets[task];
+        if (!target) continue;
+        const scores = { data: out[task].data as Float32Array, dims: out[task].dims };
+        for (const m of list) m.add(scores, target);
+      }
+    },
+    on,
+  );
   const metrics: Record<string, Record<string, number>> = {};
   for (const [task, list] of accs ?? []) {
     if (list[0].count === 0) continue; // no targets for this task in the split
@@ -114,25 +124,46 @@ export async function evaluate(
   const t0 = performance.now();
   const results: ConfigScores[] = [];
   let images = 0;
-  for (let i = 0; i < configs.length; i++) {
-    o.onConfig?.(i, configs.length);
-    const config = configs[i];
-    const weights =
-      o.calibrationBatches > 0
-        ? await calibrate(state, data, feedsOf, {
-            batches: o.calibrationBatches,
-            batchSize: o.calibrationBatchSize,
-            seed: o.seed,
-            configs: [config],
-          })
-        : state.weights;
-    const scored = await scoreConfig(graph, weights, config, data, o);
-    images = scored.images;
-    const cost = costAt(costs, config);
-    const widths = Object.fromEntries(costs.groups.map((g) => [g.name, g.choices[config[g.name]]]));
-    results.push({ config, widths, macs: cost.macs, params: cost.params, metrics: scored.metrics });
-  }
-  o.onConfig?.(configs.length, configs.length);
+  // With two or more worker threads the configurations run side by side, one per worker (calibration
+  // and scoring on one intra-op thread each), their results kept in configuration order; else one
+  // after another on the main thread. A given session (int8) runs on the main thread.
+  const pool = configs.length > 1 && !o.session ? state.sessions.workers() : undefined;
+  const lanes = pool && pool.size > 1 ? pool.size : 1;
+  o.onConfig?.(0, configs.length);
+  await inOrder(
+    configs.length,
+    lanes,
+    async (i, lane) => {
+      const config = configs[i];
+      const worker = pool && lanes > 1 ? lane : undefined;
+      const weights =
+        o.calibrationBatches > 0
+          ? await calibrate(state, data, feedsOf, {
+              batches: o.calibrationBatches,
+              batchSize: o.calibrationBatchSize,
+              seed: o.seed,
+              configs: [config],
+              worker,
+            })
+          : state.weights;
+      return scoreConfig(
+        graph,
+        weights,
+        config,
+        data,
+        o,
+        pool && worker !== undefined ? { pool, index: worker } : undefined,
+      );
+    },
+    (i, scored) => {
+      const config = configs[i];
+      images = scored.images;
+      const cost = costAt(costs, config);
+      const widths = Object.fromEntries(costs.groups.map((g) => [g.name, g.choices[config[g.name]]]));
+      results.push({ config, widths, macs: cost.macs, params: cost.params, metrics: scored.metrics });
+      o.onConfig?.(i + 1, configs.length);
+    },
+  );
   const tasks: Record<string, { metrics: string[]; lowerIsBetter: boolean }> = {};
   for (const r of results.slice(0, 1))
     for (const [task, m] of Object.entries(r.metrics)) {

@@ -64,6 +64,8 @@ export async function calibrate(
     seed: number;
     configs?: readonly Config[];
     onConfig?: (i: number, n: number) => void;
+    /** Run every configuration on this worker thread of `state.sessions` (a caller running several side by side). */
+    worker?: number;
   },
 ): Promise<WeightMap> {
   const graph = state.graph;
@@ -123,14 +125,14 @@ export async function calibrate(
   // With two or more worker threads and configurations the configurations run side by side, one per
   // worker (one intra-op thread each: the same statistics as a one-thread run); else one after
   // another on the main thread, on every intra-op thread (mtl eval calibrates one at a time).
-  const pool = configs.length > 1 ? state.sessions.workers() : undefined; // no threads started for one
+  const pool = configs.length > 1 && o.worker === undefined ? state.sessions.workers() : undefined; // none for one
   const lanes = pool && pool.size > 1 ? pool.size : 1;
   await inOrder(
     configs.length,
     lanes,
     (c, lane) => {
       o.onConfig?.(c, configs.length);
-      return statistics(configs[c], lanes > 1 ? lane : undefined);
+      return statistics(configs[c], lanes > 1 ? lane : o.worker);
     },
     (c, runs) => add(configs[c], runs),
   );

@@ -177,8 +177,18 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const took = `${done} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     if (hasVal) {
       const opts = { split: o.valSplit!, batchSize: spec.batchSize, settings: o.settings };
-      const largest = await validate(graph, weights, largestConfig(graph), data, opts);
-      const smallest = await validate(graph, weights, smallestConfig(graph), data, opts);
+      // side by side on two worker threads when there are (one intra-op thread each)
+      const pool = state.sessions.workers();
+      const on = (index: number) => (pool && pool.size > 1 ? { pool, index } : undefined);
+      const [largest, smallest] = on(1)
+        ? await Promise.all([
+            validate(graph, weights, largestConfig(graph), data, opts, on(0)),
+            validate(graph, weights, smallestConfig(graph), data, opts, on(1)),
+          ])
+        : [
+            await validate(graph, weights, largestConfig(graph), data, opts),
+            await validate(graph, weights, smallestConfig(graph), data, opts),
+          ];
       reports.push({ epoch, step, largest, smallest });
       o.progress.line(
         `epoch ${epoch + 1}: ${o.valSplit} largest: ${fmtScores(largest)}; smallest: ${fmtScores(smallest)} (${took})`,

@@ -4,7 +4,8 @@
 // nothing from a second intra-op thread (docs/training.md, Speed). Plain JavaScript so that the
 // same file serves the TypeScript sources and the bundles in dist/.
 // Protocol: workerData = { options, capacity }; in: { id, key, bytes, feeds: [name, type, dims,
-// data][] }; out: { id, outputs: [name, type, dims, data][] } or { id, error }.
+// data][] } (bytes may be left out once the key's session exists) or { id, key, release: true };
+// out: { id, outputs: [name, type, dims, data][] } or { id, error }.
 import { parentPort, workerData } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 
@@ -15,6 +16,7 @@ const sessions = new Map();
 async function session(key, bytes) {
   let s = sessions.get(key);
   if (s) sessions.delete(key);
+  else if (bytes === undefined) throw new Error(`internal: no session ${key} (its bytes come with its first run)`);
   else s = await ort.InferenceSession.create(bytes, options);
   sessions.set(key, s);
   if (sessions.size > capacity) {
@@ -25,8 +27,15 @@ async function session(key, bytes) {
   return s;
 }
 
-parentPort.on("message", async ({ id, key, bytes, feeds }) => {
+parentPort.on("message", async ({ id, key, bytes, feeds, release }) => {
   try {
+    if (release) {
+      const s = sessions.get(key);
+      sessions.delete(key);
+      await s?.release();
+      parentPort.postMessage({ id, outputs: [] });
+      return;
+    }
     const s = await session(key, bytes);
     const inputs = {};
     for (const [name, type, dims, data] of feeds) inputs[name] = new ort.Tensor(type, data, dims);

@@ -9,6 +9,7 @@ import { encodeModel } from "../../compiler/onnx/encode";
 import { specialise } from "../../compiler/passes/specialise";
 import { normalisationOf, type BatchLike, type DatasetLike, type TensorData } from "./dataset";
 import { ortOptions, type SessionSettings } from "./sessions";
+import type { Outputs, WorkerPool } from "./worker-pool";
 
 export interface TaskScore {
   readonly metric: "accuracy" | "rmse";
@@ -87,10 +88,45 @@ export interface SplitRunOptions {
   readonly session?: (config: Config) => Promise<ort.InferenceSession>;
 }
 
+/** A worker thread of a pool to run on (instead of the main thread). */
+export interface OnWorker {
+  readonly pool: WorkerPool;
+  readonly index: number;
+}
+
+let workerRuns = 0;
+
+/** Runs one configuration's graph batch after batch: a session of its own, or on a worker thread. */
+async function splitRunner(
+  graph: Graph,
+  weights: WeightMap,
+  config: Config,
+  o: SplitRunOptions,
+  on: OnWorker | undefined,
+): Promise<{ run(feeds: Record<string, ort.Tensor>): Promise<Outputs>; close(): Promise<void> }> {
+  if (on && !o.session) {
+    // the graph holds its weights: sent with the first batch only, and released at the end
+    const key = `eval:${workerRuns++}`;
+    let bytes: Uint8Array | undefined = evalModelBytes(graph, weights, config);
+    return {
+      run(feeds) {
+        const first = bytes;
+        bytes = undefined;
+        return on.pool.run(on.index, key, first, feeds);
+      },
+      close: () => on.pool.release(on.index, key),
+    };
+  }
+  const session = o.session
+    ? await o.session(config)
+    : await ort.InferenceSession.create(evalModelBytes(graph, weights, config), ortOptions(o.settings));
+  return { run: (feeds) => session.run(feeds), close: () => session.release() };
+}
+
 /**
  * Runs the eval-mode model cut to `config` over a split in order (no shuffling, last batch kept),
- * handing each batch and the heads' raw outputs to `visit`; one session, released at the end.
- * Shared by validation (below) and `mtl eval` (runtime/eval/evaluate.ts).
+ * handing each batch and the heads' raw outputs to `visit`; one session (on the main thread, or on
+ * worker `on`), released at the end. Shared by validation (below) and `mtl eval` (runtime/eval/evaluate.ts).
  */
 export async function runSplit(
   graph: Graph,
@@ -98,11 +134,10 @@ export async function runSplit(
   config: Config,
   data: DatasetLike,
   o: SplitRunOptions,
-  visit: (batch: BatchLike, out: ort.InferenceSession.OnnxValueMapType) => void,
+  visit: (batch: BatchLike, out: Outputs) => void,
+  on?: OnWorker,
 ): Promise<void> {
-  const session = o.session
-    ? await o.session(config)
-    : await ort.InferenceSession.create(evalModelBytes(graph, weights, config), ortOptions(o.settings));
+  const runner = await splitRunner(graph, weights, config, o, on);
   try {
     const batches = data.batches({
       split: o.split,
@@ -116,10 +151,10 @@ export async function runSplit(
     });
     for await (const batch of batches) {
       const feeds = Object.fromEntries(graph.inputs.map((i) => [i.name, toOrt(batch.inputs[i.name])]));
-      visit(batch, await session.run(feeds));
+      visit(batch, await runner.run(feeds));
     }
   } finally {
-    await session.release();
+    await runner.close();
   }
 }
 
@@ -130,16 +165,26 @@ export async function validate(
   config: Config,
   data: DatasetLike,
   o: SplitRunOptions,
+  on?: OnWorker,
 ): Promise<Record<string, TaskScore>> {
   const tallies = new Map(graph.tasks.map((t) => [t.name, { hits: 0, count: 0, sq: 0 }]));
-  await runSplit(graph, weights, config, data, o, (batch, out) => {
-    for (const t of graph.tasks) {
-      const target = batch.targets[t.name];
-      if (!target) continue;
-      if (t.loss?.kind === "cross_entropy") tallyClasses(out[t.name], target, t.loss.ignoreIndex, tallies.get(t.name)!);
-      else tallyRegression(out[t.name], target, tallies.get(t.name)!);
-    }
-  });
+  await runSplit(
+    graph,
+    weights,
+    config,
+    data,
+    o,
+    (batch, out) => {
+      for (const t of graph.tasks) {
+        const target = batch.targets[t.name];
+        if (!target) continue;
+        if (t.loss?.kind === "cross_entropy")
+          tallyClasses(out[t.name], target, t.loss.ignoreIndex, tallies.get(t.name)!);
+        else tallyRegression(out[t.name], target, tallies.get(t.name)!);
+      }
+    },
+    on,
+  );
   const scores: Record<string, TaskScore> = {};
   for (const t of graph.tasks) {
     const x = tallies.get(t.name)!;

@@ -53,14 +53,24 @@ class SessionWorker {
     this.worker.on("exit", (code) => fail(new Error(`exit code ${code}`)));
   }
 
-  run(key: string, bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Outputs> {
+  /** Runs the key's session, made from `bytes` if the worker has none (bytes may be left out after the first run). */
+  run(key: string, bytes: Uint8Array | undefined, feeds: Record<string, ort.Tensor>): Promise<Outputs> {
+    const wire: Wire[] = Object.entries(feeds).map(([n, t]) => [n, t.type, t.dims, t.data]);
+    return this.post({ key, bytes, feeds: wire });
+  }
+
+  /** Releases the key's session now, not when the cache would evict it (a one-off graph holding its weights). */
+  async release(key: string): Promise<void> {
+    await this.post({ key, release: true });
+  }
+
+  private post(message: object): Promise<Outputs> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.next++;
-    const wire: Wire[] = Object.entries(feeds).map(([n, t]) => [n, t.type, t.dims, t.data]);
     return new Promise<Outputs>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref(); // awaited results keep the process alive
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, key, bytes, feeds: wire });
+      this.worker.postMessage({ id, ...message });
     });
   }
 
@@ -87,8 +97,12 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  run(worker: number, key: string, bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Outputs> {
+  run(worker: number, key: string, bytes: Uint8Array | undefined, feeds: Record<string, ort.Tensor>): Promise<Outputs> {
     return this.workers[worker].run(key, bytes, feeds);
+  }
+
+  release(worker: number, key: string): Promise<void> {
+    return this.workers[worker].release(key);
   }
 
   async close(): Promise<void> {

@@ -86,6 +86,17 @@ describe("mtl eval", () => {
     expect(s.stdout).toMatch(/\(measured on .*100 images\)/);
   }, 180_000);
 
+  it("on two threads scores the configurations side by side, exactly as on one", () => {
+    const scores = (threads: string) => {
+      const r = mtl("eval", onnx, "--data", data, "--batches", "1", "--samples", "100", "--threads", threads, "--json");
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).results;
+    };
+    const [one, two] = [scores("1"), scores("2")];
+    expect(one).toHaveLength(4);
+    expect(two).toEqual(one); // each configuration calibrated and scored on one intra-op thread, in order
+  }, 180_000);
+
   it("a profile that disagrees with the proxy moves the plan", async () => {
     const base = await load(onnx);
     const groups = base.meta.groups.map((g) => g.name); // shared group, then left's and right's

@@ -15,6 +15,7 @@ import { trainingPrograms } from "../../runtime/train/programs";
 import { largestConfig } from "../../runtime/train/sandwich";
 import { sessionCapacity, sessionSettings, TrainingSessions } from "../../runtime/train/sessions";
 import { balance } from "../../runtime/train/step";
+import { evalModelBytes } from "../../runtime/train/validate";
 import { WorkerPool } from "../../runtime/train/worker-pool";
 import {
   expectSameWeights,
@@ -80,6 +81,25 @@ describe("training on worker threads", () => {
       await expect(pool.run(0, "k", program.bytes, wrong)).rejects.toThrow(/MTL-TRAIN-031|a training worker failed/);
       const again = pool.run(0, "k", program.bytes, wrong);
       await expect(again).rejects.toMatchObject({ code: "MTL-TRAIN-031" });
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it("sends a session's bytes once, and releases a session on request", async () => {
+    const { graph, weights } = prepared;
+    const bytes = evalModelBytes(graph, weights, largestConfig(graph)); // weights inside, as mtl eval sends
+    const pool = new WorkerPool(1, {}, 4);
+    try {
+      const feeds = {
+        [graph.inputs[0].name]: new ort.Tensor("float32", new Float32Array(2 * 28 * 28), [2, 1, 28, 28]),
+      };
+      const first = await pool.run(0, "k", bytes, feeds);
+      const again = await pool.run(0, "k", undefined, feeds); // the worker's session, no bytes sent
+      expect(Object.keys(again)).toEqual(Object.keys(first));
+      await pool.release(0, "k");
+      await expect(pool.run(0, "k", undefined, feeds)).rejects.toThrow(/no session k/);
+      await pool.release(0, "never-made"); // nothing to release is not an error
     } finally {
       await pool.close();
     }
