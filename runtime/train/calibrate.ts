@@ -124,8 +124,9 @@ export async function calibrate(
   };
   // With two or more worker threads and configurations the configurations run side by side, one per
   // worker (one intra-op thread each: the same statistics as a one-thread run); else one after
-  // another on the main thread, on every intra-op thread (mtl eval calibrates one at a time).
-  const pool = configs.length > 1 && o.worker === undefined ? state.sessions.workers() : undefined; // none for one
+  // another on the main thread, on every intra-op thread, or on the caller's `worker` (mtl eval, which
+  // calibrates one configuration per worker itself).
+  const pool = configs.length > 1 && o.worker === undefined ? state.sessions.workers() : undefined;
   const lanes = pool && pool.size > 1 ? pool.size : 1;
   await inOrder(
     configs.length,
