@@ -81,24 +81,16 @@ async function scoreConfig(
 ): Promise<{ metrics: Record<string, Record<string, number>>; images: number }> {
   let accs: Map<string, MetricAccumulator[]> | undefined;
   let images = 0;
-  await runSplit(
-    graph,
-    weights,
-    config,
-    data,
-    o,
-    (batch, out) => {
-      accs ??= accumulators(graph, out);
-      images += batch.size;
-      for (const [task, list] of accs) {
-        const target = batch.targets[task];
-        if (!target) continue;
-        const scores = { data: out[task].data as Float32Array, dims: out[task].dims };
-        for (const m of list) m.add(scores, target);
-      }
-    },
-    on,
-  );
+  await runSplit(graph, weights, config, data, { ...o, on }, (batch, out) => {
+    accs ??= accumulators(graph, out);
+    images += batch.size;
+    for (const [task, list] of accs) {
+      const target = batch.targets[task];
+      if (!target) continue;
+      const scores = { data: out[task].data as Float32Array, dims: out[task].dims };
+      for (const m of list) m.add(scores, target);
+    }
+  });
   const metrics: Record<string, Record<string, number>> = {};
   for (const [task, list] of accs ?? []) {
     if (list[0].count === 0) continue; // no targets for this task in the split

@@ -101,9 +101,9 @@ async function splitRunner(
   graph: Graph,
   weights: WeightMap,
   config: Config,
-  o: SplitRunOptions,
-  on: OnWorker | undefined,
+  o: SplitRunOptions & { readonly on?: OnWorker },
 ): Promise<{ run(feeds: Record<string, ort.Tensor>): Promise<Outputs>; close(): Promise<void> }> {
+  const on = o.on;
   if (on && !o.session) {
     // the graph holds its weights: sent with the first batch only, and released at the end
     const key = `eval:${workerRuns++}`;
@@ -126,18 +126,17 @@ async function splitRunner(
 /**
  * Runs the eval-mode model cut to `config` over a split in order (no shuffling, last batch kept),
  * handing each batch and the heads' raw outputs to `visit`; one session (on the main thread, or on
- * worker `on`), released at the end. Shared by validation (below) and `mtl eval` (runtime/eval/evaluate.ts).
+ * worker `o.on`), released at the end. Shared by validation (below) and `mtl eval` (runtime/eval/evaluate.ts).
  */
 export async function runSplit(
   graph: Graph,
   weights: WeightMap,
   config: Config,
   data: DatasetLike,
-  o: SplitRunOptions,
+  o: SplitRunOptions & { readonly on?: OnWorker },
   visit: (batch: BatchLike, out: Outputs) => void,
-  on?: OnWorker,
 ): Promise<void> {
-  const runner = await splitRunner(graph, weights, config, o, on);
+  const runner = await splitRunner(graph, weights, config, o);
   try {
     const batches = data.batches({
       split: o.split,
@@ -168,23 +167,14 @@ export async function validate(
   on?: OnWorker,
 ): Promise<Record<string, TaskScore>> {
   const tallies = new Map(graph.tasks.map((t) => [t.name, { hits: 0, count: 0, sq: 0 }]));
-  await runSplit(
-    graph,
-    weights,
-    config,
-    data,
-    o,
-    (batch, out) => {
-      for (const t of graph.tasks) {
-        const target = batch.targets[t.name];
-        if (!target) continue;
-        if (t.loss?.kind === "cross_entropy")
-          tallyClasses(out[t.name], target, t.loss.ignoreIndex, tallies.get(t.name)!);
-        else tallyRegression(out[t.name], target, tallies.get(t.name)!);
-      }
-    },
-    on,
-  );
+  await runSplit(graph, weights, config, data, { ...o, on }, (batch, out) => {
+    for (const t of graph.tasks) {
+      const target = batch.targets[t.name];
+      if (!target) continue;
+      if (t.loss?.kind === "cross_entropy") tallyClasses(out[t.name], target, t.loss.ignoreIndex, tallies.get(t.name)!);
+      else tallyRegression(out[t.name], target, tallies.get(t.name)!);
+    }
+  });
   const scores: Record<string, TaskScore> = {};
   for (const t of graph.tasks) {
     const x = tallies.get(t.name)!;
