@@ -127,7 +127,7 @@ export async function evaluate(
     lanes,
     async (i, lane) => {
       const config = configs[i];
-      const worker = pool && lanes > 1 ? lane : undefined;
+      const on = pool && lanes > 1 ? { pool, index: lane } : undefined;
       const weights =
         o.calibrationBatches > 0
           ? await calibrate(state, data, feedsOf, {
@@ -135,17 +135,10 @@ export async function evaluate(
               batchSize: o.calibrationBatchSize,
               seed: o.seed,
               configs: [config],
-              worker,
+              worker: on?.index,
             })
           : state.weights;
-      return scoreConfig(
-        graph,
-        weights,
-        config,
-        data,
-        o,
-        pool && worker !== undefined ? { pool, index: worker } : undefined,
-      );
+      return scoreConfig(graph, weights, config, data, o, on);
     },
     (i, scored) => {
       const config = configs[i];

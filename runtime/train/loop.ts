@@ -5,7 +5,7 @@
 // fixed order).
 import { join } from "node:path";
 import { MtlError } from "../../compiler/errors";
-import type { Graph, WeightMap } from "../../compiler/ir/types";
+import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import type { TrainSpec } from "../../compiler/train/spec";
 import { paramRoles } from "../../compiler/train/roles";
 import { calibrate, calibrationPlan } from "./calibrate";
@@ -179,16 +179,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const opts = { split: o.valSplit!, batchSize: spec.batchSize, settings: o.settings };
       // side by side on two worker threads when there are (one intra-op thread each)
       const pool = state.sessions.workers();
-      const on = (index: number) => (pool && pool.size > 1 ? { pool, index } : undefined);
-      const [largest, smallest] = on(1)
-        ? await Promise.all([
-            validate(graph, weights, largestConfig(graph), data, opts, on(0)),
-            validate(graph, weights, smallestConfig(graph), data, opts, on(1)),
-          ])
-        : [
-            await validate(graph, weights, largestConfig(graph), data, opts),
-            await validate(graph, weights, smallestConfig(graph), data, opts),
-          ];
+      const sideBySide = pool !== undefined && pool.size > 1;
+      const score = (config: Config, index: number) =>
+        validate(graph, weights, config, data, opts, sideBySide ? { pool, index } : undefined);
+      const [largest, smallest] = sideBySide
+        ? await Promise.all([score(largestConfig(graph), 0), score(smallestConfig(graph), 1)])
+        : [await score(largestConfig(graph), 0), await score(smallestConfig(graph), 1)];
       reports.push({ epoch, step, largest, smallest });
       o.progress.line(
         `epoch ${epoch + 1}: ${o.valSplit} largest: ${fmtScores(largest)}; smallest: ${fmtScores(smallest)} (${took})`,
