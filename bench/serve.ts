@@ -1,6 +1,7 @@
 // `mtl serve` under load on loopback (autocannon): throughput and p50/p99 latency at 1, 16 and 64
 // concurrent clients with mixed budgets, against the plain fastify + model.run baseline, with and
-// without batching; then RSS over a mixed-budget soak. Prints figures, asserts nothing.
+// without batching, with batches on a worker thread (the default), on the server's own thread
+// (--in-process) and on two worker threads (--parallel 2); then RSS over a mixed-budget soak. Prints figures, asserts nothing.
 // Usage: npx tsx bench/serve.ts [--seconds 5] [--soak 300] [--soak-only] [--models cifar,two] (nyud: add "nyud";
 // it is ~100 MB and slow on a shared machine). Bounded: every run has a fixed duration.
 import autocannon from "autocannon";
@@ -20,6 +21,7 @@ const arg = (name: string, fallback: string) => {
 const seconds = Number(arg("seconds", "5"));
 const soakSeconds = Number(arg("soak", "30"));
 const wanted = arg("models", "cifar,two").split(",");
+const only = arg("only", "");
 const loadRuns = !process.argv.includes("--soak-only");
 const root = join(import.meta.dirname, "..");
 const tmp = mkdtempSync(join(tmpdir(), "mtl-bench-serve-"));
@@ -122,6 +124,16 @@ try {
     const servers: [string, string[], RegExp][] = [
       ["mtl serve (batch 16, wait 0)", serveArgs(m.file, ["--max-batch", "16", "--preload", "pareto"]), SERVING],
       [
+        "  the same, --in-process",
+        serveArgs(m.file, ["--max-batch", "16", "--preload", "pareto", "--in-process"]),
+        SERVING,
+      ],
+      [
+        "  the same, --parallel 2",
+        serveArgs(m.file, ["--max-batch", "16", "--preload", "pareto", "--parallel", "2"]),
+        SERVING,
+      ],
+      [
         "mtl serve (batch 16, wait 2)",
         serveArgs(m.file, ["--max-batch", "16", "--batch-wait-ms", "2", "--preload", "pareto"]),
         SERVING,
@@ -129,7 +141,7 @@ try {
       ["mtl serve (no batching)", serveArgs(m.file, ["--max-batch", "1", "--preload", "pareto"]), SERVING],
       ["fastify + model.run", ["--import", "tsx", "bench/serve-baseline.ts", m.file, String(port++)], /on (http:\S+)/],
     ];
-    for (const [what, args, match] of servers) {
+    for (const [what, args, match] of servers.filter(([w]) => !only || w.includes(only))) {
       const s = await start(args, match);
       await load(s.url, m.name, m.shape, 4, 1); // warm-up: sessions of the four budgets
       for (const c of [1, 16, 64]) row(what, c, await load(s.url, m.name, m.shape, c, seconds));

@@ -365,7 +365,15 @@ function program(): Command {
     .option("--timeout-ms <n>", "longest a request may wait and run (504 after)", "30000")
     .option("--body-limit-mb <n>", "largest request body", "64")
     .option("--max-elements <n>", "most tensor elements one request may declare", String(16 * 1024 * 1024))
-    .option("--parallel <n>", "batches dispatched at once (router mode; local batches compute one at a time)", "1")
+    .option(
+      "--parallel <n>",
+      "batches run at once: locally each on its own worker thread (cores shared out), or sent to --backend",
+      "1",
+    )
+    .option(
+      "--in-process",
+      "run batches on the server's own thread: one copy of the weights, but nothing is answered while a batch runs",
+    )
     .option(
       "--backend <url>",
       "router mode: run on a KServe v2 gRPC server, e.g. kserve-grpc://127.0.0.1:8001 (Triton)",

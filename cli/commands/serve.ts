@@ -2,10 +2,13 @@
 // --backend kserve-grpc://HOST:PORT a router that plans here and runs on Triton (or another
 // KServe v2 server) holding the repository `mtl export triton` wrote.
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { load, type MtlModel } from "../../runtime/index";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { load, type LoadOptions, type MtlModel } from "../../runtime/index";
 import { KServeGrpcClient } from "../../runtime/client/grpc";
 import { readRoutes, routerExecutor } from "../../runtime/serve/router";
+import { ThreadExecutor } from "../../runtime/serve/thread-executor";
 import {
   DEFAULTS,
   listenFailureOf,
@@ -34,6 +37,7 @@ export interface ServeCliOptions {
   bodyLimitMb?: string;
   maxElements?: string;
   parallel?: string;
+  inProcess?: boolean;
   backend?: string;
   routes?: string;
   precision?: string;
@@ -103,6 +107,12 @@ function listenPlace(f: ListenFailure): ListenPlace {
 
 /** --backend's HOST:PORT, with --routes; --routes alone is a usage error (only the router reads it). */
 function backendAddress(o: ServeCliOptions): string | undefined {
+  if (o.backend !== undefined && o.inProcess)
+    throw new UserError(
+      "--in-process runs batches on this server's thread, --backend sends them to Triton: pick one",
+      2,
+      "drop --in-process in router mode",
+    );
   if (o.backend === undefined) {
     if (o.routes !== undefined)
       throw new UserError(
@@ -123,6 +133,21 @@ function backendAddress(o: ServeCliOptions): string | undefined {
   return m[1];
 }
 
+/**
+ * The model worker: the TypeScript source through tsx in a development checkout (this module is a
+ * .ts file), else the bundle dist/serve-worker.mjs.
+ */
+export function serveWorker(): { script: URL; entry?: string } {
+  const here = import.meta.url;
+  if (here.endsWith(".ts"))
+    return { script: new URL("../tsx-worker.mjs", here), entry: new URL("../serve-worker.ts", here).href };
+  for (let dir = dirname(fileURLToPath(here)); ; dir = dirname(dir)) {
+    const candidate = join(dir, "serve-worker.mjs");
+    if (existsSync(candidate)) return { script: pathToFileURL(candidate) };
+    if (dirname(dir) === dir) throw new Error("internal: dist/serve-worker.mjs not found (run npm run build)");
+  }
+}
+
 export async function runServe(paths: string[], o: ServeCliOptions): Promise<number> {
   const cache = whole(o.cache, "--cache", 16, 1);
   const options = serveOptions(o); // every flag is checked before the models load
@@ -131,6 +156,11 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
   const precision = precisionFlag(o.precision);
   const models = new Map<string, MtlModel>();
   const preloads = new Map<string, Config[]>();
+  const served: [string, string, LoadOptions][] = [];
+  // Local batches run on --parallel worker threads, which share the cores between them. Their idle
+  // onnxruntime threads do not spin: the server's own thread needs a core for HTTP and JSON (the
+  // CifarMTL server answered 1.5x the requests with spinning off: docs/serving.md).
+  const threads = options.parallel > 1 ? Math.max(1, Math.floor(availableParallelism() / options.parallel)) : undefined;
   for (const [name, file] of modelFiles(paths)) {
     checkReadable(file, "model");
     // Loaded by path, not from bytes, so every load and session error names the user's file.
@@ -146,6 +176,7 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
     }
     const key = name ?? m.meta.name;
     preloads.set(key, configs);
+    served.push([key, file, { cacheSize: Math.max(cache, wanted), precision, threads, spinning: false }]);
     if (models.has(key))
       throw new UserError(
         `two models are named ${key}`,
@@ -156,9 +187,17 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
   }
   let executor;
   let client: KServeGrpcClient | undefined;
+  let threaded: ThreadExecutor | undefined;
   if (backend !== undefined && o.routes !== undefined) {
     client = new KServeGrpcClient(backend);
     executor = routerExecutor(models, readRoutes(readBytes(o.routes, "routing table"), o.routes), client);
+  } else if (!o.inProcess) {
+    try {
+      executor = threaded = await ThreadExecutor.start({ ...serveWorker(), models: served, workers: options.parallel });
+    } catch (e) {
+      for (const m of models.values()) await m.close();
+      throw e;
+    }
   }
   let server;
   try {
@@ -169,6 +208,7 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
     });
   } catch (e) {
     client?.close();
+    await threaded?.close();
     for (const m of models.values()) await m.close();
     const failure = listenFailureOf(e);
     throw failure ? listenError(e, listenPlace(failure)) : e;
@@ -187,6 +227,7 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
   out.err(`${signal}: finishing the requests in flight, then exiting`);
   await server.close();
   client?.close();
+  await threaded?.close();
   for (const m of models.values()) await m.close();
   return 0;
 }

@@ -48,6 +48,8 @@ export interface Executor {
   ): Promise<{ outputs: Record<string, OutputTensor>; cached: boolean; backendModel?: string }>;
   /** Gets the model ready to answer any configuration at once (local: its warm dynamic graph). */
   warm?(model: string): Promise<void>;
+  /** Builds a configuration's session before traffic (default: one run); worker threads build it on each. */
+  preload?(model: string, route: Route, inputs: Readonly<Record<string, InputTensor>>): Promise<{ cached: boolean }>;
 }
 
 export interface EngineOptions {
@@ -285,7 +287,10 @@ export class Engine {
     const m = this.model(name);
     const inputs = zeroInputs(m.meta);
     for (const config of configs) {
-      const r = await this.executor.run(name, { config, tasks: m.tasks, plan: null }, inputs);
+      const route = { config, tasks: m.tasks, plan: null };
+      const r = await (this.executor.preload
+        ? this.executor.preload(name, route, inputs)
+        : this.executor.run(name, route, inputs));
       if (!r.cached) this.metrics.sessionBuilds.inc({ model: name });
     }
     // Last: with the dynamic graph warm, the runs above would be answered by it instead of building.

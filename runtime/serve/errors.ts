@@ -9,7 +9,8 @@ export type ServeErrorKind =
   | "busy" // queue full (429)
   | "unavailable" // draining or not ready (503)
   | "timeout" // the request waited or ran longer than its timeout (504)
-  | "backend"; // the router's backend failed (502)
+  | "backend" // the router's backend failed (502)
+  | "worker"; // the worker thread running the batch died (500)
 
 const STATUS: Record<ServeErrorKind, number> = {
   "bad-request": 400,
@@ -19,6 +20,7 @@ const STATUS: Record<ServeErrorKind, number> = {
   unavailable: 503,
   timeout: 504,
   backend: 502,
+  worker: 500,
 };
 
 /** gRPC status codes (grpc.status) per kind. */
@@ -30,6 +32,7 @@ const GRPC: Record<ServeErrorKind, number> = {
   unavailable: 14,
   timeout: 4,
   backend: 14,
+  worker: 13,
 };
 
 const CODE: Record<ServeErrorKind, string> = {
@@ -40,6 +43,7 @@ const CODE: Record<ServeErrorKind, string> = {
   unavailable: "MTL-SRV-005",
   timeout: "MTL-SRV-006",
   backend: "MTL-SRV-007",
+  worker: "MTL-SRV-008",
 };
 
 export class ServeError extends MtlError {

@@ -4,11 +4,12 @@
 // and then, without tsx: `import { load } from "mtl"` and `mtl/compiler` work from ESM (compile a
 // two-task model, load it, plan, run), a TypeScript file type-checks against the shipped
 // declarations under NodeNext resolution (and a wrong use is a type error), and the bin runs.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { servedUrl } from "../helpers/cli";
 
 const root = join(import.meta.dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "mtl-pack-"));
@@ -105,6 +106,7 @@ describe("the packed package", () => {
       "dist/lib/compiler.js",
       "dist/lib/compiler.d.ts",
       "dist/main.mjs",
+      "dist/serve-worker.mjs",
       "stdlib",
     ])
       expect(existsSync(join(pkg, f)), f).toBe(true);
@@ -149,4 +151,28 @@ describe("the packed package", () => {
     expect(r.stdout).toContain("2 threads");
     expect(existsSync(join(project, "run", "model.onnx"))).toBe(true);
   }, 120_000);
+
+  it("serves from the installed bundles, batches computing on the worker thread", async () => {
+    writeFileSync(join(project, "net.mtl"), MODEL);
+    const bin = join(project, "node_modules", ".bin", "mtl");
+    const compiled = spawnSync(bin, ["compile", "net.mtl", "-o", "served.onnx"], { cwd: project, encoding: "utf8" });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const child = spawn(bin, ["serve", "served.onnx", "--port", "0", "--grpc-port", "none"], { cwd: project });
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    try {
+      const url = await servedUrl(child);
+      const body = {
+        inputs: [{ name: "image", datatype: "FP32", shape: [1, 3, 16, 16], data: new Array(768).fill(0) }],
+      };
+      const r = await fetch(`${url}/v2/models/Net/infer`, { method: "POST", body: JSON.stringify(body) });
+      expect(r.status, await r.clone().text()).toBe(200);
+      expect(((await r.json()) as { outputs: { name: string }[] }).outputs.map((o) => o.name).sort()).toEqual([
+        "a",
+        "b",
+      ]);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
 });

@@ -50,6 +50,23 @@ describe("mtl serve", () => {
     expect(stderr).toContain("SIGTERM: finishing the requests in flight");
   }, 60_000);
 
+  it("answers the same on the server's own thread (--in-process) as on its worker thread", async () => {
+    const x = [{ name: "image", datatype: "FP32" as const, shape: [2, 3, 16, 16], data: seededImage(2 * 768) }];
+    const answers = [];
+    for (const flags of [["--in-process"], []]) {
+      const child = spawn("node", [bin, "serve", model, "--port", "0", "--grpc-port", "none", ...flags], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+      const r = await new KServeRestClient(await servedUrl(child)).infer("Two", x, { budget: "60%" });
+      answers.push(r);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+    expect(answers[0].parameters.config).toBe(answers[1].parameters.config);
+    expect(answers[0].outputs).toEqual(answers[1].outputs);
+  }, 60_000);
+
   it("rejects bad flags and missing files with a clear message", () => {
     const a = mtl("serve", model, "--max-batch", "zero");
     expect(a.code).toBe(2);
@@ -60,6 +77,9 @@ describe("mtl serve", () => {
     const c = mtl("serve", model, "--backend", "http://x");
     expect(c.code).toBe(2);
     expect(c.err).toContain("is not a kserve-grpc://HOST:PORT address");
+    const inProcess = mtl("serve", model, "--in-process", "--backend", "kserve-grpc://127.0.0.1:1", "--routes", "x");
+    expect(inProcess.code).toBe(2);
+    expect(inProcess.err).toContain("--in-process runs batches on this server's thread");
     const d = mtl("serve", model, "--preload", "e=0.3");
     expect(d.code).toBe(1);
     expect(d.err).toContain("--preload: width 0.3 is not a choice of group `e`");

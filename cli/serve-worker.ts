@@ -1,0 +1,66 @@
+// A worker thread of `mtl serve` (runtime/serve/thread-executor.ts): it loads the served models
+// itself and runs the batches the main thread sends, so that onnxruntime-node's synchronous
+// `run` computes here and the server's event loop keeps answering (health checks, new requests)
+// while a batch runs. Built as its own bundle (dist/serve-worker.mjs) beside the CLI's.
+// Protocol: workerData = { models: [name, file, LoadOptions][] }; after loading it posts
+// { ready: true } or { fatal }; in: { id, kind: "run", model, config, tasks, inputs } | { id, kind:
+// "warm", model }; out: { id, outputs, cached } | { id } | { id, error }.
+import { parentPort, workerData } from "node:worker_threads";
+import { isMtlError } from "../compiler/errors";
+import type { Config } from "../compiler/ir/types";
+import type { InputTensor } from "../runtime/inputs";
+import { load, type LoadOptions, type MtlModel, type OutputTensor } from "../runtime/index";
+import type { WorkerFailure } from "../runtime/serve/thread-executor";
+
+interface Data {
+  readonly models: readonly (readonly [name: string, file: string, options: LoadOptions])[];
+}
+
+type Request =
+  | {
+      readonly id: number;
+      readonly kind: "run";
+      readonly model: string;
+      readonly config: Config;
+      readonly tasks: readonly string[];
+      readonly inputs: Record<string, InputTensor>;
+    }
+  | { readonly id: number; readonly kind: "warm"; readonly model: string };
+
+const port = parentPort!;
+const { models: files } = workerData as Data;
+
+const failure = (e: unknown): WorkerFailure =>
+  isMtlError(e)
+    ? { code: e.code, message: e.message, hint: e.hint }
+    : { message: e instanceof Error ? e.message : String(e) };
+
+async function open(): Promise<Map<string, MtlModel>> {
+  const models = new Map<string, MtlModel>();
+  for (const [name, file, options] of files) models.set(name, await load(file, options));
+  return models;
+}
+
+try {
+  const models = await open();
+  port.on("message", async (m: Request) => {
+    try {
+      const model = models.get(m.model)!;
+      if (m.kind === "warm") {
+        await model.warmDynamic();
+        port.postMessage({ id: m.id });
+        return;
+      }
+      const r = await model.run(m.inputs, { config: m.config, tasks: m.tasks });
+      const outputs = Object.assign({}, ...Object.values(r.outputs)) as Record<string, OutputTensor>;
+      // Outputs move to the main thread rather than being copied (each buffer once).
+      const buffers = new Set(Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer));
+      port.postMessage({ id: m.id, outputs, cached: r.cached }, [...buffers]);
+    } catch (e) {
+      port.postMessage({ id: m.id, error: failure(e) });
+    }
+  });
+  port.postMessage({ ready: true });
+} catch (e) {
+  port.postMessage({ fatal: failure(e) });
+}
