@@ -32,8 +32,8 @@ const { models: files } = workerData as Data;
 
 const failure = (e: unknown): WorkerFailure =>
   isMtlError(e)
-    ? { code: e.code, message: e.message, hint: e.hint }
-    : { message: e instanceof Error ? e.message : String(e) };
+    ? { code: e.code, message: e.message, hint: e.hint, stack: e.stack }
+    : { message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined };
 
 async function open(): Promise<Map<string, MtlModel>> {
   const models = new Map<string, MtlModel>();

@@ -141,11 +141,11 @@ export function serveWorker(): { script: URL; entry?: string } {
   const here = import.meta.url;
   if (here.endsWith(".ts"))
     return { script: new URL("../tsx-worker.mjs", here), entry: new URL("../serve-worker.ts", here).href };
-  for (let dir = dirname(fileURLToPath(here)); ; dir = dirname(dir)) {
-    const candidate = join(dir, "serve-worker.mjs");
+  // The bundle this code is in lies in dist/, dist/commands/ or dist/chunks/.
+  const dir = dirname(fileURLToPath(here));
+  for (const candidate of [join(dir, "serve-worker.mjs"), join(dir, "..", "serve-worker.mjs")])
     if (existsSync(candidate)) return { script: pathToFileURL(candidate) };
-    if (dirname(dir) === dir) throw new Error("internal: dist/serve-worker.mjs not found (run npm run build)");
-  }
+  throw new Error(`internal: serve-worker.mjs not found beside ${dir} (run npm run build)`);
 }
 
 export async function runServe(paths: string[], o: ServeCliOptions): Promise<number> {
@@ -193,7 +193,12 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
     executor = routerExecutor(models, readRoutes(readBytes(o.routes, "routing table"), o.routes), client);
   } else if (!o.inProcess) {
     try {
-      executor = threaded = await ThreadExecutor.start({ ...serveWorker(), models: served, workers: options.parallel });
+      executor = threaded = await ThreadExecutor.start({
+        ...serveWorker(),
+        models: served,
+        workers: options.parallel,
+        log: options.log,
+      });
     } catch (e) {
       for (const m of models.values()) await m.close();
       throw e;

@@ -48,6 +48,8 @@ export interface Executor {
   ): Promise<{ outputs: Record<string, OutputTensor>; cached: boolean; backendModel?: string }>;
   /** Gets the model ready to answer any configuration at once (local: its warm dynamic graph). */
   warm?(model: string): Promise<void>;
+  /** False when it can run no batch at all (its worker threads died and could not be restarted). */
+  healthy?(): boolean;
   /** Builds a configuration's session before traffic (default: one run); worker threads build it on each. */
   preload?(model: string, route: Route, inputs: Readonly<Record<string, InputTensor>>): Promise<{ cached: boolean }>;
 }
@@ -115,7 +117,7 @@ export class Engine {
   private readonly configLabels = new Set<string>();
   private readonly batcher: Batcher<Job, JobResult>;
   draining = false;
-  ready = false;
+  private started = false;
 
   constructor(
     readonly models: ReadonlyMap<string, MtlModel>,
@@ -128,6 +130,14 @@ export class Engine {
       { maxBatch: opts.maxBatch, waitMs: opts.batchWaitMs, maxQueue: opts.maxQueue, parallel: opts.parallel },
       (_k, items) => this.runBatch(items),
     );
+  }
+
+  /** Ready: started, not draining, and the executor can run batches (health probes report this). */
+  get ready(): boolean {
+    return this.started && (this.executor.healthy?.() ?? true);
+  }
+  set ready(value: boolean) {
+    this.started = value;
   }
 
   model(name: string, version?: string): MtlModel {

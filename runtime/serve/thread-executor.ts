@@ -17,6 +17,8 @@ export interface WorkerFailure {
   readonly code?: string;
   readonly message: string;
   readonly hint?: string;
+  /** The worker's stack, so that a logged internal error points into the worker. */
+  readonly stack?: string;
 }
 
 export interface ThreadExecutorOptions {
@@ -29,6 +31,8 @@ export interface ThreadExecutorOptions {
   /** The served models: the name each is served under, its file and how to load it (plain data, copied to every worker). */
   readonly models: readonly (readonly [name: string, file: string, options: LoadOptions])[];
   readonly workers: number;
+  /** Where deaths and failed restarts are reported (the server's log). */
+  readonly log?: (msg: string) => void;
 }
 
 type Reply = { id: number; outputs?: Record<string, OutputTensor>; cached?: boolean; error?: WorkerFailure };
@@ -38,7 +42,13 @@ interface Pending {
 }
 
 /** What the worker threw, as it would have been thrown here: an MtlError keeps its code and hint. */
-const rebuild = (f: WorkerFailure): Error => (f.code ? new MtlError(f.code, f.message, f.hint) : new Error(f.message));
+function rebuild(f: WorkerFailure): Error {
+  const e = f.code ? new MtlError(f.code, f.message, f.hint) : new Error(f.message);
+  if (f.stack) e.stack = f.stack;
+  return e;
+}
+
+const shuttingDown = () => new ServeError("unavailable", "the server is shutting down", "retry on another replica", 5);
 
 /** One worker thread and its requests in flight. */
 class ModelWorker {
@@ -51,10 +61,11 @@ class ModelWorker {
   /** Whether it loaded the models: only such a worker is replaced when it dies (no restart loop on a bad file). */
   loaded = false;
   dead = false;
+  private closing = false;
 
   constructor(
     o: ThreadExecutorOptions,
-    private readonly onDeath: (w: ModelWorker) => void,
+    private readonly onDeath: (w: ModelWorker, why: string) => void,
   ) {
     this.worker = new Worker(o.script, {
       workerData: { models: o.models, entry: o.entry },
@@ -70,9 +81,10 @@ class ModelWorker {
         }
       };
       this.worker.once("message", first);
-      this.worker.once("exit", (code) =>
-        reject(new ServeError("worker", `a model worker thread stopped while loading the models (exit code ${code})`)),
-      );
+      const failed = (why: string) =>
+        reject(new ServeError("worker", `a model worker thread stopped while loading the models (${why})`));
+      this.worker.once("error", (e) => failed(e.message));
+      this.worker.once("exit", (code) => failed(`exit code ${code}`));
     });
     this.started.catch(() => undefined); // awaited by start(); a replacement's failure shows on its batches
     this.worker.on("message", (m: Reply & { ready?: boolean; fatal?: WorkerFailure }) => {
@@ -81,15 +93,15 @@ class ModelWorker {
       this.pending.delete(m.id);
       p?.resolve(m);
     });
-    const die = (e: Error) => {
+    const die = (why: string) => {
       if (this.dead) return;
       this.dead = true;
-      for (const p of this.pending.values()) p.reject(e);
+      for (const p of this.pending.values()) p.reject(stopped(why));
       this.pending.clear();
-      this.onDeath(this);
+      this.onDeath(this, why);
     };
-    this.worker.on("error", (e) => die(stopped(e.message)));
-    this.worker.on("exit", (code) => die(stopped(`exit code ${code}`)));
+    this.worker.on("error", (e) => die(e.message));
+    this.worker.on("exit", (code) => die(`exit code ${code}`));
   }
 
   /** Requests given to this worker and not yet answered (counted from the call, not the post). */
@@ -99,11 +111,17 @@ class ModelWorker {
     this.busy++;
     try {
       await this.started;
+      if (this.closing) throw shuttingDown();
       if (this.dead) throw stopped("it had stopped");
       const id = this.next++;
       const reply = await new Promise<Reply>((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
-        this.worker.postMessage({ id, ...message });
+        try {
+          this.worker.postMessage({ id, ...message });
+        } catch (e) {
+          this.pending.delete(id);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
       });
       if (reply.error) throw rebuild(reply.error);
       return reply;
@@ -118,9 +136,15 @@ class ModelWorker {
     if (this.seen.size > keep) this.seen.delete(this.seen.values().next().value as string);
   }
 
+  /** Stops the thread; batches it was running, or that wait for it to load, fail as the server shutting down. */
   async close(): Promise<void> {
+    this.closing = true;
     this.dead = true;
     this.worker.removeAllListeners("exit");
+    this.worker.removeAllListeners("error");
+    this.worker.on("error", () => undefined);
+    for (const p of this.pending.values()) p.reject(shuttingDown());
+    this.pending.clear();
     await this.worker.terminate();
   }
 }
@@ -157,12 +181,23 @@ export class ThreadExecutor implements Executor {
     return ex;
   }
 
-  private spawn(): ModelWorker {
-    return new ModelWorker(this.o, (dead) => {
+  private spawn(replacement = false): ModelWorker {
+    const w = new ModelWorker(this.o, (dead, why) => {
       if (this.closed || !dead.loaded) return;
+      this.o.log?.(`a model worker thread stopped (${why}); starting a replacement`);
       const i = this.workers.indexOf(dead);
-      if (i >= 0) this.workers[i] = this.spawn();
+      if (i >= 0) this.workers[i] = this.spawn(true);
     });
+    // A replacement that cannot load stays dead: said once in the log; with none left, not ready.
+    w.started.catch((e: Error) => {
+      if (this.closed || !replacement) return;
+      this.o.log?.(`a replacement model worker thread could not load the models: ${e.message}`);
+    });
+    return w;
+  }
+
+  healthy(): boolean {
+    return this.workers.some((w) => !w.dead);
   }
 
   /** The idle worker that has run this configuration, else the least busy (ties: the first). */
@@ -174,12 +209,16 @@ export class ThreadExecutor implements Executor {
         "no model worker thread is running: the replacements could not load the models",
         "restart the server; check that the model files are still there and readable",
       );
-    const least = Math.min(...live.map((w) => w.busy));
-    const free = live.filter((w) => w.busy === least);
+    // A replacement still loading takes batches only when no loaded worker is left.
+    const loaded = live.filter((w) => w.loaded);
+    const pool = loaded.length ? loaded : live;
+    const least = Math.min(...pool.map((w) => w.busy));
+    const free = pool.filter((w) => w.busy === least);
     return free.find((w) => w.seen.has(key)) ?? free[0];
   }
 
   async run(model: string, route: Route, inputs: Readonly<Record<string, InputTensor>>) {
+    if (this.closed) throw shuttingDown();
     const key = `${model}|${JSON.stringify(route.config)}|${[...route.tasks].sort().join(",")}`;
     const w = this.pick(key);
     w.remember(key, this.keep);

@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { serveWorker } from "../../cli/commands/serve";
 import { load } from "../../runtime/index";
+import { Engine } from "../../runtime/serve/engine";
+import { ServeMetrics } from "../../runtime/serve/metrics";
+import { DEFAULTS } from "../../runtime/serve/server";
 import { ThreadExecutor } from "../../runtime/serve/thread-executor";
 import { seededImage } from "../helpers/compiled";
 import { modelBytes } from "./fixtures";
@@ -18,11 +21,12 @@ const file = join(tmp, "two.onnx");
 writeFileSync(file, modelBytes().two);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const fake = (busyMs: number, workers: number) =>
+const fake = (busyMs: number, workers: number, more: object = {}, log?: (msg: string) => void) =>
   ThreadExecutor.start({
     script: new URL("./fake-worker.mjs", import.meta.url),
-    models: [["M", "unused", { busyMs } as never]],
+    models: [["M", "unused", { busyMs, ...more } as never]],
     workers,
+    log,
   });
 const input = (first: number) => ({ x: { data: Float32Array.of(first, 2, 3), dims: [1, 3] } });
 const route = (e: number) => ({ config: { e }, tasks: ["t"], plan: null });
@@ -47,6 +51,12 @@ describe("serving on worker threads", () => {
           expect(Array.from(there.outputs[name].data as ArrayLike<number>)).toEqual(Array.from(t.data));
         }
       }
+      // A user's mistake that only the model sees crosses the thread with its code and message.
+      const wrong = { image: { data: new Float32Array(3 * 8 * 8), dims: [1, 3, 8, 8] } };
+      const here = await model.run(wrong, {}).catch((e) => e);
+      const there = await ex.run("Two", { config: {}, tasks: ["seg", "cls"], plan: null }, wrong).catch((e) => e);
+      expect(here.code).toMatch(/^MTL-IN-/);
+      expect([there.code, there.message, there.hint]).toEqual([here.code, here.message, here.hint]);
       // A preload builds the session on every worker: afterwards both answer it from their caches.
       const r = { config: { e: 1, seg: 1, cls: 1 }, tasks: ["seg", "cls"], plan: null };
       expect((await ex.preload("Two", r, x)).cached).toBe(false);
@@ -85,17 +95,53 @@ describe("serving on worker threads", () => {
   }, 30_000);
 
   it("fails only the batch whose worker dies, and replaces the worker", async () => {
-    const ex = await fake(0, 1);
+    const log: string[] = [];
+    const ex = await fake(300, 2, {}, (msg) => log.push(msg));
     try {
       const before = thread(await ex.run("M", route(0), input(1)));
-      const e = await ex.run("M", route(0), input(-1)).catch((x) => x);
-      expect(e.code).toBe("MTL-SRV-008");
-      expect(e.message).toContain("exit code 3");
-      const after = await ex.run("M", route(0), input(1));
-      expect(Array.from(after.outputs.y.data as Float32Array)).toEqual([1, 2, 3]);
-      expect(thread(after)).not.toBe(before);
+      const [dead, alive] = await Promise.all([
+        ex.run("M", route(0), input(-1)).catch((x) => x),
+        ex.run("M", route(1), input(1)),
+      ]);
+      expect(dead.code).toBe("MTL-SRV-008");
+      expect(dead.message).toContain("exit code 3");
+      expect(Array.from(alive.outputs.y.data as Float32Array)).toEqual([1, 2, 3]);
+      expect(log.join("\n")).toContain("a model worker thread stopped (exit code 3); starting a replacement");
+      expect(ex.healthy()).toBe(true);
+      const after = await Promise.all([ex.run("M", route(0), input(1)), ex.run("M", route(1), input(1))]);
+      expect(after.map(thread)).not.toContain(before);
     } finally {
       await ex.close();
     }
+  }, 30_000);
+
+  it("reports itself unhealthy, and says so in the log, when no replacement can load", async () => {
+    const log: string[] = [];
+    const ex = await fake(0, 1, { spawns: new SharedArrayBuffer(4), loads: 1 }, (msg) => log.push(msg));
+    try {
+      const engine = new Engine(new Map(), ex, DEFAULTS, new ServeMetrics());
+      engine.ready = true;
+      expect([ex.healthy(), engine.ready]).toEqual([true, true]);
+      expect((await ex.run("M", route(0), input(-1)).catch((x) => x)).code).toBe("MTL-SRV-008");
+      const e = await ex.run("M", route(0), input(1)).catch((x) => x);
+      expect(e.code).toBe("MTL-ART-001"); // the replacement's own load error
+      expect([ex.healthy(), engine.ready]).toEqual([false, false]); // health probes: not ready
+      expect(log.join("\n")).toContain("a replacement model worker thread could not load the models");
+      expect((await ex.run("M", route(0), input(1)).catch((x) => x)).message).toContain("no model worker thread");
+    } finally {
+      await ex.close();
+    }
+  }, 30_000);
+
+  it("fails the batches in flight as the server shutting down when it closes", async () => {
+    const ex = await fake(2000, 1);
+    const t0 = performance.now();
+    const running = ex.run("M", route(0), input(1)).catch((x) => x);
+    await new Promise((r) => setTimeout(r, 200));
+    await ex.close();
+    const e = await running;
+    expect(e.code).toBe("MTL-SRV-005");
+    expect(performance.now() - t0).toBeLessThan(1900); // not left to finish, nor left hanging
+    expect((await ex.run("M", route(0), input(1)).catch((x) => x)).code).toBe("MTL-SRV-005");
   }, 30_000);
 });
