@@ -27,6 +27,7 @@ const BENCHES: [string, string[]][] = [
   ["runtime.ts", process.argv.slice(2)],
   ["search.ts", []],
   ["serve.ts", ["--seconds", "3", "--soak", "30"]],
+  ["serve-probes.ts", []],
   ["captioning-decode.ts", []],
   ["first-use.ts", [nyud, "3"]],
   ["specialise-cost.ts", [nyud, join(import.meta.dirname, "..", "examples", "nyud.mtl")]],
