@@ -10,7 +10,7 @@ import { isMtlError } from "../compiler/errors";
 import type { Config } from "../compiler/ir/types";
 import type { InputTensor } from "../runtime/inputs";
 import { load, type LoadOptions, type MtlModel, type OutputTensor } from "../runtime/index";
-import type { WorkerFailure } from "../runtime/serve/thread-executor";
+import type { WorkerFailure } from "../runtime/serve/model-worker";
 
 interface Data {
   readonly models: readonly (readonly [name: string, file: string, options: LoadOptions])[];
