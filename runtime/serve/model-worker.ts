@@ -44,6 +44,8 @@ export class ModelWorker {
   loaded = false;
   dead = false;
   private closing = false;
+  /** Settles `started` as the server shutting down when the worker is closed before it loaded. */
+  private abortStart: (e: Error) => void = () => undefined;
 
   constructor(
     o: ThreadExecutorOptions,
@@ -53,6 +55,7 @@ export class ModelWorker {
       workerData: { models: o.models, entry: o.entry },
     });
     this.started = new Promise<void>((resolve, reject) => {
+      this.abortStart = reject;
       const first = (m: { ready?: boolean; fatal?: WorkerFailure }) => {
         if (m.fatal) {
           this.dead = true;
@@ -127,6 +130,7 @@ export class ModelWorker {
     this.worker.on("error", () => undefined);
     for (const p of this.pending.values()) p.reject(shuttingDown());
     this.pending.clear();
+    this.abortStart(shuttingDown()); // no effect once it has loaded
     await this.worker.terminate();
   }
 }

@@ -144,4 +144,12 @@ describe("serving on worker threads", () => {
     expect(performance.now() - t0).toBeLessThan(1900); // not left to finish, nor left hanging
     expect((await ex.run("M", route(0), input(1)).catch((x) => x)).code).toBe("MTL-SRV-005");
   }, 30_000);
+
+  it("fails a batch waiting for a replacement to load when it closes", async () => {
+    const ex = await fake(0, 1);
+    expect((await ex.run("M", route(0), input(-1)).catch((x) => x)).code).toBe("MTL-SRV-008");
+    const waiting = ex.run("M", route(0), input(1)).catch((x) => x); // the replacement is still loading
+    await ex.close();
+    expect((await waiting).code).toBe("MTL-SRV-005");
+  }, 30_000);
 });
