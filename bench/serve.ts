@@ -1,9 +1,11 @@
 // `mtl serve` under load on loopback (autocannon): throughput and p50/p99 latency at 1, 16 and 64
 // concurrent clients with mixed budgets, against the plain fastify + model.run baseline, with and
 // without batching, with batches on a worker thread (the default), on the server's own thread
-// (--in-process) and on two worker threads (--parallel 2); then RSS over a mixed-budget soak. Prints figures, asserts nothing.
-// Usage: npx tsx bench/serve.ts [--seconds 5] [--soak 300] [--soak-only] [--models cifar,two] (nyud: add "nyud";
-// it is ~100 MB and slow on a shared machine). Bounded: every run has a fixed duration.
+// (--in-process) and on two worker threads (--parallel 2); then RSS over a mixed-budget soak.
+// Prints figures, asserts nothing.
+// Usage: npx tsx bench/serve.ts [--seconds 5] [--soak 300] [--soak-only] [--models cifar,two]
+//        [--only TEXT] (only the rows whose label holds TEXT). nyud: add "nyud" to --models; it is
+//        ~100 MB and slow on a shared machine. Bounded: every run has a fixed duration.
 import autocannon from "autocannon";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
