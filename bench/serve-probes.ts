@@ -4,7 +4,7 @@
 // one run; then two batches of different configurations sent at once, on one thread and with
 // --parallel 2. Prints figures, asserts nothing.
 // Usage: npx tsx bench/serve-probes.ts [--batch 4] [--requests 3]
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { compileProgram } from "../compiler/compile";
 import { memoryHost } from "../compiler/host";
 import { KServeRestClient } from "../runtime/client/index";
 import { stdlibFiles } from "../test/helpers/check";
+import { startProcess, stopProcess } from "./serve-process";
 
 const { values: flags } = parseArgs({
   options: { batch: { type: "string", default: "4" }, requests: { type: "string", default: "3" } },
@@ -43,22 +44,11 @@ const CONFIGS = ["backbone=1", "backbone=0.5"];
 const PRELOAD = ["--preload", CONFIGS.join(";")];
 
 let port = 18_600;
-function serve(flags: string[]): Promise<{ child: ChildProcess; client: KServeRestClient }> {
+async function serve(flags: string[]): Promise<{ child: ChildProcess; client: KServeRestClient }> {
   const args = ["cli/bin.js", "serve", file, "--port", String(port++), "--grpc-port", "none", ...flags];
-  const child = spawn("node", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((done, fail) => {
-    let text = "";
-    child.stdout!.on("data", (d) => {
-      text += d;
-      const m = /on (http:\S+) /.exec(text);
-      if (m) done({ child, client: new KServeRestClient(m[1]) });
-    });
-    child.stderr!.on("data", () => undefined);
-    child.once("exit", (code) => fail(new Error(`mtl serve exited ${code}`)));
-  });
+  const { child, url } = await startProcess(args);
+  return { child, client: new KServeRestClient(url) };
 }
-const stop = (c: ChildProcess) =>
-  new Promise<void>((done) => (c.exitCode !== null ? done() : (c.once("exit", () => done()), c.kill("SIGTERM"))));
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
@@ -119,7 +109,7 @@ try {
             .padStart(15)}`,
       );
     } finally {
-      await stop(s.child);
+      await stopProcess(s.child);
     }
   }
 } finally {

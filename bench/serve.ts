@@ -7,7 +7,6 @@
 //        [--only TEXT] (only the rows whose label holds TEXT). nyud: add "nyud" to --models; it is
 //        ~100 MB and slow on a shared machine. Bounded: every run has a fixed duration.
 import autocannon from "autocannon";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import { compileProgram } from "../compiler/compile";
 import { memoryHost } from "../compiler/host";
 import { stdlibFiles } from "../test/helpers/check";
 import { TWO_TASK } from "../test/helpers/compiled";
+import { SERVING, startProcess, stopProcess } from "./serve-process";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,23 +43,6 @@ function compile(key: string): { file: string; name: string; shape: number[] } {
   const shape = r.compiled.graph.values.get(input.value)!.type.shape.map((d) => (typeof d === "number" ? d : 1));
   return { file, name: r.compiled.graph.name, shape };
 }
-
-function start(args: string[], match: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn("node", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((done, fail) => {
-    let text = "";
-    child.stdout!.on("data", (d) => {
-      text += d;
-      const m = match.exec(text);
-      if (m) done({ child, url: m[1] });
-    });
-    child.stderr!.on("data", () => undefined);
-    child.once("exit", (code) => fail(new Error(`server exited ${code}`)));
-  });
-}
-
-const stop = (c: ChildProcess) =>
-  new Promise<void>((done) => (c.exitCode !== null ? done() : (c.once("exit", () => done()), c.kill("SIGTERM"))));
 
 function bodies(shape: number[]): string[] {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -116,8 +99,6 @@ const serveArgs = (file: string, flags: string[] = []) => [
   "1024",
   ...flags,
 ];
-/** The line `mtl serve` prints once it listens. */
-const SERVING = /on (http:\S+) /;
 try {
   console.log(`mtl serve benchmark: loopback, ${seconds} s per run, shared 2-core machine (figures are noisy)`);
   for (const key of loadRuns ? wanted : []) {
@@ -144,15 +125,15 @@ try {
       ["fastify + model.run", ["--import", "tsx", "bench/serve-baseline.ts", m.file, String(port++)], /on (http:\S+)/],
     ];
     for (const [what, args, match] of servers.filter(([w]) => !only || w.includes(only))) {
-      const s = await start(args, match);
+      const s = await startProcess(args, match);
       await load(s.url, m.name, m.shape, 4, 1); // warm-up: sessions of the four budgets
       for (const c of [1, 16, 64]) row(what, c, await load(s.url, m.name, m.shape, c, seconds));
-      await stop(s.child);
+      await stopProcess(s.child);
     }
   }
   if (soakSeconds > 0) {
     const m = compile(wanted[0]);
-    const s = await start(serveArgs(m.file), SERVING);
+    const s = await startProcess(serveArgs(m.file), SERVING);
     const rss = async () => {
       const text = await (await fetch(`${s.url}/metrics`)).text();
       return Number(/mtl_process_resident_memory_bytes (\d+)/.exec(text)?.[1] ?? NaN) / 1e6;
@@ -168,7 +149,7 @@ try {
     const f = await run;
     console.log(`  ${samples.map((x) => x.toFixed(0)).join(" ")}`);
     row("soak", 16, f);
-    await stop(s.child);
+    await stopProcess(s.child);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -9,7 +9,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { isMtlError } from "../compiler/errors";
 import type { Config } from "../compiler/ir/types";
 import type { InputTensor } from "../runtime/inputs";
-import { load, type LoadOptions, type MtlModel, type OutputTensor } from "../runtime/index";
+import { load, type LoadOptions, type MtlModel } from "../runtime/index";
+import { localExecutor } from "../runtime/serve/engine";
 import type { WorkerFailure } from "../runtime/serve/model-worker";
 
 interface Data {
@@ -42,20 +43,19 @@ async function open(): Promise<Map<string, MtlModel>> {
 }
 
 try {
-  const models = await open();
+  // The in-process executor, run here: the same answers as `mtl serve --in-process`.
+  const local = localExecutor(await open());
   port.on("message", async (m: Request) => {
     try {
-      const model = models.get(m.model)!;
       if (m.kind === "warm") {
-        await model.warmDynamic();
+        await local.warm!(m.model);
         port.postMessage({ id: m.id });
         return;
       }
-      const r = await model.run(m.inputs, { config: m.config, tasks: m.tasks });
-      const outputs = Object.assign({}, ...Object.values(r.outputs)) as Record<string, OutputTensor>;
+      const { outputs, cached } = await local.run(m.model, { config: m.config, tasks: m.tasks, plan: null }, m.inputs);
       // Outputs move to the main thread rather than being copied (each buffer once).
       const buffers = new Set(Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer));
-      port.postMessage({ id: m.id, outputs, cached: r.cached }, [...buffers]);
+      port.postMessage({ id: m.id, outputs, cached }, [...buffers]);
     } catch (e) {
       port.postMessage({ id: m.id, error: failure(e) });
     }

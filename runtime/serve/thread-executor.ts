@@ -87,23 +87,20 @@ export class ThreadExecutor implements Executor {
 
   async run(model: string, route: Route, inputs: Readonly<Record<string, InputTensor>>) {
     if (this.closed) throw shuttingDown();
-    const key = `${model}|${JSON.stringify(route.config)}|${[...route.tasks].sort().join(",")}`;
-    const w = this.pick(key);
-    w.remember(key, this.keep);
-    const r = await w.request({ kind: "run", model, config: route.config, tasks: route.tasks, inputs: plain(inputs) });
-    return { outputs: r.outputs!, cached: r.cached! };
+    return this.runOn(this.pick(routeKey(model, route)), model, route, inputs);
   }
 
   /** Every worker builds the configuration's session (a preload serves whichever worker a batch lands on). */
   async preload(model: string, route: Route, inputs: Readonly<Record<string, InputTensor>>) {
-    const key = `${model}|${JSON.stringify(route.config)}|${[...route.tasks].sort().join(",")}`;
-    const replies = await Promise.all(
-      this.workers.map((w) => {
-        w.remember(key, this.keep);
-        return w.request({ kind: "run", model, config: route.config, tasks: route.tasks, inputs: plain(inputs) });
-      }),
-    );
-    return { outputs: replies[0].outputs!, cached: replies.every((r) => r.cached) };
+    const replies = await Promise.all(this.workers.map((w) => this.runOn(w, model, route, inputs)));
+    return { outputs: replies[0].outputs, cached: replies.every((r) => r.cached) };
+  }
+
+  /** One batch on worker `w`, which then holds the configuration's session. Inputs are copied over. */
+  private async runOn(w: ModelWorker, model: string, route: Route, inputs: Readonly<Record<string, InputTensor>>) {
+    w.remember(routeKey(model, route), this.keep);
+    const r = await w.request({ kind: "run", model, config: route.config, tasks: route.tasks, inputs });
+    return { outputs: r.outputs!, cached: r.cached! };
   }
 
   async warm(model: string): Promise<void> {
@@ -116,7 +113,6 @@ export class ThreadExecutor implements Executor {
   }
 }
 
-/** Inputs as plain data for postMessage (copied: the requests' buffers stay theirs). */
-function plain(inputs: Readonly<Record<string, InputTensor>>): Record<string, InputTensor> {
-  return Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, { data: t.data, dims: [...t.dims] }]));
-}
+/** Names a model's configuration and task set: the worker that ran it holds its session. */
+const routeKey = (model: string, route: Route) =>
+  `${model}|${JSON.stringify(route.config)}|${[...route.tasks].sort().join(",")}`;
