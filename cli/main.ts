@@ -367,7 +367,7 @@ function program(): Command {
     .option("--max-elements <n>", "most tensor elements one request may declare", String(16 * 1024 * 1024))
     .option(
       "--parallel <n>",
-      "batches run at once: locally each on its own worker thread (cores shared out), or sent to --backend",
+      "batches run at once: locally each on its own worker thread (at most one per core), or sent to --backend",
       "1",
     )
     .option(

@@ -160,7 +160,10 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
   // Local batches run on --parallel worker threads, which share the cores between them. Their idle
   // onnxruntime threads do not spin: the server's own thread needs a core for HTTP and JSON (the
   // CifarMTL server answered 1.5x the requests with spinning off: docs/serving.md).
-  const threads = options.parallel > 1 ? Math.max(1, Math.floor(availableParallelism() / options.parallel)) : undefined;
+  // At most one worker per core: more would only hold more copies of the weights (batches beyond
+  // them wait for a free worker).
+  const workers = Math.min(options.parallel, availableParallelism());
+  const threads = workers > 1 ? Math.max(1, Math.floor(availableParallelism() / workers)) : undefined;
   for (const [name, file] of modelFiles(paths)) {
     checkReadable(file, "model");
     // Loaded by path, not from bytes, so every load and session error names the user's file.
@@ -196,7 +199,7 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
       executor = threaded = await ThreadExecutor.start({
         ...serveWorker(),
         models: served,
-        workers: options.parallel,
+        workers,
         log: options.log,
       });
     } catch (e) {
