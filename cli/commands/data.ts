@@ -4,6 +4,7 @@ import { checkProgram } from "../../compiler/index";
 import { renderAll } from "../../compiler/render";
 import { modelDataSpec } from "../../runtime/data/check";
 import { openDataset } from "../../runtime/data/dataset";
+import { valueRules } from "../../runtime/data/values";
 import { buildMultiMnist, temporaryFolderFor } from "../../runtime/data/multimnist";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
@@ -72,10 +73,15 @@ export interface DataCheckOptions {
   model?: string;
 }
 
-/** `mtl data check DIR [--model FILE.mtl]`: the manifest, every split's files, and the fit to a model. */
+/**
+ * `mtl data check DIR [--model FILE.mtl]`: the manifest, every split's files, and the fit to a
+ * model; then every value of every split (streamed): floats finite, and with a model each class
+ * target within its task's classes (or the loss's ignore index) and bce targets in [0, 1].
+ */
 export async function runDataCheck(dir: string, o: DataCheckOptions): Promise<number> {
   const ds = await openDataset(dir);
-  for (const split of Object.keys(ds.manifest.splits)) await ds.verify(split);
+  const splitNames = Object.keys(ds.manifest.splits);
+  for (const split of splitNames) await ds.verify(split);
   const fields = (f: typeof ds.manifest.inputs) =>
     Object.entries(f)
       .map(([n, s]) => `${n} ${s.dtype}[${s.shape.join(", ")}]`)
@@ -88,6 +94,7 @@ export async function runDataCheck(dir: string, o: DataCheckOptions): Promise<nu
     `targets ${fields(ds.manifest.targets) || "none"}; samples ${splits})`;
   // "ok" only once everything passed: the model is read and checked against the data first
   if (!o.model) {
+    for (const split of splitNames) await ds.scan(split, valueRules(ds.manifest));
     out.log(ok);
     return 0;
   }
@@ -97,13 +104,18 @@ export async function runDataCheck(dir: string, o: DataCheckOptions): Promise<nu
     out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
     return 1;
   }
-  const feeds = r.graphs.map((g) => {
-    ds.checkModel(modelDataSpec(g));
-    return `${dir} feeds model ${g.name} (${o.model}): inputs ${g.inputs.map((i) => i.name).join(", ")}; tasks ${g.tasks
-      .filter((t) => t.loss)
-      .map((t) => t.name)
-      .join(", ")}`;
-  });
+  const feeds: string[] = [];
+  for (const g of r.graphs) {
+    const spec = modelDataSpec(g);
+    ds.checkModel(spec);
+    for (const split of splitNames) await ds.scan(split, valueRules(ds.manifest, spec));
+    feeds.push(
+      `${dir} feeds model ${g.name} (${o.model}): inputs ${g.inputs.map((i) => i.name).join(", ")}; tasks ${g.tasks
+        .filter((t) => t.loss)
+        .map((t) => t.name)
+        .join(", ")}`,
+    );
+  }
   out.log(ok);
   for (const line of feeds) out.log(line);
   return 0;

@@ -11,6 +11,7 @@ import type { TrainSpec } from "../../compiler/train/spec";
 import { exportWeights } from "../../compiler/weights/load";
 import { encodeSafetensors } from "../../compiler/weights/safetensors";
 import { checkDataFitsModel, modelDataSpec, openDataset } from "../../runtime/data/index";
+import { valuesFor } from "../../runtime/train/dataset";
 import { CHECKPOINT_FILE, train } from "../../runtime/train/loop";
 import { nchwcBlock } from "../../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../../runtime/train/programs";
@@ -88,6 +89,11 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
   }
   const data = await openDataset(o.data);
   checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data);
+  const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");
+  // class indices are cheap to read whole: one out of range is refused before anything is written
+  // (the loader checks every batch too, inputs included, as it reads it)
+  const classes = Object.entries(valuesFor(graph, data)).filter(([, rule]) => rule.kind === "classes");
+  for (const s of ["train", ...(valSplit ? [valSplit] : [])]) await data.scan(s, Object.fromEntries(classes));
   const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider); // flags first: exit 2
   const split = splitOf(o.split, settings);
   // -o is the run folder: a file there (or an uncreatable folder) is refused now, not after an epoch;
@@ -111,7 +117,6 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
       const sessions = new TrainingSessions(settings, sessionCapacity(graph, settings.threads), split);
       const tty = Boolean(process.stdout.isTTY);
       const progress = new Progress((s) => void process.stdout.write(s), tty, 20);
-      const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");
       const block = await nchwcBlock(settings);
       out.log(
         `training ${graph.name}: ${graph.groups.length} width groups, ${spec.configsPerStep} configurations per step, ` +

@@ -10,7 +10,15 @@ import type { DataDType, Manifest } from "./manifest";
 export interface ModelDataSpec {
   readonly inputs: readonly { name: string; dtype: string; shape: readonly Dim[] }[];
   /** outputShape includes the batch axis, as the head produces it. */
-  readonly tasks: readonly { name: string; loss: LossKind | null; outputShape: readonly Dim[] }[];
+  readonly tasks: readonly {
+    name: string;
+    loss: LossKind | null;
+    outputShape: readonly Dim[];
+    /** The class axis of the output (1 for [N, C, ...], the last for sequences [N, T, V]); default 1. */
+    classAxis?: number;
+    /** cross_entropy's ignore index (targets equal to it count nothing), if declared. */
+    ignoreIndex?: number | null;
+  }[];
 }
 
 export function modelDataSpec(g: Graph): ModelDataSpec {
@@ -24,6 +32,8 @@ export function modelDataSpec(g: Graph): ModelDataSpec {
       name: t.name,
       loss: t.loss?.kind ?? null,
       outputShape: g.values.get(t.output)!.type.shape,
+      classAxis: g.values.get(t.output)!.type.channelAxis ?? 1,
+      ignoreIndex: t.loss?.ignoreIndex ?? null,
     })),
   };
 }

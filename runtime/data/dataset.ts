@@ -7,9 +7,10 @@ import { applyAugment, drawAugment, isAugmenting, type SampleAugment } from "./a
 import { checkDataFitsModel, type ModelDataSpec } from "./check";
 import { DataError } from "./errors";
 import { FolderSource } from "./folders";
-import { elementsOf, MANIFEST_FILE, parseManifest, type FieldSpec, type Manifest } from "./manifest";
+import { DTYPE_INFO, elementsOf, MANIFEST_FILE, parseManifest, type FieldSpec, type Manifest } from "./manifest";
 import { permutation, rngFor, STREAM } from "./random";
 import { ShardSource, type SampleSource } from "./shards";
+import { badValueError, firstBadValue, type ValueRule, type ValueRules } from "./values";
 
 /**
  * One batch: `dims` is [batch, ...per-sample shape]. Inputs are float32 (uint8 images scaled to
@@ -45,6 +46,11 @@ export interface BatchOptions {
   readonly targetFill?: Readonly<Record<string, number>>;
   /** How many batches are read ahead while the caller works (default 2). */
   readonly prefetch?: number;
+  /**
+   * Per field, the values the model can use (`valueRules`): each batch is checked as it is read and
+   * a value outside them is an MTL-DATA-009 naming the file, the sample and the value.
+   */
+  readonly values?: ValueRules;
 }
 
 export interface Dataset {
@@ -57,6 +63,11 @@ export interface Dataset {
   checkModel(model: ModelDataSpec, tasks?: readonly string[]): void;
   /** Opens every shard (or sample folder) of a split and checks it against the manifest, reading no samples. */
   verify(split: string): Promise<void>;
+  /**
+   * Reads every sample of the fields `rules` names in a split, in order and a few MB at a time, and
+   * throws MTL-DATA-009 at the first value outside its rule.
+   */
+  scan(split: string, rules: ValueRules): Promise<void>;
 }
 
 /** Opens a data set folder, validating its manifest (shards are checked when a split is first read). */
@@ -102,6 +113,27 @@ class DiskDataset implements Dataset {
   async verify(split: string): Promise<void> {
     this.split(split);
     await (await this.open(split)).close();
+  }
+
+  async scan(split: string, rules: ValueRules): Promise<void> {
+    const total = this.split(split).samples;
+    const fields = { ...this.manifest.inputs, ...this.manifest.targets };
+    const source = await this.open(split);
+    try {
+      for (const [name, rule] of Object.entries(rules)) {
+        const f = fields[name];
+        if (!f) continue;
+        const fit = Math.max(1, Math.floor(SCAN_BYTES / (elementsOf(f.shape) * DTYPE_INFO[f.dtype].bytes)));
+        const chunk = this.manifest.layout === "folders" ? Math.min(fit, FOLDER_SCAN) : fit; // one file per sample
+        for (let at = 0; at < total; at += chunk) {
+          const indices = Uint32Array.from({ length: Math.min(chunk, total - at) }, (_, i) => at + i);
+          const data = asLoaded(await source.read(name, indices), f, name in this.manifest.targets);
+          checkValues(this.dir, split, source, name, f, rule, data, indices);
+        }
+      }
+    } finally {
+      await source.close();
+    }
   }
 
   private open(split: string): Promise<SampleSource> {
@@ -197,9 +229,9 @@ class DiskDataset implements Dataset {
     const pad = o.augment?.cropPadding ?? 0;
     await Promise.all([
       ...Object.entries(this.manifest.inputs).map(async ([name, f]) => {
-        const raw = await source.read(name, indices);
-        const data =
-          f.dtype === "int64" ? new BigInt64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8) : toFloat(raw, f);
+        const data = asLoaded(await source.read(name, indices), f, false);
+        const rule = o.values?.[name];
+        if (rule) checkValues(this.dir, o.split, source, name, f, rule, data, indices);
         if (spatial(f)) applyAugment(data, elementsOf(f.shape), h, w, pad, draws!, 0);
         const norm = o.normalize?.[name];
         if (norm && data instanceof Float32Array) normalise(data, f, norm, name);
@@ -208,12 +240,42 @@ class DiskDataset implements Dataset {
       ...Object.entries(this.manifest.targets).map(async ([name, f]) => {
         const raw = await source.read(name, indices);
         const data = f.dtype === "float32" ? toFloat(raw, f) : toInt64(raw, f);
+        const rule = o.values?.[name];
+        if (rule) checkValues(this.dir, o.split, source, name, f, rule, data, indices);
         if (spatial(f)) applyAugment(data, elementsOf(f.shape), h, w, pad, draws!, o.targetFill?.[name] ?? 0);
         targets[name] = { data, dims: [size, ...f.shape], dtype: data instanceof Float32Array ? "float32" : "int64" };
       }),
     ]);
     return { size, inputs, targets };
   }
+}
+
+/** Reads of this many bytes per field when scanning a split. */
+const SCAN_BYTES = 4 << 20;
+/** Samples read at once when scanning the `folders` layout (one open file each). */
+const FOLDER_SCAN = 64;
+
+/** A field as the loader holds it: an input int64 as stored, else float32; a target int64 indices or float32. */
+function asLoaded(raw: Uint8Array, f: FieldSpec, target: boolean): Float32Array | BigInt64Array {
+  if (f.dtype === "int64") return new BigInt64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8);
+  return f.dtype === "float32" || !target ? toFloat(raw, f) : toInt64(raw, f);
+}
+
+/** Throws MTL-DATA-009 for the first value of `data` (the samples `indices` of `field`) outside `rule`. */
+function checkValues(
+  dir: string,
+  split: string,
+  source: SampleSource,
+  field: string,
+  f: FieldSpec,
+  rule: ValueRule,
+  data: Float32Array | BigInt64Array,
+  indices: ArrayLike<number>,
+): void {
+  const bad = firstBadValue(data, rule);
+  if (!bad) return;
+  const sample = indices[Math.floor(bad.at / elementsOf(f.shape))];
+  throw badValueError(field, rule, bad, f.shape, join(dir, source.where(field, sample)), split, sample);
 }
 
 /** float32 as stored, or uint8 scaled to [0, 1]. */

@@ -10,7 +10,8 @@ export type DataErrorCode =
   | "MTL-DATA-005" // the data set does not fit the model
   | "MTL-DATA-006" // a loader option is wrong (unknown split, batch size)
   | "MTL-DATA-007" // the MNIST source files are missing or damaged
-  | "MTL-DATA-008"; // the output folder of a data set builder already exists
+  | "MTL-DATA-008" // the output folder of a data set builder already exists
+  | "MTL-DATA-009"; // a value the model cannot train on: class index out of range, NaN, bce target outside [0, 1]
 
 export class DataError extends MtlError {
   constructor(code: DataErrorCode, message: string, hint?: string) {

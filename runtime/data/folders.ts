@@ -93,6 +93,10 @@ export class FolderSource implements SampleSource {
     return out;
   }
 
+  where(field: string, index: number): string {
+    return join(this.split, field, this.files.get(field)!.get(this.stems[index])!);
+  }
+
   /** One sample's bytes in the stored dtype. */
   private async sample(rel: string, spec: FieldSpec, field: string): Promise<Uint8Array> {
     const bytes = new Uint8Array(await readFile(join(this.dir, rel)));

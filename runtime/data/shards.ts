@@ -11,6 +11,8 @@ export interface SampleSource {
   readonly samples: number;
   /** The bytes of these samples of `field`, concatenated in the order given. */
   read(field: string, indices: ArrayLike<number>): Promise<Uint8Array>;
+  /** Where sample `index` of `field` is stored, for messages: "train/left-00000.npy, sample 17". */
+  where(field: string, index: number): string;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function readNpyHeader(fh: FileHandle, path: string): Promise<NpyHe
 }
 
 interface OpenShard {
+  readonly rel: string;
   readonly fh: FileHandle;
   readonly dataOffset: number;
 }
@@ -145,6 +148,11 @@ export class ShardSource implements SampleSource {
     return out;
   }
 
+  where(field: string, index: number): string {
+    const shard = this.shardOf(index);
+    return `${this.files[shard].get(field)!.rel}, sample ${index - this.starts[shard]}`;
+  }
+
   private shardOf(index: number): number {
     let lo = 0;
     let hi = this.starts.length - 1;
@@ -203,7 +211,7 @@ async function openShard(
         `${rel} is truncated: ${size} bytes, its header needs ${need}`,
         "rebuild the data set",
       );
-    return { fh, dataOffset: h.dataOffset };
+    return { rel, fh, dataOffset: h.dataOffset };
   } catch (e) {
     await fh.close();
     throw e;

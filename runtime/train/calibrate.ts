@@ -9,7 +9,7 @@
 import { MtlError } from "../../compiler/errors";
 import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { scatterAdd } from "../../compiler/train/cut";
-import { normalisationOf, type BatchLike, type DatasetLike } from "./dataset";
+import { normalisationOf, valuesFor, type BatchLike, type DatasetLike } from "./dataset";
 import type { Feeds, TrainState } from "./step";
 import type { Outputs } from "./worker-pool";
 import { calibrationConfigs } from "../../compiler/train/calibration-configs";
@@ -85,6 +85,7 @@ export async function calibrate(
       dropLast: false,
       limit: plan.samples,
       normalize: normalisationOf(graph),
+      values: valuesFor(graph, data, []), // the inputs: calibration reads no target
     });
     for await (const batch of batches) {
       // a full batch weighs 1 (as before: a plain mean), a partial one its share of samples

@@ -10,7 +10,7 @@ import type { TrainSpec } from "../../compiler/train/spec";
 import { paramRoles } from "../../compiler/train/roles";
 import { calibrate, calibrationPlan } from "./calibrate";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
-import { normalisationOf, type BatchLike, type DatasetLike } from "./dataset";
+import { normalisationOf, valuesFor, type BatchLike, type DatasetLike } from "./dataset";
 import { makeOptimizer } from "./optim";
 import type { BuildProgram } from "./program";
 import { RunningLoss, type Progress } from "./progress";
@@ -141,6 +141,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     });
   };
   const normalize = normalisationOf(graph);
+  const values = valuesFor(graph, data); // each batch's class indices in range, floats finite
   const hasVal = o.valSplit !== undefined && hasSplit(data, o.valSplit);
   for (let epoch = Math.floor(step / perEpoch); epoch < epochs && step < total; epoch++) {
     const skip = step - epoch * perEpoch; // a resumed run continues inside the epoch it stopped in
@@ -158,6 +159,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       augment: spec.augment,
       dropLast: true,
       normalize,
+      values,
     });
     for await (const batch of batches) {
       if (index++ < skip) continue;

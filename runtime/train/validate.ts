@@ -7,7 +7,7 @@ import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
 import { lowerToOnnx } from "../../compiler/lower/lower";
 import { encodeModel } from "../../compiler/onnx/encode";
 import { specialise } from "../../compiler/passes/specialise";
-import { normalisationOf, type BatchLike, type DatasetLike, type TensorData } from "./dataset";
+import { normalisationOf, valuesFor, type BatchLike, type DatasetLike, type TensorData } from "./dataset";
 import { ortOptions, type SessionSettings } from "./sessions";
 import type { Outputs, WorkerPool } from "./worker-pool";
 
@@ -147,6 +147,7 @@ export async function runSplit(
       dropLast: false,
       limit: o.limit,
       normalize: normalisationOf(graph),
+      values: valuesFor(graph, data),
     });
     for await (const batch of batches) {
       const feeds = Object.fromEntries(graph.inputs.map((i) => [i.name, toOrt(batch.inputs[i.name])]));
