@@ -16,7 +16,8 @@ v8.setFlagsFromString("--max-semi-space-size=64");
 // Training commands rerun themselves with glibc malloc tunables (training-malloc.js), decided
 // here so that the parent process loads nothing else.
 const args = process.argv.slice(2);
-if (TRAINING_COMMANDS.has(args.find((a) => !a.startsWith("-")) ?? "")) await exitAfterTrainingRerun();
+const command = args.find((a) => !a.startsWith("-")) ?? "";
+if (TRAINING_COMMANDS.has(command)) await exitAfterTrainingRerun(command);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(root, "dist", "main.mjs");

@@ -11,6 +11,11 @@ export declare function trainingEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
  * signal's number when a signal ended it). Null, or a promise of null when the child could not
  * start, means this process runs the command itself (not glibc, tunables set, or already the child).
  */
-export declare function rerunWithTrainingMalloc(): Promise<number | null> | null;
-/** rerunWithTrainingMalloc, then process.exit with the child's code; returns when this process runs the command. */
-export declare function exitAfterTrainingRerun(): Promise<void>;
+export declare function rerunWithTrainingMalloc(stoppable?: boolean): Promise<number | null> | null;
+/**
+ * rerunWithTrainingMalloc (stoppable for `train`), then process.exit with the child's code; returns
+ * when this process runs the command.
+ */
+export declare function exitAfterTrainingRerun(command?: string): Promise<void>;
+/** What a first SIGINT or SIGTERM is forwarded as to a stoppable child (`mtl train`): a request to stop cleanly. */
+export declare const STOP_SIGNAL: NodeJS.Signals;

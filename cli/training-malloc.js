@@ -26,20 +26,41 @@ export function trainingEnv(env) {
 
 const onGlibc = () => Boolean(process.report?.getReport().header?.glibcVersionRuntime);
 
+/**
+ * The signal that asks a child `mtl train` to stop cleanly (cli/interrupt.ts). The parent forwards a
+ * first SIGINT or SIGTERM as this one, not as itself: a Ctrl+C at a terminal reaches the child
+ * directly too (the terminal signals the whole process group), and the child must not take the
+ * forwarded copy for a second Ctrl+C. A second signal is forwarded as itself (the child then ends).
+ */
+export const STOP_SIGNAL = "SIGUSR2";
+/** A second signal ends a child still running after this long (it was inside onnxruntime) by SIGKILL. */
+const KILL_AFTER_MS = 1000;
+
 /** Reruns this command with the tunables when wanted and exits with the child's code; returns otherwise. */
-export async function exitAfterTrainingRerun() {
-  const rerun = rerunWithTrainingMalloc();
+export async function exitAfterTrainingRerun(command) {
+  const rerun = rerunWithTrainingMalloc(command === "train");
   const code = rerun ? await rerun : null;
   if (code !== null) process.exit(code);
 }
 
-export function rerunWithTrainingMalloc() {
+export function rerunWithTrainingMalloc(stoppable = false) {
   if (!wantsTrainingMalloc(process.env, onGlibc())) return null;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: "inherit",
     env: trainingEnv(process.env),
   });
-  const forward = (signal) => void child.kill(signal);
+  let first = null; // the first SIGINT or SIGTERM, forwarded to a stoppable child as STOP_SIGNAL
+  const forward = (signal) => {
+    if (stoppable && signal !== "SIGHUP") {
+      if (first === null) {
+        first = signal;
+        return void child.kill(STOP_SIGNAL);
+      }
+      // a second one: the child's handlers wait while onnxruntime holds its main thread; this one does not
+      setTimeout(() => child.kill("SIGKILL"), KILL_AFTER_MS).unref();
+    }
+    child.kill(signal);
+  };
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const s of signals) process.on(s, forward);
   return new Promise((done) => {
@@ -48,6 +69,13 @@ export function rerunWithTrainingMalloc() {
       done(code);
     };
     child.on("error", () => finish(null));
-    child.on("exit", (code, signal) => finish(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+    // a child stopped by STOP_SIGNAL exits 130 (it cannot tell SIGINT from SIGTERM): 143 for SIGTERM
+    const stopped = (code) =>
+      first !== null && (code === 130 || code === 128 + constants.signals.SIGKILL)
+        ? first === "SIGTERM"
+          ? 143
+          : 130
+        : code;
+    child.on("exit", (code, signal) => finish(stopped(code ?? 128 + (signal ? constants.signals[signal] : 0))));
   });
 }

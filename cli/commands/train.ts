@@ -1,7 +1,8 @@
 // `mtl train FILE.mtl --data DIR -o RUN_DIR`: trains every width configuration of a model with the
 // sandwich rule and in-place distillation (docs/training.md), writing RUN_DIR/checkpoint.safetensors
-// each epoch, and at the end RUN_DIR/model.onnx (every configuration, trained weights, calibrated
-// BatchNorm) and RUN_DIR/weights.safetensors (as `mtl weights export` writes them).
+// each epoch and on Ctrl+C / SIGTERM (then printing the command that resumes), and at the end
+// RUN_DIR/model.onnx (every configuration, trained weights, calibrated BatchNorm) and
+// RUN_DIR/weights.safetensors (as `mtl weights export` writes them).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { emitModel, prepareModel } from "../../compiler/compile";
@@ -17,6 +18,7 @@ import { nchwcBlock } from "../../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { Progress } from "../../runtime/train/progress";
 import { sessionCapacity, sessionSettings, splitOf, TrainingSessions } from "../../runtime/train/sessions";
+import { exitCodeOf, onInterrupt } from "../interrupt";
 import { inOutputDir, writeOutputSync } from "../output";
 import { fileHost } from "../host";
 import { sourceRecord } from "../source-record";
@@ -102,7 +104,7 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
     what: "the run folder (for checkpoint.safetensors, model.onnx, weights.safetensors)",
     example: "run",
   };
-  await inOutputDir(
+  return await inOutputDir(
     o.output,
     "-o",
     async () => {
@@ -124,6 +126,13 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
           `${split === "serial" ? "" : `, split by ${split === "batch" ? "batch" : "configuration"}`}` +
           `${block > 0 ? `, convs in channel blocks of ${block}` : ""})`,
       );
+      // Ctrl+C / SIGTERM: the step running completes, a checkpoint of it is written, exit 130 / 143
+      const interrupt = onInterrupt((signal) =>
+        progress.line(
+          `${signal === "SIGINT" ? "Ctrl+C" : signal}: stopping after the current step to save a checkpoint ` +
+            "(press Ctrl+C again to quit at once without one)",
+        ),
+      );
       try {
         const t0 = performance.now();
         const res = await train({
@@ -138,7 +147,24 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
           resume: Boolean(o.resume),
           progress,
           valSplit,
+          stop: () => interrupt.requested !== null,
         });
+        if (res.interrupted) {
+          const code = exitCodeOf(interrupt.requested ?? "SIGINT");
+          if (!res.interrupted.saved)
+            // nothing trained by this run: an empty run folder it created is removed (inOutputDir)
+            throw new MtlError(
+              "MTL-TRAIN-032",
+              `interrupted before the first step${o.resume ? " after resuming; the checkpoint is unchanged" : "; nothing was saved"}`,
+              undefined,
+              code,
+            );
+          progress.line(
+            `interrupted at step ${res.steps} of ${res.interrupted.total}: saved ${join(o.output, CHECKPOINT_FILE)}; ` +
+              `resume with: ${resumeCommand(file, o, res.interrupted.total)}`,
+          );
+          return code;
+        }
         const model = join(o.output, "model.onnx");
         writeOutputSync(
           model,
@@ -150,10 +176,34 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
             `wrote ${model} and ${join(o.output, "weights.safetensors")}`,
         );
       } finally {
+        interrupt.dispose();
         await sessions.close();
       }
+      return 0;
     },
     wording,
   );
-  return 0;
+}
+
+/** A word as a POSIX shell reads it back: as is when plain, else in single quotes. */
+const shellWord = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`);
+
+/**
+ * The command that continues an interrupted run to the same result: the same model, data, folder,
+ * length (as steps: the run's total), seed and hardware flags, with --resume.
+ */
+export function resumeCommand(file: string, o: TrainCliOptions, total: number): string {
+  const flags: [string, string | undefined][] = [
+    ["--data", o.data],
+    ["-o", o.output],
+    ["--steps", String(total)],
+    ["--seed", o.seed],
+    ["--threads", o.threads],
+    ["--split", o.split],
+    ["--provider", o.provider],
+    ["--model", o.model],
+    ["--root", o.root],
+  ];
+  const words = ["mtl", "train", file, ...flags.flatMap(([f, v]) => (v === undefined ? [] : [f, v])), "--resume"];
+  return words.map(shellWord).join(" ");
 }

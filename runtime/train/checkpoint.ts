@@ -4,7 +4,7 @@
 // epoch, optimiser step count, the sampler's RNG state, the run's seed (which also shuffles the data)
 // and the model's source hash. Written to a
 // temporary file and renamed, so a crash mid-write leaves the previous checkpoint intact.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { MtlError } from "../../compiler/errors";
 import type { Graph } from "../../compiler/ir/types";
@@ -35,11 +35,22 @@ export interface Checkpoint {
   readonly seed?: number;
 }
 
+/**
+ * Writes `bytes` to a temporary file beside `path`, flushes it to disk, and renames it over `path`:
+ * a process killed (or a machine stopped) during the write leaves the previous file whole. The
+ * write is synchronous, so no signal handler runs between the write and the rename.
+ */
 export function writeAtomic(path: string, bytes: Uint8Array): void {
   const dir = dirname(path);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
+  const fd = openSync(tmp, "w");
+  try {
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 

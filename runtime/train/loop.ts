@@ -1,8 +1,8 @@
 // The training loop: epochs of sandwich-rule steps over a data set, a validation pass per epoch at
-// the largest and smallest configurations, a checkpoint per epoch (atomic; a resumed run continues
-// bit for bit), BatchNorm calibration at the end. Same seed, same machine, one thread: the same
-// weights, bit for bit (every random choice comes from seeded generators, every sum runs in a
-// fixed order).
+// the largest and smallest configurations, a checkpoint per epoch and when `stop` asks (atomic; a
+// resumed run continues bit for bit, mid-epoch too), BatchNorm calibration at the end. Same seed,
+// same machine, one thread: the same weights, bit for bit (every random choice comes from seeded
+// generators, every sum runs in a fixed order).
 import { join } from "node:path";
 import { MtlError } from "../../compiler/errors";
 import type { Config, Graph, WeightMap } from "../../compiler/ir/types";
@@ -41,6 +41,12 @@ export interface TrainOptions {
   readonly calibrate?: boolean;
   /** Stop after this many epochs as if interrupted (no calibration): how resume is tested. */
   readonly stopAfterEpochs?: number;
+  /**
+   * Asked before each step (the current one always completes): true stops the run there, writes a
+   * checkpoint of the last completed step (weights, optimiser state, sampler RNG; the step fixes the
+   * data position) that `resume` continues bit for bit, and returns with `interrupted` set.
+   */
+  readonly stop?: () => boolean;
 }
 
 export interface EpochReport {
@@ -59,6 +65,8 @@ export interface TrainResult {
   readonly epochs: readonly EpochReport[];
   /** Mean total loss of each epoch's steps. */
   readonly epochLoss: readonly number[];
+  /** `stop` ended the run early (no calibration); `saved`: a checkpoint of `steps` is in the run folder. */
+  readonly interrupted?: { readonly saved: boolean; readonly total: number };
 }
 
 /** A batch as graph feeds: inputs by name, targets as `target.<task>`. */
@@ -99,6 +107,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const rng = new StepRng((spec.seed ^ 0x5eed) >>> 0);
   const path = join(o.runDir, CHECKPOINT_FILE);
   let step = 0;
+  let stopped = false;
   if (o.resume) {
     const c = loadCheckpoint(path, graph);
     // refused before anything is trained or written: the run folder stays as it was
@@ -126,6 +135,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     step = c.step;
     o.progress.line(`resuming at step ${step} of ${total} from ${path}`);
   }
+  const startStep = step;
   const state = new TrainState(graph, weights, trainable, decay, o.build, o.sessions);
   const reports: EpochReport[] = [];
   const epochLoss: number[] = [];
@@ -164,6 +174,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     for await (const batch of batches) {
       if (index++ < skip) continue;
       if (step >= total) break;
+      if (o.stop?.()) {
+        stopped = true;
+        break;
+      }
       const configs = sandwich(graph, spec.configsPerStep, rng);
       const lr = learningRate(spec.schedule, spec.optimizer.lr, step, total);
       const losses = await sandwichStep(state, configs, feedsOf(graph, batch), optimizer, lr, step, spec.clipNorm);
@@ -174,6 +188,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       running.add(Object.fromEntries(graph.tasks.map((t) => [t.name, largest[`loss.${t.name}`] ?? largest.loss])));
       const seconds = (performance.now() - t0) / 1000;
       o.progress.update({ step, total, epoch, stepsPerSecond: done / Math.max(seconds, 1e-9), losses: running.get() });
+    }
+    if (stopped || o.stop?.()) {
+      // mid-epoch (or between epochs): the checkpoint of the last completed step, unless this run took none
+      const saved = step > startStep;
+      if (saved) checkpoint(epoch);
+      return { weights, calibrated: weights, steps: step, epochs: reports, epochLoss, interrupted: { saved, total } };
     }
     epochLoss.push(sum / Math.max(1, done));
     const took = `${done} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
@@ -196,6 +216,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (o.stopAfterEpochs !== undefined && epoch + 1 >= o.stopAfterEpochs && step < total) {
       return { weights, calibrated: weights, steps: step, epochs: reports, epochLoss };
     }
+  }
+  if (o.stop?.()) {
+    // asked during the last validation: the checkpoint of the last step is written; resuming calibrates
+    return {
+      weights,
+      calibrated: weights,
+      steps: step,
+      epochs: reports,
+      epochLoss,
+      interrupted: { saved: step > startStep, total },
+    };
   }
   let calibrated: WeightMap = weights;
   if (plan) {

@@ -1,6 +1,7 @@
 // The training loop for real on a MultiMNIST subset (2,000 / 500 pairs): the loss falls, both tasks
 // end well above chance (10%) at the largest and the smallest configuration, a run interrupted after
-// its first epoch and resumed ends with bitwise the weights of an unbroken run, the same seed gives
+// its first epoch, or stopped mid-epoch by its stop hook, and resumed ends with bitwise the weights
+// of an unbroken run, the same seed gives
 // the same weights, and the trained per-width BatchNorm rows survive export and reload.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -74,6 +75,30 @@ describe("mtl training loop on MultiMNIST", () => {
     expect(resumed.steps).toBe(80);
     expectSameWeights(resumed.weights, unbroken.weights);
   }, 120_000);
+
+  it("stopped mid-epoch by its stop hook and resumed, ends with bitwise the weights of the unbroken run", async () => {
+    let asked = 0;
+    const stop = () => ++asked > 13; // asked before each step: 13 steps run, inside the first epoch (40 steps)
+    const first = await run("mid", { stop });
+    expect(first.interrupted).toEqual({ saved: true, total: 80 });
+    expect(first.steps).toBe(13);
+    const saved = loadCheckpoint(join(work, "mid", CHECKPOINT_FILE), prepared.graph);
+    expect([saved.step, saved.epoch]).toEqual([13, 0]);
+    expectSameWeights(saved.weights, first.weights);
+    // stopped again at once: nothing new trained, the checkpoint is left as it was
+    const none = await run("mid", { resume: true, stop: () => true });
+    expect(none.interrupted).toEqual({ saved: false, total: 80 });
+    expect(loadCheckpoint(join(work, "mid", CHECKPOINT_FILE), prepared.graph).step).toBe(13);
+    // then once more in the second epoch (asked before each step and at the end of each epoch: 27 steps
+    // to the end of the first, then 12), and resumed to the end
+    let more = 0;
+    const second = await run("mid", { resume: true, stop: () => ++more > 40 });
+    expect(second.steps).toBe(52);
+    const resumed = await run("mid", { resume: true });
+    expect(resumed.interrupted).toBeUndefined();
+    expect(resumed.steps).toBe(80);
+    expectSameWeights(resumed.weights, unbroken.weights);
+  }, 180_000);
 
   it("same seed, one thread: the same weights; another seed: different ones", async () => {
     const again = await run("c");
