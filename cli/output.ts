@@ -2,7 +2,7 @@
 // file is wanted, a file where a folder is wanted), and files are written atomically through a
 // temporary file that is removed on an error or when the command is interrupted (Ctrl+C, SIGTERM),
 // so nothing half-written or left over stays behind.
-import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { rename, writeFile, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "./io";
@@ -60,6 +60,24 @@ export function checkOutputDir(
       `e.g. ${flag} ${join(dirname(path), example)}`,
       OUTPUT_CODE,
     );
+}
+
+/**
+ * Refuses an output folder that exists and holds files (checkOutputDir's checks first): a command
+ * that writes a whole folder of its own (`mtl export torch -o DIR`) never overwrites what is there,
+ * as `mtl export triton` and `mtl data multimnist` do not. An empty folder is used.
+ */
+export function checkNewOutputDir(path: string, flag: string, wording: FolderWording = {}): void {
+  checkOutputDir(path, flag, wording);
+  const held = existsSync(path) ? readdirSync(path) : [];
+  if (held.length === 0) return;
+  const some = held.slice(0, 3).join(", ") + (held.length > 3 ? `, ... (${held.length} entries)` : "");
+  throw new UserError(
+    `${flag} ${path} already exists and is not empty (it holds ${some}); nothing was written`,
+    1,
+    `choose a new folder (e.g. ${flag} ${join(dirname(path), wording.example ?? "outputs")}), or remove ${path} first`,
+    OUTPUT_CODE,
+  );
 }
 
 /**

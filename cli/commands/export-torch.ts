@@ -8,7 +8,7 @@ import { renderAll } from "../../compiler/render";
 import type { Graph, WeightMap } from "../../compiler/ir/types";
 import { rowsOf } from "../../compiler/weights/init";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
-import { checkOutputDir, inOutputDir, writeOutput } from "../output";
+import { checkNewOutputDir, inOutputDir, writeOutput } from "../output";
 import { fileHost } from "../host";
 import { wholeNumber } from "../flags";
 import { out, useColor, UserError } from "../io";
@@ -37,7 +37,8 @@ export function fullStateDict(graph: Graph, weights: WeightMap): Map<string, Saf
 }
 
 export async function runExportTorch(file: string, o: ExportTorchOptions): Promise<number> {
-  checkOutputDir(o.output, "-o"); // created once there is something to write into it
+  // a new or empty folder (never overwrites a package or anything else); created once there is something to write
+  checkNewOutputDir(o.output, "-o", { example: "torch-package" });
   const host = fileHost(file, o.root);
   const seed = wholeNumber(o.seed, "--seed", 0, 0);
   const tensors = o.weights ? loadTensors(o.weights) : undefined;
