@@ -7,7 +7,8 @@ import { openDataset } from "../../runtime/data/dataset";
 import { buildMultiMnist, temporaryFolderFor } from "../../runtime/data/multimnist";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
-import { removedIfInterrupted } from "../output";
+import { checkOutputDir, removedIfInterrupted } from "../output";
+import { writingTo } from "../output-errors";
 
 export interface MultiMnistCliOptions {
   output: string;
@@ -41,22 +42,25 @@ export async function runDataMultiMnist(o: MultiMnistCliOptions): Promise<number
   const seed = count("seed", o.seed)!;
   if (seed > 0xffffffff) throw new UserError(`--seed must be at most ${0xffffffff}`, 2);
   const [train, test] = [splitCount("train", o.train), splitCount("test", o.test)];
+  checkOutputDir(o.output, "-o", { what: "a folder for the data set", example: "data" });
   const started = Date.now();
   let last = "";
   const forget = removedIfInterrupted(temporaryFolderFor(o.output));
   let m: Awaited<ReturnType<typeof buildMultiMnist>>;
   try {
-    m = await buildMultiMnist({
-      output: o.output,
-      seed,
-      train,
-      test,
-      onProgress: (split, done, total) => {
-        const line = `${split}: ${done}/${total} pairs`;
-        if (line !== last) out.err(line);
-        last = line;
-      },
-    });
+    m = await writingTo(o.output, () =>
+      buildMultiMnist({
+        output: o.output,
+        seed,
+        train,
+        test,
+        onProgress: (split, done, total) => {
+          const line = `${split}: ${done}/${total} pairs`;
+          if (line !== last) out.err(line);
+          last = line;
+        },
+      }),
+    );
   } finally {
     forget();
   }
