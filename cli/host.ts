@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 import type { SourceHost } from "../compiler/host";
 import { projectPath } from "../compiler/modules";
+import { UserError } from "./io";
 import { findPackageRoot } from "./package-root";
 
 export const packageRoot = findPackageRoot(import.meta.url);
@@ -29,8 +30,25 @@ const real = (p: string): string => {
 const inside = (file: string, dir: string): boolean =>
   file === dir || file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
+/** Refuses a `--root` that is missing or not a folder (else every file would seem to lie outside it). */
+function checkRootOption(root: string): void {
+  if (!existsSync(root))
+    throw new UserError(
+      `--root ${root} does not exist`,
+      1,
+      "give the project's folder (e.g. --root .), or leave --root out",
+    );
+  if (!statSync(root).isDirectory())
+    throw new UserError(
+      `--root ${root} is not a folder`,
+      1,
+      `give the folder holding the project's .mtl files, e.g. --root ${dirname(root)}`,
+    );
+}
+
 /** The root is the current folder when the file is inside it, else the file's own folder. */
 export function fileHost(file: string, rootOption?: string): FileHost {
+  if (rootOption) checkRootOption(rootOption);
   const abs = resolve(file);
   const cwd = process.cwd();
   const root = rootOption ? resolve(rootOption) : abs.startsWith(cwd + sep) ? cwd : dirname(abs);
