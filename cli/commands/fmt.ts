@@ -4,6 +4,8 @@
 // target is formatted, the link stays a link).
 import { chmodSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { formatSource } from "../../compiler/format/index";
+import { fileStartSpan } from "../../compiler/diagnostics";
+import { diag } from "../../compiler/messages";
 import { renderAll } from "../../compiler/render";
 import { writeOutputSync } from "../output";
 import { out, useColor, UserError } from "../io";
@@ -32,6 +34,14 @@ export function runFmt(files: string[], o: { check?: boolean; stdout?: boolean }
         1,
         folder ? `give its files: mtl fmt ${file}/*.mtl` : "check the path",
       );
+    }
+    if (!target.endsWith(".mtl")) {
+      // as `mtl check` refuses it: one line, not the syntax errors of a file that is not .mtl source
+      const message = `"${file}" is not .mtl source (or is a link to a file that is not)`;
+      const d = diag("MTL2002", fileStartSpan(file), message, "give .mtl files, e.g. mtl fmt examples/*.mtl");
+      out.err(renderAll([d], { source: () => undefined, color: useColor(process.stderr) }));
+      status = 1;
+      continue;
     }
     const bom = raw.startsWith(BOM) ? BOM : "";
     const text = raw.slice(bom.length);
