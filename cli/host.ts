@@ -30,6 +30,20 @@ const real = (p: string): string => {
 const inside = (file: string, dir: string): boolean =>
   file === dir || file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
+/**
+ * How a file's path reads in diagnostics: one that opens from the current folder. Relative to it for
+ * files under it (`examples/nyud.mtl`, as before); outside it, the way the user wrote the file on the
+ * command line: absolute if they gave an absolute path, else relative (`../bad/aug.mtl`). Standard
+ * library paths (`std/...`) stay as they are.
+ */
+export function displayPath(full: string, givenAbsolute: boolean): string {
+  if (full.startsWith("std/")) return full;
+  const rel = relative(process.cwd(), full);
+  const under = rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+  if (!under && givenAbsolute) return resolve(full);
+  return (rel || ".").split(sep).join("/");
+}
+
 /** Refuses a `--root` that is missing or not a folder (else every file would seem to lie outside it). */
 function checkRootOption(root: string): void {
   if (!existsSync(root))
@@ -74,6 +88,7 @@ export function fileHost(file: string, rootOption?: string): FileHost {
   return {
     root,
     refuses,
+    display: (p) => displayPath(isStd(p) ? p : toPath(p), isAbsolute(file)),
     readFile(p) {
       const full = toPath(p);
       try {

@@ -1,12 +1,12 @@
 // `mtl data multimnist -o DIR`: builds a training data set (docs/data.md). More builders can join
 // `mtl data` as subcommands.
 import { checkProgram } from "../../compiler/index";
-import { renderAll } from "../../compiler/render";
 import { modelDataSpec } from "../../runtime/data/check";
 import { openDataset } from "../../runtime/data/dataset";
 import { buildMultiMnist, temporaryFolderFor } from "../../runtime/data/multimnist";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
+import { renderForUser } from "../render";
 import { checkOutputDir, removedIfInterrupted } from "../output";
 import { writingTo } from "../output-errors";
 
@@ -98,7 +98,7 @@ export async function runDataCheck(dir: string, o: DataCheckOptions): Promise<nu
   const host = fileHost(o.model);
   const r = checkProgram(host.entryOf(o.model), host);
   if (r.diagnostics.some((d) => d.severity === "error")) {
-    out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
+    out.err(renderForUser(host, r.diagnostics, useColor(process.stderr)));
     return 1;
   }
   const feeds = r.graphs.map((g) => {
