@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 import type { SourceHost } from "../compiler/host";
 import { projectPath } from "../compiler/modules";
+import { UserError } from "./io";
 import { findPackageRoot } from "./package-root";
 
 export const packageRoot = findPackageRoot(import.meta.url);
@@ -29,8 +30,39 @@ const real = (p: string): string => {
 const inside = (file: string, dir: string): boolean =>
   file === dir || file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
+/**
+ * How a file's path reads in diagnostics: one that opens from the current folder. Relative to it for
+ * files under it (`examples/nyud.mtl`, as before); outside it, the way the user wrote the file on the
+ * command line: absolute if they gave an absolute path, else relative (`../bad/aug.mtl`). Standard
+ * library paths (`std/...`) stay as they are.
+ */
+export function displayPath(full: string, givenAbsolute: boolean): string {
+  if (full.startsWith("std/")) return full;
+  const rel = relative(process.cwd(), full);
+  const under = rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+  if (!under && givenAbsolute) return resolve(full);
+  return (rel || ".").split(sep).join("/");
+}
+
+/** Refuses a `--root` that is missing or not a folder (else every file would seem to lie outside it). */
+function checkRootOption(root: string): void {
+  if (!existsSync(root))
+    throw new UserError(
+      `--root ${root} does not exist`,
+      1,
+      "give the project's folder (e.g. --root .), or leave --root out",
+    );
+  if (!statSync(root).isDirectory())
+    throw new UserError(
+      `--root ${root} is not a folder`,
+      1,
+      `give the folder holding the project's .mtl files, e.g. --root ${dirname(root)}`,
+    );
+}
+
 /** The root is the current folder when the file is inside it, else the file's own folder. */
 export function fileHost(file: string, rootOption?: string): FileHost {
+  if (rootOption) checkRootOption(rootOption);
   const abs = resolve(file);
   const cwd = process.cwd();
   const root = rootOption ? resolve(rootOption) : abs.startsWith(cwd + sep) ? cwd : dirname(abs);
@@ -56,6 +88,7 @@ export function fileHost(file: string, rootOption?: string): FileHost {
   return {
     root,
     refuses,
+    display: (p) => displayPath(isStd(p) ? p : toPath(p), isAbsolute(file)),
     readFile(p) {
       const full = toPath(p);
       try {

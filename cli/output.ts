@@ -2,12 +2,11 @@
 // file is wanted, a file where a folder is wanted), and files are written atomically through a
 // temporary file that is removed on an error or when the command is interrupted (Ctrl+C, SIGTERM),
 // so nothing half-written or left over stays behind.
-import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { rename, writeFile, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "./io";
-
-const OUTPUT_CODE = "MTL-CLI-003";
+import { OUTPUT_CODE, outputError, writingTo } from "./output-errors";
 
 /**
  * Refuses an output file path that names a folder, or one of the command's `inputs` (the result
@@ -30,6 +29,11 @@ export function checkOutputFile(path: string, flag: string, example: string, inp
       `e.g. ${flag} ${join(path, example)}`,
       OUTPUT_CODE,
     );
+  checkParentIsFolder(path, flag);
+}
+
+/** Refuses a path whose nearest existing parent is a file (`-o notes.txt/out`): nothing can be written under it. */
+function checkParentIsFolder(path: string, flag: string): void {
   const parent = existingAncestor(dirname(path));
   if (parent && !statSync(parent).isDirectory())
     throw new UserError(
@@ -60,6 +64,25 @@ export function checkOutputDir(
       `e.g. ${flag} ${join(dirname(path), example)}`,
       OUTPUT_CODE,
     );
+  checkParentIsFolder(path, flag);
+}
+
+/**
+ * Refuses an output folder that exists and holds files (checkOutputDir's checks first): a command
+ * that writes a whole folder of its own (`mtl export torch -o DIR`) never overwrites what is there,
+ * as `mtl export triton` and `mtl data multimnist` do not. An empty folder is used.
+ */
+export function checkNewOutputDir(path: string, flag: string, wording: FolderWording = {}): void {
+  checkOutputDir(path, flag, wording);
+  const held = existsSync(path) ? readdirSync(path) : [];
+  if (held.length === 0) return;
+  const some = held.slice(0, 3).join(", ") + (held.length > 3 ? `, ... (${held.length} entries)` : "");
+  throw new UserError(
+    `${flag} ${path} already exists and is not empty (it holds ${some}); nothing was written`,
+    1,
+    `choose a new folder (e.g. ${flag} ${join(dirname(path), wording.example ?? "outputs")}), or remove ${path} first`,
+    OUTPUT_CODE,
+  );
 }
 
 /**
@@ -70,7 +93,7 @@ export function checkOutputDir(
  */
 export function prepareOutputDir(path: string, flag: string, wording: FolderWording = {}): () => void {
   checkOutputDir(path, flag, wording);
-  const first = makeFolder(path, "choose another folder");
+  const first = makeFolder(path);
   return () => {
     if (first === undefined) return; // the folder existed already
     const top = resolve(first);
@@ -97,7 +120,7 @@ export async function inOutputDir<T>(
 ): Promise<T> {
   const removeIfUnused = prepareOutputDir(path, flag, wording);
   try {
-    return await work();
+    return await writingTo(path, work);
   } catch (e) {
     removeIfUnused();
     throw e;
@@ -105,14 +128,14 @@ export async function inOutputDir<T>(
 }
 
 /**
- * Creates `dir` and its parents; a coded error naming it (permissions, a full disk) if that fails.
+ * Creates `dir` and its parents; MTL-CLI-003 naming it (permissions, a full disk) if that fails.
  * Returns the first folder created, or undefined if `dir` existed.
  */
-function makeFolder(dir: string, hint: string): string | undefined {
+function makeFolder(dir: string): string | undefined {
   try {
     return mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new UserError(`cannot create the folder ${dir}: ${(e as Error).message}`, 1, hint, OUTPUT_CODE);
+    throw outputError(dir, e);
   }
 }
 
@@ -168,20 +191,8 @@ export function removedIfInterrupted(path: string): () => void {
 function temporaryFor(path: string, flag: string, inputs: Inputs): string {
   checkOutputFile(path, flag, "out", inputs);
   const dir = dirname(path);
-  makeFolder(dir, "choose another path");
+  makeFolder(dir);
   return join(dir, `.${basename(path)}.tmp-${process.pid}`);
-}
-
-/** A file system error while writing `path` as a coded user error (permissions, a full disk). */
-function writeError(path: string, e: unknown): unknown {
-  const err = e as NodeJS.ErrnoException;
-  if (typeof err.code !== "string") return e;
-  return new UserError(
-    `cannot write ${path}: ${err.message}`,
-    1,
-    "check the path, its permissions and the free space",
-    OUTPUT_CODE,
-  );
 }
 
 /** Writes `bytes` to `path` through `path`'s folder's temporary file; never leaves a partial or temporary file. */
@@ -198,7 +209,7 @@ export async function writeOutput(
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw writeError(path, e);
+    throw outputError(path, e);
   } finally {
     untrack(tmp);
   }
@@ -213,7 +224,7 @@ export function writeOutputSync(path: string, bytes: Uint8Array | string, flag =
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw writeError(path, e);
+    throw outputError(path, e);
   } finally {
     untrack(tmp);
   }

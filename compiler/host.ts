@@ -9,6 +9,11 @@ export interface SourceHost {
    * not .mtl source): a phrase such as "leaves the project root". Hosts without the notion omit it.
    */
   refuses?(path: string): string | undefined;
+  /**
+   * How a path reads for the user, in messages and locations (the CLI: a path that opens from the
+   * folder the command ran in). Hosts without the notion omit it: paths are shown as they are.
+   */
+  display?(path: string): string;
 }
 
 /** A host over an in-memory map of files, for tests and the playground. */

@@ -78,10 +78,11 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
     resolved: { decl: ImportDecl; path: string | undefined }[];
   }
   const stack: Visit[] = [];
+  const shown = (path: string): string => host.display?.(path) ?? path;
   const enter = (path: string): void => {
     const text = host.readFile(path);
     if (text === undefined) return; // reported by the importer (or the caller, for the entry)
-    const parsed = parseFile(text, path, limits);
+    const parsed = parseFile(text, path, limits, shown(path));
     for (const d of parsed.diagnostics) diagnostics.push(d); // not push(...): a spread of 100k items overflows the stack
     onStack.push(path);
     stack.push({ path, parsed, next: 0, resolved: [] });
@@ -122,7 +123,7 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
     }
     const cycleAt = onStack.indexOf(r.path);
     if (cycleAt >= 0) {
-      const chain = [...onStack.slice(cycleAt), r.path].join(" -> ");
+      const chain = [...onStack.slice(cycleAt), r.path].map(shown).join(" -> ");
       diagnostics.push(
         diag(
           "MTL2004",
@@ -136,7 +137,7 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
     }
     if (!done.has(r.path) && host.readFile(r.path) === undefined) {
       diagnostics.push(
-        diag("MTL2001", decl.pathSpan, `cannot find "${decl.path}" (looked for ${r.path})`, missingHint(r.path)),
+        diag("MTL2001", decl.pathSpan, `cannot find "${decl.path}" (looked for ${shown(r.path)})`, missingHint(r.path)),
       );
       resolved.push({ decl, path: undefined });
       return;
@@ -167,13 +168,18 @@ export function loadProgram(entry: string, host: SourceHost, limits: Limits = DE
       diag(
         "MTL2002",
         fileStartSpan(entry),
-        `"${entry}" ${refused}`,
+        `"${shown(entry)}" ${refused}`,
         "check .mtl files inside the project (see --root)",
       ),
     );
   else if (host.readFile(entry) === undefined) {
     diagnostics.push(
-      diag("MTL2001", fileStartSpan(entry), `cannot read "${entry}"`, "check the file name and that it ends in .mtl"),
+      diag(
+        "MTL2001",
+        fileStartSpan(entry),
+        `cannot read "${shown(entry)}"`,
+        "check the file name and that it ends in .mtl",
+      ),
     );
   } else visit(entry);
   return { entry, files, imports, diagnostics };

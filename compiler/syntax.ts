@@ -179,6 +179,7 @@ export function parseFile(
   text: string,
   file: string,
   limits: Pick<Limits, "nesting" | "syntaxErrors"> = DEFAULT_LIMITS,
+  shownAs = file,
 ): ParsedFile {
   const out = parseText(text, { maxNesting: limits.nesting, maxErrors: limits.syntaxErrors });
   const diagnostics: Diagnostic[] = [];
@@ -207,10 +208,11 @@ export function parseFile(
     seen.add(d.span.line);
     diagnostics.push(d);
   }
-  const errors = out.lexErrors.length + out.parseErrors.length;
   if (out.gaveUp || out.lexErrors.length > limits.syntaxErrors) {
     const last = diagnostics[diagnostics.length - 1]?.span ?? { file, start: 0, end: 0, line: 1, col: 1 };
-    const message = `more than ${limits.syntaxErrors} syntax errors (${errors} reported here); the rest of ${file} is not checked`;
+    // the diagnostics above, as printed: lexer errors are cut at the limit and parser errors kept one per line
+    const shown = diagnostics.length;
+    const message = `more than ${limits.syntaxErrors} syntax errors (${shown} reported here); the rest of ${shownAs} is not checked`;
     diagnostics.push(diag("MTL1004", last, message, "fix the first errors and check again"));
   }
   return { program: cstToAst(out.cst, file, text), diagnostics, syntaxOk: diagnostics.length === 0 };

@@ -33,7 +33,7 @@ const over = (p: CalibrationPlan, size: number): string =>
 
 export async function runCalibrate(file: string, o: CalibrateCliOptions): Promise<number> {
   const t = prepareTrained(file, o, "calibrate the model with every configuration instead");
-  if (!t.ok) return reportFailure(t.failure, (f) => t.host.readFile(f));
+  if (!t.ok) return reportFailure(t.failure, t.host);
   const { prepared, record, source } = t.model;
   const { graph } = prepared;
   const data = await openDataset(o.data);

@@ -1,7 +1,6 @@
 // `mtl compile FILE.mtl -o OUT.onnx`: one ONNX file holding every width configuration, or with
 // --config / --budget a static model of one configuration.
 import { configFromWidths, emitModel, prepareModel, type PrepareResult } from "../../compiler/compile";
-import { renderAll } from "../../compiler/render";
 import type { Config } from "../../compiler/ir/types";
 import type { WeightWarning } from "../../compiler/weights/load";
 import { decodeSafetensors, SafetensorsError } from "../../compiler/weights/safetensors";
@@ -13,10 +12,11 @@ import { parseAssignments, readBytes } from "../files";
 import { checkOutputFile, writeOutput } from "../output";
 import { formatBytes, plural } from "../format";
 import { wholeNumber } from "../flags";
-import { fileHost } from "../host";
+import { fileHost, type FileHost } from "../host";
 import { cliLimits } from "../limits";
 import { sourceRecord } from "../source-record";
 import { out, useColor, UserError } from "../io";
+import { renderForUser } from "../render";
 import { quantizeForOutput, quantizeSettings, type QuantizeCliOptions } from "./compile-quantize";
 
 export interface CompileCliOptions extends QuantizeCliOptions {
@@ -43,11 +43,8 @@ export function loadTensors(path: string) {
 }
 
 /** Reports a failed preparation the way users need it: diagnostics, weight problems, or a message. */
-export function reportFailure(
-  r: Extract<PrepareResult, { ok: false }>,
-  read: (f: string) => string | undefined,
-): number {
-  if (r.diagnostics.length) out.err(renderAll(r.diagnostics, { source: read, color: useColor(process.stderr) }));
+export function reportFailure(r: Extract<PrepareResult, { ok: false }>, host: FileHost): number {
+  if (r.diagnostics.length) out.err(renderForUser(host, r.diagnostics, useColor(process.stderr)));
   if (r.weightProblems) {
     out.err(`error: the weights do not fit the model (${plural(r.weightProblems.length, "problem")}):`);
     for (const p of r.weightProblems.slice(0, 50)) out.err(`  ${p.message}`);
@@ -92,9 +89,8 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
   const tensors = o.weights ? loadTensors(o.weights) : undefined;
   const t0 = performance.now();
   const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed, limits: cliLimits(o.limits) });
-  if (!r.ok) return reportFailure(r, (f) => host.readFile(f));
-  if (r.diagnostics.length)
-    out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
+  if (!r.ok) return reportFailure(r, host);
+  if (r.diagnostics.length) out.err(renderForUser(host, r.diagnostics, useColor(process.stderr)));
   const p = r.prepared;
 
   let config: Config | null = null;

@@ -1,14 +1,15 @@
 // `mtl data multimnist -o DIR`: builds a training data set (docs/data.md). More builders can join
 // `mtl data` as subcommands.
 import { checkProgram } from "../../compiler/index";
-import { renderAll } from "../../compiler/render";
 import { modelDataSpec } from "../../runtime/data/check";
 import { openDataset } from "../../runtime/data/dataset";
 import { valueRules } from "../../runtime/data/values";
 import { buildMultiMnist, temporaryFolderFor } from "../../runtime/data/multimnist";
 import { fileHost } from "../host";
 import { out, useColor, UserError } from "../io";
-import { removedIfInterrupted } from "../output";
+import { renderForUser } from "../render";
+import { checkOutputDir, removedIfInterrupted } from "../output";
+import { writingTo } from "../output-errors";
 
 export interface MultiMnistCliOptions {
   output: string;
@@ -42,22 +43,25 @@ export async function runDataMultiMnist(o: MultiMnistCliOptions): Promise<number
   const seed = count("seed", o.seed)!;
   if (seed > 0xffffffff) throw new UserError(`--seed must be at most ${0xffffffff}`, 2);
   const [train, test] = [splitCount("train", o.train), splitCount("test", o.test)];
+  checkOutputDir(o.output, "-o", { what: "a folder for the data set", example: "data" });
   const started = Date.now();
   let last = "";
   const forget = removedIfInterrupted(temporaryFolderFor(o.output));
   let m: Awaited<ReturnType<typeof buildMultiMnist>>;
   try {
-    m = await buildMultiMnist({
-      output: o.output,
-      seed,
-      train,
-      test,
-      onProgress: (split, done, total) => {
-        const line = `${split}: ${done}/${total} pairs`;
-        if (line !== last) out.err(line);
-        last = line;
-      },
-    });
+    m = await writingTo(o.output, () =>
+      buildMultiMnist({
+        output: o.output,
+        seed,
+        train,
+        test,
+        onProgress: (split, done, total) => {
+          const line = `${split}: ${done}/${total} pairs`;
+          if (line !== last) out.err(line);
+          last = line;
+        },
+      }),
+    );
   } finally {
     forget();
   }
@@ -101,7 +105,7 @@ export async function runDataCheck(dir: string, o: DataCheckOptions): Promise<nu
   const host = fileHost(o.model);
   const r = checkProgram(host.entryOf(o.model), host);
   if (r.diagnostics.some((d) => d.severity === "error")) {
-    out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
+    out.err(renderForUser(host, r.diagnostics, useColor(process.stderr)));
     return 1;
   }
   const feeds: string[] = [];

@@ -4,14 +4,14 @@
 import { join } from "node:path";
 import { prepareModel } from "../../compiler/compile";
 import { exportTorch } from "../../compiler/export/torch/index";
-import { renderAll } from "../../compiler/render";
 import type { Graph, WeightMap } from "../../compiler/ir/types";
 import { rowsOf } from "../../compiler/weights/init";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
-import { checkOutputDir, inOutputDir, writeOutput } from "../output";
+import { checkNewOutputDir, inOutputDir, writeOutput } from "../output";
 import { fileHost } from "../host";
 import { wholeNumber } from "../flags";
 import { out, useColor, UserError } from "../io";
+import { renderForUser } from "../render";
 import { loadTensors, reportFailure, reportWeightWarnings } from "./compile";
 
 export interface ExportTorchOptions {
@@ -37,12 +37,13 @@ export function fullStateDict(graph: Graph, weights: WeightMap): Map<string, Saf
 }
 
 export async function runExportTorch(file: string, o: ExportTorchOptions): Promise<number> {
-  checkOutputDir(o.output, "-o"); // created once there is something to write into it
+  // a new or empty folder (never overwrites a package or anything else); created once there is something to write
+  checkNewOutputDir(o.output, "-o", { example: "torch-package" });
   const host = fileHost(file, o.root);
   const seed = wholeNumber(o.seed, "--seed", 0, 0);
   const tensors = o.weights ? loadTensors(o.weights) : undefined;
   const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed });
-  if (!r.ok) return reportFailure(r, (f) => host.readFile(f));
+  if (!r.ok) return reportFailure(r, host);
   const color = useColor(process.stderr);
   const pkg = exportTorch(r.prepared.graph, { entry: file, sourceOf: (f) => host.readFile(f) });
   reportWeightWarnings(
@@ -51,7 +52,7 @@ export async function runExportTorch(file: string, o: ExportTorchOptions): Promi
       `\`python train.py --data DIR --weights ${join(o.output, "weights.safetensors")} --steps 0 -o RUN\``,
   );
   const diagnostics = [...r.diagnostics, ...pkg.diagnostics];
-  if (diagnostics.length) out.err(renderAll(diagnostics, { source: (f) => host.readFile(f), color }));
+  if (diagnostics.length) out.err(renderForUser(host, diagnostics, color));
   if (pkg.diagnostics.some((d) => d.severity === "error")) return 1;
   // a write that fails (a full disk) removes the folder again while it is still empty
   await inOutputDir(o.output, "-o", async () => {

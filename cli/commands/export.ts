@@ -5,6 +5,8 @@ import { readArtifact } from "../../runtime/artifact";
 import { exportTriton } from "../../runtime/triton/export";
 import { readBytes } from "../files";
 import { out, UserError } from "../io";
+import { checkOutputDir } from "../output";
+import { writingTo } from "../output-errors";
 
 export interface ExportCliOptions {
   output: string;
@@ -22,6 +24,8 @@ function whole(v: string | undefined, flag: string, fallback: number, min: numbe
 }
 
 export async function runExportTriton(file: string, o: ExportCliOptions): Promise<number> {
+  // a file, or a file on the way (`-o notes.txt/triton`): MTL-CLI-003 before the model is read
+  checkOutputDir(o.output, "-o", { what: "a new folder for the repository", example: "triton" });
   const bytes = readBytes(file, "model");
   const artifact = readArtifact(bytes, file);
   if (artifact.staticConfig)
@@ -32,12 +36,14 @@ export async function runExportTriton(file: string, o: ExportCliOptions): Promis
     );
   const model = await load(bytes, { cacheSize: 1 });
   const t0 = performance.now();
-  const r = await exportTriton(model, artifact, bytes, o.output, {
-    configs: o.configs ?? "pareto",
+  const batching = {
     maxBatch: whole(o.maxBatch, "--max-batch", 64, 1),
     instances: whole(o.instances, "--instances", 1, 1),
     queueDelayUs: whole(o.queueDelayUs, "--queue-delay-us", 2000, 0),
-  });
+  };
+  const r = await writingTo(o.output, () =>
+    exportTriton(model, artifact, bytes, o.output, { configs: o.configs ?? "pareto", ...batching }),
+  );
   await model.close();
   out.log(
     [

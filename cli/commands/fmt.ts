@@ -3,8 +3,12 @@
 // A file keeps its permissions and its byte order mark; a symbolic link is written through (the
 // target is formatted, the link stays a link).
 import { chmodSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 import { formatSource } from "../../compiler/format/index";
+import { fileStartSpan } from "../../compiler/diagnostics";
+import { diag } from "../../compiler/messages";
 import { renderAll } from "../../compiler/render";
+import { displayPath } from "../host";
 import { writeOutputSync } from "../output";
 import { out, useColor, UserError } from "../io";
 
@@ -33,9 +37,18 @@ export function runFmt(files: string[], o: { check?: boolean; stdout?: boolean }
         folder ? `give its files: mtl fmt ${file}/*.mtl` : "check the path",
       );
     }
+    const shown = displayPath(resolve(file), isAbsolute(file)); // as mtl check shows it
+    if (!target.endsWith(".mtl")) {
+      // as `mtl check` refuses it: one line, not the syntax errors of a file that is not .mtl source
+      const message = `"${shown}" is not .mtl source (or is a link to a file that is not)`;
+      const d = diag("MTL2002", fileStartSpan(shown), message, "give .mtl files, e.g. mtl fmt examples/*.mtl");
+      out.err(renderAll([d], { source: () => undefined, color: useColor(process.stderr) }));
+      status = 1;
+      continue;
+    }
     const bom = raw.startsWith(BOM) ? BOM : "";
     const text = raw.slice(bom.length);
-    const r = formatSource(text, file);
+    const r = formatSource(text, shown);
     if (r.diagnostics.length) {
       out.err(renderAll(r.diagnostics, { source: () => text, color: useColor(process.stderr) }));
       if (r.diagnostics.some((d) => d.severity === "error")) {

@@ -7,7 +7,6 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { emitModel, prepareModel } from "../../compiler/compile";
 import { MtlError } from "../../compiler/errors";
-import { renderAll } from "../../compiler/render";
 import type { TrainSpec } from "../../compiler/train/spec";
 import { exportWeights } from "../../compiler/weights/load";
 import { encodeSafetensors } from "../../compiler/weights/safetensors";
@@ -23,6 +22,7 @@ import { inOutputDir, writeOutputSync } from "../output";
 import { fileHost } from "../host";
 import { sourceRecord } from "../source-record";
 import { out, useColor, UserError } from "../io";
+import { renderForUser } from "../render";
 import { loadTensors, reportFailure, reportWeightWarnings } from "./compile";
 
 export interface TrainCliOptions {
@@ -67,9 +67,8 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
   const seedFlag = wholeNumber("seed", o.seed, 0);
   const tensors = o.weights ? loadTensors(o.weights) : undefined;
   const r = prepareModel(host.entryOf(file), host, { model: o.model, tensors, seed: seedFlag ?? 0 });
-  if (!r.ok) return reportFailure(r, (f) => host.readFile(f));
-  if (r.diagnostics.length)
-    out.err(renderAll(r.diagnostics, { source: (f) => host.readFile(f), color: useColor(process.stderr) }));
+  if (!r.ok) return reportFailure(r, host);
+  if (r.diagnostics.length) out.err(renderForUser(host, r.diagnostics, useColor(process.stderr)));
   const { graph } = r.prepared;
   const spec = withFlags(graph.train, o);
   if (!o.resume)

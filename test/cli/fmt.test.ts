@@ -24,6 +24,20 @@ beforeEach(() => {
 afterEach(() => Object.assign(out, saved));
 
 describe("mtl fmt", () => {
+  it("refuses a file that is not .mtl source in one line, as mtl check does, and leaves it alone", () => {
+    const f = join(dir, "README.md");
+    writeFileSync(f, "# Title\n\nSome `prose` (with brackets { and } and 100% of it).\n");
+    const ok = join(dir, "ok.mtl");
+    writeFileSync(ok, UGLY);
+    expect(runFmt([f, ok], {})).toBe(1);
+    const text = printed.join("\n");
+    expect(text).toContain(`${f}:1:1: error MTL2002: "${f}" is not .mtl source`);
+    expect(text).not.toContain("MTL1001");
+    expect(text).not.toContain("MTL1002");
+    expect(readFileSync(f, "utf8")).toContain("# Title"); // untouched
+    expect(readFileSync(ok, "utf8")).not.toBe(UGLY); // the other file is still formatted
+  });
+
   it("keeps the file's mode", () => {
     const f = join(dir, "secret.mtl");
     writeFileSync(f, UGLY);

@@ -1,5 +1,7 @@
 // Issue 15 items 6 and 7: deep nesting, huge inputs and unbounded evaluation end with a diagnostic
 // (or check clean), never a crash; the limits can be raised.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkProgram } from "../../compiler/index";
 import { memoryHost } from "../../compiler/host";
@@ -45,6 +47,18 @@ describe("deep nesting and large sources", () => {
     expect(c).toContain("MTL1004");
     expect(c.length).toBeLessThanOrEqual(2 * DEFAULT_LIMITS.syntaxErrors + 2);
     expect(performance.now() - t0).toBeLessThan(60_000);
+  });
+
+  it("the syntax error count in MTL1004 is the number of syntax errors reported (prose: lexer and parser errors)", () => {
+    const prose = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+    for (const src of [prose, `model M {\n${Array.from({ length: 300 }, (_, i) => `  x${i} = @`).join("\n")}\n}\n`]) {
+      const r = checkProgram("x.mtl", memoryHost({ "x.mtl": src }));
+      const limit = r.diagnostics.find((d) => d.code === "MTL1004")!;
+      const reported = r.diagnostics.filter((d) => d.code !== "MTL1004").length;
+      expect(limit.message).toBe(
+        `more than ${DEFAULT_LIMITS.syntaxErrors} syntax errors (${reported} reported here); the rest of x.mtl is not checked`,
+      );
+    }
   });
 
   it("a 5,000-file import chain loads without exhausting the stack", () => {
