@@ -1,6 +1,12 @@
 // `mtl compile FILE.mtl -o OUT.onnx`: one ONNX file holding every width configuration, or with
 // --config / --budget a static model of one configuration.
-import { configFromWidths, emitModel, prepareModel, type PrepareResult } from "../../compiler/compile";
+import {
+  configFromWidths,
+  emitModel,
+  prepareModel,
+  type FailureReason,
+  type PrepareResult,
+} from "../../compiler/compile";
 import { renderAll } from "../../compiler/render";
 import type { Config } from "../../compiler/ir/types";
 import type { WeightWarning } from "../../compiler/weights/load";
@@ -42,7 +48,21 @@ export function loadTensors(path: string) {
   }
 }
 
-/** Reports a failed preparation the way users need it: diagnostics, weight problems, or a message. */
+/**
+ * The code and exit code of a failure with a message (docs/errors.md): `--model` naming no model of
+ * the file, or missing when it declares several, is a usage error; a file with no model is MTL-CLI-006.
+ */
+const FAILURE_CODES: Record<FailureReason, [code: string, exitCode: number]> = {
+  "unknown-model": ["MTL-CLI-001", 2],
+  "several-models": ["MTL-CLI-001", 2],
+  "no-model": ["MTL-CLI-006", 1],
+  "bad-config": ["MTL-CLI-005", 1],
+};
+
+/**
+ * Reports a failed preparation the way users need it: diagnostics and weight problems are printed
+ * (exit 1); a failure with a message is thrown as a coded error, after any diagnostics.
+ */
 export function reportFailure(
   r: Extract<PrepareResult, { ok: false }>,
   read: (f: string) => string | undefined,
@@ -54,7 +74,10 @@ export function reportFailure(
     if (r.weightProblems.length > 50) out.err(`  ... and ${r.weightProblems.length - 50} more`);
     out.err("  hint: parameter names follow the PyTorch module paths shown by `mtl info --params`");
   }
-  if (r.message) out.err(`error: ${r.message}${r.hint ? `\n  hint: ${r.hint}` : ""}`);
+  if (r.message) {
+    const [code, exitCode] = FAILURE_CODES[r.reason ?? "no-model"];
+    throw new UserError(r.message, exitCode, r.hint, code);
+  }
   return 1;
 }
 
@@ -100,7 +123,7 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
   let config: Config | null = null;
   if (o.config) {
     const c = configFromWidths(p.graph, parseAssignments(o.config, "--config"));
-    if (!c.ok) throw new UserError(c.message, 1, c.hint);
+    if (!c.ok) throw new UserError(c.message, 1, c.hint, "MTL-CLI-005"); // as `mtl run --config`
     config = c.config;
   } else if (o.budget) {
     const chosen = plan(p.costs, {

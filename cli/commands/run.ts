@@ -44,7 +44,7 @@ const STATIC_HINT = "compile the model without --config/--budget to choose width
 
 function readInput(name: string, path: string, decl: MtlMetadata["inputs"][number] | undefined): InputTensor {
   if (/\.(png|jpe?g)$/i.test(path)) {
-    if (!decl) throw new UserError(`the model has no input \`${name}\``);
+    if (!decl) throw new UserError(`the model has no input \`${name}\``, 1, undefined, "MTL-IN-001");
     return imageInput(readBytes(path, `input ${name}:`), path, decl);
   }
   if (path.endsWith(".npy")) {
@@ -56,6 +56,7 @@ function readInput(name: string, path: string, decl: MtlMetadata["inputs"][numbe
           `input \`${name}\` takes float32 values, but ${path} holds ${a.dtype === "<i4" ? "int32" : "bool"}`,
           1,
           "save it as float32 (or uint8 pixels, which are scaled to [0, 1] and normalised as a data set's images are)",
+          "MTL-IN-001", // a dtype the input does not take, as model.run reports it
         );
       const data = a.data instanceof Float64Array ? Float32Array.from(a.data) : a.data;
       return { data, dims: a.shape };

@@ -183,7 +183,7 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
     if (models.has(key))
       throw new UserError(
         `two models are named ${key}`,
-        1,
+        2,
         "serve them from separate processes, or rename one in its .mtl file",
       );
     models.set(key, m);

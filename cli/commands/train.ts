@@ -106,6 +106,7 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
           `${o.output} already holds a run (${CHECKPOINT_FILE})`,
           1,
           "pass --resume to continue it, or choose another -o folder",
+          "MTL-CLI-003", // an output path the command cannot write to
         );
       }
       const sessions = new TrainingSessions(settings, sessionCapacity(graph, settings.threads), split);

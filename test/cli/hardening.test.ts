@@ -288,7 +288,7 @@ describe("errors as JSON and codes (13.4, 15 smaller things)", () => {
     writeFileSync(join(dir, "junk.onnx"), "junk");
     const r = mtl("info", "junk.onnx", "--json");
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.out)).toMatchObject({ kind: "error", code: "MTL-ART-001" });
+    expect(JSON.parse(r.out)).toMatchObject({ kind: "error", code: "MTL-ART-002" });
   });
   it("every command that reads a model gives a missing file and a folder the same code", () => {
     mkdirSync(join(dir, "a-folder"), { recursive: true });
