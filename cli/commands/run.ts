@@ -9,7 +9,7 @@ import { describeStatic } from "../../runtime/static-model";
 import type { InputTensor } from "../../runtime/inputs";
 import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
-import { checkReadable, parseAssignments, readBytes } from "../files";
+import { checkReadable, parseAssignments, parseTaskList, readBytes } from "../files";
 import { denseArgmaxFlag, precisionFlag, sessionFlags, wholeNumber } from "../flags";
 import { inOutputDir, writeOutput } from "../output";
 import { out, UserError } from "../io";
@@ -193,12 +193,7 @@ async function runChecked(
       config[g] = i;
     }
   }
-  const tasks = o.tasks
-    ? o.tasks
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : undefined;
+  const tasks = parseTaskList(o.tasks);
   const result = await model.run(inputs, { plan, config, tasks, mode: o.dynamic ? "dynamic" : "specialised" });
 
   const written: string[] = [];

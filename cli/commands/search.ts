@@ -10,7 +10,7 @@ import {
   STRATEGY_OPTIONS,
   type PlanOptions,
 } from "../../runtime/search/index";
-import { checkReadable, parseAssignments, readBytes } from "../files";
+import { checkReadable, parseAssignments, parseTaskList, readBytes } from "../files";
 import { wholeNumber } from "../flags";
 import { out, UserError } from "../io";
 
@@ -100,12 +100,7 @@ export function constraintsFrom(o: { budget?: string; prefer?: string; tasks?: s
   return {
     budget: o.budget,
     prefer: o.prefer ? parseAssignments(o.prefer, "--prefer") : undefined,
-    tasks: o.tasks
-      ? o.tasks
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : undefined,
+    tasks: parseTaskList(o.tasks),
   };
 }
 
