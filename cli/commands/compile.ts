@@ -18,7 +18,7 @@ import { explain, isSearchError, plan } from "../../runtime/search/index";
 import { parseAssignments, readBytes } from "../files";
 import { checkOutputFile, writeOutput } from "../output";
 import { formatBytes, plural } from "../format";
-import { wholeNumber } from "../flags";
+import { budgetFlag, wholeNumber } from "../flags";
 import { fileHost } from "../host";
 import { cliLimits } from "../limits";
 import { sourceRecord } from "../source-record";
@@ -107,6 +107,7 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
       2,
       "a static model runs one configuration and plans nothing: drop --profile or --config/--budget",
     );
+  budgetFlag(o.budget);
   const inputs = [file, o.weights, o.profile];
   checkOutputFile(o.output, "-o", "model.onnx", inputs);
   const quantize = quantizeSettings(o);
@@ -127,7 +128,7 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
     config = c.config;
   } else if (o.budget) {
     const chosen = plan(p.costs, {
-      budget: o.budget,
+      budget: o.budget, // checked by budgetFlag before any work
       prefer: o.prefer ? parseAssignments(o.prefer, "--prefer") : p.graph.prefer,
     });
     if (isSearchError(chosen)) {

@@ -10,7 +10,7 @@ import type { InputTensor } from "../../runtime/inputs";
 import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
 import { checkReadable, parseAssignments, parseTaskList, readBytes } from "../files";
-import { denseArgmaxFlag, precisionFlag, sessionFlags, wholeNumber } from "../flags";
+import { budgetFlag, denseArgmaxFlag, precisionFlag, sessionFlags, wholeNumber } from "../flags";
 import { inOutputDir, writeOutput } from "../output";
 import { out, UserError } from "../io";
 import { randomInput } from "./inputs";
@@ -84,6 +84,7 @@ function preview(data: ArrayLike<number | bigint | boolean>, max = 8): string {
 export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   const seed = wholeNumber(o.seed, "--seed", 0, 0);
   const session = sessionFlags(o);
+  budgetFlag(o.budget); // before the model loads
   if (o.config && (o.budget || o.prefer))
     throw new UserError(
       "give either --config or --budget/--prefer, not both",

@@ -11,7 +11,7 @@ import {
   type PlanOptions,
 } from "../../runtime/search/index";
 import { checkReadable, parseAssignments, parseTaskList, readBytes } from "../files";
-import { wholeNumber } from "../flags";
+import { budgetFlag, wholeNumber } from "../flags";
 import { out, UserError } from "../io";
 
 export interface SearchCliOptions {
@@ -98,7 +98,7 @@ export function planOptionsFrom(o: PlanFlags): PlanOptions {
 
 export function constraintsFrom(o: { budget?: string; prefer?: string; tasks?: string }) {
   return {
-    budget: o.budget,
+    budget: budgetFlag(o.budget),
     prefer: o.prefer ? parseAssignments(o.prefer, "--prefer") : undefined,
     tasks: parseTaskList(o.tasks),
   };
@@ -106,6 +106,7 @@ export function constraintsFrom(o: { budget?: string; prefer?: string; tasks?: s
 
 export async function runSearch(path: string, o: SearchCliOptions): Promise<number> {
   const options = planOptionsFrom(o);
+  budgetFlag(o.budget); // before the model loads
   checkReadable(path, "model file"); // the same code for a missing file or a folder as every command
   const model = await load(path);
   const t0 = performance.now();

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { runCompile } from "../../cli/commands/compile";
 import { runRun } from "../../cli/commands/run";
 import { runSearch } from "../../cli/commands/search";
 import { runServe } from "../../cli/commands/serve";
@@ -58,5 +59,26 @@ describe("serve --port and --grpc-port", () => {
     await expect(runServe([join(dir, "missing.onnx")], { port: "18001", grpcPort: "18001" })).rejects.toMatchObject(
       usage("--port 18001 and --grpc-port 18001 are the same port"),
     );
+  });
+});
+
+describe("--budget", () => {
+  const bad = (text: string) => ({ code: "bad-budget", exitCode: 2, message: expect.stringContaining(text) });
+  it.each([["150%"], ["1000%"], ["flops <= 101%"], ["params <= 150%"]])(
+    "refuses %j in search, run and compile, as a .mtl file refuses it",
+    async (budget) => {
+      const range = `--budget ${budget}: a relative budget must be above 0% and at most 100%`;
+      await expect(runSearch(model, { budget })).rejects.toMatchObject(bad(range));
+      await expect(runRun(model, { random: true, budget })).rejects.toMatchObject(bad(range));
+      const mm = join(import.meta.dirname, "..", "..", "examples", "multimnist.mtl");
+      await expect(runCompile(mm, { output: join(dir, "x.onnx"), budget })).rejects.toMatchObject(bad(range));
+    },
+  );
+  it.each([["0%"], ["%"], ["-5%"], ["NaN"], ["60"], ["0M"]])("refuses %j before the model loads", async (budget) => {
+    await expect(runSearch(join(dir, "missing.onnx"), { budget })).rejects.toMatchObject(bad(`--budget ${budget}:`));
+  });
+  it("takes 100% and absolute budgets above the full model", async () => {
+    expect(await runSearch(model, { budget: "100%" })).toBe(0);
+    expect(await runSearch(model, { budget: "1T" })).toBe(0);
   });
 });
