@@ -12,6 +12,7 @@ import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
 import { checkReadable, parseAssignments, parseTaskList, readBytes } from "../files";
 import { budgetFlag, denseArgmaxFlag, precisionFlag, sessionFlags, wholeNumber } from "../flags";
 import { inOutputDir, writeOutput } from "../output";
+import { plural } from "../format";
 import { out, UserError } from "../io";
 import { randomInput } from "./inputs";
 import { preloadFlag } from "../preload";
@@ -144,6 +145,12 @@ async function runChecked(
       eq > 0
         ? [spec.slice(0, eq), spec.slice(eq + 1)]
         : [model.meta.inputs.length === 1 ? model.meta.inputs[0].name : "", spec];
+    if (eq < 0 && !/\.(npy|json|png|jpe?g)$/i.test(spec))
+      throw new UserError(
+        `--input ${spec} names no file: write --input NAME=FILE`,
+        2,
+        `e.g. --input ${model.meta.inputs[0]?.name ?? "image"}=photo.png (.npy, .json, .png or .jpg)`,
+      );
     if (!name)
       throw new UserError(
         `say which input ${spec} is for`,
@@ -234,7 +241,9 @@ async function runChecked(
   if (preloading) {
     const p = await preloading;
     const failed = p.failed ? ` (${p.failed} failed)` : "";
-    out.err(`preloaded ${p.built} configurations${failed} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    out.err(
+      `preloaded ${plural(p.built, "configuration")}${failed} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   await model.close();
   return 0;

@@ -19,6 +19,7 @@ import { sessionCapacity, sessionSettings, splitOf, TrainingSessions } from "../
 import { inOutputDir, writeOutputSync } from "../output";
 import { fileHost } from "../host";
 import { sourceRecord } from "../source-record";
+import { plural } from "../format";
 import { out, useColor, UserError } from "../io";
 import { loadTensors, reportFailure, reportWeightWarnings } from "./compile";
 
@@ -115,8 +116,9 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
       const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");
       const block = await nchwcBlock(settings);
       out.log(
-        `training ${graph.name}: ${graph.groups.length} width groups, ${spec.configsPerStep} configurations per step, ` +
-          `batch ${spec.batchSize}, ${settings.threads} threads (${settings.provider}` +
+        `training ${graph.name}: ${plural(graph.groups.length, "width group")}, ` +
+          `${plural(spec.configsPerStep, "configuration")} per step, ` +
+          `batch ${spec.batchSize}, ${plural(settings.threads, "thread")} (${settings.provider}` +
           `${split === "serial" ? "" : `, split by ${split === "batch" ? "batch" : "configuration"}`}` +
           `${block > 0 ? `, convs in channel blocks of ${block}` : ""})`,
       );
@@ -142,7 +144,7 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
         );
         writeOutputSync(join(o.output, "weights.safetensors"), encodeSafetensors(exportWeights(graph, res.calibrated)));
         out.log(
-          `trained ${res.steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+          `trained ${plural(res.steps, "step")} in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
             `wrote ${model} and ${join(o.output, "weights.safetensors")}`,
         );
       } finally {

@@ -82,3 +82,11 @@ describe("--budget", () => {
     expect(await runSearch(model, { budget: "1T" })).toBe(0);
   });
 });
+
+describe("--input without NAME=", () => {
+  it("asks for NAME=FILE when the value names no file", async () => {
+    await expect(runRun(model, { input: ["image"] })).rejects.toMatchObject(
+      usage("--input image names no file: write --input NAME=FILE"),
+    );
+  });
+});
