@@ -49,3 +49,29 @@ export function parseAssignments(text: string, what: string): Record<string, num
   }
   return out;
 }
+
+/**
+ * --tasks of `search` and `run`: task names separated by commas. Empty (`--tasks ''`) or a name given
+ * twice is a usage error, as for --config and --prefer; undefined (no flag) means every task.
+ */
+export function parseTaskList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!names.length)
+    throw new UserError(
+      `--tasks names no task${text.trim() ? ` ("${text}")` : ""}`,
+      2,
+      "name the tasks to run, e.g. --tasks semseg,depth (without --tasks every task runs)",
+    );
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined)
+    throw new UserError(
+      `--tasks gives \`${twice}\` twice`,
+      2,
+      `give each task once, e.g. --tasks ${[...new Set(names)].join(",")}`,
+    );
+  return names;
+}

@@ -1,6 +1,9 @@
 // Numeric flag values, checked before any work starts: `--runs 0` or `--port abc` is a usage error
 // (exit 2) naming the flag, not a table of nulls or a crash later.
+import { MtlError } from "../compiler/errors";
 import { UserError } from "./io";
+import { parseBudget } from "../runtime/search/constraints";
+import { isSearchError } from "../runtime/search/types";
 import type { SessionSettings } from "../runtime/session-options";
 
 /** A whole number >= `min` (default 1), e.g. --runs, --max. */
@@ -47,4 +50,24 @@ export function denseArgmaxFlag(text: string | undefined): "exact" | "low-resolu
     2,
     "e.g. --dense-argmax low-resolution",
   );
+}
+
+/**
+ * --budget of compile, search and run, checked before any work: text the search cannot read
+ * (`0%`, `60` without a unit) or a percentage over 100% is a usage error (exit 2) naming the flag, with the search's
+ * own code (`bad-budget`, docs/search.md). Undefined: the model's own budget.
+ */
+export function budgetFlag(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const b = parseBudget(text);
+  if (isSearchError(b)) throw new MtlError(b.code, `--budget ${text}: ${b.message}`, b.hint, 2);
+  // As in a .mtl file (MTL5007): a share of the full model, which no configuration exceeds.
+  if (b?.relative && b.value > 1)
+    throw new MtlError(
+      "bad-budget",
+      `--budget ${text}: a relative budget must be above 0% and at most 100%`,
+      "100% is the full model; write e.g. --budget 60%, or an absolute budget such as --budget 2.5G",
+      2,
+    );
+  return text;
 }

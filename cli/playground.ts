@@ -109,6 +109,7 @@ async function build(outDir: string, out: string, opts: BuildOptions): Promise<s
       "building the playground needs the vite package (a dev dependency)",
       1,
       "run `npm install` in mtl's folder (it installs vite)",
+      "MTL-CLI-007",
     );
   }
   await vite.build({
@@ -151,12 +152,22 @@ async function ensureBuilt(opts: ServeOptions, dir: string, log: (line: string) 
         log("note: playground sources changed since the last build, but vite is not installed to rebuild it");
       } else {
         const hint = "run `npm install` in mtl's folder (it installs vite)";
-        throw new UserError("the playground is not built and vite is not installed to build it", 1, hint);
+        throw new UserError(
+          "the playground is not built and vite is not installed to build it",
+          1,
+          hint,
+          "MTL-CLI-007",
+        );
       }
     }
   }
   if (!existsSync(join(dir, "index.html")))
-    throw new UserError(`no index.html in ${dir}`, 1, "build the playground with `mtl playground --build DIR`");
+    throw new UserError(
+      `no index.html in ${dir}`,
+      1,
+      "build the playground with `mtl playground --build DIR`",
+      "MTL-CLI-007",
+    );
 }
 
 /** Serves the built playground over HTTP; builds it first if needed. */

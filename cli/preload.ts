@@ -16,7 +16,7 @@ export function preloadFlag(text: string, meta: MtlMetadata): Preload {
   if (!list.length)
     throw new UserError(`--preload takes pareto, all or configurations, not \`${text}\``, 2, "e.g. --preload pareto");
   const names = meta.groups.map((g) => g.name);
-  return list.map((one) => {
+  const configs = list.map((one) => {
     const config: Record<string, number> = {};
     for (const [g, w] of Object.entries(parseAssignments(one, "--preload"))) {
       const group = meta.groups.find((x) => x.name === g);
@@ -30,4 +30,16 @@ export function preloadFlag(text: string, meta: MtlMetadata): Preload {
     }
     return config;
   });
+  // The same configuration twice (`left=0.25;left=0.25`, or written once with a group at full width
+  // and once without) is most likely a typo for another one: refused, as a name given twice is.
+  const full = configs.map((c) => meta.groups.map((g) => `${g.name}=${g.choices[c[g.name] ?? g.choices.length - 1]}`));
+  const seen = full.map((c) => c.join(","));
+  const j = seen.findIndex((c, k) => seen.indexOf(c) !== k);
+  if (j >= 0)
+    throw new UserError(
+      `--preload lists one configuration twice: \`${list[seen.indexOf(seen[j])]}\` and \`${list[j]}\` are both ${seen[j]}`,
+      2,
+      "list each configuration once (groups left out are at full width)",
+    );
+  return configs;
 }

@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { prepareModel, type Prepared, type PrepareResult } from "../compiler/compile";
 import { MtlError } from "../compiler/errors";
-import { ArtifactError, readArtifact, type Artifact } from "../runtime/artifact";
+import { readArtifact, type Artifact } from "../runtime/artifact";
 import { nchwcBlock } from "../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../runtime/train/programs";
 import { TrainingSessions, type SessionSettings } from "../runtime/train/sessions";
@@ -60,14 +60,9 @@ export function prepareTrained(
   staticAdvice: string,
 ): PreparedTrained {
   const bytes = readBytes(file, "model file");
-  let a: Artifact;
-  try {
-    a = readArtifact(bytes, file);
-  } catch (e) {
-    if (e instanceof ArtifactError) throw new UserError(e.message, 1, e.hint);
-    throw e;
-  }
-  if (a.staticConfig) throw new UserError(`${file} holds one static configuration; ${staticAdvice}`, 1);
+  const a: Artifact = readArtifact(bytes, file); // its errors keep their codes (MTL-ART-00x, MTL-MF-001)
+  if (a.staticConfig)
+    throw new UserError(`${file} holds one static configuration; ${staticAdvice}`, 1, undefined, "MTL-CLI-008");
   const found = findSource(file, a.model.docString, o);
   const source = found.path;
   if (source === undefined || !existsSync(source))
@@ -102,6 +97,7 @@ export function loadTrained(file: string, o: { source?: string; root?: string })
     `${source} does not compile: ${failure.diagnostics.map((d) => d.message).join("; ") || (failure.message ?? "")}`,
     1,
     "run `mtl check` on it",
+    "MTL-CLI-006",
   );
 }
 

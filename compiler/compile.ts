@@ -51,6 +51,8 @@ export type CompileResult =
       weightProblems?: readonly WeightProblem[];
       message?: string;
       hint?: string;
+      /** What `message` is about, for callers that attach their own error codes. */
+      reason?: FailureReason;
     };
 
 /** Runs the optimisation passes; verify() after each catches compiler bugs early. */
@@ -91,6 +93,13 @@ export function configFromWidths(
   return { ok: true, config };
 }
 
+/**
+ * Why a compile failed when it is not the diagnostics or the weights: the file declares no model,
+ * none by the name asked for, several and no name was given, or a static configuration is not one
+ * of the model's.
+ */
+export type FailureReason = "no-model" | "unknown-model" | "several-models" | "bad-config";
+
 export interface Prepared {
   graph: Graph;
   weights: WeightMap;
@@ -111,6 +120,8 @@ export type PrepareResult =
       weightProblems?: readonly WeightProblem[];
       message?: string;
       hint?: string;
+      /** What `message` is about, for callers that attach their own error codes. */
+      reason?: FailureReason;
     };
 
 /** Checks, optimises, binds or initialises weights, and builds the cost table. */
@@ -124,6 +135,7 @@ export function prepareModel(entry: string, host: SourceHost, opts: CompileOptio
       diagnostics,
       message: `${entry} declares no model`,
       hint: "a file to compile needs a `model Name { ... }`",
+      reason: "no-model",
     };
   const picked = opts.model
     ? checked.graphs.find((g) => g.name === opts.model)
@@ -138,6 +150,7 @@ export function prepareModel(entry: string, host: SourceHost, opts: CompileOptio
         ? `${entry} has no model \`${opts.model}\``
         : `${entry} declares ${checked.graphs.length} models`,
       hint: `pick one with --model: ${checked.graphs.map((g) => g.name).join(", ")}`,
+      reason: opts.model ? "unknown-model" : "several-models",
     };
   const graph = optimise(picked);
   let weights: WeightMap;
@@ -178,7 +191,7 @@ export function compileProgram(entry: string, host: SourceHost, opts: CompileOpt
   let config: Config | null = null;
   if (opts.staticWidths) {
     const c = configFromWidths(r.prepared.graph, opts.staticWidths);
-    if (!c.ok) return { ok: false, diagnostics: r.diagnostics, message: c.message, hint: c.hint };
+    if (!c.ok) return { ok: false, diagnostics: r.diagnostics, message: c.message, hint: c.hint, reason: "bad-config" };
     config = c.config;
   }
   return {

@@ -38,9 +38,10 @@ function decoded<T>(path: string, decode: () => T): T {
   try {
     return decode();
   } catch (e) {
+    // Undecodable bytes keep the decoder's code (MTL-ART-002), with the file's name in front; the
+    // decoder's "not an ONNX model (why)" would repeat the words: keep only its why.
     if (e instanceof OnnxDecodeError)
-      throw new ArtifactError(
-        // the decoder's "not an ONNX model (why)" would repeat the words: keep only its why
+      throw new OnnxDecodeError(
         `${path} is not an ONNX model: ${e.message.replace(/^not an ONNX model \((.*)\)$/s, "$1")}`,
         "compile one with `mtl compile FILE.mtl -o OUT.onnx`",
       );

@@ -143,11 +143,22 @@ export async function profileLatency(
       return b === undefined ? [need(at, [a])] : [need(at, [a]), need(at, [b]), need(at, [a, b])];
     }),
   );
-  if (list.length > (o.maxMeasurements ?? 2000))
-    throw new ProfileError(
-      `profiling would take ${list.length} measurements`,
-      "this model's configuration space is per-layer; profile a coarser model, or raise --max",
+  if (list.length > (o.maxMeasurements ?? 2000)) {
+    // Where the count comes from: the encoder at each configuration of its groups, each head at each
+    // configuration of the groups its cost depends on.
+    const perPart = cells.map((c, i) =>
+      plan[i].part !== "shared"
+        ? `${c.length} for ${plan[i].part}`
+        : b === undefined
+          ? `${c.length} for the encoder`
+          : `${c.length * 3} for the encoder (${c.length} configurations, each timed with two tasks apart and together)`,
     );
+    throw new ProfileError(
+      `profiling would take ${list.length} measurements, more than --max ${o.maxMeasurements ?? 2000}`,
+      `one per width configuration of each part: ${perPart.join(", ")}; raise --max to ${list.length}, ` +
+        "or profile a model with fewer width choices",
+    );
+  }
 
   await measureAll(model, inputs, list, opts, o.onProgress);
 

@@ -21,6 +21,7 @@ import { calibrate, calibrationPlan, partialCalibration, type CalibrationPlan } 
 import { feedsOf } from "../../runtime/train/loop";
 import { sessionSettings } from "../../runtime/train/sessions";
 import { writeOutputSync } from "../output";
+import { plural } from "../format";
 import { out } from "../io";
 import { frozenState, prepareTrained, type CalibratingCliOptions } from "../trained-model";
 import { reportFailure } from "./compile";
@@ -29,7 +30,7 @@ import { wholeNumber } from "./train";
 export type CalibrateCliOptions = CalibratingCliOptions;
 
 const over = (p: CalibrationPlan, size: number): string =>
-  partialCalibration(p, size, "samples") ?? `${p.batches} batches of ${size}`;
+  partialCalibration(p, size, "samples") ?? `${plural(p.batches, "batch", "batches")} of ${size}`;
 
 export async function runCalibrate(file: string, o: CalibrateCliOptions): Promise<number> {
   const t = prepareTrained(file, o, "calibrate the model with every configuration instead");

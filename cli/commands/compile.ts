@@ -1,6 +1,12 @@
 // `mtl compile FILE.mtl -o OUT.onnx`: one ONNX file holding every width configuration, or with
 // --config / --budget a static model of one configuration.
-import { configFromWidths, emitModel, prepareModel, type PrepareResult } from "../../compiler/compile";
+import {
+  configFromWidths,
+  emitModel,
+  prepareModel,
+  type FailureReason,
+  type PrepareResult,
+} from "../../compiler/compile";
 import type { Config } from "../../compiler/ir/types";
 import type { WeightWarning } from "../../compiler/weights/load";
 import { decodeSafetensors, SafetensorsError } from "../../compiler/weights/safetensors";
@@ -11,7 +17,7 @@ import { explain, isSearchError, plan } from "../../runtime/search/index";
 import { parseAssignments, readBytes } from "../files";
 import { checkOutputFile, writeOutput } from "../output";
 import { formatBytes, plural } from "../format";
-import { wholeNumber } from "../flags";
+import { budgetFlag, wholeNumber } from "../flags";
 import { fileHost, type FileHost } from "../host";
 import { cliLimits } from "../limits";
 import { sourceRecord } from "../source-record";
@@ -42,7 +48,21 @@ export function loadTensors(path: string) {
   }
 }
 
-/** Reports a failed preparation the way users need it: diagnostics, weight problems, or a message. */
+/**
+ * The code and exit code of a failure with a message (docs/errors.md): `--model` naming no model of
+ * the file, or missing when it declares several, is a usage error; a file with no model is MTL-CLI-006.
+ */
+const FAILURE_CODES: Record<FailureReason, [code: string, exitCode: number]> = {
+  "unknown-model": ["MTL-CLI-001", 2],
+  "several-models": ["MTL-CLI-001", 2],
+  "no-model": ["MTL-CLI-006", 1],
+  "bad-config": ["MTL-CLI-005", 1],
+};
+
+/**
+ * Reports a failed preparation the way users need it: diagnostics and weight problems are printed
+ * (exit 1); a failure with a message is thrown as a coded error, after any diagnostics.
+ */
 export function reportFailure(r: Extract<PrepareResult, { ok: false }>, host: FileHost): number {
   if (r.diagnostics.length) out.err(renderForUser(host, r.diagnostics, useColor(process.stderr)));
   if (r.weightProblems) {
@@ -51,7 +71,10 @@ export function reportFailure(r: Extract<PrepareResult, { ok: false }>, host: Fi
     if (r.weightProblems.length > 50) out.err(`  ... and ${r.weightProblems.length - 50} more`);
     out.err("  hint: parameter names follow the PyTorch module paths shown by `mtl info --params`");
   }
-  if (r.message) out.err(`error: ${r.message}${r.hint ? `\n  hint: ${r.hint}` : ""}`);
+  if (r.message) {
+    const [code, exitCode] = FAILURE_CODES[r.reason ?? "no-model"];
+    throw new UserError(r.message, exitCode, r.hint, code);
+  }
   return 1;
 }
 
@@ -81,6 +104,7 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
       2,
       "a static model runs one configuration and plans nothing: drop --profile or --config/--budget",
     );
+  budgetFlag(o.budget);
   const inputs = [file, o.weights, o.profile];
   checkOutputFile(o.output, "-o", "model.onnx", inputs);
   const quantize = quantizeSettings(o);
@@ -96,11 +120,11 @@ export async function runCompile(file: string, o: CompileCliOptions): Promise<nu
   let config: Config | null = null;
   if (o.config) {
     const c = configFromWidths(p.graph, parseAssignments(o.config, "--config"));
-    if (!c.ok) throw new UserError(c.message, 1, c.hint);
+    if (!c.ok) throw new UserError(c.message, 1, c.hint, "MTL-CLI-005"); // as `mtl run --config`
     config = c.config;
   } else if (o.budget) {
     const chosen = plan(p.costs, {
-      budget: o.budget,
+      budget: o.budget, // checked by budgetFlag before any work
       prefer: o.prefer ? parseAssignments(o.prefer, "--prefer") : p.graph.prefer,
     });
     if (isSearchError(chosen)) {

@@ -33,6 +33,7 @@ export async function runExportTriton(file: string, o: ExportCliOptions): Promis
       `${file} is a static single-configuration model`,
       1,
       "export the file holding every configuration (compiled without --config/--budget)",
+      "MTL-CLI-008",
     );
   const model = await load(bytes, { cacheSize: 1 });
   const t0 = performance.now();

@@ -12,7 +12,7 @@ export function randomInput(dtype: string, shape: readonly (number | string)[], 
   if (n > MAX_RANDOM_ELEMENTS)
     throw new UserError(
       `a random input of shape [${dims.join(", ")}] would have ${n} elements, more than --random makes (${MAX_RANDOM_ELEMENTS})`,
-      1,
+      2,
       "pass this input as a file with --input",
     );
   let s = seed >>> 0;

@@ -76,7 +76,8 @@ export async function runReport(file: string, o: ReportCliOptions): Promise<numb
     try {
       json = JSON.parse(new TextDecoder().decode(readBytes(o.profile, "utility profile")));
     } catch (e) {
-      throw new UserError(`${o.profile} is not valid JSON (${(e as Error).message})`);
+      if (!(e instanceof SyntaxError)) throw e; // a missing file keeps its own message
+      throw new UserError(`${o.profile} is not valid JSON (${e.message})`);
     }
     profile = checkProfile(json, o.profile, a.costs);
   } else profile = a.profile;
@@ -85,12 +86,14 @@ export async function runReport(file: string, o: ReportCliOptions): Promise<numb
       `${o.profile} lists no evaluated configurations (its \`evaluated\` field), which the report needs`,
       1,
       "write the profile with `mtl eval MODEL.onnx --data DIR -o P.json`, or pass --data DIR to measure now",
+      "MTL-CLI-008",
     );
   if (!profile?.evaluated?.length)
     throw new UserError(
       `${file} has no measured utility profile to report on`,
       1,
       "pass --data DIR to measure now, or run `mtl eval MODEL.onnx --data DIR --write` first",
+      "MTL-CLI-008",
     );
   const data = buildReport(a.meta.name, a.costs, profile, seed, strategy as StrategyOption, objective as ObjectiveName);
   writeOutputSync(join(o.output, "report.json"), `${JSON.stringify(data, null, 2)}\n`);

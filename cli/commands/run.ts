@@ -9,9 +9,10 @@ import { describeStatic } from "../../runtime/static-model";
 import type { InputTensor } from "../../runtime/inputs";
 import { explain, load } from "../../runtime/index";
 import { NpyError, readNpy, writeNpy } from "../../runtime/npy";
-import { checkReadable, parseAssignments, readBytes } from "../files";
-import { denseArgmaxFlag, precisionFlag, sessionFlags, wholeNumber } from "../flags";
+import { checkReadable, parseAssignments, parseTaskList, readBytes } from "../files";
+import { budgetFlag, denseArgmaxFlag, precisionFlag, sessionFlags, wholeNumber } from "../flags";
 import { inOutputDir, writeOutput } from "../output";
+import { plural } from "../format";
 import { out, UserError } from "../io";
 import { randomInput } from "./inputs";
 import { preloadFlag } from "../preload";
@@ -44,7 +45,7 @@ const STATIC_HINT = "compile the model without --config/--budget to choose width
 
 function readInput(name: string, path: string, decl: MtlMetadata["inputs"][number] | undefined): InputTensor {
   if (/\.(png|jpe?g)$/i.test(path)) {
-    if (!decl) throw new UserError(`the model has no input \`${name}\``);
+    if (!decl) throw new UserError(`the model has no input \`${name}\``, 1, undefined, "MTL-IN-001");
     return imageInput(readBytes(path, `input ${name}:`), path, decl);
   }
   if (path.endsWith(".npy")) {
@@ -56,6 +57,7 @@ function readInput(name: string, path: string, decl: MtlMetadata["inputs"][numbe
           `input \`${name}\` takes float32 values, but ${path} holds ${a.dtype === "<i4" ? "int32" : "bool"}`,
           1,
           "save it as float32 (or uint8 pixels, which are scaled to [0, 1] and normalised as a data set's images are)",
+          "MTL-IN-001", // a dtype the input does not take, as model.run reports it
         );
       const data = a.data instanceof Float64Array ? Float32Array.from(a.data) : a.data;
       return { data, dims: a.shape };
@@ -83,6 +85,7 @@ function preview(data: ArrayLike<number | bigint | boolean>, max = 8): string {
 export async function runRun(path: string, o: RunCliOptions): Promise<number> {
   const seed = wholeNumber(o.seed, "--seed", 0, 0);
   const session = sessionFlags(o);
+  budgetFlag(o.budget); // before the model loads
   if (o.config && (o.budget || o.prefer))
     throw new UserError(
       "give either --config or --budget/--prefer, not both",
@@ -142,6 +145,12 @@ async function runChecked(
       eq > 0
         ? [spec.slice(0, eq), spec.slice(eq + 1)]
         : [model.meta.inputs.length === 1 ? model.meta.inputs[0].name : "", spec];
+    if (eq < 0 && !/\.(npy|json|png|jpe?g)$/i.test(spec))
+      throw new UserError(
+        `--input ${spec} names no file: write --input NAME=FILE`,
+        2,
+        `e.g. --input ${model.meta.inputs[0]?.name ?? "image"}=photo.png (.npy, .json, .png or .jpg)`,
+      );
     if (!name)
       throw new UserError(
         `say which input ${spec} is for`,
@@ -192,12 +201,7 @@ async function runChecked(
       config[g] = i;
     }
   }
-  const tasks = o.tasks
-    ? o.tasks
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : undefined;
+  const tasks = parseTaskList(o.tasks);
   const result = await model.run(inputs, { plan, config, tasks, mode: o.dynamic ? "dynamic" : "specialised" });
 
   const written: string[] = [];
@@ -237,7 +241,9 @@ async function runChecked(
   if (preloading) {
     const p = await preloading;
     const failed = p.failed ? ` (${p.failed} failed)` : "";
-    out.err(`preloaded ${p.built} configurations${failed} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    out.err(
+      `preloaded ${plural(p.built, "configuration")}${failed} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   await model.close();
   return 0;

@@ -10,8 +10,8 @@ import {
   STRATEGY_OPTIONS,
   type PlanOptions,
 } from "../../runtime/search/index";
-import { checkReadable, parseAssignments, readBytes } from "../files";
-import { wholeNumber } from "../flags";
+import { checkReadable, parseAssignments, parseTaskList, readBytes } from "../files";
+import { budgetFlag, wholeNumber } from "../flags";
 import { out, UserError } from "../io";
 
 export interface SearchCliOptions {
@@ -98,19 +98,15 @@ export function planOptionsFrom(o: PlanFlags): PlanOptions {
 
 export function constraintsFrom(o: { budget?: string; prefer?: string; tasks?: string }) {
   return {
-    budget: o.budget,
+    budget: budgetFlag(o.budget),
     prefer: o.prefer ? parseAssignments(o.prefer, "--prefer") : undefined,
-    tasks: o.tasks
-      ? o.tasks
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : undefined,
+    tasks: parseTaskList(o.tasks),
   };
 }
 
 export async function runSearch(path: string, o: SearchCliOptions): Promise<number> {
   const options = planOptionsFrom(o);
+  budgetFlag(o.budget); // before the model loads
   checkReadable(path, "model file"); // the same code for a missing file or a folder as every command
   const model = await load(path);
   const t0 = performance.now();

@@ -70,6 +70,20 @@ function modelFiles(paths: readonly string[]): [string | null, string][] {
 
 /** The server's flags, checked; the ports 0-65535 here, not as a socket error after the models load. */
 function serveOptions(o: ServeCliOptions): Omit<ServeOptions, "preload"> {
+  const options = serveFlags(o);
+  const { port, grpcPort } = options;
+  // REST and gRPC on one port cannot both listen: say so before binding, not "port in use" after.
+  if (port !== 0 && port === grpcPort) {
+    throw new UserError(
+      `--port ${port} and --grpc-port ${grpcPort} are the same port: REST and gRPC need one each`,
+      2,
+      `pick another for one of them, e.g. --grpc-port ${port === 65535 ? port - 1 : port + 1} (0: any free port, none: no gRPC)`,
+    );
+  }
+  return options;
+}
+
+function serveFlags(o: ServeCliOptions): Omit<ServeOptions, "preload"> {
   return {
     ...DEFAULTS,
     host: o.host ?? DEFAULTS.host,
@@ -183,7 +197,7 @@ export async function runServe(paths: string[], o: ServeCliOptions): Promise<num
     if (models.has(key))
       throw new UserError(
         `two models are named ${key}`,
-        1,
+        2,
         "serve them from separate processes, or rename one in its .mtl file",
       );
     models.set(key, m);

@@ -21,6 +21,7 @@ import { exitCodeOf, onInterrupt } from "../interrupt";
 import { inOutputDir, writeOutputSync } from "../output";
 import { fileHost } from "../host";
 import { sourceRecord } from "../source-record";
+import { plural } from "../format";
 import { out, useColor, UserError } from "../io";
 import { renderForUser } from "../render";
 import { loadTensors, reportFailure, reportWeightWarnings } from "./compile";
@@ -113,6 +114,7 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
           `${o.output} already holds a run (${CHECKPOINT_FILE})`,
           1,
           "pass --resume to continue it, or choose another -o folder",
+          "MTL-CLI-003", // an output path the command cannot write to
         );
       }
       const sessions = new TrainingSessions(settings, sessionCapacity(graph, settings.threads), split);
@@ -120,8 +122,9 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
       const progress = new Progress((s) => void process.stdout.write(s), tty, 20);
       const block = await nchwcBlock(settings);
       out.log(
-        `training ${graph.name}: ${graph.groups.length} width groups, ${spec.configsPerStep} configurations per step, ` +
-          `batch ${spec.batchSize}, ${settings.threads} threads (${settings.provider}` +
+        `training ${graph.name}: ${plural(graph.groups.length, "width group")}, ` +
+          `${plural(spec.configsPerStep, "configuration")} per step, ` +
+          `batch ${spec.batchSize}, ${plural(settings.threads, "thread")} (${settings.provider}` +
           `${split === "serial" ? "" : `, split by ${split === "batch" ? "batch" : "configuration"}`}` +
           `${block > 0 ? `, convs in channel blocks of ${block}` : ""})`,
       );
@@ -171,7 +174,7 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
         );
         writeOutputSync(join(o.output, "weights.safetensors"), encodeSafetensors(exportWeights(graph, res.calibrated)));
         out.log(
-          `trained ${res.steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
+          `trained ${plural(res.steps, "step")} in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
             `wrote ${model} and ${join(o.output, "weights.safetensors")}`,
         );
       } finally {

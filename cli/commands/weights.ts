@@ -11,7 +11,7 @@
 // layers get torch's `num_batches_tracked` counter (int64 0). When a switchable parameter's rows
 // differ (a trained model), every row is kept too, as `<name>.per_width` of shape [K, ...shape],
 // which `mtl compile --weights` reads back.
-import { ArtifactError, readArtifact, type Artifact } from "../../runtime/artifact";
+import { readArtifact, type Artifact } from "../../runtime/artifact";
 import { PER_WIDTH_SUFFIX, rowsDiffer } from "../../compiler/weights/load";
 import { encodeSafetensors, type SafeTensor } from "../../compiler/weights/safetensors";
 import { isStatistic, perWidthInitializers } from "../../runtime/parameters";
@@ -46,6 +46,7 @@ export function stateDictOf(a: Artifact): Map<string, SafeTensor> {
         `${t.name} is a ${t.dtype} initializer, not a parameter mtl knows how to export`,
         1,
         "was this file compiled by this version of mtl?",
+        "MTL-ART-001", // a damaged model file
       );
     const groups = switchable.get(t.name);
     if (groups === undefined) {
@@ -58,6 +59,7 @@ export function stateDictOf(a: Artifact): Map<string, SafeTensor> {
         `${t.name} is read per width of ${groups.map((x) => `\`${x}\``).join(" x ")} but has shape [${t.dims.join(", ")}]`,
         1,
         "was this file compiled by this version of mtl?",
+        "MTL-ART-001", // a damaged model file
       );
     const shape = t.dims.slice(1);
     const size = shape.reduce((x, y) => x * y, 1);
@@ -78,19 +80,13 @@ export function stateDictOf(a: Artifact): Map<string, SafeTensor> {
 
 export function runWeightsExport(file: string, o: WeightsExportOptions): number {
   checkOutputFile(o.output, "-o", "weights.safetensors", [file]);
-  let a: Artifact;
-  try {
-    a = readArtifact(readBytes(file, "model file"), file);
-  } catch (e) {
-    if (e instanceof ArtifactError) throw new UserError(e.message, 1, e.hint, e.code);
-    throw e;
-  }
+  const a: Artifact = readArtifact(readBytes(file, "model file"), file); // MTL-ART-00x, MTL-MF-001 as they are
   const tensors = stateDictOf(a);
   let dropped = 0;
   if (o.fullWidthOnly)
     for (const name of [...tensors.keys()])
       if (name.endsWith(PER_WIDTH_SUFFIX)) dropped += Number(tensors.delete(name));
-  if (tensors.size === 0) throw new UserError(`${file} has no parameters to export`);
+  if (tensors.size === 0) throw new UserError(`${file} has no parameters to export`, 1, undefined, "MTL-CLI-008");
   const bytes = encodeSafetensors(tensors);
   writeOutputSync(o.output, bytes, "-o", [file]); // a folder, a file as parent or a failed write: MTL-CLI-003
   // BatchNorm statistics are state, not parameters (PyTorch's parameters() leaves them out too).

@@ -112,6 +112,21 @@ export function latencyTerms(
   const names = table.groups.map((g) => g.name);
   const parts = ["shared", ...table.tasks];
   const terms: RawTerm[] = [];
+  // A table none of whose groups this model has was measured on another model: said as such (a
+  // table that shares groups gets the per-term messages below, with their did-you-mean hints).
+  const tableGroups = [...new Set(latency.terms.flatMap((t) => t.groups))];
+  if (tableGroups.length && !tableGroups.some((g) => names.includes(g))) {
+    const strangers = [
+      ...tableGroups.map((g) => `group "${g}"`),
+      ...new Set(latency.terms.filter((t) => !parts.includes(t.part)).map((t) => `part "${t.part}"`)),
+    ];
+    return bad(
+      `the latency table was measured on another model: it times ${strangers.slice(0, 4).join(", ")}` +
+        `${strangers.length > 4 ? ` and ${strangers.length - 4} more` : ""}, which this model does not have ` +
+        `(its groups: ${names.join(", ")}; its parts: ${parts.join(", ")})`,
+      "measure this model's table: mtl profile MODEL.onnx -o latency.json",
+    );
+  }
   for (const [i, t] of latency.terms.entries()) {
     if (!parts.includes(t.part))
       return bad(`term ${i}: unknown part "${t.part}"`, unknownNameHint(t.part, parts, "parts"));

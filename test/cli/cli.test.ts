@@ -121,7 +121,7 @@ describe("mtl compile / info / search / run", () => {
     expect(c.code).toBe(1);
     expect(c.err).toContain("is not an ONNX model");
     // once, naming the file: not "junk.onnx is not an ONNX model: not an ONNX model (...)"
-    expect(c.err).toMatch(/error MTL-ART-001: junk\.onnx is not an ONNX model: (?!not an ONNX model)/);
+    expect(c.err).toMatch(/error MTL-ART-002: junk\.onnx is not an ONNX model: (?!not an ONNX model)/);
     expect(c.err.match(/not an ONNX model/g)).toHaveLength(1);
     for (const x of [a, b, c]) noTrace(x.err);
   });

@@ -48,9 +48,10 @@ describe("mtl on hostile input", () => {
     expect(m.err).toMatch(/null-meta.onnx: the "mtl" metadata is malformed/);
   });
 
-  it("run --random on a 10^12-element input: exit 1", () => {
+  it("run --random on a 10^12-element input: a usage error (MTL-CLI-001, exit 2)", () => {
     const r = mtl("run", "huge-input.onnx", "--random");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("error MTL-CLI-001:");
     expect(r.err).toMatch(/more than --random makes/);
   });
 

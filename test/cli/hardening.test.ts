@@ -86,9 +86,13 @@ describe("budgets (15.2)", () => {
     ["60", /has no unit/],
     ["NaN", /cannot read the budget quantity "NaN"/],
     ["Infinity", /cannot read/],
-  ])("refuses --budget %s", (b, msg) => {
+    ["150%", /--budget 150%: a relative budget must be above 0% and at most 100%/],
+    ["0%", /a relative budget must be above 0%/],
+    ["%", /cannot read/],
+  ])("refuses --budget %s as a usage error naming the flag", (b, msg) => {
     const r = mtl("search", "two.onnx", "--budget", b);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`error bad-budget: --budget ${b}:`);
     expect(r.err).toMatch(msg);
     noTrace(r.err);
   });
@@ -288,7 +292,7 @@ describe("errors as JSON and codes (13.4, 15 smaller things)", () => {
     writeFileSync(join(dir, "junk.onnx"), "junk");
     const r = mtl("info", "junk.onnx", "--json");
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.out)).toMatchObject({ kind: "error", code: "MTL-ART-001" });
+    expect(JSON.parse(r.out)).toMatchObject({ kind: "error", code: "MTL-ART-002" });
   });
   it("every command that reads a model gives a missing file and a folder the same code", () => {
     mkdirSync(join(dir, "a-folder"), { recursive: true });

@@ -42,8 +42,8 @@ describe("mtl train / mtl calibrate", () => {
     const block = await nchwcBlock(sessionSettings(1));
     expect(run.out).toMatch(
       block > 0
-        ? new RegExp(`^training MM: .*, 1 threads \\(cpu, convs in channel blocks of ${block}\\)\n`)
-        : /^training MM: .*, 1 threads \(cpu\)\n/,
+        ? new RegExp(`^training MM: .*, 1 thread \\(cpu, convs in channel blocks of ${block}\\)\n`)
+        : /^training MM: .*, 1 thread \(cpu\)\n/,
     );
     expect(run.out).toMatch(/epoch 1 \[#+\] 30\/30 [\d.]+ steps\/s ETA 0:00 {2}left [\d.]+ {2}right [\d.]+/); // plain lines off a TTY
     expect(run.out).toMatch(
@@ -68,7 +68,7 @@ describe("mtl train / mtl calibrate", () => {
       file,
     );
     expect(cal.code, cal.err).toBe(0);
-    expect(cal.out).toMatch(/^calibrated .* over 1 batches of 50 per configuration/);
+    expect(cal.out).toMatch(/^calibrated .* over 1 batch of 50 per configuration/);
     expect(readFileSync(join(work, "run", "model.onnx")).equals(before)).toBe(false);
     const again = mtl("train", file, "--data", data, "-o", "run", "--steps", "30");
     expect(again.code).toBe(1);

@@ -24,7 +24,8 @@ async function caught(f: () => unknown): Promise<unknown> {
 
 describe("coded runtime errors", () => {
   it.each([
-    ["a file that is not ONNX", () => load(new Uint8Array([1, 2, 3, 4, 5])), "MTL-ART-001"],
+    ["a file that is not ONNX", () => load(new Uint8Array([1, 2, 3, 4, 5])), "MTL-ART-002"],
+    ["a truncated model file", () => load(compileSource(TWO_TASK).slice(0, 1000)), "MTL-ART-002"],
     ["a missing file", () => load("/nonexistent/model.onnx"), "MTL-ART-001"],
     ["an unknown input", () => model.run({ imag: { data: new Float32Array(1), dims: [1] } }), "MTL-IN-001"],
     ["a bad .npy", () => readNpy(new Uint8Array(12)), "MTL-IN-002"],

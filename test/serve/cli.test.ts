@@ -90,7 +90,7 @@ describe("mtl serve", () => {
     writeFileSync(broken, "not a model\n");
     const r = mtl("serve", broken);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`error MTL-ART-001: ${broken} is not an ONNX model`);
+    expect(r.err).toContain(`error MTL-ART-002: ${broken} is not an ONNX model`);
     // Valid mtl metadata, but onnxruntime refuses the graph: the Pareto preload builds sessions at start.
     // Without its IR ("mtl.ir"), so that the preloaded sessions come from the edited graph.
     const onnx = decodeModel(modelBytes().two);
