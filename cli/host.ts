@@ -51,12 +51,14 @@ function checkRootOption(root: string): void {
       `--root ${root} does not exist`,
       1,
       "give the project's folder (e.g. --root .), or leave --root out",
+      "MTL-CLI-002",
     );
   if (!statSync(root).isDirectory())
     throw new UserError(
       `--root ${root} is not a folder`,
       1,
       `give the folder holding the project's .mtl files, e.g. --root ${dirname(root)}`,
+      "MTL-CLI-002",
     );
 }
 

@@ -89,6 +89,15 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
       "declare one in the task, e.g. `loss cross_entropy`",
     );
   }
+  // an existing run is refused before the data set is read (output paths first, as every command)
+  if (!o.resume && existsSync(join(o.output, CHECKPOINT_FILE))) {
+    throw new UserError(
+      `${o.output} already holds a run (${CHECKPOINT_FILE})`,
+      1,
+      "pass --resume to continue it, or choose another -o folder",
+      "MTL-CLI-003", // an output path the command cannot write to
+    );
+  }
   const data = await openDataset(o.data);
   checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data);
   const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");
@@ -108,15 +117,6 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
     o.output,
     "-o",
     async () => {
-      const checkpoint = join(o.output, CHECKPOINT_FILE);
-      if (!o.resume && existsSync(checkpoint)) {
-        throw new UserError(
-          `${o.output} already holds a run (${CHECKPOINT_FILE})`,
-          1,
-          "pass --resume to continue it, or choose another -o folder",
-          "MTL-CLI-003", // an output path the command cannot write to
-        );
-      }
       const sessions = new TrainingSessions(settings, sessionCapacity(graph, settings.threads), split);
       const tty = Boolean(process.stdout.isTTY);
       const progress = new Progress((s) => void process.stdout.write(s), tty, 20);
