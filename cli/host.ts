@@ -46,6 +46,7 @@ export function displayPath(full: string, givenAbsolute: boolean): string {
 
 /** Refuses a `--root` that is missing or not a folder (else every file would seem to lie outside it). */
 function checkRootOption(root: string): void {
+  if (root.trim() === "") throw new UserError("--root needs a folder", 2, "e.g. --root . (the project's folder)");
   if (!existsSync(root))
     throw new UserError(
       `--root ${root} does not exist`,
@@ -64,7 +65,7 @@ function checkRootOption(root: string): void {
 
 /** The root is the current folder when the file is inside it, else the file's own folder. */
 export function fileHost(file: string, rootOption?: string): FileHost {
-  if (rootOption) checkRootOption(rootOption);
+  if (rootOption !== undefined) checkRootOption(rootOption);
   const abs = resolve(file);
   const cwd = process.cwd();
   const root = rootOption ? resolve(rootOption) : abs.startsWith(cwd + sep) ? cwd : dirname(abs);

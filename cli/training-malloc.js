@@ -69,9 +69,11 @@ export function rerunWithTrainingMalloc(stoppable = false) {
       done(code);
     };
     child.on("error", () => finish(null));
-    // a child stopped by STOP_SIGNAL exits 130 (it cannot tell SIGINT from SIGTERM): 143 for SIGTERM
+    // a child stopped by STOP_SIGNAL exits 130 (it cannot tell SIGINT from SIGTERM): 143 for SIGTERM;
+    // one ended by STOP_SIGNAL itself (still starting up, before its handler) exits 140: the same
     const stopped = (code) =>
-      first !== null && (code === 130 || code === 128 + constants.signals.SIGKILL)
+      first !== null &&
+      (code === 130 || code === 128 + constants.signals.SIGKILL || code === 128 + constants.signals[STOP_SIGNAL])
         ? first === "SIGTERM"
           ? 143
           : 130

@@ -11,14 +11,15 @@ import type { TrainSpec } from "../../compiler/train/spec";
 import { exportWeights } from "../../compiler/weights/load";
 import { encodeSafetensors } from "../../compiler/weights/safetensors";
 import { checkDataFitsModel, modelDataSpec, openDataset } from "../../runtime/data/index";
+import { elementsOf } from "../../runtime/data/manifest";
 import { valuesFor } from "../../runtime/train/dataset";
 import { CHECKPOINT_FILE, train } from "../../runtime/train/loop";
 import { nchwcBlock } from "../../runtime/train/nchwc-probe";
 import { trainingPrograms } from "../../runtime/train/programs";
 import { Progress } from "../../runtime/train/progress";
 import { sessionCapacity, sessionSettings, splitOf, TrainingSessions } from "../../runtime/train/sessions";
-import { exitCodeOf, onInterrupt } from "../interrupt";
-import { inOutputDir, writeOutputSync } from "../output";
+import { exitCodeOf, onInterrupt, type Interrupt } from "../interrupt";
+import { checkOutputDir, inOutputDir, writeOutputSync } from "../output";
 import { fileHost } from "../host";
 import { sourceRecord } from "../source-record";
 import { plural } from "../format";
@@ -63,7 +64,27 @@ function withFlags(spec: TrainSpec, o: TrainCliOptions): TrainSpec {
   };
 }
 
+/** What a first Ctrl+C / SIGTERM says: before the progress bar exists, on stderr. */
+const signalName = (signal: NodeJS.Signals): string => (signal === "SIGINT" ? "Ctrl+C" : signal);
+
 export async function runTrain(file: string, o: TrainCliOptions): Promise<number> {
+  // Installed first: until then a signal the parent forwards (cli/training-malloc.js) would end the
+  // process by its default action; it is checked before training starts, then by the loop.
+  let say = (signal: NodeJS.Signals): void => out.err(`${signalName(signal)}: stopping before training starts`);
+  const interrupt = onInterrupt((signal) => say(signal));
+  try {
+    return await trainCommand(file, o, interrupt, (f) => (say = f));
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function trainCommand(
+  file: string,
+  o: TrainCliOptions,
+  interrupt: Interrupt,
+  onSignal: (say: (signal: NodeJS.Signals) => void) => void,
+): Promise<number> {
   const host = fileHost(file, o.root);
   const seedFlag = wholeNumber("seed", o.seed, 0);
   const tensors = o.weights ? loadTensors(o.weights) : undefined;
@@ -89,7 +110,15 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
       "declare one in the task, e.g. `loss cross_entropy`",
     );
   }
-  // an existing run is refused before the data set is read (output paths first, as every command)
+  const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider); // flags first: exit 2
+  const split = splitOf(o.split, settings);
+  // -o is the run folder: a file there (or an uncreatable folder), or a run already there, is refused
+  // before the data set is read; an error before anything is written into it removes the folder again
+  const wording = {
+    what: "the run folder (for checkpoint.safetensors, model.onnx, weights.safetensors)",
+    example: "run",
+  };
+  checkOutputDir(o.output, "-o", wording);
   if (!o.resume && existsSync(join(o.output, CHECKPOINT_FILE))) {
     throw new UserError(
       `${o.output} already holds a run (${CHECKPOINT_FILE})`,
@@ -101,18 +130,23 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
   const data = await openDataset(o.data);
   checkDataFitsModel(data.manifest, modelDataSpec(graph), o.data);
   const valSplit = Object.keys(data.manifest.splits).find((s) => s === "val" || s === "test");
-  // class indices are cheap to read whole: one out of range is refused before anything is written
-  // (the loader checks every batch too, inputs included, as it reads it)
-  const classes = Object.entries(valuesFor(graph, data)).filter(([, rule]) => rule.kind === "classes");
-  for (const s of ["train", ...(valSplit ? [valSplit] : [])]) await data.scan(s, Object.fromEntries(classes));
-  const settings = sessionSettings(wholeNumber("threads", o.threads), o.provider); // flags first: exit 2
-  const split = splitOf(o.split, settings);
-  // -o is the run folder: a file there (or an uncreatable folder) is refused now, not after an epoch;
-  // an error before anything is written into it removes the folder again
-  const wording = {
-    what: "the run folder (for checkpoint.safetensors, model.onnx, weights.safetensors)",
-    example: "run",
-  };
+  // Small class labels (a class per sample, or a short sequence) are read whole first, so that one out
+  // of range is refused before anything is written (0.15 s for MultiMNIST's 70,000 pairs); dense
+  // ones (per pixel) and every other value are checked as each batch is read. A resumed run read
+  // them when it started.
+  if (!o.resume) {
+    const small = Object.entries(valuesFor(graph, data)).filter(
+      ([name, rule]) => rule.kind === "classes" && elementsOf(data.manifest.targets[name]?.shape ?? []) <= 1024,
+    );
+    for (const s of ["train", ...(valSplit ? [valSplit] : [])]) await data.scan(s, Object.fromEntries(small));
+  }
+  if (interrupt.requested !== null)
+    throw new MtlError(
+      "MTL-TRAIN-032",
+      "interrupted before the first step; nothing was saved",
+      undefined,
+      exitCodeOf(interrupt.requested),
+    );
   return await inOutputDir(
     o.output,
     "-o",
@@ -129,9 +163,9 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
           `${block > 0 ? `, convs in channel blocks of ${block}` : ""})`,
       );
       // Ctrl+C / SIGTERM: the step running completes, a checkpoint of it is written, exit 130 / 143
-      const interrupt = onInterrupt((signal) =>
+      onSignal((signal) =>
         progress.line(
-          `${signal === "SIGINT" ? "Ctrl+C" : signal}: stopping after the current step to save a checkpoint ` +
+          `${signalName(signal)}: stopping after the current step to save a checkpoint ` +
             "(press Ctrl+C again to quit at once without one)",
         ),
       );
@@ -178,7 +212,6 @@ export async function runTrain(file: string, o: TrainCliOptions): Promise<number
             `wrote ${model} and ${join(o.output, "weights.safetensors")}`,
         );
       } finally {
-        interrupt.dispose();
         await sessions.close();
       }
       return 0;

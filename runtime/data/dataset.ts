@@ -40,6 +40,11 @@ export interface BatchOptions {
   readonly dropLast?: boolean;
   /** Use only the first `limit` samples of the split (before shuffling). */
   readonly limit?: number;
+  /**
+   * Leave out the epoch's first `skip` batches without reading them (a run resumed mid-epoch): the
+   * batches after them are the same as in the whole epoch, augmentation draws included.
+   */
+  readonly skip?: number;
   /** Per input: (x - mean) / std per channel, after uint8 images are scaled to [0, 1]. */
   readonly normalize?: Readonly<Record<string, Normalisation>>;
   /** Per dense target: the value crop padding fills in (default 0; e.g. a segmentation's ignore index). */
@@ -159,6 +164,8 @@ class DiskDataset implements Dataset {
       throw new DataError("MTL-DATA-006", `the batch size must be a whole number of 1 or more, not ${o.batchSize}`);
     if (o.limit !== undefined && !(Number.isInteger(o.limit) && o.limit >= 0))
       throw new DataError("MTL-DATA-006", `the sample limit must be a whole number of 0 or more, not ${o.limit}`);
+    if (o.skip !== undefined && !(Number.isInteger(o.skip) && o.skip >= 0))
+      throw new DataError("MTL-DATA-006", `the batches to skip must be a whole number of 0 or more, not ${o.skip}`);
     for (const name of Object.keys(o.normalize ?? {}))
       if (this.manifest.inputs[name]?.dtype === "int64" || !(name in this.manifest.inputs))
         throw new DataError(
@@ -186,8 +193,10 @@ class DiskDataset implements Dataset {
       plans.push(order.subarray(at, end));
     }
     const rng = rngFor(o.seed, o.epoch, STREAM.augment);
+    // every draw is taken before skipping, so that the batches left keep theirs
     const draws = isAugmenting(o.augment) ? plans.map((p) => Array.from(p, () => drawAugment(o.augment!, rng))) : null;
-    return { [Symbol.asyncIterator]: () => this.stream(o, plans, draws) };
+    const skip = o.skip ?? 0;
+    return { [Symbol.asyncIterator]: () => this.stream(o, plans.slice(skip), draws?.slice(skip) ?? null) };
   }
 
   private async *stream(o: BatchOptions, plans: Uint32Array[], draws: SampleAugment[][] | null): AsyncGenerator<Batch> {

@@ -159,7 +159,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const t0 = performance.now();
     let done = 0;
     let sum = 0;
-    let index = 0;
     const batches = data.batches({
       split: "train",
       batchSize: spec.batchSize,
@@ -170,9 +169,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       dropLast: true,
       normalize,
       values,
+      skip, // not read at all
     });
     for await (const batch of batches) {
-      if (index++ < skip) continue;
       if (step >= total) break;
       if (o.stop?.()) {
         stopped = true;
@@ -189,8 +188,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const seconds = (performance.now() - t0) / 1000;
       o.progress.update({ step, total, epoch, stepsPerSecond: done / Math.max(seconds, 1e-9), losses: running.get() });
     }
-    if (stopped || o.stop?.()) {
-      // mid-epoch (or between epochs): the checkpoint of the last completed step, unless this run took none
+    if (stopped) {
+      // mid-epoch: the checkpoint of the last completed step, unless this run took none (a request
+      // after the epoch's last step is taken before the next step, or after the loop: the epoch's
+      // validation and checkpoint come first)
       const saved = step > startStep;
       if (saved) checkpoint(epoch);
       return { weights, calibrated: weights, steps: step, epochs: reports, epochLoss, interrupted: { saved, total } };

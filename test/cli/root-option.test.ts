@@ -48,6 +48,12 @@ describe("--root", () => {
     expect(r.text).toContain(`hint: give the folder holding the project's .mtl files, e.g. --root ${root}`);
   });
 
+  it("an empty --root is a usage error, not ignored", async () => {
+    const r = await mtl("check", nyud, "--root", "");
+    expect(r.code).toBe(2);
+    expect(r.text).toContain("error MTL-CLI-001: --root needs a folder");
+  });
+
   it("a folder still works", async () => {
     expect((await mtl("check", nyud, "--root", join(root, "examples"))).code).toBe(0);
   });

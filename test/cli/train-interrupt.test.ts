@@ -65,4 +65,31 @@ describe("mtl train interrupted", () => {
       expect(readFileSync(join(work, "run", f)).equals(readFileSync(join(work, "full", f))), f).toBe(true);
     expect(existsSync(join(work, "run", "model.onnx"))).toBe(true);
   }, 240_000);
+
+  it.each([
+    ["while the training child loads", 400],
+    ["while it compiles and reads the data set", 1500],
+  ])(
+    "SIGTERM %s: exit 143, no run folder left",
+    async (_, after) => {
+      const child = spawn(
+        process.execPath,
+        [MTL_BIN, "train", "mm.mtl", "--data", data, "-o", "early", "--steps", "30"],
+        {
+          cwd: work,
+          env,
+        },
+      );
+      let err = "";
+      child.stderr.on("data", (d) => (err += d));
+      const code = await new Promise<number | null>((done) => {
+        child.on("exit", (c) => done(c));
+        setTimeout(() => child.kill("SIGTERM"), after);
+      });
+      expect(code, err).toBe(143);
+      expect(err).not.toMatch(STACK_TRACE);
+      expect(existsSync(join(work, "early"))).toBe(false);
+    },
+    60_000,
+  );
 });

@@ -161,6 +161,20 @@ describe("loader", () => {
     );
   });
 
+  it("skips an epoch's first batches without reading them, the rest as in the whole epoch", async () => {
+    const augment = { cropPadding: 2, hflip: true };
+    const whole = await collect(dir, { augment, seed: 3, shuffle: true });
+    const read = vi.spyOn(ShardSource.prototype, "read");
+    const rest = await collect(dir, { augment, seed: 3, shuffle: true, skip: 2 });
+    const fields = 3; // image, label, mask: one read each per batch
+    expect(read.mock.calls.length).toBe((whole.length - 2) * fields);
+    read.mockRestore();
+    const pixels = (bs: Batch[]) => bs.map((b) => Array.from(b.inputs.image.data as Float32Array));
+    expect(pixels(rest)).toEqual(pixels(whole.slice(2)));
+    expect(labels(rest)).toEqual(labels(whole.slice(2)));
+    await expectDataError(collect(dir, { skip: -1 }), "MTL-DATA-006", "skip");
+  });
+
   it("reads at most `prefetch` batches ahead of the caller", async () => {
     const big = makeShards("big", [40]);
     const read = vi.spyOn(ShardSource.prototype, "read");

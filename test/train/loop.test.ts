@@ -89,10 +89,10 @@ describe("mtl training loop on MultiMNIST", () => {
     const none = await run("mid", { resume: true, stop: () => true });
     expect(none.interrupted).toEqual({ saved: false, total: 80 });
     expect(loadCheckpoint(join(work, "mid", CHECKPOINT_FILE), prepared.graph).step).toBe(13);
-    // then once more in the second epoch (asked before each step and at the end of each epoch: 27 steps
-    // to the end of the first, then 12), and resumed to the end
+    // then once more in the second epoch (asked before each step: 27 steps to the end of the first,
+    // whose validation and checkpoint come first, then 12), and resumed to the end
     let more = 0;
-    const second = await run("mid", { resume: true, stop: () => ++more > 40 });
+    const second = await run("mid", { resume: true, stop: () => ++more > 39 });
     expect(second.steps).toBe(52);
     const resumed = await run("mid", { resume: true });
     expect(resumed.interrupted).toBeUndefined();
