@@ -23,7 +23,8 @@ export function errorJson(e: MtlError): Record<string, unknown> {
 export function reportError(e: MtlError, json: boolean): number {
   out.err(`error ${e.code}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
   if (json) out.log(JSON.stringify(errorJson(e), null, 2));
-  return e.exitCode === 2 ? 2 : 1;
+  // 2 for usage; 128 + a signal for a command the signal stopped (mtl train: 130, 143); else 1
+  return e.exitCode === 2 || e.exitCode >= 128 ? e.exitCode : 1;
 }
 
 /** @deprecated the old name of isMtlError, kept for code written against it. */
